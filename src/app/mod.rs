@@ -1,0 +1,1 @@
+//! The dashboard application: state, events and the event loop.

@@ -1,0 +1,183 @@
+//! The command line of SPEC §1, with clap derive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::{Symbol, Timeframe};
+
+#[derive(Debug, Parser)]
+#[command(name = "cryptoviz", version, about = "A terminal trading dashboard for Binance spot markets")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// Run offline on a simulated market and bundled news.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Symbol shown first (e.g. BTCUSDT, case-insensitive).
+    #[arg(long, value_name = "SYM")]
+    pub symbol: Option<Symbol>,
+
+    /// Timeframe shown first: 1m 5m 15m 1h 1d.
+    #[arg(long, value_name = "TF")]
+    pub timeframe: Option<Timeframe>,
+
+    /// Same as the `backfill` command (for users who know headless mode as a flag).
+    #[arg(long, hide = true)]
+    pub backfill: bool,
+
+    /// Options of `--backfill`.
+    #[command(flatten)]
+    pub backfill_args: BackfillArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: <config_dir>/config.toml].
+    #[arg(long, global = true, env = "CRYPTOVIZ_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Directory for the database and the log [default: the platform's data dir].
+    #[arg(long, global = true, env = "CRYPTOVIZ_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log level for the log file: error, warn, info, debug, trace.
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    pub log_level: tracing::Level,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Headless live collector: stream, news, gap repair and tiering without a UI.
+    Collect(CollectArgs),
+    /// Headless gap repair from the exchange's REST klines.
+    Backfill(BackfillArgs),
+    /// Import data.binance.vision trade, aggTrade or kline CSV files (plain or .zip).
+    Import(ImportArgs),
+    /// Fetch news once and store it.
+    News(NewsArgs),
+    /// Write a JSON report of stored data.
+    Export(ExportArgs),
+    /// Built-in benchmarks.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CollectArgs {
+    /// One cycle: gap repair, one news poll, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct BackfillArgs {
+    /// Symbols to repair [default: the configured ones].
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub symbols: Vec<Symbol>,
+    /// Timeframes to repair [default: the configured ones].
+    #[arg(long, value_delimiter = ',', value_name = "1m,1h")]
+    pub timeframes: Vec<Timeframe>,
+    /// How many days back [default: backfill.days from the config].
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub days: Option<u32>,
+    /// Start date: YYYY-MM-DD or RFC 3339.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<i64>,
+    /// End date: YYYY-MM-DD or RFC 3339 [default: now].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<i64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// CSV files (or .zip archives of them) from data.binance.vision.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Symbol [default: taken from the file name].
+    #[arg(long, value_name = "SYM")]
+    pub symbol: Option<Symbol>,
+    /// Timeframe of a kline file [default: taken from the file name].
+    #[arg(long, value_name = "TF")]
+    pub timeframe: Option<Timeframe>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NewsArgs {
+    /// Feed URL(s) [default: news.feeds from the config].
+    #[arg(long = "feed", value_name = "URL")]
+    pub feeds: Vec<String>,
+    /// Print the items as a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Symbol [default: every configured symbol].
+    #[arg(long, value_name = "SYM")]
+    pub symbol: Option<Symbol>,
+    /// Timeframe [default: every configured timeframe].
+    #[arg(long, value_name = "TF")]
+    pub timeframe: Option<Timeframe>,
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<i64>,
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<i64>,
+    /// Output file; '-' is stdout [default: a timestamped file in the data dir].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// One JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// A smaller run (under 20 s) with the same keys.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// DATE is `YYYY-MM-DD` (midnight UTC) or RFC 3339; the result is Unix milliseconds.
+pub fn parse_date(s: &str) -> Result<i64, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let dt = d.and_hms_opt(0, 0, 0).ok_or("invalid date")?.and_utc();
+        return Ok(dt.timestamp_millis());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp_millis())
+        .map_err(|_| format!("{s:?} is not a date (expected YYYY-MM-DD or RFC 3339)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2019-10-11").unwrap(), 1_570_752_000_000);
+        assert_eq!(parse_date("2019-10-11T00:01:00Z").unwrap(), 1_570_752_060_000);
+        assert!(parse_date("yesterday").is_err());
+    }
+
+    #[test]
+    fn backfill_flag_spelling_parses() {
+        let cli = Cli::try_parse_from(["cryptoviz", "--backfill", "--days", "3"]).unwrap();
+        assert!(cli.backfill);
+        assert_eq!(cli.backfill_args.days, Some(3));
+        let cli = Cli::try_parse_from(["cryptoviz", "backfill", "--symbols", "btcusdt,ETHUSDT"])
+            .unwrap();
+        match cli.command {
+            Some(Command::Backfill(a)) => assert_eq!(a.symbols.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}

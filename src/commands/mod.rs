@@ -1,0 +1,126 @@
+//! One module per command of SPEC §1. This is the binary's edge: errors become `anyhow` here
+//! and are printed as one line with the exit code the SPEC gives them.
+
+mod backfill;
+mod bench;
+mod collect;
+mod dashboard;
+mod export;
+mod import;
+mod news;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::store::{Store, StoreOptions};
+
+/// Bad usage or bad config (SPEC §1).
+pub const EXIT_USAGE: u8 = 2;
+/// A runtime failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// An error that knows its exit code; anything else is a runtime failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError {
+        message: message.into(),
+    }
+    .into()
+}
+
+/// What every command gets: the merged config and where the data lives.
+pub struct Context {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub demo: bool,
+}
+
+impl Context {
+    pub fn db_path(&self) -> PathBuf {
+        crate::paths::database_file(&self.data_dir)
+    }
+
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            exchange: self.config.market.exchange.clone(),
+            batch_rows: self.config.storage.batch_rows,
+            batch_ms: self.config.storage.batch_ms,
+        }
+    }
+
+    /// Opens the data dir's database for writing (exit 1 with a one-line reason if it can't).
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.db_path(), self.store_options())?)
+    }
+}
+
+pub fn main(cli: Cli) -> ExitCode {
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = if e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<crate::config::ConfigError>().is_some()
+            {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            };
+            // One line: the chain joined, newlines flattened.
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("cryptoviz: {msg}");
+            tracing::error!(error = %msg, "exiting");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (config_path, explicit) = match &cli.global.config {
+        Some(p) => (p.clone(), true),
+        None => (crate::paths::default_config_file(), false),
+    };
+    let config = Config::load(&config_path, explicit)?;
+    let data_dir = cli
+        .global
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::paths::default_data_dir);
+    std::fs::create_dir_all(&data_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display())
+    })?;
+    if let Err(e) = crate::logging::init(&data_dir, cli.global.log_level) {
+        eprintln!(
+            "cryptoviz: warning: cannot write log file in {}: {e}",
+            data_dir.display()
+        );
+    }
+    crate::net::install_crypto_provider();
+    let ctx = Context {
+        config,
+        data_dir,
+        demo: cli.demo,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Some(Command::Collect(a)) => collect::run(&ctx, a).await,
+            Some(Command::Backfill(a)) => backfill::run(&ctx, a).await,
+            Some(Command::Import(a)) => import::run(&ctx, a).await,
+            Some(Command::News(a)) => news::run(&ctx, a).await,
+            Some(Command::Export(a)) => export::run(&ctx, a).await,
+            Some(Command::Bench(a)) => bench::run(&ctx, a).await,
+            None if cli.backfill => backfill::run(&ctx, cli.backfill_args).await,
+            None => dashboard::run(&ctx, cli.symbol, cli.timeframe).await,
+        }
+    })
+}

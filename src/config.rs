@@ -1,0 +1,458 @@
+//! Configuration: defaults, then the TOML file, then environment and flags (applied by the CLI).
+//! Every section denies unknown keys, and every error names the file and the key at fault.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Symbol, Timeframe};
+use crate::net::{BackoffPolicy, BreakerPolicy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}{line}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        /// ":LINE" when known.
+        line: String,
+        key: String,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub market: MarketConfig,
+    pub news: NewsConfig,
+    pub storage: StorageConfig,
+    pub backfill: BackfillConfig,
+    pub net: NetConfig,
+    pub ui: UiConfig,
+    pub freshness: FreshnessConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    pub exchange: String,
+    pub ws_url: String,
+    pub rest_url: String,
+    pub symbols: Vec<Symbol>,
+    pub timeframes: Vec<Timeframe>,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            exchange: "binance".into(),
+            ws_url: "wss://data-stream.binance.vision".into(),
+            rest_url: "https://data-api.binance.vision".into(),
+            symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
+            timeframes: Timeframe::ALL.to_vec(),
+        }
+    }
+}
+
+fn sym(s: &str) -> Symbol {
+    Symbol::new(s).unwrap_or_else(|_| unreachable!("built-in symbol {s} is valid"))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NewsConfig {
+    pub feeds: Vec<String>,
+    pub interval_secs: u64,
+    /// Whole-request timeout for one feed.
+    pub timeout_secs: u64,
+    /// Bodies larger than this are refused (a feed is text; megabytes mean something is wrong).
+    pub max_body_bytes: u64,
+}
+
+impl Default for NewsConfig {
+    fn default() -> Self {
+        NewsConfig {
+            feeds: vec![
+                "https://www.coindesk.com/arc/outboundfeeds/rss/".into(),
+                "https://cointelegraph.com/rss".into(),
+            ],
+            interval_secs: 120,
+            timeout_secs: 15,
+            max_body_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+/// Days hot, then days cold, per timeframe; 0 means forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention(pub u32, pub u32);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub retention: BTreeMap<String, Retention>,
+    /// Write batches close at this many rows or this many milliseconds, whichever comes first.
+    pub batch_rows: usize,
+    pub batch_ms: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        let retention = [
+            ("1m", Retention(7, 30)),
+            ("5m", Retention(14, 90)),
+            ("15m", Retention(30, 180)),
+            ("1h", Retention(90, 730)),
+            ("1d", Retention(0, 0)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        StorageConfig {
+            retention,
+            batch_rows: 500,
+            batch_ms: 100,
+        }
+    }
+}
+
+impl StorageConfig {
+    pub fn retention_for(&self, tf: Timeframe) -> Retention {
+        self.retention
+            .get(tf.as_str())
+            .copied()
+            .unwrap_or(Retention(0, 0))
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackfillConfig {
+    pub days: u32,
+    pub gap_threshold_secs: u64,
+    /// Share of Binance's 6,000-per-minute request weight cryptoviz allows itself.
+    pub weight_share: f64,
+}
+
+impl Default for BackfillConfig {
+    fn default() -> Self {
+        BackfillConfig {
+            days: 30,
+            gap_threshold_secs: 120,
+            weight_share: 0.5,
+        }
+    }
+}
+
+/// Retry policy shared by every outbound client.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetConfig {
+    pub backoff: BackoffPolicy,
+    pub breaker: BreakerPolicy,
+    /// A WebSocket silent for this long is treated as dead and reconnected.
+    pub ws_idle_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Upper bound on redraws per second; nothing is drawn when nothing changed.
+    pub fps: u32,
+    pub up_color: String,
+    pub down_color: String,
+    /// Key remapping: action name -> list of keys, e.g. `quit = ["q", "ctrl-c"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            fps: 30,
+            up_color: "green".into(),
+            down_color: "red".into(),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+/// Age thresholds in seconds: younger than `warning` is good, older than `critical` is critical.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Freshness {
+    pub warning: u64,
+    pub critical: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FreshnessConfig {
+    pub trades: Freshness,
+    pub candles: Freshness,
+    pub news: Freshness,
+}
+
+impl Default for FreshnessConfig {
+    fn default() -> Self {
+        FreshnessConfig {
+            trades: Freshness {
+                warning: 10,
+                critical: 60,
+            },
+            candles: Freshness {
+                warning: 120,
+                critical: 600,
+            },
+            news: Freshness {
+                warning: 600,
+                critical: 3600,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Loopback address for /metrics and the health probes; empty = off.
+    pub listen: String,
+}
+
+impl Config {
+    /// Reads `path`; a missing file is an error only when `explicit` (the user named it).
+    pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default().normalized());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates TOML text; `path` only labels errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(text, path, &e))?;
+        let cfg = cfg.normalized();
+        cfg.validate().map_err(|(key, message)| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: String::new(),
+            key,
+            message,
+        })?;
+        Ok(cfg)
+    }
+
+    fn normalized(mut self) -> Config {
+        self.market.symbols.dedup();
+        self.market.timeframes.sort();
+        self.market.timeframes.dedup();
+        if self.net.ws_idle_timeout_secs == 0 {
+            self.net.ws_idle_timeout_secs = 60;
+        }
+        self
+    }
+
+    /// Semantic checks serde cannot express; the error is (key, message).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: &str| Err((k.to_string(), m.to_string()));
+        if self.market.exchange != "binance" {
+            return bad("market.exchange", "only \"binance\" is supported");
+        }
+        if !(self.market.ws_url.starts_with("ws://") || self.market.ws_url.starts_with("wss://")) {
+            return bad("market.ws_url", "must start with ws:// or wss://");
+        }
+        if !is_http_url(&self.market.rest_url) {
+            return bad("market.rest_url", "must start with http:// or https://");
+        }
+        if self.market.symbols.is_empty() {
+            return bad("market.symbols", "needs at least one symbol");
+        }
+        if self.market.timeframes.is_empty() {
+            return bad("market.timeframes", "needs at least one timeframe");
+        }
+        if let Some(f) = self.news.feeds.iter().find(|f| !is_http_url(f)) {
+            return Err((
+                "news.feeds".into(),
+                format!("{f:?} must start with http:// or https://"),
+            ));
+        }
+        if self.news.interval_secs == 0 {
+            return bad("news.interval_secs", "must be > 0");
+        }
+        if self.news.timeout_secs == 0 {
+            return bad("news.timeout_secs", "must be > 0");
+        }
+        for (k, Retention(hot, cold)) in &self.storage.retention {
+            if Timeframe::parse(k).is_err() {
+                return Err((
+                    format!("storage.retention.{k}"),
+                    "unknown timeframe (expected 1m, 5m, 15m, 1h or 1d)".into(),
+                ));
+            }
+            if *hot == 0 && *cold != 0 {
+                return Err((
+                    format!("storage.retention.{k}"),
+                    "a cold window needs a hot window (hot 0 keeps everything hot forever)".into(),
+                ));
+            }
+        }
+        if self.storage.batch_rows == 0 {
+            return bad("storage.batch_rows", "must be > 0");
+        }
+        if !(self.backfill.weight_share > 0.0 && self.backfill.weight_share <= 1.0) {
+            return bad("backfill.weight_share", "must be in (0, 1]");
+        }
+        if let Some((k, m)) = self.net.backoff.problems().into_iter().next() {
+            return Err((format!("net.backoff.{k}"), m));
+        }
+        if self.ui.fps == 0 || self.ui.fps > 240 {
+            return bad("ui.fps", "must be between 1 and 240");
+        }
+        for (name, f) in [
+            ("trades", self.freshness.trades),
+            ("candles", self.freshness.candles),
+            ("news", self.freshness.news),
+        ] {
+            if f.warning > f.critical {
+                return Err((
+                    format!("freshness.{name}"),
+                    "warning must be <= critical".into(),
+                ));
+            }
+        }
+        if !self.metrics.listen.is_empty() {
+            match self.metrics.listen.parse::<std::net::SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => {}
+                Ok(_) => return bad("metrics.listen", "must be a loopback address"),
+                Err(_) => return bad("metrics.listen", "must be an address like 127.0.0.1:9187"),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// Turns toml's multi-line diagnostic into one line naming the file, the line and the key.
+fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
+    let (line_no, key) = match e.span() {
+        Some(span) => locate_key(text, span.start),
+        None => (None, String::new()),
+    };
+    let message = e.message().replace('\n', " ");
+    // serde names unknown fields itself ("unknown field `foo`"); prefer the dotted path.
+    let key = if key.is_empty() {
+        "(top level)".into()
+    } else {
+        key
+    };
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: line_no.map(|n| format!(":{n}")).unwrap_or_default(),
+        key,
+        message,
+    }
+}
+
+/// The 1-based line of byte `offset` and the dotted key defined on it (`market.symbols`).
+fn locate_key(text: &str, offset: usize) -> (Option<usize>, String) {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let mut table = String::new();
+    let mut key = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i + 1 > line_no {
+            break;
+        }
+        let l = line.trim();
+        if l.starts_with('[') {
+            table = l.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            key.clear();
+        } else if let Some((k, _)) = l.split_once('=') {
+            if !l.starts_with('#') {
+                key = k.trim().trim_matches('"').to_string();
+            }
+        }
+        if i + 1 == line_no && l.starts_with('[') {
+            key.clear();
+        }
+    }
+    let dotted = match (table.is_empty(), key.is_empty()) {
+        (true, _) => key,
+        (false, true) => table,
+        (false, false) => format!("{table}.{key}"),
+    };
+    (Some(line_no), dotted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let c = Config::parse("", Path::new("c.toml")).unwrap();
+        assert_eq!(c.market.symbols.len(), 2);
+        assert_eq!(c.market.timeframes, Timeframe::ALL.to_vec());
+        assert_eq!(c.news.interval_secs, 120);
+        assert_eq!(c.storage.retention_for(Timeframe::M1), Retention(7, 30));
+        assert_eq!(c.storage.retention_for(Timeframe::D1), Retention(0, 0));
+        assert_eq!(c.backfill.days, 30);
+        assert_eq!(c.backfill.gap_threshold_secs, 120);
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../config.example.toml");
+        Config::parse(text, Path::new("config.example.toml")).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = err("[market]\nsymbol = [\"BTCUSDT\"]\n");
+        assert!(e.contains("c.toml:2"), "{e}");
+        assert!(e.contains("market.symbol"), "{e}");
+        assert!(e.contains("unknown field"), "{e}");
+        let e = err("[markets]\n");
+        assert!(e.contains("markets"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = err("[news]\ninterval_secs = \"often\"\n");
+        assert!(e.contains("news.interval_secs"), "{e}");
+        let e = err("[market]\nsymbols = [\"BTC/USDT\"]\n");
+        assert!(e.contains("market.symbols"), "{e}");
+        let e = err("[market]\ntimeframes = [\"2m\"]\n");
+        assert!(e.contains("market.timeframes") && e.contains("2m"), "{e}");
+        let e = err("[storage]\nretention = { \"7m\" = [1, 2] }\n");
+        assert!(e.contains("storage.retention.7m"), "{e}");
+        let e = err("[market]\nws_url = \"http://x\"\n");
+        assert!(e.contains("market.ws_url"), "{e}");
+        let e = err("[net.backoff]\njitter = 3.0\n");
+        assert!(e.contains("net.backoff.jitter"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+}

@@ -1,0 +1,24 @@
+//! Domain types shared by every layer: exact decimals, symbols, timeframes, trades and candles.
+//! Plain data, no I/O.
+
+mod candle;
+mod decimal;
+mod news;
+mod symbol;
+mod timeframe;
+mod trade;
+
+pub use candle::{Candle, SeriesKey};
+pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
+pub use news::{NewsItem, Sentiment};
+pub use symbol::{Symbol, SymbolError};
+pub use timeframe::{Timeframe, TimeframeError};
+pub use trade::Trade;
+
+/// Milliseconds since the Unix epoch, the unit of every timestamp inside cryptoviz.
+pub type Millis = i64;
+
+/// Wall-clock now in Unix milliseconds.
+pub fn now_ms() -> Millis {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,1 @@
+//! Binance spot: wire types and the WebSocket client.

@@ -1,0 +1,2 @@
+//! Exchange adapters.
+pub mod binance;

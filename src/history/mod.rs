@@ -1,0 +1,1 @@
+//! History: gap detection and REST backfill.

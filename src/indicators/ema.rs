@@ -1,0 +1,151 @@
+//! Simple and exponential moving averages, in TA-Lib's floating-point order.
+
+/// Whether `period` is one TA-Lib's SMA/EMA would accept (2 or more).
+/// Outside it the public functions return all `None` rather than panic.
+const MIN_PERIOD: usize = 2;
+
+/// Simple moving average, first value at `period - 1`.
+///
+/// TA-Lib keeps one running total over the whole series (add the newest
+/// close, divide, then subtract the oldest) instead of re-summing each
+/// window. The total drifts by a few ulps over thousands of bars, and that
+/// drift is part of TA-Lib's output, so it is reproduced here.
+pub fn sma(closes: &[f64], period: usize) -> Vec<Option<f64>> {
+    let mut out = vec![None; closes.len()];
+    if period < MIN_PERIOD || closes.len() < period {
+        return out;
+    }
+    let n = period as f64;
+    let mut total = RunningTotal::seed(&closes[..period - 1]);
+    for (i, slot) in out.iter_mut().enumerate().skip(period - 1) {
+        *slot = Some(total.advance(closes[i], closes[i + 1 - period], n));
+    }
+    out
+}
+
+/// Exponential moving average with k = 2 / (period + 1), first value at `period - 1`.
+///
+/// TA-Lib's default (non-Metastock) seed is the SMA of the first `period`
+/// closes, not the first close, so the first output already averages a full
+/// window.
+pub fn ema(closes: &[f64], period: usize) -> Vec<Option<f64>> {
+    if period < MIN_PERIOD {
+        return vec![None; closes.len()];
+    }
+    let mut state = EmaState::new(period);
+    closes
+        .iter()
+        .map(|&x| {
+            let (next, value) = state.next(x);
+            state = next;
+            value
+        })
+        .collect()
+}
+
+/// TA-Lib's SMA running total: the sum of the last `period - 1` values seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct RunningTotal {
+    total: f64,
+}
+
+impl RunningTotal {
+    /// Sums left to right from 0.0, the order TA-Lib's warm-up loop uses.
+    pub(crate) fn seed(values: &[f64]) -> Self {
+        let mut t = Self::default();
+        for &x in values {
+            t.add(x);
+        }
+        t
+    }
+
+    pub(crate) fn add(&mut self, x: f64) {
+        self.total += x;
+    }
+
+    /// Mean of the window that ends with `newest`, without changing the state.
+    pub(crate) fn mean_with(&self, newest: f64, n: f64) -> f64 {
+        (self.total + newest) / n
+    }
+
+    /// Folds `newest` in, returns the window mean, then drops `oldest`.
+    pub(crate) fn advance(&mut self, newest: f64, oldest: f64, n: f64) -> f64 {
+        let mean = self.mean_with(newest, n);
+        self.total += newest;
+        self.total -= oldest;
+        mean
+    }
+}
+
+/// One EMA as a value type: `next` returns the successor state and the output
+/// for that bar, so the batch loop and the live engine run identical float
+/// operations and agree bit for bit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct EmaState {
+    period: usize,
+    k: f64,
+    seen: usize,
+    /// Running sum while seeding, then the EMA itself.
+    acc: f64,
+}
+
+impl EmaState {
+    /// `period` must be >= 1 (MACD's signal line may use 1; public EMA needs 2).
+    pub(crate) fn new(period: usize) -> Self {
+        debug_assert!(period >= 1);
+        Self {
+            period,
+            k: 2.0 / (period as f64 + 1.0),
+            seen: 0,
+            acc: 0.0,
+        }
+    }
+
+    pub(crate) fn next(self, x: f64) -> (Self, Option<f64>) {
+        let mut s = self;
+        s.seen += 1;
+        if s.seen < s.period {
+            s.acc += x;
+            return (s, None);
+        }
+        if s.seen == s.period {
+            // Seed: sum first, divide once, as TA-Lib does.
+            s.acc += x;
+            s.acc /= s.period as f64;
+        } else {
+            // TA-Lib's update form ((x - prev) * k) + prev, not k*x + (1-k)*prev:
+            // the two round differently.
+            s.acc = (x - s.acc) * s.k + s.acc;
+        }
+        (s, Some(s.acc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sma_by_hand() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(sma(&x, 3), vec![None, None, Some(2.0), Some(3.0), Some(4.0)]);
+        assert_eq!(sma(&x, 5), vec![None, None, None, None, Some(3.0)]);
+        assert_eq!(sma(&x, 6), vec![None; 5]);
+    }
+
+    #[test]
+    fn ema_by_hand() {
+        // k = 0.5, seed = mean(1, 2, 3) = 2; then (4-2)*.5+2 = 3; (8-3)*.5+3 = 5.5.
+        let x = [1.0, 2.0, 3.0, 4.0, 8.0];
+        assert_eq!(ema(&x, 3), vec![None, None, Some(2.0), Some(3.0), Some(5.5)]);
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        assert!(sma(&[], 3).is_empty());
+        assert!(ema(&[], 3).is_empty());
+        assert_eq!(sma(&[1.0], 0), vec![None]);
+        assert_eq!(ema(&[1.0], 1), vec![None]);
+        assert_eq!(ema(&[1.0], 2), vec![None]);
+    }
+}

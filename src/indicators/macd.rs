@@ -1,0 +1,163 @@
+//! MACD (fast EMA - slow EMA), its signal line and histogram, TA-Lib style.
+
+use serde::Serialize;
+
+use super::ema::EmaState;
+
+/// MACD line, signal line and histogram, each aligned with the input.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Macd {
+    pub macd: Vec<Option<f64>>,
+    pub signal: Vec<Option<f64>>,
+    pub hist: Vec<Option<f64>>,
+}
+
+/// MACD with TA-Lib's alignment: all three series start at index
+/// `(slow - 1) + (signal - 1)` (33 for 12/26/9).
+///
+/// TA-Lib does not start the fast EMA at bar 0: it seeds it with the SMA of
+/// the `fast` closes that end on the slow EMA's seed bar (`closes[14..26]`
+/// for 12/26), so both EMAs are first defined on the same bar. The signal is
+/// an EMA of the MACD line seeded with the SMA of its first `signal` values,
+/// and the MACD line itself is withheld until the signal exists. A fast
+/// period longer than the slow one is swapped, as TA-Lib does. Periods
+/// outside TA-Lib's range (fast/slow < 2, signal < 1) give all `None`.
+pub fn macd(closes: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
+    let len = closes.len();
+    let mut out = Macd {
+        macd: Vec::with_capacity(len),
+        signal: Vec::with_capacity(len),
+        hist: Vec::with_capacity(len),
+    };
+    let Some(mut state) = MacdState::new(fast, slow, signal) else {
+        out.macd.resize(len, None);
+        out.signal.resize(len, None);
+        out.hist.resize(len, None);
+        return out;
+    };
+    for &x in closes {
+        let (next, value) = state.next(x);
+        state = next;
+        out.macd.push(value.map(|v| v.macd));
+        out.signal.push(value.map(|v| v.signal));
+        out.hist.push(value.map(|v| v.hist));
+    }
+    out
+}
+
+/// One bar of MACD output.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct MacdValue {
+    pub(crate) macd: f64,
+    pub(crate) signal: f64,
+    pub(crate) hist: f64,
+}
+
+/// MACD as a value type, shared by the batch function and the live engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct MacdState {
+    /// Bars to skip before the fast EMA starts: `slow - fast`.
+    fast_delay: usize,
+    seen: usize,
+    fast: EmaState,
+    slow: EmaState,
+    signal: EmaState,
+}
+
+impl MacdState {
+    /// `None` when TA-Lib would reject the periods.
+    pub(crate) fn new(fast: usize, slow: usize, signal: usize) -> Option<Self> {
+        if fast < 2 || slow < 2 || signal < 1 {
+            return None;
+        }
+        let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+        Some(Self {
+            fast_delay: slow - fast,
+            seen: 0,
+            fast: EmaState::new(fast),
+            slow: EmaState::new(slow),
+            signal: EmaState::new(signal),
+        })
+    }
+
+    pub(crate) fn next(self, x: f64) -> (Self, Option<MacdValue>) {
+        let mut s = self;
+        s.seen += 1;
+        let (slow, slow_value) = s.slow.next(x);
+        s.slow = slow;
+        if s.seen <= s.fast_delay {
+            return (s, None);
+        }
+        let (fast, fast_value) = s.fast.next(x);
+        s.fast = fast;
+        let (Some(f), Some(sl)) = (fast_value, slow_value) else {
+            return (s, None);
+        };
+        let line = f - sl;
+        let (signal, signal_value) = s.signal.next(line);
+        s.signal = signal;
+        let value = signal_value.map(|sig| MacdValue {
+            macd: line,
+            signal: sig,
+            hist: line - sig,
+        });
+        (s, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_input_by_hand() {
+        // fast 2 / slow 3 / signal 2 on 1..=6. Slow seed at i=2: mean(1,2,3) = 2;
+        // fast seed: mean(closes[1..3]) = 2.5; line 0.5. On a straight line an
+        // EMA lags by (n-1)/2, so the line stays 0.5 and the histogram 0.
+        // First output at (3-1) + (2-1) = 3.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let m = macd(&x, 2, 3, 2);
+        let some = |v: f64| vec![None, None, None, Some(v), Some(v), Some(v)];
+        assert_eq!(m.macd, some(0.5));
+        assert_eq!(m.signal, some(0.5));
+        assert_eq!(m.hist, some(0.0));
+    }
+
+    #[test]
+    fn non_linear_by_hand() {
+        // fast 2 (k=2/3) / slow 3 (k=1/2) / signal 1 on [1, 2, 3, 7].
+        // i=2: slow 2, fast 2.5, line .5 = signal (period 1 seed), hist 0.
+        // i=3: slow (7-2)/2+2 = 4.5, fast (7-2.5)*2/3+2.5 = 5.5, line 1;
+        //      signal (1-.5)*1+.5 = 1, hist 0.
+        let m = macd(&[1.0, 2.0, 3.0, 7.0], 2, 3, 1);
+        assert_eq!(m.macd, vec![None, None, Some(0.5), Some(1.0)]);
+        assert_eq!(m.signal, vec![None, None, Some(0.5), Some(1.0)]);
+        assert_eq!(m.hist, vec![None, None, Some(0.0), Some(0.0)]);
+    }
+
+    #[test]
+    fn default_periods_start_at_33() {
+        let x: Vec<f64> = (0..40).map(|i| f64::from(i * i % 17)).collect();
+        let m = macd(&x, 12, 26, 9);
+        for series in [&m.macd, &m.signal, &m.hist] {
+            assert!(series[..33].iter().all(Option::is_none));
+            assert!(series[33..].iter().all(Option::is_some));
+        }
+        assert!(macd(&x[..33], 12, 26, 9).macd.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn fast_slow_swap_like_talib() {
+        let x: Vec<f64> = (0..60).map(|i| f64::from(i % 7) * 1.5).collect();
+        assert_eq!(macd(&x, 26, 12, 9), macd(&x, 12, 26, 9));
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        assert_eq!(macd(&[], 12, 26, 9), Macd::default());
+        let one = macd(&[1.0], 12, 26, 9);
+        assert_eq!(one.macd, vec![None]);
+        let bad = macd(&[1.0, 2.0], 0, 0, 0);
+        assert_eq!(bad.hist, vec![None, None]);
+    }
+}

@@ -1,0 +1,121 @@
+//! RSI, MACD, Bollinger Bands and Momentum that reproduce TA-Lib's output.
+//!
+//! Traders compare the dashboard with other tools built on TA-Lib, so every
+//! indicator follows TA-Lib's conventions (lookbacks, seeding, population
+//! standard deviation, even the order of float operations where it changes
+//! the last bits) rather than a textbook variant. `tests/indicators_talib.rs`
+//! checks the output against vectors produced by TA-Lib itself
+//! (`tools/gen_talib_vectors.py`) to 1e-9 relative.
+//!
+//! Everything here is pure and synchronous over `&[f64]` closes; the caller
+//! converts the fixed-point candle closes. Outputs are aligned with the input
+//! (same length) and `None` where TA-Lib outputs nothing (its lookback).
+
+mod bollinger;
+mod ema;
+mod incremental;
+mod macd;
+mod momentum;
+mod params;
+mod rsi;
+
+use serde::Serialize;
+
+pub use bollinger::{Bollinger, bollinger};
+pub use ema::{ema, sma};
+pub use incremental::{Incremental, Latest};
+pub use macd::{Macd, macd};
+pub use momentum::momentum;
+pub use params::{IndicatorError, IndicatorParams, MAX_PERIOD};
+pub use rsi::rsi;
+
+/// All four indicators aligned with the input (same length), `None` where undefined.
+///
+/// Serializes as the report expects:
+/// `{"params": {...}, "rsi14": [...], "momentum10": [...], "macd": {"macd", "signal",
+/// "hist"}, "bollinger": {"upper", "middle", "lower"}}`. The keys `rsi14` and
+/// `momentum10` are fixed names from the user-facing contract even when other
+/// periods are configured; `params` records which periods were used.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IndicatorSet {
+    pub params: IndicatorParams,
+    #[serde(rename = "rsi14")]
+    pub rsi: Vec<Option<f64>>,
+    #[serde(rename = "momentum10")]
+    pub momentum: Vec<Option<f64>>,
+    pub macd: Macd,
+    pub bollinger: Bollinger,
+}
+
+impl IndicatorSet {
+    /// Number of bars (the input length).
+    pub fn len(&self) -> usize {
+        self.rsi.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rsi.is_empty()
+    }
+
+    /// The values at bar `i` in the live engine's shape; all `None` past the end.
+    pub fn at(&self, i: usize) -> Latest {
+        let get = |v: &[Option<f64>]| v.get(i).copied().flatten();
+        Latest {
+            rsi: get(&self.rsi),
+            macd: get(&self.macd.macd),
+            signal: get(&self.macd.signal),
+            hist: get(&self.macd.hist),
+            bb_upper: get(&self.bollinger.upper),
+            bb_middle: get(&self.bollinger.middle),
+            bb_lower: get(&self.bollinger.lower),
+            momentum: get(&self.momentum),
+        }
+    }
+}
+
+/// Computes all four indicators over `closes` in one call.
+///
+/// `p` is not validated here (call [`IndicatorParams::validate`] when loading
+/// config); an out-of-range period yields `None` for that indicator instead
+/// of a panic. Cost is O(len * bollinger period) with no allocation besides
+/// the nine output vectors.
+pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
+    IndicatorSet {
+        params: *p,
+        rsi: rsi(closes, p.rsi),
+        momentum: momentum(closes, p.momentum),
+        macd: macd(closes, p.macd_fast, p.macd_slow, p.macd_signal),
+        bollinger: bollinger(closes, p.bollinger, p.bollinger_k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_with_contract_keys() {
+        let set = compute(&[1.0, 2.0], &IndicatorParams::default());
+        let v = serde_json::to_value(&set).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 5);
+        for k in ["params", "rsi14", "momentum10", "macd", "bollinger"] {
+            assert!(keys.contains(&k), "missing {k}");
+        }
+        assert_eq!(v["rsi14"], serde_json::json!([null, null]));
+        assert_eq!(v["macd"]["hist"], serde_json::json!([null, null]));
+        assert_eq!(v["bollinger"]["middle"], serde_json::json!([null, null]));
+        assert_eq!(v["params"]["rsi"], 14);
+    }
+
+    #[test]
+    fn empty_and_single_inputs() {
+        let p = IndicatorParams::default();
+        let empty = compute(&[], &p);
+        assert!(empty.is_empty());
+        assert_eq!(empty.at(0), Latest::default());
+        let one = compute(&[1.0], &p);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one.at(0), Latest::default());
+    }
+}

@@ -1,0 +1,42 @@
+//! Momentum: the raw price change over a fixed number of bars.
+
+/// TA-Lib's MOM accepts periods from 1; a period of 0 would always be zero.
+const MIN_PERIOD: usize = 1;
+
+/// Momentum, `close[i] - close[i - period]`, first value at index `period`.
+///
+/// TA-Lib's MOM is the plain difference (not the ratio some charting
+/// packages call momentum), so the output is in price units.
+pub fn momentum(closes: &[f64], period: usize) -> Vec<Option<f64>> {
+    let mut out = vec![None; closes.len()];
+    if !valid_period(period) {
+        return out;
+    }
+    for (i, slot) in out.iter_mut().enumerate().skip(period) {
+        *slot = Some(closes[i] - closes[i - period]);
+    }
+    out
+}
+
+pub(crate) fn valid_period(period: usize) -> bool {
+    period >= MIN_PERIOD
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn momentum_by_hand() {
+        let x = [1.0, 2.0, 4.0, 7.0];
+        assert_eq!(momentum(&x, 2), vec![None, None, Some(3.0), Some(5.0)]);
+        assert_eq!(momentum(&x, 1), vec![None, Some(1.0), Some(2.0), Some(3.0)]);
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        assert!(momentum(&[], 10).is_empty());
+        assert_eq!(momentum(&[1.0], 10), vec![None]);
+        assert_eq!(momentum(&[1.0, 2.0], 0), vec![None, None]);
+    }
+}

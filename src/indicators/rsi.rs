@@ -1,0 +1,136 @@
+//! Wilder's Relative Strength Index as TA-Lib computes it.
+
+/// TA-Lib rejects RSI periods below 2; below that every output is `None`.
+const MIN_PERIOD: usize = 2;
+
+/// RSI, first value at index `period`.
+///
+/// TA-Lib (default unstable period 0) seeds the average gain and loss with
+/// the plain mean of the first `period` close-to-close changes and emits
+/// that seed at index `period`; later bars use Wilder smoothing
+/// avg = (avg * (n - 1) + change) / n. When both averages are zero (a flat
+/// window) TA-Lib outputs 0, not 50, and so does this.
+pub fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
+    if period < MIN_PERIOD {
+        return vec![None; closes.len()];
+    }
+    let mut state = RsiState::new(period);
+    closes
+        .iter()
+        .map(|&x| {
+            let (next, value) = state.next(x);
+            state = next;
+            value
+        })
+        .collect()
+}
+
+/// RSI as a value type, shared by the batch function and the live engine so
+/// both perform the same float operations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct RsiState {
+    period: usize,
+    seen: usize,
+    prev: f64,
+    /// Sums of gains/losses while seeding, then Wilder averages.
+    gain: f64,
+    loss: f64,
+}
+
+impl RsiState {
+    /// `period` must be >= 2 (see [`MIN_PERIOD`]).
+    pub(crate) fn new(period: usize) -> Self {
+        debug_assert!(period >= MIN_PERIOD);
+        Self {
+            period,
+            seen: 0,
+            prev: 0.0,
+            gain: 0.0,
+            loss: 0.0,
+        }
+    }
+
+    pub(crate) fn valid_period(period: usize) -> bool {
+        period >= MIN_PERIOD
+    }
+
+    pub(crate) fn next(self, x: f64) -> (Self, Option<f64>) {
+        let mut s = self;
+        s.seen += 1;
+        let change = x - s.prev;
+        s.prev = x;
+        let changes = s.seen - 1;
+        if changes == 0 {
+            return (s, None);
+        }
+        let n = s.period as f64;
+        if changes <= s.period {
+            s.accumulate(change);
+            if changes < s.period {
+                return (s, None);
+            }
+        } else {
+            s.gain *= n - 1.0;
+            s.loss *= n - 1.0;
+            s.accumulate(change);
+        }
+        s.gain /= n;
+        s.loss /= n;
+        (s, Some(s.value()))
+    }
+
+    fn accumulate(&mut self, change: f64) {
+        if change < 0.0 {
+            self.loss -= change;
+        } else {
+            self.gain += change;
+        }
+    }
+
+    fn value(&self) -> f64 {
+        let total = self.gain + self.loss;
+        if total == 0.0 {
+            0.0
+        } else {
+            100.0 * (self.gain / total)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsi_by_hand() {
+        // Changes +1, +1, -1, -3. Seed (n=2): g = 1, l = 0 -> 100.
+        // Then g = (1*1 + 0)/2 = .5, l = (0 + 1)/2 = .5 -> 50.
+        // Then g = .25, l = (.5 + 3)/2 = 1.75 -> 100 * .25 / 2 = 12.5.
+        let x = [1.0, 2.0, 3.0, 2.0, -1.0];
+        assert_eq!(
+            rsi(&x, 2),
+            vec![None, None, Some(100.0), Some(50.0), Some(12.5)]
+        );
+    }
+
+    #[test]
+    fn first_value_at_period() {
+        let x: Vec<f64> = (0..16).map(|i| f64::from(i % 3)).collect();
+        let out = rsi(&x, 14);
+        assert!(out[..14].iter().all(Option::is_none));
+        assert!(out[14..].iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn flat_series_is_zero_like_talib() {
+        assert_eq!(rsi(&[5.0; 4], 2), vec![None, None, Some(0.0), Some(0.0)]);
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        assert!(rsi(&[], 14).is_empty());
+        assert_eq!(rsi(&[1.0], 14), vec![None]);
+        assert_eq!(rsi(&[1.0, 2.0, 3.0], 1), vec![None; 3]);
+        assert_eq!(rsi(&[1.0, 2.0, 3.0], 0), vec![None; 3]);
+    }
+}

@@ -1,0 +1,17 @@
+//! cryptoviz: a terminal trading dashboard. The binary is a thin shell over these modules.
+
+pub mod config;
+pub mod domain;
+pub mod exchange;
+pub mod history;
+pub mod net;
+pub mod news;
+pub mod rng;
+pub mod app;
+pub mod cli;
+pub mod logging;
+pub mod paths;
+pub mod source;
+pub mod store;
+pub mod ui;
+pub mod commands;

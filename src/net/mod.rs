@@ -1,0 +1,18 @@
+//! The one retry policy every outbound client shares: exponential backoff with jitter, and a
+//! circuit breaker. Both are plain data from the config plus small state machines, so the
+//! WebSocket, klines and news clients behave (and report) alike.
+
+mod backoff;
+mod breaker;
+
+pub use backoff::{Backoff, BackoffPolicy};
+pub use breaker::{BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker};
+
+/// The User-Agent every HTTP request carries, so server operators can tell who is asking.
+pub const USER_AGENT: &str = concat!("cryptoviz/", env!("CARGO_PKG_VERSION"));
+
+/// rustls needs one process-wide crypto provider; cryptoviz uses ring for both HTTP and
+/// WebSocket TLS. Safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,7 @@
+//! News: feed fetching and parsing, cleaning of untrusted text, sentiment and coin detection.
+
+pub mod clean;
+pub mod demo;
+pub mod feed;
+pub mod fetch;
+pub mod poller;

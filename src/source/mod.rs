@@ -1,0 +1,33 @@
+//! Market data sources. Each runs as a task and sends [`MarketEvent`]s over a channel: the live
+//! Binance stream and the simulated demo market look the same to the rest of the program.
+
+pub mod demo;
+
+use std::time::{Duration, Instant};
+
+use crate::domain::Trade;
+
+/// What a market source tells its consumer. Connection changes are events too, so the
+/// health panel and the gap repair react to them like to data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MarketEvent {
+    /// A trade and the instant its frame arrived (for ingest latency).
+    Trade(Trade, Instant),
+    Status(StreamStatus),
+    /// A frame that could not be understood: counted and logged, never fatal.
+    Malformed(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamStatus {
+    Connecting { attempt: u32 },
+    Connected,
+    /// Lost the connection; the next try is `attempt` (1-based) after `delay`.
+    Reconnecting {
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    /// Stopped for good (shutdown requested).
+    Stopped,
+}

@@ -1,0 +1,129 @@
+use serde::Serialize;
+
+use super::StoreError;
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
+
+/// Where a candle came from; REST klines never clobber a fresher live candle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandleSource {
+    Live,
+    Rest,
+    Import,
+    Demo,
+}
+
+impl CandleSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandleSource::Live => "live",
+            CandleSource::Rest => "rest",
+            CandleSource::Import => "import",
+            CandleSource::Demo => "demo",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+impl ProgressStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgressStatus::Pending => "pending",
+            ProgressStatus::Running => "running",
+            ProgressStatus::Done => "done",
+            ProgressStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> ProgressStatus {
+        match s {
+            "running" => ProgressStatus::Running,
+            "done" => ProgressStatus::Done,
+            "failed" => ProgressStatus::Failed,
+            _ => ProgressStatus::Pending,
+        }
+    }
+}
+
+/// One backfill range of one series and how far it got: `position` is the first open time
+/// not yet fetched, so a resumed run starts there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeriesProgress {
+    pub key: SeriesKey,
+    pub range_start: Millis,
+    pub range_end: Millis,
+    pub position: Millis,
+    pub status: ProgressStatus,
+    pub error: Option<String>,
+}
+
+/// Conditional-GET validators remembered per feed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeedState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StoreStats {
+    pub file_bytes: u64,
+    pub candles: u64,
+    pub series: u64,
+    pub news: u64,
+}
+
+/// What the store thread needs from a database. SQLite implements it today; a server
+/// database would implement the same calls.
+pub trait Backend: Send {
+    /// Upserts live/demo/import candles in one transaction.
+    fn upsert_candles(
+        &mut self,
+        rows: &[(SeriesKey, Candle)],
+        source: CandleSource,
+    ) -> Result<(), StoreError>;
+    /// Writes klines (never replacing a stored candle that has more trades while the kline is
+    /// still open) and the checkpoint, in one transaction. Returns rows written.
+    fn write_klines(
+        &mut self,
+        key: SeriesKey,
+        candles: &[Candle],
+        source: CandleSource,
+        progress: Option<&SeriesProgress>,
+    ) -> Result<usize, StoreError>;
+    /// Candles with `from <= open_time <= to`, ascending.
+    fn candles(&mut self, key: SeriesKey, from: Millis, to: Millis)
+    -> Result<Vec<Candle>, StoreError>;
+    /// The newest `n` candles with `open_time <= before`, ascending.
+    fn candles_before(
+        &mut self,
+        key: SeriesKey,
+        before: Millis,
+        n: usize,
+    ) -> Result<Vec<Candle>, StoreError>;
+    fn open_times(&mut self, key: SeriesKey, from: Millis, to: Millis)
+    -> Result<Vec<Millis>, StoreError>;
+    fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError>;
+
+    fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError>;
+    fn save_progress(&mut self, p: &SeriesProgress) -> Result<(), StoreError>;
+
+    /// Inserts items not yet stored (by id); returns how many were new.
+    fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError>;
+    /// Newest first; `coin` filters by ticker.
+    fn recent_news(&mut self, limit: usize, coin: Option<&str>)
+    -> Result<Vec<NewsItem>, StoreError>;
+    fn news_ids(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError>;
+    fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
+
+    fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.
+    fn integrity_check(&mut self) -> Result<Vec<String>, StoreError>;
+}

@@ -1,0 +1,45 @@
+//! Numbered schema migrations, applied in order inside one transaction each; the schema
+//! version lives in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`LATEST`]. A database from a newer cryptoviz is refused rather
+/// than misread.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST {
+        return Err(MigrateError::TooNew {
+            found: current,
+            supported: LATEST,
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| MigrateError::Failed {
+            name,
+            source: e,
+        })?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(migration = name, "applied schema migration");
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("schema version {found} is newer than this cryptoviz supports ({supported})")]
+    TooNew { found: i64, supported: i64 },
+    #[error("migration {name} failed: {source}")]
+    Failed {
+        name: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}

@@ -1,0 +1,223 @@
+//! The store: one SQLite file owned by one thread, reached through a cloneable [`Store`] handle.
+//!
+//! Live candle writes are fire-and-forget and batched (by rows or by time, whichever first);
+//! every other call runs on the store thread after pending writes are committed, so callers
+//! read their own writes. The thread talks to a [`Backend`], the small interface a second
+//! database (PostgreSQL/TimescaleDB) would implement.
+
+mod backend;
+mod migrations;
+mod sqlite;
+mod worker;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+pub use backend::{Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats};
+pub use migrations::MigrateError;
+pub use sqlite::SqliteBackend;
+
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database {path} is in use by another cryptoviz process (only one may write a data dir)"
+    )]
+    Locked { path: PathBuf },
+    #[error("database {path} is corrupt or not a cryptoviz database: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cannot open database {path}: {detail}")]
+    Open { path: PathBuf, detail: String },
+    #[error("database {path}: {source}")]
+    Migrate {
+        path: PathBuf,
+        source: MigrateError,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store has shut down")]
+    Closed,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub exchange: String,
+    pub batch_rows: usize,
+    pub batch_ms: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            exchange: "binance".into(),
+            batch_rows: 500,
+            batch_ms: 100,
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut dyn Backend) + Send>;
+
+enum Cmd {
+    Write(Vec<(SeriesKey, Candle)>, CandleSource),
+    Call(Job),
+    Flush(tokio::sync::oneshot::Sender<Result<(), String>>),
+    Shutdown,
+}
+
+/// A cloneable handle to the store thread.
+#[derive(Clone)]
+pub struct Store {
+    tx: mpsc::Sender<Cmd>,
+    shared: Arc<worker::Shared>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, takes the data dir's write lock, migrates, and
+    /// starts the store thread.
+    pub fn open(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        let backend = SqliteBackend::open(path, &opts.exchange)?;
+        Ok(Self::with_backend(Box::new(backend), path, opts))
+    }
+
+    pub fn with_backend(backend: Box<dyn Backend>, path: &Path, opts: StoreOptions) -> Store {
+        let (tx, rx) = mpsc::channel();
+        let shared = Arc::new(worker::Shared::default());
+        let w = worker::Worker::new(backend, rx, shared.clone(), opts);
+        std::thread::Builder::new()
+            .name("store".into())
+            .spawn(move || w.run())
+            .expect("spawning the store thread");
+        Store {
+            tx,
+            shared,
+            path: path.to_path_buf(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues candles for the next batch. Never blocks; a later candle for the same key and
+    /// open time replaces an earlier one still in the queue.
+    pub fn upsert(
+        &self,
+        key: SeriesKey,
+        candles: Vec<Candle>,
+        source: CandleSource,
+    ) -> Result<(), StoreError> {
+        let rows = candles.into_iter().map(|c| (key, c)).collect();
+        self.tx
+            .send(Cmd::Write(rows, source))
+            .map_err(|_| StoreError::Closed)
+    }
+
+    /// Runs `f` on the store thread after pending writes are committed.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Backend) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |b| {
+            let _ = tx.send(f(b));
+        });
+        self.tx.send(Cmd::Call(job)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Commits everything queued so far.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx.send(Cmd::Flush(tx)).map_err(|_| StoreError::Closed)?;
+        rx.await
+            .map_err(|_| StoreError::Closed)?
+            .map_err(|detail| StoreError::Open {
+                path: self.path.clone(),
+                detail,
+            })
+    }
+
+    /// Flushes, closes the database and waits for the thread to finish.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        let flushed = self.flush().await;
+        let _ = self.tx.send(Cmd::Shutdown);
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || shared.wait_stopped())
+            .await
+            .ok();
+        flushed
+    }
+
+    /// Write-path health: rows committed, failed commits, the last error.
+    pub fn write_stats(&self) -> worker::WriteStats {
+        self.shared.stats()
+    }
+
+    // Typed conveniences over `call`.
+
+    pub async fn candles(
+        &self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Candle>, StoreError> {
+        self.call(move |b| b.candles(key, from, to)).await
+    }
+
+    /// The newest `n` candles at or before `before`, ascending.
+    pub async fn candles_before(
+        &self,
+        key: SeriesKey,
+        before: Millis,
+        n: usize,
+    ) -> Result<Vec<Candle>, StoreError> {
+        self.call(move |b| b.candles_before(key, before, n)).await
+    }
+
+    pub async fn latest(&self, key: SeriesKey) -> Result<Option<Candle>, StoreError> {
+        self.call(move |b| Ok(b.candles_before(key, Millis::MAX, 1)?.pop()))
+            .await
+    }
+
+    pub async fn open_times(
+        &self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Millis>, StoreError> {
+        self.call(move |b| b.open_times(key, from, to)).await
+    }
+
+    /// Writes klines (REST or files) and, atomically with them, a backfill checkpoint.
+    pub async fn write_klines(
+        &self,
+        key: SeriesKey,
+        candles: Vec<Candle>,
+        source: CandleSource,
+        progress: Option<SeriesProgress>,
+    ) -> Result<usize, StoreError> {
+        self.call(move |b| b.write_klines(key, &candles, source, progress.as_ref()))
+            .await
+    }
+
+    pub async fn insert_news(&self, items: Vec<NewsItem>) -> Result<usize, StoreError> {
+        self.call(move |b| b.insert_news(&items)).await
+    }
+
+    pub async fn recent_news(
+        &self,
+        limit: usize,
+        coin: Option<String>,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        self.call(move |b| b.recent_news(limit, coin.as_deref()))
+            .await
+    }
+
+    pub async fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.call(|b| b.stats()).await
+    }
+}

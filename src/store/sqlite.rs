@@ -1,0 +1,551 @@
+//! The SQLite backend: WAL mode, one connection, prepared statements cached by rusqlite.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+use super::backend::{Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats};
+use super::{StoreError, migrations};
+use crate::domain::{
+    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, now_ms,
+};
+
+pub struct SqliteBackend {
+    conn: Connection,
+    exchange: String,
+    series: HashMap<SeriesKey, i64>,
+    path: PathBuf,
+    /// Held for the life of the backend: one writer per data dir.
+    _lock: File,
+}
+
+const CANDLE_COLS: &str = "open_time, open, high, low, close, volume, quote_volume, trades, closed, first_trade_id, last_trade_id";
+
+const UPSERT: &str = "INSERT INTO candles (series_id, open_time, open, high, low, close, volume, \
+    quote_volume, trades, closed, first_trade_id, last_trade_id, source, updated_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+    ON CONFLICT (series_id, open_time) DO UPDATE SET open = excluded.open, high = excluded.high, \
+    low = excluded.low, close = excluded.close, volume = excluded.volume, \
+    quote_volume = excluded.quote_volume, trades = excluded.trades, closed = excluded.closed, \
+    first_trade_id = excluded.first_trade_id, last_trade_id = excluded.last_trade_id, \
+    source = excluded.source, updated_at = excluded.updated_at";
+
+/// Live candles only grow: a view with fewer trades (say, a restart that missed some) never
+/// replaces a fuller one; gap repair brings the exchange's own kline instead.
+const LIVE_GUARD: &str = " WHERE excluded.trades >= candles.trades";
+/// A closed kline from the exchange is authoritative; an open one only replaces a thinner view.
+const KLINE_GUARD: &str = " WHERE excluded.closed = 1 OR excluded.trades >= candles.trades";
+
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Locked {
+            path: path.to_path_buf(),
+        },
+        _ => StoreError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+impl SqliteBackend {
+    pub fn open(path: &Path, exchange: &str) -> Result<Self, StoreError> {
+        let open_err = |detail: String| StoreError::Open {
+            path: path.to_path_buf(),
+            detail,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = File::create(&lock_path)
+            .map_err(|e| open_err(format!("lock file {}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(open_err(e.to_string())),
+        }
+        let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| classify(path, e))?;
+        // WAL: readers never block the writer; NORMAL sync survives a killed process.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(open_err(format!("cannot switch to WAL mode (got {mode})")));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| classify(path, e))?;
+        // Reading the schema catches a file that is not (or no longer) a database.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| classify(path, e))?;
+        migrations::migrate(&mut conn).map_err(|source| match source {
+            migrations::MigrateError::Sqlite(e) => classify(path, e),
+            source => StoreError::Migrate {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(SqliteBackend {
+            conn,
+            exchange: exchange.to_string(),
+            series: HashMap::new(),
+            path: path.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn series_id(&mut self, key: SeriesKey) -> Result<i64, StoreError> {
+        if let Some(&id) = self.series.get(&key) {
+            return Ok(id);
+        }
+        let (sym, tf) = (key.symbol.as_str(), key.timeframe.as_str());
+        self.conn.execute(
+            "INSERT OR IGNORE INTO series (exchange, symbol, timeframe) VALUES (?1, ?2, ?3)",
+            params![self.exchange, sym, tf],
+        )?;
+        let id = self.conn.query_row(
+            "SELECT id FROM series WHERE exchange = ?1 AND symbol = ?2 AND timeframe = ?3",
+            params![self.exchange, sym, tf],
+            |r| r.get(0),
+        )?;
+        self.series.insert(key, id);
+        Ok(id)
+    }
+
+    /// Like `series_id` but never creates: reading an unknown series is simply empty.
+    fn existing_series_id(&mut self, key: SeriesKey) -> Result<Option<i64>, StoreError> {
+        if let Some(&id) = self.series.get(&key) {
+            return Ok(Some(id));
+        }
+        let id = self
+            .conn
+            .query_row(
+                "SELECT id FROM series WHERE exchange = ?1 AND symbol = ?2 AND timeframe = ?3",
+                params![self.exchange, key.symbol.as_str(), key.timeframe.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = id {
+            self.series.insert(key, id);
+        }
+        Ok(id)
+    }
+
+    fn write_rows(
+        &mut self,
+        rows: &[(SeriesKey, Candle)],
+        source: CandleSource,
+        guard: &str,
+    ) -> Result<usize, StoreError> {
+        for (key, _) in rows {
+            self.series_id(*key)?;
+        }
+        let now = now_ms();
+        let sql = format!("{UPSERT}{guard}");
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(&sql)?;
+            for (key, c) in rows {
+                let id = self.series[key];
+                n += stmt.execute(params![
+                    id,
+                    c.open_time,
+                    price_int(c.open)?,
+                    price_int(c.high)?,
+                    price_int(c.low)?,
+                    price_int(c.close)?,
+                    c.volume.to_string(),
+                    c.quote_volume.to_string(),
+                    c.trades as i64,
+                    c.closed,
+                    c.first_trade_id,
+                    c.last_trade_id,
+                    source.as_str(),
+                    now,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn query_candles(
+        &mut self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Candle>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, row_candle)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r??);
+        }
+        Ok(out)
+    }
+}
+
+fn price_int(p: Price) -> Result<i64, StoreError> {
+    i64::try_from(p.raw()).map_err(|_| {
+        StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+            format!("price {p} out of range").into(),
+        ))
+    })
+}
+
+fn bad_column(i: usize, detail: impl ToString) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        detail.to_string().into(),
+    )
+}
+
+/// Decodes one row of [`CANDLE_COLS`]. The inner Result carries decimal errors.
+fn row_candle(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Candle, StoreError>> {
+    let vol: String = r.get(5)?;
+    let qvol: String = r.get(6)?;
+    let volume = Qty::parse(&vol).map_err(|e| bad_column(5, e))?;
+    let quote_volume = Quote::parse(&qvol).map_err(|e| bad_column(6, e))?;
+    Ok(Ok(Candle {
+        open_time: r.get(0)?,
+        open: Price::from_raw(r.get::<_, i64>(1)? as i128),
+        high: Price::from_raw(r.get::<_, i64>(2)? as i128),
+        low: Price::from_raw(r.get::<_, i64>(3)? as i128),
+        close: Price::from_raw(r.get::<_, i64>(4)? as i128),
+        volume,
+        quote_volume,
+        trades: r.get::<_, i64>(7)? as u64,
+        closed: r.get(8)?,
+        first_trade_id: r.get(9)?,
+        last_trade_id: r.get(10)?,
+    }))
+}
+
+fn scores(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Sentiment>> {
+    let compound: Option<f64> = r.get(at)?;
+    Ok(match compound {
+        None => None,
+        Some(compound) => Some(Sentiment {
+            compound,
+            pos: r.get(at + 1)?,
+            neu: r.get(at + 2)?,
+            neg: r.get(at + 3)?,
+        }),
+    })
+}
+
+impl Backend for SqliteBackend {
+    fn upsert_candles(
+        &mut self,
+        rows: &[(SeriesKey, Candle)],
+        source: CandleSource,
+    ) -> Result<(), StoreError> {
+        self.write_rows(rows, source, LIVE_GUARD).map(|_| ())
+    }
+
+    fn write_klines(
+        &mut self,
+        key: SeriesKey,
+        candles: &[Candle],
+        source: CandleSource,
+        progress: Option<&SeriesProgress>,
+    ) -> Result<usize, StoreError> {
+        let id = self.series_id(key)?;
+        let now = now_ms();
+        let sql = format!("{UPSERT}{KLINE_GUARD}");
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(&sql)?;
+            for c in candles {
+                n += stmt.execute(params![
+                    id,
+                    c.open_time,
+                    price_int(c.open)?,
+                    price_int(c.high)?,
+                    price_int(c.low)?,
+                    price_int(c.close)?,
+                    c.volume.to_string(),
+                    c.quote_volume.to_string(),
+                    c.trades as i64,
+                    c.closed,
+                    c.first_trade_id,
+                    c.last_trade_id,
+                    source.as_str(),
+                    now,
+                ])?;
+            }
+            if let Some(p) = progress {
+                save_progress(&tx, p)?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn candles(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Candle>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time"
+        );
+        self.query_candles(&sql, params![id, from, to])
+    }
+
+    fn candles_before(
+        &mut self,
+        key: SeriesKey,
+        before: Millis,
+        n: usize,
+    ) -> Result<Vec<Candle>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time <= ?2 ORDER BY open_time DESC LIMIT ?3"
+        );
+        let mut v = self.query_candles(&sql, params![id, before, n as i64])?;
+        v.reverse();
+        Ok(v)
+    }
+
+    fn open_times(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Millis>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT open_time FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time",
+        )?;
+        let v = stmt
+            .query_map(params![id, from, to], |r| r.get(0))?
+            .collect::<Result<Vec<Millis>, _>>()?;
+        Ok(v)
+    }
+
+    fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT symbol, timeframe FROM series WHERE exchange = ?1 ORDER BY symbol, timeframe")?;
+        let rows = stmt.query_map([&self.exchange], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (s, t) = r?;
+            if let (Ok(symbol), Ok(timeframe)) = (Symbol::new(&s), Timeframe::parse(&t)) {
+                out.push(SeriesKey { symbol, timeframe });
+            }
+        }
+        Ok(out)
+    }
+
+    fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT range_start, range_end, position, status, error FROM backfill_progress \
+             WHERE symbol = ?1 AND timeframe = ?2 ORDER BY range_start",
+        )?;
+        let rows = stmt.query_map(
+            params![key.symbol.as_str(), key.timeframe.as_str()],
+            |r| {
+                Ok(SeriesProgress {
+                    key,
+                    range_start: r.get(0)?,
+                    range_end: r.get(1)?,
+                    position: r.get(2)?,
+                    status: ProgressStatus::parse(&r.get::<_, String>(3)?),
+                    error: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn save_progress(&mut self, p: &SeriesProgress) -> Result<(), StoreError> {
+        save_progress(&self.conn, p)
+    }
+
+    fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO news (id, source, feed, title, link, published_at, fetched_at, \
+                 summary, symbols, title_compound, title_pos, title_neu, title_neg, \
+                 summary_compound, summary_pos, summary_neu, summary_neg) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?;
+            for it in items {
+                let s = it.summary_sentiment;
+                n += stmt.execute(params![
+                    it.id,
+                    it.source,
+                    it.feed,
+                    it.title,
+                    it.link,
+                    it.published_at,
+                    it.fetched_at,
+                    it.summary,
+                    format!(",{},", it.symbols.join(",")),
+                    it.title_sentiment.compound,
+                    it.title_sentiment.pos,
+                    it.title_sentiment.neu,
+                    it.title_sentiment.neg,
+                    s.map(|s| s.compound),
+                    s.map(|s| s.pos),
+                    s.map(|s| s.neu),
+                    s.map(|s| s.neg),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn recent_news(
+        &mut self,
+        limit: usize,
+        coin: Option<&str>,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        let pattern = coin.map(|c| format!("%,{},%", c.to_ascii_uppercase()));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, source, feed, title, link, published_at, fetched_at, summary, symbols, \
+             title_compound, title_pos, title_neu, title_neg, \
+             summary_compound, summary_pos, summary_neu, summary_neg \
+             FROM news WHERE (?1 IS NULL OR symbols LIKE ?1) \
+             ORDER BY published_at DESC, id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![pattern, limit as i64], |r| {
+            let symbols: String = r.get(8)?;
+            Ok(NewsItem {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                feed: r.get(2)?,
+                title: r.get(3)?,
+                link: r.get(4)?,
+                published_at: r.get(5)?,
+                fetched_at: r.get(6)?,
+                summary: r.get(7)?,
+                symbols: symbols
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                title_sentiment: scores(r, 9)?.unwrap_or_default(),
+                summary_sentiment: scores(r, 13)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn news_ids(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM news WHERE id = ?1")?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(found) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
+    fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError> {
+        let st = self
+            .conn
+            .query_row(
+                "SELECT etag, last_modified FROM feed_state WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(FeedState {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(st.unwrap_or_default())
+    }
+
+    fn save_feed_state(&mut self, url: &str, st: &FeedState) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO feed_state (url, etag, last_modified, updated_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
+             last_modified = excluded.last_modified, updated_at = excluded.updated_at",
+            params![url, st.etag, st.last_modified, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn stats(&mut self) -> Result<StoreStats, StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        let page_count = count("PRAGMA page_count")?;
+        let page_size = count("PRAGMA page_size")?;
+        Ok(StoreStats {
+            file_bytes: page_count * page_size,
+            candles: count("SELECT count(*) FROM candles")?,
+            series: count("SELECT count(*) FROM series")?,
+            news: count("SELECT count(*) FROM news")?,
+        })
+    }
+
+    fn integrity_check(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows.into_iter().filter(|m| m != "ok").collect())
+    }
+}
+
+fn save_progress(conn: &Connection, p: &SeriesProgress) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO backfill_progress (symbol, timeframe, range_start, range_end, position, status, error, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (symbol, timeframe, range_start, range_end) DO UPDATE SET \
+         position = excluded.position, status = excluded.status, error = excluded.error, \
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        p.key.symbol.as_str(),
+        p.key.timeframe.as_str(),
+        p.range_start,
+        p.range_end,
+        p.position,
+        p.status.as_str(),
+        p.error,
+        now_ms(),
+    ])?;
+    Ok(())
+}

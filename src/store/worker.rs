@@ -1,0 +1,172 @@
+//! The store thread: folds queued candle writes into batches (by rows or time) and runs calls
+//! in arrival order, committing pending writes first so every call reads its own writes.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{Backend, CandleSource, Cmd, StoreOptions};
+use crate::domain::{Candle, Millis, SeriesKey};
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WriteStats {
+    pub rows_committed: u64,
+    pub batches: u64,
+    pub failed_commits: u64,
+    pub pending: usize,
+    pub last_error: Option<String>,
+}
+
+#[derive(Default)]
+pub(super) struct Shared {
+    stats: Mutex<WriteStats>,
+    stopped: Mutex<bool>,
+    stopped_cv: Condvar,
+}
+
+impl Shared {
+    pub(super) fn stats(&self) -> WriteStats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub(super) fn wait_stopped(&self) {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        while !*stopped {
+            stopped = self
+                .stopped_cv
+                .wait(stopped)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut WriteStats)) {
+        if let Ok(mut s) = self.stats.lock() {
+            f(&mut s);
+        }
+    }
+}
+
+pub(super) struct Worker {
+    backend: Box<dyn Backend>,
+    rx: Receiver<Cmd>,
+    shared: std::sync::Arc<Shared>,
+    opts: StoreOptions,
+    /// Latest queued version of each candle; repeated updates of an open candle collapse.
+    pending: HashMap<(SeriesKey, Millis), (Candle, CandleSource)>,
+    /// When the oldest pending write was queued (or a failed commit last retried).
+    since: Option<Instant>,
+    retry_delay: Duration,
+}
+
+impl Worker {
+    pub(super) fn new(
+        backend: Box<dyn Backend>,
+        rx: Receiver<Cmd>,
+        shared: std::sync::Arc<Shared>,
+        opts: StoreOptions,
+    ) -> Self {
+        let batch = Duration::from_millis(opts.batch_ms);
+        Worker {
+            backend,
+            rx,
+            shared,
+            opts,
+            pending: HashMap::new(),
+            since: None,
+            retry_delay: batch,
+        }
+    }
+
+    pub(super) fn run(mut self) {
+        loop {
+            let msg = match self.since {
+                None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(since) => {
+                    let wait = self.retry_delay.saturating_sub(since.elapsed());
+                    self.rx.recv_timeout(wait)
+                }
+            };
+            match msg {
+                Ok(Cmd::Write(rows, source)) => {
+                    for (key, c) in rows {
+                        self.pending.insert((key, c.open_time), (c, source));
+                    }
+                    self.since.get_or_insert_with(Instant::now);
+                    if self.pending.len() >= self.opts.batch_rows {
+                        let _ = self.commit();
+                    }
+                }
+                Ok(Cmd::Call(job)) => {
+                    let _ = self.commit();
+                    job(self.backend.as_mut());
+                }
+                Ok(Cmd::Flush(reply)) => {
+                    let _ = reply.send(self.commit());
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.commit();
+                }
+                Ok(Cmd::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                    if let Err(e) = self.commit() {
+                        tracing::error!(error = %e, rows = self.pending.len(), "final commit failed");
+                    }
+                    break;
+                }
+            }
+        }
+        drop(self.backend);
+        *self.shared.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.shared.stopped_cv.notify_all();
+    }
+
+    /// Commits pending rows in one transaction per source. On failure the rows stay queued and
+    /// are retried with a growing delay (capped at 5 s): a full or read-only disk loses nothing
+    /// while the process lives.
+    fn commit(&mut self) -> Result<(), String> {
+        if self.pending.is_empty() {
+            self.since = None;
+            return Ok(());
+        }
+        let mut by_source: HashMap<&'static str, (CandleSource, Vec<(SeriesKey, Candle)>)> =
+            HashMap::new();
+        for (&(key, _), &(c, src)) in &self.pending {
+            by_source
+                .entry(src.as_str())
+                .or_insert_with(|| (src, Vec::new()))
+                .1
+                .push((key, c));
+        }
+        let mut written = 0u64;
+        for (_, (src, mut rows)) in by_source {
+            rows.sort_by_key(|(k, c)| (*k, c.open_time));
+            if let Err(e) = self.backend.upsert_candles(&rows, src) {
+                let msg = e.to_string();
+                tracing::error!(error = %msg, rows = self.pending.len(), "candle batch not committed; will retry");
+                self.retry_delay = (self.retry_delay * 2).min(Duration::from_secs(5));
+                self.since = Some(Instant::now());
+                let pending = self.pending.len();
+                self.shared.update(|s| {
+                    s.failed_commits += 1;
+                    s.pending = pending;
+                    s.last_error = Some(msg.clone());
+                });
+                return Err(msg);
+            }
+            for (k, c) in &rows {
+                self.pending.remove(&(*k, c.open_time));
+            }
+            written += rows.len() as u64;
+        }
+        self.since = None;
+        self.retry_delay = Duration::from_millis(self.opts.batch_ms);
+        self.shared.update(|s| {
+            s.rows_committed += written;
+            s.batches += 1;
+            s.pending = 0;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Rendering: ratatui widgets for every panel.
