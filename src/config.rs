@@ -37,6 +37,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub freshness: FreshnessConfig,
     pub metrics: MetricsConfig,
+    pub indicators: crate::indicators::IndicatorParams,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -318,6 +319,9 @@ impl Config {
         }
         if let Some((k, m)) = self.net.backoff.problems().into_iter().next() {
             return Err((format!("net.backoff.{k}"), m));
+        }
+        if let Err(e) = self.indicators.validate() {
+            return Err(("indicators".into(), e.to_string()));
         }
         if self.ui.fps == 0 || self.ui.fps > 240 {
             return bad("ui.fps", "must be between 1 and 240");

@@ -9,13 +9,17 @@ use serde::Deserialize;
 /// Fixtures are compiled in, so the test needs neither Python nor a working
 /// directory; `include_str!` resolves next to this file.
 const FIXTURES: &[(&str, &str)] = &[
-    ("xrpeth_1m.json", include_str!("fixtures/talib/xrpeth_1m.json")),
+    (
+        "xrpeth_1m.json",
+        include_str!("fixtures/talib/xrpeth_1m.json"),
+    ),
     ("flat.json", include_str!("fixtures/talib/flat.json")),
     ("gaps.json", include_str!("fixtures/talib/gaps.json")),
     (
         "random_walk_10k.json",
         include_str!("fixtures/talib/random_walk_10k.json"),
     ),
+    ("tiny.json", include_str!("fixtures/talib/tiny.json")),
     ("short.json", include_str!("fixtures/talib/short.json")),
 ];
 
@@ -113,16 +117,28 @@ fn assert_matches_talib(what: &str, set: &IndicatorSet, e: &Expected) {
     assert_series(&format!("{what} macd"), &set.macd.macd, &e.macd.macd);
     assert_series(&format!("{what} signal"), &set.macd.signal, &e.macd.signal);
     assert_series(&format!("{what} hist"), &set.macd.hist, &e.macd.hist);
-    assert_series(&format!("{what} bb upper"), &set.bollinger.upper, &e.bollinger.upper);
-    assert_series(&format!("{what} bb middle"), &set.bollinger.middle, &e.bollinger.middle);
-    assert_series(&format!("{what} bb lower"), &set.bollinger.lower, &e.bollinger.lower);
+    assert_series(
+        &format!("{what} bb upper"),
+        &set.bollinger.upper,
+        &e.bollinger.upper,
+    );
+    assert_series(
+        &format!("{what} bb middle"),
+        &set.bollinger.middle,
+        &e.bollinger.middle,
+    );
+    assert_series(
+        &format!("{what} bb lower"),
+        &set.bollinger.lower,
+        &e.bollinger.lower,
+    );
 }
 
 #[test]
 fn fixtures_cover_the_required_series() {
     let all = fixtures();
     let names: Vec<&str> = all.iter().map(|(_, s)| s.name.as_str()).collect();
-    for required in ["xrpeth_1m", "flat", "gaps", "random_walk_10k"] {
+    for required in ["xrpeth_1m", "flat", "gaps", "random_walk_10k", "tiny"] {
         assert!(names.contains(&required), "missing fixture {required}");
     }
     let short: Vec<usize> = all
@@ -133,9 +149,16 @@ fn fixtures_cover_the_required_series() {
     for len in [0, 1, 13, 14, 15, 33, 34] {
         assert!(short.contains(&len), "missing short series of length {len}");
     }
-    let rw = all.iter().find(|(_, s)| s.name == "random_walk_10k").unwrap();
+    let rw = all
+        .iter()
+        .find(|(_, s)| s.name == "random_walk_10k")
+        .unwrap();
     assert_eq!(rw.1.closes.len(), 10_000);
-    assert!(all.iter().any(|(_, s)| s.cases.iter().any(|c| c.params != IndicatorParams::default())));
+    assert!(all.iter().any(|(_, s)| {
+        s.cases
+            .iter()
+            .any(|c| c.params != IndicatorParams::default())
+    }));
 }
 
 #[test]
@@ -191,7 +214,7 @@ fn check_incremental(name: &str, closes: &[f64], p: &IndicatorParams) {
     // Re-running `compute` over a prefix for every trade is O(N^2); do it on
     // a spread of bars (all of the warm-up, then every 997th) and compare the
     // rest against the single full recompute.
-    let sampled = |i: usize| i < 40 || i % 997 == 0 || i + 1 == closes.len();
+    let sampled = |i: usize| i < 40 || i.is_multiple_of(997) || i + 1 == closes.len();
     let mut prefix = Vec::with_capacity(closes.len());
     for (i, &x) in closes.iter().enumerate() {
         let prev = if i == 0 { x } else { closes[i - 1] };
@@ -201,11 +224,19 @@ fn check_incremental(name: &str, closes: &[f64], p: &IndicatorParams) {
                 prefix.push(open);
                 let expect = compute(&prefix, p).at(i);
                 prefix.pop();
-                assert_latest(&format!("{name} bar {i} open {open}"), live.latest(), expect);
+                assert_latest(
+                    &format!("{name} bar {i} open {open}"),
+                    live.latest(),
+                    expect,
+                );
             }
         }
         live.set_open(x);
-        assert_latest(&format!("{name} bar {i} open=close"), live.latest(), full.at(i));
+        assert_latest(
+            &format!("{name} bar {i} open=close"),
+            live.latest(),
+            full.at(i),
+        );
         live.push_closed(x);
         prefix.push(x);
         assert_latest(&format!("{name} bar {i} closed"), live.latest(), full.at(i));
@@ -216,7 +247,11 @@ fn check_incremental(name: &str, closes: &[f64], p: &IndicatorParams) {
 #[test]
 fn incremental_equals_full_recompute_on_random_walk() {
     let all = fixtures();
-    let rw = &all.iter().find(|(_, s)| s.name == "random_walk_10k").unwrap().1;
+    let rw = &all
+        .iter()
+        .find(|(_, s)| s.name == "random_walk_10k")
+        .unwrap()
+        .1;
     check_incremental("random_walk_10k", &rw.closes, &IndicatorParams::default());
 }
 

@@ -86,7 +86,12 @@ fn crypto_lexicon_knows_market_words() {
     assert_eq!(Analyzer::plain().score(headline).compound, 0.0);
     let crypto = Analyzer::crypto();
     assert!(crypto.score(headline).compound > 0.3);
-    assert!(crypto.score("Exchange hacked, funds drained in rug pull").compound < -0.5);
+    assert!(
+        crypto
+            .score("Exchange hacked, funds drained in rug pull")
+            .compound
+            < -0.5
+    );
     assert!(crypto.score("Ether plunges as liquidations mount").compound < -0.3);
 }
 
@@ -99,7 +104,10 @@ fn extension_overrides_and_errors_name_the_line() {
 
     let bad = format!("{ext}\nrug pull\t-2.0\t0.0\t[-2, -2, -2, -2, -2, -2, -2, -2, -2, -2]\n");
     let error = Analyzer::with_extension(&bad).unwrap_err();
-    assert!(matches!(error, LexiconError::Token { line: 3, .. }), "{error}");
+    assert!(
+        matches!(error, LexiconError::Token { line: 3, .. }),
+        "{error}"
+    );
     assert!(error.to_string().starts_with("line 3:"), "{error}");
 }
 
@@ -163,9 +171,43 @@ fn never_panics_on_random_input() {
     let analyzer = Analyzer::crypto();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let pieces = [
-        "good", "BAD", "not", "no", "but", "least", "kind", "of", "very", "never", "so", "the",
-        "shit", "!!!", "???", ":)", ":-(", "n't", "😁", "🇺🇸", "ǅ", "Σ", "İ", "\u{1c}", "\u{a0}",
-        " ", "\t", "\n", "$", "#", "'", "-", "rug", "crash", "\u{0}", "\u{ffff}", "\u{10ffff}",
+        "good",
+        "BAD",
+        "not",
+        "no",
+        "but",
+        "least",
+        "kind",
+        "of",
+        "very",
+        "never",
+        "so",
+        "the",
+        "shit",
+        "!!!",
+        "???",
+        ":)",
+        ":-(",
+        "n't",
+        "😁",
+        "🇺🇸",
+        "ǅ",
+        "Σ",
+        "İ",
+        "\u{1c}",
+        "\u{a0}",
+        " ",
+        "\t",
+        "\n",
+        "$",
+        "#",
+        "'",
+        "-",
+        "rug",
+        "crash",
+        "\u{0}",
+        "\u{ffff}",
+        "\u{10ffff}",
     ];
     for _ in 0..20_000 {
         let text: String = match rng.below(3) {

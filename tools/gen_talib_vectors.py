@@ -168,6 +168,23 @@ def main():
             ],
         ),
     )
+    rng = np.random.default_rng(7)
+    tiny = [float(v) for v in 2e-6 + 1e-10 * np.cumsum(rng.standard_normal(200))]
+    write(
+        "tiny.json",
+        dict(
+            meta,
+            series=[
+                series(
+                    "tiny",
+                    "200 closes near 2e-6 moving ~1e-10 a bar: variances and RSI averages far "
+                    "below TA-Lib's historical 1e-8 zero threshold",
+                    tiny,
+                    [DEFAULT],
+                )
+            ],
+        ),
+    )
     short = []
     for n in (0, 1, 2, 13, 14, 15, 19, 20, 33, 34, 35):
         short.append(series(f"short_{n}", f"first {n} XRPETH closes", xrp[:n], [DEFAULT]))

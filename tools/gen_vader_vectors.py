@@ -159,6 +159,19 @@ HAND_WRITTEN = [
     # emojis
     "😁", "💘", "😡", "good 😁", "bad😡", "😁😁😁", "hi😁there", "🙂 🙁", "🇺🇸 win", "💔 but ❤️",
     "© 2024 all rights reserved", "🚀🚀 to the moon", "👎 bad", "👍", "🔥🔥🔥 hot", "😭😭",
+    "good\t😁", "bad\u00a0😡 news",
+    # capitalised booster before a zero valence ("no" before a sentiment word)
+    "VERY no good", "so REALLY no bad thing", "REALLY no love", "the VERY no fun day",
+    # title-case letters break ALL CAPS in Python
+    "AǅB GREAT", "ᾈΑ GOOD news", "ǅ GOOD day", "XᾼY BAD",
+    # tokens with "n't" that are not in the negation list
+    "it couldn't've been good", "mayn't be good", "that wasn't't bad", "y'ain't nice", "DON'T've hate",
+    # phrases three words back
+    "the shit is good", "the bomb was so good", "kiss of death good", "kiss of death is good",
+    "bus stop x y nice", "yeah right it is great", "to die for a good cake", "kind of not very good",
+    "sort of a so bad", "just enough of a fun time", "the shit so good", "beating heart a b love",
+    # short tokens keep their punctuation
+    "(éé) good", "'ÉÉ' GOOD news", "«good» »bad«", "—good— –bad–",
 ]
 
 CONNECTORS = ["the", "a", "is", "was", "it", "and", "or", "nor", "of", "to", "this", "that", "so", "at",

@@ -1,8 +1,66 @@
+//! `cryptoviz export`: a JSON report of stored data (SPEC §3).
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
 
 use super::Context;
 use crate::cli::ExportArgs;
+use crate::domain::{Millis, SeriesKey, now_ms};
+use crate::report::{Mode, NewsReport, Report, SeriesReport};
 
-pub async fn run(_ctx: &Context, _args: ExportArgs) -> anyhow::Result<ExitCode> {
-    Err(anyhow::anyhow!("`export` is not available in this build yet"))
+pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let symbols = match args.symbol {
+        Some(s) => vec![s],
+        None => ctx.config.market.symbols.clone(),
+    };
+    let timeframes = match args.timeframe {
+        Some(t) => vec![t],
+        None => ctx.config.market.timeframes.clone(),
+    };
+    let (from, to) = (args.from.unwrap_or(Millis::MIN), args.to.unwrap_or(Millis::MAX));
+    if from > to {
+        return Err(super::usage("--from is after --to"));
+    }
+    let now = now_ms();
+    let mut report = Report::new(if ctx.demo { Mode::Demo } else { Mode::Offline }, now);
+    let params = ctx.config.indicators;
+    for &symbol in &symbols {
+        for &timeframe in &timeframes {
+            let key = SeriesKey { symbol, timeframe };
+            let candles = store.candles(key, from, to).await?;
+            report.series.push(SeriesReport::new(key, &candles, &params));
+        }
+    }
+    report.news = store
+        .recent_news(200, None)
+        .await?
+        .iter()
+        .filter(|n| n.published_at >= from && n.published_at <= to)
+        .map(NewsReport::from)
+        .collect();
+    report.health = serde_json::json!({ "store": store.stats().await?, "writes": store.write_stats() });
+    store.close().await?;
+
+    let out = args.out.unwrap_or_else(|| default_path(ctx, now));
+    if out.as_os_str() == "-" {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        let text = serde_json::to_vec_pretty(&report)?;
+        std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
+        eprintln!("report written to {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_path(ctx: &Context, now: Millis) -> PathBuf {
+    let stamp = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ");
+    ctx.data_dir.join(format!("report-{stamp}.json"))
 }

@@ -1,1 +1,4 @@
 //! History: gap detection and REST backfill.
+
+pub mod gaps;
+pub mod wire;

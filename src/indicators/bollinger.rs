@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use super::ema::RunningTotal;
+use super::params::period_in_range;
 
-/// TA-Lib rejects BBANDS periods below 2; below that every output is `None`.
+/// TA-Lib rejects BBANDS periods below 2; outside its range every output is `None`.
 const MIN_PERIOD: usize = 2;
 
 /// Upper, middle and lower band, each aligned with the input.
@@ -22,40 +23,44 @@ pub struct Bollinger {
 /// n - 1), as in TA-Lib's BBANDS with the SMA moving average. It is taken
 /// around that middle band by a second pass over the window rather than from
 /// a running sum of squares: E[x^2] - mean^2 cancels catastrophically at
-/// crypto prices (0.0014 ETH squares to 2e-6 while the variance is 1e-12),
-/// and the TA-Lib build used for the reference vectors does not show that
-/// cancellation either. A window of n values costs O(n), which also bounds
-/// the live engine's per-trade cost.
+/// crypto prices (0.0014 ETH squares to 2e-6 while the variance is 1e-12).
+/// Older TA-Lib C releases did use that running sum and clamped variances
+/// below 1e-8 to zero, which flattens the bands of any pair priced under
+/// ~1e-4; the TA-Lib build that produced the reference vectors (C 0.8.1 via
+/// the TA-Lib 0.8.2 Python wheel) does neither, and this matches it to about
+/// 1e-13. A window of n values costs O(n), which also bounds the live
+/// engine's per-trade cost.
 pub fn bollinger(closes: &[f64], period: usize, k: f64) -> Bollinger {
     let len = closes.len();
     let mut out = Bollinger {
-        upper: Vec::with_capacity(len),
-        middle: Vec::with_capacity(len),
-        lower: Vec::with_capacity(len),
+        upper: vec![None; len],
+        middle: vec![None; len],
+        lower: vec![None; len],
     };
-    let lead = if valid_period(period) { period - 1 } else { len };
-    let lead = lead.min(len);
-    out.upper.resize(lead, None);
-    out.middle.resize(lead, None);
-    out.lower.resize(lead, None);
-    if lead == len {
+    if !valid_period(period) || len < period {
         return out;
     }
     let n = period as f64;
-    let mut total = RunningTotal::seed(&closes[..lead]);
-    for (i, &x) in closes.iter().enumerate().skip(lead) {
-        let window = &closes[i + 1 - period..=i];
-        let middle = total.advance(x, window[0], n);
-        let b = bands(window.iter().copied(), middle, n, k);
-        out.upper.push(Some(b.upper));
-        out.middle.push(Some(b.middle));
-        out.lower.push(Some(b.lower));
+    let mut total = RunningTotal::seed(&closes[..period - 1]);
+    let slots = out.upper[period - 1..]
+        .iter_mut()
+        .zip(&mut out.middle[period - 1..])
+        .zip(&mut out.lower[period - 1..]);
+    for (window, ((upper, middle), lower)) in closes.windows(period).zip(slots) {
+        let Some((&x, older)) = window.split_last() else {
+            continue;
+        };
+        let mean = total.advance(x, older[0], n);
+        let b = bands(older, x, mean, n, k);
+        *upper = Some(b.upper);
+        *middle = Some(b.middle);
+        *lower = Some(b.lower);
     }
     out
 }
 
 pub(crate) fn valid_period(period: usize) -> bool {
-    period >= MIN_PERIOD
+    period_in_range(period, MIN_PERIOD)
 }
 
 /// One bar of band values.
@@ -66,14 +71,26 @@ pub(crate) struct Bands {
     pub(crate) lower: f64,
 }
 
-/// Bands for one window given (oldest first) with its precomputed mean.
-/// Summation runs oldest to newest so batch and live results are identical.
-pub(crate) fn bands(window: impl Iterator<Item = f64>, middle: f64, n: f64, k: f64) -> Bands {
-    let mut squares = 0.0;
-    for x in window {
-        let d = x - middle;
-        squares += d * d;
+/// Bands for the window `older` (oldest first) followed by `newest`, around
+/// its precomputed mean. Squares go into four fixed lanes by position so the
+/// loop pipelines (a single running sum is latency bound); batch and live
+/// code pass the same slices, so they still agree bit for bit.
+pub(crate) fn bands(older: &[f64], newest: f64, middle: f64, n: f64, k: f64) -> Bands {
+    let mut lanes = [0.0_f64; 4];
+    let chunks = older.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            let d = x - middle;
+            *lane += d * d;
+        }
     }
+    for (lane, &x) in lanes.iter_mut().zip(rest) {
+        let d = x - middle;
+        *lane += d * d;
+    }
+    let d = newest - middle;
+    let squares = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + d * d;
     let width = (squares / n).sqrt() * k;
     Bands {
         upper: middle + width,

@@ -1,7 +1,9 @@
 //! Simple and exponential moving averages, in TA-Lib's floating-point order.
 
-/// Whether `period` is one TA-Lib's SMA/EMA would accept (2 or more).
-/// Outside it the public functions return all `None` rather than panic.
+use super::params::period_in_range;
+
+/// TA-Lib's SMA/EMA accept periods from 2; outside the range the public
+/// functions return all `None` rather than panic.
 const MIN_PERIOD: usize = 2;
 
 /// Simple moving average, first value at `period - 1`.
@@ -12,7 +14,7 @@ const MIN_PERIOD: usize = 2;
 /// drift is part of TA-Lib's output, so it is reproduced here.
 pub fn sma(closes: &[f64], period: usize) -> Vec<Option<f64>> {
     let mut out = vec![None; closes.len()];
-    if period < MIN_PERIOD || closes.len() < period {
+    if !period_in_range(period, MIN_PERIOD) || closes.len() < period {
         return out;
     }
     let n = period as f64;
@@ -29,7 +31,7 @@ pub fn sma(closes: &[f64], period: usize) -> Vec<Option<f64>> {
 /// closes, not the first close, so the first output already averages a full
 /// window.
 pub fn ema(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    if period < MIN_PERIOD {
+    if !period_in_range(period, MIN_PERIOD) {
         return vec![None; closes.len()];
     }
     let mut state = EmaState::new(period);
@@ -128,7 +130,10 @@ mod tests {
     #[test]
     fn sma_by_hand() {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
-        assert_eq!(sma(&x, 3), vec![None, None, Some(2.0), Some(3.0), Some(4.0)]);
+        assert_eq!(
+            sma(&x, 3),
+            vec![None, None, Some(2.0), Some(3.0), Some(4.0)]
+        );
         assert_eq!(sma(&x, 5), vec![None, None, None, None, Some(3.0)]);
         assert_eq!(sma(&x, 6), vec![None; 5]);
     }
@@ -137,7 +142,10 @@ mod tests {
     fn ema_by_hand() {
         // k = 0.5, seed = mean(1, 2, 3) = 2; then (4-2)*.5+2 = 3; (8-3)*.5+3 = 5.5.
         let x = [1.0, 2.0, 3.0, 4.0, 8.0];
-        assert_eq!(ema(&x, 3), vec![None, None, Some(2.0), Some(3.0), Some(5.5)]);
+        assert_eq!(
+            ema(&x, 3),
+            vec![None, None, Some(2.0), Some(3.0), Some(5.5)]
+        );
     }
 
     #[test]

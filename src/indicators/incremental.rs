@@ -9,7 +9,7 @@ use super::bollinger::{self, Bands};
 use super::ema::RunningTotal;
 use super::macd::{MacdState, MacdValue};
 use super::momentum;
-use super::rsi::RsiState;
+use super::rsi::{self, RsiState};
 
 /// Indicator values for one bar; `None` where the lookback is not yet filled
 /// (or the period is invalid).
@@ -55,7 +55,7 @@ impl Incremental {
         Self {
             params: p,
             closed: 0,
-            rsi: RsiState::valid_period(p.rsi).then(|| RsiState::new(p.rsi)),
+            rsi: rsi::valid_period(p.rsi).then(|| RsiState::new(p.rsi)),
             macd: MacdState::new(p.macd_fast, p.macd_slow, p.macd_signal),
             bb: bollinger::valid_period(p.bollinger).then(|| BollingerWindow::new(p.bollinger)),
             momentum: momentum::valid_period(p.momentum)
@@ -166,7 +166,7 @@ fn momentum_of(window: &VecDeque<f64>, period: usize, close: f64) -> Option<f64>
 struct BollingerWindow {
     period: usize,
     total: RunningTotal,
-    recent: VecDeque<f64>,
+    recent: Recent,
 }
 
 impl BollingerWindow {
@@ -174,29 +174,72 @@ impl BollingerWindow {
         Self {
             period,
             total: RunningTotal::default(),
-            recent: VecDeque::with_capacity(period.min(1 << 16)),
+            recent: Recent::new(period - 1),
         }
     }
 
     /// Bands for a bar closing at `close` after the closed ones.
     fn eval(&self, close: f64, k: f64) -> Option<Bands> {
-        if self.recent.len() + 1 < self.period {
+        let older = self.recent.window();
+        if older.len() + 1 < self.period {
             return None;
         }
         let n = self.period as f64;
         let middle = self.total.mean_with(close, n);
-        let window = self.recent.iter().copied().chain(std::iter::once(close));
-        Some(bollinger::bands(window, middle, n, k))
+        Some(bollinger::bands(older, close, middle, n, k))
     }
 
     fn push(&mut self, close: f64) {
-        if self.recent.len() + 1 < self.period {
-            self.total.add(close);
-        } else {
-            let oldest = self.recent.pop_front().unwrap_or(0.0);
-            self.total.advance(close, oldest, self.period as f64);
+        match self.recent.push(close) {
+            None => self.total.add(close),
+            Some(oldest) => {
+                self.total.advance(close, oldest, self.period as f64);
+            }
         }
-        self.recent.push_back(close);
+    }
+}
+
+/// The last `cap` values, always readable as one contiguous slice (oldest
+/// first) so the live engine hands Bollinger exactly the slice shape the
+/// batch code does. Each value is stored twice, at `i` and `i + cap`.
+#[derive(Clone, Debug)]
+struct Recent {
+    cap: usize,
+    buf: Vec<f64>,
+    start: usize,
+    len: usize,
+}
+
+impl Recent {
+    fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            buf: vec![0.0; 2 * cap],
+            start: 0,
+            len: 0,
+        }
+    }
+
+    fn window(&self) -> &[f64] {
+        &self.buf[self.start..self.start + self.len]
+    }
+
+    /// Appends `x`; once full, returns the value it evicted.
+    fn push(&mut self, x: f64) -> Option<f64> {
+        if self.cap == 0 {
+            return Some(x);
+        }
+        if self.len < self.cap {
+            self.buf[self.len] = x;
+            self.buf[self.len + self.cap] = x;
+            self.len += 1;
+            return None;
+        }
+        let evicted = self.buf[self.start];
+        self.buf[self.start] = x;
+        self.buf[self.start + self.cap] = x;
+        self.start = (self.start + 1) % self.cap;
+        Some(evicted)
     }
 }
 
@@ -227,12 +270,33 @@ mod tests {
                 live.set_open(open);
                 let mut series = closes[..i].to_vec();
                 series.push(open);
-                assert_eq!(live.latest(), compute(&series, &p).at(i), "bar {i} open {open}");
+                assert_eq!(
+                    live.latest(),
+                    compute(&series, &p).at(i),
+                    "bar {i} open {open}"
+                );
             }
             live.push_closed(x);
-            assert_eq!(live.latest(), compute(&closes[..=i], &p).at(i), "closed bar {i}");
+            assert_eq!(
+                live.latest(),
+                compute(&closes[..=i], &p).at(i),
+                "closed bar {i}"
+            );
         }
         assert_eq!(live.closed_len(), closes.len());
+    }
+
+    #[test]
+    fn recent_keeps_a_contiguous_window() {
+        let mut r = Recent::new(3);
+        assert_eq!(r.push(1.0), None);
+        assert_eq!(r.push(2.0), None);
+        assert_eq!(r.window(), &[1.0, 2.0]);
+        assert_eq!(r.push(3.0), None);
+        for (x, evicted) in [(4.0, 1.0), (5.0, 2.0), (6.0, 3.0), (7.0, 4.0)] {
+            assert_eq!(r.push(x), Some(evicted));
+            assert_eq!(r.window(), &[x - 2.0, x - 1.0, x]);
+        }
     }
 
     #[test]
@@ -247,7 +311,10 @@ mod tests {
 
     #[test]
     fn empty_and_invalid_do_not_panic() {
-        assert_eq!(Incremental::new(IndicatorParams::default()).latest(), Latest::default());
+        assert_eq!(
+            Incremental::new(IndicatorParams::default()).latest(),
+            Latest::default()
+        );
         let zero = IndicatorParams {
             rsi: 0,
             macd_fast: 0,
@@ -257,9 +324,20 @@ mod tests {
             bollinger_k: f64::NAN,
             momentum: 0,
         };
-        let mut live = Incremental::new(zero);
-        live.push_closed(1.0);
-        live.set_open(2.0);
-        assert_eq!(live.latest(), Latest::default());
+        let huge = IndicatorParams {
+            rsi: usize::MAX,
+            macd_fast: usize::MAX - 1,
+            macd_slow: usize::MAX,
+            macd_signal: usize::MAX,
+            bollinger: usize::MAX,
+            bollinger_k: 2.0,
+            momentum: usize::MAX,
+        };
+        for p in [zero, huge] {
+            let mut live = Incremental::new(p);
+            live.push_closed(1.0);
+            live.set_open(2.0);
+            assert_eq!(live.latest(), Latest::default());
+        }
     }
 }

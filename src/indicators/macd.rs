@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::ema::EmaState;
+use super::params::period_in_range;
 
 /// MACD line, signal line and histogram, each aligned with the input.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -21,7 +22,8 @@ pub struct Macd {
 /// an EMA of the MACD line seeded with the SMA of its first `signal` values,
 /// and the MACD line itself is withheld until the signal exists. A fast
 /// period longer than the slow one is swapped, as TA-Lib does. Periods
-/// outside TA-Lib's range (fast/slow < 2, signal < 1) give all `None`.
+/// outside TA-Lib's range (fast/slow < 2, signal < 1, any above
+/// [`super::MAX_PERIOD`]) give all `None`.
 pub fn macd(closes: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
     let len = closes.len();
     let mut out = Macd {
@@ -67,10 +69,15 @@ pub(crate) struct MacdState {
 impl MacdState {
     /// `None` when TA-Lib would reject the periods.
     pub(crate) fn new(fast: usize, slow: usize, signal: usize) -> Option<Self> {
-        if fast < 2 || slow < 2 || signal < 1 {
+        let valid = period_in_range(fast, 2) && period_in_range(slow, 2);
+        if !(valid && period_in_range(signal, 1)) {
             return None;
         }
-        let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+        let (fast, slow) = if slow < fast {
+            (slow, fast)
+        } else {
+            (fast, slow)
+        };
         Some(Self {
             fast_delay: slow - fast,
             seen: 0,

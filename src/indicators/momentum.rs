@@ -1,5 +1,7 @@
 //! Momentum: the raw price change over a fixed number of bars.
 
+use super::params::period_in_range;
+
 /// TA-Lib's MOM accepts periods from 1; a period of 0 would always be zero.
 const MIN_PERIOD: usize = 1;
 
@@ -19,7 +21,7 @@ pub fn momentum(closes: &[f64], period: usize) -> Vec<Option<f64>> {
 }
 
 pub(crate) fn valid_period(period: usize) -> bool {
-    period >= MIN_PERIOD
+    period_in_range(period, MIN_PERIOD)
 }
 
 #[cfg(test)]

@@ -97,6 +97,13 @@ impl IndicatorParams {
     }
 }
 
+/// Whether `period` is inside TA-Lib's accepted range `min..=MAX_PERIOD`.
+/// The computing functions return all `None` outside it instead of
+/// panicking or allocating an absurd window.
+pub(crate) fn period_in_range(period: usize, min: usize) -> bool {
+    (min..=MAX_PERIOD).contains(&period)
+}
+
 fn check(field: &'static str, value: usize, min: usize) -> Result<(), IndicatorError> {
     if value < min {
         Err(IndicatorError::TooSmall { field, min, value })
@@ -118,7 +125,10 @@ mod tests {
     #[test]
     fn defaults_are_talib_defaults_and_valid() {
         let p = IndicatorParams::default();
-        assert_eq!((p.rsi, p.macd_fast, p.macd_slow, p.macd_signal), (14, 12, 26, 9));
+        assert_eq!(
+            (p.rsi, p.macd_fast, p.macd_slow, p.macd_signal),
+            (14, 12, 26, 9)
+        );
         assert_eq!((p.bollinger, p.bollinger_k, p.momentum), (20, 2.0, 10));
         assert_eq!(p.validate(), Ok(()));
     }

@@ -1,6 +1,8 @@
 //! Wilder's Relative Strength Index as TA-Lib computes it.
 
-/// TA-Lib rejects RSI periods below 2; below that every output is `None`.
+use super::params::period_in_range;
+
+/// TA-Lib rejects RSI periods below 2; outside its range every output is `None`.
 const MIN_PERIOD: usize = 2;
 
 /// RSI, first value at index `period`.
@@ -9,9 +11,12 @@ const MIN_PERIOD: usize = 2;
 /// the plain mean of the first `period` close-to-close changes and emits
 /// that seed at index `period`; later bars use Wilder smoothing
 /// avg = (avg * (n - 1) + change) / n. When both averages are zero (a flat
-/// window) TA-Lib outputs 0, not 50, and so does this.
+/// window) TA-Lib outputs 0, not 50, and so does this. The zero test is
+/// exact: older TA-Lib C releases treated |g + l| < 1e-8 as zero, which would
+/// zero the RSI of low-priced pairs like XRPETH, but the reference build
+/// (C 0.8.1) no longer does.
 pub fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    if period < MIN_PERIOD {
+    if !valid_period(period) {
         return vec![None; closes.len()];
     }
     let mut state = RsiState::new(period);
@@ -23,6 +28,10 @@ pub fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
             value
         })
         .collect()
+}
+
+pub(crate) fn valid_period(period: usize) -> bool {
+    period_in_range(period, MIN_PERIOD)
 }
 
 /// RSI as a value type, shared by the batch function and the live engine so
@@ -38,9 +47,9 @@ pub(crate) struct RsiState {
 }
 
 impl RsiState {
-    /// `period` must be >= 2 (see [`MIN_PERIOD`]).
+    /// `period` must satisfy [`valid_period`].
     pub(crate) fn new(period: usize) -> Self {
-        debug_assert!(period >= MIN_PERIOD);
+        debug_assert!(valid_period(period));
         Self {
             period,
             seen: 0,
@@ -48,10 +57,6 @@ impl RsiState {
             gain: 0.0,
             loss: 0.0,
         }
-    }
-
-    pub(crate) fn valid_period(period: usize) -> bool {
-        period >= MIN_PERIOD
     }
 
     pub(crate) fn next(self, x: f64) -> (Self, Option<f64>) {

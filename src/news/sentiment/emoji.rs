@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn emojis_become_space_separated_descriptions() {
         let table = EmojiTable::parse("😁\tbeaming face\n💘\theart with arrow\n🇺🇸\tflag\n");
-        assert_eq!(table.describe("ok😁💘 x"), "ok beaming face heart with arrow x");
+        assert_eq!(
+            table.describe("ok😁💘 x"),
+            "ok beaming face heart with arrow x"
+        );
         assert_eq!(table.describe("😁 ok"), "beaming face ok");
         assert_eq!(table.describe("plain"), "plain");
         assert_eq!(table.describe("é 🇺🇸"), "é 🇺🇸");

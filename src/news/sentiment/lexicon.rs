@@ -96,7 +96,11 @@ pub enum LexiconError {
         reason: &'static str,
     },
     #[error("line {line}: mean {mean} does not match the ratings' mean {expected}")]
-    MeanMismatch { line: usize, mean: f64, expected: f64 },
+    MeanMismatch {
+        line: usize,
+        mean: f64,
+        expected: f64,
+    },
     #[error(
         "line {line}: std dev {std_dev} does not match the ratings' population std dev {expected:.5}"
     )]
@@ -311,7 +315,8 @@ mod tests {
 
     #[test]
     fn standard_lexicon_reads_like_python() {
-        let table = WordTable::standard("good\t1.9\t0.9\t[]\r\nbad\t-2.5\t0\t[]\r\ngood\t2.0\t0\t[]");
+        let table =
+            WordTable::standard("good\t1.9\t0.9\t[]\r\nbad\t-2.5\t0\t[]\r\ngood\t2.0\t0\t[]");
         assert_eq!(table.get("good").unwrap().valence, Some(2.0));
         assert_eq!(table.get("bad").unwrap().valence, Some(-2.5));
         assert!(table.get("very").unwrap().booster.is_some());

@@ -6,13 +6,16 @@
 //! negative for capitalised boosters). They are what vaderSentiment 3.3.2
 //! does, and matching it number for number is the point of this module.
 
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use super::Sentiment;
 use super::rounding::round_py;
 use super::tokens::Tokens;
 use super::vocabulary::{
     ALPHA, BOOSTER_PHRASES, CAPS_BOOST, EXCLAMATION_BOOST, MANY_QUESTIONS_BOOST, MAX_EXCLAMATIONS,
     NEGATION_SCALE, QUESTION_BOOST, SPECIAL_PHRASES,
 };
-use super::Sentiment;
 
 /// How far back booster and negation words are looked for.
 const LOOKBACK: usize = 3;
@@ -22,9 +25,7 @@ const DISTANCE_DAMPING: [f64; LOOKBACK] = [1.0, 0.95, 0.9];
 
 /// One valence per token, zero for tokens that carry no sentiment.
 pub fn valences(words: &Tokens) -> Vec<f64> {
-    let mut valences: Vec<f64> = (0..words.len())
-        .map(|i| token_valence(words, i))
-        .collect();
+    let mut valences: Vec<f64> = (0..words.len()).map(|i| token_valence(words, i)).collect();
     contrast_but(words, &mut valences);
     valences
 }
@@ -41,16 +42,20 @@ fn token_valence(words: &Tokens, i: usize) -> f64 {
     };
     let mut valence = no_rule(words, i, base);
     if words.get(i).upper && words.cap_diff {
-        valence += if valence > 0.0 { CAPS_BOOST } else { -CAPS_BOOST };
+        valence += if valence > 0.0 {
+            CAPS_BOOST
+        } else {
+            -CAPS_BOOST
+        };
     }
-    for distance in 0..LOOKBACK.min(i) {
+    for (distance, damping) in DISTANCE_DAMPING.iter().enumerate().take(i) {
         let j = i - distance - 1;
         // Sentiment words are not modifiers, and they also block the
         // negation and idiom checks at their distance.
         if words.valence(j).is_some() {
             continue;
         }
-        valence += booster_shift(words, j, valence) * DISTANCE_DAMPING[distance];
+        valence += booster_shift(words, j, valence) * damping;
         valence = negation(words, i, distance, valence);
         if distance == 2 {
             valence = idioms(words, i, valence);
@@ -86,7 +91,11 @@ fn booster_shift(words: &Tokens, j: usize, valence: f64) -> f64 {
         shift = -shift;
     }
     if words.get(j).upper && words.cap_diff {
-        shift += if valence > 0.0 { CAPS_BOOST } else { -CAPS_BOOST };
+        shift += if valence > 0.0 {
+            CAPS_BOOST
+        } else {
+            -CAPS_BOOST
+        };
     }
     shift
 }
@@ -160,20 +169,44 @@ fn least(words: &Tokens, i: usize, valence: f64) -> f64 {
 /// boosted by half. Python locates each value with `list.index`, i.e. by the
 /// first equal value, so a repeated valence can rescale an earlier slot
 /// twice and leave its own untouched; that is reproduced here.
+///
+/// Python's version is quadratic. This one keeps, for each distinct value,
+/// the slots currently holding it, so a long article costs n log n. Zeros
+/// are skipped: rescaling a zero leaves a zero, which changes no score.
 fn contrast_but(words: &Tokens, valences: &mut [f64]) {
     let Some(but) = (0..words.len()).find(|&i| words.lower(i) == "but") else {
         return;
     };
+    // Bit patterns are a faithful equality key for non-zero, non-NaN floats.
+    let mut holders: HashMap<u64, BTreeSet<usize>> = HashMap::new();
+    for (slot, value) in valences.iter().enumerate() {
+        if *value != 0.0 {
+            holders.entry(value.to_bits()).or_default().insert(slot);
+        }
+    }
     for k in 0..valences.len() {
+        // Earlier iterations only rewrite slots before k, so this is the
+        // original value, and slot k is among its holders.
         let value = valences[k];
-        let Some(slot) = valences.iter().position(|&v| v == value) else {
+        if value == 0.0 {
+            continue;
+        }
+        let Some(slot) = holders
+            .get(&value.to_bits())
+            .and_then(|slots| slots.first().copied())
+        else {
             continue;
         };
-        if slot < but {
-            valences[slot] = value * 0.5;
-        } else if slot > but {
-            valences[slot] = value * 1.5;
+        let scaled = match slot.cmp(&but) {
+            Ordering::Less => value * 0.5,
+            Ordering::Greater => value * 1.5,
+            Ordering::Equal => continue,
+        };
+        if let Some(slots) = holders.get_mut(&value.to_bits()) {
+            slots.remove(&slot);
         }
+        holders.entry(scaled.to_bits()).or_default().insert(slot);
+        valences[slot] = scaled;
     }
 }
 

@@ -1,0 +1,131 @@
+//! Which trade ids were already folded in. Binance trade ids only grow, so a window of bits
+//! below the highest id seen catches replays after a reconnect and duplicated frames, in O(1)
+//! and fixed memory.
+
+const WINDOW: i64 = 1 << 16;
+const WORDS: usize = (WINDOW / 64) as usize;
+
+#[derive(Clone, Debug)]
+pub struct RecentIds {
+    /// Highest id seen; bit `id mod WINDOW` marks ids in (max - WINDOW, max].
+    max: Option<i64>,
+    /// Every id <= floor counts as seen (restored state after a restart).
+    floor: Option<i64>,
+    bits: Box<[u64; WORDS]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    New,
+    Duplicate,
+    /// Older than the window: cannot be told apart from a duplicate, so it is not counted.
+    TooOld,
+}
+
+impl Default for RecentIds {
+    fn default() -> Self {
+        RecentIds {
+            max: None,
+            floor: None,
+            bits: Box::new([0; WORDS]),
+        }
+    }
+}
+
+impl RecentIds {
+    /// Treat every id up to `id` as already seen (the last id persisted before a restart).
+    pub fn seen_through(&mut self, id: i64) {
+        self.floor = Some(self.floor.map_or(id, |f| f.max(id)));
+        if self.max.is_none_or(|m| m < id) {
+            self.max = Some(id);
+            self.bits.fill(0);
+        }
+    }
+
+    pub fn max(&self) -> Option<i64> {
+        self.max
+    }
+
+    /// Records `id` and says whether it was new.
+    pub fn insert(&mut self, id: i64) -> Seen {
+        if self.floor.is_some_and(|f| id <= f) {
+            return Seen::Duplicate;
+        }
+        let max = match self.max {
+            None => {
+                self.max = Some(id);
+                self.set(id);
+                return Seen::New;
+            }
+            Some(m) => m,
+        };
+        if id > max {
+            // Clear the bits of ids that slide into the window.
+            let advance = id - max;
+            if advance >= WINDOW {
+                self.bits.fill(0);
+            } else {
+                for k in max + 1..=id {
+                    self.clear(k);
+                }
+            }
+            self.max = Some(id);
+            self.set(id);
+            Seen::New
+        } else if id <= max - WINDOW {
+            Seen::TooOld
+        } else if self.get(id) {
+            Seen::Duplicate
+        } else {
+            self.set(id);
+            Seen::New
+        }
+    }
+
+    fn slot(id: i64) -> (usize, u64) {
+        let pos = id.rem_euclid(WINDOW) as usize;
+        (pos / 64, 1u64 << (pos % 64))
+    }
+
+    fn get(&self, id: i64) -> bool {
+        let (w, b) = Self::slot(id);
+        self.bits[w] & b != 0
+    }
+
+    fn set(&mut self, id: i64) {
+        let (w, b) = Self::slot(id);
+        self.bits[w] |= b;
+    }
+
+    fn clear(&mut self, id: i64) {
+        let (w, b) = Self::slot(id);
+        self.bits[w] &= !b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replays_and_out_of_order() {
+        let mut r = RecentIds::default();
+        assert_eq!(r.insert(10), Seen::New);
+        assert_eq!(r.insert(12), Seen::New);
+        assert_eq!(r.insert(11), Seen::New, "late but unseen");
+        assert_eq!(r.insert(12), Seen::Duplicate);
+        assert_eq!(r.insert(10), Seen::Duplicate);
+        assert_eq!(r.insert(12 + WINDOW), Seen::New);
+        assert_eq!(r.insert(12), Seen::TooOld);
+        assert_eq!(r.insert(13), Seen::New, "window slid, bit was cleared");
+    }
+
+    #[test]
+    fn restored_floor() {
+        let mut r = RecentIds::default();
+        r.seen_through(100);
+        assert_eq!(r.insert(99), Seen::Duplicate);
+        assert_eq!(r.insert(100), Seen::Duplicate);
+        assert_eq!(r.insert(101), Seen::New);
+    }
+}

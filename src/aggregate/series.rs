@@ -1,0 +1,204 @@
+//! One timeframe of one symbol: the open candle and a few finished ones kept for late trades.
+
+use std::collections::VecDeque;
+
+use crate::domain::{Candle, Millis, Timeframe, Trade};
+
+/// Finished candles kept in memory so a trade that arrives late can still amend them.
+const KEEP: usize = 3;
+
+#[derive(Clone, Copy, Debug)]
+struct Work {
+    candle: Candle,
+    /// Ids of the trades that set open and close (min and max id seen).
+    open_id: i64,
+    close_id: i64,
+    dirty: bool,
+}
+
+impl Work {
+    fn start(open_time: Millis, t: &Trade) -> Work {
+        Work {
+            candle: Candle {
+                open_time,
+                open: t.price,
+                high: t.price,
+                low: t.price,
+                close: t.price,
+                volume: t.qty,
+                quote_volume: t.price * t.qty,
+                trades: t.count as u64,
+                closed: false,
+                first_trade_id: Some(t.id),
+                last_trade_id: Some(t.id),
+            },
+            open_id: t.id,
+            close_id: t.id,
+            dirty: true,
+        }
+    }
+
+    fn from_stored(c: Candle) -> Work {
+        Work {
+            candle: c,
+            open_id: c.first_trade_id.unwrap_or(i64::MIN),
+            close_id: c.last_trade_id.unwrap_or(i64::MIN),
+            dirty: false,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, t: &Trade) {
+        let c = &mut self.candle;
+        if c.trades == 0 && c.first_trade_id.is_none() {
+            // A flat fill or an empty stored candle: the first real trade defines it.
+            let closed = c.closed;
+            *self = Work::start(c.open_time, t);
+            self.candle.closed = closed;
+            return;
+        }
+        c.high = c.high.max(t.price);
+        c.low = c.low.min(t.price);
+        if t.id < self.open_id {
+            c.open = t.price;
+            self.open_id = t.id;
+        }
+        if t.id > self.close_id {
+            c.close = t.price;
+            self.close_id = t.id;
+        }
+        c.volume += t.qty;
+        c.quote_volume += t.price * t.qty;
+        c.trades += t.count as u64;
+        c.first_trade_id = Some(c.first_trade_id.map_or(t.id, |f| f.min(t.id)));
+        c.last_trade_id = Some(c.last_trade_id.map_or(t.id, |l| l.max(t.id)));
+        self.dirty = true;
+    }
+}
+
+pub(super) struct Series {
+    pub(super) tf: Timeframe,
+    current: Option<Work>,
+    /// Finished candles, oldest first; those with `dirty` set are still to be drained.
+    done: VecDeque<Work>,
+    /// Flat fills and finished candles that fell out of `done` before being drained.
+    spilled: Vec<Candle>,
+}
+
+impl Series {
+    pub(super) fn new(tf: Timeframe) -> Self {
+        Series {
+            tf,
+            current: None,
+            done: VecDeque::with_capacity(KEEP + 1),
+            spilled: Vec::new(),
+        }
+    }
+
+    pub(super) fn resume(&mut self, c: Candle) {
+        let w = Work::from_stored(c);
+        if c.closed {
+            self.push_done(w);
+        } else {
+            self.current = Some(w);
+        }
+    }
+
+    pub(super) fn current(&self) -> Option<Candle> {
+        self.current.map(|w| w.candle)
+    }
+
+    /// Applies a trade; false when its candle is too old to be held.
+    #[inline]
+    pub(super) fn apply(&mut self, t: &Trade, contiguous: bool) -> bool {
+        let bucket = self.tf.bucket(t.time);
+        if let Some(cur) = &mut self.current {
+            if bucket == cur.candle.open_time {
+                cur.add(t);
+                return true;
+            }
+        }
+        let newest = self
+            .current
+            .map(|w| w.candle.open_time)
+            .or_else(|| self.done.back().map(|w| w.candle.open_time));
+        match newest {
+            Some(open) if bucket < open => {
+                // A late trade: amend the finished candle it belongs to, if still held.
+                match self.done.iter_mut().find(|w| w.candle.open_time == bucket) {
+                    Some(w) => {
+                        w.add(t);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => {
+                self.finish_current();
+                if contiguous {
+                    self.fill_flat_until(bucket);
+                }
+                self.current = Some(Work::start(bucket, t));
+                true
+            }
+        }
+    }
+
+    /// Zero-volume candles at the previous close for every interval before `bucket` that
+    /// followed the last finished candle.
+    fn fill_flat_until(&mut self, bucket: Millis) {
+        let Some(prev) = self.done.back().map(|w| w.candle) else {
+            return;
+        };
+        let step = self.tf.millis();
+        let mut t = prev.open_time + step;
+        while t < bucket {
+            let mut w = Work::from_stored(Candle::flat(t, prev.close));
+            w.dirty = true;
+            self.push_done(w);
+            t += step;
+        }
+    }
+
+    fn finish_current(&mut self) {
+        if let Some(mut w) = self.current.take() {
+            w.candle.closed = true;
+            w.dirty = true;
+            self.push_done(w);
+        }
+    }
+
+    fn push_done(&mut self, w: Work) {
+        self.done.push_back(w);
+        while self.done.len() > KEEP {
+            if let Some(old) = self.done.pop_front() {
+                if old.dirty {
+                    self.spilled.push(old.candle);
+                }
+            }
+        }
+    }
+
+    pub(super) fn close_due(&mut self, now: Millis) {
+        if self
+            .current
+            .is_some_and(|w| w.candle.open_time + self.tf.millis() <= now)
+        {
+            self.finish_current();
+        }
+    }
+
+    pub(super) fn drain(&mut self, mut emit: impl FnMut(Candle)) {
+        for c in self.spilled.drain(..) {
+            emit(c);
+        }
+        for w in self.done.iter_mut().filter(|w| w.dirty) {
+            w.dirty = false;
+            emit(w.candle);
+        }
+        if let Some(w) = self.current.as_mut().filter(|w| w.dirty) {
+            w.dirty = false;
+            emit(w.candle);
+        }
+    }
+}

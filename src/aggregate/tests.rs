@@ -1,0 +1,175 @@
+use super::*;
+use crate::domain::{Price, Qty};
+
+const T0: Millis = 1_699_920_000_000; // midnight UTC, so every bucket starts here
+
+fn sym() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn tr(id: i64, price: &str, qty: &str, time: Millis) -> Trade {
+    Trade {
+        symbol: sym(),
+        id,
+        price: Price::parse(price).unwrap(),
+        qty: Qty::parse(qty).unwrap(),
+        time,
+        count: 1,
+        buyer_is_maker: false,
+    }
+}
+
+fn drained(a: &mut Aggregator, tf: Timeframe) -> Vec<Candle> {
+    let mut out = Vec::new();
+    a.drain(&mut out);
+    out.into_iter()
+        .filter(|(k, _)| k.timeframe == tf)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+#[test]
+fn ohlcv_of_one_minute() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    for t in [
+        tr(1, "100", "1", T0 + 1),
+        tr(2, "105.5", "0.5", T0 + 2),
+        tr(3, "99", "2", T0 + 3),
+        tr(4, "101", "0.1", T0 + 59_999),
+    ] {
+        assert_eq!(a.push(&t), Outcome::Applied);
+    }
+    let c = a.current(Timeframe::M1).unwrap();
+    assert_eq!(c.open_time, T0);
+    assert_eq!(c.close_time(Timeframe::M1), T0 + 59_999);
+    assert_eq!(
+        (c.open.to_string(), c.high.to_string(), c.low.to_string(), c.close.to_string()),
+        ("100".into(), "105.5".into(), "99".into(), "101".into())
+    );
+    assert_eq!(c.volume.to_string(), "3.6");
+    assert_eq!(c.quote_volume.to_string(), "360.85");
+    assert_eq!(c.trades, 4);
+    assert!(!c.closed);
+}
+
+#[test]
+fn quiet_minutes_get_flat_candles_when_no_trade_is_missing() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.push(&tr(2, "101", "1", T0 + 3 * 60_000 + 5));
+    let c = drained(&mut a, Timeframe::M1);
+    assert_eq!(c.len(), 4);
+    assert!(c[0].closed && c[0].close.to_string() == "100");
+    for flat in &c[1..3] {
+        assert_eq!(flat.open.to_string(), "100");
+        assert_eq!(flat.high, flat.low);
+        assert!(flat.volume.is_zero() && flat.trades == 0 && flat.closed);
+    }
+    assert_eq!(c[1].open_time, T0 + 60_000);
+    assert_eq!(c[3].open_time, T0 + 180_000);
+    assert!(a.take_gaps().is_empty());
+}
+
+#[test]
+fn missing_ids_leave_a_hole_and_report_it() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.push(&tr(7, "101", "1", T0 + 3 * 60_000));
+    let c = drained(&mut a, Timeframe::M1);
+    assert_eq!(c.iter().map(|c| c.open_time).collect::<Vec<_>>(), [T0, T0 + 180_000]);
+    let gaps = a.take_gaps();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!((gaps[0].after_id, gaps[0].before_id), (1, 7));
+    assert_eq!((gaps[0].from, gaps[0].to), (T0, T0 + 180_000));
+}
+
+#[test]
+fn duplicates_and_void_trades_do_not_count() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    assert_eq!(a.push(&tr(1, "100", "1", T0)), Outcome::Applied);
+    assert_eq!(a.push(&tr(1, "100", "1", T0)), Outcome::Duplicate);
+    assert_eq!(a.push(&tr(2, "0", "1", T0)), Outcome::Void);
+    assert_eq!(a.push(&tr(3, "100", "0", T0)), Outcome::Void);
+    let c = a.current(Timeframe::M1).unwrap();
+    assert_eq!((c.trades, c.volume.to_string()), (1, "1".into()));
+}
+
+#[test]
+fn out_of_order_within_a_candle_keeps_exchange_open_and_close() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(11, "102", "1", T0 + 10));
+    a.push(&tr(10, "101", "1", T0 + 5));
+    a.push(&tr(12, "103", "1", T0 + 20));
+    let c = a.current(Timeframe::M1).unwrap();
+    assert_eq!((c.open.to_string(), c.close.to_string()), ("101".into(), "103".into()));
+    assert_eq!((c.first_trade_id, c.last_trade_id), (Some(10), Some(12)));
+}
+
+#[test]
+fn late_trade_amends_a_finished_candle() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.push(&tr(3, "100", "1", T0 + 60_000));
+    drained(&mut a, Timeframe::M1);
+    assert_eq!(a.push(&tr(2, "90", "1", T0 + 59_000)), Outcome::Applied);
+    let c = drained(&mut a, Timeframe::M1);
+    assert_eq!(c.len(), 1, "only the amended candle is re-emitted");
+    assert_eq!((c[0].open_time, c[0].low.to_string(), c[0].trades), (T0, "90".into(), 2));
+    assert!(c[0].closed);
+}
+
+#[test]
+fn all_timeframes_share_the_trades() {
+    let tfs = Timeframe::ALL;
+    let mut a = Aggregator::new(sym(), &tfs);
+    let day = Timeframe::D1.bucket(T0);
+    a.push(&tr(1, "100", "2", day));
+    a.push(&tr(2, "110", "3", day + 3_600_000 * 5));
+    for tf in tfs {
+        let c = a.current(tf).unwrap();
+        assert_eq!(c.open_time, tf.bucket(day + 3_600_000 * 5));
+    }
+    let d = a.current(Timeframe::D1).unwrap();
+    assert_eq!((d.volume.to_string(), d.trades), ("5".into(), 2));
+}
+
+#[test]
+fn close_due_finishes_quiet_candles() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.close_due(T0 + 59_999);
+    assert!(a.current(Timeframe::M1).is_some());
+    a.close_due(T0 + 60_000);
+    assert!(a.current(Timeframe::M1).is_none());
+    let c = drained(&mut a, Timeframe::M1);
+    assert!(c[0].closed);
+    // The next contiguous trade still fills the quiet minute in between.
+    a.push(&tr(2, "101", "1", T0 + 120_000));
+    let c = drained(&mut a, Timeframe::M1);
+    assert_eq!(c.len(), 2);
+    assert_eq!((c[0].open_time, c[0].trades), (T0 + 60_000, 0));
+}
+
+#[test]
+fn resume_continues_the_open_candle() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.push(&tr(2, "101", "1", T0 + 1000));
+    let stored = a.current(Timeframe::M1).unwrap();
+
+    let mut b = Aggregator::new(sym(), &[Timeframe::M1]);
+    b.resume(Timeframe::M1, stored);
+    assert_eq!(b.push(&tr(2, "101", "1", T0 + 1000)), Outcome::Duplicate);
+    assert_eq!(b.push(&tr(3, "99", "1", T0 + 2000)), Outcome::Applied);
+    let c = b.current(Timeframe::M1).unwrap();
+    assert_eq!((c.open.to_string(), c.low.to_string(), c.trades), ("100".into(), "99".into(), 3));
+    assert!(b.take_gaps().is_empty(), "id 3 follows the stored last id 2");
+}
+
+#[test]
+fn draining_twice_emits_nothing_new() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    assert_eq!(drained(&mut a, Timeframe::M1).len(), 1);
+    assert!(drained(&mut a, Timeframe::M1).is_empty());
+}

@@ -1,0 +1,117 @@
+//! What flows into the dashboard (data events from producers) and out of it (requests to them).
+//!
+//! Producers never touch the UI state: they send plain data here and the [`App`](super::App)
+//! folds it in, so the whole state stays testable without a terminal or a network.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Freshness;
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
+use crate::net::BreakerStatus;
+use crate::source::StreamStatus;
+
+use super::report::Report;
+
+/// Data for the dashboard, sent by producers over one mpsc channel.
+#[derive(Clone, Debug)]
+pub enum DataEvent {
+    /// Candles that changed (open ones ticking, newly closed, zero-volume fills), any series.
+    Candles(Vec<(SeriesKey, Candle)>),
+    /// Stored history answering a [`Request::LoadHistory`]: ascending candles with
+    /// `open_time <= before`; `complete` is true when no older candles exist.
+    History {
+        key: SeriesKey,
+        candles: Vec<Candle>,
+        complete: bool,
+    },
+    Stream(StreamStatus),
+    /// News items, any order; already stored and cleaned (the UI still filters control chars).
+    News(Vec<NewsItem>),
+    Health(HealthSnapshot),
+    Log {
+        level: tracing::Level,
+        message: String,
+        at: Millis,
+    },
+    /// The outcome of a [`Request::Export`]: where the report went, or why it did not.
+    Exported {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+}
+
+/// What the dashboard asks of producers, over a second mpsc channel.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// The newest `limit` stored candles of `key` with `open_time <= before`; answered by
+    /// [`DataEvent::History`].
+    LoadHistory {
+        key: SeriesKey,
+        before: Millis,
+        limit: usize,
+    },
+    /// Poll news and repair gaps now instead of waiting for the next cycle.
+    Refresh,
+    /// Write `report` (the current view, built by the App) to `path`; answered by
+    /// [`DataEvent::Exported`].
+    Export { path: PathBuf, report: Box<Report> },
+}
+
+/// The running system as the health panel and reports show it. Every field is optional: a
+/// producer fills what it measures, and the panel shows "–" for the rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HealthSnapshot {
+    pub trades_per_sec: Option<f64>,
+    pub ingest_p50_us: Option<u64>,
+    pub ingest_p99_us: Option<u64>,
+    /// Age of the newest market-stream message when the snapshot was taken.
+    pub last_message_age_ms: Option<u64>,
+    pub sources: Vec<SourceFreshness>,
+    pub breakers: BTreeMap<String, BreakerStatus>,
+    pub caches: Vec<CacheStats>,
+    pub store: Vec<TierSize>,
+    pub backfill: Vec<BackfillProgress>,
+}
+
+/// When a source (market stream, a news feed, klines) last delivered, and how old is too old.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceFreshness {
+    pub name: String,
+    pub last_update_ms: Option<Millis>,
+    pub thresholds: Freshness,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CacheStats {
+    pub name: String,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl CacheStats {
+    /// Hit share in [0, 1]; `None` before the first lookup.
+    pub fn hit_rate(&self) -> Option<f64> {
+        let total = self.hits + self.misses;
+        (total > 0).then(|| self.hits as f64 / total as f64)
+    }
+}
+
+/// Size of one storage tier ("hot", "cold", or "file" for the whole database).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TierSize {
+    pub tier: String,
+    pub bytes: u64,
+    pub rows: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BackfillProgress {
+    pub key: SeriesKey,
+    /// Share done in [0, 1].
+    pub done: f64,
+    /// "running", "done", "failed", ...
+    pub status: String,
+}

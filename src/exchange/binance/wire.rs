@@ -1,0 +1,617 @@
+//! Binance market-data frames exactly as they arrive, and their conversion to [`Trade`]s.
+//!
+//! Source of truth: <https://github.com/binance/binance-spot-api-docs/blob/master/web-socket-streams.md>.
+//! Every type below mirrors one JSON shape field for field, with Binance's one-letter names kept
+//! in `rename`s so a reader can hold this file next to the docs. Strings are borrowed from the
+//! frame and decimals are parsed exactly from their bytes, so parsing a trade allocates nothing:
+//! this is the hot path of the live feed (`parse_only_trades_per_sec` in the benchmarks).
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+
+use crate::domain::{Millis, Price, Qty, Symbol, Trade};
+
+/// Why a frame could not be turned into something useful. Short, one line, never a panic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("bad {field} {value:?}: not an exact decimal")]
+    Decimal { field: &'static str, value: String },
+    #[error("invalid symbol {0:?}")]
+    Symbol(String),
+    #[error("aggTrade {id} has an impossible trade range f={first} l={last}")]
+    Range { id: i64, first: i64, last: i64 },
+    #[error("server error {code}: {msg}")]
+    Server { code: i64, msg: String },
+}
+
+/// Unit of the timestamps in a frame. Binance sends milliseconds unless the URL asks for
+/// `timeUnit=MICROSECOND`; cryptoviz never asks, but can read such frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeUnit {
+    #[default]
+    Millis,
+    Micros,
+}
+
+impl TimeUnit {
+    pub fn to_millis(self, t: i64) -> Millis {
+        match self {
+            TimeUnit::Millis => t,
+            TimeUnit::Micros => t.div_euclid(1000),
+        }
+    }
+}
+
+/// What one WebSocket text frame means to the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    Trade(Trade),
+    /// The server will close soon: reconnect now rather than lose data.
+    ServerShutdown { time: Millis },
+    /// The answer to a SUBSCRIBE/UNSUBSCRIBE request.
+    Ack { id: Option<u64> },
+    /// A well-formed event of a kind cryptoviz does not use (its `e`, or the stream name).
+    Other(&'a str),
+}
+
+/// Parses one frame with millisecond timestamps (the default stream format).
+pub fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
+    parse_frame_with(bytes, TimeUnit::Millis)
+}
+
+/// Parses one frame: a combined-stream envelope, a bare event (raw streams, serverShutdown),
+/// a subscription ack or an error answer.
+pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireError> {
+    let incoming: Incoming<'_> =
+        serde_json::from_slice(bytes).map_err(|e| WireError::Json(e.to_string()))?;
+    match incoming {
+        Incoming::Event(event) | Incoming::Combined { data: event } => event.into_frame(unit),
+        Incoming::Ack(ack) => Ok(Frame::Ack { id: ack.id }),
+        Incoming::Error(err) => Err(WireError::Server {
+            code: err.error.code,
+            msg: clip(err.error.msg),
+        }),
+    }
+}
+
+/// Combined-stream envelope, used for every connection cryptoviz opens:
+/// `{"stream":"btcusdt@trade","data":{"e":"trade",...}}`
+#[derive(Debug)]
+enum Incoming<'a> {
+    /// The stream name is required but not kept: the payload names its own symbol.
+    Combined { data: Event<'a> },
+    Event(Event<'a>),
+    Ack(BinanceAck),
+    Error(BinanceErrorAnswer<'a>),
+}
+
+/// The payloads cryptoviz understands, told apart by their `e` field.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Trade(BinanceTrade<'a>),
+    AggTrade(BinanceAggTrade<'a>),
+    ServerShutdown(BinanceServerShutdown),
+    Other(&'a str),
+}
+
+impl<'a> Event<'a> {
+    fn into_frame(self, unit: TimeUnit) -> Result<Frame<'a>, WireError> {
+        Ok(match self {
+            Event::Trade(t) => Frame::Trade(t.to_trade(unit)?),
+            Event::AggTrade(t) => Frame::Trade(t.to_trade(unit)?),
+            Event::ServerShutdown(s) => Frame::ServerShutdown {
+                time: unit.to_millis(s.event_time),
+            },
+            Event::Other(name) => Frame::Other(name),
+        })
+    }
+}
+
+/// Stream `<symbol>@trade`: one execution.
+///
+/// ```json
+/// {"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100",
+///  "T":1672515782136,"m":true,"M":true}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BinanceTrade<'a> {
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    #[serde(rename = "s", borrow)]
+    pub symbol: &'a str,
+    #[serde(rename = "t")]
+    pub id: i64,
+    #[serde(rename = "p", borrow)]
+    pub price: &'a str,
+    #[serde(rename = "q", borrow)]
+    pub qty: &'a str,
+    #[serde(rename = "T")]
+    pub trade_time: i64,
+    /// Buyer is the maker: the taker sold.
+    #[serde(rename = "m")]
+    pub buyer_is_maker: bool,
+    /// "Ignore" in Binance's docs.
+    #[serde(rename = "M", default)]
+    pub best_match: bool,
+}
+
+impl BinanceTrade<'_> {
+    pub fn to_trade(&self, unit: TimeUnit) -> Result<Trade, WireError> {
+        Ok(Trade {
+            symbol: symbol(self.symbol)?,
+            id: self.id,
+            price: price(self.price)?,
+            qty: qty(self.qty)?,
+            time: unit.to_millis(self.trade_time),
+            count: 1,
+            buyer_is_maker: self.buyer_is_maker,
+        })
+    }
+}
+
+impl TryFrom<BinanceTrade<'_>> for Trade {
+    type Error = WireError;
+    fn try_from(t: BinanceTrade<'_>) -> Result<Trade, WireError> {
+        t.to_trade(TimeUnit::Millis)
+    }
+}
+
+/// Stream `<symbol>@aggTrade`: the fills of one taker order at one price.
+///
+/// ```json
+/// {"e":"aggTrade","E":1672515782136,"s":"BNBBTC","a":12345,"p":"0.001","q":"100",
+///  "f":100,"l":105,"T":1672515782136,"m":true,"M":true}
+/// ```
+///
+/// Binance once voided duplicated aggTrades in place as `p="0"`, `q="0"`, `f=-1`, `l=-1`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BinanceAggTrade<'a> {
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    #[serde(rename = "s", borrow)]
+    pub symbol: &'a str,
+    #[serde(rename = "a")]
+    pub id: i64,
+    #[serde(rename = "p", borrow)]
+    pub price: &'a str,
+    #[serde(rename = "q", borrow)]
+    pub qty: &'a str,
+    #[serde(rename = "f")]
+    pub first_trade_id: i64,
+    #[serde(rename = "l")]
+    pub last_trade_id: i64,
+    #[serde(rename = "T")]
+    pub trade_time: i64,
+    #[serde(rename = "m")]
+    pub buyer_is_maker: bool,
+    #[serde(rename = "M", default)]
+    pub best_match: bool,
+}
+
+impl BinanceAggTrade<'_> {
+    /// The void marker stands for no trades at all (count 0); its zero price and quantity make
+    /// [`Trade::is_void`] true, so downstream skips it.
+    pub fn is_void_marker(&self) -> bool {
+        self.first_trade_id == -1 && self.last_trade_id == -1
+    }
+
+    pub fn to_trade(&self, unit: TimeUnit) -> Result<Trade, WireError> {
+        let count = if self.is_void_marker() {
+            0
+        } else {
+            let span = self.last_trade_id - self.first_trade_id;
+            match u32::try_from(span) {
+                Ok(s) if self.first_trade_id >= 0 && s < u32::MAX => s + 1,
+                _ => {
+                    return Err(WireError::Range {
+                        id: self.id,
+                        first: self.first_trade_id,
+                        last: self.last_trade_id,
+                    });
+                }
+            }
+        };
+        Ok(Trade {
+            symbol: symbol(self.symbol)?,
+            id: self.id,
+            price: price(self.price)?,
+            qty: qty(self.qty)?,
+            time: unit.to_millis(self.trade_time),
+            count,
+            buyer_is_maker: self.buyer_is_maker,
+        })
+    }
+}
+
+impl TryFrom<BinanceAggTrade<'_>> for Trade {
+    type Error = WireError;
+    fn try_from(t: BinanceAggTrade<'_>) -> Result<Trade, WireError> {
+        t.to_trade(TimeUnit::Millis)
+    }
+}
+
+/// Announces that the server will drop this connection soon:
+///
+/// ```json
+/// {"e":"serverShutdown","E":1672515782136}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BinanceServerShutdown {
+    #[serde(rename = "E")]
+    pub event_time: i64,
+}
+
+/// Answer to `{"method":"SUBSCRIBE","params":[...],"id":1}`:
+///
+/// ```json
+/// {"result":null,"id":1}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BinanceAck {
+    pub id: Option<u64>,
+}
+
+/// Answer to a bad request on the connection:
+///
+/// ```json
+/// {"error":{"code":2,"msg":"Invalid request: unknown variant"},"id":1}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BinanceErrorAnswer<'a> {
+    #[serde(borrow)]
+    pub error: BinanceErrorBody<'a>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BinanceErrorBody<'a> {
+    pub code: i64,
+    #[serde(borrow)]
+    pub msg: std::borrow::Cow<'a, str>,
+}
+
+fn symbol(s: &str) -> Result<Symbol, WireError> {
+    Symbol::from_bytes(s.as_bytes()).ok_or_else(|| WireError::Symbol(clip(s)))
+}
+
+fn price(s: &str) -> Result<Price, WireError> {
+    decimal(s, "price", Price::parse_bytes)
+}
+
+fn qty(s: &str) -> Result<Qty, WireError> {
+    decimal(s, "quantity", Qty::parse_bytes)
+}
+
+fn decimal<T, E>(
+    s: &str,
+    field: &'static str,
+    parse: impl Fn(&[u8]) -> Result<T, E>,
+) -> Result<T, WireError> {
+    parse(s.as_bytes()).map_err(|_| WireError::Decimal {
+        field,
+        value: clip(s),
+    })
+}
+
+/// Error messages quote input; a hostile frame must not make them huge.
+fn clip(s: impl AsRef<str>) -> String {
+    let s = s.as_ref();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The keys that decide a frame's shape; anything else is skipped.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum Key {
+    #[serde(rename = "stream")]
+    Stream,
+    #[serde(rename = "data")]
+    Data,
+    #[serde(rename = "e")]
+    EventType,
+    #[serde(rename = "result")]
+    Result,
+    #[serde(rename = "id")]
+    Id,
+    #[serde(rename = "error")]
+    Error,
+    #[serde(other)]
+    Other,
+}
+
+/// Binance always writes `e` first, which lets the rest of the object go straight into the
+/// typed struct in one pass, without buffering.
+fn event_after_tag<'de, A: MapAccess<'de>>(name: &'de str, map: A) -> Result<Event<'de>, A::Error> {
+    let rest = MapAccessDeserializer::new(map);
+    Ok(match name {
+        "trade" => Event::Trade(BinanceTrade::deserialize(rest)?),
+        "aggTrade" => Event::AggTrade(BinanceAggTrade::deserialize(rest)?),
+        "serverShutdown" => Event::ServerShutdown(BinanceServerShutdown::deserialize(rest)?),
+        other => {
+            IgnoredAny::deserialize(rest)?;
+            Event::Other(other)
+        }
+    })
+}
+
+impl<'de> Deserialize<'de> for Event<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Event<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event object starting with \"e\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
+                match map.next_key::<Key>()? {
+                    Some(Key::EventType) => {
+                        let name: &'de str = map.next_value()?;
+                        event_after_tag(name, map)
+                    }
+                    _ => Err(de::Error::custom("event object does not start with \"e\"")),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Incoming<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Incoming<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Binance stream object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Incoming<'de>, A::Error> {
+                let mut stream = false;
+                let mut data: Option<Event<'de>> = None;
+                let mut ack: Option<BinanceAck> = None;
+                let mut first = true;
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::EventType if first => {
+                            let name: &'de str = map.next_value()?;
+                            return event_after_tag(name, map).map(Incoming::Event);
+                        }
+                        Key::EventType => {
+                            return Err(de::Error::custom("\"e\" is not the first key"));
+                        }
+                        Key::Stream => {
+                            map.next_value::<&'de str>()?;
+                            stream = true;
+                        }
+                        Key::Data => data = Some(map.next_value()?),
+                        Key::Result => {
+                            map.next_value::<IgnoredAny>()?;
+                            ack.get_or_insert_with(BinanceAck::default);
+                        }
+                        Key::Id => {
+                            let id: Option<u64> = map.next_value()?;
+                            ack.get_or_insert_with(BinanceAck::default).id = id;
+                        }
+                        Key::Error => {
+                            let error: BinanceErrorBody<'de> = map.next_value()?;
+                            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                            return Ok(Incoming::Error(BinanceErrorAnswer { error }));
+                        }
+                        Key::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    first = false;
+                }
+                match (stream, data, ack) {
+                    (true, Some(data), _) => Ok(Incoming::Combined { data }),
+                    (false, Some(_), _) => Err(de::Error::missing_field("stream")),
+                    (true, None, _) => Err(de::Error::missing_field("data")),
+                    (false, None, Some(ack)) => Ok(Incoming::Ack(ack)),
+                    (false, None, None) => Err(de::Error::custom("not a Binance stream object")),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRADE: &str = r#"{"stream":"bnbbtc@trade","data":{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}}"#;
+    const AGG: &str = r#"{"stream":"bnbbtc@aggTrade","data":{"e":"aggTrade","E":1672515782136,"s":"BNBBTC","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":1672515782136,"m":true,"M":true}}"#;
+
+    fn trade(s: &str) -> Trade {
+        match parse_frame(s.as_bytes()) {
+            Ok(Frame::Trade(t)) => t,
+            other => panic!("expected a trade from {s}, got {other:?}"),
+        }
+    }
+
+    fn error(s: &str) -> String {
+        match parse_frame(s.as_bytes()) {
+            Err(e) => e.to_string(),
+            Ok(f) => panic!("expected an error from {s}, got {f:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_the_documented_trade_exactly() {
+        let t = trade(TRADE);
+        assert_eq!(t.symbol, Symbol::new("BNBBTC").unwrap());
+        assert_eq!(t.id, 12345);
+        assert_eq!(t.price, Price::parse("0.001").unwrap());
+        assert_eq!(t.qty, Qty::parse("100").unwrap());
+        assert_eq!(t.time, 1672515782136);
+        assert_eq!(t.count, 1);
+        assert!(t.buyer_is_maker);
+    }
+
+    #[test]
+    fn parses_the_documented_agg_trade_with_its_count() {
+        let t = trade(AGG);
+        assert_eq!(t.id, 12345);
+        assert_eq!(t.count, 6, "l - f + 1");
+        assert_eq!(t.price.to_string(), "0.001");
+        assert_eq!(t.time, 1672515782136);
+    }
+
+    #[test]
+    fn keeps_every_digit_of_real_prices() {
+        let t = trade(
+            r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1700000000001,"s":"BTCUSDT","t":3273582372,"p":"42100.12345678","q":"0.00000001","T":1700000000000,"m":false,"M":true}}"#,
+        );
+        assert_eq!(t.price.to_string(), "42100.12345678");
+        assert_eq!(t.qty.to_string(), "0.00000001");
+        assert!(!t.buyer_is_maker);
+    }
+
+    #[test]
+    fn bare_events_and_field_order_do_not_matter_inside_data() {
+        let bare = r#"{"e":"trade","E":1,"s":"ETHUSDT","t":7,"p":"3000.5","q":"1","T":2,"m":false,"M":true}"#;
+        assert_eq!(trade(bare).id, 7);
+        let reordered = r#"{"data":{"e":"trade","q":"1","p":"3000.5","T":2,"t":7,"s":"ETHUSDT","m":false,"E":1},"stream":"ethusdt@trade"}"#;
+        assert_eq!(trade(reordered), trade(bare));
+    }
+
+    #[test]
+    fn void_duplicate_marker_is_a_void_trade_of_count_zero() {
+        let t = trade(
+            r#"{"stream":"xrpeth@aggTrade","data":{"e":"aggTrade","E":1,"s":"XRPETH","a":99,"p":"0","q":"0","f":-1,"l":-1,"T":5,"m":true,"M":true}}"#,
+        );
+        assert!(t.is_void());
+        assert_eq!(t.count, 0);
+    }
+
+    #[test]
+    fn microsecond_timestamps_when_asked() {
+        let micros = r#"{"e":"trade","E":1672515782136123,"s":"BNBBTC","t":1,"p":"1","q":"1","T":1672515782136999,"m":true}"#;
+        match parse_frame_with(micros.as_bytes(), TimeUnit::Micros) {
+            Ok(Frame::Trade(t)) => assert_eq!(t.time, 1672515782136),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shutdown_ack_and_other_events() {
+        assert_eq!(
+            parse_frame(br#"{"e":"serverShutdown","E":1672515782136}"#),
+            Ok(Frame::ServerShutdown {
+                time: 1672515782136
+            })
+        );
+        assert_eq!(
+            parse_frame(br#"{"stream":"x","data":{"e":"serverShutdown","E":5}}"#),
+            Ok(Frame::ServerShutdown { time: 5 })
+        );
+        assert_eq!(
+            parse_frame(br#"{"result":null,"id":1}"#),
+            Ok(Frame::Ack { id: Some(1) })
+        );
+        assert_eq!(
+            parse_frame(br#"{"stream":"bnbbtc@kline_1m","data":{"e":"kline","E":1,"k":{"t":1}}}"#),
+            Ok(Frame::Other("kline"))
+        );
+    }
+
+    #[test]
+    fn bad_frames_are_short_errors() {
+        assert!(error("not json").starts_with("invalid JSON"));
+        assert!(error("").starts_with("invalid JSON"));
+        assert!(error("[1,2]").starts_with("invalid JSON"));
+        assert!(error(r#"{"stream":"a@trade","data":{"e":"trade"}"#).starts_with("invalid JSON"));
+        let missing = error(
+            r#"{"stream":"a@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"q":"1","T":2,"m":true}}"#,
+        );
+        assert!(missing.contains("missing field `p`"), "{missing}");
+        assert_eq!(
+            error(
+                r#"{"stream":"a@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1e5","q":"1","T":2,"m":true}}"#
+            ),
+            r#"bad price "1e5": not an exact decimal"#
+        );
+        assert_eq!(
+            error(
+                r#"{"stream":"a@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"0.000000001","T":2,"m":true}}"#
+            ),
+            r#"bad quantity "0.000000001": not an exact decimal"#
+        );
+        assert_eq!(
+            error(
+                r#"{"stream":"a@trade","data":{"e":"trade","E":1,"s":"BTC/USDT","t":1,"p":"1","q":"1","T":2,"m":true}}"#
+            ),
+            r#"invalid symbol "BTC/USDT""#
+        );
+        assert!(
+            error(
+                r#"{"stream":"a@aggTrade","data":{"e":"aggTrade","E":1,"s":"BTCUSDT","a":1,"p":"1","q":"1","f":9,"l":3,"T":2,"m":true}}"#
+            )
+            .contains("impossible trade range")
+        );
+        assert!(error(r#"{"stream":"a@trade"}"#).contains("missing field `data`"));
+        assert!(error(r#"{"x":1}"#).contains("not a Binance stream object"));
+        assert!(error(r#"{"data":{"E":1,"e":"trade"},"stream":"a"}"#).contains("does not start"));
+        assert_eq!(
+            error(r#"{"error":{"code":2,"msg":"Invalid request"},"id":1}"#),
+            "server error 2: Invalid request"
+        );
+        let huge = format!(
+            r#"{{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"{}","q":"1","T":2,"m":true}}"#,
+            "9".repeat(10_000)
+        );
+        assert!(error(&huge).len() < 100);
+    }
+
+    #[test]
+    fn typed_structs_deserialize_standalone() {
+        let raw = r#"{"e":"aggTrade","E":1,"s":"BNBBTC","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":2,"m":true,"M":true}"#;
+        let agg: BinanceAggTrade<'_> = serde_json::from_str(raw).unwrap();
+        assert_eq!((agg.first_trade_id, agg.last_trade_id), (100, 105));
+        assert_eq!(Trade::try_from(agg).unwrap().count, 6);
+    }
+
+    /// `cargo test --release --lib parse_throughput -- --ignored --nocapture`
+    #[test]
+    #[ignore = "throughput measurement; run in release"]
+    fn parse_throughput() {
+        let frames: Vec<String> = (0..1000)
+            .map(|i| {
+                format!(
+                    r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","E":{t},"s":"BTCUSDT","t":{id},"p":"{p}.{f:02}","q":"0.{q:05}","T":{t},"m":{m},"M":true}}}}"#,
+                    t = 1_700_000_000_000i64 + i,
+                    id = 3_000_000_000i64 + i,
+                    p = 90_000 + i % 97,
+                    f = i % 100,
+                    q = 1 + i * 37 % 99_999,
+                    m = i % 2 == 0
+                )
+            })
+            .collect();
+        let rounds = 3_000;
+        let start = std::time::Instant::now();
+        let mut sum = 0i64;
+        for _ in 0..rounds {
+            for f in &frames {
+                if let Ok(Frame::Trade(t)) = parse_frame(f.as_bytes()) {
+                    sum = sum.wrapping_add(t.id);
+                }
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let n = (rounds * frames.len()) as f64;
+        println!(
+            "parse_only_trades_per_sec = {:.0} ({} frames, {:.1} bytes avg, checksum {sum})",
+            n / secs,
+            n,
+            frames.iter().map(String::len).sum::<usize>() as f64 / frames.len() as f64
+        );
+    }
+}

@@ -1,0 +1,438 @@
+//! The live trade feed: one combined-stream WebSocket for every configured symbol, kept alive
+//! across everything Binance does to a connection (pings, the 24-hour cut, `serverShutdown`,
+//! silent deaths, outages) and reporting each state change as a [`MarketEvent`].
+//!
+//! Duplicate trades after a reconnect are forwarded as they come: the aggregator owns
+//! de-duplication, because only it knows what it has already counted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::stats::StreamStats;
+use super::wire::{Frame, parse_frame};
+use crate::config::Config;
+use crate::domain::{Symbol, now_ms};
+use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
+use crate::source::{MarketEvent, StreamStatus};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Binance frames are a few hundred bytes; anything near this is an attack or a bug.
+const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// How long a polite close or the final `Stopped` may hold up shutdown.
+const CLOSE_GRACE: Duration = Duration::from_millis(250);
+const STOPPED_GRACE: Duration = Duration::from_millis(500);
+/// At most one malformed-frame warning per this interval; the rest are counted.
+const WARN_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WsSettings {
+    /// Base address such as `wss://data-stream.binance.vision` (a trailing `/` is fine).
+    pub base_url: String,
+    pub symbols: Vec<Symbol>,
+    pub backoff: BackoffPolicy,
+    pub breaker: BreakerPolicy,
+    /// No message at all (pings included) for this long means the connection is dead. The
+    /// connect handshake gets the same allowance.
+    pub idle_timeout: Duration,
+    /// Reconnect on our own terms before the server's 24-hour cut.
+    pub max_lifetime: Duration,
+}
+
+impl WsSettings {
+    /// 23 h 50 min: ten minutes of margin before Binance closes a connection at 24 h.
+    pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+
+    pub fn from_config(cfg: &Config) -> Self {
+        WsSettings {
+            base_url: cfg.market.ws_url.clone(),
+            symbols: cfg.market.symbols.clone(),
+            backoff: cfg.net.backoff.clone(),
+            breaker: cfg.net.breaker.clone(),
+            idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
+            max_lifetime: Self::DEFAULT_MAX_LIFETIME,
+        }
+    }
+
+    /// `<base>/stream?streams=btcusdt@trade/ethusdt@trade`: one connection for every symbol.
+    pub fn stream_url(&self) -> String {
+        let streams: Vec<String> = self
+            .symbols
+            .iter()
+            .map(|s| format!("{}@trade", s.lower()))
+            .collect();
+        format!(
+            "{}/stream?streams={}",
+            self.base_url.trim_end_matches('/'),
+            streams.join("/")
+        )
+    }
+}
+
+/// Runs the feed until `shutdown` turns true (or its sender is dropped), then sends
+/// `Status(Stopped)`. Returns early, silently, if the receiver of `tx` is gone. Never panics.
+pub async fn run(
+    settings: WsSettings,
+    tx: mpsc::Sender<MarketEvent>,
+    shutdown: watch::Receiver<bool>,
+    stats: Arc<StreamStats>,
+) {
+    crate::net::install_crypto_provider();
+    let mut client = Client {
+        url: settings.stream_url(),
+        backoff: Backoff::new(settings.backoff.clone()),
+        breaker: CircuitBreaker::new(settings.breaker.clone()),
+        settings,
+        tx,
+        shutdown,
+        stats,
+        warn: WarnLimiter::default(),
+    };
+    let stop = client.serve().await;
+    client.stats.set_connected(false);
+    tracing::info!(?stop, "binance stream stopped");
+    if stop == Stop::Shutdown {
+        let _ = tokio::time::timeout(
+            STOPPED_GRACE,
+            client.tx.send(MarketEvent::Status(StreamStatus::Stopped)),
+        )
+        .await;
+    }
+}
+
+/// Why the client stops for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Shutdown,
+    /// Nobody listens any more.
+    Closed,
+}
+
+/// How a connection ended, short of stopping.
+struct Lost {
+    reason: String,
+}
+
+impl Lost {
+    fn new(reason: impl Into<String>) -> Self {
+        Lost {
+            reason: reason.into(),
+        }
+    }
+}
+
+struct Client {
+    settings: WsSettings,
+    url: String,
+    tx: mpsc::Sender<MarketEvent>,
+    shutdown: watch::Receiver<bool>,
+    stats: Arc<StreamStats>,
+    backoff: Backoff,
+    breaker: CircuitBreaker,
+    warn: WarnLimiter,
+}
+
+/// Resolves once shutdown is requested; a dropped sender counts, since nobody could ever ask
+/// us to stop after that.
+async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+impl Client {
+    async fn serve(&mut self) -> Stop {
+        loop {
+            if let Err(stop) = self.wait_for_breaker().await {
+                return stop;
+            }
+            let lost = match self.connection().await {
+                Ok(lost) => lost,
+                Err(stop) => return stop,
+            };
+            if let Err(stop) = self.back_off(lost).await {
+                return stop;
+            }
+        }
+    }
+
+    /// One connection from dial to disconnect. Every outcome settles the breaker: a trade
+    /// reports success (in `on_frame`), anything short of that a failure, so a half-open
+    /// probe never stays pending.
+    async fn connection(&mut self) -> Result<Lost, Stop> {
+        let attempt = self.backoff.attempt();
+        self.emit(MarketEvent::Status(StreamStatus::Connecting { attempt }))
+            .await?;
+        tracing::info!(url = %self.url, attempt, "connecting to binance stream");
+        let ws = match self.dial().await? {
+            Ok(ws) => ws,
+            Err(lost) => {
+                self.breaker.on_failure(Instant::now());
+                return Ok(lost);
+            }
+        };
+        self.stats.set_connected(true);
+        tracing::info!(url = %self.url, "binance stream connected");
+        let mut delivered = false;
+        let result = match self.emit(MarketEvent::Status(StreamStatus::Connected)).await {
+            Ok(()) => self.read(ws, &mut delivered).await,
+            Err(stop) => Err(stop),
+        };
+        self.stats.set_connected(false);
+        if !delivered {
+            self.breaker.on_failure(Instant::now());
+        }
+        result
+    }
+
+    async fn dial(&mut self) -> Result<Result<Ws, Lost>, Stop> {
+        let mut request = match self.url.as_str().into_client_request() {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(Lost::new(format!("bad stream URL {}: {e}", self.url)))),
+        };
+        request
+            .headers_mut()
+            .insert("User-Agent", HeaderValue::from_static(USER_AGENT));
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE_BYTES))
+            .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        let limit = self.settings.idle_timeout;
+        let connect = tokio::time::timeout(
+            limit,
+            tokio_tungstenite::connect_async_with_config(request, Some(config), true),
+        );
+        tokio::select! {
+            biased;
+            _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            r = connect => Ok(match r {
+                Err(_) => Err(Lost::new(format!("connect timed out after {limit:?}"))),
+                Ok(Err(e)) => Err(Lost::new(format!("connect failed: {e}"))),
+                Ok(Ok((ws, _response))) => Ok(ws),
+            }),
+        }
+    }
+
+    /// Reads until the connection is lost; `delivered` turns true with the first trade.
+    async fn read(&mut self, mut ws: Ws, delivered: &mut bool) -> Result<Lost, Stop> {
+        let idle_limit = self.settings.idle_timeout;
+        let lifetime = tokio::time::sleep(self.settings.max_lifetime);
+        let idle = tokio::time::sleep(idle_limit);
+        tokio::pin!(lifetime, idle);
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = shutdown_requested(&mut self.shutdown) => {
+                    close_politely(&mut ws).await;
+                    return Err(Stop::Shutdown);
+                }
+                _ = &mut lifetime => {
+                    close_politely(&mut ws).await;
+                    return Ok(Lost::new("connection reached its maximum lifetime"));
+                }
+                _ = &mut idle => {
+                    return Ok(Lost::new(format!("no message for {idle_limit:?}")));
+                }
+                next = ws.next() => next,
+            };
+            let arrived = Instant::now();
+            let msg = match next {
+                None => return Ok(Lost::new("server closed the connection")),
+                Some(Err(e)) => return Ok(Lost::new(format!("read failed: {e}"))),
+                Some(Ok(msg)) => msg,
+            };
+            idle.as_mut().reset((arrived + idle_limit).into());
+            self.stats.touch(now_ms());
+            let bytes: &[u8] = match &msg {
+                Message::Text(text) => text.as_bytes(),
+                Message::Binary(bin) => bin,
+                Message::Ping(_) => {
+                    // tungstenite queued the pong with the same payload; push it out now
+                    // rather than whenever the next read happens to flush.
+                    if let Err(e) = ws.flush().await {
+                        return Ok(Lost::new(format!("cannot answer ping: {e}")));
+                    }
+                    continue;
+                }
+                Message::Pong(_) | Message::Frame(_) => continue,
+                Message::Close(frame) => {
+                    return Ok(Lost::new(match frame {
+                        Some(f) => format!("server closed the connection ({} {})", f.code, f.reason),
+                        None => "server closed the connection".to_string(),
+                    }));
+                }
+            };
+            if let Some(lost) = self.on_frame(bytes, arrived, delivered).await? {
+                close_politely(&mut ws).await;
+                return Ok(lost);
+            }
+        }
+    }
+
+    /// Handles one data frame; `Some` when it asks us to reconnect.
+    async fn on_frame(
+        &mut self,
+        bytes: &[u8],
+        arrived: Instant,
+        delivered: &mut bool,
+    ) -> Result<Option<Lost>, Stop> {
+        StreamStats::add(&self.stats.frames);
+        match parse_frame(bytes) {
+            Ok(Frame::Trade(trade)) => {
+                if !self.settings.symbols.contains(&trade.symbol) {
+                    let reason = format!("trade for unsubscribed symbol {}", trade.symbol);
+                    return self.malformed(reason, bytes).await.map(|()| None);
+                }
+                if !*delivered {
+                    *delivered = true;
+                    self.backoff.reset();
+                    self.breaker.on_success();
+                }
+                StreamStats::add(&self.stats.trades);
+                self.emit(MarketEvent::Trade(trade, arrived)).await?;
+                Ok(None)
+            }
+            Ok(Frame::ServerShutdown { .. }) => Ok(Some(Lost::new("server announced shutdown"))),
+            Ok(Frame::Ack { .. }) => Ok(None),
+            Ok(Frame::Other(kind)) => {
+                tracing::debug!(kind, "ignoring binance event");
+                Ok(None)
+            }
+            Err(e) => self.malformed(e.to_string(), bytes).await.map(|()| None),
+        }
+    }
+
+    async fn malformed(&mut self, reason: String, bytes: &[u8]) -> Result<(), Stop> {
+        StreamStats::add(&self.stats.malformed);
+        if let Some(suppressed) = self.warn.allow(Instant::now()) {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+            tracing::warn!(%reason, frame = %head, suppressed, "malformed binance frame");
+        }
+        self.emit(MarketEvent::Malformed(reason)).await
+    }
+
+    /// Reports the loss and waits out the backoff (longer if the breaker opened).
+    async fn back_off(&mut self, lost: Lost) -> Result<(), Stop> {
+        let now = Instant::now();
+        let mut delay = self.backoff.next_delay();
+        if let Some(secs) = self.breaker.status(now).retry_in_secs {
+            delay = delay.max(Duration::from_secs(secs));
+        }
+        let attempt = self.backoff.attempt();
+        StreamStats::add(&self.stats.reconnects);
+        tracing::warn!(reason = %lost.reason, ?delay, attempt, "binance stream lost; reconnecting");
+        self.emit(MarketEvent::Status(StreamStatus::Reconnecting {
+            attempt,
+            delay,
+            reason: lost.reason,
+        }))
+        .await?;
+        self.sleep(delay).await
+    }
+
+    /// While the breaker is open, waits until it lets a probe through.
+    async fn wait_for_breaker(&mut self) -> Result<(), Stop> {
+        while !self.breaker.allow(Instant::now()) {
+            let status = self.breaker.status(Instant::now());
+            let wait = match status.state {
+                BreakerState::Open => Duration::from_secs(status.retry_in_secs.unwrap_or(0)),
+                _ => Duration::ZERO,
+            };
+            // `retry_in_secs` rounds down; poll the last fraction of a second.
+            self.sleep(wait.max(Duration::from_millis(50))).await?;
+        }
+        Ok(())
+    }
+
+    async fn sleep(&mut self, d: Duration) -> Result<(), Stop> {
+        tokio::select! {
+            biased;
+            _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            _ = tokio::time::sleep(d) => Ok(()),
+        }
+    }
+
+    /// Sends without blocking shutdown: a slow consumer must not keep us from stopping.
+    async fn emit(&mut self, event: MarketEvent) -> Result<(), Stop> {
+        match self.tx.try_send(event) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(_)) => Err(Stop::Closed),
+            Err(TrySendError::Full(event)) => tokio::select! {
+                biased;
+                _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+                r = self.tx.send(event) => r.map_err(|_| Stop::Closed),
+            },
+        }
+    }
+}
+
+async fn close_politely(ws: &mut Ws) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(None)).await;
+}
+
+/// Rate-limits the malformed-frame warning so a stream of garbage cannot flood the log.
+#[derive(Default)]
+struct WarnLimiter {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl WarnLimiter {
+    /// `Some(suppressed since the last warning)` when a warning may be logged now.
+    fn allow(&mut self, now: Instant) -> Option<u64> {
+        if self.last.is_some_and(|t| now.duration_since(t) < WARN_EVERY) {
+            self.suppressed += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.suppressed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(base: &str, symbols: &[&str]) -> WsSettings {
+        let mut cfg = Config::parse("", std::path::Path::new("test.toml")).unwrap();
+        cfg.market.ws_url = base.to_string();
+        cfg.market.symbols = symbols.iter().map(|s| Symbol::new(s).unwrap()).collect();
+        WsSettings::from_config(&cfg)
+    }
+
+    #[test]
+    fn builds_one_combined_stream_url() {
+        let s = settings("wss://data-stream.binance.vision", &["BTCUSDT", "ethusdt"]);
+        assert_eq!(
+            s.stream_url(),
+            "wss://data-stream.binance.vision/stream?streams=btcusdt@trade/ethusdt@trade"
+        );
+        let s = settings("ws://127.0.0.1:9/", &["SOLUSDT"]);
+        assert_eq!(s.stream_url(), "ws://127.0.0.1:9/stream?streams=solusdt@trade");
+    }
+
+    #[test]
+    fn settings_come_from_config() {
+        let s = settings("wss://x", &["BTCUSDT"]);
+        assert_eq!(s.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.max_lifetime, Duration::from_secs(85_800));
+        assert_eq!(s.backoff, BackoffPolicy::default());
+    }
+
+    #[test]
+    fn warnings_are_rate_limited() {
+        let mut w = WarnLimiter::default();
+        let t0 = Instant::now();
+        assert_eq!(w.allow(t0), Some(0));
+        assert_eq!(w.allow(t0 + Duration::from_millis(10)), None);
+        assert_eq!(w.allow(t0 + Duration::from_millis(20)), None);
+        assert_eq!(w.allow(t0 + Duration::from_secs(2)), Some(2));
+    }
+}

@@ -1,0 +1,254 @@
+//! Ingestion: market events in, candles out. The synchronous core (`Ingest::on_trade`,
+//! `Ingest::flush`) is what the benchmark drives; `run` wraps it in the async event loop used
+//! by the dashboard and the collector.
+
+mod latency;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+pub use latency::{Histogram, Percentiles};
+
+use crate::aggregate::{Aggregator, IdGap, Outcome};
+use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade, now_ms};
+use crate::source::{MarketEvent, StreamStatus};
+use crate::store::{CandleSource, Store, StoreError};
+
+/// What ingestion tells the rest of the program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IngestEvent {
+    /// Candles that changed since the last flush (open ones ticking, finished, filled).
+    Candles(Vec<(SeriesKey, Candle)>),
+    Stream(StreamStatus),
+    /// Trades known to be missing; the gap repair should fetch these spans' klines.
+    Gaps(Vec<IdGap>),
+    Malformed(String),
+}
+
+/// Counters shared with health panels and metrics.
+#[derive(Debug, Default)]
+pub struct IngestCounters {
+    pub trades: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub void: AtomicU64,
+    pub too_late: AtomicU64,
+    pub malformed: AtomicU64,
+    pub candles_written: AtomicU64,
+    pub last_trade_ms: AtomicU64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IngestSnapshot {
+    pub trades: u64,
+    pub duplicates: u64,
+    pub void: u64,
+    pub too_late: u64,
+    pub malformed: u64,
+    pub candles_written: u64,
+    pub last_trade_ms: Option<Millis>,
+    /// Frame received -> candle state updated, in µs.
+    pub latency_us: Percentiles,
+}
+
+pub struct Ingest {
+    store: Store,
+    source: CandleSource,
+    aggs: HashMap<Symbol, Aggregator>,
+    timeframes: Vec<Timeframe>,
+    counters: Arc<IngestCounters>,
+    latency: Histogram,
+    out: Vec<(SeriesKey, Candle)>,
+}
+
+/// How often changed candles go to the store and the UI. The store batches further; a crash
+/// loses at most this plus one store batch (well under the promised second).
+pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
+impl Ingest {
+    /// Builds the aggregators and resumes each series from its newest stored candle.
+    pub async fn new(
+        store: Store,
+        symbols: &[Symbol],
+        timeframes: &[Timeframe],
+        source: CandleSource,
+    ) -> Result<Ingest, StoreError> {
+        let mut aggs = HashMap::new();
+        for &symbol in symbols {
+            let mut agg = Aggregator::new(symbol, timeframes);
+            for &timeframe in timeframes {
+                if let Some(last) = store.latest(SeriesKey { symbol, timeframe }).await? {
+                    agg.resume(timeframe, last);
+                }
+            }
+            aggs.insert(symbol, agg);
+        }
+        Ok(Ingest {
+            store,
+            source,
+            aggs,
+            timeframes: timeframes.to_vec(),
+            counters: Arc::default(),
+            latency: Histogram::default(),
+            out: Vec::with_capacity(1024),
+        })
+    }
+
+    pub fn counters(&self) -> Arc<IngestCounters> {
+        self.counters.clone()
+    }
+
+    /// Folds one trade in and records its latency from frame arrival.
+    #[inline]
+    pub fn on_trade(&mut self, t: &Trade, received: Instant) -> Outcome {
+        let timeframes = &self.timeframes;
+        let agg = self
+            .aggs
+            .entry(t.symbol)
+            .or_insert_with(|| Aggregator::new(t.symbol, timeframes));
+        let outcome = agg.push(t);
+        self.latency.record(received.elapsed().as_micros() as u64);
+        let c = &self.counters;
+        match outcome {
+            Outcome::Applied => {
+                c.trades.fetch_add(1, Ordering::Relaxed);
+                c.last_trade_ms.store(t.time as u64, Ordering::Relaxed);
+            }
+            Outcome::Duplicate => {
+                c.duplicates.fetch_add(1, Ordering::Relaxed);
+            }
+            Outcome::Void => {
+                c.void.fetch_add(1, Ordering::Relaxed);
+            }
+            Outcome::TooLate => {
+                c.too_late.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        outcome
+    }
+
+    /// Closes candles whose interval ended by `close_before` (None: leave them open), queues
+    /// every changed candle for the store, and returns them.
+    pub fn flush(
+        &mut self,
+        close_before: Option<Millis>,
+    ) -> Result<Vec<(SeriesKey, Candle)>, StoreError> {
+        for agg in self.aggs.values_mut() {
+            if let Some(t) = close_before {
+                agg.close_due(t);
+            }
+            agg.drain(&mut self.out);
+        }
+        if self.out.is_empty() {
+            return Ok(Vec::new());
+        }
+        let changed = std::mem::take(&mut self.out);
+        let mut by_key: HashMap<SeriesKey, Vec<Candle>> = HashMap::new();
+        for (k, c) in &changed {
+            by_key.entry(*k).or_default().push(*c);
+        }
+        for (k, v) in by_key {
+            self.store.upsert(k, v, self.source)?;
+        }
+        self.counters
+            .candles_written
+            .fetch_add(changed.len() as u64, Ordering::Relaxed);
+        Ok(changed)
+    }
+
+    pub fn take_gaps(&mut self) -> Vec<IdGap> {
+        self.aggs.values_mut().flat_map(|a| a.take_gaps()).collect()
+    }
+
+    pub fn snapshot(&self) -> IngestSnapshot {
+        let c = &self.counters;
+        let last = c.last_trade_ms.load(Ordering::Relaxed);
+        IngestSnapshot {
+            trades: c.trades.load(Ordering::Relaxed),
+            duplicates: c.duplicates.load(Ordering::Relaxed),
+            void: c.void.load(Ordering::Relaxed),
+            too_late: c.too_late.load(Ordering::Relaxed),
+            malformed: c.malformed.load(Ordering::Relaxed),
+            candles_written: c.candles_written.load(Ordering::Relaxed),
+            last_trade_ms: (last > 0).then_some(last as Millis),
+            latency_us: self.latency.percentiles(),
+        }
+    }
+
+    pub fn current(&self, key: SeriesKey) -> Option<Candle> {
+        self.aggs.get(&key.symbol)?.current(key.timeframe)
+    }
+
+    /// The event loop: folds market events in, flushes every [`FLUSH_EVERY`], and on
+    /// shutdown (or when the source ends) flushes everything and waits for the store.
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<MarketEvent>,
+        tx: mpsc::Sender<IngestEvent>,
+        mut shutdown: watch::Receiver<bool>,
+        snapshots: Option<watch::Sender<IngestSnapshot>>,
+    ) -> Result<(), StoreError> {
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                ev = rx.recv() => {
+                    let Some(ev) = ev else { break };
+                    self.on_event(ev, &tx).await;
+                    // Take what is already queued without going back to the scheduler.
+                    for _ in 0..4096 {
+                        match rx.try_recv() {
+                            Ok(ev) => self.on_event(ev, &tx).await,
+                            Err(_) => break,
+                        }
+                    }
+                }
+                _ = tick.tick() => {
+                    self.publish(&tx, Some(now_ms())).await?;
+                    if let Some(s) = &snapshots {
+                        let _ = s.send(self.snapshot());
+                    }
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+        self.publish(&tx, None).await?;
+        self.store.flush().await
+    }
+
+    async fn on_event(&mut self, ev: MarketEvent, tx: &mpsc::Sender<IngestEvent>) {
+        match ev {
+            MarketEvent::Trade(t, received) => {
+                self.on_trade(&t, received);
+            }
+            MarketEvent::Status(s) => {
+                let _ = tx.send(IngestEvent::Stream(s)).await;
+            }
+            MarketEvent::Malformed(reason) => {
+                self.counters.malformed.fetch_add(1, Ordering::Relaxed);
+                let _ = tx.send(IngestEvent::Malformed(reason)).await;
+            }
+        }
+    }
+
+    async fn publish(
+        &mut self,
+        tx: &mpsc::Sender<IngestEvent>,
+        close_before: Option<Millis>,
+    ) -> Result<(), StoreError> {
+        let changed = self.flush(close_before)?;
+        if !changed.is_empty() {
+            let _ = tx.send(IngestEvent::Candles(changed)).await;
+        }
+        let gaps = self.take_gaps();
+        if !gaps.is_empty() {
+            tracing::warn!(count = gaps.len(), "trades missing from the stream; repair needed");
+            let _ = tx.send(IngestEvent::Gaps(gaps)).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,135 @@
+//! The JSON report of SPEC §3 (`export` and the dashboard's `e` key).
+
+use serde::Serialize;
+
+use crate::domain::{Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey};
+
+pub const SCHEMA: &str = "cryptoviz.report/v1";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Live,
+    Demo,
+    Offline,
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub generated_at: String,
+    pub version: &'static str,
+    pub mode: Mode,
+    pub series: Vec<SeriesReport>,
+    pub news: Vec<NewsReport>,
+    pub health: serde_json::Value,
+    pub metrics: serde_json::Value,
+    pub activity_log: Vec<serde_json::Value>,
+}
+
+impl Report {
+    pub fn new(mode: Mode, now: Millis) -> Report {
+        Report {
+            schema: SCHEMA,
+            generated_at: rfc3339(now),
+            version: env!("CARGO_PKG_VERSION"),
+            mode,
+            series: Vec::new(),
+            news: Vec::new(),
+            health: serde_json::json!({}),
+            metrics: serde_json::json!({}),
+            activity_log: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SeriesReport {
+    pub symbol: String,
+    pub timeframe: &'static str,
+    pub candles: Vec<CandleReport>,
+    pub indicators: crate::indicators::IndicatorSet,
+}
+
+impl SeriesReport {
+    pub fn new(
+        key: SeriesKey,
+        candles: &[Candle],
+        params: &crate::indicators::IndicatorParams,
+    ) -> Self {
+        let closes: Vec<f64> = candles.iter().map(|c| c.close.to_f64()).collect();
+        SeriesReport {
+            symbol: key.symbol.to_string(),
+            timeframe: key.timeframe.as_str(),
+            candles: candles
+                .iter()
+                .map(|c| CandleReport::new(c, key))
+                .collect(),
+            indicators: crate::indicators::compute(&closes, params),
+        }
+    }
+}
+
+/// A candle as the report shows it: decimal strings, exact, no trailing zeros.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct CandleReport {
+    pub open_time: Millis,
+    pub close_time: Millis,
+    pub open: Price,
+    pub high: Price,
+    pub low: Price,
+    pub close: Price,
+    pub volume: Qty,
+    pub quote_volume: Quote,
+    pub trades: u64,
+    pub closed: bool,
+}
+
+impl CandleReport {
+    pub fn new(c: &Candle, key: SeriesKey) -> Self {
+        CandleReport {
+            open_time: c.open_time,
+            close_time: c.close_time(key.timeframe),
+            open: c.open,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+            volume: c.volume,
+            quote_volume: c.quote_volume,
+            trades: c.trades,
+            closed: c.closed,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewsReport {
+    pub id: String,
+    pub published_at: String,
+    pub source: String,
+    pub title: String,
+    pub link: String,
+    pub symbols: Vec<String>,
+    pub sentiment: Sentiment,
+}
+
+impl From<&NewsItem> for NewsReport {
+    fn from(n: &NewsItem) -> Self {
+        NewsReport {
+            id: n.id.clone(),
+            published_at: rfc3339(n.published_at),
+            source: n.source.clone(),
+            title: n.title.clone(),
+            link: n.link.clone(),
+            symbols: n.symbols.clone(),
+            sentiment: n.title_sentiment,
+        }
+    }
+}
+
+/// RFC 3339 in UTC with a `Z`, second precision, as the SPEC shows.
+pub fn rfc3339(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
