@@ -12,9 +12,11 @@ pub mod news;
 pub mod rng;
 pub mod aggregate;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod logging;
 pub mod paths;
+// pub mod pipeline; (waiting for source::demo)
 pub mod report;
 pub mod source;
 pub mod store;

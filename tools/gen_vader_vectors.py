@@ -144,6 +144,9 @@ HAND_WRITTEN = [
     "bad bad but bad bad", "great good but good great", "good nice good but terrible", "good but good but good",
     "happy sad happy but happy sad", "fine but not fine", "BUT good", "but but good", "good butter",
     "terrible terrible terrible but fine", "love love but hate hate hate",
+    # "but" with one valence equal to another's rescaled value (Python's list.index quirk)
+    "abandoned accusation but ok", "ok but accusation adverse", "fav jj but ok", "ok but jj ez",
+    "sob abandoned but adverse accusation", "ftw bffn jj but thx ez", "abandoned mubar sob but fine",
     # special phrases and idioms
     "the shit", "this is the shit", "the bomb", "this party is the bomb", "bad ass", "what a bad ass car",
     "yeah right", "oh yeah right, great", "kiss of death", "that was the kiss of death", "to die for",

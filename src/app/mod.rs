@@ -1,1 +1,26 @@
-//! The dashboard application: state, events and the event loop.
+//! The dashboard application: state, events, keys and the event loop.
+//!
+//! The [`App`] is plain data: producers send [`DataEvent`]s, keys become [`Action`]s, and the
+//! App folds both into its state and queues [`Request`]s; the loop in [`run`] only moves
+//! messages and draws when something changed.
+
+pub mod event;
+pub mod indicators;
+pub mod keymap;
+pub mod log;
+pub mod news;
+pub mod report;
+pub mod run;
+pub mod sample;
+pub mod series;
+pub mod settings;
+pub mod state;
+pub mod terminal;
+pub mod time;
+pub mod view;
+
+pub use event::{DataEvent, HealthSnapshot, Request};
+pub use indicators::{IndicatorEngine, IndicatorFn, IndicatorValues};
+pub use keymap::{Action, Keymap};
+pub use settings::AppSettings;
+pub use state::{App, Mode, Panel, Popup};

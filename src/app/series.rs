@@ -69,19 +69,20 @@ impl Series {
                 let mut merged = Vec::with_capacity(old.len() + stored.len());
                 let (mut a, mut b) = (old.into_iter().peekable(), stored.into_iter().peekable());
                 loop {
-                    let take_old = match (a.peek(), b.peek()) {
-                        (Some(x), Some(y)) => {
-                            if x.open_time == y.open_time {
-                                b.next();
-                            }
-                            x.open_time <= y.open_time
-                        }
-                        (Some(_), None) => true,
-                        (None, Some(_)) => false,
+                    let order = match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) => x.open_time.cmp(&y.open_time),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
                         (None, None) => break,
                     };
-                    let next = if take_old { a.next() } else { b.next() };
-                    merged.extend(next);
+                    match order {
+                        std::cmp::Ordering::Less => merged.extend(a.next()),
+                        std::cmp::Ordering::Greater => merged.extend(b.next()),
+                        std::cmp::Ordering::Equal => {
+                            b.next();
+                            merged.extend(a.next());
+                        }
+                    }
                 }
                 self.candles = merged;
             }

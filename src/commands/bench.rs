@@ -1,8 +1,74 @@
+//! `cryptoviz bench`: SPEC §4. JSON with `--json`, a table otherwise.
+
 use std::process::ExitCode;
 
+use serde_json::Value;
+
 use super::Context;
+use crate::bench::{Plan, run_all};
 use crate::cli::BenchArgs;
 
-pub async fn run(_ctx: &Context, _args: BenchArgs) -> anyhow::Result<ExitCode> {
-    Err(anyhow::anyhow!("`bench` is not available in this build yet"))
+pub async fn run(_ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let result = run_all(Plan::new(args.quick)).await?;
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        print_table(&result);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unit(key: &str) -> &'static str {
+    if key.ends_with("_per_sec") {
+        "/s"
+    } else if key.ends_with("_ms") {
+        "ms"
+    } else if key.ends_with("_us") {
+        "µs"
+    } else if key.ends_with("_mb") {
+        "MB"
+    } else if key.ends_with("_percent") {
+        "%"
+    } else if key.ends_with("_seconds") {
+        "s"
+    } else {
+        ""
+    }
+}
+
+fn fmt_num(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x >= 1000.0 => {
+            let s = format!("{:.0}", x);
+            let mut out = String::new();
+            for (i, c) in s.chars().enumerate() {
+                if i > 0 && (s.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
+        Some(x) => format!("{x}"),
+        None => v.to_string(),
+    }
+}
+
+fn print_table(result: &Value) {
+    let Some(obj) = result.as_object() else { return };
+    println!("{:<34} {:>16}  unit", "benchmark", "median");
+    println!("{}", "-".repeat(58));
+    for (k, v) in obj {
+        match v.as_object() {
+            Some(parts) => {
+                for (pk, pv) in parts {
+                    if pk == "count" {
+                        continue;
+                    }
+                    println!("{:<34} {:>16}  {}", format!("{k}.{pk}"), fmt_num(pv), unit(k));
+                }
+            }
+            None => println!("{:<34} {:>16}  {}", k, fmt_num(v), unit(k)),
+        }
+    }
 }

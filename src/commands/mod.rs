@@ -43,8 +43,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// The demo never touches real data: it has a database of its own, rebuilt each run.
     pub fn db_path(&self) -> PathBuf {
-        crate::paths::database_file(&self.data_dir)
+        if self.demo {
+            self.data_dir.join("demo.db")
+        } else {
+            crate::paths::database_file(&self.data_dir)
+        }
     }
 
     pub fn store_options(&self) -> StoreOptions {

@@ -1,8 +1,133 @@
+//! `cryptoviz news [--feed URL]... [--json]`: poll the feeds once, store what is new, and print
+//! every item fetched (new and already known), newest first. Exit 0 when at least one feed
+//! answered, 1 when all failed (one stderr line per failed feed).
+
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use super::Context;
+use anyhow::Context as _;
+
+use super::{Context, EXIT_FAILURE};
 use crate::cli::NewsArgs;
+use crate::domain::{NewsItem, now_ms};
+use crate::news::demo::demo_items;
+use crate::news::feed::report_json;
+use crate::news::poller::{Enricher, FeedStatus, NoEnrichment, Poller};
 
-pub async fn run(_ctx: &Context, _args: NewsArgs) -> anyhow::Result<ExitCode> {
-    Err(anyhow::anyhow!("`news` is not available in this build yet"))
+pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
+    let feeds = if args.feeds.is_empty() {
+        ctx.config.news.feeds.clone()
+    } else {
+        args.feeds
+    };
+    if let Some(bad) = feeds.iter().find(|f| !is_http_url(f)) {
+        return Err(super::usage(format!(
+            "--feed {bad:?}: not an http:// or https:// URL"
+        )));
+    }
+    let enricher: Arc<dyn Enricher> = Arc::new(NoEnrichment);
+    if ctx.demo {
+        print_items(&demo_items(now_ms(), &*enricher), args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if feeds.is_empty() {
+        return Err(super::usage(
+            "no feeds to fetch: pass --feed URL or set news.feeds in the config",
+        ));
+    }
+    let store = ctx.open_store()?;
+    let mut poller = Poller::new(&ctx.config, &feeds, store.clone(), enricher)?;
+    let round = poller.poll_once().await;
+    store.close().await.context("closing the database")?;
+
+    let mut answered = 0;
+    for r in &round.reports {
+        match &r.status {
+            FeedStatus::Ok { .. } | FeedStatus::NotModified => answered += 1,
+            FeedStatus::Failed { error } => eprintln!("cryptoviz: {error}"),
+            FeedStatus::Skipped { retry_in_secs } => eprintln!(
+                "cryptoviz: feed {}: skipped, retry in {retry_in_secs} s",
+                r.url
+            ),
+        }
+    }
+    print_items(&round.items, args.json)?;
+    if !args.json && answered > 0 {
+        let total = round.items.len();
+        let new = round.new_items.len();
+        let line = format!(
+            "{answered} of {} feeds answered, {total} items, {new} new",
+            round.reports.len()
+        );
+        write_stdout(&format!("{line}\n"))?;
+    }
+    Ok(if answered > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURE)
+    })
+}
+
+fn is_http_url(s: &str) -> bool {
+    reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+fn print_items(items: &[NewsItem], json: bool) -> anyhow::Result<()> {
+    let text = if json {
+        let array: Vec<serde_json::Value> = items.iter().map(report_json).collect();
+        format!("{}\n", serde_json::to_string_pretty(&array)?)
+    } else {
+        table(items)
+    };
+    write_stdout(&text)
+}
+
+/// One line per item: local time, source, sentiment, coins, title. Titles are already clean.
+fn table(items: &[NewsItem]) -> String {
+    let mut out = String::new();
+    for it in items {
+        let time = chrono::DateTime::from_timestamp_millis(it.published_at)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let coins = if it.symbols.is_empty() {
+            "-".to_string()
+        } else {
+            it.symbols.join(",")
+        };
+        out.push_str(&format!(
+            "{time:<11}  {:<14.14}  {}  {coins:<10}  {}\n",
+            it.source,
+            sentiment_mark(it.title_sentiment.compound),
+            it.title
+        ));
+    }
+    out
+}
+
+/// VADER's conventional thresholds: >= 0.05 positive, <= -0.05 negative.
+fn sentiment_mark(compound: f64) -> String {
+    let mark = if compound >= 0.05 {
+        '▲'
+    } else if compound <= -0.05 {
+        '▼'
+    } else {
+        '·'
+    };
+    format!("{mark}{compound:+.2}")
+}
+
+/// Writes to stdout; a closed pipe (`cryptoviz news | head`) ends output quietly.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,15 +1,5 @@
-use serde::{Deserialize, Serialize};
-
 use super::Millis;
-
-/// VADER scores: `compound` in [-1, 1]; `pos`, `neu`, `neg` are shares summing to about 1.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sentiment {
-    pub compound: f64,
-    pub pos: f64,
-    pub neu: f64,
-    pub neg: f64,
-}
+pub use crate::news::sentiment::Sentiment;
 
 /// A stored news item. Title and summary are already cleaned of markup and control sequences.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,1 +1,370 @@
-//! (in progress)
+//! A simulated market for `--demo`, so the dashboard is alive offline and in screenshots.
+//!
+//! Real markets are not a plain random walk: volatility comes in clusters and trades come in
+//! bursts. Per symbol this model has
+//! - a log-price diffusion sampled exactly at each trade, whose variance follows a GARCH(1,1)
+//!   update once per simulated second (big moves beget big moves);
+//! - a trade intensity with a base rate (5-15 trades/s), a self-exciting Hawkes term (each
+//!   trade raises the rate briefly) and rare shocks that push it past 100 trades/s and raise
+//!   the variance at the same time;
+//! - trades at the bid or the ask one tick apart, prices on the symbol's tick, log-normal
+//!   quantities on its lot size, contiguous ids.
+//!
+//! Everything is drawn from one seeded [`Rng`] per symbol in fixed 100 ms slots, so the same
+//! seed gives the same trades however `advance` is called.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::domain::{Millis, Price, Qty, Symbol, Trade, now_ms};
+use crate::rng::Rng;
+use crate::source::{MarketEvent, StreamStatus};
+
+/// Simulation step. Trades inside a slot get uniform millisecond offsets.
+const SLOT_MS: Millis = 100;
+const SLOTS_PER_SEC: u64 = (1000 / SLOT_MS) as u64;
+/// GARCH(1,1) on one-second log returns: persistence alpha + beta = 0.985, so a volatile spell
+/// fades over a minute or two.
+const GARCH_ALPHA: f64 = 0.07;
+const GARCH_BETA: f64 = 0.915;
+/// Each trade adds to the intensity, decaying with this time constant; the branching ratio
+/// (trades triggered per trade) stays below 1 so bursts die out.
+const EXCITE_TAU_S: f64 = 1.0;
+const BRANCHING: f64 = 0.55;
+/// About one shock every five minutes per symbol.
+const SHOCK_PER_SLOT: f64 = 1.0 / 3000.0;
+/// The slow regime: log of a variance and activity multiplier, an Ornstein-Uhlenbeck process
+/// with a half-hour memory, so calm and hectic hours alternate.
+const REGIME_TAU_S: f64 = 1800.0;
+const REGIME_SD: f64 = 0.6;
+const MAX_RATE: f64 = 2_000.0;
+/// The typical trade is worth this much quote currency.
+const MEDIAN_NOTIONAL: f64 = 200.0;
+/// How often `run` brings the market up to the wall clock.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Per-symbol market character.
+struct Profile {
+    price: f64,
+    tick: &'static str,
+    lot: &'static str,
+    base_rate: f64,
+    daily_vol: f64,
+}
+
+fn profile(symbol: Symbol) -> Profile {
+    let p = |price, tick, lot, base_rate, daily_vol| Profile {
+        price,
+        tick,
+        lot,
+        base_rate,
+        daily_vol,
+    };
+    match symbol.as_str() {
+        "BTCUSDT" => p(90_000.0, "0.01", "0.00001", 15.0, 0.025),
+        "ETHUSDT" => p(3_000.0, "0.01", "0.0001", 10.0, 0.035),
+        "SOLUSDT" => p(150.0, "0.01", "0.001", 8.0, 0.05),
+        "BNBUSDT" => p(600.0, "0.01", "0.001", 6.0, 0.03),
+        _ => p(1.0, "0.0001", "0.1", 5.0, 0.05),
+    }
+}
+
+/// One symbol's simulation state.
+struct Sim {
+    symbol: Symbol,
+    rng: Rng,
+    tick: i128,
+    lot: i128,
+    log_price: f64,
+    /// Time of the last diffusion sample.
+    sampled_at: Millis,
+    /// Current and long-run variance of the one-second log return.
+    var: f64,
+    long_var: f64,
+    second_start_log: f64,
+    base_rate: f64,
+    regime: f64,
+    excite: f64,
+    shock: f64,
+    shock_decay: f64,
+    median_qty: f64,
+    next_id: i64,
+}
+
+impl Sim {
+    fn new(symbol: Symbol, seed: u64, start_ms: Millis) -> Sim {
+        let mut rng = Rng::new(seed ^ fnv1a(symbol.as_str()));
+        let prof = profile(symbol);
+        let raw = |s: &str| Price::parse(s).map(Price::raw).unwrap_or(1);
+        let price = prof.price * (0.02 * rng.normal()).exp();
+        let long_var = prof.daily_vol * prof.daily_vol / 86_400.0;
+        Sim {
+            symbol,
+            tick: raw(prof.tick).max(1),
+            lot: raw(prof.lot).max(1),
+            log_price: price.ln(),
+            sampled_at: start_ms,
+            var: long_var,
+            long_var,
+            second_start_log: price.ln(),
+            base_rate: prof.base_rate,
+            regime: 0.0,
+            excite: 0.0,
+            shock: 0.0,
+            shock_decay: 1.0,
+            median_qty: MEDIAN_NOTIONAL / price,
+            next_id: rng.range(1_000_000, 900_000_000) as i64,
+            rng,
+        }
+    }
+
+    /// Advances the price to `t` with variance proportional to the elapsed time (and a little
+    /// more while trading is busy, as in real markets).
+    fn diffuse_to(&mut self, t: Millis) {
+        let dt = (t - self.sampled_at) as f64 / 1000.0;
+        if dt > 0.0 {
+            let rate = self.rate();
+            let activity = (rate / self.quiet_rate()).max(1.0).sqrt();
+            let v = self.var * activity * dt;
+            self.log_price += v.sqrt() * self.rng.normal() - 0.5 * v;
+            self.sampled_at = t;
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        (self.quiet_rate() + self.excite + self.shock).min(MAX_RATE)
+    }
+
+    /// The base rate as the current regime makes it: busier when volatile.
+    fn quiet_rate(&self) -> f64 {
+        self.base_rate * (0.5 * self.regime).exp()
+    }
+
+    /// Generates the trades of `[start, start + SLOT_MS)`; `slot` is the slot's index since
+    /// the market started (whole seconds end every `SLOTS_PER_SEC` slots).
+    fn slot(&mut self, start: Millis, slot: u64, out: &mut Vec<Trade>) {
+        if self.rng.unit() < SHOCK_PER_SLOT {
+            self.shock += 60.0 + 190.0 * self.rng.unit();
+            self.shock_decay = (-(SLOT_MS as f64 / 1000.0) / (2.0 + 6.0 * self.rng.unit())).exp();
+            self.var = (self.var * (3.0 + 5.0 * self.rng.unit())).min(self.long_var * 100.0);
+        }
+        let mean = self.rate() * SLOT_MS as f64 / 1000.0;
+        let n = poisson(&mut self.rng, mean);
+        let mut offsets: Vec<Millis> = (0..n)
+            .map(|_| self.rng.range(0, SLOT_MS as u64 - 1) as Millis)
+            .collect();
+        offsets.sort_unstable();
+        for off in offsets {
+            let t = start + off;
+            self.diffuse_to(t);
+            out.push(self.trade(t));
+        }
+        let end = start + SLOT_MS;
+        self.diffuse_to(end);
+        let slot_s = SLOT_MS as f64 / 1000.0;
+        self.excite = self.excite * (-slot_s / EXCITE_TAU_S).exp() + n as f64 * BRANCHING / EXCITE_TAU_S;
+        self.shock *= self.shock_decay;
+        if (slot + 1).is_multiple_of(SLOTS_PER_SEC) {
+            self.end_second();
+        }
+    }
+
+    /// Once per simulated second: the regime drifts and the GARCH variance updates on the
+    /// second's realised return, pulled toward the regime's level.
+    fn end_second(&mut self) {
+        let phi = (-1.0 / REGIME_TAU_S).exp();
+        self.regime = self.regime * phi + REGIME_SD * (1.0 - phi * phi).sqrt() * self.rng.normal();
+        let target = self.long_var * self.regime.exp();
+        let r = self.log_price - self.second_start_log;
+        let omega = target * (1.0 - GARCH_ALPHA - GARCH_BETA);
+        self.var = (omega + GARCH_ALPHA * r * r + GARCH_BETA * self.var)
+            .clamp(self.long_var * 0.05, self.long_var * 100.0);
+        self.second_start_log = self.log_price;
+    }
+
+    /// A trade at the bid (taker sold, buyer is maker) or at the ask one tick above.
+    fn trade(&mut self, t: Millis) -> Trade {
+        let buyer_is_maker = self.rng.unit() < 0.5;
+        let mid_ticks = (self.log_price.exp() * 1e8 / self.tick as f64).floor() as i128;
+        let ticks = (if buyer_is_maker { mid_ticks } else { mid_ticks + 1 }).max(1);
+        let qty = self.median_qty * (1.1 * self.rng.normal()).exp();
+        let lots = ((qty * 1e8 / self.lot as f64).round() as i128).max(1);
+        let id = self.next_id;
+        self.next_id += 1;
+        Trade {
+            symbol: self.symbol,
+            id,
+            price: Price::from_raw(ticks * self.tick),
+            qty: Qty::from_raw(lots * self.lot),
+            time: t,
+            count: 1,
+            buyer_is_maker,
+        }
+    }
+}
+
+/// Poisson sample: exact (Knuth) for small means, normal approximation for large ones.
+fn poisson(rng: &mut Rng, mean: f64) -> usize {
+    if mean <= 0.0 {
+        return 0;
+    }
+    if mean > 30.0 {
+        return (mean + mean.sqrt() * rng.normal()).round().max(0.0) as usize;
+    }
+    let limit = (-mean).exp();
+    let mut k = 0;
+    let mut p = rng.unit();
+    while p > limit {
+        k += 1;
+        p *= rng.unit();
+    }
+    k
+}
+
+/// Stable per-symbol seed mixing, so adding a symbol does not change the others' trades.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The simulated market: a pure, deterministic trade generator.
+pub struct DemoMarket {
+    sims: Vec<Sim>,
+    /// Start of the next slot to generate.
+    clock: Millis,
+    slot: u64,
+    /// Generated trades not yet handed out (all inside the last generated slot), by time.
+    staged: Vec<Trade>,
+}
+
+impl DemoMarket {
+    pub fn new(seed: u64, symbols: &[Symbol], start_ms: Millis) -> Self {
+        let mut seen = Vec::new();
+        for s in symbols {
+            if !seen.contains(s) {
+                seen.push(*s);
+            }
+        }
+        DemoMarket {
+            sims: seen.iter().map(|s| Sim::new(*s, seed, start_ms)).collect(),
+            clock: start_ms,
+            slot: 0,
+            staged: Vec::new(),
+        }
+    }
+
+    /// Appends every trade with `time <= until_ms` not handed out yet, ordered by time.
+    pub fn advance(&mut self, until_ms: Millis, out: &mut Vec<Trade>) {
+        loop {
+            let ready = self.staged.partition_point(|t| t.time <= until_ms);
+            out.extend(self.staged.drain(..ready));
+            if !self.staged.is_empty() || self.clock > until_ms {
+                return;
+            }
+            for sim in &mut self.sims {
+                sim.slot(self.clock, self.slot, &mut self.staged);
+            }
+            // Stable: trades of one millisecond keep symbol order, and each symbol's id order.
+            self.staged.sort_by_key(|t| t.time);
+            self.clock += SLOT_MS;
+            self.slot += 1;
+        }
+    }
+
+    /// Like [`advance`](Self::advance) for long spans (hours of history at start-up), handing
+    /// trades to `sink` in batches of at most `chunk_ms` of market time so memory stays small.
+    pub fn advance_chunked(&mut self, until_ms: Millis, chunk_ms: Millis, mut sink: impl FnMut(&[Trade])) {
+        let mut buf = Vec::new();
+        let mut t = self.clock;
+        loop {
+            t = t.saturating_add(chunk_ms.max(SLOT_MS)).min(until_ms);
+            buf.clear();
+            self.advance(t, &mut buf);
+            if !buf.is_empty() {
+                sink(&buf);
+            }
+            if t >= until_ms {
+                return;
+            }
+        }
+    }
+
+    /// Everything up to this time (exclusive) has been generated.
+    pub fn clock(&self) -> Millis {
+        self.clock
+    }
+
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.sims.iter().map(|s| s.symbol).collect()
+    }
+}
+
+/// Streams the market in real time: `Status(Connected)`, then every ~100 ms the trades up to
+/// the wall clock, until `shutdown` turns true (or its sender is dropped); then `Stopped`.
+/// A market whose clock is behind catches up in one go. Returns early if `tx` is closed.
+pub async fn run(
+    mut market: DemoMarket,
+    tx: mpsc::Sender<MarketEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    if tx
+        .send(MarketEvent::Status(StreamStatus::Connected))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut batch = Vec::new();
+    'outer: loop {
+        tokio::select! {
+            biased;
+            _ = shutdown_requested(&mut shutdown) => break,
+            _ = ticker.tick() => {}
+        }
+        batch.clear();
+        market.advance(now_ms(), &mut batch);
+        let arrived = Instant::now();
+        for trade in batch.drain(..) {
+            tokio::select! {
+                biased;
+                _ = shutdown_requested(&mut shutdown) => break 'outer,
+                sent = tx.send(MarketEvent::Trade(trade, arrived)) => if sent.is_err() { return },
+            }
+        }
+    }
+    let _ = tokio::time::timeout(
+        Duration::from_millis(500),
+        tx.send(MarketEvent::Status(StreamStatus::Stopped)),
+    )
+    .await;
+}
+
+async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_mean_is_right() {
+        let mut rng = Rng::new(7);
+        for mean in [0.5, 3.0, 80.0] {
+            let n = 20_000;
+            let sum: usize = (0..n).map(|_| poisson(&mut rng, mean)).sum();
+            let got = sum as f64 / n as f64;
+            assert!((got - mean).abs() < mean * 0.05 + 0.02, "mean {mean} got {got}");
+        }
+    }
+
+    #[test]
+    fn unknown_symbols_get_a_small_coin_profile() {
+        let p = profile(Symbol::new("DOGEUSDT").unwrap());
+        assert_eq!((p.price, p.tick, p.lot), (1.0, "0.0001", "0.1"));
+    }
+}

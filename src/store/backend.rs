@@ -124,6 +124,8 @@ pub trait Backend: Send {
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
 
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
+    fn clear(&mut self) -> Result<(), StoreError>;
     /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError>;
 }

@@ -520,6 +520,13 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn clear(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress;",
+        )?;
+        Ok(())
+    }
+
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let rows = stmt

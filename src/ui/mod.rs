@@ -1,1 +1,78 @@
-//! Rendering: ratatui widgets for every panel.
+//! Rendering: ratatui widgets for every panel, the theme, the help popup. Everything here
+//! reads the [`App`] and draws; nothing changes state, so a frame is a pure function of it.
+
+pub mod braille;
+pub mod candles;
+pub mod chart;
+pub mod health;
+pub mod layout;
+pub mod news;
+pub mod panes;
+pub mod popup;
+pub mod scale;
+pub mod status;
+pub mod text;
+pub mod theme;
+pub mod time_axis;
+pub mod volume;
+pub mod watchlist;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+pub use theme::Theme;
+
+use crate::app::App;
+use crate::app::time::age;
+use theme::Level;
+
+/// Draws one frame.
+pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    draw(app, area, frame.buffer_mut());
+}
+
+/// Draws the whole dashboard into `buf` (any size, including 0x0).
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let Some(a) = layout::layout(area, app.symbols.len()) else {
+        let msg = format!(
+            "terminal too small: {}x{} (need {}x{})",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        Paragraph::new(msg).wrap(Wrap { trim: true }).render(area, buf);
+        return;
+    };
+    chart::render(app, a.chart, buf);
+    if let Some(r) = a.watchlist {
+        watchlist::render(app, r, buf);
+    }
+    if let Some(r) = a.news {
+        news::render(app, r, buf);
+    }
+    if let Some(r) = a.health {
+        health::render(app, r, buf);
+    }
+    status::render(app, a.status, buf);
+    popup::render(app, area, buf);
+}
+
+/// "· 3s" in a panel title, coloured by freshness; "· no data" when there is none.
+pub fn age_span(age_level: Option<(i64, Level)>, t: &Theme) -> Span<'static> {
+    match age_level {
+        Some((ms, lvl)) => {
+            let stale = if lvl == Level::Good { "" } else { " STALE" };
+            Span::styled(format!("· {}{stale} ", age(ms)), t.level(lvl))
+        }
+        None => Span::styled("· no data ", t.dim()),
+    }
+}

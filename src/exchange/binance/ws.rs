@@ -92,6 +92,7 @@ pub async fn run(
         url: settings.stream_url(),
         backoff: Backoff::new(settings.backoff.clone()),
         breaker: CircuitBreaker::new(settings.breaker.clone()),
+        last_failure: None,
         settings,
         tx,
         shutdown,
@@ -139,6 +140,8 @@ struct Client {
     stats: Arc<StreamStats>,
     backoff: Backoff,
     breaker: CircuitBreaker,
+    /// When the breaker last counted a failure, to know when it half-opens.
+    last_failure: Option<Instant>,
     warn: WarnLimiter,
 }
 
@@ -175,7 +178,7 @@ impl Client {
         let ws = match self.dial().await? {
             Ok(ws) => ws,
             Err(lost) => {
-                self.breaker.on_failure(Instant::now());
+                self.fail();
                 return Ok(lost);
             }
         };
@@ -188,7 +191,7 @@ impl Client {
         };
         self.stats.set_connected(false);
         if !delivered {
-            self.breaker.on_failure(Instant::now());
+            self.fail();
         }
         result
     }
@@ -320,11 +323,10 @@ impl Client {
 
     /// Reports the loss and waits out the backoff (longer if the breaker opened).
     async fn back_off(&mut self, lost: Lost) -> Result<(), Stop> {
-        let now = Instant::now();
-        let mut delay = self.backoff.next_delay();
-        if let Some(secs) = self.breaker.status(now).retry_in_secs {
-            delay = delay.max(Duration::from_secs(secs));
-        }
+        let delay = self
+            .backoff
+            .next_delay()
+            .max(self.breaker_remaining(Instant::now()));
         let attempt = self.backoff.attempt();
         StreamStats::add(&self.stats.reconnects);
         tracing::warn!(reason = %lost.reason, ?delay, attempt, "binance stream lost; reconnecting");
@@ -340,15 +342,29 @@ impl Client {
     /// While the breaker is open, waits until it lets a probe through.
     async fn wait_for_breaker(&mut self) -> Result<(), Stop> {
         while !self.breaker.allow(Instant::now()) {
-            let status = self.breaker.status(Instant::now());
-            let wait = match status.state {
-                BreakerState::Open => Duration::from_secs(status.retry_in_secs.unwrap_or(0)),
-                _ => Duration::ZERO,
-            };
-            // `retry_in_secs` rounds down; poll the last fraction of a second.
-            self.sleep(wait.max(Duration::from_millis(50))).await?;
+            let wait = self.breaker_remaining(Instant::now());
+            self.sleep(wait.max(Duration::from_millis(20))).await?;
         }
         Ok(())
+    }
+
+    fn fail(&mut self) {
+        let now = Instant::now();
+        self.breaker.on_failure(now);
+        self.last_failure = Some(now);
+    }
+
+    /// How long the breaker stays open. `BreakerStatus::retry_in_secs` rounds down to whole
+    /// seconds, too coarse for the delay we report, so it is recomputed from the failure that
+    /// opened it (`on_failure` opens for exactly `open_secs` from the instant it is given).
+    fn breaker_remaining(&self, now: Instant) -> Duration {
+        match (self.breaker.state(now), self.last_failure) {
+            (BreakerState::Open, Some(at)) => {
+                (at + Duration::from_secs(self.settings.breaker.open_secs))
+                    .saturating_duration_since(now)
+            }
+            _ => Duration::ZERO,
+        }
     }
 
     async fn sleep(&mut self, d: Duration) -> Result<(), Stop> {

@@ -1,0 +1,78 @@
+//! Everything the App needs from the outside world at start, validated up front so a bad
+//! `[ui]` section is a config error (exit 2) before the terminal is touched.
+
+use std::path::PathBuf;
+
+use super::indicators::IndicatorEngine;
+use super::keymap::{Keymap, KeymapError};
+use super::time::TimeZone;
+use crate::config::{Config, FreshnessConfig};
+use crate::domain::{Symbol, Timeframe};
+use crate::ui::theme::{Theme, ThemeError};
+
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    /// The watchlist, in order.
+    pub symbols: Vec<Symbol>,
+    /// Timeframes with data, ascending.
+    pub timeframes: Vec<Timeframe>,
+    /// Shown first (default: the first symbol / the shortest timeframe).
+    pub symbol: Option<Symbol>,
+    pub timeframe: Option<Timeframe>,
+    pub demo: bool,
+    /// Where `e` writes reports.
+    pub data_dir: PathBuf,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub freshness: FreshnessConfig,
+    pub tz: TimeZone,
+    pub indicators: IndicatorEngine,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Keys(#[from] KeymapError),
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+}
+
+impl AppSettings {
+    /// From the config; a `--symbol`/`--timeframe` outside the configured lists is added so
+    /// the user still sees what the store holds for it.
+    pub fn from_config(
+        config: &Config,
+        data_dir: PathBuf,
+        demo: bool,
+        symbol: Option<Symbol>,
+        timeframe: Option<Timeframe>,
+        no_color: bool,
+    ) -> Result<AppSettings, SettingsError> {
+        let mut symbols = config.market.symbols.clone();
+        if let Some(s) = symbol
+            && !symbols.contains(&s)
+        {
+            symbols.insert(0, s);
+        }
+        let mut timeframes = config.market.timeframes.clone();
+        if let Some(t) = timeframe
+            && !timeframes.contains(&t)
+        {
+            timeframes.push(t);
+            timeframes.sort();
+        }
+        Ok(AppSettings {
+            symbols,
+            timeframes,
+            symbol,
+            timeframe,
+            demo,
+            data_dir,
+            keymap: Keymap::from_config(&config.ui.keys)?,
+            theme: Theme::from_config(&config.ui, no_color)?,
+            freshness: config.freshness.clone(),
+            tz: TimeZone::Local,
+            indicators: IndicatorEngine::unavailable(),
+        })
+    }
+}

@@ -1,0 +1,716 @@
+//! The App: all dashboard state as plain data, one owner. Data events and keys are folded in
+//! here; the event loop only moves messages and draws. Time is passed in (`now`) so every
+//! behaviour is testable without a clock or a terminal.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+
+use super::event::{DataEvent, HealthSnapshot, Request};
+use super::indicators::{IndicatorEngine, IndicatorValues};
+use super::keymap::{Action, Key, Keymap};
+use super::log::ActivityLog;
+use super::news::{NewsState, base_asset};
+use super::report::{LogReport, NewsReport, Report, SCHEMA, SeriesReport, rfc3339};
+use super::series::Series;
+use super::settings::AppSettings;
+use super::time::TimeZone;
+use super::view::Viewport;
+use crate::config::FreshnessConfig;
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe};
+use crate::source::StreamStatus;
+use crate::ui::theme::{Level, Theme};
+
+/// Candles computed before the window so indicators are settled at its left edge.
+pub const WARMUP: usize = 200;
+/// Smallest page of history asked for at once.
+const MIN_PAGE: usize = 500;
+/// Page size while jumping to the oldest candle.
+const OLDEST_PAGE: usize = 5_000;
+/// How long a status-bar message stays.
+const MESSAGE_MS: i64 = 30_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Chart,
+    Watchlist,
+    News,
+    Health,
+}
+
+impl Panel {
+    const ORDER: [Panel; 4] = [Panel::Chart, Panel::Watchlist, Panel::News, Panel::Health];
+
+    fn cycle(self, delta: isize) -> Panel {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Self::ORDER[(i + delta).rem_euclid(Self::ORDER.len() as isize) as usize]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Help { scroll: u16 },
+    /// The news item with this id.
+    News(String),
+    Search(Search),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    pub selected: usize,
+}
+
+/// What the status bar says about the data on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Live,
+    Demo,
+    /// No market connection: stored history only.
+    Offline,
+    /// Connected, but nothing new for `age_ms`.
+    Stale { age_ms: i64 },
+}
+
+impl Mode {
+    pub fn report_name(self) -> &'static str {
+        match self {
+            Mode::Live | Mode::Stale { .. } => "live",
+            Mode::Demo => "demo",
+            Mode::Offline => "offline",
+        }
+    }
+}
+
+/// Updates held back while frozen, folded in on resume.
+#[derive(Clone, Debug, Default)]
+struct Pending {
+    candles: HashMap<(SeriesKey, Millis), Candle>,
+    news: Vec<NewsItem>,
+}
+
+pub struct App {
+    pub symbols: Vec<Symbol>,
+    pub timeframes: Vec<Timeframe>,
+    /// Index into `symbols`.
+    pub selected: usize,
+    pub timeframe: Timeframe,
+    pub series: HashMap<SeriesKey, Series>,
+    pub view: Viewport,
+    pub focus: Panel,
+    pub popup: Option<Popup>,
+    pub news: NewsState,
+    /// The latest snapshot and when it arrived.
+    pub health: Option<(HealthSnapshot, Millis)>,
+    /// The stream state and since when.
+    pub stream: Option<(StreamStatus, Millis)>,
+    pub log: ActivityLog,
+    /// Log lines scrolled back from the newest.
+    pub log_scroll: usize,
+    /// Status-bar message and when it was set.
+    pub message: Option<(String, Millis)>,
+    pub now: Millis,
+    pub demo: bool,
+    pub data_dir: PathBuf,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub freshness: FreshnessConfig,
+    pub tz: TimeZone,
+    pub indicators: IndicatorEngine,
+    /// Width of the candle plot in columns, as last laid out (pan steps and page sizes).
+    pub chart_cols: u16,
+    /// When the last market update (any series) arrived.
+    pub last_market_at: Option<Millis>,
+    frozen: Option<Pending>,
+    dirty: bool,
+    quit: bool,
+    outbox: Vec<Request>,
+}
+
+impl App {
+    pub fn new(s: AppSettings, now: Millis) -> App {
+        let mut symbols = s.symbols;
+        symbols.dedup();
+        if symbols.is_empty() {
+            symbols.extend(Symbol::new("BTCUSDT").ok());
+        }
+        let mut timeframes = s.timeframes;
+        timeframes.sort();
+        timeframes.dedup();
+        if timeframes.is_empty() {
+            timeframes.push(Timeframe::M1);
+        }
+        let selected = s
+            .symbol
+            .and_then(|x| symbols.iter().position(|y| *y == x))
+            .unwrap_or(0);
+        let timeframe = s
+            .timeframe
+            .filter(|t| timeframes.contains(t))
+            .unwrap_or(timeframes[0]);
+        let mut app = App {
+            symbols,
+            timeframes,
+            selected,
+            timeframe,
+            series: HashMap::new(),
+            view: Viewport::default(),
+            focus: Panel::Chart,
+            popup: None,
+            news: NewsState::default(),
+            health: None,
+            stream: None,
+            log: ActivityLog::default(),
+            log_scroll: 0,
+            message: None,
+            now,
+            demo: s.demo,
+            data_dir: s.data_dir,
+            keymap: s.keymap,
+            theme: s.theme,
+            freshness: s.freshness,
+            tz: s.tz,
+            indicators: s.indicators,
+            chart_cols: 120,
+            last_market_at: None,
+            frozen: None,
+            dirty: true,
+            quit: false,
+            outbox: Vec::new(),
+        };
+        app.ensure_history();
+        for sym in app.symbols.clone() {
+            app.request_head(app.watch_key(sym), app.watch_limit());
+        }
+        app
+    }
+
+    // ----- queries -----
+
+    pub fn symbol(&self) -> Symbol {
+        self.symbols[self.selected.min(self.symbols.len() - 1)]
+    }
+
+    pub fn key(&self) -> SeriesKey {
+        SeriesKey {
+            symbol: self.symbol(),
+            timeframe: self.timeframe,
+        }
+    }
+
+    /// The coin news is filtered by (BTC for BTCUSDT).
+    pub fn coin(&self) -> &str {
+        base_asset(&self.symbols[self.selected.min(self.symbols.len() - 1)])
+    }
+
+    pub fn current(&self) -> Option<&Series> {
+        self.series.get(&self.key())
+    }
+
+    pub fn candles(&self) -> &[Candle] {
+        self.current().map(Series::candles).unwrap_or(&[])
+    }
+
+    /// The series behind a watchlist row: hourly candles when collected, so 24 h of change
+    /// and a day-long sparkline come from few candles.
+    pub fn watch_key(&self, symbol: Symbol) -> SeriesKey {
+        let timeframe = [Timeframe::H1, Timeframe::M15, Timeframe::M5, Timeframe::M1]
+            .into_iter()
+            .find(|t| self.timeframes.contains(t))
+            .unwrap_or(self.timeframes[0]);
+        SeriesKey { symbol, timeframe }
+    }
+
+    fn watch_limit(&self) -> usize {
+        let tf = self.watch_key(self.symbol()).timeframe;
+        (86_400_000 / tf.millis()) as usize + 64
+    }
+
+    /// Visible candles for a plot `cols` wide, and indicators aligned with them (computed
+    /// over up to [`WARMUP`] earlier candles so they are settled at the left edge).
+    pub fn visible(&self, cols: u16) -> (&[Candle], IndicatorValues) {
+        let all = self.candles();
+        let w = self.view.window(all, cols);
+        let from = w.start.saturating_sub(WARMUP);
+        let closes: Vec<f64> = all[from..w.end].iter().map(|c| c.close.to_f64()).collect();
+        let ind = self.indicators.run(&closes).tail(w.start - from);
+        (&all[w], ind)
+    }
+
+    pub fn mode(&self) -> Mode {
+        let connected = match &self.stream {
+            Some((StreamStatus::Connected, _)) => true,
+            None => self.demo,
+            Some(_) => false,
+        };
+        if !connected {
+            return Mode::Offline;
+        }
+        let since = self.last_market_at.or(self.stream.as_ref().map(|(_, t)| *t));
+        if let Some(t) = since {
+            let age_ms = self.now - t;
+            if age_ms > self.freshness.trades.warning as i64 * 1000 {
+                return Mode::Stale { age_ms };
+            }
+        }
+        if self.demo { Mode::Demo } else { Mode::Live }
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// The age of the chart's data and how worrying it is: time since the last live update,
+    /// else since the newest stored candle closed.
+    pub fn chart_age(&self) -> Option<(i64, Level)> {
+        let s = self.current()?;
+        let t = s
+            .live_at
+            .or_else(|| s.last().map(|c| c.close_time(self.timeframe) + 1))?;
+        let age = (self.now - t).max(0);
+        Some((age, level(age, self.freshness.candles)))
+    }
+
+    pub fn news_age(&self) -> Option<(i64, Level)> {
+        let age = (self.now - self.news.received_at?).max(0);
+        Some((age, level(age, self.freshness.news)))
+    }
+
+    pub fn health_age(&self) -> Option<(i64, Level)> {
+        let age = (self.now - self.health.as_ref()?.1).max(0);
+        Some((age, level(age, self.freshness.trades)))
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message
+            .as_ref()
+            .filter(|(_, at)| self.now - at < MESSAGE_MS)
+            .map(|(m, _)| m.as_str())
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// True once per change: the loop redraws only then.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    // ----- inputs -----
+
+    pub fn tick(&mut self, now: Millis) {
+        // Ages on screen are shown in whole seconds.
+        if now / 1000 != self.now / 1000 {
+            self.dirty = true;
+        }
+        self.now = now;
+    }
+
+    pub fn set_chart_cols(&mut self, cols: u16) {
+        if cols != self.chart_cols {
+            self.chart_cols = cols;
+            self.dirty = true;
+            self.ensure_history();
+        }
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn apply(&mut self, ev: DataEvent) {
+        self.dirty = true;
+        match ev {
+            DataEvent::Candles(rows) => {
+                self.last_market_at = Some(self.now);
+                match &mut self.frozen {
+                    Some(p) => {
+                        for (k, c) in rows {
+                            p.candles.insert((k, c.open_time), c);
+                        }
+                    }
+                    None => self.fold_candles(rows),
+                }
+            }
+            DataEvent::History {
+                key,
+                candles,
+                complete,
+            } => self.on_history(key, candles, complete),
+            DataEvent::Stream(st) => {
+                let changed = self.stream.as_ref().map(|(s, _)| s) != Some(&st);
+                if changed {
+                    self.stream = Some((st, self.now));
+                }
+            }
+            DataEvent::News(items) => match &mut self.frozen {
+                Some(p) => p.news.extend(items),
+                None => self.news.add(items, self.now),
+            },
+            DataEvent::Health(h) => self.health = Some((h, self.now)),
+            DataEvent::Log { level, message, at } => self.log.push(level, message, at),
+            DataEvent::Exported { path, result } => {
+                let msg = match result {
+                    Ok(()) => format!("exported to {}", path.display()),
+                    Err(e) => format!("export to {} failed: {e}", path.display()),
+                };
+                self.say(msg);
+            }
+        }
+    }
+
+    fn fold_candles(&mut self, rows: Vec<(SeriesKey, Candle)>) {
+        for (k, c) in rows {
+            let s = self.series.entry(k).or_default();
+            s.upsert(c);
+            s.live_at = Some(self.now);
+        }
+    }
+
+    fn on_history(&mut self, key: SeriesKey, candles: Vec<Candle>, complete: bool) {
+        let current = self.key();
+        let s = self.series.entry(key).or_default();
+        s.requested = true;
+        s.loading = false;
+        s.complete |= complete;
+        s.merge_history(candles);
+        if key == current && self.view.pinned_oldest {
+            let more = !s.complete;
+            self.view.to_oldest(s.candles(), self.chart_cols, more);
+        }
+        self.ensure_history();
+    }
+
+    pub fn handle_key(&mut self, ev: KeyEvent) {
+        let Some(key) = Key::from_event(&ev) else {
+            return;
+        };
+        if matches!(self.popup, Some(Popup::Search(_))) && self.search_key(key) {
+            self.dirty = true;
+            return;
+        }
+        if let Some(a) = self.keymap.action_for(key) {
+            self.act(a);
+        }
+    }
+
+    pub fn handle_mouse(&mut self, ev: MouseEvent) {
+        match ev.kind {
+            MouseEventKind::ScrollUp => self.act(Action::ZoomIn),
+            MouseEventKind::ScrollDown => self.act(Action::ZoomOut),
+            _ => {}
+        }
+    }
+
+    /// Typing into the symbol search; false for keys it leaves to the keymap (Ctrl-C).
+    fn search_key(&mut self, key: Key) -> bool {
+        let Some(Popup::Search(search)) = &mut self.popup else {
+            return false;
+        };
+        if !(key.mods - crossterm::event::KeyModifiers::SHIFT).is_empty() {
+            return false;
+        }
+        match key.code {
+            KeyCode::Esc => self.popup = None,
+            KeyCode::Enter => {
+                let hit = search_hits(&self.symbols, &search.query).nth(search.selected);
+                self.popup = None;
+                if let Some(i) = hit {
+                    self.select_symbol(i);
+                }
+            }
+            KeyCode::Backspace => {
+                search.query.pop();
+                search.selected = 0;
+            }
+            KeyCode::Up => search.selected = search.selected.saturating_sub(1),
+            KeyCode::Down => {
+                let n = search_hits(&self.symbols, &search.query).count();
+                search.selected = (search.selected + 1).min(n.saturating_sub(1));
+            }
+            KeyCode::Char(c) if c.is_ascii_alphanumeric() && search.query.len() < 23 => {
+                search.query.push(c.to_ascii_uppercase());
+                search.selected = 0;
+            }
+            _ => {}
+        }
+        true
+    }
+
+    pub fn act(&mut self, a: Action) {
+        self.dirty = true;
+        match (&mut self.popup, a) {
+            (_, Action::Quit) => self.quit = true,
+            (Some(Popup::Help { .. }), Action::Help | Action::Close) => self.popup = None,
+            (Some(Popup::Help { scroll }), Action::Up) => *scroll = scroll.saturating_sub(1),
+            (Some(Popup::Help { scroll }), Action::Down) => *scroll = scroll.saturating_add(1),
+            (Some(Popup::News(_)), Action::Close | Action::Open) => self.popup = None,
+            (Some(Popup::News(_)), Action::Help) => self.popup = Some(Popup::Help { scroll: 0 }),
+            (Some(_), Action::Close) => self.popup = None,
+            (Some(_), _) => {}
+            (None, a) => self.act_on_screen(a),
+        }
+    }
+
+    fn act_on_screen(&mut self, a: Action) {
+        let cols = self.chart_cols;
+        match a {
+            Action::Quit | Action::Close => {}
+            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Action::Timeframe1
+            | Action::Timeframe2
+            | Action::Timeframe3
+            | Action::Timeframe4
+            | Action::Timeframe5 => {
+                let i = a as usize - Action::Timeframe1 as usize;
+                self.set_timeframe(Timeframe::ALL[i]);
+            }
+            Action::TimeframePrev | Action::TimeframeNext => {
+                let i = self.timeframes.iter().position(|t| *t == self.timeframe);
+                let i = i.unwrap_or(0) as isize + if a == Action::TimeframeNext { 1 } else { -1 };
+                let i = i.clamp(0, self.timeframes.len() as isize - 1) as usize;
+                self.set_timeframe(self.timeframes[i]);
+            }
+            Action::Up | Action::Down => {
+                let d: isize = if a == Action::Down { 1 } else { -1 };
+                match self.focus {
+                    Panel::Chart | Panel::Watchlist => {
+                        let i = (self.selected as isize + d)
+                            .clamp(0, self.symbols.len() as isize - 1);
+                        self.select_symbol(i as usize);
+                    }
+                    Panel::News => {
+                        let coin = self.coin().to_string();
+                        self.news.move_selection(d, &coin);
+                    }
+                    Panel::Health => {
+                        let max = self.log.len().saturating_sub(1) as isize;
+                        self.log_scroll = (self.log_scroll as isize - d).clamp(0, max) as usize;
+                    }
+                }
+            }
+            Action::Open => {
+                if self.focus == Panel::News
+                    && let Some(item) = self.news.selected_item(self.coin())
+                {
+                    self.popup = Some(Popup::News(item.id.clone()));
+                }
+            }
+            Action::FocusNext => self.focus = self.focus.cycle(1),
+            Action::FocusPrev => self.focus = self.focus.cycle(-1),
+            Action::Search => self.popup = Some(Popup::Search(Search::default())),
+            Action::ZoomIn => {
+                self.view.zoom_in();
+            }
+            Action::ZoomOut => {
+                self.view.zoom_out();
+                self.ensure_history();
+            }
+            Action::PanLeft | Action::PanRight => {
+                let step = self.view.pan_step(cols);
+                let delta = if a == Action::PanLeft { -step } else { step };
+                let key = self.key();
+                let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+                self.view.pan(candles, cols, delta);
+                self.ensure_history();
+            }
+            Action::Oldest => {
+                let more = self.current().is_some_and(|s| !s.complete);
+                let key = self.key();
+                let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+                self.view.to_oldest(candles, cols, more);
+                self.ensure_history();
+            }
+            Action::Latest => self.view.to_latest(),
+            Action::NewsFilter => self.news.toggle_all(),
+            Action::Export => self.export(),
+            Action::Refresh => {
+                self.outbox.push(Request::Refresh);
+                self.say("refreshing news and backfill");
+            }
+            Action::Freeze => match self.frozen.take() {
+                Some(p) => {
+                    let mut rows: Vec<_> = p.candles.into_iter().map(|((k, _), c)| (k, c)).collect();
+                    rows.sort_by_key(|(k, c)| (*k, c.open_time));
+                    self.fold_candles(rows);
+                    if !p.news.is_empty() {
+                        self.news.add(p.news, self.now);
+                    }
+                    self.say("resumed");
+                }
+                None => {
+                    self.frozen = Some(Pending::default());
+                    let key = self.keymap.label(Action::Freeze);
+                    self.say(format!("frozen: updates paused ({key} resumes)"));
+                }
+            },
+        }
+    }
+
+    fn say(&mut self, msg: impl Into<String>) {
+        let msg = msg.into();
+        self.log.push(tracing::Level::INFO, msg.clone(), self.now);
+        self.message = Some((msg, self.now));
+        self.dirty = true;
+    }
+
+    pub fn select_symbol(&mut self, i: usize) {
+        if i >= self.symbols.len() || i == self.selected {
+            return;
+        }
+        self.selected = i;
+        self.view.to_latest();
+        self.news.selected = 0;
+        self.ensure_history();
+    }
+
+    pub fn set_timeframe(&mut self, tf: Timeframe) {
+        if !self.timeframes.contains(&tf) {
+            self.say(format!("{tf} is not collected (see market.timeframes)"));
+            return;
+        }
+        if tf != self.timeframe {
+            self.timeframe = tf;
+            self.view.retime(tf);
+            self.ensure_history();
+        }
+    }
+
+    fn request_head(&mut self, key: SeriesKey, limit: usize) {
+        let s = self.series.entry(key).or_default();
+        if s.requested {
+            return;
+        }
+        s.requested = true;
+        s.loading = true;
+        self.outbox.push(Request::LoadHistory {
+            key,
+            before: Millis::MAX,
+            limit,
+        });
+    }
+
+    /// Asks for what the current view needs: the newest page first, then older pages while
+    /// the view is within a screen of the oldest loaded candle.
+    fn ensure_history(&mut self) {
+        let key = self.key();
+        let cols = self.chart_cols;
+        let cap = self.view.capacity(cols).max(1);
+        let page = (cap * 2).max(MIN_PAGE) + WARMUP;
+        let watch = if self.watch_key(key.symbol) == key {
+            self.watch_limit()
+        } else {
+            0
+        };
+        self.request_head(key, page.max(watch));
+        let view = self.view;
+        let Some(s) = self.series.get_mut(&key) else {
+            return;
+        };
+        if s.loading || s.complete {
+            return;
+        }
+        let Some(first) = s.first_open() else {
+            return;
+        };
+        let w = view.window(s.candles(), cols);
+        let before_loaded = view.anchor.is_some_and(|t| t < first);
+        if view.pinned_oldest || before_loaded || w.start < cap.max(WARMUP) {
+            s.loading = true;
+            self.outbox.push(Request::LoadHistory {
+                key,
+                before: first - 1,
+                limit: if view.pinned_oldest { OLDEST_PAGE } else { page },
+            });
+        }
+    }
+
+    fn export(&mut self) {
+        let stamp = TimeZone::utc().format(self.now, "%Y%m%dT%H%M%SZ");
+        let key = self.key();
+        let path = self
+            .data_dir
+            .join(format!("cryptoviz-report-{}-{}-{stamp}.json", key.symbol, key.timeframe));
+        let report = self.build_report();
+        self.outbox.push(Request::Export {
+            path: path.clone(),
+            report: Box::new(report),
+        });
+        self.say(format!("exporting to {}", path.display()));
+    }
+
+    /// The current view as a SPEC §3 report.
+    pub fn build_report(&self) -> Report {
+        let (candles, ind) = self.visible(self.chart_cols);
+        let health = self.health.as_ref().map(|(h, _)| h);
+        let stream = self.stream.as_ref().map(|(s, since)| {
+            serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)})
+        });
+        Report {
+            schema: SCHEMA,
+            generated_at: rfc3339(self.now),
+            version: env!("CARGO_PKG_VERSION"),
+            mode: self.mode().report_name(),
+            series: vec![SeriesReport::new(self.key(), candles, ind)],
+            news: self.news.visible(self.coin()).map(NewsReport::from).collect(),
+            health: serde_json::json!({
+                "stream": stream,
+                "sources": health.map(|h| &h.sources),
+                "breakers": health.map(|h| &h.breakers),
+                "caches": health.map(|h| &h.caches),
+                "store": health.map(|h| &h.store),
+                "backfill": health.map(|h| &h.backfill),
+            }),
+            metrics: serde_json::json!({
+                "trades_per_sec": health.and_then(|h| h.trades_per_sec),
+                "ingest_latency_us": {
+                    "p50": health.and_then(|h| h.ingest_p50_us),
+                    "p99": health.and_then(|h| h.ingest_p99_us),
+                },
+                "last_message_age_ms": health.and_then(|h| h.last_message_age_ms),
+            }),
+            activity_log: self.log.entries().map(LogReport::from).collect(),
+        }
+    }
+}
+
+/// Watchlist indexes whose symbol contains `query`.
+pub fn search_hits<'a>(symbols: &'a [Symbol], query: &'a str) -> impl Iterator<Item = usize> + 'a {
+    symbols
+        .iter()
+        .enumerate()
+        .filter(move |(_, s)| s.as_str().contains(query))
+        .map(|(i, _)| i)
+}
+
+/// "connected", "reconnecting 3", "connecting", "offline".
+pub fn stream_label(s: &StreamStatus) -> String {
+    match s {
+        StreamStatus::Connected => "connected".into(),
+        StreamStatus::Connecting { attempt } if *attempt > 1 => format!("connecting {attempt}"),
+        StreamStatus::Connecting { .. } => "connecting".into(),
+        StreamStatus::Reconnecting { attempt, .. } => format!("reconnecting {attempt}"),
+        StreamStatus::Stopped => "offline".into(),
+    }
+}
+
+/// Good below the warning age, critical above the critical age (thresholds in seconds).
+pub fn level(age_ms: i64, f: crate::config::Freshness) -> Level {
+    if age_ms > f.critical as i64 * 1000 {
+        Level::Critical
+    } else if age_ms > f.warning as i64 * 1000 {
+        Level::Warning
+    } else {
+        Level::Good
+    }
+}

@@ -1,0 +1,61 @@
+//! Generated benchmark inputs that look like the real thing.
+
+use crate::domain::{Candle, Millis, Price, Qty, Quote};
+use crate::rng::Rng;
+
+/// Binance combined-stream trade frames for `symbols` symbols, interleaved, with realistic
+/// prices, quantities and timestamps (about 1,000 trades a second).
+pub fn trade_frames(n: usize, symbols: usize) -> Vec<Vec<u8>> {
+    let names = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
+    let mut rng = Rng::new(42);
+    let mut price = vec![9_000_000i64; symbols.max(1)]; // cents
+    let start: Millis = 1_767_225_600_000;
+    (0..n)
+        .map(|i| {
+            let s = i % symbols.max(1);
+            price[s] = (price[s] + rng.range(0, 200) as i64 - 100).max(100);
+            let name = names[s % names.len()];
+            let t = start + (i as i64);
+            format!(
+                r#"{{"stream":"{}@trade","data":{{"e":"trade","E":{},"s":"{}","t":{},"p":"{}.{:02}","q":"0.{:05}","T":{},"m":{},"M":true}}}}"#,
+                name.to_ascii_lowercase(),
+                t + 1,
+                name,
+                1_000_000 + i / symbols.max(1),
+                price[s] / 100,
+                price[s] % 100,
+                rng.range(1, 99_999),
+                t,
+                rng.next_u64() % 2 == 0,
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+/// `n` consecutive 1m candles with plausible values.
+pub fn candles(n: usize, start: Millis) -> Vec<Candle> {
+    let mut rng = Rng::new(7);
+    let mut close = 4_210_050i128;
+    (0..n)
+        .map(|i| {
+            let open = close;
+            close = (close + rng.range(0, 2000) as i128 - 1000).max(1000);
+            let (hi, lo) = (open.max(close) + 300, open.min(close) - 300);
+            let vol = rng.range(0, 10_000_000) as i128;
+            Candle {
+                open_time: start + i as i64 * 60_000,
+                open: Price::from_raw(open * 1_000_000),
+                high: Price::from_raw(hi * 1_000_000),
+                low: Price::from_raw(lo * 1_000_000),
+                close: Price::from_raw(close * 1_000_000),
+                volume: Qty::from_raw(vol),
+                quote_volume: Quote::from_raw(vol * close * 1_000_000),
+                trades: rng.range(0, 5000),
+                closed: true,
+                first_trade_id: None,
+                last_trade_id: None,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! The measurements. Each returns the median over `reps` runs.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::domain::{Millis, SeriesKey, Symbol, Timeframe};
+use crate::exchange::binance::{Frame, parse_frame};
+use crate::ingest::{Ingest, Percentiles};
+use crate::store::{CandleSource, Store, StoreOptions};
+
+use super::data;
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+fn per_sec(n: usize, d: Duration) -> f64 {
+    (n as f64 / d.as_secs_f64()).round()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Frames to trades, nothing else.
+pub fn parse_only(frames: &[Vec<u8>], reps: usize) -> f64 {
+    let runs = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let mut n = 0u64;
+            for f in frames {
+                if let Ok(Frame::Trade(tr)) = parse_frame(f) {
+                    n += tr.id as u64 & 1;
+                }
+            }
+            std::hint::black_box(n);
+            per_sec(frames.len(), t.elapsed())
+        })
+        .collect();
+    median(runs)
+}
+
+/// Frames -> trades -> candles in all five timeframes -> persisted (flushed to SQLite).
+/// Latency is frame arrival (before parsing) to candle state updated.
+pub async fn ingest(
+    frames: &[Vec<u8>],
+    dir: &Path,
+    reps: usize,
+) -> anyhow::Result<(f64, Percentiles)> {
+    let symbols = [Symbol::new("BTCUSDT")?, Symbol::new("ETHUSDT")?];
+    let mut rates = Vec::new();
+    let mut latency = Percentiles::default();
+    for rep in 0..reps {
+        let store = Store::open(&dir.join(format!("ingest-{rep}.db")), StoreOptions::default())?;
+        let mut ingest = Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
+        let t = Instant::now();
+        let mut last_flush = Instant::now();
+        for f in frames {
+            let received = Instant::now();
+            if let Ok(Frame::Trade(tr)) = parse_frame(f) {
+                ingest.on_trade(&tr, received);
+            }
+            // The live loop flushes every 100 ms; do the same here.
+            if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
+                ingest.flush(None)?;
+                last_flush = Instant::now();
+            }
+        }
+        ingest.flush(None)?;
+        store.flush().await?;
+        rates.push(per_sec(frames.len(), t.elapsed()));
+        latency = ingest.snapshot().latency_us;
+        store.close().await?;
+    }
+    Ok((median(rates), latency))
+}
+
+const RAW_UPSERT: &str = "INSERT INTO c (series_id, open_time, open, high, low, close, volume, quote_volume, trades, closed) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (series_id, open_time) DO UPDATE SET \
+    open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, \
+    volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades, closed = excluded.closed";
+
+/// The floor: a bare prepared UPSERT loop into a candle-shaped table, 500 rows a transaction,
+/// same pragmas as the store.
+pub fn sqlite_raw_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> {
+    let candles = data::candles(n, 1_700_000_000_000);
+    let mut runs = Vec::new();
+    for rep in 0..reps {
+        let mut conn = rusqlite::Connection::open(dir.join(format!("raw-{rep}.db")))?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(
+            "CREATE TABLE c (series_id INTEGER, open_time INTEGER, open INTEGER, high INTEGER, low INTEGER, \
+             close INTEGER, volume TEXT, quote_volume TEXT, trades INTEGER, closed INTEGER, \
+             PRIMARY KEY (series_id, open_time)) WITHOUT ROWID",
+        )?;
+        let t = Instant::now();
+        for chunk in candles.chunks(500) {
+            let tx = conn.transaction()?;
+            {
+                let mut st = tx.prepare_cached(RAW_UPSERT)?;
+                for c in chunk {
+                    st.execute(rusqlite::params![
+                        1,
+                        c.open_time,
+                        c.open.raw() as i64,
+                        c.high.raw() as i64,
+                        c.low.raw() as i64,
+                        c.close.raw() as i64,
+                        c.volume.to_string(),
+                        c.quote_volume.to_string(),
+                        c.trades as i64,
+                        c.closed,
+                    ])?;
+                }
+            }
+            tx.commit()?;
+        }
+        runs.push(per_sec(n, t.elapsed()));
+    }
+    Ok(median(runs))
+}
+
+fn bench_key() -> SeriesKey {
+    SeriesKey {
+        symbol: Symbol::new("BTCUSDT").unwrap_or_else(|_| unreachable!()),
+        timeframe: Timeframe::M1,
+    }
+}
+
+/// The app's own store: queued writes, batched by the store thread, until flushed.
+pub async fn store_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> {
+    let candles = data::candles(n, 1_700_000_000_000);
+    let mut runs = Vec::new();
+    for rep in 0..reps {
+        let store = Store::open(&dir.join(format!("store-{rep}.db")), StoreOptions::default())?;
+        let t = Instant::now();
+        for chunk in candles.chunks(500) {
+            store.upsert(bench_key(), chunk.to_vec(), CandleSource::Live)?;
+        }
+        store.flush().await?;
+        runs.push(per_sec(n, t.elapsed()));
+        store.close().await?;
+    }
+    Ok(median(runs))
+}
+
+/// Reads 10,000 consecutive candles out of a larger stored series.
+pub async fn query_10k(dir: &Path, reps: usize) -> anyhow::Result<f64> {
+    let start: Millis = 1_700_000_000_000;
+    let store = Store::open(&dir.join("query.db"), StoreOptions::default())?;
+    store
+        .write_klines(bench_key(), data::candles(50_000, start), CandleSource::Rest, None)
+        .await?;
+    let from = start + 20_000 * 60_000;
+    let to = from + 9_999 * 60_000;
+    let mut runs = Vec::new();
+    for _ in 0..reps.max(5) {
+        let t = Instant::now();
+        let got = store.candles(bench_key(), from, to).await?;
+        runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(got.len() == 10_000, "query returned {} candles", got.len());
+    }
+    store.close().await?;
+    Ok(round3(median(runs)))
+}
+
+/// All four indicators over 10,000 closes.
+pub fn indicators_10k(reps: usize) -> f64 {
+    let closes: Vec<f64> = data::candles(10_000, 0)
+        .iter()
+        .map(|c| c.close.to_f64())
+        .collect();
+    let params = crate::indicators::IndicatorParams::default();
+    let runs = (0..reps.max(5))
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(crate::indicators::compute(&closes, &params));
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    round3(median(runs))
+}
+
+/// Peak resident set of this process (VmHWM), in MB.
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| (kb / 1024.0 * 10.0).round() / 10.0)
+        .unwrap_or(0.0)
+}

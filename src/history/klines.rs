@@ -1,0 +1,556 @@
+//! The Binance REST klines client: one page of `GET /api/v3/klines` at a time, with the
+//! discipline the exchange expects from a polite client.
+//!
+//! - Weight: every answer's `X-MBX-USED-WEIGHT-1M` feeds a [`WeightBudget`]; a request that
+//!   would take us over our share of the 6,000-per-minute budget waits for the next window.
+//! - 429: nothing is sent before `Retry-After` expires, and the wait grows with the backoff.
+//! - 418 (an IP ban): nothing is sent until the ban ends; the ban is logged and reported as
+//!   "banned by Binance until <time>". Waits longer than `max_wait` fail the request instead of
+//!   stalling the caller; the hold stays in force for the next call.
+//! - 5xx, timeouts, truncated or garbled bodies: retried with the shared [`Backoff`]; the
+//!   [`CircuitBreaker`] opens after repeated failures, which ends the retrying.
+//! - Other 4xx (bad symbol, 403 firewall, 451 region): a non-retryable error naming the URL.
+//!
+//! Requests go out one at a time per client: the state sits behind a mutex that is never held
+//! across an await.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::limiter::WeightBudget;
+use super::rfc3339;
+use super::wire::{Page, decode_page};
+use crate::config::Config;
+use crate::domain::{Millis, SeriesKey, Symbol, now_ms};
+use crate::net::{
+    Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker,
+};
+
+/// Rows per request: Binance's maximum.
+pub const KLINES_LIMIT: usize = 1000;
+/// Request weight of one klines call.
+pub const KLINES_WEIGHT: u32 = 2;
+const USED_WEIGHT_HEADER: &str = "x-mbx-used-weight-1m";
+/// 1000 klines are ~150 KB; anything near this is not a klines answer.
+const MAX_BODY_BYTES: usize = 16 << 20;
+/// Binance's shortest ban, assumed when a 418 comes without `Retry-After`.
+const DEFAULT_BAN: Duration = Duration::from_secs(120);
+
+#[derive(Clone, Debug)]
+pub struct KlinesConfig {
+    /// Base URL; `/api/v3/klines` is appended.
+    pub base_url: String,
+    /// Share of Binance's 6,000-per-minute weight this client allows itself.
+    pub weight_share: f64,
+    /// Length of the weight window (a minute on Binance; tests shorten it).
+    pub weight_window: Duration,
+    pub backoff: BackoffPolicy,
+    pub breaker: BreakerPolicy,
+    pub connect_timeout: Duration,
+    /// Whole-request timeout, body included.
+    pub timeout: Duration,
+    /// The longest the client sleeps out one `Retry-After` or ban. A longer one fails the
+    /// request with a clear error and a later run picks the work up.
+    pub max_wait: Duration,
+}
+
+impl KlinesConfig {
+    /// Defaults for `base_url`: half the weight budget, the default retry policy.
+    pub fn new(base_url: &str) -> Self {
+        KlinesConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            weight_share: 0.5,
+            weight_window: Duration::from_secs(60),
+            backoff: BackoffPolicy::default(),
+            breaker: BreakerPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_wait: Duration::from_secs(180),
+        }
+    }
+
+    pub fn from_config(cfg: &Config) -> Self {
+        KlinesConfig {
+            weight_share: cfg.backfill.weight_share,
+            backoff: cfg.net.backoff.clone(),
+            breaker: cfg.net.breaker.clone(),
+            ..KlinesConfig::new(&cfg.market.rest_url)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KlinesError {
+    #[error("{url}: HTTP {status} for {symbol}: {message}")]
+    Rejected {
+        symbol: Symbol,
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("banned by Binance until {} (HTTP 418 from {base})", rfc3339(*.until))]
+    Banned { base: String, until: Millis },
+    #[error(
+        "rate limited by {base} (HTTP 429): must wait {wait_secs} s, longer than the {max_wait_secs} s allowed"
+    )]
+    RateLimited {
+        base: String,
+        wait_secs: u64,
+        max_wait_secs: u64,
+    },
+    #[error(
+        "circuit breaker open for {base} after {failures} consecutive failures (last: {last}); next try in {retry_in_secs} s"
+    )]
+    BreakerOpen {
+        base: String,
+        failures: u32,
+        last: String,
+        retry_in_secs: u64,
+    },
+    #[error("cannot build the HTTP client for {base}: {detail}")]
+    Client { base: String, detail: String },
+}
+
+/// Something worth telling a user while it happens (the CLI prints these).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    RateLimited { wait: Duration },
+    Banned { until: Millis },
+    BudgetPause { wait: Duration, used: u32, limit: u32 },
+    BreakerOpened { failures: u32, last: String },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::RateLimited { wait } => {
+                write!(f, "rate limited (HTTP 429), waiting {:.1} s", wait.as_secs_f64())
+            }
+            Notice::Banned { until } => write!(f, "banned by Binance until {}", rfc3339(*until)),
+            Notice::BudgetPause { wait, used, limit } => write!(
+                f,
+                "request weight {used}/{limit} this minute, pausing {:.1} s",
+                wait.as_secs_f64()
+            ),
+            Notice::BreakerOpened { failures, last } => {
+                write!(f, "circuit breaker opened after {failures} failures (last: {last})")
+            }
+        }
+    }
+}
+
+/// Counters since the client was built, and the breaker's state.
+#[derive(Clone, Debug, Serialize)]
+pub struct KlinesStats {
+    pub requests: u64,
+    /// The last `X-MBX-USED-WEIGHT-1M` seen (our own count when the server sent none).
+    pub weight_used: u32,
+    pub weight_limit: u32,
+    pub retries: u64,
+    /// 429 and 418 answers.
+    pub rate_limited: u64,
+    /// Pauses taken to stay under our share of the weight budget.
+    pub budget_waits: u64,
+    pub rejected_rows: u64,
+    pub candles: u64,
+    pub banned_until: Option<Millis>,
+    pub breaker: BreakerStatus,
+}
+
+/// Why one attempt did not produce a body.
+enum Failure {
+    Transient(String),
+    RateLimited(Option<Duration>),
+    Banned(Option<Duration>),
+    Fatal { status: u16, message: String },
+}
+
+/// Why requests are on hold.
+#[derive(Clone, Copy)]
+enum Hold {
+    RetryAfter,
+    Ban { until: Millis },
+}
+
+struct State {
+    budget: WeightBudget,
+    breaker: CircuitBreaker,
+    backoff: Backoff,
+    not_before: Option<(Instant, Hold)>,
+    last_failure: String,
+    banned_until: Option<Millis>,
+    weight_seen: Option<u32>,
+    requests: u64,
+    retries: u64,
+    rate_limited: u64,
+    budget_waits: u64,
+    rejected_rows: u64,
+    candles: u64,
+}
+
+type NoticeSink = Arc<dyn Fn(&Notice) + Send + Sync>;
+
+pub struct KlinesClient {
+    http: reqwest::Client,
+    cfg: KlinesConfig,
+    state: Mutex<State>,
+    notify: Option<NoticeSink>,
+}
+
+impl KlinesClient {
+    pub fn new(cfg: KlinesConfig) -> Result<Self, KlinesError> {
+        crate::net::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(crate::net::USER_AGENT)
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .build()
+            .map_err(|e| KlinesError::Client {
+                base: cfg.base_url.clone(),
+                detail: error_chain(&e),
+            })?;
+        let state = State {
+            budget: WeightBudget::new(cfg.weight_share, cfg.weight_window, KLINES_WEIGHT),
+            breaker: CircuitBreaker::new(cfg.breaker.clone()),
+            backoff: Backoff::new(cfg.backoff.clone()),
+            not_before: None,
+            last_failure: String::new(),
+            banned_until: None,
+            weight_seen: None,
+            requests: 0,
+            retries: 0,
+            rate_limited: 0,
+            budget_waits: 0,
+            rejected_rows: 0,
+            candles: 0,
+        };
+        Ok(KlinesClient {
+            http,
+            cfg,
+            state: Mutex::new(state),
+            notify: None,
+        })
+    }
+
+    /// Calls `f` for every [`Notice`] (from whichever task is fetching).
+    pub fn on_notice(mut self, f: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.notify = Some(Arc::new(f));
+        self
+    }
+
+    pub fn config(&self) -> &KlinesConfig {
+        &self.cfg
+    }
+
+    pub fn stats(&self) -> KlinesStats {
+        let st = self.lock();
+        KlinesStats {
+            requests: st.requests,
+            weight_used: st.weight_seen.unwrap_or_else(|| st.budget.used()),
+            weight_limit: st.budget.limit(),
+            retries: st.retries,
+            rate_limited: st.rate_limited,
+            budget_waits: st.budget_waits,
+            rejected_rows: st.rejected_rows,
+            candles: st.candles,
+            banned_until: st.banned_until.filter(|u| *u > now_ms()),
+            breaker: st.breaker.status(Instant::now()),
+        }
+    }
+
+    /// The klines with open times `first..=last` (at most [`KLINES_LIMIT`] of them), retried
+    /// until they arrive or the breaker, a ban or a non-retryable answer says stop.
+    pub async fn fetch(
+        &self,
+        key: SeriesKey,
+        first: Millis,
+        last: Millis,
+    ) -> Result<Page, KlinesError> {
+        let tf = key.timeframe;
+        let url = format!(
+            "{}/api/v3/klines?symbol={}&interval={}&startTime={first}&endTime={}&limit={KLINES_LIMIT}",
+            self.cfg.base_url,
+            key.symbol,
+            tf,
+            last + tf.millis() - 1,
+        );
+        loop {
+            while let Some(wait) = self.admit()? {
+                tokio::time::sleep(wait).await;
+            }
+            let mut flight = InFlight {
+                client: self,
+                settled: false,
+            };
+            let failure = match self.attempt(&url).await {
+                Ok(body) => match decode_page(&body, tf, first, last, now_ms()) {
+                    Ok(page) => {
+                        flight.settled = true;
+                        self.succeeded(key, &page);
+                        return Ok(page);
+                    }
+                    Err(e) => Failure::Transient(format!("the body is not a klines array: {e}")),
+                },
+                Err(f) => f,
+            };
+            flight.settled = true;
+            let pause = self.failed(failure, key.symbol, &url)?;
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain counters behind: still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn notice(&self, n: Notice) {
+        tracing::warn!(base = %self.cfg.base_url, "{n}");
+        if let Some(f) = &self.notify {
+            f(&n);
+        }
+    }
+
+    /// Decides whether a request may go out now: Ok(None) counts it as sent, Ok(Some(wait))
+    /// says how long to sleep before asking again.
+    fn admit(&self) -> Result<Option<Duration>, KlinesError> {
+        let mut st = self.lock();
+        let now = Instant::now();
+        if let Some((until, hold)) = st.not_before.filter(|(u, _)| *u > now) {
+            let wait = until - now;
+            if wait > self.cfg.max_wait {
+                return Err(self.hold_error(hold, wait));
+            }
+            return Ok(Some(wait));
+        }
+        let wall = now_ms();
+        if let Some(wait) = st.budget.delay_for(KLINES_WEIGHT, wall) {
+            st.budget_waits += 1;
+            let (used, limit) = (st.budget.used(), st.budget.limit());
+            drop(st);
+            self.notice(Notice::BudgetPause { wait, used, limit });
+            return Ok(Some(wait));
+        }
+        if !st.breaker.allow(now) {
+            return Err(self.breaker_error(&st, now));
+        }
+        st.budget.on_sent(KLINES_WEIGHT, wall);
+        st.requests += 1;
+        Ok(None)
+    }
+
+    /// One HTTP exchange: the body of a 2xx answer, or why there is none.
+    async fn attempt(&self, url: &str) -> Result<Vec<u8>, Failure> {
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| Failure::Transient(error_chain(&e)))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let retry_after = header("retry-after").map(Duration::from_secs);
+        if let Some(used) = header(USED_WEIGHT_HEADER) {
+            let used = u32::try_from(used).unwrap_or(u32::MAX);
+            let mut st = self.lock();
+            st.budget.on_reported(used, now_ms());
+            st.weight_seen = Some(used);
+        }
+        match status {
+            200..=299 => read_body(resp).await.map_err(Failure::Transient),
+            429 => Err(Failure::RateLimited(retry_after)),
+            418 => Err(Failure::Banned(retry_after)),
+            408 | 500..=599 => Err(Failure::Transient(format!("HTTP {status}"))),
+            _ => {
+                let body = read_body(resp).await.unwrap_or_default();
+                Err(Failure::Fatal {
+                    status,
+                    message: error_message(&body),
+                })
+            }
+        }
+    }
+
+    fn succeeded(&self, key: SeriesKey, page: &Page) {
+        let mut st = self.lock();
+        st.breaker.on_success();
+        st.backoff.reset();
+        st.candles += page.candles.len() as u64;
+        st.rejected_rows += page.rejected.len() as u64;
+        drop(st);
+        for r in &page.rejected {
+            tracing::warn!(symbol = %key.symbol, timeframe = %key.timeframe, "rejected kline {r}");
+        }
+    }
+
+    /// Books a failed attempt. Ok(pause) means try again after the pause (a hold set here
+    /// is honoured by the next `admit`); Err means give up on this request.
+    fn failed(&self, f: Failure, symbol: Symbol, url: &str) -> Result<Duration, KlinesError> {
+        let now = Instant::now();
+        let mut st = self.lock();
+        match f {
+            Failure::Fatal { status, message } => {
+                // The server is up and answering; only the request is wrong.
+                st.breaker.on_success();
+                Err(KlinesError::Rejected {
+                    symbol,
+                    url: url.to_string(),
+                    status,
+                    message,
+                })
+            }
+            Failure::Transient(detail) => {
+                tracing::warn!(%url, "klines request failed: {detail}");
+                st.retries += 1;
+                st.last_failure = detail;
+                self.count_failure(st, now)
+            }
+            Failure::RateLimited(retry_after) => {
+                st.rate_limited += 1;
+                st.retries += 1;
+                let wait = retry_after.unwrap_or_default().max(st.backoff.next_delay());
+                st.not_before = Some((now + wait, Hold::RetryAfter));
+                st.last_failure = format!("HTTP 429, Retry-After {:?}", retry_after);
+                drop(st);
+                self.notice(Notice::RateLimited { wait });
+                let st = self.lock();
+                self.count_failure(st, now).map(|_| Duration::ZERO)
+            }
+            Failure::Banned(retry_after) => {
+                st.rate_limited += 1;
+                st.retries += 1;
+                let wait = retry_after.unwrap_or(DEFAULT_BAN);
+                let until = now_ms() + wait.as_millis() as Millis;
+                st.banned_until = Some(until);
+                st.not_before = Some((now + wait, Hold::Ban { until }));
+                st.breaker.hold_open_until(now + wait);
+                st.last_failure = format!("HTTP 418, banned until {}", rfc3339(until));
+                drop(st);
+                self.notice(Notice::Banned { until });
+                if wait > self.cfg.max_wait {
+                    return Err(self.hold_error(Hold::Ban { until }, wait));
+                }
+                Ok(Duration::ZERO)
+            }
+        }
+    }
+
+    /// A failure the breaker should know about: back off, or stop when it opens.
+    fn count_failure(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        now: Instant,
+    ) -> Result<Duration, KlinesError> {
+        st.breaker.on_failure(now);
+        if st.breaker.state(now) == BreakerState::Open {
+            let err = self.breaker_error(&st, now);
+            let (failures, last) = (st.breaker.status(now).consecutive_failures, st.last_failure.clone());
+            drop(st);
+            self.notice(Notice::BreakerOpened { failures, last });
+            return Err(err);
+        }
+        Ok(st.backoff.next_delay())
+    }
+
+    fn breaker_error(&self, st: &State, now: Instant) -> KlinesError {
+        let status = st.breaker.status(now);
+        KlinesError::BreakerOpen {
+            base: self.cfg.base_url.clone(),
+            failures: status.consecutive_failures,
+            last: st.last_failure.clone(),
+            retry_in_secs: status.retry_in_secs.unwrap_or(0),
+        }
+    }
+
+    fn hold_error(&self, hold: Hold, wait: Duration) -> KlinesError {
+        match hold {
+            Hold::Ban { until } => KlinesError::Banned {
+                base: self.cfg.base_url.clone(),
+                until,
+            },
+            Hold::RetryAfter => KlinesError::RateLimited {
+                base: self.cfg.base_url.clone(),
+                wait_secs: wait.as_secs_f64().ceil() as u64,
+                max_wait_secs: self.cfg.max_wait.as_secs(),
+            },
+        }
+    }
+}
+
+/// Settles a half-open probe whose future was dropped mid-request (the task was aborted), so
+/// the breaker is not left waiting for an answer that will never come.
+struct InFlight<'a> {
+    client: &'a KlinesClient,
+    settled: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let now = Instant::now();
+            let mut st = self.client.lock();
+            if st.breaker.state(now) == BreakerState::HalfOpen {
+                st.breaker.on_failure(now);
+            }
+        }
+    }
+}
+
+async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    let hint = resp.content_length().unwrap_or(0).min(MAX_BODY_BYTES as u64) as usize;
+    let mut body = Vec::with_capacity(hint);
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the body: {}", error_chain(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(format!("the body is larger than {MAX_BODY_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Binance's error body is `{"code":-1121,"msg":"Invalid symbol."}`; anything else is shown
+/// as (the start of) its text.
+fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct BinanceError {
+        code: i64,
+        msg: String,
+    }
+    if let Ok(e) = serde_json::from_slice::<BinanceError>(body) {
+        return format!("{} (code {})", e.msg, e.code);
+    }
+    let text = String::from_utf8_lossy(body);
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None if text.is_empty() => "(empty body)".into(),
+        None => text,
+    }
+}
+
+/// An error and its sources on one line (reqwest's top-level message hides the cause).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let msg = s.to_string();
+        if !out.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        src = s.source();
+    }
+    out
+}

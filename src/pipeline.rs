@@ -1,0 +1,120 @@
+//! The live data pipeline shared by the dashboard and the collector: a market source (the
+//! Binance stream, or the demo market) feeding ingestion, which writes the store and reports
+//! [`IngestEvent`]s to whoever runs the pipeline.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::domain::{Millis, Timeframe, now_ms};
+use crate::exchange::binance::{self, StreamStats, WsSettings};
+use crate::ingest::{Ingest, IngestEvent, IngestSnapshot};
+use crate::source::demo::DemoMarket;
+use crate::store::{CandleSource, Store, StoreError};
+
+/// Hours of simulated history the demo market writes before going live, so the chart opens full.
+pub const DEMO_HISTORY_HOURS: i64 = 36;
+/// The demo market's seed: the same simulated market every run.
+pub const DEMO_SEED: u64 = 0x00C0_FFEE;
+
+pub struct Pipeline {
+    pub events: mpsc::Receiver<IngestEvent>,
+    pub stream: Arc<StreamStats>,
+    pub ingest: watch::Receiver<IngestSnapshot>,
+    source: JoinHandle<()>,
+    ingest_task: JoinHandle<Result<(), StoreError>>,
+}
+
+impl Pipeline {
+    /// Starts the source and ingestion. `shutdown` turning true stops both; [`Pipeline::join`]
+    /// then waits until every candle is flushed to the store.
+    pub async fn start(
+        config: &Config,
+        store: Store,
+        demo: bool,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Pipeline, StoreError> {
+        let symbols = config.market.symbols.clone();
+        let timeframes = config.market.timeframes.clone();
+        let source_kind = if demo {
+            CandleSource::Demo
+        } else {
+            CandleSource::Live
+        };
+        let mut ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind).await?;
+        let (market_tx, market_rx) = mpsc::channel(8192);
+        let (events_tx, events) = mpsc::channel(1024);
+        let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
+        let stream = Arc::new(StreamStats::new());
+
+        let source = if demo {
+            let market = demo_market_with_history(&mut ingest, &symbols, &timeframes)?;
+            tokio::spawn(crate::source::demo::run(market, market_tx, shutdown.clone()))
+        } else {
+            let settings = WsSettings::from_config(config);
+            tokio::spawn(binance::run(
+                settings,
+                market_tx,
+                shutdown.clone(),
+                stream.clone(),
+            ))
+        };
+        let ingest_task = tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
+        Ok(Pipeline {
+            events,
+            stream,
+            ingest: snap_rx,
+            source,
+            ingest_task,
+        })
+    }
+
+    /// Waits for the source and ingestion to finish (after shutdown), at most `limit`.
+    pub async fn join(self, limit: Duration) -> Result<(), StoreError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let _ = tokio::time::timeout_at(deadline, self.source).await;
+        match tokio::time::timeout_at(deadline, self.ingest_task).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(join)) => {
+                tracing::error!(error = %join, "ingest task failed");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::error!("ingest did not finish in time");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The demo market, already run through the last [`DEMO_HISTORY_HOURS`] (written to the store
+/// through the same ingestion as live trades), positioned at now.
+fn demo_market_with_history(
+    ingest: &mut Ingest,
+    symbols: &[crate::domain::Symbol],
+    timeframes: &[Timeframe],
+) -> Result<DemoMarket, StoreError> {
+    let now = now_ms();
+    let start: Millis = Timeframe::H1.bucket(now) - DEMO_HISTORY_HOURS * 3_600_000;
+    let _ = timeframes;
+    let mut market = DemoMarket::new(DEMO_SEED, symbols, start);
+    let mut trades = Vec::new();
+    let mut t = start;
+    while t < now {
+        let step = (t + 600_000).min(now);
+        trades.clear();
+        market.advance(step, &mut trades);
+        let received = Instant::now();
+        for tr in &trades {
+            ingest.on_trade(tr, received);
+        }
+        ingest.flush(Some(step))?;
+        t = step;
+    }
+    // Demo history replaces itself each run; the gap check must not ask Binance about it.
+    let _ = ingest.take_gaps();
+    Ok(market)
+}

@@ -1,0 +1,241 @@
+//! The candlestick chart. Each candle is one column; each row is split in two halves, with
+//! light box-drawing lines for wicks and heavy ones for bodies (│ ┃ and their half forms
+//! ╵ ╷ ╹ ╻ ╽ ╿), so bodies and wicks are drawn at twice the terminal's vertical resolution.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::scale::{Scale, nice_ticks};
+use super::text;
+use super::theme::{SeriesColor, Theme};
+use crate::domain::{Candle, Millis};
+
+/// Width of the price axis on the right of every pane: a space and ten characters.
+pub const AXIS_WIDTH: u16 = 11;
+
+/// A candle in chart terms (possibly several folded into one column when zoomed out).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub open_time: Millis,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    /// Index (in the input slice) of the last candle folded in, to sample indicators.
+    pub last: usize,
+}
+
+impl Bar {
+    pub fn up(&self) -> bool {
+        self.close >= self.open
+    }
+}
+
+/// Folds `candles` into bars of `per_col` candles, grouped by aligned time buckets of
+/// `per_col * tf_ms` so groups do not shift as new candles arrive.
+pub fn fold(candles: &[Candle], per_col: usize, tf_ms: i64) -> Vec<Bar> {
+    let span = tf_ms.max(1) * per_col.max(1) as i64;
+    let mut bars: Vec<Bar> = Vec::with_capacity(candles.len() / per_col.max(1) + 1);
+    let mut group = None;
+    for (i, c) in candles.iter().enumerate() {
+        let (o, h, l, cl, v) = (
+            c.open.to_f64(),
+            c.high.to_f64(),
+            c.low.to_f64(),
+            c.close.to_f64(),
+            c.volume.to_f64(),
+        );
+        let g = c.open_time.div_euclid(span);
+        match bars.last_mut() {
+            Some(b) if per_col > 1 && group == Some(g) => {
+                b.high = b.high.max(h);
+                b.low = b.low.min(l);
+                b.close = cl;
+                b.volume += v;
+                b.last = i;
+            }
+            _ => bars.push(Bar {
+                open_time: if per_col > 1 { g * span } else { c.open_time },
+                open: o,
+                high: h,
+                low: l,
+                close: cl,
+                volume: v,
+                last: i,
+            }),
+        }
+        group = Some(g);
+    }
+    bars
+}
+
+/// Which column of a `slot`-wide slot holds the glyph.
+pub fn glyph_offset(slot: u16) -> u16 {
+    (slot.max(1) - 1) / 2
+}
+
+/// The plot part of an area that has a price axis, and the axis (None when too narrow).
+pub fn split_axis(area: Rect) -> (Rect, Option<Rect>) {
+    if area.width > AXIS_WIDTH + 1 {
+        let plot = Rect {
+            width: area.width - AXIS_WIDTH,
+            ..area
+        };
+        let axis = Rect {
+            x: area.x + plot.width,
+            width: AXIS_WIDTH,
+            ..area
+        };
+        (plot, Some(axis))
+    } else {
+        (area, None)
+    }
+}
+
+pub struct CandleChart<'a> {
+    pub bars: &'a [Bar],
+    pub theme: &'a Theme,
+    /// Columns per bar (1, or more when zoomed in).
+    pub slot: u16,
+    /// Bollinger upper, middle, lower, aligned with `bars`.
+    pub bands: Option<[&'a [Option<f64>]; 3]>,
+    /// Draw the last-price line and label at this price.
+    pub last: Option<f64>,
+}
+
+impl<'a> CandleChart<'a> {
+    pub fn new(bars: &'a [Bar], theme: &'a Theme) -> CandleChart<'a> {
+        CandleChart {
+            bars,
+            theme,
+            slot: 1,
+            bands: None,
+            last: bars.last().map(|b| b.close),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Half {
+    Empty,
+    Wick,
+    Body,
+}
+
+/// The glyph for a cell from what its lower and upper halves hold.
+fn glyph(lower: Half, upper: Half) -> char {
+    use Half::*;
+    match (lower, upper) {
+        (Empty, Empty) => ' ',
+        (Wick, Wick) => '│',
+        (Body, Body) => '┃',
+        (Empty, Wick) => '╵',
+        (Wick, Empty) => '╷',
+        (Empty, Body) => '╹',
+        (Body, Empty) => '╻',
+        (Wick, Body) => '╿',
+        (Body, Wick) => '╽',
+    }
+}
+
+impl Widget for CandleChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() || self.bars.is_empty() {
+            return;
+        }
+        let (plot, axis) = split_axis(area);
+        let slot = self.slot.max(1);
+        let shown = self.bars.len().min((plot.width / slot) as usize).max(1);
+        let bars = &self.bars[self.bars.len() - shown.min(self.bars.len())..];
+        let skip = self.bars.len() - bars.len();
+        let Some(scale) = Scale::fit(bars.iter().flat_map(|b| [b.low, b.high]), plot.height) else {
+            return;
+        };
+
+        let line_row = self.last.map(|p| scale.row(p));
+        for (i, b) in bars.iter().enumerate() {
+            let x = plot.x + i as u16 * slot + glyph_offset(slot);
+            if x >= plot.right() {
+                break;
+            }
+            let (wl, wh) = (scale.unit(b.low), scale.unit(b.high));
+            let (bl, bh) = (scale.unit(b.open.min(b.close)), scale.unit(b.open.max(b.close)));
+            let half = |u: i32| {
+                if (bl..=bh).contains(&u) {
+                    Half::Body
+                } else if (wl..=wh).contains(&u) {
+                    Half::Wick
+                } else {
+                    Half::Empty
+                }
+            };
+            let style = self.theme.direction(b.up());
+            for r in 0..plot.height {
+                let lower = 2 * (plot.height as i32 - 1 - r as i32);
+                let g = glyph(half(lower), half(lower + 1));
+                if g != ' ' {
+                    buf[(x, plot.y + r)].set_char(g).set_style(style);
+                }
+            }
+        }
+
+        if let Some(bands) = self.bands {
+            let style = self.theme.series(SeriesColor::Band);
+            for (i, _) in bars.iter().enumerate() {
+                let x = plot.x + i as u16 * slot + glyph_offset(slot);
+                for band in bands {
+                    let Some(v) = band.get(skip + i).copied().flatten() else {
+                        continue;
+                    };
+                    if v < scale.lo || v > scale.hi {
+                        continue;
+                    }
+                    let cell = &mut buf[(x, plot.y + scale.row(v))];
+                    if cell.symbol() == " " {
+                        cell.set_char('·').set_style(style);
+                    }
+                }
+            }
+        }
+
+        if let Some(row) = line_row {
+            let style = self.theme.dim();
+            for x in plot.left()..plot.right() {
+                let cell = &mut buf[(x, plot.y + row)];
+                if cell.symbol() == " " {
+                    cell.set_char('┈').set_style(style);
+                }
+            }
+        }
+
+        if let Some(axis) = axis {
+            price_axis(buf, axis, &scale, self.theme, self.last, bars.last().is_none_or(Bar::up));
+        }
+    }
+}
+
+/// Tick labels on nice numbers, and the last price highlighted on its own row.
+pub fn price_axis(buf: &mut Buffer, axis: Rect, scale: &Scale, theme: &Theme, last: Option<f64>, up: bool) {
+    let max_ticks = (axis.height as usize / 3).max(1);
+    let (ticks, decimals) = nice_ticks(scale.lo, scale.hi, max_ticks);
+    let last_row = last.map(|p| scale.row(p));
+    let width = (axis.width - 1) as usize;
+    let mut prev_row: Option<u16> = None;
+    for t in ticks.iter().rev() {
+        let row = scale.row(*t);
+        if Some(row) == last_row || prev_row.is_some_and(|p| row <= p + 1) {
+            continue;
+        }
+        prev_row = Some(row);
+        let label = format!("{t:.decimals$}");
+        buf.set_stringn(axis.x + 1, axis.y + row, &label, width, theme.dim());
+    }
+    if let (Some(p), Some(row)) = (last, last_row) {
+        let label = format!("{:<width$}", text::price(p));
+        buf.set_stringn(axis.x, axis.y + row, "◀", 1, theme.direction(up));
+        buf.set_stringn(axis.x + 1, axis.y + row, label, width, theme.last_price(up));
+    }
+}

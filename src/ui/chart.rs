@@ -1,0 +1,107 @@
+//! The chart column: a bordered block titled with symbol, timeframe and data age, holding the
+//! candles (with Bollinger overlay), volume, RSI, MACD, Momentum and the time axis.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use super::candles::{CandleChart, fold, split_axis};
+use super::layout::{chart_layout, inner};
+use super::panes::Indicators;
+use super::time_axis::TimeAxis;
+use super::{age_span, text, volume};
+use crate::app::{App, Panel};
+use crate::domain::Timeframe;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let key = app.key();
+    let mut title = vec![
+        Span::styled(format!(" {} ", key.symbol), t.title()),
+        Span::styled(format!("{} ", key.timeframe), t.accent()),
+    ];
+    let per_col = app.view.candles_per_col();
+    if per_col > 1 {
+        title.push(Span::styled(format!("×{per_col}/col "), t.dim()));
+    }
+    if app.view.anchor.is_some() {
+        title.push(Span::styled("◀ history ", t.dim()));
+    }
+    if app.indicators.available {
+        title.push(Span::styled("BB · ", t.dim()));
+    }
+    title.push(age_span(app.chart_age(), t));
+    Block::bordered()
+        .border_style(t.border(app.focus == Panel::Chart))
+        .title(Line::from(title))
+        .render(area, buf);
+
+    let areas = chart_layout(inner(area));
+    let cols = split_axis(areas.candles).0.width;
+    let (candles, ind) = app.visible(cols);
+    if candles.is_empty() {
+        let msg = match app.current() {
+            Some(s) if s.loading => "loading stored history…",
+            _ => "no data yet for this series",
+        };
+        Paragraph::new(Span::styled(msg, t.dim()))
+            .centered()
+            .render(Rect { height: 1, y: areas.candles.y + areas.candles.height / 2, ..areas.candles }, buf);
+        return;
+    }
+    let tf_ms = key.timeframe.millis();
+    let bars = fold(candles, per_col, tf_ms);
+    let slot = app.view.slot_cols();
+    let panes = Indicators {
+        bars: &bars,
+        ind: &ind,
+        slot,
+        theme: t,
+        available: app.indicators.available,
+    };
+    let bands = panes.bands();
+    CandleChart {
+        bars: &bars,
+        theme: t,
+        slot,
+        bands: app
+            .indicators
+            .available
+            .then(|| [bands[0].as_slice(), bands[1].as_slice(), bands[2].as_slice()]),
+        last: bars.last().map(|b| b.close),
+    }
+    .render(areas.candles, buf);
+    if let Some(r) = areas.volume {
+        volume::render(&bars, slot, t, r, buf);
+    }
+    if let Some(r) = areas.rsi {
+        panes.rsi(r, buf);
+    }
+    if let Some(r) = areas.macd {
+        panes.macd(r, buf);
+    }
+    if let Some(r) = areas.momentum {
+        panes.momentum(r, buf);
+    }
+    let marks: Vec<_> = app
+        .news
+        .visible(app.coin())
+        .map(|n| (n.published_at, t.sentiment(n.title_sentiment.compound)))
+        .collect();
+    TimeAxis {
+        bars: &bars,
+        slot,
+        bar_ms: tf_ms * per_col as i64,
+        tz: app.tz,
+        theme: t,
+        marks: &marks,
+    }
+    .render(split_axis(areas.time_axis).0, buf);
+    // The newest candle's time where the axis column meets the time axis.
+    if let (Some(axis), Some(last)) = (split_axis(areas.time_axis).1, candles.last()) {
+        let fmt = if key.timeframe >= Timeframe::H1 { "%m-%d" } else { "%H:%M" };
+        let s = app.tz.format(last.open_time, fmt);
+        buf.set_stringn(axis.x + 1, axis.y, text::clean(&s), (axis.width - 1) as usize, t.dim());
+    }
+}

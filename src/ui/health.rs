@@ -1,0 +1,176 @@
+//! The health panel: stream state, throughput and latency, per-source freshness, caches,
+//! breakers, store size, backfill progress, and the activity log below.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::theme::{Level, Theme};
+use super::{age_span, text};
+use crate::app::event::HealthSnapshot;
+use crate::app::state::{level, stream_label};
+use crate::app::time::age;
+use crate::app::{App, Panel};
+use crate::net::BreakerState;
+use crate::source::StreamStatus;
+
+fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
+    v.map(|v| format!("{v}{unit}")).unwrap_or_else(|| "–".into())
+}
+
+fn label(s: &str, t: &Theme) -> Span<'static> {
+    Span::styled(format!("{s:<9}"), t.dim())
+}
+
+/// The summary lines above the log.
+fn summary(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let h: Option<&HealthSnapshot> = app.health.as_ref().map(|(h, _)| h);
+    let mut lines = Vec::new();
+
+    let (state, lvl) = match &app.stream {
+        Some((s @ StreamStatus::Connected, _)) => (stream_label(s), Level::Good),
+        Some((s @ StreamStatus::Stopped, _)) => (stream_label(s), Level::Critical),
+        Some((s, _)) => (stream_label(s), Level::Warning),
+        None if app.demo => ("simulated".to_string(), Level::Good),
+        None => ("offline".to_string(), Level::Critical),
+    };
+    let msg_age = app
+        .last_market_at
+        .map(|at| app.now - at)
+        .or_else(|| h.and_then(|h| h.last_message_age_ms).map(|a| a as i64));
+    let mut stream = vec![
+        label("Stream", t),
+        Span::styled(format!("● {state}"), t.level(lvl)),
+    ];
+    if let Some(a) = msg_age {
+        stream.push(Span::styled(
+            format!(" · last msg {}", age(a)),
+            t.level(level(a, app.freshness.trades)),
+        ));
+    }
+    lines.push(Line::from(stream));
+
+    let Some(h) = h else {
+        lines.push(Line::from(Span::styled("waiting for health data", t.dim())));
+        return lines;
+    };
+    lines.push(Line::from(vec![
+        label("Trades/s", t),
+        Span::raw(opt(h.trades_per_sec.map(|v| format!("{v:.1}")), "")),
+        Span::styled("  p50 ", t.dim()),
+        Span::raw(opt(h.ingest_p50_us, "µs")),
+        Span::styled(" p99 ", t.dim()),
+        Span::raw(opt(h.ingest_p99_us, "µs")),
+    ]));
+    if !h.sources.is_empty() {
+        let mut spans = vec![label("Sources", t)];
+        for s in &h.sources {
+            let (txt, lvl) = match s.last_update_ms {
+                Some(at) => {
+                    let a = app.now - at;
+                    (age(a), level(a, s.thresholds))
+                }
+                None => ("never".into(), Level::Critical),
+            };
+            let mark = match lvl {
+                Level::Good => "●",
+                Level::Warning => "◐",
+                Level::Critical => "○",
+            };
+            spans.push(Span::raw(format!("{} ", text::clean(&s.name))));
+            spans.push(Span::styled(format!("{mark}{txt}  "), t.level(lvl)));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !h.caches.is_empty() {
+        let mut spans = vec![label("Cache", t)];
+        for c in &h.caches {
+            let rate = c
+                .hit_rate()
+                .map(|r| format!("{:.0}%", r * 100.0))
+                .unwrap_or_else(|| "–".into());
+            spans.push(Span::raw(format!("{} {rate}  ", text::clean(&c.name))));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !h.breakers.is_empty() {
+        let mut spans = vec![label("Breakers", t)];
+        for (name, b) in &h.breakers {
+            let lvl = match b.state {
+                BreakerState::Closed => Level::Good,
+                BreakerState::HalfOpen => Level::Warning,
+                BreakerState::Open => Level::Critical,
+            };
+            let retry = b.retry_in_secs.map(|s| format!(" {s}s")).unwrap_or_default();
+            spans.push(Span::raw(format!("{} ", text::clean(name))));
+            spans.push(Span::styled(format!("{}{retry}  ", b.state.as_str()), t.level(lvl)));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !h.store.is_empty() {
+        let parts: Vec<String> = h
+            .store
+            .iter()
+            .map(|s| format!("{} {}", text::clean(&s.tier), text::bytes(s.bytes)))
+            .collect();
+        lines.push(Line::from(vec![label("Store", t), Span::raw(parts.join(" · "))]));
+    }
+    for b in &h.backfill {
+        let lvl = match b.status.as_str() {
+            "failed" => Level::Critical,
+            "done" => Level::Good,
+            _ => Level::Warning,
+        };
+        lines.push(Line::from(vec![
+            label("Backfill", t),
+            Span::raw(format!("{} {} ", b.key.symbol, b.key.timeframe)),
+            Span::styled(
+                format!("{:.0}% {}", b.done.clamp(0.0, 1.0) * 100.0, text::clean(&b.status)),
+                t.level(lvl),
+            ),
+        ]));
+    }
+    lines
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut title = vec![Span::styled(" Health ", t.title())];
+    title.push(age_span(app.health_age(), t));
+    let block = Block::bordered()
+        .border_style(t.border(app.focus == Panel::Health))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    let mut y = inner.y;
+    for line in summary(app) {
+        if y >= inner.bottom() {
+            return;
+        }
+        buf.set_line(inner.x, y, &line, inner.width);
+        y += 1;
+    }
+    if y >= inner.bottom() {
+        return;
+    }
+    let head = format!("─ Activity ({}) ", app.log.len());
+    buf.set_stringn(inner.x, y, format!("{head:─<w$}", w = inner.width as usize), inner.width as usize, t.dim());
+    y += 1;
+    let rows = (inner.bottom() - y) as usize;
+    let end = app.log.len().saturating_sub(app.log_scroll);
+    let start = end.saturating_sub(rows);
+    for e in app.log.entries().skip(start).take(end - start) {
+        let line = Line::from(vec![
+            Span::styled(app.tz.format(e.at, "%H:%M:%S "), t.dim()),
+            Span::styled(format!("{:<5} ", e.level), t.log_level(e.level)),
+            Span::raw(text::clean(&e.message).into_owned()),
+        ]);
+        buf.set_line(inner.x, y, &line, inner.width);
+        y += 1;
+    }
+}

@@ -1,0 +1,158 @@
+//! Where each panel goes for a given terminal size. Pure geometry, shared by the renderer and
+//! the event loop (which tells the App how wide the chart is).
+
+use ratatui::layout::Rect;
+
+use super::candles::split_axis;
+
+/// Below this the dashboard shows "terminal too small".
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+/// Narrower than this, the side panels are dropped and the chart takes the width.
+const SIDE_MIN_TOTAL: u16 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    /// The chart column, border included.
+    pub chart: Rect,
+    pub watchlist: Option<Rect>,
+    pub news: Option<Rect>,
+    pub health: Option<Rect>,
+    pub status: Rect,
+}
+
+/// Panes inside the chart column's border.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChartAreas {
+    pub candles: Rect,
+    pub volume: Option<Rect>,
+    pub rsi: Option<Rect>,
+    pub macd: Option<Rect>,
+    pub momentum: Option<Rect>,
+    pub time_axis: Rect,
+}
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// None when the terminal is too small for the dashboard.
+pub fn layout(area: Rect, symbols: usize) -> Option<Areas> {
+    if too_small(area) {
+        return None;
+    }
+    let status = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
+    let main = Rect {
+        height: area.height - 1,
+        ..area
+    };
+    if area.width < SIDE_MIN_TOTAL || main.height < 20 {
+        return Some(Areas {
+            chart: main,
+            watchlist: None,
+            news: None,
+            health: None,
+            status,
+        });
+    }
+    let side_w = (area.width * 3 / 10).clamp(34, 56);
+    let chart = Rect {
+        width: main.width - side_w,
+        ..main
+    };
+    let side_x = main.x + chart.width;
+    let watch_h = (symbols as u16 + 3).clamp(4, main.height / 3);
+    let rest = main.height - watch_h;
+    let news_h = rest * 9 / 20;
+    let col = |y: u16, h: u16| Rect::new(side_x, y, side_w, h);
+    Some(Areas {
+        chart,
+        watchlist: Some(col(main.y, watch_h)),
+        news: Some(col(main.y + watch_h, news_h)),
+        health: Some(col(main.y + watch_h + news_h, rest - news_h)),
+        status,
+    })
+}
+
+/// Splits the chart column's inner area: candles on top, then volume and the indicator panes
+/// as height allows, the time axis at the bottom.
+pub fn chart_layout(inner: Rect) -> ChartAreas {
+    let time_axis = Rect {
+        y: inner.bottom().saturating_sub(1),
+        height: inner.height.min(1),
+        ..inner
+    };
+    let avail = inner.height.saturating_sub(1);
+    let mut y = inner.y + avail;
+    let mut take = |min_avail: u16, h: u16| {
+        (avail >= min_avail).then(|| {
+            y -= h;
+            Rect { y, height: h, ..inner }
+        })
+    };
+    // Bottom-up, so the panes that go first when space is short are the lowest ones.
+    let momentum = take(30, 4);
+    let macd = take(24, 5);
+    let rsi = take(18, 4);
+    let volume = take(12, 3);
+    let candles = Rect {
+        height: y - inner.y,
+        ..inner
+    };
+    ChartAreas {
+        candles,
+        volume,
+        rsi,
+        macd,
+        momentum,
+        time_axis,
+    }
+}
+
+/// Inside of a bordered block.
+pub fn inner(r: Rect) -> Rect {
+    Rect {
+        x: r.x.saturating_add(1),
+        y: r.y.saturating_add(1),
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    }
+}
+
+/// Columns of the candle plot for a terminal of this size (0 when too small).
+pub fn chart_cols(area: Rect, symbols: usize) -> u16 {
+    layout(area, symbols)
+        .map(|a| split_axis(chart_layout(inner(a.chart)).candles).0.width)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panels_fit_and_do_not_overlap() {
+        for (w, h) in [(40, 12), (80, 24), (99, 30), (100, 21), (120, 40), (200, 50), (500, 200)] {
+            let area = Rect::new(0, 0, w, h);
+            let a = layout(area, 3).unwrap();
+            let mut rects = vec![a.chart, a.status];
+            rects.extend([a.watchlist, a.news, a.health].into_iter().flatten());
+            for r in &rects {
+                assert!(area.contains(r.as_position()) && r.right() <= w && r.bottom() <= h);
+            }
+            for (i, r) in rects.iter().enumerate() {
+                for s in &rects[i + 1..] {
+                    assert!(!r.intersects(*s), "{w}x{h}: {r:?} {s:?}");
+                }
+            }
+            let c = chart_layout(inner(a.chart));
+            assert!(c.candles.height >= 5, "{w}x{h}: {c:?}");
+        }
+        assert!(layout(Rect::new(0, 0, 39, 40), 3).is_none());
+        assert_eq!(chart_cols(Rect::new(0, 0, 1, 1), 3), 0);
+    }
+}

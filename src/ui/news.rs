@@ -1,0 +1,77 @@
+//! The news panel: newest headlines for the selected coin (or all), with time, source and a
+//! sentiment mark. Titles are untrusted and cleaned again here.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::theme::Theme;
+use super::{age_span, text};
+use crate::app::{App, Panel};
+
+/// ▲ positive, ▼ negative, • neutral (VADER's usual ±0.05 cut-offs).
+pub fn sentiment_mark(compound: f64) -> &'static str {
+    if compound >= 0.05 {
+        "▲"
+    } else if compound <= -0.05 {
+        "▼"
+    } else {
+        "•"
+    }
+}
+
+pub fn sentiment_span(compound: f64, t: &Theme) -> Span<'static> {
+    Span::styled(sentiment_mark(compound), t.sentiment(compound))
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let coin = app.coin();
+    let filter = if app.news.all { "all".to_string() } else { coin.to_string() };
+    let mut title = vec![Span::styled(format!(" News {filter} "), t.title())];
+    title.push(age_span(app.news_age(), t));
+    let block = Block::bordered()
+        .border_style(t.border(app.focus == Panel::News))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    let items: Vec<_> = app.news.visible(coin).collect();
+    if items.is_empty() {
+        let msg = if app.news.is_empty() {
+            "no news yet".to_string()
+        } else {
+            format!("no news for {coin} ({} shows all)", app.keymap.label(crate::app::Action::NewsFilter))
+        };
+        buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
+        return;
+    }
+    let rows = inner.height as usize;
+    let selected = app.news.selected.min(items.len() - 1);
+    let first = selected.saturating_sub(rows.saturating_sub(1));
+    let today = app.tz.format(app.now, "%Y-%m-%d");
+    for (row, (i, n)) in items.iter().enumerate().skip(first).take(rows).enumerate() {
+        let y = inner.y + row as u16;
+        let when = if app.tz.format(n.published_at, "%Y-%m-%d") == today {
+            app.tz.format(n.published_at, "%H:%M")
+        } else {
+            app.tz.format(n.published_at, "%m-%d")
+        };
+        let source: String = text::clean(&n.source).chars().take(10).collect();
+        let line = Line::from(vec![
+            Span::styled(format!("{when} "), t.dim()),
+            Span::styled(format!("{source:<10} "), t.accent()),
+            sentiment_span(n.title_sentiment.compound, t),
+            Span::raw(" "),
+            Span::styled(text::clean(&n.title).into_owned(), Style::new()),
+        ]);
+        buf.set_line(inner.x, y, &line, inner.width);
+        if i == selected && app.focus == Panel::News {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Popups over the dashboard: help (generated from the keymap), a news item's summary and
+//! link, and the symbol search.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::news::sentiment_span;
+use super::text;
+use crate::app::state::search_hits;
+use crate::app::{App, Popup};
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    match &app.popup {
+        None => {}
+        Some(Popup::Help { scroll }) => help(app, *scroll, area, buf),
+        Some(Popup::News(id)) => news(app, id, area, buf),
+        Some(Popup::Search(s)) => search(app, &s.query, s.selected, area, buf),
+    }
+}
+
+fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
+    Block::bordered()
+        .border_style(app.theme.border(true))
+        .title(Span::styled(format!(" {title} "), app.theme.title()))
+}
+
+fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let rows = app.keymap.help_rows();
+    let kw = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let mut lines: Vec<Line> = rows
+        .into_iter()
+        .map(|(k, h)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:>kw$}  "), t.accent()),
+                Span::raw(h),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        " Mouse wheel zooms. ◆ on the time axis marks a headline. Keys: ui.keys in the config.",
+        t.dim(),
+    )));
+    let r = centered(area, 72, lines.len() as u16 + 2);
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(frame("Help · Esc closes", app))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(r, buf);
+}
+
+fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(n) = app.news.by_id(id) else {
+        return;
+    };
+    let s = n.title_sentiment;
+    let mut lines = vec![
+        Line::from(Span::styled(text::clean(&n.title).into_owned(), t.title())),
+        Line::from(vec![
+            Span::styled(text::clean(&n.source).into_owned(), t.accent()),
+            Span::styled(
+                format!(" · {} · ", app.tz.format(n.published_at, "%Y-%m-%d %H:%M")),
+                t.dim(),
+            ),
+            sentiment_span(s.compound, t),
+            Span::raw(format!(" sentiment {:+.3}", s.compound)),
+        ]),
+        Line::from(""),
+    ];
+    let summary = text::clean(&n.summary);
+    lines.push(Line::from(if summary.trim().is_empty() {
+        "(no summary)".to_string()
+    } else {
+        summary.into_owned()
+    }));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(text::clean(&n.link).into_owned(), t.accent())));
+    let r = centered(area, 90, 16);
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(frame("News · Esc closes", app))
+        .wrap(Wrap { trim: true })
+        .render(r, buf);
+}
+
+fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let hits: Vec<usize> = search_hits(&app.symbols, query).collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/ ", t.accent()),
+        Span::raw(query.to_string()),
+        Span::styled("▏", t.accent()),
+    ])];
+    if hits.is_empty() {
+        lines.push(Line::from(Span::styled("no matching symbol", t.dim())));
+    }
+    for (i, h) in hits.iter().enumerate() {
+        let style = if i == selected { t.selected() } else { t.text() };
+        lines.push(Line::from(Span::styled(format!(" {} ", app.symbols[*h]), style)));
+    }
+    let r = centered(area, 32, lines.len() as u16 + 2);
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(frame("Symbol · Enter selects", app))
+        .render(r, buf);
+}

@@ -1,0 +1,102 @@
+//! Text that reaches the terminal. News titles, feed names and log lines come from outside:
+//! even after the news module cleans them, nothing here may emit a control character, or a
+//! hostile headline could move the cursor or rewrite the screen.
+
+use std::borrow::Cow;
+
+/// C0 controls, DEL and C1 controls, plus the bidi overrides that can reorder what follows.
+fn is_unsafe(c: char) -> bool {
+    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every unsafe character removed (tabs and newlines become spaces).
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if is_unsafe(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+/// A price with enough decimals for about seven significant digits, trailing zeros dropped:
+/// 42180.75, 1.2345, 0.00001234.
+pub fn price(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let mag = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
+    let decimals = (6 - mag).clamp(0, 8) as usize;
+    trim_zeros(format!("{v:.decimals$}"))
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// 1234567 -> "1.23M": volumes and counts in little space.
+pub fn compact(v: f64) -> String {
+    let a = v.abs();
+    let (div, suffix) = match a {
+        a if a >= 1e12 => (1e12, "T"),
+        a if a >= 1e9 => (1e9, "B"),
+        a if a >= 1e6 => (1e6, "M"),
+        a if a >= 1e3 => (1e3, "k"),
+        _ => (1.0, ""),
+    };
+    let x = v / div;
+    let s = if x.abs() >= 100.0 || suffix.is_empty() && x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    format!("{s}{suffix}")
+}
+
+/// Bytes as "12.3 MB".
+pub fn bytes(b: u64) -> String {
+    let b = b as f64;
+    match b {
+        b if b >= 1024.0 * 1024.0 * 1024.0 => format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0)),
+        b if b >= 1024.0 * 1024.0 => format!("{:.1} MB", b / (1024.0 * 1024.0)),
+        b if b >= 1024.0 => format!("{:.1} kB", b / 1024.0),
+        b => format!("{b:.0} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_controls() {
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+        assert_eq!(clean("a\x1b[2Jb\x07c\u{9b}31m\td\u{202e}e"), "a[2Jbc31m de");
+    }
+
+    #[test]
+    fn prices_and_numbers() {
+        assert_eq!(price(42180.75), "42180.75");
+        assert_eq!(price(2000.0), "2000");
+        assert_eq!(price(1.2345), "1.2345");
+        assert_eq!(price(0.00001234), "0.00001234");
+        assert_eq!(price(0.0), "0");
+        assert_eq!(price(f64::NAN), "–");
+        assert_eq!(compact(1_234_567.0), "1.23M");
+        assert_eq!(compact(12.0), "12");
+        assert_eq!(compact(15_300.0), "15.3k");
+        assert_eq!(bytes(12_900_000), "12.3 MB");
+    }
+}

@@ -1,0 +1,208 @@
+//! Colours and emphasis. Named ANSI colours by default so 16-colour terminals look right;
+//! `#rrggbb` works where the user asks for it; with `NO_COLOR` every style is colourless and
+//! meaning is carried by marks (▲ ▼ ●) and bold instead.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::config::UiConfig;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Theme {
+    /// False under `NO_COLOR`.
+    pub color: bool,
+    pub up_color: Color,
+    pub down_color: Color,
+}
+
+/// A bad colour in the config; `key` is `ui.up_color` or `ui.down_color`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {value:?} is not a colour (use a name like \"green\" or \"#rrggbb\")")]
+pub struct ThemeError {
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// How fresh a piece of data is against its thresholds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Good,
+    Warning,
+    Critical,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme::new(Color::Green, Color::Red, true)
+    }
+}
+
+impl Theme {
+    pub fn new(up_color: Color, down_color: Color, color: bool) -> Theme {
+        Theme {
+            color,
+            up_color,
+            down_color,
+        }
+    }
+
+    pub fn from_config(ui: &UiConfig, no_color: bool) -> Result<Theme, ThemeError> {
+        let parse = |key: &'static str, value: &str| {
+            value.parse::<Color>().map_err(|_| ThemeError {
+                key,
+                value: value.to_string(),
+            })
+        };
+        Ok(Theme::new(
+            parse("ui.up_color", &ui.up_color)?,
+            parse("ui.down_color", &ui.down_color)?,
+            !no_color,
+        ))
+    }
+
+    /// `NO_COLOR` set to anything non-empty (no-color.org).
+    pub fn no_color_from_env() -> bool {
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    /// Rising (up) or falling candles, volume and changes. Without colour, rising is bold.
+    pub fn direction(&self, up: bool) -> Style {
+        match (self.color, up) {
+            (true, true) => Style::new().fg(self.up_color),
+            (true, false) => Style::new().fg(self.down_color),
+            (false, true) => Style::new().add_modifier(Modifier::BOLD),
+            (false, false) => Style::new(),
+        }
+    }
+
+    pub fn text(&self) -> Style {
+        Style::new()
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+
+    pub fn title(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn accent(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
+    pub fn border(&self, focused: bool) -> Style {
+        match (focused, self.color) {
+            (true, true) => Style::new().fg(Color::Cyan),
+            (true, false) => Style::new().add_modifier(Modifier::BOLD),
+            (false, _) => self.dim(),
+        }
+    }
+
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn level(&self, l: Level) -> Style {
+        match l {
+            Level::Good => self.fg(Color::Green),
+            Level::Warning => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Level::Critical => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+        }
+    }
+
+    pub fn log_level(&self, l: tracing::Level) -> Style {
+        match l {
+            tracing::Level::ERROR => self.level(Level::Critical),
+            tracing::Level::WARN => self.level(Level::Warning),
+            tracing::Level::INFO => self.fg(Color::Cyan),
+            _ => self.dim(),
+        }
+    }
+
+    /// Sentiment of a headline: green positive, red negative, plain neutral.
+    pub fn sentiment(&self, compound: f64) -> Style {
+        if compound >= 0.05 {
+            self.direction(true)
+        } else if compound <= -0.05 {
+            self.direction(false)
+        } else {
+            self.text()
+        }
+    }
+
+    pub fn series(&self, which: SeriesColor) -> Style {
+        match which {
+            SeriesColor::Primary => self.fg(Color::Yellow),
+            SeriesColor::Secondary => self.fg(Color::Magenta),
+            SeriesColor::Band => self.fg(Color::Blue),
+            SeriesColor::Guide => self.dim(),
+        }
+    }
+
+    /// The highlighted last-price label on the axis.
+    pub fn last_price(&self, up: bool) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(if up { self.up_color } else { self.down_color })
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+}
+
+/// Line colours of indicator panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeriesColor {
+    Primary,
+    Secondary,
+    Band,
+    Guide,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_and_hex_and_names_the_bad_key() {
+        let mut ui = UiConfig::default();
+        ui.up_color = "#00ff00".into();
+        ui.down_color = "lightred".into();
+        let t = Theme::from_config(&ui, false).unwrap();
+        assert_eq!(t.up_color, Color::Rgb(0, 255, 0));
+        assert_eq!(t.down_color, Color::LightRed);
+        ui.down_color = "blurple".into();
+        let e = Theme::from_config(&ui, false).unwrap_err();
+        assert!(e.to_string().starts_with("ui.down_color: \"blurple\""), "{e}");
+    }
+
+    #[test]
+    fn no_color_styles_have_no_colours() {
+        let t = Theme::new(Color::Green, Color::Red, false);
+        for s in [
+            t.direction(true),
+            t.direction(false),
+            t.dim(),
+            t.accent(),
+            t.border(true),
+            t.level(Level::Critical),
+            t.last_price(true),
+            t.series(SeriesColor::Band),
+        ] {
+            assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The watchlist: each configured symbol with its last price, 24 h change and a sparkline.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{age_span, text};
+use crate::app::{App, Panel, state};
+use crate::domain::{Candle, Symbol};
+
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const DAY_MS: i64 = 86_400_000;
+
+/// Last close and the change over the 24 h before the newest candle (None when the series
+/// does not reach back that far).
+pub fn day_change(candles: &[Candle]) -> Option<(f64, Option<f64>)> {
+    let last = candles.last()?;
+    let close = last.close.to_f64();
+    let i = candles.partition_point(|c| c.open_time <= last.open_time - DAY_MS);
+    let change = i
+        .checked_sub(1)
+        .map(|j| candles[j].close.to_f64())
+        .filter(|base| *base != 0.0)
+        .map(|base| (close / base - 1.0) * 100.0);
+    Some((close, change))
+}
+
+/// One character per close, scaled between the visible minimum and maximum.
+pub fn sparkline(closes: impl Iterator<Item = f64> + Clone) -> String {
+    let (lo, hi) = closes
+        .clone()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    closes
+        .map(|v| {
+            let f = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            SPARKS[((f * 7.0).round() as usize).min(7)]
+        })
+        .collect()
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let watch: Vec<(Symbol, &[Candle], Option<i64>)> = app
+        .symbols
+        .iter()
+        .map(|s| {
+            let series = app.series.get(&app.watch_key(*s));
+            let candles = series.map(|x| x.candles()).unwrap_or(&[]);
+            (*s, candles, series.and_then(|x| x.live_at))
+        })
+        .collect();
+    let newest = watch.iter().filter_map(|w| w.2).max();
+    let age = newest.map(|at| {
+        let a = (app.now - at).max(0);
+        (a, state::level(a, app.freshness.candles))
+    });
+    let mut title = vec![Span::styled(" Watchlist ", t.title())];
+    title.push(age_span(age, t));
+    let block = Block::bordered()
+        .border_style(t.border(app.focus == Panel::Watchlist))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    let w = inner.width as usize;
+    for (i, (sym, candles, _)) in watch.iter().enumerate().take(inner.height as usize) {
+        let y = inner.y + i as u16;
+        let selected = i == app.selected;
+        let mut spans = vec![
+            Span::styled(if selected { "▶ " } else { "  " }, t.accent()),
+            Span::styled(
+                format!("{:<9}", sym.as_str()),
+                if selected { t.title() } else { t.text() },
+            ),
+        ];
+        let used = 11;
+        match day_change(candles) {
+            None => spans.push(Span::styled("no data", t.dim())),
+            Some((close, change)) => {
+                spans.push(Span::raw(format!("{:>10} ", text::price(close))));
+                match change {
+                    Some(c) => spans.push(Span::styled(
+                        format!("{}{:+.2}% ", if c >= 0.0 { "▲" } else { "▼" }, c),
+                        t.direction(c >= 0.0),
+                    )),
+                    None => spans.push(Span::styled("   –    ", t.dim())),
+                }
+                let spark_w = w.saturating_sub(used + 11 + 9);
+                if spark_w >= 4 {
+                    let tail = &candles[candles.len().saturating_sub(spark_w)..];
+                    let up = tail.last().map(|c| c.close) >= tail.first().map(|c| c.close);
+                    spans.push(Span::styled(
+                        sparkline(tail.iter().map(|c| c.close.to_f64())),
+                        t.direction(up),
+                    ));
+                }
+            }
+        }
+        let line = Line::from(spans);
+        buf.set_line(inner.x, y, &line, inner.width);
+        if selected && app.focus == Panel::Watchlist {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Price;
+
+    #[test]
+    fn change_over_a_day() {
+        let c = |h: i64, p: i64| Candle::flat(h * 3_600_000, Price::from_int(p));
+        let s: Vec<_> = (0..30).map(|h| c(h, 100 + h)).collect();
+        let (close, change) = day_change(&s).unwrap();
+        assert_eq!(close, 129.0);
+        // 24 h before hour 29 is hour 5, close 105.
+        assert!((change.unwrap() - (129.0 / 105.0 - 1.0) * 100.0).abs() < 1e-9);
+        assert_eq!(day_change(&s[..10]).unwrap().1, None);
+        assert_eq!(day_change(&[]), None);
+    }
+
+    #[test]
+    fn sparkline_spans_the_range() {
+        assert_eq!(sparkline([1.0, 2.0, 3.0].into_iter()), "▁▅█");
+        assert_eq!(sparkline([2.0, 2.0].into_iter()), "▅▅");
+    }
+}
