@@ -12,8 +12,8 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// Run offline on a simulated market and bundled news.
-    #[arg(long)]
+    /// Run offline on a simulated market and bundled news (data in <data-dir>/demo.db).
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Symbol shown first (e.g. BTCUSDT, case-insensitive).

@@ -16,7 +16,7 @@ pub mod bench;
 pub mod cli;
 pub mod logging;
 pub mod paths;
-// pub mod pipeline; (waiting for source::demo)
+pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod store;

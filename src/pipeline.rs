@@ -16,7 +16,7 @@ use crate::source::demo::DemoMarket;
 use crate::store::{CandleSource, Store, StoreError};
 
 /// Hours of simulated history the demo market writes before going live, so the chart opens full.
-pub const DEMO_HISTORY_HOURS: i64 = 36;
+pub const DEMO_HISTORY_HOURS: i64 = 24;
 /// The demo market's seed: the same simulated market every run.
 pub const DEMO_SEED: u64 = 0x00C0_FFEE;
 
@@ -44,25 +44,53 @@ impl Pipeline {
         } else {
             CandleSource::Live
         };
-        let mut ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind).await?;
+        let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
         let (events_tx, events) = mpsc::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
         let stream = Arc::new(StreamStats::new());
 
-        let source = if demo {
-            let market = demo_market_with_history(&mut ingest, &symbols, &timeframes)?;
-            tokio::spawn(crate::source::demo::run(market, market_tx, shutdown.clone()))
+        let (source, ingest_task) = if demo {
+            // The simulated history is written in the background so the first frame never
+            // waits for it; `Connected` afterwards tells viewers to reload from the store.
+            let (source_tx, source_rx) = tokio::sync::oneshot::channel();
+            let ingest_task = tokio::spawn(async move {
+                let (ingest, market) = tokio::task::spawn_blocking(move || {
+                    let mut ingest = ingest;
+                    let market = demo_market_with_history(&mut ingest, &symbols);
+                    (ingest, market)
+                })
+                .await
+                .map_err(|e| StoreError::Open {
+                    path: Default::default(),
+                    detail: format!("demo history: {e}"),
+                })?;
+                let market = market?;
+                let _ = source_tx.send(tokio::spawn(crate::source::demo::run(
+                    market,
+                    market_tx,
+                    shutdown.clone(),
+                )));
+                ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)).await
+            });
+            let source = tokio::spawn(async move {
+                if let Ok(task) = source_rx.await {
+                    let _ = task.await;
+                }
+            });
+            (source, ingest_task)
         } else {
             let settings = WsSettings::from_config(config);
-            tokio::spawn(binance::run(
+            let source = tokio::spawn(binance::run(
                 settings,
                 market_tx,
                 shutdown.clone(),
                 stream.clone(),
-            ))
+            ));
+            let ingest_task =
+                tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
+            (source, ingest_task)
         };
-        let ingest_task = tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
         Ok(Pipeline {
             events,
             stream,
@@ -95,11 +123,9 @@ impl Pipeline {
 fn demo_market_with_history(
     ingest: &mut Ingest,
     symbols: &[crate::domain::Symbol],
-    timeframes: &[Timeframe],
 ) -> Result<DemoMarket, StoreError> {
     let now = now_ms();
     let start: Millis = Timeframe::H1.bucket(now) - DEMO_HISTORY_HOURS * 3_600_000;
-    let _ = timeframes;
     let mut market = DemoMarket::new(DEMO_SEED, symbols, start);
     let mut trades = Vec::new();
     let mut t = start;

@@ -32,7 +32,11 @@ fn of(trades: &[Trade], name: &str) -> Vec<Trade> {
 fn the_same_seed_gives_the_same_trades_however_it_is_stepped() {
     let names = ["BTCUSDT", "ETHUSDT"];
     let once = generate(42, &names, 10 * 60_000);
-    assert!(once.len() > 5_000, "only {} trades in 10 minutes", once.len());
+    assert!(
+        once.len() > 5_000,
+        "only {} trades in 10 minutes",
+        once.len()
+    );
 
     let mut m = DemoMarket::new(42, &syms(&names), START);
     let mut stepped = Vec::new();
@@ -61,7 +65,10 @@ fn trades_are_well_formed() {
     let names = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "PEPEUSDT"];
     let span = HOUR / 2;
     let all = generate(7, &names, span);
-    assert!(all.windows(2).all(|w| w[0].time <= w[1].time), "ordered by time");
+    assert!(
+        all.windows(2).all(|w| w[0].time <= w[1].time),
+        "ordered by time"
+    );
     assert!(all.iter().all(|t| (START..=START + span).contains(&t.time)));
     for (name, tick, lot, start_price) in [
         ("BTCUSDT", "0.01", "0.00001", 90_000.0),
@@ -77,7 +84,10 @@ fn trades_are_well_formed() {
             assert_eq!(w[1].id, w[0].id + 1, "{name}: ids are contiguous");
         }
         for t in &trades {
-            assert!(t.price.raw() > 0 && t.price.raw() % tick == 0, "{name}: {t:?}");
+            assert!(
+                t.price.raw() > 0 && t.price.raw() % tick == 0,
+                "{name}: {t:?}"
+            );
             assert!(t.qty.raw() > 0 && t.qty.raw() % lot == 0, "{name}: {t:?}");
             assert_eq!(t.count, 1);
             assert!(!t.is_void());
@@ -126,13 +136,19 @@ fn volatility_clusters() {
         last_by_min.insert((t.time - START) / 60_000, t.price.to_f64());
     }
     let closes: Vec<f64> = last_by_min.values().copied().collect();
-    let abs_ret: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln().abs()).collect();
+    let abs_ret: Vec<f64> = closes
+        .windows(2)
+        .map(|w| (w[1] / w[0]).ln().abs())
+        .collect();
     let mean = abs_ret.iter().sum::<f64>() / abs_ret.len() as f64;
     let dev: Vec<f64> = abs_ret.iter().map(|r| r - mean).collect();
     let var: f64 = dev.iter().map(|d| d * d).sum();
     let lag1: f64 = dev.windows(2).map(|w| w[0] * w[1]).sum();
     let autocorr = lag1 / var;
-    assert!(autocorr > 0.1, "lag-1 autocorrelation of |returns| = {autocorr}");
+    assert!(
+        autocorr > 0.1,
+        "lag-1 autocorrelation of |returns| = {autocorr}"
+    );
     // Sanity of the scale: ETH moves a few percent a day, not 50%.
     let day_move = (closes[closes.len() - 1] / closes[0]).ln().abs();
     assert!(day_move < 0.25, "moved {day_move} in 12 hours");
@@ -206,30 +222,4 @@ async fn run_streams_live_trades_and_stops_promptly() {
         .await
         .expect("run() returns")
         .unwrap();
-}
-
-#[test]
-#[ignore]
-fn probe() {
-    for seed in 1..6u64 {
-        for name in ["BTCUSDT", "ETHUSDT", "PEPEUSDT"] {
-            let trades = of(&generate(seed, &[name], 12 * HOUR), name);
-            let mut per_sec: BTreeMap<Millis, usize> = BTreeMap::new();
-            for t in &trades { *per_sec.entry((t.time - START) / 1000).or_default() += 1; }
-            let counts: Vec<usize> = (0..12 * HOUR / 1000).map(|s| per_sec.get(&s).copied().unwrap_or(0)).collect();
-            let mut sorted = counts.clone(); sorted.sort_unstable();
-            let bursts = counts.iter().filter(|&&c| c >= 100).count();
-            let mut last_by_min: BTreeMap<Millis, f64> = BTreeMap::new();
-            for t in &trades { last_by_min.insert((t.time - START) / 60_000, t.price.to_f64()); }
-            let closes: Vec<f64> = last_by_min.values().copied().collect();
-            let abs_ret: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln().abs()).collect();
-            let mean = abs_ret.iter().sum::<f64>() / abs_ret.len() as f64;
-            let dev: Vec<f64> = abs_ret.iter().map(|r| r - mean).collect();
-            let var: f64 = dev.iter().map(|d| d * d).sum();
-            let lag1: f64 = dev.windows(2).map(|w| w[0] * w[1]).sum();
-            let day_move = (closes[closes.len() - 1] / closes[0]).ln();
-            println!("seed {seed} {name}: n={} p10={} med={} p90={} p99={} max={} bursts={} ac={:.3} move12h={:.4} first={} last={}",
-              trades.len(), sorted[sorted.len()/10], sorted[sorted.len()/2], sorted[sorted.len()*9/10], sorted[sorted.len()*99/100], sorted[sorted.len()-1], bursts, lag1/var, day_move, closes[0], closes[closes.len()-1]);
-        }
-    }
 }

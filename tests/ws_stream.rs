@@ -168,7 +168,13 @@ async fn subscribes_to_one_combined_stream_and_reports_connecting_first() {
 async fn trades_arrive_exactly_and_are_stamped_on_arrival() {
     let (server, mut client) = connected_pair().await;
     let before = Instant::now();
-    server.push(trade_frame("BTCUSDT", 3273582372, "90123.45678901", "0.00012", 1_700_000_000_123));
+    server.push(trade_frame(
+        "BTCUSDT",
+        3273582372,
+        "90123.45678901",
+        "0.00012",
+        1_700_000_000_123,
+    ));
     server.push(trade_frame("ethusdt", 7, "3000", "1.5", 1_700_000_000_456));
     let (btc, at) = client.trade().await;
     assert_eq!(
@@ -186,7 +192,12 @@ async fn trades_arrive_exactly_and_are_stamped_on_arrival() {
     assert!(at >= before && at <= Instant::now());
     let (eth, _) = client.trade().await;
     assert_eq!(
-        (eth.symbol, eth.id, eth.price.to_string(), eth.qty.to_string()),
+        (
+            eth.symbol,
+            eth.id,
+            eth.price.to_string(),
+            eth.qty.to_string()
+        ),
         (sym("ETHUSDT"), 7, "3000".to_string(), "1.5".to_string())
     );
     assert!(!eth.buyer_is_maker);
@@ -218,7 +229,10 @@ async fn malformed_frames_are_reported_and_never_fatal() {
     let (t, _) = client.trade().await;
     assert_eq!(t.id, 3, "the connection survives garbage");
     let snap = client.stats.snapshot();
-    assert_eq!((snap.frames, snap.trades, snap.malformed, snap.reconnects), (5, 1, 4, 0));
+    assert_eq!(
+        (snap.frames, snap.trades, snap.malformed, snap.reconnects),
+        (5, 1, 4, 0)
+    );
     assert_eq!(server.accepted(), 1);
     client.shut_down().await;
 }
@@ -275,7 +289,10 @@ async fn forced_disconnects_reconnect_and_backoff_resets_after_data() {
     assert_eq!(client.trade().await.0.id, 2);
     server.disconnect_all(Disconnect::Drop);
     let (attempt, _, _) = client.reconnecting().await;
-    assert_eq!(attempt, 1, "a connection that delivered data resets the backoff");
+    assert_eq!(
+        attempt, 1,
+        "a connection that delivered data resets the backoff"
+    );
     client.connected().await;
     server.wait_accepted(4).await;
     server.push(trade_frame("BTCUSDT", 3, "90002", "1", 3));

@@ -118,30 +118,25 @@ impl Series {
                 return true;
             }
         }
+        // A late trade (or one after a restart, for a candle already closed by the clock):
+        // amend the finished candle it belongs to, if still held.
+        if let Some(w) = self.done.iter_mut().find(|w| w.candle.open_time == bucket) {
+            w.add(t);
+            return true;
+        }
         let newest = self
             .current
             .map(|w| w.candle.open_time)
             .or_else(|| self.done.back().map(|w| w.candle.open_time));
-        match newest {
-            Some(open) if bucket < open => {
-                // A late trade: amend the finished candle it belongs to, if still held.
-                match self.done.iter_mut().find(|w| w.candle.open_time == bucket) {
-                    Some(w) => {
-                        w.add(t);
-                        true
-                    }
-                    None => false,
-                }
-            }
-            _ => {
-                self.finish_current();
-                if contiguous {
-                    self.fill_flat_until(bucket);
-                }
-                self.current = Some(Work::start(bucket, t));
-                true
-            }
+        if newest.is_some_and(|open| bucket < open) {
+            return false;
         }
+        self.finish_current();
+        if contiguous {
+            self.fill_flat_until(bucket);
+        }
+        self.current = Some(Work::start(bucket, t));
+        true
     }
 
     /// Zero-volume candles at the previous close for every interval before `bucket` that

@@ -173,3 +173,19 @@ fn draining_twice_emits_nothing_new() {
     assert_eq!(drained(&mut a, Timeframe::M1).len(), 1);
     assert!(drained(&mut a, Timeframe::M1).is_empty());
 }
+
+#[test]
+fn a_trade_for_a_candle_closed_by_the_clock_amends_it() {
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    let mut stored = {
+        a.push(&tr(1, "100", "1", T0));
+        a.current(Timeframe::M1).unwrap()
+    };
+    stored.closed = true;
+    let mut b = Aggregator::new(sym(), &[Timeframe::M1]);
+    b.resume(Timeframe::M1, stored);
+    assert_eq!(b.push(&tr(5, "104", "1", T0 + 50_000)), Outcome::Applied);
+    let c = drained(&mut b, Timeframe::M1);
+    assert_eq!(c.len(), 1);
+    assert_eq!((c[0].open_time, c[0].close.to_string(), c[0].trades), (T0, "104".into(), 2));
+}

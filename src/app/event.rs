@@ -13,7 +13,7 @@ use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 use crate::net::BreakerStatus;
 use crate::source::StreamStatus;
 
-use super::report::Report;
+use crate::report::Report;
 
 /// Data for the dashboard, sent by producers over one mpsc channel.
 #[derive(Clone, Debug)]
@@ -36,6 +36,9 @@ pub enum DataEvent {
         message: String,
         at: Millis,
     },
+    /// The store gained history the App may not have (a producer wrote a batch of it): every
+    /// series is asked for again.
+    StoreChanged,
     /// The outcome of a [`Request::Export`]: where the report went, or why it did not.
     Exported {
         path: PathBuf,
@@ -44,7 +47,6 @@ pub enum DataEvent {
 }
 
 /// What the dashboard asks of producers, over a second mpsc channel.
-#[derive(Clone, Debug)]
 pub enum Request {
     /// The newest `limit` stored candles of `key` with `open_time <= before`; answered by
     /// [`DataEvent::History`].

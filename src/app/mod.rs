@@ -5,11 +5,9 @@
 //! messages and draws when something changed.
 
 pub mod event;
-pub mod indicators;
 pub mod keymap;
 pub mod log;
 pub mod news;
-pub mod report;
 pub mod run;
 pub mod sample;
 pub mod series;
@@ -20,7 +18,9 @@ pub mod time;
 pub mod view;
 
 pub use event::{DataEvent, HealthSnapshot, Request};
-pub use indicators::{IndicatorEngine, IndicatorFn, IndicatorValues};
 pub use keymap::{Action, Keymap};
 pub use settings::AppSettings;
 pub use state::{App, Mode, Panel, Popup};
+
+#[cfg(test)]
+mod tests;

@@ -5,19 +5,14 @@ use crate::domain::{Millis, NewsItem, Symbol};
 /// Items kept in memory; older ones are still in the store.
 pub const NEWS_CAPACITY: usize = 300;
 
-/// Quote assets stripped from a symbol to find the coin news talk about.
-const QUOTES: &[&str] = &[
-    "USDT", "USDC", "FDUSD", "TUSD", "BUSD", "DAI", "EUR", "TRY", "BRL", "GBP", "JPY", "BTC",
-    "ETH", "BNB",
-];
-
-/// The coin of an exchange symbol: BTCUSDT -> BTC, ETHBTC -> ETH.
+/// The coin of an exchange symbol (BTCUSDT -> BTC); the symbol itself when no quote asset
+/// is recognised.
 pub fn base_asset(symbol: &Symbol) -> &str {
-    let s = symbol.as_str();
-    QUOTES
-        .iter()
-        .find_map(|q| s.strip_suffix(q).filter(|b| !b.is_empty()))
-        .unwrap_or(s)
+    crate::news::coins::base_asset(symbol.as_str()).unwrap_or(symbol.as_str())
+}
+
+fn mentions(n: &NewsItem, coin: &str) -> bool {
+    n.symbols.iter().any(|s| s.eq_ignore_ascii_case(coin))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -54,11 +49,16 @@ impl NewsState {
         self.items.is_empty()
     }
 
+    /// Whether the panel lists every item: asked for, or nothing mentions `coin` (an empty
+    /// panel next to a list of headlines would only hide them).
+    pub fn showing_all(&self, coin: &str) -> bool {
+        self.all || !self.items.iter().any(|n| mentions(n, coin))
+    }
+
     /// The list as the panel shows it, newest first.
     pub fn visible<'a>(&'a self, coin: &'a str) -> impl Iterator<Item = &'a NewsItem> + 'a {
-        self.items
-            .iter()
-            .filter(move |n| self.all || n.symbols.iter().any(|s| s.eq_ignore_ascii_case(coin)))
+        let all = self.showing_all(coin);
+        self.items.iter().filter(move |n| all || mentions(n, coin))
     }
 
     pub fn by_id(&self, id: &str) -> Option<&NewsItem> {
@@ -108,6 +108,7 @@ mod tests {
         assert_eq!(base_asset(&Symbol::new("BTCUSDT").unwrap()), "BTC");
         assert_eq!(base_asset(&Symbol::new("ethbtc").unwrap()), "ETH");
         assert_eq!(base_asset(&Symbol::new("USDT").unwrap()), "USDT");
+        assert_eq!(base_asset(&Symbol::new("BNBFDUSD").unwrap()), "BNB");
     }
 
     #[test]
@@ -125,5 +126,10 @@ mod tests {
         assert_eq!(all, ["c", "b", "a"]);
         assert_eq!(n.selected_item("BTC").unwrap().id, "c");
         assert_eq!(n.received_at, Some(11));
+        n.toggle_all();
+        assert!(!n.showing_all("BTC"));
+        // Nothing about XRP: the panel falls back to everything rather than going blank.
+        assert!(n.showing_all("XRP"));
+        assert_eq!(n.visible("XRP").count(), 3);
     }
 }

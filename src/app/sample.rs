@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use super::event::{
     BackfillProgress, CacheStats, DataEvent, HealthSnapshot, SourceFreshness, TierSize,
 };
-use super::indicators::IndicatorEngine;
 use super::keymap::Keymap;
 use super::settings::AppSettings;
 use super::state::App;
 use super::time::TimeZone;
 use crate::config::FreshnessConfig;
+use crate::indicators::IndicatorParams;
 use crate::domain::{Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe};
 use crate::net::{BreakerState, BreakerStatus};
 use crate::rng::Rng;
@@ -28,7 +28,7 @@ fn sym(s: &str) -> Symbol {
 }
 
 /// Settings for the sample: demo mode, UTC, default keys, colours on.
-pub fn sample_settings(indicators: IndicatorEngine) -> AppSettings {
+pub fn sample_settings() -> AppSettings {
     AppSettings {
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT"), sym("SOLUSDT")],
         timeframes: Timeframe::ALL.to_vec(),
@@ -40,7 +40,7 @@ pub fn sample_settings(indicators: IndicatorEngine) -> AppSettings {
         theme: Theme::default(),
         freshness: FreshnessConfig::default(),
         tz: TimeZone::utc(),
-        indicators,
+        indicators: IndicatorParams::default(),
     }
 }
 

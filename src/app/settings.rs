@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::indicators::IndicatorEngine;
 use super::keymap::{Keymap, KeymapError};
 use super::time::TimeZone;
 use crate::config::{Config, FreshnessConfig};
+use crate::indicators::IndicatorParams;
 use crate::domain::{Symbol, Timeframe};
 use crate::ui::theme::{Theme, ThemeError};
 
@@ -26,7 +26,7 @@ pub struct AppSettings {
     pub theme: Theme,
     pub freshness: FreshnessConfig,
     pub tz: TimeZone,
-    pub indicators: IndicatorEngine,
+    pub indicators: IndicatorParams,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,7 +72,7 @@ impl AppSettings {
             theme: Theme::from_config(&config.ui, no_color)?,
             freshness: config.freshness.clone(),
             tz: TimeZone::Local,
-            indicators: IndicatorEngine::unavailable(),
+            indicators: config.indicators,
         })
     }
 }

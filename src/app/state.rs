@@ -8,16 +8,16 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 
 use super::event::{DataEvent, HealthSnapshot, Request};
-use super::indicators::{IndicatorEngine, IndicatorValues};
 use super::keymap::{Action, Key, Keymap};
 use super::log::ActivityLog;
 use super::news::{NewsState, base_asset};
-use super::report::{LogReport, NewsReport, Report, SCHEMA, SeriesReport, rfc3339};
 use super::series::Series;
 use super::settings::AppSettings;
 use super::time::TimeZone;
 use super::view::Viewport;
 use crate::config::FreshnessConfig;
+use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
+use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe};
 use crate::source::StreamStatus;
 use crate::ui::theme::{Level, Theme};
@@ -74,11 +74,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn report_name(self) -> &'static str {
+    /// The report's mode: stale data is still from the live source.
+    pub fn report_mode(self) -> crate::report::Mode {
         match self {
-            Mode::Live | Mode::Stale { .. } => "live",
-            Mode::Demo => "demo",
-            Mode::Offline => "offline",
+            Mode::Live | Mode::Stale { .. } => crate::report::Mode::Live,
+            Mode::Demo => crate::report::Mode::Demo,
+            Mode::Offline => crate::report::Mode::Offline,
         }
     }
 }
@@ -117,7 +118,7 @@ pub struct App {
     pub theme: Theme,
     pub freshness: FreshnessConfig,
     pub tz: TimeZone,
-    pub indicators: IndicatorEngine,
+    pub indicators: IndicatorParams,
     /// Width of the candle plot in columns, as last laid out (pan steps and page sizes).
     pub chart_cols: u16,
     /// When the last market update (any series) arrived.
@@ -179,11 +180,16 @@ impl App {
             quit: false,
             outbox: Vec::new(),
         };
-        app.ensure_history();
-        for sym in app.symbols.clone() {
-            app.request_head(app.watch_key(sym), app.watch_limit());
-        }
+        app.request_all();
         app
+    }
+
+    /// The chart's series and every watchlist series.
+    fn request_all(&mut self) {
+        self.ensure_history();
+        for sym in self.symbols.clone() {
+            self.request_head(self.watch_key(sym), self.watch_limit());
+        }
     }
 
     // ----- queries -----
@@ -229,13 +235,13 @@ impl App {
 
     /// Visible candles for a plot `cols` wide, and indicators aligned with them (computed
     /// over up to [`WARMUP`] earlier candles so they are settled at the left edge).
-    pub fn visible(&self, cols: u16) -> (&[Candle], IndicatorValues) {
+    pub fn visible(&self, cols: u16) -> (&[Candle], IndicatorSet) {
         let all = self.candles();
         let w = self.view.window(all, cols);
         let from = w.start.saturating_sub(WARMUP);
         let closes: Vec<f64> = all[from..w.end].iter().map(|c| c.close.to_f64()).collect();
-        let ind = self.indicators.run(&closes).tail(w.start - from);
-        (&all[w], ind)
+        let set = crate::indicators::compute(&closes, &self.indicators);
+        (&all[w.clone()], tail(set, w.start - from))
     }
 
     pub fn mode(&self) -> Mode {
@@ -358,6 +364,14 @@ impl App {
                 None => self.news.add(items, self.now),
             },
             DataEvent::Health(h) => self.health = Some((h, self.now)),
+            DataEvent::StoreChanged => {
+                for s in self.series.values_mut() {
+                    s.requested = false;
+                    s.loading = false;
+                    s.complete = false;
+                }
+                self.request_all();
+            }
             DataEvent::Log { level, message, at } => self.log.push(level, message, at),
             DataEvent::Exported { path, result } => {
                 let msg = match result {
@@ -657,11 +671,16 @@ impl App {
             serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)})
         });
         Report {
-            schema: SCHEMA,
+            schema: crate::report::SCHEMA,
             generated_at: rfc3339(self.now),
             version: env!("CARGO_PKG_VERSION"),
-            mode: self.mode().report_name(),
-            series: vec![SeriesReport::new(self.key(), candles, ind)],
+            mode: self.mode().report_mode(),
+            series: vec![SeriesReport {
+                symbol: self.key().symbol.to_string(),
+                timeframe: self.key().timeframe.as_str(),
+                candles: candles.iter().map(|c| CandleReport::new(c, self.key())).collect(),
+                indicators: ind,
+            }],
             news: self.news.visible(self.coin()).map(NewsReport::from).collect(),
             health: serde_json::json!({
                 "stream": stream,
@@ -679,8 +698,38 @@ impl App {
                 },
                 "last_message_age_ms": health.and_then(|h| h.last_message_age_ms),
             }),
-            activity_log: self.log.entries().map(LogReport::from).collect(),
+            activity_log: self
+                .log
+                .entries()
+                .map(|e| {
+                    serde_json::json!({
+                        "at": rfc3339(e.at),
+                        "level": e.level.to_string(),
+                        "message": e.message,
+                    })
+                })
+                .collect(),
         }
+    }
+}
+
+/// The indicators from index `from` on (after computing over a warm-up prefix).
+fn tail(set: IndicatorSet, from: usize) -> IndicatorSet {
+    let t = |v: Vec<Option<f64>>| v.get(from..).map(<[_]>::to_vec).unwrap_or_default();
+    IndicatorSet {
+        params: set.params,
+        rsi: t(set.rsi),
+        momentum: t(set.momentum),
+        macd: Macd {
+            macd: t(set.macd.macd),
+            signal: t(set.macd.signal),
+            hist: t(set.macd.hist),
+        },
+        bollinger: Bollinger {
+            upper: t(set.bollinger.upper),
+            middle: t(set.bollinger.middle),
+            lower: t(set.bollinger.lower),
+        },
     }
 }
 

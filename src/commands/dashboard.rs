@@ -1,24 +1,38 @@
-//! The dashboard command: validates the `[ui]` config, opens the store, starts the task that
-//! answers the App's requests, takes over the terminal and runs the event loop.
+//! The dashboard command: validates the `[ui]` config, opens the store, takes over the
+//! terminal at once (stored history shows before any network answers), then starts the
+//! producers (market pipeline, news) in the background and runs the event loop.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::Context;
-use crate::app::event::{DataEvent, Request};
-use crate::app::report::Report;
+use super::collect::SHUTDOWN_LIMIT;
+use crate::app::event::{DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize};
 use crate::app::terminal::TerminalGuard;
 use crate::app::{App, AppSettings};
+use crate::config::Config;
 use crate::domain::{Symbol, Timeframe, now_ms};
-use crate::store::Store;
+use crate::ingest::IngestEvent;
+use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, NoEnrichment, Poller};
+use crate::pipeline::Pipeline;
+use crate::report::Report;
+use crate::source::StreamStatus;
+use crate::store::{Store, StoreOptions};
 use crate::ui::Theme;
 
 /// Room for bursts of candle updates while a frame is being drawn.
 const DATA_CHANNEL: usize = 4096;
+/// How often the health panel gets a fresh snapshot.
+const HEALTH_EVERY: Duration = Duration::from_secs(1);
+/// Store statistics cost a count over the candle table: not every second.
+const STORE_STATS_EVERY: Duration = Duration::from_secs(10);
 
 pub async fn run(
     ctx: &Context,
@@ -39,21 +53,33 @@ pub async fn run(
             "the dashboard needs a terminal (stdout is not one); use `cryptoviz collect` to run headless"
         );
     }
-    let store = ctx
-        .open_store()
-        .context("cannot start the dashboard")?;
+    let store = open_store(ctx).await.context("cannot start the dashboard")?;
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
-    let server = tokio::spawn(serve_requests(store.clone(), req_rx, data_tx));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (refresh_tx, refresh_rx) = watch::channel(0u64);
+    let server = tokio::spawn(serve_requests(store.clone(), req_rx, data_tx.clone(), refresh_tx));
 
     let mut app = App::new(settings, now_ms());
     let result = match TerminalGuard::enter() {
         Ok(mut guard) => {
-            crate::app::run::run(&mut guard.terminal, &mut app, data_rx, req_tx, ctx.config.ui.fps)
+            let producers = tokio::spawn(run_producers(
+                ctx.config.clone(),
+                store.clone(),
+                ctx.demo,
+                data_tx,
+                stop_rx,
+                refresh_rx,
+            ));
+            let r = crate::app::run::run(&mut guard.terminal, &mut app, data_rx, req_tx, ctx.config.ui.fps)
                 .await
-                .context("terminal error")
-            // `guard` drops here: the terminal is restored before anything is printed.
+                .context("terminal error");
+            // Restore the screen first, then stop and flush (which may take a moment).
+            drop(guard);
+            let _ = stop_tx.send(true);
+            let _ = tokio::time::timeout(SHUTDOWN_LIMIT, producers).await;
+            r
         }
         Err(e) => Err(anyhow::anyhow!("cannot set up the terminal: {e}")),
     };
@@ -64,12 +90,244 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Answers the App's requests: history pages from the store, report files. Store errors are
-/// reported to the activity log; the series then stays as it is rather than retrying in a loop.
+/// The data dir's database; in demo mode a separate one under `<data_dir>/demo/`, emptied at
+/// each start, so simulated candles never mix with (or replace) collected ones.
+async fn open_store(ctx: &Context) -> anyhow::Result<Store> {
+    if !ctx.demo {
+        return ctx.open_store();
+    }
+    let dir = ctx.data_dir.join("demo");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create demo data dir {}", dir.display()))?;
+    let opts: StoreOptions = ctx.store_options();
+    let store = Store::open(&crate::paths::database_file(&dir), opts)?;
+    store.call(|b| b.clear()).await?;
+    Ok(store)
+}
+
+/// Market pipeline and news, forwarded to the App as [`DataEvent`]s, plus a health snapshot
+/// every second. Returns once everything is stopped and flushed.
+async fn run_producers(
+    config: Config,
+    store: Store,
+    demo: bool,
+    data: mpsc::Sender<DataEvent>,
+    stop: watch::Receiver<bool>,
+    refresh: watch::Receiver<u64>,
+) {
+    let (news_tx, mut news_rx) = mpsc::channel(64);
+    let news = tokio::spawn(run_news(config.clone(), store.clone(), demo, news_tx, stop.clone(), refresh));
+    let mut pipeline = match Pipeline::start(&config, store.clone(), demo, stop.clone()).await {
+        Ok(p) => Some(p),
+        Err(e) => {
+            send(&data, log(tracing::Level::ERROR, format!("market data did not start: {e}"))).await;
+            None
+        }
+    };
+    let mut health = HealthProbe::new(&config, demo);
+    let mut tick = tokio::time::interval(HEALTH_EVERY);
+    let mut stop_rx = stop.clone();
+    let mut news_open = true;
+    loop {
+        tokio::select! {
+            ev = recv_market(&mut pipeline) => match ev {
+                Some(IngestEvent::Stream(s @ StreamStatus::Connected)) => {
+                    // The pipeline writes history (demo) or repairs gaps before it connects:
+                    // whatever the App loaded earlier may be incomplete.
+                    send(&data, DataEvent::StoreChanged).await;
+                    send(&data, DataEvent::Stream(s)).await;
+                    // Trades ingested before connecting were history, not a rate.
+                    health.last_trades = None;
+                }
+                Some(ev) => send(&data, market_event(ev)).await,
+                None => pipeline_done(&mut pipeline),
+            },
+            ev = news_rx.recv(), if news_open => match ev {
+                Some(NewsEvent::Items(items)) => send(&data, DataEvent::News(items)).await,
+                Some(NewsEvent::Feed(report)) => {
+                    if let FeedStatus::Failed { error } = &report.status {
+                        send(&data, log(tracing::Level::WARN, error.clone())).await;
+                    }
+                    health.feeds.insert(report.url.clone(), report);
+                }
+                None => news_open = false,
+            },
+            _ = tick.tick() => {
+                let snap = health.snapshot(pipeline.as_ref(), &store).await;
+                send(&data, DataEvent::Health(snap)).await;
+            }
+            _ = stop_rx.changed() => break,
+        }
+    }
+    // Stopping: drain the pipeline so ingestion never blocks while it flushes.
+    if let Some(mut p) = pipeline {
+        while p.events.recv().await.is_some() {}
+        let _ = p.join(SHUTDOWN_LIMIT).await;
+    }
+    let _ = news.await;
+}
+
+async fn recv_market(p: &mut Option<Pipeline>) -> Option<IngestEvent> {
+    match p {
+        Some(p) => p.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The pipeline's events ended before shutdown: it stopped on its own (logged there).
+fn pipeline_done(p: &mut Option<Pipeline>) {
+    if let Some(done) = p.take() {
+        tokio::spawn(done.join(SHUTDOWN_LIMIT));
+    }
+}
+
+fn market_event(ev: IngestEvent) -> DataEvent {
+    match ev {
+        IngestEvent::Candles(c) => DataEvent::Candles(c),
+        IngestEvent::Stream(s) => DataEvent::Stream(s),
+        IngestEvent::Gaps(g) => log(
+            tracing::Level::WARN,
+            format!("{} gap(s) in the trade stream; candles there may be incomplete", g.len()),
+        ),
+        IngestEvent::Malformed(m) => log(tracing::Level::WARN, format!("malformed frame: {m}")),
+    }
+}
+
+/// News: the bundled sample in demo mode, else the feed poller (polled again on refresh).
+async fn run_news(
+    config: Config,
+    store: Store,
+    demo: bool,
+    events: mpsc::Sender<NewsEvent>,
+    mut stop: watch::Receiver<bool>,
+    mut refresh: watch::Receiver<u64>,
+) {
+    let enricher: Arc<dyn Enricher> = Arc::new(NoEnrichment);
+    if demo || config.news.feeds.is_empty() {
+        let items = crate::news::demo::demo_items(now_ms(), &*enricher);
+        if demo && !items.is_empty() {
+            let _ = events.send(NewsEvent::Items(items)).await;
+        }
+        let _ = stop.changed().await;
+        return;
+    }
+    let feeds = config.news.feeds.clone();
+    let mut poller = match Poller::new(&config, &feeds, store, enricher) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "news poller did not start");
+            return;
+        }
+    };
+    loop {
+        let round = poller.poll_once().await;
+        for r in round.reports {
+            let _ = events.send(NewsEvent::Feed(r)).await;
+        }
+        if !round.new_items.is_empty() {
+            let _ = events.send(NewsEvent::Items(round.new_items)).await;
+        }
+        let wait = Duration::from_secs(config.news.interval_secs.max(1));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = refresh.changed() => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Builds the health panel's snapshot from what the producers expose.
+struct HealthProbe {
+    config: Config,
+    demo: bool,
+    feeds: BTreeMap<String, FeedReport>,
+    last_trades: Option<(u64, Instant)>,
+    store_stats: Option<(TierSize, Instant)>,
+}
+
+impl HealthProbe {
+    fn new(config: &Config, demo: bool) -> HealthProbe {
+        HealthProbe {
+            config: config.clone(),
+            demo,
+            feeds: BTreeMap::new(),
+            last_trades: None,
+            store_stats: None,
+        }
+    }
+
+    async fn snapshot(&mut self, pipeline: Option<&Pipeline>, store: &Store) -> HealthSnapshot {
+        let now = Instant::now();
+        let mut h = HealthSnapshot::default();
+        if let Some(p) = pipeline {
+            let ingest = p.ingest.borrow().clone();
+            if let Some((n, at)) = self.last_trades {
+                let secs = now.duration_since(at).as_secs_f64();
+                if secs > 0.0 {
+                    h.trades_per_sec = Some(ingest.trades.saturating_sub(n) as f64 / secs);
+                }
+            }
+            self.last_trades = Some((ingest.trades, now));
+            if ingest.latency_us.count > 0 {
+                h.ingest_p50_us = Some(ingest.latency_us.p50.round() as u64);
+                h.ingest_p99_us = Some(ingest.latency_us.p99.round() as u64);
+            }
+            let stream = p.stream.snapshot();
+            let last = stream.last_message_ms.or(ingest.last_trade_ms);
+            h.last_message_age_ms = last.map(|t| (now_ms() - t).max(0) as u64);
+            h.sources.push(SourceFreshness {
+                name: if self.demo { "demo market" } else { "binance ws" }.into(),
+                last_update_ms: ingest.last_trade_ms,
+                thresholds: self.config.freshness.trades,
+            });
+        }
+        for (url, r) in &self.feeds {
+            let fresh = matches!(r.status, FeedStatus::Ok { .. } | FeedStatus::NotModified);
+            let name = feed_name(url);
+            h.sources.push(SourceFreshness {
+                name: name.clone(),
+                last_update_ms: fresh.then_some(r.fetched_at),
+                thresholds: self.config.freshness.news,
+            });
+            h.breakers.insert(name, r.breaker.clone());
+        }
+        let due = self
+            .store_stats
+            .as_ref()
+            .is_none_or(|(_, at)| now.duration_since(*at) >= STORE_STATS_EVERY);
+        if due && let Ok(s) = store.stats().await {
+            let tier = TierSize {
+                tier: "db".into(),
+                bytes: s.file_bytes,
+                rows: Some(s.candles),
+            };
+            self.store_stats = Some((tier, now));
+        }
+        h.store.extend(self.store_stats.as_ref().map(|(t, _)| t.clone()));
+        h
+    }
+}
+
+/// "coindesk.com" from a feed URL: short enough for the health panel.
+fn feed_name(url: &str) -> String {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or(url);
+    host.trim_start_matches("www.").to_string()
+}
+
+/// Answers the App's requests: history pages from the store, report files, refreshes.
+/// Store errors go to the activity log; the series then stays as it is rather than retrying
+/// in a loop.
 async fn serve_requests(
     store: Store,
     mut requests: mpsc::UnboundedReceiver<Request>,
     data: mpsc::Sender<DataEvent>,
+    refresh: watch::Sender<u64>,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
@@ -86,10 +344,10 @@ async fn serve_requests(
                     ),
                 }
             }
-            Request::Refresh => log(
-                tracing::Level::INFO,
-                "refresh requested (no news or backfill task is running)".into(),
-            ),
+            Request::Refresh => {
+                refresh.send_modify(|n| *n += 1);
+                log(tracing::Level::INFO, "news refresh requested".into())
+            }
             Request::Export { path, report } => {
                 let p = path.clone();
                 let result = tokio::task::spawn_blocking(move || write_report(&p, &report))
@@ -104,9 +362,15 @@ async fn serve_requests(
     }
 }
 
+/// Sends unless the App is gone (then the event is dropped: we are shutting down).
+async fn send(data: &mpsc::Sender<DataEvent>, ev: DataEvent) {
+    let _ = data.send(ev).await;
+}
+
 fn log(level: tracing::Level, message: String) -> DataEvent {
     match level {
         tracing::Level::ERROR => tracing::error!("{message}"),
+        tracing::Level::WARN => tracing::warn!("{message}"),
         _ => tracing::info!("{message}"),
     }
     DataEvent::Log {
@@ -118,7 +382,8 @@ fn log(level: tracing::Level, message: String) -> DataEvent {
 
 /// Writes through a temporary file and a rename, so a report is never seen half-written.
 fn write_report(path: &Path, report: &Report) -> Result<(), String> {
-    let json = report.to_json().map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    json.push('\n');
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, json)
         .and_then(|_| std::fs::rename(&tmp, path))

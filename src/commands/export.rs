@@ -48,8 +48,14 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| default_path(ctx, now));
     if out.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        let written = serde_json::to_writer(&mut stdout, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout));
+        // A closed pipe (`export --out - | head`) is the reader's choice, not an error.
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
     } else {
         let text = serde_json::to_vec_pretty(&report)?;
         std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;

@@ -1,7 +1,8 @@
 //! `cryptoviz news [--feed URL]... [--json]`: poll the feeds once, store what is new, and print
-//! every item fetched (new and already known), newest first. Exit 0 when at least one feed
+//! every feed's current items (new and already known), newest first. Exit 0 when at least one feed
 //! answered, 1 when all failed (one stderr line per failed feed).
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use super::{Context, EXIT_FAILURE};
 use crate::cli::NewsArgs;
 use crate::domain::{NewsItem, now_ms};
 use crate::news::demo::demo_items;
-use crate::news::feed::report_json;
-use crate::news::poller::{Enricher, FeedStatus, NoEnrichment, Poller};
+use crate::news::feed::ReportNews;
+use crate::news::poller::{Enricher, FeedStatus, NoEnrichment, PollRound, Poller};
+use crate::store::Store;
 
 pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     let feeds = if args.feeds.is_empty() {
@@ -39,6 +41,7 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     let mut poller = Poller::new(&ctx.config, &feeds, store.clone(), enricher)?;
     let round = poller.poll_once().await;
+    let items = with_unchanged_feeds(&store, &round).await?;
     store.close().await.context("closing the database")?;
 
     let mut answered = 0;
@@ -52,9 +55,9 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
             ),
         }
     }
-    print_items(&round.items, args.json)?;
+    print_items(&items, args.json)?;
     if !args.json && answered > 0 {
-        let total = round.items.len();
+        let total = items.len();
         let new = round.new_items.len();
         let line = format!(
             "{answered} of {} feeds answered, {total} items, {new} new",
@@ -69,13 +72,43 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// How many stored items are searched for a feed that answered 304.
+const UNCHANGED_FEED_LOOKBACK: usize = 2_000;
+
+/// The items of this poll plus, for feeds that answered 304 (so nothing was re-downloaded),
+/// their items as already stored: the output shows each feed's current items either way.
+async fn with_unchanged_feeds(store: &Store, round: &PollRound) -> anyhow::Result<Vec<NewsItem>> {
+    let unchanged: HashSet<&str> = round
+        .reports
+        .iter()
+        .filter(|r| r.status == FeedStatus::NotModified)
+        .map(|r| r.url.as_str())
+        .collect();
+    let mut items = round.items.clone();
+    if unchanged.is_empty() {
+        return Ok(items);
+    }
+    let have: HashSet<String> = items.iter().map(|it| it.id.clone()).collect();
+    let stored = store
+        .recent_news(UNCHANGED_FEED_LOOKBACK, None)
+        .await
+        .context("reading stored news")?;
+    items.extend(
+        stored
+            .into_iter()
+            .filter(|it| unchanged.contains(it.feed.as_str()) && !have.contains(&it.id)),
+    );
+    items.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.id.cmp(&b.id)));
+    Ok(items)
+}
+
 fn is_http_url(s: &str) -> bool {
     reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn print_items(items: &[NewsItem], json: bool) -> anyhow::Result<()> {
     let text = if json {
-        let array: Vec<serde_json::Value> = items.iter().map(report_json).collect();
+        let array: Vec<ReportNews> = items.iter().map(ReportNews::from).collect();
         format!("{}\n", serde_json::to_string_pretty(&array)?)
     } else {
         table(items)

@@ -466,7 +466,8 @@ impl KlinesClient {
             base: self.cfg.base_url.clone(),
             failures: status.consecutive_failures,
             last: st.last_failure.clone(),
-            retry_in_secs: status.retry_in_secs.unwrap_or(0),
+            // Whole seconds rounded up: "0 s" would read as "now" while it is still open.
+            retry_in_secs: status.retry_in_secs.unwrap_or(0).max(1),
         }
     }
 

@@ -13,6 +13,7 @@ use super::gaps::{expected_span, find_gaps, span_candles};
 use super::klines::{KLINES_LIMIT, KlinesClient, KlinesConfig, KlinesError, KlinesStats};
 use super::plan::{ranges_to_fetch, remaining};
 use super::rfc3339;
+use super::wire::Page;
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::store::{CandleSource, ProgressStatus, SeriesProgress, Store, StoreError};
 
@@ -261,6 +262,9 @@ async fn plan_series(
 
 /// Fetches one range to its end (or its first unrecoverable error). Returns how it ended and
 /// the rows written. `advanced` is told how many candles each page covered.
+///
+/// The next page is fetched while the current one is written: the two take similar time, and
+/// every write still carries its own checkpoint, so a kill loses at most the page in flight.
 async fn run_range(
     store: &Store,
     client: &KlinesClient,
@@ -277,11 +281,9 @@ async fn run_range(
     // Malformed rows: the checkpoint stays at the first page that had them, so the range ends
     // failed and the next run fetches from there again, even after a kill.
     let mut rejected: Option<(Millis, u64, String)> = None;
+    let mut fetched = client.fetch(key, p.position, p.range_end).await;
     let error = loop {
-        if p.position > p.range_end {
-            break None;
-        }
-        let page = match client.fetch(key, p.position, p.range_end).await {
+        let page = match std::mem::replace(&mut fetched, Ok(Page::default())) {
             Ok(page) => page,
             Err(e) => {
                 p.status = ProgressStatus::Failed;
@@ -291,7 +293,7 @@ async fn run_range(
                 }
                 let saved = p.clone();
                 store.call(move |b| b.save_progress(&saved)).await?;
-                break Some(e.to_string());
+                break p.error;
             }
         };
         let next = match page.last_open {
@@ -305,26 +307,35 @@ async fn run_range(
             entry.1 += page.rejected.len() as u64;
         }
         let finished = next > p.range_end;
-        let mut checkpoint = p.clone();
-        checkpoint.position = rejected.as_ref().map_or(next, |r| r.0);
-        checkpoint.status = match (finished, &rejected) {
-            (false, _) => ProgressStatus::Running,
-            (true, None) => ProgressStatus::Done,
-            (true, Some(_)) => ProgressStatus::Failed,
+        let checkpoint = SeriesProgress {
+            position: rejected.as_ref().map_or(next, |r| r.0),
+            status: match (finished, &rejected) {
+                (false, _) => ProgressStatus::Running,
+                (true, None) => ProgressStatus::Done,
+                (true, Some(_)) => ProgressStatus::Failed,
+            },
+            error: rejected.as_ref().map(|(at, n, first)| {
+                format!(
+                    "{n} malformed rows rejected (first: {first}); refetching from {} next run",
+                    rfc3339(*at)
+                )
+            }),
+            ..p.clone()
         };
-        checkpoint.error = rejected.as_ref().map(|(at, n, first)| {
-            format!(
-                "{n} malformed rows rejected (first: {first}); refetching from {} next run",
-                rfc3339(*at)
-            )
-        });
-        written += store
-            .write_klines(key, page.candles, CandleSource::Rest, Some(checkpoint.clone()))
-            .await? as u64;
+        let error = checkpoint.error.clone();
+        let write = store.write_klines(key, page.candles, CandleSource::Rest, Some(checkpoint));
+        let n = if finished {
+            write.await?
+        } else {
+            let (n, page) = tokio::join!(write, client.fetch(key, next, p.range_end));
+            fetched = page;
+            n?
+        };
+        written += n as u64;
         advanced(span_candles(p.position, (next - iv).min(p.range_end), key.timeframe));
         p.position = next;
         if finished {
-            break checkpoint.error;
+            break error;
         }
     };
     let outcome = RangeOutcome {

@@ -1,10 +1,12 @@
-//! A fixed-memory latency histogram: 1 µs resolution up to 4 ms, then power-of-two buckets.
+//! A fixed-memory latency histogram in nanoseconds: 20 ns resolution up to ~82 µs, then
+//! power-of-two buckets. Reported in µs.
 //! Recording is a couple of instructions, so it can sit on the per-trade hot path.
 
 use serde::Serialize;
 
 const LINEAR: usize = 4096;
-const LOG: usize = 24;
+const STEP_NS: u64 = 20;
+const LOG: usize = 32;
 
 #[derive(Clone)]
 pub struct Histogram {
@@ -35,48 +37,56 @@ impl Default for Histogram {
 
 impl Histogram {
     #[inline]
-    pub fn record(&mut self, micros: u64) {
-        if (micros as usize) < LINEAR {
-            self.linear[micros as usize] += 1;
+    pub fn record(&mut self, nanos: u64) {
+        let slot = (nanos / STEP_NS) as usize;
+        if slot < LINEAR {
+            self.linear[slot] += 1;
         } else {
-            let b = (63 - micros.leading_zeros() as usize).saturating_sub(12).min(LOG - 1);
-            self.log[b] += 1;
+            self.log[Self::log_bucket(nanos)] += 1;
         }
         self.count += 1;
-        self.max = self.max.max(micros);
+        self.max = self.max.max(nanos);
+    }
+
+    /// Bucket b holds values below 2^(b + 17) ns (the linear range ends near 2^16.3).
+    fn log_bucket(nanos: u64) -> usize {
+        (64 - nanos.leading_zeros() as usize)
+            .saturating_sub(17)
+            .min(LOG - 1)
     }
 
     pub fn count(&self) -> u64 {
         self.count
     }
 
-    /// Upper bound of the bucket holding quantile `q` (0..=1), in µs.
+    /// Upper bound of the bucket holding quantile `q` (0..=1), in ns.
     pub fn quantile(&self, q: f64) -> u64 {
         if self.count == 0 {
             return 0;
         }
         let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
         let mut seen = 0;
-        for (us, &n) in self.linear.iter().enumerate() {
+        for (slot, &n) in self.linear.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return us as u64;
+                return (slot as u64 + 1) * STEP_NS;
             }
         }
         for (b, &n) in self.log.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return (1u64 << (b + 13)).min(self.max);
+                return (1u64 << (b + 17)).min(self.max);
             }
         }
         self.max
     }
 
     pub fn percentiles(&self) -> Percentiles {
+        let us = |ns: u64| (ns as f64 / 1000.0 * 100.0).round() / 100.0;
         Percentiles {
-            p50: self.quantile(0.5) as f64,
-            p99: self.quantile(0.99) as f64,
-            max: self.max as f64,
+            p50: us(self.quantile(0.5)),
+            p99: us(self.quantile(0.99)),
+            max: us(self.max),
             count: self.count,
         }
     }
@@ -93,13 +103,14 @@ mod tests {
     #[test]
     fn quantiles() {
         let mut h = Histogram::default();
-        for us in 1..=100 {
-            h.record(us);
+        for i in 1..=100 {
+            h.record(i * 100);
         }
-        assert_eq!(h.quantile(0.5), 50);
-        assert_eq!(h.quantile(0.99), 99);
-        h.record(1_000_000);
+        assert_eq!(h.quantile(0.5), 5_000 + 20);
+        assert_eq!(h.quantile(0.99), 9_900 + 20);
+        assert_eq!(h.percentiles().p50, 5.02);
+        h.record(1_000_000_000);
         assert_eq!(h.percentiles().max, 1_000_000.0);
-        assert!(h.quantile(1.0) <= 1_000_000 && h.quantile(1.0) >= 524_288);
+        assert!(h.quantile(1.0) <= 1_000_000_000 && h.quantile(1.0) >= 1 << 29);
     }
 }

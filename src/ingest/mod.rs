@@ -111,7 +111,7 @@ impl Ingest {
             .entry(t.symbol)
             .or_insert_with(|| Aggregator::new(t.symbol, timeframes));
         let outcome = agg.push(t);
-        self.latency.record(received.elapsed().as_micros() as u64);
+        self.latency.record(received.elapsed().as_nanos() as u64);
         let c = &self.counters;
         match outcome {
             Outcome::Applied => {

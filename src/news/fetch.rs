@@ -73,8 +73,9 @@ impl FeedClient {
         let timeout = Duration::from_secs(news.timeout_secs.max(1));
         let http = reqwest::Client::builder()
             .user_agent(crate::net::USER_AGENT)
+            // The whole-exchange deadline is `fetch`'s own, so its error reads the same
+            // whichever phase was slow.
             .connect_timeout(timeout)
-            .timeout(timeout)
             .build()
             .map_err(|e| FetchError::Client(error_chain(&e)))?;
         Ok(FeedClient {
@@ -97,9 +98,15 @@ impl FeedClient {
     }
 
     async fn fetch_unbounded(&self, url: &str, state: &FeedState) -> Result<Fetched, FetchError> {
-        let request_error = |e: reqwest::Error| FetchError::Request {
-            url: url.to_string(),
-            detail: error_chain(&e),
+        let request_error = |e: reqwest::Error| match e.is_timeout() {
+            true => FetchError::Timeout {
+                url: url.to_string(),
+                secs: self.timeout.as_secs(),
+            },
+            false => FetchError::Request {
+                url: url.to_string(),
+                detail: error_chain(&e),
+            },
         };
         let mut req = self.http.get(url);
         if let Some(etag) = &state.etag {

@@ -32,12 +32,14 @@ const GARCH_BETA: f64 = 0.915;
 /// (trades triggered per trade) stays below 1 so bursts die out.
 const EXCITE_TAU_S: f64 = 1.0;
 const BRANCHING: f64 = 0.55;
-/// About one shock every five minutes per symbol.
-const SHOCK_PER_SLOT: f64 = 1.0 / 3000.0;
+/// About one shock every ten minutes per symbol.
+const SHOCK_PER_SLOT: f64 = 1.0 / 6000.0;
+/// The variance never strays further than this from its long-run level, either way.
+const VAR_RANGE: f64 = 25.0;
 /// The slow regime: log of a variance and activity multiplier, an Ornstein-Uhlenbeck process
 /// with a half-hour memory, so calm and hectic hours alternate.
 const REGIME_TAU_S: f64 = 1800.0;
-const REGIME_SD: f64 = 0.6;
+const REGIME_SD: f64 = 0.8;
 const MAX_RATE: f64 = 2_000.0;
 /// The typical trade is worth this much quote currency.
 const MEDIAN_NOTIONAL: f64 = 200.0;
@@ -62,11 +64,11 @@ fn profile(symbol: Symbol) -> Profile {
         daily_vol,
     };
     match symbol.as_str() {
-        "BTCUSDT" => p(90_000.0, "0.01", "0.00001", 15.0, 0.025),
-        "ETHUSDT" => p(3_000.0, "0.01", "0.0001", 10.0, 0.035),
-        "SOLUSDT" => p(150.0, "0.01", "0.001", 8.0, 0.05),
-        "BNBUSDT" => p(600.0, "0.01", "0.001", 6.0, 0.03),
-        _ => p(1.0, "0.0001", "0.1", 5.0, 0.05),
+        "BTCUSDT" => p(90_000.0, "0.01", "0.00001", 8.0, 0.025),
+        "ETHUSDT" => p(3_000.0, "0.01", "0.0001", 6.0, 0.035),
+        "SOLUSDT" => p(150.0, "0.01", "0.001", 4.0, 0.05),
+        "BNBUSDT" => p(600.0, "0.01", "0.001", 3.0, 0.03),
+        _ => p(1.0, "0.0001", "0.1", 3.0, 0.05),
     }
 }
 
@@ -119,14 +121,11 @@ impl Sim {
         }
     }
 
-    /// Advances the price to `t` with variance proportional to the elapsed time (and a little
-    /// more while trading is busy, as in real markets).
+    /// Advances the price to `t` with variance proportional to the elapsed time.
     fn diffuse_to(&mut self, t: Millis) {
         let dt = (t - self.sampled_at) as f64 / 1000.0;
         if dt > 0.0 {
-            let rate = self.rate();
-            let activity = (rate / self.quiet_rate()).max(1.0).sqrt();
-            let v = self.var * activity * dt;
+            let v = self.var * dt;
             self.log_price += v.sqrt() * self.rng.normal() - 0.5 * v;
             self.sampled_at = t;
         }
@@ -147,7 +146,7 @@ impl Sim {
         if self.rng.unit() < SHOCK_PER_SLOT {
             self.shock += 60.0 + 190.0 * self.rng.unit();
             self.shock_decay = (-(SLOT_MS as f64 / 1000.0) / (2.0 + 6.0 * self.rng.unit())).exp();
-            self.var = (self.var * (3.0 + 5.0 * self.rng.unit())).min(self.long_var * 100.0);
+            self.var = (self.var * (3.0 + 5.0 * self.rng.unit())).min(self.long_var * VAR_RANGE);
         }
         let mean = self.rate() * SLOT_MS as f64 / 1000.0;
         let n = poisson(&mut self.rng, mean);
@@ -163,7 +162,8 @@ impl Sim {
         let end = start + SLOT_MS;
         self.diffuse_to(end);
         let slot_s = SLOT_MS as f64 / 1000.0;
-        self.excite = self.excite * (-slot_s / EXCITE_TAU_S).exp() + n as f64 * BRANCHING / EXCITE_TAU_S;
+        self.excite =
+            self.excite * (-slot_s / EXCITE_TAU_S).exp() + n as f64 * BRANCHING / EXCITE_TAU_S;
         self.shock *= self.shock_decay;
         if (slot + 1).is_multiple_of(SLOTS_PER_SEC) {
             self.end_second();
@@ -179,7 +179,7 @@ impl Sim {
         let r = self.log_price - self.second_start_log;
         let omega = target * (1.0 - GARCH_ALPHA - GARCH_BETA);
         self.var = (omega + GARCH_ALPHA * r * r + GARCH_BETA * self.var)
-            .clamp(self.long_var * 0.05, self.long_var * 100.0);
+            .clamp(self.long_var / VAR_RANGE, self.long_var * VAR_RANGE);
         self.second_start_log = self.log_price;
     }
 
@@ -187,7 +187,12 @@ impl Sim {
     fn trade(&mut self, t: Millis) -> Trade {
         let buyer_is_maker = self.rng.unit() < 0.5;
         let mid_ticks = (self.log_price.exp() * 1e8 / self.tick as f64).floor() as i128;
-        let ticks = (if buyer_is_maker { mid_ticks } else { mid_ticks + 1 }).max(1);
+        let ticks = (if buyer_is_maker {
+            mid_ticks
+        } else {
+            mid_ticks + 1
+        })
+        .max(1);
         let qty = self.median_qty * (1.1 * self.rng.normal()).exp();
         let lots = ((qty * 1e8 / self.lot as f64).round() as i128).max(1);
         let id = self.next_id;
@@ -275,7 +280,12 @@ impl DemoMarket {
 
     /// Like [`advance`](Self::advance) for long spans (hours of history at start-up), handing
     /// trades to `sink` in batches of at most `chunk_ms` of market time so memory stays small.
-    pub fn advance_chunked(&mut self, until_ms: Millis, chunk_ms: Millis, mut sink: impl FnMut(&[Trade])) {
+    pub fn advance_chunked(
+        &mut self,
+        until_ms: Millis,
+        chunk_ms: Millis,
+        mut sink: impl FnMut(&[Trade]),
+    ) {
         let mut buf = Vec::new();
         let mut t = self.clock;
         loop {
@@ -358,7 +368,10 @@ mod tests {
             let n = 20_000;
             let sum: usize = (0..n).map(|_| poisson(&mut rng, mean)).sum();
             let got = sum as f64 / n as f64;
-            assert!((got - mean).abs() < mean * 0.05 + 0.02, "mean {mean} got {got}");
+            assert!(
+                (got - mean).abs() < mean * 0.05 + 0.02,
+                "mean {mean} got {got}"
+            );
         }
     }
 

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::candles::{CandleChart, fold, split_axis};
 use super::layout::{chart_layout, inner};
 use super::panes::Indicators;
+use super::theme::SeriesColor;
 use super::time_axis::TimeAxis;
 use super::{age_span, text, volume};
 use crate::app::{App, Panel};
@@ -28,9 +29,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.view.anchor.is_some() {
         title.push(Span::styled("◀ history ", t.dim()));
     }
-    if app.indicators.available {
-        title.push(Span::styled("BB · ", t.dim()));
-    }
+    let p = &app.indicators;
+    title.push(Span::styled(
+        format!("BB({},{}) ", p.bollinger, p.bollinger_k),
+        t.series(SeriesColor::Band),
+    ));
     title.push(age_span(app.chart_age(), t));
     Block::bordered()
         .border_style(t.border(app.focus == Panel::Chart))
@@ -58,17 +61,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ind: &ind,
         slot,
         theme: t,
-        available: app.indicators.available,
     };
     let bands = panes.bands();
     CandleChart {
         bars: &bars,
         theme: t,
         slot,
-        bands: app
-            .indicators
-            .available
-            .then(|| [bands[0].as_slice(), bands[1].as_slice(), bands[2].as_slice()]),
+        bands: Some([bands[0].as_slice(), bands[1].as_slice(), bands[2].as_slice()]),
         last: bars.last().map(|b| b.close),
     }
     .render(areas.candles, buf);

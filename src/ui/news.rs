@@ -29,7 +29,11 @@ pub fn sentiment_span(compound: f64, t: &Theme) -> Span<'static> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let coin = app.coin();
-    let filter = if app.news.all { "all".to_string() } else { coin.to_string() };
+    let filter = match (app.news.all, app.news.showing_all(coin)) {
+        (false, true) => format!("all (none on {coin})"),
+        (_, true) => "all".to_string(),
+        (_, false) => coin.to_string(),
+    };
     let mut title = vec![Span::styled(format!(" News {filter} "), t.title())];
     title.push(age_span(app.news_age(), t));
     let block = Block::bordered()
@@ -42,12 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let items: Vec<_> = app.news.visible(coin).collect();
     if items.is_empty() {
-        let msg = if app.news.is_empty() {
-            "no news yet".to_string()
-        } else {
-            format!("no news for {coin} ({} shows all)", app.keymap.label(crate::app::Action::NewsFilter))
-        };
-        buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
+        buf.set_stringn(inner.x, inner.y, "no news yet", inner.width as usize, t.dim());
         return;
     }
     let rows = inner.height as usize;

@@ -10,7 +10,7 @@ use super::braille::Braille;
 use super::candles::{Bar, glyph_offset, split_axis};
 use super::scale::Scale;
 use super::theme::{SeriesColor, Theme};
-use crate::app::indicators::IndicatorValues;
+use crate::indicators::IndicatorSet;
 
 /// Values at each bar: the value of the last candle folded into it.
 fn sample(values: &[Option<f64>], bars: &[Bar]) -> Vec<Option<f64>> {
@@ -63,6 +63,11 @@ impl Pane<'_> {
         let Some(scale) = scale else {
             return;
         };
+        let no_values = lines.iter().all(|(v, _)| v.iter().all(Option::is_none))
+            && hist.as_ref().is_none_or(|h| h.iter().all(Option::is_none));
+        if no_values {
+            return;
+        }
         let x_of = |i: usize| plot.x + i as u16 * slot + glyph_offset(slot);
 
         for g in &self.guides {
@@ -77,6 +82,10 @@ impl Pane<'_> {
             for (i, h) in hist.iter().enumerate() {
                 let Some(h) = *h else { continue };
                 let u = scale.unit(h);
+                if u == zero {
+                    // Too small to see: drawing it would only thicken the zero line.
+                    continue;
+                }
                 let (lo, hi) = (zero.min(u), zero.max(u));
                 let style = theme.direction(h >= 0.0);
                 for r in 0..plot.height {
@@ -160,23 +169,18 @@ fn value_span<'a>(label: &'a str, v: Option<f64>, style: Style) -> [Span<'a>; 2]
     ]
 }
 
-fn header<'a>(name: &'a str, theme: &Theme, available: bool, spans: Vec<Span<'a>>) -> Line<'a> {
+fn header<'a>(name: String, theme: &Theme, spans: Vec<Span<'a>>) -> Line<'a> {
     let mut all = vec![Span::styled(format!("─ {name} "), theme.title())];
-    if available {
-        all.extend(spans);
-    } else {
-        all.push(Span::styled("indicators not available ", theme.dim()));
-    }
+    all.extend(spans);
     Line::from(all)
 }
 
 /// The indicator panes for one frame; `ind` is aligned with the candles `bars` were folded from.
 pub struct Indicators<'a> {
     pub bars: &'a [Bar],
-    pub ind: &'a IndicatorValues,
+    pub ind: &'a IndicatorSet,
     pub slot: u16,
     pub theme: &'a Theme,
-    pub available: bool,
 }
 
 impl Indicators<'_> {
@@ -192,7 +196,7 @@ impl Indicators<'_> {
         let mut spans = value_span("", last, t.series(SeriesColor::Primary)).to_vec();
         spans.push(zone);
         Pane {
-            header: header("RSI", t, self.available, spans),
+            header: header(format!("RSI({})", self.ind.params.rsi), t, spans),
             lines: vec![(rsi, t.series(SeriesColor::Primary))],
             hist: None,
             guides: vec![70.0, 30.0],
@@ -204,15 +208,20 @@ impl Indicators<'_> {
     pub fn macd(&self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let (m, s, h) = (
-            sample(&self.ind.macd, self.bars),
-            sample(&self.ind.signal, self.bars),
-            sample(&self.ind.hist, self.bars),
+            sample(&self.ind.macd.macd, self.bars),
+            sample(&self.ind.macd.signal, self.bars),
+            sample(&self.ind.macd.hist, self.bars),
         );
+        let p = &self.ind.params;
         let mut spans = value_span("", latest(&m), t.series(SeriesColor::Primary)).to_vec();
         spans.extend(value_span("signal ", latest(&s), t.series(SeriesColor::Secondary)));
         spans.extend(value_span("hist ", latest(&h), t.dim()));
         Pane {
-            header: header("MACD", t, self.available, spans),
+            header: header(
+                format!("MACD({},{},{})", p.macd_fast, p.macd_slow, p.macd_signal),
+                t,
+                spans,
+            ),
             lines: vec![
                 (m, t.series(SeriesColor::Primary)),
                 (s, t.series(SeriesColor::Secondary)),
@@ -229,7 +238,7 @@ impl Indicators<'_> {
         let m = sample(&self.ind.momentum, self.bars);
         let spans = value_span("", latest(&m), t.series(SeriesColor::Primary)).to_vec();
         Pane {
-            header: header("Momentum", t, self.available, spans),
+            header: header(format!("MOM({})", self.ind.params.momentum), t, spans),
             lines: vec![(m, t.series(SeriesColor::Primary))],
             hist: None,
             guides: vec![0.0],
@@ -241,9 +250,9 @@ impl Indicators<'_> {
     /// Bollinger bands sampled at the bars, for the price chart's overlay.
     pub fn bands(&self) -> [Vec<Option<f64>>; 3] {
         [
-            sample(&self.ind.bb_upper, self.bars),
-            sample(&self.ind.bb_middle, self.bars),
-            sample(&self.ind.bb_lower, self.bars),
+            sample(&self.ind.bollinger.upper, self.bars),
+            sample(&self.ind.bollinger.middle, self.bars),
+            sample(&self.ind.bollinger.lower, self.bars),
         ]
     }
 }

@@ -66,6 +66,18 @@ impl TimeAxis<'_> {
             .unwrap_or(365 * DAY);
         let x_of = |i: usize| area.x + i as u16 * slot as u16 + glyph_offset(slot as u16);
 
+        // Headline marks first: labels make way for them, not the other way round.
+        let mut marked = vec![false; area.width as usize];
+        for (t, style) in self.marks {
+            let i = bars.partition_point(|b| b.open_time <= *t);
+            if i == 0 || (i == bars.len() && *t >= bars[i - 1].open_time + self.bar_ms) {
+                continue;
+            }
+            let x = x_of(i - 1);
+            buf.set_stringn(x, area.y, "◆", 1, *style);
+            marked[(x - area.x) as usize] = true;
+        }
+
         let mut next_free = area.x;
         let mut prev_bucket = None;
         for (i, b) in bars.iter().enumerate() {
@@ -84,22 +96,17 @@ impl TimeAxis<'_> {
             } else {
                 "%H:%M"
             };
-            let label = self.tz.format(b.open_time, fmt);
-            let room = area.right().saturating_sub(x) as usize;
-            if room < label.len() {
+            let label = format!("╵{}", self.tz.format(b.open_time, fmt));
+            let width = label.chars().count();
+            let span = (x - area.x) as usize..(x - area.x) as usize + width;
+            if span.end > area.width as usize {
                 break;
             }
-            buf.set_stringn(x, area.y, "╵", 1, self.theme.dim());
-            buf.set_stringn(x + 1, area.y, &label, room - 1, self.theme.dim());
-            next_free = x + label.len() as u16 + 2;
-        }
-
-        for (t, style) in self.marks {
-            let i = bars.partition_point(|b| b.open_time <= *t);
-            if i == 0 || (i == bars.len() && *t >= bars[i - 1].open_time + self.bar_ms) {
+            if marked[span].iter().any(|m| *m) {
                 continue;
             }
-            buf.set_stringn(x_of(i - 1), area.y, "◆", 1, *style);
+            buf.set_stringn(x, area.y, &label, width, self.theme.dim());
+            next_free = x + width as u16 + 1;
         }
     }
 }

@@ -11,6 +11,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cryptoviz::domain::SeriesKey;
+use cryptoviz::store::Store;
+
 use crate::support::http::{self, HttpServer, Request, Response};
 
 /// One candle of the source series, every decimal as the exact string Binance would send
@@ -110,6 +113,28 @@ pub fn generate(seed: u64, interval_ms: i64, start: i64, n: usize) -> Vec<Source
         });
     }
     out
+}
+
+/// Every stored candle of `key` over the source's span equals the source, field by field,
+/// decimals compared as exact text; REST klines are closed and carry no trade ids.
+pub async fn assert_stored_exactly(store: &Store, key: SeriesKey, source: &[SourceCandle]) {
+    let (first, last) = (source[0].open_time, source[source.len() - 1].open_time);
+    let got = store.candles(key, first, last).await.unwrap();
+    assert_eq!(got.len(), source.len(), "{key:?}: candle count");
+    for (c, s) in got.iter().zip(source) {
+        let ctx = format!("{key:?} at {}", s.open_time);
+        assert_eq!(c.open_time, s.open_time, "{ctx}");
+        assert_eq!(c.open.to_string(), canonical(&s.open), "{ctx} open");
+        assert_eq!(c.high.to_string(), canonical(&s.high), "{ctx} high");
+        assert_eq!(c.low.to_string(), canonical(&s.low), "{ctx} low");
+        assert_eq!(c.close.to_string(), canonical(&s.close), "{ctx} close");
+        assert_eq!(c.volume.to_string(), canonical(&s.volume), "{ctx} volume");
+        let qv = canonical(&s.quote_volume);
+        assert_eq!(c.quote_volume.to_string(), qv, "{ctx} quote volume");
+        assert_eq!(c.trades, s.trades, "{ctx} trades");
+        assert!(c.closed, "{ctx} closed");
+        assert_eq!((c.first_trade_id, c.last_trade_id), (None, None), "{ctx}");
+    }
 }
 
 pub fn interval_ms(interval: &str) -> i64 {

@@ -1,4 +1,6 @@
 //! Real protocol peers for tests, all on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod collector;
 pub mod http;
+pub mod ws_server;

@@ -58,7 +58,9 @@ pub struct WsServer {
 
 impl WsServer {
     pub async fn start() -> WsServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind ws test server");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind ws test server");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(Mutex::new(State::default()));
         let (silent, silent_rx) = watch::channel(false);
@@ -108,7 +110,11 @@ impl WsServer {
 
     /// Waits until `n` connections have completed their handshake (at most 5 s).
     pub async fn wait_accepted(&self, n: usize) {
-        wait_until(|| self.accepted() >= n, &format!("{n} accepted connections")).await;
+        wait_until(
+            || self.accepted() >= n,
+            &format!("{n} accepted connections"),
+        )
+        .await;
     }
 
     /// Waits for a pong carrying `payload` (at most 5 s) and returns how long it took.

@@ -52,9 +52,13 @@ impl TimeUnit {
 pub enum Frame<'a> {
     Trade(Trade),
     /// The server will close soon: reconnect now rather than lose data.
-    ServerShutdown { time: Millis },
+    ServerShutdown {
+        time: Millis,
+    },
     /// The answer to a SUBSCRIBE/UNSUBSCRIBE request.
-    Ack { id: Option<u64> },
+    Ack {
+        id: Option<u64>,
+    },
     /// A well-formed event of a kind cryptoviz does not use (its `e`, or the stream name).
     Other(&'a str),
 }
@@ -84,7 +88,9 @@ pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireE
 #[derive(Debug)]
 enum Incoming<'a> {
     /// The stream name is required but not kept: the payload names its own symbol.
-    Combined { data: Event<'a> },
+    Combined {
+        data: Event<'a>,
+    },
     Event(Event<'a>),
     Ack(BinanceAck),
     Error(BinanceErrorAnswer<'a>),

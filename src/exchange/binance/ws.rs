@@ -12,10 +12,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::stats::StreamStats;
@@ -185,7 +185,10 @@ impl Client {
         self.stats.set_connected(true);
         tracing::info!(url = %self.url, "binance stream connected");
         let mut delivered = false;
-        let result = match self.emit(MarketEvent::Status(StreamStatus::Connected)).await {
+        let result = match self
+            .emit(MarketEvent::Status(StreamStatus::Connected))
+            .await
+        {
             Ok(()) => self.read(ws, &mut delivered).await,
             Err(stop) => Err(stop),
         };
@@ -267,7 +270,9 @@ impl Client {
                 Message::Pong(_) | Message::Frame(_) => continue,
                 Message::Close(frame) => {
                     return Ok(Lost::new(match frame {
-                        Some(f) => format!("server closed the connection ({} {})", f.code, f.reason),
+                        Some(f) => {
+                            format!("server closed the connection ({} {})", f.code, f.reason)
+                        }
                         None => "server closed the connection".to_string(),
                     }));
                 }
@@ -359,10 +364,9 @@ impl Client {
     /// opened it (`on_failure` opens for exactly `open_secs` from the instant it is given).
     fn breaker_remaining(&self, now: Instant) -> Duration {
         match (self.breaker.state(now), self.last_failure) {
-            (BreakerState::Open, Some(at)) => {
-                (at + Duration::from_secs(self.settings.breaker.open_secs))
-                    .saturating_duration_since(now)
-            }
+            (BreakerState::Open, Some(at)) => (at
+                + Duration::from_secs(self.settings.breaker.open_secs))
+            .saturating_duration_since(now),
             _ => Duration::ZERO,
         }
     }
@@ -403,7 +407,10 @@ struct WarnLimiter {
 impl WarnLimiter {
     /// `Some(suppressed since the last warning)` when a warning may be logged now.
     fn allow(&mut self, now: Instant) -> Option<u64> {
-        if self.last.is_some_and(|t| now.duration_since(t) < WARN_EVERY) {
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < WARN_EVERY)
+        {
             self.suppressed += 1;
             return None;
         }
@@ -431,7 +438,10 @@ mod tests {
             "wss://data-stream.binance.vision/stream?streams=btcusdt@trade/ethusdt@trade"
         );
         let s = settings("ws://127.0.0.1:9/", &["SOLUSDT"]);
-        assert_eq!(s.stream_url(), "ws://127.0.0.1:9/stream?streams=solusdt@trade");
+        assert_eq!(
+            s.stream_url(),
+            "ws://127.0.0.1:9/stream?streams=solusdt@trade"
+        );
     }
 
     #[test]

@@ -1,0 +1,367 @@
+//! App behaviour without a terminal: keys in, state and requests out.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::event::{DataEvent, Request};
+use super::sample::{SAMPLE_NOW, sample_app, sample_settings};
+use super::state::{App, Mode, Panel, Popup};
+use super::view::{ZOOM_MAX, ZOOM_MIN};
+use crate::domain::{Candle, Price, SeriesKey, Symbol, Timeframe};
+use crate::source::StreamStatus;
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn chars(app: &mut App, s: &str) {
+    for c in s.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn loads(reqs: &[Request]) -> Vec<(SeriesKey, i64, usize)> {
+    reqs.iter()
+        .filter_map(|r| match r {
+            Request::LoadHistory { key, before, limit } => Some((*key, *before, *limit)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sample() -> App {
+    let mut app = sample_app(sample_settings());
+    app.set_chart_cols(100);
+    app.take_requests();
+    app
+}
+
+/// An app whose only data is what the test sends.
+fn empty() -> App {
+    let mut app = App::new(sample_settings(), SAMPLE_NOW);
+    app.set_chart_cols(100);
+    app
+}
+
+#[test]
+fn startup_asks_for_the_chart_and_every_watchlist_series() {
+    let mut app = empty();
+    let reqs = app.take_requests();
+    let keys: Vec<SeriesKey> = loads(&reqs).iter().map(|l| l.0).collect();
+    assert_eq!(keys[0], app.key());
+    assert_eq!(keys.len(), 1 + app.symbols.len());
+    assert!(loads(&reqs).iter().all(|l| l.1 == i64::MAX));
+    // Only the visible window and a margin, never everything.
+    assert!(loads(&reqs)[0].2 <= 1_000);
+}
+
+#[test]
+fn number_keys_switch_timeframe_and_load_it() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.timeframe, Timeframe::M5);
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.timeframe, Timeframe::M15);
+    press(&mut app, KeyCode::Char('['));
+    press(&mut app, KeyCode::Char('['));
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(app.timeframe, Timeframe::M1, "clamped at the shortest");
+
+    let mut app = empty();
+    app.take_requests();
+    press(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.timeframe, Timeframe::H1);
+    // H1 is the watchlist's series, already asked for: nothing new to load.
+    assert!(loads(&app.take_requests()).is_empty());
+    press(&mut app, KeyCode::Char('5'));
+    let l = loads(&app.take_requests());
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].0.timeframe, Timeframe::D1);
+}
+
+#[test]
+fn unconfigured_timeframe_is_refused_with_a_message() {
+    let mut s = sample_settings();
+    s.timeframes = vec![Timeframe::M1, Timeframe::H1];
+    let mut app = App::new(s, SAMPLE_NOW);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.timeframe, Timeframe::M1);
+    assert!(app.message().unwrap().contains("5m"), "{:?}", app.message());
+}
+
+#[test]
+fn j_and_k_move_through_the_watchlist_within_bounds() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.symbol().as_str(), "SOLUSDT");
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.symbol().as_str(), "BTCUSDT");
+}
+
+#[test]
+fn search_selects_a_symbol() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('/'));
+    assert!(matches!(app.popup, Some(Popup::Search(_))));
+    // Letters go to the query, not to the keymap ('e' would export, 'h' would pan).
+    chars(&mut app, "eth");
+    assert!(app.take_requests().is_empty());
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.popup, None);
+    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "zzz");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+}
+
+#[test]
+fn zoom_stops_at_its_bounds_and_follows_the_wheel() {
+    let mut app = sample();
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('+'));
+    }
+    assert_eq!(app.view.zoom, ZOOM_MAX);
+    for _ in 0..20 {
+        app.handle_mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        });
+    }
+    assert_eq!(app.view.zoom, ZOOM_MIN);
+    press(&mut app, KeyCode::Char('-'));
+    assert_eq!(app.view.zoom, ZOOM_MIN);
+}
+
+#[test]
+fn pan_stays_within_history_and_returns_to_live() {
+    let mut app = sample();
+    let n = app.candles().len();
+    assert_eq!(app.view.window(app.candles(), 100), n - 100..n);
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.view.window(app.candles(), 100), n - 125..n - 25);
+    for _ in 0..200 {
+        press(&mut app, KeyCode::Left);
+    }
+    assert_eq!(app.view.window(app.candles(), 100), 0..100);
+    // The sample's history is complete: nothing more to ask for.
+    assert!(loads(&app.take_requests()).is_empty());
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.view.window(app.candles(), 100), 25..125);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.view.anchor, None);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.view.window(app.candles(), 100), 0..100);
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.view.window(app.candles(), 100), n - 100..n);
+}
+
+fn candle(t: i64, p: i64) -> Candle {
+    Candle::flat(t * 60_000, Price::from_int(p))
+}
+
+#[test]
+fn panning_towards_the_oldest_loads_older_pages() {
+    let mut app = empty();
+    let key = app.key();
+    let first = loads(&app.take_requests())[0];
+    // A full page, so the store may have more.
+    let page: Vec<Candle> = (10_000..10_000 + first.2 as i64).map(|t| candle(t, 1)).collect();
+    app.apply(DataEvent::History {
+        key,
+        candles: page,
+        complete: false,
+    });
+    assert!(loads(&app.take_requests()).is_empty(), "far from the edge yet");
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Left);
+    }
+    let l = loads(&app.take_requests());
+    assert_eq!(l, vec![(key, 10_000 * 60_000 - 1, l[0].2)]);
+    // One request in flight at a time.
+    press(&mut app, KeyCode::Left);
+    assert!(loads(&app.take_requests()).is_empty());
+    let anchor = app.view.anchor;
+    app.apply(DataEvent::History {
+        key,
+        candles: (9_000..10_000).map(|t| candle(t, 2)).collect(),
+        complete: true,
+    });
+    assert_eq!(app.view.anchor, anchor, "the view stays on the same candles");
+    assert_eq!(app.candles().len(), first.2 + 1_000);
+    for _ in 0..500 {
+        press(&mut app, KeyCode::Left);
+    }
+    assert!(loads(&app.take_requests()).is_empty(), "complete: nothing older");
+    assert_eq!(app.view.window(app.candles(), 100).start, 0);
+}
+
+#[test]
+fn go_to_oldest_keeps_loading_until_complete() {
+    let mut app = empty();
+    let key = app.key();
+    app.take_requests();
+    app.apply(DataEvent::History {
+        key,
+        candles: (500..1_200).map(|t| candle(t, 1)).collect(),
+        complete: false,
+    });
+    app.take_requests();
+    press(&mut app, KeyCode::Home);
+    let l = loads(&app.take_requests());
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].1, 500 * 60_000 - 1);
+    app.apply(DataEvent::History {
+        key,
+        candles: (0..500).map(|t| candle(t, 1)).collect(),
+        complete: true,
+    });
+    assert_eq!(app.view.window(app.candles(), 100), 0..100);
+    assert!(!app.view.pinned_oldest);
+}
+
+#[test]
+fn freeze_holds_updates_until_resumed() {
+    let mut app = sample();
+    let key = app.key();
+    let last = *app.candles().last().unwrap();
+    let mut next = last;
+    next.open_time += 60_000;
+    next.close = Price::from_int(1);
+    press(&mut app, KeyCode::Char('f'));
+    assert!(app.is_frozen());
+    app.apply(DataEvent::Candles(vec![(key, next)]));
+    assert_eq!(*app.candles().last().unwrap(), last);
+    // History still lands while frozen: panning must keep working.
+    press(&mut app, KeyCode::Char('f'));
+    assert!(!app.is_frozen());
+    assert_eq!(*app.candles().last().unwrap(), next);
+}
+
+#[test]
+fn help_opens_closes_and_shields_the_screen() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.timeframe, Timeframe::M1, "keys under the popup do nothing");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.popup, None);
+    press(&mut app, KeyCode::F(1));
+    assert!(app.popup.is_some());
+    press(&mut app, KeyCode::F(1));
+    assert_eq!(app.popup, None);
+}
+
+#[test]
+fn tab_focus_and_news_popup() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::Watchlist);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::News);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    let coin = app.coin().to_string();
+    let second = app.news.visible(&coin).nth(1).unwrap().id.clone();
+    assert_eq!(app.popup, Some(Popup::News(second)));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.popup, None);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Panel::Chart);
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit());
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('?'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn export_sends_the_view_as_a_report() {
+    let mut app = sample();
+    press(&mut app, KeyCode::Char('e'));
+    let reqs = app.take_requests();
+    let Some(Request::Export { path, report }) = reqs.first() else {
+        panic!("no export request");
+    };
+    assert!(path.starts_with(&app.data_dir));
+    assert!(path.to_string_lossy().ends_with(".json"));
+    assert!(app.message().unwrap().contains(&*path.to_string_lossy()));
+    let v = serde_json::to_value(report).unwrap();
+    assert_eq!(v["schema"], "cryptoviz.report/v1");
+    assert_eq!(v["mode"], "demo");
+    let candles = v["series"][0]["candles"].as_array().unwrap();
+    assert_eq!(candles.len(), 100);
+    assert_eq!(v["series"][0]["indicators"]["rsi14"].as_array().unwrap().len(), 100);
+    // Warmed up: defined from the first candle of the view on.
+    assert!(v["series"][0]["indicators"]["macd"]["signal"][0].is_number());
+    // Built before "exporting to ..." was logged.
+    assert_eq!(v["activity_log"].as_array().unwrap().len(), app.log.len() - 1);
+    app.apply(DataEvent::Exported {
+        path: path.clone(),
+        result: Ok(()),
+    });
+    assert!(app.message().unwrap().starts_with("exported to "));
+}
+
+#[test]
+fn mode_never_calls_stale_data_live() {
+    let mut s = sample_settings();
+    s.demo = false;
+    let mut app = App::new(s, SAMPLE_NOW);
+    assert_eq!(app.mode(), Mode::Offline);
+    app.apply(DataEvent::Stream(StreamStatus::Connected));
+    assert_eq!(app.mode(), Mode::Live);
+    let key = app.key();
+    app.apply(DataEvent::Candles(vec![(key, candle(1, 1))]));
+    app.tick(SAMPLE_NOW + 5_000);
+    assert_eq!(app.mode(), Mode::Live);
+    app.tick(SAMPLE_NOW + 11_000);
+    assert_eq!(app.mode(), Mode::Stale { age_ms: 11_000 });
+    app.apply(DataEvent::Stream(StreamStatus::Reconnecting {
+        attempt: 2,
+        delay: std::time::Duration::from_secs(1),
+        reason: "eof".into(),
+    }));
+    assert_eq!(app.mode(), Mode::Offline);
+}
+
+#[test]
+fn store_changed_asks_again() {
+    let mut app = empty();
+    let key = app.key();
+    app.take_requests();
+    app.apply(DataEvent::History {
+        key,
+        candles: vec![],
+        complete: true,
+    });
+    app.apply(DataEvent::StoreChanged);
+    let l = loads(&app.take_requests());
+    assert_eq!(l.len(), 1 + app.symbols.len());
+    assert_eq!(l[0].0, key);
+}
+
+#[test]
+fn cli_symbol_outside_the_config_is_added() {
+    let cfg = crate::config::Config::default();
+    let xrp = Symbol::new("XRPUSDT").unwrap();
+    let s = super::AppSettings::from_config(&cfg, "/tmp".into(), false, Some(xrp), None, true)
+        .unwrap();
+    let app = App::new(s, SAMPLE_NOW);
+    assert_eq!(app.symbol(), xrp);
+    assert!(!app.theme.color);
+}
