@@ -27,7 +27,9 @@ const FIXTURES: &[(&str, usize, &str)] = &[
 ];
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rss").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rss")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -78,7 +80,13 @@ fn env() -> Env {
 
 impl Env {
     fn poller(&self, feeds: &[String]) -> Poller {
-        Poller::new(&self.config, feeds, self.store.clone(), Arc::new(NoEnrichment)).unwrap()
+        Poller::new(
+            &self.config,
+            feeds,
+            self.store.clone(),
+            Arc::new(NoEnrichment),
+        )
+        .unwrap()
     }
 
     async fn stored(&self) -> Vec<NewsItem> {
@@ -106,8 +114,12 @@ fn failure_of(round: &PollRound, url: &str) -> String {
 fn every_saved_feed_parses_with_the_right_count_and_clean_text() {
     let fetched_at = now_ms();
     for (name, count, source) in FIXTURES {
-        let items = parse_feed(&format!("https://example.com/{name}"), &fixture(name), fetched_at)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let items = parse_feed(
+            &format!("https://example.com/{name}"),
+            &fixture(name),
+            fetched_at,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(items.len(), *count, "{name}");
         let ids: std::collections::HashSet<_> = items.iter().map(|i| &i.id).collect();
         assert_eq!(ids.len(), *count, "{name}: ids are unique");
@@ -118,11 +130,19 @@ fn every_saved_feed_parses_with_the_right_count_and_clean_text() {
             assert_clean(&it.summary);
             assert!(it.link.starts_with("https://"), "{name}: {}", it.link);
             assert!(!it.link.contains("utm_"), "{name}: {}", it.link);
-            assert!(it.published_at < fetched_at, "{name}: dates come from the feed");
+            assert!(
+                it.published_at < fetched_at,
+                "{name}: dates come from the feed"
+            );
         }
     }
     // Entities are decoded, not dropped: Decrypt writes apostrophes as &#39;.
-    let decrypt = parse_feed("https://decrypt.co/feed", &fixture("decrypt_2025-12.xml"), 0).unwrap();
+    let decrypt = parse_feed(
+        "https://decrypt.co/feed",
+        &fixture("decrypt_2025-12.xml"),
+        0,
+    )
+    .unwrap();
     assert!(decrypt.iter().any(|i| i.title.contains("Kwon's")));
 }
 
@@ -132,13 +152,22 @@ async fn bad_feeds_fail_alone_while_a_good_feed_succeeds() {
     let good = fixture("coindesk_small.xml");
     let huge = {
         let mut body = rss("Huge", &[]);
-        body.splice(39..39, b"<!-- ".iter().chain(&vec![b'x'; 200_000]).chain(b" -->").copied());
+        body.splice(
+            39..39,
+            b"<!-- "
+                .iter()
+                .chain(&vec![b'x'; 200_000])
+                .chain(b" -->")
+                .copied(),
+        );
         body
     };
     let server = HttpServer::start(move |req| match req.path() {
         "/good" => Response::ok(good.clone()),
-        "/html" => Response::ok("<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>")
-            .header("Content-Type", "text/html"),
+        "/html" => {
+            Response::ok("<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>")
+                .header("Content-Type", "text/html")
+        }
         "/truncated" => Response::ok(good.clone()).fault(Fault::Truncate(2_000)),
         "/latin" => {
             let mut body = good.clone();
@@ -169,7 +198,10 @@ async fn bad_feeds_fail_alone_while_a_good_feed_succeeds() {
     let round = poller.poll_once().await;
     let took = started.elapsed();
 
-    assert_eq!(status_of(&round, &url("/good")), &FeedStatus::Ok { items: 3, new: 3 });
+    assert_eq!(
+        status_of(&round, &url("/good")),
+        &FeedStatus::Ok { items: 3, new: 3 }
+    );
     let expect = [
         ("/html", "HTML page"),
         ("/truncated", "request failed"),
@@ -179,10 +211,12 @@ async fn bad_feeds_fail_alone_while_a_good_feed_succeeds() {
     ];
     for (path, why) in expect {
         let err = failure_of(&round, &url(path));
-        assert!(err.contains(&url(path)) && err.contains(why), "{path}: {err}");
+        assert!(
+            err.contains(&url(path)) && err.contains(why),
+            "{path}: {err}"
+        );
         assert!(!err.contains('\n'), "{err}");
     }
-    for r in &round.reports { eprintln!("DBG {:?}", r.status); } eprintln!("DBG sent {} took {:?}", endless.sent(), took);
     let err = failure_of(&round, &endless.url());
     assert!(err.contains("larger than 65536 bytes"), "{err}");
     assert!(
@@ -194,7 +228,10 @@ async fn bad_feeds_fail_alone_while_a_good_feed_succeeds() {
         assert_eq!(r.errors, 1, "{}: one counted error", r.url);
         assert_eq!(r.breaker.consecutive_failures, 1);
     }
-    assert!(took < Duration::from_secs(4), "feeds are polled concurrently: {took:?}");
+    assert!(
+        took < Duration::from_secs(4),
+        "feeds are polled concurrently: {took:?}"
+    );
     assert_eq!(e.stored().await.len(), 3);
     assert_eq!(round.items.len(), 3);
 }
@@ -236,7 +273,10 @@ async fn requests_name_cryptoviz_in_the_user_agent() {
     let body = fixture("coindesk_small.xml");
     let server = HttpServer::start(move |_| Response::ok(body.clone()));
     e.poller(&[server.url()]).poll_once().await;
-    let ua = server.requests()[0].header("user-agent").unwrap().to_string();
+    let ua = server.requests()[0]
+        .header("user-agent")
+        .unwrap()
+        .to_string();
     assert!(ua.starts_with("cryptoviz/"), "{ua}");
 }
 
@@ -255,7 +295,11 @@ async fn repeated_polls_and_repeated_stories_are_stored_once() {
     let b = rss(
         "Wire B",
         &[
-            ("b-9", "https://NEWS.example/story-1?utm_source=rss&amp;utm_medium=x#top", "Bitcoin rallies!"),
+            (
+                "b-9",
+                "https://NEWS.example/story-1?utm_source=rss&amp;utm_medium=x#top",
+                "Bitcoin rallies!",
+            ),
             ("b-10", "https://other.example/story-2", "Ether slips"),
         ],
     );
@@ -272,7 +316,10 @@ async fn repeated_polls_and_repeated_stories_are_stored_once() {
     assert_eq!(first.items.len(), 4, "one entry per story");
     let second = poller.poll_once().await;
     assert!(second.new_items.is_empty());
-    assert_eq!(status_of(&second, &fb), &FeedStatus::Ok { items: 2, new: 0 });
+    assert_eq!(
+        status_of(&second, &fb),
+        &FeedStatus::Ok { items: 2, new: 0 }
+    );
     let stored = e.stored().await;
     assert_eq!(stored.len(), 4, "{stored:#?}");
 
@@ -340,14 +387,20 @@ async fn a_failing_feed_opens_its_breaker_and_a_busy_one_is_left_alone() {
     failure_of(&r2, &url("/broken"));
     let r3 = poller.poll_once().await;
     let broken = r3.reports.iter().find(|r| r.url == url("/broken")).unwrap();
-    assert!(matches!(broken.status, FeedStatus::Skipped { .. }), "{broken:?}");
+    assert!(
+        matches!(broken.status, FeedStatus::Skipped { .. }),
+        "{broken:?}"
+    );
     assert_eq!(broken.breaker.state.as_str(), "open");
     assert_eq!(broken.errors, 2);
 
     assert_eq!(hits("/broken"), 2, "no request while the breaker is open");
     assert_eq!(hits("/busy"), 1);
     assert_eq!(hits("/good"), 3, "other feeds are not held back");
-    assert!(matches!(status_of(&r3, &url("/good")), FeedStatus::Ok { .. }));
+    assert!(matches!(
+        status_of(&r3, &url("/good")),
+        FeedStatus::Ok { .. }
+    ));
 }
 
 #[tokio::test]
@@ -400,7 +453,9 @@ impl EndlessServer {
         let closed = Arc::new(AtomicBool::new(false));
         let (s, st, cl) = (sent.clone(), stop.clone(), closed.clone());
         std::thread::spawn(move || {
-            let Ok((mut conn, _)) = listener.accept() else { return };
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
             let mut reader = BufReader::new(conn.try_clone().unwrap());
             let mut line = String::new();
             while reader.read_line(&mut line).unwrap_or(0) > 2 {

@@ -249,7 +249,7 @@ async fn zero_price_and_quantity_trades_are_forwarded_as_void() {
 
 #[tokio::test]
 async fn pings_are_answered_with_the_same_payload() {
-    let (server, mut client) = connected_pair().await;
+    let (server, client) = connected_pair().await;
     server.ping(b"1700000000000");
     let took = server.wait_pong(b"1700000000000").await;
     assert!(took < Duration::from_secs(1), "pong took {took:?}");

@@ -105,7 +105,7 @@ impl CacheStats {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TierSize {
     pub tier: String,
-    pub bytes: u64,
+    pub bytes: Option<u64>,
     pub rows: Option<u64>,
 }
 

@@ -52,28 +52,123 @@ pub const ACTIONS: &[ActionInfo] = &[
     row(Action::Quit, "quit", "Quit", &["q", "ctrl-c"]),
     row(Action::Help, "help", "Toggle this help", &["?", "f1"]),
     row(Action::Close, "close", "Close popup", &["esc"]),
-    row(Action::Timeframe1, "timeframe_1", "Timeframe 1 (1m)", &["1"]),
-    row(Action::Timeframe2, "timeframe_2", "Timeframe 2 (5m)", &["2"]),
-    row(Action::Timeframe3, "timeframe_3", "Timeframe 3 (15m)", &["3"]),
-    row(Action::Timeframe4, "timeframe_4", "Timeframe 4 (1h)", &["4"]),
-    row(Action::Timeframe5, "timeframe_5", "Timeframe 5 (1d)", &["5"]),
-    row(Action::TimeframePrev, "timeframe_prev", "Shorter timeframe", &["["]),
-    row(Action::TimeframeNext, "timeframe_next", "Longer timeframe", &["]"]),
+    row(
+        Action::Timeframe1,
+        "timeframe_1",
+        "Timeframe 1 (1m)",
+        &["1"],
+    ),
+    row(
+        Action::Timeframe2,
+        "timeframe_2",
+        "Timeframe 2 (5m)",
+        &["2"],
+    ),
+    row(
+        Action::Timeframe3,
+        "timeframe_3",
+        "Timeframe 3 (15m)",
+        &["3"],
+    ),
+    row(
+        Action::Timeframe4,
+        "timeframe_4",
+        "Timeframe 4 (1h)",
+        &["4"],
+    ),
+    row(
+        Action::Timeframe5,
+        "timeframe_5",
+        "Timeframe 5 (1d)",
+        &["5"],
+    ),
+    row(
+        Action::TimeframePrev,
+        "timeframe_prev",
+        "Shorter timeframe",
+        &["["],
+    ),
+    row(
+        Action::TimeframeNext,
+        "timeframe_next",
+        "Longer timeframe",
+        &["]"],
+    ),
     row(Action::Up, "up", "Previous symbol / item", &["up", "k"]),
     row(Action::Down, "down", "Next symbol / item", &["down", "j"]),
-    row(Action::Open, "open", "Open the selected news item", &["enter"]),
-    row(Action::FocusNext, "focus_next", "Focus next panel", &["tab"]),
-    row(Action::FocusPrev, "focus_prev", "Focus previous panel", &["backtab"]),
+    row(
+        Action::Open,
+        "open",
+        "Open the selected news item",
+        &["enter"],
+    ),
+    row(
+        Action::FocusNext,
+        "focus_next",
+        "Focus next panel",
+        &["tab"],
+    ),
+    row(
+        Action::FocusPrev,
+        "focus_prev",
+        "Focus previous panel",
+        &["backtab"],
+    ),
     row(Action::Search, "search", "Search symbols", &["/"]),
-    row(Action::ZoomIn, "zoom_in", "Zoom in (also mouse wheel)", &["+", "="]),
-    row(Action::ZoomOut, "zoom_out", "Zoom out (also mouse wheel)", &["-"]),
-    row(Action::PanLeft, "pan_left", "Pan to older candles", &["left", "h"]),
-    row(Action::PanRight, "pan_right", "Pan to newer candles", &["right", "l"]),
-    row(Action::Oldest, "oldest", "Jump to the oldest candle", &["g", "home"]),
-    row(Action::Latest, "latest", "Jump to the latest candle (live)", &["G", "end"]),
-    row(Action::NewsFilter, "news_filter", "News: selected coin / all", &["a"]),
-    row(Action::Export, "export", "Export the view to a JSON report", &["e"]),
-    row(Action::Refresh, "refresh", "Refresh news and backfill now", &["r"]),
+    row(
+        Action::ZoomIn,
+        "zoom_in",
+        "Zoom in (also mouse wheel)",
+        &["+", "="],
+    ),
+    row(
+        Action::ZoomOut,
+        "zoom_out",
+        "Zoom out (also mouse wheel)",
+        &["-"],
+    ),
+    row(
+        Action::PanLeft,
+        "pan_left",
+        "Pan to older candles",
+        &["left", "h"],
+    ),
+    row(
+        Action::PanRight,
+        "pan_right",
+        "Pan to newer candles",
+        &["right", "l"],
+    ),
+    row(
+        Action::Oldest,
+        "oldest",
+        "Jump to the oldest candle",
+        &["g", "home"],
+    ),
+    row(
+        Action::Latest,
+        "latest",
+        "Jump to the latest candle (live)",
+        &["G", "end"],
+    ),
+    row(
+        Action::NewsFilter,
+        "news_filter",
+        "News: selected coin / all",
+        &["a"],
+    ),
+    row(
+        Action::Export,
+        "export",
+        "Export the view to a JSON report",
+        &["e"],
+    ),
+    row(
+        Action::Refresh,
+        "refresh",
+        "Refresh news and backfill now",
+        &["r"],
+    ),
     row(Action::Freeze, "freeze", "Freeze / resume updates", &["f"]),
 ];
 
@@ -160,8 +255,9 @@ impl Key {
                 };
                 KeyCode::Char(c)
             }
-            _ => named_key(&rest.to_ascii_lowercase())
-                .ok_or_else(|| format!("{s:?} is not a key (examples: \"q\", \"ctrl-c\", \"f1\", \"left\")"))?,
+            _ => named_key(&rest.to_ascii_lowercase()).ok_or_else(|| {
+                format!("{s:?} is not a key (examples: \"q\", \"ctrl-c\", \"f1\", \"left\")")
+            })?,
         };
         Ok(Key::new(code, mods))
     }
@@ -283,7 +379,11 @@ impl Keymap {
             let action = Action::by_name(name).ok_or_else(|| {
                 err(format!(
                     "unknown action (expected one of {})",
-                    ACTIONS.iter().map(|i| i.name).collect::<Vec<_>>().join(", ")
+                    ACTIONS
+                        .iter()
+                        .map(|i| i.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
             let mut parsed = Vec::new();
@@ -365,7 +465,10 @@ mod tests {
     fn defaults_cover_the_issue() {
         let km = Keymap::default();
         let none = KeyModifiers::NONE;
-        assert_eq!(km.action_for(ev(KeyCode::Char('q'), none)), Some(Action::Quit));
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('q'), none)),
+            Some(Action::Quit)
+        );
         assert_eq!(
             km.action_for(ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Quit)
@@ -379,13 +482,18 @@ mod tests {
             km.action_for(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
             Some(Action::Latest)
         );
-        assert_eq!(km.action_for(ev(KeyCode::Char('g'), none)), Some(Action::Oldest));
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('g'), none)),
+            Some(Action::Oldest)
+        );
         assert_eq!(km.action_for(ev(KeyCode::Char('c'), none)), None);
     }
 
     #[test]
     fn parses_and_prints_keys() {
-        for s in ["q", "ctrl-c", "f1", "left", "?", "-", "G", "enter", "space", "alt-x"] {
+        for s in [
+            "q", "ctrl-c", "f1", "left", "?", "-", "G", "enter", "space", "alt-x",
+        ] {
             assert_eq!(Key::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Key::parse("Ctrl-C").unwrap(), Key::parse("ctrl-c").unwrap());
@@ -402,8 +510,14 @@ mod tests {
         o.insert("freeze".to_string(), vec!["q".to_string()]);
         let km = Keymap::from_config(&o).unwrap();
         let none = KeyModifiers::NONE;
-        assert_eq!(km.action_for(ev(KeyCode::Char('x'), none)), Some(Action::Quit));
-        assert_eq!(km.action_for(ev(KeyCode::Char('q'), none)), Some(Action::Freeze));
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('x'), none)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('q'), none)),
+            Some(Action::Freeze)
+        );
         assert_eq!(km.action_for(ev(KeyCode::Char('f'), none)), None);
         assert_eq!(km.label(Action::Quit), "x");
     }

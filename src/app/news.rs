@@ -67,7 +67,8 @@ impl NewsState {
 
     pub fn selected_item<'a>(&'a self, coin: &'a str) -> Option<&'a NewsItem> {
         let n = self.visible(coin).count();
-        self.visible(coin).nth(self.selected.min(n.saturating_sub(1)))
+        self.visible(coin)
+            .nth(self.selected.min(n.saturating_sub(1)))
     }
 
     pub fn move_selection(&mut self, delta: isize, coin: &str) {
@@ -115,7 +116,10 @@ mod tests {
     fn dedups_sorts_and_filters() {
         let mut n = NewsState::default();
         n.add(vec![item("a", 1, &["BTC"]), item("b", 3, &["ETH"])], 10);
-        n.add(vec![item("a", 2, &["BTC"]), item("c", 5, &["BTC", "ETH"])], 11);
+        n.add(
+            vec![item("a", 2, &["BTC"]), item("c", 5, &["BTC", "ETH"])],
+            11,
+        );
         assert_eq!(n.len(), 3);
         let btc: Vec<_> = n.visible("BTC").map(|x| x.id.as_str()).collect();
         assert_eq!(btc, ["c", "a"]);

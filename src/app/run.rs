@@ -38,7 +38,10 @@ pub async fn run(
     let mut last_draw: Option<Instant> = None;
 
     let size = terminal.size()?;
-    app.set_chart_cols(ui::layout::chart_cols(Rect::new(0, 0, size.width, size.height), app.symbols.len()));
+    app.set_chart_cols(ui::layout::chart_cols(
+        Rect::new(0, 0, size.width, size.height),
+        app.symbols.len(),
+    ));
 
     loop {
         for r in app.take_requests() {
@@ -88,7 +91,10 @@ fn on_terminal_event(app: &mut App, ev: Event) {
         Event::Key(k) => app.handle_key(k),
         Event::Mouse(m) => app.handle_mouse(m),
         Event::Resize(w, h) => {
-            app.set_chart_cols(ui::layout::chart_cols(Rect::new(0, 0, w, h), app.symbols.len()));
+            app.set_chart_cols(ui::layout::chart_cols(
+                Rect::new(0, 0, w, h),
+                app.symbols.len(),
+            ));
             app.mark_dirty();
         }
         _ => {}

@@ -11,8 +11,10 @@ use super::settings::AppSettings;
 use super::state::App;
 use super::time::TimeZone;
 use crate::config::FreshnessConfig;
+use crate::domain::{
+    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe,
+};
 use crate::indicators::IndicatorParams;
-use crate::domain::{Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe};
 use crate::net::{BreakerState, BreakerStatus};
 use crate::rng::Rng;
 use crate::source::StreamStatus;
@@ -48,7 +50,11 @@ pub fn sample_settings() -> AppSettings {
 pub fn sample_app(settings: AppSettings) -> App {
     let mut app = App::new(settings, SAMPLE_NOW);
     app.take_requests();
-    let starts = [("BTCUSDT", 37_000.0, 1), ("ETHUSDT", 2_000.0, 2), ("SOLUSDT", 60.0, 3)];
+    let starts = [
+        ("BTCUSDT", 37_000.0, 1),
+        ("ETHUSDT", 2_000.0, 2),
+        ("SOLUSDT", 60.0, 3),
+    ];
     for (name, start, seed) in starts {
         let minutes = random_walk(start, seed);
         for tf in Timeframe::ALL {
@@ -64,7 +70,9 @@ pub fn sample_app(settings: AppSettings) -> App {
                 candles,
                 complete: true,
             });
-            app.apply(DataEvent::Candles(live.map(|c| (key, c)).into_iter().collect()));
+            app.apply(DataEvent::Candles(
+                live.map(|c| (key, c)).into_iter().collect(),
+            ));
         }
     }
     app.apply(DataEvent::Stream(StreamStatus::Connected));
@@ -72,9 +80,18 @@ pub fn sample_app(settings: AppSettings) -> App {
     app.apply(DataEvent::Health(sample_health()));
     for (i, (level, msg)) in [
         (tracing::Level::INFO, "demo market started: 3 symbols"),
-        (tracing::Level::INFO, "history loaded: BTCUSDT 1m, 1599 candles"),
-        (tracing::Level::WARN, "news feed slow: cointelegraph answered in 4.2 s"),
-        (tracing::Level::ERROR, "klines request failed: HTTP 503, retrying in 2 s"),
+        (
+            tracing::Level::INFO,
+            "history loaded: BTCUSDT 1m, 1599 candles",
+        ),
+        (
+            tracing::Level::WARN,
+            "news feed slow: cointelegraph answered in 4.2 s",
+        ),
+        (
+            tracing::Level::ERROR,
+            "klines request failed: HTTP 503, retrying in 2 s",
+        ),
         (tracing::Level::INFO, "backfill resumed: ETHUSDT 1m"),
     ]
     .into_iter()
@@ -168,12 +185,48 @@ fn sample_news() -> Vec<NewsItem> {
         summary_sentiment: None,
     };
     vec![
-        item(1, "CoinDesk", "Bitcoin climbs past resistance as ETF inflows grow", &["BTC"], 0.44),
-        item(2, "Cointelegraph", "Ether slips after network upgrade delay", &["ETH"], -0.36),
-        item(3, "CoinDesk", "Regulators publish stablecoin guidance", &["BTC", "ETH"], 0.0),
-        item(5, "Cointelegraph", "Solana activity hits record high", &["SOL"], 0.52),
-        item(8, "CoinDesk", "Bitcoin miners sell holdings amid fee slump", &["BTC"], -0.27),
-        item(13, "Decrypt", "Exchange outage halts withdrawals for an hour", &["BTC", "ETH", "SOL"], -0.48),
+        item(
+            1,
+            "CoinDesk",
+            "Bitcoin climbs past resistance as ETF inflows grow",
+            &["BTC"],
+            0.44,
+        ),
+        item(
+            2,
+            "Cointelegraph",
+            "Ether slips after network upgrade delay",
+            &["ETH"],
+            -0.36,
+        ),
+        item(
+            3,
+            "CoinDesk",
+            "Regulators publish stablecoin guidance",
+            &["BTC", "ETH"],
+            0.0,
+        ),
+        item(
+            5,
+            "Cointelegraph",
+            "Solana activity hits record high",
+            &["SOL"],
+            0.52,
+        ),
+        item(
+            8,
+            "CoinDesk",
+            "Bitcoin miners sell holdings amid fee slump",
+            &["BTC"],
+            -0.27,
+        ),
+        item(
+            13,
+            "Decrypt",
+            "Exchange outage halts withdrawals for an hour",
+            &["BTC", "ETH", "SOL"],
+            -0.48,
+        ),
     ]
 }
 
@@ -209,12 +262,12 @@ fn sample_health() -> HealthSnapshot {
         store: vec![
             TierSize {
                 tier: "hot".into(),
-                bytes: 12_900_000,
+                bytes: Some(12_900_000),
                 rows: Some(120_000),
             },
             TierSize {
                 tier: "cold".into(),
-                bytes: 48_200_000,
+                bytes: Some(48_200_000),
                 rows: Some(900_000),
             },
         ],

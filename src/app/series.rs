@@ -131,7 +131,10 @@ mod tests {
         s.merge_history(vec![c(60, 1), c(120, 2)]);
         assert_eq!(times(&s), vec![(60, 1), (120, 2), (180, 9)]);
         s.merge_history(vec![c(0, 0), c(120, 7), c(180, 8), c(240, 4)]);
-        assert_eq!(times(&s), vec![(0, 0), (60, 1), (120, 2), (180, 9), (240, 4)]);
+        assert_eq!(
+            times(&s),
+            vec![(0, 0), (60, 1), (120, 2), (180, 9), (240, 4)]
+        );
         assert_eq!(s.index_at_or_before(200), Some(3));
         assert_eq!(s.index_at_or_before(-1), None);
     }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::keymap::{Keymap, KeymapError};
 use super::time::TimeZone;
 use crate::config::{Config, FreshnessConfig};
-use crate::indicators::IndicatorParams;
 use crate::domain::{Symbol, Timeframe};
+use crate::indicators::IndicatorParams;
 use crate::ui::theme::{Theme, ThemeError};
 
 #[derive(Clone, Debug)]

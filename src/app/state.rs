@@ -16,9 +16,9 @@ use super::settings::AppSettings;
 use super::time::TimeZone;
 use super::view::Viewport;
 use crate::config::FreshnessConfig;
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe};
 use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
 use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
-use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe};
 use crate::source::StreamStatus;
 use crate::ui::theme::{Level, Theme};
 
@@ -50,7 +50,9 @@ impl Panel {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     /// The news item with this id.
     News(String),
     Search(Search),
@@ -70,7 +72,9 @@ pub enum Mode {
     /// No market connection: stored history only.
     Offline,
     /// Connected, but nothing new for `age_ms`.
-    Stale { age_ms: i64 },
+    Stale {
+        age_ms: i64,
+    },
 }
 
 impl Mode {
@@ -253,7 +257,9 @@ impl App {
         if !connected {
             return Mode::Offline;
         }
-        let since = self.last_market_at.or(self.stream.as_ref().map(|(_, t)| *t));
+        let since = self
+            .last_market_at
+            .or(self.stream.as_ref().map(|(_, t)| *t));
         if let Some(t) = since {
             let age_ms = self.now - t;
             if age_ms > self.freshness.trades.warning as i64 * 1000 {
@@ -499,8 +505,8 @@ impl App {
                 let d: isize = if a == Action::Down { 1 } else { -1 };
                 match self.focus {
                     Panel::Chart | Panel::Watchlist => {
-                        let i = (self.selected as isize + d)
-                            .clamp(0, self.symbols.len() as isize - 1);
+                        let i =
+                            (self.selected as isize + d).clamp(0, self.symbols.len() as isize - 1);
                         self.select_symbol(i as usize);
                     }
                     Panel::News => {
@@ -554,7 +560,8 @@ impl App {
             }
             Action::Freeze => match self.frozen.take() {
                 Some(p) => {
-                    let mut rows: Vec<_> = p.candles.into_iter().map(|((k, _), c)| (k, c)).collect();
+                    let mut rows: Vec<_> =
+                        p.candles.into_iter().map(|((k, _), c)| (k, c)).collect();
                     rows.sort_by_key(|(k, c)| (*k, c.open_time));
                     self.fold_candles(rows);
                     if !p.news.is_empty() {
@@ -644,7 +651,11 @@ impl App {
             self.outbox.push(Request::LoadHistory {
                 key,
                 before: first - 1,
-                limit: if view.pinned_oldest { OLDEST_PAGE } else { page },
+                limit: if view.pinned_oldest {
+                    OLDEST_PAGE
+                } else {
+                    page
+                },
             });
         }
     }
@@ -652,9 +663,10 @@ impl App {
     fn export(&mut self) {
         let stamp = TimeZone::utc().format(self.now, "%Y%m%dT%H%M%SZ");
         let key = self.key();
-        let path = self
-            .data_dir
-            .join(format!("cryptoviz-report-{}-{}-{stamp}.json", key.symbol, key.timeframe));
+        let path = self.data_dir.join(format!(
+            "cryptoviz-report-{}-{}-{stamp}.json",
+            key.symbol, key.timeframe
+        ));
         let report = self.build_report();
         self.outbox.push(Request::Export {
             path: path.clone(),
@@ -667,9 +679,9 @@ impl App {
     pub fn build_report(&self) -> Report {
         let (candles, ind) = self.visible(self.chart_cols);
         let health = self.health.as_ref().map(|(h, _)| h);
-        let stream = self.stream.as_ref().map(|(s, since)| {
-            serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)})
-        });
+        let stream = self.stream.as_ref().map(
+            |(s, since)| serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)}),
+        );
         Report {
             schema: crate::report::SCHEMA,
             generated_at: rfc3339(self.now),
@@ -678,10 +690,17 @@ impl App {
             series: vec![SeriesReport {
                 symbol: self.key().symbol.to_string(),
                 timeframe: self.key().timeframe.as_str(),
-                candles: candles.iter().map(|c| CandleReport::new(c, self.key())).collect(),
+                candles: candles
+                    .iter()
+                    .map(|c| CandleReport::new(c, self.key()))
+                    .collect(),
                 indicators: ind,
             }],
-            news: self.news.visible(self.coin()).map(NewsReport::from).collect(),
+            news: self
+                .news
+                .visible(self.coin())
+                .map(NewsReport::from)
+                .collect(),
             health: serde_json::json!({
                 "stream": stream,
                 "sources": health.map(|h| &h.sources),

@@ -172,13 +172,18 @@ fn panning_towards_the_oldest_loads_older_pages() {
     let key = app.key();
     let first = loads(&app.take_requests())[0];
     // A full page, so the store may have more.
-    let page: Vec<Candle> = (10_000..10_000 + first.2 as i64).map(|t| candle(t, 1)).collect();
+    let page: Vec<Candle> = (10_000..10_000 + first.2 as i64)
+        .map(|t| candle(t, 1))
+        .collect();
     app.apply(DataEvent::History {
         key,
         candles: page,
         complete: false,
     });
-    assert!(loads(&app.take_requests()).is_empty(), "far from the edge yet");
+    assert!(
+        loads(&app.take_requests()).is_empty(),
+        "far from the edge yet"
+    );
     for _ in 0..40 {
         press(&mut app, KeyCode::Left);
     }
@@ -193,12 +198,18 @@ fn panning_towards_the_oldest_loads_older_pages() {
         candles: (9_000..10_000).map(|t| candle(t, 2)).collect(),
         complete: true,
     });
-    assert_eq!(app.view.anchor, anchor, "the view stays on the same candles");
+    assert_eq!(
+        app.view.anchor, anchor,
+        "the view stays on the same candles"
+    );
     assert_eq!(app.candles().len(), first.2 + 1_000);
     for _ in 0..500 {
         press(&mut app, KeyCode::Left);
     }
-    assert!(loads(&app.take_requests()).is_empty(), "complete: nothing older");
+    assert!(
+        loads(&app.take_requests()).is_empty(),
+        "complete: nothing older"
+    );
     assert_eq!(app.view.window(app.candles(), 100).start, 0);
 }
 
@@ -250,7 +261,11 @@ fn help_opens_closes_and_shields_the_screen() {
     press(&mut app, KeyCode::Char('?'));
     assert!(matches!(app.popup, Some(Popup::Help { .. })));
     press(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.timeframe, Timeframe::M1, "keys under the popup do nothing");
+    assert_eq!(
+        app.timeframe,
+        Timeframe::M1,
+        "keys under the popup do nothing"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.popup, None);
     press(&mut app, KeyCode::F(1));
@@ -305,11 +320,20 @@ fn export_sends_the_view_as_a_report() {
     assert_eq!(v["mode"], "demo");
     let candles = v["series"][0]["candles"].as_array().unwrap();
     assert_eq!(candles.len(), 100);
-    assert_eq!(v["series"][0]["indicators"]["rsi14"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        v["series"][0]["indicators"]["rsi14"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
     // Warmed up: defined from the first candle of the view on.
     assert!(v["series"][0]["indicators"]["macd"]["signal"][0].is_number());
     // Built before "exporting to ..." was logged.
-    assert_eq!(v["activity_log"].as_array().unwrap().len(), app.log.len() - 1);
+    assert_eq!(
+        v["activity_log"].as_array().unwrap().len(),
+        app.log.len() - 1
+    );
     app.apply(DataEvent::Exported {
         path: path.clone(),
         result: Ok(()),
@@ -359,8 +383,8 @@ fn store_changed_asks_again() {
 fn cli_symbol_outside_the_config_is_added() {
     let cfg = crate::config::Config::default();
     let xrp = Symbol::new("XRPUSDT").unwrap();
-    let s = super::AppSettings::from_config(&cfg, "/tmp".into(), false, Some(xrp), None, true)
-        .unwrap();
+    let s =
+        super::AppSettings::from_config(&cfg, "/tmp".into(), false, Some(xrp), None, true).unwrap();
     let app = App::new(s, SAMPLE_NOW);
     assert_eq!(app.symbol(), xrp);
     assert!(!app.theme.color);

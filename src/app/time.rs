@@ -22,7 +22,10 @@ impl TimeZone {
         let secs = match self {
             TimeZone::Fixed(o) => o.local_minus_utc(),
             TimeZone::Local => match DateTime::from_timestamp_millis(t) {
-                Some(utc) => Local.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc(),
+                Some(utc) => Local
+                    .offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
                 None => 0,
             },
         };
@@ -62,7 +65,10 @@ mod tests {
         let tz = TimeZone::Fixed(FixedOffset::east_opt(3600).unwrap());
         assert_eq!(tz.offset_ms(0), 3_600_000);
         assert_eq!(tz.format(0, "%H:%M"), "01:00");
-        assert_eq!(TimeZone::utc().format(1_700_000_000_000, "%Y-%m-%d %H:%M"), "2023-11-14 22:13");
+        assert_eq!(
+            TimeZone::utc().format(1_700_000_000_000, "%Y-%m-%d %H:%M"),
+            "2023-11-14 22:13"
+        );
         assert_eq!(TimeZone::utc().format(i64::MAX, "%H"), "?");
     }
 

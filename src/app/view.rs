@@ -117,7 +117,9 @@ mod tests {
     use crate::domain::Price;
 
     fn series(n: i64) -> Vec<Candle> {
-        (0..n).map(|i| Candle::flat(i * 60_000, Price::from_int(1))).collect()
+        (0..n)
+            .map(|i| Candle::flat(i * 60_000, Price::from_int(1)))
+            .collect()
     }
 
     #[test]

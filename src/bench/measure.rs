@@ -146,14 +146,21 @@ pub async fn store_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f
     Ok(median(runs))
 }
 
-/// Reads 10,000 consecutive candles out of a larger stored series.
+/// Reads 10,000 consecutive candles out of a larger stored series, half of them from the
+/// cold tier and half from the hot one.
 pub async fn query_10k(dir: &Path, reps: usize) -> anyhow::Result<f64> {
-    let start: Millis = 1_700_000_000_000;
+    let start: Millis = 1_700_006_400_000; // midnight UTC
     let store = Store::open(&dir.join("query.db"), StoreOptions::default())?;
     store
         .write_klines(bench_key(), data::candles(50_000, start), CandleSource::Rest, None)
         .await?;
-    let from = start + 20_000 * 60_000;
+    let boundary = start + 25_000 * 60_000;
+    let mut storage = crate::config::StorageConfig::default();
+    storage
+        .retention
+        .insert("1m".into(), crate::config::Retention(1, 0));
+    crate::store::tier_all(&store, &storage, boundary + 86_400_000, None).await?;
+    let from = boundary - 5_000 * 60_000;
     let to = from + 9_999 * 60_000;
     let mut runs = Vec::new();
     for _ in 0..reps.max(5) {

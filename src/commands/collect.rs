@@ -30,6 +30,11 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     }
 
     let mut pipeline = Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
+    let tiering = tokio::spawn(crate::store::run_tiering(
+        store.clone(),
+        ctx.config.storage.clone(),
+        stop_rx.clone(),
+    ));
     tracing::info!(demo = ctx.demo, "collector started");
     let mut stop = stop_rx.clone();
     loop {
@@ -60,6 +65,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = pipeline {
         p.join(SHUTDOWN_LIMIT).await?;
     }
+    let _ = tokio::time::timeout(SHUTDOWN_LIMIT, tiering).await;
     store.close().await?;
     tracing::info!("collector stopped cleanly");
     Ok(ExitCode::SUCCESS)

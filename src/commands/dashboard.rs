@@ -53,13 +53,20 @@ pub async fn run(
             "the dashboard needs a terminal (stdout is not one); use `cryptoviz collect` to run headless"
         );
     }
-    let store = open_store(ctx).await.context("cannot start the dashboard")?;
+    let store = open_store(ctx)
+        .await
+        .context("cannot start the dashboard")?;
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
-    let server = tokio::spawn(serve_requests(store.clone(), req_rx, data_tx.clone(), refresh_tx));
+    let server = tokio::spawn(serve_requests(
+        store.clone(),
+        req_rx,
+        data_tx.clone(),
+        refresh_tx,
+    ));
 
     let mut app = App::new(settings, now_ms());
     let result = match TerminalGuard::enter() {
@@ -72,9 +79,15 @@ pub async fn run(
                 stop_rx,
                 refresh_rx,
             ));
-            let r = crate::app::run::run(&mut guard.terminal, &mut app, data_rx, req_tx, ctx.config.ui.fps)
-                .await
-                .context("terminal error");
+            let r = crate::app::run::run(
+                &mut guard.terminal,
+                &mut app,
+                data_rx,
+                req_tx,
+                ctx.config.ui.fps,
+            )
+            .await
+            .context("terminal error");
             // Restore the screen first, then stop and flush (which may take a moment).
             drop(guard);
             let _ = stop_tx.send(true);
@@ -116,11 +129,25 @@ async fn run_producers(
     refresh: watch::Receiver<u64>,
 ) {
     let (news_tx, mut news_rx) = mpsc::channel(64);
-    let news = tokio::spawn(run_news(config.clone(), store.clone(), demo, news_tx, stop.clone(), refresh));
+    let news = tokio::spawn(run_news(
+        config.clone(),
+        store.clone(),
+        demo,
+        news_tx,
+        stop.clone(),
+        refresh,
+    ));
     let mut pipeline = match Pipeline::start(&config, store.clone(), demo, stop.clone()).await {
         Ok(p) => Some(p),
         Err(e) => {
-            send(&data, log(tracing::Level::ERROR, format!("market data did not start: {e}"))).await;
+            send(
+                &data,
+                log(
+                    tracing::Level::ERROR,
+                    format!("market data did not start: {e}"),
+                ),
+            )
+            .await;
             None
         }
     };
@@ -187,7 +214,10 @@ fn market_event(ev: IngestEvent) -> DataEvent {
         IngestEvent::Stream(s) => DataEvent::Stream(s),
         IngestEvent::Gaps(g) => log(
             tracing::Level::WARN,
-            format!("{} gap(s) in the trade stream; candles there may be incomplete", g.len()),
+            format!(
+                "{} gap(s) in the trade stream; candles there may be incomplete",
+                g.len()
+            ),
         ),
         IngestEvent::Malformed(m) => log(tracing::Level::WARN, format!("malformed frame: {m}")),
     }
@@ -242,7 +272,7 @@ struct HealthProbe {
     demo: bool,
     feeds: BTreeMap<String, FeedReport>,
     last_trades: Option<(u64, Instant)>,
-    store_stats: Option<(TierSize, Instant)>,
+    store_stats: Option<(Vec<TierSize>, Instant)>,
 }
 
 impl HealthProbe {
@@ -276,7 +306,12 @@ impl HealthProbe {
             let last = stream.last_message_ms.or(ingest.last_trade_ms);
             h.last_message_age_ms = last.map(|t| (now_ms() - t).max(0) as u64);
             h.sources.push(SourceFreshness {
-                name: if self.demo { "demo market" } else { "binance ws" }.into(),
+                name: if self.demo {
+                    "demo market"
+                } else {
+                    "binance ws"
+                }
+                .into(),
                 last_update_ms: ingest.last_trade_ms,
                 thresholds: self.config.freshness.trades,
             });
@@ -296,14 +331,21 @@ impl HealthProbe {
             .as_ref()
             .is_none_or(|(_, at)| now.duration_since(*at) >= STORE_STATS_EVERY);
         if due && let Ok(s) = store.stats().await {
-            let tier = TierSize {
-                tier: "db".into(),
-                bytes: s.file_bytes,
-                rows: Some(s.candles),
+            let tier = |tier: &str, bytes, rows| TierSize {
+                tier: tier.into(),
+                bytes,
+                rows,
             };
-            self.store_stats = Some((tier, now));
+            let tiers = vec![
+                tier("hot", s.hot_bytes, Some(s.hot_candles)),
+                tier("cold", s.cold_bytes, Some(s.cold_candles)),
+                tier("file", Some(s.file_bytes), None),
+            ];
+            self.store_stats = Some((tiers, now));
         }
-        h.store.extend(self.store_stats.as_ref().map(|(t, _)| t.clone()));
+        if let Some((tiers, _)) = &self.store_stats {
+            h.store.clone_from(tiers);
+        }
         h
     }
 }

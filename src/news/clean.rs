@@ -223,9 +223,8 @@ fn numeric_char(value: u32) -> char {
 /// What browsers show for numeric references 0x80-0x9F; undefined slots stay controls (and
 /// are then removed like any other control).
 const WINDOWS_1252_C1: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-    '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-    'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
 ];
 
 /// The named references feeds actually use; the rest stay as written.
@@ -433,10 +432,7 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
         None => s.to_string(),
         Some(_) if max == 0 => String::new(),
         Some(_) => {
-            let keep = s
-                .char_indices()
-                .nth(max - 1)
-                .map_or(s.len(), |(i, _)| i);
+            let keep = s.char_indices().nth(max - 1).map_or(s.len(), |(i, _)| i);
             let mut out = s[..keep].trim_end().to_string();
             out.push('…');
             out
@@ -474,8 +470,14 @@ mod tests {
             decode_entities("Do Kwon&#39;s &amp; SEC&rsquo;s &#x27;case&#x27; &amp;lt;"),
             "Do Kwon's & SEC’s 'case' &lt;"
         );
-        assert_eq!(decode_entities("&#150; &#8364;5 &bogus; & AT&T"), "– €5 &bogus; & AT&T");
-        assert_eq!(decode_entities("&#0; &#xD800; &#99999999999;"), "\u{fffd} \u{fffd} \u{fffd}");
+        assert_eq!(
+            decode_entities("&#150; &#8364;5 &bogus; & AT&T"),
+            "– €5 &bogus; & AT&T"
+        );
+        assert_eq!(
+            decode_entities("&#0; &#xD800; &#99999999999;"),
+            "\u{fffd} \u{fffd} \u{fffd}"
+        );
         assert_eq!(clean_title("What&#039;s new"), "What's new");
     }
 
@@ -485,8 +487,14 @@ mod tests {
         assert_eq!(clean_title("a\u{9b}2Jb\u{9d}8;;http://x\u{9c}c"), "abc");
         assert_eq!(clean_title("a\x1bP1$r\x1b\\b\x1b7c"), "abc");
         assert_eq!(clean_title("&#27;[1mbold&#x1b;]2;t&#7;"), "bold");
-        assert_eq!(clean_title("ev\u{202e}il\u{2066}x\u{200b}y\x08z\rw"), "evilxyz w");
-        assert_eq!(clean_title("  many \t\n spaces\u{a0}\u{2028}here  "), "many spaces here");
+        assert_eq!(
+            clean_title("ev\u{202e}il\u{2066}x\u{200b}y\x08z\rw"),
+            "evilxyz w"
+        );
+        assert_eq!(
+            clean_title("  many \t\n spaces\u{a0}\u{2028}here  "),
+            "many spaces here"
+        );
     }
 
     #[test]
@@ -503,8 +511,24 @@ mod tests {
     fn random_bytes_never_leave_controls() {
         let mut rng = crate::rng::Rng::new(42);
         let alphabet: &[&[u8]] = &[
-            b"\x1b", b"[", b"]", b"\x07", b"<", b">", b"&", b"#", b";", b"x", b"1", b"b",
-            "\u{9b}".as_bytes(), "\u{202e}".as_bytes(), b"script", b"&#27;", b"&#x9b;", b" ",
+            b"\x1b",
+            b"[",
+            b"]",
+            b"\x07",
+            b"<",
+            b">",
+            b"&",
+            b"#",
+            b";",
+            b"x",
+            b"1",
+            b"b",
+            "\u{9b}".as_bytes(),
+            "\u{202e}".as_bytes(),
+            b"script",
+            b"&#27;",
+            b"&#x9b;",
+            b" ",
         ];
         for _ in 0..5_000 {
             let len = (rng.unit() * 64.0) as usize;

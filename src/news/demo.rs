@@ -56,7 +56,7 @@ pub fn demo_items(now_ms: Millis, enricher: &dyn Enricher) -> Vec<NewsItem> {
             item
         })
         .collect();
-    items.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    items.sort_by_key(|it| std::cmp::Reverse(it.published_at));
     items
 }
 
@@ -74,13 +74,21 @@ mod tests {
         assert!(items.len() >= 40, "{}", items.len());
         assert!(items.iter().all(|i| i.published_at <= NOW));
         assert!(items.iter().all(|i| NOW - i.published_at <= 12 * 3_600_000));
-        assert!(items.windows(2).all(|w| w[0].published_at >= w[1].published_at));
+        assert!(
+            items
+                .windows(2)
+                .all(|w| w[0].published_at >= w[1].published_at)
+        );
         let ids: HashSet<_> = items.iter().map(|i| &i.id).collect();
         assert_eq!(ids.len(), items.len());
         let sources: HashSet<_> = items.iter().map(|i| i.source.as_str()).collect();
         assert_eq!(sources.len(), 3);
         assert!(items.iter().all(|i| i.link.starts_with("https://")));
-        assert!(items.iter().all(|i| !i.summary.is_empty() && !i.title.is_empty()));
+        assert!(
+            items
+                .iter()
+                .all(|i| !i.summary.is_empty() && !i.title.is_empty())
+        );
     }
 
     #[test]

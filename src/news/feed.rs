@@ -66,10 +66,10 @@ fn check_body(body: &[u8]) -> Result<(), FeedErrorKind> {
     if looks_like_html(trimmed) {
         return Err(FeedErrorKind::Html);
     }
-    if declares_utf8(trimmed) {
-        if let Err(e) = std::str::from_utf8(body) {
-            return Err(FeedErrorKind::NotUtf8(e.valid_up_to()));
-        }
+    if declares_utf8(trimmed)
+        && let Err(e) = std::str::from_utf8(body)
+    {
+        return Err(FeedErrorKind::NotUtf8(e.valid_up_to()));
     }
     if trimmed.starts_with(b"<") && !ends_with_closing_tag(trimmed) {
         return Err(FeedErrorKind::Truncated);
@@ -254,7 +254,10 @@ pub fn canonical_link(raw: &str) -> Option<String> {
         .collect();
     if kept.is_empty() {
         url.set_query(None);
-    } else if url.query().is_some_and(|q| q.to_ascii_lowercase().contains("utm_")) {
+    } else if url
+        .query()
+        .is_some_and(|q| q.to_ascii_lowercase().contains("utm_"))
+    {
         url.query_pairs_mut().clear().extend_pairs(kept);
     }
     let out: String = url.into();
@@ -265,13 +268,16 @@ pub fn canonical_link(raw: &str) -> Option<String> {
 /// "Cointelegraph.com News" -> "Cointelegraph"; the host when the title gives nothing usable.
 pub fn source_name(feed_title: Option<&str>, feed_url: &str) -> String {
     let from_title = feed_title
-        .map(|t| clean_title(t))
+        .map(clean_title)
         .map(|t| shorten_title(&t))
         .filter(|t| !t.is_empty() && t.chars().count() <= 40);
     from_title.unwrap_or_else(|| {
         Url::parse(feed_url)
             .ok()
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches("www.").to_string())
+            })
             .unwrap_or_else(|| clean_text(feed_url, 40))
     })
 }
@@ -286,10 +292,11 @@ fn shorten_title(title: &str) -> String {
     let mut name = name.trim();
     loop {
         let lower = name.to_ascii_lowercase();
-        let Some(cut) = [" news", " rss", " feed", ".com", ".co", ".io", ".org", ".net"]
-            .iter()
-            .find(|s| lower.ends_with(*s))
-        else {
+        let Some(cut) = [
+            " news", " rss", " feed", ".com", ".co", ".io", ".org", ".net",
+        ]
+        .iter()
+        .find(|s| lower.ends_with(*s)) else {
             break;
         };
         name = name[..name.len() - cut.len()].trim_end();
@@ -350,9 +357,11 @@ mod tests {
 
     #[test]
     fn ids_fall_back_from_guid_to_link_to_title_hash() {
-        let body = rss("<item><title>A</title><guid>g-1</guid><link>http://x/a</link></item>\
+        let body = rss(
+            "<item><title>A</title><guid>g-1</guid><link>http://x/a</link></item>\
              <item><title>B</title><link>HTTP://X.COM/b?utm_source=rss&amp;p=1#top</link></item>\
-             <item><title>C  Story!</title></item>");
+             <item><title>C  Story!</title></item>",
+        );
         let items = parse_feed("http://x/feed", body.as_bytes(), NOW).unwrap();
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].id, "g-1");
@@ -389,7 +398,10 @@ mod tests {
     #[test]
     fn source_names() {
         let n = |t| source_name(Some(t), "https://www.example.com/rss");
-        assert_eq!(n("CoinDesk: Bitcoin, Ethereum, Crypto News and Price Data"), "CoinDesk");
+        assert_eq!(
+            n("CoinDesk: Bitcoin, Ethereum, Crypto News and Price Data"),
+            "CoinDesk"
+        );
         assert_eq!(n("Cointelegraph.com News"), "Cointelegraph");
         assert_eq!(n("Decrypt"), "Decrypt");
         assert_eq!(n("   "), "example.com");
@@ -412,10 +424,18 @@ mod tests {
         bad[60] = 0xff;
         assert!(matches!(kind(&bad), FeedErrorKind::NotUtf8(60)));
         let full = rss("<item><title>A</title></item>");
-        assert!(matches!(kind(&full.as_bytes()[..full.len() - 3]), FeedErrorKind::Truncated));
-        assert!(matches!(kind(&full.as_bytes()[..50]), FeedErrorKind::Truncated));
+        assert!(matches!(
+            kind(&full.as_bytes()[..full.len() - 3]),
+            FeedErrorKind::Truncated
+        ));
+        assert!(matches!(
+            kind(&full.as_bytes()[..50]),
+            FeedErrorKind::Truncated
+        ));
         assert!(matches!(kind(b"hello"), FeedErrorKind::Invalid(_)));
-        let e = parse_feed("http://x/feed", b"", NOW).unwrap_err().to_string();
+        let e = parse_feed("http://x/feed", b"", NOW)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "feed http://x/feed: empty body");
     }
 
@@ -444,8 +464,10 @@ mod tests {
     fn report_news_has_the_spec_shape_and_order() {
         let items = parse_feed(
             "http://x/feed",
-            rss("<item><title>A</title><guid>g</guid><link>https://x.example/a</link>\
-                 <pubDate>Sun, 22 Nov 2026 13:58:00 +0000</pubDate></item>")
+            rss(
+                "<item><title>A</title><guid>g</guid><link>https://x.example/a</link>\
+                 <pubDate>Sun, 22 Nov 2026 13:58:00 +0000</pubDate></item>",
+            )
             .as_bytes(),
             NOW,
         )

@@ -38,7 +38,9 @@ pub enum FetchError {
 }
 
 fn retry_note(retry_after: Option<Duration>) -> String {
-    retry_after.map_or(String::new(), |d| format!(" (retry after {} s)", d.as_secs()))
+    retry_after.map_or(String::new(), |d| {
+        format!(" (retry after {} s)", d.as_secs())
+    })
 }
 
 impl FetchError {
@@ -54,7 +56,10 @@ impl FetchError {
 /// What a GET produced. Validators are the ones to remember for the next request.
 #[derive(Debug)]
 pub enum Fetched {
-    Body { bytes: Vec<u8>, validators: FeedState },
+    Body {
+        bytes: Vec<u8>,
+        validators: FeedState,
+    },
     /// 304: nothing changed since the validators we sent; no body to parse.
     NotModified { validators: FeedState },
 }
@@ -138,7 +143,10 @@ impl FeedClient {
             url: url.to_string(),
             limit: self.max_body_bytes,
         };
-        if resp.content_length().is_some_and(|n| n > self.max_body_bytes) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes)
+        {
             return Err(too_large());
         }
         let mut bytes = Vec::new();
@@ -230,7 +238,10 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(30)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("99999999"));
         assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);

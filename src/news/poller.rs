@@ -164,7 +164,11 @@ impl Poller {
 
     /// Polls each feed every `news.interval_secs` (sooner after a failure, following the
     /// backoff) until `shutdown` turns true or the listener goes away.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>, events: mpsc::Sender<NewsEvent>) {
+    pub async fn run(
+        mut self,
+        mut shutdown: watch::Receiver<bool>,
+        events: mpsc::Sender<NewsEvent>,
+    ) {
         loop {
             if *shutdown.borrow() {
                 return;
@@ -208,18 +212,24 @@ impl Poller {
             .map(|&i| self.slots[i].breaker.allow(now))
             .collect();
         let client = &self.client;
-        let fetches = urls.iter().zip(&states).zip(allowed).map(|((url, st), ok)| async move {
-            match ok {
-                true => Some(fetch_and_parse(client, url, st, fetched_at).await),
-                false => None,
-            }
-        });
+        let fetches = urls
+            .iter()
+            .zip(&states)
+            .zip(allowed)
+            .map(|((url, st), ok)| async move {
+                match ok {
+                    true => Some(fetch_and_parse(client, url, st, fetched_at).await),
+                    false => None,
+                }
+            });
         let results = futures_util::future::join_all(fetches).await;
         let now = Instant::now();
         let outcomes: Vec<Outcome> = results
             .into_iter()
             .zip(which)
-            .map(|(r, &i)| r.unwrap_or_else(|| Outcome::Skipped(skip_secs(&self.slots[i].breaker, now))))
+            .map(|(r, &i)| {
+                r.unwrap_or_else(|| Outcome::Skipped(skip_secs(&self.slots[i].breaker, now)))
+            })
             .collect();
         self.finish(which, outcomes, fetched_at, now).await
     }
@@ -428,7 +438,12 @@ impl Poller {
 }
 
 /// Fetches and parses one feed; every problem becomes that feed's `Failed` outcome.
-async fn fetch_and_parse(client: &FeedClient, url: &str, state: &FeedState, fetched_at: Millis) -> Outcome {
+async fn fetch_and_parse(
+    client: &FeedClient,
+    url: &str,
+    state: &FeedState,
+    fetched_at: Millis,
+) -> Outcome {
     match client.fetch(url, state).await {
         Ok(Fetched::NotModified { validators }) => Outcome::NotModified(validators),
         Ok(Fetched::Body { bytes, validators }) => match parse_feed(url, &bytes, fetched_at) {

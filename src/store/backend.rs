@@ -74,9 +74,26 @@ pub struct FeedState {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct StoreStats {
     pub file_bytes: u64,
+    /// Candles in both tiers.
     pub candles: u64,
+    pub hot_candles: u64,
+    pub cold_candles: u64,
+    /// Bytes on disk per tier (table and index pages), when SQLite can tell.
+    pub hot_bytes: Option<u64>,
+    pub cold_bytes: Option<u64>,
     pub series: u64,
     pub news: u64,
+}
+
+/// What one tiering step did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TierStep {
+    /// Hot candles packed into the cold tier.
+    pub moved: u64,
+    /// Candles deleted for being past the cold window.
+    pub deleted: u64,
+    /// Whether another step would find more work.
+    pub more: bool,
 }
 
 /// What the store thread needs from a database. SQLite implements it today; a server
@@ -124,6 +141,15 @@ pub trait Backend: Send {
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
 
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// One bounded step of tiering for one series: packs at most one chunk of hot candles
+    /// older than `hot_before` into the cold tier, or deletes what is older than
+    /// `delete_before`. One transaction, so the store stays responsive between steps.
+    fn tier_step(
+        &mut self,
+        key: SeriesKey,
+        hot_before: Millis,
+        delete_before: Option<Millis>,
+    ) -> Result<TierStep, StoreError>;
     /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
     fn clear(&mut self) -> Result<(), StoreError>;
     /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.

@@ -6,15 +6,20 @@
 //! database (PostgreSQL/TimescaleDB) would implement.
 
 mod backend;
+mod cold;
 mod migrations;
 mod sqlite;
+mod tiering;
 mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc;
 
-pub use backend::{Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats};
+pub use backend::{
+    Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats, TierStep,
+};
+pub use tiering::{TierSummary, run_tiering, tier_all};
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;
 

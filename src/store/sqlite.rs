@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use super::backend::{Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats};
+use super::backend::{
+    Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats, TierStep,
+};
+use super::cold;
 use super::{StoreError, migrations};
 use crate::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, now_ms,
@@ -202,6 +205,69 @@ impl SqliteBackend {
     }
 }
 
+impl SqliteBackend {
+    /// Cold candles with `from <= open_time <= to`, ascending.
+    fn cold_between(
+        &mut self,
+        id: i64,
+        tf: Timeframe,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Candle>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 \
+             AND last_open >= ?2 AND first_open <= ?3 ORDER BY chunk_start",
+        )?;
+        let mut rows = stmt.query(params![id, from, to])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let data: Vec<u8> = r.get(1)?;
+            decode_chunk(tf, r.get(0)?, &data, &mut out)?;
+        }
+        out.retain(|c| c.open_time >= from && c.open_time <= to);
+        Ok(out)
+    }
+}
+
+fn decode_chunk(
+    tf: Timeframe,
+    first_open: Millis,
+    data: &[u8],
+    out: &mut Vec<Candle>,
+) -> Result<(), StoreError> {
+    cold::decode(tf, first_open, data, out).map_err(|e| {
+        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+            5,
+            rusqlite::types::Type::Blob,
+            Box::new(e),
+        ))
+    })
+}
+
+/// Merges two ascending runs; on equal open times the hot (later-written) candle wins.
+fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
+    if cold.is_empty() {
+        return hot;
+    }
+    if hot.is_empty() {
+        return cold;
+    }
+    let mut out = Vec::with_capacity(cold.len() + hot.len());
+    let (mut c, mut h) = (cold.into_iter().peekable(), hot.into_iter().peekable());
+    loop {
+        match (c.peek(), h.peek()) {
+            (Some(a), Some(b)) if a.open_time < b.open_time => out.extend(c.next()),
+            (Some(a), Some(b)) if a.open_time == b.open_time => {
+                c.next();
+                out.extend(h.next());
+            }
+            (_, Some(_)) => out.extend(h.next()),
+            (Some(_), None) => out.extend(c.next()),
+            (None, None) => return out,
+        }
+    }
+}
+
 fn price_int(p: Price) -> Result<i64, StoreError> {
     i64::try_from(p.raw()).map_err(|_| {
         StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
@@ -310,10 +376,12 @@ impl Backend for SqliteBackend {
         let Some(id) = self.existing_series_id(key)? else {
             return Ok(Vec::new());
         };
+        let cold = self.cold_between(id, key.timeframe, from, to)?;
         let sql = format!(
             "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time"
         );
-        self.query_candles(&sql, params![id, from, to])
+        let hot = self.query_candles(&sql, params![id, from, to])?;
+        Ok(merge(cold, hot))
     }
 
     fn candles_before(
@@ -328,9 +396,31 @@ impl Backend for SqliteBackend {
         let sql = format!(
             "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time <= ?2 ORDER BY open_time DESC LIMIT ?3"
         );
-        let mut v = self.query_candles(&sql, params![id, before, n as i64])?;
-        v.reverse();
-        Ok(v)
+        let mut hot = self.query_candles(&sql, params![id, before, n as i64])?;
+        hot.reverse();
+        // Walk cold chunks newest first until the newest `n` of both tiers are known.
+        let mut cold: Vec<Candle> = Vec::new();
+        let mut merged = hot.clone();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND first_open <= ?2 \
+             ORDER BY chunk_start DESC",
+        )?;
+        let mut rows = stmt.query(params![id, before])?;
+        while let Some(r) = rows.next()? {
+            let first_open: Millis = r.get(0)?;
+            let mut chunk = Vec::new();
+            let data: Vec<u8> = r.get(1)?;
+            decode_chunk(key.timeframe, first_open, &data, &mut chunk)?;
+            chunk.retain(|c| c.open_time <= before);
+            chunk.append(&mut cold);
+            cold = chunk;
+            merged = merge(cold.clone(), hot.clone());
+            if merged.iter().filter(|c| c.open_time >= first_open).count() >= n {
+                break;
+            }
+        }
+        let skip = merged.len().saturating_sub(n);
+        Ok(merged.split_off(skip))
     }
 
     fn open_times(
@@ -342,13 +432,21 @@ impl Backend for SqliteBackend {
         let Some(id) = self.existing_series_id(key)? else {
             return Ok(Vec::new());
         };
+        let mut times: Vec<Millis> = self
+            .cold_between(id, key.timeframe, from, to)?
+            .iter()
+            .map(|c| c.open_time)
+            .collect();
         let mut stmt = self.conn.prepare_cached(
             "SELECT open_time FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time",
         )?;
-        let v = stmt
+        let hot = stmt
             .query_map(params![id, from, to], |r| r.get(0))?
             .collect::<Result<Vec<Millis>, _>>()?;
-        Ok(v)
+        times.extend(hot);
+        times.sort_unstable();
+        times.dedup();
+        Ok(times)
     }
 
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError> {
@@ -508,15 +606,116 @@ impl Backend for SqliteBackend {
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
         let count = |sql: &str| -> Result<u64, StoreError> {
-            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0) as u64)
         };
         let page_count = count("PRAGMA page_count")?;
         let page_size = count("PRAGMA page_size")?;
+        // dbstat is optional in SQLite builds; without it the per-tier sizes are unknown.
+        let bytes = |table: &str| -> Option<u64> {
+            self.conn
+                .query_row(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name = ?1",
+                    [table],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .ok()
+                .flatten()
+                .map(|b| b as u64)
+        };
+        let hot_candles = count("SELECT count(*) FROM candles")?;
+        let cold_candles = count("SELECT sum(count) FROM candles_cold")?;
         Ok(StoreStats {
             file_bytes: page_count * page_size,
-            candles: count("SELECT count(*) FROM candles")?,
+            candles: hot_candles + cold_candles,
+            hot_candles,
+            cold_candles,
+            hot_bytes: bytes("candles"),
+            cold_bytes: bytes("candles_cold"),
             series: count("SELECT count(*) FROM series")?,
             news: count("SELECT count(*) FROM news")?,
+        })
+    }
+
+    fn tier_step(
+        &mut self,
+        key: SeriesKey,
+        hot_before: Millis,
+        delete_before: Option<Millis>,
+    ) -> Result<TierStep, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(TierStep::default());
+        };
+        let tf = key.timeframe;
+        if let Some(cut) = delete_before {
+            let tx = self.conn.transaction()?;
+            let cold: i64 = tx.query_row(
+                "SELECT coalesce(sum(count), 0) FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
+                params![id, cut],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "DELETE FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
+                params![id, cut],
+            )?;
+            let hot = tx.execute(
+                "DELETE FROM candles WHERE series_id = ?1 AND open_time < ?2",
+                params![id, cut],
+            )?;
+            tx.commit()?;
+            let deleted = cold as u64 + hot as u64;
+            if deleted > 0 {
+                return Ok(TierStep {
+                    moved: 0,
+                    deleted,
+                    more: true,
+                });
+            }
+        }
+        let oldest: Option<Millis> = self.conn.query_row(
+            "SELECT min(open_time) FROM candles WHERE series_id = ?1 AND open_time < ?2",
+            params![id, hot_before],
+            |r| r.get(0),
+        )?;
+        let Some(oldest) = oldest else {
+            return Ok(TierStep::default());
+        };
+        let start = cold::chunk_start(tf, oldest);
+        let end = (start + cold::chunk_span(tf)).min(hot_before);
+        let sql = format!(
+            "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3 ORDER BY open_time"
+        );
+        let hot = self.query_candles(&sql, params![id, start, end])?;
+        let tx = self.conn.transaction()?;
+        let mut existing = Vec::new();
+        let old: Option<(Millis, Vec<u8>)> = tx
+            .query_row(
+                "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND chunk_start = ?2",
+                params![id, start],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((first, data)) = old {
+            decode_chunk(tf, first, &data, &mut existing)?;
+        }
+        let moved = hot.len() as u64;
+        let all = merge(existing, hot);
+        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+            return Ok(TierStep::default());
+        };
+        tx.execute(
+            "INSERT OR REPLACE INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, start, first.open_time, last.open_time, all.len() as i64, cold::encode(tf, &all)],
+        )?;
+        tx.execute(
+            "DELETE FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3",
+            params![id, start, end],
+        )?;
+        tx.commit()?;
+        Ok(TierStep {
+            moved,
+            deleted: 0,
+            more: true,
         })
     }
 

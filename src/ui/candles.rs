@@ -162,7 +162,10 @@ impl Widget for CandleChart<'_> {
                 break;
             }
             let (wl, wh) = (scale.unit(b.low), scale.unit(b.high));
-            let (bl, bh) = (scale.unit(b.open.min(b.close)), scale.unit(b.open.max(b.close)));
+            let (bl, bh) = (
+                scale.unit(b.open.min(b.close)),
+                scale.unit(b.open.max(b.close)),
+            );
             let half = |u: i32| {
                 if (bl..=bh).contains(&u) {
                     Half::Body
@@ -212,13 +215,27 @@ impl Widget for CandleChart<'_> {
         }
 
         if let Some(axis) = axis {
-            price_axis(buf, axis, &scale, self.theme, self.last, bars.last().is_none_or(Bar::up));
+            price_axis(
+                buf,
+                axis,
+                &scale,
+                self.theme,
+                self.last,
+                bars.last().is_none_or(Bar::up),
+            );
         }
     }
 }
 
 /// Tick labels on nice numbers, and the last price highlighted on its own row.
-pub fn price_axis(buf: &mut Buffer, axis: Rect, scale: &Scale, theme: &Theme, last: Option<f64>, up: bool) {
+pub fn price_axis(
+    buf: &mut Buffer,
+    axis: Rect,
+    scale: &Scale,
+    theme: &Theme,
+    last: Option<f64>,
+    up: bool,
+) {
     let max_ticks = (axis.height as usize / 3).max(1);
     let (ticks, decimals) = nice_ticks(scale.lo, scale.hi, max_ticks);
     let last_row = last.map(|p| scale.row(p));

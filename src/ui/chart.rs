@@ -50,7 +50,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         Paragraph::new(Span::styled(msg, t.dim()))
             .centered()
-            .render(Rect { height: 1, y: areas.candles.y + areas.candles.height / 2, ..areas.candles }, buf);
+            .render(
+                Rect {
+                    height: 1,
+                    y: areas.candles.y + areas.candles.height / 2,
+                    ..areas.candles
+                },
+                buf,
+            );
         return;
     }
     let tf_ms = key.timeframe.millis();
@@ -67,7 +74,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         bars: &bars,
         theme: t,
         slot,
-        bands: Some([bands[0].as_slice(), bands[1].as_slice(), bands[2].as_slice()]),
+        bands: Some([
+            bands[0].as_slice(),
+            bands[1].as_slice(),
+            bands[2].as_slice(),
+        ]),
         last: bars.last().map(|b| b.close),
     }
     .render(areas.candles, buf);
@@ -99,8 +110,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     .render(split_axis(areas.time_axis).0, buf);
     // The newest candle's time where the axis column meets the time axis.
     if let (Some(axis), Some(last)) = (split_axis(areas.time_axis).1, candles.last()) {
-        let fmt = if key.timeframe >= Timeframe::H1 { "%m-%d" } else { "%H:%M" };
+        let fmt = if key.timeframe >= Timeframe::H1 {
+            "%m-%d"
+        } else {
+            "%H:%M"
+        };
         let s = app.tz.format(last.open_time, fmt);
-        buf.set_stringn(axis.x + 1, axis.y, text::clean(&s), (axis.width - 1) as usize, t.dim());
+        buf.set_stringn(
+            axis.x + 1,
+            axis.y,
+            text::clean(&s),
+            (axis.width - 1) as usize,
+            t.dim(),
+        );
     }
 }

@@ -16,7 +16,8 @@ use crate::net::BreakerState;
 use crate::source::StreamStatus;
 
 fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
-    v.map(|v| format!("{v}{unit}")).unwrap_or_else(|| "–".into())
+    v.map(|v| format!("{v}{unit}"))
+        .unwrap_or_else(|| "–".into())
 }
 
 fn label(s: &str, t: &Theme) -> Span<'static> {
@@ -46,7 +47,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     ];
     if let Some(a) = msg_age {
         stream.push(Span::styled(
-            format!(" · last msg {}", age(a)),
+            format!(" · msg {}", age(a)),
             t.level(level(a, app.freshness.trades)),
         ));
     }
@@ -103,9 +104,15 @@ fn summary(app: &App) -> Vec<Line<'static>> {
                 BreakerState::HalfOpen => Level::Warning,
                 BreakerState::Open => Level::Critical,
             };
-            let retry = b.retry_in_secs.map(|s| format!(" {s}s")).unwrap_or_default();
+            let retry = b
+                .retry_in_secs
+                .map(|s| format!(" {s}s"))
+                .unwrap_or_default();
             spans.push(Span::raw(format!("{} ", text::clean(name))));
-            spans.push(Span::styled(format!("{}{retry}  ", b.state.as_str()), t.level(lvl)));
+            spans.push(Span::styled(
+                format!("{}{retry}  ", b.state.as_str()),
+                t.level(lvl),
+            ));
         }
         lines.push(Line::from(spans));
     }
@@ -113,9 +120,19 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         let parts: Vec<String> = h
             .store
             .iter()
-            .map(|s| format!("{} {}", text::clean(&s.tier), text::bytes(s.bytes)))
+            .map(|s| {
+                let size = match (s.bytes, s.rows) {
+                    (Some(b), _) => text::bytes(b),
+                    (None, Some(r)) => format!("{} rows", text::compact(r as f64)),
+                    (None, None) => "–".into(),
+                };
+                format!("{} {size}", text::clean(&s.tier))
+            })
             .collect();
-        lines.push(Line::from(vec![label("Store", t), Span::raw(parts.join(" · "))]));
+        lines.push(Line::from(vec![
+            label("Store", t),
+            Span::raw(parts.join(" · ")),
+        ]));
     }
     for b in &h.backfill {
         let lvl = match b.status.as_str() {
@@ -127,7 +144,11 @@ fn summary(app: &App) -> Vec<Line<'static>> {
             label("Backfill", t),
             Span::raw(format!("{} {} ", b.key.symbol, b.key.timeframe)),
             Span::styled(
-                format!("{:.0}% {}", b.done.clamp(0.0, 1.0) * 100.0, text::clean(&b.status)),
+                format!(
+                    "{:.0}% {}",
+                    b.done.clamp(0.0, 1.0) * 100.0,
+                    text::clean(&b.status)
+                ),
                 t.level(lvl),
             ),
         ]));
@@ -159,7 +180,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let head = format!("─ Activity ({}) ", app.log.len());
-    buf.set_stringn(inner.x, y, format!("{head:─<w$}", w = inner.width as usize), inner.width as usize, t.dim());
+    buf.set_stringn(
+        inner.x,
+        y,
+        format!("{head:─<w$}", w = inner.width as usize),
+        inner.width as usize,
+        t.dim(),
+    );
     y += 1;
     let rows = (inner.bottom() - y) as usize;
     let end = app.log.len().saturating_sub(app.log_scroll);

@@ -91,7 +91,11 @@ pub fn chart_layout(inner: Rect) -> ChartAreas {
     let mut take = |min_avail: u16, h: u16| {
         (avail >= min_avail).then(|| {
             y -= h;
-            Rect { y, height: h, ..inner }
+            Rect {
+                y,
+                height: h,
+                ..inner
+            }
         })
     };
     // Bottom-up, so the panes that go first when space is short are the lowest ones.
@@ -136,7 +140,15 @@ mod tests {
 
     #[test]
     fn panels_fit_and_do_not_overlap() {
-        for (w, h) in [(40, 12), (80, 24), (99, 30), (100, 21), (120, 40), (200, 50), (500, 200)] {
+        for (w, h) in [
+            (40, 12),
+            (80, 24),
+            (99, 30),
+            (100, 21),
+            (120, 40),
+            (200, 50),
+            (500, 200),
+        ] {
             let area = Rect::new(0, 0, w, h);
             let a = layout(area, 3).unwrap();
             let mut rects = vec![a.chart, a.status];

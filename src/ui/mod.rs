@@ -49,7 +49,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             layout::MIN_WIDTH,
             layout::MIN_HEIGHT
         );
-        Paragraph::new(msg).wrap(Wrap { trim: true }).render(area, buf);
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
         return;
     };
     chart::render(app, a.chart, buf);

@@ -46,7 +46,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let items: Vec<_> = app.news.visible(coin).collect();
     if items.is_empty() {
-        buf.set_stringn(inner.x, inner.y, "no news yet", inner.width as usize, t.dim());
+        buf.set_stringn(
+            inner.x,
+            inner.y,
+            "no news yet",
+            inner.width as usize,
+            t.dim(),
+        );
         return;
     }
     let rows = inner.height as usize;

@@ -73,7 +73,9 @@ impl Pane<'_> {
         for g in &self.guides {
             let row = plot.y + scale.row(*g);
             for x in plot.left()..plot.right() {
-                buf[(x, row)].set_char('┈').set_style(theme.series(SeriesColor::Guide));
+                buf[(x, row)]
+                    .set_char('┈')
+                    .set_style(theme.series(SeriesColor::Guide));
             }
         }
 
@@ -90,7 +92,8 @@ impl Pane<'_> {
                 let style = theme.direction(h >= 0.0);
                 for r in 0..plot.height {
                     let lower = 2 * (plot.height as i32 - 1 - r as i32);
-                    let glyph = match ((lo..=hi).contains(&lower), (lo..=hi).contains(&(lower + 1))) {
+                    let glyph = match ((lo..=hi).contains(&lower), (lo..=hi).contains(&(lower + 1)))
+                    {
                         (true, true) => '█',
                         (true, false) => '▄',
                         (false, true) => '▀',
@@ -121,7 +124,8 @@ impl Pane<'_> {
 
         if let Some(axis) = axis {
             let w = (axis.width - 1) as usize;
-            let mut labels: Vec<(u16, f64)> = self.guides.iter().map(|g| (scale.row(*g), *g)).collect();
+            let mut labels: Vec<(u16, f64)> =
+                self.guides.iter().map(|g| (scale.row(*g), *g)).collect();
             if self.range.is_none() && plot.height >= 2 {
                 labels.push((0, scale.hi));
                 labels.push((plot.height - 1, scale.lo));
@@ -214,7 +218,11 @@ impl Indicators<'_> {
         );
         let p = &self.ind.params;
         let mut spans = value_span("", latest(&m), t.series(SeriesColor::Primary)).to_vec();
-        spans.extend(value_span("signal ", latest(&s), t.series(SeriesColor::Secondary)));
+        spans.extend(value_span(
+            "signal ",
+            latest(&s),
+            t.series(SeriesColor::Secondary),
+        ));
         spans.extend(value_span("hist ", latest(&h), t.dim()));
         Pane {
             header: header(

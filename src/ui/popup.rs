@@ -15,7 +15,12 @@ use crate::app::{App, Popup};
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -36,7 +41,11 @@ fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
 fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let rows = app.keymap.help_rows();
-    let kw = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let kw = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut lines: Vec<Line> = rows
         .into_iter()
         .map(|(k, h)| {
@@ -86,7 +95,10 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
         summary.into_owned()
     }));
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(text::clean(&n.link).into_owned(), t.accent())));
+    lines.push(Line::from(Span::styled(
+        text::clean(&n.link).into_owned(),
+        t.accent(),
+    )));
     let r = centered(area, 90, 16);
     Clear.render(r, buf);
     Paragraph::new(lines)
@@ -107,8 +119,15 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
         lines.push(Line::from(Span::styled("no matching symbol", t.dim())));
     }
     for (i, h) in hits.iter().enumerate() {
-        let style = if i == selected { t.selected() } else { t.text() };
-        lines.push(Line::from(Span::styled(format!(" {} ", app.symbols[*h]), style)));
+        let style = if i == selected {
+            t.selected()
+        } else {
+            t.text()
+        };
+        lines.push(Line::from(Span::styled(
+            format!(" {} ", app.symbols[*h]),
+            style,
+        )));
     }
     let r = centered(area, 32, lines.len() as u16 + 2);
     Clear.render(r, buf);

@@ -36,7 +36,9 @@ impl Scale {
         if !(span > 0.0) || !v.is_finite() {
             return top / 2;
         }
-        (((v - self.lo) / span) * top as f64).round().clamp(0.0, top as f64) as i32
+        (((v - self.lo) / span) * top as f64)
+            .round()
+            .clamp(0.0, top as f64) as i32
     }
 
     /// Row from the top (0-based) holding `unit`.
@@ -55,7 +57,9 @@ impl Scale {
         if !(span > 0.0) || !v.is_finite() {
             return top / 2;
         }
-        (((v - self.lo) / span) * top as f64).round().clamp(0.0, top as f64) as i32
+        (((v - self.lo) / span) * top as f64)
+            .round()
+            .clamp(0.0, top as f64) as i32
     }
 }
 
@@ -64,7 +68,10 @@ impl Scale {
 pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, usize) {
     let span = hi - lo;
     if !(span > 0.0) || !span.is_finite() || max_ticks == 0 {
-        return (if lo.is_finite() { vec![lo] } else { vec![] }, decimals_for(lo.abs() / 1000.0));
+        return (
+            if lo.is_finite() { vec![lo] } else { vec![] },
+            decimals_for(lo.abs() / 1000.0),
+        );
     }
     let raw = span / max_ticks as f64;
     let mag = 10f64.powf(raw.log10().floor());
@@ -98,7 +105,10 @@ mod tests {
 
     #[test]
     fn ticks_are_nice() {
-        assert_eq!(nice_ticks(42013.0, 42387.0, 4), (vec![42100.0, 42200.0, 42300.0], 0));
+        assert_eq!(
+            nice_ticks(42013.0, 42387.0, 4),
+            (vec![42100.0, 42200.0, 42300.0], 0)
+        );
         assert_eq!(nice_ticks(0.0, 1.0, 2), (vec![0.0, 0.5, 1.0], 1));
         let (t, d) = nice_ticks(1.2301, 1.2399, 4);
         assert_eq!((t.len(), d), (1, 3));

@@ -31,7 +31,11 @@ pub fn price(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
     }
-    let mag = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
+    let mag = if v == 0.0 {
+        0
+    } else {
+        v.abs().log10().floor() as i32
+    };
     let decimals = (6 - mag).clamp(0, 8) as usize;
     trim_zeros(format!("{v:.decimals$}"))
 }

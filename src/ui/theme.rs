@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(t.down_color, Color::LightRed);
         ui.down_color = "blurple".into();
         let e = Theme::from_config(&ui, false).unwrap_err();
-        assert!(e.to_string().starts_with("ui.down_color: \"blurple\""), "{e}");
+        assert!(
+            e.to_string().starts_with("ui.down_color: \"blurple\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -35,12 +35,20 @@ pub fn render(bars: &[Bar], slot: u16, theme: &Theme, area: Rect, buf: &mut Buff
             if fill == 0 {
                 break;
             }
-            buf[(x, plot.y + r)].set_char(EIGHTHS[fill]).set_style(style);
+            buf[(x, plot.y + r)]
+                .set_char(EIGHTHS[fill])
+                .set_style(style);
             eighths -= 8;
         }
     }
     if let Some(axis) = axis {
         let label = format!("vol {}", text::compact(max));
-        buf.set_stringn(axis.x + 1, axis.y, label, (axis.width - 1) as usize, theme.dim());
+        buf.set_stringn(
+            axis.x + 1,
+            axis.y,
+            label,
+            (axis.width - 1) as usize,
+            theme.dim(),
+        );
     }
 }

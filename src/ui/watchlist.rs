@@ -30,7 +30,9 @@ pub fn day_change(candles: &[Candle]) -> Option<(f64, Option<f64>)> {
 pub fn sparkline(closes: impl Iterator<Item = f64> + Clone) -> String {
     let (lo, hi) = closes
         .clone()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
     closes
         .map(|v| {
             let f = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };

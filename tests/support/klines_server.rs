@@ -359,17 +359,17 @@ fn answer(state: &Mutex<State>, req: &Request) -> Response {
 }
 
 /// Binance's selection: from startTime (or the newest `limit` up to endTime without one).
+/// `all` is ascending, so the bounds are binary searches.
 fn select(all: &[SourceCandle], start: Option<i64>, end: Option<i64>, limit: usize) -> Vec<SourceCandle> {
-    let in_range = |c: &&SourceCandle| {
-        start.is_none_or(|s| c.open_time >= s) && end.is_none_or(|e| c.open_time <= e)
-    };
-    let matching: Vec<&SourceCandle> = all.iter().filter(in_range).collect();
-    let picked: &[&SourceCandle] = if start.is_none() && end.is_some() {
+    let lo = start.map_or(0, |s| all.partition_point(|c| c.open_time < s));
+    let hi = end.map_or(all.len(), |e| all.partition_point(|c| c.open_time <= e));
+    let matching = &all[lo..hi.max(lo)];
+    let picked = if start.is_none() && end.is_some() {
         &matching[matching.len().saturating_sub(limit)..]
     } else {
         &matching[..matching.len().min(limit)]
     };
-    picked.iter().map(|c| (*c).clone()).collect()
+    picked.to_vec()
 }
 
 /// The JSON page; rows at `corrupt` indexes are damaged in one of several ways.

@@ -16,7 +16,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{
+    Callback, ErrorResponse, Request, Response,
+};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 /// How to end the open connections.
@@ -213,21 +215,25 @@ async fn wait_until(mut ok: impl FnMut() -> bool, what: &str) {
     }
 }
 
-async fn serve(tcp: TcpStream, state: Arc<Mutex<State>>, mut silent: watch::Receiver<bool>) {
-    let check = {
-        let state = state.clone();
-        move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
-            let mut st = state.lock().unwrap();
-            st.requests.push(req.uri().to_string());
-            if st.refuse_until.is_some_and(|t| Instant::now() < t) {
-                st.refused += 1;
-                let mut err = ErrorResponse::new(Some("outage".to_string()));
-                *err.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                return Err(err);
-            }
-            Ok(resp)
+/// Records each handshake and refuses it with 503 during an outage.
+struct Handshake(Arc<Mutex<State>>);
+
+impl Callback for Handshake {
+    fn on_request(self, req: &Request, resp: Response) -> Result<Response, ErrorResponse> {
+        let mut st = self.0.lock().unwrap();
+        st.requests.push(req.uri().to_string());
+        if st.refuse_until.is_some_and(|t| Instant::now() < t) {
+            st.refused += 1;
+            let mut err = ErrorResponse::new(Some("outage".to_string()));
+            *err.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return Err(err);
         }
-    };
+        Ok(resp)
+    }
+}
+
+async fn serve(tcp: TcpStream, state: Arc<Mutex<State>>, mut silent: watch::Receiver<bool>) {
+    let check = Handshake(state.clone());
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await else {
         return;
     };

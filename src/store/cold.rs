@@ -1,0 +1,176 @@
+//! The cold tier's encoding: a run of closed candles of one series as one blob.
+//!
+//! Per candle: the open-time step in intervals, then open/high/low/close as zig-zag deltas
+//! from the previous close (prices move little from one candle to the next, so most deltas
+//! fit in one or two bytes), volume and quote volume as raw scaled integers, and the trade
+//! count, all LEB128 varints. Trade ids are dropped: only the newest candle needs them, and
+//! it is always hot.
+
+use crate::domain::{Candle, Millis, Price, Qty, Quote, Timeframe};
+
+/// Candles per chunk span: a day of 1m candles, a week of 5m, a month of 15m and so on.
+pub fn chunk_span(tf: Timeframe) -> Millis {
+    const DAY: Millis = 86_400_000;
+    match tf {
+        Timeframe::M1 => DAY,
+        Timeframe::M5 => 7 * DAY,
+        Timeframe::M15 => 30 * DAY,
+        Timeframe::H1 => 90 * DAY,
+        Timeframe::D1 => 2000 * DAY,
+    }
+}
+
+pub fn chunk_start(tf: Timeframe, open_time: Millis) -> Millis {
+    open_time.div_euclid(chunk_span(tf)) * chunk_span(tf)
+}
+
+fn put(out: &mut Vec<u8>, mut v: u128) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn zigzag(v: i128) -> u128 {
+    ((v << 1) ^ (v >> 127)) as u128
+}
+
+fn unzigzag(v: u128) -> i128 {
+    ((v >> 1) as i128) ^ -((v & 1) as i128)
+}
+
+/// Encodes ascending candles (closed flags are implied: cold candles are closed).
+pub fn encode(tf: Timeframe, candles: &[Candle]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(candles.len() * 16);
+    let mut prev_open = candles.first().map_or(0, |c| c.open_time - tf.millis());
+    let mut prev_close = 0i128;
+    for c in candles {
+        put(&mut out, ((c.open_time - prev_open) / tf.millis()) as u128);
+        for p in [c.open, c.high, c.low, c.close] {
+            put(&mut out, zigzag(p.raw() - prev_close));
+        }
+        put(&mut out, zigzag(c.volume.raw()));
+        put(&mut out, zigzag(c.quote_volume.raw()));
+        put(&mut out, c.trades as u128);
+        prev_open = c.open_time;
+        prev_close = c.close.raw();
+    }
+    out
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cold chunk is truncated or corrupt")]
+pub struct DecodeError;
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn next(&mut self) -> Result<u128, DecodeError> {
+        let mut v = 0u128;
+        let mut shift = 0;
+        loop {
+            let b = *self.data.get(self.pos).ok_or(DecodeError)?;
+            self.pos += 1;
+            if shift >= 128 {
+                return Err(DecodeError);
+            }
+            v |= ((b & 0x7f) as u128) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+}
+
+/// Decodes a chunk whose first candle opens at `first_open`, appending to `out`.
+pub fn decode(
+    tf: Timeframe,
+    first_open: Millis,
+    data: &[u8],
+    out: &mut Vec<Candle>,
+) -> Result<(), DecodeError> {
+    let mut r = Reader { data, pos: 0 };
+    let mut open_time = first_open - tf.millis();
+    let mut prev_close = 0i128;
+    while r.pos < data.len() {
+        open_time += r.next()? as i64 * tf.millis();
+        let mut p = [0i128; 4];
+        for v in &mut p {
+            *v = prev_close + unzigzag(r.next()?);
+        }
+        let volume = unzigzag(r.next()?);
+        let quote = unzigzag(r.next()?);
+        let trades = r.next()? as u64;
+        prev_close = p[3];
+        out.push(Candle {
+            open_time,
+            open: Price::from_raw(p[0]),
+            high: Price::from_raw(p[1]),
+            low: Price::from_raw(p[2]),
+            close: Price::from_raw(p[3]),
+            volume: Qty::from_raw(volume),
+            quote_volume: Quote::from_raw(quote),
+            trades,
+            closed: true,
+            first_trade_id: None,
+            last_trade_id: None,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candle(t: Millis, o: &str, h: &str, l: &str, c: &str, v: &str, q: &str, n: u64) -> Candle {
+        Candle {
+            open_time: t,
+            open: o.parse().unwrap(),
+            high: h.parse().unwrap(),
+            low: l.parse().unwrap(),
+            close: c.parse().unwrap(),
+            volume: v.parse().unwrap(),
+            quote_volume: q.parse().unwrap(),
+            trades: n,
+            closed: true,
+            first_trade_id: None,
+            last_trade_id: None,
+        }
+    }
+
+    #[test]
+    fn round_trips_exactly_with_gaps_and_extremes() {
+        let tf = Timeframe::M1;
+        let v = vec![
+            candle(60_000, "42000.5", "42010", "41990.25", "42001", "1.9", "79793.55", 5),
+            candle(120_000, "42001", "42001", "42001", "42001", "0", "0", 0),
+            // a hole of three minutes
+            candle(360_000, "0.00000001", "99999999999", "0.00000001", "1", "123456789012.12345678", "0.0000000000000001", u64::MAX >> 1),
+        ];
+        let blob = encode(tf, &v);
+        let mut back = Vec::new();
+        decode(tf, 60_000, &blob, &mut back).unwrap();
+        assert_eq!(back, v);
+        assert!(decode(tf, 60_000, &blob[..blob.len() - 1], &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn smaller_than_rows() {
+        let tf = Timeframe::M1;
+        let v: Vec<Candle> = (0..1440)
+            .map(|i| candle(i * 60_000, "42000.5", "42010.1", "41990.25", "42001.3", "12.345", "518573.1234", 250))
+            .collect();
+        let blob = encode(tf, &v);
+        assert!(blob.len() < 1440 * 30, "{} bytes", blob.len());
+    }
+}

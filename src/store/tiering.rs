@@ -1,0 +1,92 @@
+//! Hot and cold tiers per timeframe (`[storage] retention`): candles older than the hot window
+//! are packed into the cold tier, and those older than hot + cold are deleted; 0 = forever.
+//! Work goes in small steps, each its own store call and transaction, so live writes and
+//! reads interleave with it and never wait long.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{Store, StoreError};
+use crate::config::{Retention, StorageConfig};
+use crate::domain::{Millis, SeriesKey};
+
+const DAY: Millis = 86_400_000;
+
+/// How often the background tiering looks for work.
+pub const TIERING_EVERY: Duration = Duration::from_secs(300);
+/// Pause between steps, leaving the store to live traffic.
+const STEP_PAUSE: Duration = Duration::from_millis(5);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TierSummary {
+    pub moved: u64,
+    pub deleted: u64,
+    pub steps: u64,
+}
+
+/// (hot_before, delete_before) for a retention rule at `now`; None when all stays hot.
+fn cutoffs(r: Retention, now: Millis) -> Option<(Millis, Option<Millis>)> {
+    let Retention(hot, cold) = r;
+    if hot == 0 {
+        return None;
+    }
+    let hot_before = now - hot as Millis * DAY;
+    let delete_before = (cold != 0).then(|| hot_before - cold as Millis * DAY);
+    Some((hot_before, delete_before))
+}
+
+/// Runs tiering to completion for every stored series, pausing between steps.
+pub async fn tier_all(
+    store: &Store,
+    storage: &StorageConfig,
+    now: Millis,
+    shutdown: Option<&watch::Receiver<bool>>,
+) -> Result<TierSummary, StoreError> {
+    let keys: Vec<SeriesKey> = store.call(|b| b.series_keys()).await?;
+    let mut sum = TierSummary::default();
+    for key in keys {
+        let Some((hot_before, delete_before)) =
+            cutoffs(storage.retention_for(key.timeframe), now)
+        else {
+            continue;
+        };
+        loop {
+            if shutdown.is_some_and(|s| *s.borrow()) {
+                return Ok(sum);
+            }
+            let step = store
+                .call(move |b| b.tier_step(key, hot_before, delete_before))
+                .await?;
+            sum.moved += step.moved;
+            sum.deleted += step.deleted;
+            sum.steps += 1;
+            if !step.more {
+                break;
+            }
+            tokio::time::sleep(STEP_PAUSE).await;
+        }
+    }
+    Ok(sum)
+}
+
+/// The background task: tiering at start and every [`TIERING_EVERY`] until shutdown.
+pub async fn run_tiering(store: Store, storage: StorageConfig, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match tier_all(&store, &storage, crate::domain::now_ms(), Some(&shutdown)).await {
+            Ok(s) if s.moved + s.deleted > 0 => {
+                tracing::info!(moved = s.moved, deleted = s.deleted, steps = s.steps, "tiering")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "tiering failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TIERING_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}

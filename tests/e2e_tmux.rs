@@ -1,0 +1,204 @@
+//! The real binary in a real terminal (tmux): `--demo` with a temporary data dir, driven by
+//! keys the way a user would, read back with capture-pane.
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tmux::Tmux;
+
+const START: Duration = Duration::from_secs(60);
+const STEP: Duration = Duration::from_secs(15);
+
+/// The status bar (last non-empty line of the screen).
+fn status(screen: &str) -> &str {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+fn reports(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("cryptoviz-report-"))
+        })
+        .collect()
+}
+
+fn wait_file(path: &Path, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(path)
+            && !s.is_empty()
+        {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn demo_dashboard_end_to_end() {
+    if Tmux::require("demo_dashboard_end_to_end").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nfps = 30\n").unwrap();
+    let exit_file = tmp.path().join("exit");
+    let command = format!(
+        "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        config = config.display(),
+        data = data.display(),
+        exit = exit_file.display(),
+    );
+    let t = Tmux::start(tmp.path(), 160, 48, &command);
+
+    // The panels appear, then the demo market's candles (the last-price marker).
+    let screen = t.wait_for("the panels", START, |s| {
+        [
+            "BTCUSDT 1m",
+            "Watchlist",
+            "News",
+            "Health",
+            "RSI(14)",
+            "MACD(12,26,9)",
+            "● DEMO",
+        ]
+        .iter()
+        .all(|n| s.contains(n))
+    });
+    assert!(status(&screen).contains("BTCUSDT"), "{screen}");
+    t.wait_for("candles", START, |s| {
+        s.contains('◀') && s.contains("● connected")
+    });
+
+    // Timeframe: 2 is 5m.
+    t.send_keys(&["2"]);
+    t.wait_for("the 5m timeframe", STEP, |s| {
+        s.contains("BTCUSDT 5m") && status(s).contains(" 5m ")
+    });
+
+    // Symbol: j moves down the watchlist.
+    t.send_keys(&["j"]);
+    t.wait_for("ETHUSDT", STEP, |s| {
+        s.contains("ETHUSDT 5m") && status(s).contains("ETHUSDT")
+    });
+
+    // Help opens with ? and closes with Esc.
+    t.send_keys(&["?"]);
+    let help = t.wait_for("the help popup", STEP, |s| s.contains("Help · Esc closes"));
+    for line in [
+        "Quit",
+        "Toggle this help",
+        "Export the view",
+        "Freeze / resume",
+    ] {
+        assert!(help.contains(line), "help lacks {line:?}:\n{help}");
+    }
+    t.send_keys(&["Escape"]);
+    t.wait_for("the help popup to close", STEP, |s| {
+        !s.contains("Help · Esc closes")
+    });
+
+    // Export: the status bar says where, and the file is a valid report of the view.
+    t.send_keys(&["e"]);
+    let screen = t.wait_for("the export message", STEP, |s| {
+        status(s).contains("exported to")
+    });
+    let files = reports(&data);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(status(&screen).contains(&name), "{}", status(&screen));
+    let report: serde_json::Value = serde_json::from_str(&wait_file(&files[0], STEP)).unwrap();
+    assert_eq!(report["schema"], "cryptoviz.report/v1");
+    assert_eq!(report["mode"], "demo");
+    assert_eq!(report["series"][0]["symbol"], "ETHUSDT");
+    assert_eq!(report["series"][0]["timeframe"], "5m");
+    let candles = report["series"][0]["candles"].as_array().unwrap();
+    assert!(!candles.is_empty());
+    assert_eq!(
+        report["series"][0]["indicators"]["rsi14"]
+            .as_array()
+            .unwrap()
+            .len(),
+        candles.len()
+    );
+
+    // Resizes: smaller (side panels stay at 100 columns), too small, and back.
+    t.resize(100, 30);
+    t.wait_for("the 100x30 layout", STEP, |s| {
+        s.lines().count() <= 30 && s.contains("Watchlist") && s.contains("ETHUSDT 5m")
+    });
+    t.resize(30, 8);
+    t.wait_for("the too-small message", STEP, |s| {
+        s.contains("terminal too small")
+    });
+    t.resize(160, 48);
+    t.wait_for("the full layout again", STEP, |s| {
+        s.contains("Watchlist") && s.contains("Health")
+    });
+
+    // Quit with q: exit code 0.
+    t.send_keys(&["q"]);
+    let exit = wait_file(&exit_file, STEP);
+    assert_eq!(exit.trim(), "EXIT=0");
+}
+
+#[test]
+fn ctrl_c_quits_cleanly_too() {
+    if Tmux::require("ctrl_c_quits_cleanly_too").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let exit_file = tmp.path().join("exit");
+    let command = format!(
+        "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        config = config.display(),
+        data = tmp.path().join("data").display(),
+        exit = exit_file.display(),
+    );
+    let t = Tmux::start(tmp.path(), 120, 40, &command);
+    t.wait_for("the dashboard", START, |s| s.contains("Watchlist"));
+    t.send_keys(&["C-c"]);
+    assert_eq!(wait_file(&exit_file, STEP).trim(), "EXIT=0");
+}
+
+#[test]
+fn bad_key_config_is_a_usage_error_before_the_screen_is_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "[ui.keys]\nlaunch = [\"x\"]\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .args(["--demo", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ui.keys.launch"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no escape sequences on a failed start"
+    );
+}
