@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::{Symbol, Timeframe};
 
 #[derive(Debug, Parser)]
-#[command(name = "cryptoviz", version, about = "A terminal trading dashboard for Binance spot markets")]
+#[command(
+    name = "cryptoviz",
+    version,
+    about = "A terminal trading dashboard for Binance spot markets"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -164,7 +168,10 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(parse_date("2019-10-11").unwrap(), 1_570_752_000_000);
-        assert_eq!(parse_date("2019-10-11T00:01:00Z").unwrap(), 1_570_752_060_000);
+        assert_eq!(
+            parse_date("2019-10-11T00:01:00Z").unwrap(),
+            1_570_752_060_000
+        );
         assert!(parse_date("yesterday").is_err());
     }
 
@@ -173,8 +180,8 @@ mod tests {
         let cli = Cli::try_parse_from(["cryptoviz", "--backfill", "--days", "3"]).unwrap();
         assert!(cli.backfill);
         assert_eq!(cli.backfill_args.days, Some(3));
-        let cli = Cli::try_parse_from(["cryptoviz", "backfill", "--symbols", "btcusdt,ETHUSDT"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["cryptoviz", "backfill", "--symbols", "btcusdt,ETHUSDT"]).unwrap();
         match cli.command {
             Some(Command::Backfill(a)) => assert_eq!(a.symbols.len(), 2),
             other => panic!("{other:?}"),

@@ -248,12 +248,13 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| toml_error(text, path, &e))?;
         let cfg = cfg.normalized();
-        cfg.validate().map_err(|(key, message)| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: String::new(),
-            key,
-            message,
-        })?;
+        cfg.validate()
+            .map_err(|(key, message)| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: String::new(),
+                key,
+                message,
+            })?;
         Ok(cfg)
     }
 
@@ -388,10 +389,8 @@ fn locate_key(text: &str, offset: usize) -> (Option<usize>, String) {
         if l.starts_with('[') {
             table = l.trim_matches(|c| c == '[' || c == ']').trim().to_string();
             key.clear();
-        } else if let Some((k, _)) = l.split_once('=') {
-            if !l.starts_with('#') {
-                key = k.trim().trim_matches('"').to_string();
-            }
+        } else if let Some((k, _)) = l.split_once('=').filter(|_| !l.starts_with('#')) {
+            key = k.trim().trim_matches('"').to_string();
         }
         if i + 1 == line_no && l.starts_with('[') {
             key.clear();

@@ -1,5 +1,10 @@
 //! cryptoviz: a terminal trading dashboard. The binary is a thin shell over these modules.
 
+pub mod aggregate;
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod exchange;
@@ -7,18 +12,13 @@ pub mod history;
 pub mod import;
 pub mod indicators;
 pub mod ingest;
+pub mod logging;
 pub mod net;
 pub mod news;
-pub mod rng;
-pub mod aggregate;
-pub mod app;
-pub mod bench;
-pub mod cli;
-pub mod logging;
 pub mod paths;
 pub mod pipeline;
 pub mod report;
+pub mod rng;
 pub mod source;
 pub mod store;
 pub mod ui;
-pub mod commands;

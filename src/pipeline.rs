@@ -71,7 +71,9 @@ impl Pipeline {
                     market_tx,
                     shutdown.clone(),
                 )));
-                ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)).await
+                ingest
+                    .run(market_rx, events_tx, shutdown, Some(snap_tx))
+                    .await
             });
             let source = tokio::spawn(async move {
                 if let Ok(task) = source_rx.await {

@@ -1,17 +1,15 @@
 //! REST backfill against a local Binance-like klines server: exact data, rate-limit
 //! discipline, retries, the breaker, malformed rows, resumption and gap repair.
 
-mod support;
 #[path = "support/klines_server.rs"]
 mod klines_server;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cryptoviz::domain::{Candle, Price, Qty, Quote, SeriesKey, Symbol, Timeframe};
-use cryptoviz::history::{
-    KlinesClient, KlinesConfig, Plan, ProgressUpdate, Summary, backfill,
-};
+use cryptoviz::history::{KlinesClient, KlinesConfig, Plan, ProgressUpdate, Summary, backfill};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy, BreakerState};
 use cryptoviz::store::{CandleSource, ProgressStatus, Store, StoreOptions};
 use klines_server::{
@@ -99,7 +97,10 @@ async fn stores_the_source_exactly_and_reports_progress() {
     let server = KlinesServer::start();
     let m1 = server.add_series("BTCUSDT", "1m", generate(1, M, T0, 2_500));
     let h1 = server.add_series("BTCUSDT", "1h", generate(2, H, T0, 100));
-    assert!(m1.iter().any(|c| c.volume == "0.00000000"), "zero-volume candles included");
+    assert!(
+        m1.iter().any(|c| c.volume == "0.00000000"),
+        "zero-volume candles included"
+    );
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(&dir);
     let client = client(&server.url());
@@ -118,16 +119,26 @@ async fn stores_the_source_exactly_and_reports_progress() {
     assert!(summary.is_complete(), "{summary}");
     assert_eq!((summary.ranges_done, summary.candles_written), (2, 2_541));
     assert_eq!(summary.requests, 4);
-    assert_eq!((summary.retries, summary.rate_limited, summary.budget_waits), (0, 0, 0));
-    assert_eq!(starts_of(&server, "1m"), vec![T0, T0 + 1_000 * M, T0 + 2_000 * M]);
+    assert_eq!(
+        (summary.retries, summary.rate_limited, summary.budget_waits),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        starts_of(&server, "1m"),
+        vec![T0, T0 + 1_000 * M, T0 + 2_000 * M]
+    );
     let served = server.served();
     assert!(served.iter().all(|s| s.limit == 1_000));
-    assert!(
-        served
-            .iter()
-            .all(|s| s.user_agent.as_deref().is_some_and(|ua| ua.starts_with("cryptoviz/")))
+    assert!(served.iter().all(|s| {
+        s.user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.starts_with("cryptoviz/"))
+    }));
+    assert_eq!(
+        served[0].end,
+        Some(T0 + 2_500 * M - 1),
+        "endTime = close of the last candle"
     );
-    assert_eq!(served[0].end, Some(T0 + 2_500 * M - 1), "endTime = close of the last candle");
     // Weight as the server reported it (2 per request within its minute).
     assert!(summary.weight_used >= 2 && summary.weight_used % 2 == 0);
 
@@ -178,10 +189,16 @@ async fn no_request_before_retry_after_expires() {
     assert!(summary.is_complete(), "{summary}");
     assert_stored_exactly(&store, k, &src).await;
     let served = server.served();
-    assert_eq!(served.iter().map(|s| s.status).collect::<Vec<_>>(), vec![200, 429, 200]);
+    assert_eq!(
+        served.iter().map(|s| s.status).collect::<Vec<_>>(),
+        vec![200, 429, 200]
+    );
     let waited = served[2].at.duration_since(served[1].at);
     assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
-    assert_eq!(served[2].start, served[1].start, "the refused page is asked again");
+    assert_eq!(
+        served[2].start, served[1].start,
+        "the refused page is asked again"
+    );
     assert_eq!(summary.rate_limited, 1);
 }
 
@@ -204,7 +221,9 @@ async fn a_ban_stops_all_requests_until_it_ends_and_says_so() {
     assert!(served[1].at.duration_since(served[0].at) >= Duration::from_secs(1));
     let notices = notices.lock().unwrap();
     assert!(
-        notices.iter().any(|n| n.starts_with("banned by Binance until 20")),
+        notices
+            .iter()
+            .any(|n| n.starts_with("banned by Binance until 20")),
         "{notices:?}"
     );
     assert_eq!(client.stats().breaker.state, BreakerState::Closed);
@@ -229,12 +248,21 @@ async fn a_long_ban_fails_the_range_clearly_and_holds_every_later_request() {
     let second = run(&store, &client, plan(&[k], T0, T0 + 600 * M)).await;
     assert_eq!((second.ranges_failed, second.requests), (1, 0));
     assert_eq!(server.served().len(), 1);
-    assert!(started.elapsed() < Duration::from_secs(3), "did not sleep out the ban");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "did not sleep out the ban"
+    );
     assert!(client.stats().banned_until.is_some());
     // The checkpoint says why.
     let rows = store.call(move |b| b.progress(k)).await.unwrap();
     assert_eq!(rows[0].status, ProgressStatus::Failed);
-    assert!(rows[0].error.as_deref().unwrap().contains("banned by Binance"));
+    assert!(
+        rows[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("banned by Binance")
+    );
 }
 
 #[tokio::test]
@@ -400,13 +428,19 @@ async fn an_aborted_run_resumes_at_its_checkpoint() {
         "checkpoint {checkpoint}"
     );
     let committed = store.open_times(k, T0, T0 + 5_000 * M).await.unwrap();
-    assert_eq!(committed.len() as i64, (checkpoint - T0) / M, "pages and checkpoint together");
+    assert_eq!(
+        committed.len() as i64,
+        (checkpoint - T0) / M,
+        "pages and checkpoint together"
+    );
 
     server.set_always(None);
     server.clear_log();
     let summary = run(&store, &client, plan(&[k], T0, T0 + 5_000 * M)).await;
     assert!(summary.is_complete(), "{summary}");
-    let expected: Vec<i64> = (checkpoint..T0 + 5_000 * M).step_by(1_000 * M as usize).collect();
+    let expected: Vec<i64> = (checkpoint..T0 + 5_000 * M)
+        .step_by(1_000 * M as usize)
+        .collect();
     assert_eq!(
         starts_of(&server, "1m"),
         expected,
@@ -424,14 +458,27 @@ async fn a_run_cut_short_by_a_failing_server_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(&dir);
     let k = key("BTCUSDT", Timeframe::M1);
-    let first = run(&store, &client(&server.url()), plan(&[k], T0, T0 + 4_500 * M)).await;
+    let first = run(
+        &store,
+        &client(&server.url()),
+        plan(&[k], T0, T0 + 4_500 * M),
+    )
+    .await;
     assert_eq!(first.ranges_failed, 1);
     let rows = store.call(move |b| b.progress(k)).await.unwrap();
-    assert_eq!((rows[0].status, rows[0].position), (ProgressStatus::Failed, T0 + 2_000 * M));
+    assert_eq!(
+        (rows[0].status, rows[0].position),
+        (ProgressStatus::Failed, T0 + 2_000 * M)
+    );
 
     server.set_always(None);
     server.clear_log();
-    let second = run(&store, &client(&server.url()), plan(&[k], T0, T0 + 4_500 * M)).await;
+    let second = run(
+        &store,
+        &client(&server.url()),
+        plan(&[k], T0, T0 + 4_500 * M),
+    )
+    .await;
     assert!(second.is_complete(), "{second}");
     assert_eq!(
         starts_of(&server, "1m"),
@@ -462,9 +509,17 @@ async fn a_hole_in_the_middle_is_found_and_exactly_it_is_filled() {
         last_trade_id: Some(7),
         ..Candle::flat(T0 + 1_199 * M, Price::parse("1").unwrap())
     });
-    store.write_klines(k, kept, CandleSource::Import, None).await.unwrap();
+    store
+        .write_klines(k, kept, CandleSource::Import, None)
+        .await
+        .unwrap();
 
-    let summary = run(&store, &client(&server.url()), plan(&[k], T0, T0 + 3_000 * M)).await;
+    let summary = run(
+        &store,
+        &client(&server.url()),
+        plan(&[k], T0, T0 + 3_000 * M),
+    )
+    .await;
     assert!(summary.is_complete(), "{summary}");
     let served = server.served();
     assert_eq!(served.len(), 1);
@@ -492,7 +547,10 @@ async fn a_range_without_data_is_done_once_and_never_asked_again() {
     assert_eq!(first.requests, 2);
     assert_eq!(starts_of(&server, "1m"), vec![T0, T0 + 2_000 * M]);
     let second = run(&store, &client, plan(&[k], T0, T0 + 3_000 * M)).await;
-    assert_eq!((second.requests, second.ranges_done + second.ranges_failed), (0, 0));
+    assert_eq!(
+        (second.requests, second.ranges_done + second.ranges_failed),
+        (0, 0)
+    );
     assert_stored_exactly(&store, k, &src[..500]).await;
     assert_stored_exactly(&store, k, &src[1_500..]).await;
 }
@@ -505,7 +563,10 @@ async fn a_bad_symbol_is_a_clear_error_without_retries() {
     let client = client(&server.url());
     let k = key("NOPEUSDT", Timeframe::H1);
     let summary = run(&store, &client, plan(&[k], T0, T0 + 10 * H)).await;
-    assert_eq!((summary.ranges_failed, summary.requests, summary.retries), (1, 1, 0));
+    assert_eq!(
+        (summary.ranges_failed, summary.requests, summary.retries),
+        (1, 1, 0)
+    );
     let e = summary.failures[0].error.clone().unwrap();
     assert!(e.contains("HTTP 400"), "{e}");
     assert!(e.contains("NOPEUSDT"), "{e}");

@@ -1,9 +1,9 @@
 //! `cryptoviz backfill` as a user runs it: the real binary, a temp data dir, a config pointing
 //! at a local klines server.
 
-mod support;
 #[path = "support/klines_server.rs"]
 mod klines_server;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -89,7 +89,11 @@ fn text(b: &[u8]) -> String {
 }
 
 async fn open_store(data_dir: &Path) -> Store {
-    Store::open(&cryptoviz::paths::database_file(data_dir), StoreOptions::default()).unwrap()
+    Store::open(
+        &cryptoviz::paths::database_file(data_dir),
+        StoreOptions::default(),
+    )
+    .unwrap()
 }
 
 const ONE_DAY: [&str; 9] = [
@@ -109,15 +113,28 @@ async fn fills_the_window_prints_a_summary_and_a_rerun_asks_nothing() {
     let s = Setup::new();
     let out = s.cmd(&ONE_DAY).output().unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(
         stdout.contains("backfill: 2 ranges (2 done, 0 failed), 1464 candles written, 3 requests"),
         "{stdout}"
     );
     // Plain progress lines: stderr is not a terminal here.
-    assert!(stderr.contains("backfill BTCUSDT 1m: 0/1440 candles"), "{stderr}");
-    assert!(stderr.contains("backfill BTCUSDT 1m: 1440/1440 candles"), "{stderr}");
-    assert!(stderr.contains("backfill BTCUSDT 1h: 24/24 candles"), "{stderr}");
+    assert!(
+        stderr.contains("backfill BTCUSDT 1m: 0/1440 candles"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("backfill BTCUSDT 1m: 1440/1440 candles"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("backfill BTCUSDT 1h: 24/24 candles"),
+        "{stderr}"
+    );
     assert_eq!(s.starts("1m"), vec![T0, T0 + 1_000 * M]);
 
     // The flag spelling, and nothing left to fetch.
@@ -126,9 +143,19 @@ async fn fills_the_window_prints_a_summary_and_a_rerun_asks_nothing() {
     let out = s.cmd(&again).output().unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stdout.contains("backfill: 0 ranges (0 done, 0 failed), 0 candles written, 0 requests"), "{stdout}");
-    assert!(stderr.contains("backfill BTCUSDT 1h: up to date"), "{stderr}");
-    assert_eq!(s.server.served().len(), 3, "no request for completed ranges");
+    assert!(
+        stdout.contains("backfill: 0 ranges (0 done, 0 failed), 0 candles written, 0 requests"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("backfill BTCUSDT 1h: up to date"),
+        "{stderr}"
+    );
+    assert_eq!(
+        s.server.served().len(),
+        3,
+        "no request for completed ranges"
+    );
 
     let store = open_store(&s.data_dir()).await;
     assert_stored_exactly(&store, key(Timeframe::M1), &s.m1[..1_440]).await;
@@ -159,7 +186,9 @@ fn a_server_that_always_fails_exits_1_with_one_line_per_range() {
     );
     assert!(errors[0].contains("HTTP 500"), "{}", errors[0]);
     assert!(
-        errors[1].starts_with("cryptoviz: backfill BTCUSDT 1h 2024-01-01T00:00:00Z..2024-01-01T23:00:00Z failed:"),
+        errors[1].starts_with(
+            "cryptoviz: backfill BTCUSDT 1h 2024-01-01T00:00:00Z..2024-01-01T23:00:00Z failed:"
+        ),
         "{}",
         errors[1]
     );
@@ -172,7 +201,15 @@ fn a_server_that_always_fails_exits_1_with_one_line_per_range() {
 fn a_bad_symbol_exits_1_naming_it() {
     let s = Setup::new();
     let out = s
-        .cmd(&["backfill", "--symbols", "NOPE", "--timeframes", "1h", "--days", "1"])
+        .cmd(&[
+            "backfill",
+            "--symbols",
+            "NOPE",
+            "--timeframes",
+            "1h",
+            "--days",
+            "1",
+        ])
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
@@ -181,7 +218,10 @@ fn a_bad_symbol_exits_1_naming_it() {
         .lines()
         .find(|l| l.starts_with("cryptoviz: backfill NOPE 1h"))
         .unwrap_or_else(|| panic!("{stderr}"));
-    assert!(line.contains("HTTP 400 for NOPE: Invalid symbol."), "{line}");
+    assert!(
+        line.contains("HTTP 400 for NOPE: Invalid symbol."),
+        "{line}"
+    );
     assert_eq!(s.server.served().len(), 1);
 }
 
@@ -202,7 +242,8 @@ fn a_backwards_window_is_a_usage_error() {
 #[tokio::test]
 async fn killed_midway_then_rerun_resumes_without_refetching() {
     let s = Setup::new();
-    s.server.set_always(Some(Fault::Slow(Duration::from_millis(300))));
+    s.server
+        .set_always(Some(Fault::Slow(Duration::from_millis(300))));
     let args = [
         "backfill",
         "--symbols",

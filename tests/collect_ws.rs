@@ -28,7 +28,12 @@ async fn settle() {
 async fn live_trades_become_exact_candles() {
     let dir = tempfile::tempdir().unwrap();
     let ws = WsServer::start().await;
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT", "ETHUSDT"]);
+    let cfg = write_config(
+        dir.path(),
+        &ws.url(),
+        "http://127.0.0.1:9",
+        &["BTCUSDT", "ETHUSDT"],
+    );
     let collector = Collector::start(&cfg, dir.path(), &[]);
     ws.wait_accepted(1).await;
     settle().await;
@@ -78,11 +83,38 @@ async fn live_trades_become_exact_candles() {
     assert_eq!(
         got,
         vec![
-            (M0, p("42000.5"), p("42010"), p("41990.25"), p("42001"), "1.9", "79793.55", 5),
-            (M0 + MIN, p("42100"), p("42200"), p("42100"), p("42150"), "0.9", "37940", 3),
+            (
+                M0,
+                p("42000.5"),
+                p("42010"),
+                p("41990.25"),
+                p("42001"),
+                "1.9",
+                "79793.55",
+                5
+            ),
+            (
+                M0 + MIN,
+                p("42100"),
+                p("42200"),
+                p("42100"),
+                p("42150"),
+                "0.9",
+                "37940",
+                3
+            ),
             (M0 + 2 * MIN, flat, flat, flat, flat, "0", "0", 0),
             (M0 + 3 * MIN, flat, flat, flat, flat, "0", "0", 0),
-            (M0 + 4 * MIN, p("42300"), p("42300"), p("42300"), p("42300"), "0.01", "423", 1),
+            (
+                M0 + 4 * MIN,
+                p("42300"),
+                p("42300"),
+                p("42300"),
+                p("42300"),
+                "0.01",
+                "423",
+                1
+            ),
         ]
     );
     // Every finished candle is marked closed.
@@ -91,11 +123,30 @@ async fn live_trades_become_exact_candles() {
     let m5 = stored_candles(&db, "BTCUSDT", "5m");
     assert_eq!(m5.len(), 1);
     assert_eq!(
-        (m5[0].0, m5[0].1, m5[0].2, m5[0].3, m5[0].4, m5[0].5.as_str(), m5[0].7),
-        (M0, p("42000.5"), p("42300"), p("41990.25"), p("42300"), "2.81", 9)
+        (
+            m5[0].0,
+            m5[0].1,
+            m5[0].2,
+            m5[0].3,
+            m5[0].4,
+            m5[0].5.as_str(),
+            m5[0].7
+        ),
+        (
+            M0,
+            p("42000.5"),
+            p("42300"),
+            p("41990.25"),
+            p("42300"),
+            "2.81",
+            9
+        )
     );
     let eth = stored_candles(&db, "ETHUSDT", "1d");
-    assert_eq!((eth[0].0, eth[0].5.as_str(), eth[0].6.as_str()), (M0, "3", "6750.3"));
+    assert_eq!(
+        (eth[0].0, eth[0].5.as_str(), eth[0].6.as_str()),
+        (M0, "3", "6750.3")
+    );
 
     // The same candles through the user's door.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
@@ -103,10 +154,22 @@ async fn live_trades_become_exact_candles() {
         .arg(&cfg)
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["export", "--symbol", "BTCUSDT", "--timeframe", "1m", "--out", "-"])
+        .args([
+            "export",
+            "--symbol",
+            "BTCUSDT",
+            "--timeframe",
+            "1m",
+            "--out",
+            "-",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let candles = report["series"][0]["candles"].as_array().unwrap();
     assert_eq!(candles.len(), 5);
@@ -135,7 +198,13 @@ async fn kill_9_loses_nothing_closed_and_restart_continues_the_candle() {
         for s in [1, 20, 40] {
             id += 1;
             let price = format!("{}.{}", 40_000 + m * 10 + s, id % 10);
-            ws.push(trade_frame("BTCUSDT", id, &price, "0.5", M0 + m * MIN + s * 1000));
+            ws.push(trade_frame(
+                "BTCUSDT",
+                id,
+                &price,
+                "0.5",
+                M0 + m * MIN + s * 1000,
+            ));
         }
     }
     // Closed well over a second before the kill: minutes 0..=18 (minute 19 is still open).
@@ -143,7 +212,13 @@ async fn kill_9_loses_nothing_closed_and_restart_continues_the_candle() {
     // Keep trading into minute 19 while the process is killed.
     for s in 41..50 {
         id += 1;
-        ws.push(trade_frame("BTCUSDT", id, "40300", "0.1", M0 + 19 * MIN + s * 1000));
+        ws.push(trade_frame(
+            "BTCUSDT",
+            id,
+            "40300",
+            "0.1",
+            M0 + 19 * MIN + s * 1000,
+        ));
     }
     collector.signal("KILL");
     let (status, _) = collector.wait(Duration::from_secs(5));
@@ -157,7 +232,10 @@ async fn kill_9_loses_nothing_closed_and_restart_continues_the_candle() {
         let m = m as i64;
         assert_eq!(c.0, M0 + m * MIN);
         assert_eq!((c.5.as_str(), c.7), ("1.5", 3), "minute {m}");
-        assert_eq!(c.2, p(&format!("{}.{}", 40_000 + m * 10 + 40, (3 * m + 3) % 10)));
+        assert_eq!(
+            c.2,
+            p(&format!("{}.{}", 40_000 + m * 10 + 40, (3 * m + 3) % 10))
+        );
     }
 
     // Restart: the candle open at the kill goes on collecting instead of starting over.
@@ -165,7 +243,13 @@ async fn kill_9_loses_nothing_closed_and_restart_continues_the_candle() {
     ws.wait_accepted(2).await;
     settle().await;
     id += 1;
-    ws.push(trade_frame("BTCUSDT", id, "40400", "0.2", M0 + 19 * MIN + 55_000));
+    ws.push(trade_frame(
+        "BTCUSDT",
+        id,
+        "40400",
+        "0.2",
+        M0 + 19 * MIN + 55_000,
+    ));
     settle().await;
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(15));
@@ -174,7 +258,11 @@ async fn kill_9_loses_nothing_closed_and_restart_continues_the_candle() {
     let last = m1.last().unwrap();
     assert_eq!(last.0, M0 + 19 * MIN);
     assert_eq!(last.4, p("40400"), "the resumed candle got the new trade");
-    assert!(last.7 >= 4, "kept the trades from before the kill: {}", last.7);
+    assert!(
+        last.7 >= 4,
+        "kept the trades from before the kill: {}",
+        last.7
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +275,10 @@ async fn a_second_instance_is_refused_with_a_clear_error() {
     let second = Collector::start(&cfg, dir.path(), &[]);
     let (status, stderr) = second.wait(Duration::from_secs(10));
     assert_eq!(status.code(), Some(1));
-    assert!(stderr.contains("in use by another cryptoviz process"), "{stderr}");
+    assert!(
+        stderr.contains("in use by another cryptoviz process"),
+        "{stderr}"
+    );
     assert!(stderr.contains("cryptoviz.db"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     first.signal("TERM");
@@ -208,6 +299,9 @@ fn a_corrupt_database_is_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("corrupt") && stderr.contains("cryptoviz.db"), "{stderr}");
+    assert!(
+        stderr.contains("corrupt") && stderr.contains("cryptoviz.db"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1);
 }

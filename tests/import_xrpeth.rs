@@ -40,10 +40,22 @@ fn expected(file: &str) -> Vec<(i64, Price, Price, Price, Price, Qty)> {
 
 fn exported(data: &Path, tf: &str) -> Vec<Value> {
     let out = cryptoviz(data)
-        .args(["export", "--symbol", "xrpeth", "--timeframe", tf, "--out", "-"])
+        .args([
+            "export",
+            "--symbol",
+            "xrpeth",
+            "--timeframe",
+            tf,
+            "--out",
+            "-",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema"], "cryptoviz.report/v1");
     report["series"][0]["candles"].as_array().unwrap().clone()
@@ -61,7 +73,11 @@ fn aggtrades_reproduce_binance_klines_exactly() {
         .arg(fixtures().join("XRPETH-aggTrades-2019-10-11_to_13.csv"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("12477 trades"));
 
     for (tf, file, count) in [

@@ -67,10 +67,19 @@ async fn tiering_moves_old_candles_and_reads_span_both_tiers() {
     assert_eq!(sum.moved, 13 * 1440, "{sum:?}");
     assert_eq!(sum.deleted, 0);
     let stats = store.stats().await.unwrap();
-    assert_eq!((stats.hot_candles, stats.cold_candles), (7 * 1440, 13 * 1440));
+    assert_eq!(
+        (stats.hot_candles, stats.cold_candles),
+        (7 * 1440, 13 * 1440)
+    );
 
     // Everything reads back exactly, in one call, across the tier boundary.
-    assert_eq!(store.candles(key(), Millis::MIN, Millis::MAX).await.unwrap(), all);
+    assert_eq!(
+        store
+            .candles(key(), Millis::MIN, Millis::MAX)
+            .await
+            .unwrap(),
+        all
+    );
     let from = START + 10 * DAY;
     let to = from + 9_999 * 60_000;
     assert_eq!(
@@ -82,14 +91,20 @@ async fn tiering_moves_old_candles_and_reads_span_both_tiers() {
     let page = store.candles_before(key(), before, 3000).await.unwrap();
     let end = 13 * 1440 + 100;
     assert_eq!(page, all[end + 1 - 3000..=end]);
-    let times = store.open_times(key(), Millis::MIN, Millis::MAX).await.unwrap();
+    let times = store
+        .open_times(key(), Millis::MIN, Millis::MAX)
+        .await
+        .unwrap();
     assert_eq!(times, all.iter().map(|c| c.open_time).collect::<Vec<_>>());
 
     // The cold tier is cheaper per candle.
     let hot_per = stats.hot_bytes.unwrap() as f64 / stats.hot_candles as f64;
     let cold_per = stats.cold_bytes.unwrap() as f64 / stats.cold_candles as f64;
     eprintln!("bytes per candle: hot {hot_per:.1}, cold {cold_per:.1}");
-    assert!(cold_per * 2.0 < hot_per, "cold {cold_per:.1} B vs hot {hot_per:.1} B");
+    assert!(
+        cold_per * 2.0 < hot_per,
+        "cold {cold_per:.1} B vs hot {hot_per:.1} B"
+    );
     // Running again finds nothing to do.
     let again = tier_all(&store, &storage(7, 30), now, None).await.unwrap();
     assert_eq!((again.moved, again.deleted), (0, 0));
@@ -110,10 +125,16 @@ async fn candles_past_the_cold_window_are_deleted_and_zero_means_forever() {
     tier_all(&store, &storage(5, 10), now, None).await.unwrap();
     let s = tier_all(&store, &storage(5, 10), now, None).await.unwrap();
     assert_eq!((s.moved, s.deleted), (0, 0));
-    let kept = store.candles(key(), Millis::MIN, Millis::MAX).await.unwrap();
+    let kept = store
+        .candles(key(), Millis::MIN, Millis::MAX)
+        .await
+        .unwrap();
     assert_eq!(kept, all[5 * 1440..]);
     let stats = store.stats().await.unwrap();
-    assert_eq!((stats.hot_candles, stats.cold_candles), (5 * 1440, 10 * 1440));
+    assert_eq!(
+        (stats.hot_candles, stats.cold_candles),
+        (5 * 1440, 10 * 1440)
+    );
 }
 
 #[tokio::test]
@@ -133,9 +154,21 @@ async fn late_writes_into_the_cold_range_win_and_merge() {
         .unwrap();
     let mut want = all.clone();
     want[100] = fixed;
-    assert_eq!(store.candles(key(), Millis::MIN, Millis::MAX).await.unwrap(), want);
+    assert_eq!(
+        store
+            .candles(key(), Millis::MIN, Millis::MAX)
+            .await
+            .unwrap(),
+        want
+    );
     tier_all(&store, &storage(2, 0), now, None).await.unwrap();
-    assert_eq!(store.candles(key(), Millis::MIN, Millis::MAX).await.unwrap(), want);
+    assert_eq!(
+        store
+            .candles(key(), Millis::MIN, Millis::MAX)
+            .await
+            .unwrap(),
+        want
+    );
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.cold_candles, 8 * 1440);
     assert_eq!(store.latest(key()).await.unwrap(), all.last().copied());

@@ -112,11 +112,13 @@ impl Series {
     #[inline]
     pub(super) fn apply(&mut self, t: &Trade, contiguous: bool) -> bool {
         let bucket = self.tf.bucket(t.time);
-        if let Some(cur) = &mut self.current {
-            if bucket == cur.candle.open_time {
-                cur.add(t);
-                return true;
-            }
+        if let Some(cur) = self
+            .current
+            .as_mut()
+            .filter(|w| w.candle.open_time == bucket)
+        {
+            cur.add(t);
+            return true;
         }
         // A late trade (or one after a restart, for a candle already closed by the clock):
         // amend the finished candle it belongs to, if still held.
@@ -166,10 +168,8 @@ impl Series {
     fn push_done(&mut self, w: Work) {
         self.done.push_back(w);
         while self.done.len() > KEEP {
-            if let Some(old) = self.done.pop_front() {
-                if old.dirty {
-                    self.spilled.push(old.candle);
-                }
+            if let Some(old) = self.done.pop_front().filter(|w| w.dirty) {
+                self.spilled.push(old.candle);
             }
         }
     }

@@ -43,7 +43,12 @@ fn ohlcv_of_one_minute() {
     assert_eq!(c.open_time, T0);
     assert_eq!(c.close_time(Timeframe::M1), T0 + 59_999);
     assert_eq!(
-        (c.open.to_string(), c.high.to_string(), c.low.to_string(), c.close.to_string()),
+        (
+            c.open.to_string(),
+            c.high.to_string(),
+            c.low.to_string(),
+            c.close.to_string()
+        ),
         ("100".into(), "105.5".into(), "99".into(), "101".into())
     );
     assert_eq!(c.volume.to_string(), "3.6");
@@ -76,7 +81,10 @@ fn missing_ids_leave_a_hole_and_report_it() {
     a.push(&tr(1, "100", "1", T0));
     a.push(&tr(7, "101", "1", T0 + 3 * 60_000));
     let c = drained(&mut a, Timeframe::M1);
-    assert_eq!(c.iter().map(|c| c.open_time).collect::<Vec<_>>(), [T0, T0 + 180_000]);
+    assert_eq!(
+        c.iter().map(|c| c.open_time).collect::<Vec<_>>(),
+        [T0, T0 + 180_000]
+    );
     let gaps = a.take_gaps();
     assert_eq!(gaps.len(), 1);
     assert_eq!((gaps[0].after_id, gaps[0].before_id), (1, 7));
@@ -101,7 +109,10 @@ fn out_of_order_within_a_candle_keeps_exchange_open_and_close() {
     a.push(&tr(10, "101", "1", T0 + 5));
     a.push(&tr(12, "103", "1", T0 + 20));
     let c = a.current(Timeframe::M1).unwrap();
-    assert_eq!((c.open.to_string(), c.close.to_string()), ("101".into(), "103".into()));
+    assert_eq!(
+        (c.open.to_string(), c.close.to_string()),
+        ("101".into(), "103".into())
+    );
     assert_eq!((c.first_trade_id, c.last_trade_id), (Some(10), Some(12)));
 }
 
@@ -114,7 +125,10 @@ fn late_trade_amends_a_finished_candle() {
     assert_eq!(a.push(&tr(2, "90", "1", T0 + 59_000)), Outcome::Applied);
     let c = drained(&mut a, Timeframe::M1);
     assert_eq!(c.len(), 1, "only the amended candle is re-emitted");
-    assert_eq!((c[0].open_time, c[0].low.to_string(), c[0].trades), (T0, "90".into(), 2));
+    assert_eq!(
+        (c[0].open_time, c[0].low.to_string(), c[0].trades),
+        (T0, "90".into(), 2)
+    );
     assert!(c[0].closed);
 }
 
@@ -162,8 +176,14 @@ fn resume_continues_the_open_candle() {
     assert_eq!(b.push(&tr(2, "101", "1", T0 + 1000)), Outcome::Duplicate);
     assert_eq!(b.push(&tr(3, "99", "1", T0 + 2000)), Outcome::Applied);
     let c = b.current(Timeframe::M1).unwrap();
-    assert_eq!((c.open.to_string(), c.low.to_string(), c.trades), ("100".into(), "99".into(), 3));
-    assert!(b.take_gaps().is_empty(), "id 3 follows the stored last id 2");
+    assert_eq!(
+        (c.open.to_string(), c.low.to_string(), c.trades),
+        ("100".into(), "99".into(), 3)
+    );
+    assert!(
+        b.take_gaps().is_empty(),
+        "id 3 follows the stored last id 2"
+    );
 }
 
 #[test]
@@ -187,5 +207,8 @@ fn a_trade_for_a_candle_closed_by_the_clock_amends_it() {
     assert_eq!(b.push(&tr(5, "104", "1", T0 + 50_000)), Outcome::Applied);
     let c = drained(&mut b, Timeframe::M1);
     assert_eq!(c.len(), 1);
-    assert_eq!((c[0].open_time, c[0].close.to_string(), c[0].trades), (T0, "104".into(), 2));
+    assert_eq!(
+        (c[0].open_time, c[0].close.to_string(), c[0].trades),
+        (T0, "104".into(), 2)
+    );
 }

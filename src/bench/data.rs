@@ -26,9 +26,44 @@ pub fn trade_frames(n: usize, symbols: usize) -> Vec<Vec<u8>> {
                 price[s] % 100,
                 rng.range(1, 99_999),
                 t,
-                rng.next_u64() % 2 == 0,
+                rng.next_u64().is_multiple_of(2),
             )
             .into_bytes()
+        })
+        .collect()
+}
+
+/// `n` crypto headlines built from real-world patterns (typically 60-90 characters).
+pub fn headlines(n: usize) -> Vec<String> {
+    const SUBJECTS: [&str; 8] = [
+        "Bitcoin", "Ether", "Solana", "XRP", "Dogecoin", "BNB", "Cardano", "Chainlink",
+    ];
+    const VERBS: [&str; 8] = [
+        "surges past", "slides below", "holds steady near", "plunges toward",
+        "rallies to", "tests support at", "breaks out above", "drifts around",
+    ];
+    const TAILS: [&str; 8] = [
+        "as ETF inflows hit a record",
+        "after exchange hack sparks liquidations",
+        "while traders await the Fed decision",
+        "amid bearish sentiment and heavy outflows",
+        "as analysts call the rally overheated",
+        "despite a lawsuit against a major exchange",
+        "on strong institutional adoption",
+        "with funding rates turning negative",
+    ];
+    let mut rng = Rng::new(11);
+    (0..n)
+        .map(|_| {
+            let pick = |rng: &mut Rng| rng.range(0, 7) as usize;
+            let level = rng.range(1, 120) * 1000;
+            format!(
+                "{} {} ${} {}",
+                SUBJECTS[pick(&mut rng)],
+                VERBS[pick(&mut rng)],
+                level,
+                TAILS[pick(&mut rng)]
+            )
         })
         .collect()
 }

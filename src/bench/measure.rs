@@ -52,8 +52,12 @@ pub async fn ingest(
     let mut rates = Vec::new();
     let mut latency = Percentiles::default();
     for rep in 0..reps {
-        let store = Store::open(&dir.join(format!("ingest-{rep}.db")), StoreOptions::default())?;
-        let mut ingest = Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
+        let store = Store::open(
+            &dir.join(format!("ingest-{rep}.db")),
+            StoreOptions::default(),
+        )?;
+        let mut ingest =
+            Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
         let t = Instant::now();
         let mut last_flush = Instant::now();
         for f in frames {
@@ -134,7 +138,10 @@ pub async fn store_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f
     let candles = data::candles(n, 1_700_000_000_000);
     let mut runs = Vec::new();
     for rep in 0..reps {
-        let store = Store::open(&dir.join(format!("store-{rep}.db")), StoreOptions::default())?;
+        let store = Store::open(
+            &dir.join(format!("store-{rep}.db")),
+            StoreOptions::default(),
+        )?;
         let t = Instant::now();
         for chunk in candles.chunks(500) {
             store.upsert(bench_key(), chunk.to_vec(), CandleSource::Live)?;
@@ -152,7 +159,12 @@ pub async fn query_10k(dir: &Path, reps: usize) -> anyhow::Result<f64> {
     let start: Millis = 1_700_006_400_000; // midnight UTC
     let store = Store::open(&dir.join("query.db"), StoreOptions::default())?;
     store
-        .write_klines(bench_key(), data::candles(50_000, start), CandleSource::Rest, None)
+        .write_klines(
+            bench_key(),
+            data::candles(50_000, start),
+            CandleSource::Rest,
+            None,
+        )
         .await?;
     let boundary = start + 25_000 * 60_000;
     let mut storage = crate::config::StorageConfig::default();
@@ -188,6 +200,21 @@ pub fn indicators_10k(reps: usize) -> f64 {
         })
         .collect();
     round3(median(runs))
+}
+
+/// News titles scored with the crypto-extended VADER analyzer.
+pub fn sentiment(titles: &[String], reps: usize) -> f64 {
+    let analyzer = crate::news::sentiment::Analyzer::crypto();
+    let runs = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            for title in titles {
+                std::hint::black_box(analyzer.score(title));
+            }
+            per_sec(titles.len(), t.elapsed())
+        })
+        .collect();
+    median(runs)
 }
 
 /// Peak resident set of this process (VmHWM), in MB.

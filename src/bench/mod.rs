@@ -70,6 +70,11 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
         "indicators_10k_candles_ms".into(),
         json!(measure::indicators_10k(plan.reps)),
     );
+    let titles = data::headlines(plan.candles);
+    out.insert(
+        "sentiment_items_per_sec".into(),
+        json!(measure::sentiment(&titles, plan.reps)),
+    );
     out.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
     out.insert(
         "bench_seconds".into(),

@@ -83,7 +83,11 @@ fn plan(ctx: &Context, args: &BackfillArgs, now: Millis) -> anyhow::Result<Plan>
     timeframes.dedup();
     let series = symbols
         .iter()
-        .flat_map(|&symbol| timeframes.iter().map(move |&timeframe| SeriesKey { symbol, timeframe }))
+        .flat_map(|&symbol| {
+            timeframes
+                .iter()
+                .map(move |&timeframe| SeriesKey { symbol, timeframe })
+        })
         .collect();
     Ok(Plan {
         series,

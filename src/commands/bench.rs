@@ -55,7 +55,9 @@ fn fmt_num(v: &Value) -> String {
 }
 
 fn print_table(result: &Value) {
-    let Some(obj) = result.as_object() else { return };
+    let Some(obj) = result.as_object() else {
+        return;
+    };
     println!("{:<34} {:>16}  unit", "benchmark", "median");
     println!("{}", "-".repeat(58));
     for (k, v) in obj {
@@ -65,7 +67,12 @@ fn print_table(result: &Value) {
                     if pk == "count" {
                         continue;
                     }
-                    println!("{:<34} {:>16}  {}", format!("{k}.{pk}"), fmt_num(pv), unit(k));
+                    println!(
+                        "{:<34} {:>16}  {}",
+                        format!("{k}.{pk}"),
+                        fmt_num(pv),
+                        unit(k)
+                    );
                 }
             }
             None => println!("{:<34} {:>16}  {}", k, fmt_num(v), unit(k)),

@@ -29,7 +29,8 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut pipeline = Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
+    let mut pipeline =
+        Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
     let tiering = tokio::spawn(crate::store::run_tiering(
         store.clone(),
         ctx.config.storage.clone(),
@@ -53,12 +54,8 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         while pipeline.events.recv().await.is_some() {}
         pipeline
     });
-    let pipeline = match tokio::time::timeout(SHUTDOWN_LIMIT, async {
-        // The events channel closes once ingestion has finished.
-        drain.await
-    })
-    .await
-    {
+    // The events channel closes once ingestion has finished.
+    let pipeline = match tokio::time::timeout(SHUTDOWN_LIMIT, drain).await {
         Ok(Ok(p)) => Some(p),
         _ => None,
     };

@@ -21,7 +21,10 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         Some(t) => vec![t],
         None => ctx.config.market.timeframes.clone(),
     };
-    let (from, to) = (args.from.unwrap_or(Millis::MIN), args.to.unwrap_or(Millis::MAX));
+    let (from, to) = (
+        args.from.unwrap_or(Millis::MIN),
+        args.to.unwrap_or(Millis::MAX),
+    );
     if from > to {
         return Err(super::usage("--from is after --to"));
     }
@@ -32,7 +35,9 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         for &timeframe in &timeframes {
             let key = SeriesKey { symbol, timeframe };
             let candles = store.candles(key, from, to).await?;
-            report.series.push(SeriesReport::new(key, &candles, &params));
+            report
+                .series
+                .push(SeriesReport::new(key, &candles, &params));
         }
     }
     report.news = store
@@ -42,7 +47,8 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         .filter(|n| n.published_at >= from && n.published_at <= to)
         .map(NewsReport::from)
         .collect();
-    report.health = serde_json::json!({ "store": store.stats().await?, "writes": store.write_stats() });
+    report.health =
+        serde_json::json!({ "store": store.stats().await?, "writes": store.write_stats() });
     store.close().await?;
 
     let out = args.out.unwrap_or_else(|| default_path(ctx, now));

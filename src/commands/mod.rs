@@ -97,9 +97,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .data_dir
         .clone()
         .unwrap_or_else(crate::paths::default_data_dir);
-    std::fs::create_dir_all(&data_dir).map_err(|e| {
-        anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display())
-    })?;
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
     if let Err(e) = crate::logging::init(&data_dir, cli.global.log_level) {
         eprintln!(
             "cryptoviz: warning: cannot write log file in {}: {e}",

@@ -166,7 +166,7 @@ impl<const S: u32> fmt::Display for Fixed<S> {
         write!(f, "{int}")?;
         if frac != 0 {
             let mut width = S as usize;
-            while frac % 10 == 0 {
+            while frac.is_multiple_of(10) {
                 frac /= 10;
                 width -= 1;
             }
@@ -255,7 +255,10 @@ mod tests {
         assert!(matches!(Price::parse(""), Err(DecimalError::Syntax(_))));
         assert!(matches!(Price::parse("."), Err(DecimalError::Syntax(_))));
         assert!(matches!(Price::parse("1e-8"), Err(DecimalError::Syntax(_))));
-        assert!(matches!(Price::parse("1.2.3"), Err(DecimalError::Syntax(_))));
+        assert!(matches!(
+            Price::parse("1.2.3"),
+            Err(DecimalError::Syntax(_))
+        ));
         assert!(matches!(Price::parse("NaN"), Err(DecimalError::Syntax(_))));
         assert!(matches!(
             "0.000000001".parse::<Price>(),

@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn case_insensitive_and_validated() {
-        assert_eq!(Symbol::new("btcusdt").unwrap(), Symbol::new("BTCUSDT").unwrap());
+        assert_eq!(
+            Symbol::new("btcusdt").unwrap(),
+            Symbol::new("BTCUSDT").unwrap()
+        );
         assert_eq!(Symbol::new("btcusdt").unwrap().as_str(), "BTCUSDT");
         assert_eq!(Symbol::new("BTCUSDT").unwrap().lower(), "btcusdt");
         assert!(Symbol::new("").is_err());

@@ -46,7 +46,11 @@ pub fn span_candles(start: Millis, end: Millis, tf: Timeframe) -> u64 {
 /// The first aligned open time `>= t`.
 pub fn ceil_open(tf: Timeframe, t: Millis) -> Millis {
     let b = tf.bucket(t);
-    if b == t { b } else { b.saturating_add(tf.millis()) }
+    if b == t {
+        b
+    } else {
+        b.saturating_add(tf.millis())
+    }
 }
 
 /// Open times of the first and last candle the window `[from, to)` expects (see the module

@@ -117,17 +117,32 @@ pub enum KlinesError {
 /// Something worth telling a user while it happens (the CLI prints these).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
-    RateLimited { wait: Duration },
-    Banned { until: Millis },
-    BudgetPause { wait: Duration, used: u32, limit: u32 },
-    BreakerOpened { failures: u32, last: String },
+    RateLimited {
+        wait: Duration,
+    },
+    Banned {
+        until: Millis,
+    },
+    BudgetPause {
+        wait: Duration,
+        used: u32,
+        limit: u32,
+    },
+    BreakerOpened {
+        failures: u32,
+        last: String,
+    },
 }
 
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Notice::RateLimited { wait } => {
-                write!(f, "rate limited (HTTP 429), waiting {:.1} s", wait.as_secs_f64())
+                write!(
+                    f,
+                    "rate limited (HTTP 429), waiting {:.1} s",
+                    wait.as_secs_f64()
+                )
             }
             Notice::Banned { until } => write!(f, "banned by Binance until {}", rfc3339(*until)),
             Notice::BudgetPause { wait, used, limit } => write!(
@@ -136,7 +151,10 @@ impl fmt::Display for Notice {
                 wait.as_secs_f64()
             ),
             Notice::BreakerOpened { failures, last } => {
-                write!(f, "circuit breaker opened after {failures} failures (last: {last})")
+                write!(
+                    f,
+                    "circuit breaker opened after {failures} failures (last: {last})"
+                )
             }
         }
     }
@@ -452,7 +470,10 @@ impl KlinesClient {
         st.breaker.on_failure(now);
         if st.breaker.state(now) == BreakerState::Open {
             let err = self.breaker_error(&st, now);
-            let (failures, last) = (st.breaker.status(now).consecutive_failures, st.last_failure.clone());
+            let (failures, last) = (
+                st.breaker.status(now).consecutive_failures,
+                st.last_failure.clone(),
+            );
             drop(st);
             self.notice(Notice::BreakerOpened { failures, last });
             return Err(err);
@@ -506,7 +527,10 @@ impl Drop for InFlight<'_> {
 }
 
 async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
-    let hint = resp.content_length().unwrap_or(0).min(MAX_BODY_BYTES as u64) as usize;
+    let hint = resp
+        .content_length()
+        .unwrap_or(0)
+        .min(MAX_BODY_BYTES as u64) as usize;
     let mut body = Vec::with_capacity(hint);
     while let Some(chunk) = resp
         .chunk()

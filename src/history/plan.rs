@@ -175,7 +175,11 @@ mod tests {
         // The gap finder sees 3000..4999 and 6500..6999 still missing.
         let out = ranges_to_fetch(key(), &[gap(3000, 4999), gap(6500, 6999)], &rows, SPAN);
         assert_eq!(spans(&out), vec![(0, 4999, 3000), (6000, 6999, 6500)]);
-        assert_eq!(out[1].status, ProgressStatus::Failed, "kept until the runner restarts it");
+        assert_eq!(
+            out[1].status,
+            ProgressStatus::Failed,
+            "kept until the runner restarts it"
+        );
     }
 
     #[test]
@@ -213,6 +217,9 @@ mod tests {
     fn finished_positions_are_not_resumed() {
         let rows = [row(0, 9, 10, ProgressStatus::Running)];
         let out = ranges_to_fetch(key(), &[gap(0, 9)], &rows, SPAN);
-        assert!(out.is_empty(), "a checkpoint past the end is as good as done");
+        assert!(
+            out.is_empty(),
+            "a checkpoint past the end is as good as done"
+        );
     }
 }

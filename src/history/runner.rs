@@ -332,7 +332,11 @@ async fn run_range(
             n?
         };
         written += n as u64;
-        advanced(span_candles(p.position, (next - iv).min(p.range_end), key.timeframe));
+        advanced(span_candles(
+            p.position,
+            (next - iv).min(p.range_end),
+            key.timeframe,
+        ));
         p.position = next;
         if finished {
             break error;

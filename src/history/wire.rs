@@ -194,16 +194,19 @@ impl KlineRow<'_> {
                 "open {open} or close {close} is outside low {low}..high {high}"
             ));
         }
-        if [volume.raw(), quote_volume.raw(), taker_base.raw(), taker_quote.raw()]
-            .iter()
-            .any(|v| *v < 0)
+        if [
+            volume.raw(),
+            quote_volume.raw(),
+            taker_base.raw(),
+            taker_quote.raw(),
+        ]
+        .iter()
+        .any(|v| *v < 0)
         {
             return Err("a volume is negative".into());
         }
         if taker_base > volume {
-            return Err(format!(
-                "takerBuyBase {taker_base} exceeds volume {volume}"
-            ));
+            return Err(format!("takerBuyBase {taker_base} exceeds volume {volume}"));
         }
         let trades = u64::try_from(self.trades)
             .map_err(|_| format!("numberOfTrades {} is negative", self.trades))?;
@@ -418,7 +421,14 @@ mod tests {
     }
 
     fn decode(body: &str) -> Page {
-        decode_page(body.as_bytes(), Timeframe::M1, T0, T0 + 10 * 60_000, T0 + 3_600_000).unwrap()
+        decode_page(
+            body.as_bytes(),
+            Timeframe::M1,
+            T0,
+            T0 + 10 * 60_000,
+            T0 + 3_600_000,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -450,21 +460,59 @@ mod tests {
 
     #[test]
     fn malformed_rows_are_rejected_and_the_rest_kept() {
-        let good2 = GOOD.replace("1704067200000", "1704067320000").replace("1704067259999", "1704067379999");
+        let good2 = GOOD
+            .replace("1704067200000", "1704067320000")
+            .replace("1704067259999", "1704067379999");
         let cases: &[(&str, &str)] = &[
-            (r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"1","1"]"#, "expected 12 fields, got 11"),
-            (r#"[1704067260000,"1.2.3","1","1","1","1",1704067319999,"1",1,"1","1","0"]"#, "open: \"1.2.3\" is not a decimal"),
-            (r#"[1704067260000,"1","1","1","1","1",1704067319998,"1",1,"1","1","0"]"#, "closeTime 1704067319998"),
-            (r#"[1704067260001,"1","1","1","1","1",1704067320000,"1",1,"1","1","0"]"#, "not aligned"),
-            (r#"[1704067260000,"1","1","2","1","1",1704067319999,"1",1,"1","1","0"]"#, "below low"),
-            (r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",-1,"1","1","0"]"#, "negative"),
-            (r#"[1704067260000,1,"1","1","1","1",1704067319999,"1",1,"1","1","0"]"#, "open is the number 1"),
-            (r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1.5,"1","1","0"]"#, "fractional"),
-            (r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"2","1","0"]"#, "exceeds volume"),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"1","1"]"#,
+                "expected 12 fields, got 11",
+            ),
+            (
+                r#"[1704067260000,"1.2.3","1","1","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "open: \"1.2.3\" is not a decimal",
+            ),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319998,"1",1,"1","1","0"]"#,
+                "closeTime 1704067319998",
+            ),
+            (
+                r#"[1704067260001,"1","1","1","1","1",1704067320000,"1",1,"1","1","0"]"#,
+                "not aligned",
+            ),
+            (
+                r#"[1704067260000,"1","1","2","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "below low",
+            ),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",-1,"1","1","0"]"#,
+                "negative",
+            ),
+            (
+                r#"[1704067260000,1,"1","1","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "open is the number 1",
+            ),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1.5,"1","1","0"]"#,
+                "fractional",
+            ),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"2","1","0"]"#,
+                "exceeds volume",
+            ),
             (r#"{"openTime":1704067260000}"#, "an object"),
-            (r#"["1704067260000","1","1","1","1","1",1704067319999,"1",1,"1","1","0"]"#, "openTime is the string"),
-            (r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"1","1","0",7]"#, "got 13"),
-            (r#"[1704067260000,"0.123456789","1","0","1","1",1704067319999,"1",1,"1","1","0"]"#, "more than 8 decimal places"),
+            (
+                r#"["1704067260000","1","1","1","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "openTime is the string",
+            ),
+            (
+                r#"[1704067260000,"1","1","1","1","1",1704067319999,"1",1,"1","1","0",7]"#,
+                "got 13",
+            ),
+            (
+                r#"[1704067260000,"0.123456789","1","0","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "more than 8 decimal places",
+            ),
         ];
         for (bad, why) in cases {
             let body = format!("[{GOOD},{bad},{good2}]");
@@ -489,20 +537,38 @@ mod tests {
 
     #[test]
     fn rows_outside_the_range_or_out_of_order_are_rejected() {
-        let early = GOOD.replace("1704067200000", "1704067140000").replace("1704067259999", "1704067199999");
+        let early = GOOD
+            .replace("1704067200000", "1704067140000")
+            .replace("1704067259999", "1704067199999");
         let page = decode(&format!("[{early},{GOOD},{GOOD}]"));
         assert_eq!(page.candles.len(), 1);
         assert_eq!(page.rejected.len(), 2);
-        assert!(page.rejected[0].reason.contains("outside the requested range"));
+        assert!(
+            page.rejected[0]
+                .reason
+                .contains("outside the requested range")
+        );
         assert!(page.rejected[1].reason.contains("out of order or repeated"));
     }
 
     #[test]
     fn empty_and_foreign_bodies() {
         let page = decode("[]");
-        assert_eq!((page.rows, page.candles.len(), page.last_open), (0, 0, None));
+        assert_eq!(
+            (page.rows, page.candles.len(), page.last_open),
+            (0, 0, None)
+        );
         assert!(decode_page(b"[[1704067200000,\"1\"", Timeframe::M1, T0, T0, T0).is_err());
-        assert!(decode_page(br#"{"code":-1121,"msg":"Invalid symbol."}"#, Timeframe::M1, T0, T0, T0).is_err());
+        assert!(
+            decode_page(
+                br#"{"code":-1121,"msg":"Invalid symbol."}"#,
+                Timeframe::M1,
+                T0,
+                T0,
+                T0
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -39,7 +39,11 @@ fn millis(field: &str, what: &str) -> Result<Millis, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{what} {field:?} is not an integer"))?;
-    Ok(if v >= 100_000_000_000_000 { v / 1000 } else { v })
+    Ok(if v >= 100_000_000_000_000 {
+        v / 1000
+    } else {
+        v
+    })
 }
 
 fn int(field: &str, what: &str) -> Result<i64, String> {
@@ -50,10 +54,7 @@ fn int(field: &str, what: &str) -> Result<i64, String> {
 }
 
 fn dec<const S: u32>(field: &str, what: &str) -> Result<crate::domain::Fixed<S>, String> {
-    field
-        .trim()
-        .parse()
-        .map_err(|e| format!("{what}: {e}"))
+    field.trim().parse().map_err(|e| format!("{what}: {e}"))
 }
 
 fn boolean(field: &str) -> bool {

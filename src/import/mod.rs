@@ -68,7 +68,6 @@ pub async fn import_file(
         .or(name.symbol)
         .ok_or_else(|| ImportError::NoSymbol { path: path.into() })?;
     let reader = open(path)?;
-    let mut lines = reader.lines();
     let mut summary = ImportSummary::default();
     let mut line_no = 0usize;
     let mut kind: Option<FileKind> = None;
@@ -82,7 +81,7 @@ pub async fn import_file(
         line,
         reason,
     };
-    while let Some(line) = lines.next() {
+    for line in reader.lines() {
         line_no += 1;
         let line = line.map_err(|source| ImportError::Io {
             path: path.into(),
@@ -100,8 +99,15 @@ pub async fn import_file(
         let k = match kind {
             Some(k) => k,
             None => {
-                let k = FileKind::detect(fields.len(), name.kind)
-                    .ok_or_else(|| row_err(line_no, format!("{} columns: not a trades, aggTrades or klines file", fields.len())))?;
+                let k = FileKind::detect(fields.len(), name.kind).ok_or_else(|| {
+                    row_err(
+                        line_no,
+                        format!(
+                            "{} columns: not a trades, aggTrades or klines file",
+                            fields.len()
+                        ),
+                    )
+                })?;
                 if k == FileKind::Klines {
                     kline_tf = Some(
                         timeframe

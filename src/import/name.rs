@@ -50,7 +50,10 @@ mod tests {
         assert_eq!(n.symbol.unwrap().as_str(), "BTCUSDT");
         assert_eq!(n.kind, Some(FileKind::AggTrades));
         let n = FileName::parse(Path::new("ETHUSDT-1h-2024-01.csv"));
-        assert_eq!((n.kind, n.timeframe), (Some(FileKind::Klines), Some(Timeframe::H1)));
+        assert_eq!(
+            (n.kind, n.timeframe),
+            (Some(FileKind::Klines), Some(Timeframe::H1))
+        );
         let n = FileName::parse(Path::new("BNBBTC-trades-2024-01-01.csv"));
         assert_eq!(n.kind, Some(FileKind::Trades));
         let n = FileName::parse(Path::new("my data.csv"));

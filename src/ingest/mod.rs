@@ -246,7 +246,10 @@ impl Ingest {
         }
         let gaps = self.take_gaps();
         if !gaps.is_empty() {
-            tracing::warn!(count = gaps.len(), "trades missing from the stream; repair needed");
+            tracing::warn!(
+                count = gaps.len(),
+                "trades missing from the stream; repair needed"
+            );
             let _ = tx.send(IngestEvent::Gaps(gaps)).await;
         }
         Ok(())

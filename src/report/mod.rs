@@ -61,10 +61,7 @@ impl SeriesReport {
         SeriesReport {
             symbol: key.symbol.to_string(),
             timeframe: key.timeframe.as_str(),
-            candles: candles
-                .iter()
-                .map(|c| CandleReport::new(c, key))
-                .collect(),
+            candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
             indicators: crate::indicators::compute(&closes, params),
         }
     }

@@ -20,7 +20,9 @@ pub enum MarketEvent {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamStatus {
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     Connected,
     /// Lost the connection; the next try is `attempt` (1-based) after `delay`.
     Reconnecting {

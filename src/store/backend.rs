@@ -115,8 +115,12 @@ pub trait Backend: Send {
         progress: Option<&SeriesProgress>,
     ) -> Result<usize, StoreError>;
     /// Candles with `from <= open_time <= to`, ascending.
-    fn candles(&mut self, key: SeriesKey, from: Millis, to: Millis)
-    -> Result<Vec<Candle>, StoreError>;
+    fn candles(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Candle>, StoreError>;
     /// The newest `n` candles with `open_time <= before`, ascending.
     fn candles_before(
         &mut self,
@@ -124,8 +128,12 @@ pub trait Backend: Send {
         before: Millis,
         n: usize,
     ) -> Result<Vec<Candle>, StoreError>;
-    fn open_times(&mut self, key: SeriesKey, from: Millis, to: Millis)
-    -> Result<Vec<Millis>, StoreError>;
+    fn open_times(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Millis>, StoreError>;
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError>;
 
     fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError>;
@@ -134,8 +142,11 @@ pub trait Backend: Send {
     /// Inserts items not yet stored (by id); returns how many were new.
     fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError>;
     /// Newest first; `coin` filters by ticker.
-    fn recent_news(&mut self, limit: usize, coin: Option<&str>)
-    -> Result<Vec<NewsItem>, StoreError>;
+    fn recent_news(
+        &mut self,
+        limit: usize,
+        coin: Option<&str>,
+    ) -> Result<Vec<NewsItem>, StoreError>;
     fn news_ids(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError>;
     fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError>;
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;

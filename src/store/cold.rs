@@ -132,15 +132,16 @@ pub fn decode(
 mod tests {
     use super::*;
 
-    fn candle(t: Millis, o: &str, h: &str, l: &str, c: &str, v: &str, q: &str, n: u64) -> Candle {
+    /// (open_time, [o, h, l, c, volume, quote_volume], trades)
+    fn candle(t: Millis, f: [&str; 6], n: u64) -> Candle {
         Candle {
             open_time: t,
-            open: o.parse().unwrap(),
-            high: h.parse().unwrap(),
-            low: l.parse().unwrap(),
-            close: c.parse().unwrap(),
-            volume: v.parse().unwrap(),
-            quote_volume: q.parse().unwrap(),
+            open: f[0].parse().unwrap(),
+            high: f[1].parse().unwrap(),
+            low: f[2].parse().unwrap(),
+            close: f[3].parse().unwrap(),
+            volume: f[4].parse().unwrap(),
+            quote_volume: f[5].parse().unwrap(),
             trades: n,
             closed: true,
             first_trade_id: None,
@@ -152,10 +153,25 @@ mod tests {
     fn round_trips_exactly_with_gaps_and_extremes() {
         let tf = Timeframe::M1;
         let v = vec![
-            candle(60_000, "42000.5", "42010", "41990.25", "42001", "1.9", "79793.55", 5),
-            candle(120_000, "42001", "42001", "42001", "42001", "0", "0", 0),
+            candle(
+                60_000,
+                ["42000.5", "42010", "41990.25", "42001", "1.9", "79793.55"],
+                5,
+            ),
+            candle(120_000, ["42001", "42001", "42001", "42001", "0", "0"], 0),
             // a hole of three minutes
-            candle(360_000, "0.00000001", "99999999999", "0.00000001", "1", "123456789012.12345678", "0.0000000000000001", u64::MAX >> 1),
+            candle(
+                360_000,
+                [
+                    "0.00000001",
+                    "99999999999",
+                    "0.00000001",
+                    "1",
+                    "123456789012.12345678",
+                    "0.0000000000000001",
+                ],
+                u64::MAX >> 1,
+            ),
         ];
         let blob = encode(tf, &v);
         let mut back = Vec::new();
@@ -168,7 +184,17 @@ mod tests {
     fn smaller_than_rows() {
         let tf = Timeframe::M1;
         let v: Vec<Candle> = (0..1440)
-            .map(|i| candle(i * 60_000, "42000.5", "42010.1", "41990.25", "42001.3", "12.345", "518573.1234", 250))
+            .map(|i| {
+                let f = [
+                    "42000.5",
+                    "42010.1",
+                    "41990.25",
+                    "42001.3",
+                    "12.345",
+                    "518573.1234",
+                ];
+                candle(i * 60_000, f, 250)
+            })
             .collect();
         let blob = encode(tf, &v);
         assert!(blob.len() < 1440 * 30, "{} bytes", blob.len());

@@ -5,7 +5,10 @@ use rusqlite::Connection;
 
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
-    ("0002_cold_tier", include_str!("migrations/0002_cold_tier.sql")),
+    (
+        "0002_cold_tier",
+        include_str!("migrations/0002_cold_tier.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -23,10 +26,8 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|e| MigrateError::Failed {
-            name,
-            source: e,
-        })?;
+        tx.execute_batch(sql)
+            .map_err(|e| MigrateError::Failed { name, source: e })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied schema migration");

@@ -19,9 +19,9 @@ use std::sync::mpsc;
 pub use backend::{
     Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats, TierStep,
 };
-pub use tiering::{TierSummary, run_tiering, tier_all};
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;
+pub use tiering::{TierSummary, run_tiering, tier_all};
 
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 
@@ -36,10 +36,7 @@ pub enum StoreError {
     #[error("cannot open database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("database {path}: {source}")]
-    Migrate {
-        path: PathBuf,
-        source: MigrateError,
-    },
+    Migrate { path: PathBuf, source: MigrateError },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("the store has shut down")]
@@ -130,14 +127,18 @@ impl Store {
         let job: Job = Box::new(move |b| {
             let _ = tx.send(f(b));
         });
-        self.tx.send(Cmd::Call(job)).map_err(|_| StoreError::Closed)?;
+        self.tx
+            .send(Cmd::Call(job))
+            .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Commits everything queued so far.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.tx.send(Cmd::Flush(tx)).map_err(|_| StoreError::Closed)?;
+        self.tx
+            .send(Cmd::Flush(tx))
+            .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Closed)?
             .map_err(|detail| StoreError::Open {

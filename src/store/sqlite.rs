@@ -91,8 +91,10 @@ impl SqliteBackend {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| classify(path, e))?;
         // Reading the schema catches a file that is not (or no longer) a database.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| classify(path, e))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| classify(path, e))?;
         migrations::migrate(&mut conn).map_err(|source| match source {
             migrations::MigrateError::Sqlite(e) => classify(path, e),
             source => StoreError::Migrate {
@@ -450,9 +452,9 @@ impl Backend for SqliteBackend {
     }
 
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT symbol, timeframe FROM series WHERE exchange = ?1 ORDER BY symbol, timeframe")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT symbol, timeframe FROM series WHERE exchange = ?1 ORDER BY symbol, timeframe",
+        )?;
         let rows = stmt.query_map([&self.exchange], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -471,19 +473,16 @@ impl Backend for SqliteBackend {
             "SELECT range_start, range_end, position, status, error FROM backfill_progress \
              WHERE symbol = ?1 AND timeframe = ?2 ORDER BY range_start",
         )?;
-        let rows = stmt.query_map(
-            params![key.symbol.as_str(), key.timeframe.as_str()],
-            |r| {
-                Ok(SeriesProgress {
-                    key,
-                    range_start: r.get(0)?,
-                    range_end: r.get(1)?,
-                    position: r.get(2)?,
-                    status: ProgressStatus::parse(&r.get::<_, String>(3)?),
-                    error: r.get(4)?,
-                })
-            },
-        )?;
+        let rows = stmt.query_map(params![key.symbol.as_str(), key.timeframe.as_str()], |r| {
+            Ok(SeriesProgress {
+                key,
+                range_start: r.get(0)?,
+                range_end: r.get(1)?,
+                position: r.get(2)?,
+                status: ProgressStatus::parse(&r.get::<_, String>(3)?),
+                error: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -606,7 +605,10 @@ impl Backend for SqliteBackend {
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
         let count = |sql: &str| -> Result<u64, StoreError> {
-            Ok(self.conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0) as u64)
+            Ok(self
+                .conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?
+                .unwrap_or(0) as u64)
         };
         let page_count = count("PRAGMA page_count")?;
         let page_size = count("PRAGMA page_size")?;

@@ -47,8 +47,7 @@ pub async fn tier_all(
     let keys: Vec<SeriesKey> = store.call(|b| b.series_keys()).await?;
     let mut sum = TierSummary::default();
     for key in keys {
-        let Some((hot_before, delete_before)) =
-            cutoffs(storage.retention_for(key.timeframe), now)
+        let Some((hot_before, delete_before)) = cutoffs(storage.retention_for(key.timeframe), now)
         else {
             continue;
         };
@@ -72,11 +71,20 @@ pub async fn tier_all(
 }
 
 /// The background task: tiering at start and every [`TIERING_EVERY`] until shutdown.
-pub async fn run_tiering(store: Store, storage: StorageConfig, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_tiering(
+    store: Store,
+    storage: StorageConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         match tier_all(&store, &storage, crate::domain::now_ms(), Some(&shutdown)).await {
             Ok(s) if s.moved + s.deleted > 0 => {
-                tracing::info!(moved = s.moved, deleted = s.deleted, steps = s.steps, "tiering")
+                tracing::info!(
+                    moved = s.moved,
+                    deleted = s.deleted,
+                    steps = s.steps,
+                    "tiering"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "tiering failed; will retry"),

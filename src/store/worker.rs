@@ -118,7 +118,11 @@ impl Worker {
             }
         }
         drop(self.backend);
-        *self.shared.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *self
+            .shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = true;
         self.shared.stopped_cv.notify_all();
     }
 
@@ -130,17 +134,16 @@ impl Worker {
             self.since = None;
             return Ok(());
         }
-        let mut by_source: HashMap<&'static str, (CandleSource, Vec<(SeriesKey, Candle)>)> =
-            HashMap::new();
+        // Almost always one source per batch; a short list beats a map.
+        let mut by_source: Vec<(CandleSource, Vec<(SeriesKey, Candle)>)> = Vec::new();
         for (&(key, _), &(c, src)) in &self.pending {
-            by_source
-                .entry(src.as_str())
-                .or_insert_with(|| (src, Vec::new()))
-                .1
-                .push((key, c));
+            match by_source.iter_mut().find(|(s, _)| *s == src) {
+                Some((_, rows)) => rows.push((key, c)),
+                None => by_source.push((src, vec![(key, c)])),
+            }
         }
         let mut written = 0u64;
-        for (_, (src, mut rows)) in by_source {
+        for (src, mut rows) in by_source {
             rows.sort_by_key(|(k, c)| (*k, c.open_time));
             if let Err(e) = self.backend.upsert_candles(&rows, src) {
                 let msg = e.to_string();

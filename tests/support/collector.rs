@@ -89,8 +89,9 @@ pub fn stored_candles(
     symbol: &str,
     tf: &str,
 ) -> Vec<(i64, i64, i64, i64, i64, String, String, i64, bool)> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let mut st = conn
         .prepare(
             "SELECT c.open_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades, c.closed \

@@ -69,7 +69,9 @@ pub fn canonical(s: &str) -> String {
 /// seventh candle is an empty interval (volume 0, flat at the previous close), as Binance
 /// sends them.
 pub fn generate(seed: u64, interval_ms: i64, start: i64, n: usize) -> Vec<SourceCandle> {
-    let mut rng = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let mut rng = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     let mut next = move |bound: u64| {
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -154,9 +156,13 @@ pub enum Fault {
     /// Answer well (a placeholder in a queue: "fail only from the third request on").
     Pass,
     /// 429 with `Retry-After: secs`.
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     /// 418 with `Retry-After: secs`.
-    Banned { retry_after: u64 },
+    Banned {
+        retry_after: u64,
+    },
     ServerError,
     /// Any status with Binance's error body.
     Status(u16, &'static str),
@@ -221,7 +227,12 @@ impl KlinesServer {
     }
 
     /// Serves `candles` for (symbol, interval); returns them for comparisons.
-    pub fn add_series(&self, symbol: &str, interval: &str, candles: Vec<SourceCandle>) -> Vec<SourceCandle> {
+    pub fn add_series(
+        &self,
+        symbol: &str,
+        interval: &str,
+        candles: Vec<SourceCandle>,
+    ) -> Vec<SourceCandle> {
         self.state
             .lock()
             .unwrap()
@@ -233,7 +244,10 @@ impl KlinesServer {
     /// Removes the candles with open times in `from..=to` (a halted market).
     pub fn remove_range(&self, symbol: &str, interval: &str, from: i64, to: i64) {
         let mut st = self.state.lock().unwrap();
-        if let Some(v) = st.series.get_mut(&(symbol.to_string(), interval.to_string())) {
+        if let Some(v) = st
+            .series
+            .get_mut(&(symbol.to_string(), interval.to_string()))
+        {
             v.retain(|c| c.open_time < from || c.open_time > to);
         }
     }
@@ -284,7 +298,9 @@ fn answer(state: &Mutex<State>, req: &Request) -> Response {
     let interval = q("interval").unwrap_or_default();
     let start = q("startTime").and_then(|v| v.parse::<i64>().ok());
     let end = q("endTime").and_then(|v| v.parse::<i64>().ok());
-    let limit = q("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(500);
+    let limit = q("limit")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(500);
     let wall = now_ms();
 
     let mut st = state.lock().unwrap();
@@ -314,7 +330,8 @@ fn answer(state: &Mutex<State>, req: &Request) -> Response {
     match fault {
         None => {}
         Some(Fault::RateLimited { retry_after }) => {
-            resp = binance_error(429, -1003, "Too many requests.").header("Retry-After", retry_after)
+            resp =
+                binance_error(429, -1003, "Too many requests.").header("Retry-After", retry_after)
         }
         Some(Fault::Banned { retry_after }) => {
             resp = binance_error(418, -1003, "Way too many requests; IP banned.")
@@ -360,7 +377,12 @@ fn answer(state: &Mutex<State>, req: &Request) -> Response {
 
 /// Binance's selection: from startTime (or the newest `limit` up to endTime without one).
 /// `all` is ascending, so the bounds are binary searches.
-fn select(all: &[SourceCandle], start: Option<i64>, end: Option<i64>, limit: usize) -> Vec<SourceCandle> {
+fn select(
+    all: &[SourceCandle],
+    start: Option<i64>,
+    end: Option<i64>,
+    limit: usize,
+) -> Vec<SourceCandle> {
     let lo = start.map_or(0, |s| all.partition_point(|c| c.open_time < s));
     let hi = end.map_or(all.len(), |e| all.partition_point(|c| c.open_time <= e));
     let matching = &all[lo..hi.max(lo)];
@@ -384,7 +406,9 @@ fn page_json(rows: &[SourceCandle], corrupt: Option<&[usize]>) -> String {
         let row = match bad {
             None => c.row_json(),
             Some(k) => match k % 5 {
-                0 => c.row_json().replacen(&format!(",\"{}\"", c.open), ",\"12.3.4\"", 1),
+                0 => c
+                    .row_json()
+                    .replacen(&format!(",\"{}\"", c.open), ",\"12.3.4\"", 1),
                 1 => c.row_json().replace(",\"0\"]", "]"),
                 2 => c.row_json().replacen(
                     &format!(",{},", c.close_time),

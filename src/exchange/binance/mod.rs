@@ -4,6 +4,7 @@
 //! keeps one combined-stream connection alive for every configured symbol, and `stats` exposes
 //! its counters to health and metrics.
 
+mod scan;
 pub mod stats;
 pub mod wire;
 pub mod ws;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use super::scan::{Fast, scan};
 use crate::domain::{Millis, Price, Qty, Symbol, Trade};
 
 /// Why a frame could not be turned into something useful. Short, one line, never a panic.
@@ -71,6 +72,16 @@ pub fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
 /// Parses one frame: a combined-stream envelope, a bare event (raw streams, serverShutdown),
 /// a subscription ack or an error answer.
 pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireError> {
+    match scan(bytes) {
+        Some(Fast::Trade(t)) => return t.to_trade(unit).map(Frame::Trade),
+        Some(Fast::AggTrade(t)) => return t.to_trade(unit).map(Frame::Trade),
+        None => {}
+    }
+    parse_with_serde(bytes, unit)
+}
+
+/// The general path: any shape, and the precise error when something is wrong.
+fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireError> {
     let incoming: Incoming<'_> =
         serde_json::from_slice(bytes).map_err(|e| WireError::Json(e.to_string()))?;
     match incoming {
@@ -582,6 +593,48 @@ mod tests {
         let agg: BinanceAggTrade<'_> = serde_json::from_str(raw).unwrap();
         assert_eq!((agg.first_trade_id, agg.last_trade_id), (100, 105));
         assert_eq!(Trade::try_from(agg).unwrap().count, 6);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_serde_on_mangled_frames() {
+        let bases = [
+            TRADE.to_string(),
+            AGG.to_string(),
+            r#"{"e":"trade","E":1,"s":"ETHUSDT","t":7,"p":"3000.5","q":"1","T":2,"m":false,"M":true}"#.into(),
+            r#"{"data":{"e":"aggTrade","q":"0","p":"0","T":2,"a":9,"f":-1,"l":-1,"s":"XRPETH","m":true,"E":1},"stream":"x"}"#.into(),
+            " { \"stream\" : \"a@trade\" ,\n \"data\" : { \"e\" : \"trade\", \"E\":1, \"s\":\"BTCUSDT\", \"t\":1, \"p\":\"1.5\", \"q\":\"2\", \"T\":3, \"m\":true, \"x\":null } } ".into(),
+        ];
+        let noise = b"\"\\{},:09-.eE xt\xff";
+        let mut rng = crate::rng::Rng::new(1);
+        let (mut fast, mut total) = (0, 0);
+        for base in &bases {
+            let base = base.as_bytes();
+            assert!(scan(base).is_some(), "the fast path takes {}", String::from_utf8_lossy(base));
+            for _ in 0..3_000 {
+                let mut b = base.to_vec();
+                for _ in 0..rng.range(1, 2) {
+                    let at = rng.range(0, b.len() as u64 - 1) as usize;
+                    match rng.range(0, 2) {
+                        0 => {
+                            b.remove(at);
+                        }
+                        1 => b.insert(at, noise[rng.range(0, noise.len() as u64 - 1) as usize]),
+                        _ => b[at] = noise[rng.range(0, noise.len() as u64 - 1) as usize],
+                    }
+                }
+                total += 1;
+                if scan(&b).is_some() {
+                    fast += 1;
+                }
+                assert_eq!(
+                    parse_frame(&b),
+                    parse_with_serde(&b, TimeUnit::Millis),
+                    "{}",
+                    String::from_utf8_lossy(&b)
+                );
+            }
+        }
+        assert!(fast > total / 10, "only {fast} of {total} mangled frames took the fast path");
     }
 
     /// `cargo test --release --lib parse_throughput -- --ignored --nocapture`

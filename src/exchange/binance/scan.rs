@@ -1,0 +1,245 @@
+//! The fast path for the frames that make up nearly all traffic: trade and aggTrade payloads,
+//! bare or in a combined-stream envelope, written the plain way Binance writes them.
+//!
+//! General JSON parsing spends most of its time validating strings; these frames only hold
+//! short ASCII strings, integers and booleans. This scanner reads exactly that subset into the
+//! same typed structs serde fills, and gives up (`None`) on anything else: escapes, floats,
+//! nested values, duplicate fields, other events, a missing field. The serde path then decides,
+//! so both paths always agree (a test feeds both thousands of mangled frames).
+
+use super::wire::{BinanceAggTrade, BinanceTrade};
+
+pub(super) enum Fast<'a> {
+    Trade(BinanceTrade<'a>),
+    AggTrade(BinanceAggTrade<'a>),
+}
+
+/// `Some` only when the frame is certainly a well-formed trade or aggTrade object.
+pub(super) fn scan(bytes: &[u8]) -> Option<Fast<'_>> {
+    let mut c = Cursor { b: bytes, i: 0 };
+    let out = if c.starts_with_event_tag() {
+        c.payload()?
+    } else {
+        c.envelope()?
+    };
+    c.skip_ws();
+    (c.i == bytes.len()).then_some(out)
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// The fields of both payloads, each at most once.
+#[derive(Default)]
+struct Fields<'a> {
+    event_time: Option<i64>,
+    symbol: Option<&'a str>,
+    trade_id: Option<i64>,
+    agg_id: Option<i64>,
+    price: Option<&'a str>,
+    qty: Option<&'a str>,
+    first: Option<i64>,
+    last: Option<i64>,
+    trade_time: Option<i64>,
+    maker: Option<bool>,
+    best: Option<bool>,
+}
+
+fn set<T>(slot: &mut Option<T>, v: T) -> Option<()> {
+    match slot {
+        Some(_) => None,
+        None => {
+            *slot = Some(v);
+            Some(())
+        }
+    }
+}
+
+impl<'a> Cursor<'a> {
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.skip_ws();
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    fn starts_with_event_tag(&mut self) -> bool {
+        let save = self.i;
+        let tagged = self.eat(b'{').is_some() && self.string() == Some("e");
+        self.i = save;
+        tagged
+    }
+
+    /// A string of printable ASCII without escapes (anything else is left to serde).
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let rest = &self.b[self.i..];
+        let len = rest.iter().position(|&c| c == b'"')?;
+        let s = &rest[..len];
+        if !s.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') {
+            return None;
+        }
+        self.i += len + 1;
+        std::str::from_utf8(s).ok()
+    }
+
+    /// A JSON integer that fits an i64; fractions, exponents and leading zeros give up.
+    fn int(&mut self) -> Option<i64> {
+        self.skip_ws();
+        let neg = self.b.get(self.i) == Some(&b'-');
+        if neg {
+            self.i += 1;
+        }
+        let start = self.i;
+        let mut v: i64 = 0;
+        while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
+            let d = (c - b'0') as i64;
+            v = v.checked_mul(10)?.checked_add(d)?;
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if digits == 0 || (digits > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
+            return None;
+        }
+        Some(if neg { -v } else { v })
+    }
+
+    fn boolean(&mut self) -> Option<bool> {
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => None,
+        }
+    }
+
+    /// Skips a value of a field nobody reads, if it is a plain scalar.
+    fn skip_scalar(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b't' | b'f' => self.boolean().map(drop),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.int().map(drop),
+            _ => None,
+        }
+    }
+
+    /// Walks `{k: v, ...}`, handing each key to `field`, which must consume the value.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.eat(b':')?;
+            field(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `{"stream":"...","data":{...}}` in either order.
+    fn envelope(&mut self) -> Option<Fast<'a>> {
+        let mut stream = false;
+        let mut data = None;
+        self.object(|c, key| match key {
+            "stream" if !stream => {
+                stream = true;
+                c.string().map(drop)
+            }
+            "data" if data.is_none() => {
+                data = Some(c.payload()?);
+                Some(())
+            }
+            // Keys that mean something else to serde (or repeat): let it decide.
+            "stream" | "data" | "e" | "result" | "id" | "error" => None,
+            _ => c.skip_scalar(),
+        })?;
+        if stream { data } else { None }
+    }
+
+    /// A trade or aggTrade object whose first key is `e`.
+    fn payload(&mut self) -> Option<Fast<'a>> {
+        let mut kind = None;
+        let mut f = Fields::default();
+        self.object(|c, key| {
+            let Some(agg) = kind else {
+                // The first key: serde insists on `e` here too.
+                if key != "e" {
+                    return None;
+                }
+                kind = Some(match c.string()? {
+                    "trade" => false,
+                    "aggTrade" => true,
+                    _ => return None,
+                });
+                return Some(());
+            };
+            match (key, agg) {
+                ("E", _) => set(&mut f.event_time, c.int()?),
+                ("s", _) => set(&mut f.symbol, c.string()?),
+                ("t", false) => set(&mut f.trade_id, c.int()?),
+                ("a", true) => set(&mut f.agg_id, c.int()?),
+                ("p", _) => set(&mut f.price, c.string()?),
+                ("q", _) => set(&mut f.qty, c.string()?),
+                ("f", true) => set(&mut f.first, c.int()?),
+                ("l", true) => set(&mut f.last, c.int()?),
+                ("T", _) => set(&mut f.trade_time, c.int()?),
+                ("m", _) => set(&mut f.maker, c.boolean()?),
+                ("M", _) => set(&mut f.best, c.boolean()?),
+                _ => c.skip_scalar(),
+            }
+        })?;
+        Some(if kind? {
+            Fast::AggTrade(BinanceAggTrade {
+                event_time: f.event_time?,
+                symbol: f.symbol?,
+                id: f.agg_id?,
+                price: f.price?,
+                qty: f.qty?,
+                first_trade_id: f.first?,
+                last_trade_id: f.last?,
+                trade_time: f.trade_time?,
+                buyer_is_maker: f.maker?,
+                best_match: f.best.unwrap_or_default(),
+            })
+        } else {
+            Fast::Trade(BinanceTrade {
+                event_time: f.event_time?,
+                symbol: f.symbol?,
+                id: f.trade_id?,
+                price: f.price?,
+                qty: f.qty?,
+                trade_time: f.trade_time?,
+                buyer_is_maker: f.maker?,
+                best_match: f.best.unwrap_or_default(),
+            })
+        })
+    }
+}
