@@ -617,3 +617,41 @@ async fn measure_backfill_candles_per_sec() {
         n as f64 / secs
     );
 }
+
+#[tokio::test]
+async fn a_window_into_the_future_stops_at_the_last_closed_candle() {
+    let server = KlinesServer::start();
+    let mut now = cryptoviz::domain::now_ms();
+    if now % M > M - 2_000 {
+        // Keep the minute from turning during the test.
+        tokio::time::sleep(Duration::from_millis((M - now % M + 10) as u64)).await;
+        now = cryptoviz::domain::now_ms();
+    }
+    let start = Timeframe::M1.bucket(now) - 100 * M;
+    // 100 closed minutes, the open one, and (wrongly) 5 from the future.
+    let src = server.add_series("BTCUSDT", "1m", generate(18, M, start, 106));
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    let k = key("BTCUSDT", Timeframe::M1);
+    let summary = run(
+        &store,
+        &client(&server.url()),
+        plan(&[k], start, now + 86_400_000),
+    )
+    .await;
+    assert!(summary.is_complete(), "{summary}");
+    let served = server.served();
+    assert_eq!(served.len(), 1);
+    assert_eq!(
+        served[0].end,
+        Some(start + 100 * M - 1),
+        "asks up to the last closed candle"
+    );
+    assert_stored_exactly(&store, k, &src[..100]).await;
+    let rows = store.call(move |b| b.progress(k)).await.unwrap();
+    assert_eq!(
+        rows[0].range_end,
+        start + 99 * M,
+        "the done range ends in the past"
+    );
+}

@@ -124,10 +124,12 @@ fn json_lists_the_items_and_a_second_run_adds_no_duplicates() {
             .unwrap()
             .starts_with("https://www.coindesk.com/")
     );
-    assert!(it["symbols"].is_array());
+    // Scored with the crypto lexicon and tagged with coins ("hacker", "heist"; Tether).
+    assert!(it["symbols"].as_array().unwrap().contains(&"USDT".into()), "{it}");
     for k in ["compound", "pos", "neu", "neg"] {
         assert!(it["sentiment"][k].is_number(), "{k}");
     }
+    assert!(it["sentiment"]["compound"].as_f64().unwrap() < -0.5, "{it}");
     assert_eq!(d.stored_count(), 3);
 
     let second = d.news(&["--feed", &url, "--json"]);
@@ -169,6 +171,7 @@ fn an_unreachable_feed_exits_1_with_one_line_naming_it() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&url), "{err}");
     assert!(err.starts_with("cryptoviz: "), "{err}");
+    assert!(out.stdout.is_empty(), "nothing to list");
 }
 
 #[test]

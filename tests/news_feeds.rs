@@ -325,8 +325,8 @@ async fn repeated_polls_and_repeated_stories_are_stored_once() {
 
     // A story first seen in A, then met in B by a new process: still one row.
     let e2 = env();
-    e2.poller(&[fa.clone()]).poll_once().await;
-    let later = e2.poller(&[fb.clone()]).poll_once().await;
+    e2.poller(std::slice::from_ref(&fa)).poll_once().await;
+    let later = e2.poller(std::slice::from_ref(&fb)).poll_once().await;
     assert_eq!(status_of(&later, &fb), &FeedStatus::Ok { items: 2, new: 1 });
     assert_eq!(e2.stored().await.len(), 4);
 }

@@ -347,17 +347,49 @@ fn render_is_fast_enough_in_any_build() {
     draw(&app, buf.area, &mut buf);
 }
 
-#[test]
-#[ignore]
-fn timing_print() {
-    let app = sample_app(sample_settings());
-    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
-    let mut v = vec![];
-    for _ in 0..200 {
-        let t = std::time::Instant::now();
-        term.draw(|f| cryptoviz::ui::render(f, &app)).unwrap();
-        v.push(t.elapsed().as_secs_f64() * 1000.0);
+/// The first frame with data needs only the visible window and a margin from the store,
+/// however much history it holds: a year of 1m candles here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_frame_with_a_year_of_history_is_quick() {
+    use cryptoviz::app::event::Request;
+    use cryptoviz::domain::{SeriesKey, Symbol, Timeframe};
+    use cryptoviz::store::{CandleSource, Store, StoreOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cv.db"), StoreOptions::default()).unwrap();
+    let key = SeriesKey {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        timeframe: Timeframe::M1,
+    };
+    let minutes: i64 = 365 * 24 * 60;
+    let start = SAMPLE_NOW - minutes * 60_000;
+    for chunk in (0..minutes).collect::<Vec<_>>().chunks(50_000) {
+        let candles = chunk
+            .iter()
+            .map(|i| candle((start / 60_000) + i, 100 + i % 7, 108 + i % 5, 95, 101 + i % 3))
+            .collect();
+        store.write_klines(key, candles, CandleSource::Import, None).await.unwrap();
     }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("p50 {:.3} ms p99 {:.3} ms", v[100], v[198]);
+
+    let started = std::time::Instant::now();
+    let mut settings = sample_settings();
+    settings.symbols.truncate(1);
+    let mut app = App::new(settings, SAMPLE_NOW);
+    app.set_chart_cols(189);
+    for r in app.take_requests() {
+        if let Request::LoadHistory { key, before, limit } = r {
+            let candles = store.candles_before(key, before, limit).await.unwrap();
+            assert!(candles.len() <= 1_000, "loads a window, not the year");
+            app.apply(DataEvent::History {
+                complete: candles.len() < limit,
+                key,
+                candles,
+            });
+        }
+    }
+    let buf = screen(&app, 200, 50);
+    let elapsed = started.elapsed();
+    assert!(text(&buf).contains('◀'), "candles on screen");
+    assert!(elapsed.as_millis() < 200, "first frame took {elapsed:?}");
+    store.close().await.unwrap();
 }

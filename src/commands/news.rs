@@ -13,8 +13,8 @@ use super::{Context, EXIT_FAILURE};
 use crate::cli::NewsArgs;
 use crate::domain::{NewsItem, now_ms};
 use crate::news::demo::demo_items;
-use crate::news::feed::ReportNews;
-use crate::news::poller::{Enricher, FeedStatus, NoEnrichment, PollRound, Poller};
+use crate::report::NewsReport;
+use crate::news::poller::{Enricher, FeedStatus, PollRound, Poller};
 use crate::store::Store;
 
 pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
@@ -28,7 +28,7 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
             "--feed {bad:?}: not an http:// or https:// URL"
         )));
     }
-    let enricher: Arc<dyn Enricher> = Arc::new(NoEnrichment);
+    let enricher: Arc<dyn Enricher> = Arc::new(crate::news::enrich::Scoring::bundled());
     if ctx.demo {
         print_items(&demo_items(now_ms(), &*enricher), args.json)?;
         return Ok(ExitCode::SUCCESS);
@@ -41,8 +41,9 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     let mut poller = Poller::new(&ctx.config, &feeds, store.clone(), enricher)?;
     let round = poller.poll_once().await;
-    let items = with_unchanged_feeds(&store, &round).await?;
+    let items = with_unchanged_feeds(&store, &round).await;
     store.close().await.context("closing the database")?;
+    let items = items?;
 
     let mut answered = 0;
     for r in &round.reports {
@@ -55,8 +56,11 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
             ),
         }
     }
+    if answered == 0 {
+        return Ok(ExitCode::from(EXIT_FAILURE));
+    }
     print_items(&items, args.json)?;
-    if !args.json && answered > 0 {
+    if !args.json {
         let total = items.len();
         let new = round.new_items.len();
         let line = format!(
@@ -65,11 +69,7 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
         );
         write_stdout(&format!("{line}\n"))?;
     }
-    Ok(if answered > 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILURE)
-    })
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How many stored items are searched for a feed that answered 304.
@@ -108,7 +108,7 @@ fn is_http_url(s: &str) -> bool {
 
 fn print_items(items: &[NewsItem], json: bool) -> anyhow::Result<()> {
     let text = if json {
-        let array: Vec<ReportNews> = items.iter().map(ReportNews::from).collect();
+        let array: Vec<NewsReport> = items.iter().map(NewsReport::from).collect();
         format!("{}\n", serde_json::to_string_pretty(&array)?)
     } else {
         table(items)

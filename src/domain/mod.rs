@@ -18,6 +18,13 @@ pub use trade::Trade;
 /// Milliseconds since the Unix epoch, the unit of every timestamp inside cryptoviz.
 pub type Millis = i64;
 
+/// RFC 3339 in UTC with a `Z`, whole seconds: how times outside candles are written.
+pub fn rfc3339(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Wall-clock now in Unix milliseconds.
 pub fn now_ms() -> Millis {
     chrono::Utc::now().timestamp_millis()

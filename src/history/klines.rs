@@ -429,18 +429,23 @@ impl KlinesClient {
                 tracing::warn!(%url, "klines request failed: {detail}");
                 st.retries += 1;
                 st.last_failure = detail;
-                self.count_failure(st, now)
+                let mut st = self.trip(st, now)?;
+                Ok(st.backoff.next_delay())
             }
             Failure::RateLimited(retry_after) => {
                 st.rate_limited += 1;
                 st.retries += 1;
+                // Never before Retry-After, and later still when 429s keep coming.
                 let wait = retry_after.unwrap_or_default().max(st.backoff.next_delay());
                 st.not_before = Some((now + wait, Hold::RetryAfter));
-                st.last_failure = format!("HTTP 429, Retry-After {:?}", retry_after);
-                drop(st);
+                st.last_failure = match retry_after {
+                    Some(d) => format!("HTTP 429, Retry-After {} s", d.as_secs()),
+                    None => "HTTP 429".into(),
+                };
+                drop(self.trip(st, now)?);
                 self.notice(Notice::RateLimited { wait });
-                let st = self.lock();
-                self.count_failure(st, now).map(|_| Duration::ZERO)
+                // `admit` sleeps out the hold (or refuses one longer than `max_wait`).
+                Ok(Duration::ZERO)
             }
             Failure::Banned(retry_after) => {
                 st.rate_limited += 1;
@@ -461,24 +466,23 @@ impl KlinesClient {
         }
     }
 
-    /// A failure the breaker should know about: back off, or stop when it opens.
-    fn count_failure(
-        &self,
-        mut st: MutexGuard<'_, State>,
+    /// Tells the breaker about a failure; Err once that opens it (a peer that keeps failing or
+    /// refusing us is left alone for a while).
+    fn trip<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
         now: Instant,
-    ) -> Result<Duration, KlinesError> {
+    ) -> Result<MutexGuard<'a, State>, KlinesError> {
         st.breaker.on_failure(now);
-        if st.breaker.state(now) == BreakerState::Open {
-            let err = self.breaker_error(&st, now);
-            let (failures, last) = (
-                st.breaker.status(now).consecutive_failures,
-                st.last_failure.clone(),
-            );
-            drop(st);
-            self.notice(Notice::BreakerOpened { failures, last });
-            return Err(err);
+        if st.breaker.state(now) != BreakerState::Open {
+            return Ok(st);
         }
-        Ok(st.backoff.next_delay())
+        let err = self.breaker_error(&st, now);
+        let failures = st.breaker.status(now).consecutive_failures;
+        let last = st.last_failure.clone();
+        drop(st);
+        self.notice(Notice::BreakerOpened { failures, last });
+        Err(err)
     }
 
     fn breaker_error(&self, st: &State, now: Instant) -> KlinesError {

@@ -128,7 +128,7 @@ pub enum BackfillError {
     Incomplete(String),
 }
 
-/// Repairs every series of `plan`. Range failures (a ban, an open breaker, a bad symbol) are
+/// Repairs every series of `plan` (its window ends at now at the latest). Range failures (a ban, an open breaker, a bad symbol) are
 /// reported in the summary and leave their checkpoints for the next run; only a store failure
 /// ends the run early.
 pub async fn backfill(
@@ -139,6 +139,11 @@ pub async fn backfill(
 ) -> Result<Summary, BackfillError> {
     let started = Instant::now();
     let before = client.stats();
+    // A window reaching into the future would mark ranges done before their candles exist.
+    let plan = Plan {
+        to: plan.to.min(now_ms()),
+        ..plan
+    };
     let mut work = Vec::with_capacity(plan.series.len());
     for &key in &plan.series {
         let ranges = plan_series(store, key, &plan).await?;

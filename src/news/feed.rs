@@ -2,13 +2,11 @@
 //! Feed); this module decides what counts as a usable feed, gives every item a stable id, and
 //! runs every string through [`super::clean`] before it leaves.
 
-use chrono::SecondsFormat;
 use feed_rs::model::{Entry, Feed};
 use reqwest::Url;
-use serde::Serialize;
 
 use super::clean::{clean_summary, clean_text, clean_title};
-use crate::domain::{Millis, NewsItem, Sentiment};
+use crate::domain::{Millis, NewsItem};
 
 /// Why a feed body was not accepted; names the feed so a log line or stderr line stands alone.
 #[derive(Debug, thiserror::Error)]
@@ -304,40 +302,6 @@ fn shorten_title(title: &str) -> String {
     name.to_string()
 }
 
-/// One item as the JSON report's news object (SPEC §3), fields in the SPEC's order;
-/// `cryptoviz news --json` prints these and the `export` report can embed them.
-#[derive(Debug, Serialize)]
-pub struct ReportNews<'a> {
-    pub id: &'a str,
-    /// RFC 3339 UTC, whole seconds.
-    pub published_at: String,
-    pub source: &'a str,
-    pub title: &'a str,
-    pub link: &'a str,
-    pub symbols: &'a [String],
-    pub sentiment: &'a Sentiment,
-}
-
-impl<'a> From<&'a NewsItem> for ReportNews<'a> {
-    fn from(item: &'a NewsItem) -> Self {
-        ReportNews {
-            id: &item.id,
-            published_at: rfc3339(item.published_at),
-            source: &item.source,
-            title: &item.title,
-            link: &item.link,
-            symbols: &item.symbols,
-            sentiment: &item.title_sentiment,
-        }
-    }
-}
-
-fn rfc3339(ms: Millis) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,24 +424,4 @@ mod tests {
         assert_eq!(items[0].summary, "Sum & more");
     }
 
-    #[test]
-    fn report_news_has_the_spec_shape_and_order() {
-        let items = parse_feed(
-            "http://x/feed",
-            rss(
-                "<item><title>A</title><guid>g</guid><link>https://x.example/a</link>\
-                 <pubDate>Sun, 22 Nov 2026 13:58:00 +0000</pubDate></item>",
-            )
-            .as_bytes(),
-            NOW,
-        )
-        .unwrap();
-        let text = serde_json::to_string(&ReportNews::from(&items[0])).unwrap();
-        assert_eq!(
-            text,
-            "{\"id\":\"g\",\"published_at\":\"2026-11-22T13:58:00Z\",\"source\":\"Test Wire\",\
-             \"title\":\"A\",\"link\":\"https://x.example/a\",\"symbols\":[],\
-             \"sentiment\":{\"compound\":0.0,\"pos\":0.0,\"neu\":0.0,\"neg\":0.0}}"
-        );
-    }
 }

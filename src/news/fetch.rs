@@ -103,15 +103,18 @@ impl FeedClient {
     }
 
     async fn fetch_unbounded(&self, url: &str, state: &FeedState) -> Result<Fetched, FetchError> {
-        let request_error = |e: reqwest::Error| match e.is_timeout() {
-            true => FetchError::Timeout {
-                url: url.to_string(),
-                secs: self.timeout.as_secs(),
-            },
-            false => FetchError::Request {
-                url: url.to_string(),
-                detail: error_chain(&e),
-            },
+        let request_error = |e: reqwest::Error| {
+            if e.is_timeout() {
+                FetchError::Timeout {
+                    url: url.to_string(),
+                    secs: self.timeout.as_secs(),
+                }
+            } else {
+                FetchError::Request {
+                    url: url.to_string(),
+                    detail: error_chain(&e),
+                }
+            }
         };
         let mut req = self.http.get(url);
         if let Some(etag) = &state.etag {
@@ -127,12 +130,12 @@ impl FeedClient {
             return Ok(Fetched::NotModified { validators });
         }
         if !status.is_success() {
-            let retry_after = matches!(
-                status,
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-            )
-            .then(|| retry_after(resp.headers()))
-            .flatten();
+            let retry_after = match status {
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                    retry_after(resp.headers())
+                }
+                _ => None,
+            };
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),

@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod coins;
 pub mod demo;
+pub mod enrich;
 pub mod feed;
 pub mod fetch;
 pub mod poller;

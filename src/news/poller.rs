@@ -212,16 +212,17 @@ impl Poller {
             .map(|&i| self.slots[i].breaker.allow(now))
             .collect();
         let client = &self.client;
-        let fetches = urls
-            .iter()
-            .zip(&states)
-            .zip(allowed)
-            .map(|((url, st), ok)| async move {
-                match ok {
-                    true => Some(fetch_and_parse(client, url, st, fetched_at).await),
-                    false => None,
-                }
-            });
+        let fetches =
+            urls.iter()
+                .zip(&states)
+                .zip(allowed)
+                .map(|((url, st), allowed)| async move {
+                    if allowed {
+                        Some(fetch_and_parse(client, url, st, fetched_at).await)
+                    } else {
+                        None
+                    }
+                });
         let results = futures_util::future::join_all(fetches).await;
         let now = Instant::now();
         let outcomes: Vec<Outcome> = results

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+pub use crate::domain::rfc3339;
 use crate::domain::{Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey};
 
 pub const SCHEMA: &str = "cryptoviz.report/v1";
@@ -124,9 +125,35 @@ impl From<&NewsItem> for NewsReport {
     }
 }
 
-/// RFC 3339 in UTC with a `Z`, second precision, as the SPEC shows.
-pub fn rfc3339(ms: Millis) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn news_object_has_the_spec_shape() {
+        let item = NewsItem {
+            id: "g".into(),
+            source: "Test Wire".into(),
+            feed: "http://x/feed".into(),
+            title: "A".into(),
+            link: "https://x.example/a".into(),
+            published_at: 1_795_355_880_000,
+            fetched_at: 1_795_355_900_000,
+            summary: "s".into(),
+            symbols: vec!["BTC".into()],
+            title_sentiment: Sentiment {
+                compound: 0.4404,
+                pos: 0.3,
+                neu: 0.7,
+                neg: 0.0,
+            },
+            summary_sentiment: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&NewsReport::from(&item)).unwrap(),
+            "{\"id\":\"g\",\"published_at\":\"2026-11-22T13:58:00Z\",\"source\":\"Test Wire\",\
+             \"title\":\"A\",\"link\":\"https://x.example/a\",\"symbols\":[\"BTC\"],\
+             \"sentiment\":{\"compound\":0.4404,\"pos\":0.3,\"neu\":0.7,\"neg\":0.0}}"
+        );
+    }
 }

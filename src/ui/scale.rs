@@ -33,7 +33,7 @@ impl Scale {
     pub fn unit(&self, v: f64) -> i32 {
         let top = self.units() - 1;
         let span = self.hi - self.lo;
-        if !(span > 0.0) || !v.is_finite() {
+        if !positive(span) || !v.is_finite() {
             return top / 2;
         }
         (((v - self.lo) / span) * top as f64)
@@ -54,7 +54,7 @@ impl Scale {
     pub fn dot(&self, v: f64) -> i32 {
         let top = self.rows as i32 * 4 - 1;
         let span = self.hi - self.lo;
-        if !(span > 0.0) || !v.is_finite() {
+        if !positive(span) || !v.is_finite() {
             return top / 2;
         }
         (((v - self.lo) / span) * top as f64)
@@ -63,11 +63,16 @@ impl Scale {
     }
 }
 
+/// A finite number above zero (false for NaN).
+pub fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
 /// Ticks inside [lo, hi] about `max_ticks` or fewer, on a 1/2/5 x 10^k step, and the
 /// decimals the step needs.
 pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, usize) {
     let span = hi - lo;
-    if !(span > 0.0) || !span.is_finite() || max_ticks == 0 {
+    if !positive(span) || max_ticks == 0 {
         return (
             if lo.is_finite() { vec![lo] } else { vec![] },
             decimals_for(lo.abs() / 1000.0),
@@ -88,7 +93,7 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, usize) {
 
 /// Decimals needed to print multiples of `step` exactly (0.5 -> 1, 0.25 -> 2, 50 -> 0).
 fn decimals_for(step: f64) -> usize {
-    if !(step > 0.0) || !step.is_finite() {
+    if !positive(step) {
         return 0;
     }
     (0..=8)

@@ -178,9 +178,11 @@ mod tests {
 
     #[test]
     fn parses_names_and_hex_and_names_the_bad_key() {
-        let mut ui = UiConfig::default();
-        ui.up_color = "#00ff00".into();
-        ui.down_color = "lightred".into();
+        let mut ui = UiConfig {
+            up_color: "#00ff00".into(),
+            down_color: "lightred".into(),
+            ..Default::default()
+        };
         let t = Theme::from_config(&ui, false).unwrap();
         assert_eq!(t.up_color, Color::Rgb(0, 255, 0));
         assert_eq!(t.down_color, Color::LightRed);

@@ -19,7 +19,7 @@ pub fn render(bars: &[Bar], slot: u16, theme: &Theme, area: Rect, buf: &mut Buff
     let shown = bars.len().min((plot.width / slot) as usize);
     let bars = &bars[bars.len() - shown..];
     let max = bars.iter().map(|b| b.volume).fold(0.0, f64::max);
-    if !(max > 0.0) {
+    if !super::scale::positive(max) {
         return;
     }
     let total = plot.height as f64 * 8.0;

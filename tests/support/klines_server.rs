@@ -78,7 +78,8 @@ pub fn generate(seed: u64, interval_ms: i64, start: i64, n: usize) -> Vec<Source
         rng ^= rng << 17;
         rng % bound.max(1)
     };
-    let mut close: i128 = 42_000_00000000 + (seed % 1000) as i128 * 1_00000000;
+    const ONE: i128 = 100_000_000; // 1.0 in units of 1e-8
+    let mut close: i128 = 42_000 * ONE + (seed % 1000) as i128 * ONE;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let open_time = start + i as i64 * interval_ms;
@@ -89,7 +90,7 @@ pub fn generate(seed: u64, interval_ms: i64, start: i64, n: usize) -> Vec<Source
         } else {
             // A few cents to a few dollars of movement, exact to the satoshi.
             let step = |r: u64| r as i128 - 250_000_000;
-            close = (open + step(next(500_000_001))).max(1_00000000);
+            close = (open + step(next(500_000_001))).max(ONE);
             let top = open.max(close);
             let bottom = open.min(close);
             high = top + next(90_000_000) as i128;

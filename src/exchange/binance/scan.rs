@@ -81,22 +81,30 @@ impl<'a> Cursor<'a> {
 
     fn starts_with_event_tag(&mut self) -> bool {
         let save = self.i;
-        let tagged = self.eat(b'{').is_some() && self.string() == Some("e");
+        let tagged = self.eat(b'{').is_some() && self.raw_string() == Some(b"e");
         self.i = save;
         tagged
     }
 
-    /// A string of printable ASCII without escapes (anything else is left to serde).
-    fn string(&mut self) -> Option<&'a str> {
+    /// The raw bytes of a string of printable ASCII without escapes (anything else is left
+    /// to serde). Keys and ignored values stay bytes; only stored fields become `&str`.
+    fn raw_string(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
-        let rest = &self.b[self.i..];
-        let len = rest.iter().position(|&c| c == b'"')?;
-        let s = &rest[..len];
-        if !s.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') {
-            return None;
+        let start = self.i;
+        loop {
+            match *self.b.get(self.i)? {
+                b'"' => break,
+                b'\\' => return None,
+                c if !(0x20..0x7f).contains(&c) => return None,
+                _ => self.i += 1,
+            }
         }
-        self.i += len + 1;
-        std::str::from_utf8(s).ok()
+        self.i += 1;
+        Some(&self.b[start..self.i - 1])
+    }
+
+    fn string(&mut self) -> Option<&'a str> {
+        self.raw_string().and_then(|s| std::str::from_utf8(s).ok())
     }
 
     /// A JSON integer that fits an i64; fractions, exponents and leading zeros give up.
@@ -117,6 +125,10 @@ impl<'a> Cursor<'a> {
         if digits == 0 || (digits > 1 && self.b[start] == b'0') {
             return None;
         }
+        // serde_json reads "-0" as a float, which an integer field rejects.
+        if neg && v == 0 {
+            return None;
+        }
         if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
             return None;
         }
@@ -134,7 +146,7 @@ impl<'a> Cursor<'a> {
     /// Skips a value of a field nobody reads, if it is a plain scalar.
     fn skip_scalar(&mut self) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string().map(drop),
+            b'"' => self.raw_string().map(drop),
             b't' | b'f' => self.boolean().map(drop),
             b'n' => self.literal(b"null"),
             b'-' | b'0'..=b'9' => self.int().map(drop),
@@ -143,14 +155,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// Walks `{k: v, ...}`, handing each key to `field`, which must consume the value.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.i += 1;
             return Some(());
         }
         loop {
-            let key = self.string()?;
+            let key = self.raw_string()?;
             self.eat(b':')?;
             field(self, key)?;
             match self.peek()? {
@@ -169,16 +181,16 @@ impl<'a> Cursor<'a> {
         let mut stream = false;
         let mut data = None;
         self.object(|c, key| match key {
-            "stream" if !stream => {
+            b"stream" if !stream => {
                 stream = true;
-                c.string().map(drop)
+                c.raw_string().map(drop)
             }
-            "data" if data.is_none() => {
+            b"data" if data.is_none() => {
                 data = Some(c.payload()?);
                 Some(())
             }
             // Keys that mean something else to serde (or repeat): let it decide.
-            "stream" | "data" | "e" | "result" | "id" | "error" => None,
+            b"stream" | b"data" | b"e" | b"result" | b"id" | b"error" => None,
             _ => c.skip_scalar(),
         })?;
         if stream { data } else { None }
@@ -191,28 +203,28 @@ impl<'a> Cursor<'a> {
         self.object(|c, key| {
             let Some(agg) = kind else {
                 // The first key: serde insists on `e` here too.
-                if key != "e" {
+                if key != b"e" {
                     return None;
                 }
-                kind = Some(match c.string()? {
-                    "trade" => false,
-                    "aggTrade" => true,
+                kind = Some(match c.raw_string()? {
+                    b"trade" => false,
+                    b"aggTrade" => true,
                     _ => return None,
                 });
                 return Some(());
             };
             match (key, agg) {
-                ("E", _) => set(&mut f.event_time, c.int()?),
-                ("s", _) => set(&mut f.symbol, c.string()?),
-                ("t", false) => set(&mut f.trade_id, c.int()?),
-                ("a", true) => set(&mut f.agg_id, c.int()?),
-                ("p", _) => set(&mut f.price, c.string()?),
-                ("q", _) => set(&mut f.qty, c.string()?),
-                ("f", true) => set(&mut f.first, c.int()?),
-                ("l", true) => set(&mut f.last, c.int()?),
-                ("T", _) => set(&mut f.trade_time, c.int()?),
-                ("m", _) => set(&mut f.maker, c.boolean()?),
-                ("M", _) => set(&mut f.best, c.boolean()?),
+                (b"E", _) => set(&mut f.event_time, c.int()?),
+                (b"s", _) => set(&mut f.symbol, c.string()?),
+                (b"t", false) => set(&mut f.trade_id, c.int()?),
+                (b"a", true) => set(&mut f.agg_id, c.int()?),
+                (b"p", _) => set(&mut f.price, c.string()?),
+                (b"q", _) => set(&mut f.qty, c.string()?),
+                (b"f", true) => set(&mut f.first, c.int()?),
+                (b"l", true) => set(&mut f.last, c.int()?),
+                (b"T", _) => set(&mut f.trade_time, c.int()?),
+                (b"m", _) => set(&mut f.maker, c.boolean()?),
+                (b"M", _) => set(&mut f.best, c.boolean()?),
                 _ => c.skip_scalar(),
             }
         })?;
