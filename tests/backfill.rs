@@ -1,8 +1,6 @@
 //! REST backfill against a local Binance-like klines server: exact data, rate-limit
 //! discipline, retries, the breaker, malformed rows, resumption and gap repair.
 
-#[path = "support/klines_server.rs"]
-mod klines_server;
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -12,7 +10,7 @@ use cryptoviz::domain::{Candle, Price, Qty, Quote, SeriesKey, Symbol, Timeframe}
 use cryptoviz::history::{KlinesClient, KlinesConfig, Plan, ProgressUpdate, Summary, backfill};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy, BreakerState};
 use cryptoviz::store::{CandleSource, ProgressStatus, Store, StoreOptions};
-use klines_server::{
+use support::klines_server::{
     Fault, KlinesServer, SourceCandle, assert_stored_exactly, canonical, generate,
 };
 

@@ -1,8 +1,6 @@
 //! `cryptoviz backfill` as a user runs it: the real binary, a temp data dir, a config pointing
 //! at a local klines server.
 
-#[path = "support/klines_server.rs"]
-mod klines_server;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use cryptoviz::domain::{SeriesKey, Symbol, Timeframe};
 use cryptoviz::store::{Store, StoreOptions};
-use klines_server::{Fault, KlinesServer, SourceCandle, assert_stored_exactly, generate};
+use support::klines_server::{Fault, KlinesServer, SourceCandle, assert_stored_exactly, generate};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cryptoviz");
 /// 2024-01-01T00:00:00Z.

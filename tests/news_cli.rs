@@ -125,7 +125,10 @@ fn json_lists_the_items_and_a_second_run_adds_no_duplicates() {
             .starts_with("https://www.coindesk.com/")
     );
     // Scored with the crypto lexicon and tagged with coins ("hacker", "heist"; Tether).
-    assert!(it["symbols"].as_array().unwrap().contains(&"USDT".into()), "{it}");
+    assert!(
+        it["symbols"].as_array().unwrap().contains(&"USDT".into()),
+        "{it}"
+    );
     for k in ["compound", "pos", "neu", "neg"] {
         assert!(it["sentiment"][k].is_number(), "{k}");
     }

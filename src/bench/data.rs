@@ -36,11 +36,24 @@ pub fn trade_frames(n: usize, symbols: usize) -> Vec<Vec<u8>> {
 /// `n` crypto headlines built from real-world patterns (typically 60-90 characters).
 pub fn headlines(n: usize) -> Vec<String> {
     const SUBJECTS: [&str; 8] = [
-        "Bitcoin", "Ether", "Solana", "XRP", "Dogecoin", "BNB", "Cardano", "Chainlink",
+        "Bitcoin",
+        "Ether",
+        "Solana",
+        "XRP",
+        "Dogecoin",
+        "BNB",
+        "Cardano",
+        "Chainlink",
     ];
     const VERBS: [&str; 8] = [
-        "surges past", "slides below", "holds steady near", "plunges toward",
-        "rallies to", "tests support at", "breaks out above", "drifts around",
+        "surges past",
+        "slides below",
+        "holds steady near",
+        "plunges toward",
+        "rallies to",
+        "tests support at",
+        "breaks out above",
+        "drifts around",
     ];
     const TAILS: [&str; 8] = [
         "as ETF inflows hit a record",

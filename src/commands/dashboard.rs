@@ -162,15 +162,27 @@ async fn run_producers(
                     // The pipeline writes history (demo) or repairs gaps before it connects:
                     // whatever the App loaded earlier may be incomplete.
                     send(&data, DataEvent::StoreChanged).await;
+                    send(&data, log(tracing::Level::INFO, "market stream connected".into())).await;
                     send(&data, DataEvent::Stream(s)).await;
                     // Trades ingested before connecting were history, not a rate.
                     health.last_trades = None;
+                }
+                Some(IngestEvent::Stream(s @ StreamStatus::Reconnecting { .. })) => {
+                    if let StreamStatus::Reconnecting { attempt, delay, reason } = &s {
+                        let msg = format!("stream lost ({reason}); reconnect {attempt} in {delay:?}");
+                        send(&data, log(tracing::Level::WARN, msg)).await;
+                    }
+                    send(&data, DataEvent::Stream(s)).await;
                 }
                 Some(ev) => send(&data, market_event(ev)).await,
                 None => pipeline_done(&mut pipeline),
             },
             ev = news_rx.recv(), if news_open => match ev {
-                Some(NewsEvent::Items(items)) => send(&data, DataEvent::News(items)).await,
+                Some(NewsEvent::Items(items)) => {
+                    let msg = format!("{} new headline(s)", items.len());
+                    send(&data, log(tracing::Level::INFO, msg)).await;
+                    send(&data, DataEvent::News(items)).await;
+                }
                 Some(NewsEvent::Feed(report)) => {
                     if let FeedStatus::Failed { error } = &report.status {
                         send(&data, log(tracing::Level::WARN, error.clone())).await;

@@ -13,8 +13,8 @@ use super::{Context, EXIT_FAILURE};
 use crate::cli::NewsArgs;
 use crate::domain::{NewsItem, now_ms};
 use crate::news::demo::demo_items;
-use crate::report::NewsReport;
 use crate::news::poller::{Enricher, FeedStatus, PollRound, Poller};
+use crate::report::NewsReport;
 use crate::store::Store;
 
 pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {

@@ -58,7 +58,11 @@ mod tests {
             summary_sentiment: None,
         };
         Scoring::bundled().enrich(&mut item);
-        assert!(item.title_sentiment.compound > 0.3, "{:?}", item.title_sentiment);
+        assert!(
+            item.title_sentiment.compound > 0.3,
+            "{:?}",
+            item.title_sentiment
+        );
         assert_eq!(item.symbols, ["BTC", "ETH", "SOL"]);
         assert!(item.summary_sentiment.is_some());
     }

@@ -423,5 +423,4 @@ mod tests {
         assert_eq!(items[0].link, "http://h.example/rel");
         assert_eq!(items[0].summary, "Sum & more");
     }
-
 }

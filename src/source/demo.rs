@@ -4,9 +4,10 @@
 //! bursts. Per symbol this model has
 //! - a log-price diffusion sampled exactly at each trade, whose variance follows a GARCH(1,1)
 //!   update once per simulated second (big moves beget big moves);
-//! - a trade intensity with a base rate (5-15 trades/s), a self-exciting Hawkes term (each
-//!   trade raises the rate briefly) and rare shocks that push it past 100 trades/s and raise
-//!   the variance at the same time;
+//! - a trade intensity with a base rate (3-8 trades/s), a self-exciting Hawkes term (each
+//!   trade raises the rate briefly, roughly doubling the quiet rate), a slow regime that
+//!   makes whole hours calm or hectic, and rare shocks that push it past 100 trades/s and
+//!   raise the variance at the same time;
 //! - trades at the bid or the ask one tick apart, prices on the symbol's tick, log-normal
 //!   quantities on its lot size, contiguous ids.
 //!

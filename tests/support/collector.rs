@@ -81,14 +81,12 @@ impl Collector {
     }
 }
 
+/// (open_time, open, high, low, close, volume, quote_volume, trades, closed); prices as the
+/// stored 1e-8 integers.
+pub type StoredRow = (i64, i64, i64, i64, i64, String, String, i64, bool);
+
 /// Stored candles of one series, straight from the SQLite file (not through cryptoviz).
-/// Rows: (open_time, open, high, low, close, volume, quote_volume, trades, closed); prices
-/// as the stored 1e-8 integers.
-pub fn stored_candles(
-    db: &Path,
-    symbol: &str,
-    tf: &str,
-) -> Vec<(i64, i64, i64, i64, i64, String, String, i64, bool)> {
+pub fn stored_candles(db: &Path, symbol: &str, tf: &str) -> Vec<StoredRow> {
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();

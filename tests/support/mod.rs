@@ -3,4 +3,5 @@
 
 pub mod collector;
 pub mod http;
+pub mod klines_server;
 pub mod ws_server;

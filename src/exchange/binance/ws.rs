@@ -81,6 +81,10 @@ impl WsSettings {
 
 /// Runs the feed until `shutdown` turns true (or its sender is dropped), then sends
 /// `Status(Stopped)`. Returns early, silently, if the receiver of `tx` is gone. Never panics.
+///
+/// Status sequence: `Connecting{attempt: 0}`, `Connected`, then per loss
+/// `Reconnecting{attempt: n, ..}` and `Connecting{attempt: n}`, where `n` counts failures
+/// since the last connection that delivered a trade.
 pub async fn run(
     settings: WsSettings,
     tx: mpsc::Sender<MarketEvent>,
