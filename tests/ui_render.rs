@@ -184,6 +184,7 @@ fn whole_screen_at_120x40() {
         "? help",
         "q quit",
         "╵23:45",
+        "◆",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
     }

@@ -1,18 +1,27 @@
 //! `cryptoviz collect`: the headless collector. Runs the live stream (or the demo market with
-//! `--demo`) into the store until SIGINT/SIGTERM or `--duration`, then flushes and exits 0.
+//! `--demo`), gap repair, news polling and tiering until SIGINT/SIGTERM or `--duration`, then
+//! stops taking work, flushes every open candle, closes the database and exits 0.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::Context;
 use crate::cli::CollectArgs;
+use crate::domain::{SeriesKey, now_ms};
+use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
+use crate::history::{KlinesClient, KlinesConfig};
 use crate::ingest::IngestEvent;
+use crate::news::enrich::Scoring;
+use crate::news::poller::{NewsEvent, Poller};
 use crate::pipeline::Pipeline;
 use crate::source::StreamStatus;
+use crate::store::Store;
 
-/// Upper bound on the shutdown sequence (stop sources, flush candles, close the database).
+/// Upper bound on each stage of the shutdown sequence (stop sources, flush candles, close the
+/// database); the whole sequence stays well under 30 s.
 pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
@@ -20,28 +29,40 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     if ctx.demo {
         store.call(|b| b.clear()).await?;
     }
+    if args.once {
+        return once(ctx, &store).await;
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_stop_signals(stop_tx.clone(), args.duration.map(Duration::from_secs));
 
-    if args.once {
-        // One cycle: nothing streams; gap repair and news happen in their own modules.
-        store.close().await?;
-        return Ok(ExitCode::SUCCESS);
-    }
-
     let mut pipeline =
         Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
-    let tiering = tokio::spawn(crate::store::run_tiering(
+    let mut tasks = vec![tokio::spawn(crate::store::run_tiering(
         store.clone(),
         ctx.config.storage.clone(),
         stop_rx.clone(),
-    ));
+    ))];
+    let (repair_tx, repair_rx) = mpsc::channel(256);
+    if !ctx.demo {
+        let (status_tx, _status) = watch::channel(RepairStatus::default());
+        let repairer = repairer(ctx, &store)?;
+        tasks.push(tokio::spawn(repairer.run(repair_rx, stop_rx.clone(), status_tx)));
+        let _ = repair_tx.send(RepairTrigger::Startup).await;
+    }
+    tasks.push(spawn_news(ctx, &store, stop_rx.clone())?);
     tracing::info!(demo = ctx.demo, "collector started");
+
     let mut stop = stop_rx.clone();
+    let mut lost = false;
     loop {
         tokio::select! {
             ev = pipeline.events.recv() => match ev {
-                Some(ev) => log_event(&ev),
+                Some(ev) => {
+                    log_event(&ev);
+                    for t in triggers(&ev, &mut lost) {
+                        let _ = repair_tx.try_send(t);
+                    }
+                }
                 None => break,
             },
             _ = stop.changed() => break,
@@ -49,23 +70,120 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     }
     tracing::info!("collector stopping");
     let _ = stop_tx.send(true);
-    // Drain events so ingestion never blocks on a full channel while flushing.
+    // Keep draining events so ingestion never blocks on a full channel while it flushes; the
+    // channel closes once ingestion has finished.
     let drain = tokio::spawn(async move {
         while pipeline.events.recv().await.is_some() {}
         pipeline
     });
-    // The events channel closes once ingestion has finished.
-    let pipeline = match tokio::time::timeout(SHUTDOWN_LIMIT, drain).await {
-        Ok(Ok(p)) => Some(p),
-        _ => None,
-    };
-    if let Some(p) = pipeline {
+    if let Ok(Ok(p)) = tokio::time::timeout(SHUTDOWN_LIMIT, drain).await {
         p.join(SHUTDOWN_LIMIT).await?;
     }
-    let _ = tokio::time::timeout(SHUTDOWN_LIMIT, tiering).await;
+    for t in tasks {
+        let _ = tokio::time::timeout(SHUTDOWN_LIMIT, t).await;
+    }
     store.close().await?;
     tracing::info!("collector stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--once`: one gap repair and one news poll, then exit (1 if either failed).
+async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
+    let mut ok = true;
+    if !ctx.demo {
+        let status = repairer(ctx, store)?.once(RepairTrigger::Startup).await;
+        if let Some(e) = &status.last_error {
+            eprintln!("cryptoviz: gap repair incomplete: {e}");
+            ok = false;
+        }
+        println!("gap repair: {} candles written", status.candles_written);
+    }
+    let mut poller = Poller::new(
+        &ctx.config,
+        &ctx.config.news.feeds,
+        store.clone(),
+        Arc::new(Scoring::bundled()),
+    )?;
+    let round = poller.poll_once().await;
+    println!(
+        "news: {} feeds, {} items, {} new",
+        round.reports.len(),
+        round.items.len(),
+        round.new_items.len()
+    );
+    store.close().await?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_FAILURE)
+    })
+}
+
+fn repairer(ctx: &Context, store: &Store) -> anyhow::Result<Repairer> {
+    let series = ctx
+        .config
+        .market
+        .symbols
+        .iter()
+        .flat_map(|&symbol| {
+            ctx.config
+                .market
+                .timeframes
+                .iter()
+                .map(move |&timeframe| SeriesKey { symbol, timeframe })
+        })
+        .collect();
+    Ok(Repairer {
+        store: store.clone(),
+        client: KlinesClient::new(KlinesConfig::from_config(&ctx.config))?,
+        series,
+        config: ctx.config.backfill.clone(),
+    })
+}
+
+/// News polling (or, in demo mode, the bundled items stored once).
+fn spawn_news(
+    ctx: &Context,
+    store: &Store,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let enricher = Arc::new(Scoring::bundled());
+    if ctx.demo {
+        let store = store.clone();
+        return Ok(tokio::spawn(async move {
+            let items = crate::news::demo::demo_items(now_ms(), &*enricher);
+            if let Err(e) = store.insert_news(items).await {
+                tracing::warn!(error = %e, "demo news not stored");
+            }
+        }));
+    }
+    let poller = Poller::new(&ctx.config, &ctx.config.news.feeds, store.clone(), enricher)?;
+    let (tx, mut rx) = mpsc::channel(64);
+    Ok(tokio::spawn(async move {
+        let run = tokio::spawn(poller.run(stop, tx));
+        while let Some(ev) = rx.recv().await {
+            if let NewsEvent::Items(items) = ev {
+                tracing::info!(new = items.len(), "news stored");
+            }
+        }
+        let _ = run.await;
+    }))
+}
+
+/// Repairs an ingest event calls for: a reconnect after a loss, or trades known missing.
+fn triggers(ev: &IngestEvent, lost: &mut bool) -> Vec<RepairTrigger> {
+    match ev {
+        IngestEvent::Stream(StreamStatus::Reconnecting { .. }) => {
+            *lost = true;
+            Vec::new()
+        }
+        IngestEvent::Stream(StreamStatus::Connected) if *lost => {
+            *lost = false;
+            vec![RepairTrigger::Reconnected]
+        }
+        IngestEvent::Gaps(gaps) => gaps.iter().map(|g| RepairTrigger::Missed(*g)).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn log_event(ev: &IngestEvent) {

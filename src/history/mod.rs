@@ -11,6 +11,7 @@ pub mod gaps;
 pub mod klines;
 pub mod limiter;
 pub mod plan;
+pub mod repair;
 pub mod runner;
 pub mod wire;
 

@@ -110,6 +110,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     .render(split_axis(areas.time_axis).0, buf);
     // The newest candle's time where the axis column meets the time axis.
     if let (Some(axis), Some(last)) = (split_axis(areas.time_axis).1, candles.last()) {
+        let axis = Rect {
+            y: axis.bottom() - 1,
+            height: 1,
+            ..axis
+        };
         let fmt = if key.timeframe >= Timeframe::H1 {
             "%m-%d"
         } else {

@@ -81,12 +81,14 @@ pub fn layout(area: Rect, symbols: usize) -> Option<Areas> {
 /// Splits the chart column's inner area: candles on top, then volume and the indicator panes
 /// as height allows, the time axis at the bottom.
 pub fn chart_layout(inner: Rect) -> ChartAreas {
+    // Tall enough: headline marks get their own row above the time labels.
+    let axis_h = if inner.height >= 36 { 2 } else { 1 };
     let time_axis = Rect {
-        y: inner.bottom().saturating_sub(1),
-        height: inner.height.min(1),
+        y: inner.bottom().saturating_sub(axis_h),
+        height: inner.height.min(axis_h),
         ..inner
     };
-    let avail = inner.height.saturating_sub(1);
+    let avail = inner.height.saturating_sub(axis_h);
     let mut y = inner.y + avail;
     let mut take = |min_avail: u16, h: u16| {
         (avail >= min_avail).then(|| {

@@ -66,7 +66,8 @@ impl TimeAxis<'_> {
             .unwrap_or(365 * DAY);
         let x_of = |i: usize| area.x + i as u16 * slot as u16 + glyph_offset(slot as u16);
 
-        // Headline marks first: labels make way for them, not the other way round.
+        // With two rows, marks sit above the labels; with one, labels make way for marks.
+        let label_y = area.bottom() - 1;
         let mut marked = vec![false; area.width as usize];
         for (t, style) in self.marks {
             let i = bars.partition_point(|b| b.open_time <= *t);
@@ -75,7 +76,7 @@ impl TimeAxis<'_> {
             }
             let x = x_of(i - 1);
             buf.set_stringn(x, area.y, "◆", 1, *style);
-            marked[(x - area.x) as usize] = true;
+            marked[(x - area.x) as usize] = area.height == 1;
         }
 
         let mut next_free = area.x;
@@ -105,7 +106,7 @@ impl TimeAxis<'_> {
             if marked[span].iter().any(|m| *m) {
                 continue;
             }
-            buf.set_stringn(x, area.y, &label, width, self.theme.dim());
+            buf.set_stringn(x, label_y, &label, width, self.theme.dim());
             next_free = x + width as u16 + 1;
         }
     }
