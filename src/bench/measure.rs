@@ -202,6 +202,26 @@ pub fn indicators_10k(reps: usize) -> f64 {
     round3(median(runs))
 }
 
+/// Klines from a loopback server through the backfill client into the store.
+pub async fn backfill(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> {
+    let start: Millis = 1_700_006_400_000;
+    let candles = data::candles(n, start);
+    let server = super::klines_server::start(candles, Timeframe::M1).await?;
+    let to = start + n as Millis * 60_000;
+    let mut runs = Vec::new();
+    for rep in 0..reps {
+        let store = Store::open(&dir.join(format!("backfill-{rep}.db")), StoreOptions::default())?;
+        let t = Instant::now();
+        let written =
+            crate::history::runner::bench_backfill(&store, &server.url, bench_key(), start, to)
+                .await?;
+        runs.push(per_sec(written as usize, t.elapsed()));
+        anyhow::ensure!(written as usize == n, "backfill wrote {written} of {n} candles");
+        store.close().await?;
+    }
+    Ok(median(runs))
+}
+
 /// News titles scored with the crypto-extended VADER analyzer.
 pub fn sentiment(titles: &[String], reps: usize) -> f64 {
     let analyzer = crate::news::sentiment::Analyzer::crypto();

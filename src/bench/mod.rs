@@ -3,6 +3,7 @@
 //! the data, never the list of keys.
 
 mod data;
+mod klines_server;
 mod measure;
 
 use std::time::Instant;
@@ -69,6 +70,10 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     out.insert(
         "indicators_10k_candles_ms".into(),
         json!(measure::indicators_10k(plan.reps)),
+    );
+    out.insert(
+        "backfill_candles_per_sec".into(),
+        json!(measure::backfill(&dir, plan.candles * 2, plan.reps).await?),
     );
     let titles = data::headlines(plan.candles);
     out.insert(

@@ -20,7 +20,8 @@ use crate::app::{App, AppSettings};
 use crate::config::Config;
 use crate::domain::{Symbol, Timeframe, now_ms};
 use crate::ingest::IngestEvent;
-use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, NoEnrichment, Poller};
+use crate::news::enrich::Scoring;
+use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, Poller};
 use crate::pipeline::Pipeline;
 use crate::report::Report;
 use crate::source::StreamStatus;
@@ -244,7 +245,7 @@ async fn run_news(
     mut stop: watch::Receiver<bool>,
     mut refresh: watch::Receiver<u64>,
 ) {
-    let enricher: Arc<dyn Enricher> = Arc::new(NoEnrichment);
+    let enricher: Arc<dyn Enricher> = Arc::new(Scoring::bundled());
     if demo || config.news.feeds.is_empty() {
         let items = crate::news::demo::demo_items(now_ms(), &*enricher);
         if demo && !items.is_empty() {

@@ -1,0 +1,32 @@
+//! `cryptoviz bench` reports every key of SPEC §4 (figures themselves are for release builds;
+//! this only checks that each one is measured and sane).
+
+use cryptoviz::bench::{Plan, run_all};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_spec_key_is_measured() {
+    let plan = Plan {
+        frames: 5_000,
+        candles: 2_000,
+        reps: 1,
+    };
+    let v = run_all(plan).await.unwrap();
+    for key in [
+        "parse_only_trades_per_sec",
+        "ingest_trades_per_sec",
+        "sqlite_raw_upsert_rows_per_sec",
+        "store_upsert_candles_per_sec",
+        "query_10k_candles_ms",
+        "indicators_10k_candles_ms",
+        "sentiment_items_per_sec",
+        "backfill_candles_per_sec",
+        "peak_rss_mb",
+    ] {
+        let x = v[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {v}"));
+        assert!(x > 0.0 && x.is_finite(), "{key} = {x}");
+    }
+    for part in ["p50", "p99", "max"] {
+        assert!(v["ingest_latency_us"][part].as_f64().unwrap() >= 0.0);
+    }
+    assert!(v["ingest_latency_us"]["max"].as_f64() >= v["ingest_latency_us"]["p99"].as_f64());
+}
