@@ -327,6 +327,15 @@ impl Config {
         if self.ui.fps == 0 || self.ui.fps > 240 {
             return bad("ui.fps", "must be between 1 and 240");
         }
+        if let Err(e) = crate::app::keymap::Keymap::from_config(&self.ui.keys) {
+            return Err((e.key, e.message));
+        }
+        if let Err(e) = crate::ui::theme::Theme::from_config(&self.ui, false) {
+            return Err((
+                e.key.to_string(),
+                e.to_string().replacen(&format!("{}: ", e.key), "", 1),
+            ));
+        }
         for (name, f) in [
             ("trades", self.freshness.trades),
             ("candles", self.freshness.candles),
@@ -454,6 +463,12 @@ mod tests {
         assert!(e.contains("storage.retention.7m"), "{e}");
         let e = err("[market]\nws_url = \"http://x\"\n");
         assert!(e.contains("market.ws_url"), "{e}");
+        let e = err("[ui]\nkeys = { warp = [\"w\"] }\n");
+        assert!(e.contains("ui.keys.warp"), "{e}");
+        let e = err("[ui]\nkeys = { quit = [\"hyper-q\"] }\n");
+        assert!(e.contains("ui.keys.quit"), "{e}");
+        let e = err("[ui]\nup_color = \"greenish\"\n");
+        assert!(e.contains("ui.up_color") && e.contains("greenish"), "{e}");
         let e = err("[net.backoff]\njitter = 3.0\n");
         assert!(e.contains("net.backoff.jitter"), "{e}");
         assert!(!e.contains('\n'), "one line: {e}");

@@ -3,7 +3,7 @@
 //! [`IngestEvent`]s to whoever runs the pipeline.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -135,9 +135,8 @@ fn demo_market_with_history(
         let step = (t + 600_000).min(now);
         trades.clear();
         market.advance(step, &mut trades);
-        let received = Instant::now();
         for tr in &trades {
-            ingest.on_trade(tr, received);
+            ingest.replay(tr);
         }
         ingest.flush(Some(step))?;
         t = step;

@@ -22,7 +22,9 @@ async fn every_spec_key_is_measured() {
         "backfill_candles_per_sec",
         "peak_rss_mb",
     ] {
-        let x = v[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {v}"));
+        let x = v[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} missing in {v}"));
         assert!(x > 0.0 && x.is_finite(), "{key} = {x}");
     }
     for part in ["p50", "p99", "max"] {

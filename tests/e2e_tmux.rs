@@ -1,13 +1,12 @@
 //! The real binary in a real terminal (tmux): `--demo` with a temporary data dir, driven by
 //! keys the way a user would, read back with capture-pane.
 
-#[path = "support/tmux.rs"]
-mod tmux;
+mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tmux::Tmux;
+use support::tmux::Tmux;
 
 const START: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(15);

@@ -72,7 +72,19 @@ fn source(c: &Candle, tf: Timeframe) -> SourceCandle {
 }
 
 /// What matters of a candle for equality with the exchange (trade ids are ours only).
-fn shape(c: &Candle) -> (Millis, String, String, String, String, String, String, u64, bool) {
+fn shape(
+    c: &Candle,
+) -> (
+    Millis,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    u64,
+    bool,
+) {
     (
         c.open_time,
         c.open.to_string(),
@@ -113,9 +125,18 @@ async fn no_hole_in_any_timeframe_after_an_outage() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let frame = |t: &Trade| {
-        trade_frame("BTCUSDT", t.id, &t.price.to_string(), &t.qty.to_string(), t.time)
+        trade_frame(
+            "BTCUSDT",
+            t.id,
+            &t.price.to_string(),
+            &t.qty.to_string(),
+            t.time,
+        )
     };
-    let before: Vec<&Trade> = all.iter().filter(|t| t.time < M0 + 2 * MIN + 6_000).collect();
+    let before: Vec<&Trade> = all
+        .iter()
+        .filter(|t| t.time < M0 + 2 * MIN + 6_000)
+        .collect();
     let after: Vec<&Trade> = all.iter().filter(|t| t.time >= M0 + 7 * MIN).collect();
     for t in &before {
         ws.push(frame(t));

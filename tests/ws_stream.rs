@@ -1,8 +1,7 @@
 //! The live Binance client against a real WebSocket server on 127.0.0.1 that misbehaves the way
 //! Binance can: garbage, pings, announced shutdowns, dropped connections, silence, outages.
 
-#[path = "support/ws_server.rs"]
-mod ws_server;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,9 +10,9 @@ use cryptoviz::domain::{Price, Qty, Symbol, Trade};
 use cryptoviz::exchange::binance::{StreamStats, WsSettings, run};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
 use cryptoviz::source::{MarketEvent, StreamStatus};
+use support::ws_server::{Disconnect, WsServer, trade_frame};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use ws_server::{Disconnect, WsServer, trade_frame};
 
 const WAIT: Duration = Duration::from_secs(5);
 

@@ -210,13 +210,19 @@ pub async fn backfill(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> 
     let to = start + n as Millis * 60_000;
     let mut runs = Vec::new();
     for rep in 0..reps {
-        let store = Store::open(&dir.join(format!("backfill-{rep}.db")), StoreOptions::default())?;
+        let store = Store::open(
+            &dir.join(format!("backfill-{rep}.db")),
+            StoreOptions::default(),
+        )?;
         let t = Instant::now();
         let written =
             crate::history::runner::bench_backfill(&store, &server.url, bench_key(), start, to)
                 .await?;
         runs.push(per_sec(written as usize, t.elapsed()));
-        anyhow::ensure!(written as usize == n, "backfill wrote {written} of {n} candles");
+        anyhow::ensure!(
+            written as usize == n,
+            "backfill wrote {written} of {n} candles"
+        );
         store.close().await?;
     }
     Ok(median(runs))

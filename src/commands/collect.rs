@@ -10,9 +10,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::Context;
 use crate::cli::CollectArgs;
-use crate::domain::{SeriesKey, now_ms};
+use crate::domain::now_ms;
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
-use crate::history::{KlinesClient, KlinesConfig};
 use crate::ingest::IngestEvent;
 use crate::news::enrich::Scoring;
 use crate::news::poller::{NewsEvent, Poller};
@@ -25,10 +24,7 @@ use crate::store::Store;
 pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
-    let store = ctx.open_store()?;
-    if ctx.demo {
-        store.call(|b| b.clear()).await?;
-    }
+    let store = ctx.open_writer().await?;
     if args.once {
         return once(ctx, &store).await;
     }
@@ -45,8 +41,12 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     let (repair_tx, repair_rx) = mpsc::channel(256);
     if !ctx.demo {
         let (status_tx, _status) = watch::channel(RepairStatus::default());
-        let repairer = repairer(ctx, &store)?;
-        tasks.push(tokio::spawn(repairer.run(repair_rx, stop_rx.clone(), status_tx)));
+        let repairer = Repairer::from_config(&ctx.config, store.clone())?;
+        tasks.push(tokio::spawn(repairer.run(
+            repair_rx,
+            stop_rx.clone(),
+            status_tx,
+        )));
         let _ = repair_tx.send(RepairTrigger::Startup).await;
     }
     tasks.push(spawn_news(ctx, &store, stop_rx.clone())?);
@@ -59,7 +59,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             ev = pipeline.events.recv() => match ev {
                 Some(ev) => {
                     log_event(&ev);
-                    for t in triggers(&ev, &mut lost) {
+                    for t in RepairTrigger::from_event(&ev, &mut lost) {
                         let _ = repair_tx.try_send(t);
                     }
                 }
@@ -91,7 +91,9 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
 async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     if !ctx.demo {
-        let status = repairer(ctx, store)?.once(RepairTrigger::Startup).await;
+        let status = Repairer::from_config(&ctx.config, store.clone())?
+            .once(RepairTrigger::Startup)
+            .await;
         if let Some(e) = &status.last_error {
             eprintln!("cryptoviz: gap repair incomplete: {e}");
             ok = false;
@@ -116,28 +118,6 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(super::EXIT_FAILURE)
-    })
-}
-
-fn repairer(ctx: &Context, store: &Store) -> anyhow::Result<Repairer> {
-    let series = ctx
-        .config
-        .market
-        .symbols
-        .iter()
-        .flat_map(|&symbol| {
-            ctx.config
-                .market
-                .timeframes
-                .iter()
-                .map(move |&timeframe| SeriesKey { symbol, timeframe })
-        })
-        .collect();
-    Ok(Repairer {
-        store: store.clone(),
-        client: KlinesClient::new(KlinesConfig::from_config(&ctx.config))?,
-        series,
-        config: ctx.config.backfill.clone(),
     })
 }
 
@@ -168,22 +148,6 @@ fn spawn_news(
         }
         let _ = run.await;
     }))
-}
-
-/// Repairs an ingest event calls for: a reconnect after a loss, or trades known missing.
-fn triggers(ev: &IngestEvent, lost: &mut bool) -> Vec<RepairTrigger> {
-    match ev {
-        IngestEvent::Stream(StreamStatus::Reconnecting { .. }) => {
-            *lost = true;
-            Vec::new()
-        }
-        IngestEvent::Stream(StreamStatus::Connected) if *lost => {
-            *lost = false;
-            vec![RepairTrigger::Reconnected]
-        }
-        IngestEvent::Gaps(gaps) => gaps.iter().map(|g| RepairTrigger::Missed(*g)).collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn log_event(ev: &IngestEvent) {

@@ -14,18 +14,21 @@ use tokio::sync::{mpsc, watch};
 
 use super::Context;
 use super::collect::SHUTDOWN_LIMIT;
-use crate::app::event::{DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize};
+use crate::app::event::{
+    BackfillProgress, DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize,
+};
 use crate::app::terminal::TerminalGuard;
 use crate::app::{App, AppSettings};
 use crate::config::Config;
-use crate::domain::{Symbol, Timeframe, now_ms};
+use crate::domain::{SeriesKey, Symbol, Timeframe, now_ms};
+use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
 use crate::news::enrich::Scoring;
 use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, Poller};
 use crate::pipeline::Pipeline;
 use crate::report::Report;
 use crate::source::StreamStatus;
-use crate::store::{Store, StoreOptions};
+use crate::store::{ProgressStatus, Store};
 use crate::ui::Theme;
 
 /// Room for bursts of candle updates while a frame is being drawn.
@@ -54,7 +57,8 @@ pub async fn run(
             "the dashboard needs a terminal (stdout is not one); use `cryptoviz collect` to run headless"
         );
     }
-    let store = open_store(ctx)
+    let store = ctx
+        .open_writer()
         .await
         .context("cannot start the dashboard")?;
 
@@ -104,21 +108,6 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The data dir's database; in demo mode a separate one under `<data_dir>/demo/`, emptied at
-/// each start, so simulated candles never mix with (or replace) collected ones.
-async fn open_store(ctx: &Context) -> anyhow::Result<Store> {
-    if !ctx.demo {
-        return ctx.open_store();
-    }
-    let dir = ctx.data_dir.join("demo");
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create demo data dir {}", dir.display()))?;
-    let opts: StoreOptions = ctx.store_options();
-    let store = Store::open(&crate::paths::database_file(&dir), opts)?;
-    store.call(|b| b.clear()).await?;
-    Ok(store)
-}
-
 /// Market pipeline and news, forwarded to the App as [`DataEvent`]s, plus a health snapshot
 /// every second. Returns once everything is stopped and flushed.
 async fn run_producers(
@@ -136,8 +125,18 @@ async fn run_producers(
         demo,
         news_tx,
         stop.clone(),
-        refresh,
+        refresh.clone(),
     ));
+    let tiering = tokio::spawn(crate::store::run_tiering(
+        store.clone(),
+        config.storage.clone(),
+        stop.clone(),
+    ));
+    let repair = if demo {
+        None
+    } else {
+        spawn_repair(&config, &store, stop.clone(), refresh, &data).await
+    };
     let mut pipeline = match Pipeline::start(&config, store.clone(), demo, stop.clone()).await {
         Ok(p) => Some(p),
         Err(e) => {
@@ -156,26 +155,19 @@ async fn run_producers(
     let mut tick = tokio::time::interval(HEALTH_EVERY);
     let mut stop_rx = stop.clone();
     let mut news_open = true;
+    let mut lost = false;
     loop {
         tokio::select! {
             ev = recv_market(&mut pipeline) => match ev {
-                Some(IngestEvent::Stream(s @ StreamStatus::Connected)) => {
-                    // The pipeline writes history (demo) or repairs gaps before it connects:
-                    // whatever the App loaded earlier may be incomplete.
-                    send(&data, DataEvent::StoreChanged).await;
-                    send(&data, log(tracing::Level::INFO, "market stream connected".into())).await;
-                    send(&data, DataEvent::Stream(s)).await;
-                    // Trades ingested before connecting were history, not a rate.
-                    health.last_trades = None;
-                }
-                Some(IngestEvent::Stream(s @ StreamStatus::Reconnecting { .. })) => {
-                    if let StreamStatus::Reconnecting { attempt, delay, reason } = &s {
-                        let msg = format!("stream lost ({reason}); reconnect {attempt} in {delay:?}");
-                        send(&data, log(tracing::Level::WARN, msg)).await;
+                Some(ev) => {
+                    let triggers = RepairTrigger::from_event(&ev, &mut lost);
+                    if let Some((tx, _)) = &repair {
+                        for t in triggers {
+                            let _ = tx.try_send(t);
+                        }
                     }
-                    send(&data, DataEvent::Stream(s)).await;
+                    forward_market(&data, &mut health, ev).await;
                 }
-                Some(ev) => send(&data, market_event(ev)).await,
                 None => pipeline_done(&mut pipeline),
             },
             ev = news_rx.recv(), if news_open => match ev {
@@ -205,6 +197,101 @@ async fn run_producers(
         let _ = p.join(SHUTDOWN_LIMIT).await;
     }
     let _ = news.await;
+    let _ = tiering.await;
+    if let Some((_, task)) = repair {
+        let _ = task.await;
+    }
+}
+
+/// One market event to the App, with the log lines and health resets it calls for.
+async fn forward_market(data: &mpsc::Sender<DataEvent>, health: &mut HealthProbe, ev: IngestEvent) {
+    match ev {
+        IngestEvent::Stream(s @ StreamStatus::Connected) => {
+            // The pipeline writes history (demo) or repairs gaps before it connects:
+            // whatever the App loaded earlier may be incomplete.
+            send(data, DataEvent::StoreChanged).await;
+            send(
+                data,
+                log(tracing::Level::INFO, "market stream connected".into()),
+            )
+            .await;
+            send(data, DataEvent::Stream(s)).await;
+            // Trades ingested before connecting were history, not a rate.
+            health.last_trades = None;
+        }
+        IngestEvent::Stream(s @ StreamStatus::Reconnecting { .. }) => {
+            if let StreamStatus::Reconnecting {
+                attempt,
+                delay,
+                reason,
+            } = &s
+            {
+                let msg = format!("stream lost ({reason}); reconnect {attempt} in {delay:?}");
+                send(data, log(tracing::Level::WARN, msg)).await;
+            }
+            send(data, DataEvent::Stream(s)).await;
+        }
+        ev => send(data, market_event(ev)).await,
+    }
+}
+
+type RepairHandle = (mpsc::Sender<RepairTrigger>, tokio::task::JoinHandle<()>);
+
+/// Gap repair for the live dashboard: at start-up, after reconnects, for missed trades and on
+/// the refresh key. When repaired candles land, the App reloads from the store.
+async fn spawn_repair(
+    config: &Config,
+    store: &Store,
+    stop: watch::Receiver<bool>,
+    mut refresh: watch::Receiver<u64>,
+    data: &mpsc::Sender<DataEvent>,
+) -> Option<RepairHandle> {
+    let repairer = match Repairer::from_config(config, store.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            send(
+                data,
+                log(
+                    tracing::Level::ERROR,
+                    format!("gap repair unavailable: {e}"),
+                ),
+            )
+            .await;
+            return None;
+        }
+    };
+    let (tx, rx) = mpsc::channel(256);
+    let (status_tx, mut status) = watch::channel(RepairStatus::default());
+    let _ = tx.send(RepairTrigger::Startup).await;
+    let worker = tokio::spawn(repairer.run(rx, stop.clone(), status_tx));
+    let (refresh_tx, data, mut stop) = (tx.clone(), data.clone(), stop);
+    let task = tokio::spawn(async move {
+        let (mut written, mut last_error) = (0, None);
+        loop {
+            tokio::select! {
+                r = refresh.changed() => {
+                    if r.is_err() { break }
+                    let _ = refresh_tx.try_send(RepairTrigger::Reconnected);
+                }
+                r = status.changed() => {
+                    if r.is_err() { break }
+                    let s = status.borrow_and_update().clone();
+                    if s.candles_written > written {
+                        written = s.candles_written;
+                        send(&data, DataEvent::StoreChanged).await;
+                    }
+                    if s.last_error.is_some() && s.last_error != last_error {
+                        let msg = format!("gap repair: {}", s.last_error.as_deref().unwrap_or(""));
+                        send(&data, log(tracing::Level::WARN, msg)).await;
+                    }
+                    last_error = s.last_error;
+                }
+                _ = stop.changed() => break,
+            }
+        }
+        let _ = worker.await;
+    });
+    Some((tx, task))
 }
 
 async fn recv_market(p: &mut Option<Pipeline>) -> Option<IngestEvent> {
@@ -286,6 +373,7 @@ struct HealthProbe {
     feeds: BTreeMap<String, FeedReport>,
     last_trades: Option<(u64, Instant)>,
     store_stats: Option<(Vec<TierSize>, Instant)>,
+    backfill: Vec<BackfillProgress>,
 }
 
 impl HealthProbe {
@@ -296,6 +384,7 @@ impl HealthProbe {
             feeds: BTreeMap::new(),
             last_trades: None,
             store_stats: None,
+            backfill: Vec::new(),
         }
     }
 
@@ -355,12 +444,40 @@ impl HealthProbe {
                 tier("file", Some(s.file_bytes), None),
             ];
             self.store_stats = Some((tiers, now));
+            self.backfill = backfill_progress(&self.config, store).await;
         }
         if let Some((tiers, _)) = &self.store_stats {
             h.store.clone_from(tiers);
         }
+        h.backfill.clone_from(&self.backfill);
         h
     }
+}
+
+/// The newest backfill range of each configured series, from the store's checkpoints.
+async fn backfill_progress(config: &Config, store: &Store) -> Vec<BackfillProgress> {
+    let mut out = Vec::new();
+    for &symbol in &config.market.symbols {
+        for &timeframe in &config.market.timeframes {
+            let key = SeriesKey { symbol, timeframe };
+            let Ok(ranges) = store.call(move |b| b.progress(key)).await else {
+                continue;
+            };
+            if let Some(p) = ranges.iter().max_by_key(|p| p.range_end) {
+                let span = (p.range_end - p.range_start).max(1) as f64;
+                let done = match p.status {
+                    ProgressStatus::Done => 1.0,
+                    _ => ((p.position - p.range_start) as f64 / span).clamp(0.0, 1.0),
+                };
+                out.push(BackfillProgress {
+                    key,
+                    done,
+                    status: p.status.as_str().into(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// "coindesk.com" from a feed URL: short enough for the health panel.

@@ -64,6 +64,15 @@ impl Context {
     pub fn open_store(&self) -> anyhow::Result<Store> {
         Ok(Store::open(&self.db_path(), self.store_options())?)
     }
+
+    /// Opens the database for a run that produces data; the demo starts from an empty one.
+    pub async fn open_writer(&self) -> anyhow::Result<Store> {
+        let store = self.open_store()?;
+        if self.demo {
+            store.call(|b| b.clear()).await?;
+        }
+        Ok(store)
+    }
 }
 
 pub fn main(cli: Cli) -> ExitCode {

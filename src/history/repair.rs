@@ -11,18 +11,40 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
-use super::{KlinesClient, repair_recent};
+use super::{KlinesClient, KlinesConfig, KlinesError, repair_recent};
 use crate::aggregate::IdGap;
-use crate::config::BackfillConfig;
+use crate::config::{BackfillConfig, Config};
 use crate::domain::{Millis, SeriesKey, Timeframe, now_ms};
+use crate::ingest::IngestEvent;
+use crate::source::StreamStatus;
 use crate::store::{CandleSource, Store};
 
 /// Why a repair should run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RepairTrigger {
     Startup,
+    /// The stream came back after a loss (or the user asked for a refresh).
     Reconnected,
     Missed(IdGap),
+}
+
+impl RepairTrigger {
+    /// The repairs an ingest event calls for: a reconnect after a loss, or trades known
+    /// missing. `lost` remembers a loss until the next `Connected`.
+    pub fn from_event(ev: &IngestEvent, lost: &mut bool) -> Vec<RepairTrigger> {
+        match ev {
+            IngestEvent::Stream(StreamStatus::Reconnecting { .. }) => {
+                *lost = true;
+                Vec::new()
+            }
+            IngestEvent::Stream(StreamStatus::Connected) if *lost => {
+                *lost = false;
+                vec![RepairTrigger::Reconnected]
+            }
+            IngestEvent::Gaps(gaps) => gaps.iter().map(|g| RepairTrigger::Missed(*g)).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// How far back a reconnect looks for holes.
@@ -56,6 +78,27 @@ pub struct Repairer {
 }
 
 impl Repairer {
+    /// Every configured series, with the configured klines endpoint and limits.
+    pub fn from_config(config: &Config, store: Store) -> Result<Repairer, KlinesError> {
+        let market = &config.market;
+        let series = market
+            .symbols
+            .iter()
+            .flat_map(|&symbol| {
+                market
+                    .timeframes
+                    .iter()
+                    .map(move |&timeframe| SeriesKey { symbol, timeframe })
+            })
+            .collect();
+        Ok(Repairer {
+            store,
+            client: KlinesClient::new(KlinesConfig::from_config(config))?,
+            series,
+            config: config.backfill.clone(),
+        })
+    }
+
     /// Runs until shutdown, taking triggers from `rx`; reports through `status`.
     pub async fn run(
         self,
@@ -116,9 +159,15 @@ impl Repairer {
             _ => RECONNECT_LOOKBACK,
         };
         let threshold = self.config.gap_threshold_secs as Millis * 1000;
-        let result =
-            repair_recent(&self.store, &self.client, &self.series, lookback, threshold, |_| {})
-                .await;
+        let result = repair_recent(
+            &self.store,
+            &self.client,
+            &self.series,
+            lookback,
+            threshold,
+            |_| {},
+        )
+        .await;
         status.send_modify(|s| {
             s.runs += 1;
             s.last_run_ms = Some(now_ms());
@@ -134,7 +183,11 @@ impl Repairer {
     }
 
     /// Refetches the buckets around each missed span whose interval has closed.
-    async fn refetch_closed(&self, pending: &mut Vec<Pending>, status: &watch::Sender<RepairStatus>) {
+    async fn refetch_closed(
+        &self,
+        pending: &mut Vec<Pending>,
+        status: &watch::Sender<RepairStatus>,
+    ) {
         let now = now_ms();
         for p in pending.iter_mut() {
             let mut still = Vec::new();

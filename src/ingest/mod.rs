@@ -105,13 +105,20 @@ impl Ingest {
     /// Folds one trade in and records its latency from frame arrival.
     #[inline]
     pub fn on_trade(&mut self, t: &Trade, received: Instant) -> Outcome {
+        let outcome = self.replay(t);
+        self.latency.record(received.elapsed().as_nanos() as u64);
+        outcome
+    }
+
+    /// Folds in a trade that did not just arrive (generated history): no latency recorded.
+    #[inline]
+    pub fn replay(&mut self, t: &Trade) -> Outcome {
         let timeframes = &self.timeframes;
         let agg = self
             .aggs
             .entry(t.symbol)
             .or_insert_with(|| Aggregator::new(t.symbol, timeframes));
         let outcome = agg.push(t);
-        self.latency.record(received.elapsed().as_nanos() as u64);
         let c = &self.counters;
         match outcome {
             Outcome::Applied => {

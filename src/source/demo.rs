@@ -333,7 +333,7 @@ pub async fn run(
     'outer: loop {
         tokio::select! {
             biased;
-            _ = shutdown_requested(&mut shutdown) => break,
+            _ = crate::source::shutdown_requested(&mut shutdown) => break,
             _ = ticker.tick() => {}
         }
         batch.clear();
@@ -342,7 +342,7 @@ pub async fn run(
         for trade in batch.drain(..) {
             tokio::select! {
                 biased;
-                _ = shutdown_requested(&mut shutdown) => break 'outer,
+                _ = crate::source::shutdown_requested(&mut shutdown) => break 'outer,
                 sent = tx.send(MarketEvent::Trade(trade, arrived)) => if sent.is_err() { return },
             }
         }
@@ -352,10 +352,6 @@ pub async fn run(
         tx.send(MarketEvent::Status(StreamStatus::Stopped)),
     )
     .await;
-}
-
-async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
 }
 
 #[cfg(test)]

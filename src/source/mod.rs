@@ -33,3 +33,8 @@ pub enum StreamStatus {
     /// Stopped for good (shutdown requested).
     Stopped,
 }
+
+/// Resolves once shutdown is requested (or the sender is gone, which means the same).
+pub(crate) async fn shutdown_requested(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}

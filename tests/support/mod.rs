@@ -4,4 +4,5 @@
 pub mod collector;
 pub mod http;
 pub mod klines_server;
+pub mod tmux;
 pub mod ws_server;

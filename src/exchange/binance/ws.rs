@@ -149,12 +149,6 @@ struct Client {
     warn: WarnLimiter,
 }
 
-/// Resolves once shutdown is requested; a dropped sender counts, since nobody could ever ask
-/// us to stop after that.
-async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
 impl Client {
     async fn serve(&mut self) -> Stop {
         loop {
@@ -221,7 +215,7 @@ impl Client {
         );
         tokio::select! {
             biased;
-            _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
             r = connect => Ok(match r {
                 Err(_) => Err(Lost::new(format!("connect timed out after {limit:?}"))),
                 Ok(Err(e)) => Err(Lost::new(format!("connect failed: {e}"))),
@@ -239,7 +233,7 @@ impl Client {
         loop {
             let next = tokio::select! {
                 biased;
-                _ = shutdown_requested(&mut self.shutdown) => {
+                _ = crate::source::shutdown_requested(&mut self.shutdown) => {
                     close_politely(&mut ws).await;
                     return Err(Stop::Shutdown);
                 }
@@ -378,7 +372,7 @@ impl Client {
     async fn sleep(&mut self, d: Duration) -> Result<(), Stop> {
         tokio::select! {
             biased;
-            _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
             _ = tokio::time::sleep(d) => Ok(()),
         }
     }
@@ -390,7 +384,7 @@ impl Client {
             Err(TrySendError::Closed(_)) => Err(Stop::Closed),
             Err(TrySendError::Full(event)) => tokio::select! {
                 biased;
-                _ = shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+                _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
                 r = self.tx.send(event) => r.map_err(|_| Stop::Closed),
             },
         }
