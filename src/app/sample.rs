@@ -37,6 +37,7 @@ pub fn sample_settings() -> AppSettings {
         symbol: None,
         timeframe: Some(Timeframe::M1),
         demo: true,
+        attached: false,
         data_dir: PathBuf::from("/tmp/cryptoviz-sample"),
         keymap: Keymap::default(),
         theme: Theme::default(),

@@ -20,6 +20,8 @@ pub struct AppSettings {
     pub symbol: Option<Symbol>,
     pub timeframe: Option<Timeframe>,
     pub demo: bool,
+    /// Attached read-only to a data dir another process (a collector) writes.
+    pub attached: bool,
     /// Where `e` writes reports.
     pub data_dir: PathBuf,
     pub keymap: Keymap,
@@ -67,6 +69,7 @@ impl AppSettings {
             symbol,
             timeframe,
             demo,
+            attached: false,
             data_dir,
             keymap: Keymap::from_config(&config.ui.keys)?,
             theme: Theme::from_config(&config.ui, no_color)?,

@@ -117,6 +117,8 @@ pub struct App {
     pub message: Option<(String, Millis)>,
     pub now: Millis,
     pub demo: bool,
+    /// Reading a data dir another process writes (see `AppSettings::attached`).
+    pub attached: bool,
     pub data_dir: PathBuf,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -171,6 +173,7 @@ impl App {
             message: None,
             now,
             demo: s.demo,
+            attached: s.attached,
             data_dir: s.data_dir,
             keymap: s.keymap,
             theme: s.theme,

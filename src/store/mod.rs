@@ -85,6 +85,13 @@ impl Store {
         Ok(Self::with_backend(Box::new(backend), path, opts))
     }
 
+    /// Opens a database that another process writes, for reading (the dashboard next to a
+    /// running collector). Writes through this handle fail.
+    pub fn open_read_only(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        let backend = SqliteBackend::open_read_only(path, &opts.exchange)?;
+        Ok(Self::with_backend(Box::new(backend), path, opts))
+    }
+
     pub fn with_backend(backend: Box<dyn Backend>, path: &Path, opts: StoreOptions) -> Store {
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(worker::Shared::default());

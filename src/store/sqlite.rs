@@ -20,8 +20,8 @@ pub struct SqliteBackend {
     exchange: String,
     series: HashMap<SeriesKey, i64>,
     path: PathBuf,
-    /// Held for the life of the backend: one writer per data dir.
-    _lock: File,
+    /// Held for the life of a writing backend: one writer per data dir.
+    _lock: Option<File>,
 }
 
 const CANDLE_COLS: &str = "open_time, open, high, low, close, volume, quote_volume, trades, closed, first_trade_id, last_trade_id";
@@ -108,7 +108,40 @@ impl SqliteBackend {
             exchange: exchange.to_string(),
             series: HashMap::new(),
             path: path.to_path_buf(),
-            _lock: lock,
+            _lock: Some(lock),
+        })
+    }
+
+    /// Opens a database another process writes, for reading only: no lock is taken and no
+    /// migration runs (a schema this build does not know is refused). WAL lets it read while
+    /// the writer writes.
+    pub fn open_read_only(path: &Path, exchange: &str) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| classify(path, e))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if version != migrations::LATEST {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "schema version {version}, this cryptoviz reads {}; let the writing process upgrade it first",
+                    migrations::LATEST
+                ),
+            });
+        }
+        Ok(SqliteBackend {
+            conn,
+            exchange: exchange.to_string(),
+            series: HashMap::new(),
+            path: path.to_path_buf(),
+            _lock: None,
         })
     }
 

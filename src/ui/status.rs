@@ -24,6 +24,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(format!(" {} ", key.timeframe), t.accent()),
         Span::styled(mode, t.level(lvl)),
     ];
+    if app.attached {
+        left.push(Span::styled(" · read-only (collector)", t.dim()));
+    }
     if app.is_frozen() {
         left.push(Span::styled(" ❚❚ FROZEN", t.level(Level::Warning)));
     }

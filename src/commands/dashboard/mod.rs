@@ -2,6 +2,8 @@
 //! terminal at once (stored history shows before any network answers), then starts the
 //! producers (market pipeline, news) in the background and runs the event loop.
 
+mod attached;
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -57,10 +59,18 @@ pub async fn run(
             "the dashboard needs a terminal (stdout is not one); use `cryptoviz collect` to run headless"
         );
     }
-    let store = ctx
-        .open_writer()
-        .await
-        .context("cannot start the dashboard")?;
+    let mut settings = settings;
+    let store = match ctx.open_writer().await {
+        Ok(store) => store,
+        // A collector owns this data dir: follow it read-only rather than refuse to start.
+        Err(e) if !ctx.demo && is_locked(&e) => {
+            settings.attached = true;
+            Store::open_read_only(&ctx.db_path(), ctx.store_options())
+                .context("cannot attach to the collector's database")?
+        }
+        Err(e) => return Err(e.context("cannot start the dashboard")),
+    };
+    let attached = settings.attached;
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
@@ -76,14 +86,23 @@ pub async fn run(
     let mut app = App::new(settings, now_ms());
     let result = match TerminalGuard::enter() {
         Ok(mut guard) => {
-            let producers = tokio::spawn(run_producers(
-                ctx.config.clone(),
-                store.clone(),
-                ctx.demo,
-                data_tx,
-                stop_rx,
-                refresh_rx,
-            ));
+            let producers = if attached {
+                tokio::spawn(attached::follow(
+                    ctx.config.clone(),
+                    store.clone(),
+                    data_tx,
+                    stop_rx,
+                ))
+            } else {
+                tokio::spawn(run_producers(
+                    ctx.config.clone(),
+                    store.clone(),
+                    ctx.demo,
+                    data_tx,
+                    stop_rx,
+                    refresh_rx,
+                ))
+            };
             let r = crate::app::run::run(
                 &mut guard.terminal,
                 &mut app,
@@ -106,6 +125,13 @@ pub async fn run(
     result?;
     closed.context("closing the database")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn is_locked(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<crate::store::StoreError>(),
+        Some(crate::store::StoreError::Locked { .. })
+    )
 }
 
 /// Market pipeline and news, forwarded to the App as [`DataEvent`]s, plus a health snapshot
@@ -432,17 +458,7 @@ impl HealthProbe {
             .store_stats
             .as_ref()
             .is_none_or(|(_, at)| now.duration_since(*at) >= STORE_STATS_EVERY);
-        if due && let Ok(s) = store.stats().await {
-            let tier = |tier: &str, bytes, rows| TierSize {
-                tier: tier.into(),
-                bytes,
-                rows,
-            };
-            let tiers = vec![
-                tier("hot", s.hot_bytes, Some(s.hot_candles)),
-                tier("cold", s.cold_bytes, Some(s.cold_candles)),
-                tier("file", Some(s.file_bytes), None),
-            ];
+        if due && let Some(tiers) = store_tiers(store).await {
             self.store_stats = Some((tiers, now));
             self.backfill = backfill_progress(&self.config, store).await;
         }
@@ -452,6 +468,21 @@ impl HealthProbe {
         h.backfill.clone_from(&self.backfill);
         h
     }
+}
+
+/// Store size per tier for the health panel (None if the store cannot say right now).
+async fn store_tiers(store: &Store) -> Option<Vec<TierSize>> {
+    let s = store.stats().await.ok()?;
+    let tier = |tier: &str, bytes, rows| TierSize {
+        tier: tier.into(),
+        bytes,
+        rows,
+    };
+    Some(vec![
+        tier("hot", s.hot_bytes, Some(s.hot_candles)),
+        tier("cold", s.cold_bytes, Some(s.cold_candles)),
+        tier("file", Some(s.file_bytes), None),
+    ])
 }
 
 /// The newest backfill range of each configured series, from the store's checkpoints.

@@ -1,0 +1,95 @@
+//! The dashboard next to a running collector: the collector owns the database, so the
+//! dashboard opens it read-only and follows it by polling instead of streaming itself.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use super::{send, store_tiers};
+use crate::app::event::{DataEvent, HealthSnapshot, SourceFreshness};
+use crate::config::Config;
+use crate::domain::{Candle, Millis, SeriesKey, now_ms};
+use crate::source::StreamStatus;
+use crate::store::Store;
+
+/// How often the store is checked for candles the collector wrote.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+/// News changes slowly; check it less often.
+const NEWS_EVERY: u32 = 10;
+
+/// Follows the store until `stop`: changed candles (the newest few of every series), new
+/// headlines, and a health snapshot whose market source is the collector's writes.
+pub async fn follow(
+    config: Config,
+    store: Store,
+    data: mpsc::Sender<DataEvent>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let keys: Vec<SeriesKey> = config
+        .market
+        .symbols
+        .iter()
+        .flat_map(|&symbol| {
+            config
+                .market
+                .timeframes
+                .iter()
+                .map(move |&timeframe| SeriesKey { symbol, timeframe })
+        })
+        .collect();
+    send(&data, DataEvent::Stream(StreamStatus::Connected)).await;
+    let mut seen: HashMap<(SeriesKey, Millis), Candle> = HashMap::new();
+    let mut news_seen: HashSet<String> = HashSet::new();
+    let mut last_change: Option<Millis> = None;
+    let mut tick = tokio::time::interval(POLL_EVERY);
+    let mut round = 0u32;
+    let mut tiers = Vec::new();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let mut changed = Vec::new();
+        for &key in &keys {
+            let Ok(latest) = store.candles_before(key, Millis::MAX, 3).await else {
+                continue;
+            };
+            for c in latest {
+                if seen.insert((key, c.open_time), c) != Some(c) {
+                    changed.push((key, c));
+                }
+            }
+        }
+        // The first round only learns what is there; the App loads history itself.
+        if round > 0 && !changed.is_empty() {
+            last_change = Some(now_ms());
+            send(&data, DataEvent::Candles(changed)).await;
+        }
+        if round % NEWS_EVERY == 0
+            && let Ok(items) = store.recent_news(100, None).await
+        {
+            let fresh: Vec<_> = items
+                .into_iter()
+                .filter(|n| news_seen.insert(n.id.clone()))
+                .collect();
+            if !fresh.is_empty() {
+                send(&data, DataEvent::News(fresh)).await;
+            }
+        }
+        let mut health = HealthSnapshot::default();
+        health.sources.push(SourceFreshness {
+            name: "collector (store)".into(),
+            last_update_ms: last_change,
+            thresholds: config.freshness.trades,
+        });
+        if round % NEWS_EVERY == 0
+            && let Some(t) = store_tiers(&store).await
+        {
+            tiers = t;
+        }
+        health.store.clone_from(&tiers);
+        send(&data, DataEvent::Health(health)).await;
+        round += 1;
+    }
+}

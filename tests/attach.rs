@@ -1,0 +1,67 @@
+//! One data dir, two processes: while `cryptoviz collect` holds the write lock, the dashboard
+//! attaches read-only, says so, and follows what the collector writes.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::collector::{Collector, write_config};
+use support::tmux::Tmux;
+use support::ws_server::{WsServer, trade_frame};
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_follows_a_running_collector_read_only() {
+    if Tmux::require("dashboard_follows_a_running_collector_read_only").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = WsServer::start().await;
+    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let collector = Collector::start(&cfg, dir.path(), &[]);
+    ws.wait_accepted(1).await;
+
+    let t0 = now_ms() - 5_000;
+    for id in 1..=5 {
+        ws.push(trade_frame("BTCUSDT", id, "42000.5", "0.1", t0 + id));
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    let command = format!(
+        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        cfg = cfg.display(),
+        data = dir.path().display(),
+    );
+    let t = Tmux::start(dir.path(), 140, 40, &command);
+    let screen = t.wait_for("the attached dashboard", Duration::from_secs(30), |s| {
+        s.contains("read-only (collector)") && s.contains("42000.5")
+    });
+    assert!(screen.contains("BTCUSDT"), "{screen}");
+
+    // A new trade reaches the collector; the dashboard picks it up from the store.
+    ws.push(trade_frame("BTCUSDT", 6, "42123.75", "0.2", now_ms()));
+    t.wait_for("the new price", Duration::from_secs(15), |s| {
+        s.contains("42123.75")
+    });
+
+    t.send_keys(&["q"]);
+    let exit = dir.path().join("exit");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !exit.exists() {
+        assert!(Instant::now() < deadline, "dashboard did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+
+    // The collector was never disturbed and still owns the database.
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    assert!(status.success(), "{stderr}");
+}
