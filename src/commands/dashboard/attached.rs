@@ -66,7 +66,7 @@ pub async fn follow(
             last_change = Some(now_ms());
             send(&data, DataEvent::Candles(changed)).await;
         }
-        if round % NEWS_EVERY == 0
+        if round.is_multiple_of(NEWS_EVERY)
             && let Ok(items) = store.recent_news(100, None).await
         {
             let fresh: Vec<_> = items
@@ -83,7 +83,7 @@ pub async fn follow(
             last_update_ms: last_change,
             thresholds: config.freshness.trades,
         });
-        if round % NEWS_EVERY == 0
+        if round.is_multiple_of(NEWS_EVERY)
             && let Some(t) = store_tiers(&store).await
         {
             tiers = t;
