@@ -13,6 +13,7 @@ pub mod import;
 pub mod indicators;
 pub mod ingest;
 pub mod logging;
+pub mod metrics;
 pub mod net;
 pub mod news;
 pub mod paths;

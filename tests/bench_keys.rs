@@ -9,6 +9,8 @@ async fn every_spec_key_is_measured() {
         frames: 5_000,
         candles: 2_000,
         reps: 1,
+        history_days: 2,
+        process_secs: 0,
     };
     let v = run_all(plan).await.unwrap();
     for key in [
@@ -21,6 +23,7 @@ async fn every_spec_key_is_measured() {
         "sentiment_items_per_sec",
         "backfill_candles_per_sec",
         "peak_rss_mb",
+        "startup_first_frame_ms",
     ] {
         let x = v[key]
             .as_f64()
@@ -31,4 +34,5 @@ async fn every_spec_key_is_measured() {
         assert!(v["ingest_latency_us"][part].as_f64().unwrap() >= 0.0);
     }
     assert!(v["ingest_latency_us"]["max"].as_f64() >= v["ingest_latency_us"]["p99"].as_f64());
+    assert!(v["render_frame_ms"]["p99"].as_f64().unwrap() > 0.0);
 }

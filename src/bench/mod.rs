@@ -2,11 +2,14 @@
 //! temporary data dir. Each measurement is repeated and the median reported; `quick` shrinks
 //! the data, never the list of keys.
 
+mod dashboard;
 mod data;
 mod klines_server;
 mod measure;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
 
 use serde_json::{Map, Value, json};
 
@@ -19,6 +22,10 @@ pub struct Plan {
     pub frames: usize,
     pub candles: usize,
     pub reps: usize,
+    /// Days of 1m history per symbol (ten symbols) behind `startup_first_frame_ms`.
+    pub history_days: usize,
+    /// Run the real dashboard process for idle CPU and its peak memory (seconds measured).
+    pub process_secs: u64,
 }
 
 impl Plan {
@@ -28,12 +35,16 @@ impl Plan {
                 frames: 200_000,
                 candles: 20_000,
                 reps: 3,
+                history_days: 14,
+                process_secs: 4,
             }
         } else {
             Plan {
                 frames: 1_000_000,
                 candles: 100_000,
                 reps: 5,
+                history_days: 365,
+                process_secs: 10,
             }
         }
     }
@@ -80,13 +91,71 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
         "sentiment_items_per_sec".into(),
         json!(measure::sentiment(&titles, plan.reps)),
     );
+    let (p50, p99) = dashboard::render_frames(if plan.reps > 3 { 2000 } else { 500 })?;
+    out.insert("render_frame_ms".into(), json!({"p50": p50, "p99": p99}));
+    let history = dir.join("history.db");
+    dashboard::fill_history(&history, plan.history_days).await?;
+    out.insert(
+        "startup_first_frame_ms".into(),
+        json!(dashboard::first_frame(&history, plan.reps).await?),
+    );
+    out.insert("history_days".into(), json!(plan.history_days));
     out.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
+    // Last, so the dashboard processes never compete with the timings above.
+    if plan.process_secs > 0 {
+        let d = dir.clone();
+        let (idle, rss) =
+            tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs))
+                .await
+                .unwrap_or((None, None));
+        out.insert("idle_cpu_percent".into(), json!(idle));
+        out.insert("dashboard_peak_rss_mb".into(), json!(rss));
+    }
     out.insert(
         "bench_seconds".into(),
         json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Value::Object(out))
+}
+
+/// (idle CPU % of an offline dashboard with no data, peak RSS MB of a demo dashboard with ten
+/// live symbols), each None when it could not be measured (no `script` for a pseudo-terminal).
+fn dashboard_processes(dir: &std::path::Path, secs: u64) -> (Option<f64>, Option<f64>) {
+    let measure = Duration::from_secs(secs);
+    let idle_dir = dir.join("idle");
+    let live_dir = dir.join("live");
+    let _ = std::fs::create_dir_all(&idle_dir);
+    let _ = std::fs::create_dir_all(&live_dir);
+    let mut offline = Config::default();
+    offline.market.ws_url = "ws://127.0.0.1:9".into();
+    offline.market.rest_url = "http://127.0.0.1:9".into();
+    offline.news.feeds.clear();
+    let mut live = Config::default();
+    live.market.symbols = dashboard::SYMBOLS
+        .iter()
+        .filter_map(|s| crate::domain::Symbol::new(s).ok())
+        .collect();
+    let idle = std::thread::spawn(move || {
+        dashboard::dashboard_process(&idle_dir, &offline, false, Duration::from_secs(3), measure)
+    });
+    let rss = dashboard::dashboard_process(
+        &live_dir,
+        &live,
+        true,
+        Duration::from_secs(secs * 2),
+        measure,
+    )
+    .ok()
+    .flatten()
+    .map(|(_, rss)| rss);
+    let idle = idle
+        .join()
+        .ok()
+        .and_then(|r| r.ok())
+        .flatten()
+        .map(|(cpu, _)| cpu);
+    (idle, rss)
 }
 
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {

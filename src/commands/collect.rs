@@ -1,6 +1,7 @@
 //! `cryptoviz collect`: the headless collector. Runs the live stream (or the demo market with
 //! `--demo`), gap repair, news polling and tiering until SIGINT/SIGTERM or `--duration`, then
-//! stops taking work, flushes every open candle, closes the database and exits 0.
+//! stops taking work, flushes every open candle, closes the database and exits 0. With
+//! `[metrics] listen` set it also serves `/metrics` and the `/health/*` probes.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::cli::CollectArgs;
 use crate::domain::now_ms;
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
+use crate::metrics::{self, Inputs, Monitor};
 use crate::news::enrich::Scoring;
 use crate::news::poller::{NewsEvent, Poller};
 use crate::pipeline::Pipeline;
@@ -28,20 +30,62 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     if args.once {
         return once(ctx, &store).await;
     }
+    // Bound before anything starts, so a taken port is a clear error rather than a collector
+    // running without the endpoint its operator relies on.
+    let listener = match ctx.config.metrics.listen.as_str() {
+        "" => None,
+        addr => match metrics::bind(addr).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                store.close().await?;
+                return Err(e.into());
+            }
+        },
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_stop_signals(stop_tx.clone(), args.duration.map(Duration::from_secs));
 
     let mut pipeline =
         Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
+    let (status_tx, repair_status) = watch::channel(RepairStatus::default());
+    let monitor = Monitor::new(Inputs {
+        demo: ctx.demo,
+        stream: pipeline.stream.clone(),
+        ingest: pipeline.ingest.clone(),
+        store: store.clone(),
+        repair: (!ctx.demo).then_some(repair_status),
+        // The repairer owns its klines client; request, weight and breaker figures need it
+        // shared (see the metrics module), the notices below are counted meanwhile.
+        klines: None,
+        klines_target: ctx.config.market.rest_url.clone(),
+        trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
+        feeds: if ctx.demo {
+            Vec::new()
+        } else {
+            ctx.config.news.feeds.clone()
+        },
+    });
     let mut tasks = vec![tokio::spawn(crate::store::run_tiering(
         store.clone(),
         ctx.config.storage.clone(),
         stop_rx.clone(),
     ))];
+    if let Some(listener) = listener {
+        tasks.push(tokio::spawn(metrics::serve(
+            listener,
+            monitor.clone(),
+            stop_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(metrics::run_sampler(
+            monitor.clone(),
+            stop_rx.clone(),
+        )));
+    }
     let (repair_tx, repair_rx) = mpsc::channel(256);
     if !ctx.demo {
-        let (status_tx, _status) = watch::channel(RepairStatus::default());
-        let repairer = Repairer::from_config(&ctx.config, store.clone())?;
+        let mut repairer = Repairer::from_config(&ctx.config, store.clone())?;
+        let m = monitor.clone();
+        repairer.client = repairer.client.on_notice(move |n| m.on_klines_notice(n));
         tasks.push(tokio::spawn(repairer.run(
             repair_rx,
             stop_rx.clone(),
@@ -49,7 +93,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         )));
         let _ = repair_tx.send(RepairTrigger::Startup).await;
     }
-    tasks.push(spawn_news(ctx, &store, stop_rx.clone())?);
+    tasks.push(spawn_news(ctx, &store, stop_rx.clone(), monitor.clone())?);
     tracing::info!(demo = ctx.demo, "collector started");
 
     let mut stop = stop_rx.clone();
@@ -59,6 +103,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             ev = pipeline.events.recv() => match ev {
                 Some(ev) => {
                     log_event(&ev);
+                    monitor.on_event(&ev);
                     for t in RepairTrigger::from_event(&ev, &mut lost) {
                         let _ = repair_tx.try_send(t);
                     }
@@ -69,6 +114,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         }
     }
     tracing::info!("collector stopping");
+    monitor.set_stopping();
     let _ = stop_tx.send(true);
     // Keep draining events so ingestion never blocks on a full channel while it flushes; the
     // channel closes once ingestion has finished.
@@ -126,6 +172,7 @@ fn spawn_news(
     ctx: &Context,
     store: &Store,
     stop: watch::Receiver<bool>,
+    monitor: Monitor,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let enricher = Arc::new(Scoring::bundled());
     if ctx.demo {
@@ -142,8 +189,9 @@ fn spawn_news(
     Ok(tokio::spawn(async move {
         let run = tokio::spawn(poller.run(stop, tx));
         while let Some(ev) = rx.recv().await {
-            if let NewsEvent::Items(items) = ev {
-                tracing::info!(new = items.len(), "news stored");
+            match ev {
+                NewsEvent::Items(items) => tracing::info!(new = items.len(), "news stored"),
+                NewsEvent::Feed(report) => monitor.on_feed_report(&report),
             }
         }
         let _ = run.await;

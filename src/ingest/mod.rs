@@ -58,7 +58,8 @@ pub struct IngestSnapshot {
 pub struct Ingest {
     store: Store,
     source: CandleSource,
-    aggs: HashMap<Symbol, Aggregator>,
+    /// One per symbol; a handful, so a linear scan beats hashing the symbol per trade.
+    aggs: Vec<Aggregator>,
     timeframes: Vec<Timeframe>,
     counters: Arc<IngestCounters>,
     latency: Histogram,
@@ -77,7 +78,7 @@ impl Ingest {
         timeframes: &[Timeframe],
         source: CandleSource,
     ) -> Result<Ingest, StoreError> {
-        let mut aggs = HashMap::new();
+        let mut aggs = Vec::new();
         for &symbol in symbols {
             let mut agg = Aggregator::new(symbol, timeframes);
             for &timeframe in timeframes {
@@ -85,7 +86,7 @@ impl Ingest {
                     agg.resume(timeframe, last);
                 }
             }
-            aggs.insert(symbol, agg);
+            aggs.push(agg);
         }
         Ok(Ingest {
             store,
@@ -113,11 +114,14 @@ impl Ingest {
     /// Folds in a trade that did not just arrive (generated history): no latency recorded.
     #[inline]
     pub fn replay(&mut self, t: &Trade) -> Outcome {
-        let timeframes = &self.timeframes;
-        let agg = self
-            .aggs
-            .entry(t.symbol)
-            .or_insert_with(|| Aggregator::new(t.symbol, timeframes));
+        let agg = match self.aggs.iter().position(|a| a.symbol() == t.symbol) {
+            Some(i) => &mut self.aggs[i],
+            None => {
+                self.aggs.push(Aggregator::new(t.symbol, &self.timeframes));
+                let last = self.aggs.len() - 1;
+                &mut self.aggs[last]
+            }
+        };
         let outcome = agg.push(t);
         let c = &self.counters;
         match outcome {
@@ -144,7 +148,7 @@ impl Ingest {
         &mut self,
         close_before: Option<Millis>,
     ) -> Result<Vec<(SeriesKey, Candle)>, StoreError> {
-        for agg in self.aggs.values_mut() {
+        for agg in &mut self.aggs {
             if let Some(t) = close_before {
                 agg.close_due(t);
             }
@@ -168,7 +172,7 @@ impl Ingest {
     }
 
     pub fn take_gaps(&mut self) -> Vec<IdGap> {
-        self.aggs.values_mut().flat_map(|a| a.take_gaps()).collect()
+        self.aggs.iter_mut().flat_map(|a| a.take_gaps()).collect()
     }
 
     pub fn snapshot(&self) -> IngestSnapshot {
@@ -187,7 +191,10 @@ impl Ingest {
     }
 
     pub fn current(&self, key: SeriesKey) -> Option<Candle> {
-        self.aggs.get(&key.symbol)?.current(key.timeframe)
+        self.aggs
+            .iter()
+            .find(|a| a.symbol() == key.symbol)?
+            .current(key.timeframe)
     }
 
     /// The event loop: folds market events in, flushes every [`FLUSH_EVERY`], and on

@@ -1,0 +1,212 @@
+//! Health and metrics of the running collector: a Prometheus registry mirrored once a second
+//! from the components' own counters (the stream's atomics, the ingest snapshot, the store's
+//! write stats, the repair status), news and klines events counted as they happen, the three
+//! probes, and the loopback HTTP endpoint that serves them (`[metrics] listen`).
+//!
+//! Nothing here is on a hot path: the components keep counting the way they already do and
+//! this module only reads what they publish.
+
+mod exposition;
+pub mod health;
+pub mod http;
+mod sample;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+pub use exposition::{ClientLabel, Metrics};
+pub use health::{HealthView, Probe, ProbeKind};
+pub use http::{ServeError, bind, serve};
+pub use sample::{STORE_STATS_EVERY, run_sampler};
+
+use crate::domain::now_ms;
+use crate::exchange::binance::StreamStats;
+use crate::history::KlinesClient;
+use crate::history::klines::Notice;
+use crate::history::repair::RepairStatus;
+use crate::ingest::{IngestEvent, IngestSnapshot};
+use crate::net::{BreakerState, BreakerStatus};
+use crate::news::poller::{FeedReport, FeedStatus};
+use crate::source::StreamStatus;
+use crate::store::Store;
+
+/// Where the monitor reads from.
+pub struct Inputs {
+    /// The demo market replaces the stream: no connection, no repair.
+    pub demo: bool,
+    pub stream: Arc<StreamStats>,
+    pub ingest: watch::Receiver<IngestSnapshot>,
+    pub store: Store,
+    /// The gap repair's status (None when no repair runs).
+    pub repair: Option<watch::Receiver<RepairStatus>>,
+    /// The gap repair's klines client, for request, weight and breaker figures when the
+    /// caller can share it.
+    pub klines: Option<Arc<KlinesClient>>,
+    /// The klines base URL, the `target` label of the klines client's metrics.
+    pub klines_target: String,
+    /// `freshness.trades.critical`: older stream activity makes the collector not ready.
+    pub trades_critical: Duration,
+    /// The news feeds polled, so their series exist (at zero, breaker closed) from the start.
+    pub feeds: Vec<String>,
+}
+
+/// Shared by the sampler, the HTTP endpoint and the collector's event loop.
+#[derive(Clone)]
+pub struct Monitor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    metrics: Metrics,
+    inputs: Inputs,
+    started: Instant,
+    /// Latched once the stream's first connection attempt has ended, either way.
+    first_attempt: AtomicBool,
+    /// When the current connection came up (0 while down).
+    connected_at_ms: AtomicI64,
+    stopping: AtomicBool,
+}
+
+impl Monitor {
+    pub fn new(inputs: Inputs) -> Monitor {
+        let metrics = Metrics::new();
+        metrics.declare_feeds(&inputs.feeds);
+        Monitor {
+            inner: Arc::new(Inner {
+                metrics,
+                inputs,
+                started: Instant::now(),
+                first_attempt: AtomicBool::new(false),
+                connected_at_ms: AtomicI64::new(0),
+                stopping: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The `/metrics` body (OpenMetrics text).
+    pub fn encode(&self) -> String {
+        self.inner.metrics.encode()
+    }
+
+    pub fn probe(&self, kind: ProbeKind) -> Probe {
+        health::evaluate(kind, &self.view())
+    }
+
+    /// The state the probes judge, read now.
+    pub fn view(&self) -> HealthView {
+        let i = &*self.inner;
+        let s = i.inputs.stream.snapshot();
+        if s.connected || s.reconnects > 0 || s.frames > 0 {
+            i.first_attempt.store(true, Ordering::Relaxed);
+        }
+        let last_message_ms = if i.inputs.demo {
+            i.inputs.ingest.borrow().last_trade_ms
+        } else {
+            s.last_message_ms
+        };
+        let connected_at = i.connected_at_ms.load(Ordering::Relaxed);
+        let write = i.inputs.store.write_stats();
+        HealthView {
+            now: now_ms(),
+            uptime: i.started.elapsed(),
+            demo: i.inputs.demo,
+            stopping: i.stopping.load(Ordering::Relaxed),
+            connected: s.connected,
+            last_message_ms,
+            connected_at_ms: (s.connected && connected_at > 0).then_some(connected_at),
+            reconnects: s.reconnects,
+            first_attempt_done: i.first_attempt.load(Ordering::Relaxed),
+            startup_repair_done: i.inputs.repair.as_ref().map(|r| r.borrow().runs > 0),
+            pending_rows: write.pending,
+            last_write_error: write.last_error,
+            trades_critical: i.inputs.trades_critical,
+        }
+    }
+
+    /// Follows the stream's connection changes (for the age of a quiet new connection).
+    pub fn on_event(&self, ev: &IngestEvent) {
+        let at = &self.inner.connected_at_ms;
+        match ev {
+            IngestEvent::Stream(StreamStatus::Connected) => at.store(now_ms(), Ordering::Relaxed),
+            IngestEvent::Stream(StreamStatus::Reconnecting { .. } | StreamStatus::Stopped) => {
+                at.store(0, Ordering::Relaxed)
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts one feed's poll and shows its breaker.
+    pub fn on_feed_report(&self, r: &FeedReport) {
+        let m = &self.inner.metrics;
+        let outcome = match r.status {
+            FeedStatus::Ok { items, new } => {
+                let feed = exposition::FeedLabel {
+                    feed: r.url.clone(),
+                };
+                m.news_items.get_or_create(&feed).inc_by(items as u64);
+                m.news_new_items.get_or_create(&feed).inc_by(new as u64);
+                "ok"
+            }
+            FeedStatus::NotModified => "not_modified",
+            FeedStatus::Failed { .. } => "failed",
+            FeedStatus::Skipped { .. } => "skipped",
+        };
+        m.news_polls
+            .get_or_create(&exposition::FeedOutcomeLabel {
+                feed: r.url.clone(),
+                outcome,
+            })
+            .inc();
+        self.set_breaker("news", &r.url, &r.breaker);
+    }
+
+    /// Counts what the klines client reports while it happens.
+    pub fn on_klines_notice(&self, n: &Notice) {
+        let kind = match n {
+            Notice::RateLimited { .. } => exposition::NOTICE_KINDS[0],
+            Notice::Banned { .. } => exposition::NOTICE_KINDS[1],
+            Notice::BudgetPause { .. } => exposition::NOTICE_KINDS[2],
+            Notice::BreakerOpened { .. } => exposition::NOTICE_KINDS[3],
+        };
+        self.inner
+            .metrics
+            .klines_notices
+            .get_or_create(&exposition::KindLabel { kind })
+            .inc();
+    }
+
+    /// From now on the collector is stopping: not ready any more.
+    pub fn set_stopping(&self) {
+        self.inner.stopping.store(true, Ordering::Relaxed);
+    }
+
+    fn set_breaker(&self, client: &'static str, target: &str, b: &BreakerStatus) {
+        let label = ClientLabel {
+            client,
+            target: target.to_string(),
+        };
+        let m = &self.inner.metrics;
+        m.breaker_state
+            .get_or_create(&label)
+            .set(breaker_code(b.state));
+        m.breaker_failures
+            .get_or_create(&label)
+            .set(b.consecutive_failures as i64);
+    }
+}
+
+/// The exported encoding of a breaker state: 0 closed, 1 half-open, 2 open.
+pub fn breaker_code(s: BreakerState) -> i64 {
+    match s {
+        BreakerState::Closed => 0,
+        BreakerState::HalfOpen => 1,
+        BreakerState::Open => 2,
+    }
+}

@@ -1,0 +1,204 @@
+//! The sampler: once a second, copies the components' own counters into the registry
+//! (counters advance by what their source grew); store sizes less often, because counting
+//! rows and pages is real work on the store thread.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::Monitor;
+use super::exposition::{QuantileLabel, TierLabel};
+use crate::domain::now_ms;
+use crate::history::KlinesStats;
+
+pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+/// Store sizes come from `COUNT(*)` and SQLite's page statistics: cheap on a small database,
+/// not on a large one, so they are refreshed at start and then only this often.
+pub const STORE_STATS_EVERY: Duration = Duration::from_secs(60);
+/// A store statistics call slower than this is abandoned (the store is busy or stuck).
+const STORE_STATS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Samples until `shutdown` turns true.
+pub async fn run_sampler(monitor: Monitor, mut shutdown: watch::Receiver<bool>) {
+    let fast = async {
+        let mut tick = tokio::time::interval(SAMPLE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            monitor.sample();
+        }
+    };
+    let slow = async {
+        let mut tick = tokio::time::interval(STORE_STATS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            monitor.sample_store().await;
+        }
+    };
+    tokio::select! {
+        _ = crate::source::shutdown_requested(&mut shutdown) => {}
+        _ = fast => {}
+        _ = slow => {}
+    }
+}
+
+impl Monitor {
+    /// Copies every cheap counter and gauge (atomics, snapshots, in-memory stats).
+    pub fn sample(&self) {
+        let i = &*self.inner;
+        let m = &i.metrics;
+        let now = now_ms();
+
+        let s = i.inputs.stream.snapshot();
+        m.stream_frames.advance_to(s.frames);
+        m.stream_trades.advance_to(s.trades);
+        m.stream_malformed.advance_to(s.malformed);
+        m.stream_reconnects.advance_to(s.reconnects);
+        m.stream_connected.set(s.connected as i64);
+
+        let ingest = i.inputs.ingest.borrow().clone();
+        let last = if i.inputs.demo {
+            ingest.last_trade_ms
+        } else {
+            s.last_message_ms
+        };
+        m.stream_last_message_age.set(match last {
+            Some(t) => (now - t).max(0) as f64 / 1000.0,
+            None => f64::NAN,
+        });
+        m.ingest_applied.advance_to(ingest.trades);
+        m.ingest_duplicate.advance_to(ingest.duplicates);
+        m.ingest_void.advance_to(ingest.void);
+        m.ingest_too_late.advance_to(ingest.too_late);
+        m.ingest_malformed.advance_to(ingest.malformed);
+        m.candles_live.advance_to(ingest.candles_written);
+        let lat = ingest.latency_us;
+        for (q, v) in [("0.5", lat.p50), ("0.99", lat.p99), ("1", lat.max)] {
+            m.latency
+                .get_or_create(&QuantileLabel { quantile: q })
+                .set(v);
+        }
+        m.latency_samples.advance_to(lat.count);
+
+        let w = i.inputs.store.write_stats();
+        m.store_rows_committed.advance_to(w.rows_committed);
+        m.store_failed_commits.advance_to(w.failed_commits);
+        m.store_pending_rows.set(w.pending as i64);
+        m.store_writable.set((w.pending == 0) as i64);
+
+        if let Some(repair) = &i.inputs.repair {
+            let r = repair.borrow().clone();
+            m.repair_runs.advance_to(r.runs);
+            m.repair_ranges_failed.advance_to(r.ranges_failed);
+            m.candles_repair.advance_to(r.candles_written);
+            m.repair_pending_spans.set(r.pending_spans as i64);
+        }
+        if let Some(k) = &i.inputs.klines {
+            self.record_klines(&k.stats());
+        }
+        m.uptime.set(i.started.elapsed().as_secs_f64());
+    }
+
+    fn record_klines(&self, k: &KlinesStats) {
+        let m = &self.inner.metrics;
+        m.klines_requests.advance_to(k.requests);
+        m.klines_retries.advance_to(k.retries);
+        m.klines_rate_limited.advance_to(k.rate_limited);
+        m.klines_weight_used.set(k.weight_used as i64);
+        let target = self.inner.inputs.klines_target.clone();
+        self.set_breaker("klines", &target, &k.breaker);
+    }
+
+    /// Refreshes store sizes (a store call: rows counted, pages measured).
+    pub async fn sample_store(&self) {
+        let i = &*self.inner;
+        let stats = tokio::time::timeout(STORE_STATS_TIMEOUT, i.inputs.store.stats()).await;
+        let stats = match stats {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "store statistics unavailable");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("store statistics timed out");
+                return;
+            }
+        };
+        let m = &i.metrics;
+        let tier = |t: &'static str| TierLabel { tier: t };
+        m.store_candles
+            .get_or_create(&tier("hot"))
+            .set(stats.hot_candles as i64);
+        m.store_candles
+            .get_or_create(&tier("cold"))
+            .set(stats.cold_candles as i64);
+        for (t, bytes) in [("hot", stats.hot_bytes), ("cold", stats.cold_bytes)] {
+            if let Some(b) = bytes {
+                m.store_bytes.get_or_create(&tier(t)).set(b as i64);
+            }
+        }
+        m.store_bytes
+            .get_or_create(&tier("file"))
+            .set(stats.file_bytes as i64);
+        m.store_news.set(stats.news as i64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::exchange::binance::StreamStats;
+    use crate::history::{KlinesClient, KlinesConfig};
+    use crate::ingest::IngestSnapshot;
+    use crate::metrics::Inputs;
+    use crate::store::{Store, StoreOptions};
+
+    fn monitor(dir: &std::path::Path, stream: Arc<StreamStats>) -> Monitor {
+        let store = Store::open(&dir.join("t.db"), StoreOptions::default()).unwrap();
+        let (_tx, ingest) = watch::channel(IngestSnapshot::default());
+        let klines = KlinesClient::new(KlinesConfig::new("http://127.0.0.1:9")).unwrap();
+        Monitor::new(Inputs {
+            demo: false,
+            stream,
+            ingest,
+            store,
+            repair: None,
+            klines: Some(Arc::new(klines)),
+            klines_target: "http://127.0.0.1:9".into(),
+            trades_critical: Duration::from_secs(60),
+            feeds: vec!["http://127.0.0.1:9/feed".into()],
+        })
+    }
+
+    #[tokio::test]
+    async fn samples_become_exposition_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = Arc::new(StreamStats::new());
+        let m = monitor(dir.path(), stream.clone());
+        stream
+            .trades
+            .fetch_add(3, std::sync::atomic::Ordering::Relaxed);
+        m.sample();
+        m.sample_store().await;
+        stream
+            .trades
+            .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+        m.sample();
+        let text = m.encode();
+        assert!(text.contains("cryptoviz_stream_trades_total 5\n"), "{text}");
+        assert!(text.contains("cryptoviz_stream_last_message_age_seconds NaN\n"));
+        assert!(text.contains("cryptoviz_store_candles{tier=\"hot\"} 0\n"));
+        assert!(text.contains("cryptoviz_store_size_bytes{tier=\"file\"} "));
+        assert!(text.contains(
+            "cryptoviz_breaker_state{client=\"klines\",target=\"http://127.0.0.1:9\"} 0\n"
+        ));
+        assert!(text.contains("cryptoviz_store_writable 1\n"));
+        assert!(text.contains(
+            "cryptoviz_news_polls_total{feed=\"http://127.0.0.1:9/feed\",outcome=\"failed\"} 0\n"
+        ));
+        assert!(text.contains("cryptoviz_klines_notices_total{kind=\"banned\"} 0\n"));
+    }
+}
