@@ -99,7 +99,9 @@ impl Repairer {
         })
     }
 
-    /// Runs until shutdown, taking triggers from `rx`; reports through `status`.
+    /// Runs until shutdown, taking triggers from `rx`; reports through `status`. Shutdown
+    /// interrupts a repair in flight: every page is committed with its checkpoint, so nothing
+    /// half-written is left and the next run resumes.
     pub async fn run(
         self,
         mut rx: mpsc::Receiver<RepairTrigger>,
@@ -116,13 +118,19 @@ impl Repairer {
                         gap,
                         left: self.timeframes_of(gap.symbol),
                     }),
-                    Some(t) => self.scan(&t, &status).await,
+                    Some(t) => tokio::select! {
+                        _ = self.scan(&t, &status) => {}
+                        _ = shutdown.changed() => return,
+                    },
                 },
                 _ = tick.tick() => {}
                 _ = shutdown.changed() => return,
             }
             if !pending.is_empty() {
-                self.refetch_closed(&mut pending, &status).await;
+                tokio::select! {
+                    _ = self.refetch_closed(&mut pending, &status) => {}
+                    _ = shutdown.changed() => return,
+                }
             }
             status.send_modify(|s| s.pending_spans = pending.len());
         }

@@ -186,14 +186,17 @@ impl SqliteBackend {
         Ok(id)
     }
 
-    fn write_rows(
+    /// Upserts candles of any series (`guard` decides conflicts) and, in the same transaction,
+    /// an optional backfill checkpoint. Returns rows written.
+    fn write_rows<'a>(
         &mut self,
-        rows: &[(SeriesKey, Candle)],
+        rows: impl Iterator<Item = (SeriesKey, &'a Candle)> + Clone,
         source: CandleSource,
         guard: &str,
+        progress: Option<&SeriesProgress>,
     ) -> Result<usize, StoreError> {
-        for (key, _) in rows {
-            self.series_id(*key)?;
+        for (key, _) in rows.clone() {
+            self.series_id(key)?;
         }
         let now = now_ms();
         let sql = format!("{UPSERT}{guard}");
@@ -202,9 +205,8 @@ impl SqliteBackend {
         {
             let mut stmt = tx.prepare_cached(&sql)?;
             for (key, c) in rows {
-                let id = self.series[key];
                 n += stmt.execute(params![
-                    id,
+                    self.series[&key],
                     c.open_time,
                     price_int(c.open)?,
                     price_int(c.high)?,
@@ -219,6 +221,9 @@ impl SqliteBackend {
                     source.as_str(),
                     now,
                 ])?;
+            }
+            if let Some(p) = progress {
+                save_progress(&tx, p)?;
             }
         }
         tx.commit()?;
@@ -359,7 +364,8 @@ impl Backend for SqliteBackend {
         rows: &[(SeriesKey, Candle)],
         source: CandleSource,
     ) -> Result<(), StoreError> {
-        self.write_rows(rows, source, LIVE_GUARD).map(|_| ())
+        self.write_rows(rows.iter().map(|(k, c)| (*k, c)), source, LIVE_GUARD, None)
+            .map(|_| ())
     }
 
     fn write_klines(
@@ -369,37 +375,7 @@ impl Backend for SqliteBackend {
         source: CandleSource,
         progress: Option<&SeriesProgress>,
     ) -> Result<usize, StoreError> {
-        let id = self.series_id(key)?;
-        let now = now_ms();
-        let sql = format!("{UPSERT}{KLINE_GUARD}");
-        let tx = self.conn.transaction()?;
-        let mut n = 0;
-        {
-            let mut stmt = tx.prepare_cached(&sql)?;
-            for c in candles {
-                n += stmt.execute(params![
-                    id,
-                    c.open_time,
-                    price_int(c.open)?,
-                    price_int(c.high)?,
-                    price_int(c.low)?,
-                    price_int(c.close)?,
-                    c.volume.to_string(),
-                    c.quote_volume.to_string(),
-                    c.trades as i64,
-                    c.closed,
-                    c.first_trade_id,
-                    c.last_trade_id,
-                    source.as_str(),
-                    now,
-                ])?;
-            }
-            if let Some(p) = progress {
-                save_progress(&tx, p)?;
-            }
-        }
-        tx.commit()?;
-        Ok(n)
+        self.write_rows(candles.iter().map(|c| (key, c)), source, KLINE_GUARD, progress)
     }
 
     fn candles(
