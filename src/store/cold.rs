@@ -196,7 +196,9 @@ mod tests {
                 candle(i * 60_000, f, 250)
             })
             .collect();
+        // A hot row of the same candle takes about 100 bytes on disk (tests/store_tiers.rs);
+        // the quote volume at 16 places alone needs ~10 bytes here.
         let blob = encode(tf, &v);
-        assert!(blob.len() < 1440 * 30, "{} bytes", blob.len());
+        assert!(blob.len() < 1440 * 40, "{} bytes", blob.len());
     }
 }
