@@ -2,41 +2,20 @@
 //! local Binance-like server feeds it: the counters match what the server sent, the probes
 //! follow the stream through an outage and a silence, and the endpoint shrugs off garbage.
 
-#[path = "support/faults.rs"]
-mod faults;
 mod support;
+
+use support::faults;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use cryptoviz::domain::Timeframe;
-use faults::{Scrape, Spec, eventually, free_port, get, probe, raw};
+use faults::{Scrape, Spec, empty_klines, eventually, free_port, get, keep_alive, probe, raw};
 use support::collector::Collector;
 use support::klines_server::KlinesServer;
 use support::ws_server::{Disconnect, WsServer, trade_frame};
 
 /// 2024-01-01T00:00:00Z.
 const M0: i64 = 1_704_067_200_000;
-
-/// A klines server that knows the symbol but has no candles: repairs finish at once.
-fn empty_klines() -> KlinesServer {
-    let k = KlinesServer::start();
-    for tf in Timeframe::ALL {
-        k.add_series("BTCUSDT", tf.as_str(), Vec::new());
-    }
-    k
-}
-
-/// Pings every open connection twice a second, as Binance's keep-alive would.
-fn keep_alive(ws: &Arc<WsServer>) -> tokio::task::JoinHandle<()> {
-    let ws = ws.clone();
-    tokio::spawn(async move {
-        loop {
-            ws.ping(b"keepalive");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    })
-}
 
 fn start(ws: &WsServer, klines: &KlinesServer, dir: &std::path::Path) -> (Collector, u16) {
     let port = free_port();
@@ -48,7 +27,7 @@ fn start(ws: &WsServer, klines: &KlinesServer, dir: &std::path::Path) -> (Collec
         ..Spec::default()
     }
     .write(dir);
-    (Collector::start(&cfg, dir, &[]), port)
+    (Collector::start(&cfg, dir, &faults::SAFETY_NET), port)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,7 +223,16 @@ async fn ready_follows_an_outage_and_a_silence() {
     assert!(reasons.contains("stream: not connected"), "{reasons}");
     // Liveness is not readiness: the process is fine.
     assert_eq!(probe(port, "live").0, 200);
-    assert!(ws.refused() > 0 || Scrape::take(port).get("cryptoviz_stream_connected") == 0.0);
+    assert!(
+        eventually(Duration::from_secs(2), || {
+            Scrape::take(port).get("cryptoviz_stream_connected") == 0.0
+        })
+        .await
+    );
+    assert!(
+        eventually(Duration::from_secs(3), || ws.refused() > 0).await,
+        "the collector kept trying during the outage"
+    );
 
     // Back after the outage.
     assert!(

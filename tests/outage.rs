@@ -6,12 +6,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use cryptoviz::aggregate::Aggregator;
-use cryptoviz::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade};
-use cryptoviz::store::{Store, StoreOptions};
+use cryptoviz::domain::{Millis, Symbol, Timeframe, Trade};
 use support::collector::{Collector, write_config};
-use support::klines_server::{KlinesServer, SourceCandle};
-use support::ws_server::{Disconnect, WsServer, trade_frame};
+use support::faults::{frame, klines, serve_klines, shape, stored};
+use support::klines_server::KlinesServer;
+use support::ws_server::{Disconnect, WsServer};
 
 const M0: Millis = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 const MIN: Millis = 60_000;
@@ -43,80 +42,11 @@ fn trades() -> Vec<Trade> {
     out
 }
 
-/// The exchange's klines for these trades (every interval closed).
-fn klines(trades: &[Trade], tf: Timeframe) -> Vec<Candle> {
-    let mut agg = Aggregator::new(trades[0].symbol, &[tf]);
-    for t in trades {
-        agg.push(t);
-    }
-    agg.close_due(Millis::MAX / 2);
-    let mut out = Vec::new();
-    agg.drain(&mut out);
-    out.into_iter().map(|(_, c)| c).collect()
-}
-
-fn source(c: &Candle, tf: Timeframe) -> SourceCandle {
-    SourceCandle {
-        open_time: c.open_time,
-        close_time: c.close_time(tf),
-        open: c.open.to_string(),
-        high: c.high.to_string(),
-        low: c.low.to_string(),
-        close: c.close.to_string(),
-        volume: c.volume.to_string(),
-        quote_volume: c.quote_volume.to_string(),
-        trades: c.trades,
-        taker_buy_base: "0".into(),
-        taker_buy_quote: "0".into(),
-    }
-}
-
-/// What matters of a candle for equality with the exchange (trade ids are ours only).
-fn shape(
-    c: &Candle,
-) -> (
-    Millis,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    u64,
-    bool,
-) {
-    (
-        c.open_time,
-        c.open.to_string(),
-        c.high.to_string(),
-        c.low.to_string(),
-        c.close.to_string(),
-        c.volume.to_string(),
-        c.quote_volume.to_string(),
-        c.trades,
-        c.closed,
-    )
-}
-
-async fn stored(db: &std::path::Path, tf: Timeframe) -> Vec<Candle> {
-    let store = Store::open(db, StoreOptions::default()).unwrap();
-    let key = SeriesKey {
-        symbol: Symbol::new("BTCUSDT").unwrap(),
-        timeframe: tf,
-    };
-    let v = store.candles(key, Millis::MIN, Millis::MAX).await.unwrap();
-    store.close().await.unwrap();
-    v
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_hole_in_any_timeframe_after_an_outage() {
     let all = trades();
     let klines_server = KlinesServer::start();
-    for tf in Timeframe::ALL {
-        let rows = klines(&all, tf).iter().map(|c| source(c, tf)).collect();
-        klines_server.add_series("BTCUSDT", tf.as_str(), rows);
-    }
+    serve_klines(&klines_server, &all);
     let ws = WsServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), &ws.url(), &klines_server.url(), &["BTCUSDT"]);
@@ -124,15 +54,6 @@ async fn no_hole_in_any_timeframe_after_an_outage() {
     ws.wait_accepted(1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let frame = |t: &Trade| {
-        trade_frame(
-            "BTCUSDT",
-            t.id,
-            &t.price.to_string(),
-            &t.qty.to_string(),
-            t.time,
-        )
-    };
     let before: Vec<&Trade> = all
         .iter()
         .filter(|t| t.time < M0 + 2 * MIN + 6_000)
@@ -179,9 +100,10 @@ async fn no_hole_in_any_timeframe_after_an_outage() {
         klines_server.served().len() >= 2,
         "the repair asked the exchange"
     );
+    let sym = Symbol::new("BTCUSDT").unwrap();
     for tf in Timeframe::ALL {
         let want: Vec<_> = klines(&all, tf).iter().map(shape).collect();
-        let got: Vec<_> = stored(&db, tf).await.iter().map(shape).collect();
+        let got: Vec<_> = stored(&db, sym, tf).await.iter().map(shape).collect();
         assert_eq!(got, want, "{tf}");
     }
     assert_eq!(want_1m.len(), 10);

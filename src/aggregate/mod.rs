@@ -66,15 +66,21 @@ impl Aggregator {
     /// Continues from the newest stored candle of `tf` after a restart: an open candle goes on
     /// collecting trades instead of a wrong new one starting, and trades up to its last id
     /// count as already seen.
+    ///
+    /// A candle without trade ids (a REST kline or an imported one) is not resumed: nothing
+    /// says which trades it already holds, so folding more in could count some twice. Trades
+    /// for its interval start a fresh candle, which the store keeps only once it has at least
+    /// as many trades.
     pub fn resume(&mut self, tf: Timeframe, last: Candle) {
+        let Some(id) = last.last_trade_id else {
+            return;
+        };
         if let Some(s) = self.series.iter_mut().find(|s| s.tf == tf) {
             s.resume(last);
         }
-        if let Some(id) = last.last_trade_id {
-            self.ids.seen_through(id);
-            if self.last.is_none_or(|(l, _)| l < id) {
-                self.last = Some((id, last.close_time(tf)));
-            }
+        self.ids.seen_through(id);
+        if self.last.is_none_or(|(l, _)| l < id) {
+            self.last = Some((id, last.close_time(tf)));
         }
     }
 

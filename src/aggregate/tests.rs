@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{Price, Qty};
+use crate::domain::{Candle, Price, Qty};
 
 const T0: Millis = 1_699_920_000_000; // midnight UTC, so every bucket starts here
 
@@ -210,5 +210,21 @@ fn a_trade_for_a_candle_closed_by_the_clock_amends_it() {
     assert_eq!(
         (c[0].open_time, c[0].close.to_string(), c[0].trades),
         (T0, "104".into(), 2)
+    );
+}
+
+#[test]
+fn a_kline_without_trade_ids_is_not_resumed() {
+    let mut kline = Candle::flat(T0, Price::parse("100").unwrap());
+    kline.trades = 7;
+    kline.volume = Qty::parse("3").unwrap();
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.resume(Timeframe::M1, kline);
+    assert_eq!(a.push(&tr(50, "101", "1", T0 + 10)), Outcome::Applied);
+    let c = a.current(Timeframe::M1).unwrap();
+    assert_eq!(
+        (c.trades, c.volume.to_string()),
+        (1, "1".into()),
+        "not added onto the kline"
     );
 }

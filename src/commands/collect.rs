@@ -48,23 +48,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     let mut pipeline =
         Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
     let (status_tx, repair_status) = watch::channel(RepairStatus::default());
-    let monitor = Monitor::new(Inputs {
-        demo: ctx.demo,
-        stream: pipeline.stream.clone(),
-        ingest: pipeline.ingest.clone(),
-        store: store.clone(),
-        repair: (!ctx.demo).then_some(repair_status),
-        // The repairer owns its klines client; request, weight and breaker figures need it
-        // shared (see the metrics module), the notices below are counted meanwhile.
-        klines: None,
-        klines_target: ctx.config.market.rest_url.clone(),
-        trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
-        feeds: if ctx.demo {
-            Vec::new()
-        } else {
-            ctx.config.news.feeds.clone()
-        },
-    });
+    let monitor = Monitor::new(monitor_inputs(ctx, &pipeline, &store, repair_status));
     let mut tasks = vec![tokio::spawn(crate::store::run_tiering(
         store.clone(),
         ctx.config.storage.clone(),
@@ -131,6 +115,32 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     store.close().await?;
     tracing::info!("collector stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the health probes and `/metrics` read.
+fn monitor_inputs(
+    ctx: &Context,
+    pipeline: &Pipeline,
+    store: &Store,
+    repair: watch::Receiver<RepairStatus>,
+) -> Inputs {
+    Inputs {
+        demo: ctx.demo,
+        stream: pipeline.stream.clone(),
+        ingest: pipeline.ingest.clone(),
+        store: store.clone(),
+        repair: (!ctx.demo).then_some(repair),
+        // The repairer owns its klines client, so request, weight and breaker figures are not
+        // available yet; the client's notices are counted (see `run`).
+        klines: None,
+        klines_target: ctx.config.market.rest_url.clone(),
+        trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
+        feeds: if ctx.demo {
+            Vec::new()
+        } else {
+            ctx.config.news.feeds.clone()
+        },
+    }
 }
 
 /// `--once`: one gap repair and one news poll, then exit (1 if either failed).

@@ -1,73 +1,29 @@
 //! Every metric `/metrics` exports, registered once in one [`Registry`] and encoded by
 //! `prometheus_client` (OpenMetrics text). The handles are cheap clones of what the registry
-//! holds, so the sampler writes them without touching the registry.
+//! holds, so the sampler writes them without touching the registry. Parts that cannot be
+//! measured in a run (no gap repair in demo mode, no shared klines client) are not
+//! registered at all: an absent series is honest, a zero would not be.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::{Registry, Unit};
+use prometheus_client::registry::{Metric, Registry, Unit};
 
-/// The `kind` label values of `klines_notices`.
-pub const NOTICE_KINDS: [&str; 4] = ["rate_limited", "banned", "budget_pause", "breaker_opened"];
-/// The `outcome` label values of `news_polls`.
-pub const POLL_OUTCOMES: [&str; 4] = ["ok", "not_modified", "failed", "skipped"];
+use super::labels::*;
+use super::sample::STORE_STATS_EVERY;
 
 /// An f64 gauge (ages, latencies).
 pub type FloatGauge = Gauge<f64, AtomicU64>;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabel {
-    pub outcome: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct QuantileLabel {
-    pub quantile: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct PathLabel {
-    pub path: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct TierLabel {
-    pub tier: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct KindLabel {
-    pub kind: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct FeedLabel {
-    pub feed: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct FeedOutcomeLabel {
-    pub feed: String,
-    pub outcome: &'static str,
-}
-
-/// One outbound client: `client` is its kind (`news`, `klines`, `websocket`), `target` the
-/// URL it talks to.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ClientLabel {
-    pub client: &'static str,
-    pub target: String,
-}
 
 /// A counter that mirrors a running total kept elsewhere: each sample advances it by what the
 /// total grew since the previous sample, so it never goes backwards even if the source does.
 #[derive(Clone, Debug, Default)]
 pub struct Mirrored {
     counter: Counter,
-    seen: std::sync::Arc<AtomicU64>,
+    seen: Arc<AtomicU64>,
 }
 
 impl Mirrored {
@@ -90,281 +46,323 @@ impl Mirrored {
     }
 }
 
-pub struct Metrics {
-    registry: Registry,
-    pub stream_frames: Mirrored,
-    pub stream_trades: Mirrored,
-    pub stream_malformed: Mirrored,
-    pub stream_reconnects: Mirrored,
-    pub stream_connected: Gauge,
-    pub stream_last_message_age: FloatGauge,
-    pub ingest_applied: Mirrored,
-    pub ingest_duplicate: Mirrored,
-    pub ingest_void: Mirrored,
-    pub ingest_too_late: Mirrored,
-    pub ingest_malformed: Mirrored,
+/// Which optional parts to register.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Parts {
+    /// A gap repair runs (not in demo mode).
+    pub repair: bool,
+    /// The repair's klines client is shared with the monitor (requests, weight, breaker).
+    pub klines_stats: bool,
+}
+
+pub struct StreamMetrics {
+    pub frames: Mirrored,
+    pub trades: Mirrored,
+    pub malformed: Mirrored,
+    pub reconnects: Mirrored,
+    pub connected: Gauge,
+    pub last_message_age: FloatGauge,
+}
+
+pub struct IngestMetrics {
+    pub applied: Mirrored,
+    pub duplicate: Mirrored,
+    pub void: Mirrored,
+    pub too_late: Mirrored,
+    pub malformed: Mirrored,
     pub latency: Family<QuantileLabel, FloatGauge>,
     pub latency_samples: Mirrored,
-    pub candles_live: Mirrored,
-    pub candles_repair: Mirrored,
-    pub store_rows_committed: Mirrored,
-    pub store_failed_commits: Mirrored,
-    pub store_pending_rows: Gauge,
-    pub store_writable: Gauge,
-    pub store_candles: Family<TierLabel, Gauge>,
-    pub store_bytes: Family<TierLabel, Gauge>,
-    pub store_news: Gauge,
-    pub repair_runs: Mirrored,
-    pub repair_ranges_failed: Mirrored,
-    pub repair_pending_spans: Gauge,
-    pub klines_requests: Mirrored,
-    pub klines_retries: Mirrored,
-    pub klines_rate_limited: Mirrored,
-    pub klines_weight_used: Gauge,
-    pub klines_notices: Family<KindLabel, Counter>,
-    pub news_polls: Family<FeedOutcomeLabel, Counter>,
-    pub news_items: Family<FeedLabel, Counter>,
-    pub news_new_items: Family<FeedLabel, Counter>,
-    pub breaker_state: Family<ClientLabel, Gauge>,
-    pub breaker_failures: Family<ClientLabel, Gauge>,
+    pub candles: Mirrored,
+}
+
+pub struct StoreMetrics {
+    pub rows_committed: Mirrored,
+    pub failed_commits: Mirrored,
+    pub pending_rows: Gauge,
+    pub writable: Gauge,
+    pub candles: Family<TierLabel, Gauge>,
+    pub bytes: Family<TierLabel, Gauge>,
+    pub news: Gauge,
+}
+
+pub struct RepairMetrics {
+    pub runs: Mirrored,
+    pub ranges_failed: Mirrored,
+    pub pending_spans: Gauge,
+    pub candles: Mirrored,
+    pub notices: Family<KindLabel, Counter>,
+}
+
+pub struct KlinesMetrics {
+    pub requests: Mirrored,
+    pub retries: Mirrored,
+    pub rate_limited: Mirrored,
+    pub weight_used: Gauge,
+}
+
+pub struct NewsMetrics {
+    pub polls: Family<FeedOutcomeLabel, Counter>,
+    pub items: Family<FeedLabel, Counter>,
+    pub new_items: Family<FeedLabel, Counter>,
+}
+
+pub struct BreakerMetrics {
+    pub state: Family<ClientLabel, Gauge>,
+    pub failures: Family<ClientLabel, Gauge>,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub stream: StreamMetrics,
+    pub ingest: IngestMetrics,
+    pub store: StoreMetrics,
+    pub repair: Option<RepairMetrics>,
+    pub klines: Option<KlinesMetrics>,
+    pub news: NewsMetrics,
+    pub breakers: BreakerMetrics,
     pub uptime: FloatGauge,
 }
 
+/// Registers `metric` under `name` and hands back a handle to it.
+fn add<M: Metric + Clone>(
+    r: &mut Registry,
+    name: &str,
+    help: &str,
+    unit: Option<Unit>,
+    metric: M,
+) -> M {
+    match unit {
+        Some(u) => r.register_with_unit(name, help, u, metric.clone()),
+        None => r.register(name, help, metric.clone()),
+    }
+    metric
+}
+
+fn counter(r: &mut Registry, name: &str, help: &str) -> Mirrored {
+    Mirrored::new(add(r, name, help, None, Counter::default()))
+}
+
+fn gauge(r: &mut Registry, name: &str, help: &str) -> Gauge {
+    add(r, name, help, None, Gauge::default())
+}
+
+fn family<L, M>(r: &mut Registry, name: &str, help: &str, unit: Option<Unit>) -> Family<L, M>
+where
+    Family<L, M>: Metric + Default,
+{
+    add(r, name, help, unit, Family::<L, M>::default())
+}
+
 impl Metrics {
-    pub fn new() -> Metrics {
+    pub fn new(parts: Parts) -> Metrics {
         let mut r = Registry::with_prefix("cryptoviz");
-        let counter = |r: &mut Registry, name: &str, help: &str| {
-            let c = Counter::default();
-            r.register(name, help, c.clone());
-            Mirrored::new(c)
+        let stream = StreamMetrics {
+            frames: counter(&mut r, "stream_frames", "WebSocket data frames received"),
+            trades: counter(&mut r, "stream_trades", "Trades received from the stream"),
+            malformed: counter(
+                &mut r,
+                "stream_malformed_frames",
+                "Frames that could not be understood (counted, never fatal)",
+            ),
+            reconnects: counter(
+                &mut r,
+                "stream_reconnects",
+                "Times the stream was lost (or a connect failed) and a reconnect was scheduled",
+            ),
+            connected: gauge(
+                &mut r,
+                "stream_connected",
+                "1 while the market stream is connected",
+            ),
+            last_message_age: add(
+                &mut r,
+                "stream_last_message_age",
+                "Age of the last message of any kind on the stream, the last trade in demo mode (NaN before the first)",
+                Some(Unit::Seconds),
+                FloatGauge::default(),
+            ),
         };
 
-        let stream_frames = counter(&mut r, "stream_frames", "WebSocket data frames received");
-        let stream_trades = counter(&mut r, "stream_trades", "Trades received from the stream");
-        let stream_malformed = counter(
+        let outcomes: Family<OutcomeLabel, Counter> = family(
             &mut r,
-            "stream_malformed_frames",
-            "Frames that could not be understood (counted, never fatal)",
-        );
-        let stream_reconnects = counter(
-            &mut r,
-            "stream_reconnects",
-            "Times the stream was lost (or a connect failed) and a reconnect was scheduled",
-        );
-        let stream_connected = Gauge::default();
-        r.register(
-            "stream_connected",
-            "1 while the market stream is connected",
-            stream_connected.clone(),
-        );
-        let stream_last_message_age = FloatGauge::default();
-        r.register_with_unit(
-            "stream_last_message_age",
-            "Age of the last message of any kind on the stream (NaN before the first)",
-            Unit::Seconds,
-            stream_last_message_age.clone(),
-        );
-
-        let ingest: Family<OutcomeLabel, Counter> = Family::default();
-        r.register(
             "ingest_trades",
             "Trades folded into candles, by outcome",
-            ingest.clone(),
+            None,
         );
-        let outcome = |o: &'static str| {
-            Mirrored::new(ingest.get_or_create_owned(&OutcomeLabel { outcome: o }))
-        };
-        let (ingest_applied, ingest_duplicate, ingest_void, ingest_too_late) = (
-            outcome("applied"),
-            outcome("duplicate"),
-            outcome("void"),
-            outcome("too_late"),
-        );
-        let ingest_malformed = counter(
+        let outcome = |o| Mirrored::new(outcomes.get_or_create_owned(&OutcomeLabel { outcome: o }));
+        let candles: Family<PathLabel, Counter> = family(
             &mut r,
-            "ingest_malformed_events",
-            "Malformed frames reported to ingestion",
-        );
-        let latency: Family<QuantileLabel, FloatGauge> = Family::default();
-        r.register_with_unit(
-            "ingest_latency_quantile",
-            "Frame arrival to candle update since start, in microseconds, by quantile (1 = max)",
-            Unit::Other("microseconds".into()),
-            latency.clone(),
-        );
-        let latency_samples = counter(
-            &mut r,
-            "ingest_latency_samples",
-            "Trades whose ingest latency was measured",
-        );
-
-        let candles: Family<PathLabel, Counter> = Family::default();
-        r.register(
             "candles_written",
             "Candle writes: live = every queued update of a candle from the stream, repair = klines stored by gap repair",
-            candles.clone(),
+            None,
         );
-        let path =
-            |p: &'static str| Mirrored::new(candles.get_or_create_owned(&PathLabel { path: p }));
-        let (candles_live, candles_repair) = (path("live"), path("repair"));
+        let path = |p| Mirrored::new(candles.get_or_create_owned(&PathLabel { path: p }));
+        let ingest = IngestMetrics {
+            applied: outcome("applied"),
+            duplicate: outcome("duplicate"),
+            void: outcome("void"),
+            too_late: outcome("too_late"),
+            malformed: counter(
+                &mut r,
+                "ingest_malformed_events",
+                "Malformed frames reported to ingestion",
+            ),
+            latency: family(
+                &mut r,
+                "ingest_latency_quantile",
+                "Frame arrival to candle update since start, by quantile (1 = the maximum)",
+                Some(Unit::Other("microseconds".into())),
+            ),
+            latency_samples: counter(
+                &mut r,
+                "ingest_latency_samples",
+                "Trades whose ingest latency was measured",
+            ),
+            candles: path("live"),
+        };
 
-        let store_rows_committed = counter(
-            &mut r,
-            "store_rows_committed",
-            "Live candle rows committed to the database",
-        );
-        let store_failed_commits = counter(
-            &mut r,
-            "store_failed_commits",
-            "Batch commits that failed (the rows stay queued and are retried)",
-        );
-        let store_pending_rows = Gauge::default();
-        r.register(
-            "store_pending_rows",
-            "Candle rows waiting for a failed commit to be retried",
-            store_pending_rows.clone(),
-        );
-        let store_writable = Gauge::default();
-        r.register(
-            "store_writable",
-            "1 while the last commit succeeded (no rows held back by a failure)",
-            store_writable.clone(),
-        );
-        let store_candles: Family<TierLabel, Gauge> = Family::default();
-        r.register(
-            "store_candles",
-            "Candles stored, by tier",
-            store_candles.clone(),
-        );
-        let store_bytes: Family<TierLabel, Gauge> = Family::default();
-        r.register_with_unit(
-            "store_size",
-            "Bytes on disk: per tier (hot, cold) when SQLite can tell, and the whole file",
-            Unit::Bytes,
-            store_bytes.clone(),
-        );
-        let store_news = Gauge::default();
-        r.register("store_news_items", "News items stored", store_news.clone());
+        let sizes_every = STORE_STATS_EVERY.as_secs();
+        let store = StoreMetrics {
+            rows_committed: counter(
+                &mut r,
+                "store_rows_committed",
+                "Live candle rows committed to the database",
+            ),
+            failed_commits: counter(
+                &mut r,
+                "store_failed_commits",
+                "Batch commits that failed (the rows stay queued and are retried)",
+            ),
+            pending_rows: gauge(
+                &mut r,
+                "store_pending_rows",
+                "Candle rows waiting for a failed commit to be retried",
+            ),
+            writable: gauge(
+                &mut r,
+                "store_writable",
+                "1 while the last commit succeeded (no rows held back by a failure)",
+            ),
+            candles: family(
+                &mut r,
+                "store_candles",
+                &format!("Candles stored, by tier (refreshed every {sizes_every} s)"),
+                None,
+            ),
+            bytes: family(
+                &mut r,
+                "store_size",
+                &format!(
+                    "On disk per tier (hot, cold) when SQLite can tell, and the whole file (refreshed every {sizes_every} s)"
+                ),
+                Some(Unit::Bytes),
+            ),
+            news: gauge(
+                &mut r,
+                "store_news_items",
+                &format!("News items stored (refreshed every {sizes_every} s)"),
+            ),
+        };
 
-        let repair_runs = counter(
-            &mut r,
-            "repair_runs",
-            "Gap repair scans finished (start-up and after reconnects)",
-        );
-        let repair_ranges_failed = counter(
-            &mut r,
-            "repair_ranges_failed",
-            "Gap ranges a repair scan could not fill",
-        );
-        let repair_pending_spans = Gauge::default();
-        r.register(
-            "repair_pending_spans",
-            "Spans of missed trades waiting for their candles to close before refetching",
-            repair_pending_spans.clone(),
-        );
-        let klines_requests = counter(
-            &mut r,
-            "klines_requests",
-            "REST klines requests sent by gap repair",
-        );
-        let klines_retries = counter(&mut r, "klines_retries", "REST klines requests retried");
-        let klines_rate_limited = counter(
-            &mut r,
-            "klines_rate_limited",
-            "REST klines answers with HTTP 429 or 418",
-        );
-        let klines_weight_used = Gauge::default();
-        r.register(
-            "klines_weight_used",
-            "Request weight used in the current window (X-MBX-USED-WEIGHT-1M)",
-            klines_weight_used.clone(),
-        );
-        let klines_notices: Family<KindLabel, Counter> = Family::default();
-        r.register(
-            "klines_notices",
-            "Rate limits, bans, budget pauses and breaker openings seen by the klines client",
-            klines_notices.clone(),
-        );
-        for kind in NOTICE_KINDS {
-            klines_notices.get_or_create(&KindLabel { kind });
-        }
+        let repair = parts.repair.then(|| {
+            let notices: Family<KindLabel, Counter> = family(
+                &mut r,
+                "klines_notices",
+                "Rate limits, bans, budget pauses and breaker openings seen by the klines client",
+                None,
+            );
+            for kind in NOTICE_KINDS {
+                notices.get_or_create_owned(&KindLabel { kind });
+            }
+            RepairMetrics {
+                runs: counter(
+                    &mut r,
+                    "repair_runs",
+                    "Gap repair scans finished (start-up and after reconnects)",
+                ),
+                ranges_failed: counter(
+                    &mut r,
+                    "repair_ranges_failed",
+                    "Gap ranges a repair scan could not fill",
+                ),
+                pending_spans: gauge(
+                    &mut r,
+                    "repair_pending_spans",
+                    "Spans of missed trades waiting for their candles to close before refetching",
+                ),
+                candles: path("repair"),
+                notices,
+            }
+        });
+        let klines = (parts.repair && parts.klines_stats).then(|| KlinesMetrics {
+            requests: counter(
+                &mut r,
+                "klines_requests",
+                "REST klines requests sent by gap repair",
+            ),
+            retries: counter(&mut r, "klines_retries", "REST klines requests retried"),
+            rate_limited: counter(
+                &mut r,
+                "klines_rate_limited",
+                "REST klines answers with HTTP 429 or 418",
+            ),
+            weight_used: gauge(
+                &mut r,
+                "klines_weight_used",
+                "Request weight used in the current window (X-MBX-USED-WEIGHT-1M)",
+            ),
+        });
 
-        let news_polls: Family<FeedOutcomeLabel, Counter> = Family::default();
-        r.register(
-            "news_polls",
-            "Polls of each news feed, by outcome (ok, not_modified, failed, skipped)",
-            news_polls.clone(),
-        );
-        let news_items: Family<FeedLabel, Counter> = Family::default();
-        r.register(
-            "news_items_fetched",
-            "News items parsed from each feed",
-            news_items.clone(),
-        );
-        let news_new_items: Family<FeedLabel, Counter> = Family::default();
-        r.register(
-            "news_items_new",
-            "News items stored for the first time, per feed",
-            news_new_items.clone(),
-        );
-
-        let breaker_state: Family<ClientLabel, Gauge> = Family::default();
-        r.register(
-            "breaker_state",
-            "Circuit breaker per outbound client: 0 closed, 1 half-open, 2 open",
-            breaker_state.clone(),
-        );
-        let breaker_failures: Family<ClientLabel, Gauge> = Family::default();
-        r.register(
-            "breaker_consecutive_failures",
-            "Consecutive failures counted by each circuit breaker",
-            breaker_failures.clone(),
-        );
-        let uptime = FloatGauge::default();
-        r.register_with_unit(
+        let news = NewsMetrics {
+            polls: family(
+                &mut r,
+                "news_polls",
+                "Polls of each news feed, by outcome (ok, not_modified, failed, skipped)",
+                None,
+            ),
+            items: family(
+                &mut r,
+                "news_items_fetched",
+                "News items parsed from each feed",
+                None,
+            ),
+            new_items: family(
+                &mut r,
+                "news_items_new",
+                "News items stored for the first time, per feed",
+                None,
+            ),
+        };
+        let breakers = BreakerMetrics {
+            state: family(
+                &mut r,
+                "breaker_state",
+                "Circuit breaker per outbound client: 0 closed, 1 half-open, 2 open (as of its last report)",
+                None,
+            ),
+            failures: family(
+                &mut r,
+                "breaker_consecutive_failures",
+                "Consecutive failures counted by each circuit breaker",
+                None,
+            ),
+        };
+        let uptime = add(
+            &mut r,
             "uptime",
             "Time since the collector started",
-            Unit::Seconds,
-            uptime.clone(),
+            Some(Unit::Seconds),
+            FloatGauge::default(),
         );
-
         Metrics {
             registry: r,
-            stream_frames,
-            stream_trades,
-            stream_malformed,
-            stream_reconnects,
-            stream_connected,
-            stream_last_message_age,
-            ingest_applied,
-            ingest_duplicate,
-            ingest_void,
-            ingest_too_late,
-            ingest_malformed,
-            latency,
-            latency_samples,
-            candles_live,
-            candles_repair,
-            store_rows_committed,
-            store_failed_commits,
-            store_pending_rows,
-            store_writable,
-            store_candles,
-            store_bytes,
-            store_news,
-            repair_runs,
-            repair_ranges_failed,
-            repair_pending_spans,
-            klines_requests,
-            klines_retries,
-            klines_rate_limited,
-            klines_weight_used,
-            klines_notices,
-            news_polls,
-            news_items,
-            news_new_items,
-            breaker_state,
-            breaker_failures,
+            stream,
+            ingest,
+            store,
+            repair,
+            klines,
+            news,
+            breakers,
             uptime,
         }
     }
@@ -374,10 +372,10 @@ impl Metrics {
     pub fn declare_feeds(&self, feeds: &[String]) {
         for url in feeds {
             let feed = FeedLabel { feed: url.clone() };
-            self.news_items.get_or_create(&feed);
-            self.news_new_items.get_or_create(&feed);
+            self.news.items.get_or_create_owned(&feed);
+            self.news.new_items.get_or_create_owned(&feed);
             for outcome in POLL_OUTCOMES {
-                self.news_polls.get_or_create(&FeedOutcomeLabel {
+                self.news.polls.get_or_create_owned(&FeedOutcomeLabel {
                     feed: url.clone(),
                     outcome,
                 });
@@ -386,8 +384,8 @@ impl Metrics {
                 client: "news",
                 target: url.clone(),
             };
-            self.breaker_state.get_or_create(&client).set(0);
-            self.breaker_failures.get_or_create(&client).set(0);
+            self.breakers.state.get_or_create(&client).set(0);
+            self.breakers.failures.get_or_create(&client).set(0);
         }
     }
 
@@ -399,12 +397,6 @@ impl Metrics {
             tracing::error!(error = %e, "metrics encoding failed");
         }
         out
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -427,24 +419,37 @@ mod tests {
 
     #[test]
     fn exposition_names_every_family() {
-        let m = Metrics::new();
-        m.stream_trades.advance_to(7);
-        m.breaker_state
-            .get_or_create(&ClientLabel {
-                client: "news",
-                target: "http://127.0.0.1:1/feed".into(),
-            })
-            .set(2);
+        let m = Metrics::new(Parts {
+            repair: true,
+            klines_stats: false,
+        });
+        m.stream.trades.advance_to(7);
+        m.declare_feeds(&["http://127.0.0.1:1/feed".into()]);
         let text = m.encode();
         assert!(text.contains("cryptoviz_stream_trades_total 7\n"), "{text}");
         assert!(
             text.contains(
-                "cryptoviz_breaker_state{client=\"news\",target=\"http://127.0.0.1:1/feed\"} 2\n"
+                "cryptoviz_breaker_state{client=\"news\",target=\"http://127.0.0.1:1/feed\"} 0\n"
             ),
             "{text}"
         );
         assert!(text.contains("# TYPE cryptoviz_stream_last_message_age_seconds gauge"));
         assert!(text.contains("cryptoviz_ingest_trades_total{outcome=\"too_late\"} 0"));
+        assert!(text.contains("cryptoviz_klines_notices_total{kind=\"banned\"} 0\n"));
+        assert!(text.contains("cryptoviz_candles_written_total{path=\"repair\"} 0\n"));
+        assert!(
+            !text.contains("klines_requests"),
+            "not measured, not exported"
+        );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn parts_not_measured_are_not_exported() {
+        let text = Metrics::new(Parts::default()).encode();
+        for absent in ["cryptoviz_repair_", "path=\"repair\"", "cryptoviz_klines_"] {
+            assert!(!text.contains(absent), "{absent} in\n{text}");
+        }
+        assert!(text.contains("cryptoviz_candles_written_total{path=\"live\"} 0\n"));
     }
 }

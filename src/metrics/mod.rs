@@ -9,6 +9,7 @@
 mod exposition;
 pub mod health;
 pub mod http;
+mod labels;
 mod sample;
 
 use std::sync::Arc;
@@ -17,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-pub use exposition::{ClientLabel, Metrics};
+pub use exposition::{Metrics, Parts};
 pub use health::{HealthView, Probe, ProbeKind};
 pub use http::{ServeError, bind, serve};
+pub use labels::ClientLabel;
 pub use sample::{STORE_STATS_EVERY, run_sampler};
 
 use crate::domain::now_ms;
@@ -72,7 +74,10 @@ struct Inner {
 
 impl Monitor {
     pub fn new(inputs: Inputs) -> Monitor {
-        let metrics = Metrics::new();
+        let metrics = Metrics::new(Parts {
+            repair: inputs.repair.is_some(),
+            klines_stats: inputs.klines.is_some(),
+        });
         metrics.declare_feeds(&inputs.feeds);
         Monitor {
             inner: Arc::new(Inner {
@@ -144,22 +149,22 @@ impl Monitor {
 
     /// Counts one feed's poll and shows its breaker.
     pub fn on_feed_report(&self, r: &FeedReport) {
-        let m = &self.inner.metrics;
+        let news = &self.inner.metrics.news;
         let outcome = match r.status {
             FeedStatus::Ok { items, new } => {
-                let feed = exposition::FeedLabel {
+                let feed = labels::FeedLabel {
                     feed: r.url.clone(),
                 };
-                m.news_items.get_or_create(&feed).inc_by(items as u64);
-                m.news_new_items.get_or_create(&feed).inc_by(new as u64);
+                news.items.get_or_create(&feed).inc_by(items as u64);
+                news.new_items.get_or_create(&feed).inc_by(new as u64);
                 "ok"
             }
             FeedStatus::NotModified => "not_modified",
             FeedStatus::Failed { .. } => "failed",
             FeedStatus::Skipped { .. } => "skipped",
         };
-        m.news_polls
-            .get_or_create(&exposition::FeedOutcomeLabel {
+        news.polls
+            .get_or_create(&labels::FeedOutcomeLabel {
                 feed: r.url.clone(),
                 outcome,
             })
@@ -169,16 +174,18 @@ impl Monitor {
 
     /// Counts what the klines client reports while it happens.
     pub fn on_klines_notice(&self, n: &Notice) {
-        let kind = match n {
-            Notice::RateLimited { .. } => exposition::NOTICE_KINDS[0],
-            Notice::Banned { .. } => exposition::NOTICE_KINDS[1],
-            Notice::BudgetPause { .. } => exposition::NOTICE_KINDS[2],
-            Notice::BreakerOpened { .. } => exposition::NOTICE_KINDS[3],
+        let Some(repair) = &self.inner.metrics.repair else {
+            return;
         };
-        self.inner
-            .metrics
-            .klines_notices
-            .get_or_create(&exposition::KindLabel { kind })
+        let kind = match n {
+            Notice::RateLimited { .. } => labels::NOTICE_KINDS[0],
+            Notice::Banned { .. } => labels::NOTICE_KINDS[1],
+            Notice::BudgetPause { .. } => labels::NOTICE_KINDS[2],
+            Notice::BreakerOpened { .. } => labels::NOTICE_KINDS[3],
+        };
+        repair
+            .notices
+            .get_or_create(&labels::KindLabel { kind })
             .inc();
     }
 
@@ -192,11 +199,9 @@ impl Monitor {
             client,
             target: target.to_string(),
         };
-        let m = &self.inner.metrics;
-        m.breaker_state
-            .get_or_create(&label)
-            .set(breaker_code(b.state));
-        m.breaker_failures
+        let m = &self.inner.metrics.breakers;
+        m.state.get_or_create(&label).set(breaker_code(b.state));
+        m.failures
             .get_or_create(&label)
             .set(b.consecutive_failures as i64);
     }

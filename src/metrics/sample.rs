@@ -7,9 +7,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::Monitor;
-use super::exposition::{QuantileLabel, TierLabel};
+use super::labels::{QuantileLabel, TierLabel};
 use crate::domain::now_ms;
-use crate::history::KlinesStats;
 
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 /// Store sizes come from `COUNT(*)` and SQLite's page statistics: cheap on a small database,
@@ -48,14 +47,14 @@ impl Monitor {
     pub fn sample(&self) {
         let i = &*self.inner;
         let m = &i.metrics;
-        let now = now_ms();
 
         let s = i.inputs.stream.snapshot();
-        m.stream_frames.advance_to(s.frames);
-        m.stream_trades.advance_to(s.trades);
-        m.stream_malformed.advance_to(s.malformed);
-        m.stream_reconnects.advance_to(s.reconnects);
-        m.stream_connected.set(s.connected as i64);
+        let st = &m.stream;
+        st.frames.advance_to(s.frames);
+        st.trades.advance_to(s.trades);
+        st.malformed.advance_to(s.malformed);
+        st.reconnects.advance_to(s.reconnects);
+        st.connected.set(s.connected as i64);
 
         let ingest = i.inputs.ingest.borrow().clone();
         let last = if i.inputs.demo {
@@ -63,51 +62,47 @@ impl Monitor {
         } else {
             s.last_message_ms
         };
-        m.stream_last_message_age.set(match last {
-            Some(t) => (now - t).max(0) as f64 / 1000.0,
+        st.last_message_age.set(match last {
+            Some(t) => (now_ms() - t).max(0) as f64 / 1000.0,
             None => f64::NAN,
         });
-        m.ingest_applied.advance_to(ingest.trades);
-        m.ingest_duplicate.advance_to(ingest.duplicates);
-        m.ingest_void.advance_to(ingest.void);
-        m.ingest_too_late.advance_to(ingest.too_late);
-        m.ingest_malformed.advance_to(ingest.malformed);
-        m.candles_live.advance_to(ingest.candles_written);
+        let g = &m.ingest;
+        g.applied.advance_to(ingest.trades);
+        g.duplicate.advance_to(ingest.duplicates);
+        g.void.advance_to(ingest.void);
+        g.too_late.advance_to(ingest.too_late);
+        g.malformed.advance_to(ingest.malformed);
+        g.candles.advance_to(ingest.candles_written);
         let lat = ingest.latency_us;
         for (q, v) in [("0.5", lat.p50), ("0.99", lat.p99), ("1", lat.max)] {
-            m.latency
+            g.latency
                 .get_or_create(&QuantileLabel { quantile: q })
                 .set(v);
         }
-        m.latency_samples.advance_to(lat.count);
+        g.latency_samples.advance_to(lat.count);
 
         let w = i.inputs.store.write_stats();
-        m.store_rows_committed.advance_to(w.rows_committed);
-        m.store_failed_commits.advance_to(w.failed_commits);
-        m.store_pending_rows.set(w.pending as i64);
-        m.store_writable.set((w.pending == 0) as i64);
+        m.store.rows_committed.advance_to(w.rows_committed);
+        m.store.failed_commits.advance_to(w.failed_commits);
+        m.store.pending_rows.set(w.pending as i64);
+        m.store.writable.set((w.pending == 0) as i64);
 
-        if let Some(repair) = &i.inputs.repair {
-            let r = repair.borrow().clone();
-            m.repair_runs.advance_to(r.runs);
-            m.repair_ranges_failed.advance_to(r.ranges_failed);
-            m.candles_repair.advance_to(r.candles_written);
-            m.repair_pending_spans.set(r.pending_spans as i64);
+        if let (Some(status), Some(rm)) = (&i.inputs.repair, &m.repair) {
+            let r = status.borrow().clone();
+            rm.runs.advance_to(r.runs);
+            rm.ranges_failed.advance_to(r.ranges_failed);
+            rm.candles.advance_to(r.candles_written);
+            rm.pending_spans.set(r.pending_spans as i64);
         }
-        if let Some(k) = &i.inputs.klines {
-            self.record_klines(&k.stats());
+        if let (Some(client), Some(km)) = (&i.inputs.klines, &m.klines) {
+            let k = client.stats();
+            km.requests.advance_to(k.requests);
+            km.retries.advance_to(k.retries);
+            km.rate_limited.advance_to(k.rate_limited);
+            km.weight_used.set(k.weight_used as i64);
+            self.set_breaker("klines", &i.inputs.klines_target, &k.breaker);
         }
         m.uptime.set(i.started.elapsed().as_secs_f64());
-    }
-
-    fn record_klines(&self, k: &KlinesStats) {
-        let m = &self.inner.metrics;
-        m.klines_requests.advance_to(k.requests);
-        m.klines_retries.advance_to(k.retries);
-        m.klines_rate_limited.advance_to(k.rate_limited);
-        m.klines_weight_used.set(k.weight_used as i64);
-        let target = self.inner.inputs.klines_target.clone();
-        self.set_breaker("klines", &target, &k.breaker);
     }
 
     /// Refreshes store sizes (a store call: rows counted, pages measured).
@@ -125,23 +120,23 @@ impl Monitor {
                 return;
             }
         };
-        let m = &i.metrics;
+        let m = &i.metrics.store;
         let tier = |t: &'static str| TierLabel { tier: t };
-        m.store_candles
+        m.candles
             .get_or_create(&tier("hot"))
             .set(stats.hot_candles as i64);
-        m.store_candles
+        m.candles
             .get_or_create(&tier("cold"))
             .set(stats.cold_candles as i64);
         for (t, bytes) in [("hot", stats.hot_bytes), ("cold", stats.cold_bytes)] {
             if let Some(b) = bytes {
-                m.store_bytes.get_or_create(&tier(t)).set(b as i64);
+                m.bytes.get_or_create(&tier(t)).set(b as i64);
             }
         }
-        m.store_bytes
+        m.bytes
             .get_or_create(&tier("file"))
             .set(stats.file_bytes as i64);
-        m.store_news.set(stats.news as i64);
+        m.news.set(stats.news as i64);
     }
 }
 
@@ -159,13 +154,14 @@ mod tests {
     fn monitor(dir: &std::path::Path, stream: Arc<StreamStats>) -> Monitor {
         let store = Store::open(&dir.join("t.db"), StoreOptions::default()).unwrap();
         let (_tx, ingest) = watch::channel(IngestSnapshot::default());
+        let (_tx, repair) = watch::channel(crate::history::repair::RepairStatus::default());
         let klines = KlinesClient::new(KlinesConfig::new("http://127.0.0.1:9")).unwrap();
         Monitor::new(Inputs {
             demo: false,
             stream,
             ingest,
             store,
-            repair: None,
+            repair: Some(repair),
             klines: Some(Arc::new(klines)),
             klines_target: "http://127.0.0.1:9".into(),
             trades_critical: Duration::from_secs(60),

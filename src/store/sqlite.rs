@@ -375,7 +375,12 @@ impl Backend for SqliteBackend {
         source: CandleSource,
         progress: Option<&SeriesProgress>,
     ) -> Result<usize, StoreError> {
-        self.write_rows(candles.iter().map(|c| (key, c)), source, KLINE_GUARD, progress)
+        self.write_rows(
+            candles.iter().map(|c| (key, c)),
+            source,
+            KLINE_GUARD,
+            progress,
+        )
     }
 
     fn candles(

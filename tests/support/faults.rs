@@ -15,7 +15,7 @@ use cryptoviz::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade};
 use cryptoviz::store::{Store, StoreOptions};
 
 use crate::support::klines_server::{KlinesServer, SourceCandle};
-use crate::support::ws_server::trade_frame;
+use crate::support::ws_server::{WsServer, trade_frame};
 
 /// Everything the fault tests set in the config; the defaults retry fast and never open a
 /// breaker by accident.
@@ -85,6 +85,10 @@ breaker = {{ failure_threshold = {threshold}, open_secs = {open} }}
 [freshness]
 trades = {{ warning = {warn}, critical = {crit} }}
 
+[storage]
+# The tests trade in 2024: keep every candle hot, or start-up tiering would delete them.
+retention = {{ "1m" = [0, 0], "5m" = [0, 0], "15m" = [0, 0], "1h" = [0, 0], "1d" = [0, 0] }}
+
 [metrics]
 listen = "{listen}"
 "#,
@@ -105,6 +109,10 @@ listen = "{listen}"
         path
     }
 }
+
+/// Arguments for `collect` in these tests: a collector left behind by a failed test (its
+/// `Child` is never killed then) stops on its own after this long.
+pub const SAFETY_NET: [&str; 2] = ["--duration", "120"];
 
 /// A port nothing listens on right now (the collector binds it moments later).
 pub fn free_port() -> u16 {
@@ -229,6 +237,36 @@ impl Scrape {
             .map(str::to_string)
             .collect()
     }
+}
+
+/// A klines server that knows BTCUSDT but has no candles: repairs finish at once.
+pub fn empty_klines() -> KlinesServer {
+    let k = KlinesServer::start();
+    for tf in Timeframe::ALL {
+        k.add_series("BTCUSDT", tf.as_str(), Vec::new());
+    }
+    k
+}
+
+/// Pings every open connection twice a second, as Binance's keep-alive would, so a quiet
+/// test market is not mistaken for a dead connection.
+pub fn keep_alive(ws: &std::sync::Arc<WsServer>) -> tokio::task::JoinHandle<()> {
+    let ws = ws.clone();
+    tokio::spawn(async move {
+        loop {
+            ws.ping(b"keepalive");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+}
+
+/// Waits until the startup probe says the collector has started (at most 15 s).
+pub async fn wait_started(port: u16) {
+    assert!(
+        eventually(Duration::from_secs(15), || probe(port, "startup").0 == 200).await,
+        "startup: {:?}",
+        probe(port, "startup")
+    );
 }
 
 /// Polls `ok` every 50 ms for at most `limit`; returns whether it held.
@@ -372,4 +410,11 @@ pub fn assert_no_panic(stderr: &str, data_dir: &Path) {
             assert!(!text.contains("panicked"), "a panic in {}", path.display());
         }
     }
+}
+
+/// The last `n` lines of the collector's log, for failure messages.
+pub fn log_tail(data_dir: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(data_dir.join("cryptoviz.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }

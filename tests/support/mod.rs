@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod collector;
+pub mod faults;
 pub mod http;
 pub mod klines_server;
 pub mod tmux;
