@@ -127,3 +127,85 @@ fn trade_count_counts_individual_trades() {
     // Agg ids 13519807..13532283 cover trade ids 15373518..15388189 (fixtures README).
     assert_eq!(total, 15_388_189 - 15_373_518 + 1);
 }
+
+/// Newer data.binance.vision files: zipped, with a header row and microsecond timestamps.
+#[test]
+fn zipped_csv_with_header_and_microseconds() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(fixtures().join("XRPETH-aggTrades-2019-10-11_to_13.csv")).unwrap();
+    let mut csv = String::from(
+        "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match\n",
+    );
+    for line in text.lines() {
+        let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+        f[5] = format!("{}000", f[5]); // milliseconds -> microseconds
+        csv.push_str(&f.join(","));
+        csv.push('\n');
+    }
+    let zip_path = dir.path().join("XRPETH-aggTrades-2019-10-11.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    zip.start_file(
+        "XRPETH-aggTrades-2019-10-11.csv",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(csv.as_bytes()).unwrap();
+    zip.finish().unwrap();
+
+    let out = cryptoviz(dir.path())
+        .arg("import")
+        .arg(&zip_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = expected("XRPETH-1m-ohlcv-2019-10-11_to_13.csv");
+    let got = exported(dir.path(), "1m");
+    assert_eq!(got.len(), want.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(g["open_time"].as_i64().unwrap(), w.0);
+        assert_eq!(price(&g["close"]), w.4);
+        assert_eq!(price(&g["volume"]), w.5);
+    }
+}
+
+#[test]
+fn a_bad_row_names_the_file_and_line_and_leaves_no_wrong_candle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("BTCUSDT-trades-2024-01-01.csv");
+    std::fs::write(
+        &path,
+        "1,42000.5,0.1,4200.05,1704067200000,true,true\n\
+         2,42001,0.2,8400.2,1704067260000,false,true\n\
+         3,not-a-price,0.2,0,1704067270000,false,true\n",
+    )
+    .unwrap();
+    let out = cryptoviz(dir.path())
+        .arg("import")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("BTCUSDT-trades-2024-01-01.csv:3"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let out = cryptoviz(dir.path())
+        .args([
+            "export",
+            "--symbol",
+            "BTCUSDT",
+            "--timeframe",
+            "1m",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["series"][0]["candles"], serde_json::json!([]));
+}
