@@ -80,6 +80,57 @@ pub async fn ingest(
     Ok((median(rates), latency))
 }
 
+/// Ingest latency while tiering packs a long history in the same store, so the two share
+/// the machine and the store thread as they do in a running collector.
+pub async fn ingest_during_tiering(
+    frames: &[Vec<u8>],
+    dir: &Path,
+    days: usize,
+) -> anyhow::Result<Percentiles> {
+    let path = dir.join("tiering.db");
+    let store = Store::open(&path, StoreOptions::default())?;
+    let start: Millis = 1_700_006_400_000;
+    for chunk in data::candles(days * 1440, start).chunks(50_000) {
+        store
+            .write_klines(bench_key(), chunk.to_vec(), CandleSource::Rest, None)
+            .await?;
+    }
+    let now = start + days as Millis * 86_400_000;
+    let tiering = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            // One day hot: everything older is packed while ingest runs.
+            let mut storage = crate::config::StorageConfig::default();
+            storage
+                .retention
+                .insert("1m".into(), crate::config::Retention(1, 0));
+            crate::store::tier_all(&store, &storage, now, None).await
+        })
+    };
+    let symbols = [Symbol::new("BTCUSDT")?, Symbol::new("ETHUSDT")?];
+    let mut ingest =
+        Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
+    let mut last_flush = Instant::now();
+    for f in frames {
+        let received = Instant::now();
+        if let Ok(Frame::Trade(tr)) = parse_frame(f) {
+            ingest.on_trade(&tr, received);
+        }
+        if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
+            ingest.flush(None)?;
+            last_flush = Instant::now();
+            // Let the tiering task and the store thread take their turn, as in the live loop.
+            tokio::task::yield_now().await;
+        }
+    }
+    ingest.flush(None)?;
+    let moved = tiering.await??.moved;
+    anyhow::ensure!(moved > 0, "tiering had nothing to do");
+    let latency = ingest.snapshot().latency_us;
+    store.close().await?;
+    Ok(latency)
+}
+
 const RAW_UPSERT: &str = "INSERT INTO c (series_id, open_time, open, high, low, close, volume, quote_volume, trades, closed) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (series_id, open_time) DO UPDATE SET \
     open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, \

@@ -64,6 +64,11 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     let (ingest, latency) = measure::ingest(&frames, &dir, plan.reps).await?;
     out.insert("ingest_trades_per_sec".into(), json!(ingest));
     out.insert("ingest_latency_us".into(), serde_json::to_value(latency)?);
+    let during = measure::ingest_during_tiering(&frames, &dir, plan.history_days).await?;
+    out.insert(
+        "ingest_latency_during_tiering_us".into(),
+        serde_json::to_value(during)?,
+    );
     drop(frames);
 
     out.insert(
