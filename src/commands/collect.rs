@@ -4,7 +4,7 @@
 //! `[metrics] listen` set it also serves `/metrics` and the `/health/*` probes.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -13,6 +13,7 @@ use super::Context;
 use crate::cli::CollectArgs;
 use crate::domain::now_ms;
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
+use crate::history::{KlinesClient, KlinesConfig};
 use crate::ingest::IngestEvent;
 use crate::metrics::{self, Inputs, Monitor};
 use crate::news::enrich::Scoring;
@@ -48,7 +49,29 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     let mut pipeline =
         Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
     let (status_tx, repair_status) = watch::channel(RepairStatus::default());
-    let monitor = Monitor::new(monitor_inputs(ctx, &pipeline, &store, repair_status));
+    // The klines client reports notices to the monitor, and the monitor reads the client's
+    // figures: the slot breaks the circle.
+    let monitor_slot: Arc<OnceLock<Monitor>> = Arc::default();
+    let klines = if ctx.demo {
+        None
+    } else {
+        let slot = monitor_slot.clone();
+        let client =
+            KlinesClient::new(KlinesConfig::from_config(&ctx.config))?.on_notice(move |n| {
+                if let Some(m) = slot.get() {
+                    m.on_klines_notice(n);
+                }
+            });
+        Some(Arc::new(client))
+    };
+    let monitor = Monitor::new(monitor_inputs(
+        ctx,
+        &pipeline,
+        &store,
+        repair_status,
+        klines.clone(),
+    ));
+    let _ = monitor_slot.set(monitor.clone());
     let mut tasks = vec![tokio::spawn(crate::store::run_tiering(
         store.clone(),
         ctx.config.storage.clone(),
@@ -66,10 +89,8 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     let (repair_tx, repair_rx) = mpsc::channel(256);
-    if !ctx.demo {
-        let mut repairer = Repairer::from_config(&ctx.config, store.clone())?;
-        let m = monitor.clone();
-        repairer.client = repairer.client.on_notice(move |n| m.on_klines_notice(n));
+    if let Some(client) = klines {
+        let repairer = Repairer::with_client(&ctx.config, store.clone(), client);
         tasks.push(tokio::spawn(repairer.run(
             repair_rx,
             stop_rx.clone(),
@@ -123,6 +144,7 @@ fn monitor_inputs(
     pipeline: &Pipeline,
     store: &Store,
     repair: watch::Receiver<RepairStatus>,
+    klines: Option<Arc<KlinesClient>>,
 ) -> Inputs {
     Inputs {
         demo: ctx.demo,
@@ -130,9 +152,7 @@ fn monitor_inputs(
         ingest: pipeline.ingest.clone(),
         store: store.clone(),
         repair: (!ctx.demo).then_some(repair),
-        // The repairer owns its klines client, so request, weight and breaker figures are not
-        // available yet; the client's notices are counted (see `run`).
-        klines: None,
+        klines,
         klines_target: ctx.config.market.rest_url.clone(),
         trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
         feeds: if ctx.demo {

@@ -6,6 +6,7 @@
 //! the scan cannot see them. Those buckets are refetched outright once they have closed, and
 //! the exchange's closed kline replaces the partial one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -72,7 +73,7 @@ struct Pending {
 
 pub struct Repairer {
     pub store: Store,
-    pub client: KlinesClient,
+    pub client: Arc<KlinesClient>,
     pub series: Vec<SeriesKey>,
     pub config: BackfillConfig,
 }
@@ -80,6 +81,12 @@ pub struct Repairer {
 impl Repairer {
     /// Every configured series, with the configured klines endpoint and limits.
     pub fn from_config(config: &Config, store: Store) -> Result<Repairer, KlinesError> {
+        let client = KlinesClient::new(KlinesConfig::from_config(config))?;
+        Ok(Self::with_client(config, store, Arc::new(client)))
+    }
+
+    /// Like [`Repairer::from_config`] with a client the caller shares (to read its figures).
+    pub fn with_client(config: &Config, store: Store, client: Arc<KlinesClient>) -> Repairer {
         let market = &config.market;
         let series = market
             .symbols
@@ -91,12 +98,12 @@ impl Repairer {
                     .map(move |&timeframe| SeriesKey { symbol, timeframe })
             })
             .collect();
-        Ok(Repairer {
+        Repairer {
             store,
-            client: KlinesClient::new(KlinesConfig::from_config(config))?,
+            client,
             series,
             config: config.backfill.clone(),
-        })
+        }
     }
 
     /// Runs until shutdown, taking triggers from `rx`; reports through `status`. Shutdown
