@@ -39,7 +39,7 @@ async fn counters_and_probes_match_what_the_stream_did() {
     let (collector, port) = start(&ws, &klines, dir.path());
     ws.wait_accepted(1).await;
     assert!(
-        eventually(Duration::from_secs(10), || probe(port, "startup").0 == 200).await,
+        eventually(Duration::from_secs(30), || probe(port, "startup").0 == 200).await,
         "startup never finished: {:?}",
         probe(port, "startup")
     );
@@ -183,7 +183,7 @@ async fn counters_and_probes_match_what_the_stream_did() {
 
     pinger.abort();
     collector.signal("TERM");
-    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    let (status, stderr) = collector.wait(Duration::from_secs(30));
     assert!(status.success(), "{stderr}");
     faults::assert_no_panic(&stderr, dir.path());
     assert_eq!(
@@ -202,7 +202,7 @@ async fn ready_follows_an_outage_and_a_silence() {
     let (collector, port) = start(&ws, &klines, dir.path());
     ws.wait_accepted(1).await;
     ws.push(trade_frame("BTCUSDT", 1, "42000", "1", M0));
-    assert!(eventually(Duration::from_secs(10), || probe(port, "ready").0 == 200).await);
+    assert!(eventually(Duration::from_secs(30), || probe(port, "ready").0 == 200).await);
 
     // Outage: connections dropped and refused for three seconds.
     ws.refuse_for(Duration::from_secs(3));
@@ -279,7 +279,7 @@ async fn ready_follows_an_outage_and_a_silence() {
 
     pinger.abort();
     collector.signal("TERM");
-    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    let (status, stderr) = collector.wait(Duration::from_secs(30));
     assert!(status.success(), "{stderr}");
     faults::assert_no_panic(&stderr, dir.path());
 }

@@ -263,7 +263,7 @@ pub fn keep_alive(ws: &std::sync::Arc<WsServer>) -> tokio::task::JoinHandle<()> 
 /// Waits until the startup probe says the collector has started (at most 15 s).
 pub async fn wait_started(port: u16) {
     assert!(
-        eventually(Duration::from_secs(15), || probe(port, "startup").0 == 200).await,
+        eventually(Duration::from_secs(30), || probe(port, "startup").0 == 200).await,
         "startup: {:?}",
         probe(port, "startup")
     );
