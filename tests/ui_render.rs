@@ -171,7 +171,7 @@ fn whole_screen_at_120x40() {
         "● connected · msg now",
         "Trades/s 42.5",
         "p99 210µs",
-        "klines 95%",
+        "news 95% (1200)",
         "binance-rest closed",
         "hot 12.3 MB",
         "ETHUSDT 1m 45% running",

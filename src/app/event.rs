@@ -91,6 +91,10 @@ pub struct CacheStats {
     pub name: String,
     pub hits: u64,
     pub misses: u64,
+    /// What it holds now (candles, items).
+    pub entries: u64,
+    /// Age of its newest content, when known.
+    pub age_ms: Option<i64>,
 }
 
 impl CacheStats {

@@ -256,9 +256,11 @@ fn sample_health() -> HealthSnapshot {
             },
         ],
         caches: vec![CacheStats {
-            name: "klines".into(),
+            name: "news".into(),
             hits: 95,
             misses: 5,
+            entries: 1_200,
+            age_ms: Some(1_000),
         }],
         store: vec![
             TierSize {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 
-use super::event::{DataEvent, HealthSnapshot, Request};
+use super::event::{CacheStats, DataEvent, HealthSnapshot, Request};
 use super::keymap::{Action, Key, Keymap};
 use super::log::ActivityLog;
 use super::news::{NewsState, base_asset};
@@ -133,6 +133,9 @@ pub struct App {
     dirty: bool,
     quit: bool,
     outbox: Vec<Request>,
+    /// Series views served from candles already in memory vs. pages asked of the store.
+    chart_hits: u64,
+    chart_misses: u64,
 }
 
 impl App {
@@ -186,6 +189,8 @@ impl App {
             dirty: true,
             quit: false,
             outbox: Vec::new(),
+            chart_hits: 0,
+            chart_misses: 0,
         };
         app.request_all();
         app
@@ -270,6 +275,18 @@ impl App {
             }
         }
         if self.demo { Mode::Demo } else { Mode::Live }
+    }
+
+    /// The in-memory candle windows as a cache: hits, store reads, candles held, freshness.
+    fn chart_cache(&self) -> CacheStats {
+        let newest = self.series.values().filter_map(|s| s.live_at).max();
+        CacheStats {
+            name: "chart".into(),
+            hits: self.chart_hits,
+            misses: self.chart_misses,
+            entries: self.series.values().map(|s| s.candles().len() as u64).sum(),
+            age_ms: newest.map(|t| (self.now - t).max(0)),
+        }
     }
 
     pub fn is_frozen(&self) -> bool {
@@ -372,7 +389,10 @@ impl App {
                 Some(p) => p.news.extend(items),
                 None => self.news.add(items, self.now),
             },
-            DataEvent::Health(h) => self.health = Some((h, self.now)),
+            DataEvent::Health(mut h) => {
+                h.caches.push(self.chart_cache());
+                self.health = Some((h, self.now));
+            }
             DataEvent::StoreChanged => {
                 for s in self.series.values_mut() {
                     s.requested = false;
@@ -613,8 +633,10 @@ impl App {
     fn request_head(&mut self, key: SeriesKey, limit: usize) {
         let s = self.series.entry(key).or_default();
         if s.requested {
+            self.chart_hits += 1;
             return;
         }
+        self.chart_misses += 1;
         s.requested = true;
         s.loading = true;
         self.outbox.push(Request::LoadHistory {
@@ -650,6 +672,7 @@ impl App {
         let w = view.window(s.candles(), cols);
         let before_loaded = view.anchor.is_some_and(|t| t < first);
         if view.pinned_oldest || before_loaded || w.start < cap.max(WARMUP) {
+            self.chart_misses += 1;
             s.loading = true;
             self.outbox.push(Request::LoadHistory {
                 key,

@@ -389,3 +389,17 @@ fn cli_symbol_outside_the_config_is_added() {
     assert_eq!(app.symbol(), xrp);
     assert!(!app.theme.color);
 }
+
+#[test]
+fn chart_windows_report_as_a_cache() {
+    let mut app = empty();
+    app.take_requests();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('1'));
+    app.apply(DataEvent::Health(Default::default()));
+    let (h, _) = app.health.as_ref().unwrap();
+    let chart = h.caches.iter().find(|c| c.name == "chart").unwrap();
+    // 5m was never loaded (a store read); 1m was, so going back is served from memory.
+    assert!(chart.misses >= 2, "{chart:?}");
+    assert!(chart.hits >= 1, "{chart:?}");
+}

@@ -154,6 +154,7 @@ fn monitor_inputs(
         repair: (!ctx.demo).then_some(repair),
         klines,
         klines_target: ctx.config.market.rest_url.clone(),
+        stream_target: ctx.config.market.ws_url.clone(),
         trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
         feeds: if ctx.demo {
             Vec::new()

@@ -49,6 +49,8 @@ pub struct Inputs {
     pub klines: Option<Arc<KlinesClient>>,
     /// The klines base URL, the `target` label of the klines client's metrics.
     pub klines_target: String,
+    /// The WebSocket base URL, the `target` label of the stream's breaker.
+    pub stream_target: String,
     /// `freshness.trades.critical`: older stream activity makes the collector not ready.
     pub trades_critical: Duration,
     /// The news feeds polled, so their series exist (at zero, breaker closed) from the start.

@@ -102,6 +102,9 @@ impl Monitor {
             km.weight_used.set(k.weight_used as i64);
             self.set_breaker("klines", &i.inputs.klines_target, &k.breaker);
         }
+        if let Some(b) = i.inputs.stream.breaker() {
+            self.set_breaker("websocket", &i.inputs.stream_target, &b);
+        }
         m.uptime.set(i.started.elapsed().as_secs_f64());
     }
 
@@ -164,9 +167,38 @@ mod tests {
             repair: Some(repair),
             klines: Some(Arc::new(klines)),
             klines_target: "http://127.0.0.1:9".into(),
+            stream_target: "ws://127.0.0.1:9".into(),
             trades_critical: Duration::from_secs(60),
             feeds: vec!["http://127.0.0.1:9/feed".into()],
         })
+    }
+
+    #[tokio::test]
+    async fn the_stream_breaker_is_exported() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = Arc::new(StreamStats::new());
+        let m = monitor(dir.path(), stream.clone());
+        m.sample();
+        assert!(
+            !m.encode().contains("client=\"websocket\""),
+            "not before the client ran"
+        );
+        let mut b = crate::net::CircuitBreaker::new(crate::net::BreakerPolicy {
+            failure_threshold: 2,
+            open_secs: 60,
+        });
+        let now = std::time::Instant::now();
+        b.on_failure(now);
+        b.on_failure(now);
+        stream.publish_breaker(&b);
+        m.sample();
+        let text = m.encode();
+        assert!(
+            text.contains(
+                "cryptoviz_breaker_state{client=\"websocket\",target=\"ws://127.0.0.1:9\"} 2\n"
+            ),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -92,7 +92,12 @@ fn summary(app: &App) -> Vec<Line<'static>> {
                 .hit_rate()
                 .map(|r| format!("{:.0}%", r * 100.0))
                 .unwrap_or_else(|| "–".into());
-            spans.push(Span::raw(format!("{} {rate}  ", text::clean(&c.name))));
+            let fresh = c.age_ms.map(|a| format!(" {}", age(a))).unwrap_or_default();
+            spans.push(Span::raw(format!(
+                "{} {rate} ({}){fresh}  ",
+                text::clean(&c.name),
+                c.entries
+            )));
         }
         lines.push(Line::from(spans));
     }

@@ -84,7 +84,7 @@ pub async fn follow(
             thresholds: config.freshness.trades,
         });
         if round.is_multiple_of(NEWS_EVERY)
-            && let Some(t) = store_tiers(&store).await
+            && let Some((t, _)) = store_tiers(&store).await
         {
             tiers = t;
         }

@@ -17,12 +17,12 @@ use tokio::sync::{mpsc, watch};
 use super::Context;
 use super::collect::SHUTDOWN_LIMIT;
 use crate::app::event::{
-    BackfillProgress, DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize,
+    BackfillProgress, CacheStats, DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize,
 };
 use crate::app::terminal::TerminalGuard;
 use crate::app::{App, AppSettings};
 use crate::config::Config;
-use crate::domain::{SeriesKey, Symbol, Timeframe, now_ms};
+use crate::domain::{Millis, SeriesKey, Symbol, Timeframe, now_ms};
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
 use crate::news::enrich::Scoring;
@@ -178,6 +178,7 @@ async fn run_producers(
         }
     };
     let mut health = HealthProbe::new(&config, demo);
+    health.klines = repair.as_ref().map(|(_, _, c)| c.clone());
     let mut tick = tokio::time::interval(HEALTH_EVERY);
     let mut stop_rx = stop.clone();
     let mut news_open = true;
@@ -187,7 +188,7 @@ async fn run_producers(
             ev = recv_market(&mut pipeline) => match ev {
                 Some(ev) => {
                     let triggers = RepairTrigger::from_event(&ev, &mut lost);
-                    if let Some((tx, _)) = &repair {
+                    if let Some((tx, _, _)) = &repair {
                         for t in triggers {
                             let _ = tx.try_send(t);
                         }
@@ -206,6 +207,7 @@ async fn run_producers(
                     if let FeedStatus::Failed { error } = &report.status {
                         send(&data, log(tracing::Level::WARN, error.clone())).await;
                     }
+                    health.count_feed(&report);
                     health.feeds.insert(report.url.clone(), report);
                 }
                 None => news_open = false,
@@ -224,7 +226,7 @@ async fn run_producers(
     }
     let _ = news.await;
     let _ = tiering.await;
-    if let Some((_, task)) = repair {
+    if let Some((_, task, _)) = repair {
         let _ = task.await;
     }
 }
@@ -261,7 +263,12 @@ async fn forward_market(data: &mpsc::Sender<DataEvent>, health: &mut HealthProbe
     }
 }
 
-type RepairHandle = (mpsc::Sender<RepairTrigger>, tokio::task::JoinHandle<()>);
+/// Triggers in, the task, and the klines client (for its breaker in the health panel).
+type RepairHandle = (
+    mpsc::Sender<RepairTrigger>,
+    tokio::task::JoinHandle<()>,
+    Arc<crate::history::KlinesClient>,
+);
 
 /// Gap repair for the live dashboard: at start-up, after reconnects, for missed trades and on
 /// the refresh key. When repaired candles land, the App reloads from the store.
@@ -286,6 +293,7 @@ async fn spawn_repair(
             return None;
         }
     };
+    let client = repairer.client.clone();
     let (tx, rx) = mpsc::channel(256);
     let (status_tx, mut status) = watch::channel(RepairStatus::default());
     let _ = tx.send(RepairTrigger::Startup).await;
@@ -317,7 +325,7 @@ async fn spawn_repair(
         }
         let _ = worker.await;
     });
-    Some((tx, task))
+    Some((tx, task, client))
 }
 
 async fn recv_market(p: &mut Option<Pipeline>) -> Option<IngestEvent> {
@@ -400,6 +408,13 @@ struct HealthProbe {
     last_trades: Option<(u64, Instant)>,
     store_stats: Option<(Vec<TierSize>, Instant)>,
     backfill: Vec<BackfillProgress>,
+    /// The gap repair's client, whose breaker the panel shows.
+    klines: Option<Arc<crate::history::KlinesClient>>,
+    /// Conditional GETs answered 304 (the feed's cached copy was current) vs. fetched anew.
+    news_hits: u64,
+    news_misses: u64,
+    news_fetched_at: Option<Millis>,
+    news_items: u64,
 }
 
 impl HealthProbe {
@@ -411,7 +426,21 @@ impl HealthProbe {
             last_trades: None,
             store_stats: None,
             backfill: Vec::new(),
+            klines: None,
+            news_hits: 0,
+            news_misses: 0,
+            news_fetched_at: None,
+            news_items: 0,
         }
+    }
+
+    fn count_feed(&mut self, r: &FeedReport) {
+        match r.status {
+            FeedStatus::NotModified => self.news_hits += 1,
+            FeedStatus::Ok { .. } => self.news_misses += 1,
+            _ => return,
+        }
+        self.news_fetched_at = Some(r.fetched_at);
     }
 
     async fn snapshot(&mut self, pipeline: Option<&Pipeline>, store: &Store) -> HealthSnapshot {
@@ -429,6 +458,9 @@ impl HealthProbe {
             if ingest.latency_us.count > 0 {
                 h.ingest_p50_us = Some(ingest.latency_us.p50.round() as u64);
                 h.ingest_p99_us = Some(ingest.latency_us.p99.round() as u64);
+            }
+            if let Some(b) = p.stream.breaker() {
+                h.breakers.insert("binance ws".into(), b);
             }
             let stream = p.stream.snapshot();
             let last = stream.last_message_ms.or(ingest.last_trade_ms);
@@ -454,12 +486,25 @@ impl HealthProbe {
             });
             h.breakers.insert(name, r.breaker.clone());
         }
+        if let Some(k) = &self.klines {
+            h.breakers.insert("klines".into(), k.stats().breaker);
+        }
+        if self.news_hits + self.news_misses > 0 {
+            h.caches.push(CacheStats {
+                name: "news".into(),
+                hits: self.news_hits,
+                misses: self.news_misses,
+                entries: self.news_items,
+                age_ms: self.news_fetched_at.map(|t| (now_ms() - t).max(0)),
+            });
+        }
         let due = self
             .store_stats
             .as_ref()
             .is_none_or(|(_, at)| now.duration_since(*at) >= STORE_STATS_EVERY);
-        if due && let Some(tiers) = store_tiers(store).await {
+        if due && let Some((tiers, news)) = store_tiers(store).await {
             self.store_stats = Some((tiers, now));
+            self.news_items = news;
             self.backfill = backfill_progress(&self.config, store).await;
         }
         if let Some((tiers, _)) = &self.store_stats {
@@ -470,19 +515,21 @@ impl HealthProbe {
     }
 }
 
-/// Store size per tier for the health panel (None if the store cannot say right now).
-async fn store_tiers(store: &Store) -> Option<Vec<TierSize>> {
+/// Store size per tier for the health panel, and the news items stored (None if the store
+/// cannot say right now).
+async fn store_tiers(store: &Store) -> Option<(Vec<TierSize>, u64)> {
     let s = store.stats().await.ok()?;
     let tier = |tier: &str, bytes, rows| TierSize {
         tier: tier.into(),
         bytes,
         rows,
     };
-    Some(vec![
+    let tiers = vec![
         tier("hot", s.hot_bytes, Some(s.hot_candles)),
         tier("cold", s.cold_bytes, Some(s.cold_candles)),
         tier("file", Some(s.file_bytes), None),
-    ])
+    ];
+    Some((tiers, s.news))
 }
 
 /// The newest backfill range of each configured series, from the store's checkpoints.

@@ -1,11 +1,14 @@
 //! Live counters of the WebSocket client, shared with the health panel and `/metrics` without a
 //! lock: the client only ever adds to them.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::domain::Millis;
+use crate::net::{BreakerStatus, CircuitBreaker};
 
 #[derive(Debug, Default)]
 pub struct StreamStats {
@@ -16,6 +19,9 @@ pub struct StreamStats {
     /// Unix ms of the last message of any kind (pings included); 0 before the first.
     pub last_message_ms: AtomicI64,
     pub connected: AtomicBool,
+    /// A copy of the client's circuit breaker, published on every change, so its state is
+    /// visible where the client itself is not.
+    breaker: Mutex<Option<CircuitBreaker>>,
 }
 
 /// A consistent-enough copy for reports (each field is read once, relaxed).
@@ -44,6 +50,18 @@ impl StreamStats {
             reconnects: self.reconnects.load(Ordering::Relaxed),
             last_message_ms: (last > 0).then_some(last),
             connected: self.connected.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The breaker guarding (re)connects, as of now; None before the client ran.
+    pub fn breaker(&self) -> Option<BreakerStatus> {
+        let b = self.breaker.lock().ok()?;
+        b.as_ref().map(|b| b.status(Instant::now()))
+    }
+
+    pub(crate) fn publish_breaker(&self, b: &CircuitBreaker) {
+        if let Ok(mut slot) = self.breaker.lock() {
+            *slot = Some(b.clone());
         }
     }
 

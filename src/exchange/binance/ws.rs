@@ -300,6 +300,7 @@ impl Client {
                     *delivered = true;
                     self.backoff.reset();
                     self.breaker.on_success();
+                    self.stats.publish_breaker(&self.breaker);
                 }
                 StreamStats::add(&self.stats.trades);
                 self.emit(MarketEvent::Trade(trade, arrived)).await?;
@@ -354,6 +355,7 @@ impl Client {
     fn fail(&mut self) {
         let now = Instant::now();
         self.breaker.on_failure(now);
+        self.stats.publish_breaker(&self.breaker);
         self.last_failure = Some(now);
     }
 
