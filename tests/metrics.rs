@@ -91,6 +91,18 @@ async fn counters_and_probes_match_what_the_stream_did() {
             > 0.0
     );
     assert_eq!(s.get("cryptoviz_ingest_latency_samples_total"), 40.0);
+    // The latency histogram counts every trade, and its +Inf bucket holds them all.
+    assert_eq!(s.get("cryptoviz_ingest_latency_seconds_count"), 40.0);
+    assert_eq!(
+        s.value("cryptoviz_ingest_latency_seconds_bucket", &[("le", "+Inf")]),
+        Some(40.0),
+        "{}",
+        s.text
+            .lines()
+            .filter(|l| l.contains("latency_seconds"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert!(s.get("cryptoviz_repair_runs_total") >= 1.0);
     assert!(
         s.value("cryptoviz_store_candles", &[("tier", "hot")])
@@ -111,6 +123,7 @@ async fn counters_and_probes_match_what_the_stream_did() {
         "cryptoviz_stream_last_message_age_seconds",
         "cryptoviz_ingest_trades",
         "cryptoviz_ingest_latency_quantile_microseconds",
+        "cryptoviz_ingest_latency_seconds",
         "cryptoviz_candles_written",
         "cryptoviz_store_rows_committed",
         "cryptoviz_store_failed_commits",

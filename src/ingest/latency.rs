@@ -14,6 +14,17 @@ pub struct Histogram {
     log: [u64; LOG],
     count: u64,
     max: u64,
+    sum_ns: u128,
+}
+
+/// The histogram at fixed bounds, for Prometheus: per-bucket counts (not cumulative), the
+/// last bound being +Inf, plus the sum and count.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Buckets {
+    pub bounds_seconds: Vec<f64>,
+    pub counts: Vec<u64>,
+    pub sum_seconds: f64,
+    pub count: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -31,6 +42,7 @@ impl Default for Histogram {
             log: [0; LOG],
             count: 0,
             max: 0,
+            sum_ns: 0,
         }
     }
 }
@@ -45,6 +57,7 @@ impl Histogram {
             self.log[Self::log_bucket(nanos)] += 1;
         }
         self.count += 1;
+        self.sum_ns += nanos as u128;
         self.max = self.max.max(nanos);
     }
 
@@ -91,6 +104,30 @@ impl Histogram {
         }
     }
 
+    /// Counts per bucket at `bounds_ns` (ascending) plus +Inf. A value lands by its recorded
+    /// slot (20 ns wide below ~82 µs, a power of two above), so a bound splits a slot at most.
+    pub fn buckets(&self, bounds_ns: &[u64]) -> Buckets {
+        let mut counts = vec![0u64; bounds_ns.len() + 1];
+        let mut place = |lower_ns: u64, n: u64| {
+            if n > 0 {
+                let i = bounds_ns.partition_point(|&b| b < lower_ns);
+                counts[i] += n;
+            }
+        };
+        for (slot, &n) in self.linear.iter().enumerate() {
+            place(slot as u64 * STEP_NS, n);
+        }
+        for (b, &n) in self.log.iter().enumerate() {
+            place(1u64 << (b + 16), n);
+        }
+        Buckets {
+            bounds_seconds: bounds_ns.iter().map(|&b| b as f64 / 1e9).collect(),
+            counts,
+            sum_seconds: self.sum_ns as f64 / 1e9,
+            count: self.count,
+        }
+    }
+
     pub fn reset(&mut self) {
         *self = Histogram::default();
     }
@@ -112,5 +149,9 @@ mod tests {
         h.record(1_000_000_000);
         assert_eq!(h.percentiles().max, 1_000_000.0);
         assert!(h.quantile(1.0) <= 1_000_000_000 && h.quantile(1.0) >= 1 << 29);
+        let b = h.buckets(&[5_000, 1_000_000]);
+        assert_eq!(b.counts, vec![50, 50, 1]);
+        assert_eq!(b.count, 101);
+        assert!((b.sum_seconds - (505_000.0 / 1e9 + 1.0)).abs() < 1e-12);
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
-pub use latency::{Histogram, Percentiles};
+pub use latency::{Buckets, Histogram, Percentiles};
 
 use crate::aggregate::{Aggregator, IdGap, Outcome};
 use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade, now_ms};
@@ -53,7 +53,26 @@ pub struct IngestSnapshot {
     pub last_trade_ms: Option<Millis>,
     /// Frame received -> candle state updated, in µs.
     pub latency_us: Percentiles,
+    /// The same at [`LATENCY_BOUNDS_NS`], for a Prometheus histogram.
+    #[serde(skip)]
+    pub latency_buckets: Buckets,
 }
+
+/// Histogram bounds for ingest latency: 100 ns to 100 ms.
+pub const LATENCY_BOUNDS_NS: [u64; 12] = [
+    100,
+    250,
+    500,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    50_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 pub struct Ingest {
     store: Store,
@@ -187,6 +206,7 @@ impl Ingest {
             candles_written: c.candles_written.load(Ordering::Relaxed),
             last_trade_ms: (last > 0).then_some(last as Millis),
             latency_us: self.latency.percentiles(),
+            latency_buckets: self.latency.buckets(&LATENCY_BOUNDS_NS),
         }
     }
 

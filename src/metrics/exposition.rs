@@ -72,7 +72,49 @@ pub struct IngestMetrics {
     pub malformed: Mirrored,
     pub latency: Family<QuantileLabel, FloatGauge>,
     pub latency_samples: Mirrored,
+    /// The ingest's own histogram, re-bucketed at fixed bounds on each sample.
+    pub latency_histogram: LatencyHistogram,
     pub candles: Mirrored,
+}
+
+/// A histogram whose buckets are filled from the ingest's fixed-memory histogram rather than
+/// observed one by one here (that would put a lock on the per-trade path); encoded by
+/// prometheus-client like any histogram.
+#[derive(Clone, Debug, Default)]
+pub struct LatencyHistogram(Arc<std::sync::Mutex<crate::ingest::Buckets>>);
+
+impl LatencyHistogram {
+    pub fn set(&self, b: crate::ingest::Buckets) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = b;
+        }
+    }
+}
+
+impl prometheus_client::encoding::EncodeMetric for LatencyHistogram {
+    fn encode(
+        &self,
+        mut encoder: prometheus_client::encoding::MetricEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        let b = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        let mut buckets: Vec<(f64, u64)> = b
+            .bounds_seconds
+            .iter()
+            .copied()
+            .zip(b.counts.iter().copied())
+            .collect();
+        buckets.push((f64::INFINITY, b.counts.last().copied().unwrap_or(0)));
+        encoder.encode_histogram::<prometheus_client::encoding::NoLabelSet>(
+            b.sum_seconds,
+            b.count,
+            &buckets,
+            None,
+        )
+    }
+
+    fn metric_type(&self) -> prometheus_client::metrics::MetricType {
+        prometheus_client::metrics::MetricType::Histogram
+    }
 }
 
 pub struct StoreMetrics {
@@ -217,6 +259,13 @@ impl Metrics {
                 &mut r,
                 "ingest_latency_samples",
                 "Trades whose ingest latency was measured",
+            ),
+            latency_histogram: add(
+                &mut r,
+                "ingest_latency",
+                "Frame arrival to candle update since start (bucketed at 20 ns resolution)",
+                Some(Unit::Seconds),
+                LatencyHistogram::default(),
             ),
             candles: path("live"),
         };

@@ -80,6 +80,7 @@ impl Monitor {
                 .set(v);
         }
         g.latency_samples.advance_to(lat.count);
+        g.latency_histogram.set(ingest.latency_buckets.clone());
 
         let w = i.inputs.store.write_stats();
         m.store.rows_committed.advance_to(w.rows_committed);
