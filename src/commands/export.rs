@@ -47,8 +47,11 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         .filter(|n| n.published_at >= from && n.published_at <= to)
         .map(NewsReport::from)
         .collect();
-    report.health =
-        serde_json::json!({ "store": store.stats().await?, "writes": store.write_stats() });
+    report.health = serde_json::json!({ "store": store.stats().await? });
+    report.metrics = serde_json::json!({ "store_writes": store.write_stats() });
+    // The running system's recent events, from the log the collector or dashboard writes.
+    let log = std::fs::read_to_string(crate::paths::log_file(&ctx.data_dir)).unwrap_or_default();
+    report.activity_log = crate::report::activity_from_log(&log, 100);
     store.close().await?;
 
     let out = args.out.unwrap_or_else(|| default_path(ctx, now));

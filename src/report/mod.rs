@@ -44,6 +44,23 @@ impl Report {
     }
 }
 
+/// The last `n` events of a cryptoviz log file as the report's `activity_log` entries
+/// (`{at, level, message}`); lines that are not log events are skipped.
+pub fn activity_from_log(text: &str, n: usize) -> Vec<serde_json::Value> {
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| {
+            let (at, rest) = line.split_once(char::is_whitespace)?;
+            chrono::DateTime::parse_from_rfc3339(at).ok()?;
+            let (level, message) = rest.trim_start().split_once(char::is_whitespace)?;
+            matches!(level, "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE")
+                .then(|| serde_json::json!({"at": at, "level": level, "message": message.trim()}))
+        })
+        .collect();
+    let skip = events.len().saturating_sub(n);
+    events.into_iter().skip(skip).collect()
+}
+
 #[derive(Serialize)]
 pub struct SeriesReport {
     pub symbol: String,
@@ -128,6 +145,18 @@ impl From<&NewsItem> for NewsReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activity_comes_from_the_log() {
+        let log = "2026-11-22T15:26:14.676226Z  INFO cryptoviz::store: applied migration\n\
+                   not a log line\n\
+                   2026-11-22T15:26:27.921235Z  WARN cryptoviz::ws: stream lost\n";
+        let a = activity_from_log(log, 100);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1]["level"], "WARN");
+        assert_eq!(a[1]["message"], "cryptoviz::ws: stream lost");
+        assert_eq!(activity_from_log(log, 1).len(), 1);
+    }
 
     #[test]
     fn news_object_has_the_spec_shape() {
