@@ -59,25 +59,33 @@ pub async fn ingest(
         let mut ingest =
             Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
         let t = Instant::now();
-        let mut last_flush = Instant::now();
-        for f in frames {
-            let received = Instant::now();
-            if let Ok(Frame::Trade(tr)) = parse_frame(f) {
-                ingest.on_trade(&tr, received);
-            }
-            // The live loop flushes every 100 ms; do the same here.
-            if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
-                ingest.flush(None)?;
-                last_flush = Instant::now();
-            }
-        }
-        ingest.flush(None)?;
+        feed(&mut ingest, frames).await?;
         store.flush().await?;
         rates.push(per_sec(frames.len(), t.elapsed()));
         latency = ingest.snapshot().latency_us;
         store.close().await?;
     }
     Ok((median(rates), latency))
+}
+
+/// Frames through parsing and ingestion as the live loop does it: latency stamped on arrival,
+/// a flush to the store every [`crate::ingest::FLUSH_EVERY`] (yielding then, so other tasks
+/// and the store thread get their turn), and a final flush.
+async fn feed(ingest: &mut Ingest, frames: &[Vec<u8>]) -> anyhow::Result<()> {
+    let mut last_flush = Instant::now();
+    for f in frames {
+        let received = Instant::now();
+        if let Ok(Frame::Trade(tr)) = parse_frame(f) {
+            ingest.on_trade(&tr, received);
+        }
+        if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
+            ingest.flush(None)?;
+            last_flush = Instant::now();
+            tokio::task::yield_now().await;
+        }
+    }
+    ingest.flush(None)?;
+    Ok(())
 }
 
 /// Ingest latency while tiering packs a long history in the same store, so the two share
@@ -110,20 +118,7 @@ pub async fn ingest_during_tiering(
     let symbols = [Symbol::new("BTCUSDT")?, Symbol::new("ETHUSDT")?];
     let mut ingest =
         Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live).await?;
-    let mut last_flush = Instant::now();
-    for f in frames {
-        let received = Instant::now();
-        if let Ok(Frame::Trade(tr)) = parse_frame(f) {
-            ingest.on_trade(&tr, received);
-        }
-        if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
-            ingest.flush(None)?;
-            last_flush = Instant::now();
-            // Let the tiering task and the store thread take their turn, as in the live loop.
-            tokio::task::yield_now().await;
-        }
-    }
-    ingest.flush(None)?;
+    feed(&mut ingest, frames).await?;
     let moved = tiering.await??.moved;
     anyhow::ensure!(moved > 0, "tiering had nothing to do");
     let latency = ingest.snapshot().latency_us;
