@@ -1,0 +1,86 @@
+//! The command line's contract (SPEC §1): exit codes and one-line errors naming the culprit.
+
+use assert_cmd::Command;
+
+fn cryptoviz(dir: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("cryptoviz").unwrap();
+    c.arg("--data-dir").arg(dir.join("data"));
+    c
+}
+
+#[test]
+fn a_bad_config_is_exit_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[market]\nsymbols = [\"BTCUSDT\"]\nsymbol = \"x\"\n").unwrap();
+    let out = cryptoviz(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["export", "--out", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("config.toml:3") && err.contains("market.symbol"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_environment_stands_in_for_flags_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[news]\ninterval_secs = 0\n").unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "").unwrap();
+    let out = cryptoviz(dir.path())
+        .env("CRYPTOVIZ_CONFIG", &bad)
+        .args(["export", "--out", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("news.interval_secs"));
+    cryptoviz(dir.path())
+        .env("CRYPTOVIZ_CONFIG", &bad)
+        .arg("--config")
+        .arg(&good)
+        .args(["export", "--out", "-"])
+        .assert()
+        .success();
+    // CRYPTOVIZ_DATA_DIR: the database lands there.
+    let data = dir.path().join("elsewhere");
+    Command::cargo_bin("cryptoviz")
+        .unwrap()
+        .env("CRYPTOVIZ_DATA_DIR", &data)
+        .arg("--config")
+        .arg(&good)
+        .args(["export", "--out", "-"])
+        .assert()
+        .success();
+    assert!(data.join("cryptoviz.db").exists());
+}
+
+#[test]
+fn a_missing_explicit_config_and_bad_usage_are_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cryptoviz(dir.path())
+        .arg("--config")
+        .arg(dir.path().join("nope.toml"))
+        .arg("export")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a config the user named must exist"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.toml"));
+    let out = cryptoviz(dir.path())
+        .args(["export", "--timeframe", "2m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2m"));
+}
