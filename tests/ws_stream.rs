@@ -40,6 +40,7 @@ fn settings(server: &WsServer) -> WsSettings {
         },
         idle_timeout: Duration::from_secs(3),
         max_lifetime: Duration::from_secs(3600),
+        stable_after: Duration::ZERO,
     }
 }
 
@@ -301,6 +302,30 @@ async fn forced_disconnects_reconnect_and_backoff_resets_after_data() {
 }
 
 #[tokio::test]
+async fn short_lived_connections_keep_backing_off_even_with_data() {
+    let server = WsServer::start().await;
+    let mut client = start(WsSettings {
+        stable_after: Duration::from_secs(60),
+        ..settings(&server)
+    });
+    client.connected().await;
+    for (n, want) in [(1, 1), (2, 2), (3, 3)] {
+        server.wait_accepted(n).await;
+        server.push(trade_frame("BTCUSDT", n as i64, "90000", "1", n as i64));
+        client.trade().await;
+        server.disconnect_all(Disconnect::Drop);
+        let (attempt, delay, _) = client.reconnecting().await;
+        assert_eq!(
+            attempt, want,
+            "a server dropping after each trade cannot reset the backoff"
+        );
+        assert_eq!(delay, Duration::from_millis(20 << (want - 1)));
+        client.connected().await;
+    }
+    client.shut_down().await;
+}
+
+#[tokio::test]
 async fn garbage_on_the_socket_is_a_lost_connection_not_a_crash() {
     let (server, mut client) = connected_pair().await;
     server.push_raw(&[0xff, 0x7f, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -465,6 +490,7 @@ async fn shutdown_interrupts_a_hanging_connect() {
         breaker: BreakerPolicy::default(),
         idle_timeout: Duration::from_secs(30),
         max_lifetime: Duration::from_secs(3600),
+        stable_after: Duration::ZERO,
     });
     assert!(matches!(
         client.next().await,

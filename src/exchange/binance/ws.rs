@@ -47,11 +47,16 @@ pub struct WsSettings {
     pub idle_timeout: Duration,
     /// Reconnect on our own terms before the server's 24-hour cut.
     pub max_lifetime: Duration,
+    /// A connection must deliver data and stay up this long before the backoff starts over,
+    /// so a server that drops every connection right after a trade cannot pull cryptoviz into
+    /// reconnecting several times a second (Binance allows 300 attempts per 5 minutes).
+    pub stable_after: Duration,
 }
 
 impl WsSettings {
     /// 23 h 50 min: ten minutes of margin before Binance closes a connection at 24 h.
     pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+    pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(10);
 
     pub fn from_config(cfg: &Config) -> Self {
         WsSettings {
@@ -61,6 +66,7 @@ impl WsSettings {
             breaker: cfg.net.breaker.clone(),
             idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
             max_lifetime: Self::DEFAULT_MAX_LIFETIME,
+            stable_after: Self::DEFAULT_STABLE_AFTER,
         }
     }
 
@@ -182,6 +188,7 @@ impl Client {
         };
         self.stats.set_connected(true);
         tracing::info!(url = %self.url, "binance stream connected");
+        let connected_at = Instant::now();
         let mut delivered = false;
         let result = match self
             .emit(MarketEvent::Status(StreamStatus::Connected))
@@ -193,6 +200,8 @@ impl Client {
         self.stats.set_connected(false);
         if !delivered {
             self.fail();
+        } else if connected_at.elapsed() >= self.settings.stable_after {
+            self.backoff.reset();
         }
         result
     }
@@ -298,7 +307,6 @@ impl Client {
                 }
                 if !*delivered {
                     *delivered = true;
-                    self.backoff.reset();
                     self.breaker.on_success();
                     self.stats.publish_breaker(&self.breaker);
                 }
