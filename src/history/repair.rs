@@ -6,6 +6,7 @@
 //! the scan cannot see them. Those buckets are refetched outright once they have closed, and
 //! the exchange's closed kline replaces the partial one.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use super::{KlinesClient, KlinesConfig, KlinesError, repair_recent};
 use crate::aggregate::IdGap;
 use crate::config::{BackfillConfig, Config};
-use crate::domain::{Millis, SeriesKey, Timeframe, now_ms};
+use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::ingest::IngestEvent;
 use crate::source::StreamStatus;
 use crate::store::{CandleSource, Store};
@@ -65,10 +66,37 @@ pub struct RepairStatus {
     pub last_run_ms: Option<Millis>,
 }
 
-/// One missed span, per timeframe still to refetch.
-struct Pending {
-    gap: IdGap,
-    left: Vec<Timeframe>,
+/// Buckets to refetch because trades were missed there: per series, inclusive ranges of
+/// open times, merged when they overlap or touch, so a flapping connection costs a few
+/// requests rather than one per drop.
+#[derive(Default)]
+struct Pending(BTreeMap<SeriesKey, Vec<(Millis, Millis)>>);
+
+impl Pending {
+    fn add(&mut self, keys: impl Iterator<Item = SeriesKey>, gap: &IdGap) {
+        for key in keys {
+            let tf = key.timeframe;
+            let spans = self.0.entry(key).or_default();
+            spans.push((tf.bucket(gap.from), tf.bucket(gap.to)));
+            spans.sort_unstable();
+            let mut merged: Vec<(Millis, Millis)> = Vec::with_capacity(spans.len());
+            for &(first, last) in spans.iter() {
+                match merged.last_mut() {
+                    Some(m) if first <= m.1 + tf.millis() => m.1 = m.1.max(last),
+                    _ => merged.push((first, last)),
+                }
+            }
+            *spans = merged;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.values().map(Vec::len).sum()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 pub struct Repairer {
@@ -115,16 +143,13 @@ impl Repairer {
         mut shutdown: watch::Receiver<bool>,
         status: watch::Sender<RepairStatus>,
     ) {
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut pending = Pending::default();
         let mut tick = tokio::time::interval(PENDING_EVERY);
         loop {
             tokio::select! {
                 t = rx.recv() => match t {
                     None => return,
-                    Some(RepairTrigger::Missed(gap)) => pending.push(Pending {
-                        gap,
-                        left: self.timeframes_of(gap.symbol),
-                    }),
+                    Some(RepairTrigger::Missed(gap)) => pending.add(self.keys_of(gap.symbol), &gap),
                     Some(t) => tokio::select! {
                         _ = self.scan(&t, &status) => {}
                         _ = shutdown.changed() => return,
@@ -148,10 +173,8 @@ impl Repairer {
         let (tx, rx) = watch::channel(RepairStatus::default());
         match trigger {
             RepairTrigger::Missed(gap) => {
-                let mut p = vec![Pending {
-                    gap,
-                    left: self.timeframes_of(gap.symbol),
-                }];
+                let mut p = Pending::default();
+                p.add(self.keys_of(gap.symbol), &gap);
                 self.refetch_closed(&mut p, &tx).await;
             }
             t => self.scan(&t, &tx).await,
@@ -160,12 +183,11 @@ impl Repairer {
         tx.borrow().clone()
     }
 
-    fn timeframes_of(&self, symbol: crate::domain::Symbol) -> Vec<Timeframe> {
+    fn keys_of(&self, symbol: crate::domain::Symbol) -> impl Iterator<Item = SeriesKey> + '_ {
         self.series
             .iter()
-            .filter(|k| k.symbol == symbol)
-            .map(|k| k.timeframe)
-            .collect()
+            .copied()
+            .filter(move |k| k.symbol == symbol)
     }
 
     async fn scan(&self, trigger: &RepairTrigger, status: &watch::Sender<RepairStatus>) {
@@ -197,57 +219,90 @@ impl Repairer {
         });
     }
 
-    /// Refetches the buckets around each missed span whose interval has closed.
-    async fn refetch_closed(
-        &self,
-        pending: &mut Vec<Pending>,
-        status: &watch::Sender<RepairStatus>,
-    ) {
+    /// Refetches the pending spans whose last interval has closed. A breaker that is open, a
+    /// ban or a rate limit ends the round: every other span would only fail the same way.
+    async fn refetch_closed(&self, pending: &mut Pending, status: &watch::Sender<RepairStatus>) {
         let now = now_ms();
-        for p in pending.iter_mut() {
+        for (&key, spans) in pending.0.iter_mut() {
+            let tf = key.timeframe;
             let mut still = Vec::new();
-            for &tf in &p.left {
-                let first = tf.bucket(p.gap.from);
-                let last = tf.bucket(p.gap.to);
-                if last + tf.millis() + SETTLE_MS > now {
-                    still.push(tf);
+            let mut halted = false;
+            for &(first, last) in spans.iter() {
+                if halted || last + tf.millis() + SETTLE_MS > now {
+                    still.push((first, last));
                     continue;
                 }
-                let key = SeriesKey {
-                    symbol: p.gap.symbol,
-                    timeframe: tf,
-                };
                 match self.refetch(key, first, last).await {
                     Ok(n) => status.send_modify(|s| s.candles_written += n),
-                    Err(e) => {
+                    Err((e, halt)) => {
                         tracing::warn!(%key.symbol, %tf, error = %e, "partial candles not repaired yet");
-                        status.send_modify(|s| s.last_error = Some(e.clone()));
-                        still.push(tf);
+                        status.send_modify(|s| s.last_error = Some(e));
+                        still.push((first, last));
+                        halted = halt;
                     }
                 }
             }
-            p.left = still;
+            *spans = still;
+            if halted {
+                break;
+            }
         }
-        pending.retain(|p| !p.left.is_empty());
+        pending.0.retain(|_, spans| !spans.is_empty());
     }
 
-    async fn refetch(&self, key: SeriesKey, first: Millis, last: Millis) -> Result<u64, String> {
+    /// Err carries the reason and whether further requests should wait for a later round.
+    async fn refetch(
+        &self,
+        key: SeriesKey,
+        first: Millis,
+        last: Millis,
+    ) -> Result<u64, (String, bool)> {
         let mut from = first;
         let mut written = 0;
         while from <= last {
-            let page = self
-                .client
-                .fetch(key, from, last)
-                .await
-                .map_err(|e| e.to_string())?;
+            let page = self.client.fetch(key, from, last).await.map_err(|e| {
+                let halt = matches!(
+                    e,
+                    KlinesError::BreakerOpen { .. }
+                        | KlinesError::Banned { .. }
+                        | KlinesError::RateLimited { .. }
+                );
+                (e.to_string(), halt)
+            })?;
             let Some(next) = page.last_open else { break };
             written += self
                 .store
                 .write_klines(key, page.candles, CandleSource::Rest, None)
                 .await
-                .map_err(|e| e.to_string())? as u64;
+                .map_err(|e| (e.to_string(), true))? as u64;
             from = next + key.timeframe.millis();
         }
         Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Symbol, Timeframe};
+
+    #[test]
+    fn missed_spans_merge_per_series() {
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let keys = [Timeframe::M1, Timeframe::H1].map(|timeframe| SeriesKey { symbol, timeframe });
+        let gap = |from: Millis, to: Millis| IdGap {
+            symbol,
+            after_id: 0,
+            before_id: 0,
+            from,
+            to,
+        };
+        let mut p = Pending::default();
+        p.add(keys.into_iter(), &gap(60_000, 125_000)); // minutes 1..=2
+        p.add(keys.into_iter(), &gap(185_000, 190_000)); // minute 3: touches
+        p.add(keys.into_iter(), &gap(600_000, 610_000)); // minute 10: apart
+        assert_eq!(p.0[&keys[0]], vec![(60_000, 180_000), (600_000, 600_000)]);
+        assert_eq!(p.0[&keys[1]], vec![(0, 0)], "one hour bucket for all of it");
+        assert_eq!(p.len(), 3);
     }
 }
