@@ -155,6 +155,22 @@ async fn converged(db: &Path, all: &[Trade], limit: Duration) -> bool {
     .await
 }
 
+/// Where the stored series first differs from the exchange's, for failure messages.
+fn first_mismatch(db: &Path, all: &[Trade]) -> String {
+    for tf in Timeframe::ALL {
+        let got = peek(db, "BTCUSDT", tf.as_str());
+        let want = expected_rows(all, tf);
+        if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+            return format!(
+                "{tf} row {i}: stored {:?}, expected {:?}",
+                got.get(i),
+                want.get(i)
+            );
+        }
+    }
+    "none".into()
+}
+
 async fn assert_stored_exactly(db: &Path, all: &[Trade]) {
     assert_eq!(integrity(db), "ok");
     for tf in Timeframe::ALL {
@@ -355,9 +371,10 @@ async fn the_stream_survives_every_fault_and_the_candles_match_the_exchange() {
     stream(&ws, &clean(&day_e), Duration::from_millis(2), |_| {}).await;
     assert!(
         converged(&db, &all, Duration::from_secs(60)).await,
-        "never matched the exchange after the restarts; 1m rows: {} stored, {} expected\n{}",
+        "never matched the exchange after the restarts; 1m rows: {} stored, {} expected; first difference: {}\n{}",
         peek(&db, "BTCUSDT", "1m").len(),
         expected_rows(&all, Timeframe::M1).len(),
+        first_mismatch(&db, &all),
         faults::log_tail(dir.path(), 60)
     );
     // This process filled what was sent while the last one was stopped.
