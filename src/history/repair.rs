@@ -19,7 +19,7 @@ use crate::config::{BackfillConfig, Config};
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::ingest::IngestEvent;
 use crate::source::StreamStatus;
-use crate::store::{CandleSource, Store};
+use crate::store::{CandleSource, ProgressStatus, SeriesProgress, Store};
 
 /// Why a repair should run.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +66,14 @@ pub struct RepairStatus {
     pub last_run_ms: Option<Millis>,
 }
 
+/// The note on a backfill progress row that stands for a span of missed trades (its candles
+/// exist but are partial, so only this row says they need the exchange's klines).
+const MISSED_TRADES: &str = "trades missed by the stream";
+
+fn is_missed_span(p: &SeriesProgress) -> bool {
+    p.status != ProgressStatus::Done && p.error.as_deref() == Some(MISSED_TRADES)
+}
+
 /// Buckets to refetch because trades were missed there: per series, inclusive ranges of
 /// open times, merged when they overlap or touch, so a flapping connection costs a few
 /// requests rather than one per drop.
@@ -76,18 +84,23 @@ impl Pending {
     fn add(&mut self, keys: impl Iterator<Item = SeriesKey>, gap: &IdGap) {
         for key in keys {
             let tf = key.timeframe;
-            let spans = self.0.entry(key).or_default();
-            spans.push((tf.bucket(gap.from), tf.bucket(gap.to)));
-            spans.sort_unstable();
-            let mut merged: Vec<(Millis, Millis)> = Vec::with_capacity(spans.len());
-            for &(first, last) in spans.iter() {
-                match merged.last_mut() {
-                    Some(m) if first <= m.1 + tf.millis() => m.1 = m.1.max(last),
-                    _ => merged.push((first, last)),
-                }
-            }
-            *spans = merged;
+            self.add_span(key, (tf.bucket(gap.from), tf.bucket(gap.to)));
         }
+    }
+
+    fn add_span(&mut self, key: SeriesKey, span: (Millis, Millis)) {
+        let tf = key.timeframe;
+        let spans = self.0.entry(key).or_default();
+        spans.push(span);
+        spans.sort_unstable();
+        let mut merged: Vec<(Millis, Millis)> = Vec::with_capacity(spans.len());
+        for &(first, last) in spans.iter() {
+            match merged.last_mut() {
+                Some(m) if first <= m.1 + tf.millis() => m.1 = m.1.max(last),
+                _ => merged.push((first, last)),
+            }
+        }
+        *spans = merged;
     }
 
     fn len(&self) -> usize {
@@ -143,13 +156,16 @@ impl Repairer {
         mut shutdown: watch::Receiver<bool>,
         status: watch::Sender<RepairStatus>,
     ) {
-        let mut pending = Pending::default();
+        let mut pending = self.restore_pending().await;
         let mut tick = tokio::time::interval(PENDING_EVERY);
         loop {
             tokio::select! {
                 t = rx.recv() => match t {
                     None => return,
-                    Some(RepairTrigger::Missed(gap)) => pending.add(self.keys_of(gap.symbol), &gap),
+                    Some(RepairTrigger::Missed(gap)) => {
+                        self.persist(&gap).await;
+                        pending.add(self.keys_of(gap.symbol), &gap);
+                    }
                     Some(t) => tokio::select! {
                         _ = self.scan(&t, &status) => {}
                         _ = shutdown.changed() => return,
@@ -181,6 +197,68 @@ impl Repairer {
         }
         drop(rx);
         tx.borrow().clone()
+    }
+
+    /// Records a missed span as unfinished backfill ranges, so a crash or restart before its
+    /// buckets close (or while the exchange refuses) does not forget the partial candles.
+    async fn persist(&self, gap: &IdGap) {
+        let rows: Vec<SeriesProgress> = self
+            .keys_of(gap.symbol)
+            .map(|key| {
+                let tf = key.timeframe;
+                let (first, last) = (tf.bucket(gap.from), tf.bucket(gap.to));
+                SeriesProgress {
+                    key,
+                    range_start: first,
+                    range_end: last,
+                    position: first,
+                    status: ProgressStatus::Pending,
+                    error: Some(MISSED_TRADES.into()),
+                }
+            })
+            .collect();
+        let saved = self
+            .store
+            .call(move |b| rows.iter().try_for_each(|p| b.save_progress(p)))
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "missed span not recorded; it is still repaired this run");
+        }
+    }
+
+    /// Missed spans recorded by an earlier run and not yet repaired.
+    async fn restore_pending(&self) -> Pending {
+        let mut pending = Pending::default();
+        for &key in &self.series {
+            let Ok(rows) = self.store.call(move |b| b.progress(key)).await else {
+                continue;
+            };
+            for p in rows.iter().filter(|p| is_missed_span(p)) {
+                pending.add_span(key, (p.range_start, p.range_end));
+            }
+        }
+        pending
+    }
+
+    /// Marks the recorded missed spans inside `first..=last` of `key` as repaired.
+    async fn settle(&self, key: SeriesKey, first: Millis, last: Millis) {
+        let done = self
+            .store
+            .call(move |b| {
+                for mut p in b.progress(key)? {
+                    if is_missed_span(&p) && p.range_start >= first && p.range_end <= last {
+                        p.status = ProgressStatus::Done;
+                        p.position = p.range_end + key.timeframe.millis();
+                        p.error = None;
+                        b.save_progress(&p)?;
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "repaired span not marked done");
+        }
     }
 
     fn keys_of(&self, symbol: crate::domain::Symbol) -> impl Iterator<Item = SeriesKey> + '_ {
@@ -233,7 +311,10 @@ impl Repairer {
                     continue;
                 }
                 match self.refetch(key, first, last).await {
-                    Ok(n) => status.send_modify(|s| s.candles_written += n),
+                    Ok(n) => {
+                        self.settle(key, first, last).await;
+                        status.send_modify(|s| s.candles_written += n);
+                    }
                     Err((e, halt)) => {
                         tracing::warn!(%key.symbol, %tf, error = %e, "partial candles not repaired yet");
                         status.send_modify(|s| s.last_error = Some(e));
