@@ -146,6 +146,24 @@ fn expected_rows(all: &[Trade], tf: Timeframe) -> Vec<(i64, i64, bool)> {
         .collect()
 }
 
+/// A collector with its metrics endpoint on a free port, pointed at `ws` and `klines`;
+/// returns once it is connected and started: (process, metrics port, config file).
+async fn launch(ws: &WsServer, klines: &KlinesServer, dir: &Path) -> (Collector, u16, PathBuf) {
+    let port = free_port();
+    let cfg = Spec {
+        ws_url: ws.url(),
+        rest_url: klines.url(),
+        metrics_port: Some(port),
+        idle_timeout_secs: 2,
+        ..Spec::default()
+    }
+    .write(dir);
+    let collector = Collector::start(&cfg, dir, &faults::SAFETY_NET);
+    ws.wait_accepted(1).await;
+    faults::wait_started(port).await;
+    (collector, port, cfg)
+}
+
 async fn converged(db: &Path, all: &[Trade], limit: Duration) -> bool {
     eventually(limit, || {
         Timeframe::ALL
@@ -201,19 +219,8 @@ async fn the_stream_survives_every_fault_and_the_candles_match_the_exchange() {
     let ws = Arc::new(WsServer::start().await);
     let pinger = faults::keep_alive(&ws);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let cfg = Spec {
-        ws_url: ws.url(),
-        rest_url: klines_server.url(),
-        metrics_port: Some(port),
-        idle_timeout_secs: 2,
-        ..Spec::default()
-    }
-    .write(dir.path());
+    let (collector, port, cfg) = launch(&ws, &klines_server, dir.path()).await;
     let db = dir.path().join("cryptoviz.db");
-    let collector = Collector::start(&cfg, dir.path(), &faults::SAFETY_NET);
-    ws.wait_accepted(1).await;
-    faults::wait_started(port).await;
 
     // Phase A: the connection drops every second while trades flow, with garbage, duplicates
     // and out-of-order trades, and the exchange's REST answers misbehave for the repairs.
@@ -557,19 +564,8 @@ async fn a_read_only_database_is_reported_and_loses_nothing() {
     serve_klines(&klines_server, &trades);
     let ws = Arc::new(WsServer::start().await);
     let pinger = faults::keep_alive(&ws);
-    let port = free_port();
-    let cfg = Spec {
-        ws_url: ws.url(),
-        rest_url: klines_server.url(),
-        metrics_port: Some(port),
-        idle_timeout_secs: 2,
-        ..Spec::default()
-    }
-    .write(dir.path());
+    let (collector, port, _) = launch(&ws, &klines_server, dir.path()).await;
     let db = dir.path().join("cryptoviz.db");
-    let collector = Collector::start(&cfg, dir.path(), &faults::SAFETY_NET);
-    ws.wait_accepted(1).await;
-    faults::wait_started(port).await;
 
     let third = trades.len() / 3;
     stream(

@@ -161,15 +161,12 @@ pub struct BinanceTrade<'a> {
 
 impl BinanceTrade<'_> {
     pub fn to_trade(&self, unit: TimeUnit) -> Result<Trade, WireError> {
-        Ok(Trade {
-            symbol: symbol(self.symbol)?,
-            id: self.id,
-            price: price(self.price)?,
-            qty: qty(self.qty)?,
-            time: unit.to_millis(self.trade_time),
-            count: 1,
-            buyer_is_maker: self.buyer_is_maker,
-        })
+        trade(
+            (self.symbol, self.id, self.price, self.qty),
+            unit.to_millis(self.trade_time),
+            1,
+            self.buyer_is_maker,
+        )
     }
 }
 
@@ -235,15 +232,12 @@ impl BinanceAggTrade<'_> {
                 }
             }
         };
-        Ok(Trade {
-            symbol: symbol(self.symbol)?,
-            id: self.id,
-            price: price(self.price)?,
-            qty: qty(self.qty)?,
-            time: unit.to_millis(self.trade_time),
+        trade(
+            (self.symbol, self.id, self.price, self.qty),
+            unit.to_millis(self.trade_time),
             count,
-            buyer_is_maker: self.buyer_is_maker,
-        })
+            self.buyer_is_maker,
+        )
     }
 }
 
@@ -291,6 +285,24 @@ pub struct BinanceErrorBody<'a> {
     pub code: i64,
     #[serde(borrow)]
     pub msg: std::borrow::Cow<'a, str>,
+}
+
+/// The domain trade from the wire fields both trade kinds share: (symbol, id, price, qty).
+fn trade(
+    (sym, id, p, q): (&str, i64, &str, &str),
+    time: Millis,
+    count: u32,
+    buyer_is_maker: bool,
+) -> Result<Trade, WireError> {
+    Ok(Trade {
+        symbol: symbol(sym)?,
+        id,
+        price: price(p)?,
+        qty: qty(q)?,
+        time,
+        count,
+        buyer_is_maker,
+    })
 }
 
 fn symbol(s: &str) -> Result<Symbol, WireError> {
