@@ -75,6 +75,11 @@ pub struct NewsConfig {
     pub timeout_secs: u64,
     /// Bodies larger than this are refused (a feed is text; megabytes mean something is wrong).
     pub max_body_bytes: u64,
+    /// At most this many items are taken from one feed per poll (the newest): a feed that
+    /// invents new items on every poll cannot flood the store.
+    pub max_items_per_feed: usize,
+    /// Stored news older than this many days is deleted after each poll.
+    pub retention_days: u32,
 }
 
 impl Default for NewsConfig {
@@ -87,6 +92,8 @@ impl Default for NewsConfig {
             interval_secs: 120,
             timeout_secs: 15,
             max_body_bytes: 5 * 1024 * 1024,
+            max_items_per_feed: 100,
+            retention_days: 90,
         }
     }
 }
@@ -259,7 +266,6 @@ impl Config {
     }
 
     fn normalized(mut self) -> Config {
-        self.market.symbols.dedup();
         self.market.timeframes.sort();
         self.market.timeframes.dedup();
         if self.net.ws_idle_timeout_secs == 0 {
@@ -283,6 +289,11 @@ impl Config {
         if self.market.symbols.is_empty() {
             return bad("market.symbols", "needs at least one symbol");
         }
+        for (i, s) in self.market.symbols.iter().enumerate() {
+            if self.market.symbols[..i].contains(s) {
+                return Err(("market.symbols".into(), format!("{s} is listed twice")));
+            }
+        }
         if self.market.timeframes.is_empty() {
             return bad("market.timeframes", "needs at least one timeframe");
         }
@@ -292,35 +303,69 @@ impl Config {
                 format!("{f:?} must start with http:// or https://"),
             ));
         }
-        if self.news.interval_secs == 0 {
-            return bad("news.interval_secs", "must be > 0");
-        }
-        if self.news.timeout_secs == 0 {
-            return bad("news.timeout_secs", "must be > 0");
-        }
+        let n = &self.news;
+        range("news.interval_secs", n.interval_secs, 1, 86_400)?;
+        range("news.timeout_secs", n.timeout_secs, 1, 600)?;
+        range("news.max_body_bytes", n.max_body_bytes, 1024, 64 << 20)?;
+        range(
+            "news.max_items_per_feed",
+            n.max_items_per_feed as u64,
+            1,
+            10_000,
+        )?;
+        range("news.retention_days", n.retention_days.into(), 1, 36_500)?;
         for (k, Retention(hot, cold)) in &self.storage.retention {
+            let key = format!("storage.retention.{k}");
             if Timeframe::parse(k).is_err() {
                 return Err((
-                    format!("storage.retention.{k}"),
+                    key,
                     "unknown timeframe (expected 1m, 5m, 15m, 1h or 1d)".into(),
                 ));
             }
             if *hot == 0 && *cold != 0 {
                 return Err((
-                    format!("storage.retention.{k}"),
+                    key,
                     "a cold window needs a hot window (hot 0 keeps everything hot forever)".into(),
                 ));
             }
+            if hot.max(cold) > &36_500 {
+                return Err((key, "days must be at most 36500 (0 = forever)".into()));
+            }
         }
-        if self.storage.batch_rows == 0 {
-            return bad("storage.batch_rows", "must be > 0");
-        }
+        range(
+            "storage.batch_rows",
+            self.storage.batch_rows as u64,
+            1,
+            100_000,
+        )?;
+        range("storage.batch_ms", self.storage.batch_ms, 1, 60_000)?;
+        range("backfill.days", self.backfill.days.into(), 1, 5_000)?;
+        range(
+            "backfill.gap_threshold_secs",
+            self.backfill.gap_threshold_secs,
+            1,
+            604_800,
+        )?;
         if !(self.backfill.weight_share > 0.0 && self.backfill.weight_share <= 1.0) {
             return bad("backfill.weight_share", "must be in (0, 1]");
         }
         if let Some((k, m)) = self.net.backoff.problems().into_iter().next() {
             return Err((format!("net.backoff.{k}"), m));
         }
+        let b = &self.net.breaker;
+        range(
+            "net.breaker.failure_threshold",
+            b.failure_threshold.into(),
+            1,
+            1_000,
+        )?;
+        range("net.breaker.open_secs", b.open_secs, 1, 3_600)?;
+        range(
+            "net.ws_idle_timeout_secs",
+            self.net.ws_idle_timeout_secs,
+            1,
+            3_600,
+        )?;
         if let Err(e) = self.indicators.validate() {
             return Err(("indicators".into(), e.to_string()));
         }
@@ -341,6 +386,12 @@ impl Config {
             ("candles", self.freshness.candles),
             ("news", self.freshness.news),
         ] {
+            range(
+                &format!("freshness.{name}.critical"),
+                f.critical,
+                1,
+                2_592_000,
+            )?;
             if f.warning > f.critical {
                 return Err((
                     format!("freshness.{name}"),
@@ -356,6 +407,18 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// `key` must lie in `lo..=hi`; the error names both bounds.
+fn range(key: &str, value: u64, lo: u64, hi: u64) -> Result<(), (String, String)> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err((
+            key.to_string(),
+            format!("{value} is out of range ({lo} to {hi})"),
+        ))
     }
 }
 
@@ -439,6 +502,59 @@ mod tests {
     fn the_example_file_parses() {
         let text = include_str!("../config.example.toml");
         Config::parse(text, Path::new("config.example.toml")).unwrap();
+    }
+
+    #[test]
+    fn values_that_hang_or_overflow_are_refused() {
+        for (text, key) in [
+            (
+                "[net.breaker]\nfailure_threshold = 0\n",
+                "net.breaker.failure_threshold",
+            ),
+            ("[net.breaker]\nopen_secs = 0\n", "net.breaker.open_secs"),
+            ("[backfill]\ndays = 1000000000\n", "backfill.days"),
+            ("[news]\nmax_body_bytes = 0\n", "news.max_body_bytes"),
+            (
+                "[news]\ninterval_secs = 18446744073709551000\n",
+                "news.interval_secs",
+            ),
+            (
+                "[news]\nmax_items_per_feed = 0\n",
+                "news.max_items_per_feed",
+            ),
+            ("[news]\nretention_days = 0\n", "news.retention_days"),
+            ("[storage]\nbatch_ms = 0\n", "storage.batch_ms"),
+            (
+                "[storage]\nretention = { \"1m\" = [7, 4000000] }\n",
+                "storage.retention.1m",
+            ),
+            (
+                "[net]\nws_idle_timeout_secs = 100000\n",
+                "net.ws_idle_timeout_secs",
+            ),
+            (
+                "[net.backoff]\nmultiplier = 1e300\n",
+                "net.backoff.multiplier",
+            ),
+            (
+                "[net.backoff]\ninitial_ms = 9000000\nmax_ms = 9000000\n",
+                "net.backoff.initial_ms",
+            ),
+            (
+                "[freshness]\nnews = { warning = 1, critical = 99999999999 }\n",
+                "freshness.news.critical",
+            ),
+            (
+                "[market]\nsymbols = [\"BTCUSDT\", \"ETHUSDT\", \"btcusdt\"]\n",
+                "market.symbols",
+            ),
+            ("[ui]\nkeys = { quit = [\"j\"] }\n", "ui.keys.quit"),
+        ] {
+            let e = err(text);
+            assert!(e.contains(key), "{text}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        assert!(err("[backfill]\ndays = 0\n").contains("0 is out of range (1 to 5000)"));
     }
 
     #[test]

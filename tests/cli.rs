@@ -42,13 +42,16 @@ fn the_environment_stands_in_for_flags_and_flags_win() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("news.interval_secs"));
-    cryptoviz(dir.path())
+    // The good config is taken: the export runs (and, on an empty store, says so: exit 1).
+    let out = cryptoviz(dir.path())
         .env("CRYPTOVIZ_CONFIG", &bad)
         .arg("--config")
         .arg(&good)
         .args(["export", "--out", "-"])
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
     // CRYPTOVIZ_DATA_DIR: the database lands there.
     let data = dir.path().join("elsewhere");
     Command::cargo_bin("cryptoviz")
@@ -58,7 +61,7 @@ fn the_environment_stands_in_for_flags_and_flags_win() {
         .arg(&good)
         .args(["export", "--out", "-"])
         .assert()
-        .success();
+        .code(1);
     assert!(data.join("cryptoviz.db").exists());
 }
 
@@ -76,7 +79,13 @@ fn a_missing_explicit_config_and_bad_usage_are_exit_2() {
         Some(2),
         "a config the user named must exist"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.toml"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope.toml"), "{err}");
+    assert_eq!(
+        err.matches("No such file").count(),
+        1,
+        "the cause is said once: {err}"
+    );
     let out = cryptoviz(dir.path())
         .args(["export", "--timeframe", "2m"])
         .output()

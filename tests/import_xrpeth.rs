@@ -206,6 +206,8 @@ fn a_bad_row_names_the_file_and_line_and_leaves_no_wrong_candle() {
         ])
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["series"][0]["candles"], serde_json::json!([]));
+    // All or nothing: not even the two good minutes before the bad row were stored.
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing to export"), "{err}");
 }

@@ -506,3 +506,62 @@ impl Drop for EndlessServer {
         self.stop.store(true, Ordering::SeqCst);
     }
 }
+
+/// A feed that invents 500 new items on every poll (half of them dated a year ago) adds at
+/// most `max_items_per_feed` per poll, and nothing past `retention_days` stays stored.
+#[tokio::test]
+async fn a_feed_inventing_items_every_poll_is_bounded() {
+    let mut e = env();
+    e.config.news.max_body_bytes = 1 << 20;
+    let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = polls.clone();
+    let server = HttpServer::start(move |_| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let mut body = String::from(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Flood</title>",
+        );
+        for i in 0..500 {
+            let date = if i % 2 == 0 {
+                "Mon, 01 Dec 2025 10:00:00 +0000"
+            } else {
+                "Sun, 22 Nov 2026 13:58:00 +0000"
+            };
+            body.push_str(&format!(
+                "<item><title>Story {n}-{i}</title><guid>g-{n}-{i}</guid>\
+                 <link>https://example.com/{n}/{i}</link><pubDate>{date}</pubDate></item>"
+            ));
+        }
+        body.push_str("</channel></rss>");
+        Response::ok(body)
+    });
+    let mut poller = e.poller(&[server.url()]);
+    for _ in 0..4 {
+        poller.poll_once().await;
+    }
+    let stored = e.stored().await;
+    assert_eq!(polls.load(Ordering::SeqCst), 4);
+    assert_eq!(stored.len(), 4 * 100, "100 a poll, the newest");
+    let year_ago = now_ms() - 300 * 86_400_000;
+    assert!(stored.iter().all(|n| n.published_at > year_ago));
+
+    // Past the store's cap, the oldest go first.
+    let n = cryptoviz::news::poller::MAX_STORED_NEWS;
+    let flood: Vec<NewsItem> = (0..n + 50)
+        .map(|i| {
+            let mut it = stored[0].clone();
+            it.id = format!("flood-{i}");
+            it.published_at = now_ms() - (n + 50 - i) as i64 * 1_000;
+            it
+        })
+        .collect();
+    e.store.insert_news(flood).await.unwrap();
+    let pruned = e.store.call(move |b| b.prune_news(0, n)).await.unwrap();
+    assert_eq!(pruned, 400 + 50);
+    let left = e.store.recent_news(usize::MAX, None).await.unwrap();
+    assert_eq!(left.len(), n);
+    assert!(left.iter().all(|it| it.id.starts_with("flood-")));
+    assert!(
+        !left.iter().any(|it| it.id == "flood-0"),
+        "the oldest went first"
+    );
+}

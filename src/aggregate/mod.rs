@@ -26,6 +26,9 @@ pub enum Outcome {
     Duplicate,
     /// Too old to place (its candle is no longer held in memory); the backfill repairs it.
     TooLate,
+    /// Impossible: a time outside the market's life or this machine's clock, a negative
+    /// quantity, a price not above zero ([`Trade::check`]). Never reaches a candle.
+    Rejected,
 }
 
 /// Trades known to be missing: ids jumped from `after_id` to `before_id`, between these times.
@@ -82,6 +85,16 @@ impl Aggregator {
         if self.last.is_none_or(|(l, _)| l < id) {
             self.last = Some((id, last.close_time(tf)));
         }
+    }
+
+    /// [`Aggregator::push`] for untrusted input: a trade that fails [`Trade::check`] against
+    /// the clock `now` is rejected before it can touch a candle.
+    #[inline]
+    pub fn push_checked(&mut self, t: &Trade, now: Millis) -> Outcome {
+        if t.check(now).is_err() {
+            return Outcome::Rejected;
+        }
+        self.push(t)
     }
 
     /// Folds one trade into every timeframe.

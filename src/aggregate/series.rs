@@ -7,6 +7,11 @@ use crate::domain::{Candle, Millis, Timeframe, Trade};
 /// Finished candles kept in memory so a trade that arrives late can still amend them.
 const KEEP: usize = 3;
 
+/// The most flat candles one trade may fill in (a week of minutes). Memory must never grow
+/// with a time span taken from input: a longer silence, or a trade stamped far ahead, is left
+/// as a hole for the gap repair to fill from the exchange's own klines.
+pub(super) const MAX_FLAT_FILL: i64 = 7 * 24 * 60;
+
 #[derive(Clone, Copy, Debug)]
 struct Work {
     candle: Candle,
@@ -148,6 +153,10 @@ impl Series {
             return;
         };
         let step = self.tf.millis();
+        let missing = (bucket - prev.open_time) / step - 1;
+        if missing > MAX_FLAT_FILL {
+            return;
+        }
         let mut t = prev.open_time + step;
         while t < bucket {
             let mut w = Work::from_stored(Candle::flat(t, prev.close));

@@ -228,3 +228,21 @@ fn a_kline_without_trade_ids_is_not_resumed() {
         "not added onto the kline"
     );
 }
+
+#[test]
+fn a_far_jump_in_time_fills_no_flat_candles() {
+    // Contiguous ids, but the second trade is stamped ten years later: filling every minute in
+    // between would allocate five million candles. The hole is left for the gap repair.
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1, Timeframe::H1]);
+    a.push(&tr(1, "100", "1", T0));
+    a.push(&tr(2, "101", "1", T0 + 60_000));
+    a.push(&tr(3, "102", "1", T0 + 10 * 365 * 86_400_000));
+    let m1 = drained(&mut a, Timeframe::M1);
+    assert_eq!(m1.len(), 3, "no flat fill across ten years");
+    // At the limit, a quiet week is still filled as Binance does.
+    let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
+    a.push(&tr(1, "100", "1", T0));
+    let week = series::MAX_FLAT_FILL;
+    a.push(&tr(2, "101", "1", T0 + (week + 1) * 60_000));
+    assert_eq!(drained(&mut a, Timeframe::M1).len() as i64, week + 2);
+}

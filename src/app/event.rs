@@ -75,6 +75,8 @@ pub struct HealthSnapshot {
     pub breakers: BTreeMap<String, BreakerStatus>,
     pub caches: Vec<CacheStats>,
     pub store: Vec<TierSize>,
+    /// The store's write path: commits, failures, rows waiting for a retry.
+    pub store_writes: crate::store::WriteStats,
     pub backfill: Vec<BackfillProgress>,
 }
 

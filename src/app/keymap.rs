@@ -366,7 +366,8 @@ impl Default for Keymap {
 
 impl Keymap {
     /// Defaults, with every action named in `overrides` rebound to exactly the keys given.
-    /// A key taken by an override is removed from the defaults of other actions; two
+    /// A key that is another action's default is refused unless that action is rebound too
+    /// (nothing loses a key silently); two
     /// overrides claiming one key are an error.
     pub fn from_config(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, KeymapError> {
         let mut claimed: BTreeMap<String, Action> = BTreeMap::new();
@@ -405,12 +406,28 @@ impl Keymap {
         for info in ACTIONS {
             let keys = match custom.remove(&info.action) {
                 Some(keys) => keys,
-                None => info
-                    .defaults
-                    .iter()
-                    .map(|k| Key::parse(k).unwrap_or_else(|e| unreachable!("default key: {e}")))
-                    .filter(|k| !claimed.contains_key(&k.to_string()))
-                    .collect(),
+                None => {
+                    let defaults: Vec<Key> = info
+                        .defaults
+                        .iter()
+                        .map(|k| Key::parse(k).unwrap_or_else(|e| unreachable!("default key: {e}")))
+                        .collect();
+                    // Taking another action's default key silently would leave that action
+                    // (navigation, often) without the key the help screen still names.
+                    if let Some((key, thief)) = defaults
+                        .iter()
+                        .find_map(|k| claimed.get(&k.to_string()).map(|a| (k, *a)))
+                    {
+                        return Err(KeymapError {
+                            key: format!("ui.keys.{}", thief.info().name),
+                            message: format!(
+                                "key \"{key}\" is {}'s default; bind ui.keys.{} to other keys too",
+                                info.name, info.name
+                            ),
+                        });
+                    }
+                    defaults
+                }
             };
             bindings.push((info.action, keys));
         }
@@ -520,6 +537,21 @@ mod tests {
         );
         assert_eq!(km.action_for(ev(KeyCode::Char('f'), none)), None);
         assert_eq!(km.label(Action::Quit), "x");
+    }
+
+    #[test]
+    fn stealing_a_default_key_is_refused() {
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), vec!["h".to_string()]);
+        let e = Keymap::from_config(&o).unwrap_err();
+        assert_eq!(e.key, "ui.keys.quit");
+        assert!(e.message.contains("pan_left"), "{}", e.message);
+        o.insert("pan_left".to_string(), vec!["left".to_string()]);
+        let km = Keymap::from_config(&o).unwrap();
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('h'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
     }
 
     #[test]

@@ -256,6 +256,11 @@ impl App {
         (&all[w.clone()], tail(set, w.start - from))
     }
 
+    /// The store's write path as the last health snapshot saw it.
+    pub fn store_writes(&self) -> Option<&crate::store::WriteStats> {
+        self.health.as_ref().map(|(h, _)| &h.store_writes)
+    }
+
     pub fn mode(&self) -> Mode {
         let connected = match &self.stream {
             Some((StreamStatus::Connected, _)) => true,

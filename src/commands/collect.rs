@@ -76,6 +76,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         store.clone(),
         ctx.config.storage.clone(),
         stop_rx.clone(),
+        |m| eprintln!("cryptoviz: {m}"),
     ))];
     if let Some(listener) = listener {
         tasks.push(tokio::spawn(metrics::serve(
@@ -99,6 +100,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         let _ = repair_tx.send(RepairTrigger::Startup).await;
     }
     tasks.push(spawn_news(ctx, &store, stop_rx.clone(), monitor.clone())?);
+    tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
     tracing::info!(demo = ctx.demo, "collector started");
 
     let mut stop = stop_rx.clone();
@@ -136,6 +138,43 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     store.close().await?;
     tracing::info!("collector stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr, once when it starts and once when it ends, that the database refuses
+/// writes: a headless collector must not run for hours storing nothing without a word.
+async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
+    let mut failing = false;
+    let mut shed = 0;
+    loop {
+        let w = store.write_stats();
+        if w.failing() != failing {
+            failing = w.failing();
+            if failing {
+                eprintln!(
+                    "cryptoviz: cannot write to the database {}: {}; holding {} candle rows in memory and retrying",
+                    store.path().display(),
+                    w.last_error.as_deref().unwrap_or("commit failed"),
+                    w.pending
+                );
+            } else {
+                eprintln!(
+                    "cryptoviz: the database {} takes writes again; nothing held was lost",
+                    store.path().display()
+                );
+            }
+        }
+        if w.shed_rows > shed {
+            eprintln!(
+                "cryptoviz: {} candle rows dropped: the database refused writes for too long",
+                w.shed_rows - shed
+            );
+            shed = w.shed_rows;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// What the health probes and `/metrics` read.

@@ -10,9 +10,16 @@ use super::Context;
 use crate::cli::ExportArgs;
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::report::{Mode, NewsReport, Report, SeriesReport};
+use crate::store::{Store, StoreError};
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = ctx.open_store()?;
+    // Export only reads: beside a running collector it reads what the collector commits.
+    let store = match Store::open(&ctx.db_path(), ctx.store_options()) {
+        Err(StoreError::Locked { .. }) => {
+            Store::open_read_only(&ctx.db_path(), ctx.store_options())?
+        }
+        other => other?,
+    };
     let symbols = match args.symbol {
         Some(s) => vec![s],
         None => ctx.config.market.symbols.clone(),
@@ -28,17 +35,36 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if from > to {
         return Err(super::usage("--from is after --to"));
     }
+    let stored: Vec<SeriesKey> = store.call(|b| b.series_keys()).await?;
     let now = now_ms();
     let mut report = Report::new(if ctx.demo { Mode::Demo } else { Mode::Offline }, now);
     let params = ctx.config.indicators;
+    let mut empty = Vec::new();
     for &symbol in &symbols {
         for &timeframe in &timeframes {
             let key = SeriesKey { symbol, timeframe };
             let candles = store.candles(key, from, to).await?;
+            if candles.is_empty() {
+                empty.push(key);
+            }
             report
                 .series
                 .push(SeriesReport::new(key, &candles, &params));
         }
+    }
+    if empty.len() == report.series.len() {
+        store.close().await?;
+        return Err(nothing_to_export(
+            &empty,
+            &stored,
+            args.from.is_some() || args.to.is_some(),
+        ));
+    }
+    for key in &empty {
+        eprintln!(
+            "cryptoviz: note: no {} {} candles in range; exported empty",
+            key.symbol, key.timeframe
+        );
     }
     report.news = store
         .recent_news(200, None)
@@ -71,6 +97,28 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("report written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why nothing was exported, naming what the store does hold so the user can pick again.
+fn nothing_to_export(asked: &[SeriesKey], stored: &[SeriesKey], ranged: bool) -> anyhow::Error {
+    let list = |keys: &[SeriesKey]| {
+        let mut names: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{} {}", k.symbol, k.timeframe))
+            .collect();
+        names.dedup();
+        names.join(", ")
+    };
+    let held = if stored.is_empty() {
+        "the store holds no candles".to_string()
+    } else {
+        format!("stored series: {}", list(stored))
+    };
+    let range = if ranged { " in the given range" } else { "" };
+    anyhow::anyhow!(
+        "nothing to export: no candles for {}{range} ({held})",
+        list(asked)
+    )
 }
 
 fn default_path(ctx: &Context, now: Millis) -> PathBuf {

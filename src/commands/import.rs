@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use super::Context;
 use crate::cli::ImportArgs;
+use crate::config::Retention;
+use crate::domain::{Millis, SeriesKey, now_ms, rfc3339};
 use crate::import::{FileKind, import_file};
+use crate::store::{Store, deletion_cutoff};
 
 pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
@@ -21,6 +24,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
                     ),
                 };
                 println!("{}: {what} -> {} candles", path.display(), s.candles);
+                retention_notice(ctx, &store, &s.keys).await?;
             }
             Err(e) => {
                 failed += 1;
@@ -35,4 +39,32 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(super::EXIT_FAILURE)
     })
+}
+
+/// Tells the user, before it happens, which of the candles just stored the retention rules
+/// will delete at the next tiering pass, and how to keep them all (printed and logged).
+async fn retention_notice(ctx: &Context, store: &Store, keys: &[SeriesKey]) -> anyhow::Result<()> {
+    let now = now_ms();
+    for &key in keys {
+        let rule @ Retention(hot, cold) = ctx.config.storage.retention_for(key.timeframe);
+        let Some(cutoff) = deletion_cutoff(rule, now) else {
+            continue;
+        };
+        let doomed = store.open_times(key, Millis::MIN, cutoff - 1).await?.len();
+        if doomed == 0 {
+            continue;
+        }
+        let tf = key.timeframe;
+        let msg = format!(
+            "note: {doomed} {} {tf} candles open before {} and fall outside the retention \
+             ([storage] retention \"{tf}\" = [{hot}, {cold}]: {hot} days hot, then {cold} cold); \
+             the next tiering pass (collect or the dashboard) deletes them. To keep them all, \
+             set \"{tf}\" = [{hot}, 0] (cold forever)",
+            key.symbol,
+            rfc3339(cutoff),
+        );
+        eprintln!("{msg}");
+        tracing::warn!(series = %key.symbol, timeframe = %tf, doomed, "imported candles outside the retention");
+    }
+    Ok(())
 }

@@ -86,13 +86,29 @@ pub fn main(cli: Cli) -> ExitCode {
             } else {
                 EXIT_FAILURE
             };
-            // One line: the chain joined, newlines flattened.
-            let msg = format!("{e:#}").replace('\n', " ");
+            let msg = one_line(&e);
             eprintln!("cryptoviz: {msg}");
             tracing::error!(error = %msg, "exiting");
             ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes on one line, newlines flattened. A cause already quoted by the
+/// message above it (`cannot read {path}: {source}`) is not repeated.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg.replace('\n', " ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 mod candle;
 mod decimal;
 mod news;
+mod sanity;
 mod symbol;
 mod timeframe;
 mod trade;
@@ -11,6 +12,7 @@ mod trade;
 pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use news::{NewsItem, Sentiment};
+pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
 pub use symbol::{Symbol, SymbolError};
 pub use timeframe::{Timeframe, TimeframeError};
 pub use trade::Trade;

@@ -37,6 +37,8 @@ pub struct IngestCounters {
     pub duplicates: AtomicU64,
     pub void: AtomicU64,
     pub too_late: AtomicU64,
+    /// Impossible trades ([`Trade::check`]): far-future or pre-2009 times, bad values.
+    pub rejected: AtomicU64,
     pub malformed: AtomicU64,
     pub candles_written: AtomicU64,
     pub last_trade_ms: AtomicU64,
@@ -48,6 +50,7 @@ pub struct IngestSnapshot {
     pub duplicates: u64,
     pub void: u64,
     pub too_late: u64,
+    pub rejected: u64,
     pub malformed: u64,
     pub candles_written: u64,
     pub last_trade_ms: Option<Millis>,
@@ -83,7 +86,13 @@ pub struct Ingest {
     counters: Arc<IngestCounters>,
     latency: Histogram,
     out: Vec<(SeriesKey, Candle)>,
+    /// When an impossible trade was last logged, and how many were not logged since.
+    reject_warned: Option<Instant>,
+    rejects_unlogged: u64,
 }
+
+/// At most one warning about impossible trades per this interval; the rest are counted.
+const REJECT_WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// How often changed candles go to the store and the UI. The store batches further; a crash
 /// loses at most this plus one store batch (well under the promised second).
@@ -115,6 +124,8 @@ impl Ingest {
             counters: Arc::default(),
             latency: Histogram::default(),
             out: Vec::with_capacity(1024),
+            reject_warned: None,
+            rejects_unlogged: 0,
         })
     }
 
@@ -131,8 +142,13 @@ impl Ingest {
     }
 
     /// Folds in a trade that did not just arrive (generated history): no latency recorded.
+    /// Impossible trades (see [`Trade::check`]) are counted and logged, never applied.
     #[inline]
     pub fn replay(&mut self, t: &Trade) -> Outcome {
+        if let Err(why) = t.check(now_ms()) {
+            self.reject(t, why);
+            return Outcome::Rejected;
+        }
         let agg = match self.aggs.iter().position(|a| a.symbol() == t.symbol) {
             Some(i) => &mut self.aggs[i],
             None => {
@@ -157,8 +173,27 @@ impl Ingest {
             Outcome::TooLate => {
                 c.too_late.fetch_add(1, Ordering::Relaxed);
             }
+            Outcome::Rejected => {
+                c.rejected.fetch_add(1, Ordering::Relaxed);
+            }
         }
         outcome
+    }
+
+    #[cold]
+    fn reject(&mut self, t: &Trade, why: crate::domain::Implausible) {
+        self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        if self
+            .reject_warned
+            .is_some_and(|at| now.duration_since(at) < REJECT_WARN_EVERY)
+        {
+            self.rejects_unlogged += 1;
+            return;
+        }
+        self.reject_warned = Some(now);
+        let suppressed = std::mem::take(&mut self.rejects_unlogged);
+        tracing::warn!(symbol = %t.symbol, id = t.id, reason = %why, suppressed, "impossible trade rejected");
     }
 
     /// Closes candles whose interval ended by `close_before` (None: leave them open), queues
@@ -202,6 +237,7 @@ impl Ingest {
             duplicates: c.duplicates.load(Ordering::Relaxed),
             void: c.void.load(Ordering::Relaxed),
             too_late: c.too_late.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
             malformed: c.malformed.load(Ordering::Relaxed),
             candles_written: c.candles_written.load(Ordering::Relaxed),
             last_trade_ms: (last > 0).then_some(last as Millis),

@@ -69,6 +69,7 @@ pub struct IngestMetrics {
     pub duplicate: Mirrored,
     pub void: Mirrored,
     pub too_late: Mirrored,
+    pub rejected: Mirrored,
     pub malformed: Mirrored,
     pub latency: Family<QuantileLabel, FloatGauge>,
     pub latency_samples: Mirrored,
@@ -244,6 +245,7 @@ impl Metrics {
             duplicate: outcome("duplicate"),
             void: outcome("void"),
             too_late: outcome("too_late"),
+            rejected: outcome("rejected"),
             malformed: counter(
                 &mut r,
                 "ingest_malformed_events",

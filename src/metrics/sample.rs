@@ -71,6 +71,7 @@ impl Monitor {
         g.duplicate.advance_to(ingest.duplicates);
         g.void.advance_to(ingest.void);
         g.too_late.advance_to(ingest.too_late);
+        g.rejected.advance_to(ingest.rejected);
         g.malformed.advance_to(ingest.malformed);
         g.candles.advance_to(ingest.candles_written);
         let lat = ingest.latency_us;

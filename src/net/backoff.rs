@@ -30,14 +30,17 @@ impl BackoffPolicy {
     /// Problems with the policy, as (key, message), for the config validator.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        if self.initial_ms == 0 {
-            out.push(("initial_ms", "must be > 0".to_string()));
+        if !(1..=60_000).contains(&self.initial_ms) {
+            out.push(("initial_ms", "must be between 1 and 60000".to_string()));
         }
-        if self.max_ms < self.initial_ms {
-            out.push(("max_ms", "must be >= initial_ms".to_string()));
+        if self.max_ms < self.initial_ms || self.max_ms > 3_600_000 {
+            out.push((
+                "max_ms",
+                "must be >= initial_ms and at most 3600000".to_string(),
+            ));
         }
-        if !(self.multiplier >= 1.0 && self.multiplier.is_finite()) {
-            out.push(("multiplier", "must be >= 1".to_string()));
+        if !(1.0..=10.0).contains(&self.multiplier) {
+            out.push(("multiplier", "must be between 1 and 10".to_string()));
         }
         if !(0.0..=1.0).contains(&self.jitter) {
             out.push(("jitter", "must be between 0 and 1".to_string()));

@@ -118,6 +118,10 @@ pub struct Poller {
     enricher: Arc<dyn Enricher>,
     slots: Vec<Slot>,
     interval: Duration,
+    /// Items taken from one feed per poll (the newest).
+    max_items: usize,
+    /// News published longer ago than this is deleted after each poll.
+    retention: Duration,
     /// Canonical link -> (id, feed) of the story first seen with it, so the same story
     /// reached through a second feed (with its own guid) is recognised.
     known_links: Option<HashMap<String, (String, String)>>,
@@ -152,6 +156,8 @@ impl Poller {
             enricher,
             slots,
             interval: Duration::from_secs(config.news.interval_secs.max(1)),
+            max_items: config.news.max_items_per_feed,
+            retention: Duration::from_secs(u64::from(config.news.retention_days) * 86_400),
             known_links: None,
         })
     }
@@ -259,11 +265,16 @@ impl Poller {
             let url = self.slots[i].url.clone();
             let mut kept = Vec::new();
             let (status, retry_after) = match outcome {
-                Outcome::Items(items, st) => {
+                Outcome::Items(mut items, st) => {
                     let status = FeedStatus::Ok {
                         items: items.len(),
                         new: 0,
                     };
+                    if items.len() > self.max_items {
+                        tracing::warn!(feed = %url, items = items.len(), kept = self.max_items, "feed sent more items than [news] max_items_per_feed; keeping the newest");
+                        items.sort_by_key(|it| std::cmp::Reverse(it.published_at));
+                        items.truncate(self.max_items);
+                    }
                     for mut item in items {
                         self.adopt_known_id(&mut item);
                         if round_ids.insert(item.id.clone()) {
@@ -292,7 +303,8 @@ impl Poller {
             fetched.push(kept);
         }
         let all: Vec<NewsItem> = fetched.iter().flatten().cloned().collect();
-        let new_ids = match store_items(&self.store, all.clone(), to_save).await {
+        let before = fetched_at - self.retention.as_millis() as Millis;
+        let new_ids = match store_items(&self.store, all.clone(), to_save, before).await {
             Ok(ids) => ids,
             Err(e) => {
                 let error = format!("cannot store news: {e}");
@@ -455,12 +467,17 @@ async fn fetch_and_parse(
     }
 }
 
-/// Inserts the items the store does not have yet and saves the feeds' validators; returns
-/// the ids that were new.
+/// The most news items kept in the store, whatever their dates: the bound on a feed that
+/// invents new items on every poll.
+pub const MAX_STORED_NEWS: usize = 20_000;
+
+/// Inserts the items the store does not have yet, saves the feeds' validators and prunes news
+/// older than `before` (and past [`MAX_STORED_NEWS`]); returns the ids that were new.
 async fn store_items(
     store: &Store,
     items: Vec<NewsItem>,
     validators: Vec<(String, FeedState)>,
+    before: Millis,
 ) -> Result<HashSet<String>, StoreError> {
     store
         .call(move |b| {
@@ -473,6 +490,13 @@ async fn store_items(
             b.insert_news(&new)?;
             for (url, st) in &validators {
                 b.save_feed_state(url, st)?;
+            }
+            let pruned = b.prune_news(before, MAX_STORED_NEWS)?;
+            if pruned > 0 {
+                tracing::info!(
+                    pruned,
+                    "news past [news] retention_days or the store's cap deleted"
+                );
             }
             Ok(new.into_iter().map(|it| it.id).collect())
         })

@@ -148,6 +148,9 @@ pub trait Backend: Send {
         coin: Option<&str>,
     ) -> Result<Vec<NewsItem>, StoreError>;
     fn news_ids(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    /// Deletes news published before `before`, then all but the newest `keep` items; returns
+    /// how many were deleted.
+    fn prune_news(&mut self, before: Millis, keep: usize) -> Result<usize, StoreError>;
     fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError>;
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
 

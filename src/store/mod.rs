@@ -21,7 +21,8 @@ pub use backend::{
 };
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;
-pub use tiering::{TierSummary, run_tiering, tier_all};
+pub use tiering::{TierSummary, deletion_cutoff, run_tiering, tier_all};
+pub use worker::{MAX_PENDING_ROWS, WriteStats};
 
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 
@@ -166,7 +167,7 @@ impl Store {
     }
 
     /// Write-path health: rows committed, failed commits, the last error.
-    pub fn write_stats(&self) -> worker::WriteStats {
+    pub fn write_stats(&self) -> WriteStats {
         self.shared.stats()
     }
 

@@ -735,6 +735,18 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn prune_news(&mut self, before: Millis, keep: usize) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut n = tx.execute("DELETE FROM news WHERE published_at < ?1", [before])?;
+        n += tx.execute(
+            "DELETE FROM news WHERE id IN \
+             (SELECT id FROM news ORDER BY published_at DESC, id LIMIT -1 OFFSET ?1)",
+            [keep as i64],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     fn clear(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch(
             "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress;",

@@ -37,6 +37,12 @@ fn cutoffs(r: Retention, now: Millis) -> Option<(Millis, Option<Millis>)> {
     Some((hot_before, delete_before))
 }
 
+/// Candles opening before this are deleted by tiering under retention `r` at `now`; None
+/// when the rule keeps everything (hot or cold forever).
+pub fn deletion_cutoff(r: Retention, now: Millis) -> Option<Millis> {
+    cutoffs(r, now).and_then(|(_, delete_before)| delete_before)
+}
+
 /// Runs tiering to completion for every stored series, pausing between steps.
 pub async fn tier_all(
     store: &Store,
@@ -47,10 +53,11 @@ pub async fn tier_all(
     let keys: Vec<SeriesKey> = store.call(|b| b.series_keys()).await?;
     let mut sum = TierSummary::default();
     for key in keys {
-        let Some((hot_before, delete_before)) = cutoffs(storage.retention_for(key.timeframe), now)
-        else {
+        let rule = storage.retention_for(key.timeframe);
+        let Some((hot_before, delete_before)) = cutoffs(rule, now) else {
             continue;
         };
+        let deleted_before = sum.deleted;
         loop {
             if shutdown.is_some_and(|s| *s.borrow()) {
                 return Ok(sum);
@@ -66,19 +73,39 @@ pub async fn tier_all(
             }
             tokio::time::sleep(STEP_PAUSE).await;
         }
+        let deleted = sum.deleted - deleted_before;
+        if deleted > 0 {
+            let Retention(hot, cold) = rule;
+            tracing::warn!(
+                symbol = %key.symbol,
+                timeframe = %key.timeframe,
+                deleted,
+                before = %crate::domain::rfc3339(delete_before.unwrap_or(now)),
+                "retention deleted candles ([storage] retention = [{hot}, {cold}] days)"
+            );
+        }
     }
     Ok(sum)
 }
 
 /// The background task: tiering at start and every [`TIERING_EVERY`] until shutdown.
+/// `notice` gets a line for the user whenever retention deleted candles (the log has the
+/// details per series), so nothing stored disappears unannounced.
 pub async fn run_tiering(
     store: Store,
     storage: StorageConfig,
     mut shutdown: watch::Receiver<bool>,
+    notice: impl Fn(String) + Send + 'static,
 ) {
     loop {
         match tier_all(&store, &storage, crate::domain::now_ms(), Some(&shutdown)).await {
             Ok(s) if s.moved + s.deleted > 0 => {
+                if s.deleted > 0 {
+                    notice(format!(
+                        "retention deleted {} candles older than [storage] retention keeps (details in the log)",
+                        s.deleted
+                    ));
+                }
                 tracing::info!(
                     moved = s.moved,
                     deleted = s.deleted,

@@ -11,14 +11,30 @@ use serde::Serialize;
 use super::{Backend, CandleSource, Cmd, StoreOptions};
 use crate::domain::{Candle, Millis, SeriesKey};
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WriteStats {
     pub rows_committed: u64,
     pub batches: u64,
     pub failed_commits: u64,
+    /// Rows held for retry after a failed commit (0 while commits succeed).
     pub pending: usize,
+    /// Rows given up after [`MAX_PENDING_ROWS`] piled up during a long failure, oldest first.
+    pub shed_rows: u64,
     pub last_error: Option<String>,
 }
+
+impl WriteStats {
+    /// The last commit failed and its rows wait for a retry.
+    pub fn failing(&self) -> bool {
+        self.pending > 0
+    }
+}
+
+/// The most candle rows held for retry while the database refuses writes (a full or
+/// read-only disk). A live candle is rewritten in place, so this is hours of closed candles
+/// for hundreds of series; past it the oldest are dropped, counted and logged, rather than
+/// memory growing until the process dies.
+pub const MAX_PENDING_ROWS: usize = 200_000;
 
 #[derive(Default)]
 pub(super) struct Shared {
@@ -94,6 +110,9 @@ impl Worker {
                     for (key, c) in rows {
                         self.pending.insert((key, c.open_time), (c, source));
                     }
+                    if self.pending.len() > MAX_PENDING_ROWS {
+                        self.shed();
+                    }
                     self.since.get_or_insert_with(Instant::now);
                     if self.pending.len() >= self.opts.batch_rows {
                         let _ = self.commit();
@@ -124,6 +143,28 @@ impl Worker {
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = true;
         self.shared.stopped_cv.notify_all();
+    }
+
+    /// Drops the oldest pending rows down to 90 % of [`MAX_PENDING_ROWS`].
+    #[cold]
+    fn shed(&mut self) {
+        let mut times: Vec<Millis> = self.pending.keys().map(|(_, t)| *t).collect();
+        let excess = self.pending.len() - MAX_PENDING_ROWS * 9 / 10;
+        let (_, cut, _) = times.select_nth_unstable(excess);
+        let cut = *cut;
+        let before = self.pending.len();
+        self.pending.retain(|(_, t), _| *t > cut);
+        let shed = (before - self.pending.len()) as u64;
+        tracing::error!(
+            shed,
+            kept = self.pending.len(),
+            "the database refused writes for too long; oldest pending candles dropped"
+        );
+        let pending = self.pending.len();
+        self.shared.update(|s| {
+            s.shed_rows += shed;
+            s.pending = pending;
+        });
     }
 
     /// Commits pending rows in one transaction per source. On failure the rows stay queued and

@@ -121,6 +121,31 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(spans));
     }
+    let w = &h.store_writes;
+    let writes = if w.failing() {
+        Span::styled(
+            format!(
+                "FAILING · {} failed commits · {} rows waiting · {}",
+                w.failed_commits,
+                w.pending,
+                text::clean(w.last_error.as_deref().unwrap_or("commit failed"))
+            ),
+            t.level(Level::Critical),
+        )
+    } else {
+        Span::styled(
+            format!("ok · {} rows committed", w.rows_committed),
+            t.level(Level::Good),
+        )
+    };
+    let mut spans = vec![label("Writes", t), writes];
+    if w.shed_rows > 0 {
+        spans.push(Span::styled(
+            format!(" · {} rows dropped", w.shed_rows),
+            t.level(Level::Critical),
+        ));
+    }
+    lines.push(Line::from(spans));
     if !h.store.is_empty() {
         let parts: Vec<String> = h
             .store

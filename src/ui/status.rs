@@ -24,6 +24,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(format!(" {} ", key.timeframe), t.accent()),
         Span::styled(mode, t.level(lvl)),
     ];
+    if let Some(w) = app.store_writes().filter(|w| w.failing()) {
+        // Live data still shows, but it is not being kept: say so next to LIVE.
+        left.push(Span::styled(
+            format!(" ✖ STORE NOT WRITING ({} waiting)", w.pending),
+            t.level(Level::Critical),
+        ));
+    }
     if app.attached {
         left.push(Span::styled(" · read-only (collector)", t.dim()));
     }

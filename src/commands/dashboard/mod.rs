@@ -153,10 +153,18 @@ async fn run_producers(
         stop.clone(),
         refresh.clone(),
     ));
+    let tiering_log = data.clone();
     let tiering = tokio::spawn(crate::store::run_tiering(
         store.clone(),
         config.storage.clone(),
         stop.clone(),
+        move |message| {
+            let _ = tiering_log.try_send(DataEvent::Log {
+                level: tracing::Level::WARN,
+                message,
+                at: now_ms(),
+            });
+        },
     ));
     let repair = if demo {
         None
@@ -510,6 +518,7 @@ impl HealthProbe {
         if let Some((tiers, _)) = &self.store_stats {
             h.store.clone_from(tiers);
         }
+        h.store_writes = store.write_stats();
         h.backfill.clone_from(&self.backfill);
         h
     }

@@ -1,0 +1,168 @@
+//! What market data can possibly be. Exchange frames, REST pages and files are untrusted input:
+//! a trade stamped ten years ahead or a kline whose close is above its high is rejected here,
+//! with a reason, before it can reach a candle. Pure checks; the caller supplies the clock.
+
+use super::{Candle, Millis, Trade};
+
+/// 2009-01-03T00:00:00Z, the Bitcoin genesis block: no crypto market traded before it.
+pub const EARLIEST_MS: Millis = 1_230_940_800_000;
+
+/// How far a market timestamp may run ahead of this machine's clock. The venue stamps a trade
+/// before we receive it, so a later stamp can only be clock skew; two minutes covers any
+/// NTP-synchronised machine, and stays below the three finished candles the aggregator holds
+/// for late trades, so a frame at the limit cannot push the live 1m candle out of reach.
+pub const MAX_AHEAD_MS: Millis = 120_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Implausible {
+    #[error("time {0} ms is before 2009-01-03, when crypto markets began")]
+    TooEarly(Millis),
+    #[error(
+        "time {at} ms is {ahead_secs} s ahead of this machine's clock (at most {} s allowed; is the system clock right?)",
+        MAX_AHEAD_MS / 1000
+    )]
+    Ahead { at: Millis, ahead_secs: i64 },
+    #[error("price {0} is not positive")]
+    Price(String),
+    #[error("quantity {0} is not positive")]
+    Qty(String),
+    #[error("{0}")]
+    Candle(String),
+}
+
+impl Implausible {
+    /// A short, stable name for counters and metrics labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Implausible::TooEarly(_) | Implausible::Ahead { .. } => "time",
+            Implausible::Price(_) | Implausible::Qty(_) | Implausible::Candle(_) => "value",
+        }
+    }
+}
+
+/// A market timestamp is plausible between [`EARLIEST_MS`] and `now` + [`MAX_AHEAD_MS`].
+pub fn check_time(t: Millis, now: Millis) -> Result<(), Implausible> {
+    if t < EARLIEST_MS {
+        return Err(Implausible::TooEarly(t));
+    }
+    if t > now.saturating_add(MAX_AHEAD_MS) {
+        return Err(Implausible::Ahead {
+            at: t,
+            ahead_secs: t.saturating_sub(now) / 1000,
+        });
+    }
+    Ok(())
+}
+
+impl Trade {
+    /// Time in range, and a positive price and quantity. Binance's void markers (price and
+    /// quantity 0) pass: they are real records that count for nothing ([`Trade::is_void`]).
+    pub fn check(&self, now: Millis) -> Result<(), Implausible> {
+        check_time(self.time, now)?;
+        if self.price.is_zero() && self.qty.is_zero() {
+            return Ok(());
+        }
+        if self.price.raw() <= 0 {
+            return Err(Implausible::Price(self.price.to_string()));
+        }
+        if self.qty.raw() <= 0 {
+            return Err(Implausible::Qty(self.qty.to_string()));
+        }
+        Ok(())
+    }
+}
+
+impl Candle {
+    /// Time in range, positive prices, low <= open, close <= high, volumes not negative.
+    pub fn check(&self, now: Millis) -> Result<(), Implausible> {
+        check_time(self.open_time, now)?;
+        let bad = |m: String| Err(Implausible::Candle(m));
+        if [self.open, self.high, self.low, self.close]
+            .iter()
+            .any(|p| p.raw() <= 0)
+        {
+            return bad("prices must be positive".into());
+        }
+        if self.low > self.high {
+            return bad(format!("low {} is above high {}", self.low, self.high));
+        }
+        for (name, v) in [("open", self.open), ("close", self.close)] {
+            if v > self.high || v < self.low {
+                return bad(format!(
+                    "{name} {v} is outside low {} .. high {}",
+                    self.low, self.high
+                ));
+            }
+        }
+        if self.volume.raw() < 0 || self.quote_volume.raw() < 0 {
+            return bad("volume must not be negative".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Price, Qty, Symbol};
+
+    const NOW: Millis = 1_764_600_000_000;
+
+    fn trade(price: &str, qty: &str, time: Millis) -> Trade {
+        Trade {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            id: 1,
+            price: Price::parse(price).unwrap(),
+            qty: Qty::parse(qty).unwrap(),
+            time,
+            count: 1,
+            buyer_is_maker: false,
+        }
+    }
+
+    #[test]
+    fn times_outside_the_markets_life_are_rejected() {
+        assert!(trade("1", "1", NOW).check(NOW).is_ok());
+        assert!(trade("1", "1", NOW + MAX_AHEAD_MS).check(NOW).is_ok());
+        let e = trade("1", "1", NOW + 10 * 365 * 86_400_000)
+            .check(NOW)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("ahead of this machine's clock"),
+            "{e}"
+        );
+        assert_eq!(e.kind(), "time");
+        // 1916 and year 5138, as found in hostile files.
+        assert!(trade("1", "1", -1_704_067_200_000).check(NOW).is_err());
+        assert!(trade("1", "1", 99_999_999_999_999).check(NOW).is_err());
+        assert!(check_time(Millis::MAX, Millis::MAX).is_ok());
+        assert!(check_time(Millis::MIN, NOW).is_err());
+    }
+
+    #[test]
+    fn values_must_be_positive_except_void_markers() {
+        assert!(trade("0", "0", NOW).check(NOW).is_ok());
+        assert_eq!(
+            trade("100", "-2", NOW).check(NOW).unwrap_err(),
+            Implausible::Qty("-2".into())
+        );
+        assert!(trade("-1", "2", NOW).check(NOW).is_err());
+        assert!(trade("0", "2", NOW).check(NOW).is_err());
+    }
+
+    #[test]
+    fn candles_must_be_consistent() {
+        let p = |s: &str| Price::parse(s).unwrap();
+        let mut c = Candle::flat(NOW - NOW % 60_000, p("10"));
+        assert!(c.check(NOW).is_ok());
+        c.close = p("11");
+        assert!(c.check(NOW).unwrap_err().to_string().contains("close 11"));
+        c.high = p("12");
+        assert!(c.check(NOW).is_ok());
+        c.low = p("0");
+        assert!(c.check(NOW).is_err());
+        c.low = p("10");
+        c.volume = Qty::parse("-1").unwrap();
+        assert!(c.check(NOW).is_err());
+    }
+}
