@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use support::collector::Collector;
 use support::faults::{self, Scrape, Spec, eventually, free_port, peek};
+use support::klines_server::KlinesServer;
 use support::ws_server::{WsServer, trade_frame};
 
 /// 2024-01-01T00:00:00Z.
@@ -37,10 +38,14 @@ fn peak_rss_mb(pid: u32) -> f64 {
 /// A memory bound for one collector on one symbol: measured at about 30 MB.
 const RSS_LIMIT_MB: f64 = 150.0;
 
-async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16) {
+/// A collector on `ws`, with a klines server that has nothing to repair (so start-up is
+/// quick); returns once it has started: (process, metrics port, the klines server to keep).
+async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16, KlinesServer) {
     let port = free_port();
+    let klines = faults::empty_klines();
     let cfg = Spec {
         ws_url: ws.url(),
+        rest_url: klines.url(),
         metrics_port: Some(port),
         ..Spec::default()
     }
@@ -48,7 +53,7 @@ async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16) {
     let collector = Collector::start(&cfg, dir, &faults::SAFETY_NET);
     ws.wait_accepted(1).await;
     faults::wait_started(port).await;
-    (collector, port)
+    (collector, port, klines)
 }
 
 fn rejected(port: u16) -> f64 {
@@ -62,7 +67,7 @@ async fn far_future_trades_are_rejected_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let ws = Arc::new(WsServer::start().await);
     let pinger = faults::keep_alive(&ws);
-    let (collector, port) = launch(&ws, dir.path()).await;
+    let (collector, port, _klines) = launch(&ws, dir.path()).await;
 
     let year = 365 * 86_400_000;
     ws.push(trade_frame("BTCUSDT", 1, "42000", "0.5", DAY0 + 1_000));
@@ -129,4 +134,153 @@ async fn far_future_trades_are_rejected_and_counted() {
         log.contains("impossible trade rejected"),
         "the log says why"
     );
+}
+
+/// A full disk, as SQLite meets it: every file the collector writes is capped at 400 KB
+/// (`ulimit -f`, with SIGXFSZ ignored so the write fails with EFBIG instead of killing the
+/// process). The collector must say so at once (stderr, `/metrics`, `/health/ready`), keep the
+/// candles it cannot write, not flood stderr with log-write errors, and fail at exit with one
+/// line naming the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_reported_at_once_and_never_floods_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Arc::new(WsServer::start().await);
+    let pinger = faults::keep_alive(&ws);
+    let port = free_port();
+    let klines = faults::empty_klines();
+    let cfg = Spec {
+        ws_url: ws.url(),
+        rest_url: klines.url(),
+        metrics_port: Some(port),
+        ..Spec::default()
+    }
+    .write(dir.path());
+    // The log is already at the cap too: every log line fails to write from the start.
+    std::fs::write(dir.path().join("cryptoviz.log"), vec![b'\n'; 400 * 1024]).unwrap();
+    let child = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 400 && exec \"$0\" --config \"$1\" --data-dir \"$2\" collect --duration 120")
+        .arg(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg(&cfg)
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let collector = Collector {
+        child,
+        data_dir: dir.path().to_path_buf(),
+    };
+    ws.wait_accepted(1).await;
+    faults::wait_started(port).await;
+
+    // One trade a minute: every trade closes candles, and the WAL outgrows the cap quickly.
+    let mut id = 1;
+    let failing = eventually(Duration::from_secs(60), || {
+        for _ in 0..50 {
+            ws.push(trade_frame("BTCUSDT", id, "42000", "0.5", DAY0 + id * MIN));
+            id += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        faults::probe(port, "ready").1["checks"]["store"] == "failing"
+    })
+    .await;
+    assert!(
+        failing,
+        "never reported: {}",
+        Scrape::take(port).get("cryptoviz_store_failed_commits_total")
+    );
+    assert_eq!(faults::probe(port, "ready").0, 503);
+    assert!(
+        eventually(Duration::from_secs(5), || {
+            let s = Scrape::take(port);
+            s.get("cryptoviz_store_writable") == 0.0
+                && s.get("cryptoviz_store_pending_rows") > 0.0
+                && s.get("cryptoviz_store_failed_commits_total") >= 1.0
+        })
+        .await
+    );
+    let rss = peak_rss_mb(collector.child.id());
+    assert!(rss < RSS_LIMIT_MB, "peak RSS {rss:.0} MB");
+    // Keep the stream going a while: every retry fails, none may reach stderr.
+    for _ in 0..20 {
+        for _ in 0..50 {
+            ws.push(trade_frame("BTCUSDT", id, "42000", "0.5", DAY0 + id * MIN));
+            id += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    pinger.abort();
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(30));
+    faults::assert_no_panic(&stderr, dir.path());
+    assert!(
+        !stderr.contains("Unable to write"),
+        "stderr flooded:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("cannot write to the database") && stderr.contains("cryptoviz.db"),
+        "said at once:\n{stderr}\n{}",
+        faults::log_tail(dir.path(), 30)
+    );
+    assert!(
+        stderr.lines().count() < 10,
+        "a few lines, not a flood:\n{stderr}"
+    );
+    assert_eq!(status.code(), Some(1), "the final flush failed:\n{stderr}");
+}
+
+/// The README promises `export` beside a running collector; it used to be refused as "in use
+/// by another cryptoviz process". It reads what the collector has committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_runs_beside_a_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Arc::new(WsServer::start().await);
+    let pinger = faults::keep_alive(&ws);
+    let (collector, _port, _klines) = launch(&ws, dir.path()).await;
+    ws.push(trade_frame("BTCUSDT", 1, "42000", "0.5", DAY0 + 1_000));
+    ws.push(trade_frame(
+        "BTCUSDT",
+        2,
+        "42100",
+        "0.25",
+        DAY0 + MIN + 1_000,
+    ));
+    let db = dir.path().join("cryptoviz.db");
+    assert!(
+        eventually(Duration::from_secs(10), || peek(&db, "BTCUSDT", "1m").len()
+            == 2)
+        .await
+    );
+
+    let cfg = dir.path().join("config.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "export",
+            "--symbol",
+            "BTCUSDT",
+            "--timeframe",
+            "1m",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let candles = report["series"][0]["candles"].as_array().unwrap();
+    assert_eq!(candles.len(), 2, "{report}");
+    assert_eq!(candles[0]["open"], "42000");
+
+    pinger.abort();
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(30));
+    assert!(status.success(), "the collector is undisturbed: {stderr}");
 }

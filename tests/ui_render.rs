@@ -406,3 +406,34 @@ async fn first_frame_with_a_year_of_history_is_quick() {
     assert!(elapsed.as_millis() < 200, "first frame took {elapsed:?}");
     store.close().await.unwrap();
 }
+
+#[test]
+fn a_store_that_cannot_write_is_shown_in_the_status_bar_and_health_panel() {
+    let mut app = sample_app(sample_settings());
+    let ok = text(&screen(&app, 120, 40));
+    assert!(!ok.contains("STORE NOT WRITING"), "{ok}");
+    assert!(ok.contains("Writes   ok"), "{ok}");
+    let mut h = app.health.clone().unwrap().0;
+    h.store_writes = cryptoviz::store::WriteStats {
+        rows_committed: 10,
+        batches: 2,
+        failed_commits: 3,
+        pending: 42,
+        shed_rows: 0,
+        last_error: Some("database or disk is full".into()),
+    };
+    app.apply(DataEvent::Health(h));
+    let buf = screen(&app, 120, 40);
+    let rows = lines(&buf);
+    assert!(
+        rows[39].contains("● DEMO ✖ STORE NOT WRITING (42 waiting)"),
+        "{}",
+        rows[39]
+    );
+    assert!(text(&buf).contains("Writes   FAILING: database or disk"));
+    let wide = text(&screen(&app, 300, 80));
+    assert!(
+        wide.contains("FAILING: database or disk is full · 42 rows w"),
+        "{wide}"
+    );
+}

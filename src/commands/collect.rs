@@ -158,8 +158,13 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
                 );
             } else {
                 eprintln!(
-                    "cryptoviz: the database {} takes writes again; nothing held was lost",
-                    store.path().display()
+                    "cryptoviz: the database {} takes writes again; {}",
+                    store.path().display(),
+                    if w.shed_rows == 0 {
+                        "nothing held was lost".to_string()
+                    } else {
+                        format!("{} rows were dropped while it failed", w.shed_rows)
+                    }
                 );
             }
         }

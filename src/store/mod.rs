@@ -36,6 +36,8 @@ pub enum StoreError {
     Corrupt { path: PathBuf, detail: String },
     #[error("cannot open database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
+    #[error("cannot write to database {path}: {detail}")]
+    Write { path: PathBuf, detail: String },
     #[error("database {path}: {source}")]
     Migrate { path: PathBuf, source: MigrateError },
     #[error("database error: {0}")]
@@ -149,7 +151,7 @@ impl Store {
             .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Closed)?
-            .map_err(|detail| StoreError::Open {
+            .map_err(|detail| StoreError::Write {
                 path: self.path.clone(),
                 detail,
             })

@@ -75,7 +75,13 @@ pub(super) struct Worker {
     /// When the oldest pending write was queued (or a failed commit last retried).
     since: Option<Instant>,
     retry_delay: Duration,
+    /// Consecutive failed commits; the error is logged on the first and then once a minute.
+    failures: u64,
+    logged_at: Option<Instant>,
 }
+
+/// How often a commit that keeps failing is logged again.
+const FAILURE_LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl Worker {
     pub(super) fn new(
@@ -93,6 +99,8 @@ impl Worker {
             pending: HashMap::new(),
             since: None,
             retry_delay: batch,
+            failures: 0,
+            logged_at: None,
         }
     }
 
@@ -114,7 +122,9 @@ impl Worker {
                         self.shed();
                     }
                     self.since.get_or_insert_with(Instant::now);
-                    if self.pending.len() >= self.opts.batch_rows {
+                    // While commits fail, a full batch waits for the retry delay like the rest:
+                    // retrying on every write would spin on a full disk.
+                    if self.pending.len() >= self.opts.batch_rows && self.failures == 0 {
                         let _ = self.commit();
                     }
                 }
@@ -188,7 +198,14 @@ impl Worker {
             rows.sort_by_key(|(k, c)| (*k, c.open_time));
             if let Err(e) = self.backend.upsert_candles(&rows, src) {
                 let msg = e.to_string();
-                tracing::error!(error = %msg, rows = self.pending.len(), "candle batch not committed; will retry");
+                self.failures += 1;
+                if self
+                    .logged_at
+                    .is_none_or(|at| at.elapsed() >= FAILURE_LOG_EVERY)
+                {
+                    self.logged_at = Some(Instant::now());
+                    tracing::error!(error = %msg, rows = self.pending.len(), failures = self.failures, "candle batch not committed; will retry");
+                }
                 self.retry_delay = (self.retry_delay * 2).min(Duration::from_secs(5));
                 self.since = Some(Instant::now());
                 let pending = self.pending.len();
@@ -206,6 +223,11 @@ impl Worker {
         }
         self.since = None;
         self.retry_delay = Duration::from_millis(self.opts.batch_ms);
+        if self.failures > 0 {
+            tracing::info!(failures = self.failures, "candle commits succeed again");
+            self.failures = 0;
+            self.logged_at = None;
+        }
         self.shared.update(|s| {
             s.rows_committed += written;
             s.batches += 1;

@@ -125,10 +125,10 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     let writes = if w.failing() {
         Span::styled(
             format!(
-                "FAILING · {} failed commits · {} rows waiting · {}",
-                w.failed_commits,
+                "FAILING: {} · {} rows waiting · {} failed commits",
+                text::clean(w.last_error.as_deref().unwrap_or("commit failed")),
                 w.pending,
-                text::clean(w.last_error.as_deref().unwrap_or("commit failed"))
+                w.failed_commits,
             ),
             t.level(Level::Critical),
         )
