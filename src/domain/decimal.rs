@@ -182,30 +182,33 @@ impl<const S: u32> fmt::Debug for Fixed<S> {
     }
 }
 
+// Arithmetic saturates: values come from outside, and an overflow must neither panic nor wrap
+// into a plausible-looking wrong number. [`Trade::check`](super::Trade::check) keeps real
+// values far below the limits (an i128 of 16 decimal places holds 1.7e22).
 impl<const S: u32> Add for Fixed<S> {
     type Output = Self;
     fn add(self, o: Self) -> Self {
-        Fixed(self.0 + o.0)
+        Fixed(self.0.saturating_add(o.0))
     }
 }
 
 impl<const S: u32> AddAssign for Fixed<S> {
     fn add_assign(&mut self, o: Self) {
-        self.0 += o.0;
+        self.0 = self.0.saturating_add(o.0);
     }
 }
 
 impl<const S: u32> Sub for Fixed<S> {
     type Output = Self;
     fn sub(self, o: Self) -> Self {
-        Fixed(self.0 - o.0)
+        Fixed(self.0.saturating_sub(o.0))
     }
 }
 
 impl<const S: u32> Neg for Fixed<S> {
     type Output = Self;
     fn neg(self) -> Self {
-        Fixed(-self.0)
+        Fixed(self.0.saturating_neg())
     }
 }
 
@@ -213,7 +216,7 @@ impl<const S: u32> Neg for Fixed<S> {
 impl Mul<Fixed<8>> for Fixed<8> {
     type Output = Fixed<16>;
     fn mul(self, o: Fixed<8>) -> Fixed<16> {
-        Fixed(self.0 * o.0)
+        Fixed(self.0.saturating_mul(o.0))
     }
 }
 

@@ -2,7 +2,7 @@
 //! a trade stamped ten years ahead or a kline whose close is above its high is rejected here,
 //! with a reason, before it can reach a candle. Pure checks; the caller supplies the clock.
 
-use super::{Candle, Millis, Trade};
+use super::{Candle, Millis, Price, Qty, Quote, Trade};
 
 /// 2009-01-03T00:00:00Z, the Bitcoin genesis block: no crypto market traded before it.
 pub const EARLIEST_MS: Millis = 1_230_940_800_000;
@@ -13,6 +13,15 @@ pub const EARLIEST_MS: Millis = 1_230_940_800_000;
 /// for late trades, so a frame at the limit cannot push the live 1m candle out of reach.
 pub const MAX_AHEAD_MS: Millis = 120_000;
 
+/// The largest price a trade may carry: ten billion (BTC in Indonesian rupiah is about 2e9).
+pub const MAX_PRICE: i64 = 10_000_000_000;
+/// The largest quantity: 10^15 (a large trade of a token priced at 1e-8 is about 1e12).
+pub const MAX_QTY: i64 = 1_000_000_000_000_000;
+/// The largest price x quantity of one trade, in quote units. Far above any real trade, and
+/// small enough that sums over a candle stay exact in the 16-place quote amount (an i128
+/// holds 1.7e22 there).
+pub const MAX_NOTIONAL: i64 = 10_000_000_000_000;
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Implausible {
     #[error("time {0} ms is before 2009-01-03, when crypto markets began")]
@@ -22,10 +31,12 @@ pub enum Implausible {
         MAX_AHEAD_MS / 1000
     )]
     Ahead { at: Millis, ahead_secs: i64 },
-    #[error("price {0} is not positive")]
+    #[error("price {0} is not positive or above {MAX_PRICE}")]
     Price(String),
-    #[error("quantity {0} is not positive")]
+    #[error("quantity {0} is not positive or above {MAX_QTY}")]
     Qty(String),
+    #[error("price x quantity {0} is above {MAX_NOTIONAL}")]
+    Notional(String),
     #[error("{0}")]
     Candle(String),
 }
@@ -35,7 +46,10 @@ impl Implausible {
     pub fn kind(&self) -> &'static str {
         match self {
             Implausible::TooEarly(_) | Implausible::Ahead { .. } => "time",
-            Implausible::Price(_) | Implausible::Qty(_) | Implausible::Candle(_) => "value",
+            Implausible::Price(_)
+            | Implausible::Qty(_)
+            | Implausible::Notional(_)
+            | Implausible::Candle(_) => "value",
         }
     }
 }
@@ -62,11 +76,15 @@ impl Trade {
         if self.price.is_zero() && self.qty.is_zero() {
             return Ok(());
         }
-        if self.price.raw() <= 0 {
+        if self.price.raw() <= 0 || self.price > Price::from_int(MAX_PRICE) {
             return Err(Implausible::Price(self.price.to_string()));
         }
-        if self.qty.raw() <= 0 {
+        if self.qty.raw() <= 0 || self.qty > Qty::from_int(MAX_QTY) {
             return Err(Implausible::Qty(self.qty.to_string()));
+        }
+        let notional = self.price * self.qty;
+        if notional > Quote::from_int(MAX_NOTIONAL) {
+            return Err(Implausible::Notional(notional.to_string()));
         }
         Ok(())
     }
@@ -104,7 +122,7 @@ impl Candle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Price, Qty, Symbol};
+    use crate::domain::Symbol;
 
     const NOW: Millis = 1_764_600_000_000;
 
@@ -148,6 +166,16 @@ mod tests {
         );
         assert!(trade("-1", "2", NOW).check(NOW).is_err());
         assert!(trade("0", "2", NOW).check(NOW).is_err());
+        assert!(trade("10000000000", "1000", NOW).check(NOW).is_ok());
+        assert!(
+            trade("0.00000001", "1000000000000000", NOW)
+                .check(NOW)
+                .is_ok()
+        );
+        assert!(trade("10000000000.00000001", "1", NOW).check(NOW).is_err());
+        assert!(trade("1", "1000000000000001", NOW).check(NOW).is_err());
+        let e = trade("10000000000", "10000", NOW).check(NOW).unwrap_err();
+        assert!(e.to_string().contains("price x quantity"), "{e}");
     }
 
     #[test]

@@ -210,7 +210,7 @@ impl KlineRow<'_> {
         }
         let trades = u64::try_from(self.trades)
             .map_err(|_| format!("numberOfTrades {} is negative", self.trades))?;
-        Ok(Candle {
+        let candle = Candle {
             open_time: self.open_time,
             open,
             high,
@@ -222,7 +222,10 @@ impl KlineRow<'_> {
             closed: self.close_time < now,
             first_trade_id: None,
             last_trade_id: None,
-        })
+        };
+        // Zero prices, and times before 2009 or ahead of this clock.
+        candle.check(now).map_err(|e| e.to_string())?;
+        Ok(candle)
     }
 }
 
@@ -512,6 +515,10 @@ mod tests {
             (
                 r#"[1704067260000,"0.123456789","1","0","1","1",1704067319999,"1",1,"1","1","0"]"#,
                 "more than 8 decimal places",
+            ),
+            (
+                r#"[1704067260000,"0","1","0","1","1",1704067319999,"1",1,"1","1","0"]"#,
+                "prices must be positive",
             ),
         ];
         for (bad, why) in cases {
