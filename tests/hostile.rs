@@ -38,9 +38,9 @@ fn peak_rss_mb(pid: u32) -> f64 {
 /// A memory bound for one collector on one symbol: measured at about 30 MB.
 const RSS_LIMIT_MB: f64 = 150.0;
 
-/// A collector on `ws`, with a klines server that has nothing to repair (so start-up is
-/// quick); returns once it has started: (process, metrics port, the klines server to keep).
-async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16, KlinesServer) {
+/// A config for a collector on `ws` with a klines server that has nothing to repair (so
+/// start-up is quick): (config file, metrics port, the klines server to keep alive).
+fn config(ws: &WsServer, dir: &Path) -> (std::path::PathBuf, u16, KlinesServer) {
     let port = free_port();
     let klines = faults::empty_klines();
     let cfg = Spec {
@@ -50,6 +50,12 @@ async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16, KlinesServer) {
         ..Spec::default()
     }
     .write(dir);
+    (cfg, port, klines)
+}
+
+/// A collector started with [`config`]; returns once it has started.
+async fn launch(ws: &WsServer, dir: &Path) -> (Collector, u16, KlinesServer) {
+    let (cfg, port, klines) = config(ws, dir);
     let collector = Collector::start(&cfg, dir, &faults::SAFETY_NET);
     ws.wait_accepted(1).await;
     faults::wait_started(port).await;
@@ -146,15 +152,7 @@ async fn a_full_disk_is_reported_at_once_and_never_floods_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let ws = Arc::new(WsServer::start().await);
     let pinger = faults::keep_alive(&ws);
-    let port = free_port();
-    let klines = faults::empty_klines();
-    let cfg = Spec {
-        ws_url: ws.url(),
-        rest_url: klines.url(),
-        metrics_port: Some(port),
-        ..Spec::default()
-    }
-    .write(dir.path());
+    let (cfg, port, _klines) = config(&ws, dir.path());
     // The log is already at the cap too: every log line fails to write from the start.
     std::fs::write(dir.path().join("cryptoviz.log"), vec![b'\n'; 400 * 1024]).unwrap();
     let child = std::process::Command::new("bash")
