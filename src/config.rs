@@ -80,6 +80,8 @@ pub struct NewsConfig {
     pub max_items_per_feed: usize,
     /// Stored news older than this many days is deleted after each poll.
     pub retention_days: u32,
+    /// The headline scorer: "model" (trained on labelled crypto headlines) or "vader".
+    pub sentiment: String,
 }
 
 impl Default for NewsConfig {
@@ -94,6 +96,7 @@ impl Default for NewsConfig {
             max_body_bytes: 5 * 1024 * 1024,
             max_items_per_feed: 100,
             retention_days: 90,
+            sentiment: "model".into(),
         }
     }
 }
@@ -314,6 +317,12 @@ impl Config {
             10_000,
         )?;
         range("news.retention_days", n.retention_days.into(), 1, 36_500)?;
+        if !matches!(n.sentiment.as_str(), "model" | "vader") {
+            return Err((
+                "news.sentiment".into(),
+                format!("{:?}: expected \"model\" or \"vader\"", n.sentiment),
+            ));
+        }
         for (k, Retention(hot, cold)) in &self.storage.retention {
             let key = format!("storage.retention.{k}");
             if Timeframe::parse(k).is_err() {
@@ -523,6 +532,7 @@ mod tests {
                 "news.max_items_per_feed",
             ),
             ("[news]\nretention_days = 0\n", "news.retention_days"),
+            ("[news]\nsentiment = \"finbert\"\n", "news.sentiment"),
             ("[storage]\nbatch_ms = 0\n", "storage.batch_ms"),
             (
                 "[storage]\nretention = { \"1m\" = [7, 4000000] }\n",

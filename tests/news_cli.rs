@@ -124,7 +124,7 @@ fn json_lists_the_items_and_a_second_run_adds_no_duplicates() {
             .unwrap()
             .starts_with("https://www.coindesk.com/")
     );
-    // Scored with the crypto lexicon and tagged with coins ("hacker", "heist"; Tether).
+    // Scored by the headline model and tagged with coins ("hacker", "heist"; Tether).
     assert!(
         it["symbols"].as_array().unwrap().contains(&"USDT".into()),
         "{it}"
@@ -132,7 +132,9 @@ fn json_lists_the_items_and_a_second_run_adds_no_duplicates() {
     for k in ["compound", "pos", "neu", "neg"] {
         assert!(it["sentiment"][k].is_number(), "{k}");
     }
-    assert!(it["sentiment"]["compound"].as_f64().unwrap() < -0.5, "{it}");
+    assert!(it["sentiment"]["compound"].as_f64().unwrap() < -0.3, "{it}");
+    assert_eq!(it["sentiment"]["label"], "negative", "{it}");
+    assert_eq!(it["sentiment"]["model"], "cryptoviz-headlines-1", "{it}");
     assert_eq!(d.stored_count(), 3);
 
     let second = d.news(&["--feed", &url, "--json"]);
@@ -207,4 +209,33 @@ fn a_feed_that_is_not_a_web_url_is_a_usage_error() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_vader_scorer_is_one_config_line_away() {
+    let d = Dirs::new();
+    std::fs::write(
+        d.dir.path().join("config.toml"),
+        "[news]\ntimeout_secs = 3\nsentiment = \"vader\"\n",
+    )
+    .unwrap();
+    let body = fixture("coindesk_small.xml");
+    let server = HttpServer::start(move |_| Response::ok(body.clone()));
+    let items = json_items(&d.news(&["--feed", &server.url(), "--json"]));
+    assert_eq!(items.len(), 3);
+    for it in &items {
+        assert_eq!(it["sentiment"]["model"], "vader", "{it}");
+        let compound = it["sentiment"]["compound"].as_f64().unwrap();
+        let label = if compound >= 0.05 {
+            "positive"
+        } else if compound <= -0.05 {
+            "negative"
+        } else {
+            "neutral"
+        };
+        assert_eq!(
+            it["sentiment"]["label"], label,
+            "VADER's own cut-offs: {it}"
+        );
+    }
 }

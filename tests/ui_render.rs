@@ -437,3 +437,30 @@ fn a_store_that_cannot_write_is_shown_in_the_status_bar_and_health_panel() {
         "{wide}"
     );
 }
+
+#[test]
+fn the_news_popup_says_why_the_model_judged_a_headline() {
+    let mut app = sample_app(sample_settings());
+    let title = "Exchange hacked, $40 million in crypto stolen";
+    let analyzer = cryptoviz::news::sentiment::Analyzer::crypto();
+    let scored = analyzer.score_with(cryptoviz::news::sentiment::Scorer::Headlines, title);
+    app.apply(DataEvent::News(vec![NewsItem {
+        id: "hack".into(),
+        source: "Wire".into(),
+        feed: "https://wire.example/rss".into(),
+        title: title.into(),
+        link: "https://wire.example/hack".into(),
+        published_at: SAMPLE_NOW - 1_000,
+        fetched_at: SAMPLE_NOW,
+        summary: String::new(),
+        symbols: vec!["BTC".into()],
+        title_sentiment: scored,
+        summary_sentiment: None,
+    }]));
+    app.popup = Some(Popup::News("hack".into()));
+    let all = text(&screen(&app, 160, 48));
+    assert!(all.contains("▼ negative"), "{all}");
+    assert!(all.contains("cryptoviz-headlines-1"), "{all}");
+    assert!(all.contains("why: "), "{all}");
+    assert!(all.contains("hack"), "{all}");
+}

@@ -182,6 +182,8 @@ fn sample_news() -> Vec<NewsItem> {
             pos: compound.max(0.0),
             neu: 1.0 - compound.abs(),
             neg: (-compound).max(0.0),
+            label: crate::news::sentiment::Label::from_compound(compound),
+            scorer: crate::news::sentiment::Scorer::Vader,
         },
         summary_sentiment: None,
     };

@@ -274,14 +274,15 @@ pub async fn backfill(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> 
     Ok(median(runs))
 }
 
-/// News titles scored with the crypto-extended VADER analyzer.
-pub fn sentiment(titles: &[String], reps: usize) -> f64 {
+/// News titles scored with `scorer` (the default is the headline model, which runs VADER as
+/// one of its features).
+pub fn sentiment(titles: &[String], reps: usize, scorer: crate::news::sentiment::Scorer) -> f64 {
     let analyzer = crate::news::sentiment::Analyzer::crypto();
     let runs = (0..reps)
         .map(|_| {
             let t = Instant::now();
             for title in titles {
-                std::hint::black_box(analyzer.score(title));
+                std::hint::black_box(analyzer.score_with(scorer, title));
             }
             per_sec(titles.len(), t.elapsed())
         })

@@ -10,6 +10,7 @@ mod measure;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::news::sentiment::Scorer;
 
 use serde_json::{Map, Value, json};
 
@@ -94,7 +95,11 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     let titles = data::headlines(plan.candles);
     out.insert(
         "sentiment_items_per_sec".into(),
-        json!(measure::sentiment(&titles, plan.reps)),
+        json!(measure::sentiment(&titles, plan.reps, Scorer::Headlines)),
+    );
+    out.insert(
+        "sentiment_vader_items_per_sec".into(),
+        json!(measure::sentiment(&titles, plan.reps, Scorer::Vader)),
     );
     let (p50, p99) = dashboard::render_frames(if plan.reps > 3 { 2000 } else { 500 })?;
     out.insert("render_frame_ms".into(), json!({"p50": p50, "p99": p99}));

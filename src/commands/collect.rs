@@ -225,7 +225,7 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
         &ctx.config,
         &ctx.config.news.feeds,
         store.clone(),
-        Arc::new(Scoring::bundled()),
+        Arc::new(Scoring::from_config(&ctx.config.news)),
     )?;
     let round = poller.poll_once().await;
     println!(
@@ -249,7 +249,7 @@ fn spawn_news(
     stop: watch::Receiver<bool>,
     monitor: Monitor,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let enricher = Arc::new(Scoring::bundled());
+    let enricher = Arc::new(Scoring::from_config(&ctx.config.news));
     if ctx.demo {
         let store = store.clone();
         return Ok(tokio::spawn(async move {

@@ -28,7 +28,8 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
             "--feed {bad:?}: not an http:// or https:// URL"
         )));
     }
-    let enricher: Arc<dyn Enricher> = Arc::new(crate::news::enrich::Scoring::bundled());
+    let enricher: Arc<dyn Enricher> =
+        Arc::new(crate::news::enrich::Scoring::from_config(&ctx.config.news));
     if ctx.demo {
         print_items(&demo_items(now_ms(), &*enricher), args.json)?;
         return Ok(ExitCode::SUCCESS);

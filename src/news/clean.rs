@@ -10,8 +10,9 @@
 //! and escape sequence is removed, whitespace collapses, and the length is capped. Control
 //! removal comes after decoding so that `&#27;[31m` cannot smuggle an ESC past it.
 
-/// Longest title kept, in chars.
-pub const TITLE_MAX_CHARS: usize = 300;
+/// Longest title kept, in chars: a bound against hostile feeds, well above any real headline,
+/// so a title is stored and scored whole; the screen shortens it to fit.
+pub const TITLE_MAX_CHARS: usize = 1000;
 /// Longest summary kept, in chars.
 pub const SUMMARY_MAX_CHARS: usize = 1000;
 
@@ -30,8 +31,36 @@ pub fn clean_summary(raw: &str) -> String {
 pub fn clean_text(raw: &str, max_chars: usize) -> String {
     let text = strip_tags(raw);
     let text = decode_entities(&text);
+    let text = repair_c1(&text);
     let text = strip_controls(&text);
     truncate_chars(&text, max_chars)
+}
+
+/// Windows-1252 punctuation that was decoded as Latin-1 arrives as C1 control characters
+/// (U+0091 for ‘, U+0096 for –). Those are put back as the characters they were, rather than
+/// deleted with the other controls. The C1 codes that open or close terminal escape
+/// sequences (DCS, SOS, CSI, ST, OSC, PM, APC) are left for [`strip_controls`], which removes
+/// the sequences whole.
+pub fn repair_c1(s: &str) -> std::borrow::Cow<'_, str> {
+    let repairable = |c: char| {
+        ('\u{80}'..='\u{9f}').contains(&c)
+            && !matches!(
+                c,
+                '\u{90}' | '\u{98}' | '\u{9b}' | '\u{9c}' | '\u{9d}' | '\u{9e}' | '\u{9f}'
+            )
+    };
+    if !s.chars().any(repairable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| {
+            if repairable(c) {
+                WINDOWS_1252_C1[(c as u32 - 0x80) as usize]
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Removes markup. `<script>` and `<style>` lose their bodies, comments vanish, CDATA keeps
@@ -499,11 +528,17 @@ mod tests {
 
     #[test]
     fn long_text_is_cut_on_a_char_boundary() {
-        let long = "é".repeat(500);
+        let long = "é".repeat(TITLE_MAX_CHARS + 200);
         let t = clean_title(&long);
         assert_eq!(t.chars().count(), TITLE_MAX_CHARS);
         assert!(t.ends_with('…'));
         assert_eq!(truncate_chars("abc def", 5), "abc…");
+        // Mis-decoded Windows-1252 punctuation comes back; escape introducers still go.
+        assert_eq!(
+            clean_title("Hacker\u{92}s \u{93}scam\u{94} \u{96} funds\u{85}"),
+            "Hacker’s “scam” – funds…"
+        );
+        assert_eq!(clean_title("x\u{9b}31my"), "xy");
         assert_eq!(truncate_chars("abc", 3), "abc");
     }
 

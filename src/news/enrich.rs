@@ -3,28 +3,41 @@
 use crate::domain::NewsItem;
 use crate::news::coins::CoinDetector;
 use crate::news::poller::Enricher;
-use crate::news::sentiment::Analyzer;
+use crate::news::sentiment::{Analyzer, Scorer};
 
-/// VADER with the crypto lexicon, plus the bundled coin list.
+/// The configured sentiment scorer (the headline model by default, or VADER with the crypto
+/// lexicon), plus the bundled coin list.
 pub struct Scoring {
     analyzer: Analyzer,
     coins: CoinDetector,
+    scorer: Scorer,
 }
 
 impl Scoring {
+    /// The default scorer, the headline model.
     pub fn bundled() -> Self {
+        Self::with(Scorer::Headlines)
+    }
+
+    pub fn with(scorer: Scorer) -> Self {
         Scoring {
             analyzer: Analyzer::crypto(),
             coins: CoinDetector::bundled(),
+            scorer,
         }
+    }
+
+    /// The scorer `[news] sentiment` names (validated with the config).
+    pub fn from_config(news: &crate::config::NewsConfig) -> Self {
+        Self::with(Scorer::parse(&news.sentiment).unwrap_or(Scorer::Headlines))
     }
 }
 
 impl Enricher for Scoring {
     fn enrich(&self, item: &mut NewsItem) {
-        item.title_sentiment = self.analyzer.score(&item.title);
-        item.summary_sentiment =
-            (!item.summary.is_empty()).then(|| self.analyzer.score(&item.summary));
+        item.title_sentiment = self.analyzer.score_with(self.scorer, &item.title);
+        item.summary_sentiment = (!item.summary.is_empty())
+            .then(|| self.analyzer.score_with(self.scorer, &item.summary));
         // Title and summary are judged apart: the shouted-text rule for ambiguous tickers
         // looks at a whole text, and a summary's case says nothing about the title's.
         let mut coins = self.coins.detect(&item.title);

@@ -175,6 +175,8 @@ mod tests {
                 pos: 0.3,
                 neu: 0.7,
                 neg: 0.0,
+                label: crate::news::sentiment::Label::Positive,
+                scorer: crate::news::sentiment::Scorer::Headlines,
             },
             summary_sentiment: None,
         };
@@ -182,7 +184,8 @@ mod tests {
             serde_json::to_string(&NewsReport::from(&item)).unwrap(),
             "{\"id\":\"g\",\"published_at\":\"2026-11-22T13:58:00Z\",\"source\":\"Test Wire\",\
              \"title\":\"A\",\"link\":\"https://x.example/a\",\"symbols\":[\"BTC\"],\
-             \"sentiment\":{\"compound\":0.4404,\"pos\":0.3,\"neu\":0.7,\"neg\":0.0}}"
+             \"sentiment\":{\"compound\":0.4404,\"pos\":0.3,\"neu\":0.7,\"neg\":0.0,\
+             \"label\":\"positive\",\"model\":\"cryptoviz-headlines-1\"}}"
         );
     }
 }

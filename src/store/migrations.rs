@@ -9,6 +9,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_cold_tier",
         include_str!("migrations/0002_cold_tier.sql"),
     ),
+    (
+        "0003_sentiment_label",
+        include_str!("migrations/0003_sentiment_label.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -14,6 +14,7 @@ use super::{StoreError, migrations};
 use crate::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, now_ms,
 };
+use crate::news::sentiment::{Label, Scorer};
 
 pub struct SqliteBackend {
     conn: Connection,
@@ -345,17 +346,32 @@ fn row_candle(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Candle, StoreErr
     }))
 }
 
-fn scores(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Sentiment>> {
+/// The four scores at `at`, the label at `label_at` and the scorer's name in column 19.
+fn scores(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    label_at: usize,
+) -> rusqlite::Result<Option<Sentiment>> {
     let compound: Option<f64> = r.get(at)?;
-    Ok(match compound {
-        None => None,
-        Some(compound) => Some(Sentiment {
-            compound,
-            pos: r.get(at + 1)?,
-            neu: r.get(at + 2)?,
-            neg: r.get(at + 3)?,
-        }),
-    })
+    let Some(compound) = compound else {
+        return Ok(None);
+    };
+    let scorer = r
+        .get::<_, Option<String>>(19)?
+        .and_then(|s| Scorer::parse(&s))
+        .unwrap_or(Scorer::Vader);
+    let label = r
+        .get::<_, Option<String>>(label_at)?
+        .and_then(|l| Label::parse(&l))
+        .unwrap_or_else(|| Label::from_compound(compound));
+    Ok(Some(Sentiment {
+        compound,
+        pos: r.get(at + 1)?,
+        neu: r.get(at + 2)?,
+        neg: r.get(at + 3)?,
+        label,
+        scorer,
+    }))
 }
 
 impl Backend for SqliteBackend {
@@ -511,8 +527,10 @@ impl Backend for SqliteBackend {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR IGNORE INTO news (id, source, feed, title, link, published_at, fetched_at, \
                  summary, symbols, title_compound, title_pos, title_neu, title_neg, \
-                 summary_compound, summary_pos, summary_neu, summary_neg) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 summary_compound, summary_pos, summary_neu, summary_neg, \
+                 title_label, summary_label, sentiment_model) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+                 ?18, ?19, ?20)",
             )?;
             for it in items {
                 let s = it.summary_sentiment;
@@ -534,6 +552,9 @@ impl Backend for SqliteBackend {
                     s.map(|s| s.pos),
                     s.map(|s| s.neu),
                     s.map(|s| s.neg),
+                    it.title_sentiment.label.as_str(),
+                    s.map(|s| s.label.as_str()),
+                    it.title_sentiment.scorer.as_str(),
                 ])?;
             }
         }
@@ -550,7 +571,8 @@ impl Backend for SqliteBackend {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source, feed, title, link, published_at, fetched_at, summary, symbols, \
              title_compound, title_pos, title_neu, title_neg, \
-             summary_compound, summary_pos, summary_neu, summary_neg \
+             summary_compound, summary_pos, summary_neu, summary_neg, \
+             title_label, summary_label, sentiment_model \
              FROM news WHERE (?1 IS NULL OR symbols LIKE ?1) \
              ORDER BY published_at DESC, id LIMIT ?2",
         )?;
@@ -570,8 +592,8 @@ impl Backend for SqliteBackend {
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect(),
-                title_sentiment: scores(r, 9)?.unwrap_or_default(),
-                summary_sentiment: scores(r, 13)?,
+                title_sentiment: scores(r, 9, 17)?.unwrap_or_default(),
+                summary_sentiment: scores(r, 13, 18)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -97,7 +97,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let marks: Vec<_> = app
         .news
         .visible(app.coin())
-        .map(|n| (n.published_at, t.sentiment(n.title_sentiment.compound)))
+        .map(|n| (n.published_at, t.sentiment(n.title_sentiment.label)))
         .collect();
     TimeAxis {
         bars: &bars,

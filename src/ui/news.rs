@@ -10,20 +10,19 @@ use ratatui::widgets::{Block, Widget};
 use super::theme::Theme;
 use super::{age_span, text};
 use crate::app::{App, Panel};
+use crate::news::sentiment::Label;
 
-/// ▲ positive, ▼ negative, • neutral (VADER's usual ±0.05 cut-offs).
-pub fn sentiment_mark(compound: f64) -> &'static str {
-    if compound >= 0.05 {
-        "▲"
-    } else if compound <= -0.05 {
-        "▼"
-    } else {
-        "•"
+/// ▲ positive, ▼ negative, • neutral: the scorer's class.
+pub fn sentiment_mark(label: Label) -> &'static str {
+    match label {
+        Label::Positive => "▲",
+        Label::Negative => "▼",
+        Label::Neutral => "•",
     }
 }
 
-pub fn sentiment_span(compound: f64, t: &Theme) -> Span<'static> {
-    Span::styled(sentiment_mark(compound), t.sentiment(compound))
+pub fn sentiment_span(label: Label, t: &Theme) -> Span<'static> {
+    Span::styled(sentiment_mark(label), t.sentiment(label))
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -70,7 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let line = Line::from(vec![
             Span::styled(format!("{when} "), t.dim()),
             Span::styled(format!("{source:<10} "), t.accent()),
-            sentiment_span(n.title_sentiment.compound, t),
+            sentiment_span(n.title_sentiment.label, t),
             Span::raw(" "),
             Span::styled(text::clean(&n.title).into_owned(), Style::new()),
         ]);

@@ -10,6 +10,7 @@ use super::news::sentiment_span;
 use super::text;
 use crate::app::state::search_hits;
 use crate::app::{App, Popup};
+use crate::news::sentiment::Scorer;
 
 /// A centred rectangle of at most `w` x `h` inside `area`.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -83,11 +84,33 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
                 format!(" · {} · ", app.tz.format(n.published_at, "%Y-%m-%d %H:%M")),
                 t.dim(),
             ),
-            sentiment_span(s.compound, t),
-            Span::raw(format!(" sentiment {:+.3}", s.compound)),
+            sentiment_span(s.label, t),
+            Span::raw(format!(
+                " {} {:+.3} ({})",
+                s.label.as_str(),
+                s.compound,
+                s.scorer.as_str()
+            )),
         ]),
-        Line::from(""),
     ];
+    // Why: what moved the headline model (for VADER-scored items, its compound says it all).
+    if s.scorer == Scorer::Headlines {
+        let reasons = crate::news::sentiment::explain(&n.title);
+        let why = if reasons.is_empty() {
+            "no word leaned either way".to_string()
+        } else {
+            reasons
+                .iter()
+                .map(|(w, pull)| format!("{} ({pull:+.2})", text::clean(w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(Line::from(vec![
+            Span::styled("why: ", t.dim()),
+            Span::raw(why),
+        ]));
+    }
+    lines.push(Line::from(""));
     let summary = text::clean(&n.summary);
     lines.push(Line::from(if summary.trim().is_empty() {
         "(no summary)".to_string()

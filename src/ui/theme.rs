@@ -132,13 +132,12 @@ impl Theme {
     }
 
     /// Sentiment of a headline: green positive, red negative, plain neutral.
-    pub fn sentiment(&self, compound: f64) -> Style {
-        if compound >= 0.05 {
-            self.direction(true)
-        } else if compound <= -0.05 {
-            self.direction(false)
-        } else {
-            self.text()
+    pub fn sentiment(&self, label: crate::news::sentiment::Label) -> Style {
+        use crate::news::sentiment::Label;
+        match label {
+            Label::Positive => self.direction(true),
+            Label::Negative => self.direction(false),
+            Label::Neutral => self.text(),
         }
     }
 

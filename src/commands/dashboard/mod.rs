@@ -374,7 +374,7 @@ async fn run_news(
     mut stop: watch::Receiver<bool>,
     mut refresh: watch::Receiver<u64>,
 ) {
-    let enricher: Arc<dyn Enricher> = Arc::new(Scoring::bundled());
+    let enricher: Arc<dyn Enricher> = Arc::new(Scoring::from_config(&config.news));
     if demo || config.news.feeds.is_empty() {
         let items = crate::news::demo::demo_items(now_ms(), &*enricher);
         if demo && !items.is_empty() {

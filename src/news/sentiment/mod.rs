@@ -9,16 +9,20 @@
 //! lexicon files and how to regenerate the reference vectors.
 
 mod emoji;
+pub mod features;
 mod hasher;
 mod lexicon;
+pub mod model;
 mod rounding;
 mod rules;
 mod tokens;
+pub mod train;
 mod vocabulary;
 
 use serde::{Deserialize, Serialize};
 
 pub use lexicon::LexiconError;
+pub use model::{Label, MODEL_NAME, Model};
 
 use lexicon::WordTable;
 
@@ -43,12 +47,50 @@ const CRYPTO_LEXICON: &str = include_str!(concat!(
 /// VADER's four scores, rounded the way Python's `polarity_scores` rounds
 /// them (compound to 4 decimals, the proportions to 3) so values compare
 /// equal to the reference implementation rather than merely close.
+///
+/// The headline model fills the same fields with its own equivalents: `pos`, `neu` and `neg`
+/// are its class probabilities and `compound` is `pos - neg`. `label` is the scorer's class
+/// and `scorer` says which one spoke.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sentiment {
     pub compound: f64,
     pub pos: f64,
     pub neu: f64,
     pub neg: f64,
+    #[serde(default)]
+    pub label: Label,
+    #[serde(default, rename = "model")]
+    pub scorer: Scorer,
+}
+
+/// Which scorer judged a text (`[news] sentiment`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scorer {
+    /// VADER with the crypto lexicon, exactly as Python's vaderSentiment.
+    #[default]
+    #[serde(rename = "vader")]
+    Vader,
+    /// The headline model trained on labelled crypto headlines (the default).
+    #[serde(rename = "cryptoviz-headlines-1")]
+    Headlines,
+}
+
+impl Scorer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scorer::Vader => "vader",
+            Scorer::Headlines => MODEL_NAME,
+        }
+    }
+
+    /// A stored name, or the config's `"model"` / `"vader"`.
+    pub fn parse(s: &str) -> Option<Scorer> {
+        match s {
+            "vader" => Some(Scorer::Vader),
+            "model" | MODEL_NAME => Some(Scorer::Headlines),
+            _ => None,
+        }
+    }
 }
 
 /// A ready-to-use scorer. Building one parses ~7,500 lexicon lines, so build
@@ -85,7 +127,26 @@ impl Analyzer {
         Ok(analyzer)
     }
 
-    /// Scores one piece of text (a headline, a sentence). Never panics.
+    /// Scores a text with `scorer`: VADER's own numbers, or the headline model's.
+    pub fn score_with(&self, scorer: Scorer, text: &str) -> Sentiment {
+        match scorer {
+            Scorer::Vader => self.score(text),
+            Scorer::Headlines => {
+                let p = Model::bundled().probabilities(text);
+                let r = |x: f32, d| rounding::round_py(f64::from(x), d);
+                Sentiment {
+                    compound: r(p[2] - p[0], 4),
+                    pos: r(p[2], 3),
+                    neu: r(p[1], 3),
+                    neg: r(p[0], 3),
+                    label: Label::argmax(p),
+                    scorer,
+                }
+            }
+        }
+    }
+
+    /// Scores one piece of text (a headline, a sentence) with VADER. Never panics.
     pub fn score(&self, text: &str) -> Sentiment {
         let text = self.emoji.describe(text);
         let text = tokens::trim_py(&text);
@@ -93,6 +154,12 @@ impl Analyzer {
         let valences = rules::valences(&words);
         rules::summarise(&valences, text)
     }
+}
+
+/// Why the headline model judged a title as it did: the words, phrases and rules that pulled
+/// hardest toward its label, strongest first (for the news popup).
+pub fn explain(title: &str) -> Vec<(String, f32)> {
+    Model::bundled().score(title).reasons
 }
 
 #[cfg(test)]

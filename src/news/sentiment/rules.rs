@@ -242,11 +242,14 @@ pub fn summarise(valences: &[f64], text: &str) -> Sentiment {
         neg -= emphasis;
     }
     let sum = pos + neg.abs() + neutral as f64;
+    let compound = round_py(compound, 4);
     Sentiment {
-        compound: round_py(compound, 4),
+        compound,
         pos: round_py((pos / sum).abs(), 3),
         neu: round_py((neutral as f64 / sum).abs(), 3),
         neg: round_py((neg / sum).abs(), 3),
+        label: super::Label::from_compound(compound),
+        scorer: super::Scorer::Vader,
     }
 }
 

@@ -1,0 +1,119 @@
+//! Trains the headline sentiment model and reports its cross-validated agreement with people.
+//!
+//! cargo run --release --example train_sentiment -- ../shared/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv
+//!
+//! Prints 10-fold cross-validation (accuracy, macro-F1, confusion) on the labelled file, then
+//! trains on all of it and writes the weights. Without an output path it only measures.
+//! `--grid` also tries a few settings around the defaults (to choose them; the choice is
+//! judged by cross-validation on this file alone).
+
+use cryptoviz::news::sentiment::train::{
+    Metrics, Params, cross_validate, featurize, read_csv, train,
+};
+use cryptoviz::news::sentiment::{Analyzer, Scorer};
+
+fn show(what: &str, m: &Metrics) {
+    println!(
+        "{what}: accuracy {:.1} %, macro-F1 {:.3} over {} headlines; confusion (rows people, cols model: neg neu pos) {:?}",
+        m.accuracy * 100.0,
+        m.macro_f1,
+        m.n,
+        m.confusion
+    );
+}
+
+fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let grid = args.iter().any(|a| a == "--grid");
+    let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let input = paths
+        .first()
+        .ok_or("usage: train_sentiment LABELLED.csv [MODEL.tsv] [--grid]")?;
+    let text = std::fs::read_to_string(input).map_err(|e| format!("{input}: {e}"))?;
+    let examples = read_csv(&text)?;
+    let vader = Analyzer::crypto();
+    let data = featurize(&examples);
+    let base = Params::default();
+    if grid {
+        // What the cues are worth: cross-validation without them.
+        use cryptoviz::news::sentiment::features::{self as fx, key};
+        let drop = [key(fx::CUE_POS), key(fx::CUE_NEG)];
+        let less: Vec<_> = data
+            .iter()
+            .map(|(f, l)| {
+                let f: Vec<_> = f
+                    .iter()
+                    .filter(|f| !drop.contains(&f.key))
+                    .cloned()
+                    .collect();
+                (f, *l)
+            })
+            .collect();
+        show("no cues", &cross_validate(&less, 10, &base));
+        for l2 in [0.5, 1.0, 2.0, 4.0, 8.0] {
+            for balance in [0.5, 1.0] {
+                for rounds in [150, 300, 600] {
+                    let p = Params {
+                        l2,
+                        balance,
+                        rounds,
+                        ..base
+                    };
+                    show(
+                        &format!("l2 {l2} balance {balance} rounds {rounds}"),
+                        &cross_validate(&data, 10, &p),
+                    );
+                }
+            }
+        }
+    }
+    let mut confusion = [[0usize; 3]; 3];
+    for e in &examples {
+        confusion[e.label.index()][vader.score(&e.title).label.index()] += 1;
+    }
+    show(
+        "VADER + crypto lexicon (no training)",
+        &Metrics::from_confusion(confusion),
+    );
+    show(
+        "10-fold cross-validation",
+        &cross_validate(&data, 10, &base),
+    );
+    if args.iter().any(|a| a == "--speed") {
+        // A rough figure while choosing features; `cryptoviz bench` gives the real one.
+        let t = std::time::Instant::now();
+        let reps = 50;
+        for _ in 0..reps {
+            for e in &examples {
+                std::hint::black_box(vader.score_with(Scorer::Headlines, &e.title));
+            }
+        }
+        let rate = (reps * examples.len()) as f64 / t.elapsed().as_secs_f64();
+        println!("scoring: {rate:.0} headlines/s");
+        let time = |what: &str, f: &dyn Fn(&str)| {
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                for e in &examples {
+                    f(&e.title);
+                }
+            }
+            let ns = t.elapsed().as_nanos() as f64 / (reps * examples.len()) as f64;
+            println!("  {what}: {ns:.0} ns a headline");
+        };
+        time("vader", &|t| {
+            std::hint::black_box(vader.score(t));
+        });
+        time("words", &|t| {
+            std::hint::black_box(cryptoviz::news::sentiment::features::words(t));
+        });
+        time("features", &|t| {
+            std::hint::black_box(cryptoviz::news::sentiment::features::extract_keys(t));
+        });
+    }
+    if let Some(out) = paths.get(1) {
+        let model = train(&data, &base);
+        std::fs::write(out, model.to_tsv()).map_err(|e| format!("{out}: {e}"))?;
+        println!("{} features written to {out}", model.len());
+    }
+    Ok(())
+}
