@@ -27,7 +27,8 @@ pub enum Outcome {
     /// Too old to place (its candle is no longer held in memory); the backfill repairs it.
     TooLate,
     /// Impossible: a time outside the market's life or this machine's clock, a negative
-    /// quantity, a price not above zero ([`Trade::check`]). Never reaches a candle.
+    /// quantity, a price not above zero. Callers that take untrusted trades check them with
+    /// [`Trade::check`] before [`Aggregator::push`] and report this outcome themselves.
     Rejected,
 }
 
@@ -85,16 +86,6 @@ impl Aggregator {
         if self.last.is_none_or(|(l, _)| l < id) {
             self.last = Some((id, last.close_time(tf)));
         }
-    }
-
-    /// [`Aggregator::push`] for untrusted input: a trade that fails [`Trade::check`] against
-    /// the clock `now` is rejected before it can touch a candle.
-    #[inline]
-    pub fn push_checked(&mut self, t: &Trade, now: Millis) -> Outcome {
-        if t.check(now).is_err() {
-            return Outcome::Rejected;
-        }
-        self.push(t)
     }
 
     /// Folds one trade into every timeframe.

@@ -173,9 +173,8 @@ impl Ingest {
             Outcome::TooLate => {
                 c.too_late.fetch_add(1, Ordering::Relaxed);
             }
-            Outcome::Rejected => {
-                c.rejected.fetch_add(1, Ordering::Relaxed);
-            }
+            // Counted by `reject` above; the aggregator itself never rejects.
+            Outcome::Rejected => {}
         }
         outcome
     }
