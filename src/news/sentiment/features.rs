@@ -180,7 +180,8 @@ fn negated(words: &[&str], i: usize) -> bool {
 }
 
 /// The good-news and bad-news cues in normalised words: (count, words) each way.
-fn find_cues(words: &[&str], keys: &[u64], named: bool) -> [(f32, Vec<String>); 2] {
+/// `raw` holds the words as written, for the names of what was found.
+fn find_cues(words: &[&str], raw: &[&str], keys: &[u64], named: bool) -> [(f32, Vec<String>); 2] {
     let mut found: [(f32, Vec<String>); 2] = [(0.0, Vec::new()), (0.0, Vec::new())];
     let cues = cues();
     if !keys
@@ -220,12 +221,12 @@ fn find_cues(words: &[&str], keys: &[u64], named: bool) -> [(f32, Vec<String>); 
             }
         }
     }
-    for (i, w) in words.iter().enumerate() {
+    for i in 0..words.len() {
         if used[i] {
             continue;
         }
         if let Some(&sign) = cues.words.get(&keys[i]) {
-            count(sign, i, &|| w.to_string(), &mut found);
+            count(sign, i, &|| raw[i].to_string(), &mut found);
         }
     }
     found
@@ -292,6 +293,12 @@ pub fn lowered(title: &str) -> String {
 
 /// The normalised words of a [`lowered`] title, in order, borrowed from it.
 pub fn words_of(lower: &str) -> Vec<&str> {
+    tokens(lower).into_iter().map(|(w, _)| w).collect()
+}
+
+/// Each word of a [`lowered`] title as (normalised, as written): the first is what the model
+/// reads, the second what a reader is shown.
+fn tokens(lower: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::with_capacity(16);
     let mut start: Option<usize> = None;
     let mut chars = lower.char_indices().peekable();
@@ -305,14 +312,14 @@ pub fn words_of(lower: &str) -> Vec<&str> {
         match (keep, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(normalise(&lower[s..i]));
+                out.push((normalise(&lower[s..i]), &lower[s..i]));
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push(normalise(&lower[s..]));
+        out.push((normalise(&lower[s..]), &lower[s..]));
     }
     out
 }
@@ -339,30 +346,36 @@ pub fn extract_keys(title: &str) -> Vec<Feature> {
 
 fn collect(title: &str, named: bool) -> Vec<Feature> {
     let lower = lowered(title);
-    let words = words_of(&lower);
+    let tokens = tokens(&lower);
+    let words: Vec<&str> = tokens.iter().map(|(w, _)| *w).collect();
     let keys: Vec<u64> = words.iter().map(|w| key(w)).collect();
     let name = |text: &dyn Fn() -> String| if named { text() } else { String::new() };
+    // Readers see the words as written ("surges", "$100k"), not the model's forms.
+    let shown = |text: &dyn Fn() -> String| named.then(text);
     let mut out = Vec::with_capacity(words.len() * 2 + 3);
     for (i, w) in words.iter().enumerate() {
+        let raw = tokens[i].1;
         out.push(Feature {
             key: keys[i],
             value: 1.0,
             text: name(&|| w.to_string()),
-            shown: None,
+            shown: shown(&|| raw.to_string()),
         });
         if let Some(next) = words.get(i + 1) {
+            let raw_next = tokens[i + 1].1;
             out.push(Feature {
                 key: pair_key(keys[i], next),
                 value: 1.0,
                 text: name(&|| format!("{w} {next}")),
-                shown: None,
+                shown: shown(&|| format!("{raw} {raw_next}")),
             });
         }
     }
     // A word said twice counts once.
     out.sort_unstable_by_key(|f| f.key);
     out.dedup_by_key(|f| f.key);
-    let [good, bad] = find_cues(&words, &keys, named);
+    let raw: Vec<&str> = tokens.iter().map(|(_, r)| *r).collect();
+    let [good, bad] = find_cues(&words, &raw, &keys, named);
     for (cue, (n, found)) in [(CUE_POS, good), (CUE_NEG, bad)] {
         if n > 0.0 {
             out.push(Feature {
@@ -409,7 +422,12 @@ mod tests {
         assert!(f.iter().any(|f| f.text == "<name> surg"));
         assert!(
             f.iter()
-                .any(|f| f.text == CUE_POS && f.label() == "surg, record")
+                .any(|f| f.text == CUE_POS && f.label() == "surges, record")
+        );
+        assert!(f.iter().any(|f| f.text == "surg" && f.label() == "surges"));
+        assert!(
+            f.iter()
+                .any(|f| f.text == "<name> surg" && f.label() == "bitcoin surges")
         );
         // FNV-1a 64, as published.
         assert_eq!(key("a"), 0xaf63_dc4c_8601_ec8c);
@@ -438,7 +456,7 @@ mod tests {
             let lower = lowered(t);
             let w = words_of(&lower);
             let keys: Vec<u64> = w.iter().map(|w| key(w)).collect();
-            let [good, bad] = find_cues(&w, &keys, true);
+            let [good, bad] = find_cues(&w, &w, &keys, true);
             (good.0, bad.0)
         };
         assert_eq!(

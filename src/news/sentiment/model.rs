@@ -197,7 +197,7 @@ impl Model {
             .filter_map(|f| {
                 let w = self.weights.get(&f.key)?;
                 let pull = f.value * (w[best] - (w[0] + w[1] + w[2]) / 3.0);
-                (pull > 0.05).then(|| (f.label().to_string(), pull))
+                (pull > 0.1).then(|| (f.label().to_string(), pull))
             })
             .collect();
         reasons.sort_by(|a, b| b.1.total_cmp(&a.1));
