@@ -114,9 +114,11 @@ impl Aggregator {
                 t.id == last_id + 1
             }
         };
+        // One multiplication for every timeframe (it saturates, so it is not free).
+        let quote = t.price * t.qty;
         let mut applied = false;
         for s in &mut self.series {
-            applied |= s.apply(t, contiguous);
+            applied |= s.apply(t, quote, contiguous);
         }
         if self.last.is_none_or(|(l, _)| t.id > l) {
             self.last = Some((t.id, t.time));

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::domain::{Candle, Millis, Timeframe, Trade};
+use crate::domain::{Candle, Millis, Quote, Timeframe, Trade};
 
 /// Finished candles kept in memory so a trade that arrives late can still amend them.
 const KEEP: usize = 3;
@@ -22,7 +22,7 @@ struct Work {
 }
 
 impl Work {
-    fn start(open_time: Millis, t: &Trade) -> Work {
+    fn start(open_time: Millis, t: &Trade, quote: Quote) -> Work {
         Work {
             candle: Candle {
                 open_time,
@@ -31,7 +31,7 @@ impl Work {
                 low: t.price,
                 close: t.price,
                 volume: t.qty,
-                quote_volume: t.price * t.qty,
+                quote_volume: quote,
                 trades: t.count as u64,
                 closed: false,
                 first_trade_id: Some(t.id),
@@ -53,12 +53,12 @@ impl Work {
     }
 
     #[inline]
-    fn add(&mut self, t: &Trade) {
+    fn add(&mut self, t: &Trade, quote: Quote) {
         let c = &mut self.candle;
         if c.trades == 0 && c.first_trade_id.is_none() {
             // A flat fill or an empty stored candle: the first real trade defines it.
             let closed = c.closed;
-            *self = Work::start(c.open_time, t);
+            *self = Work::start(c.open_time, t, quote);
             self.candle.closed = closed;
             return;
         }
@@ -73,7 +73,7 @@ impl Work {
             self.close_id = t.id;
         }
         c.volume += t.qty;
-        c.quote_volume += t.price * t.qty;
+        c.quote_volume += quote;
         c.trades += t.count as u64;
         c.first_trade_id = Some(c.first_trade_id.map_or(t.id, |f| f.min(t.id)));
         c.last_trade_id = Some(c.last_trade_id.map_or(t.id, |l| l.max(t.id)));
@@ -113,22 +113,23 @@ impl Series {
         self.current.map(|w| w.candle)
     }
 
-    /// Applies a trade; false when its candle is too old to be held.
+    /// Applies a trade whose price x quantity is `quote`; false when its candle is too old to
+    /// be held.
     #[inline]
-    pub(super) fn apply(&mut self, t: &Trade, contiguous: bool) -> bool {
+    pub(super) fn apply(&mut self, t: &Trade, quote: Quote, contiguous: bool) -> bool {
         let bucket = self.tf.bucket(t.time);
         if let Some(cur) = self
             .current
             .as_mut()
             .filter(|w| w.candle.open_time == bucket)
         {
-            cur.add(t);
+            cur.add(t, quote);
             return true;
         }
         // A late trade (or one after a restart, for a candle already closed by the clock):
         // amend the finished candle it belongs to, if still held.
         if let Some(w) = self.done.iter_mut().find(|w| w.candle.open_time == bucket) {
-            w.add(t);
+            w.add(t, quote);
             return true;
         }
         let newest = self
@@ -142,7 +143,7 @@ impl Series {
         if contiguous {
             self.fill_flat_until(bucket);
         }
-        self.current = Some(Work::start(bucket, t));
+        self.current = Some(Work::start(bucket, t, quote));
         true
     }
 

@@ -86,6 +86,10 @@ pub struct Ingest {
     counters: Arc<IngestCounters>,
     latency: Histogram,
     out: Vec<(SeriesKey, Candle)>,
+    /// The wall clock as last read, for [`Trade::check`]. It only ever lags: a trade it calls
+    /// too far ahead is checked again against a fresh reading before being rejected, so the
+    /// hot path reads no clock.
+    clock: Millis,
     /// When an impossible trade was last logged, and how many were not logged since.
     reject_warned: Option<Instant>,
     rejects_unlogged: u64,
@@ -124,6 +128,7 @@ impl Ingest {
             counters: Arc::default(),
             latency: Histogram::default(),
             out: Vec::with_capacity(1024),
+            clock: now_ms(),
             reject_warned: None,
             rejects_unlogged: 0,
         })
@@ -145,9 +150,12 @@ impl Ingest {
     /// Impossible trades (see [`Trade::check`]) are counted and logged, never applied.
     #[inline]
     pub fn replay(&mut self, t: &Trade) -> Outcome {
-        if let Err(why) = t.check(now_ms()) {
-            self.reject(t, why);
-            return Outcome::Rejected;
+        if t.check(self.clock).is_err() {
+            self.clock = now_ms();
+            if let Err(why) = t.check(self.clock) {
+                self.reject(t, why);
+                return Outcome::Rejected;
+            }
         }
         let agg = match self.aggs.iter().position(|a| a.symbol() == t.symbol) {
             Some(i) => &mut self.aggs[i],
@@ -201,6 +209,7 @@ impl Ingest {
         &mut self,
         close_before: Option<Millis>,
     ) -> Result<Vec<(SeriesKey, Candle)>, StoreError> {
+        self.clock = now_ms();
         for agg in &mut self.aggs {
             if let Some(t) = close_before {
                 agg.close_due(t);
