@@ -173,3 +173,38 @@ async fn late_writes_into_the_cold_range_win_and_merge() {
     assert_eq!(stats.cold_candles, 8 * 1440);
     assert_eq!(store.latest(key()).await.unwrap(), all.last().copied());
 }
+
+/// A database that refuses every write keeps candles for retry up to a bound, then drops the
+/// oldest and counts them, instead of growing until the process dies.
+#[tokio::test]
+async fn writes_held_for_a_failing_database_are_bounded() {
+    use cryptoviz::domain::{Candle, Price, SeriesKey, Symbol, Timeframe};
+    use cryptoviz::store::{CandleSource, MAX_PENDING_ROWS, Store, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cryptoviz.db");
+    Store::open(&path, StoreOptions::default())
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    // Opened read-only: every commit fails, as on a read-only disk.
+    let store = Store::open_read_only(&path, StoreOptions::default()).unwrap();
+    let key = SeriesKey {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        timeframe: Timeframe::M1,
+    };
+    let n = MAX_PENDING_ROWS + 20_000;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let candles = chunk
+            .iter()
+            .map(|&i| Candle::flat(1_704_067_200_000 + i as i64 * 60_000, Price::from_int(100)))
+            .collect();
+        store.upsert(key, candles, CandleSource::Live).unwrap();
+    }
+    assert!(store.flush().await.is_err(), "the database refuses writes");
+    let w = store.write_stats();
+    assert!(w.failing());
+    assert!(w.pending <= MAX_PENDING_ROWS, "{w:?}");
+    assert!(w.shed_rows >= 20_000, "{w:?}");
+    assert_eq!(w.pending as u64 + w.shed_rows, n as u64, "every row is held or counted");
+}
