@@ -309,7 +309,12 @@ fn exporting_nothing_fails_and_names_what_is_stored() {
 #[test]
 fn retention_says_what_it_deleted_when_the_collector_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let file = trades_csv(dir.path(), "BTCUSDT-trades-2024-01-01.csv", &trades(600), |_, r| r);
+    let file = trades_csv(
+        dir.path(),
+        "BTCUSDT-trades-2024-01-01.csv",
+        &trades(600),
+        |_, r| r,
+    );
     // Default retention; every endpoint dead: the collector only tiers, then stops.
     let config = "[market]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\nsymbols = [\"BTCUSDT\"]\n[news]\nfeeds = []\n";
     cryptoviz(dir.path(), config)
@@ -325,9 +330,18 @@ fn retention_says_what_it_deleted_when_the_collector_runs() {
         .unwrap();
     let e = stderr(&out);
     assert!(out.status.success(), "{e}");
-    assert!(e.contains("retention deleted") && e.contains("candles"), "{e}");
-    assert!(stored(&db, "1m").is_empty(), "the 2024 minutes are past 7 + 30 days");
+    assert!(
+        e.contains("retention deleted") && e.contains("candles"),
+        "{e}"
+    );
+    assert!(
+        stored(&db, "1m").is_empty(),
+        "the 2024 minutes are past 7 + 30 days"
+    );
     assert_eq!(stored(&db, "1d").len(), 1, "1d candles are kept forever");
     let log = std::fs::read_to_string(dir.path().join("cryptoviz.log")).unwrap();
-    assert!(log.contains("retention deleted candles"), "the log names the series");
+    assert!(
+        log.contains("retention deleted candles"),
+        "the log names the series"
+    );
 }

@@ -536,7 +536,9 @@ async fn a_feed_inventing_items_every_poll_is_bounded() {
     });
     let mut poller = e.poller(&[server.url()]);
     for _ in 0..4 {
-        poller.poll_once().await;
+        let round = poller.poll_once().await;
+        // Counted for /metrics (news_items_dropped): 400 of 500 not taken.
+        assert_eq!(round.reports[0].dropped, 400);
     }
     let stored = e.stored().await;
     assert_eq!(polls.load(Ordering::SeqCst), 4);

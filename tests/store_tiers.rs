@@ -206,5 +206,9 @@ async fn writes_held_for_a_failing_database_are_bounded() {
     assert!(w.failing());
     assert!(w.pending <= MAX_PENDING_ROWS, "{w:?}");
     assert!(w.shed_rows >= 20_000, "{w:?}");
-    assert_eq!(w.pending as u64 + w.shed_rows, n as u64, "every row is held or counted");
+    assert_eq!(
+        w.pending as u64 + w.shed_rows,
+        n as u64,
+        "every row is held or counted"
+    );
 }

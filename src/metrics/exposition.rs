@@ -147,6 +147,7 @@ pub struct NewsMetrics {
     pub polls: Family<FeedOutcomeLabel, Counter>,
     pub items: Family<FeedLabel, Counter>,
     pub new_items: Family<FeedLabel, Counter>,
+    pub dropped: Family<FeedLabel, Counter>,
 }
 
 pub struct BreakerMetrics {
@@ -383,6 +384,12 @@ impl Metrics {
                 "News items stored for the first time, per feed",
                 None,
             ),
+            dropped: family(
+                &mut r,
+                "news_items_dropped",
+                "News items past [news] max_items_per_feed in one poll, not taken, per feed",
+                None,
+            ),
         };
         let breakers = BreakerMetrics {
             state: family(
@@ -425,6 +432,7 @@ impl Metrics {
             let feed = FeedLabel { feed: url.clone() };
             self.news.items.get_or_create_owned(&feed);
             self.news.new_items.get_or_create_owned(&feed);
+            self.news.dropped.get_or_create_owned(&feed);
             for outcome in POLL_OUTCOMES {
                 self.news.polls.get_or_create_owned(&FeedOutcomeLabel {
                     feed: url.clone(),

@@ -159,6 +159,7 @@ impl Monitor {
                 };
                 news.items.get_or_create(&feed).inc_by(items as u64);
                 news.new_items.get_or_create(&feed).inc_by(new as u64);
+                news.dropped.get_or_create(&feed).inc_by(r.dropped);
                 "ok"
             }
             FeedStatus::NotModified => "not_modified",

@@ -61,6 +61,8 @@ pub struct FeedReport {
     /// Failed polls of this feed since the poller started.
     pub errors: u64,
     pub fetched_at: Millis,
+    /// Items past `[news] max_items_per_feed` in this poll, not taken.
+    pub dropped: u64,
 }
 
 /// What one poll produced.
@@ -264,6 +266,7 @@ impl Poller {
         for (outcome, &i) in outcomes.into_iter().zip(which) {
             let url = self.slots[i].url.clone();
             let mut kept = Vec::new();
+            let mut dropped = 0;
             let (status, retry_after) = match outcome {
                 Outcome::Items(mut items, st) => {
                     let status = FeedStatus::Ok {
@@ -273,6 +276,7 @@ impl Poller {
                     if items.len() > self.max_items {
                         tracing::warn!(feed = %url, items = items.len(), kept = self.max_items, "feed sent more items than [news] max_items_per_feed; keeping the newest");
                         items.sort_by_key(|it| std::cmp::Reverse(it.published_at));
+                        dropped = (items.len() - self.max_items) as u64;
                         items.truncate(self.max_items);
                     }
                     for mut item in items {
@@ -299,7 +303,9 @@ impl Poller {
                 }
                 Outcome::Skipped(retry_in_secs) => (FeedStatus::Skipped { retry_in_secs }, None),
             };
-            reports.push(self.settle(i, status, retry_after, fetched_at, now));
+            let mut report = self.settle(i, status, retry_after, fetched_at, now);
+            report.dropped = dropped;
+            reports.push(report);
             fetched.push(kept);
         }
         let all: Vec<NewsItem> = fetched.iter().flatten().cloned().collect();
@@ -388,6 +394,7 @@ impl Poller {
             breaker: slot.breaker.status(now),
             errors: slot.errors,
             fetched_at,
+            dropped: 0,
         }
     }
 
@@ -407,6 +414,7 @@ impl Poller {
                 breaker: self.slots[i].breaker.status(now),
                 errors: self.slots[i].errors,
                 fetched_at,
+                dropped: 0,
             })
             .collect();
         PollRound {
