@@ -464,3 +464,54 @@ fn the_news_popup_says_why_the_model_judged_a_headline() {
     assert!(all.contains("why: "), "{all}");
     assert!(all.contains("hack"), "{all}");
 }
+
+#[test]
+fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
+    use cryptoviz::app::Action;
+    let mut app = sample_app(sample_settings());
+    let before = screen(&app, 120, 40);
+    app.act(Action::Crosshair);
+    let newest = app.candles().last().unwrap().open_time;
+    assert_eq!(
+        app.crosshair,
+        Some(newest),
+        "it starts on the newest candle"
+    );
+    app.act(Action::PanLeft);
+    app.act(Action::PanLeft);
+    let n = app.candles().len();
+    let c = app.candles()[n - 3];
+    assert_eq!(app.crosshair, Some(c.open_time), "two candles back");
+    let prev = app.candles()[n - 4].close;
+    let buf = screen(&app, 120, 40);
+    let rows = lines(&buf);
+    let when = app.tz.format(c.open_time, "%Y-%m-%d %H:%M");
+    let change = (c.close.to_f64() / prev.to_f64() - 1.0) * 100.0;
+    assert!(
+        rows[1].starts_with(&format!("│✚ {when}  {change:+.2}% V {}", c.volume)),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].starts_with(&format!(
+            "│ O {} H {} L {} C {}",
+            c.open, c.high, c.low, c.close
+        )),
+        "{}",
+        rows[2]
+    );
+    assert!(
+        rows[3].contains(" RSI(14) ") && rows[3].contains(" MACD "),
+        "{}",
+        rows[3]
+    );
+    assert!(rows[4].starts_with("│ BB(20,2) "), "{}", rows[4]);
+    // Its time on the axis, its close on the price axis, a mark through its column.
+    let all = text(&buf);
+    assert!(all.contains(&format!(" {} ", app.tz.format(c.open_time, "%H:%M"))));
+    assert!(all.contains('┊'), "{all}");
+    // Esc leaves it and the chart is as before.
+    app.act(Action::Close);
+    assert_eq!(app.crosshair, None);
+    assert_eq!(screen(&app, 120, 40), before);
+}

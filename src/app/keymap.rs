@@ -36,6 +36,7 @@ pub enum Action {
     Export,
     Refresh,
     Freeze,
+    Crosshair,
 }
 
 /// One row of the binding table.
@@ -170,6 +171,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         &["r"],
     ),
     row(Action::Freeze, "freeze", "Freeze / resume updates", &["f"]),
+    row(
+        Action::Crosshair,
+        "crosshair",
+        "Crosshair on a candle (pan keys move it, Esc leaves)",
+        &["c"],
+    ),
 ];
 
 const fn row(
@@ -503,7 +510,11 @@ mod tests {
             km.action_for(ev(KeyCode::Char('g'), none)),
             Some(Action::Oldest)
         );
-        assert_eq!(km.action_for(ev(KeyCode::Char('c'), none)), None);
+        // Plain c is not ctrl-c.
+        assert_eq!(
+            km.action_for(ev(KeyCode::Char('c'), none)),
+            Some(Action::Crosshair)
+        );
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct App {
     pub timeframe: Timeframe,
     pub series: HashMap<SeriesKey, Series>,
     pub view: Viewport,
+    /// The crosshair's candle (its open time), while the crosshair is on.
+    pub crosshair: Option<Millis>,
     pub focus: Panel,
     pub popup: Option<Popup>,
     pub news: NewsState,
@@ -166,6 +168,7 @@ impl App {
             timeframe,
             series: HashMap::new(),
             view: Viewport::default(),
+            crosshair: None,
             focus: Panel::Chart,
             popup: None,
             news: NewsState::default(),
@@ -439,6 +442,29 @@ impl App {
         self.ensure_history();
     }
 
+    /// Moves the crosshair `bars` chart columns' worth of candles (negative = older), panning
+    /// the view when it reaches an edge.
+    fn move_crosshair(&mut self, bars: isize) {
+        let Some(at) = self.crosshair else { return };
+        let cols = self.chart_cols;
+        let per_col = self.view.candles_per_col() as isize;
+        let key = self.key();
+        let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+        if candles.is_empty() {
+            return;
+        }
+        let here = candles.partition_point(|c| c.open_time < at) as isize;
+        let to = (here + bars * per_col).clamp(0, candles.len() as isize - 1) as usize;
+        self.crosshair = Some(candles[to].open_time);
+        let w = self.view.window(candles, cols);
+        if to < w.start {
+            self.view.pan(candles, cols, to as isize - w.start as isize);
+        } else if to >= w.end {
+            self.view.pan(candles, cols, (to + 1 - w.end) as isize);
+        }
+        self.ensure_history();
+    }
+
     pub fn handle_key(&mut self, ev: KeyEvent) {
         let Some(key) = Key::from_event(&ev) else {
             return;
@@ -513,7 +539,21 @@ impl App {
     fn act_on_screen(&mut self, a: Action) {
         let cols = self.chart_cols;
         match a {
-            Action::Quit | Action::Close => {}
+            Action::Quit => {}
+            Action::Close => self.crosshair = None,
+            Action::Crosshair => {
+                self.crosshair = match self.crosshair {
+                    Some(_) => None,
+                    None => {
+                        let (shown, _) = self.visible(cols);
+                        shown.last().map(|c| c.open_time)
+                    }
+                }
+            }
+            Action::PanLeft | Action::PanRight if self.crosshair.is_some() => {
+                let bars = if a == Action::PanLeft { -1 } else { 1 };
+                self.move_crosshair(bars);
+            }
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::Timeframe1
             | Action::Timeframe2
@@ -619,6 +659,7 @@ impl App {
         }
         self.selected = i;
         self.view.to_latest();
+        self.crosshair = None;
         self.news.selected = 0;
         self.ensure_history();
     }
@@ -631,6 +672,7 @@ impl App {
         if tf != self.timeframe {
             self.timeframe = tf;
             self.view.retime(tf);
+            self.crosshair = None;
             self.ensure_history();
         }
     }

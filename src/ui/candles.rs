@@ -103,6 +103,9 @@ pub struct CandleChart<'a> {
     pub bands: Option<[&'a [Option<f64>]; 3]>,
     /// Draw the last-price line and label at this price.
     pub last: Option<f64>,
+    /// The crosshair's bar (an index into `bars`): a vertical mark through its column and its
+    /// close on the price axis.
+    pub cursor: Option<usize>,
 }
 
 impl<'a> CandleChart<'a> {
@@ -113,6 +116,7 @@ impl<'a> CandleChart<'a> {
             slot: 1,
             bands: None,
             last: bars.last().map(|b| b.close),
+            cursor: None,
         }
     }
 }
@@ -223,6 +227,28 @@ impl Widget for CandleChart<'_> {
                 self.last,
                 bars.last().is_none_or(Bar::up),
             );
+        }
+
+        let cursor = self
+            .cursor
+            .and_then(|c| c.checked_sub(skip))
+            .filter(|&c| c < bars.len());
+        if let Some(c) = cursor {
+            let x = plot.x + c as u16 * slot + glyph_offset(slot);
+            let style = self.theme.dim();
+            for y in plot.top()..plot.bottom() {
+                let cell = &mut buf[(x, y)];
+                if matches!(cell.symbol(), " " | "┈" | "·") {
+                    cell.set_char('┊').set_style(style);
+                }
+            }
+            if let Some(axis) = axis {
+                let close = bars[c].close;
+                let width = (axis.width - 1) as usize;
+                let label = format!("{:<width$}", text::price(close));
+                let style = self.theme.selected();
+                buf.set_stringn(axis.x + 1, axis.y + scale.row(close), label, width, style);
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::candles::{CandleChart, fold, split_axis};
+use super::crosshair::{Cursor, Frame, readout, time_label};
 use super::layout::{chart_layout, inner};
 use super::panes::Indicators;
 use super::theme::SeriesColor;
@@ -70,6 +71,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         theme: t,
     };
     let bands = panes.bands();
+    let cursor = app
+        .crosshair
+        .and_then(|at| Cursor::find(candles, &bars, at));
+    let frame = Frame {
+        slot,
+        tf: key.timeframe,
+        tz: app.tz,
+        theme: t,
+    };
     CandleChart {
         bars: &bars,
         theme: t,
@@ -80,6 +90,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             bands[2].as_slice(),
         ]),
         last: bars.last().map(|b| b.close),
+        cursor: cursor.as_ref().map(|c| c.bar),
     }
     .render(areas.candles, buf);
     if let Some(r) = areas.volume {
@@ -108,6 +119,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         marks: &marks,
     }
     .render(split_axis(areas.time_axis).0, buf);
+    if let Some(cur) = &cursor {
+        time_label(cur, candles, &frame, split_axis(areas.time_axis).0, buf);
+        // The readout over the candles' top rows, where the eye goes first.
+        let plot = split_axis(areas.candles).0;
+        for (i, line) in readout(candles, cur, &ind, &frame).iter().enumerate() {
+            let y = plot.y + i as u16;
+            if y >= plot.bottom() {
+                break;
+            }
+            for x in plot.left()..plot.right() {
+                buf[(x, y)].set_char(' ').set_style(t.text());
+            }
+            buf.set_line(plot.x, y, line, plot.width);
+        }
+    }
     // The newest candle's time where the axis column meets the time axis.
     if let (Some(axis), Some(last)) = (split_axis(areas.time_axis).1, candles.last()) {
         let axis = Rect {

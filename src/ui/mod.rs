@@ -4,6 +4,7 @@
 pub mod braille;
 pub mod candles;
 pub mod chart;
+pub mod crosshair;
 pub mod health;
 pub mod layout;
 pub mod news;
