@@ -515,3 +515,32 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     assert_eq!(app.crosshair, None);
     assert_eq!(screen(&app, 120, 40), before);
 }
+
+#[test]
+fn a_series_the_stream_does_not_carry_never_reads_live() {
+    // `cryptoviz --symbol XRPETH` with XRPETH outside [market] symbols: shown from the store.
+    let config = cryptoviz::config::Config::parse("", std::path::Path::new("c.toml")).unwrap();
+    let xrp = cryptoviz::domain::Symbol::new("XRPETH").unwrap();
+    let s = cryptoviz::app::AppSettings::from_config(
+        &config,
+        "/tmp".into(),
+        false,
+        Some(xrp),
+        None,
+        true,
+    )
+    .unwrap();
+    assert_eq!(s.history_only.symbols, vec![xrp]);
+    assert!(s.history_only.timeframes.is_empty());
+
+    let mut settings = sample_settings();
+    settings.history_only.symbols = vec![cryptoviz::domain::Symbol::new("BTCUSDT").unwrap()];
+    let app = sample_app(settings);
+    let rows = lines(&screen(&app, 120, 40));
+    assert!(
+        rows[39].contains("◌ HISTORY ONLY · not streamed · newest"),
+        "{}",
+        rows[39]
+    );
+    assert!(!rows[39].contains("DEMO") && !rows[39].contains("LIVE"));
+}

@@ -44,6 +44,7 @@ pub fn sample_settings() -> AppSettings {
         freshness: FreshnessConfig::default(),
         tz: TimeZone::utc(),
         indicators: IndicatorParams::default(),
+        history_only: Default::default(),
     }
 }
 

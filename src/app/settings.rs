@@ -29,6 +29,21 @@ pub struct AppSettings {
     pub freshness: FreshnessConfig,
     pub tz: TimeZone,
     pub indicators: IndicatorParams,
+    /// Shown from the store only: a `--symbol` or `--timeframe` the stream does not carry.
+    pub history_only: HistoryOnly,
+}
+
+/// Symbols and timeframes on screen that no live source updates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryOnly {
+    pub symbols: Vec<Symbol>,
+    pub timeframes: Vec<Timeframe>,
+}
+
+impl HistoryOnly {
+    pub fn covers(&self, symbol: Symbol, timeframe: Timeframe) -> bool {
+        self.symbols.contains(&symbol) || self.timeframes.contains(&timeframe)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,11 +65,13 @@ impl AppSettings {
         timeframe: Option<Timeframe>,
         no_color: bool,
     ) -> Result<AppSettings, SettingsError> {
+        let mut history_only = HistoryOnly::default();
         let mut symbols = config.market.symbols.clone();
         if let Some(s) = symbol
             && !symbols.contains(&s)
         {
             symbols.insert(0, s);
+            history_only.symbols.push(s);
         }
         let mut timeframes = config.market.timeframes.clone();
         if let Some(t) = timeframe
@@ -62,6 +79,7 @@ impl AppSettings {
         {
             timeframes.push(t);
             timeframes.sort();
+            history_only.timeframes.push(t);
         }
         Ok(AppSettings {
             symbols,
@@ -76,6 +94,7 @@ impl AppSettings {
             freshness: config.freshness.clone(),
             tz: TimeZone::Local,
             indicators: config.indicators,
+            history_only,
         })
     }
 }

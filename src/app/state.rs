@@ -75,6 +75,11 @@ pub enum Mode {
     Stale {
         age_ms: i64,
     },
+    /// The series on screen is not streamed (a `--symbol` or `--timeframe` outside the
+    /// config): stored history only, its newest candle `age_ms` old.
+    HistoryOnly {
+        age_ms: Option<i64>,
+    },
 }
 
 impl Mode {
@@ -83,7 +88,7 @@ impl Mode {
         match self {
             Mode::Live | Mode::Stale { .. } => crate::report::Mode::Live,
             Mode::Demo => crate::report::Mode::Demo,
-            Mode::Offline => crate::report::Mode::Offline,
+            Mode::Offline | Mode::HistoryOnly { .. } => crate::report::Mode::Offline,
         }
     }
 }
@@ -127,6 +132,8 @@ pub struct App {
     pub freshness: FreshnessConfig,
     pub tz: TimeZone,
     pub indicators: IndicatorParams,
+    /// What the stream does not carry (shown as history only).
+    pub history_only: super::settings::HistoryOnly,
     /// Width of the candle plot in columns, as last laid out (pan steps and page sizes).
     pub chart_cols: u16,
     /// When the last market update (any series) arrived.
@@ -186,6 +193,7 @@ impl App {
             freshness: s.freshness,
             tz: s.tz,
             indicators: s.indicators,
+            history_only: s.history_only,
             chart_cols: 120,
             last_market_at: None,
             frozen: None,
@@ -265,6 +273,16 @@ impl App {
     }
 
     pub fn mode(&self) -> Mode {
+        let key = self.key();
+        if self.history_only.covers(key.symbol, key.timeframe) {
+            let newest = self
+                .current()
+                .and_then(|s| s.last())
+                .map(|c| c.close_time(key.timeframe) + 1);
+            return Mode::HistoryOnly {
+                age_ms: newest.map(|t| (self.now - t).max(0)),
+            };
+        }
         let connected = match &self.stream {
             Some((StreamStatus::Connected, _)) => true,
             None => self.demo,

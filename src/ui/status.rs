@@ -18,6 +18,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Mode::Demo => ("● DEMO".to_string(), Level::Good),
         Mode::Offline => ("○ OFFLINE".to_string(), Level::Critical),
         Mode::Stale { age_ms } => (format!("◌ STALE {}", age(age_ms)), Level::Warning),
+        Mode::HistoryOnly { age_ms } => (
+            match age_ms {
+                Some(a) => format!("◌ HISTORY ONLY · not streamed · newest {}", age(a)),
+                None => "◌ HISTORY ONLY · not streamed".to_string(),
+            },
+            Level::Warning,
+        ),
     };
     let mut left = vec![
         Span::styled(format!(" {} ", key.symbol), t.selected()),
