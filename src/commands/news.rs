@@ -136,23 +136,21 @@ fn table(items: &[NewsItem]) -> String {
         out.push_str(&format!(
             "{time:<11}  {:<14.14}  {}  {coins:<10}  {}\n",
             it.source,
-            sentiment_mark(it.title_sentiment.compound),
+            sentiment_mark(&it.title_sentiment),
             it.title
         ));
     }
     out
 }
 
-/// VADER's conventional thresholds: >= 0.05 positive, <= -0.05 negative.
-fn sentiment_mark(compound: f64) -> String {
-    let mark = if compound >= 0.05 {
-        '▲'
-    } else if compound <= -0.05 {
-        '▼'
-    } else {
-        '·'
+/// The scorer's class as a mark, and its compound.
+fn sentiment_mark(s: &crate::domain::Sentiment) -> String {
+    let mark = match s.label {
+        crate::news::sentiment::Label::Positive => '▲',
+        crate::news::sentiment::Label::Negative => '▼',
+        crate::news::sentiment::Label::Neutral => '·',
     };
-    format!("{mark}{compound:+.2}")
+    format!("{mark}{:+.2}", s.compound)
 }
 
 /// Writes to stdout; a closed pipe (`cryptoviz news | head`) ends output quietly.
