@@ -544,3 +544,36 @@ fn a_series_the_stream_does_not_carry_never_reads_live() {
     );
     assert!(!rows[39].contains("DEMO") && !rows[39].contains("LIVE"));
 }
+
+#[test]
+fn a_short_series_fills_the_chart_and_ends_at_its_right_edge() {
+    use cryptoviz::app::Action;
+    let mut app = sample_app(sample_settings());
+    app.act(Action::Timeframe4); // 1h: a few candles of the sample's hours
+    let n = app.candles().len();
+    assert!((2..40).contains(&n), "{n} hourly candles");
+    let rows = lines(&screen(&app, 120, 40));
+    // The candle rows of the chart column: glyph columns used, left of the price axis.
+    let glyph = |c: char| "│┃╵╷╹╻╿╽".contains(c);
+    let cols: Vec<usize> = rows[1..20]
+        .iter()
+        .flat_map(|r| {
+            r.chars()
+                .take(72)
+                .enumerate()
+                .filter(|(_, c)| glyph(*c))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (first, last) = (*cols.iter().min().unwrap(), *cols.iter().max().unwrap());
+    let plot_right = rows[0].chars().position(|c| c == '┐').unwrap() - 11;
+    assert!(
+        last + 8 >= plot_right,
+        "the newest candle at the right edge: {last} of {plot_right}"
+    );
+    assert!(
+        first < plot_right / 3,
+        "spread across the chart, from column {first}"
+    );
+}

@@ -16,6 +16,35 @@ use super::{age_span, text, volume};
 use crate::app::{App, Panel};
 use crate::domain::Timeframe;
 
+#[cfg(test)]
+mod tests {
+    use super::fit_slot;
+
+    #[test]
+    fn short_series_spread_across_the_chart() {
+        assert_eq!(fit_slot(1, 500, 100), 1, "a long series keeps the zoom");
+        assert_eq!(fit_slot(1, 24, 110), 4, "24 candles fill 96 of 110 columns");
+        assert_eq!(fit_slot(1, 2, 110), 8, "at most 8 columns a candle");
+        assert_eq!(fit_slot(3, 10, 100), 8);
+        assert_eq!(fit_slot(3, 40, 100), 3, "zoomed in and already wide enough");
+        assert_eq!(fit_slot(1, 0, 100), 8);
+    }
+}
+
+/// The widest a candle is drawn when a short series is spread across the chart.
+const MAX_FIT_SLOT: u16 = 8;
+
+/// Columns per bar: the zoom's, or wider when the series is too short to fill half the chart,
+/// so 24 hourly candles read across the chart (ending at its right edge) rather than as a
+/// sliver at its left.
+fn fit_slot(zoom_slot: u16, bars: usize, cols: u16) -> u16 {
+    let bars = bars.max(1) as u16;
+    if bars.saturating_mul(zoom_slot) * 2 >= cols {
+        return zoom_slot;
+    }
+    (cols / bars).clamp(zoom_slot, MAX_FIT_SLOT.max(zoom_slot))
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let key = app.key();
@@ -63,11 +92,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let tf_ms = key.timeframe.millis();
     let bars = fold(candles, per_col, tf_ms);
-    let slot = app.view.slot_cols();
+    let slot = fit_slot(app.view.slot_cols(), bars.len(), cols);
+    // What is left of the width goes to the left: the newest candle sits at the right edge.
+    let pad = cols.saturating_sub(bars.len() as u16 * slot);
+    let shift = |r: Rect| Rect {
+        x: r.x + pad.min(r.width),
+        width: r.width - pad.min(r.width),
+        ..r
+    };
     let panes = Indicators {
         bars: &bars,
         ind: &ind,
         slot,
+        pad,
         theme: t,
     };
     let bands = panes.bands();
@@ -92,9 +129,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
     }
-    .render(areas.candles, buf);
+    .render(shift(areas.candles), buf);
     if let Some(r) = areas.volume {
-        volume::render(&bars, slot, t, r, buf);
+        volume::render(&bars, slot, t, shift(r), buf);
     }
     if let Some(r) = areas.rsi {
         panes.rsi(r, buf);
@@ -118,9 +155,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         theme: t,
         marks: &marks,
     }
-    .render(split_axis(areas.time_axis).0, buf);
+    .render(shift(split_axis(areas.time_axis).0), buf);
     if let Some(cur) = &cursor {
-        time_label(cur, candles, &frame, split_axis(areas.time_axis).0, buf);
+        time_label(
+            cur,
+            candles,
+            &frame,
+            shift(split_axis(areas.time_axis).0),
+            buf,
+        );
         // The readout over the candles' top rows, where the eye goes first.
         let plot = split_axis(areas.candles).0;
         for (i, line) in readout(candles, cur, &ind, &frame).iter().enumerate() {

@@ -29,7 +29,14 @@ struct Pane<'a> {
 }
 
 impl Pane<'_> {
-    fn render(self, bars_shown: usize, slot: u16, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    fn render(
+        self,
+        bars_shown: usize,
+        (slot, pad): (u16, u16),
+        theme: &Theme,
+        area: Rect,
+        buf: &mut Buffer,
+    ) {
         let area = area.intersection(buf.area);
         if area.is_empty() {
             return;
@@ -44,6 +51,11 @@ impl Pane<'_> {
             ..area
         };
         let (plot, axis) = split_axis(body);
+        let plot = Rect {
+            x: plot.x + pad.min(plot.width),
+            width: plot.width - pad.min(plot.width),
+            ..plot
+        };
         let slot = slot.max(1);
         let n = bars_shown.min((plot.width / slot) as usize);
         let tail = |v: &Vec<Option<f64>>| v[v.len().saturating_sub(n)..].to_vec();
@@ -184,6 +196,8 @@ pub struct Indicators<'a> {
     pub bars: &'a [Bar],
     pub ind: &'a IndicatorSet,
     pub slot: u16,
+    /// Empty columns left of the first bar (a short series ends at the right edge).
+    pub pad: u16,
     pub theme: &'a Theme,
 }
 
@@ -206,7 +220,7 @@ impl Indicators<'_> {
             guides: vec![70.0, 30.0],
             range: Some((0.0, 100.0)),
         }
-        .render(self.bars.len(), self.slot, t, area, buf);
+        .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
     }
 
     pub fn macd(&self, area: Rect, buf: &mut Buffer) {
@@ -238,7 +252,7 @@ impl Indicators<'_> {
             guides: vec![0.0],
             range: None,
         }
-        .render(self.bars.len(), self.slot, t, area, buf);
+        .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
     }
 
     pub fn momentum(&self, area: Rect, buf: &mut Buffer) {
@@ -252,7 +266,7 @@ impl Indicators<'_> {
             guides: vec![0.0],
             range: None,
         }
-        .render(self.bars.len(), self.slot, t, area, buf);
+        .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
     }
 
     /// Bollinger bands sampled at the bars, for the price chart's overlay.
