@@ -16,21 +16,6 @@ use super::{age_span, text, volume};
 use crate::app::{App, Panel};
 use crate::domain::Timeframe;
 
-#[cfg(test)]
-mod tests {
-    use super::fit_slot;
-
-    #[test]
-    fn short_series_spread_across_the_chart() {
-        assert_eq!(fit_slot(1, 500, 100), 1, "a long series keeps the zoom");
-        assert_eq!(fit_slot(1, 24, 110), 4, "24 candles fill 96 of 110 columns");
-        assert_eq!(fit_slot(1, 2, 110), 8, "at most 8 columns a candle");
-        assert_eq!(fit_slot(3, 10, 100), 8);
-        assert_eq!(fit_slot(3, 40, 100), 3, "zoomed in and already wide enough");
-        assert_eq!(fit_slot(1, 0, 100), 8);
-    }
-}
-
 /// The widest a candle is drawn when a short series is spread across the chart.
 const MAX_FIT_SLOT: u16 = 8;
 
@@ -197,5 +182,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (axis.width - 1) as usize,
             t.dim(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_slot;
+
+    #[test]
+    fn short_series_spread_across_the_chart() {
+        assert_eq!(fit_slot(1, 500, 100), 1, "a long series keeps the zoom");
+        assert_eq!(fit_slot(1, 24, 110), 4, "24 candles fill 96 of 110 columns");
+        assert_eq!(fit_slot(1, 2, 110), 8, "at most 8 columns a candle");
+        assert_eq!(fit_slot(3, 10, 100), 8);
+        assert_eq!(fit_slot(3, 40, 100), 3, "zoomed in and already wide enough");
+        assert_eq!(fit_slot(1, 0, 100), 8);
     }
 }
