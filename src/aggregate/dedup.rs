@@ -61,7 +61,7 @@ impl RecentIds {
         };
         if id > max {
             // Clear the bits of ids that slide into the window.
-            let advance = id - max;
+            let advance = id.saturating_sub(max);
             if advance >= WINDOW {
                 self.bits.fill(0);
             } else {
@@ -72,7 +72,7 @@ impl RecentIds {
             self.max = Some(id);
             self.set(id);
             Seen::New
-        } else if id <= max - WINDOW {
+        } else if id <= max.saturating_sub(WINDOW) {
             Seen::TooOld
         } else if self.get(id) {
             Seen::Duplicate

@@ -102,7 +102,7 @@ impl Aggregator {
         let contiguous = match self.last {
             None => false,
             Some((last_id, last_time)) => {
-                if t.id > last_id + 1 {
+                if t.id > last_id.saturating_add(1) {
                     self.gaps.push(IdGap {
                         symbol: self.symbol,
                         after_id: last_id,
@@ -111,7 +111,7 @@ impl Aggregator {
                         to: t.time,
                     });
                 }
-                t.id == last_id + 1
+                t.id == last_id.saturating_add(1)
             }
         };
         // One multiplication for every timeframe (it saturates, so it is not free).

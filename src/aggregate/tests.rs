@@ -246,3 +246,16 @@ fn a_far_jump_in_time_fills_no_flat_candles() {
     a.push(&tr(2, "101", "1", T0 + (week + 1) * 60_000));
     assert_eq!(drained(&mut a, Timeframe::M1).len() as i64, week + 2);
 }
+
+#[test]
+fn extreme_ids_never_overflow() {
+    let mut a = Aggregator::new(sym(), &Timeframe::ALL);
+    for id in [i64::MAX, i64::MIN, 0, i64::MAX - 1, -1, i64::MIN + 1] {
+        a.push(&tr(id, "100", "1", T0 + 1));
+    }
+    let mut out = Vec::new();
+    a.drain(&mut out);
+    assert!(!out.is_empty());
+    assert!(tr(-5, "1", "1", T0).check(T0).is_err());
+    assert!(tr(i64::MAX, "1", "1", T0).check(T0).is_err());
+}

@@ -39,6 +39,8 @@ pub enum Implausible {
     Notional(String),
     #[error("{0}")]
     Candle(String),
+    #[error("trade id {0} is negative or out of range")]
+    Id(i64),
 }
 
 impl Implausible {
@@ -49,7 +51,8 @@ impl Implausible {
             Implausible::Price(_)
             | Implausible::Qty(_)
             | Implausible::Notional(_)
-            | Implausible::Candle(_) => "value",
+            | Implausible::Candle(_)
+            | Implausible::Id(_) => "value",
         }
     }
 }
@@ -73,6 +76,10 @@ impl Trade {
     /// quantity 0) pass: they are real records that count for nothing ([`Trade::is_void`]).
     pub fn check(&self, now: Millis) -> Result<(), Implausible> {
         check_time(self.time, now)?;
+        // Exchanges number trades from 0 up; the ends of i64 would only overflow arithmetic.
+        if self.id < 0 || self.id == i64::MAX {
+            return Err(Implausible::Id(self.id));
+        }
         if self.price.is_zero() && self.qty.is_zero() {
             return Ok(());
         }
