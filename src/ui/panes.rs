@@ -164,7 +164,7 @@ fn short(v: f64) -> String {
     } else if a >= 1.0 {
         format!("{v:.2}")
     } else {
-        format!("{v:.4}")
+        super::text::significant(v, 3)
     }
 }
 
@@ -276,5 +276,19 @@ impl Indicators<'_> {
             sample(&self.ind.bollinger.middle, self.bars),
             sample(&self.ind.bollinger.lower, self.bars),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn tiny_values_keep_their_digits() {
+        assert_eq!(short(-0.00000123), "-0.00000123");
+        assert_eq!(short(0.0456), "0.0456");
+        assert_eq!(short(55.2), "55.20");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(12_345.0), crate::ui::text::compact(12_345.0));
     }
 }

@@ -27,6 +27,16 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 
 /// A price with enough decimals for about seven significant digits, trailing zeros dropped:
 /// 42180.75, 1.2345, 0.00001234.
+/// `v` with `digits` significant digits: tiny values (a MACD of 0.00000123 on a pair priced in
+/// satoshis) keep their digits instead of reading 0.0000.
+pub fn significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{v:.decimals$}")
+}
+
 pub fn price(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
