@@ -577,3 +577,23 @@ fn a_short_series_fills_the_chart_and_ends_at_its_right_edge() {
         "spread across the chart, from column {first}"
     );
 }
+
+#[test]
+fn the_time_axis_names_the_day_at_its_left_edge() {
+    use cryptoviz::app::Action;
+    let mut app = sample_app(sample_settings());
+    app.act(Action::Oldest);
+    let rows = lines(&screen(&app, 120, 40));
+    let axis = rows
+        .iter()
+        .rev()
+        .find(|r| r.contains('╵'))
+        .expect("a time axis");
+    let first = axis.split('╵').nth(1).unwrap_or("");
+    let b = first.as_bytes();
+    // "MM-DD HH:MM": a panned view still says which day it shows.
+    assert!(
+        b.len() >= 11 && b[2] == b'-' && b[5] == b' ' && b[8] == b':',
+        "{axis}"
+    );
+}

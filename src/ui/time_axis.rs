@@ -81,6 +81,8 @@ impl TimeAxis<'_> {
 
         let mut next_free = area.x;
         let mut prev_bucket = None;
+        // The first label carries the date too, so a view panned into the past says which day.
+        let mut dated = false;
         for (i, b) in bars.iter().enumerate() {
             let local = b.open_time + self.tz.offset_ms(b.open_time);
             let bucket = local.div_euclid(step);
@@ -94,6 +96,8 @@ impl TimeAxis<'_> {
                 "%Y-%m"
             } else if step >= DAY || local.rem_euclid(DAY) < self.bar_ms {
                 "%m-%d"
+            } else if !dated {
+                "%m-%d %H:%M"
             } else {
                 "%H:%M"
             };
@@ -108,6 +112,7 @@ impl TimeAxis<'_> {
             }
             buf.set_stringn(x, label_y, &label, width, self.theme.dim());
             next_free = x + width as u16 + 1;
+            dated = true;
         }
     }
 }
