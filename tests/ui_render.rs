@@ -597,3 +597,24 @@ fn the_time_axis_names_the_day_at_its_left_edge() {
         "{axis}"
     );
 }
+
+#[test]
+fn without_colour_falling_candles_are_filled() {
+    let theme = Theme::new(Color::Green, Color::Red, false);
+    let buf = chart(&three(), 20, 8, &theme);
+    let rows = lines(&buf);
+    // Up, down, up: the middle (falling) candle's body is a block, the others are lines.
+    let col = |i: usize| {
+        rows.iter()
+            .map(|r| r.chars().nth(i).unwrap())
+            .collect::<String>()
+    };
+    assert!(
+        col(1).contains('█') || col(1).contains('▀') || col(1).contains('▄'),
+        "{rows:?}"
+    );
+    assert!(!col(0).contains('█') && !col(2).contains('█'), "{rows:?}");
+    // With colour the shapes stay as they were.
+    let rows = lines(&chart(&three(), 20, 8, &Theme::default()));
+    assert!(!rows.concat().contains('█'));
+}

@@ -128,6 +128,19 @@ enum Half {
     Body,
 }
 
+/// A falling candle's body without colour: filled blocks, so rising (line) and falling
+/// (block) candles differ in shape as well as in weight. Where a wick shares the cell with
+/// the body, the body wins.
+fn filled_glyph(lower: Half, upper: Half) -> char {
+    use Half::*;
+    match (lower, upper) {
+        (Body, Body) => '█',
+        (Body, _) => '▄',
+        (_, Body) => '▀',
+        (l, u) => glyph(l, u),
+    }
+}
+
 /// The glyph for a cell from what its lower and upper halves hold.
 fn glyph(lower: Half, upper: Half) -> char {
     use Half::*;
@@ -180,9 +193,14 @@ impl Widget for CandleChart<'_> {
                 }
             };
             let style = self.theme.direction(b.up());
+            let shape = if self.theme.has_color() || b.up() {
+                glyph
+            } else {
+                filled_glyph
+            };
             for r in 0..plot.height {
                 let lower = 2 * (plot.height as i32 - 1 - r as i32);
-                let g = glyph(half(lower), half(lower + 1));
+                let g = shape(half(lower), half(lower + 1));
                 if g != ' ' {
                     buf[(x, plot.y + r)].set_char(g).set_style(style);
                 }

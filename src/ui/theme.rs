@@ -59,6 +59,11 @@ impl Theme {
         ))
     }
 
+    /// Whether colours are drawn (false under `NO_COLOR`).
+    pub fn has_color(&self) -> bool {
+        self.color
+    }
+
     /// `NO_COLOR` set to anything non-empty (no-color.org).
     pub fn no_color_from_env() -> bool {
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
