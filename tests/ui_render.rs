@@ -618,3 +618,34 @@ fn without_colour_falling_candles_are_filled() {
     let rows = lines(&chart(&three(), 20, 8, &Theme::default()));
     assert!(!rows.concat().contains('█'));
 }
+
+#[test]
+fn at_80x24_tab_brings_every_panel_into_view() {
+    use cryptoviz::app::Action;
+    let mut app = sample_app(sample_settings());
+    let chart = text(&screen(&app, 80, 24));
+    assert!(
+        chart.contains(" BTCUSDT 1m ") && !chart.contains("Watchlist"),
+        "{chart}"
+    );
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        app.act(Action::FocusNext);
+        let screen = text(&screen(&app, 80, 24));
+        for (title, what) in [
+            ("Watchlist", "ETHUSDT"),
+            ("News", "Bitcoin climbs"),
+            ("Health", "Stream"),
+        ] {
+            if screen.contains(title) && screen.contains(what) {
+                seen.push(title);
+            }
+        }
+    }
+    assert_eq!(seen, ["Watchlist", "News", "Health"]);
+    app.act(Action::FocusNext);
+    assert!(
+        text(&screen(&app, 80, 24)).contains(" BTCUSDT 1m "),
+        "back to the chart"
+    );
+}

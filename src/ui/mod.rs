@@ -55,7 +55,15 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     };
-    chart::render(app, a.chart, buf);
+    let compact = a.watchlist.is_none();
+    match app.focus {
+        // Too small for side panels: the focused panel takes the chart's place, so Tab brings
+        // every panel into view at 80x24.
+        crate::app::Panel::Watchlist if compact => watchlist::render(app, a.chart, buf),
+        crate::app::Panel::News if compact => news::render(app, a.chart, buf),
+        crate::app::Panel::Health if compact => health::render(app, a.chart, buf),
+        _ => chart::render(app, a.chart, buf),
+    }
     if let Some(r) = a.watchlist {
         watchlist::render(app, r, buf);
     }
