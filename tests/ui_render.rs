@@ -649,3 +649,31 @@ fn at_80x24_tab_brings_every_panel_into_view() {
         "back to the chart"
     );
 }
+
+#[test]
+fn each_indicator_pane_is_toggled_by_its_key() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut app = sample_app(sample_settings());
+    let all = text(&screen(&app, 120, 40));
+    for name in ["RSI(14)", "MACD(12,26,9)", "MOM(10)", "vol "] {
+        assert!(all.contains(name), "{name} shown by default");
+    }
+    let press = |app: &mut App, c: char| {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT));
+    };
+    for (key, name) in [
+        ('R', "RSI(14)"),
+        ('M', "MACD(12,26,9)"),
+        ('O', "MOM(10)"),
+        ('V', "vol "),
+    ] {
+        press(&mut app, key);
+        let hidden = text(&screen(&app, 120, 40));
+        assert!(!hidden.contains(name), "{key} hides {name}");
+        press(&mut app, key);
+        assert!(
+            text(&screen(&app, 120, 40)).contains(name),
+            "{key} shows {name} again"
+        );
+    }
+}

@@ -37,6 +37,10 @@ pub enum Action {
     Refresh,
     Freeze,
     Crosshair,
+    ToggleVolume,
+    ToggleRsi,
+    ToggleMacd,
+    ToggleMomentum,
 }
 
 /// One row of the binding table.
@@ -176,6 +180,30 @@ pub const ACTIONS: &[ActionInfo] = &[
         "crosshair",
         "Crosshair on a candle (pan keys move it, Esc leaves)",
         &["c"],
+    ),
+    row(
+        Action::ToggleVolume,
+        "toggle_volume",
+        "Show / hide the volume pane",
+        &["V"],
+    ),
+    row(
+        Action::ToggleRsi,
+        "toggle_rsi",
+        "Show / hide the RSI pane",
+        &["R"],
+    ),
+    row(
+        Action::ToggleMacd,
+        "toggle_macd",
+        "Show / hide the MACD pane",
+        &["M"],
+    ),
+    row(
+        Action::ToggleMomentum,
+        "toggle_momentum",
+        "Show / hide the Momentum pane",
+        &["O"],
     ),
 ];
 

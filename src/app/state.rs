@@ -110,6 +110,8 @@ pub struct App {
     pub view: Viewport,
     /// The crosshair's candle (its open time), while the crosshair is on.
     pub crosshair: Option<Millis>,
+    /// The chart's lower panes that are shown.
+    pub panes: crate::ui::layout::PaneSet,
     pub focus: Panel,
     pub popup: Option<Popup>,
     pub news: NewsState,
@@ -176,6 +178,7 @@ impl App {
             series: HashMap::new(),
             view: Viewport::default(),
             crosshair: None,
+            panes: Default::default(),
             focus: Panel::Chart,
             popup: None,
             news: NewsState::default(),
@@ -568,6 +571,10 @@ impl App {
                     }
                 }
             }
+            Action::ToggleVolume => self.panes.volume = !self.panes.volume,
+            Action::ToggleRsi => self.panes.rsi = !self.panes.rsi,
+            Action::ToggleMacd => self.panes.macd = !self.panes.macd,
+            Action::ToggleMomentum => self.panes.momentum = !self.panes.momentum,
             Action::PanLeft | Action::PanRight if self.crosshair.is_some() => {
                 let bars = if a == Action::PanLeft { -1 } else { 1 };
                 self.move_crosshair(bars);

@@ -55,7 +55,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .title(Line::from(title))
         .render(area, buf);
 
-    let areas = chart_layout(inner(area));
+    let areas = chart_layout(inner(area), app.panes);
     let cols = split_axis(areas.candles).0.width;
     let (candles, ind) = app.visible(cols);
     if candles.is_empty() {

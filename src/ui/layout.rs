@@ -21,6 +21,26 @@ pub struct Areas {
     pub status: Rect,
 }
 
+/// Which of the chart's lower panes are shown (each toggled by a key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaneSet {
+    pub volume: bool,
+    pub rsi: bool,
+    pub macd: bool,
+    pub momentum: bool,
+}
+
+impl Default for PaneSet {
+    fn default() -> Self {
+        PaneSet {
+            volume: true,
+            rsi: true,
+            macd: true,
+            momentum: true,
+        }
+    }
+}
+
 /// Panes inside the chart column's border.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChartAreas {
@@ -80,7 +100,7 @@ pub fn layout(area: Rect, symbols: usize) -> Option<Areas> {
 
 /// Splits the chart column's inner area: candles on top, then volume and the indicator panes
 /// as height allows, the time axis at the bottom.
-pub fn chart_layout(inner: Rect) -> ChartAreas {
+pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
     // Tall enough: headline marks get their own row above the time labels.
     let axis_h = if inner.height >= 36 { 2 } else { 1 };
     let time_axis = Rect {
@@ -90,8 +110,8 @@ pub fn chart_layout(inner: Rect) -> ChartAreas {
     };
     let avail = inner.height.saturating_sub(axis_h);
     let mut y = inner.y + avail;
-    let mut take = |min_avail: u16, h: u16| {
-        (avail >= min_avail).then(|| {
+    let mut take = |on: bool, min_avail: u16, h: u16| {
+        (on && avail >= min_avail).then(|| {
             y -= h;
             Rect {
                 y,
@@ -101,10 +121,10 @@ pub fn chart_layout(inner: Rect) -> ChartAreas {
         })
     };
     // Bottom-up, so the panes that go first when space is short are the lowest ones.
-    let momentum = take(30, 4);
-    let macd = take(24, 5);
-    let rsi = take(18, 4);
-    let volume = take(12, 3);
+    let momentum = take(shown.momentum, 30, 4);
+    let macd = take(shown.macd, 24, 5);
+    let rsi = take(shown.rsi, 18, 4);
+    let volume = take(shown.volume, 12, 3);
     let candles = Rect {
         height: y - inner.y,
         ..inner
@@ -132,7 +152,11 @@ pub fn inner(r: Rect) -> Rect {
 /// Columns of the candle plot for a terminal of this size (0 when too small).
 pub fn chart_cols(area: Rect, symbols: usize) -> u16 {
     layout(area, symbols)
-        .map(|a| split_axis(chart_layout(inner(a.chart)).candles).0.width)
+        .map(|a| {
+            split_axis(chart_layout(inner(a.chart), PaneSet::default()).candles)
+                .0
+                .width
+        })
         .unwrap_or(0)
 }
 
@@ -163,7 +187,7 @@ mod tests {
                     assert!(!r.intersects(*s), "{w}x{h}: {r:?} {s:?}");
                 }
             }
-            let c = chart_layout(inner(a.chart));
+            let c = chart_layout(inner(a.chart), PaneSet::default());
             assert!(c.candles.height >= 5, "{w}x{h}: {c:?}");
         }
         assert!(layout(Rect::new(0, 0, 39, 40), 3).is_none());
