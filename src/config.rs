@@ -179,6 +179,8 @@ pub struct UiConfig {
     pub fps: u32,
     pub up_color: String,
     pub down_color: String,
+    /// "dark" (for dark backgrounds, the default) or "light".
+    pub theme: String,
     /// Key remapping: action name -> list of keys, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -189,6 +191,7 @@ impl Default for UiConfig {
             fps: 30,
             up_color: "green".into(),
             down_color: "red".into(),
+            theme: "dark".into(),
             keys: BTreeMap::new(),
         }
     }
@@ -533,6 +536,7 @@ mod tests {
             ),
             ("[news]\nretention_days = 0\n", "news.retention_days"),
             ("[news]\nsentiment = \"finbert\"\n", "news.sentiment"),
+            ("[ui]\ntheme = \"solarized\"\n", "ui.theme"),
             ("[storage]\nbatch_ms = 0\n", "storage.batch_ms"),
             (
                 "[storage]\nretention = { \"1m\" = [7, 4000000] }\n",

@@ -677,3 +677,34 @@ fn each_indicator_pane_is_toggled_by_its_key() {
         );
     }
 }
+
+#[test]
+fn the_light_theme_has_no_washed_out_colours() {
+    let mut ui = cryptoviz::config::UiConfig::default();
+    ui.theme = "light".into();
+    let mut settings = sample_settings();
+    settings.theme = Theme::from_config(&ui, false).unwrap();
+    let app = sample_app(settings);
+    let buf = screen(&app, 160, 48);
+    let mut coloured = 0;
+    for cell in buf.content() {
+        // White only on a coloured label; never yellow or cyan text.
+        let on_background = cell.bg == Color::Reset;
+        assert!(
+            !matches!(cell.fg, Color::Yellow | Color::Cyan | Color::LightYellow)
+                && !(on_background && cell.fg == Color::White),
+            "{cell:?}"
+        );
+        coloured += usize::from(cell.fg != Color::Reset);
+    }
+    assert!(coloured > 100, "still in colour");
+    // Every colour is one of the 16 named ones (16-colour terminals).
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| !matches!(c.fg, Color::Rgb(..) | Color::Indexed(_)))
+    );
+    ui.theme = "solarized".into();
+    let e = Theme::from_config(&ui, false).unwrap_err();
+    assert_eq!(e.key, "ui.theme");
+}

@@ -12,11 +12,65 @@ pub struct Theme {
     pub color: bool,
     pub up_color: Color,
     pub down_color: Color,
+    pub palette: Palette,
+}
+
+/// The colours that are not the candles' (`[ui] theme`): all named ANSI colours, so both
+/// palettes look right on 16-colour terminals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Palette {
+    pub accent: Color,
+    pub dim: Color,
+    pub primary: Color,
+    pub secondary: Color,
+    pub band: Color,
+    pub good: Color,
+    pub warning: Color,
+    pub critical: Color,
+    /// Text on the highlighted last-price label.
+    pub on_label: Color,
+}
+
+impl Palette {
+    /// For dark backgrounds (the default).
+    pub const DARK: Palette = Palette {
+        accent: Color::Cyan,
+        dim: Color::DarkGray,
+        primary: Color::Yellow,
+        secondary: Color::Magenta,
+        band: Color::Blue,
+        good: Color::Green,
+        warning: Color::Yellow,
+        critical: Color::Red,
+        on_label: Color::Black,
+    };
+    /// For light backgrounds: no yellow or cyan text, which white backgrounds wash out.
+    pub const LIGHT: Palette = Palette {
+        accent: Color::Blue,
+        dim: Color::Gray,
+        primary: Color::Magenta,
+        secondary: Color::Blue,
+        band: Color::DarkGray,
+        good: Color::Green,
+        warning: Color::Magenta,
+        critical: Color::Red,
+        on_label: Color::White,
+    };
+
+    pub fn by_name(name: &str) -> Option<Palette> {
+        match name {
+            "dark" => Some(Palette::DARK),
+            "light" => Some(Palette::LIGHT),
+            _ => None,
+        }
+    }
 }
 
 /// A bad colour in the config; `key` is `ui.up_color` or `ui.down_color`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{key}: {value:?} is not a colour (use a name like \"green\" or \"#rrggbb\")")]
+#[error(
+    "{key}: {value:?} is not a colour (use a name like \"green\" or \"#rrggbb\"; themes: \"dark\", \"light\")"
+)]
 pub struct ThemeError {
     pub key: &'static str,
     pub value: String,
@@ -42,6 +96,7 @@ impl Theme {
             color,
             up_color,
             down_color,
+            palette: Palette::DARK,
         }
     }
 
@@ -52,11 +107,18 @@ impl Theme {
                 value: value.to_string(),
             })
         };
-        Ok(Theme::new(
-            parse("ui.up_color", &ui.up_color)?,
-            parse("ui.down_color", &ui.down_color)?,
-            !no_color,
-        ))
+        let palette = Palette::by_name(&ui.theme).ok_or_else(|| ThemeError {
+            key: "ui.theme",
+            value: ui.theme.clone(),
+        })?;
+        Ok(Theme {
+            palette,
+            ..Theme::new(
+                parse("ui.up_color", &ui.up_color)?,
+                parse("ui.down_color", &ui.down_color)?,
+                !no_color,
+            )
+        })
     }
 
     /// Whether colours are drawn (false under `NO_COLOR`).
@@ -93,7 +155,7 @@ impl Theme {
 
     pub fn dim(&self) -> Style {
         if self.color {
-            Style::new().fg(Color::DarkGray)
+            Style::new().fg(self.palette.dim)
         } else {
             Style::new().add_modifier(Modifier::DIM)
         }
@@ -104,12 +166,12 @@ impl Theme {
     }
 
     pub fn accent(&self) -> Style {
-        self.fg(Color::Cyan)
+        self.fg(self.palette.accent)
     }
 
     pub fn border(&self, focused: bool) -> Style {
         match (focused, self.color) {
-            (true, true) => Style::new().fg(Color::Cyan),
+            (true, true) => Style::new().fg(self.palette.accent),
             (true, false) => Style::new().add_modifier(Modifier::BOLD),
             (false, _) => self.dim(),
         }
@@ -121,9 +183,9 @@ impl Theme {
 
     pub fn level(&self, l: Level) -> Style {
         match l {
-            Level::Good => self.fg(Color::Green),
-            Level::Warning => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            Level::Critical => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Level::Good => self.fg(self.palette.good),
+            Level::Warning => self.fg(self.palette.warning).add_modifier(Modifier::BOLD),
+            Level::Critical => self.fg(self.palette.critical).add_modifier(Modifier::BOLD),
         }
     }
 
@@ -131,7 +193,7 @@ impl Theme {
         match l {
             tracing::Level::ERROR => self.level(Level::Critical),
             tracing::Level::WARN => self.level(Level::Warning),
-            tracing::Level::INFO => self.fg(Color::Cyan),
+            tracing::Level::INFO => self.fg(self.palette.accent),
             _ => self.dim(),
         }
     }
@@ -148,9 +210,9 @@ impl Theme {
 
     pub fn series(&self, which: SeriesColor) -> Style {
         match which {
-            SeriesColor::Primary => self.fg(Color::Yellow),
-            SeriesColor::Secondary => self.fg(Color::Magenta),
-            SeriesColor::Band => self.fg(Color::Blue),
+            SeriesColor::Primary => self.fg(self.palette.primary),
+            SeriesColor::Secondary => self.fg(self.palette.secondary),
+            SeriesColor::Band => self.fg(self.palette.band),
             SeriesColor::Guide => self.dim(),
         }
     }
@@ -158,9 +220,11 @@ impl Theme {
     /// The highlighted last-price label on the axis.
     pub fn last_price(&self, up: bool) -> Style {
         if self.color {
-            Style::new()
-                .fg(Color::Black)
-                .bg(if up { self.up_color } else { self.down_color })
+            Style::new().fg(self.palette.on_label).bg(if up {
+                self.up_color
+            } else {
+                self.down_color
+            })
         } else {
             Style::new().add_modifier(Modifier::REVERSED)
         }
