@@ -707,3 +707,35 @@ fn the_light_theme_has_no_washed_out_colours() {
     let e = Theme::from_config(&ui, false).unwrap_err();
     assert_eq!(e.key, "ui.theme");
 }
+
+#[test]
+fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = sample_app(sample_settings());
+    let area = Rect::new(0, 0, 120, 40);
+    app.set_chart_cols(cryptoviz::ui::layout::chart_cols(area, app.symbols.len()));
+    let plot = app.chart_cols;
+    let mouse = |kind, column| MouseEvent {
+        kind,
+        column,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    // The plot starts after the chart's border; the newest candle is in its last column.
+    app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), plot));
+    let n = app.candles().len();
+    assert_eq!(app.crosshair, Some(app.candles()[n - 1].open_time));
+    // With the crosshair on, it follows the mouse: three columns left is three candles back.
+    app.handle_mouse(mouse(MouseEventKind::Moved, plot - 3));
+    let c = app.candles()[n - 4];
+    assert_eq!(app.crosshair, Some(c.open_time));
+    let rows = lines(&screen(&app, 120, 40));
+    assert!(
+        rows[2].contains(&format!("O {} H {}", c.open, c.high)),
+        "{}",
+        rows[2]
+    );
+    // Clicks beside the chart (the side panels) leave it alone.
+    app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 110));
+    assert_eq!(app.crosshair, Some(c.open_time));
+}

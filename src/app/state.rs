@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::event::{CacheStats, DataEvent, HealthSnapshot, Request};
 use super::keymap::{Action, Key, Keymap};
@@ -503,7 +503,28 @@ impl App {
         match ev.kind {
             MouseEventKind::ScrollUp => self.act(Action::ZoomIn),
             MouseEventKind::ScrollDown => self.act(Action::ZoomOut),
+            // A click on a candle puts the crosshair there; with it on, it follows the mouse.
+            MouseEventKind::Down(MouseButton::Left) | MouseEventKind::Drag(MouseButton::Left) => {
+                self.crosshair_to_column(ev.column)
+            }
+            MouseEventKind::Moved if self.crosshair.is_some() => {
+                self.crosshair_to_column(ev.column)
+            }
             _ => {}
+        }
+    }
+
+    /// The chart is the leftmost panel: its plot starts right after the border.
+    fn crosshair_to_column(&mut self, column: u16) {
+        if self.popup.is_some() {
+            return;
+        }
+        let Some(col) = column.checked_sub(1).filter(|c| *c < self.chart_cols) else {
+            return;
+        };
+        if let Some(at) = crate::ui::chart::candle_at(self, col) {
+            self.crosshair = Some(at);
+            self.dirty = true;
         }
     }
 
