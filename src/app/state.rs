@@ -294,8 +294,12 @@ impl App {
         if !connected {
             return Mode::Offline;
         }
+        // The shown series' own last live update when it has had one: another symbol trading
+        // says nothing about this one.
         let since = self
-            .last_market_at
+            .current()
+            .and_then(|s| s.live_at)
+            .or(self.last_market_at)
             .or(self.stream.as_ref().map(|(_, t)| *t));
         if let Some(t) = since {
             let age_ms = self.now - t;

@@ -364,6 +364,27 @@ fn mode_never_calls_stale_data_live() {
 }
 
 #[test]
+fn a_quiet_symbol_reads_stale_while_another_trades() {
+    let mut s = sample_settings();
+    s.demo = false;
+    let mut app = App::new(s, SAMPLE_NOW);
+    app.apply(DataEvent::Stream(StreamStatus::Connected));
+    let btc = app.key();
+    let eth = SeriesKey {
+        symbol: app.symbols[1],
+        ..btc
+    };
+    app.apply(DataEvent::Candles(vec![(btc, candle(1, 1))]));
+    app.tick(SAMPLE_NOW + 8_000);
+    app.apply(DataEvent::Candles(vec![(eth, candle(1, 2))]));
+    app.tick(SAMPLE_NOW + 15_000);
+    // BTC, on screen, last traded 15 s ago; ETH 7 s ago.
+    assert_eq!(app.mode(), Mode::Stale { age_ms: 15_000 });
+    app.act(crate::app::Action::Down);
+    assert_eq!(app.mode(), Mode::Live, "ETH is live");
+}
+
+#[test]
 fn store_changed_asks_again() {
     let mut app = empty();
     let key = app.key();
