@@ -28,6 +28,15 @@ fn cryptoviz(data: &Path, config: &str) -> Command {
 /// Keeps every candle: these tests trade in the past.
 const KEEP_ALL: &str = "[storage]\nretention = { \"1m\" = [0, 0], \"5m\" = [0, 0], \"15m\" = [0, 0], \"1h\" = [0, 0], \"1d\" = [0, 0] }\n";
 
+/// `cryptoviz import FILE` with `config`.
+fn import(dir: &Path, config: &str, file: &Path) -> Output {
+    cryptoviz(dir, config)
+        .arg("import")
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -102,11 +111,7 @@ fn a_file_of_exactly_20000_trades_keeps_its_last_candles() {
     let dir = tempfile::tempdir().unwrap();
     let all = trades(20_000);
     let file = trades_csv(dir.path(), "BTCUSDT-trades-2024-01-01.csv", &all, |_, r| r);
-    let out = cryptoviz(dir.path(), KEEP_ALL)
-        .arg("import")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = import(dir.path(), KEEP_ALL, &file);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut agg = Aggregator::new(all[0].symbol, &Timeframe::ALL);
     for t in &all {
@@ -141,11 +146,7 @@ fn a_bad_row_halfway_stores_nothing_of_the_file() {
             }
         },
     );
-    let out = cryptoviz(dir.path(), KEEP_ALL)
-        .arg("import")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = import(dir.path(), KEEP_ALL, &file);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let e = stderr(&out);
     assert!(e.contains(":25000:") && e.contains("quantity"), "{e}");
@@ -192,11 +193,7 @@ fn impossible_rows_are_refused_with_their_line() {
     for (what, bad, says) in cases {
         let file = dir.path().join("BTCUSDT-1m-2024-01.csv");
         std::fs::write(&file, format!("{good}{bad}")).unwrap();
-        let out = cryptoviz(dir.path(), KEEP_ALL)
-            .arg("import")
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = import(dir.path(), KEEP_ALL, &file);
         let e = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{what}: {e}");
         assert!(e.contains(":2:") && e.contains(says), "{what}: {e}");
@@ -252,11 +249,7 @@ fn importing_history_beyond_the_retention_says_what_will_be_deleted() {
         |_, r| r,
     );
     // The default retention: 1m candles live 7 days hot and 30 cold.
-    let out = cryptoviz(dir.path(), "")
-        .arg("import")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = import(dir.path(), "", &file);
     assert!(out.status.success(), "{}", stderr(&out));
     let e = stderr(&out);
     assert!(
@@ -291,11 +284,8 @@ fn exporting_nothing_fails_and_names_what_is_stored() {
         &trades(100),
         |_, r| r,
     );
-    cryptoviz(dir.path(), KEEP_ALL)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    let out = import(dir.path(), KEEP_ALL, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = cryptoviz(dir.path(), KEEP_ALL)
         .args(["export", "--symbol", "FOOBAR", "--out", "-"])
         .output()
@@ -317,11 +307,8 @@ fn retention_says_what_it_deleted_when_the_collector_runs() {
     );
     // Default retention; every endpoint dead: the collector only tiers, then stops.
     let config = "[market]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\nsymbols = [\"BTCUSDT\"]\n[news]\nfeeds = []\n";
-    cryptoviz(dir.path(), config)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    let out = import(dir.path(), config, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
     let db = dir.path().join("cryptoviz.db");
     assert_eq!(stored(&db, "1m").len(), 10);
     let out = cryptoviz(dir.path(), config)

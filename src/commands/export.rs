@@ -10,16 +10,10 @@ use super::Context;
 use crate::cli::ExportArgs;
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::report::{Mode, NewsReport, Report, SeriesReport};
-use crate::store::{Store, StoreError};
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Export only reads: beside a running collector it reads what the collector commits.
-    let store = match Store::open(&ctx.db_path(), ctx.store_options()) {
-        Err(StoreError::Locked { .. }) => {
-            Store::open_read_only(&ctx.db_path(), ctx.store_options())?
-        }
-        other => other?,
-    };
+    let (store, _) = ctx.open_or_follow()?;
     let symbols = match args.symbol {
         Some(s) => vec![s],
         None => ctx.config.market.symbols.clone(),

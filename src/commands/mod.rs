@@ -65,6 +65,19 @@ impl Context {
         Ok(Store::open(&self.db_path(), self.store_options())?)
     }
 
+    /// Opens the database for writing or, when a collector holds it (outside the demo), for
+    /// reading what the collector commits. The flag says which: true = following.
+    pub fn open_or_follow(&self) -> anyhow::Result<(Store, bool)> {
+        match Store::open(&self.db_path(), self.store_options()) {
+            Ok(store) => Ok((store, false)),
+            Err(crate::store::StoreError::Locked { .. }) if !self.demo => Ok((
+                Store::open_read_only(&self.db_path(), self.store_options())?,
+                true,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Opens the database for a run that produces data; the demo starts from an empty one.
     pub async fn open_writer(&self) -> anyhow::Result<Store> {
         let store = self.open_store()?;

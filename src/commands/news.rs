@@ -143,14 +143,13 @@ fn table(items: &[NewsItem]) -> String {
     out
 }
 
-/// The scorer's class as a mark, and its compound.
+/// The scorer's class as the dashboard marks it, and its compound.
 fn sentiment_mark(s: &crate::domain::Sentiment) -> String {
-    let mark = match s.label {
-        crate::news::sentiment::Label::Positive => '▲',
-        crate::news::sentiment::Label::Negative => '▼',
-        crate::news::sentiment::Label::Neutral => '·',
-    };
-    format!("{mark}{:+.2}", s.compound)
+    format!(
+        "{}{:+.2}",
+        crate::ui::news::sentiment_mark(s.label),
+        s.compound
+    )
 }
 
 /// Writes to stdout; a closed pipe (`cryptoviz news | head`) ends output quietly.

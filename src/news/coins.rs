@@ -131,6 +131,18 @@ impl CoinDetector {
         Ok(detector)
     }
 
+    /// Every word that names a coin, lower-case: its symbols and the words of its names (for
+    /// the sentiment model, which must not read "Optimism" as optimism).
+    pub fn name_words(&self) -> impl Iterator<Item = String> + '_ {
+        let symbols = self.symbols.keys().map(|s| s.to_lowercase());
+        let names = self
+            .names
+            .values()
+            .flatten()
+            .flat_map(|n| n.words.iter().map(|w| w.to_lowercase()));
+        symbols.chain(names)
+    }
+
     /// The exchange base asset for a ticker that `detect` returned.
     pub fn base_for(&self, ticker: &str) -> Option<&str> {
         self.coins

@@ -60,17 +60,12 @@ pub async fn run(
         );
     }
     let mut settings = settings;
-    let store = match ctx.open_writer().await {
-        Ok(store) => store,
-        // A collector owns this data dir: follow it read-only rather than refuse to start.
-        Err(e) if !ctx.demo && is_locked(&e) => {
-            settings.attached = true;
-            Store::open_read_only(&ctx.db_path(), ctx.store_options())
-                .context("cannot attach to the collector's database")?
-        }
-        Err(e) => return Err(e.context("cannot start the dashboard")),
-    };
-    let attached = settings.attached;
+    // A collector owns this data dir: follow it read-only rather than refuse to start.
+    let (store, attached) = ctx.open_or_follow().context("cannot start the dashboard")?;
+    if ctx.demo {
+        store.call(|b| b.clear()).await?;
+    }
+    settings.attached = attached;
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
@@ -125,13 +120,6 @@ pub async fn run(
     result?;
     closed.context("closing the database")?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn is_locked(e: &anyhow::Error) -> bool {
-    matches!(
-        e.downcast_ref::<crate::store::StoreError>(),
-        Some(crate::store::StoreError::Locked { .. })
-    )
 }
 
 /// Market pipeline and news, forwarded to the App as [`DataEvent`]s, plus a health snapshot

@@ -16,7 +16,6 @@ const ENTITY_NAMES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/entity_names.txt"
 ));
-const COINS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/coins.toml"));
 /// Market and news cues with their direction (see the file's header).
 const CUES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -107,26 +106,9 @@ fn entities() -> &'static KeySet {
             .filter(|l| !l.is_empty())
             .flat_map(|l| l.split_whitespace().map(key).collect::<Vec<_>>())
             .collect();
-        // Coin names and tickers, read loosely from coins.toml: every quoted word in the
-        // ticker, symbols, names and proper_names lines.
-        for line in COINS.lines() {
-            let l = line.trim();
-            let is_list = ["ticker", "symbols", "names", "proper_names", "base"]
-                .iter()
-                .any(|k| l.starts_with(k));
-            if !is_list {
-                continue;
-            }
-            for (i, part) in l.split('"').enumerate() {
-                if i % 2 == 1 {
-                    for w in part.split(|c: char| !c.is_alphanumeric()) {
-                        if w.len() > 1 {
-                            set.insert(key(&w.to_lowercase()));
-                        }
-                    }
-                }
-            }
-        }
+        // Coin names and tickers, as the coin detector reads them from coins.toml.
+        let coins = crate::news::coins::CoinDetector::bundled();
+        set.extend(coins.name_words().filter(|w| w.len() > 1).map(|w| key(&w)));
         set
     })
 }
