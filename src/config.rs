@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Symbol, Timeframe};
+use crate::domain::{Symbol, Timeframe, Venue};
 use crate::net::{BackoffPolicy, BreakerPolicy};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub market: MarketConfig,
+    pub venues: VenuesConfig,
     pub news: NewsConfig,
     pub storage: StorageConfig,
     pub backfill: BackfillConfig,
@@ -43,21 +44,153 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MarketConfig {
-    pub exchange: String,
-    pub ws_url: String,
-    pub rest_url: String,
+    /// Streamed markets, `VENUE:SYMBOL` (a bare symbol is a Binance one). Members of
+    /// composites are added when missing.
     pub symbols: Vec<Symbol>,
     pub timeframes: Vec<Timeframe>,
+    /// Name -> members: `composite:NAME` is built from the members' merged trades.
+    pub composites: BTreeMap<String, Vec<Symbol>>,
+    /// v1 spellings of `[venues.binance]`, still accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ws_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rest_url: Option<String>,
 }
 
 impl Default for MarketConfig {
     fn default() -> Self {
         MarketConfig {
-            exchange: "binance".into(),
-            ws_url: "wss://data-stream.binance.vision".into(),
-            rest_url: "https://data-api.binance.vision".into(),
             symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
             timeframes: Timeframe::ALL.to_vec(),
+            composites: BTreeMap::new(),
+            exchange: None,
+            ws_url: None,
+            rest_url: None,
+        }
+    }
+}
+
+/// A composite market: its series symbol (`composite:NAME`) and its members, in the order
+/// that breaks ties between trades stamped at the same instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composite {
+    pub symbol: Symbol,
+    pub members: Vec<Symbol>,
+}
+
+impl MarketConfig {
+    pub fn composites(&self) -> Vec<Composite> {
+        self.composites
+            .iter()
+            .filter_map(|(name, members)| {
+                Some(Composite {
+                    symbol: Symbol::on(Venue::Composite, name.as_bytes())?,
+                    members: members.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Every series kept: the streamed symbols, then the composites.
+    pub fn series_symbols(&self) -> Vec<Symbol> {
+        let mut all = self.symbols.clone();
+        all.extend(self.composites().into_iter().map(|c| c.symbol));
+        all
+    }
+
+    /// The venues that have at least one streamed symbol.
+    pub fn venues(&self) -> Vec<Venue> {
+        Venue::EXCHANGES
+            .into_iter()
+            .filter(|v| self.symbols.iter().any(|s| s.venue() == *v))
+            .collect()
+    }
+
+    pub fn symbols_on(&self, venue: Venue) -> Vec<Symbol> {
+        self.symbols
+            .iter()
+            .copied()
+            .filter(|s| s.venue() == venue)
+            .collect()
+    }
+}
+
+/// One venue's endpoints; tests point them at 127.0.0.1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueEndpoints {
+    /// The WebSocket endpoint, used as it is (Binance's is a base for the stream path).
+    pub ws_url: String,
+    /// The base of the venue's REST API.
+    pub rest_url: String,
+}
+
+impl VenueEndpoints {
+    fn new(ws: &str, rest: &str) -> Self {
+        VenueEndpoints {
+            ws_url: ws.into(),
+            rest_url: rest.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VenuesConfig {
+    pub binance: VenueEndpoints,
+    pub coinbase: VenueEndpoints,
+    pub kraken: VenueEndpoints,
+    pub bybit: VenueEndpoints,
+    pub okx: VenueEndpoints,
+}
+
+impl Default for VenuesConfig {
+    fn default() -> Self {
+        VenuesConfig {
+            binance: VenueEndpoints::new(
+                "wss://data-stream.binance.vision",
+                "https://data-api.binance.vision",
+            ),
+            coinbase: VenueEndpoints::new(
+                "wss://ws-feed.exchange.coinbase.com",
+                "https://api.exchange.coinbase.com",
+            ),
+            kraken: VenueEndpoints::new("wss://ws.kraken.com/v2", "https://api.kraken.com"),
+            bybit: VenueEndpoints::new(
+                "wss://stream.bybit.com/v5/public/spot",
+                "https://api.bybit.com",
+            ),
+            okx: VenueEndpoints::new(
+                "wss://ws.okx.com:8443/ws/v5/business",
+                "https://www.okx.com",
+            ),
+        }
+    }
+}
+
+impl VenuesConfig {
+    /// The endpoints of an exchange (a composite has none: its data comes from its members).
+    pub fn get(&self, venue: Venue) -> Option<&VenueEndpoints> {
+        match venue {
+            Venue::Binance => Some(&self.binance),
+            Venue::Coinbase => Some(&self.coinbase),
+            Venue::Kraken => Some(&self.kraken),
+            Venue::Bybit => Some(&self.bybit),
+            Venue::Okx => Some(&self.okx),
+            Venue::Composite => None,
+        }
+    }
+
+    pub fn get_mut(&mut self, venue: Venue) -> Option<&mut VenueEndpoints> {
+        match venue {
+            Venue::Binance => Some(&mut self.binance),
+            Venue::Coinbase => Some(&mut self.coinbase),
+            Venue::Kraken => Some(&mut self.kraken),
+            Venue::Bybit => Some(&mut self.bybit),
+            Venue::Okx => Some(&mut self.okx),
+            Venue::Composite => None,
         }
     }
 }
@@ -272,6 +405,20 @@ impl Config {
     }
 
     fn normalized(mut self) -> Config {
+        // v1 keys mean the default venue's endpoints.
+        if let Some(ws) = &self.market.ws_url {
+            self.venues.binance.ws_url = ws.clone();
+        }
+        if let Some(rest) = &self.market.rest_url {
+            self.venues.binance.rest_url = rest.clone();
+        }
+        for c in self.market.composites() {
+            for m in c.members {
+                if m.venue() != Venue::Composite && !self.market.symbols.contains(&m) {
+                    self.market.symbols.push(m);
+                }
+            }
+        }
         self.market.timeframes.sort();
         self.market.timeframes.dedup();
         if self.net.ws_idle_timeout_secs == 0 {
@@ -280,17 +427,73 @@ impl Config {
         self
     }
 
+    /// The configuration `--demo` runs: when no composite is configured, the simulated market
+    /// adds BTC on the four other venues and the composite `BTC-USD` of three of them, so
+    /// venues, composites and spreads all show offline.
+    pub fn for_demo(mut self) -> Config {
+        let btc = sym("BTCUSDT");
+        if !self.market.composites.is_empty() || !self.market.symbols.contains(&btc) {
+            return self;
+        }
+        let extra = [
+            "coinbase:BTC-USD",
+            "kraken:BTC/USD",
+            "bybit:BTCUSDT",
+            "okx:BTC-USDT",
+        ]
+        .map(sym);
+        for s in extra {
+            if !self.market.symbols.contains(&s) {
+                self.market.symbols.push(s);
+            }
+        }
+        self.market
+            .composites
+            .insert("BTC-USD".into(), vec![btc, extra[0], extra[1]]);
+        self
+    }
+
     /// Semantic checks serde cannot express; the error is (key, message).
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |k: &str, m: &str| Err((k.to_string(), m.to_string()));
-        if self.market.exchange != "binance" {
-            return bad("market.exchange", "only \"binance\" is supported");
+        if let Some(e) = self.market.exchange.as_deref()
+            && Venue::parse(e) != Some(Venue::DEFAULT)
+        {
+            return Err((
+                "market.exchange".into(),
+                format!(
+                    "{e:?}: this v1 key only means \"{}\"; name other venues in the symbols (VENUE:SYMBOL)",
+                    Venue::DEFAULT
+                ),
+            ));
         }
-        if !(self.market.ws_url.starts_with("ws://") || self.market.ws_url.starts_with("wss://")) {
+        // A v1 key is named as the user wrote it.
+        if let Some(ws) = &self.market.ws_url
+            && !(ws.starts_with("ws://") || ws.starts_with("wss://"))
+        {
             return bad("market.ws_url", "must start with ws:// or wss://");
         }
-        if !is_http_url(&self.market.rest_url) {
+        if let Some(rest) = &self.market.rest_url
+            && !is_http_url(rest)
+        {
             return bad("market.rest_url", "must start with http:// or https://");
+        }
+        for v in Venue::EXCHANGES {
+            let Some(ep) = self.venues.get(v) else {
+                continue;
+            };
+            if !(ep.ws_url.starts_with("ws://") || ep.ws_url.starts_with("wss://")) {
+                return bad(
+                    &format!("venues.{v}.ws_url"),
+                    "must start with ws:// or wss://",
+                );
+            }
+            if !is_http_url(&ep.rest_url) {
+                return bad(
+                    &format!("venues.{v}.rest_url"),
+                    "must start with http:// or https://",
+                );
+            }
         }
         if self.market.symbols.is_empty() {
             return bad("market.symbols", "needs at least one symbol");
@@ -298,6 +501,33 @@ impl Config {
         for (i, s) in self.market.symbols.iter().enumerate() {
             if self.market.symbols[..i].contains(s) {
                 return Err(("market.symbols".into(), format!("{s} is listed twice")));
+            }
+            if s.venue() == Venue::Composite {
+                return Err((
+                    "market.symbols".into(),
+                    format!("{s}: composites are defined in market.composites, not streamed"),
+                ));
+            }
+        }
+        for (name, members) in &self.market.composites {
+            let key = format!("market.composites.{name}");
+            if Symbol::on(Venue::Composite, name.as_bytes()).is_none() {
+                return Err((
+                    key,
+                    "a composite's name must be 1 to 22 letters, digits, '-', '/', '_' or '.'"
+                        .into(),
+                ));
+            }
+            if members.len() < 2 {
+                return Err((key, "needs at least two members".into()));
+            }
+            for (i, m) in members.iter().enumerate() {
+                if m.venue() == Venue::Composite {
+                    return Err((key, format!("{m}: a composite cannot be a member")));
+                }
+                if members[..i].contains(m) {
+                    return Err((key, format!("{m} is listed twice")));
+                }
             }
         }
         if self.market.timeframes.is_empty() {

@@ -1,6 +1,6 @@
-//! The live data pipeline shared by the dashboard and the collector: a market source (the
-//! Binance stream, or the demo market) feeding ingestion, which writes the store and reports
-//! [`IngestEvent`]s to whoever runs the pipeline.
+//! The live data pipeline shared by the dashboard and the collector: the market sources (one
+//! stream per configured venue, or the demo market) feeding ingestion, which writes the store
+//! and reports [`IngestEvent`]s to whoever runs the pipeline.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,8 +9,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::domain::{Millis, Timeframe, now_ms};
-use crate::exchange::binance::{self, StreamStats, WsSettings};
+use crate::domain::{Millis, Timeframe, Venue, now_ms};
+use crate::exchange::{StreamSettings, StreamStats, connector};
 use crate::ingest::{Ingest, IngestEvent, IngestSnapshot};
 use crate::source::demo::DemoMarket;
 use crate::store::{CandleSource, Store, StoreError};
@@ -20,9 +20,12 @@ pub const DEMO_HISTORY_HOURS: i64 = 24;
 /// The demo market's seed: the same simulated market every run.
 pub const DEMO_SEED: u64 = 0x00C0_FFEE;
 
+/// Each streamed venue's live counters.
+pub type Streams = Vec<(Venue, Arc<StreamStats>)>;
+
 pub struct Pipeline {
     pub events: mpsc::Receiver<IngestEvent>,
-    pub stream: Arc<StreamStats>,
+    pub streams: Streams,
     pub ingest: watch::Receiver<IngestSnapshot>,
     source: JoinHandle<()>,
     ingest_task: JoinHandle<Result<(), StoreError>>,
@@ -44,11 +47,23 @@ impl Pipeline {
         } else {
             CandleSource::Live
         };
-        let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind).await?;
+        let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind)
+            .await?
+            .with_composites(&config.market.composites());
         let (market_tx, market_rx) = mpsc::channel(8192);
         let (events_tx, events) = mpsc::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
-        let stream = Arc::new(StreamStats::new());
+        // The demo market stands in for every venue: no streams to count.
+        let streams: Streams = if demo {
+            Vec::new()
+        } else {
+            config
+                .market
+                .venues()
+                .into_iter()
+                .map(|v| (v, Arc::new(StreamStats::new())))
+                .collect()
+        };
 
         let (source, ingest_task) = if demo {
             // The simulated history is written in the background so the first frame never
@@ -82,20 +97,35 @@ impl Pipeline {
             });
             (source, ingest_task)
         } else {
-            let settings = WsSettings::from_config(config);
-            let source = tokio::spawn(binance::run(
-                settings,
-                market_tx,
-                shutdown.clone(),
-                stream.clone(),
-            ));
+            let mut tasks = Vec::new();
+            for (venue, stats) in &streams {
+                let (Some(connector), Some(settings)) = (
+                    connector(*venue),
+                    StreamSettings::from_config(config, *venue),
+                ) else {
+                    continue;
+                };
+                tasks.push(tokio::spawn(crate::exchange::run(
+                    connector,
+                    settings,
+                    market_tx.clone(),
+                    shutdown.clone(),
+                    stats.clone(),
+                )));
+            }
+            drop(market_tx);
+            let source = tokio::spawn(async move {
+                for t in tasks {
+                    let _ = t.await;
+                }
+            });
             let ingest_task =
                 tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
             (source, ingest_task)
         };
         Ok(Pipeline {
             events,
-            stream,
+            streams,
             ingest: snap_rx,
             source,
             ingest_task,
@@ -141,7 +171,7 @@ fn demo_market_with_history(
         ingest.flush(Some(step))?;
         t = step;
     }
-    // Demo history replaces itself each run; the gap check must not ask Binance about it.
+    // Demo history replaces itself each run; the gap check must not ask a venue about it.
     let _ = ingest.take_gaps();
     Ok(market)
 }

@@ -221,7 +221,7 @@ async fn a_ban_stops_all_requests_until_it_ends_and_says_so() {
     assert!(
         notices
             .iter()
-            .any(|n| n.starts_with("banned by Binance until 20")),
+            .any(|n| n.starts_with("banned by binance until 20")),
         "{notices:?}"
     );
     assert_eq!(client.stats().breaker.state, BreakerState::Closed);
@@ -240,7 +240,7 @@ async fn a_long_ban_fails_the_range_clearly_and_holds_every_later_request() {
     let first = run(&store, &client, plan(&[k], T0, T0 + 600 * M)).await;
     assert_eq!(first.ranges_failed, 1);
     let err = first.failures[0].error.clone().unwrap();
-    assert!(err.starts_with("banned by Binance until 20"), "{err}");
+    assert!(err.starts_with("banned by binance until 20"), "{err}");
     assert!(err.contains("HTTP 418"), "{err}");
     // The same client asks nothing while the ban lasts.
     let second = run(&store, &client, plan(&[k], T0, T0 + 600 * M)).await;
@@ -259,7 +259,7 @@ async fn a_long_ban_fails_the_range_clearly_and_holds_every_later_request() {
             .error
             .as_deref()
             .unwrap()
-            .contains("banned by Binance")
+            .contains("banned by binance")
     );
 }
 

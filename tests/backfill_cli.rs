@@ -122,15 +122,15 @@ async fn fills_the_window_prints_a_summary_and_a_rerun_asks_nothing() {
     );
     // Plain progress lines: stderr is not a terminal here.
     assert!(
-        stderr.contains("backfill BTCUSDT 1m: 0/1440 candles"),
+        stderr.contains("backfill binance:BTCUSDT 1m: 0/1440 candles"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("backfill BTCUSDT 1m: 1440/1440 candles"),
+        stderr.contains("backfill binance:BTCUSDT 1m: 1440/1440 candles"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("backfill BTCUSDT 1h: 24/24 candles"),
+        stderr.contains("backfill binance:BTCUSDT 1h: 24/24 candles"),
         "{stderr}"
     );
     assert_eq!(s.starts("1m"), vec![T0, T0 + 1_000 * M]);
@@ -146,7 +146,7 @@ async fn fills_the_window_prints_a_summary_and_a_rerun_asks_nothing() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("backfill BTCUSDT 1h: up to date"),
+        stderr.contains("backfill binance:BTCUSDT 1h: up to date"),
         "{stderr}"
     );
     assert_eq!(
@@ -177,7 +177,7 @@ fn a_server_that_always_fails_exits_1_with_one_line_per_range() {
     assert_eq!(errors.len(), 2, "{stderr}");
     assert!(
         errors[0].starts_with(
-            "cryptoviz: backfill BTCUSDT 1m 2024-01-01T00:00:00Z..2024-01-01T23:59:00Z failed: circuit breaker open"
+            "cryptoviz: backfill binance:BTCUSDT 1m 2024-01-01T00:00:00Z..2024-01-01T23:59:00Z failed: circuit breaker open"
         ),
         "{}",
         errors[0]
@@ -185,7 +185,7 @@ fn a_server_that_always_fails_exits_1_with_one_line_per_range() {
     assert!(errors[0].contains("HTTP 500"), "{}", errors[0]);
     assert!(
         errors[1].starts_with(
-            "cryptoviz: backfill BTCUSDT 1h 2024-01-01T00:00:00Z..2024-01-01T23:00:00Z failed:"
+            "cryptoviz: backfill binance:BTCUSDT 1h 2024-01-01T00:00:00Z..2024-01-01T23:00:00Z failed:"
         ),
         "{}",
         errors[1]
@@ -214,10 +214,10 @@ fn a_bad_symbol_exits_1_naming_it() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let line = stderr
         .lines()
-        .find(|l| l.starts_with("cryptoviz: backfill NOPE 1h"))
+        .find(|l| l.starts_with("cryptoviz: backfill binance:NOPE 1h"))
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
-        line.contains("HTTP 400 for NOPE: Invalid symbol."),
+        line.contains("HTTP 400 for binance:NOPE: Invalid symbol."),
         "{line}"
     );
     assert_eq!(s.server.served().len(), 1);

@@ -226,7 +226,9 @@ fn base_asset_takes_the_longest_quote() {
     assert_eq!(base_asset("USDT"), None);
     assert_eq!(base_asset("BTC"), None);
     assert_eq!(base_asset(""), None);
-    assert_eq!(base_asset("BTC-USDT"), None);
+    assert_eq!(base_asset("BTC-USDT"), Some("BTC"));
+    assert_eq!(base_asset("BTC/USD"), Some("BTC"));
+    assert_eq!(base_asset("-USD"), None);
     assert_eq!(base_asset("BTCXYZ"), None);
     assert_eq!(base_asset("ÉTHUSDT"), None);
 }

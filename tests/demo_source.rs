@@ -192,7 +192,7 @@ async fn run_streams_live_trades_and_stops_promptly() {
 
     assert_eq!(
         recv(&mut rx).await,
-        MarketEvent::Status(StreamStatus::Connected)
+        MarketEvent::Status(cryptoviz::domain::Venue::Binance, StreamStatus::Connected)
     );
     let mut trades = 0;
     let deadline = Instant::now() + Duration::from_secs(1);
@@ -213,7 +213,7 @@ async fn run_streams_live_trades_and_stops_promptly() {
     let asked = Instant::now();
     stop.send(true).unwrap();
     loop {
-        if let MarketEvent::Status(StreamStatus::Stopped) = recv(&mut rx).await {
+        if let MarketEvent::Status(_, StreamStatus::Stopped) = recv(&mut rx).await {
             break;
         }
     }

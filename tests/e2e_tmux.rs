@@ -83,7 +83,8 @@ fn demo_dashboard_end_to_end() {
     });
     assert!(status(&screen).contains("BTCUSDT"), "{screen}");
     t.wait_for("candles", START, |s| {
-        s.contains('◀') && s.contains("● connected")
+        // The demo simulates several venues: one dot per venue in the health panel.
+        s.contains('◀') && s.contains("● BIN") && s.contains("● KRK")
     });
 
     // Timeframe: 2 is 5m.

@@ -62,6 +62,7 @@ fn day_trades(day: i64, first_id: i64, minutes: i64) -> Vec<Trade> {
                 qty: format!("0.{:04}", (id * 37) % 10_000 + 1).parse().unwrap(),
                 time: DAY0 + day * DAY + m * MIN + 500 + k * (59_000 / n),
                 count: 1,
+                micros: 0,
                 buyer_is_maker: id % 2 == 0,
             });
             id += 1;

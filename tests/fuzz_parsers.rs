@@ -6,8 +6,8 @@
 
 use cryptoviz::aggregate::Aggregator;
 use cryptoviz::domain::{Symbol, Timeframe, Trade, now_ms};
+use cryptoviz::exchange::binance::rest::decode_page;
 use cryptoviz::exchange::binance::{Frame, parse_frame};
-use cryptoviz::history::wire::decode_page;
 use cryptoviz::import::{FileKind, Row, parse_row};
 use cryptoviz::news::feed::parse_feed;
 use proptest::prelude::*;

@@ -52,6 +52,7 @@ fn trades(n: usize) -> Vec<Trade> {
             qty: format!("0.{:03}", i % 999 + 1).parse().unwrap(),
             time: DAY0 + i as i64 * 1_000,
             count: 1,
+            micros: 0,
             buyer_is_maker: i % 2 == 0,
         })
         .collect()
@@ -253,7 +254,7 @@ fn importing_history_beyond_the_retention_says_what_will_be_deleted() {
     assert!(out.status.success(), "{}", stderr(&out));
     let e = stderr(&out);
     assert!(
-        e.contains("note: 10 BTCUSDT 1m candles") && e.contains("\"1m\" = [7, 0]"),
+        e.contains("note: 10 binance:BTCUSDT 1m candles") && e.contains("\"1m\" = [7, 0]"),
         "{e}"
     );
     assert!(!e.contains(" 1d candles"), "1d is kept forever: {e}");

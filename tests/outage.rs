@@ -35,6 +35,7 @@ fn trades() -> Vec<Trade> {
                 qty: format!("0.{:04}", (id * 37) % 10_000 + 1).parse().unwrap(),
                 time: M0 + m * MIN + 1_000 + k * 5_000,
                 count: 1,
+                micros: 0,
                 buyer_is_maker: id % 2 == 0,
             });
         }

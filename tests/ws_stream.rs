@@ -6,8 +6,10 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cryptoviz::domain::Venue;
 use cryptoviz::domain::{Price, Qty, Symbol, Trade};
-use cryptoviz::exchange::binance::{StreamStats, WsSettings, run};
+use cryptoviz::exchange::binance::Binance;
+use cryptoviz::exchange::{StreamSettings, StreamStats, run};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
 use cryptoviz::source::{MarketEvent, StreamStatus};
 use support::ws_server::{Disconnect, WsServer, trade_frame};
@@ -23,10 +25,11 @@ struct Client {
     task: JoinHandle<()>,
 }
 
-fn settings(server: &WsServer) -> WsSettings {
-    WsSettings {
+fn settings(server: &WsServer) -> StreamSettings {
+    StreamSettings {
+        venue: Venue::Binance,
         // A trailing slash on the base must not double up in the path.
-        base_url: format!("{}/", server.url()),
+        ws_url: format!("{}/", server.url()),
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
         backoff: BackoffPolicy {
             initial_ms: 20,
@@ -48,11 +51,11 @@ fn sym(s: &str) -> Symbol {
     Symbol::new(s).unwrap()
 }
 
-fn start(settings: WsSettings) -> Client {
+fn start(settings: StreamSettings) -> Client {
     let (tx, rx) = mpsc::channel(256);
     let (stop, stop_rx) = watch::channel(false);
     let stats = Arc::new(StreamStats::new());
-    let task = tokio::spawn(run(settings, tx, stop_rx, stats.clone()));
+    let task = tokio::spawn(run(&Binance, settings, tx, stop_rx, stats.clone()));
     Client {
         rx,
         stop,
@@ -86,7 +89,7 @@ impl Client {
 
     async fn connected(&mut self) {
         self.until("Connected", |e| {
-            matches!(e, MarketEvent::Status(StreamStatus::Connected))
+            matches!(e, MarketEvent::Status(_, StreamStatus::Connected))
         })
         .await;
     }
@@ -105,15 +108,18 @@ impl Client {
     async fn reconnecting(&mut self) -> (u32, Duration, String) {
         match self
             .until("Reconnecting", |e| {
-                matches!(e, MarketEvent::Status(StreamStatus::Reconnecting { .. }))
+                matches!(e, MarketEvent::Status(_, StreamStatus::Reconnecting { .. }))
             })
             .await
         {
-            MarketEvent::Status(StreamStatus::Reconnecting {
-                attempt,
-                delay,
-                reason,
-            }) => (attempt, delay, reason),
+            MarketEvent::Status(
+                _,
+                StreamStatus::Reconnecting {
+                    attempt,
+                    delay,
+                    reason,
+                },
+            ) => (attempt, delay, reason),
             _ => unreachable!(),
         }
     }
@@ -123,7 +129,7 @@ impl Client {
         let asked = Instant::now();
         self.stop.send(true).unwrap();
         self.until("Stopped", |e| {
-            matches!(e, MarketEvent::Status(StreamStatus::Stopped))
+            matches!(e, MarketEvent::Status(_, StreamStatus::Stopped))
         })
         .await;
         let took = asked.elapsed();
@@ -149,11 +155,11 @@ async fn subscribes_to_one_combined_stream_and_reports_connecting_first() {
     let mut client = start(settings(&server));
     assert_eq!(
         client.next().await,
-        MarketEvent::Status(StreamStatus::Connecting { attempt: 0 })
+        MarketEvent::Status(Venue::Binance, StreamStatus::Connecting { attempt: 0 })
     );
     assert_eq!(
         client.next().await,
-        MarketEvent::Status(StreamStatus::Connected)
+        MarketEvent::Status(Venue::Binance, StreamStatus::Connected)
     );
     server.wait_accepted(1).await;
     assert_eq!(
@@ -186,6 +192,7 @@ async fn trades_arrive_exactly_and_are_stamped_on_arrival() {
             qty: Qty::parse("0.00012").unwrap(),
             time: 1_700_000_000_123,
             count: 1,
+            micros: 0,
             buyer_is_maker: true,
         }
     );
@@ -224,7 +231,7 @@ async fn malformed_frames_are_reported_and_never_fatal() {
     }
     assert!(reasons[0].starts_with("invalid JSON"), "{reasons:?}");
     assert_eq!(reasons[1], r#"bad price "12e3": not an exact decimal"#);
-    assert_eq!(reasons[2], "trade for unsubscribed symbol SOLUSDT");
+    assert_eq!(reasons[2], "trade for unsubscribed symbol binance:SOLUSDT");
     assert!(reasons[3].contains("missing field"), "{reasons:?}");
     let (t, _) = client.trade().await;
     assert_eq!(t.id, 3, "the connection survives garbage");
@@ -273,7 +280,7 @@ async fn forced_disconnects_reconnect_and_backoff_resets_after_data() {
     assert!(reason.contains("closed"), "{reason}");
     assert_eq!(
         client.next().await,
-        MarketEvent::Status(StreamStatus::Connecting { attempt: 1 })
+        MarketEvent::Status(Venue::Binance, StreamStatus::Connecting { attempt: 1 })
     );
     client.connected().await;
     server.wait_accepted(2).await;
@@ -304,7 +311,7 @@ async fn forced_disconnects_reconnect_and_backoff_resets_after_data() {
 #[tokio::test]
 async fn short_lived_connections_keep_backing_off_even_with_data() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         stable_after: Duration::from_secs(60),
         ..settings(&server)
     });
@@ -354,7 +361,7 @@ async fn server_shutdown_event_triggers_a_proactive_reconnect() {
 #[tokio::test]
 async fn silence_beyond_the_idle_timeout_means_dead() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         idle_timeout: Duration::from_millis(300),
         ..settings(&server)
     });
@@ -380,7 +387,7 @@ async fn silence_beyond_the_idle_timeout_means_dead() {
 #[tokio::test]
 async fn pings_keep_a_quiet_connection_alive() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         idle_timeout: Duration::from_millis(400),
         ..settings(&server)
     });
@@ -398,7 +405,7 @@ async fn pings_keep_a_quiet_connection_alive() {
 #[tokio::test]
 async fn connections_are_renewed_before_their_maximum_lifetime() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         max_lifetime: Duration::from_millis(300),
         ..settings(&server)
     });
@@ -413,7 +420,7 @@ async fn connections_are_renewed_before_their_maximum_lifetime() {
 #[tokio::test]
 async fn an_outage_opens_the_breaker_and_the_stream_recovers() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         breaker: BreakerPolicy {
             failure_threshold: 2,
             open_secs: 1,
@@ -428,11 +435,11 @@ async fn an_outage_opens_the_breaker_and_the_stream_recovers() {
     let mut reasons = Vec::new();
     loop {
         match client.next().await {
-            MarketEvent::Status(StreamStatus::Reconnecting { delay, reason, .. }) => {
+            MarketEvent::Status(_, StreamStatus::Reconnecting { delay, reason, .. }) => {
                 delays.push(delay);
                 reasons.push(reason);
             }
-            MarketEvent::Status(StreamStatus::Connected) => break,
+            MarketEvent::Status(_, StreamStatus::Connected) => break,
             _ => {}
         }
     }
@@ -454,7 +461,7 @@ async fn an_outage_opens_the_breaker_and_the_stream_recovers() {
 #[tokio::test]
 async fn shutdown_interrupts_a_long_backoff_promptly() {
     let server = WsServer::start().await;
-    let mut client = start(WsSettings {
+    let mut client = start(StreamSettings {
         backoff: BackoffPolicy {
             initial_ms: 30_000,
             max_ms: 30_000,
@@ -483,8 +490,9 @@ async fn shutdown_interrupts_a_hanging_connect() {
             held.push(tcp);
         }
     });
-    let mut client = start(WsSettings {
-        base_url: format!("ws://{addr}"),
+    let mut client = start(StreamSettings {
+        venue: Venue::Binance,
+        ws_url: format!("ws://{addr}"),
         symbols: vec![sym("BTCUSDT")],
         backoff: BackoffPolicy::default(),
         breaker: BreakerPolicy::default(),
@@ -494,7 +502,7 @@ async fn shutdown_interrupts_a_hanging_connect() {
     });
     assert!(matches!(
         client.next().await,
-        MarketEvent::Status(StreamStatus::Connecting { .. })
+        MarketEvent::Status(_, StreamStatus::Connecting { .. })
     ));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let took = client.shut_down().await;

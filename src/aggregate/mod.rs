@@ -1,18 +1,24 @@
-//! Trades into candles, exactly as Binance builds its klines. Pure and synchronous: the live
-//! stream, `import` and the benchmarks all drive this same code.
+//! Trades into candles, exactly as each venue builds its own. Pure and synchronous: the live
+//! streams, `import` and the benchmarks all drive this same code.
 //!
-//! Rules (BINANCE.md): a trade belongs to the bucket `floor(T / interval)`; open and close
-//! are the first and last trade *by id*, so out-of-order delivery still gives the exchange's
-//! OHLC; volume and quote volume are exact sums; an interval without trades gets a flat,
-//! zero-volume candle at the previous close. That last rule needs care: a quiet interval and
-//! an interval we simply did not see (a dropped connection) look alike. Binance trade ids are
-//! contiguous per symbol, so flat candles are only filled when no id is missing in between;
-//! otherwise the hole is reported and left for the REST backfill to repair with real klines.
+//! Rules: a trade belongs to the bucket `floor(T / interval)`; open and close are the first
+//! and last trade *by id*, so out-of-order delivery still gives the venue's OHLC; volume and
+//! quote volume are exact sums. An interval without trades gets a flat, zero-volume candle at
+//! the previous close on venues whose candles show one ([`EmptyIntervals`]); that rule needs
+//! care: a quiet interval and an interval we simply did not see (a dropped connection) look
+//! alike. Where trade ids are contiguous ([`Continuity`]), flat candles are only filled when no
+//! id is missing in between; otherwise the hole is reported and left for the REST repair. A
+//! venue without contiguous ids never gets flat fills from live trades.
+//!
+//! Composites ([`Aggregator::composite`]) merge several venues' trades: ids mean nothing across
+//! venues, so open and close go by trade time to the microsecond, ties broken by the member's
+//! place in the composite; duplicates are dropped by each member's aggregator before.
 
 mod dedup;
 mod series;
 
 use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade};
+use crate::exchange::{Continuity, EmptyIntervals};
 
 pub use dedup::{RecentIds, Seen};
 use series::Series;
@@ -45,6 +51,10 @@ pub struct IdGap {
 /// All timeframes of one symbol.
 pub struct Aggregator {
     symbol: Symbol,
+    continuity: Continuity,
+    flat_fill: bool,
+    /// Composites order by time and keep no ids; venues order by id.
+    composite: bool,
     series: Vec<Series>,
     ids: RecentIds,
     /// Highest id applied and its trade time, for continuity checks.
@@ -53,13 +63,28 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
+    /// The aggregator of one venue's market, by that venue's rules.
     pub fn new(symbol: Symbol, timeframes: &[Timeframe]) -> Self {
+        let venue = symbol.venue();
         Aggregator {
             symbol,
+            continuity: venue.continuity(),
+            flat_fill: venue.empty_intervals() == EmptyIntervals::Flat,
+            composite: false,
             series: timeframes.iter().map(|&tf| Series::new(tf)).collect(),
             ids: RecentIds::default(),
             last: None,
             gaps: Vec::new(),
+        }
+    }
+
+    /// The aggregator of a composite: fed with [`Aggregator::push_member`] only.
+    pub fn composite(symbol: Symbol, timeframes: &[Timeframe]) -> Self {
+        Aggregator {
+            continuity: Continuity::None,
+            flat_fill: false,
+            composite: true,
+            ..Aggregator::new(symbol, timeframes)
         }
     }
 
@@ -99,29 +124,51 @@ impl Aggregator {
             Seen::Duplicate | Seen::TooOld => return Outcome::Duplicate,
         }
         // Contiguous: no trade is missing between the newest one applied and this one.
-        let contiguous = match self.last {
-            None => false,
-            Some((last_id, last_time)) => {
-                if t.id > last_id.saturating_add(1) {
+        let contiguous = match (self.continuity, self.last) {
+            (Continuity::None, _) | (_, None) => false,
+            (rule, Some((last_id, last_time))) => {
+                // The first id this record stands for.
+                let first = match rule {
+                    Continuity::IdsByCount => t.id.saturating_sub(t.count.max(1) as i64 - 1),
+                    _ => t.id,
+                };
+                if first > last_id.saturating_add(1) {
                     self.gaps.push(IdGap {
                         symbol: self.symbol,
                         after_id: last_id,
-                        before_id: t.id,
+                        before_id: first,
                         from: last_time,
                         to: t.time,
                     });
                 }
-                t.id == last_id.saturating_add(1)
+                first == last_id.saturating_add(1)
             }
         };
-        // One multiplication for every timeframe (it saturates, so it is not free).
-        let quote = t.price * t.qty;
-        let mut applied = false;
-        for s in &mut self.series {
-            applied |= s.apply(t, quote, contiguous);
-        }
+        let outcome = self.apply(t, t.id as i128, contiguous && self.flat_fill);
         if self.last.is_none_or(|(l, _)| t.id > l) {
             self.last = Some((t.id, t.time));
+        }
+        outcome
+    }
+
+    /// Folds a member's trade into a composite. `member` is the member's place in the
+    /// composite's list; the trade was already accepted (not a duplicate) by its venue's
+    /// aggregator.
+    #[inline]
+    pub fn push_member(&mut self, t: &Trade, member: u8) -> Outcome {
+        // Time to the microsecond, then the member's place, then the id within the member.
+        let key = ((t.time_us() as i128) << 72) | ((member as i128) << 64) | (t.id as u64 as i128);
+        self.apply(t, key, false)
+    }
+
+    #[inline]
+    fn apply(&mut self, t: &Trade, key: i128, fill_flat: bool) -> Outcome {
+        // One multiplication for every timeframe (it saturates, so it is not free).
+        let quote = t.price * t.qty;
+        let ids = !self.composite;
+        let mut applied = false;
+        for s in &mut self.series {
+            applied |= s.apply(t, quote, key, fill_flat, ids);
         }
         if applied {
             Outcome::Applied

@@ -15,14 +15,15 @@ pub(super) const MAX_FLAT_FILL: i64 = 7 * 24 * 60;
 #[derive(Clone, Copy, Debug)]
 struct Work {
     candle: Candle,
-    /// Ids of the trades that set open and close (min and max id seen).
-    open_id: i64,
-    close_id: i64,
+    /// Order keys of the trades that set open and close (the trade id on a venue; time,
+    /// member and id on a composite).
+    open_key: i128,
+    close_key: i128,
     dirty: bool,
 }
 
 impl Work {
-    fn start(open_time: Millis, t: &Trade, quote: Quote) -> Work {
+    fn start(open_time: Millis, t: &Trade, quote: Quote, key: i128, ids: bool) -> Work {
         Work {
             candle: Candle {
                 open_time,
@@ -34,11 +35,11 @@ impl Work {
                 quote_volume: quote,
                 trades: t.count as u64,
                 closed: false,
-                first_trade_id: Some(t.id),
-                last_trade_id: Some(t.id),
+                first_trade_id: ids.then_some(t.id),
+                last_trade_id: ids.then_some(t.id),
             },
-            open_id: t.id,
-            close_id: t.id,
+            open_key: key,
+            close_key: key,
             dirty: true,
         }
     }
@@ -46,37 +47,39 @@ impl Work {
     fn from_stored(c: Candle) -> Work {
         Work {
             candle: c,
-            open_id: c.first_trade_id.unwrap_or(i64::MIN),
-            close_id: c.last_trade_id.unwrap_or(i64::MIN),
+            open_key: c.first_trade_id.map_or(i128::MIN, i128::from),
+            close_key: c.last_trade_id.map_or(i128::MIN, i128::from),
             dirty: false,
         }
     }
 
     #[inline]
-    fn add(&mut self, t: &Trade, quote: Quote) {
+    fn add(&mut self, t: &Trade, quote: Quote, key: i128, ids: bool) {
         let c = &mut self.candle;
-        if c.trades == 0 && c.first_trade_id.is_none() {
+        if c.trades == 0 && c.volume.is_zero() {
             // A flat fill or an empty stored candle: the first real trade defines it.
             let closed = c.closed;
-            *self = Work::start(c.open_time, t, quote);
+            *self = Work::start(c.open_time, t, quote, key, ids);
             self.candle.closed = closed;
             return;
         }
         c.high = c.high.max(t.price);
         c.low = c.low.min(t.price);
-        if t.id < self.open_id {
+        if key < self.open_key {
             c.open = t.price;
-            self.open_id = t.id;
+            self.open_key = key;
         }
-        if t.id > self.close_id {
+        if key > self.close_key {
             c.close = t.price;
-            self.close_id = t.id;
+            self.close_key = key;
         }
         c.volume += t.qty;
         c.quote_volume += quote;
         c.trades += t.count as u64;
-        c.first_trade_id = Some(c.first_trade_id.map_or(t.id, |f| f.min(t.id)));
-        c.last_trade_id = Some(c.last_trade_id.map_or(t.id, |l| l.max(t.id)));
+        if ids {
+            c.first_trade_id = Some(c.first_trade_id.map_or(t.id, |f| f.min(t.id)));
+            c.last_trade_id = Some(c.last_trade_id.map_or(t.id, |l| l.max(t.id)));
+        }
         self.dirty = true;
     }
 }
@@ -116,20 +119,27 @@ impl Series {
     /// Applies a trade whose price x quantity is `quote`; false when its candle is too old to
     /// be held.
     #[inline]
-    pub(super) fn apply(&mut self, t: &Trade, quote: Quote, contiguous: bool) -> bool {
+    pub(super) fn apply(
+        &mut self,
+        t: &Trade,
+        quote: Quote,
+        key: i128,
+        fill_flat: bool,
+        ids: bool,
+    ) -> bool {
         let bucket = self.tf.bucket(t.time);
         if let Some(cur) = self
             .current
             .as_mut()
             .filter(|w| w.candle.open_time == bucket)
         {
-            cur.add(t, quote);
+            cur.add(t, quote, key, ids);
             return true;
         }
         // A late trade (or one after a restart, for a candle already closed by the clock):
         // amend the finished candle it belongs to, if still held.
         if let Some(w) = self.done.iter_mut().find(|w| w.candle.open_time == bucket) {
-            w.add(t, quote);
+            w.add(t, quote, key, ids);
             return true;
         }
         let newest = self
@@ -140,10 +150,10 @@ impl Series {
             return false;
         }
         self.finish_current();
-        if contiguous {
+        if fill_flat {
             self.fill_flat_until(bucket);
         }
-        self.current = Some(Work::start(bucket, t, quote));
+        self.current = Some(Work::start(bucket, t, quote, key, ids));
         true
     }
 

@@ -15,6 +15,7 @@ fn tr(id: i64, price: &str, qty: &str, time: Millis) -> Trade {
         qty: Qty::parse(qty).unwrap(),
         time,
         count: 1,
+        micros: 0,
         buyer_is_maker: false,
     }
 }

@@ -27,7 +27,8 @@ pub enum DataEvent {
         candles: Vec<Candle>,
         complete: bool,
     },
-    Stream(StreamStatus),
+    /// A venue's stream changed state.
+    Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).
     News(Vec<NewsItem>),
     Health(HealthSnapshot),

@@ -40,7 +40,7 @@ pub async fn run(
     let size = terminal.size()?;
     app.set_chart_cols(ui::layout::chart_cols(
         Rect::new(0, 0, size.width, size.height),
-        app.symbols.len(),
+        app.watch_rows(),
     ));
 
     loop {
@@ -93,7 +93,7 @@ fn on_terminal_event(app: &mut App, ev: Event) {
         Event::Resize(w, h) => {
             app.set_chart_cols(ui::layout::chart_cols(
                 Rect::new(0, 0, w, h),
-                app.symbols.len(),
+                app.watch_rows(),
             ));
             app.mark_dirty();
         }

@@ -45,6 +45,7 @@ pub fn sample_settings() -> AppSettings {
         tz: TimeZone::utc(),
         indicators: IndicatorParams::default(),
         history_only: Default::default(),
+        composites: Vec::new(),
     }
 }
 
@@ -77,7 +78,10 @@ pub fn sample_app(settings: AppSettings) -> App {
             ));
         }
     }
-    app.apply(DataEvent::Stream(StreamStatus::Connected));
+    app.apply(DataEvent::Stream(
+        crate::domain::Venue::Binance,
+        StreamStatus::Connected,
+    ));
     app.apply(DataEvent::News(sample_news()));
     app.apply(DataEvent::Health(sample_health()));
     for (i, (level, msg)) in [

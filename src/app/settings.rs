@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::keymap::{Keymap, KeymapError};
 use super::time::TimeZone;
-use crate::config::{Config, FreshnessConfig};
+use crate::config::{Composite, Config, FreshnessConfig};
 use crate::domain::{Symbol, Timeframe};
 use crate::indicators::IndicatorParams;
 use crate::ui::theme::{Theme, ThemeError};
@@ -31,6 +31,8 @@ pub struct AppSettings {
     pub indicators: IndicatorParams,
     /// Shown from the store only: a `--symbol` or `--timeframe` the stream does not carry.
     pub history_only: HistoryOnly,
+    /// The composites among `symbols`, with their members.
+    pub composites: Vec<Composite>,
 }
 
 /// Symbols and timeframes on screen that no live source updates.
@@ -66,7 +68,7 @@ impl AppSettings {
         no_color: bool,
     ) -> Result<AppSettings, SettingsError> {
         let mut history_only = HistoryOnly::default();
-        let mut symbols = config.market.symbols.clone();
+        let mut symbols = config.market.series_symbols();
         if let Some(s) = symbol
             && !symbols.contains(&s)
         {
@@ -95,6 +97,7 @@ impl AppSettings {
             tz: TimeZone::Local,
             indicators: config.indicators,
             history_only,
+            composites: config.market.composites(),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! here; the event loop only moves messages and draws. Time is passed in (`now`) so every
 //! behaviour is testable without a clock or a terminal.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
@@ -15,8 +15,8 @@ use super::series::Series;
 use super::settings::AppSettings;
 use super::time::TimeZone;
 use super::view::Viewport;
-use crate::config::FreshnessConfig;
-use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe};
+use crate::config::{Composite, FreshnessConfig};
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe, Venue};
 use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
 use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
 use crate::source::StreamStatus;
@@ -117,8 +117,10 @@ pub struct App {
     pub news: NewsState,
     /// The latest snapshot and when it arrived.
     pub health: Option<(HealthSnapshot, Millis)>,
-    /// The stream state and since when.
-    pub stream: Option<(StreamStatus, Millis)>,
+    /// Each venue's stream state and since when.
+    pub streams: BTreeMap<Venue, (StreamStatus, Millis)>,
+    /// The composites in the watchlist, with their members.
+    pub composites: Vec<Composite>,
     pub log: ActivityLog,
     /// Log lines scrolled back from the newest.
     pub log_scroll: usize,
@@ -150,6 +152,74 @@ pub struct App {
 }
 
 impl App {
+    /// The venues whose streams feed `symbol`: its own, or a composite's members'.
+    pub fn venues_of(&self, symbol: Symbol) -> Vec<Venue> {
+        match self.composites.iter().find(|c| c.symbol == symbol) {
+            Some(c) => c.members.iter().map(|m| m.venue()).collect(),
+            None => vec![symbol.venue()],
+        }
+    }
+
+    /// How the UI names a market: just `BTCUSDT` while every market is on one venue,
+    /// `kraken:BTC/USD` once several venues share the screen.
+    pub fn label(&self, symbol: Symbol) -> String {
+        if self.single_venue() {
+            symbol.as_str().to_string()
+        } else {
+            symbol.to_string()
+        }
+    }
+
+    /// A composite's members as the watchlist shows them: last price, age of the last live
+    /// update, stale or not, and the spread between the live members' prices.
+    pub fn composite_view(&self, c: &Composite) -> CompositeView {
+        let members: Vec<MemberView> = c
+            .members
+            .iter()
+            .map(|&symbol| {
+                let series = self.series.get(&self.watch_key(symbol));
+                let last = series.and_then(|s| s.candles().last());
+                let updated = series
+                    .and_then(|s| s.live_at)
+                    .or(last.map(|c| c.close_time(self.watch_key(symbol).timeframe) + 1));
+                let age_ms = updated.map(|t| (self.now - t).max(0));
+                MemberView {
+                    symbol,
+                    last: last.map(|c| c.close.to_f64()),
+                    age_ms,
+                    stale: age_ms.is_none_or(|a| level(a, self.freshness.trades) != Level::Good),
+                }
+            })
+            .collect();
+        let live: Vec<f64> = members
+            .iter()
+            .filter(|m| !m.stale)
+            .filter_map(|m| m.last)
+            .collect();
+        CompositeView {
+            symbol: c.symbol,
+            spread_bps: spread_bps(&live),
+            members,
+        }
+    }
+
+    /// Rows the watchlist wants: one per market, and per composite a spread line and one
+    /// line per member.
+    pub fn watch_rows(&self) -> usize {
+        self.symbols.len()
+            + self
+                .composites
+                .iter()
+                .map(|c| 1 + c.members.len())
+                .sum::<usize>()
+    }
+
+    pub fn single_venue(&self) -> bool {
+        self.symbols
+            .iter()
+            .all(|s| s.venue() == self.symbols[0].venue())
+    }
+
     pub fn new(s: AppSettings, now: Millis) -> App {
         let mut symbols = s.symbols;
         symbols.dedup();
@@ -183,7 +253,8 @@ impl App {
             popup: None,
             news: NewsState::default(),
             health: None,
-            stream: None,
+            streams: BTreeMap::new(),
+            composites: s.composites,
             log: ActivityLog::default(),
             log_scroll: 0,
             message: None,
@@ -286,11 +357,13 @@ impl App {
                 age_ms: newest.map(|t| (self.now - t).max(0)),
             };
         }
-        let connected = match &self.stream {
+        // A composite is live while any member's venue is.
+        let venues = self.venues_of(key.symbol);
+        let connected = venues.iter().any(|v| match self.streams.get(v) {
             Some((StreamStatus::Connected, _)) => true,
             None => self.demo,
             Some(_) => false,
-        };
+        });
         if !connected {
             return Mode::Offline;
         }
@@ -300,7 +373,10 @@ impl App {
             .current()
             .and_then(|s| s.live_at)
             .or(self.last_market_at)
-            .or(self.stream.as_ref().map(|(_, t)| *t));
+            .or(venues
+                .iter()
+                .filter_map(|v| self.streams.get(v).map(|(_, t)| *t))
+                .max());
         if let Some(t) = since {
             let age_ms = self.now - t;
             if age_ms > self.freshness.trades.warning as i64 * 1000 {
@@ -412,10 +488,10 @@ impl App {
                 candles,
                 complete,
             } => self.on_history(key, candles, complete),
-            DataEvent::Stream(st) => {
-                let changed = self.stream.as_ref().map(|(s, _)| s) != Some(&st);
+            DataEvent::Stream(venue, st) => {
+                let changed = self.streams.get(&venue).map(|(s, _)| s) != Some(&st);
                 if changed {
-                    self.stream = Some((st, self.now));
+                    self.streams.insert(venue, (st, self.now));
                 }
             }
             DataEvent::News(items) => match &mut self.frozen {
@@ -786,9 +862,11 @@ impl App {
     fn export(&mut self) {
         let stamp = TimeZone::utc().format(self.now, "%Y%m%dT%H%M%SZ");
         let key = self.key();
+        // A symbol never becomes a path as it is (`kraken:BTC/USD`): only [A-Za-z0-9_-].
         let path = self.data_dir.join(format!(
             "cryptoviz-report-{}-{}-{stamp}.json",
-            key.symbol, key.timeframe
+            key.symbol.file_stem(),
+            key.timeframe
         ));
         let report = self.build_report();
         self.outbox.push(Request::Export {
@@ -802,16 +880,24 @@ impl App {
     pub fn build_report(&self) -> Report {
         let (candles, ind) = self.visible(self.chart_cols);
         let health = self.health.as_ref().map(|(h, _)| h);
-        let stream = self.stream.as_ref().map(
-            |(s, since)| serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)}),
-        );
+        let stream: serde_json::Map<String, serde_json::Value> = self
+            .streams
+            .iter()
+            .map(|(v, (s, since))| {
+                (
+                    v.name().to_string(),
+                    serde_json::json!({"state": stream_label(s), "since": rfc3339(*since)}),
+                )
+            })
+            .collect();
         Report {
             schema: crate::report::SCHEMA,
             generated_at: rfc3339(self.now),
             version: env!("CARGO_PKG_VERSION"),
             mode: self.mode().report_mode(),
             series: vec![SeriesReport {
-                symbol: self.key().symbol.to_string(),
+                venue: self.key().symbol.venue().name(),
+                symbol: self.key().symbol.as_str().to_string(),
                 timeframe: self.key().timeframe.as_str(),
                 candles: candles
                     .iter()
@@ -876,11 +962,44 @@ fn tail(set: IndicatorSet, from: usize) -> IndicatorSet {
 }
 
 /// Watchlist indexes whose symbol contains `query`.
+/// One member of a composite, as of now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberView {
+    pub symbol: Symbol,
+    pub last: Option<f64>,
+    /// Since its last live update (or its newest candle's end).
+    pub age_ms: Option<Millis>,
+    /// Older than `freshness.trades` allows: shown as stale, left out of the spread.
+    pub stale: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeView {
+    pub symbol: Symbol,
+    pub members: Vec<MemberView>,
+    /// The widest gap between live members' last prices, in basis points of the lowest.
+    pub spread_bps: Option<f64>,
+}
+
+/// `(max - min) / min` in basis points; None below two positive prices.
+pub fn spread_bps(prices: &[f64]) -> Option<f64> {
+    let prices: Vec<f64> = prices.iter().copied().filter(|p| *p > 0.0).collect();
+    if prices.len() < 2 {
+        return None;
+    }
+    let lo = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((hi - lo) / lo * 10_000.0)
+}
+
+/// Watchlist entries whose `venue:SYMBOL` contains `query`, case-insensitively: `btc` finds
+/// BTC on every venue, `kraken` every Kraken market.
 pub fn search_hits<'a>(symbols: &'a [Symbol], query: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let query = query.to_ascii_uppercase();
     symbols
         .iter()
         .enumerate()
-        .filter(move |(_, s)| s.as_str().contains(query))
+        .filter(move |(_, s)| s.to_string().to_ascii_uppercase().contains(&query))
         .map(|(i, _)| i)
 }
 

@@ -347,7 +347,10 @@ fn mode_never_calls_stale_data_live() {
     s.demo = false;
     let mut app = App::new(s, SAMPLE_NOW);
     assert_eq!(app.mode(), Mode::Offline);
-    app.apply(DataEvent::Stream(StreamStatus::Connected));
+    app.apply(DataEvent::Stream(
+        crate::domain::Venue::Binance,
+        StreamStatus::Connected,
+    ));
     assert_eq!(app.mode(), Mode::Live);
     let key = app.key();
     app.apply(DataEvent::Candles(vec![(key, candle(1, 1))]));
@@ -355,11 +358,14 @@ fn mode_never_calls_stale_data_live() {
     assert_eq!(app.mode(), Mode::Live);
     app.tick(SAMPLE_NOW + 11_000);
     assert_eq!(app.mode(), Mode::Stale { age_ms: 11_000 });
-    app.apply(DataEvent::Stream(StreamStatus::Reconnecting {
-        attempt: 2,
-        delay: std::time::Duration::from_secs(1),
-        reason: "eof".into(),
-    }));
+    app.apply(DataEvent::Stream(
+        crate::domain::Venue::Binance,
+        StreamStatus::Reconnecting {
+            attempt: 2,
+            delay: std::time::Duration::from_secs(1),
+            reason: "eof".into(),
+        },
+    ));
     assert_eq!(app.mode(), Mode::Offline);
 }
 
@@ -368,7 +374,10 @@ fn a_quiet_symbol_reads_stale_while_another_trades() {
     let mut s = sample_settings();
     s.demo = false;
     let mut app = App::new(s, SAMPLE_NOW);
-    app.apply(DataEvent::Stream(StreamStatus::Connected));
+    app.apply(DataEvent::Stream(
+        crate::domain::Venue::Binance,
+        StreamStatus::Connected,
+    ));
     let btc = app.key();
     let eth = SeriesKey {
         symbol: app.symbols[1],

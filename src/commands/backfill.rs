@@ -7,14 +7,16 @@
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::{Context, EXIT_FAILURE, usage};
 use crate::cli::BackfillArgs;
-use crate::domain::{Millis, SeriesKey, now_ms};
-use crate::history::{KlinesClient, KlinesConfig, Plan, ProgressUpdate, backfill};
+use crate::domain::{Millis, SeriesKey, Venue, now_ms};
+use crate::history::klines::VenueNoticeSink;
+use crate::history::{KlinesClients, Plan, ProgressUpdate, backfill};
 
 const DAY_MS: Millis = 86_400_000;
 /// Plain progress lines per series are at most this frequent.
@@ -25,8 +27,8 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
     let store = ctx.open_store()?;
     let mut progress = Progress::new(std::io::stderr().is_terminal());
     let notices = progress.multi.clone();
-    let client = KlinesClient::new(KlinesConfig::from_config(&ctx.config))?.on_notice(move |n| {
-        let line = format!("backfill: {n}");
+    let notify: VenueNoticeSink = Arc::new(move |venue, n| {
+        let line = format!("backfill: {venue}: {n}");
         match &notices {
             Some(m) => {
                 let _ = m.println(line);
@@ -34,7 +36,15 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
             None => eprintln!("{line}"),
         }
     });
-    let result = backfill(&store, &client, plan, |u| progress.update(&u)).await;
+    let mut config = ctx.config.clone();
+    // The series asked for decide which venues need a client.
+    for key in &plan.series {
+        if !config.market.symbols.contains(&key.symbol) && key.symbol.venue() != Venue::Composite {
+            config.market.symbols.push(key.symbol);
+        }
+    }
+    let clients = KlinesClients::from_config(&config, Some(notify))?;
+    let result = backfill(&store, &clients, plan, |u| progress.update(&u)).await;
     let closed = store.close().await;
     let summary = result?;
     closed?;

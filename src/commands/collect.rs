@@ -12,8 +12,9 @@ use tokio::sync::{mpsc, watch};
 use super::Context;
 use crate::cli::CollectArgs;
 use crate::domain::now_ms;
+use crate::history::KlinesClients;
+use crate::history::klines::VenueNoticeSink;
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
-use crate::history::{KlinesClient, KlinesConfig};
 use crate::ingest::IngestEvent;
 use crate::metrics::{self, Inputs, Monitor};
 use crate::news::enrich::Scoring;
@@ -56,13 +57,12 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         None
     } else {
         let slot = monitor_slot.clone();
-        let client =
-            KlinesClient::new(KlinesConfig::from_config(&ctx.config))?.on_notice(move |n| {
-                if let Some(m) = slot.get() {
-                    m.on_klines_notice(n);
-                }
-            });
-        Some(Arc::new(client))
+        let notify: VenueNoticeSink = Arc::new(move |venue, n| {
+            if let Some(m) = slot.get() {
+                m.on_klines_notice(venue, n);
+            }
+        });
+        Some(KlinesClients::from_config(&ctx.config, Some(notify))?)
     };
     let monitor = Monitor::new(monitor_inputs(
         ctx,
@@ -90,8 +90,8 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     let (repair_tx, repair_rx) = mpsc::channel(256);
-    if let Some(client) = klines {
-        let repairer = Repairer::with_client(&ctx.config, store.clone(), client);
+    if let Some(clients) = klines {
+        let repairer = Repairer::with_clients(&ctx.config, store.clone(), clients);
         tasks.push(tokio::spawn(repairer.run(
             repair_rx,
             stop_rx.clone(),
@@ -188,17 +188,16 @@ fn monitor_inputs(
     pipeline: &Pipeline,
     store: &Store,
     repair: watch::Receiver<RepairStatus>,
-    klines: Option<Arc<KlinesClient>>,
+    klines: Option<KlinesClients>,
 ) -> Inputs {
     Inputs {
         demo: ctx.demo,
-        stream: pipeline.stream.clone(),
+        streams: pipeline.streams.clone(),
         ingest: pipeline.ingest.clone(),
         store: store.clone(),
         repair: (!ctx.demo).then_some(repair),
         klines,
-        klines_target: ctx.config.market.rest_url.clone(),
-        stream_target: ctx.config.market.ws_url.clone(),
+        venues: ctx.config.venues.clone(),
         trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
         feeds: if ctx.demo {
             Vec::new()
@@ -275,10 +274,13 @@ fn spawn_news(
 
 fn log_event(ev: &IngestEvent) {
     match ev {
-        IngestEvent::Stream(StreamStatus::Reconnecting {
-            attempt, reason, ..
-        }) => tracing::warn!(attempt, reason, "stream reconnecting"),
-        IngestEvent::Stream(s) => tracing::info!(status = ?s, "stream"),
+        IngestEvent::Stream(
+            venue,
+            StreamStatus::Reconnecting {
+                attempt, reason, ..
+            },
+        ) => tracing::warn!(%venue, attempt, reason, "stream reconnecting"),
+        IngestEvent::Stream(venue, s) => tracing::info!(%venue, status = ?s, "stream"),
         IngestEvent::Gaps(g) => tracing::warn!(count = g.len(), "trade id gaps"),
         IngestEvent::Malformed(m) => tracing::debug!(reason = %m, "malformed frame"),
         IngestEvent::Candles(_) => {}

@@ -54,7 +54,6 @@ impl Context {
 
     pub fn store_options(&self) -> StoreOptions {
         StoreOptions {
-            exchange: self.config.market.exchange.clone(),
             batch_rows: self.config.storage.batch_rows,
             batch_ms: self.config.storage.batch_ms,
         }
@@ -145,7 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     crate::net::install_crypto_provider();
     let ctx = Context {
-        config,
+        config: if cli.demo { config.for_demo() } else { config },
         data_dir,
         demo: cli.demo,
     };

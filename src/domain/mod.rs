@@ -13,7 +13,7 @@ pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use news::{NewsItem, Sentiment};
 pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
-pub use symbol::{Symbol, SymbolError};
+pub use symbol::{Symbol, SymbolError, Venue};
 pub use timeframe::{Timeframe, TimeframeError};
 pub use trade::Trade;
 

@@ -141,6 +141,7 @@ mod tests {
             qty: Qty::parse(qty).unwrap(),
             time,
             count: 1,
+            micros: 0,
             buyer_is_maker: false,
         }
     }

@@ -1,30 +1,44 @@
-//! Exchange symbols as small `Copy` values, so the hot path never allocates or counts references.
+//! Market symbols as small `Copy` values, so the hot path never allocates or counts references.
+//! A symbol names its venue and the market in the venue's own spelling: `binance:BTCUSDT`,
+//! `coinbase:BTC-USD`, `kraken:BTC/USD`, or `composite:BTC-USD` for a merged market.
 
 use std::fmt;
 
-const CAP: usize = 23;
+pub use crate::exchange::Venue;
+
+const CAP: usize = 22;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SymbolError {
-    #[error("symbol {0:?} must be 1 to 23 ASCII letters or digits")]
+    #[error(
+        "symbol {0:?} must be VENUE:SYMBOL in the venue's spelling (binance:BTCUSDT, coinbase:BTC-USD, kraken:BTC/USD, bybit:BTCUSDT, okx:BTC-USDT, composite:NAME), at most 22 characters"
+    )]
     Invalid(String),
 }
 
-/// An upper-case exchange symbol such as `BTCUSDT` (input is case-insensitive).
+/// A venue and an upper-case market name such as `BTCUSDT` (input is case-insensitive).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol {
+    venue: u8,
     len: u8,
     bytes: [u8; CAP],
 }
 
 impl Symbol {
+    /// `VENUE:SYMBOL`, or a bare `SYMBOL` on the default venue.
     pub fn new(s: &str) -> Result<Self, SymbolError> {
-        Self::from_bytes(s.as_bytes()).ok_or_else(|| SymbolError::Invalid(s.to_string()))
+        let bad = || SymbolError::Invalid(s.to_string());
+        let (venue, name) = match s.split_once(':') {
+            Some((v, name)) => (Venue::parse(v.trim()).ok_or_else(bad)?, name.trim()),
+            None => (Venue::DEFAULT, s.trim()),
+        };
+        Self::on(venue, name.as_bytes()).ok_or_else(bad)
     }
 
+    /// A market of `venue` as its wire spells it; `None` unless 1 to 22 allowed bytes.
     #[inline]
-    pub fn from_bytes(b: &[u8]) -> Option<Self> {
-        if b.is_empty() || b.len() > CAP || !b.iter().all(u8::is_ascii_alphanumeric) {
+    pub fn on(venue: Venue, b: &[u8]) -> Option<Self> {
+        if b.is_empty() || b.len() > CAP || !venue.spells(b) {
             return None;
         }
         let mut bytes = [0u8; CAP];
@@ -32,31 +46,56 @@ impl Symbol {
             *dst = src.to_ascii_uppercase();
         }
         Some(Symbol {
+            venue: venue as u8,
             len: b.len() as u8,
             bytes,
         })
     }
 
+    pub fn venue(&self) -> Venue {
+        Venue::from_u8(self.venue)
+    }
+
+    /// The market in the venue's own spelling, upper case: `BTC-USD`.
     pub fn as_str(&self) -> &str {
-        // Only ASCII alphanumerics are ever stored.
+        // Only ASCII is ever stored.
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
     }
 
-    /// Binance stream names are lower case: `btcusdt@trade`.
+    /// `venue:SYMBOL`, the canonical spelling (also what `Display` writes).
+    pub fn canonical(&self) -> String {
+        self.to_string()
+    }
+
+    /// The symbol's text in lower case (Binance stream names: `btcusdt@trade`).
     pub fn lower(&self) -> String {
         self.as_str().to_ascii_lowercase()
+    }
+
+    /// Only `[A-Za-z0-9_-]`: safe as part of a file name.
+    pub fn file_stem(&self) -> String {
+        format!("{}-{}", self.venue().name(), self.as_str())
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     }
 }
 
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        write!(f, "{}:{}", self.venue().name(), self.as_str())
     }
 }
 
 impl fmt::Debug for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.as_str())
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -69,7 +108,7 @@ impl std::str::FromStr for Symbol {
 
 impl serde::Serialize for Symbol {
     fn serialize<Z: serde::Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
-        s.serialize_str(self.as_str())
+        s.collect_str(self)
     }
 }
 
@@ -88,12 +127,34 @@ mod tests {
     fn case_insensitive_and_validated() {
         assert_eq!(
             Symbol::new("btcusdt").unwrap(),
-            Symbol::new("BTCUSDT").unwrap()
+            Symbol::new("BINANCE:BTCUSDT").unwrap()
         );
         assert_eq!(Symbol::new("btcusdt").unwrap().as_str(), "BTCUSDT");
         assert_eq!(Symbol::new("BTCUSDT").unwrap().lower(), "btcusdt");
         assert!(Symbol::new("").is_err());
+        assert!(Symbol::new("ftx:BTCUSD").is_err());
+        assert!(Symbol::new("BTC USD").is_err());
+        assert!(Symbol::new(&"A".repeat(23)).is_err());
+        // Each venue's own spelling only.
         assert!(Symbol::new("BTC/USDT").is_err());
-        assert!(Symbol::new(&"A".repeat(24)).is_err());
+        assert!(Symbol::new("kraken:BTC-USD").is_err());
+        assert!(Symbol::new("coinbase:BTC/USD").is_err());
+        assert!(Symbol::new("okx:BTC-USDT").is_ok());
+    }
+
+    #[test]
+    fn venues_are_part_of_the_identity() {
+        let k = Symbol::new("kraken:btc/usd").unwrap();
+        assert_eq!(k.venue(), Venue::Kraken);
+        assert_eq!(k.as_str(), "BTC/USD");
+        assert_eq!(k.to_string(), "kraken:BTC/USD");
+        assert_eq!(k.file_stem(), "kraken-BTC_USD");
+        let a = Symbol::new("binance:BTCUSDT").unwrap();
+        let b = Symbol::new("bybit:BTCUSDT").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str(), b.as_str());
+        let c = Symbol::new("composite:BTC-USD").unwrap();
+        assert_eq!(c.venue(), Venue::Composite);
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"composite:BTC-USD\"");
     }
 }

@@ -1,2 +1,24 @@
-//! Exchange adapters.
+//! Exchange adapters, one folder per venue (wire types, subscription, parser, REST pages)
+//! behind two small seams: [`Connector`] for the live feed and [`rest::RestApi`] for history.
+//! The reconnect, backoff, breaker and stats loop ([`stream`]) is written once for all of them.
+//!
+//! Adding a venue: a folder here, a variant in [`Venue`], an arm in [`connector()`] and in
+//! [`rest::rest_api`].
+
 pub mod binance;
+pub mod bybit;
+pub mod coinbase;
+pub mod connector;
+pub mod kraken;
+pub mod okx;
+pub mod rest;
+pub mod stats;
+pub mod stream;
+pub mod venue;
+pub mod wire;
+
+pub use connector::{Connector, Parsed, connector};
+pub use stats::{StreamStats, StreamStatsSnapshot};
+pub use stream::{StreamSettings, run};
+pub use venue::{Continuity, EmptyIntervals, Venue};
+pub use wire::WireError;

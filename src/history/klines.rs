@@ -1,15 +1,21 @@
-//! The Binance REST klines client: one page of `GET /api/v3/klines` at a time, with the
-//! discipline the exchange expects from a polite client.
+//! The REST history client of one venue: one page of candles (or trades) at a time, with the
+//! discipline venues expect from a polite client. What differs per venue (paths, page sizes,
+//! row formats, error codes inside a 200) comes from its [`RestApi`]; the discipline is here.
 //!
-//! - Weight: every answer's `X-MBX-USED-WEIGHT-1M` feeds a [`WeightBudget`]; a request that
-//!   would take us over our share of the 6,000-per-minute budget waits for the next window.
-//! - 429: nothing is sent before `Retry-After` expires, and the wait grows with the backoff.
+//! - Weight: a [`WeightBudget`] per client, at our share of the venue's per-minute budget;
+//!   where the venue reports the weight used (Binance's `X-MBX-USED-WEIGHT-1M`) it is believed.
+//! - Rate limits (429, Bybit's 403, Kraken's `EGeneral:Too many requests`, OKX's 50011):
+//!   nothing is sent before `Retry-After` (or the venue's known wait) expires, and the wait
+//!   grows with the backoff.
 //! - 418 (an IP ban): nothing is sent until the ban ends; the ban is logged and reported as
-//!   "banned by Binance until <time>". Waits longer than `max_wait` fail the request instead of
+//!   "banned by <host> until <time>". Waits longer than `max_wait` fail the request instead of
 //!   stalling the caller; the hold stays in force for the next call.
 //! - 5xx, timeouts, truncated or garbled bodies: retried with the shared [`Backoff`]; the
 //!   [`CircuitBreaker`] opens after repeated failures, which ends the retrying.
-//! - Other 4xx (bad symbol, 403 firewall, 451 region): a non-retryable error naming the URL.
+//! - Other 4xx and the venue's own refusals (bad symbol, firewall, region): a non-retryable
+//!   error naming the URL.
+//! - Ranges older than the venue's candles reach (Kraken keeps 720) are rebuilt from its REST
+//!   trades by the same aggregator the live stream uses.
 //!
 //! Requests go out one at a time per client: the state sits behind a mutex that is never held
 //! across an await.
@@ -22,28 +28,25 @@ use serde::Serialize;
 
 use super::limiter::WeightBudget;
 use super::rfc3339;
-use super::wire::{Page, decode_page};
+use crate::aggregate::Aggregator;
 use crate::config::Config;
-use crate::domain::{Millis, SeriesKey, Symbol, now_ms};
+use crate::domain::{Millis, SeriesKey, Symbol, Venue, now_ms};
+use crate::exchange::rest::{ApiError, Page, RestApi, rest_api};
 use crate::net::{
     Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker,
 };
 
-/// Rows per request: Binance's maximum.
-pub const KLINES_LIMIT: usize = 1000;
-/// Request weight of one klines call.
-pub const KLINES_WEIGHT: u32 = 2;
-const USED_WEIGHT_HEADER: &str = "x-mbx-used-weight-1m";
 /// 1000 klines are ~150 KB; anything near this is not a klines answer.
 const MAX_BODY_BYTES: usize = 16 << 20;
-/// Binance's shortest ban, assumed when a 418 comes without `Retry-After`.
+/// The shortest ban (Binance's), assumed when a 418 comes without `Retry-After`.
 const DEFAULT_BAN: Duration = Duration::from_secs(120);
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct KlinesConfig {
-    /// Base URL; `/api/v3/klines` is appended.
+    pub venue: Venue,
+    /// The venue's REST base URL; its API's paths are appended.
     pub base_url: String,
-    /// Share of Binance's 6,000-per-minute weight this client allows itself.
+    /// Share of the venue's per-minute request budget this client allows itself.
     pub weight_share: f64,
     /// Length of the weight window (a minute on Binance; tests shorten it).
     pub weight_window: Duration,
@@ -57,10 +60,25 @@ pub struct KlinesConfig {
     pub max_wait: Duration,
 }
 
+impl std::fmt::Debug for KlinesConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KlinesConfig")
+            .field("venue", &self.venue)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl KlinesConfig {
-    /// Defaults for `base_url`: half the weight budget, the default retry policy.
+    /// Defaults for the default venue at `base_url`: half the weight budget, the default
+    /// retry policy.
     pub fn new(base_url: &str) -> Self {
+        Self::for_venue(Venue::DEFAULT, base_url)
+    }
+
+    pub fn for_venue(venue: Venue, base_url: &str) -> Self {
         KlinesConfig {
+            venue,
             base_url: base_url.trim_end_matches('/').to_string(),
             weight_share: 0.5,
             weight_window: Duration::from_secs(60),
@@ -72,13 +90,15 @@ impl KlinesConfig {
         }
     }
 
-    pub fn from_config(cfg: &Config) -> Self {
-        KlinesConfig {
+    /// `venue`'s client as configured; `None` for a composite (no REST of its own).
+    pub fn from_config(cfg: &Config, venue: Venue) -> Option<Self> {
+        let endpoints = cfg.venues.get(venue)?;
+        Some(KlinesConfig {
             weight_share: cfg.backfill.weight_share,
             backoff: cfg.net.backoff.clone(),
             breaker: cfg.net.breaker.clone(),
-            ..KlinesConfig::new(&cfg.market.rest_url)
-        }
+            ..KlinesConfig::for_venue(venue, &endpoints.rest_url)
+        })
     }
 }
 
@@ -91,8 +111,12 @@ pub enum KlinesError {
         status: u16,
         message: String,
     },
-    #[error("banned by Binance until {} (HTTP 418 from {base})", rfc3339(*.until))]
-    Banned { base: String, until: Millis },
+    #[error("banned by {venue} until {} (HTTP 418 from {base})", rfc3339(*.until))]
+    Banned {
+        venue: Venue,
+        base: String,
+        until: Millis,
+    },
     #[error(
         "rate limited by {base} (HTTP 429): must wait {wait_secs} s, longer than the {max_wait_secs} s allowed"
     )]
@@ -121,6 +145,7 @@ pub enum Notice {
         wait: Duration,
     },
     Banned {
+        venue: Venue,
         until: Millis,
     },
     BudgetPause {
@@ -144,7 +169,9 @@ impl fmt::Display for Notice {
                     wait.as_secs_f64()
                 )
             }
-            Notice::Banned { until } => write!(f, "banned by Binance until {}", rfc3339(*until)),
+            Notice::Banned { venue, until } => {
+                write!(f, "banned by {venue} until {}", rfc3339(*until))
+            }
             Notice::BudgetPause { wait, used, limit } => write!(
                 f,
                 "request weight {used}/{limit} this minute, pausing {:.1} s",
@@ -164,7 +191,7 @@ impl fmt::Display for Notice {
 #[derive(Clone, Debug, Serialize)]
 pub struct KlinesStats {
     pub requests: u64,
-    /// The last `X-MBX-USED-WEIGHT-1M` seen (our own count when the server sent none).
+    /// The venue's last report of weight used (our own count when it sent none).
     pub weight_used: u32,
     pub weight_limit: u32,
     pub retries: u64,
@@ -210,10 +237,13 @@ struct State {
 }
 
 type NoticeSink = Arc<dyn Fn(&Notice) + Send + Sync>;
+/// Told every notice of every venue's client, with the venue.
+pub type VenueNoticeSink = Arc<dyn Fn(Venue, &Notice) + Send + Sync>;
 
 pub struct KlinesClient {
     http: reqwest::Client,
     cfg: KlinesConfig,
+    api: &'static dyn RestApi,
     state: Mutex<State>,
     notify: Option<NoticeSink>,
 }
@@ -221,6 +251,11 @@ pub struct KlinesClient {
 impl KlinesClient {
     pub fn new(cfg: KlinesConfig) -> Result<Self, KlinesError> {
         crate::net::install_crypto_provider();
+        let api = rest_api(cfg.venue).ok_or_else(|| KlinesError::Client {
+            base: cfg.base_url.clone(),
+            detail: format!("{} has no REST API", cfg.venue),
+        })?;
+        let budget = api.budget();
         let http = reqwest::Client::builder()
             .user_agent(crate::net::USER_AGENT)
             .connect_timeout(cfg.connect_timeout)
@@ -231,7 +266,12 @@ impl KlinesClient {
                 detail: error_chain(&e),
             })?;
         let state = State {
-            budget: WeightBudget::new(cfg.weight_share, cfg.weight_window, KLINES_WEIGHT),
+            budget: WeightBudget::new(
+                cfg.weight_share,
+                budget.per_minute,
+                cfg.weight_window,
+                budget.request_weight,
+            ),
             breaker: CircuitBreaker::new(cfg.breaker.clone()),
             backoff: Backoff::new(cfg.backoff.clone()),
             not_before: None,
@@ -248,6 +288,7 @@ impl KlinesClient {
         Ok(KlinesClient {
             http,
             cfg,
+            api,
             state: Mutex::new(state),
             notify: None,
         })
@@ -261,6 +302,15 @@ impl KlinesClient {
 
     pub fn config(&self) -> &KlinesConfig {
         &self.cfg
+    }
+
+    pub fn venue(&self) -> Venue {
+        self.cfg.venue
+    }
+
+    /// Most candles one page holds on this venue.
+    pub fn page_size(&self) -> usize {
+        self.api.page_size()
     }
 
     pub fn stats(&self) -> KlinesStats {
@@ -279,8 +329,9 @@ impl KlinesClient {
         }
     }
 
-    /// The klines with open times `first..=last` (at most [`KLINES_LIMIT`] of them), retried
-    /// until they arrive or the breaker, a ban or a non-retryable answer says stop.
+    /// The candles with open times `first..=last` (at most [`KlinesClient::page_size`] of
+    /// them), retried until they arrive or the breaker, a ban or a non-retryable answer says
+    /// stop. Ranges older than the venue's candles reach are rebuilt from its trades.
     pub async fn fetch(
         &self,
         key: SeriesKey,
@@ -288,13 +339,90 @@ impl KlinesClient {
         last: Millis,
     ) -> Result<Page, KlinesError> {
         let tf = key.timeframe;
+        let now = now_ms();
+        if let Some(depth) = self.api.candle_depth() {
+            let oldest = tf.bucket(now) - (depth as Millis - 1) * tf.millis();
+            if first < oldest && self.api.trades_path(key.symbol, "0").is_some() {
+                return self.fetch_from_trades(key, first, last).await;
+            }
+        }
         let url = format!(
-            "{}/api/v3/klines?symbol={}&interval={}&startTime={first}&endTime={}&limit={KLINES_LIMIT}",
+            "{}{}",
             self.cfg.base_url,
-            key.symbol,
-            tf,
-            last + tf.millis() - 1,
+            self.api.candles_path(key.symbol, tf, first, last)
         );
+        let page = self
+            .request(&url, key.symbol, |body| {
+                self.api.decode_candles(body, tf, first, last, now_ms())
+            })
+            .await?;
+        self.succeeded(key, &page);
+        Ok(page)
+    }
+
+    /// Candles of `first..` rebuilt from the venue's REST trades, exactly as live trades
+    /// build them; at most a page's worth of intervals per call, like a candles page.
+    async fn fetch_from_trades(
+        &self,
+        key: SeriesKey,
+        first: Millis,
+        last: Millis,
+    ) -> Result<Page, KlinesError> {
+        let tf = key.timeframe;
+        let iv = tf.millis();
+        let span_last = last.min(first + (self.page_size() as Millis - 1) * iv);
+        let end = span_last + iv;
+        let mut agg = Aggregator::new(key.symbol, &[tf]);
+        let mut cursor = self.api.trades_cursor(first);
+        while let Some(path) = self.api.trades_path(key.symbol, &cursor) {
+            let url = format!("{}{path}", self.cfg.base_url);
+            let page = self
+                .request(&url, key.symbol, |body| {
+                    self.api.decode_trades(body, key.symbol)
+                })
+                .await?;
+            let mut past_end = page.trades.is_empty();
+            for t in &page.trades {
+                if t.time >= end {
+                    past_end = true;
+                    break;
+                }
+                if t.time >= first {
+                    agg.push(t);
+                }
+            }
+            if past_end || page.next == cursor {
+                break;
+            }
+            cursor = page.next;
+        }
+        let now = now_ms();
+        agg.close_due(end.min(now));
+        let mut drained = Vec::new();
+        agg.drain(&mut drained);
+        let rows = drained
+            .into_iter()
+            .map(|(_, c)| (Some(c.open_time), Ok(c)))
+            .collect();
+        let mut page = Page::assemble(rows, tf, first, span_last, now);
+        // Paging goes on from the end of this span whatever it held.
+        page.last_open = Some(span_last);
+        page.rows = if span_last < last {
+            self.page_size()
+        } else {
+            0
+        };
+        self.succeeded(key, &page);
+        Ok(page)
+    }
+
+    /// One GET, retried as the discipline says, until `decode` accepts a body.
+    async fn request<T>(
+        &self,
+        url: &str,
+        symbol: Symbol,
+        decode: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, KlinesError> {
         loop {
             while let Some(wait) = self.admit()? {
                 tokio::time::sleep(wait).await;
@@ -303,19 +431,21 @@ impl KlinesClient {
                 client: self,
                 settled: false,
             };
-            let failure = match self.attempt(&url).await {
-                Ok(body) => match decode_page(&body, tf, first, last, now_ms()) {
-                    Ok(page) => {
+            let failure = match self.attempt(url).await {
+                Ok(body) => match decode(&body) {
+                    Ok(value) => {
                         flight.settled = true;
-                        self.succeeded(key, &page);
-                        return Ok(page);
+                        let mut st = self.lock();
+                        st.breaker.on_success();
+                        st.backoff.reset();
+                        return Ok(value);
                     }
-                    Err(e) => Failure::Transient(format!("the body is not a klines array: {e}")),
+                    Err(e) => Failure::Transient(format!("the body is not a page: {e}")),
                 },
                 Err(f) => f,
             };
             flight.settled = true;
-            let pause = self.failed(failure, key.symbol, &url)?;
+            let pause = self.failed(failure, symbol, url)?;
             tokio::time::sleep(pause).await;
         }
     }
@@ -345,7 +475,8 @@ impl KlinesClient {
             return Ok(Some(wait));
         }
         let wall = now_ms();
-        if let Some(wait) = st.budget.delay_for(KLINES_WEIGHT, wall) {
+        let weight = self.api.budget().request_weight;
+        if let Some(wait) = st.budget.delay_for(weight, wall) {
             st.budget_waits += 1;
             let (used, limit) = (st.budget.used(), st.budget.limit());
             drop(st);
@@ -355,7 +486,7 @@ impl KlinesClient {
         if !st.breaker.allow(now) {
             return Err(self.breaker_error(&st, now));
         }
-        st.budget.on_sent(KLINES_WEIGHT, wall);
+        st.budget.on_sent(weight, wall);
         st.requests += 1;
         Ok(None)
     }
@@ -376,31 +507,39 @@ impl KlinesClient {
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
         let retry_after = header("retry-after").map(Duration::from_secs);
-        if let Some(used) = header(USED_WEIGHT_HEADER) {
+        if let Some(used) = self.api.budget().used_header.and_then(header) {
             let used = u32::try_from(used).unwrap_or(u32::MAX);
             let mut st = self.lock();
             st.budget.on_reported(used, now_ms());
             st.weight_seen = Some(used);
         }
+        let body = match status {
+            200..=299 => read_body(resp).await.map_err(Failure::Transient)?,
+            _ => read_body(resp).await.unwrap_or_default(),
+        };
+        // The venue's own words first: errors inside a 200, its rate-limit statuses.
+        match self.api.answer_error(status, &body) {
+            Some(ApiError::RateLimited(wait)) => {
+                return Err(Failure::RateLimited(retry_after.or(wait)));
+            }
+            Some(ApiError::Transient(m)) => return Err(Failure::Transient(m)),
+            Some(ApiError::Fatal(message)) => return Err(Failure::Fatal { status, message }),
+            None => {}
+        }
         match status {
-            200..=299 => read_body(resp).await.map_err(Failure::Transient),
+            200..=299 => Ok(body),
             429 => Err(Failure::RateLimited(retry_after)),
             418 => Err(Failure::Banned(retry_after)),
             408 | 500..=599 => Err(Failure::Transient(format!("HTTP {status}"))),
-            _ => {
-                let body = read_body(resp).await.unwrap_or_default();
-                Err(Failure::Fatal {
-                    status,
-                    message: error_message(&body),
-                })
-            }
+            _ => Err(Failure::Fatal {
+                status,
+                message: error_message(&body),
+            }),
         }
     }
 
     fn succeeded(&self, key: SeriesKey, page: &Page) {
         let mut st = self.lock();
-        st.breaker.on_success();
-        st.backoff.reset();
         st.candles += page.candles.len() as u64;
         st.rejected_rows += page.rejected.len() as u64;
         drop(st);
@@ -457,7 +596,10 @@ impl KlinesClient {
                 st.breaker.hold_open_until(now + wait);
                 st.last_failure = format!("HTTP 418, banned until {}", rfc3339(until));
                 drop(st);
-                self.notice(Notice::Banned { until });
+                self.notice(Notice::Banned {
+                    venue: self.cfg.venue,
+                    until,
+                });
                 if wait > self.cfg.max_wait {
                     return Err(self.hold_error(Hold::Ban { until }, wait));
                 }
@@ -499,6 +641,7 @@ impl KlinesClient {
     fn hold_error(&self, hold: Hold, wait: Duration) -> KlinesError {
         match hold {
             Hold::Ban { until } => KlinesError::Banned {
+                venue: self.cfg.venue,
                 base: self.cfg.base_url.clone(),
                 until,
             },
@@ -508,6 +651,105 @@ impl KlinesClient {
                 max_wait_secs: self.cfg.max_wait.as_secs(),
             },
         }
+    }
+}
+
+/// Whatever hands out the REST client of a venue: one client (for its own venue only) or a
+/// [`KlinesClients`] set.
+pub trait VenueClients: Sync {
+    /// The client of `venue`; `None` for composites and venues without one.
+    fn get(&self, venue: Venue) -> Option<&KlinesClient>;
+    /// Every client's counters added up.
+    fn stats(&self) -> Option<KlinesStats>;
+}
+
+impl VenueClients for KlinesClient {
+    fn get(&self, venue: Venue) -> Option<&KlinesClient> {
+        (self.venue() == venue).then_some(self)
+    }
+
+    fn stats(&self) -> Option<KlinesStats> {
+        Some(KlinesClient::stats(self))
+    }
+}
+
+impl VenueClients for KlinesClients {
+    fn get(&self, venue: Venue) -> Option<&KlinesClient> {
+        KlinesClients::get(self, venue)
+    }
+
+    fn stats(&self) -> Option<KlinesStats> {
+        KlinesClients::stats(self)
+    }
+}
+
+/// One client per streamed venue, each with its own budget and breaker: one venue
+/// refusing never holds up another's repair.
+#[derive(Clone, Default)]
+pub struct KlinesClients {
+    clients: Vec<Arc<KlinesClient>>,
+}
+
+impl From<KlinesClient> for KlinesClients {
+    fn from(c: KlinesClient) -> Self {
+        KlinesClients {
+            clients: vec![Arc::new(c)],
+        }
+    }
+}
+
+impl KlinesClients {
+    /// A client for every venue with a streamed symbol, each telling `notify` its notices.
+    pub fn from_config(cfg: &Config, notify: Option<VenueNoticeSink>) -> Result<Self, KlinesError> {
+        let mut clients = Vec::new();
+        for venue in cfg.market.venues() {
+            let Some(kc) = KlinesConfig::from_config(cfg, venue) else {
+                continue;
+            };
+            let mut client = KlinesClient::new(kc)?;
+            if let Some(f) = notify.clone() {
+                client = client.on_notice(move |n| f(venue, n));
+            }
+            clients.push(Arc::new(client));
+        }
+        Ok(KlinesClients { clients })
+    }
+
+    pub fn add(&mut self, client: Arc<KlinesClient>) {
+        self.clients.retain(|c| c.venue() != client.venue());
+        self.clients.push(client);
+    }
+
+    /// The client of `venue`; `None` for composites and venues not streamed.
+    pub fn get(&self, venue: Venue) -> Option<&KlinesClient> {
+        self.clients
+            .iter()
+            .find(|c| c.venue() == venue)
+            .map(|c| &**c)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<KlinesClient>> {
+        self.clients.iter()
+    }
+
+    /// Every client's counters added up (weights: the busiest venue's).
+    pub fn stats(&self) -> Option<KlinesStats> {
+        let mut all = self.clients.iter().map(|c| c.stats());
+        let mut total = all.next()?;
+        for s in all {
+            total.requests += s.requests;
+            total.retries += s.retries;
+            total.rate_limited += s.rate_limited;
+            total.budget_waits += s.budget_waits;
+            total.rejected_rows += s.rejected_rows;
+            total.candles += s.candles;
+            if s.weight_used > total.weight_used {
+                total.weight_used = s.weight_used;
+                total.weight_limit = s.weight_limit;
+            }
+            total.banned_until = total.banned_until.max(s.banned_until);
+        }
+        Some(total)
     }
 }
 
@@ -549,17 +791,8 @@ async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
-/// Binance's error body is `{"code":-1121,"msg":"Invalid symbol."}`; anything else is shown
-/// as (the start of) its text.
+/// An error body the venue's API did not recognise, shown as (the start of) its text.
 fn error_message(body: &[u8]) -> String {
-    #[derive(serde::Deserialize)]
-    struct BinanceError {
-        code: i64,
-        msg: String,
-    }
-    if let Ok(e) = serde_json::from_slice::<BinanceError>(body) {
-        return format!("{} (code {})", e.msg, e.code);
-    }
     let text = String::from_utf8_lossy(body);
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match text.char_indices().nth(200) {

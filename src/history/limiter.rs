@@ -1,17 +1,14 @@
-//! Binance's request-weight budget, as one client sees it.
+//! A venue's request-weight budget, as one client sees it.
 //!
-//! Binance counts weight per IP in fixed one-minute windows and reports the count so far in
-//! `X-MBX-USED-WEIGHT-1M` on every answer. The budget believes that header (it also counts
-//! other programs on the same IP), counts locally when a server leaves it out, and asks the
-//! caller to pause until the next window whenever the next request would go over our share.
+//! Venues count requests (or weight) per IP in windows; some report the count so far on
+//! every answer (Binance's `X-MBX-USED-WEIGHT-1M`). The budget believes such a report (it also
+//! counts other programs on the same IP), counts locally otherwise, and asks the caller to
+//! pause until the next window whenever the next request would go over our share.
 //! Time is passed in (wall-clock milliseconds) so the arithmetic is testable without waiting.
 
 use std::time::Duration;
 
 use crate::domain::Millis;
-
-/// Binance's spot budget: request weight per minute per IP.
-pub const BINANCE_WEIGHT_PER_MINUTE: u32 = 6_000;
 
 #[derive(Clone, Debug)]
 pub struct WeightBudget {
@@ -23,11 +20,11 @@ pub struct WeightBudget {
 }
 
 impl WeightBudget {
-    /// `share` of [`BINANCE_WEIGHT_PER_MINUTE`], counted in windows of `window` (a minute on
-    /// Binance; tests shorten it). The limit never drops below `min_weight`, so at least one
-    /// request per window is possible whatever the share.
-    pub fn new(share: f64, window: Duration, min_weight: u32) -> Self {
-        let limit = (share.clamp(0.0, 1.0) * BINANCE_WEIGHT_PER_MINUTE as f64).floor() as u32;
+    /// `share` of `per_window` weight, counted in windows of `window` (a minute; tests shorten
+    /// it). The limit never drops below `min_weight`, so at least one request per window is
+    /// possible whatever the share.
+    pub fn new(share: f64, per_window: u32, window: Duration, min_weight: u32) -> Self {
+        let limit = (share.clamp(0.0, 1.0) * per_window as f64).floor() as u32;
         WeightBudget {
             limit: limit.max(min_weight),
             window_ms: (window.as_millis() as Millis).max(1),
@@ -88,15 +85,15 @@ mod tests {
 
     #[test]
     fn share_of_the_minute_budget() {
-        let b = WeightBudget::new(0.5, Duration::from_secs(60), 2);
+        let b = WeightBudget::new(0.5, 6_000, Duration::from_secs(60), 2);
         assert_eq!(b.limit(), 3_000);
-        let tiny = WeightBudget::new(0.0001, Duration::from_secs(60), 2);
+        let tiny = WeightBudget::new(0.0001, 6_000, Duration::from_secs(60), 2);
         assert_eq!(tiny.limit(), 2, "always room for one request");
     }
 
     #[test]
     fn counts_locally_and_pauses_until_the_next_window() {
-        let mut b = WeightBudget::new(0.001, Duration::from_secs(60), 2); // limit 6
+        let mut b = WeightBudget::new(0.001, 6_000, Duration::from_secs(60), 2); // limit 6
         for _ in 0..3 {
             assert_eq!(b.delay_for(2, T0 + 10_000), None);
             b.on_sent(2, T0 + 10_000);
@@ -110,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_server_header_is_believed() {
-        let mut b = WeightBudget::new(0.5, Duration::from_secs(60), 2);
+        let mut b = WeightBudget::new(0.5, 6_000, Duration::from_secs(60), 2);
         b.on_sent(2, T0);
         b.on_reported(2_999, T0 + 5);
         assert_eq!(b.used(), 2_999);
@@ -122,7 +119,7 @@ mod tests {
 
     #[test]
     fn short_windows_for_tests() {
-        let mut b = WeightBudget::new(0.5, Duration::from_secs(1), 2);
+        let mut b = WeightBudget::new(0.5, 6_000, Duration::from_secs(1), 2);
         b.on_reported(3_000, T0 + 400);
         assert_eq!(b.delay_for(2, T0 + 400), Some(Duration::from_millis(616)));
     }

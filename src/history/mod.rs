@@ -1,9 +1,9 @@
 //! History: gap detection and REST backfill.
 //!
 //! - [`gaps`]: which closed candles of a window are missing (pure).
-//! - [`wire`]: the klines row format and its exact conversion into candles.
-//! - [`limiter`]: Binance's request-weight budget.
-//! - [`klines`]: the REST klines client (rate limits, retries, breaker).
+//! - [`limiter`]: a venue's request-weight budget.
+//! - [`klines`]: the venue-neutral REST history client (rate limits, retries, breaker); the
+//!   venues' own pages live in `exchange/<venue>/rest.rs`.
 //! - [`plan`]: gaps plus stored progress -> ranges to fetch (pure).
 //! - [`runner`]: the resumable backfill itself, and the start-up/reconnect repair.
 
@@ -13,10 +13,11 @@ pub mod limiter;
 pub mod plan;
 pub mod repair;
 pub mod runner;
-pub mod wire;
 
 pub use gaps::{Gap, find_gaps};
-pub use klines::{KlinesClient, KlinesConfig, KlinesError, KlinesStats, Notice};
+pub use klines::{
+    KlinesClient, KlinesClients, KlinesConfig, KlinesError, KlinesStats, Notice, VenueClients,
+};
 pub use runner::{
     BackfillError, Plan, ProgressUpdate, RangeOutcome, Summary, backfill, bench_backfill,
     repair_recent,

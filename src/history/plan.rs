@@ -13,7 +13,6 @@
 //! Pure, so the rules are tested without a store.
 
 use super::gaps::{Gap, span_candles};
-use super::klines::KLINES_LIMIT;
 use crate::domain::{Millis, SeriesKey, Timeframe};
 use crate::store::{ProgressStatus, SeriesProgress};
 
@@ -42,7 +41,9 @@ pub fn ranges_to_fetch(
     for g in gaps {
         subtract(tf, (g.start, g.end), &claimed, &mut pieces);
     }
-    let merged = merge(tf, pieces, &claimed);
+    let page_size = crate::exchange::rest::rest_api(key.symbol.venue())
+        .map_or(1000, |api| api.page_size() as u64);
+    let merged = merge(tf, page_size, pieces, &claimed);
 
     let mut out: Vec<SeriesProgress> = resumed;
     out.extend(merged.into_iter().map(|(start, end)| SeriesProgress {
@@ -93,10 +94,11 @@ fn subtract(
 /// between them.
 fn merge(
     tf: Timeframe,
+    page_size: u64,
     pieces: Vec<(Millis, Millis)>,
     claimed: &[(Millis, Millis)],
 ) -> Vec<(Millis, Millis)> {
-    let pages = |s: Millis, e: Millis| span_candles(s, e, tf).div_ceil(KLINES_LIMIT as u64);
+    let pages = |s: Millis, e: Millis| span_candles(s, e, tf).div_ceil(page_size.max(1));
     let mut out: Vec<(Millis, Millis)> = Vec::new();
     for (s, e) in pieces {
         if let Some(prev) = out.last_mut() {

@@ -7,13 +7,12 @@
 //! the exchange's closed kline replaces the partial one.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
-use super::{KlinesClient, KlinesConfig, KlinesError, repair_recent};
+use super::{KlinesClients, KlinesError, repair_recent};
 use crate::aggregate::IdGap;
 use crate::config::{BackfillConfig, Config};
 use crate::domain::{Millis, SeriesKey, now_ms};
@@ -35,11 +34,11 @@ impl RepairTrigger {
     /// missing. `lost` remembers a loss until the next `Connected`.
     pub fn from_event(ev: &IngestEvent, lost: &mut bool) -> Vec<RepairTrigger> {
         match ev {
-            IngestEvent::Stream(StreamStatus::Reconnecting { .. }) => {
+            IngestEvent::Stream(_, StreamStatus::Reconnecting { .. }) => {
                 *lost = true;
                 Vec::new()
             }
-            IngestEvent::Stream(StreamStatus::Connected) if *lost => {
+            IngestEvent::Stream(_, StreamStatus::Connected) if *lost => {
                 *lost = false;
                 vec![RepairTrigger::Reconnected]
             }
@@ -114,20 +113,20 @@ impl Pending {
 
 pub struct Repairer {
     pub store: Store,
-    pub client: Arc<KlinesClient>,
+    pub clients: KlinesClients,
     pub series: Vec<SeriesKey>,
     pub config: BackfillConfig,
 }
 
 impl Repairer {
-    /// Every configured series, with the configured klines endpoint and limits.
+    /// Every configured series, with each venue's configured endpoint and limits.
     pub fn from_config(config: &Config, store: Store) -> Result<Repairer, KlinesError> {
-        let client = KlinesClient::new(KlinesConfig::from_config(config))?;
-        Ok(Self::with_client(config, store, Arc::new(client)))
+        let clients = KlinesClients::from_config(config, None)?;
+        Ok(Self::with_clients(config, store, clients))
     }
 
-    /// Like [`Repairer::from_config`] with a client the caller shares (to read its figures).
-    pub fn with_client(config: &Config, store: Store, client: Arc<KlinesClient>) -> Repairer {
+    /// Like [`Repairer::from_config`] with clients the caller shares (to read their figures).
+    pub fn with_clients(config: &Config, store: Store, clients: KlinesClients) -> Repairer {
         let market = &config.market;
         let series = market
             .symbols
@@ -141,7 +140,7 @@ impl Repairer {
             .collect();
         Repairer {
             store,
-            client,
+            clients,
             series,
             config: config.backfill.clone(),
         }
@@ -276,7 +275,7 @@ impl Repairer {
         let threshold = self.config.gap_threshold_secs as Millis * 1000;
         let result = repair_recent(
             &self.store,
-            &self.client,
+            &self.clients,
             &self.series,
             lookback,
             threshold,
@@ -338,10 +337,13 @@ impl Repairer {
         first: Millis,
         last: Millis,
     ) -> Result<u64, (String, bool)> {
+        let Some(client) = self.clients.get(key.symbol.venue()) else {
+            return Ok(0);
+        };
         let mut from = first;
         let mut written = 0;
         while from <= last {
-            let page = self.client.fetch(key, from, last).await.map_err(|e| {
+            let page = client.fetch(key, from, last).await.map_err(|e| {
                 let halt = matches!(
                     e,
                     KlinesError::BreakerOpen { .. }

@@ -10,11 +10,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::gaps::{expected_span, find_gaps, span_candles};
-use super::klines::{KLINES_LIMIT, KlinesClient, KlinesConfig, KlinesError, KlinesStats};
+use super::klines::{KlinesClient, KlinesConfig, KlinesError, KlinesStats, VenueClients};
 use super::plan::{ranges_to_fetch, remaining};
 use super::rfc3339;
-use super::wire::Page;
 use crate::domain::{Millis, SeriesKey, now_ms};
+use crate::exchange::rest::Page;
 use crate::store::{CandleSource, ProgressStatus, SeriesProgress, Store, StoreError};
 
 /// What to repair: these series over the window `[from, to)` (see [`super::gaps`] for which
@@ -80,7 +80,7 @@ pub struct Summary {
     pub candles_written: u64,
     pub rejected_rows: u64,
     pub requests: u64,
-    /// The last `X-MBX-USED-WEIGHT-1M` seen.
+    /// The venue's last report of weight used (the busiest venue's).
     pub weight_used: u32,
     pub weight_limit: u32,
     pub retries: u64,
@@ -128,17 +128,18 @@ pub enum BackfillError {
     Incomplete(String),
 }
 
-/// Repairs every series of `plan` (its window ends at now at the latest). Range failures (a ban, an open breaker, a bad symbol) are
-/// reported in the summary and leave their checkpoints for the next run; only a store failure
-/// ends the run early.
+/// Repairs every series of `plan` (its window ends at now at the latest), each from its own
+/// venue's client; composites have no REST of their own and are skipped. Range failures (a
+/// ban, an open breaker, a bad symbol) are reported in the summary and leave their checkpoints
+/// for the next run; only a store failure ends the run early.
 pub async fn backfill(
     store: &Store,
-    client: &KlinesClient,
+    clients: &impl VenueClients,
     plan: Plan,
     mut progress: impl FnMut(ProgressUpdate),
 ) -> Result<Summary, BackfillError> {
     let started = Instant::now();
-    let before = client.stats();
+    let before = clients.stats();
     // A window reaching into the future would mark ranges done before their candles exist.
     let plan = Plan {
         to: plan.to.min(now_ms()),
@@ -146,6 +147,9 @@ pub async fn backfill(
     };
     let mut work = Vec::with_capacity(plan.series.len());
     for &key in &plan.series {
+        if clients.get(key.symbol.venue()).is_none() {
+            continue;
+        }
         let ranges = plan_series(store, key, &plan).await?;
         let total = ranges.iter().map(remaining).sum();
         progress(ProgressUpdate::Planned {
@@ -157,6 +161,9 @@ pub async fn backfill(
     }
     let mut summary = Summary::default();
     for (key, ranges, total) in work {
+        let Some(client) = clients.get(key.symbol.venue()) else {
+            continue;
+        };
         let mut done = 0u64;
         for range in ranges {
             let (outcome, written) = run_range(store, client, range, &mut |n| {
@@ -175,7 +182,9 @@ pub async fn backfill(
             progress(ProgressUpdate::Finished(outcome));
         }
     }
-    fill_counters(&mut summary, &before, &client.stats());
+    if let (Some(before), Some(after)) = (before, clients.stats()) {
+        fill_counters(&mut summary, &before, &after);
+    }
     summary.elapsed = started.elapsed();
     tracing::info!("backfill: {summary}");
     Ok(summary)
@@ -185,7 +194,7 @@ pub async fn backfill(
 /// stream: the same rules as [`backfill`], over `[now - lookback, now)`.
 pub async fn repair_recent(
     store: &Store,
-    client: &KlinesClient,
+    clients: &impl VenueClients,
     series: &[SeriesKey],
     lookback: Duration,
     threshold_ms: Millis,
@@ -198,7 +207,7 @@ pub async fn repair_recent(
         to,
         threshold_ms,
     };
-    backfill(store, client, plan, progress).await
+    backfill(store, clients, plan, progress).await
 }
 
 /// The `backfill_candles_per_sec` workload of `cryptoviz bench`: every candle of `key` over
@@ -303,7 +312,7 @@ async fn run_range(
         };
         let next = match page.last_open {
             // Floored, in case the last row was a rejected one with an unaligned open time.
-            Some(t) if page.rows >= KLINES_LIMIT => key.timeframe.bucket(t) + iv,
+            Some(t) if page.rows >= client.page_size() => key.timeframe.bucket(t) + iv,
             // A short page: the exchange has nothing more in the range.
             _ => p.range_end + iv,
         };

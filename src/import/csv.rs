@@ -83,6 +83,7 @@ pub fn parse_row(
             qty: dec(f[2], "qty")?,
             time: millis(f[4], "time")?,
             count: 1,
+            micros: 0,
             buyer_is_maker: boolean(f[5]),
         })),
         FileKind::AggTrades => {
@@ -99,6 +100,7 @@ pub fn parse_row(
                 qty: if void { Qty::ZERO } else { qty },
                 time: millis(f[5], "transact_time")?,
                 count: if void { 0 } else { (last - first + 1) as u32 },
+                micros: 0,
                 buyer_is_maker: boolean(f[6]),
             }))
         }

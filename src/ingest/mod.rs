@@ -15,7 +15,8 @@ use tokio::sync::{mpsc, watch};
 pub use latency::{Buckets, Histogram, Percentiles};
 
 use crate::aggregate::{Aggregator, IdGap, Outcome};
-use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade, now_ms};
+use crate::config::Composite;
+use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade, Venue, now_ms};
 use crate::source::{MarketEvent, StreamStatus};
 use crate::store::{CandleSource, Store, StoreError};
 
@@ -24,7 +25,8 @@ use crate::store::{CandleSource, Store, StoreError};
 pub enum IngestEvent {
     /// Candles that changed since the last flush (open ones ticking, finished, filled).
     Candles(Vec<(SeriesKey, Candle)>),
-    Stream(StreamStatus),
+    /// A venue's connection changed.
+    Stream(Venue, StreamStatus),
     /// Trades known to be missing; the gap repair should fetch these spans' klines.
     Gaps(Vec<IdGap>),
     Malformed(String),
@@ -82,6 +84,9 @@ pub struct Ingest {
     source: CandleSource,
     /// One per symbol; a handful, so a linear scan beats hashing the symbol per trade.
     aggs: Vec<Aggregator>,
+    /// Per entry of `aggs`: the composites it feeds, as (index in `composites`, member place).
+    feeds: Vec<Vec<(usize, u8)>>,
+    composites: Vec<Aggregator>,
     timeframes: Vec<Timeframe>,
     counters: Arc<IngestCounters>,
     latency: Histogram,
@@ -123,6 +128,8 @@ impl Ingest {
         Ok(Ingest {
             store,
             source,
+            feeds: vec![Vec::new(); aggs.len()],
+            composites: Vec::new(),
             aggs,
             timeframes: timeframes.to_vec(),
             counters: Arc::default(),
@@ -132,6 +139,33 @@ impl Ingest {
             reject_warned: None,
             rejects_unlogged: 0,
         })
+    }
+
+    /// Also builds these composites from their members' accepted trades. A composite keeps no
+    /// trade ids, so it is not resumed after a restart: the candle open at the restart starts
+    /// afresh (and the store keeps whichever of the two holds more trades).
+    pub fn with_composites(mut self, composites: &[Composite]) -> Self {
+        for c in composites {
+            let ci = self.composites.len();
+            self.composites
+                .push(Aggregator::composite(c.symbol, &self.timeframes));
+            for (place, &member) in c.members.iter().enumerate() {
+                let i = self.agg_index(member);
+                self.feeds[i].push((ci, place.min(u8::MAX as usize) as u8));
+            }
+        }
+        self
+    }
+
+    fn agg_index(&mut self, symbol: Symbol) -> usize {
+        match self.aggs.iter().position(|a| a.symbol() == symbol) {
+            Some(i) => i,
+            None => {
+                self.aggs.push(Aggregator::new(symbol, &self.timeframes));
+                self.feeds.push(Vec::new());
+                self.aggs.len() - 1
+            }
+        }
     }
 
     pub fn counters(&self) -> Arc<IngestCounters> {
@@ -157,18 +191,14 @@ impl Ingest {
                 return Outcome::Rejected;
             }
         }
-        let agg = match self.aggs.iter().position(|a| a.symbol() == t.symbol) {
-            Some(i) => &mut self.aggs[i],
-            None => {
-                self.aggs.push(Aggregator::new(t.symbol, &self.timeframes));
-                let last = self.aggs.len() - 1;
-                &mut self.aggs[last]
-            }
-        };
-        let outcome = agg.push(t);
+        let i = self.agg_index(t.symbol);
+        let outcome = self.aggs[i].push(t);
         let c = &self.counters;
         match outcome {
             Outcome::Applied => {
+                for &(ci, place) in &self.feeds[i] {
+                    self.composites[ci].push_member(t, place);
+                }
                 c.trades.fetch_add(1, Ordering::Relaxed);
                 c.last_trade_ms.store(t.time as u64, Ordering::Relaxed);
             }
@@ -210,7 +240,7 @@ impl Ingest {
         close_before: Option<Millis>,
     ) -> Result<Vec<(SeriesKey, Candle)>, StoreError> {
         self.clock = now_ms();
-        for agg in &mut self.aggs {
+        for agg in self.aggs.iter_mut().chain(&mut self.composites) {
             if let Some(t) = close_before {
                 agg.close_due(t);
             }
@@ -257,6 +287,7 @@ impl Ingest {
     pub fn current(&self, key: SeriesKey) -> Option<Candle> {
         self.aggs
             .iter()
+            .chain(&self.composites)
             .find(|a| a.symbol() == key.symbol)?
             .current(key.timeframe)
     }
@@ -303,8 +334,8 @@ impl Ingest {
             MarketEvent::Trade(t, received) => {
                 self.on_trade(&t, received);
             }
-            MarketEvent::Status(s) => {
-                let _ = tx.send(IngestEvent::Stream(s)).await;
+            MarketEvent::Status(venue, s) => {
+                let _ = tx.send(IngestEvent::Stream(venue, s)).await;
             }
             MarketEvent::Malformed(reason) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);

@@ -46,6 +46,37 @@ impl Mirrored {
     }
 }
 
+/// [`Mirrored`] per label set: one running total per series of a family.
+pub struct MirroredFamily<L> {
+    family: Family<L, Counter>,
+    seen: std::sync::Mutex<std::collections::HashMap<L, u64>>,
+}
+
+impl<L> MirroredFamily<L>
+where
+    L: Clone + std::hash::Hash + Eq + prometheus_client::encoding::EncodeLabelSet + std::fmt::Debug,
+{
+    fn new(family: Family<L, Counter>) -> Self {
+        MirroredFamily {
+            family,
+            seen: Default::default(),
+        }
+    }
+
+    pub fn advance_to(&self, label: &L, total: u64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let before = seen.insert(label.clone(), total).unwrap_or(0);
+        let counter = self.family.get_or_create(label);
+        if total > before {
+            counter.inc_by(total - before);
+        }
+    }
+
+    pub fn get(&self, label: &L) -> u64 {
+        self.family.get_or_create(label).get()
+    }
+}
+
 /// Which optional parts to register.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Parts {
@@ -55,13 +86,14 @@ pub struct Parts {
     pub klines_stats: bool,
 }
 
+/// Per venue (`venue` label).
 pub struct StreamMetrics {
-    pub frames: Mirrored,
-    pub trades: Mirrored,
-    pub malformed: Mirrored,
-    pub reconnects: Mirrored,
-    pub connected: Gauge,
-    pub last_message_age: FloatGauge,
+    pub frames: MirroredFamily<VenueLabel>,
+    pub trades: MirroredFamily<VenueLabel>,
+    pub malformed: MirroredFamily<VenueLabel>,
+    pub reconnects: MirroredFamily<VenueLabel>,
+    pub connected: Family<VenueLabel, Gauge>,
+    pub last_message_age: Family<VenueLabel, FloatGauge>,
 }
 
 pub struct IngestMetrics {
@@ -136,11 +168,12 @@ pub struct RepairMetrics {
     pub notices: Family<KindLabel, Counter>,
 }
 
+/// Per venue (`venue` label).
 pub struct KlinesMetrics {
-    pub requests: Mirrored,
-    pub retries: Mirrored,
-    pub rate_limited: Mirrored,
-    pub weight_used: Gauge,
+    pub requests: MirroredFamily<VenueLabel>,
+    pub retries: MirroredFamily<VenueLabel>,
+    pub rate_limited: MirroredFamily<VenueLabel>,
+    pub weight_used: Family<VenueLabel, Gauge>,
 }
 
 pub struct NewsMetrics {
@@ -190,6 +223,20 @@ fn gauge(r: &mut Registry, name: &str, help: &str) -> Gauge {
     add(r, name, help, None, Gauge::default())
 }
 
+fn counters<L>(r: &mut Registry, name: &str, help: &str) -> MirroredFamily<L>
+where
+    L: Clone
+        + std::hash::Hash
+        + Eq
+        + prometheus_client::encoding::EncodeLabelSet
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    MirroredFamily::new(family(r, name, help, None))
+}
+
 fn family<L, M>(r: &mut Registry, name: &str, help: &str, unit: Option<Unit>) -> Family<L, M>
 where
     Family<L, M>: Metric + Default,
@@ -201,29 +248,37 @@ impl Metrics {
     pub fn new(parts: Parts) -> Metrics {
         let mut r = Registry::with_prefix("cryptoviz");
         let stream = StreamMetrics {
-            frames: counter(&mut r, "stream_frames", "WebSocket data frames received"),
-            trades: counter(&mut r, "stream_trades", "Trades received from the stream"),
-            malformed: counter(
+            frames: counters(
+                &mut r,
+                "stream_frames",
+                "WebSocket data frames received, per venue",
+            ),
+            trades: counters(
+                &mut r,
+                "stream_trades",
+                "Trades received from each venue's stream",
+            ),
+            malformed: counters(
                 &mut r,
                 "stream_malformed_frames",
-                "Frames that could not be understood (counted, never fatal)",
+                "Frames that could not be understood (counted, never fatal), per venue",
             ),
-            reconnects: counter(
+            reconnects: counters(
                 &mut r,
                 "stream_reconnects",
-                "Times the stream was lost (or a connect failed) and a reconnect was scheduled",
+                "Times a venue's stream was lost (or a connect failed) and a reconnect was scheduled",
             ),
-            connected: gauge(
+            connected: family(
                 &mut r,
                 "stream_connected",
-                "1 while the market stream is connected",
+                "1 while the venue's market stream is connected",
+                None,
             ),
-            last_message_age: add(
+            last_message_age: family(
                 &mut r,
                 "stream_last_message_age",
-                "Age of the last message of any kind on the stream, the last trade in demo mode (NaN before the first)",
+                "Age of the last message of any kind on the venue's stream, the last trade in demo mode (NaN before the first)",
                 Some(Unit::Seconds),
-                FloatGauge::default(),
             ),
         };
 
@@ -347,21 +402,22 @@ impl Metrics {
             }
         });
         let klines = (parts.repair && parts.klines_stats).then(|| KlinesMetrics {
-            requests: counter(
+            requests: counters(
                 &mut r,
                 "klines_requests",
-                "REST klines requests sent by gap repair",
+                "REST candle and trade requests sent by gap repair, per venue",
             ),
-            retries: counter(&mut r, "klines_retries", "REST klines requests retried"),
-            rate_limited: counter(
+            retries: counters(&mut r, "klines_retries", "REST requests retried, per venue"),
+            rate_limited: counters(
                 &mut r,
                 "klines_rate_limited",
-                "REST klines answers with HTTP 429 or 418",
+                "REST answers saying slow down (429, 418, or the venue's own code), per venue",
             ),
-            weight_used: gauge(
+            weight_used: family(
                 &mut r,
                 "klines_weight_used",
-                "Request weight used in the current window (X-MBX-USED-WEIGHT-1M)",
+                "Request weight used in the current window (as the venue reports it, else as counted)",
+                None,
             ),
         });
 
@@ -482,17 +538,29 @@ mod tests {
             repair: true,
             klines_stats: false,
         });
-        m.stream.trades.advance_to(7);
+        let kraken = VenueLabel { venue: "kraken" };
+        m.stream.trades.advance_to(&kraken, 7);
+        m.stream.trades.advance_to(&kraken, 9);
+        m.stream.trades.advance_to(&VenueLabel { venue: "okx" }, 1);
+        // Families appear with their first series (the sampler makes one per venue).
+        m.stream.last_message_age.get_or_create(&kraken).set(1.5);
         m.declare_feeds(&["http://127.0.0.1:1/feed".into()]);
         let text = m.encode();
-        assert!(text.contains("cryptoviz_stream_trades_total 7\n"), "{text}");
+        assert!(
+            text.contains("cryptoviz_stream_trades_total{venue=\"kraken\"} 9\n"),
+            "{text}"
+        );
+        assert!(text.contains("cryptoviz_stream_trades_total{venue=\"okx\"} 1\n"));
         assert!(
             text.contains(
                 "cryptoviz_breaker_state{client=\"news\",target=\"http://127.0.0.1:1/feed\"} 0\n"
             ),
             "{text}"
         );
-        assert!(text.contains("# TYPE cryptoviz_stream_last_message_age_seconds gauge"));
+        assert!(
+            text.contains("# TYPE cryptoviz_stream_last_message_age_seconds gauge"),
+            "{text}"
+        );
         assert!(text.contains("cryptoviz_ingest_trades_total{outcome=\"too_late\"} 0"));
         assert!(text.contains("cryptoviz_klines_notices_total{kind=\"banned\"} 0\n"));
         assert!(text.contains("cryptoviz_candles_written_total{path=\"repair\"} 0\n"));

@@ -56,6 +56,9 @@ pub struct HealthView {
     pub pending_rows: usize,
     pub last_write_error: Option<String>,
     pub trades_critical: Duration,
+    /// Each venue's connection when several are streamed (the fields above describe the
+    /// liveliest one: the collector is ready while any venue delivers).
+    pub venues: Vec<(&'static str, bool)>,
 }
 
 pub fn evaluate(kind: ProbeKind, v: &HealthView) -> Probe {
@@ -145,11 +148,22 @@ fn ready(v: &HealthView) -> Probe {
             Some(_) => {}
         }
     }
-    let checks = json!({
+    let mut checks = json!({
         "store": store,
         "stream": stream,
         "last_message_age_secs": message_age,
     });
+    if v.venues.len() > 1 {
+        let venues: serde_json::Map<String, Value> = v
+            .venues
+            .iter()
+            .map(|(name, up)| {
+                let state = if *up { "connected" } else { "disconnected" };
+                (name.to_string(), json!(state))
+            })
+            .collect();
+        checks["venues"] = Value::Object(venues);
+    }
     if reasons.is_empty() {
         Probe {
             status: 200,

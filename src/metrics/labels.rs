@@ -50,3 +50,8 @@ pub struct ClientLabel {
     pub client: &'static str,
     pub target: String,
 }
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct VenueLabel {
+    pub venue: &'static str,
+}

@@ -24,33 +24,33 @@ pub use http::{ServeError, bind, serve};
 pub use labels::ClientLabel;
 pub use sample::{STORE_STATS_EVERY, run_sampler};
 
-use crate::domain::now_ms;
-use crate::exchange::binance::StreamStats;
-use crate::history::KlinesClient;
+use crate::config::VenuesConfig;
+use crate::domain::{Millis, Venue, now_ms};
+use crate::history::KlinesClients;
 use crate::history::klines::Notice;
 use crate::history::repair::RepairStatus;
 use crate::ingest::{IngestEvent, IngestSnapshot};
 use crate::net::{BreakerState, BreakerStatus};
 use crate::news::poller::{FeedReport, FeedStatus};
+use crate::pipeline::Streams;
 use crate::source::StreamStatus;
 use crate::store::Store;
 
 /// Where the monitor reads from.
 pub struct Inputs {
-    /// The demo market replaces the stream: no connection, no repair.
+    /// The demo market replaces the streams: no connection, no repair.
     pub demo: bool,
-    pub stream: Arc<StreamStats>,
+    /// Each streamed venue's counters.
+    pub streams: Streams,
     pub ingest: watch::Receiver<IngestSnapshot>,
     pub store: Store,
     /// The gap repair's status (None when no repair runs).
     pub repair: Option<watch::Receiver<RepairStatus>>,
-    /// The gap repair's klines client, for request, weight and breaker figures when the
-    /// caller can share it.
-    pub klines: Option<Arc<KlinesClient>>,
-    /// The klines base URL, the `target` label of the klines client's metrics.
-    pub klines_target: String,
-    /// The WebSocket base URL, the `target` label of the stream's breaker.
-    pub stream_target: String,
+    /// The gap repair's REST clients, for request, weight and breaker figures when the
+    /// caller can share them.
+    pub klines: Option<KlinesClients>,
+    /// The venues' endpoints: the `target` labels of the breakers.
+    pub venues: VenuesConfig,
     /// `freshness.trades.critical`: older stream activity makes the collector not ready.
     pub trades_critical: Duration,
     /// The news feeds polled, so their series exist (at zero, breaker closed) from the start.
@@ -67,10 +67,10 @@ struct Inner {
     metrics: Metrics,
     inputs: Inputs,
     started: Instant,
-    /// Latched once the stream's first connection attempt has ended, either way.
+    /// Latched once every stream's first connection attempt has ended, either way.
     first_attempt: AtomicBool,
-    /// When the current connection came up (0 while down).
-    connected_at_ms: AtomicI64,
+    /// Per stream (as in `inputs.streams`): when its connection came up (0 while down).
+    connected_at_ms: Vec<AtomicI64>,
     stopping: AtomicBool,
 }
 
@@ -81,13 +81,14 @@ impl Monitor {
             klines_stats: inputs.klines.is_some(),
         });
         metrics.declare_feeds(&inputs.feeds);
+        let connected_at_ms = inputs.streams.iter().map(|_| AtomicI64::new(0)).collect();
         Monitor {
             inner: Arc::new(Inner {
                 metrics,
                 inputs,
                 started: Instant::now(),
                 first_attempt: AtomicBool::new(false),
-                connected_at_ms: AtomicI64::new(0),
+                connected_at_ms,
                 stopping: AtomicBool::new(false),
             }),
         }
@@ -106,46 +107,84 @@ impl Monitor {
         health::evaluate(kind, &self.view())
     }
 
-    /// The state the probes judge, read now.
+    /// The state the probes judge, read now. With several venues the liveliest one speaks
+    /// for the stream (the collector is useful while any venue delivers); each venue's
+    /// connection is listed beside it.
     pub fn view(&self) -> HealthView {
         let i = &*self.inner;
-        let s = i.inputs.stream.snapshot();
-        if s.connected || s.reconnects > 0 || s.frames > 0 {
+        let snaps: Vec<_> = i
+            .inputs
+            .streams
+            .iter()
+            .map(|(v, s)| (*v, s.snapshot()))
+            .collect();
+        if snaps
+            .iter()
+            .all(|(_, s)| s.connected || s.reconnects > 0 || s.frames > 0)
+        {
             i.first_attempt.store(true, Ordering::Relaxed);
         }
+        let activity = |k: usize| {
+            let s = &snaps[k].1;
+            let at = i.connected_at_ms[k].load(Ordering::Relaxed);
+            let connected_at = (s.connected && at > 0).then_some(at);
+            (
+                s.connected,
+                s.last_message_ms.or(connected_at),
+                connected_at,
+            )
+        };
+        let best = (0..snaps.len()).max_by_key(|&k| {
+            let (up, act, _) = activity(k);
+            (up, act.unwrap_or(Millis::MIN))
+        });
+        let (connected, last_message_ms, connected_at_ms) = match best {
+            Some(k) => {
+                let (up, _, at) = activity(k);
+                (up, snaps[k].1.last_message_ms, at)
+            }
+            None => (false, None, None),
+        };
         let last_message_ms = if i.inputs.demo {
             i.inputs.ingest.borrow().last_trade_ms
         } else {
-            s.last_message_ms
+            last_message_ms
         };
-        let connected_at = i.connected_at_ms.load(Ordering::Relaxed);
         let write = i.inputs.store.write_stats();
         HealthView {
             now: now_ms(),
             uptime: i.started.elapsed(),
             demo: i.inputs.demo,
             stopping: i.stopping.load(Ordering::Relaxed),
-            connected: s.connected,
+            connected,
             last_message_ms,
-            connected_at_ms: (s.connected && connected_at > 0).then_some(connected_at),
-            reconnects: s.reconnects,
+            connected_at_ms,
+            reconnects: snaps.iter().map(|(_, s)| s.reconnects).sum(),
             first_attempt_done: i.first_attempt.load(Ordering::Relaxed),
             startup_repair_done: i.inputs.repair.as_ref().map(|r| r.borrow().runs > 0),
             pending_rows: write.pending,
             last_write_error: write.last_error,
             trades_critical: i.inputs.trades_critical,
+            venues: snaps.iter().map(|(v, s)| (v.name(), s.connected)).collect(),
         }
     }
 
-    /// Follows the stream's connection changes (for the age of a quiet new connection).
+    /// Follows the streams' connection changes (for the age of a quiet new connection).
     pub fn on_event(&self, ev: &IngestEvent) {
-        let at = &self.inner.connected_at_ms;
-        match ev {
-            IngestEvent::Stream(StreamStatus::Connected) => at.store(now_ms(), Ordering::Relaxed),
-            IngestEvent::Stream(StreamStatus::Reconnecting { .. } | StreamStatus::Stopped) => {
+        let IngestEvent::Stream(venue, status) = ev else {
+            return;
+        };
+        let i = &*self.inner;
+        let Some(k) = i.inputs.streams.iter().position(|(v, _)| v == venue) else {
+            return;
+        };
+        let at = &i.connected_at_ms[k];
+        match status {
+            StreamStatus::Connected => at.store(now_ms(), Ordering::Relaxed),
+            StreamStatus::Reconnecting { .. } | StreamStatus::Stopped => {
                 at.store(0, Ordering::Relaxed)
             }
-            _ => {}
+            StreamStatus::Connecting { .. } => {}
         }
     }
 
@@ -175,8 +214,8 @@ impl Monitor {
         self.set_breaker("news", &r.url, &r.breaker);
     }
 
-    /// Counts what the klines client reports while it happens.
-    pub fn on_klines_notice(&self, n: &Notice) {
+    /// Counts what a venue's REST client reports while it happens.
+    pub fn on_klines_notice(&self, _venue: Venue, n: &Notice) {
         let Some(repair) = &self.inner.metrics.repair else {
             return;
         };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::Monitor;
-use super::labels::{QuantileLabel, TierLabel};
+use super::labels::{QuantileLabel, TierLabel, VenueLabel};
 use crate::domain::now_ms;
 
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
@@ -48,24 +48,31 @@ impl Monitor {
         let i = &*self.inner;
         let m = &i.metrics;
 
-        let s = i.inputs.stream.snapshot();
-        let st = &m.stream;
-        st.frames.advance_to(s.frames);
-        st.trades.advance_to(s.trades);
-        st.malformed.advance_to(s.malformed);
-        st.reconnects.advance_to(s.reconnects);
-        st.connected.set(s.connected as i64);
-
         let ingest = i.inputs.ingest.borrow().clone();
-        let last = if i.inputs.demo {
-            ingest.last_trade_ms
-        } else {
-            s.last_message_ms
-        };
-        st.last_message_age.set(match last {
-            Some(t) => (now_ms() - t).max(0) as f64 / 1000.0,
-            None => f64::NAN,
-        });
+        let st = &m.stream;
+        for (venue, stats) in &i.inputs.streams {
+            let s = stats.snapshot();
+            let l = VenueLabel {
+                venue: venue.name(),
+            };
+            st.frames.advance_to(&l, s.frames);
+            st.trades.advance_to(&l, s.trades);
+            st.malformed.advance_to(&l, s.malformed);
+            st.reconnects.advance_to(&l, s.reconnects);
+            st.connected.get_or_create(&l).set(s.connected as i64);
+            let last = if i.inputs.demo {
+                ingest.last_trade_ms
+            } else {
+                s.last_message_ms
+            };
+            st.last_message_age.get_or_create(&l).set(match last {
+                Some(t) => (now_ms() - t).max(0) as f64 / 1000.0,
+                None => f64::NAN,
+            });
+            if let (Some(b), Some(ep)) = (stats.breaker(), i.inputs.venues.get(*venue)) {
+                self.set_breaker("websocket", &ep.ws_url, &b);
+            }
+        }
         let g = &m.ingest;
         g.applied.advance_to(ingest.trades);
         g.duplicate.advance_to(ingest.duplicates);
@@ -96,16 +103,18 @@ impl Monitor {
             rm.candles.advance_to(r.candles_written);
             rm.pending_spans.set(r.pending_spans as i64);
         }
-        if let (Some(client), Some(km)) = (&i.inputs.klines, &m.klines) {
-            let k = client.stats();
-            km.requests.advance_to(k.requests);
-            km.retries.advance_to(k.retries);
-            km.rate_limited.advance_to(k.rate_limited);
-            km.weight_used.set(k.weight_used as i64);
-            self.set_breaker("klines", &i.inputs.klines_target, &k.breaker);
-        }
-        if let Some(b) = i.inputs.stream.breaker() {
-            self.set_breaker("websocket", &i.inputs.stream_target, &b);
+        if let (Some(clients), Some(km)) = (&i.inputs.klines, &m.klines) {
+            for client in clients.iter() {
+                let k = client.stats();
+                let l = VenueLabel {
+                    venue: client.venue().name(),
+                };
+                km.requests.advance_to(&l, k.requests);
+                km.retries.advance_to(&l, k.retries);
+                km.rate_limited.advance_to(&l, k.rate_limited);
+                km.weight_used.get_or_create(&l).set(k.weight_used as i64);
+                self.set_breaker("klines", &client.config().base_url, &k.breaker);
+            }
         }
         m.uptime.set(i.started.elapsed().as_secs_f64());
     }
@@ -150,7 +159,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::exchange::binance::StreamStats;
+    use crate::domain::Venue;
+    use crate::exchange::StreamStats;
     use crate::history::{KlinesClient, KlinesConfig};
     use crate::ingest::IngestSnapshot;
     use crate::metrics::Inputs;
@@ -161,15 +171,16 @@ mod tests {
         let (_tx, ingest) = watch::channel(IngestSnapshot::default());
         let (_tx, repair) = watch::channel(crate::history::repair::RepairStatus::default());
         let klines = KlinesClient::new(KlinesConfig::new("http://127.0.0.1:9")).unwrap();
+        let mut venues = crate::config::VenuesConfig::default();
+        venues.binance.ws_url = "ws://127.0.0.1:9".into();
         Monitor::new(Inputs {
             demo: false,
-            stream,
+            streams: vec![(Venue::Binance, stream)],
             ingest,
             store,
             repair: Some(repair),
-            klines: Some(Arc::new(klines)),
-            klines_target: "http://127.0.0.1:9".into(),
-            stream_target: "ws://127.0.0.1:9".into(),
+            klines: Some(klines.into()),
+            venues,
             trades_critical: Duration::from_secs(60),
             feeds: vec!["http://127.0.0.1:9/feed".into()],
         })
@@ -218,8 +229,13 @@ mod tests {
             .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
         m.sample();
         let text = m.encode();
-        assert!(text.contains("cryptoviz_stream_trades_total 5\n"), "{text}");
-        assert!(text.contains("cryptoviz_stream_last_message_age_seconds NaN\n"));
+        assert!(
+            text.contains("cryptoviz_stream_trades_total{venue=\"binance\"} 5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cryptoviz_stream_last_message_age_seconds{venue=\"binance\"} NaN\n")
+        );
         assert!(text.contains("cryptoviz_store_candles{tier=\"hot\"} 0\n"));
         assert!(text.contains("cryptoviz_store_size_bytes{tier=\"file\"} "));
         assert!(text.contains(

@@ -29,6 +29,11 @@ const QUOTE_ASSETS: &[&str] = &[
 /// anything that is not an alphanumeric symbol ending in a known quote with a
 /// non-empty base.
 pub fn base_asset(symbol: &str) -> Option<&str> {
+    // Venues that separate the pair say so: `BTC-USD`, `BTC/USD`.
+    if let Some((base, _)) = symbol.split_once(['-', '/']) {
+        return (!base.is_empty() && base.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then_some(base);
+    }
     if !symbol.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }

@@ -63,6 +63,9 @@ pub fn activity_from_log(text: &str, n: usize) -> Vec<serde_json::Value> {
 
 #[derive(Serialize)]
 pub struct SeriesReport {
+    /// `binance`, `coinbase`, `kraken`, `bybit`, `okx` or `composite`.
+    pub venue: &'static str,
+    /// The symbol in the venue's own spelling (`BTC-USD`), the composite's name for a composite.
     pub symbol: String,
     pub timeframe: &'static str,
     pub candles: Vec<CandleReport>,
@@ -77,7 +80,8 @@ impl SeriesReport {
     ) -> Self {
         let closes: Vec<f64> = candles.iter().map(|c| c.close.to_f64()).collect();
         SeriesReport {
-            symbol: key.symbol.to_string(),
+            venue: key.symbol.venue().name(),
+            symbol: key.symbol.as_str().to_string(),
             timeframe: key.timeframe.as_str(),
             candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
             indicators: crate::indicators::compute(&closes, params),

@@ -13,12 +13,17 @@
 //!
 //! Everything is drawn from one seeded [`Rng`] per symbol in fixed 100 ms slots, so the same
 //! seed gives the same trades however `advance` is called.
+//!
+//! The same coin on several venues (`binance:BTCUSDT`, `coinbase:BTC-USD`, ...) follows one
+//! price: the first listed leads, each other venue trades at the leader's price plus a basis
+//! of a few basis points that wanders (an Ornstein-Uhlenbeck process), so composites and
+//! spreads have something to show offline.
 
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::domain::{Millis, Price, Qty, Symbol, Trade, now_ms};
+use crate::domain::{Millis, Price, Qty, Symbol, Trade, Venue, now_ms};
 use crate::rng::Rng;
 use crate::source::{MarketEvent, StreamStatus};
 
@@ -56,6 +61,19 @@ struct Profile {
     daily_vol: f64,
 }
 
+/// The coin a market trades: `BTCUSDT`, `BTC-USD` and `BTC/USD` all trade BTC ("" when
+/// unknown: such a market follows no other).
+fn base_asset(symbol: Symbol) -> &'static str {
+    const COINS: [&str; 4] = ["BTC", "ETH", "SOL", "BNB"];
+    let base = crate::news::coins::base_asset(symbol.as_str()).unwrap_or("");
+    COINS.into_iter().find(|c| *c == base).unwrap_or("")
+}
+
+/// Venue basis: the standard deviation of its log-price offset from the leader (3 bp) and
+/// how long that offset takes to revert (a minute).
+const BASIS_SD: f64 = 0.0003;
+const BASIS_TAU_S: f64 = 60.0;
+
 fn profile(symbol: Symbol) -> Profile {
     let p = |price, tick, lot, base_rate, daily_vol| Profile {
         price,
@@ -64,11 +82,11 @@ fn profile(symbol: Symbol) -> Profile {
         base_rate,
         daily_vol,
     };
-    match symbol.as_str() {
-        "BTCUSDT" => p(90_000.0, "0.01", "0.00001", 8.0, 0.025),
-        "ETHUSDT" => p(3_000.0, "0.01", "0.0001", 6.0, 0.035),
-        "SOLUSDT" => p(150.0, "0.01", "0.001", 4.0, 0.05),
-        "BNBUSDT" => p(600.0, "0.01", "0.001", 3.0, 0.03),
+    match base_asset(symbol) {
+        "BTC" => p(90_000.0, "0.01", "0.00001", 8.0, 0.025),
+        "ETH" => p(3_000.0, "0.01", "0.0001", 6.0, 0.035),
+        "SOL" => p(150.0, "0.01", "0.001", 4.0, 0.05),
+        "BNB" => p(600.0, "0.01", "0.001", 3.0, 0.03),
         _ => p(1.0, "0.0001", "0.1", 3.0, 0.05),
     }
 }
@@ -93,11 +111,16 @@ struct Sim {
     shock_decay: f64,
     median_qty: f64,
     next_id: i64,
+    /// For a coin's second and later venues: the leading sim's index and this venue's
+    /// current log-price offset from it.
+    follows: Option<usize>,
+    basis: f64,
 }
 
 impl Sim {
     fn new(symbol: Symbol, seed: u64, start_ms: Millis) -> Sim {
-        let mut rng = Rng::new(seed ^ fnv1a(symbol.as_str()));
+        let venue_mix = (symbol.venue() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(seed ^ fnv1a(symbol.as_str()) ^ venue_mix);
         let prof = profile(symbol);
         let raw = |s: &str| Price::parse(s).map(Price::raw).unwrap_or(1);
         let price = prof.price * (0.02 * rng.normal()).exp();
@@ -118,6 +141,8 @@ impl Sim {
             shock_decay: 1.0,
             median_qty: MEDIAN_NOTIONAL / price,
             next_id: rng.range(1_000_000, 900_000_000) as i64,
+            follows: None,
+            basis: 0.0,
             rng,
         }
     }
@@ -205,6 +230,7 @@ impl Sim {
             qty: Qty::from_raw(lots * self.lot),
             time: t,
             count: 1,
+            micros: 0,
             buyer_is_maker,
         }
     }
@@ -253,8 +279,19 @@ impl DemoMarket {
                 seen.push(*s);
             }
         }
+        let mut sims: Vec<Sim> = seen.iter().map(|s| Sim::new(*s, seed, start_ms)).collect();
+        for i in 0..sims.len() {
+            let coin = base_asset(sims[i].symbol);
+            let leader = (0..i).find(|&j| !coin.is_empty() && base_asset(sims[j].symbol) == coin);
+            if let Some(j) = leader.filter(|&j| sims[j].follows.is_none()) {
+                let basis = BASIS_SD * sims[i].rng.normal();
+                sims[i].follows = Some(j);
+                sims[i].basis = basis;
+                sims[i].log_price = sims[j].log_price + basis;
+            }
+        }
         DemoMarket {
-            sims: seen.iter().map(|s| Sim::new(*s, seed, start_ms)).collect(),
+            sims,
             clock: start_ms,
             slot: 0,
             staged: Vec::new(),
@@ -269,8 +306,16 @@ impl DemoMarket {
             if !self.staged.is_empty() || self.clock > until_ms {
                 return;
             }
-            for sim in &mut self.sims {
-                sim.slot(self.clock, self.slot, &mut self.staged);
+            for i in 0..self.sims.len() {
+                if let Some(j) = self.sims[i].follows {
+                    let lead = self.sims[j].log_price;
+                    let sim = &mut self.sims[i];
+                    let phi = (-(SLOT_MS as f64 / 1000.0) / BASIS_TAU_S).exp();
+                    sim.basis =
+                        sim.basis * phi + BASIS_SD * (1.0 - phi * phi).sqrt() * sim.rng.normal();
+                    sim.log_price = lead + sim.basis;
+                }
+                self.sims[i].slot(self.clock, self.slot, &mut self.staged);
             }
             // Stable: trades of one millisecond keep symbol order, and each symbol's id order.
             self.staged.sort_by_key(|t| t.time);
@@ -320,12 +365,17 @@ pub async fn run(
     tx: mpsc::Sender<MarketEvent>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    if tx
-        .send(MarketEvent::Status(StreamStatus::Connected))
-        .await
-        .is_err()
-    {
-        return;
+    let mut venues: Vec<Venue> = market.symbols().iter().map(|s| s.venue()).collect();
+    venues.sort();
+    venues.dedup();
+    for &venue in &venues {
+        if tx
+            .send(MarketEvent::Status(venue, StreamStatus::Connected))
+            .await
+            .is_err()
+        {
+            return;
+        }
     }
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -347,11 +397,13 @@ pub async fn run(
             }
         }
     }
-    let _ = tokio::time::timeout(
-        Duration::from_millis(500),
-        tx.send(MarketEvent::Status(StreamStatus::Stopped)),
-    )
-    .await;
+    for venue in venues {
+        let _ = tokio::time::timeout(
+            Duration::from_millis(500),
+            tx.send(MarketEvent::Status(venue, StreamStatus::Stopped)),
+        )
+        .await;
+    }
 }
 
 #[cfg(test)]

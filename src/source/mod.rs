@@ -1,11 +1,11 @@
 //! Market data sources. Each runs as a task and sends [`MarketEvent`]s over a channel: the live
-//! Binance stream and the simulated demo market look the same to the rest of the program.
+//! venue streams and the simulated demo market look the same to the rest of the program.
 
 pub mod demo;
 
 use std::time::{Duration, Instant};
 
-use crate::domain::Trade;
+use crate::domain::{Trade, Venue};
 
 /// What a market source tells its consumer. Connection changes are events too, so the
 /// health panel and the gap repair react to them like to data.
@@ -13,7 +13,8 @@ use crate::domain::Trade;
 pub enum MarketEvent {
     /// A trade and the instant its frame arrived (for ingest latency).
     Trade(Trade, Instant),
-    Status(StreamStatus),
+    /// A venue's connection changed.
+    Status(Venue, StreamStatus),
     /// A frame that could not be understood: counted and logged, never fatal.
     Malformed(String),
 }

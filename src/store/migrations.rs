@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sentiment_label",
         include_str!("migrations/0003_sentiment_label.sql"),
     ),
+    ("0004_venues", include_str!("migrations/0004_venues.sql")),
 ];
 
 /// The schema version this build writes.

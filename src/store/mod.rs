@@ -48,7 +48,6 @@ pub enum StoreError {
 
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    pub exchange: String,
     pub batch_rows: usize,
     pub batch_ms: u64,
 }
@@ -56,7 +55,6 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
-            exchange: "binance".into(),
             batch_rows: 500,
             batch_ms: 100,
         }
@@ -84,14 +82,14 @@ impl Store {
     /// Opens (creating if needed) the database, takes the data dir's write lock, migrates, and
     /// starts the store thread.
     pub fn open(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
-        let backend = SqliteBackend::open(path, &opts.exchange)?;
+        let backend = SqliteBackend::open(path)?;
         Ok(Self::with_backend(Box::new(backend), path, opts))
     }
 
     /// Opens a database that another process writes, for reading (the dashboard next to a
     /// running collector). Writes through this handle fail.
     pub fn open_read_only(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
-        let backend = SqliteBackend::open_read_only(path, &opts.exchange)?;
+        let backend = SqliteBackend::open_read_only(path)?;
         Ok(Self::with_backend(Box::new(backend), path, opts))
     }
 

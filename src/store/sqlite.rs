@@ -12,13 +12,13 @@ use super::backend::{
 use super::cold;
 use super::{StoreError, migrations};
 use crate::domain::{
-    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, now_ms,
+    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
+    now_ms,
 };
 use crate::news::sentiment::{Label, Scorer};
 
 pub struct SqliteBackend {
     conn: Connection,
-    exchange: String,
     series: HashMap<SeriesKey, i64>,
     path: PathBuf,
     /// Held for the life of a writing backend: one writer per data dir.
@@ -59,7 +59,7 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteBackend {
-    pub fn open(path: &Path, exchange: &str) -> Result<Self, StoreError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_err = |detail: String| StoreError::Open {
             path: path.to_path_buf(),
             detail,
@@ -106,7 +106,6 @@ impl SqliteBackend {
         conn.set_prepared_statement_cache_capacity(32);
         Ok(SqliteBackend {
             conn,
-            exchange: exchange.to_string(),
             series: HashMap::new(),
             path: path.to_path_buf(),
             _lock: Some(lock),
@@ -116,7 +115,7 @@ impl SqliteBackend {
     /// Opens a database another process writes, for reading only: no lock is taken and no
     /// migration runs (a schema this build does not know is refused). WAL lets it read while
     /// the writer writes.
-    pub fn open_read_only(path: &Path, exchange: &str) -> Result<Self, StoreError> {
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         use rusqlite::OpenFlags;
         let conn = Connection::open_with_flags(
             path,
@@ -139,7 +138,6 @@ impl SqliteBackend {
         }
         Ok(SqliteBackend {
             conn,
-            exchange: exchange.to_string(),
             series: HashMap::new(),
             path: path.to_path_buf(),
             _lock: None,
@@ -154,14 +152,18 @@ impl SqliteBackend {
         if let Some(&id) = self.series.get(&key) {
             return Ok(id);
         }
-        let (sym, tf) = (key.symbol.as_str(), key.timeframe.as_str());
+        let (venue, sym, tf) = (
+            key.symbol.venue().name(),
+            key.symbol.as_str(),
+            key.timeframe.as_str(),
+        );
         self.conn.execute(
             "INSERT OR IGNORE INTO series (exchange, symbol, timeframe) VALUES (?1, ?2, ?3)",
-            params![self.exchange, sym, tf],
+            params![venue, sym, tf],
         )?;
         let id = self.conn.query_row(
             "SELECT id FROM series WHERE exchange = ?1 AND symbol = ?2 AND timeframe = ?3",
-            params![self.exchange, sym, tf],
+            params![venue, sym, tf],
             |r| r.get(0),
         )?;
         self.series.insert(key, id);
@@ -177,7 +179,11 @@ impl SqliteBackend {
             .conn
             .query_row(
                 "SELECT id FROM series WHERE exchange = ?1 AND symbol = ?2 AND timeframe = ?3",
-                params![self.exchange, key.symbol.as_str(), key.timeframe.as_str()],
+                params![
+                    key.symbol.venue().name(),
+                    key.symbol.as_str(),
+                    key.timeframe.as_str()
+                ],
                 |r| r.get(0),
             )
             .optional()?;
@@ -483,15 +489,20 @@ impl Backend for SqliteBackend {
 
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT symbol, timeframe FROM series WHERE exchange = ?1 ORDER BY symbol, timeframe",
+            "SELECT exchange, symbol, timeframe FROM series ORDER BY exchange, symbol, timeframe",
         )?;
-        let rows = stmt.query_map([&self.exchange], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for r in rows {
-            let (s, t) = r?;
-            if let (Ok(symbol), Ok(timeframe)) = (Symbol::new(&s), Timeframe::parse(&t)) {
+            let (v, s, t) = r?;
+            let symbol = Venue::parse(&v).and_then(|v| Symbol::on(v, s.as_bytes()));
+            if let (Some(symbol), Ok(timeframe)) = (symbol, Timeframe::parse(&t)) {
                 out.push(SeriesKey { symbol, timeframe });
             }
         }
@@ -503,16 +514,19 @@ impl Backend for SqliteBackend {
             "SELECT range_start, range_end, position, status, error FROM backfill_progress \
              WHERE symbol = ?1 AND timeframe = ?2 ORDER BY range_start",
         )?;
-        let rows = stmt.query_map(params![key.symbol.as_str(), key.timeframe.as_str()], |r| {
-            Ok(SeriesProgress {
-                key,
-                range_start: r.get(0)?,
-                range_end: r.get(1)?,
-                position: r.get(2)?,
-                status: ProgressStatus::parse(&r.get::<_, String>(3)?),
-                error: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![key.symbol.to_string(), key.timeframe.as_str()],
+            |r| {
+                Ok(SeriesProgress {
+                    key,
+                    range_start: r.get(0)?,
+                    range_end: r.get(1)?,
+                    position: r.get(2)?,
+                    status: ProgressStatus::parse(&r.get::<_, String>(3)?),
+                    error: r.get(4)?,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -794,7 +808,7 @@ fn save_progress(conn: &Connection, p: &SeriesProgress) -> Result<(), StoreError
          updated_at = excluded.updated_at",
     )?
     .execute(params![
-        p.key.symbol.as_str(),
+        p.key.symbol.to_string(),
         p.key.timeframe.as_str(),
         p.range_start,
         p.range_end,

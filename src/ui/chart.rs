@@ -61,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let key = app.key();
     let mut title = vec![
-        Span::styled(format!(" {} ", key.symbol), t.title()),
+        Span::styled(format!(" {} ", app.label(key.symbol)), t.title()),
         Span::styled(format!("{} ", key.timeframe), t.accent()),
     ];
     let per_col = app.view.candles_per_col();

@@ -30,21 +30,44 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     let h: Option<&HealthSnapshot> = app.health.as_ref().map(|(h, _)| h);
     let mut lines = Vec::new();
 
-    let (state, lvl) = match &app.stream {
-        Some((s @ StreamStatus::Connected, _)) => (stream_label(s), Level::Good),
-        Some((s @ StreamStatus::Stopped, _)) => (stream_label(s), Level::Critical),
-        Some((s, _)) => (stream_label(s), Level::Warning),
-        None if app.demo => ("simulated".to_string(), Level::Good),
-        None => ("offline".to_string(), Level::Critical),
+    let state_of = |s: &StreamStatus| match s {
+        StreamStatus::Connected => (stream_label(s), Level::Good),
+        StreamStatus::Stopped => (stream_label(s), Level::Critical),
+        s => (stream_label(s), Level::Warning),
     };
     let msg_age = app
         .last_market_at
         .map(|at| app.now - at)
         .or_else(|| h.and_then(|h| h.last_message_age_ms).map(|a| a as i64));
-    let mut stream = vec![
-        label("Stream", t),
-        Span::styled(format!("● {state}"), t.level(lvl)),
-    ];
+    let mut stream = vec![label("Stream", t)];
+    match app.streams.len() {
+        0 => {
+            let (state, lvl) = if app.demo {
+                ("simulated".to_string(), Level::Good)
+            } else {
+                ("offline".to_string(), Level::Critical)
+            };
+            stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
+        }
+        1 if app.single_venue() => {
+            let (s, _) = app.streams.values().next().expect("one stream");
+            let (state, lvl) = state_of(s);
+            stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
+        }
+        _ => {
+            // One dot per venue: the name in the colour of its state.
+            for (venue, (s, _)) in &app.streams {
+                let (state, lvl) = state_of(s);
+                let name = venue.short();
+                let text = if lvl == Level::Good {
+                    format!("● {name} ")
+                } else {
+                    format!("● {name} {state} ")
+                };
+                stream.push(Span::styled(text, t.level(lvl)));
+            }
+        }
+    }
     if let Some(a) = msg_age {
         stream.push(Span::styled(
             format!(" · msg {}", age(a)),
@@ -172,7 +195,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         };
         lines.push(Line::from(vec![
             label("Backfill", t),
-            Span::raw(format!("{} {} ", b.key.symbol, b.key.timeframe)),
+            Span::raw(format!("{} {} ", app.label(b.key.symbol), b.key.timeframe)),
             Span::styled(
                 format!(
                     "{:.0}% {}",

@@ -57,7 +57,7 @@ pub fn too_small(area: Rect) -> bool {
 }
 
 /// None when the terminal is too small for the dashboard.
-pub fn layout(area: Rect, symbols: usize) -> Option<Areas> {
+pub fn layout(area: Rect, watch_rows: usize) -> Option<Areas> {
     if too_small(area) {
         return None;
     }
@@ -85,7 +85,7 @@ pub fn layout(area: Rect, symbols: usize) -> Option<Areas> {
         ..main
     };
     let side_x = main.x + chart.width;
-    let watch_h = (symbols as u16 + 3).clamp(4, main.height / 3);
+    let watch_h = (watch_rows as u16 + 3).clamp(4, main.height / 3);
     let rest = main.height - watch_h;
     let news_h = rest * 9 / 20;
     let col = |y: u16, h: u16| Rect::new(side_x, y, side_w, h);
@@ -150,8 +150,8 @@ pub fn inner(r: Rect) -> Rect {
 }
 
 /// Columns of the candle plot for a terminal of this size (0 when too small).
-pub fn chart_cols(area: Rect, symbols: usize) -> u16 {
-    layout(area, symbols)
+pub fn chart_cols(area: Rect, watch_rows: usize) -> u16 {
+    layout(area, watch_rows)
         .map(|a| {
             split_axis(chart_layout(inner(a.chart), PaneSet::default()).candles)
                 .0

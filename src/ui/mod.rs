@@ -42,7 +42,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
-    let Some(a) = layout::layout(area, app.symbols.len()) else {
+    let Some(a) = layout::layout(area, app.watch_rows()) else {
         let msg = format!(
             "terminal too small: {}x{} (need {}x{})",
             area.width,

@@ -27,7 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
     };
     let mut left = vec![
-        Span::styled(format!(" {} ", key.symbol), t.selected()),
+        Span::styled(format!(" {} ", app.label(key.symbol)), t.selected()),
         Span::styled(format!(" {} ", key.timeframe), t.accent()),
         Span::styled(mode, t.level(lvl)),
     ];

@@ -1,4 +1,6 @@
-//! The watchlist: each configured symbol with its last price, 24 h change and a sparkline.
+//! The watchlist: each configured symbol with its last price, 24 h change and a sparkline;
+//! with several venues each market carries its venue, and below the list each composite shows
+//! its members' last prices, which of them are stale, and the spread between the live ones.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -68,17 +70,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let w = inner.width as usize;
+    let single = app.single_venue();
+    let name_w = if single {
+        9
+    } else {
+        watch
+            .iter()
+            .map(|(s, ..)| s.as_str().len() + 5)
+            .max()
+            .unwrap_or(9)
+            .max(9)
+    };
     for (i, (sym, candles, _)) in watch.iter().enumerate().take(inner.height as usize) {
         let y = inner.y + i as u16;
         let selected = i == app.selected;
+        let name = if single {
+            sym.as_str().to_string()
+        } else {
+            format!("{:<3} {}", sym.venue().short(), sym.as_str())
+        };
         let mut spans = vec![
             Span::styled(if selected { "▶ " } else { "  " }, t.accent()),
             Span::styled(
-                format!("{:<9}", sym.as_str()),
+                format!("{name:<name_w$}"),
                 if selected { t.title() } else { t.text() },
             ),
         ];
-        let used = 11;
+        let used = 2 + name_w;
         match day_change(candles) {
             None => spans.push(Span::styled("no data", t.dim())),
             Some((close, change)) => {
@@ -107,6 +125,50 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
         }
     }
+    let mut y = inner.y + watch.len() as u16;
+    for c in &app.composites {
+        for line in composite_lines(app, c) {
+            if y >= inner.y + inner.height {
+                return;
+            }
+            buf.set_line(inner.x, y, &line, inner.width);
+            y += 1;
+        }
+    }
+}
+
+/// `BTC-USD spread 4.2 bp`, then one line per member: venue, last price, and its age when
+/// it is stale.
+fn composite_lines(app: &App, c: &crate::config::Composite) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let view = app.composite_view(c);
+    let spread = match view.spread_bps {
+        Some(bp) => format!("spread {bp:.1} bp"),
+        None => "spread –".to_string(),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("  {} ", view.symbol.as_str()), t.title()),
+        Span::styled(spread, t.text()),
+    ])];
+    for m in &view.members {
+        let price = m.last.map(text::price).unwrap_or_else(|| "–".to_string());
+        let mut spans = vec![
+            Span::styled(format!("   {:<9}", m.symbol.venue().name()), t.dim()),
+            Span::raw(format!("{price:>10}")),
+        ];
+        if m.stale {
+            let age = m
+                .age_ms
+                .map(crate::app::time::age)
+                .unwrap_or_else(|| "never".into());
+            spans.push(Span::styled(
+                format!(" ✖ stale {age}"),
+                t.level(crate::ui::theme::Level::Critical),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 #[cfg(test)]

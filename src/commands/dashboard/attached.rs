@@ -28,9 +28,9 @@ pub async fn follow(
 ) {
     let keys: Vec<SeriesKey> = config
         .market
-        .symbols
-        .iter()
-        .flat_map(|&symbol| {
+        .series_symbols()
+        .into_iter()
+        .flat_map(|symbol| {
             config
                 .market
                 .timeframes
@@ -38,7 +38,10 @@ pub async fn follow(
                 .map(move |&timeframe| SeriesKey { symbol, timeframe })
         })
         .collect();
-    send(&data, DataEvent::Stream(StreamStatus::Connected)).await;
+    // The collector owns the streams; what reaches this dashboard is its store.
+    for venue in config.market.venues() {
+        send(&data, DataEvent::Stream(venue, StreamStatus::Connected)).await;
+    }
     let mut seen: HashMap<(SeriesKey, Millis), Candle> = HashMap::new();
     let mut news_seen: HashSet<String> = HashSet::new();
     let mut last_change: Option<Millis> = None;

@@ -230,40 +230,41 @@ async fn run_producers(
 /// One market event to the App, with the log lines and health resets it calls for.
 async fn forward_market(data: &mpsc::Sender<DataEvent>, health: &mut HealthProbe, ev: IngestEvent) {
     match ev {
-        IngestEvent::Stream(s @ StreamStatus::Connected) => {
+        IngestEvent::Stream(venue, s @ StreamStatus::Connected) => {
             // The pipeline writes history (demo) or repairs gaps before it connects:
             // whatever the App loaded earlier may be incomplete.
             send(data, DataEvent::StoreChanged).await;
             send(
                 data,
-                log(tracing::Level::INFO, "market stream connected".into()),
+                log(tracing::Level::INFO, format!("{venue} stream connected")),
             )
             .await;
-            send(data, DataEvent::Stream(s)).await;
+            send(data, DataEvent::Stream(venue, s)).await;
             // Trades ingested before connecting were history, not a rate.
             health.last_trades = None;
         }
-        IngestEvent::Stream(s @ StreamStatus::Reconnecting { .. }) => {
+        IngestEvent::Stream(venue, s @ StreamStatus::Reconnecting { .. }) => {
             if let StreamStatus::Reconnecting {
                 attempt,
                 delay,
                 reason,
             } = &s
             {
-                let msg = format!("stream lost ({reason}); reconnect {attempt} in {delay:?}");
+                let msg =
+                    format!("{venue} stream lost ({reason}); reconnect {attempt} in {delay:?}");
                 send(data, log(tracing::Level::WARN, msg)).await;
             }
-            send(data, DataEvent::Stream(s)).await;
+            send(data, DataEvent::Stream(venue, s)).await;
         }
         ev => send(data, market_event(ev)).await,
     }
 }
 
-/// Triggers in, the task, and the klines client (for its breaker in the health panel).
+/// Triggers in, the task, and the REST clients (for their breakers in the health panel).
 type RepairHandle = (
     mpsc::Sender<RepairTrigger>,
     tokio::task::JoinHandle<()>,
-    Arc<crate::history::KlinesClient>,
+    crate::history::KlinesClients,
 );
 
 /// Gap repair for the live dashboard: at start-up, after reconnects, for missed trades and on
@@ -289,7 +290,7 @@ async fn spawn_repair(
             return None;
         }
     };
-    let client = repairer.client.clone();
+    let clients = repairer.clients.clone();
     let (tx, rx) = mpsc::channel(256);
     let (status_tx, mut status) = watch::channel(RepairStatus::default());
     let _ = tx.send(RepairTrigger::Startup).await;
@@ -321,7 +322,7 @@ async fn spawn_repair(
         }
         let _ = worker.await;
     });
-    Some((tx, task, client))
+    Some((tx, task, clients))
 }
 
 async fn recv_market(p: &mut Option<Pipeline>) -> Option<IngestEvent> {
@@ -341,7 +342,7 @@ fn pipeline_done(p: &mut Option<Pipeline>) {
 fn market_event(ev: IngestEvent) -> DataEvent {
     match ev {
         IngestEvent::Candles(c) => DataEvent::Candles(c),
-        IngestEvent::Stream(s) => DataEvent::Stream(s),
+        IngestEvent::Stream(venue, s) => DataEvent::Stream(venue, s),
         IngestEvent::Gaps(g) => log(
             tracing::Level::WARN,
             format!(
@@ -404,8 +405,8 @@ struct HealthProbe {
     last_trades: Option<(u64, Instant)>,
     store_stats: Option<(Vec<TierSize>, Instant)>,
     backfill: Vec<BackfillProgress>,
-    /// The gap repair's client, whose breaker the panel shows.
-    klines: Option<Arc<crate::history::KlinesClient>>,
+    /// The gap repair's clients, whose breakers the panel shows.
+    klines: Option<crate::history::KlinesClients>,
     /// Conditional GETs answered 304 (the feed's cached copy was current) vs. fetched anew.
     news_hits: u64,
     news_misses: u64,
@@ -455,22 +456,29 @@ impl HealthProbe {
                 h.ingest_p50_us = Some(ingest.latency_us.p50.round() as u64);
                 h.ingest_p99_us = Some(ingest.latency_us.p99.round() as u64);
             }
-            if let Some(b) = p.stream.breaker() {
-                h.breakers.insert("binance ws".into(), b);
-            }
-            let stream = p.stream.snapshot();
-            let last = stream.last_message_ms.or(ingest.last_trade_ms);
-            h.last_message_age_ms = last.map(|t| (now_ms() - t).max(0) as u64);
-            h.sources.push(SourceFreshness {
-                name: if self.demo {
-                    "demo market"
-                } else {
-                    "binance ws"
+            let mut newest = None;
+            for (venue, stats) in &p.streams {
+                let name = format!("{venue} ws");
+                if let Some(b) = stats.breaker() {
+                    h.breakers.insert(name.clone(), b);
                 }
-                .into(),
-                last_update_ms: ingest.last_trade_ms,
-                thresholds: self.config.freshness.trades,
-            });
+                let last = stats.snapshot().last_message_ms;
+                newest = newest.max(last);
+                h.sources.push(SourceFreshness {
+                    name,
+                    last_update_ms: last,
+                    thresholds: self.config.freshness.trades,
+                });
+            }
+            let last = newest.or(ingest.last_trade_ms);
+            h.last_message_age_ms = last.map(|t| (now_ms() - t).max(0) as u64);
+            if self.demo {
+                h.sources.push(SourceFreshness {
+                    name: "demo market".into(),
+                    last_update_ms: ingest.last_trade_ms,
+                    thresholds: self.config.freshness.trades,
+                });
+            }
         }
         for (url, r) in &self.feeds {
             let fresh = matches!(r.status, FeedStatus::Ok { .. } | FeedStatus::NotModified);
@@ -482,8 +490,9 @@ impl HealthProbe {
             });
             h.breakers.insert(name, r.breaker.clone());
         }
-        if let Some(k) = &self.klines {
-            h.breakers.insert("klines".into(), k.stats().breaker);
+        for k in self.klines.iter().flat_map(|k| k.iter()) {
+            h.breakers
+                .insert(format!("{} rest", k.venue()), k.stats().breaker);
         }
         if self.news_hits + self.news_misses > 0 {
             h.caches.push(CacheStats {

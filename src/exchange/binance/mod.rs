@@ -1,14 +1,13 @@
-//! Binance spot: wire types and the WebSocket client.
+//! Binance spot. Docs: <https://github.com/binance/binance-spot-api-docs/blob/master/web-socket-streams.md>.
 //!
-//! `wire` turns frames into domain [`Trade`](crate::domain::Trade)s without allocating, `ws`
-//! keeps one combined-stream connection alive for every configured symbol, and `stats` exposes
-//! its counters to health and metrics.
+//! `wire` turns frames into domain [`Trade`](crate::domain::Trade)s without allocating (with the
+//! hand-rolled fast path in `scan`), `rest` pages `GET /api/v3/klines`. One combined-stream
+//! connection carries every symbol: the streams are named in the URL, so nothing is sent.
 
+mod connector;
+pub mod rest;
 mod scan;
-pub mod stats;
 pub mod wire;
-pub mod ws;
 
-pub use stats::{StreamStats, StreamStatsSnapshot};
+pub use connector::Binance;
 pub use wire::{Frame, TimeUnit, WireError, parse_frame, parse_frame_with};
-pub use ws::{WsSettings, run};

@@ -17,20 +17,8 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use super::scan::{Fast, scan};
 use crate::domain::{Millis, Price, Qty, Symbol, Trade};
 
-/// Why a frame could not be turned into something useful. Short, one line, never a panic.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WireError {
-    #[error("invalid JSON: {0}")]
-    Json(String),
-    #[error("bad {field} {value:?}: not an exact decimal")]
-    Decimal { field: &'static str, value: String },
-    #[error("invalid symbol {0:?}")]
-    Symbol(String),
-    #[error("aggTrade {id} has an impossible trade range f={first} l={last}")]
-    Range { id: i64, first: i64, last: i64 },
-    #[error("server error {code}: {msg}")]
-    Server { code: i64, msg: String },
-}
+pub use crate::exchange::wire::WireError;
+use crate::exchange::wire::clip;
 
 /// Unit of the timestamps in a frame. Binance sends milliseconds unless the URL asks for
 /// `timeUnit=MICROSECOND`; cryptoviz never asks, but can read such frames.
@@ -301,12 +289,14 @@ fn trade(
         qty: qty(q)?,
         time,
         count,
+        micros: 0,
         buyer_is_maker,
     })
 }
 
 fn symbol(s: &str) -> Result<Symbol, WireError> {
-    Symbol::from_bytes(s.as_bytes()).ok_or_else(|| WireError::Symbol(clip(s)))
+    Symbol::on(crate::exchange::Venue::Binance, s.as_bytes())
+        .ok_or_else(|| WireError::Symbol(clip(s)))
 }
 
 fn price(s: &str) -> Result<Price, WireError> {
@@ -326,15 +316,6 @@ fn decimal<T, E>(
         field,
         value: clip(s),
     })
-}
-
-/// Error messages quote input; a hostile frame must not make them huge.
-fn clip(s: impl AsRef<str>) -> String {
-    let s = s.as_ref();
-    match s.char_indices().nth(40) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 /// The keys that decide a frame's shape; anything else is skipped.

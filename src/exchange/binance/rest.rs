@@ -1,4 +1,5 @@
-//! The wire format of `GET /api/v3/klines` and its exact conversion into [`Candle`]s.
+//! Binance's REST page: the wire format of `GET /api/v3/klines` and its exact conversion into
+//! [`Candle`]s, and its side of the [`RestApi`] seam.
 //!
 //! A page is parsed row by row without failing as a whole: one malformed row is rejected with a
 //! reason and the rest of the page is still used. Strings are borrowed from the response body
@@ -10,7 +11,67 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
-use crate::domain::{Candle, Fixed, Millis, Price, Qty, Quote, Timeframe};
+use crate::domain::{Candle, Fixed, Millis, Price, Qty, Quote, Symbol, Timeframe, Venue};
+use crate::exchange::rest::{ApiError, Budget, RestApi};
+pub use crate::exchange::rest::{Page, RowError};
+
+/// Binance's side of the REST seam: 1,000 klines per request at weight 2, out of 6,000 per
+/// minute reported back in `X-MBX-USED-WEIGHT-1M`.
+pub struct BinanceRest;
+
+impl RestApi for BinanceRest {
+    fn venue(&self) -> Venue {
+        Venue::Binance
+    }
+
+    fn page_size(&self) -> usize {
+        1000
+    }
+
+    fn budget(&self) -> Budget {
+        Budget {
+            per_minute: 6_000,
+            request_weight: 2,
+            used_header: Some("x-mbx-used-weight-1m"),
+        }
+    }
+
+    fn candles_path(&self, symbol: Symbol, tf: Timeframe, first: Millis, last: Millis) -> String {
+        format!(
+            "/api/v3/klines?symbol={}&interval={tf}&startTime={first}&endTime={}&limit={}",
+            symbol.as_str(),
+            last + tf.millis() - 1,
+            self.page_size()
+        )
+    }
+
+    fn decode_candles(
+        &self,
+        body: &[u8],
+        tf: Timeframe,
+        first: Millis,
+        last: Millis,
+        now: Millis,
+    ) -> Result<Page, String> {
+        decode_page(body, tf, first, last, now).map_err(|e| e.to_string())
+    }
+
+    /// `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx; 418 is an IP ban.
+    fn answer_error(&self, status: u16, body: &[u8]) -> Option<ApiError> {
+        #[derive(serde::Deserialize)]
+        struct BinanceError {
+            code: i64,
+            msg: String,
+        }
+        if (200..300).contains(&status) {
+            return None;
+        }
+        serde_json::from_slice::<BinanceError>(body)
+            .ok()
+            .filter(|_| status != 429 && status != 418 && status < 500)
+            .map(|e| ApiError::Fatal(format!("{} (code {})", e.msg, e.code)))
+    }
+}
 
 /// One kline row as Binance sends it
 /// (<https://github.com/binance/binance-spot-api-docs/blob/master/rest-api.md#klinecandlestick-data>):
@@ -62,24 +123,6 @@ const FIELDS: [&str; 12] = [
     "ignore",
 ];
 
-/// Why a row was rejected; `open_time` is known when the first field was an integer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowError {
-    pub index: usize,
-    pub open_time: Option<Millis>,
-    pub reason: String,
-}
-
-impl fmt::Display for RowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {}", self.index)?;
-        if let Some(t) = self.open_time {
-            write!(f, " (openTime {t})")?;
-        }
-        write!(f, ": {}", self.reason)
-    }
-}
-
 /// A row as it came off the wire: well-formed, or the reason it is not (plus its open time
 /// when that much could be read, so paging can still move past it).
 #[derive(Debug)]
@@ -103,19 +146,6 @@ impl WireRow<'_> {
 /// Parses a whole response body. Err only when the body is not a JSON array at all.
 pub fn parse_page(body: &[u8]) -> Result<Vec<WireRow<'_>>, serde_json::Error> {
     serde_json::from_slice(body)
-}
-
-/// A response body turned into candles.
-#[derive(Debug, Default)]
-pub struct Page {
-    /// The good rows, ascending.
-    pub candles: Vec<Candle>,
-    /// Rows the server sent, good or bad: fewer than the limit means the range is exhausted.
-    pub rows: usize,
-    /// The latest open time among the rows inside the requested range, good or bad, so paging
-    /// moves past a rejected row too.
-    pub last_open: Option<Millis>,
-    pub rejected: Vec<RowError>,
 }
 
 /// Decodes a page requested for open times `first..=last`. Rows outside that range, out of

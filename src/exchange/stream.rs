@@ -1,9 +1,12 @@
-//! The live trade feed: one combined-stream WebSocket for every configured symbol, kept alive
-//! across everything Binance does to a connection (pings, the 24-hour cut, `serverShutdown`,
-//! silent deaths, outages) and reporting each state change as a [`MarketEvent`].
+//! The live trade feed of one venue: one WebSocket for its configured symbols, kept alive
+//! across everything venues do to a connection (pings, forced cuts, shutdown notices, silent
+//! deaths, outages) and reporting each state change as a [`MarketEvent`]. Venue specifics
+//! (address, subscription, keep-alive, frames) come from its [`Connector`]; this loop, its
+//! backoff, breaker and counters are the same for every venue.
 //!
-//! Duplicate trades after a reconnect are forwarded as they come: the aggregator owns
-//! de-duplication, because only it knows what it has already counted.
+//! Duplicate trades after a reconnect (Coinbase's `last_match`, Kraken's snapshot) are
+//! forwarded as they come: the aggregator owns de-duplication, because only it knows what it
+//! has already counted.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,16 +21,17 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::connector::{Connector, Parsed};
 use super::stats::StreamStats;
-use super::wire::{Frame, parse_frame};
 use crate::config::Config;
-use crate::domain::{Symbol, now_ms};
+use crate::domain::{Symbol, Trade, Venue, now_ms};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
 use crate::source::{MarketEvent, StreamStatus};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Binance frames are a few hundred bytes; anything near this is an attack or a bug.
+/// Trade frames are a few hundred bytes (Bybit's largest, 1,024 trades, about 150 KB);
+/// anything near this is an attack or a bug.
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// How long a polite close or the final `Stopped` may hold up shutdown.
 const CLOSE_GRACE: Duration = Duration::from_millis(250);
@@ -36,16 +40,17 @@ const STOPPED_GRACE: Duration = Duration::from_millis(500);
 const WARN_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct WsSettings {
-    /// Base address such as `wss://data-stream.binance.vision` (a trailing `/` is fine).
-    pub base_url: String,
+pub struct StreamSettings {
+    pub venue: Venue,
+    /// The venue's WebSocket endpoint (`[venues.<venue>] ws_url`).
+    pub ws_url: String,
     pub symbols: Vec<Symbol>,
     pub backoff: BackoffPolicy,
     pub breaker: BreakerPolicy,
     /// No message at all (pings included) for this long means the connection is dead. The
     /// connect handshake gets the same allowance.
     pub idle_timeout: Duration,
-    /// Reconnect on our own terms before the server's 24-hour cut.
+    /// Reconnect on our own terms before the venue's forced cut (the connector's default).
     pub max_lifetime: Duration,
     /// A connection must deliver data and stay up this long before the backoff starts over,
     /// so a server that drops every connection right after a trade cannot pull cryptoviz into
@@ -53,35 +58,24 @@ pub struct WsSettings {
     pub stable_after: Duration,
 }
 
-impl WsSettings {
-    /// 23 h 50 min: ten minutes of margin before Binance closes a connection at 24 h.
-    pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+impl StreamSettings {
     pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(10);
 
-    pub fn from_config(cfg: &Config) -> Self {
-        WsSettings {
-            base_url: cfg.market.ws_url.clone(),
-            symbols: cfg.market.symbols.clone(),
+    /// The settings of `venue`'s feed; `None` when no symbol is streamed from it.
+    pub fn from_config(cfg: &Config, venue: Venue) -> Option<Self> {
+        let symbols = cfg.market.symbols_on(venue);
+        let endpoints = cfg.venues.get(venue)?;
+        let connector = super::connector(venue)?;
+        (!symbols.is_empty()).then(|| StreamSettings {
+            venue,
+            ws_url: endpoints.ws_url.clone(),
+            symbols,
             backoff: cfg.net.backoff.clone(),
             breaker: cfg.net.breaker.clone(),
             idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
-            max_lifetime: Self::DEFAULT_MAX_LIFETIME,
+            max_lifetime: connector.max_lifetime(),
             stable_after: Self::DEFAULT_STABLE_AFTER,
-        }
-    }
-
-    /// `<base>/stream?streams=btcusdt@trade/ethusdt@trade`: one connection for every symbol.
-    pub fn stream_url(&self) -> String {
-        let streams: Vec<String> = self
-            .symbols
-            .iter()
-            .map(|s| format!("{}@trade", s.lower()))
-            .collect();
-        format!(
-            "{}/stream?streams={}",
-            self.base_url.trim_end_matches('/'),
-            streams.join("/")
-        )
+        })
     }
 }
 
@@ -92,14 +86,17 @@ impl WsSettings {
 /// `Reconnecting{attempt: n, ..}` and `Connecting{attempt: n}`, where `n` counts failures
 /// since the last connection that delivered a trade.
 pub async fn run(
-    settings: WsSettings,
+    connector: &'static dyn Connector,
+    settings: StreamSettings,
     tx: mpsc::Sender<MarketEvent>,
     shutdown: watch::Receiver<bool>,
     stats: Arc<StreamStats>,
 ) {
     crate::net::install_crypto_provider();
     let mut client = Client {
-        url: settings.stream_url(),
+        url: connector.url(&settings.ws_url, &settings.symbols),
+        connector,
+        trades: Vec::with_capacity(64),
         backoff: Backoff::new(settings.backoff.clone()),
         breaker: CircuitBreaker::new(settings.breaker.clone()),
         last_failure: None,
@@ -111,11 +108,14 @@ pub async fn run(
     };
     let stop = client.serve().await;
     client.stats.set_connected(false);
-    tracing::info!(?stop, "binance stream stopped");
+    let venue = client.settings.venue;
+    tracing::info!(?stop, %venue, "stream stopped");
     if stop == Stop::Shutdown {
         let _ = tokio::time::timeout(
             STOPPED_GRACE,
-            client.tx.send(MarketEvent::Status(StreamStatus::Stopped)),
+            client
+                .tx
+                .send(MarketEvent::Status(venue, StreamStatus::Stopped)),
         )
         .await;
     }
@@ -143,8 +143,11 @@ impl Lost {
 }
 
 struct Client {
-    settings: WsSettings,
+    connector: &'static dyn Connector,
+    settings: StreamSettings,
     url: String,
+    /// Reused for every frame's trades.
+    trades: Vec<Trade>,
     tx: mpsc::Sender<MarketEvent>,
     shutdown: watch::Receiver<bool>,
     stats: Arc<StreamStats>,
@@ -176,22 +179,32 @@ impl Client {
     /// probe never stays pending.
     async fn connection(&mut self) -> Result<Lost, Stop> {
         let attempt = self.backoff.attempt();
-        self.emit(MarketEvent::Status(StreamStatus::Connecting { attempt }))
-            .await?;
-        tracing::info!(url = %self.url, attempt, "connecting to binance stream");
-        let ws = match self.dial().await? {
+        let venue = self.settings.venue;
+        self.emit(MarketEvent::Status(
+            venue,
+            StreamStatus::Connecting { attempt },
+        ))
+        .await?;
+        tracing::info!(url = %self.url, %venue, attempt, "connecting to stream");
+        let mut ws = match self.dial().await? {
             Ok(ws) => ws,
             Err(lost) => {
                 self.fail();
                 return Ok(lost);
             }
         };
+        for msg in self.connector.subscribe(&self.settings.symbols) {
+            if let Err(e) = ws.send(Message::text(msg)).await {
+                self.fail();
+                return Ok(Lost::new(format!("cannot subscribe: {e}")));
+            }
+        }
         self.stats.set_connected(true);
-        tracing::info!(url = %self.url, "binance stream connected");
+        tracing::info!(url = %self.url, %venue, "stream connected");
         let connected_at = Instant::now();
         let mut delivered = false;
         let result = match self
-            .emit(MarketEvent::Status(StreamStatus::Connected))
+            .emit(MarketEvent::Status(venue, StreamStatus::Connected))
             .await
         {
             Ok(()) => self.read(ws, &mut delivered).await,
@@ -238,6 +251,13 @@ impl Client {
         let idle_limit = self.settings.idle_timeout;
         let lifetime = tokio::time::sleep(self.settings.max_lifetime);
         let idle = tokio::time::sleep(idle_limit);
+        let (ping_every, ping_text) = self
+            .connector
+            .ping()
+            .unwrap_or((Duration::from_secs(86_400 * 365), ""));
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(lifetime, idle);
         loop {
             let next = tokio::select! {
@@ -252,6 +272,12 @@ impl Client {
                 }
                 _ = &mut idle => {
                     return Ok(Lost::new(format!("no message for {idle_limit:?}")));
+                }
+                _ = ping.tick() => {
+                    if let Err(e) = ws.send(Message::text(ping_text)).await {
+                        return Ok(Lost::new(format!("cannot send ping: {e}")));
+                    }
+                    continue;
                 }
                 next = ws.next() => next,
             };
@@ -299,27 +325,50 @@ impl Client {
         delivered: &mut bool,
     ) -> Result<Option<Lost>, Stop> {
         StreamStats::add(&self.stats.frames);
-        match parse_frame(bytes) {
-            Ok(Frame::Trade(trade)) => {
-                if !self.settings.symbols.contains(&trade.symbol) {
-                    let reason = format!("trade for unsubscribed symbol {}", trade.symbol);
-                    return self.malformed(reason, bytes).await.map(|()| None);
+        let mut trades = std::mem::take(&mut self.trades);
+        trades.clear();
+        let parsed = self.connector.parse(bytes, &mut trades);
+        let result = self
+            .on_parsed(parsed, &trades, bytes, arrived, delivered)
+            .await;
+        self.trades = trades;
+        result
+    }
+
+    async fn on_parsed(
+        &mut self,
+        parsed: Result<Parsed, crate::exchange::WireError>,
+        trades: &[Trade],
+        bytes: &[u8],
+        arrived: Instant,
+        delivered: &mut bool,
+    ) -> Result<Option<Lost>, Stop> {
+        match parsed {
+            Ok(Parsed::Trades) => {
+                for &trade in trades {
+                    if !self.settings.symbols.contains(&trade.symbol) {
+                        let reason = format!("trade for unsubscribed symbol {}", trade.symbol);
+                        self.malformed(reason, bytes).await?;
+                        continue;
+                    }
+                    if !*delivered {
+                        *delivered = true;
+                        self.breaker.on_success();
+                        self.stats.publish_breaker(&self.breaker);
+                    }
+                    StreamStats::add(&self.stats.trades);
+                    self.emit(MarketEvent::Trade(trade, arrived)).await?;
                 }
-                if !*delivered {
-                    *delivered = true;
-                    self.breaker.on_success();
-                    self.stats.publish_breaker(&self.breaker);
-                }
-                StreamStats::add(&self.stats.trades);
-                self.emit(MarketEvent::Trade(trade, arrived)).await?;
                 Ok(None)
             }
-            Ok(Frame::ServerShutdown { .. }) => Ok(Some(Lost::new("server announced shutdown"))),
-            Ok(Frame::Ack { .. }) => Ok(None),
-            Ok(Frame::Other(kind)) => {
-                tracing::debug!(kind, "ignoring binance event");
-                Ok(None)
+            Ok(Parsed::Reconnect(reason)) => Ok(Some(Lost::new(reason))),
+            Ok(Parsed::Refused(reason)) => {
+                tracing::warn!(venue = %self.settings.venue, %reason, "venue refused a request");
+                self.malformed(format!("refused: {reason}"), bytes)
+                    .await
+                    .map(|()| None)
             }
+            Ok(Parsed::Ack | Parsed::Heartbeat | Parsed::Other) => Ok(None),
             Err(e) => self.malformed(e.to_string(), bytes).await.map(|()| None),
         }
     }
@@ -328,7 +377,8 @@ impl Client {
         StreamStats::add(&self.stats.malformed);
         if let Some(suppressed) = self.warn.allow(Instant::now()) {
             let head = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
-            tracing::warn!(%reason, frame = %head, suppressed, "malformed binance frame");
+            let venue = self.settings.venue;
+            tracing::warn!(%venue, %reason, frame = %head, suppressed, "malformed frame");
         }
         self.emit(MarketEvent::Malformed(reason)).await
     }
@@ -341,12 +391,16 @@ impl Client {
             .max(self.breaker_remaining(Instant::now()));
         let attempt = self.backoff.attempt();
         StreamStats::add(&self.stats.reconnects);
-        tracing::warn!(reason = %lost.reason, ?delay, attempt, "binance stream lost; reconnecting");
-        self.emit(MarketEvent::Status(StreamStatus::Reconnecting {
-            attempt,
-            delay,
-            reason: lost.reason,
-        }))
+        let venue = self.settings.venue;
+        tracing::warn!(%venue, reason = %lost.reason, ?delay, attempt, "stream lost; reconnecting");
+        self.emit(MarketEvent::Status(
+            venue,
+            StreamStatus::Reconnecting {
+                attempt,
+                delay,
+                reason: lost.reason,
+            },
+        ))
         .await?;
         self.sleep(delay).await
     }
@@ -431,33 +485,22 @@ impl WarnLimiter {
 mod tests {
     use super::*;
 
-    fn settings(base: &str, symbols: &[&str]) -> WsSettings {
-        let mut cfg = Config::parse("", std::path::Path::new("test.toml")).unwrap();
-        cfg.market.ws_url = base.to_string();
-        cfg.market.symbols = symbols.iter().map(|s| Symbol::new(s).unwrap()).collect();
-        WsSettings::from_config(&cfg)
-    }
-
-    #[test]
-    fn builds_one_combined_stream_url() {
-        let s = settings("wss://data-stream.binance.vision", &["BTCUSDT", "ethusdt"]);
-        assert_eq!(
-            s.stream_url(),
-            "wss://data-stream.binance.vision/stream?streams=btcusdt@trade/ethusdt@trade"
-        );
-        let s = settings("ws://127.0.0.1:9/", &["SOLUSDT"]);
-        assert_eq!(
-            s.stream_url(),
-            "ws://127.0.0.1:9/stream?streams=solusdt@trade"
-        );
-    }
-
     #[test]
     fn settings_come_from_config() {
-        let s = settings("wss://x", &["BTCUSDT"]);
+        let cfg = Config::parse(
+            "[market]\nsymbols = [\"BTCUSDT\", \"kraken:BTC/USD\"]\n",
+            std::path::Path::new("test.toml"),
+        )
+        .unwrap();
+        let s = StreamSettings::from_config(&cfg, Venue::Binance).unwrap();
         assert_eq!(s.idle_timeout, Duration::from_secs(60));
-        assert_eq!(s.max_lifetime, Duration::from_secs(85_800));
         assert_eq!(s.backoff, BackoffPolicy::default());
+        assert_eq!(s.max_lifetime, Duration::from_secs(85_800));
+        assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT").unwrap()]);
+        let k = StreamSettings::from_config(&cfg, Venue::Kraken).unwrap();
+        assert_eq!(k.ws_url, "wss://ws.kraken.com/v2");
+        assert!(StreamSettings::from_config(&cfg, Venue::Okx).is_none());
+        assert!(StreamSettings::from_config(&cfg, Venue::Composite).is_none());
     }
 
     #[test]

@@ -1,0 +1,55 @@
+//! Bybit's side of the [`Connector`] seam: `publicTrade.<SYMBOL>` topics, at most 10 per
+//! subscribe request on spot; `{"op":"ping"}` every 20 s as Bybit asks.
+
+use std::time::Duration;
+
+use crate::domain::{Symbol, Trade, Venue};
+use crate::exchange::{Connector, Parsed, WireError};
+
+pub struct Bybit;
+
+/// Spot accepts at most this many topics per subscribe request.
+const TOPICS_PER_REQUEST: usize = 10;
+
+impl Connector for Bybit {
+    fn venue(&self) -> Venue {
+        Venue::Bybit
+    }
+
+    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+        symbols
+            .chunks(TOPICS_PER_REQUEST)
+            .map(|chunk| {
+                let topics: Vec<String> = chunk
+                    .iter()
+                    .map(|s| format!("publicTrade.{}", s.as_str()))
+                    .collect();
+                serde_json::json!({"op": "subscribe", "args": topics}).to_string()
+            })
+            .collect()
+    }
+
+    fn ping(&self) -> Option<(Duration, &'static str)> {
+        Some((Duration::from_secs(20), r#"{"op":"ping"}"#))
+    }
+
+    fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        super::wire::parse(frame, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_hold_ten_topics_at_most() {
+        let syms: Vec<Symbol> = (0..12)
+            .map(|i| Symbol::new(&format!("bybit:S{i}USDT")).unwrap())
+            .collect();
+        let msgs = Bybit.subscribe(&syms);
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs[0].contains("publicTrade.S0USDT"));
+        assert!(msgs[1].contains("publicTrade.S11USDT"));
+    }
+}

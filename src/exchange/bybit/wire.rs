@@ -1,0 +1,140 @@
+//! Bybit v5 public WebSocket messages as they arrive.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::domain::{Trade, Venue};
+use crate::exchange::Parsed;
+use crate::exchange::wire::{WireError, int_str, price, qty, symbol};
+
+/// A topic push or an operation's answer. Real (spot):
+/// `{"topic":"publicTrade.BTCUSDT","ts":1735689653900,"type":"snapshot","data":[{"i":"2290000000587387108",
+/// "T":1735689653898,"p":"93611.04","v":"0.000725","S":"Buy","s":"BTCUSDT","BT":false},…]}`;
+/// answers: `{"success":true,"ret_msg":"subscribe","conn_id":"…","op":"subscribe"}`,
+/// `{"success":false,"ret_msg":"Invalid symbol :[publicTrade.XXX]","op":"subscribe"}`, and
+/// the pong to `{"op":"ping"}`.
+#[derive(Deserialize)]
+pub struct Message<'a> {
+    #[serde(borrow)]
+    pub topic: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub op: Option<Cow<'a, str>>,
+    pub success: Option<bool>,
+    #[serde(borrow)]
+    pub ret_msg: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub data: Option<Vec<WsTrade<'a>>>,
+}
+
+/// `S` is the taker's side; `T` the trade time in ms; `BT` a block trade.
+#[derive(Deserialize)]
+pub struct WsTrade<'a> {
+    #[serde(rename = "i", borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(rename = "T")]
+    pub time: i64,
+    #[serde(rename = "p", borrow)]
+    pub price: Cow<'a, str>,
+    #[serde(rename = "v", borrow)]
+    pub size: Cow<'a, str>,
+    #[serde(rename = "S", borrow)]
+    pub side: Cow<'a, str>,
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+}
+
+pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+    let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
+    if let Some(topic) = m.topic.as_deref() {
+        if !topic.starts_with("publicTrade.") {
+            return Ok(Parsed::Other);
+        }
+        for t in m.data.iter().flatten() {
+            out.push(t.to_trade()?);
+        }
+        return Ok(Parsed::Trades);
+    }
+    Ok(match (m.op.as_deref(), m.success) {
+        (Some(_), Some(false)) => Parsed::Refused(
+            m.ret_msg
+                .map(|r| r.into_owned())
+                .unwrap_or_else(|| "refused".into()),
+        ),
+        (Some("pong" | "ping"), _) => Parsed::Heartbeat,
+        (Some(_), _) => Parsed::Ack,
+        _ => Parsed::Other,
+    })
+}
+
+impl WsTrade<'_> {
+    fn to_trade(&self) -> Result<Trade, WireError> {
+        Ok(Trade {
+            symbol: symbol(Venue::Bybit, &self.symbol)?,
+            id: int_str(&self.id, "trade id")?,
+            price: price(&self.price)?,
+            qty: qty(&self.size)?,
+            time: self.time,
+            micros: 0,
+            count: 1,
+            buyer_is_maker: match self.side.as_ref() {
+                "Sell" => true,
+                "Buy" => false,
+                other => return Err(WireError::field("side", other)),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_real_spot_message() {
+        let frame = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/venues/bybit-publicTrade-spot.json"
+        ))
+        .unwrap();
+        let mut out = Vec::new();
+        assert_eq!(parse(&frame, &mut out).unwrap(), Parsed::Trades);
+        assert_eq!(out.len(), 5);
+        let ids: Vec<i64> = out.iter().map(|t| t.id).collect();
+        assert_eq!(
+            ids,
+            (2_290_000_000_587_387_108..=2_290_000_000_587_387_112).collect::<Vec<_>>()
+        );
+        assert_eq!(out[0].price.to_string(), "93611.04");
+        assert_eq!(out[0].qty.to_string(), "0.000725");
+        assert_eq!(out[0].time, 1_735_689_653_898);
+        assert!(!out[0].buyer_is_maker);
+        assert_eq!(out[0].symbol.to_string(), "bybit:BTCUSDT");
+    }
+
+    #[test]
+    fn answers() {
+        let mut out = Vec::new();
+        assert_eq!(
+            parse(
+                br#"{"success":true,"ret_msg":"subscribe","conn_id":"x","op":"subscribe"}"#,
+                &mut out
+            )
+            .unwrap(),
+            Parsed::Ack
+        );
+        assert_eq!(
+            parse(br#"{"success":false,"ret_msg":"Invalid symbol :[publicTrade.XXX]","conn_id":"x","op":"subscribe"}"#, &mut out).unwrap(),
+            Parsed::Refused("Invalid symbol :[publicTrade.XXX]".into())
+        );
+        assert_eq!(
+            parse(
+                br#"{"success":true,"ret_msg":"pong","conn_id":"x","op":"ping"}"#,
+                &mut out
+            )
+            .unwrap(),
+            Parsed::Heartbeat
+        );
+        assert!(parse(br#"{"topic":"publicTrade.BTCUSDT","data":[{"i":"abc","T":1,"p":"1","v":"1","S":"Buy","s":"BTCUSDT"}]}"#, &mut out).is_err());
+    }
+}

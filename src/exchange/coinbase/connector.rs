@@ -1,0 +1,25 @@
+//! Coinbase's side of the [`Connector`] seam: subscribe within 5 s (or be dropped) to
+//! `matches` and `heartbeat`; the heartbeats keep a quiet product's connection visibly alive.
+
+use crate::domain::{Symbol, Trade, Venue};
+use crate::exchange::{Connector, Parsed, WireError};
+
+pub struct Coinbase;
+
+impl Connector for Coinbase {
+    fn venue(&self) -> Venue {
+        Venue::Coinbase
+    }
+
+    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+        let ids: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
+        vec![
+            serde_json::json!({"type": "subscribe", "product_ids": ids, "channels": ["matches", "heartbeat"]})
+                .to_string(),
+        ]
+    }
+
+    fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        super::wire::parse(frame, out)
+    }
+}

@@ -1,0 +1,65 @@
+//! The seam between the venue-neutral stream loop ([`super::stream`]) and one venue: how to
+//! address, subscribe, keep alive and read its trade feed. Each venue's folder implements it;
+//! [`connector`] is the registry.
+
+use std::time::Duration;
+
+use super::wire::WireError;
+use crate::domain::{Symbol, Trade, Venue};
+
+/// What one frame meant, besides the trades it appended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// Trades were appended to the buffer (possibly none, for an empty snapshot).
+    Trades,
+    /// A subscription or ping answered; proof of life.
+    Ack,
+    /// The venue's own keep-alive message.
+    Heartbeat,
+    /// The venue asks us to reconnect (Binance's `serverShutdown`).
+    Reconnect(String),
+    /// The venue refused something we asked (an unknown symbol): logged, the connection stays.
+    Refused(String),
+    /// A well-formed message cryptoviz does not use.
+    Other,
+}
+
+/// One venue's trade feed.
+pub trait Connector: Send + Sync {
+    fn venue(&self) -> Venue;
+
+    /// The address to dial for `symbols`, from the configured `ws_url`.
+    fn url(&self, ws_url: &str, symbols: &[Symbol]) -> String {
+        let _ = symbols;
+        ws_url.to_string()
+    }
+
+    /// Text messages sent right after connecting, in order.
+    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String>;
+
+    /// An application-level ping (text) and how often to send it, for venues that cut
+    /// connections without one. WebSocket pings from the server are always answered.
+    fn ping(&self) -> Option<(Duration, &'static str)> {
+        None
+    }
+
+    /// Reconnect on our own terms before the venue's forced cut, if it has one.
+    fn max_lifetime(&self) -> Duration {
+        Duration::from_secs(23 * 3600 + 50 * 60)
+    }
+
+    /// Reads one frame, appending its trades to `out`.
+    fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError>;
+}
+
+/// The connector of an exchange (`None` for composites, which have no feed of their own).
+pub fn connector(venue: Venue) -> Option<&'static dyn Connector> {
+    match venue {
+        Venue::Binance => Some(&super::binance::Binance),
+        Venue::Coinbase => Some(&super::coinbase::Coinbase),
+        Venue::Kraken => Some(&super::kraken::Kraken),
+        Venue::Bybit => Some(&super::bybit::Bybit),
+        Venue::Okx => Some(&super::okx::Okx),
+        Venue::Composite => None,
+    }
+}
