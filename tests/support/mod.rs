@@ -6,4 +6,5 @@ pub mod faults;
 pub mod http;
 pub mod klines_server;
 pub mod tmux;
+pub mod venues;
 pub mod ws_server;

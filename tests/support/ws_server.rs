@@ -50,7 +50,12 @@ struct State {
     /// Text frames clients sent.
     received: Vec<String>,
     tasks: Vec<AbortHandle>,
+    /// Answers a client's text frame on the same connection (a venue's acks and pongs).
+    responder: Option<Responder>,
 }
+
+/// What a venue answers to a text frame from a client: the frames to send back.
+pub type Responder = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
 
 pub struct WsServer {
     pub addr: SocketAddr,
@@ -59,6 +64,16 @@ pub struct WsServer {
 }
 
 impl WsServer {
+    /// A server that answers each client text frame with `respond(frame)` on that connection
+    /// (subscription acks, pongs), as a venue does.
+    pub async fn start_with(
+        respond: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> WsServer {
+        let server = Self::start().await;
+        server.state.lock().unwrap().responder = Some(Arc::new(respond));
+        server
+    }
+
     pub async fn start() -> WsServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -268,7 +283,18 @@ async fn serve(tcp: TcpStream, state: Arc<Mutex<State>>, mut silent: watch::Rece
             }
             msg = ws.next(), if !quiet => match msg {
                 Some(Ok(Message::Pong(p))) => state.lock().unwrap().pongs.push(p.to_vec()),
-                Some(Ok(Message::Text(t))) => state.lock().unwrap().received.push(t.to_string()),
+                Some(Ok(Message::Text(t))) => {
+                    let replies = {
+                        let mut st = state.lock().unwrap();
+                        st.received.push(t.to_string());
+                        st.responder.as_ref().map(|r| r(t.as_str())).unwrap_or_default()
+                    };
+                    for r in replies {
+                        if ws.send(Message::text(r)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },
