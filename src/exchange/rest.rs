@@ -65,6 +65,13 @@ pub trait RestApi: Send + Sync {
     /// `None` leaves the status to the generic rules (2xx ok, 429 wait, 5xx retry, 4xx fatal).
     fn answer_error(&self, status: u16, body: &[u8]) -> Option<ApiError>;
 
+    /// Whether a request may name a whole range and gets its oldest [`RestApi::page_size`]
+    /// candles (Binance): then a short page means the range is exhausted. Venues that answer
+    /// newest first, or refuse long ranges, are asked one page-sized window at a time.
+    fn pages_from_start(&self) -> bool {
+        false
+    }
+
     /// How many of the latest candles the candles endpoint serves (Kraken: 720); older ranges
     /// are rebuilt from trades. `None`: any range.
     fn candle_depth(&self) -> Option<u32> {
@@ -131,12 +138,16 @@ pub struct Page {
     /// moves past a rejected row too.
     pub last_open: Option<Millis>,
     pub rejected: Vec<RowError>,
+    /// The last open time the request covered (set by the client): paging goes on after it,
+    /// whatever the page held, since venues omit quiet intervals or serve fewer rows.
+    pub window_end: Option<Millis>,
 }
 
 impl Page {
     /// Assembles a page from rows in any order (venues send newest first or oldest first):
     /// each row's open time when readable and its candle or the reason it is not one. Rows
-    /// outside `first..=last`, unaligned, repeated or failing [`Candle::check`] are rejected.
+    /// outside `first..=last` are skipped (Kraken answers everything since a time); unaligned,
+    /// repeated or implausible ones ([`Candle::check`]) are rejected.
     pub fn assemble(
         rows: Vec<(Option<Millis>, Result<Candle, String>)>,
         tf: Timeframe,
@@ -159,10 +170,10 @@ impl Page {
             if let Some(t) = in_range {
                 page.last_open = Some(page.last_open.map_or(t, |l| l.max(t)));
             }
+            if open_time.is_some() && in_range.is_none() {
+                continue;
+            }
             let checked = row.and_then(|c| {
-                if in_range.is_none() {
-                    return Err("openTime is outside the requested range".into());
-                }
                 if c.open_time.rem_euclid(tf.millis()) != 0 {
                     return Err(format!("openTime is not aligned to {tf}"));
                 }
@@ -236,7 +247,8 @@ mod tests {
         assert_eq!(page.rows, 5);
         let opens: Vec<Millis> = page.candles.iter().map(|c| c.open_time).collect();
         assert_eq!(opens, vec![t0 + m, t0 + 2 * m]);
-        assert_eq!(page.rejected.len(), 3);
+        // The repeat and the broken row; the stray outside the range is only skipped.
+        assert_eq!(page.rejected.len(), 2);
         assert_eq!(page.last_open, Some(t0 + 2 * m));
     }
 }

@@ -118,10 +118,11 @@ pub enum KlinesError {
         until: Millis,
     },
     #[error(
-        "rate limited by {base} (HTTP 429): must wait {wait_secs} s, longer than the {max_wait_secs} s allowed"
+        "rate limited by {base} (HTTP {status}): must wait {wait_secs} s, longer than the {max_wait_secs} s allowed"
     )]
     RateLimited {
         base: String,
+        status: u16,
         wait_secs: u64,
         max_wait_secs: u64,
     },
@@ -142,6 +143,7 @@ pub enum KlinesError {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     RateLimited {
+        status: u16,
         wait: Duration,
     },
     Banned {
@@ -162,10 +164,10 @@ pub enum Notice {
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Notice::RateLimited { wait } => {
+            Notice::RateLimited { status, wait } => {
                 write!(
                     f,
-                    "rate limited (HTTP 429), waiting {:.1} s",
+                    "rate limited (HTTP {status}), waiting {:.1} s",
                     wait.as_secs_f64()
                 )
             }
@@ -208,15 +210,22 @@ pub struct KlinesStats {
 /// Why one attempt did not produce a body.
 enum Failure {
     Transient(String),
-    RateLimited(Option<Duration>),
+    /// Slow down: the status it came with and how long the venue asked us to wait.
+    RateLimited {
+        status: u16,
+        wait: Option<Duration>,
+    },
     Banned(Option<Duration>),
-    Fatal { status: u16, message: String },
+    Fatal {
+        status: u16,
+        message: String,
+    },
 }
 
 /// Why requests are on hold.
 #[derive(Clone, Copy)]
 enum Hold {
-    RetryAfter,
+    RetryAfter { status: u16 },
     Ban { until: Millis },
 }
 
@@ -340,6 +349,15 @@ impl KlinesClient {
     ) -> Result<Page, KlinesError> {
         let tf = key.timeframe;
         let now = now_ms();
+        // One page's worth of intervals at most, unless the venue serves the oldest candles
+        // of any range: venues that page newest first (Bybit, OKX) would otherwise answer
+        // with the end of a longer range.
+        let whole_range = self.api.pages_from_start();
+        let last = if whole_range {
+            last
+        } else {
+            last.min(first + (self.page_size() as Millis - 1) * tf.millis())
+        };
         if let Some(depth) = self.api.candle_depth() {
             let oldest = tf.bucket(now) - (depth as Millis - 1) * tf.millis();
             if first < oldest && self.api.trades_path(key.symbol, "0").is_some() {
@@ -351,11 +369,14 @@ impl KlinesClient {
             self.cfg.base_url,
             self.api.candles_path(key.symbol, tf, first, last)
         );
-        let page = self
+        let mut page = self
             .request(&url, key.symbol, |body| {
                 self.api.decode_candles(body, tf, first, last, now_ms())
             })
             .await?;
+        // A full page from a whole-range venue goes on after its last row; anything else
+        // covered its window.
+        page.window_end = (!whole_range || page.rows < self.page_size()).then_some(last);
         self.succeeded(key, &page);
         Ok(page)
     }
@@ -370,7 +391,7 @@ impl KlinesClient {
     ) -> Result<Page, KlinesError> {
         let tf = key.timeframe;
         let iv = tf.millis();
-        let span_last = last.min(first + (self.page_size() as Millis - 1) * iv);
+        let span_last = last;
         let end = span_last + iv;
         let mut agg = Aggregator::new(key.symbol, &[tf]);
         let mut cursor = self.api.trades_cursor(first);
@@ -520,7 +541,10 @@ impl KlinesClient {
         // The venue's own words first: errors inside a 200, its rate-limit statuses.
         match self.api.answer_error(status, &body) {
             Some(ApiError::RateLimited(wait)) => {
-                return Err(Failure::RateLimited(retry_after.or(wait)));
+                return Err(Failure::RateLimited {
+                    status,
+                    wait: retry_after.or(wait),
+                });
             }
             Some(ApiError::Transient(m)) => return Err(Failure::Transient(m)),
             Some(ApiError::Fatal(message)) => return Err(Failure::Fatal { status, message }),
@@ -528,7 +552,10 @@ impl KlinesClient {
         }
         match status {
             200..=299 => Ok(body),
-            429 => Err(Failure::RateLimited(retry_after)),
+            429 => Err(Failure::RateLimited {
+                status,
+                wait: retry_after,
+            }),
             418 => Err(Failure::Banned(retry_after)),
             408 | 500..=599 => Err(Failure::Transient(format!("HTTP {status}"))),
             _ => Err(Failure::Fatal {
@@ -571,18 +598,21 @@ impl KlinesClient {
                 let mut st = self.trip(st, now)?;
                 Ok(st.backoff.next_delay())
             }
-            Failure::RateLimited(retry_after) => {
+            Failure::RateLimited {
+                status,
+                wait: retry_after,
+            } => {
                 st.rate_limited += 1;
                 st.retries += 1;
-                // Never before Retry-After, and later still when 429s keep coming.
+                // Never before Retry-After, and later still when refusals keep coming.
                 let wait = retry_after.unwrap_or_default().max(st.backoff.next_delay());
-                st.not_before = Some((now + wait, Hold::RetryAfter));
+                st.not_before = Some((now + wait, Hold::RetryAfter { status }));
                 st.last_failure = match retry_after {
-                    Some(d) => format!("HTTP 429, Retry-After {} s", d.as_secs()),
-                    None => "HTTP 429".into(),
+                    Some(d) => format!("HTTP {status}, wait {} s", d.as_secs()),
+                    None => format!("HTTP {status}, rate limited"),
                 };
                 drop(self.trip(st, now)?);
-                self.notice(Notice::RateLimited { wait });
+                self.notice(Notice::RateLimited { status, wait });
                 // `admit` sleeps out the hold (or refuses one longer than `max_wait`).
                 Ok(Duration::ZERO)
             }
@@ -645,8 +675,9 @@ impl KlinesClient {
                 base: self.cfg.base_url.clone(),
                 until,
             },
-            Hold::RetryAfter => KlinesError::RateLimited {
+            Hold::RetryAfter { status } => KlinesError::RateLimited {
                 base: self.cfg.base_url.clone(),
+                status,
                 wait_secs: wait.as_secs_f64().ceil() as u64,
                 max_wait_secs: self.cfg.max_wait.as_secs(),
             },

@@ -352,7 +352,9 @@ impl Repairer {
                 );
                 (e.to_string(), halt)
             })?;
-            let Some(next) = page.last_open else { break };
+            let Some(next) = page.window_end.or(page.last_open) else {
+                break;
+            };
             written += self
                 .store
                 .write_klines(key, page.candles, CandleSource::Rest, None)

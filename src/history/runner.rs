@@ -310,11 +310,11 @@ async fn run_range(
                 break p.error;
             }
         };
-        let next = match page.last_open {
-            // Floored, in case the last row was a rejected one with an unaligned open time.
-            Some(t) if page.rows >= client.page_size() => key.timeframe.bucket(t) + iv,
-            // A short page: the exchange has nothing more in the range.
-            _ => p.range_end + iv,
+        // Paging goes on after the window the request covered, however many rows it held
+        // (venues omit quiet intervals); floored, in case of an unaligned bound.
+        let next = match page.window_end.or(page.last_open) {
+            Some(t) => key.timeframe.bucket(t) + iv,
+            None => p.range_end + iv,
         };
         if let Some(first) = page.rejected.first() {
             let entry = rejected.get_or_insert((p.position, 0, first.to_string()));

@@ -28,6 +28,10 @@ impl RestApi for BinanceRest {
         1000
     }
 
+    fn pages_from_start(&self) -> bool {
+        true
+    }
+
     fn budget(&self) -> Budget {
         Budget {
             per_minute: 6_000,
