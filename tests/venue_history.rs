@@ -342,7 +342,7 @@ fn coinbase_bybit_and_okx_candles_are_paged_by_their_own_rules() {
             assert_eq!(fields, want, "{} at {t}", v.name);
         }
         let reqs = server.requests();
-        let pages = n as usize / v.page + usize::from(n as usize % v.page != 0);
+        let pages = (n as usize).div_ceil(v.page);
         assert!(
             reqs.len() > pages,
             "{}: {} requests for {pages} pages and one refusal",
