@@ -41,6 +41,109 @@ pub fn parse_only(frames: &[Vec<u8>], reps: usize) -> f64 {
     median(runs)
 }
 
+/// Each venue's frames to exact trades through its own connector, nothing else.
+pub fn venue_parse(frames: &[Vec<u8>], venue: crate::domain::Venue, reps: usize) -> f64 {
+    let Some(conn) = crate::exchange::connector(venue) else {
+        return 0.0;
+    };
+    let mut buf = Vec::with_capacity(4);
+    let runs = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let mut n = 0u64;
+            for f in frames {
+                buf.clear();
+                if conn.parse(f, &mut buf).is_ok() {
+                    n += buf.len() as u64;
+                }
+            }
+            // Only trades that came out count: a parser that fails scores nothing.
+            per_sec(std::hint::black_box(n) as usize, t.elapsed())
+        })
+        .collect();
+    median(runs)
+}
+
+/// The interleaved frames of all five venues parsed by their connectors, nothing else: the
+/// baseline of [`ingest_venues`].
+pub fn parse_venues(frames: &[(crate::domain::Venue, Vec<u8>)], reps: usize) -> f64 {
+    let mut buf = Vec::with_capacity(4);
+    let runs = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let mut n = 0u64;
+            for (venue, f) in frames {
+                buf.clear();
+                if let Some(conn) = crate::exchange::connector(*venue)
+                    && conn.parse(f, &mut buf).is_ok()
+                {
+                    n += buf.len() as u64;
+                }
+            }
+            per_sec(std::hint::black_box(n) as usize, t.elapsed())
+        })
+        .collect();
+    median(runs)
+}
+
+/// Frames of all five venues, interleaved, through their connectors into one ingestion that
+/// also builds a composite of three of them: all five timeframes, persisted.
+pub async fn ingest_venues(
+    frames: &[(crate::domain::Venue, Vec<u8>)],
+    dir: &Path,
+    reps: usize,
+) -> anyhow::Result<f64> {
+    let symbols: Vec<Symbol> = [
+        "binance:BTCUSDT",
+        "coinbase:BTC-USD",
+        "kraken:BTC/USD",
+        "bybit:BTCUSDT",
+        "okx:BTC-USDT",
+    ]
+    .into_iter()
+    .map(Symbol::new)
+    .collect::<Result<_, _>>()?;
+    let composite = crate::config::Composite {
+        symbol: Symbol::new("composite:BTC-USD")?,
+        members: symbols[..3].to_vec(),
+    };
+    let mut rates = Vec::new();
+    for rep in 0..reps {
+        let store = Store::open(
+            &dir.join(format!("venues-{rep}.db")),
+            StoreOptions::default(),
+        )?;
+        let mut ingest = Ingest::new(store.clone(), &symbols, &Timeframe::ALL, CandleSource::Live)
+            .await?
+            .with_composites(std::slice::from_ref(&composite));
+        let mut buf = Vec::with_capacity(4);
+        let t = Instant::now();
+        let mut last_flush = Instant::now();
+        for (venue, f) in frames {
+            let received = Instant::now();
+            let Some(conn) = crate::exchange::connector(*venue) else {
+                continue;
+            };
+            buf.clear();
+            if conn.parse(f, &mut buf).is_ok() {
+                for tr in &buf {
+                    ingest.on_trade(tr, received);
+                }
+            }
+            if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
+                ingest.flush(None)?;
+                last_flush = Instant::now();
+                tokio::task::yield_now().await;
+            }
+        }
+        ingest.flush(None)?;
+        store.flush().await?;
+        rates.push(per_sec(frames.len(), t.elapsed()));
+        store.close().await?;
+    }
+    Ok(median(rates))
+}
+
 /// Frames -> trades -> candles in all five timeframes -> persisted (flushed to SQLite).
 /// Latency is frame arrival (before parsing) to candle state updated.
 pub async fn ingest(

@@ -72,6 +72,39 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     );
     drop(frames);
 
+    // Every venue's own format, and all five at once with a composite.
+    let per_venue = plan.frames / 5;
+    let mut venue_rates = Map::new();
+    let mut mixed = Vec::with_capacity(per_venue * 5);
+    let mut by_venue = Vec::new();
+    for venue in crate::domain::Venue::EXCHANGES {
+        let frames = data::venue_frames(venue, per_venue);
+        venue_rates.insert(
+            venue.name().into(),
+            json!(measure::venue_parse(&frames, venue, plan.reps)),
+        );
+        by_venue.push((venue, frames));
+    }
+    for i in 0..per_venue {
+        for (venue, frames) in &mut by_venue {
+            mixed.push((*venue, std::mem::take(&mut frames[i])));
+        }
+    }
+    drop(by_venue);
+    out.insert(
+        "venue_parse_trades_per_sec".into(),
+        Value::Object(venue_rates),
+    );
+    out.insert(
+        "parse_venues_trades_per_sec".into(),
+        json!(measure::parse_venues(&mixed, plan.reps)),
+    );
+    out.insert(
+        "ingest_venues_trades_per_sec".into(),
+        json!(measure::ingest_venues(&mixed, &dir, plan.reps).await?),
+    );
+    drop(mixed);
+
     out.insert(
         "sqlite_raw_upsert_rows_per_sec".into(),
         json!(measure::sqlite_raw_upsert(&dir, plan.candles, plan.reps)?),
