@@ -741,6 +741,74 @@ mod tests {
     }
 
     #[test]
+    fn venues_and_composites() {
+        let c = Config::parse(
+            r#"[market]
+symbols = ["BTCUSDT", "kraken:btc/usd"]
+composites = { "BTC-USD" = ["binance:BTCUSDT", "coinbase:BTC-USD", "kraken:BTC/USD"] }
+[venues.kraken]
+ws_url = "ws://127.0.0.1:1"
+rest_url = "http://127.0.0.1:2"
+"#,
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        // Members not listed are streamed anyway.
+        let names: Vec<String> = c.market.symbols.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            names,
+            ["binance:BTCUSDT", "kraken:BTC/USD", "coinbase:BTC-USD"]
+        );
+        assert_eq!(
+            c.market.venues(),
+            [Venue::Binance, Venue::Coinbase, Venue::Kraken]
+        );
+        assert_eq!(c.venues.kraken.ws_url, "ws://127.0.0.1:1");
+        assert_eq!(
+            c.venues.coinbase.ws_url,
+            "wss://ws-feed.exchange.coinbase.com"
+        );
+        let comp = c.market.composites();
+        assert_eq!(comp[0].symbol.to_string(), "composite:BTC-USD");
+        assert_eq!(c.market.series_symbols().len(), 4);
+
+        // The v1 keys still mean the default venue's endpoints.
+        let c = Config::parse(
+            "[market]\nexchange = \"binance\"\nws_url = \"ws://127.0.0.1:3\"\nrest_url = \"http://127.0.0.1:4\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.venues.binance.ws_url, "ws://127.0.0.1:3");
+        assert_eq!(c.venues.binance.rest_url, "http://127.0.0.1:4");
+
+        for (text, key) in [
+            ("[market]\nexchange = \"kraken\"\n", "market.exchange"),
+            ("[market]\nsymbols = [\"ftx:BTCUSD\"]\n", "market.symbols"),
+            ("[market]\nsymbols = [\"composite:X\"]\n", "market.symbols"),
+            (
+                "[market]\ncomposites = { \"X\" = [\"BTCUSDT\"] }\n",
+                "market.composites.X",
+            ),
+            (
+                "[market]\ncomposites = { \"X\" = [\"BTCUSDT\", \"BTCUSDT\"] }\n",
+                "market.composites.X",
+            ),
+            (
+                "[market]\ncomposites = { \"a b\" = [\"BTCUSDT\", \"okx:BTC-USDT\"] }\n",
+                "market.composites.a b",
+            ),
+            (
+                "[venues.okx]\nws_url = \"http://x\"\nrest_url = \"https://y\"\n",
+                "venues.okx.ws_url",
+            ),
+            ("[venues.ftx]\nws_url = \"ws://x\"\n", "venues.ftx"),
+        ] {
+            let e = err(text);
+            assert!(e.contains(key), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
     fn the_example_file_parses() {
         let text = include_str!("../config.example.toml");
         Config::parse(text, Path::new("config.example.toml")).unwrap();

@@ -93,3 +93,29 @@ fn a_missing_explicit_config_and_bad_usage_are_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("2m"));
 }
+
+#[test]
+fn symbols_name_their_venue_and_import_takes_only_binance_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "1,100,1,100,1704067200000,true,true\n").unwrap();
+    let out = cryptoviz(dir.path())
+        .args(["import", "--symbol", "kraken:BTC/USD"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kraken:BTC/USD") && err.contains("binance"),
+        "{err}"
+    );
+    // A symbol in another venue's spelling is refused with the expected forms.
+    let out = cryptoviz(dir.path())
+        .args(["export", "--symbol", "kraken:BTC-USD", "--out", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kraken:BTC/USD"), "{err}");
+}

@@ -739,3 +739,71 @@ fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 110));
     assert_eq!(app.crosshair, Some(c.open_time));
 }
+
+/// Three venues' BTC and their composite: venue tags in the watchlist, the composite's
+/// members with their last prices and spread below the list, a stale member marked, and one
+/// stream dot per venue in the health panel.
+#[test]
+fn several_venues_and_a_composite_on_one_screen() {
+    use cryptoviz::domain::{SeriesKey, Symbol, Timeframe, Venue};
+    use cryptoviz::source::StreamStatus;
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let members = vec![
+        sym("binance:BTCUSDT"),
+        sym("coinbase:BTC-USD"),
+        sym("kraken:BTC/USD"),
+    ];
+    let composite = sym("composite:BTC-USD");
+    let mut settings = sample_settings();
+    settings.symbols = members.iter().copied().chain([composite]).collect();
+    settings.composites = vec![cryptoviz::config::Composite {
+        symbol: composite,
+        members: members.clone(),
+    }];
+    settings.demo = false;
+    let mut app = App::new(settings, SAMPLE_NOW);
+    let hour = SAMPLE_NOW / 3_600_000 * 3_600_000;
+    for (s, price, live) in [(0, 90_000, true), (1, 90_045, true), (2, 89_100, false)] {
+        let key = SeriesKey {
+            symbol: members[s],
+            timeframe: Timeframe::H1,
+        };
+        let at = if live { hour } else { hour - 5 * 3_600_000 };
+        let c = Candle::flat(at, Price::from_int(price));
+        if live {
+            app.apply(DataEvent::Candles(vec![(key, c)]));
+        } else {
+            app.apply(DataEvent::History {
+                key,
+                candles: vec![c],
+                complete: true,
+            });
+        }
+    }
+    app.apply(DataEvent::Stream(Venue::Binance, StreamStatus::Connected));
+    app.apply(DataEvent::Stream(Venue::Coinbase, StreamStatus::Connected));
+    app.apply(DataEvent::Stream(
+        Venue::Kraken,
+        StreamStatus::Reconnecting {
+            attempt: 3,
+            delay: std::time::Duration::from_secs(2),
+            reason: "eof".into(),
+        },
+    ));
+    let s = text(&screen(&app, 140, 45));
+    for want in [
+        "▶ BIN BTCUSDT",
+        "  CB  BTC-USD",
+        "  KRK BTC/USD",
+        "  CMP BTC-USD",
+        "BTC-USD spread 5.0 bp",
+        "   binance       90000",
+        "   coinbase      90045",
+        // Its newest candle ended four hours ago.
+        "   kraken        89100 ✖ stale 4h",
+        "● BIN ● CB ● KRK reconnecting 3",
+        "binance:BTCUSDT 1m",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in\n{s}");
+    }
+}

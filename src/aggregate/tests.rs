@@ -260,3 +260,88 @@ fn extreme_ids_never_overflow() {
     assert!(tr(-5, "1", "1", T0).check(T0).is_err());
     assert!(tr(i64::MAX, "1", "1", T0).check(T0).is_err());
 }
+
+fn on(symbol: &str, id: i64, price: &str, time: Millis, count: u32) -> Trade {
+    Trade {
+        symbol: Symbol::new(symbol).unwrap(),
+        count,
+        ..tr(id, price, "1", time)
+    }
+}
+
+#[test]
+fn each_venue_fills_quiet_minutes_only_as_its_own_candles_do() {
+    // Contiguous ids over a quiet minute: flat where the venue emits empty candles.
+    for (symbol, flat) in [
+        ("binance:BTCUSDT", true),
+        ("kraken:BTC/USD", true),
+        ("okx:BTC-USDT", true),
+        ("coinbase:BTC-USD", false),
+        // Ids not proven contiguous: nothing is filled from live trades.
+        ("bybit:BTCUSDT", false),
+    ] {
+        let mut a = Aggregator::new(Symbol::new(symbol).unwrap(), &[Timeframe::M1]);
+        a.push(&on(symbol, 1, "100", T0 + 5, 1));
+        a.push(&on(symbol, 2, "101", T0 + 2 * 60_000 + 5, 1));
+        let opens: Vec<Millis> = drained(&mut a, Timeframe::M1)
+            .iter()
+            .map(|c| c.open_time)
+            .collect();
+        let want = if flat {
+            vec![T0, T0 + 60_000, T0 + 120_000]
+        } else {
+            vec![T0, T0 + 120_000]
+        };
+        assert_eq!(opens, want, "{symbol}");
+        assert!(a.take_gaps().is_empty(), "{symbol}");
+    }
+}
+
+#[test]
+fn okx_aggregated_pushes_count_their_fills_for_continuity() {
+    let s = "okx:BTC-USDT";
+    let mut a = Aggregator::new(Symbol::new(s).unwrap(), &[Timeframe::M1]);
+    // tradeId 10 stands for fills 8..=10, so 13 (count 3) continues it: 11..=13.
+    a.push(&on(s, 10, "100", T0 + 1, 3));
+    a.push(&on(s, 13, "100", T0 + 2, 3));
+    assert!(a.take_gaps().is_empty());
+    assert_eq!(a.current(Timeframe::M1).unwrap().trades, 6);
+    // 17 with count 2 stands for 16..=17: 14 and 15 are missing.
+    a.push(&on(s, 17, "100", T0 + 3, 2));
+    let gaps = a.take_gaps();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!((gaps[0].after_id, gaps[0].before_id), (13, 16));
+    // Bybit ids jump without meaning a gap.
+    let b = "bybit:BTCUSDT";
+    let mut a = Aggregator::new(Symbol::new(b).unwrap(), &[Timeframe::M1]);
+    a.push(&on(b, 10, "100", T0 + 1, 1));
+    a.push(&on(b, 500, "100", T0 + 2, 1));
+    assert!(a.take_gaps().is_empty());
+}
+
+#[test]
+fn a_composite_orders_by_microsecond_then_member_and_keeps_no_ids() {
+    let mut c = Aggregator::composite(Symbol::new("composite:BTC-USD").unwrap(), &[Timeframe::M1]);
+    let at = |symbol: &str, id: i64, price: &str, ms: Millis, micros: u16| Trade {
+        micros,
+        ..on(symbol, id, price, ms, 1)
+    };
+    // Pushed out of time order; ids from different venues collide and mean nothing.
+    c.push_member(&at("kraken:BTC/USD", 7, "103", T0 + 40_000, 900), 2);
+    c.push_member(&at("coinbase:BTC-USD", 7, "102", T0 + 40_000, 901), 1);
+    c.push_member(&at("binance:BTCUSDT", 7, "101", T0 + 1_000, 0), 0);
+    c.push_member(&at("coinbase:BTC-USD", 3, "99", T0 + 1_000, 0), 1);
+    let k = c.current(Timeframe::M1).unwrap();
+    assert_eq!(
+        k.open.to_string(),
+        "101",
+        "a tie at the same microsecond: first member"
+    );
+    assert_eq!(k.close.to_string(), "102", "one microsecond later wins");
+    assert_eq!(
+        (k.low.to_string(), k.high.to_string()),
+        ("99".into(), "103".into())
+    );
+    assert_eq!(k.trades, 4);
+    assert_eq!((k.first_trade_id, k.last_trade_id), (None, None));
+}

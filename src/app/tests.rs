@@ -433,3 +433,101 @@ fn chart_windows_report_as_a_cache() {
     assert!(chart.misses >= 2, "{chart:?}");
     assert!(chart.hits >= 1, "{chart:?}");
 }
+
+/// Three venues' BTC and their composite; Kraken stopped trading a while ago.
+fn venues() -> App {
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let members = vec![
+        sym("binance:BTCUSDT"),
+        sym("coinbase:BTC-USD"),
+        sym("kraken:BTC/USD"),
+    ];
+    let composite = sym("composite:BTC-USD");
+    let mut settings = sample_settings();
+    settings.symbols = members.iter().copied().chain([composite]).collect();
+    settings.composites = vec![crate::config::Composite {
+        symbol: composite,
+        members: members.clone(),
+    }];
+    settings.demo = false;
+    let mut app = App::new(settings, SAMPLE_NOW);
+    app.set_chart_cols(100);
+    let minute = SAMPLE_NOW / 60_000 * 60_000;
+    for (s, price, at) in [
+        (members[0], 100_000, minute),
+        (members[1], 100_050, minute),
+        (members[2], 99_000, minute - 3 * 3_600_000),
+    ] {
+        let key = app.watch_key(s);
+        let mut c = Candle::flat(key.timeframe.bucket(at), Price::from_int(price));
+        c.closed = false;
+        if at == minute {
+            app.apply(DataEvent::Candles(vec![(key, c)]));
+        } else {
+            app.apply(DataEvent::History {
+                key,
+                candles: vec![c],
+                complete: true,
+            });
+        }
+    }
+    app.take_requests();
+    app
+}
+
+#[test]
+fn a_composite_shows_its_members_spread_and_stale_ones() {
+    let app = venues();
+    assert!(!app.single_venue());
+    assert_eq!(app.label(app.symbols[2]), "kraken:BTC/USD");
+    let view = app.composite_view(&app.composites[0]);
+    let stale: Vec<bool> = view.members.iter().map(|m| m.stale).collect();
+    assert_eq!(stale, [false, false, true]);
+    // 100,050 vs 100,000: 5 bp; Kraken's old 99,000 is left out.
+    assert!((view.spread_bps.unwrap() - 5.0).abs() < 1e-9, "{view:?}");
+    assert_eq!(app.watch_rows(), 4 + 1 + 3);
+}
+
+#[test]
+fn a_composite_is_live_while_any_member_venue_is() {
+    use crate::domain::Venue;
+    let mut app = venues();
+    app.select_symbol(3);
+    app.apply(DataEvent::Stream(Venue::Kraken, StreamStatus::Stopped));
+    app.apply(DataEvent::Stream(Venue::Binance, StreamStatus::Connected));
+    assert!(!matches!(app.mode(), Mode::Offline), "{:?}", app.mode());
+    app.apply(DataEvent::Stream(Venue::Binance, StreamStatus::Stopped));
+    assert_eq!(app.mode(), Mode::Offline, "no member venue is connected");
+}
+
+#[test]
+fn search_finds_markets_by_venue_and_coin() {
+    let syms = venues().symbols;
+    let hits = |q: &str| super::state::search_hits(&syms, q).collect::<Vec<_>>();
+    assert_eq!(hits("kraken"), [2]);
+    assert_eq!(hits("btc-usd"), [1, 3]);
+    assert_eq!(hits("BTC"), [0, 1, 2, 3]);
+    assert_eq!(hits("composite"), [3]);
+}
+
+#[test]
+fn reports_of_a_kraken_series_get_a_safe_file_name() {
+    let mut app = venues();
+    app.select_symbol(2);
+    press(&mut app, KeyCode::Char('e'));
+    let reqs = app.take_requests();
+    let Some(Request::Export { path, report }) =
+        reqs.iter().find(|r| matches!(r, Request::Export { .. }))
+    else {
+        panic!("no export request in {}", reqs.len());
+    };
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("cryptoviz-report-kraken-BTC_USD-1m-"),
+        "{name}"
+    );
+    assert_eq!(path.parent(), Some(app.data_dir.as_path()));
+    let v = serde_json::to_value(report).unwrap();
+    assert_eq!(v["series"][0]["venue"], "kraken");
+    assert_eq!(v["series"][0]["symbol"], "BTC/USD");
+}

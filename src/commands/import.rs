@@ -10,6 +10,16 @@ use crate::import::{FileKind, import_file};
 use crate::store::{Store, deletion_cutoff};
 
 pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    // The files are data.binance.vision's: their trade ids and klines are that venue's.
+    if let Some(s) = args.symbol
+        && s.venue() != crate::domain::Venue::DEFAULT
+    {
+        return Err(super::usage(format!(
+            "--symbol {s}: import reads {} public-data files; name a {}: symbol",
+            crate::domain::Venue::DEFAULT,
+            crate::domain::Venue::DEFAULT
+        )));
+    }
     let store = ctx.open_store()?;
     let timeframes = ctx.config.market.timeframes.clone();
     let mut failed = 0;

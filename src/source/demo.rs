@@ -411,6 +411,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_coin_on_several_venues_trades_at_nearby_different_prices() {
+        let syms: Vec<Symbol> = [
+            "binance:BTCUSDT",
+            "coinbase:BTC-USD",
+            "kraken:BTC/USD",
+            "binance:ETHUSDT",
+        ]
+        .into_iter()
+        .map(|s| Symbol::new(s).unwrap())
+        .collect();
+        let start = 1_700_000_000_000;
+        let mut m = DemoMarket::new(7, &syms, start);
+        let mut trades = Vec::new();
+        m.advance(start + 3_600_000, &mut trades);
+        let mut max_bp: f64 = 0.0;
+        let mut differ = 0;
+        // Sample each minute: the venues' last prices at that moment.
+        for minute in 1..60 {
+            let at = start + minute * 60_000;
+            let last = |s: Symbol| {
+                trades
+                    .iter()
+                    .rfind(|t| t.symbol == s && t.time <= at)
+                    .map(|t| t.price.to_f64())
+                    .unwrap()
+            };
+            let btc: Vec<f64> = syms[..3].iter().map(|s| last(*s)).collect();
+            let (lo, hi) = btc
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(l, h), p| (l.min(*p), h.max(*p)));
+            max_bp = max_bp.max((hi - lo) / lo * 1e4);
+            differ += usize::from(hi > lo);
+            assert!(last(syms[3]) < lo / 10.0, "ETH is its own market");
+        }
+        assert!(differ > 50, "venues quote different prices");
+        assert!(max_bp < 40.0, "but they stay close: {max_bp:.1} bp");
+    }
+
+    #[test]
     fn poisson_mean_is_right() {
         let mut rng = Rng::new(7);
         for mean in [0.5, 3.0, 80.0] {
