@@ -251,10 +251,15 @@ impl Client {
         let idle_limit = self.settings.idle_timeout;
         let lifetime = tokio::time::sleep(self.settings.max_lifetime);
         let idle = tokio::time::sleep(idle_limit);
-        let (ping_every, ping_text) = self
-            .connector
-            .ping()
-            .unwrap_or((Duration::from_secs(86_400 * 365), ""));
+        // The venue's keep-alive, and at least twice per idle timeout so a quiet market is
+        // never taken for a dead connection on either side.
+        let (ping_every, ping_text) = match self.connector.ping() {
+            Some((every, text)) => (
+                every.min(idle_limit / 2).max(Duration::from_millis(50)),
+                text,
+            ),
+            None => (Duration::from_secs(86_400 * 365), ""),
+        };
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

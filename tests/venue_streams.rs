@@ -1,0 +1,344 @@
+//! Each venue's keep-alive and control messages through the one stream loop, against local
+//! servers that answer the way the venues do: pings that keep quiet connections open, a
+//! refused subscription that leaves the connection up, OKX's upgrade notice, and a Coinbase
+//! trade-id gap repaired from Coinbase's own REST candles by the real collector.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cryptoviz::domain::{Symbol, Venue};
+use cryptoviz::exchange::{StreamSettings, StreamStats, connector, run};
+use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
+use cryptoviz::source::{MarketEvent, StreamStatus};
+use support::venues::{T, message, responder};
+use support::ws_server::WsServer;
+use tokio::sync::{mpsc, watch};
+
+fn settings(venue: Venue, url: String, symbols: &[&str], idle: Duration) -> StreamSettings {
+    StreamSettings {
+        venue,
+        ws_url: url,
+        symbols: symbols.iter().map(|s| Symbol::new(s).unwrap()).collect(),
+        backoff: BackoffPolicy {
+            initial_ms: 20,
+            max_ms: 200,
+            multiplier: 2.0,
+            jitter: 0.0,
+        },
+        breaker: BreakerPolicy {
+            failure_threshold: 100,
+            open_secs: 1,
+        },
+        idle_timeout: idle,
+        max_lifetime: Duration::from_secs(3600),
+        stable_after: Duration::ZERO,
+    }
+}
+
+struct Client {
+    rx: mpsc::Receiver<MarketEvent>,
+    stop: watch::Sender<bool>,
+}
+
+fn start(s: StreamSettings) -> Client {
+    let (tx, rx) = mpsc::channel(1024);
+    let (stop, stop_rx) = watch::channel(false);
+    let c = connector(s.venue).unwrap();
+    tokio::spawn(run(c, s, tx, stop_rx, Arc::new(StreamStats::new())));
+    Client { rx, stop }
+}
+
+impl Client {
+    /// Everything the client reported within `d`.
+    async fn collect(&mut self, d: Duration) -> Vec<MarketEvent> {
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            out.push(ev);
+        }
+        out
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn reconnects(evs: &[MarketEvent]) -> usize {
+    evs.iter()
+        .filter(|e| matches!(e, MarketEvent::Status(_, StreamStatus::Reconnecting { .. })))
+        .count()
+}
+
+#[tokio::test]
+async fn quiet_connections_stay_open_on_each_venues_own_ping() {
+    for (venue, name, symbol, ping) in [
+        (Venue::Okx, "okx", "okx:BTC-USDT", "ping"),
+        (Venue::Bybit, "bybit", "bybit:BTCUSDT", r#"{"op":"ping"}"#),
+        (
+            Venue::Kraken,
+            "kraken",
+            "kraken:BTC/USD",
+            r#"{"method":"ping"}"#,
+        ),
+    ] {
+        // The server says nothing but its answers: without pings the client would call the
+        // connection dead after its one-second idle limit.
+        let server = WsServer::start_with(responder(name)).await;
+        let mut client = start(settings(
+            venue,
+            server.url(),
+            &[symbol],
+            Duration::from_secs(1),
+        ));
+        let evs = client.collect(Duration::from_millis(3_500)).await;
+        assert_eq!(reconnects(&evs), 0, "{name}: {evs:?}");
+        assert_eq!(server.accepted(), 1, "{name}");
+        let pings = server.received().iter().filter(|m| *m == ping).count();
+        assert!(
+            pings >= 4,
+            "{name}: {pings} pings in {:?}",
+            server.received()
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_a_ping_or_data_the_connection_is_called_dead() {
+    // Coinbase has no application ping: its heartbeats are the proof of life, and here
+    // the server sends none.
+    let server = WsServer::start_with(responder("coinbase")).await;
+    let mut client = start(settings(
+        Venue::Coinbase,
+        server.url(),
+        &["coinbase:BTC-USD"],
+        Duration::from_millis(500),
+    ));
+    let evs = client.collect(Duration::from_millis(2_000)).await;
+    assert!(reconnects(&evs) >= 1, "{evs:?}");
+    assert!(server.accepted() >= 2);
+}
+
+#[tokio::test]
+async fn a_refused_subscription_is_reported_and_the_connection_stays_up() {
+    let server = WsServer::start_with(|text: &str| {
+        if text.contains("subscribe") {
+            vec![
+                r#"{"type":"error","message":"Failed to subscribe","reason":"XXX-USD is not a valid product"}"#.to_string(),
+            ]
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    let mut client = start(settings(
+        Venue::Coinbase,
+        server.url(),
+        &["coinbase:BTC-USD", "coinbase:XXX-USD"],
+        Duration::from_secs(5),
+    ));
+    let first = client.collect(Duration::from_millis(500)).await;
+    assert!(
+        first.iter().any(|e| matches!(e, MarketEvent::Malformed(m)
+            if m.contains("XXX-USD is not a valid product"))),
+        "{first:?}"
+    );
+    let t = T {
+        venue: "coinbase",
+        symbol: "BTC-USD",
+        id: 9,
+        ticks: 6_000_000,
+        lots: 100_000,
+        time_us: 1_700_000_000_123_456,
+        taker_buys: true,
+    };
+    server.push(message(&[t]));
+    let evs = client.collect(Duration::from_millis(500)).await;
+    let trade = evs.iter().find_map(|e| match e {
+        MarketEvent::Trade(t, _) => Some(*t),
+        _ => None,
+    });
+    let trade = trade.unwrap_or_else(|| panic!("{evs:?}"));
+    assert_eq!((trade.id, trade.micros), (9, 456));
+    assert!(!trade.buyer_is_maker, "the taker bought");
+    assert_eq!(reconnects(&evs) + reconnects(&first), 0);
+}
+
+#[tokio::test]
+async fn okx_announces_an_upgrade_and_the_client_moves_at_once() {
+    let server = WsServer::start_with(responder("okx")).await;
+    let mut client = start(settings(
+        Venue::Okx,
+        server.url(),
+        &["okx:BTC-USDT"],
+        Duration::from_secs(5),
+    ));
+    server.wait_accepted(1).await;
+    client.collect(Duration::from_millis(200)).await;
+    server.push(
+        r#"{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a"}"#,
+    );
+    let evs = client.collect(Duration::from_millis(800)).await;
+    let reason = evs.iter().find_map(|e| match e {
+        MarketEvent::Status(Venue::Okx, StreamStatus::Reconnecting { reason, .. }) => {
+            Some(reason.clone())
+        }
+        _ => None,
+    });
+    assert!(
+        reason.as_deref().is_some_and(|r| r.contains("64008")),
+        "{evs:?}"
+    );
+    server.wait_accepted(2).await;
+}
+
+/// The real collector on one Coinbase market: a trade id missing from the stream makes it
+/// refetch the two minutes around the hole from Coinbase's REST candles, which replace the
+/// partial ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coinbase_trade_id_gap_is_repaired_from_coinbase_candles() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use support::collector::Collector;
+    use support::faults::{SAFETY_NET, eventually, free_port, keep_alive, probe};
+    use support::http::{HttpServer, Request, Response};
+
+    let m0 = (chrono::Utc::now().timestamp_millis() - 30 * 60_000) / 60_000 * 60_000;
+    let trade = |id: i64, minute: i64, ticks: i64| T {
+        venue: "coinbase",
+        symbol: "BTC-USD",
+        id,
+        ticks,
+        lots: 100_000,
+        time_us: (m0 + minute * 60_000 + id * 1_000) * 1000 + 250,
+        taker_buys: id % 2 == 0,
+    };
+    // Id 5 (minute 0, the highest price of it) never reaches the stream.
+    let all: Vec<T> = [
+        (1, 0, 100),
+        (2, 0, 101),
+        (3, 0, 99),
+        (4, 0, 100),
+        (5, 0, 130),
+    ]
+    .into_iter()
+    .chain([(6, 1, 102), (7, 1, 103), (8, 1, 101)])
+    .map(|(id, minute, p)| trade(id, minute, p * 100_000))
+    .collect();
+    let serving = Arc::new(AtomicBool::new(false));
+    let on = serving.clone();
+    let rest = HttpServer::start(move |r: &Request| {
+        assert_eq!(r.path(), "/products/BTC-USD/candles", "{}", r.target);
+        let ms = |k: &str| {
+            chrono::DateTime::parse_from_rfc3339(&r.query(k).unwrap())
+                .unwrap()
+                .timestamp_millis()
+        };
+        let (lo, hi) = (ms("start"), ms("end"));
+        let mut rows = Vec::new();
+        if on.load(Ordering::SeqCst) {
+            // Coinbase's own candles, newest first: [time, low, high, open, close, volume].
+            for (t, row) in [
+                (m0 + 60_000, "[T,1010,1030,1020,1010,3]"),
+                (m0, "[T,990,1300,1000,1300,5]"),
+            ] {
+                if (lo..=hi).contains(&t) {
+                    rows.push(row.replace('T', &(t / 1000).to_string()));
+                }
+            }
+        }
+        Response::ok(format!("[{}]", rows.join(",")))
+    });
+    let ws = Arc::new(WsServer::start_with(responder("coinbase")).await);
+    let pinger = keep_alive(&ws);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"[market]
+symbols = ["coinbase:BTC-USD"]
+timeframes = ["1m"]
+[venues.coinbase]
+ws_url = "{ws}"
+rest_url = "{rest}"
+[news]
+feeds = []
+[backfill]
+days = 1
+[net]
+backoff = {{ initial_ms = 20, max_ms = 200, multiplier = 2.0, jitter = 0.0 }}
+[storage]
+retention = {{ "1m" = [0, 0] }}
+[metrics]
+listen = "127.0.0.1:{port}"
+"#,
+            ws = ws.url(),
+            rest = rest.url()
+        ),
+    )
+    .unwrap();
+    let collector = Collector::start(&cfg, dir.path(), &SAFETY_NET);
+    assert!(
+        eventually(Duration::from_secs(30), || probe(port, "startup").0 == 200).await,
+        "{:?}",
+        probe(port, "startup")
+    );
+    ws.wait_accepted(1).await;
+    serving.store(true, Ordering::SeqCst);
+    for t in all.iter().filter(|t| t.id != 5) {
+        ws.push(message(std::slice::from_ref(t)));
+    }
+    let export = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "export",
+                "--symbol",
+                "coinbase:BTC-USD",
+                "--timeframe",
+                "1m",
+                "--out",
+                "-",
+            ])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let repaired = eventually(Duration::from_secs(20), || {
+        let r = export();
+        let c = &r["series"][0]["candles"];
+        c.as_array().is_some_and(|c| {
+            c.iter()
+                .any(|c| c["open_time"] == m0 && c["high"] == "1300" && c["volume"] == "5")
+        })
+    })
+    .await;
+    assert!(repaired, "{}", export());
+    let r = export();
+    let c: Vec<&serde_json::Value> = r["series"][0]["candles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    let minute1 = c.iter().find(|c| c["open_time"] == m0 + 60_000).unwrap();
+    assert_eq!(
+        (
+            minute1["open"].as_str(),
+            minute1["close"].as_str(),
+            minute1["volume"].as_str()
+        ),
+        (Some("1020"), Some("1010"), Some("3"))
+    );
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    assert!(status.success(), "{stderr}");
+    drop(pinger);
+}
