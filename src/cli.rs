@@ -10,7 +10,7 @@ use crate::domain::{Symbol, Timeframe};
 #[command(
     name = "cryptoviz",
     version,
-    about = "A terminal trading dashboard for Binance spot markets"
+    about = "A terminal trading dashboard for crypto spot markets on Binance, Coinbase, Kraken, Bybit and OKX"
 )]
 pub struct Cli {
     #[command(flatten)]

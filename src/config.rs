@@ -281,7 +281,7 @@ impl StorageConfig {
 pub struct BackfillConfig {
     pub days: u32,
     pub gap_threshold_secs: u64,
-    /// Share of Binance's 6,000-per-minute request weight cryptoviz allows itself.
+    /// Share of each venue's request budget (Binance: 6,000 weight a minute) cryptoviz allows itself.
     pub weight_share: f64,
 }
 

@@ -172,7 +172,7 @@ fn whole_screen_at_120x40() {
         "Trades/s 42.5",
         "p99 210µs",
         "news 95% (1200)",
-        "binance-rest closed",
+        "binance rest closed",
         "hot 12.3 MB",
         "ETHUSDT 1m 45% running",
         "ERROR klines request",

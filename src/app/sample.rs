@@ -292,7 +292,7 @@ fn sample_health() -> HealthSnapshot {
         ..Default::default()
     };
     h.breakers.insert(
-        "binance-rest".into(),
+        "binance rest".into(),
         BreakerStatus {
             state: BreakerState::Closed,
             consecutive_failures: 0,
