@@ -67,6 +67,8 @@ pub enum Command {
     News(NewsArgs),
     /// Write a JSON report of stored data.
     Export(ExportArgs),
+    /// The alert rules and their last firings; `test` replays them over stored history.
+    Alerts(AlertsArgs),
     /// Built-in benchmarks.
     Bench(BenchArgs),
 }
@@ -121,6 +123,30 @@ pub struct NewsArgs {
     /// Print the items as a JSON array.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub action: Option<AlertsAction>,
+    /// Print JSON (`{"rules": [...]}` or `{"firings": [...]}`).
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AlertsAction {
+    /// The rules, each with its last firing [the default].
+    List,
+    /// Replay every rule over stored candles and news; print when each would have fired.
+    Test {
+        /// Start date: YYYY-MM-DD or RFC 3339 [default: all stored history].
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        from: Option<i64>,
+        /// End date: YYYY-MM-DD or RFC 3339 [default: now].
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        to: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -39,6 +39,60 @@ pub struct Config {
     pub freshness: FreshnessConfig,
     pub metrics: MetricsConfig,
     pub indicators: crate::indicators::IndicatorParams,
+    /// `[[alerts]]`: rules on any series (SPEC §2).
+    pub alerts: Vec<AlertConfig>,
+    pub notify: NotifyConfig,
+}
+
+/// One `[[alerts]]` table as written; [`Config::alert_rules`] checks and parses it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    pub name: String,
+    #[serde(default)]
+    pub symbol: Option<Symbol>,
+    #[serde(default = "default_alert_timeframe")]
+    pub timeframe: Timeframe,
+    pub when: String,
+    #[serde(default = "default_repeat")]
+    pub repeat: crate::alerts::Repeat,
+    #[serde(default)]
+    pub rearm_secs: u64,
+    #[serde(default = "default_notify")]
+    pub notify: Vec<crate::alerts::Channel>,
+}
+
+fn default_alert_timeframe() -> Timeframe {
+    Timeframe::M1
+}
+
+fn default_repeat() -> crate::alerts::Repeat {
+    crate::alerts::Repeat::Once
+}
+
+fn default_notify() -> Vec<crate::alerts::Channel> {
+    vec![crate::alerts::Channel::Bell]
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Each firing is POSTed here as JSON (`Idempotency-Key: <id>`); empty = no webhook.
+    pub webhook_url: String,
+    /// argv run for each firing (no shell), the firing as JSON on stdin; empty = none.
+    pub command: Vec<String>,
+    /// A webhook call or a command longer than this fails (the command is killed).
+    pub timeout_secs: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            webhook_url: String::new(),
+            command: Vec::new(),
+            timeout_secs: 10,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -453,6 +507,59 @@ impl Config {
         self
     }
 
+    /// The `[[alerts]]` rules, checked: unique names, conditions that parse, a series where
+    /// the condition needs one, channels that are configured. The error is (key, message).
+    pub fn alert_rules(&self) -> Result<Vec<crate::alerts::Rule>, (String, String)> {
+        use crate::alerts::{Channel, Condition, Rule};
+        let mut rules: Vec<Rule> = Vec::new();
+        for (i, a) in self.alerts.iter().enumerate() {
+            let key = |k: &str| format!("alerts[{i}].{k}");
+            let name = a.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err((key("name"), "needs 1 to 100 characters".into()));
+            }
+            if rules.iter().any(|r| r.name == name) {
+                return Err((key("name"), format!("{name:?} is used twice")));
+            }
+            let condition = Condition::parse(&a.when).map_err(|e| (key("when"), e.to_string()))?;
+            let needs_symbol = !matches!(condition, Condition::Sentiment { .. });
+            if needs_symbol && a.symbol.is_none() {
+                return Err((key("symbol"), format!("{:?} needs a symbol", a.when)));
+            }
+            if let Condition::Spread { .. } = condition
+                && !a
+                    .symbol
+                    .is_some_and(|s| self.market.composites().iter().any(|c| c.symbol == s))
+            {
+                return Err((
+                    key("symbol"),
+                    "spread_bps needs a composite of [market] composites".into(),
+                ));
+            }
+            range(&key("rearm_secs"), a.rearm_secs, 0, 30 * 86_400)?;
+            if a.notify.contains(&Channel::Webhook) && self.notify.webhook_url.is_empty() {
+                return Err((key("notify"), "webhook needs [notify] webhook_url".into()));
+            }
+            if a.notify.contains(&Channel::Command) && self.notify.command.is_empty() {
+                return Err((key("notify"), "command needs [notify] command".into()));
+            }
+            let mut notify = a.notify.clone();
+            notify.sort();
+            notify.dedup();
+            rules.push(Rule {
+                name: name.to_string(),
+                symbol: a.symbol,
+                timeframe: a.timeframe,
+                when: a.when.trim().to_string(),
+                condition,
+                repeat: a.repeat,
+                rearm_secs: a.rearm_secs,
+                notify,
+            });
+        }
+        Ok(rules)
+    }
+
     /// Semantic checks serde cannot express; the error is (key, message).
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |k: &str, m: &str| Err((k.to_string(), m.to_string()));
@@ -550,6 +657,11 @@ impl Config {
             10_000,
         )?;
         range("news.retention_days", n.retention_days.into(), 1, 36_500)?;
+        range("notify.timeout_secs", self.notify.timeout_secs, 1, 600)?;
+        if !self.notify.webhook_url.is_empty() && !is_http_url(&self.notify.webhook_url) {
+            return bad("notify.webhook_url", "must start with http:// or https://");
+        }
+        self.alert_rules()?;
         if !matches!(n.sentiment.as_str(), "model" | "vader") {
             return Err((
                 "news.sentiment".into(),

@@ -1,6 +1,7 @@
 //! cryptoviz: a terminal trading dashboard. The binary is a thin shell over these modules.
 
 pub mod aggregate;
+pub mod alerts;
 pub mod app;
 pub mod bench;
 pub mod cli;

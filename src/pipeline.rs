@@ -26,6 +26,8 @@ pub type Streams = Vec<(Venue, Arc<StreamStats>)>;
 pub struct Pipeline {
     pub events: mpsc::Receiver<IngestEvent>,
     pub streams: Streams,
+    /// Ingestion's input, for scored news (the alert rules that read news).
+    pub inputs: mpsc::Sender<crate::source::MarketEvent>,
     pub ingest: watch::Receiver<IngestSnapshot>,
     source: JoinHandle<()>,
     ingest_task: JoinHandle<Result<(), StoreError>>,
@@ -50,7 +52,10 @@ impl Pipeline {
         let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind)
             .await?
             .with_composites(&config.market.composites());
+        // In the demo the rules start after the simulated history, or it would fire them.
+        let alerts = crate::alerts::deliver::engine(config, &store, now_ms()).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
+        let inputs = market_tx.clone();
         let (events_tx, events) = mpsc::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
         // The demo market stands in for every venue: no streams to count.
@@ -81,6 +86,10 @@ impl Pipeline {
                     detail: format!("demo history: {e}"),
                 })?;
                 let market = market?;
+                let ingest = match alerts {
+                    Some(engine) => ingest.with_alerts(engine),
+                    None => ingest,
+                };
                 let _ = source_tx.send(tokio::spawn(crate::source::demo::run(
                     market,
                     market_tx,
@@ -119,6 +128,10 @@ impl Pipeline {
                     let _ = t.await;
                 }
             });
+            let ingest = match alerts {
+                Some(engine) => ingest.with_alerts(engine),
+                None => ingest,
+            };
             let ingest_task =
                 tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
             (source, ingest_task)
@@ -126,6 +139,7 @@ impl Pipeline {
         Ok(Pipeline {
             events,
             streams,
+            inputs,
             ingest: snap_rx,
             source,
             ingest_task,

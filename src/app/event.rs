@@ -27,6 +27,8 @@ pub enum DataEvent {
         candles: Vec<Candle>,
         complete: bool,
     },
+    /// An alert fired (recorded already): ring, say it, keep it for the report.
+    AlertFired(crate::alerts::Firing),
     /// A venue's stream changed state.
     Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).

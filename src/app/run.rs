@@ -54,6 +54,12 @@ pub async fn run(
         if app.is_dirty() && Instant::now() >= due {
             app.take_dirty();
             terminal.draw(|f| ui::render(f, app))?;
+            if app.take_bell() {
+                use std::io::Write;
+                // The terminal bell: BEL on the terminal's own output, between frames.
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
             last_draw = Some(Instant::now());
             continue;
         }

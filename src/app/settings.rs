@@ -33,6 +33,8 @@ pub struct AppSettings {
     pub history_only: HistoryOnly,
     /// The composites among `symbols`, with their members.
     pub composites: Vec<Composite>,
+    /// The `[[alerts]]` rules (for reports and the alerts on screen).
+    pub alert_rules: Vec<crate::alerts::Rule>,
 }
 
 /// Symbols and timeframes on screen that no live source updates.
@@ -98,6 +100,7 @@ impl AppSettings {
             indicators: config.indicators,
             history_only,
             composites: config.market.composites(),
+            alert_rules: config.alert_rules().unwrap_or_default(),
         })
     }
 }

@@ -121,6 +121,12 @@ pub struct App {
     pub streams: BTreeMap<Venue, (StreamStatus, Millis)>,
     /// The composites in the watchlist, with their members.
     pub composites: Vec<Composite>,
+    /// The configured alert rules.
+    pub alert_rules: Vec<crate::alerts::Rule>,
+    /// Alert firings seen this run, newest first (at most [`MAX_FIRINGS`]).
+    pub firings: std::collections::VecDeque<crate::alerts::Firing>,
+    /// The terminal bell is owed (an alert fired since the last frame).
+    bell: bool,
     pub log: ActivityLog,
     /// Log lines scrolled back from the newest.
     pub log_scroll: usize,
@@ -214,6 +220,11 @@ impl App {
                 .sum::<usize>()
     }
 
+    /// Whether to ring the terminal bell now (once per firing batch).
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.bell)
+    }
+
     pub fn single_venue(&self) -> bool {
         self.symbols
             .iter()
@@ -255,6 +266,9 @@ impl App {
             health: None,
             streams: BTreeMap::new(),
             composites: s.composites,
+            alert_rules: s.alert_rules,
+            firings: Default::default(),
+            bell: false,
             log: ActivityLog::default(),
             log_scroll: 0,
             message: None,
@@ -488,6 +502,15 @@ impl App {
                 candles,
                 complete,
             } => self.on_history(key, candles, complete),
+            DataEvent::AlertFired(f) => {
+                self.say(format!(
+                    "🔔 {}",
+                    crate::news::clean::strip_controls(&crate::alerts::deliver::line(&f))
+                ));
+                self.bell = true;
+                self.firings.push_front(f);
+                self.firings.truncate(MAX_FIRINGS);
+            }
             DataEvent::Stream(venue, st) => {
                 let changed = self.streams.get(&venue).map(|(s, _)| s) != Some(&st);
                 if changed {
@@ -910,6 +933,11 @@ impl App {
                 .visible(self.coin())
                 .map(NewsReport::from)
                 .collect(),
+            alerts: crate::report::AlertsReport::of(
+                &self.alert_rules,
+                self.firings.iter().rev().cloned(),
+                &[self.key().symbol],
+            ),
             health: serde_json::json!({
                 "stream": stream,
                 "sources": health.map(|h| &h.sources),
@@ -962,6 +990,9 @@ fn tail(set: IndicatorSet, from: usize) -> IndicatorSet {
 }
 
 /// Watchlist indexes whose symbol contains `query`.
+/// Firings the App keeps for its status line and reports.
+pub const MAX_FIRINGS: usize = 50;
+
 /// One member of a composite, as of now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemberView {

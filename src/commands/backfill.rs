@@ -49,7 +49,7 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
     let summary = result?;
     closed?;
     progress.finish();
-    println!("backfill: {summary}");
+    super::out(format_args!("backfill: {summary}"))?;
     for f in &summary.failures {
         eprintln!("cryptoviz: backfill {f}");
     }

@@ -11,9 +11,9 @@ use crate::cli::BenchArgs;
 pub async fn run(_ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
     let result = run_all(Plan::new(args.quick)).await?;
     if args.json {
-        println!("{}", serde_json::to_string(&result)?);
+        super::out(format_args!("{}", serde_json::to_string(&result)?))?;
     } else {
-        print_table(&result);
+        print_table(&result)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -54,12 +54,12 @@ fn fmt_num(v: &Value) -> String {
     }
 }
 
-fn print_table(result: &Value) {
+fn print_table(result: &Value) -> std::io::Result<()> {
     let Some(obj) = result.as_object() else {
-        return;
+        return Ok(());
     };
-    println!("{:<34} {:>16}  unit", "benchmark", "median");
-    println!("{}", "-".repeat(58));
+    super::out(format_args!("{:<34} {:>16}  unit", "benchmark", "median"))?;
+    super::out(format_args!("{}", "-".repeat(58)))?;
     for (k, v) in obj {
         match v.as_object() {
             Some(parts) => {
@@ -67,15 +67,16 @@ fn print_table(result: &Value) {
                     if pk == "count" {
                         continue;
                     }
-                    println!(
+                    super::out(format_args!(
                         "{:<34} {:>16}  {}",
                         format!("{k}.{pk}"),
                         fmt_num(pv),
                         unit(k)
-                    );
+                    ))?;
                 }
             }
-            None => println!("{:<34} {:>16}  {}", k, fmt_num(v), unit(k)),
+            None => super::out(format_args!("{:<34} {:>16}  {}", k, fmt_num(v), unit(k)))?,
         }
     }
+    Ok(())
 }

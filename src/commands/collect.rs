@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::Context;
+use crate::alerts::Firing;
+use crate::alerts::deliver::{AlertStats, Recorder, deliver, line};
 use crate::cli::CollectArgs;
 use crate::domain::now_ms;
 use crate::history::KlinesClients;
@@ -17,6 +19,7 @@ use crate::history::klines::VenueNoticeSink;
 use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
 use crate::metrics::{self, Inputs, Monitor};
+use crate::news::clean::strip_controls;
 use crate::news::enrich::Scoring;
 use crate::news::poller::{NewsEvent, Poller};
 use crate::pipeline::Pipeline;
@@ -99,7 +102,36 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         )));
         let _ = repair_tx.send(RepairTrigger::Startup).await;
     }
-    tasks.push(spawn_news(ctx, &store, stop_rx.clone(), monitor.clone())?);
+    tasks.push(spawn_news(
+        ctx,
+        &store,
+        stop_rx.clone(),
+        monitor.clone(),
+        pipeline.inputs.clone(),
+    )?);
+    // Alerts: decisions are recorded in the event loop below, in order; delivery runs apart.
+    let alert_stats = Arc::new(AlertStats::default());
+    let recorder = Recorder::new(&ctx.config, store.clone(), alert_stats.clone());
+    let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
+    tasks.push(tokio::spawn(deliver(
+        ctx.config.notify.clone(),
+        (
+            ctx.config.net.backoff.clone(),
+            ctx.config.net.breaker.clone(),
+        ),
+        store.clone(),
+        recorder.wake(),
+        Some(bell_tx),
+        alert_stats.clone(),
+        stop_rx.clone(),
+    )));
+    // Headless, the bell is a line on stderr.
+    tasks.push(tokio::spawn(async move {
+        while let Some(f) = bell_rx.recv().await {
+            eprintln!("cryptoviz: alert {}", strip_controls(&line(&f)));
+        }
+    }));
+    monitor.set_alerts(alert_stats);
     tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
     tracing::info!(demo = ctx.demo, "collector started");
 
@@ -108,6 +140,11 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     loop {
         tokio::select! {
             ev = pipeline.events.recv() => match ev {
+                Some(IngestEvent::Alerts(decisions)) => {
+                    if let Err(e) = recorder.record(decisions).await {
+                        tracing::error!(error = %e, "alert decisions not recorded");
+                    }
+                }
                 Some(ev) => {
                     log_event(&ev);
                     monitor.on_event(&ev);
@@ -124,9 +161,16 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     monitor.set_stopping();
     let _ = stop_tx.send(true);
     // Keep draining events so ingestion never blocks on a full channel while it flushes; the
-    // channel closes once ingestion has finished.
+    // channel closes once ingestion has finished. Alerts decided in the last flush are still
+    // recorded (and delivered by the next run).
     let drain = tokio::spawn(async move {
-        while pipeline.events.recv().await.is_some() {}
+        while let Some(ev) = pipeline.events.recv().await {
+            if let IngestEvent::Alerts(decisions) = ev
+                && let Err(e) = recorder.record(decisions).await
+            {
+                tracing::error!(error = %e, "alert decisions not recorded");
+            }
+        }
         pipeline
     });
     if let Ok(Ok(p)) = tokio::time::timeout(SHUTDOWN_LIMIT, drain).await {
@@ -247,6 +291,7 @@ fn spawn_news(
     store: &Store,
     stop: watch::Receiver<bool>,
     monitor: Monitor,
+    alert_inputs: mpsc::Sender<crate::source::MarketEvent>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let enricher = Arc::new(Scoring::from_config(&ctx.config.news));
     if ctx.demo {
@@ -264,7 +309,12 @@ fn spawn_news(
         let run = tokio::spawn(poller.run(stop, tx));
         while let Some(ev) = rx.recv().await {
             match ev {
-                NewsEvent::Items(items) => tracing::info!(new = items.len(), "news stored"),
+                NewsEvent::Items(items) => {
+                    tracing::info!(new = items.len(), "news stored");
+                    let _ = alert_inputs
+                        .send(crate::source::MarketEvent::News(items))
+                        .await;
+                }
                 NewsEvent::Feed(report) => monitor.on_feed_report(&report),
             }
         }
@@ -283,7 +333,7 @@ fn log_event(ev: &IngestEvent) {
         IngestEvent::Stream(venue, s) => tracing::info!(%venue, status = ?s, "stream"),
         IngestEvent::Gaps(g) => tracing::warn!(count = g.len(), "trade id gaps"),
         IngestEvent::Malformed(m) => tracing::debug!(reason = %m, "malformed frame"),
-        IngestEvent::Candles(_) => {}
+        IngestEvent::Candles(_) | IngestEvent::Alerts(_) => {}
     }
 }
 

@@ -9,14 +9,14 @@ use anyhow::Context as _;
 use super::Context;
 use crate::cli::ExportArgs;
 use crate::domain::{Millis, SeriesKey, now_ms};
-use crate::report::{Mode, NewsReport, Report, SeriesReport};
+use crate::report::{AlertsReport, Mode, NewsReport, Report, SeriesReport};
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Export only reads: beside a running collector it reads what the collector commits.
     let (store, _) = ctx.open_or_follow()?;
     let symbols = match args.symbol {
         Some(s) => vec![s],
-        None => ctx.config.market.symbols.clone(),
+        None => ctx.config.market.series_symbols(),
     };
     let timeframes = match args.timeframe {
         Some(t) => vec![t],
@@ -67,6 +67,9 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         .filter(|n| n.published_at >= from && n.published_at <= to)
         .map(NewsReport::from)
         .collect();
+    let firings = store.call(move |b| b.firings(from, to)).await?;
+    let rules = ctx.config.alert_rules().unwrap_or_default();
+    report.alerts = AlertsReport::of(&rules, firings, &symbols);
     report.health = serde_json::json!({ "store": store.stats().await? });
     report.metrics = serde_json::json!({ "store_writes": store.write_stats() });
     // The running system's recent events, from the log the collector or dashboard writes.

@@ -1,6 +1,7 @@
 //! One module per command of SPEC §1. This is the binary's edge: errors become `anyhow` here
 //! and are printed as one line with the exit code the SPEC gives them.
 
+mod alerts;
 mod backfill;
 mod bench;
 mod collect;
@@ -108,6 +109,17 @@ pub fn main(cli: Cli) -> ExitCode {
 
 /// The error and its causes on one line, newlines flattened. A cause already quoted by the
 /// message above it (`cannot read {path}: {source}`) is not repeated.
+/// Writes a line to stdout. A reader that went away (`... | head`) ends the output quietly:
+/// that is the reader's choice, never a panic or an error.
+pub fn out(line: impl std::fmt::Display) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{line}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 pub fn one_line(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
@@ -159,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(Command::Import(a)) => import::run(&ctx, a).await,
             Some(Command::News(a)) => news::run(&ctx, a).await,
             Some(Command::Export(a)) => export::run(&ctx, a).await,
+            Some(Command::Alerts(a)) => alerts::run(&ctx, a).await,
             Some(Command::Bench(a)) => bench::run(&ctx, a).await,
             None if cli.backfill => backfill::run(&ctx, cli.backfill_args).await,
             None => dashboard::run(&ctx, cli.symbol, cli.timeframe).await,

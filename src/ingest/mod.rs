@@ -29,6 +29,9 @@ pub enum IngestEvent {
     Stream(Venue, StreamStatus),
     /// Trades known to be missing; the gap repair should fetch these spans' klines.
     Gaps(Vec<IdGap>),
+    /// Alert decisions since the last flush: firings to record and deliver, rule states to
+    /// save.
+    Alerts(Vec<crate::alerts::Decision>),
     Malformed(String),
 }
 
@@ -87,6 +90,9 @@ pub struct Ingest {
     /// Per entry of `aggs`: the composites it feeds, as (index in `composites`, member place).
     feeds: Vec<Vec<(usize, u8)>>,
     composites: Vec<Aggregator>,
+    /// The alert engine, fed every applied trade, every closed candle and the clock.
+    alerts: Option<Box<crate::alerts::Engine>>,
+    decisions: Vec<crate::alerts::Decision>,
     timeframes: Vec<Timeframe>,
     counters: Arc<IngestCounters>,
     latency: Histogram,
@@ -130,6 +136,8 @@ impl Ingest {
             source,
             feeds: vec![Vec::new(); aggs.len()],
             composites: Vec::new(),
+            alerts: None,
+            decisions: Vec::new(),
             aggs,
             timeframes: timeframes.to_vec(),
             counters: Arc::default(),
@@ -155,6 +163,17 @@ impl Ingest {
             }
         }
         self
+    }
+
+    /// Evaluates these alert rules as trades and candles arrive.
+    pub fn with_alerts(mut self, engine: crate::alerts::Engine) -> Self {
+        self.alerts = Some(Box::new(engine));
+        self
+    }
+
+    /// Alert decisions taken since the last call.
+    pub fn take_decisions(&mut self) -> Vec<crate::alerts::Decision> {
+        std::mem::take(&mut self.decisions)
     }
 
     fn agg_index(&mut self, symbol: Symbol) -> usize {
@@ -198,6 +217,9 @@ impl Ingest {
             Outcome::Applied => {
                 for &(ci, place) in &self.feeds[i] {
                     self.composites[ci].push_member(t, place);
+                }
+                if let Some(engine) = &mut self.alerts {
+                    engine.on_trade(t, self.clock, &mut self.decisions);
                 }
                 c.trades.fetch_add(1, Ordering::Relaxed);
                 c.last_trade_ms.store(t.time as u64, Ordering::Relaxed);
@@ -245,6 +267,14 @@ impl Ingest {
                 agg.close_due(t);
             }
             agg.drain(&mut self.out);
+        }
+        if let Some(engine) = &mut self.alerts {
+            for (k, c) in &self.out {
+                engine.on_candle(*k, c, self.clock, &mut self.decisions);
+            }
+            if close_before.is_some() {
+                engine.on_tick(self.clock, &mut self.decisions);
+            }
         }
         if self.out.is_empty() {
             return Ok(Vec::new());
@@ -341,6 +371,13 @@ impl Ingest {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
             }
+            MarketEvent::News(items) => {
+                if let Some(engine) = &mut self.alerts {
+                    for it in &items {
+                        engine.on_news(it, now_ms(), &mut self.decisions);
+                    }
+                }
+            }
         }
     }
 
@@ -352,6 +389,10 @@ impl Ingest {
         let changed = self.flush(close_before)?;
         if !changed.is_empty() {
             let _ = tx.send(IngestEvent::Candles(changed)).await;
+        }
+        let decisions = self.take_decisions();
+        if !decisions.is_empty() {
+            let _ = tx.send(IngestEvent::Alerts(decisions)).await;
         }
         let gaps = self.take_gaps();
         if !gaps.is_empty() {

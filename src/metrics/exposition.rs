@@ -196,8 +196,15 @@ pub struct Metrics {
     pub repair: Option<RepairMetrics>,
     pub klines: Option<KlinesMetrics>,
     pub news: NewsMetrics,
+    pub alerts: AlertMetrics,
     pub breakers: BreakerMetrics,
     pub uptime: FloatGauge,
+}
+
+pub struct AlertMetrics {
+    pub firings: Mirrored,
+    /// Per channel and outcome (`delivered`, `failed`).
+    pub deliveries: MirroredFamily<ChannelOutcomeLabel>,
 }
 
 /// Registers `metric` under `name` and hands back a handle to it.
@@ -447,6 +454,18 @@ impl Metrics {
                 None,
             ),
         };
+        let alerts = AlertMetrics {
+            firings: counter(
+                &mut r,
+                "alert_firings",
+                "Alert firings recorded (each crossing once)",
+            ),
+            deliveries: counters(
+                &mut r,
+                "alert_deliveries",
+                "Alert delivery attempts per channel: delivered, or failed (and retried)",
+            ),
+        };
         let breakers = BreakerMetrics {
             state: family(
                 &mut r,
@@ -476,6 +495,7 @@ impl Metrics {
             repair,
             klines,
             news,
+            alerts,
             breakers,
             uptime,
         }

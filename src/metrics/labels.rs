@@ -55,3 +55,9 @@ pub struct ClientLabel {
 pub struct VenueLabel {
     pub venue: &'static str,
 }
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChannelOutcomeLabel {
+    pub channel: &'static str,
+    pub outcome: &'static str,
+}

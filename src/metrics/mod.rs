@@ -71,6 +71,8 @@ struct Inner {
     first_attempt: AtomicBool,
     /// Per stream (as in `inputs.streams`): when its connection came up (0 while down).
     connected_at_ms: Vec<AtomicI64>,
+    /// The alert engine's counters, once alerts run.
+    alerts: std::sync::OnceLock<Arc<crate::alerts::deliver::AlertStats>>,
     stopping: AtomicBool,
 }
 
@@ -89,6 +91,7 @@ impl Monitor {
                 started: Instant::now(),
                 first_attempt: AtomicBool::new(false),
                 connected_at_ms,
+                alerts: std::sync::OnceLock::new(),
                 stopping: AtomicBool::new(false),
             }),
         }
@@ -229,6 +232,11 @@ impl Monitor {
             .notices
             .get_or_create(&labels::KindLabel { kind })
             .inc();
+    }
+
+    /// The alert engine's counters, sampled from now on.
+    pub fn set_alerts(&self, stats: Arc<crate::alerts::deliver::AlertStats>) {
+        let _ = self.inner.alerts.set(stats);
     }
 
     /// From now on the collector is stopping: not ready any more.

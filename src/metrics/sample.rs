@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::Monitor;
-use super::labels::{QuantileLabel, TierLabel, VenueLabel};
+use super::labels::{ChannelOutcomeLabel, QuantileLabel, TierLabel, VenueLabel};
 use crate::domain::now_ms;
 
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
@@ -114,6 +114,29 @@ impl Monitor {
                 km.rate_limited.advance_to(&l, k.rate_limited);
                 km.weight_used.get_or_create(&l).set(k.weight_used as i64);
                 self.set_breaker("klines", &client.config().base_url, &k.breaker);
+            }
+        }
+        if let Some(a) = i.alerts.get() {
+            use crate::alerts::Channel;
+            m.alerts
+                .firings
+                .advance_to(a.firings.load(std::sync::atomic::Ordering::Relaxed));
+            for c in [
+                Channel::Bell,
+                Channel::Desktop,
+                Channel::Webhook,
+                Channel::Command,
+            ] {
+                let label = |outcome| ChannelOutcomeLabel {
+                    channel: c.as_str(),
+                    outcome,
+                };
+                m.alerts
+                    .deliveries
+                    .advance_to(&label("delivered"), a.delivered(c));
+                m.alerts
+                    .deliveries
+                    .advance_to(&label("failed"), a.failed(c));
             }
         }
         m.uptime.set(i.started.elapsed().as_secs_f64());

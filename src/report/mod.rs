@@ -23,9 +23,52 @@ pub struct Report {
     pub mode: Mode,
     pub series: Vec<SeriesReport>,
     pub news: Vec<NewsReport>,
+    pub alerts: AlertsReport,
     pub health: serde_json::Value,
     pub metrics: serde_json::Value,
     pub activity_log: Vec<serde_json::Value>,
+}
+
+/// The report's `alerts`: the rules of its series and every recorded firing of them in its
+/// time range.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AlertsReport {
+    pub rules: Vec<RuleReport>,
+    pub fired: Vec<crate::alerts::Firing>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleReport {
+    pub name: String,
+    /// Canonical; `null` for a news rule on any watched coin.
+    pub symbol: Option<String>,
+    pub when: String,
+}
+
+impl AlertsReport {
+    /// The rules that watch one of `symbols` (news rules without a symbol always), and the
+    /// firings of those rules on those symbols.
+    pub fn of(
+        rules: &[crate::alerts::Rule],
+        firings: impl IntoIterator<Item = crate::alerts::Firing>,
+        symbols: &[crate::domain::Symbol],
+    ) -> AlertsReport {
+        let rules: Vec<RuleReport> = rules
+            .iter()
+            .filter(|r| r.symbol.is_none_or(|s| symbols.contains(&s)))
+            .map(|r| RuleReport {
+                name: r.name.clone(),
+                symbol: r.symbol.map(|s| s.to_string()),
+                when: r.when.clone(),
+            })
+            .collect();
+        let names: Vec<String> = symbols.iter().map(|s| s.to_string()).collect();
+        let fired = firings
+            .into_iter()
+            .filter(|f| names.contains(&f.symbol) && rules.iter().any(|r| r.name == f.alert))
+            .collect();
+        AlertsReport { rules, fired }
+    }
 }
 
 impl Report {
@@ -37,6 +80,7 @@ impl Report {
             mode,
             series: Vec::new(),
             news: Vec::new(),
+            alerts: AlertsReport::default(),
             health: serde_json::json!({}),
             metrics: serde_json::json!({}),
             activity_log: Vec::new(),

@@ -17,6 +17,8 @@ pub enum MarketEvent {
     Status(Venue, StreamStatus),
     /// A frame that could not be understood: counted and logged, never fatal.
     Malformed(String),
+    /// Scored news, for the alert rules that read it (no market source sends this).
+    News(Vec<crate::domain::NewsItem>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,16 @@
 use serde::Serialize;
 
 use super::StoreError;
+use crate::alerts::{ArmState, Channel, Firing};
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
+
+/// A firing still owed to one channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingDelivery {
+    pub firing: Firing,
+    pub channel: Channel,
+    pub attempts: u32,
+}
 
 /// Where a candle came from; REST klines never clobber a fresher live candle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +173,30 @@ pub trait Backend: Send {
         hot_before: Millis,
         delete_before: Option<Millis>,
     ) -> Result<TierStep, StoreError>;
+    /// Records a firing, the channels it is owed to and its rule's state after it, in one
+    /// transaction; false when a firing with this id was already recorded (then nothing
+    /// changes and nothing is owed again).
+    fn record_firing(
+        &mut self,
+        f: &Firing,
+        channels: &[Channel],
+        state: ArmState,
+    ) -> Result<bool, StoreError>;
+    fn save_alert_state(&mut self, name: &str, state: ArmState) -> Result<(), StoreError>;
+    fn alert_states(&mut self) -> Result<Vec<(String, ArmState)>, StoreError>;
+    /// Deliveries not yet done, oldest firing first.
+    fn pending_deliveries(&mut self, limit: usize) -> Result<Vec<PendingDelivery>, StoreError>;
+    /// One delivery attempt's outcome: done (`error` None) or failed once more.
+    fn delivery_result(
+        &mut self,
+        firing_id: &str,
+        channel: Channel,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Recorded firings whose trigger time lies in `from..=to`, oldest first.
+    fn firings(&mut self, from: Millis, to: Millis) -> Result<Vec<Firing>, StoreError>;
+    fn last_firing(&mut self, alert: &str) -> Result<Option<Firing>, StoreError>;
+
     /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
     fn clear(&mut self) -> Result<(), StoreError>;
     /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0003_sentiment_label.sql"),
     ),
     ("0004_venues", include_str!("migrations/0004_venues.sql")),
+    ("0005_alerts", include_str!("migrations/0005_alerts.sql")),
 ];
 
 /// The schema version this build writes.

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 pub use backend::{
-    Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats, TierStep,
+    Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
+    TierStep,
 };
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;

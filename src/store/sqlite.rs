@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend::{
-    Backend, CandleSource, FeedState, ProgressStatus, SeriesProgress, StoreStats, TierStep,
+    Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
+    TierStep,
 };
 use super::cold;
 use super::{StoreError, migrations};
+use crate::alerts::{ArmState, Channel, Firing};
 use crate::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
     now_ms,
@@ -785,9 +787,120 @@ impl Backend for SqliteBackend {
 
     fn clear(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch(
-            "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress;",
+            "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress; \
+             DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state;",
         )?;
         Ok(())
+    }
+
+    fn record_firing(
+        &mut self,
+        f: &Firing,
+        channels: &[Channel],
+        state: ArmState,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let new = tx.execute(
+            "INSERT OR IGNORE INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, now_ms()],
+        )? == 1;
+        if new {
+            for c in channels {
+                tx.execute(
+                    "INSERT OR IGNORE INTO alert_deliveries (firing_id, channel) VALUES (?1, ?2)",
+                    params![f.id, c.as_str()],
+                )?;
+            }
+            save_alert_state(&tx, &f.alert, state)?;
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    fn save_alert_state(&mut self, name: &str, state: ArmState) -> Result<(), StoreError> {
+        save_alert_state(&self.conn, name, state)
+    }
+
+    fn alert_states(&mut self) -> Result<Vec<(String, ArmState)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, armed, false_since FROM alert_state")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                ArmState {
+                    armed: r.get::<_, i64>(1)? != 0,
+                    false_since: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn pending_deliveries(&mut self, limit: usize) -> Result<Vec<PendingDelivery>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, d.channel, d.attempts \
+             FROM alert_deliveries d JOIN alert_firings f ON f.id = d.firing_id \
+             WHERE d.delivered_at IS NULL ORDER BY f.trigger_time, f.id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((firing_row(r)?, r.get::<_, String>(7)?, r.get::<_, i64>(8)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (firing, channel, attempts) = row?;
+            if let Some(channel) = Channel::parse(&channel) {
+                out.push(PendingDelivery {
+                    firing,
+                    channel,
+                    attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn delivery_result(
+        &mut self,
+        firing_id: &str,
+        channel: Channel,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        match error {
+            None => self.conn.execute(
+                "UPDATE alert_deliveries SET delivered_at = ?3, attempts = attempts + 1, last_error = NULL \
+                 WHERE firing_id = ?1 AND channel = ?2",
+                params![firing_id, channel.as_str(), now_ms()],
+            )?,
+            Some(e) => self.conn.execute(
+                "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?3 \
+                 WHERE firing_id = ?1 AND channel = ?2",
+                params![firing_id, channel.as_str(), e],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn firings(&mut self, from: Millis, to: Millis) -> Result<Vec<Firing>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, alert, symbol, condition, value, at, trigger_time FROM alert_firings \
+             WHERE trigger_time BETWEEN ?1 AND ?2 ORDER BY trigger_time, id",
+        )?;
+        let rows = stmt.query_map(params![from, to], firing_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn last_firing(&mut self, alert: &str) -> Result<Option<Firing>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, alert, symbol, condition, value, at, trigger_time FROM alert_firings \
+                 WHERE alert = ?1 ORDER BY trigger_time DESC, id DESC LIMIT 1",
+                [alert],
+                firing_row,
+            )
+            .optional()?)
     }
 
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError> {
@@ -797,6 +910,28 @@ impl Backend for SqliteBackend {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows.into_iter().filter(|m| m != "ok").collect())
     }
+}
+
+fn save_alert_state(conn: &Connection, name: &str, s: ArmState) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO alert_state (name, armed, false_since, updated_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (name) DO UPDATE SET armed = excluded.armed, \
+         false_since = excluded.false_since, updated_at = excluded.updated_at",
+    )?
+    .execute(params![name, s.armed as i64, s.false_since, now_ms()])?;
+    Ok(())
+}
+
+fn firing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Firing> {
+    Ok(Firing {
+        id: r.get(0)?,
+        alert: r.get(1)?,
+        symbol: r.get(2)?,
+        condition: r.get(3)?,
+        value: r.get(4)?,
+        at: r.get(5)?,
+        trigger_time: r.get(6)?,
+    })
 }
 
 fn save_progress(conn: &Connection, p: &SeriesProgress) -> Result<(), StoreError> {

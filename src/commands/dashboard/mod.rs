@@ -16,6 +16,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::Context;
 use super::collect::SHUTDOWN_LIMIT;
+use crate::alerts::Firing;
+use crate::alerts::deliver::{AlertStats, Recorder, deliver};
 use crate::app::event::{
     BackfillProgress, CacheStats, DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize,
 };
@@ -29,6 +31,7 @@ use crate::news::enrich::Scoring;
 use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, Poller};
 use crate::pipeline::Pipeline;
 use crate::report::Report;
+use crate::source::MarketEvent;
 use crate::source::StreamStatus;
 use crate::store::{ProgressStatus, Store};
 use crate::ui::Theme;
@@ -175,6 +178,25 @@ async fn run_producers(
     };
     let mut health = HealthProbe::new(&config, demo);
     health.klines = repair.as_ref().map(|(_, _, c)| c.clone());
+    // Alerts: recorded here in order, delivered apart; the bell rings in the App.
+    let alert_stats = Arc::new(AlertStats::default());
+    let recorder = Recorder::new(&config, store.clone(), alert_stats.clone());
+    let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
+    let deliverer = tokio::spawn(deliver(
+        config.notify.clone(),
+        (config.net.backoff.clone(), config.net.breaker.clone()),
+        store.clone(),
+        recorder.wake(),
+        Some(bell_tx),
+        alert_stats,
+        stop.clone(),
+    ));
+    let bell_data = data.clone();
+    let bells = tokio::spawn(async move {
+        while let Some(f) = bell_rx.recv().await {
+            send(&bell_data, DataEvent::AlertFired(f)).await;
+        }
+    });
     let mut tick = tokio::time::interval(HEALTH_EVERY);
     let mut stop_rx = stop.clone();
     let mut news_open = true;
@@ -182,6 +204,12 @@ async fn run_producers(
     loop {
         tokio::select! {
             ev = recv_market(&mut pipeline) => match ev {
+                Some(IngestEvent::Alerts(decisions)) => {
+                    if let Err(e) = recorder.record(decisions).await {
+                        let msg = format!("alert not recorded: {e}");
+                        send(&data, log(tracing::Level::ERROR, msg)).await;
+                    }
+                }
                 Some(ev) => {
                     let triggers = RepairTrigger::from_event(&ev, &mut lost);
                     if let Some((tx, _, _)) = &repair {
@@ -197,6 +225,9 @@ async fn run_producers(
                 Some(NewsEvent::Items(items)) => {
                     let msg = format!("{} new headline(s)", items.len());
                     send(&data, log(tracing::Level::INFO, msg)).await;
+                    if let Some(p) = &pipeline {
+                        let _ = p.inputs.send(MarketEvent::News(items.clone())).await;
+                    }
                     send(&data, DataEvent::News(items)).await;
                 }
                 Some(NewsEvent::Feed(report)) => {
@@ -215,11 +246,18 @@ async fn run_producers(
             _ = stop_rx.changed() => break,
         }
     }
-    // Stopping: drain the pipeline so ingestion never blocks while it flushes.
+    // Stopping: drain the pipeline so ingestion never blocks while it flushes; the last
+    // alert decisions are still recorded (and delivered by the next run).
     if let Some(mut p) = pipeline {
-        while p.events.recv().await.is_some() {}
+        while let Some(ev) = p.events.recv().await {
+            if let IngestEvent::Alerts(decisions) = ev {
+                let _ = recorder.record(decisions).await;
+            }
+        }
         let _ = p.join(SHUTDOWN_LIMIT).await;
     }
+    let _ = deliverer.await;
+    bells.abort();
     let _ = news.await;
     let _ = tiering.await;
     if let Some((_, task, _)) = repair {
@@ -351,6 +389,11 @@ fn market_event(ev: IngestEvent) -> DataEvent {
             ),
         ),
         IngestEvent::Malformed(m) => log(tracing::Level::WARN, format!("malformed frame: {m}")),
+        // Recorded by the producers' loop before anything reaches the App.
+        IngestEvent::Alerts(d) => log(
+            tracing::Level::DEBUG,
+            format!("{} alert decision(s)", d.len()),
+        ),
     }
 }
 

@@ -1,0 +1,405 @@
+//! The alert engine: rules in, decisions out. Pure and synchronous: ingestion feeds it trades,
+//! closed candles and the clock, the news path feeds it scored items, `alerts test` feeds it
+//! stored candles; none of them does any I/O here.
+//!
+//! A rule fires when its condition holds while it is armed; firing disarms it. `rearm` rules
+//! arm again once the condition has been false continuously for `rearm_secs`, measured in the
+//! inputs' own times (trade and candle times), so a replay decides exactly as live did.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::firing::{ArmState, Firing};
+use super::rule::{Condition, Repeat, Rule};
+use crate::config::Composite;
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
+use crate::indicators::{Incremental, IndicatorParams, Latest};
+
+/// What the caller must persist: a firing (with the rule's state after it, to be stored in
+/// the same transaction) or a change of a rule's state alone.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    Fired(Firing, ArmState),
+    State(String, ArmState),
+}
+
+struct Slot {
+    rule: Rule,
+    state: ArmState,
+}
+
+/// What the closed-candle rules of one series need.
+struct Watch {
+    indicators: Incremental,
+    /// Indicator values at the previous closed candle (MACD crosses).
+    before: Latest,
+    /// Closes by open time, as far back as the longest `change` window.
+    closes: VecDeque<(Millis, f64)>,
+    keep_closes: usize,
+    /// Volumes of the last candles, for `volume > K x avg(N)`.
+    volumes: VecDeque<f64>,
+    keep_volumes: usize,
+    last_open: Millis,
+}
+
+pub struct Engine {
+    slots: Vec<Slot>,
+    series: HashMap<SeriesKey, Watch>,
+    /// Last trade price and time per market (stale and spread rules).
+    last: HashMap<Symbol, (f64, Millis)>,
+    composites: Vec<Composite>,
+    /// Markets whose coin a news rule without a symbol watches.
+    watched: Vec<Symbol>,
+    started: Millis,
+}
+
+impl Engine {
+    /// `watched`: the markets on screen or collected (news rules without a symbol fire for
+    /// the first of them whose coin an item mentions).
+    pub fn new(
+        rules: Vec<Rule>,
+        params: IndicatorParams,
+        composites: Vec<Composite>,
+        watched: Vec<Symbol>,
+        now: Millis,
+    ) -> Engine {
+        let mut series: HashMap<SeriesKey, Watch> = HashMap::new();
+        for r in rules.iter().filter(|r| r.condition.on_closed_candles()) {
+            let Some(symbol) = r.symbol else { continue };
+            let key = SeriesKey {
+                symbol,
+                timeframe: r.timeframe,
+            };
+            let w = series.entry(key).or_insert_with(|| Watch {
+                indicators: Incremental::new(params),
+                before: Latest::default(),
+                closes: VecDeque::new(),
+                keep_closes: 1,
+                volumes: VecDeque::new(),
+                keep_volumes: 0,
+                last_open: Millis::MIN,
+            });
+            match r.condition {
+                Condition::Change { window, .. } => {
+                    let n = (window / r.timeframe.millis()).max(1) as usize + 1;
+                    w.keep_closes = w.keep_closes.max(n);
+                }
+                Condition::Volume { n, .. } => w.keep_volumes = w.keep_volumes.max(n),
+                _ => {}
+            }
+        }
+        Engine {
+            slots: rules
+                .into_iter()
+                .map(|rule| Slot {
+                    rule,
+                    state: ArmState::default(),
+                })
+                .collect(),
+            series,
+            last: HashMap::new(),
+            composites,
+            watched,
+            started: now,
+        }
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = (&Rule, ArmState)> {
+        self.slots.iter().map(|s| (&s.rule, s.state))
+    }
+
+    /// The series whose closed candles the rules read, to warm them up from the store.
+    pub fn candle_series(&self) -> Vec<SeriesKey> {
+        self.series.keys().copied().collect()
+    }
+
+    /// Puts back a rule's state saved by an earlier run.
+    pub fn restore(&mut self, name: &str, state: ArmState) {
+        if let Some(s) = self.slots.iter_mut().find(|s| s.rule.name == name) {
+            s.state = state;
+        }
+    }
+
+    /// Folds in stored closed candles (oldest first) without evaluating anything, so
+    /// indicators are warm when live candles arrive.
+    pub fn warm(&mut self, key: SeriesKey, candles: &[Candle]) {
+        if let Some(w) = self.series.get_mut(&key) {
+            for c in candles.iter().filter(|c| c.closed) {
+                w.fold(c);
+            }
+        }
+    }
+
+    /// A trade applied by ingestion (duplicates are filtered before).
+    #[inline]
+    pub fn on_trade(&mut self, t: &Trade, now: Millis, out: &mut Vec<Decision>) {
+        let price = t.price.to_f64();
+        self.last.insert(t.symbol, (price, t.time));
+        for i in 0..self.slots.len() {
+            let slot = &self.slots[i];
+            let (holds, value) = match &slot.rule.condition {
+                Condition::Price { cmp, level } if slot.rule.symbol == Some(t.symbol) => {
+                    let holds = match cmp {
+                        super::rule::Cmp::Above => t.price > *level,
+                        super::rule::Cmp::Below => t.price < *level,
+                    };
+                    (holds, t.price.to_string())
+                }
+                // A trade is the proof a market is not stale.
+                Condition::Stale { .. } if slot.rule.symbol == Some(t.symbol) => {
+                    (false, String::new())
+                }
+                Condition::Spread { bps } => {
+                    let Some(c) = self
+                        .composites
+                        .iter()
+                        .find(|c| Some(c.symbol) == slot.rule.symbol)
+                    else {
+                        continue;
+                    };
+                    if !c.members.contains(&t.symbol) {
+                        continue;
+                    }
+                    let Some(spread) = spread_bps(c, &self.last, t.time) else {
+                        continue;
+                    };
+                    (spread > *bps, format!("{spread:.2}"))
+                }
+                _ => continue,
+            };
+            let symbol = slot.rule.symbol.unwrap_or(t.symbol);
+            self.decide(i, holds, value, symbol, t.time, now, out);
+        }
+    }
+
+    /// A candle of `key` changed; closed ones are read once each by the closed-candle rules.
+    pub fn on_candle(&mut self, key: SeriesKey, c: &Candle, now: Millis, out: &mut Vec<Decision>) {
+        if !c.closed {
+            return;
+        }
+        let Some(w) = self.series.get_mut(&key) else {
+            return;
+        };
+        if c.open_time <= w.last_open {
+            return;
+        }
+        // The volumes before this candle, newest last.
+        let earlier: Vec<f64> = w.volumes.iter().copied().collect();
+        w.fold(c);
+        let (before, now_ind) = (w.before, w.indicators.latest());
+        let close = c.close.to_f64();
+        let trigger = c.close_time(key.timeframe);
+        let closes: Vec<(Millis, f64)> = w.closes.iter().copied().collect();
+        for i in 0..self.slots.len() {
+            let rule = &self.slots[i].rule;
+            if rule.symbol != Some(key.symbol) || rule.timeframe != key.timeframe {
+                continue;
+            }
+            let eval = match &rule.condition {
+                Condition::Rsi { cmp, level } => now_ind.rsi.map(|r| (cmp.holds(r, *level), r)),
+                Condition::MacdCross { above } => {
+                    match (before.macd, before.signal, now_ind.macd, now_ind.signal) {
+                        (Some(pm), Some(ps), Some(m), Some(s)) => {
+                            let crossed = if *above {
+                                pm - ps <= 0.0 && m - s > 0.0
+                            } else {
+                                pm - ps >= 0.0 && m - s < 0.0
+                            };
+                            Some((crossed, m))
+                        }
+                        _ => None,
+                    }
+                }
+                Condition::Bollinger { above } => {
+                    let band = if *above {
+                        now_ind.bb_upper
+                    } else {
+                        now_ind.bb_lower
+                    };
+                    band.map(|b| (if *above { close > b } else { close < b }, close))
+                }
+                Condition::Change { cmp, window, pct } => closes
+                    .iter()
+                    .find(|(t, _)| *t == c.open_time - window)
+                    .filter(|(_, base)| *base > 0.0)
+                    .map(|(_, base)| {
+                        let change = (close / base - 1.0) * 100.0;
+                        (cmp.holds(change, *pct), change)
+                    }),
+                Condition::Volume { k, n } => (earlier.len() >= *n).then(|| {
+                    let avg = earlier[earlier.len() - n..].iter().sum::<f64>() / *n as f64;
+                    let v = c.volume.to_f64();
+                    (avg > 0.0 && v > k * avg, v)
+                }),
+                _ => continue,
+            };
+            if let Some((holds, value)) = eval {
+                self.decide(i, holds, decimal(value), key.symbol, trigger, now, out);
+            }
+        }
+    }
+
+    /// A closed candle read as its extremes, for price rules in a backtest: `price > X` holds
+    /// when the high is above, `price < X` when the low is below, at the candle's close time.
+    pub fn on_candle_extremes(
+        &mut self,
+        key: SeriesKey,
+        c: &Candle,
+        now: Millis,
+        out: &mut Vec<Decision>,
+    ) {
+        let trigger = c.close_time(key.timeframe);
+        for i in 0..self.slots.len() {
+            let rule = &self.slots[i].rule;
+            if rule.symbol != Some(key.symbol) || rule.timeframe != key.timeframe {
+                continue;
+            }
+            let Condition::Price { cmp, level } = &rule.condition else {
+                continue;
+            };
+            let (holds, value) = match cmp {
+                super::rule::Cmp::Above => (c.high > *level, c.high),
+                super::rule::Cmp::Below => (c.low < *level, c.low),
+            };
+            self.decide(i, holds, value.to_string(), key.symbol, trigger, now, out);
+        }
+    }
+
+    /// A scored news item.
+    pub fn on_news(&mut self, item: &NewsItem, now: Millis, out: &mut Vec<Decision>) {
+        let mentions = |s: Symbol| {
+            crate::news::coins::base_asset(s.as_str())
+                .is_some_and(|coin| item.symbols.iter().any(|m| m.eq_ignore_ascii_case(coin)))
+        };
+        let compound = item.title_sentiment.compound;
+        for i in 0..self.slots.len() {
+            let rule = &self.slots[i].rule;
+            let Condition::Sentiment { cmp, level } = &rule.condition else {
+                continue;
+            };
+            let symbol = match rule.symbol {
+                Some(s) if mentions(s) => s,
+                Some(_) => continue,
+                None => match self.watched.iter().copied().find(|s| mentions(*s)) {
+                    Some(s) => s,
+                    None => continue,
+                },
+            };
+            let holds = cmp.holds(compound, *level);
+            self.decide(
+                i,
+                holds,
+                decimal(compound),
+                symbol,
+                item.published_at,
+                now,
+                out,
+            );
+        }
+    }
+
+    /// The clock moved on: stale rules.
+    pub fn on_tick(&mut self, now: Millis, out: &mut Vec<Decision>) {
+        for i in 0..self.slots.len() {
+            let rule = &self.slots[i].rule;
+            let (Condition::Stale { secs }, Some(symbol)) = (&rule.condition, rule.symbol) else {
+                continue;
+            };
+            let since = self.last.get(&symbol).map_or(self.started, |(_, t)| *t);
+            let limit = *secs as Millis * 1000;
+            let age = now - since;
+            if age > limit {
+                let value = decimal(age as f64 / 1000.0);
+                self.decide(i, true, value, symbol, since + limit, now, out);
+            }
+        }
+    }
+
+    /// Applies one evaluation to rule `i`.
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &mut self,
+        i: usize,
+        holds: bool,
+        value: String,
+        symbol: Symbol,
+        at: Millis,
+        now: Millis,
+        out: &mut Vec<Decision>,
+    ) {
+        let slot = &mut self.slots[i];
+        let before = slot.state;
+        let s = &mut slot.state;
+        if holds {
+            if s.armed {
+                *s = ArmState {
+                    armed: false,
+                    false_since: None,
+                };
+                let r = &slot.rule;
+                let f = Firing::new(&r.name, symbol.to_string(), &r.when, value, at, now);
+                out.push(Decision::Fired(f, *s));
+                return;
+            }
+            // Rearming needs the condition false *continuously*.
+            s.false_since = None;
+        } else if !s.armed && slot.rule.repeat == Repeat::Rearm {
+            let since = *s.false_since.get_or_insert(at);
+            if at - since >= slot.rule.rearm_secs as Millis * 1000 {
+                *s = ArmState::default();
+            }
+        }
+        if *s != before {
+            out.push(Decision::State(slot.rule.name.clone(), *s));
+        }
+    }
+}
+
+impl Watch {
+    fn fold(&mut self, c: &Candle) {
+        if c.open_time <= self.last_open {
+            return;
+        }
+        self.last_open = c.open_time;
+        self.before = self.indicators.latest();
+        let close = c.close.to_f64();
+        self.indicators.push_closed(close);
+        self.closes.push_back((c.open_time, close));
+        while self.closes.len() > self.keep_closes {
+            self.closes.pop_front();
+        }
+        if self.keep_volumes > 0 {
+            self.volumes.push_back(c.volume.to_f64());
+            while self.volumes.len() > self.keep_volumes {
+                self.volumes.pop_front();
+            }
+        }
+    }
+}
+
+/// The widest gap between a composite's members' last prices, in basis points of the
+/// lowest; members without a trade in the last minute before `at` are left out.
+fn spread_bps(c: &Composite, last: &HashMap<Symbol, (f64, Millis)>, at: Millis) -> Option<f64> {
+    let prices: Vec<f64> = c
+        .members
+        .iter()
+        .filter_map(|m| last.get(m))
+        .filter(|(_, t)| at - t <= 60_000)
+        .map(|(p, _)| *p)
+        .collect();
+    if prices.len() < 2 {
+        return None;
+    }
+    let lo = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo > 0.0).then(|| (hi - lo) / lo * 10_000.0)
+}
+
+/// An indicator value as a decimal string: at most 8 decimals, no trailing zeros.
+fn decimal(v: f64) -> String {
+    let s = format!("{v:.8}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod tests;

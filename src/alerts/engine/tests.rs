@@ -1,0 +1,327 @@
+use super::*;
+use crate::alerts::rule::{Channel, Condition, Repeat, Rule};
+use crate::domain::{Price, Qty, Timeframe};
+
+const T0: Millis = 1_700_000_040_000 - 1_700_000_040_000 % 3_600_000;
+
+fn sym(s: &str) -> Symbol {
+    Symbol::new(s).unwrap()
+}
+
+fn rule(name: &str, symbol: &str, when: &str, repeat: Repeat, rearm_secs: u64) -> Rule {
+    Rule {
+        name: name.into(),
+        symbol: (!symbol.is_empty()).then(|| sym(symbol)),
+        timeframe: Timeframe::M1,
+        when: when.into(),
+        condition: Condition::parse(when).unwrap(),
+        repeat,
+        rearm_secs,
+        notify: vec![Channel::Bell],
+    }
+}
+
+fn engine(rules: Vec<Rule>) -> Engine {
+    Engine::new(
+        rules,
+        IndicatorParams::default(),
+        Vec::new(),
+        vec![sym("BTCUSDT")],
+        T0,
+    )
+}
+
+fn trade(symbol: &str, id: i64, price: &str, time: Millis) -> Trade {
+    Trade {
+        symbol: sym(symbol),
+        id,
+        price: Price::parse(price).unwrap(),
+        qty: Qty::parse("1").unwrap(),
+        time,
+        micros: 0,
+        count: 1,
+        buyer_is_maker: false,
+    }
+}
+
+fn fired(out: &[Decision]) -> Vec<&Firing> {
+    out.iter()
+        .filter_map(|d| match d {
+            Decision::Fired(f, _) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_price_level_fires_once_on_the_crossing_trade() {
+    let mut e = engine(vec![rule(
+        "up",
+        "BTCUSDT",
+        "price > 100000",
+        Repeat::Once,
+        0,
+    )]);
+    let mut out = Vec::new();
+    for (i, p) in ["99990", "100000", "100000.01", "100500", "99000", "100200"]
+        .iter()
+        .enumerate()
+    {
+        e.on_trade(
+            &trade("BTCUSDT", i as i64, p, T0 + i as i64),
+            T0 + 10,
+            &mut out,
+        );
+    }
+    let f = fired(&out);
+    assert_eq!(f.len(), 1, "strict, and once: {out:?}");
+    assert_eq!(f[0].value, "100000.01");
+    assert_eq!(f[0].trigger_time, T0 + 2);
+    assert_eq!(f[0].symbol, "binance:BTCUSDT");
+    assert_eq!(f[0].condition, "price > 100000");
+    // Other markets do not count.
+    let mut out = Vec::new();
+    let mut e = engine(vec![rule("up", "BTCUSDT", "price > 1", Repeat::Once, 0)]);
+    e.on_trade(&trade("okx:BTC-USDT", 1, "5", T0), T0, &mut out);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn rearm_needs_the_condition_false_for_rearm_secs_without_a_break() {
+    let mut e = engine(vec![rule(
+        "up",
+        "BTCUSDT",
+        "price > 100",
+        Repeat::Rearm,
+        60,
+    )]);
+    let mut out = Vec::new();
+    let at = |e: &mut Engine, s: i64, p: &str, out: &mut Vec<Decision>| {
+        e.on_trade(&trade("BTCUSDT", s, p, T0 + s * 1000), T0, out)
+    };
+    at(&mut e, 0, "101", &mut out); // fires
+    at(&mut e, 10, "99", &mut out); // false since 10 s
+    at(&mut e, 40, "101", &mut out); // true again before 60 s: no fire, the clock restarts
+    at(&mut e, 50, "99", &mut out); // false since 50 s
+    at(&mut e, 100, "99", &mut out); // 50 s false: not yet
+    at(&mut e, 111, "99", &mut out); // 61 s false: armed
+    at(&mut e, 112, "101.5", &mut out); // fires again
+    let f = fired(&out);
+    assert_eq!(f.len(), 2, "{out:?}");
+    assert_eq!(f[1].trigger_time, T0 + 112_000);
+    // Every state change is reported for the store.
+    assert!(
+        out.iter()
+            .any(|d| matches!(d, Decision::State(_, s) if s.armed))
+    );
+}
+
+#[test]
+fn rearm_secs_zero_rearms_on_any_false_evaluation() {
+    let mut e = engine(vec![rule("dn", "BTCUSDT", "price < 100", Repeat::Rearm, 0)]);
+    let mut out = Vec::new();
+    for (i, p) in ["99", "101", "99", "99", "101", "98"].iter().enumerate() {
+        e.on_trade(&trade("BTCUSDT", i as i64, p, T0 + i as i64), T0, &mut out);
+    }
+    assert_eq!(fired(&out).len(), 3);
+}
+
+fn candle(i: i64, close: f64, volume: f64) -> Candle {
+    let p = Price::from_f64(close);
+    Candle {
+        open_time: T0 + i * 60_000,
+        open: p,
+        high: p,
+        low: p,
+        close: p,
+        volume: Qty::from_f64(volume),
+        quote_volume: Default::default(),
+        trades: 1,
+        closed: true,
+        first_trade_id: None,
+        last_trade_id: None,
+    }
+}
+
+fn key() -> SeriesKey {
+    SeriesKey {
+        symbol: sym("BTCUSDT"),
+        timeframe: Timeframe::M1,
+    }
+}
+
+#[test]
+fn indicator_rules_read_closed_candles_as_the_batch_indicators_do() {
+    let closes: Vec<f64> = (0..120)
+        .map(|i| 100.0 + 10.0 * ((i as f64) / 9.0).sin() + i as f64 * 0.05)
+        .collect();
+    let mut e = engine(vec![
+        rule("rsi", "BTCUSDT", "rsi > 70", Repeat::Rearm, 0),
+        rule(
+            "up",
+            "BTCUSDT",
+            "macd crosses above signal",
+            Repeat::Rearm,
+            0,
+        ),
+        rule("bb", "BTCUSDT", "close < bollinger.lower", Repeat::Rearm, 0),
+    ]);
+    let mut out = Vec::new();
+    for (i, c) in closes.iter().enumerate() {
+        e.on_candle(key(), &candle(i as i64, *c, 1.0), T0, &mut out);
+    }
+    // The same decisions from the batch indicators over the same closes.
+    let set = crate::indicators::compute(&closes, &IndicatorParams::default());
+    let mut want_rsi = Vec::new();
+    let mut armed = true;
+    for (i, r) in set.rsi.iter().enumerate() {
+        match r {
+            Some(v) if *v > 70.0 && armed => {
+                want_rsi.push(i);
+                armed = false;
+            }
+            Some(v) if *v <= 70.0 => armed = true,
+            _ => {}
+        }
+    }
+    let got_rsi: Vec<i64> = fired(&out)
+        .iter()
+        .filter(|f| f.alert == "rsi")
+        .map(|f| (f.trigger_time + 1 - T0) / 60_000 - 1)
+        .collect();
+    assert!(!want_rsi.is_empty());
+    assert_eq!(
+        got_rsi,
+        want_rsi.iter().map(|i| *i as i64).collect::<Vec<_>>()
+    );
+    let crosses: Vec<usize> = (1..closes.len())
+        .filter(|&i| {
+            match (
+                set.macd.macd[i - 1],
+                set.macd.signal[i - 1],
+                set.macd.macd[i],
+                set.macd.signal[i],
+            ) {
+                (Some(pm), Some(ps), Some(m), Some(s)) => pm - ps <= 0.0 && m - s > 0.0,
+                _ => false,
+            }
+        })
+        .collect();
+    let got: Vec<usize> = fired(&out)
+        .iter()
+        .filter(|f| f.alert == "up")
+        .map(|f| ((f.trigger_time + 1 - T0) / 60_000 - 1) as usize)
+        .collect();
+    assert!(!crosses.is_empty());
+    assert_eq!(got, crosses);
+    // A candle seen twice (an amendment) is read once.
+    let n = out.len();
+    e.on_candle(key(), &candle(119, 500.0, 1.0), T0, &mut out);
+    assert_eq!(out.len(), n);
+}
+
+#[test]
+fn change_and_volume_rules() {
+    let mut e = engine(vec![
+        rule("jump", "BTCUSDT", "change(5m) > 2%", Repeat::Once, 0),
+        rule("vol", "BTCUSDT", "volume > 3 x avg(4)", Repeat::Once, 0),
+    ]);
+    let mut out = Vec::new();
+    let closes = [100.0, 100.0, 100.5, 101.0, 101.5, 101.9, 102.6, 103.0];
+    let vols = [1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 8.0, 1.0];
+    for i in 0..closes.len() {
+        e.on_candle(key(), &candle(i as i64, closes[i], vols[i]), T0, &mut out);
+    }
+    let f = fired(&out);
+    // Candle 5: 101.9 / 100 = +1.9 % (no); candle 6: 102.6 / 100 = +2.6 % (yes).
+    let jump = f.iter().find(|f| f.alert == "jump").unwrap();
+    assert_eq!(jump.trigger_time, T0 + 7 * 60_000 - 1);
+    // Candle 6: 8 > 3 x avg(1, 1, 2, 1) = 3.75.
+    let vol = f.iter().find(|f| f.alert == "vol").unwrap();
+    assert_eq!(
+        (vol.trigger_time, vol.value.as_str()),
+        (T0 + 7 * 60_000 - 1, "8")
+    );
+}
+
+fn news(symbols: &[&str], compound: f64, published_at: Millis) -> NewsItem {
+    NewsItem {
+        id: format!("n{published_at}"),
+        source: "Test".into(),
+        feed: "http://127.0.0.1/feed".into(),
+        title: "headline".into(),
+        link: "http://127.0.0.1/a".into(),
+        published_at,
+        fetched_at: published_at,
+        summary: String::new(),
+        symbols: symbols.iter().map(|s| s.to_string()).collect(),
+        title_sentiment: crate::domain::Sentiment {
+            compound,
+            ..Default::default()
+        },
+        summary_sentiment: None,
+    }
+}
+
+#[test]
+fn news_stale_and_spread() {
+    let members = vec![sym("BTCUSDT"), sym("coinbase:BTC-USD")];
+    let comp = Composite {
+        symbol: sym("composite:BTC-USD"),
+        members,
+    };
+    let mut e = Engine::new(
+        vec![
+            rule("fear", "", "sentiment < -0.5", Repeat::Once, 0),
+            rule("eth", "ETHUSDT", "sentiment > 0.5", Repeat::Once, 0),
+            rule("quiet", "coinbase:BTC-USD", "stale > 30 s", Repeat::Once, 0),
+            rule(
+                "gap",
+                "composite:BTC-USD",
+                "spread_bps > 20",
+                Repeat::Once,
+                0,
+            ),
+        ],
+        IndicatorParams::default(),
+        vec![comp],
+        vec![sym("ETHUSDT"), sym("BTCUSDT")],
+        T0,
+    );
+    let mut out = Vec::new();
+    e.on_news(&news(&["SOL"], -0.9, T0 + 1), T0, &mut out);
+    e.on_news(&news(&["BTC"], 0.9, T0 + 2), T0, &mut out);
+    e.on_news(&news(&["BTC"], -0.7, T0 + 5), T0, &mut out);
+    e.on_trade(&trade("BTCUSDT", 1, "100000", T0 + 1_000), T0, &mut out);
+    // 10 bp apart: under the level.
+    e.on_trade(
+        &trade("coinbase:BTC-USD", 1, "100100", T0 + 2_000),
+        T0,
+        &mut out,
+    );
+    assert!(fired(&out).iter().all(|f| f.alert != "gap"));
+    e.on_trade(
+        &trade("coinbase:BTC-USD", 2, "100300", T0 + 3_000),
+        T0,
+        &mut out,
+    );
+    e.on_tick(T0 + 20_000, &mut out);
+    e.on_tick(T0 + 40_000, &mut out);
+    let f = fired(&out);
+    let by = |n: &str| f.iter().find(|f| f.alert == n).copied();
+    let fear = by("fear").unwrap();
+    assert_eq!(
+        fear.symbol, "binance:BTCUSDT",
+        "the watched market whose coin it names"
+    );
+    assert_eq!((fear.trigger_time, fear.value.as_str()), (T0 + 5, "-0.7"));
+    assert!(by("eth").is_none(), "no ETH news");
+    let gap = by("gap").unwrap();
+    assert_eq!(
+        (gap.value.as_str(), gap.trigger_time),
+        ("30.00", T0 + 3_000)
+    );
+    assert_eq!(gap.symbol, "composite:BTC-USD");
+    let quiet = by("quiet").unwrap();
+    assert_eq!(quiet.trigger_time, T0 + 3_000 + 30_000);
+}

@@ -1,0 +1,393 @@
+//! Alert rules: what the user wrote (`[[alerts]]`, SPEC §2) checked and parsed once, so the
+//! engine only ever sees well-formed conditions.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Millis, Price, Symbol, Timeframe};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("{0:?}: not a condition cryptoviz knows (see README, Alerts)")]
+    Unknown(String),
+    #[error("{when:?}: {why}")]
+    Bad { when: String, why: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cmp {
+    Above,
+    Below,
+}
+
+impl Cmp {
+    /// Comparisons are strict (SPEC §2).
+    pub fn holds(self, value: f64, level: f64) -> bool {
+        match self {
+            Cmp::Above => value > level,
+            Cmp::Below => value < level,
+        }
+    }
+
+    fn sign(self) -> &'static str {
+        match self {
+            Cmp::Above => ">",
+            Cmp::Below => "<",
+        }
+    }
+}
+
+/// A parsed `when`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// Every trade's price (the live open candle); in backtests each candle's high or low.
+    Price {
+        cmp: Cmp,
+        level: Price,
+    },
+    /// Percent change of the close over `window` (closed candles).
+    Change {
+        cmp: Cmp,
+        window: Millis,
+        pct: f64,
+    },
+    Rsi {
+        cmp: Cmp,
+        level: f64,
+    },
+    /// MACD crossing its signal line between two closed candles.
+    MacdCross {
+        above: bool,
+    },
+    /// The close outside a Bollinger band.
+    Bollinger {
+        above: bool,
+    },
+    /// A closed candle's volume above `k` times the average of the `n` before it.
+    Volume {
+        k: f64,
+        n: usize,
+    },
+    /// A news item mentioning the coin, scored below or above `level` (compound).
+    Sentiment {
+        cmp: Cmp,
+        level: f64,
+    },
+    /// No trade for longer than this.
+    Stale {
+        secs: u64,
+    },
+    /// A composite's widest gap between members' last prices.
+    Spread {
+        bps: f64,
+    },
+}
+
+impl Condition {
+    /// Conditions read from closed candles of the rule's timeframe (the others read trades,
+    /// news or the clock).
+    pub fn on_closed_candles(&self) -> bool {
+        matches!(
+            self,
+            Condition::Change { .. }
+                | Condition::Rsi { .. }
+                | Condition::MacdCross { .. }
+                | Condition::Bollinger { .. }
+                | Condition::Volume { .. }
+        )
+    }
+
+    pub fn parse(when: &str) -> Result<Condition, RuleError> {
+        let text = when.trim().to_ascii_lowercase();
+        // Spaces around operators, so `price>5` and `price > 5` read alike.
+        let spaced = text.replace('>', " > ").replace('<', " < ");
+        let t: Vec<&str> = spaced.split_whitespace().collect();
+        let bad = |why: &str| RuleError::Bad {
+            when: when.to_string(),
+            why: why.to_string(),
+        };
+        let number = |s: &str| -> Result<f64, RuleError> {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad(&format!("{s:?} is not a number")))
+        };
+        let cmp = |s: &str| match s {
+            ">" => Ok(Cmp::Above),
+            "<" => Ok(Cmp::Below),
+            _ => Err(bad("expected > or <")),
+        };
+        match t.as_slice() {
+            ["price", op, x] => {
+                let level = Price::parse(x).map_err(|e| bad(&e.to_string()))?;
+                if level.raw() <= 0 {
+                    return Err(bad("a price level must be positive"));
+                }
+                Ok(Condition::Price {
+                    cmp: cmp(op)?,
+                    level,
+                })
+            }
+            [change, op, pct] if change.starts_with("change(") && change.ends_with(')') => {
+                let w = &change["change(".len()..change.len() - 1];
+                let window = duration_ms(w)
+                    .ok_or_else(|| bad(&format!("{w:?} is not a window such as 5m or 1h")))?;
+                let pct = pct
+                    .strip_suffix('%')
+                    .ok_or_else(|| bad("the change needs a % sign"))?;
+                Ok(Condition::Change {
+                    cmp: cmp(op)?,
+                    window,
+                    pct: number(pct)?,
+                })
+            }
+            ["rsi", op, x] => Ok(Condition::Rsi {
+                cmp: cmp(op)?,
+                level: number(x)?,
+            }),
+            ["macd", "crosses", dir, "signal"] => match *dir {
+                "above" => Ok(Condition::MacdCross { above: true }),
+                "below" => Ok(Condition::MacdCross { above: false }),
+                _ => Err(bad("expected `crosses above` or `crosses below`")),
+            },
+            ["close", ">", "bollinger.upper"] => Ok(Condition::Bollinger { above: true }),
+            ["close", "<", "bollinger.lower"] => Ok(Condition::Bollinger { above: false }),
+            ["volume", ">", k, rest @ ..] => {
+                // `3 x avg(20)`, `3x avg(20)`.
+                let (k, avg) = match (k.strip_suffix('x'), rest) {
+                    (Some(k), [avg]) => (k, *avg),
+                    (None, ["x", avg]) => (*k, *avg),
+                    _ => return Err(bad("expected `volume > K x avg(N)`")),
+                };
+                let n = avg
+                    .strip_prefix("avg(")
+                    .and_then(|a| a.strip_suffix(')'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| bad("expected avg(N), N from 1 to 10000"))?;
+                Ok(Condition::Volume { k: number(k)?, n })
+            }
+            ["sentiment", op, x] => {
+                let level = number(x)?;
+                if !(-1.0..=1.0).contains(&level) {
+                    return Err(bad("sentiment runs from -1 to 1"));
+                }
+                Ok(Condition::Sentiment {
+                    cmp: cmp(op)?,
+                    level,
+                })
+            }
+            ["stale", ">", s, rest @ ..] => {
+                let secs = match (s.strip_suffix('s'), rest) {
+                    (Some(n), []) => n,
+                    (None, ["s"]) => *s,
+                    _ => return Err(bad("expected `stale > S s`")),
+                };
+                let secs = secs
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=30 * 86_400).contains(s))
+                    .ok_or_else(|| bad("seconds from 1 to 2592000"))?;
+                Ok(Condition::Stale { secs })
+            }
+            ["spread_bps", ">", n] => Ok(Condition::Spread { bps: number(n)? }),
+            _ => Err(RuleError::Unknown(when.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Price { cmp, level } => write!(f, "price {} {level}", cmp.sign()),
+            Condition::Change { cmp, window, pct } => {
+                write!(f, "change({}m) {} {pct}%", window / 60_000, cmp.sign())
+            }
+            Condition::Rsi { cmp, level } => write!(f, "rsi {} {level}", cmp.sign()),
+            Condition::MacdCross { above } => write!(
+                f,
+                "macd crosses {} signal",
+                if *above { "above" } else { "below" }
+            ),
+            Condition::Bollinger { above: true } => f.write_str("close > bollinger.upper"),
+            Condition::Bollinger { above: false } => f.write_str("close < bollinger.lower"),
+            Condition::Volume { k, n } => write!(f, "volume > {k} x avg({n})"),
+            Condition::Sentiment { cmp, level } => write!(f, "sentiment {} {level}", cmp.sign()),
+            Condition::Stale { secs } => write!(f, "stale > {secs} s"),
+            Condition::Spread { bps } => write!(f, "spread_bps > {bps}"),
+        }
+    }
+}
+
+/// `5m`, `1h`, `90s`, `2d` in milliseconds.
+fn duration_ms(s: &str) -> Option<Millis> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms).filter(|ms| *ms <= 366 * 86_400_000)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Repeat {
+    Once,
+    Rearm,
+}
+
+/// Where a firing goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Bell,
+    Desktop,
+    Webhook,
+    Command,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Bell => "bell",
+            Channel::Desktop => "desktop",
+            Channel::Webhook => "webhook",
+            Channel::Command => "command",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Bell,
+            Channel::Desktop,
+            Channel::Webhook,
+            Channel::Command,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// One rule, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    /// The series it watches; `None` for a news rule on any watched coin.
+    pub symbol: Option<Symbol>,
+    pub timeframe: Timeframe,
+    /// As the user wrote it: the firing's `condition`.
+    pub when: String,
+    pub condition: Condition,
+    pub repeat: Repeat,
+    pub rearm_secs: u64,
+    pub notify: Vec<Channel>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Condition {
+        Condition::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn every_spec_condition_parses() {
+        assert_eq!(
+            p("price > 100000"),
+            Condition::Price {
+                cmp: Cmp::Above,
+                level: Price::from_int(100_000)
+            }
+        );
+        assert_eq!(
+            p("price<0.5"),
+            Condition::Price {
+                cmp: Cmp::Below,
+                level: Price::parse("0.5").unwrap()
+            }
+        );
+        assert_eq!(
+            p("change(5m) > 2%"),
+            Condition::Change {
+                cmp: Cmp::Above,
+                window: 300_000,
+                pct: 2.0
+            }
+        );
+        assert_eq!(
+            p("change(1h) < -3.5%"),
+            Condition::Change {
+                cmp: Cmp::Below,
+                window: 3_600_000,
+                pct: -3.5
+            }
+        );
+        assert_eq!(
+            p("RSI > 70"),
+            Condition::Rsi {
+                cmp: Cmp::Above,
+                level: 70.0
+            }
+        );
+        assert_eq!(
+            p("macd crosses above signal"),
+            Condition::MacdCross { above: true }
+        );
+        assert_eq!(
+            p("macd crosses below signal"),
+            Condition::MacdCross { above: false }
+        );
+        assert_eq!(
+            p("close > bollinger.upper"),
+            Condition::Bollinger { above: true }
+        );
+        assert_eq!(
+            p("close < bollinger.lower"),
+            Condition::Bollinger { above: false }
+        );
+        assert_eq!(
+            p("volume > 3 x avg(20)"),
+            Condition::Volume { k: 3.0, n: 20 }
+        );
+        assert_eq!(
+            p("volume > 2.5x avg(10)"),
+            Condition::Volume { k: 2.5, n: 10 }
+        );
+        assert_eq!(
+            p("sentiment < -0.5"),
+            Condition::Sentiment {
+                cmp: Cmp::Below,
+                level: -0.5
+            }
+        );
+        assert_eq!(p("stale > 30 s"), Condition::Stale { secs: 30 });
+        assert_eq!(p("stale > 30s"), Condition::Stale { secs: 30 });
+        assert_eq!(p("spread_bps > 25"), Condition::Spread { bps: 25.0 });
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_reason() {
+        for bad in [
+            "price >= 5",
+            "price > abc",
+            "price > -1",
+            "change(5x) > 2%",
+            "change(5m) > 2",
+            "rsi > nan",
+            "macd crosses sideways signal",
+            "volume > 3 x avg(0)",
+            "sentiment > 2",
+            "stale > 0 s",
+            "moon > 1",
+            "",
+        ] {
+            assert!(Condition::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
