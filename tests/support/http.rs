@@ -15,6 +15,7 @@ pub struct Request {
     /// Path with query string, e.g. `/api/v3/klines?symbol=BTCUSDT`.
     pub target: String,
     pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
     pub at: Instant,
 }
 
@@ -172,6 +173,7 @@ fn serve(mut conn: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>, stop
         method,
         target,
         headers,
+        body,
         at: Instant::now(),
     };
     log.lock().unwrap().push(req.clone());
