@@ -25,6 +25,7 @@ async fn every_spec_key_is_measured() {
         "peak_rss_mb",
         "startup_first_frame_ms",
         "parse_venues_trades_per_sec",
+        "alerts_backtest_candles_per_sec",
         "ingest_venues_trades_per_sec",
     ] {
         let x = v[key]
@@ -37,6 +38,7 @@ async fn every_spec_key_is_measured() {
     }
     assert!(v["ingest_latency_us"]["max"].as_f64() >= v["ingest_latency_us"]["p99"].as_f64());
     assert!(v["render_frame_ms"]["p99"].as_f64().unwrap() > 0.0);
+    assert!(v["alert_latency_us"]["p99"].as_f64().unwrap() >= 0.0);
     for venue in ["binance", "coinbase", "kraken", "bybit", "okx"] {
         let x = v["venue_parse_trades_per_sec"][venue].as_f64();
         assert!(x.is_some_and(|x| x > 0.0), "{venue}: {v}");

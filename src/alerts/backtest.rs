@@ -19,7 +19,12 @@ pub struct Replay {
     pub skipped: Vec<String>,
 }
 
-/// Replays `config`'s rules over what `store` holds between `from` and `to`.
+/// Candles read per store call: memory stays flat however long the history.
+const CHUNK_CANDLES: i64 = 50_000;
+
+/// Replays `config`'s rules over what `store` holds between `from` and `to`. Each rule reads
+/// one series (or the news), so series are replayed one after the other, in chunks, and the
+/// firings merged by time at the end.
 pub async fn replay(
     config: &Config,
     store: &Store,
@@ -41,84 +46,109 @@ pub async fn replay(
         .collect();
     keys.sort();
     keys.dedup();
-    let mut series = Vec::new();
-    for key in keys {
-        series.push((key, store.candles(key, from, to).await?));
-    }
-    let news = if rules
+    let news_rules = rules
         .iter()
-        .any(|r| matches!(r.condition, Condition::Sentiment { .. }))
-    {
+        .any(|r| matches!(r.condition, Condition::Sentiment { .. }));
+    let mut r = Replayer::new(config, rules, from);
+    for key in keys {
+        let step = key.timeframe.millis() * CHUNK_CANDLES;
+        let chunks: Vec<(Millis, Millis)> = std::iter::successors(Some(from), |&at| {
+            let next = at.saturating_add(step);
+            (next <= to && next > at).then_some(next)
+        })
+        .map(|at| (at, at.saturating_add(step - 1).min(to)))
+        .collect();
+        // The store thread reads the next chunk while this task replays the current one.
+        let mut current = match chunks.first() {
+            Some(&(a, b)) => store.candles(key, a, b).await?,
+            None => continue,
+        };
+        for &(a, b) in chunks.iter().skip(1) {
+            let (next, ()) =
+                tokio::join!(store.candles(key, a, b), async { r.candles(key, &current) });
+            current = next?;
+        }
+        r.candles(key, &current);
+    }
+    if news_rules {
         let mut items = store.recent_news(usize::MAX >> 1, None).await?;
         items.retain(|n| n.published_at >= from && n.published_at <= to);
         items.sort_by_key(|n| n.published_at);
-        items
-    } else {
-        Vec::new()
-    };
-    Ok(run(config, rules, &series, &news, from))
+        r.news(&items);
+    }
+    Ok(r.finish())
 }
 
-/// The pure part: candles of each series (ascending) and news, merged in time order.
-pub fn run(
-    config: &Config,
-    rules: Vec<Rule>,
-    series: &[(SeriesKey, Vec<Candle>)],
-    news: &[crate::domain::NewsItem],
-    start: Millis,
-) -> Replay {
-    let skipped = rules
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.condition,
-                Condition::Stale { .. } | Condition::Spread { .. }
-            )
-        })
-        .map(|r| r.name.clone())
-        .collect();
-    let mut engine = Engine::new(
-        rules,
-        config.indicators,
-        config.market.composites(),
-        config.market.series_symbols(),
-        start,
-    );
-    // (time, order, what): candles at their close time, news at publication.
-    let mut events: Vec<(Millis, usize, usize)> = Vec::new();
-    for (s, (key, candles)) in series.iter().enumerate() {
-        for (i, c) in candles.iter().enumerate().filter(|(_, c)| c.closed) {
-            events.push((c.close_time(key.timeframe), s, i));
+/// The pure part: the engine fed stored candles (ascending, one series at a time) and news.
+pub struct Replayer {
+    engine: Engine,
+    decided: Millis,
+    out: Vec<Decision>,
+    replay: Replay,
+}
+
+impl Replayer {
+    pub fn new(config: &Config, rules: Vec<Rule>, start: Millis) -> Replayer {
+        let skipped = rules
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.condition,
+                    Condition::Stale { .. } | Condition::Spread { .. }
+                )
+            })
+            .map(|r| r.name.clone())
+            .collect();
+        Replayer {
+            engine: Engine::new(
+                rules,
+                config.indicators,
+                config.market.composites(),
+                config.market.series_symbols(),
+                start,
+            ),
+            decided: now_ms(),
+            out: Vec::new(),
+            replay: Replay {
+                skipped,
+                ..Replay::default()
+            },
         }
     }
-    let news_tag = series.len();
-    for (i, n) in news.iter().enumerate() {
-        events.push((n.published_at, news_tag, i));
-    }
-    events.sort_unstable();
-    let decided = now_ms();
-    let mut out = Vec::new();
-    let mut replay = Replay {
-        skipped,
-        ..Replay::default()
-    };
-    for (_, s, i) in events {
-        if s == news_tag {
-            engine.on_news(&news[i], decided, &mut out);
-            replay.news += 1;
-        } else {
-            let (key, candles) = &series[s];
-            engine.on_candle_extremes(*key, &candles[i], decided, &mut out);
-            engine.on_candle(*key, &candles[i], decided, &mut out);
-            replay.candles += 1;
+
+    /// Closed candles of `key`, in ascending order (open ones are skipped).
+    pub fn candles(&mut self, key: SeriesKey, candles: &[Candle]) {
+        for c in candles.iter().filter(|c| c.closed) {
+            self.engine
+                .on_candle_extremes(key, c, self.decided, &mut self.out);
+            self.engine.on_candle(key, c, self.decided, &mut self.out);
+            self.replay.candles += 1;
         }
+        self.collect();
     }
-    replay.firings = out
-        .into_iter()
-        .filter_map(|d| match d {
-            Decision::Fired(f, _) => Some(f),
-            Decision::State(..) => None,
-        })
-        .collect();
-    replay
+
+    pub fn news(&mut self, items: &[crate::domain::NewsItem]) {
+        for n in items {
+            self.engine.on_news(n, self.decided, &mut self.out);
+            self.replay.news += 1;
+        }
+        self.collect();
+    }
+
+    fn collect(&mut self) {
+        self.replay
+            .firings
+            .extend(self.out.drain(..).filter_map(|d| match d {
+                Decision::Fired(f, _) => Some(f),
+                Decision::State(..) => None,
+            }));
+    }
+
+    /// Every firing, by trigger time.
+    pub fn finish(mut self) -> Replay {
+        self.replay
+            .firings
+            .sort_by(|a, b| (a.trigger_time, &a.alert).cmp(&(b.trigger_time, &b.alert)));
+        self.replay
+    }
 }

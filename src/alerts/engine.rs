@@ -27,6 +27,26 @@ struct Slot {
     state: ArmState,
 }
 
+/// An evaluated value, formatted only when it fires (formatting on every trade would cost
+/// more than the rules themselves).
+#[derive(Clone, Copy)]
+enum Val {
+    Price(crate::domain::Price),
+    Num(f64),
+    /// A spread in basis points, two decimals.
+    Bps(f64),
+}
+
+impl Val {
+    fn text(self) -> String {
+        match self {
+            Val::Price(p) => p.to_string(),
+            Val::Num(v) => decimal(v),
+            Val::Bps(v) => format!("{v:.2}"),
+        }
+    }
+}
+
 /// What the closed-candle rules of one series need.
 struct Watch {
     indicators: Incremental,
@@ -50,6 +70,8 @@ pub struct Engine {
     /// Markets whose coin a news rule without a symbol watches.
     watched: Vec<Symbol>,
     started: Millis,
+    /// Reused for each closed candle's evaluations.
+    evals: Vec<(usize, bool, Val)>,
 }
 
 impl Engine {
@@ -100,6 +122,7 @@ impl Engine {
             composites,
             watched,
             started: now,
+            evals: Vec::new(),
         }
     }
 
@@ -142,11 +165,11 @@ impl Engine {
                         super::rule::Cmp::Above => t.price > *level,
                         super::rule::Cmp::Below => t.price < *level,
                     };
-                    (holds, t.price.to_string())
+                    (holds, Val::Price(t.price))
                 }
                 // A trade is the proof a market is not stale.
                 Condition::Stale { .. } if slot.rule.symbol == Some(t.symbol) => {
-                    (false, String::new())
+                    (false, Val::Num(0.0))
                 }
                 Condition::Spread { bps } => {
                     let Some(c) = self
@@ -162,7 +185,7 @@ impl Engine {
                     let Some(spread) = spread_bps(c, &self.last, t.time) else {
                         continue;
                     };
-                    (spread > *bps, format!("{spread:.2}"))
+                    (spread > *bps, Val::Bps(spread))
                 }
                 _ => continue,
             };
@@ -182,15 +205,14 @@ impl Engine {
         if c.open_time <= w.last_open {
             return;
         }
-        // The volumes before this candle, newest last.
-        let earlier: Vec<f64> = w.volumes.iter().copied().collect();
         w.fold(c);
         let (before, now_ind) = (w.before, w.indicators.latest());
         let close = c.close.to_f64();
         let trigger = c.close_time(key.timeframe);
-        let closes: Vec<(Millis, f64)> = w.closes.iter().copied().collect();
-        for i in 0..self.slots.len() {
-            let rule = &self.slots[i].rule;
+        let mut evals = std::mem::take(&mut self.evals);
+        evals.clear();
+        for (i, slot) in self.slots.iter().enumerate() {
+            let rule = &slot.rule;
             if rule.symbol != Some(key.symbol) || rule.timeframe != key.timeframe {
                 continue;
             }
@@ -217,7 +239,8 @@ impl Engine {
                     };
                     band.map(|b| (if *above { close > b } else { close < b }, close))
                 }
-                Condition::Change { cmp, window, pct } => closes
+                Condition::Change { cmp, window, pct } => w
+                    .closes
                     .iter()
                     .find(|(t, _)| *t == c.open_time - window)
                     .filter(|(_, base)| *base > 0.0)
@@ -225,17 +248,26 @@ impl Engine {
                         let change = (close / base - 1.0) * 100.0;
                         (cmp.holds(change, *pct), change)
                     }),
-                Condition::Volume { k, n } => (earlier.len() >= *n).then(|| {
-                    let avg = earlier[earlier.len() - n..].iter().sum::<f64>() / *n as f64;
-                    let v = c.volume.to_f64();
-                    (avg > 0.0 && v > k * avg, v)
-                }),
+                Condition::Volume { k, n } => {
+                    // The volumes before this candle: all but the newest (this one).
+                    let earlier = w.volumes.len().saturating_sub(1);
+                    (earlier >= *n).then(|| {
+                        let avg =
+                            w.volumes.iter().skip(earlier - n).take(*n).sum::<f64>() / *n as f64;
+                        let v = c.volume.to_f64();
+                        (avg > 0.0 && v > k * avg, v)
+                    })
+                }
                 _ => continue,
             };
             if let Some((holds, value)) = eval {
-                self.decide(i, holds, decimal(value), key.symbol, trigger, now, out);
+                evals.push((i, holds, Val::Num(value)));
             }
         }
+        for &(i, holds, value) in &evals {
+            self.decide(i, holds, value, key.symbol, trigger, now, out);
+        }
+        self.evals = evals;
     }
 
     /// A closed candle read as its extremes, for price rules in a backtest: `price > X` holds
@@ -260,7 +292,7 @@ impl Engine {
                 super::rule::Cmp::Above => (c.high > *level, c.high),
                 super::rule::Cmp::Below => (c.low < *level, c.low),
             };
-            self.decide(i, holds, value.to_string(), key.symbol, trigger, now, out);
+            self.decide(i, holds, Val::Price(value), key.symbol, trigger, now, out);
         }
     }
 
@@ -288,7 +320,7 @@ impl Engine {
             self.decide(
                 i,
                 holds,
-                decimal(compound),
+                Val::Num(compound),
                 symbol,
                 item.published_at,
                 now,
@@ -308,7 +340,7 @@ impl Engine {
             let limit = *secs as Millis * 1000;
             let age = now - since;
             if age > limit {
-                let value = decimal(age as f64 / 1000.0);
+                let value = Val::Num(age as f64 / 1000.0);
                 self.decide(i, true, value, symbol, since + limit, now, out);
             }
         }
@@ -320,7 +352,7 @@ impl Engine {
         &mut self,
         i: usize,
         holds: bool,
-        value: String,
+        value: Val,
         symbol: Symbol,
         at: Millis,
         now: Millis,
@@ -336,7 +368,7 @@ impl Engine {
                     false_since: None,
                 };
                 let r = &slot.rule;
-                let f = Firing::new(&r.name, symbol.to_string(), &r.when, value, at, now);
+                let f = Firing::new(&r.name, symbol.to_string(), &r.when, value.text(), at, now);
                 out.push(Decision::Fired(f, *s));
                 return;
             }
@@ -369,7 +401,8 @@ impl Watch {
         }
         if self.keep_volumes > 0 {
             self.volumes.push_back(c.volume.to_f64());
-            while self.volumes.len() > self.keep_volumes {
+            // The last `keep_volumes` before a candle, and the candle itself.
+            while self.volumes.len() > self.keep_volumes + 1 {
                 self.volumes.pop_front();
             }
         }

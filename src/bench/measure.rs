@@ -144,6 +144,95 @@ pub async fn ingest_venues(
     Ok(median(rates))
 }
 
+/// Trade ingested -> firing decided, with 100 rules live on the traded market (price levels
+/// that the generated prices cross back and forth, rearming at once, so firings keep
+/// happening), in µs per trade.
+pub fn alert_latency(frames: &[Vec<u8>]) -> anyhow::Result<Percentiles> {
+    use crate::alerts::{Channel, Condition, Engine, Repeat, Rule};
+    let symbol = Symbol::new("BTCUSDT")?;
+    let rules: Vec<Rule> = (0..100)
+        .map(|i| {
+            let when = format!(
+                "price {} {}",
+                if i % 2 == 0 { ">" } else { "<" },
+                89_900 + i * 2
+            );
+            Ok(Rule {
+                name: format!("level {i}"),
+                symbol: Some(symbol),
+                timeframe: Timeframe::M1,
+                condition: Condition::parse(&when)?,
+                when,
+                repeat: Repeat::Rearm,
+                rearm_secs: 0,
+                notify: vec![Channel::Bell],
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut engine = Engine::new(rules, Default::default(), Vec::new(), vec![symbol], 0);
+    let mut hist = crate::ingest::Histogram::default();
+    let mut out = Vec::with_capacity(256);
+    let mut fired = 0usize;
+    for f in frames {
+        let Ok(Frame::Trade(t)) = parse_frame(f) else {
+            continue;
+        };
+        if t.symbol != symbol {
+            continue;
+        }
+        let start = Instant::now();
+        engine.on_trade(&t, t.time, &mut out);
+        hist.record(start.elapsed().as_nanos() as u64);
+        fired += out.len();
+        out.clear();
+    }
+    std::hint::black_box(fired);
+    Ok(hist.percentiles())
+}
+
+/// `alerts test`: two rules per symbol replayed over a year of stored 1m candles for ten
+/// symbols (`history_days`; a week hot, the rest cold), candles per second including reading
+/// them from the store.
+pub async fn alerts_backtest(dir: &Path, days: usize) -> anyhow::Result<f64> {
+    let text = (0..10)
+        .map(|i| {
+            format!(
+                "[[alerts]]\nname = \"rsi {i}\"\nsymbol = \"S{i}USDT\"\nwhen = \"rsi > 70\"\nrepeat = \"rearm\"\n\
+                 [[alerts]]\nname = \"level {i}\"\nsymbol = \"S{i}USDT\"\nwhen = \"price > 42100\"\nrepeat = \"rearm\"\n"
+            )
+        })
+        .collect::<String>();
+    let config = crate::config::Config::parse(&text, Path::new("bench.toml"))?;
+    let store = Store::open(&dir.join("alerts.db"), StoreOptions::default())?;
+    let start: Millis = 1_700_006_400_000;
+    let per = days * 1440;
+    for i in 0..10 {
+        let key = SeriesKey {
+            symbol: Symbol::new(&format!("S{i}USDT"))?,
+            timeframe: Timeframe::M1,
+        };
+        for chunk in data::candles(per, start).chunks(100_000) {
+            store
+                .write_klines(key, chunk.to_vec(), CandleSource::Rest, None)
+                .await?;
+        }
+    }
+    store.flush().await?;
+    // As a user keeping a year of 1m candles would: a week hot, the rest cold.
+    let mut storage = crate::config::StorageConfig::default();
+    storage
+        .retention
+        .insert("1m".into(), crate::config::Retention(7, 0));
+    let end = start + per as Millis * 60_000;
+    crate::store::tier_all(&store, &storage, end, None).await?;
+    let t = Instant::now();
+    let replay = crate::alerts::backtest::replay(&config, &store, start, end).await?;
+    let rate = per_sec(replay.candles as usize, t.elapsed());
+    std::hint::black_box(replay.firings.len());
+    store.close().await?;
+    Ok(rate)
+}
+
 /// Frames -> trades -> candles in all five timeframes -> persisted (flushed to SQLite).
 /// Latency is frame arrival (before parsing) to candle state updated.
 pub async fn ingest(

@@ -70,7 +70,16 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
         "ingest_latency_during_tiering_us".into(),
         serde_json::to_value(during)?,
     );
+    let alerts = measure::alert_latency(&frames)?;
+    out.insert(
+        "alert_latency_us".into(),
+        json!({"p50": alerts.p50, "p99": alerts.p99, "max": alerts.max}),
+    );
     drop(frames);
+    out.insert(
+        "alerts_backtest_candles_per_sec".into(),
+        json!(measure::alerts_backtest(&dir, plan.history_days).await?),
+    );
 
     // Every venue's own format, and all five at once with a composite.
     let per_venue = plan.frames / 5;

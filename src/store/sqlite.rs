@@ -335,10 +335,11 @@ fn bad_column(i: usize, detail: impl ToString) -> rusqlite::Error {
 
 /// Decodes one row of [`CANDLE_COLS`]. The inner Result carries decimal errors.
 fn row_candle(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Candle, StoreError>> {
-    let vol: String = r.get(5)?;
-    let qvol: String = r.get(6)?;
-    let volume = Qty::parse(&vol).map_err(|e| bad_column(5, e))?;
-    let quote_volume = Quote::parse(&qvol).map_err(|e| bad_column(6, e))?;
+    // Borrowed, not copied: reads of long histories spend their time here.
+    let vol = r.get_ref(5)?.as_str().map_err(|e| bad_column(5, e))?;
+    let qvol = r.get_ref(6)?.as_str().map_err(|e| bad_column(6, e))?;
+    let volume = Qty::parse(vol).map_err(|e| bad_column(5, e))?;
+    let quote_volume = Quote::parse(qvol).map_err(|e| bad_column(6, e))?;
     Ok(Ok(Candle {
         open_time: r.get(0)?,
         open: Price::from_raw(r.get::<_, i64>(1)? as i128),

@@ -43,6 +43,10 @@ pub async fn follow(
         send(&data, DataEvent::Stream(venue, StreamStatus::Connected)).await;
     }
     let mut seen: HashMap<(SeriesKey, Millis), Candle> = HashMap::new();
+    // The collector evaluates and delivers alerts; this dashboard only shows its firings,
+    // from those recorded after it attached (it never fires them a second time).
+    let mut firings_seen: HashSet<String> = HashSet::new();
+    let attached_at = now_ms();
     let mut news_seen: HashSet<String> = HashSet::new();
     let mut last_change: Option<Millis> = None;
     let mut tick = tokio::time::interval(POLL_EVERY);
@@ -78,6 +82,16 @@ pub async fn follow(
                 .collect();
             if !fresh.is_empty() {
                 send(&data, DataEvent::News(fresh)).await;
+            }
+        }
+        if let Ok(firings) = store
+            .call(move |b| b.firings(attached_at - 60_000, Millis::MAX))
+            .await
+        {
+            for f in firings {
+                if firings_seen.insert(f.id.clone()) && round > 0 {
+                    send(&data, DataEvent::AlertFired(f)).await;
+                }
             }
         }
         let mut health = HealthSnapshot::default();
