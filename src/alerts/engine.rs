@@ -7,12 +7,38 @@
 //! inputs' own times (trade and candle times), so a replay decides exactly as live did.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::firing::{ArmState, Firing};
 use super::rule::{Condition, Repeat, Rule};
 use crate::config::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
 use crate::indicators::{Incremental, IndicatorParams, Latest};
+
+/// FNV-1a: the engine looks a series up per candle, and SipHash's protection against
+/// crafted keys buys nothing for keys from the config.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// What the caller must persist: a firing (with the rule's state after it, to be stored in
 /// the same transaction) or a change of a rule's state alone.
@@ -63,7 +89,10 @@ struct Watch {
 
 pub struct Engine {
     slots: Vec<Slot>,
-    series: HashMap<SeriesKey, Watch>,
+    /// The slots reading each series' candles (price and closed-candle rules), so a candle
+    /// visits only its own rules.
+    of_series: FastMap<SeriesKey, Vec<usize>>,
+    series: FastMap<SeriesKey, Watch>,
     /// Last trade price and time per market (stale and spread rules).
     last: HashMap<Symbol, (f64, Millis)>,
     composites: Vec<Composite>,
@@ -84,7 +113,7 @@ impl Engine {
         watched: Vec<Symbol>,
         now: Millis,
     ) -> Engine {
-        let mut series: HashMap<SeriesKey, Watch> = HashMap::new();
+        let mut series: FastMap<SeriesKey, Watch> = FastMap::default();
         for r in rules.iter().filter(|r| r.condition.on_closed_candles()) {
             let Some(symbol) = r.symbol else { continue };
             let key = SeriesKey {
@@ -109,7 +138,21 @@ impl Engine {
                 _ => {}
             }
         }
+        let mut of_series: FastMap<SeriesKey, Vec<usize>> = FastMap::default();
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(symbol) = r.symbol
+                && (r.condition.on_closed_candles()
+                    || matches!(r.condition, Condition::Price { .. }))
+            {
+                let key = SeriesKey {
+                    symbol,
+                    timeframe: r.timeframe,
+                };
+                of_series.entry(key).or_default().push(i);
+            }
+        }
         Engine {
+            of_series,
             slots: rules
                 .into_iter()
                 .map(|rule| Slot {
@@ -211,11 +254,9 @@ impl Engine {
         let trigger = c.close_time(key.timeframe);
         let mut evals = std::mem::take(&mut self.evals);
         evals.clear();
-        for (i, slot) in self.slots.iter().enumerate() {
-            let rule = &slot.rule;
-            if rule.symbol != Some(key.symbol) || rule.timeframe != key.timeframe {
-                continue;
-            }
+        let mine = self.of_series.get(&key).map_or(&[][..], |v| v.as_slice());
+        for &i in mine {
+            let rule = &self.slots[i].rule;
             let eval = match &rule.condition {
                 Condition::Rsi { cmp, level } => now_ind.rsi.map(|r| (cmp.holds(r, *level), r)),
                 Condition::MacdCross { above } => {
@@ -280,20 +321,22 @@ impl Engine {
         out: &mut Vec<Decision>,
     ) {
         let trigger = c.close_time(key.timeframe);
-        for i in 0..self.slots.len() {
-            let rule = &self.slots[i].rule;
-            if rule.symbol != Some(key.symbol) || rule.timeframe != key.timeframe {
-                continue;
+        let mut evals = std::mem::take(&mut self.evals);
+        evals.clear();
+        let mine = self.of_series.get(&key).map_or(&[][..], |v| v.as_slice());
+        for &i in mine {
+            if let Condition::Price { cmp, level } = &self.slots[i].rule.condition {
+                let (holds, value) = match cmp {
+                    super::rule::Cmp::Above => (c.high > *level, c.high),
+                    super::rule::Cmp::Below => (c.low < *level, c.low),
+                };
+                evals.push((i, holds, Val::Price(value)));
             }
-            let Condition::Price { cmp, level } = &rule.condition else {
-                continue;
-            };
-            let (holds, value) = match cmp {
-                super::rule::Cmp::Above => (c.high > *level, c.high),
-                super::rule::Cmp::Below => (c.low < *level, c.low),
-            };
-            self.decide(i, holds, Val::Price(value), key.symbol, trigger, now, out);
         }
+        for &(i, holds, value) in &evals {
+            self.decide(i, holds, value, key.symbol, trigger, now, out);
+        }
+        self.evals = evals;
     }
 
     /// A scored news item.
