@@ -86,10 +86,7 @@ impl Pipeline {
                     detail: format!("demo history: {e}"),
                 })?;
                 let market = market?;
-                let ingest = match alerts {
-                    Some(engine) => ingest.with_alerts(engine),
-                    None => ingest,
-                };
+                let ingest = ingest.with_alerts(alerts);
                 let _ = source_tx.send(tokio::spawn(crate::source::demo::run(
                     market,
                     market_tx,
@@ -128,10 +125,7 @@ impl Pipeline {
                     let _ = t.await;
                 }
             });
-            let ingest = match alerts {
-                Some(engine) => ingest.with_alerts(engine),
-                None => ingest,
-            };
+            let ingest = ingest.with_alerts(alerts);
             let ingest_task =
                 tokio::spawn(ingest.run(market_rx, events_tx, shutdown, Some(snap_tx)));
             (source, ingest_task)

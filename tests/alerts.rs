@@ -305,7 +305,7 @@ when = "price > 0.00139"
     let config = Config::parse(text, Path::new("c.toml")).unwrap();
     let live_dir = tempfile::tempdir().unwrap();
     let store = Store::open(&live_dir.path().join("live.db"), StoreOptions::default()).unwrap();
-    let engine = deliver::engine(&config, &store, 0).await.unwrap().unwrap();
+    let engine = deliver::engine(&config, &store, 0).await.unwrap();
     let symbol = Symbol::new("XRPETH").unwrap();
     let mut ingest = Ingest::new(
         store.clone(),
@@ -376,4 +376,68 @@ when = "price > 0.00139"
     };
     assert_eq!(level(&replayed).len(), 1);
     assert_eq!(level(&replayed), level(&live));
+}
+
+/// Rules made from the dashboard are stored, come back after a restart with the config's,
+/// and a disabled one is kept but not evaluated.
+#[tokio::test]
+async fn dashboard_rules_survive_restarts_and_disabled_ones_rest() {
+    use cryptoviz::alerts::{Rule, deliver};
+    use cryptoviz::config::Config;
+    use cryptoviz::store::{Store, StoreOptions, StoredRule};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cryptoviz.db");
+    let config = Config::parse(
+        "[[alerts]]\nname = \"cfg\"\nsymbol = \"BTCUSDT\"\nwhen = \"rsi > 70\"\n",
+        Path::new("c.toml"),
+    )
+    .unwrap();
+    let store = Store::open(&db, StoreOptions::default()).unwrap();
+    let stored = |name: &str, when: &str, enabled: bool| StoredRule {
+        name: name.into(),
+        symbol: Some("binance:BTCUSDT".into()),
+        timeframe: "1m".into(),
+        when: when.into(),
+        repeat: "once".into(),
+        rearm_secs: 0,
+        notify: "bell".into(),
+        enabled,
+    };
+    for r in [
+        stored("up", "price > 100000", true),
+        stored("down", "price < 50000", false),
+        stored("broken", "moon > 1", true),
+        stored("cfg", "price > 1", true),
+    ] {
+        store.call(move |b| b.save_rule(&r)).await.unwrap();
+    }
+    store.close().await.unwrap();
+
+    let store = Store::open(&db, StoreOptions::default()).unwrap();
+    let names = |rules: Vec<Rule>| rules.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let rules = deliver::rules(&config, &store).await.unwrap();
+    assert_eq!(
+        names(rules),
+        ["cfg", "up"],
+        "disabled, unreadable and clashing ones left out"
+    );
+    store.call(|b| b.delete_rule("up")).await.unwrap();
+    let rules = deliver::rules(&config, &store).await.unwrap();
+    assert_eq!(names(rules), ["cfg"]);
+    let left: Vec<String> = store
+        .call(|b| b.stored_rules())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let mut left = left;
+    left.sort();
+    assert_eq!(
+        left,
+        ["broken", "cfg", "down"],
+        "kept, though not evaluated"
+    );
+    store.close().await.unwrap();
 }

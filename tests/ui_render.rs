@@ -807,3 +807,41 @@ fn several_venues_and_a_composite_on_one_screen() {
         assert!(s.contains(want), "missing {want:?} in\n{s}");
     }
 }
+
+/// A price alert on the shown market is drawn as a dashed level across the chart, and the
+/// alerts popup lists the config's rules and those made here.
+#[test]
+fn alert_levels_on_the_chart_and_the_rules_popup() {
+    use cryptoviz::alerts::{Channel, Condition, Repeat, Rule};
+    use cryptoviz::domain::{Symbol, Timeframe};
+    let symbol = Symbol::new("BTCUSDT").unwrap();
+    let mut app = sample_app(sample_settings());
+    let last = app.last_price().unwrap().to_f64();
+    let rule = |name: &str, when: &str| Rule {
+        name: name.into(),
+        symbol: Some(symbol),
+        timeframe: Timeframe::M1,
+        when: when.into(),
+        condition: Condition::parse(when).unwrap(),
+        repeat: Repeat::Once,
+        rearm_secs: 0,
+        notify: vec![Channel::Bell],
+    };
+    let before = text(&screen(&app, 140, 40));
+    assert!(!before.contains('╌'));
+    app.alert_rules = vec![rule("near", &format!("price > {:.0}", last + 5.0))];
+    app.apply(DataEvent::UserRules(vec![(
+        rule("far", "price < 1"),
+        false,
+    )]));
+    let s = text(&screen(&app, 140, 40));
+    assert!(s.contains('╌'), "the level inside the range is drawn:\n{s}");
+    app.handle_key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('A'),
+        crossterm::event::KeyModifiers::SHIFT,
+    ));
+    let s = text(&screen(&app, 140, 40));
+    assert!(s.contains("Alerts · space on/off · d deletes"), "{s}");
+    assert!(s.contains(" config near: price > "), "{s}");
+    assert!(s.contains(" off    far: price < 1 on BTCUSDT"), "{s}");
+}

@@ -27,17 +27,32 @@ const BATCH: usize = 100;
 /// The longest wait between two attempts of one delivery.
 const MAX_RETRY: Duration = Duration::from_secs(300);
 
-/// The engine for the config's rules, their states restored from the store and their
-/// series' indicators warmed from stored candles; `None` without rules.
-pub async fn engine(
-    config: &Config,
-    store: &Store,
-    now: Millis,
-) -> Result<Option<Engine>, StoreError> {
-    let rules = config.alert_rules().unwrap_or_default();
-    if rules.is_empty() {
-        return Ok(None);
+/// Every rule to evaluate: the config's, then the enabled ones made from the dashboard (a
+/// stored rule that no longer parses, or whose name a config rule took, is skipped with a
+/// warning).
+pub async fn rules(config: &Config, store: &Store) -> Result<Vec<super::Rule>, StoreError> {
+    let mut rules = config.alert_rules().unwrap_or_default();
+    for stored in store.call(|b| b.stored_rules()).await? {
+        if !stored.enabled {
+            continue;
+        }
+        match super::Rule::from_stored(&stored) {
+            Ok(r) if rules.iter().all(|c| c.name != r.name) => rules.push(r),
+            Ok(r) => tracing::warn!(
+                name = %r.name,
+                "a dashboard rule has a config rule's name; the config's wins"
+            ),
+            Err(e) => tracing::warn!(name = %stored.name, error = %e, "stored alert rule skipped"),
+        }
     }
+    Ok(rules)
+}
+
+/// The engine for every rule ([`rules`]), their states restored from the store and their
+/// series' indicators warmed from stored candles. It runs even without rules, so rules made
+/// from the dashboard can join.
+pub async fn engine(config: &Config, store: &Store, now: Millis) -> Result<Engine, StoreError> {
+    let rules = rules(config, store).await?;
     let mut engine = Engine::new(
         rules,
         config.indicators,
@@ -52,7 +67,7 @@ pub async fn engine(
         let candles = warm_candles(store, key, now).await?;
         engine.warm(key, &candles);
     }
-    Ok(Some(engine))
+    Ok(engine)
 }
 
 async fn warm_candles(
@@ -95,28 +110,33 @@ impl AlertStats {
     }
 }
 
-/// Records the engine's decisions; the channels of each rule come from the config.
+/// Records the engine's decisions; each rule's channels come with the rule.
 #[derive(Clone)]
 pub struct Recorder {
     store: Store,
-    channels: Arc<HashMap<String, Vec<Channel>>>,
+    channels: Arc<std::sync::Mutex<HashMap<String, Vec<Channel>>>>,
     wake: Arc<Notify>,
     stats: Arc<AlertStats>,
 }
 
 impl Recorder {
-    pub fn new(config: &Config, store: Store, stats: Arc<AlertStats>) -> Recorder {
-        let channels = config
-            .alert_rules()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.name, r.notify))
+    pub fn new(rules: &[super::Rule], store: Store, stats: Arc<AlertStats>) -> Recorder {
+        let channels = rules
+            .iter()
+            .map(|r| (r.name.clone(), r.notify.clone()))
             .collect();
         Recorder {
             store,
-            channels: Arc::new(channels),
+            channels: Arc::new(std::sync::Mutex::new(channels)),
             wake: Arc::new(Notify::new()),
             stats,
+        }
+    }
+
+    /// A rule joined (or changed its channels) while running.
+    pub fn set_channels(&self, name: &str, channels: Vec<Channel>) {
+        if let Ok(mut c) = self.channels.lock() {
+            c.insert(name.to_string(), channels);
         }
     }
 
@@ -132,7 +152,12 @@ impl Recorder {
         for d in decisions {
             match d {
                 Decision::Fired(f, state) => {
-                    let channels = self.channels.get(&f.alert).cloned().unwrap_or_default();
+                    let channels = self
+                        .channels
+                        .lock()
+                        .ok()
+                        .and_then(|c| c.get(&f.alert).cloned())
+                        .unwrap_or_default();
                     let firing = f.clone();
                     let fresh = self
                         .store

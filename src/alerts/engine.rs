@@ -88,6 +88,7 @@ struct Watch {
 }
 
 pub struct Engine {
+    params: IndicatorParams,
     slots: Vec<Slot>,
     /// The slots reading each series' candles (price and closed-candle rules), so a candle
     /// visits only its own rules.
@@ -113,59 +114,80 @@ impl Engine {
         watched: Vec<Symbol>,
         now: Millis,
     ) -> Engine {
-        let mut series: FastMap<SeriesKey, Watch> = FastMap::default();
-        for r in rules.iter().filter(|r| r.condition.on_closed_candles()) {
-            let Some(symbol) = r.symbol else { continue };
-            let key = SeriesKey {
-                symbol,
-                timeframe: r.timeframe,
-            };
-            let w = series.entry(key).or_insert_with(|| Watch {
-                indicators: Incremental::new(params),
-                before: Latest::default(),
-                closes: VecDeque::new(),
-                keep_closes: 1,
-                volumes: VecDeque::new(),
-                keep_volumes: 0,
-                last_open: Millis::MIN,
-            });
-            match r.condition {
-                Condition::Change { window, .. } => {
-                    let n = (window / r.timeframe.millis()).max(1) as usize + 1;
-                    w.keep_closes = w.keep_closes.max(n);
-                }
-                Condition::Volume { n, .. } => w.keep_volumes = w.keep_volumes.max(n),
-                _ => {}
-            }
-        }
-        let mut of_series: FastMap<SeriesKey, Vec<usize>> = FastMap::default();
-        for (i, r) in rules.iter().enumerate() {
-            if let Some(symbol) = r.symbol
-                && (r.condition.on_closed_candles()
-                    || matches!(r.condition, Condition::Price { .. }))
-            {
-                let key = SeriesKey {
-                    symbol,
-                    timeframe: r.timeframe,
-                };
-                of_series.entry(key).or_default().push(i);
-            }
-        }
-        Engine {
-            of_series,
-            slots: rules
-                .into_iter()
-                .map(|rule| Slot {
-                    rule,
-                    state: ArmState::default(),
-                })
-                .collect(),
-            series,
+        let mut engine = Engine {
+            params,
+            slots: Vec::new(),
+            of_series: FastMap::default(),
+            series: FastMap::default(),
             last: HashMap::new(),
             composites,
             watched,
             started: now,
             evals: Vec::new(),
+        };
+        for rule in rules {
+            engine.add_rule(rule);
+        }
+        engine
+    }
+
+    /// Starts evaluating `rule`, replacing one of the same name (rules made from the
+    /// dashboard arrive while the engine runs).
+    pub fn add_rule(&mut self, rule: Rule) {
+        self.remove_rule(&rule.name);
+        let i = self.slots.len();
+        if let Some(symbol) = rule.symbol {
+            let key = SeriesKey {
+                symbol,
+                timeframe: rule.timeframe,
+            };
+            if rule.condition.on_closed_candles() {
+                // Indicators start cold for a series no rule watched before.
+                self.series.entry(key).or_insert_with(|| Watch {
+                    indicators: Incremental::new(self.params),
+                    before: Latest::default(),
+                    closes: VecDeque::new(),
+                    keep_closes: 1,
+                    volumes: VecDeque::new(),
+                    keep_volumes: 0,
+                    last_open: Millis::MIN,
+                });
+                if let Some(w) = self.series.get_mut(&key) {
+                    match rule.condition {
+                        Condition::Change { window, .. } => {
+                            let n = (window / rule.timeframe.millis()).max(1) as usize + 1;
+                            w.keep_closes = w.keep_closes.max(n);
+                        }
+                        Condition::Volume { n, .. } => w.keep_volumes = w.keep_volumes.max(n),
+                        _ => {}
+                    }
+                }
+            }
+            if rule.condition.on_closed_candles()
+                || matches!(rule.condition, Condition::Price { .. })
+            {
+                self.of_series.entry(key).or_default().push(i);
+            }
+        }
+        self.slots.push(Slot {
+            rule,
+            state: ArmState::default(),
+        });
+    }
+
+    /// Stops evaluating the rule named `name` (deleted or disabled).
+    pub fn remove_rule(&mut self, name: &str) {
+        let Some(i) = self.slots.iter().position(|s| s.rule.name == name) else {
+            return;
+        };
+        self.slots.remove(i);
+        for idx in self.of_series.values_mut() {
+            idx.retain(|&j| j != i);
+            for j in idx.iter_mut() {
+                if *j > i {
+                    *j -= 1;
+                }
+            }
         }
     }
 

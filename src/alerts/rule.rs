@@ -288,6 +288,62 @@ pub struct Rule {
     pub notify: Vec<Channel>,
 }
 
+impl Rule {
+    /// A rule made from the dashboard, read back from the store and checked again.
+    pub fn from_stored(r: &crate::store::StoredRule) -> Result<Rule, RuleError> {
+        let bad = |why: String| RuleError::Bad {
+            when: r.when.clone(),
+            why,
+        };
+        let symbol = match &r.symbol {
+            Some(s) => Some(Symbol::new(s).map_err(|e| bad(e.to_string()))?),
+            None => None,
+        };
+        let repeat = match r.repeat.as_str() {
+            "once" => Repeat::Once,
+            "rearm" => Repeat::Rearm,
+            other => return Err(bad(format!("repeat {other:?}"))),
+        };
+        let notify = r
+            .notify
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| Channel::parse(c).ok_or_else(|| bad(format!("channel {c:?}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rule {
+            name: r.name.clone(),
+            symbol,
+            timeframe: Timeframe::parse(&r.timeframe).map_err(|e| bad(e.to_string()))?,
+            when: r.when.clone(),
+            condition: Condition::parse(&r.when)?,
+            repeat,
+            rearm_secs: r.rearm_secs,
+            notify,
+        })
+    }
+
+    pub fn to_stored(&self, enabled: bool) -> crate::store::StoredRule {
+        crate::store::StoredRule {
+            name: self.name.clone(),
+            symbol: self.symbol.map(|s| s.to_string()),
+            timeframe: self.timeframe.as_str().to_string(),
+            when: self.when.clone(),
+            repeat: match self.repeat {
+                Repeat::Once => "once".into(),
+                Repeat::Rearm => "rearm".into(),
+            },
+            rearm_secs: self.rearm_secs,
+            notify: self
+                .notify
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            enabled,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

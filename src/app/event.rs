@@ -27,6 +27,8 @@ pub enum DataEvent {
         candles: Vec<Candle>,
         complete: bool,
     },
+    /// The rules made from the dashboard, each enabled or not.
+    UserRules(Vec<(crate::alerts::Rule, bool)>),
     /// An alert fired (recorded already): ring, say it, keep it for the report.
     AlertFired(crate::alerts::Firing),
     /// A venue's stream changed state.
@@ -63,6 +65,14 @@ pub enum Request {
     /// Write `report` (the current view, built by the App) to `path`; answered by
     /// [`DataEvent::Exported`].
     Export { path: PathBuf, report: Box<Report> },
+    /// Store a rule made here and start (or, disabled, stop) evaluating it; answered by
+    /// [`DataEvent::UserRules`].
+    SaveRule {
+        rule: crate::alerts::Rule,
+        enabled: bool,
+    },
+    /// Delete a rule made here; answered by [`DataEvent::UserRules`].
+    DeleteRule(String),
 }
 
 /// The running system as the health panel and reports show it. Every field is optional: a

@@ -37,6 +37,8 @@ pub enum Action {
     Refresh,
     Freeze,
     Crosshair,
+    AlertNew,
+    Alerts,
     ToggleVolume,
     ToggleRsi,
     ToggleMacd,
@@ -180,6 +182,18 @@ pub const ACTIONS: &[ActionInfo] = &[
         "crosshair",
         "Crosshair on a candle (pan keys move it, Esc leaves)",
         &["c"],
+    ),
+    row(
+        Action::AlertNew,
+        "alert",
+        "Set an alert at the current price (or one typed in)",
+        &["!"],
+    ),
+    row(
+        Action::Alerts,
+        "alerts",
+        "Alert rules: disable (space) or delete (d) the ones made here",
+        &["A"],
     ),
     row(
         Action::ToggleVolume,

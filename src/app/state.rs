@@ -16,7 +16,7 @@ use super::settings::AppSettings;
 use super::time::TimeZone;
 use super::view::Viewport;
 use crate::config::{Composite, FreshnessConfig};
-use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Timeframe, Venue};
+use crate::domain::{Candle, Millis, NewsItem, Price, SeriesKey, Symbol, Timeframe, Venue};
 use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
 use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
 use crate::source::StreamStatus;
@@ -56,6 +56,10 @@ pub enum Popup {
     /// The news item with this id.
     News(String),
     Search(Search),
+    /// A new price alert on the shown market: the level as typed.
+    AlertNew(String),
+    /// The alert rules, the selected row.
+    Alerts(usize),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,6 +127,8 @@ pub struct App {
     pub composites: Vec<Composite>,
     /// The configured alert rules.
     pub alert_rules: Vec<crate::alerts::Rule>,
+    /// Rules made from the dashboard (stored), each enabled or not.
+    pub user_rules: Vec<(crate::alerts::Rule, bool)>,
     /// Alert firings seen this run, newest first (at most [`MAX_FIRINGS`]).
     pub firings: std::collections::VecDeque<crate::alerts::Firing>,
     /// The terminal bell is owed (an alert fired since the last frame).
@@ -267,6 +273,7 @@ impl App {
             streams: BTreeMap::new(),
             composites: s.composites,
             alert_rules: s.alert_rules,
+            user_rules: Vec::new(),
             firings: Default::default(),
             bell: false,
             log: ActivityLog::default(),
@@ -502,6 +509,7 @@ impl App {
                 candles,
                 complete,
             } => self.on_history(key, candles, complete),
+            DataEvent::UserRules(rules) => self.user_rules = rules,
             DataEvent::AlertFired(f) => {
                 self.say(format!(
                     "🔔 {}",
@@ -597,6 +605,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if matches!(self.popup, Some(Popup::AlertNew(_) | Popup::Alerts(_))) && self.alert_key(key)
+        {
+            self.dirty = true;
+            return;
+        }
         if let Some(a) = self.keymap.action_for(key) {
             self.act(a);
         }
@@ -629,6 +642,119 @@ impl App {
             self.crosshair = Some(at);
             self.dirty = true;
         }
+    }
+
+    /// Every rule on screen: the config's (fixed) then those made here.
+    pub fn all_rules(&self) -> Vec<(&crate::alerts::Rule, Option<bool>)> {
+        self.alert_rules
+            .iter()
+            .map(|r| (r, None))
+            .chain(self.user_rules.iter().map(|(r, on)| (r, Some(*on))))
+            .collect()
+    }
+
+    /// The last price of the shown market, if known.
+    pub fn last_price(&self) -> Option<Price> {
+        self.series
+            .get(&self.watch_key(self.symbol()))
+            .or_else(|| self.current())
+            .and_then(|s| s.candles().last())
+            .map(|c| c.close)
+    }
+
+    /// Typing a price alert, or working the rules list; false for keys left to the keymap.
+    fn alert_key(&mut self, key: Key) -> bool {
+        if !(key.mods - crossterm::event::KeyModifiers::SHIFT).is_empty() {
+            return false;
+        }
+        match &mut self.popup {
+            Some(Popup::AlertNew(level)) => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Backspace => {
+                    level.pop();
+                }
+                KeyCode::Char(c) if (c.is_ascii_digit() || c == '.') && level.len() < 24 => {
+                    level.push(c)
+                }
+                KeyCode::Enter => {
+                    let level = level.clone();
+                    self.popup = None;
+                    self.add_price_alert(&level);
+                }
+                _ => {}
+            },
+            Some(Popup::Alerts(selected)) => {
+                let n = self.alert_rules.len() + self.user_rules.len();
+                let at = *selected;
+                match key.code {
+                    KeyCode::Esc => self.popup = None,
+                    KeyCode::Up | KeyCode::Char('k') => *selected = at.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (at + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Char(' ') | KeyCode::Char('d') | KeyCode::Delete => {
+                        let Some(i) = at.checked_sub(self.alert_rules.len()) else {
+                            self.say("config rules are changed in the config file");
+                            return true;
+                        };
+                        let Some((rule, on)) = self.user_rules.get(i).cloned() else {
+                            return true;
+                        };
+                        if key.code == KeyCode::Char(' ') {
+                            self.outbox.push(Request::SaveRule { rule, enabled: !on });
+                        } else {
+                            self.outbox.push(Request::DeleteRule(rule.name.clone()));
+                            self.say(format!("alert {:?} deleted", rule.name));
+                        }
+                    }
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A rule from a typed level: `price > L` when above the last price, `price < L` below.
+    fn add_price_alert(&mut self, level: &str) {
+        use crate::alerts::{Channel, Condition, Repeat, Rule};
+        if self.attached {
+            self.say("alerts are set on the collector that owns this data dir (read-only here)");
+            return;
+        }
+        let Ok(l) = Price::parse(level) else {
+            self.say(format!("{level:?} is not a price"));
+            return;
+        };
+        let Some(last) = self.last_price() else {
+            self.say("no price yet to set an alert against");
+            return;
+        };
+        if l == last || l.raw() <= 0 {
+            self.say("the level must differ from the last price");
+            return;
+        }
+        let symbol = self.symbol();
+        let op = if l > last { ">" } else { "<" };
+        let when = format!("price {op} {l}");
+        let Ok(condition) = Condition::parse(&when) else {
+            return;
+        };
+        let rule = Rule {
+            name: format!("{} {op} {l}", self.label(symbol)),
+            symbol: Some(symbol),
+            timeframe: self.timeframe,
+            when,
+            condition,
+            repeat: Repeat::Once,
+            rearm_secs: 0,
+            notify: vec![Channel::Bell],
+        };
+        self.say(format!("alert set: {}", rule.name));
+        self.outbox.push(Request::SaveRule {
+            rule,
+            enabled: true,
+        });
     }
 
     /// Typing into the symbol search; false for keys it leaves to the keymap (Ctrl-C).
@@ -746,6 +872,11 @@ impl App {
             Action::FocusNext => self.focus = self.focus.cycle(1),
             Action::FocusPrev => self.focus = self.focus.cycle(-1),
             Action::Search => self.popup = Some(Popup::Search(Search::default())),
+            Action::AlertNew => {
+                let level = self.last_price().map(|p| p.to_string()).unwrap_or_default();
+                self.popup = Some(Popup::AlertNew(level));
+            }
+            Action::Alerts => self.popup = Some(Popup::Alerts(0)),
             Action::ZoomIn => {
                 self.view.zoom_in();
             }

@@ -531,3 +531,71 @@ fn reports_of_a_kraken_series_get_a_safe_file_name() {
     assert_eq!(v["series"][0]["venue"], "kraken");
     assert_eq!(v["series"][0]["symbol"], "BTC/USD");
 }
+
+#[test]
+fn an_alert_is_set_at_the_current_price_and_listed_disabled_and_deleted() {
+    let mut app = venues();
+    app.set_chart_cols(100);
+    press(&mut app, KeyCode::Char('!'));
+    let Some(Popup::AlertNew(level)) = &app.popup else {
+        panic!("no alert popup: {:?}", app.popup);
+    };
+    assert_eq!(level, "100000", "the last price, ready to edit");
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    chars(&mut app, "101500.5");
+    press(&mut app, KeyCode::Enter);
+    let reqs = app.take_requests();
+    let Some(Request::SaveRule { rule, enabled }) =
+        reqs.iter().find(|r| matches!(r, Request::SaveRule { .. }))
+    else {
+        panic!("no rule saved");
+    };
+    assert!(*enabled);
+    assert_eq!(
+        rule.when, "price > 101500.5",
+        "above the last price: going up"
+    );
+    assert_eq!(rule.symbol, Some(Symbol::new("binance:BTCUSDT").unwrap()));
+    // The producers answer with the stored list; the panel shows it after the config's.
+    app.apply(DataEvent::UserRules(vec![(rule.clone(), true)]));
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(app.popup, Some(Popup::Alerts(0)));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('d'));
+    let reqs = app.take_requests();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r, Request::SaveRule { enabled: false, .. }))
+    );
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r, Request::DeleteRule(n) if *n == rule.name))
+    );
+    // Below the last price it fires going down.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('!'));
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    chars(&mut app, "95000");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.take_requests().iter().any(|r| matches!(r,
+        Request::SaveRule { rule, .. } if rule.when == "price < 95000")));
+}
+
+#[test]
+fn an_attached_dashboard_leaves_alerts_to_its_collector() {
+    let mut app = venues();
+    app.attached = true;
+    press(&mut app, KeyCode::Char('!'));
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        !app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::SaveRule { .. }))
+    );
+    assert!(app.message().unwrap().contains("collector"));
+}

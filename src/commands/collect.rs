@@ -111,7 +111,8 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     )?);
     // Alerts: decisions are recorded in the event loop below, in order; delivery runs apart.
     let alert_stats = Arc::new(AlertStats::default());
-    let recorder = Recorder::new(&ctx.config, store.clone(), alert_stats.clone());
+    let rules = crate::alerts::deliver::rules(&ctx.config, &store).await?;
+    let recorder = Recorder::new(&rules, store.clone(), alert_stats.clone());
     let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
     tasks.push(tokio::spawn(deliver(
         ctx.config.notify.clone(),

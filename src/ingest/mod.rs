@@ -371,6 +371,14 @@ impl Ingest {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
             }
+            MarketEvent::Rule(change) => {
+                if let Some(engine) = &mut self.alerts {
+                    match change {
+                        crate::source::RuleChange::Add(rule) => engine.add_rule(rule),
+                        crate::source::RuleChange::Remove(name) => engine.remove_rule(&name),
+                    }
+                }
+            }
             MarketEvent::News(items) => {
                 if let Some(engine) = &mut self.alerts {
                     for it in &items {

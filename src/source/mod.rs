@@ -19,6 +19,14 @@ pub enum MarketEvent {
     Malformed(String),
     /// Scored news, for the alert rules that read it (no market source sends this).
     News(Vec<crate::domain::NewsItem>),
+    /// A rule made, changed, disabled or deleted from the dashboard.
+    Rule(RuleChange),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleChange {
+    Add(crate::alerts::Rule),
+    Remove(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,6 +4,20 @@ use super::StoreError;
 use crate::alerts::{ArmState, Channel, Firing};
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 
+/// An alert rule made from the dashboard, as stored (checked again when loaded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRule {
+    pub name: String,
+    pub symbol: Option<String>,
+    pub timeframe: String,
+    pub when: String,
+    pub repeat: String,
+    pub rearm_secs: u64,
+    /// Channel names, comma-separated.
+    pub notify: String,
+    pub enabled: bool,
+}
+
 /// A firing still owed to one channel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingDelivery {
@@ -196,6 +210,11 @@ pub trait Backend: Send {
     /// Recorded firings whose trigger time lies in `from..=to`, oldest first.
     fn firings(&mut self, from: Millis, to: Millis) -> Result<Vec<Firing>, StoreError>;
     fn last_firing(&mut self, alert: &str) -> Result<Option<Firing>, StoreError>;
+    /// Rules made from the dashboard, oldest first.
+    fn stored_rules(&mut self) -> Result<Vec<StoredRule>, StoreError>;
+    /// Inserts or replaces (by name).
+    fn save_rule(&mut self, rule: &StoredRule) -> Result<(), StoreError>;
+    fn delete_rule(&mut self, name: &str) -> Result<(), StoreError>;
 
     /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
     fn clear(&mut self) -> Result<(), StoreError>;

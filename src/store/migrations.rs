@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0004_venues", include_str!("migrations/0004_venues.sql")),
     ("0005_alerts", include_str!("migrations/0005_alerts.sql")),
+    (
+        "0006_alert_rules",
+        include_str!("migrations/0006_alert_rules.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

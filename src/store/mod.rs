@@ -18,7 +18,7 @@ use std::sync::mpsc;
 
 pub use backend::{
     Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
-    TierStep,
+    StoredRule, TierStep,
 };
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;

@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend::{
     Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
-    TierStep,
+    StoredRule, TierStep,
 };
 use super::cold;
 use super::{StoreError, migrations};
@@ -789,7 +789,8 @@ impl Backend for SqliteBackend {
     fn clear(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch(
             "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress; \
-             DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state;",
+             DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state; \
+             DELETE FROM alert_rules;",
         )?;
         Ok(())
     }
@@ -902,6 +903,56 @@ impl Backend for SqliteBackend {
                 firing_row,
             )
             .optional()?)
+    }
+
+    fn stored_rules(&mut self) -> Result<Vec<StoredRule>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name, symbol, timeframe, cond, repeat, rearm_secs, notify, enabled \
+             FROM alert_rules ORDER BY created_at, name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredRule {
+                name: r.get(0)?,
+                symbol: r.get(1)?,
+                timeframe: r.get(2)?,
+                when: r.get(3)?,
+                repeat: r.get(4)?,
+                rearm_secs: r.get::<_, i64>(5)?.max(0) as u64,
+                notify: r.get(6)?,
+                enabled: r.get::<_, i64>(7)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn save_rule(&mut self, r: &StoredRule) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO alert_rules (name, symbol, timeframe, cond, repeat, rearm_secs, notify, enabled, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT (name) DO UPDATE SET symbol = excluded.symbol, timeframe = excluded.timeframe, \
+             cond = excluded.cond, repeat = excluded.repeat, rearm_secs = excluded.rearm_secs, \
+             notify = excluded.notify, enabled = excluded.enabled",
+            params![
+                r.name,
+                r.symbol,
+                r.timeframe,
+                r.when,
+                r.repeat,
+                r.rearm_secs as i64,
+                r.notify,
+                r.enabled as i64,
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_rule(&mut self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM alert_rules WHERE name = ?1", [name])?;
+        self.conn
+            .execute("DELETE FROM alert_state WHERE name = ?1", [name])?;
+        Ok(())
     }
 
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError> {

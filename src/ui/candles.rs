@@ -106,6 +106,8 @@ pub struct CandleChart<'a> {
     /// The crosshair's bar (an index into `bars`): a vertical mark through its column and its
     /// close on the price axis.
     pub cursor: Option<usize>,
+    /// Alert levels (price rules on this market): a dashed line each, inside the price range.
+    pub levels: &'a [f64],
 }
 
 impl<'a> CandleChart<'a> {
@@ -117,6 +119,7 @@ impl<'a> CandleChart<'a> {
             bands: None,
             last: bars.last().map(|b| b.close),
             cursor: None,
+            levels: &[],
         }
     }
 }
@@ -222,6 +225,20 @@ impl Widget for CandleChart<'_> {
                     if cell.symbol() == " " {
                         cell.set_char('·').set_style(style);
                     }
+                }
+            }
+        }
+
+        for &level in self.levels {
+            if level < scale.lo || level > scale.hi {
+                continue;
+            }
+            let style = self.theme.accent();
+            let row = plot.y + scale.row(level);
+            for x in plot.left()..plot.right() {
+                let cell = &mut buf[(x, row)];
+                if cell.symbol() == " " {
+                    cell.set_char('╌').set_style(style);
                 }
             }
         }

@@ -138,6 +138,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ]),
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
+        levels: &alert_levels(app, key.symbol),
     }
     .render(shift(areas.candles), buf);
     if let Some(r) = areas.volume {
@@ -208,6 +209,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.dim(),
         );
     }
+}
+
+/// The levels of the armed-or-not price rules on `symbol` (config and dashboard-made, enabled).
+fn alert_levels(app: &App, symbol: crate::domain::Symbol) -> Vec<f64> {
+    app.all_rules()
+        .into_iter()
+        .filter(|(r, enabled)| r.symbol == Some(symbol) && enabled.unwrap_or(true))
+        .filter_map(|(r, _)| match r.condition {
+            crate::alerts::Condition::Price { level, .. } => Some(level.to_f64()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Popups over the dashboard: help (generated from the keymap), a news item's summary and
-//! link, and the symbol search.
+//! link, the symbol search, a new price alert and the alert rules.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,7 +30,90 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::Help { scroll }) => help(app, *scroll, area, buf),
         Some(Popup::News(id)) => news(app, id, area, buf),
         Some(Popup::Search(s)) => search(app, &s.query, s.selected, area, buf),
+        Some(Popup::AlertNew(level)) => alert_new(app, level, area, buf),
+        Some(Popup::Alerts(selected)) => alerts(app, *selected, area, buf),
     }
+}
+
+fn alert_new(app: &App, level: &str, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let last = app.last_price().map_or("–".to_string(), |p| p.to_string());
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", app.label(app.symbol())), t.title()),
+            Span::styled(format!("last {last}"), t.dim()),
+        ]),
+        Line::from(vec![
+            Span::styled("alert at ", t.accent()),
+            Span::raw(level.to_string()),
+            Span::styled("▏", t.accent()),
+        ]),
+        Line::from(Span::styled(
+            "above the last price fires going up, below going down",
+            t.dim(),
+        )),
+    ];
+    let r = centered(area, 58, lines.len() as u16 + 2);
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(frame("New alert · Enter sets · Esc cancels", app))
+        .render(r, buf);
+}
+
+fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let rules = app.all_rules();
+    let mut lines: Vec<Line> = Vec::new();
+    if rules.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no rules: ! sets one at the current price, [[alerts]] in the config",
+            t.dim(),
+        )));
+    }
+    for (i, (rule, enabled)) in rules.iter().enumerate() {
+        let origin = match enabled {
+            None => "config",
+            Some(true) => "on    ",
+            Some(false) => "off   ",
+        };
+        let on = rule.symbol.map_or("any coin".to_string(), |s| app.label(s));
+        let fired = app
+            .firings
+            .iter()
+            .find(|f| f.alert == rule.name)
+            .map(|f| {
+                format!(
+                    " · fired {}",
+                    crate::app::time::age(app.now - f.trigger_time)
+                )
+            })
+            .unwrap_or_default();
+        let style = if i == selected {
+            t.selected()
+        } else {
+            t.text()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {origin} "), t.dim()),
+            Span::styled(
+                format!(
+                    "{}: {} on {}{fired} ",
+                    crate::news::clean::truncate_chars(
+                        &crate::news::clean::strip_controls(&rule.name),
+                        28
+                    ),
+                    rule.when,
+                    on
+                ),
+                style,
+            ),
+        ]));
+    }
+    let r = centered(area, 90, lines.len() as u16 + 2);
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(frame("Alerts · space on/off · d deletes · Esc", app))
+        .render(r, buf);
 }
 
 fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {

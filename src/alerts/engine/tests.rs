@@ -325,3 +325,23 @@ fn news_stale_and_spread() {
     let quiet = by("quiet").unwrap();
     assert_eq!(quiet.trigger_time, T0 + 3_000 + 30_000);
 }
+
+#[test]
+fn rules_join_and_leave_a_running_engine() {
+    let mut e = engine(Vec::new());
+    let mut out = Vec::new();
+    e.on_trade(&trade("BTCUSDT", 1, "101", T0), T0, &mut out);
+    assert!(out.is_empty());
+    e.add_rule(rule("new", "BTCUSDT", "price > 100", Repeat::Rearm, 0));
+    e.add_rule(rule("rsi", "BTCUSDT", "rsi > 99", Repeat::Once, 0));
+    e.on_trade(&trade("BTCUSDT", 2, "102", T0 + 1), T0, &mut out);
+    assert_eq!(fired(&out).len(), 1);
+    e.remove_rule("new");
+    out.clear();
+    e.on_trade(&trade("BTCUSDT", 3, "99", T0 + 2), T0, &mut out);
+    e.on_trade(&trade("BTCUSDT", 4, "103", T0 + 3), T0, &mut out);
+    assert!(fired(&out).is_empty(), "removed: {out:?}");
+    // The candle rule that stayed still reads its series.
+    assert_eq!(e.candle_series(), vec![key()]);
+    assert_eq!(e.rules().count(), 1);
+}

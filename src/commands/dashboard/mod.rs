@@ -31,8 +31,8 @@ use crate::news::enrich::Scoring;
 use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, Poller};
 use crate::pipeline::Pipeline;
 use crate::report::Report;
-use crate::source::MarketEvent;
 use crate::source::StreamStatus;
+use crate::source::{MarketEvent, RuleChange};
 use crate::store::{ProgressStatus, Store};
 use crate::ui::Theme;
 
@@ -74,11 +74,14 @@ pub async fn run(
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
+    // Rule changes go to the producers, which own the alert engine.
+    let (rules_tx, rules_rx) = mpsc::channel(16);
     let server = tokio::spawn(serve_requests(
         store.clone(),
         req_rx,
         data_tx.clone(),
         refresh_tx,
+        rules_tx,
     ));
 
     let mut app = App::new(settings, now_ms());
@@ -99,6 +102,7 @@ pub async fn run(
                     data_tx,
                     stop_rx,
                     refresh_rx,
+                    rules_rx,
                 ))
             };
             let r = crate::app::run::run(
@@ -134,6 +138,7 @@ async fn run_producers(
     data: mpsc::Sender<DataEvent>,
     stop: watch::Receiver<bool>,
     refresh: watch::Receiver<u64>,
+    mut rules_rx: mpsc::Receiver<Request>,
 ) {
     let (news_tx, mut news_rx) = mpsc::channel(64);
     let news = tokio::spawn(run_news(
@@ -180,7 +185,10 @@ async fn run_producers(
     health.klines = repair.as_ref().map(|(_, _, c)| c.clone());
     // Alerts: recorded here in order, delivered apart; the bell rings in the App.
     let alert_stats = Arc::new(AlertStats::default());
-    let recorder = Recorder::new(&config, store.clone(), alert_stats.clone());
+    let rules = crate::alerts::deliver::rules(&config, &store)
+        .await
+        .unwrap_or_default();
+    let recorder = Recorder::new(&rules, store.clone(), alert_stats.clone());
     let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
     let deliverer = tokio::spawn(deliver(
         config.notify.clone(),
@@ -191,6 +199,7 @@ async fn run_producers(
         alert_stats,
         stop.clone(),
     ));
+    send(&data, DataEvent::UserRules(user_rules(&store).await)).await;
     let bell_data = data.clone();
     let bells = tokio::spawn(async move {
         while let Some(f) = bell_rx.recv().await {
@@ -239,6 +248,39 @@ async fn run_producers(
                 }
                 None => news_open = false,
             },
+            Some(req) = rules_rx.recv() => {
+                let change = match req {
+                    Request::SaveRule { rule, enabled } => {
+                        let stored = rule.to_stored(enabled);
+                        match store.call(move |b| b.save_rule(&stored)).await {
+                            Ok(()) if enabled => {
+                                recorder.set_channels(&rule.name, rule.notify.clone());
+                                Some(RuleChange::Add(rule))
+                            }
+                            Ok(()) => Some(RuleChange::Remove(rule.name)),
+                            Err(e) => {
+                                send(&data, log(tracing::Level::ERROR, format!("alert not saved: {e}"))).await;
+                                None
+                            }
+                        }
+                    }
+                    Request::DeleteRule(name) => {
+                        let n = name.clone();
+                        match store.call(move |b| b.delete_rule(&n)).await {
+                            Ok(()) => Some(RuleChange::Remove(name)),
+                            Err(e) => {
+                                send(&data, log(tracing::Level::ERROR, format!("alert not deleted: {e}"))).await;
+                                None
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                if let (Some(change), Some(p)) = (change, &pipeline) {
+                    let _ = p.inputs.send(MarketEvent::Rule(change)).await;
+                }
+                send(&data, DataEvent::UserRules(user_rules(&store).await)).await;
+            }
             _ = tick.tick() => {
                 let snap = health.snapshot(pipeline.as_ref(), &store).await;
                 send(&data, DataEvent::Health(snap)).await;
@@ -627,9 +669,21 @@ async fn serve_requests(
     mut requests: mpsc::UnboundedReceiver<Request>,
     data: mpsc::Sender<DataEvent>,
     refresh: watch::Sender<u64>,
+    rules: mpsc::Sender<Request>,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
+            r @ (Request::SaveRule { .. } | Request::DeleteRule(_)) => {
+                // Attached to a collector there are no producers here to take it.
+                if rules.send(r).await.is_err() {
+                    log(
+                        tracing::Level::WARN,
+                        "alerts are set on the collector that owns this data dir".into(),
+                    )
+                } else {
+                    continue;
+                }
+            }
             Request::LoadHistory { key, before, limit } => {
                 match store.candles_before(key, before, limit).await {
                     Ok(candles) => DataEvent::History {
@@ -659,6 +713,17 @@ async fn serve_requests(
             return;
         }
     }
+}
+
+/// The rules made from the dashboard, each enabled or not (unreadable ones left out).
+async fn user_rules(store: &Store) -> Vec<(crate::alerts::Rule, bool)> {
+    store
+        .call(|b| b.stored_rules())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| Some((crate::alerts::Rule::from_stored(r).ok()?, r.enabled)))
+        .collect()
 }
 
 /// Sends unless the App is gone (then the event is dropped: we are shutting down).
