@@ -91,6 +91,17 @@ pub struct HealthSnapshot {
     /// The store's write path: commits, failures, rows waiting for a retry.
     pub store_writes: crate::store::WriteStats,
     pub backfill: Vec<BackfillProgress>,
+    /// The alert engine: firings recorded this run, deliveries done and failed, the last
+    /// delivery error (None where no engine runs).
+    pub alerts: Option<AlertHealth>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AlertHealth {
+    pub firings: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub last_error: Option<String>,
 }
 
 /// When a source (market stream, a news feed, klines) last delivered, and how old is too old.

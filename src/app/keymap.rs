@@ -186,13 +186,13 @@ pub const ACTIONS: &[ActionInfo] = &[
     row(
         Action::AlertNew,
         "alert",
-        "Set an alert at the current price (or one typed in)",
+        "Set a price alert (at the last price)",
         &["!"],
     ),
     row(
         Action::Alerts,
         "alerts",
-        "Alert rules: disable (space) or delete (d) the ones made here",
+        "Alert rules (space on/off, d deletes)",
         &["A"],
     ),
     row(

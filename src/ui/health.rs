@@ -169,6 +169,28 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         ));
     }
     lines.push(Line::from(spans));
+    if let Some(a) = &h.alerts {
+        let rules = app.alert_rules.len() + app.user_rules.iter().filter(|(_, on)| *on).count();
+        let mut spans = vec![
+            label("Alerts", t),
+            Span::raw(format!(
+                "{rules} rules · {} fired · {} delivered",
+                a.firings, a.delivered
+            )),
+        ];
+        if a.failed > 0 {
+            let why = a
+                .last_error
+                .as_deref()
+                .map(|e| format!(" ({})", text::clean(e)))
+                .unwrap_or_default();
+            spans.push(Span::styled(
+                format!(" · {} failed{why}", a.failed),
+                t.level(Level::Warning),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
     if !h.store.is_empty() {
         let parts: Vec<String> = h
             .store

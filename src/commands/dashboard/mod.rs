@@ -185,6 +185,7 @@ async fn run_producers(
     health.klines = repair.as_ref().map(|(_, _, c)| c.clone());
     // Alerts: recorded here in order, delivered apart; the bell rings in the App.
     let alert_stats = Arc::new(AlertStats::default());
+    health.alerts = Some(alert_stats.clone());
     let rules = crate::alerts::deliver::rules(&config, &store)
         .await
         .unwrap_or_default();
@@ -492,6 +493,8 @@ struct HealthProbe {
     backfill: Vec<BackfillProgress>,
     /// The gap repair's clients, whose breakers the panel shows.
     klines: Option<crate::history::KlinesClients>,
+    /// The alert engine's counters.
+    alerts: Option<Arc<AlertStats>>,
     /// Conditional GETs answered 304 (the feed's cached copy was current) vs. fetched anew.
     news_hits: u64,
     news_misses: u64,
@@ -509,6 +512,7 @@ impl HealthProbe {
             store_stats: None,
             backfill: Vec::new(),
             klines: None,
+            alerts: None,
             news_hits: 0,
             news_misses: 0,
             news_fetched_at: None,
@@ -574,6 +578,22 @@ impl HealthProbe {
                 thresholds: self.config.freshness.news,
             });
             h.breakers.insert(name, r.breaker.clone());
+        }
+        if let Some(a) = &self.alerts {
+            use crate::alerts::Channel;
+            use std::sync::atomic::Ordering;
+            let all = [
+                Channel::Bell,
+                Channel::Desktop,
+                Channel::Webhook,
+                Channel::Command,
+            ];
+            h.alerts = Some(crate::app::event::AlertHealth {
+                firings: a.firings.load(Ordering::Relaxed),
+                delivered: all.iter().map(|c| a.delivered(*c)).sum(),
+                failed: all.iter().map(|c| a.failed(*c)).sum(),
+                last_error: a.last_error.lock().ok().and_then(|e| e.clone()),
+            });
         }
         for k in self.klines.iter().flat_map(|k| k.iter()) {
             h.breakers
