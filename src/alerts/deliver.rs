@@ -348,7 +348,12 @@ impl Deliverer {
                 host(&url),
                 r.status().as_u16()
             )),
-            Err(e) => Err(format!("{}: {}", host(&url), error_chain(&e))),
+            // Without the URL: it may carry credentials.
+            Err(e) => Err(format!(
+                "{}: {}",
+                host(&url),
+                crate::net::error_chain(&e.without_url())
+            )),
         };
         match &result {
             Ok(()) => self.webhook.on_success(),
@@ -441,22 +446,4 @@ fn host(url: &str) -> String {
             })
         })
         .unwrap_or_else(|| "the webhook".into())
-}
-
-/// An error and its sources on one line, without the URL (it may carry credentials).
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut out = match e.url() {
-        Some(u) => e.to_string().replace(u.as_str(), &host(u.as_str())),
-        None => e.to_string(),
-    };
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        let msg = s.to_string();
-        if !out.contains(&msg) {
-            out.push_str(": ");
-            out.push_str(&msg);
-        }
-        src = s.source();
-    }
-    out
 }

@@ -212,6 +212,43 @@ impl Page {
     }
 }
 
+/// A candle from a venue's REST page: its own OHLCV, and no trade ids (nothing says which
+/// trades it holds, so a restart never resumes it). `trades` is 0 where the venue gives no
+/// count; `closed` once its interval has passed (and the venue says so, where it does).
+#[allow(clippy::too_many_arguments)]
+pub fn rest_candle(
+    open_time: Millis,
+    open: crate::domain::Price,
+    high: crate::domain::Price,
+    low: crate::domain::Price,
+    close: crate::domain::Price,
+    volume: crate::domain::Qty,
+    quote_volume: crate::domain::Quote,
+    trades: u64,
+    closed: bool,
+) -> Candle {
+    Candle {
+        open_time,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        quote_volume,
+        trades,
+        closed,
+        first_trade_id: None,
+        last_trade_id: None,
+    }
+}
+
+/// The open time of a row whose first field is Unix seconds (Coinbase, Kraken), in ms.
+pub fn seconds_field(row: &[&serde_json::value::RawValue]) -> Option<Millis> {
+    row.first()
+        .and_then(|t| t.get().parse::<i64>().ok())
+        .and_then(|s| s.checked_mul(1000))
+}
+
 /// Rows of strings such as `["1712192400","66055.14",…]`: field `i` as an exact decimal.
 pub fn decimal_field<const S: u32>(
     row: &[std::borrow::Cow<'_, str>],

@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::domain::{Millis, SeriesKey, Symbol, Venue, now_ms};
 use crate::exchange::rest::{ApiError, Page, RestApi, rest_api};
 use crate::net::{
-    Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker,
+    Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker, error_chain,
 };
 
 /// 1000 klines are ~150 KB; anything near this is not a klines answer.
@@ -831,19 +831,4 @@ fn error_message(body: &[u8]) -> String {
         None if text.is_empty() => "(empty body)".into(),
         None => text,
     }
-}
-
-/// An error and its sources on one line (reqwest's top-level message hides the cause).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let msg = s.to_string();
-        if !out.contains(&msg) {
-            out.push_str(": ");
-            out.push_str(&msg);
-        }
-        src = s.source();
-    }
-    out
 }

@@ -16,3 +16,19 @@ pub const USER_AGENT: &str = concat!("cryptoviz/", env!("CARGO_PKG_VERSION"));
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// An error and its sources on one line (reqwest's top-level message hides the cause), each
+/// cause once.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let msg = s.to_string();
+        if !out.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        src = s.source();
+    }
+    out
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::domain::{Candle, Millis, Symbol, Timeframe, Venue};
-use crate::exchange::rest::{ApiError, Budget, Page, RestApi, decimal_field};
+use crate::exchange::rest::{ApiError, Budget, Page, RestApi, decimal_field, rest_candle};
 
 pub struct BybitRest;
 
@@ -114,19 +114,17 @@ fn row(
         return Err(format!("expected 7 fields, got {}", r.len()));
     }
     let open_time = open_time.ok_or("startTime is not an integer")?;
-    Ok(Candle {
+    Ok(rest_candle(
         open_time,
-        open: decimal_field(r, 1, "open")?,
-        high: decimal_field(r, 2, "high")?,
-        low: decimal_field(r, 3, "low")?,
-        close: decimal_field(r, 4, "close")?,
-        volume: decimal_field(r, 5, "volume")?,
-        quote_volume: decimal_field(r, 6, "turnover")?,
-        trades: 0,
-        closed: open_time + tf.millis() <= now,
-        first_trade_id: None,
-        last_trade_id: None,
-    })
+        decimal_field(r, 1, "open")?,
+        decimal_field(r, 2, "high")?,
+        decimal_field(r, 3, "low")?,
+        decimal_field(r, 4, "close")?,
+        decimal_field(r, 5, "volume")?,
+        decimal_field(r, 6, "turnover")?,
+        0,
+        open_time + tf.millis() <= now,
+    ))
 }
 
 #[cfg(test)]

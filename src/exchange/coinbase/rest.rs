@@ -5,8 +5,8 @@
 
 use serde_json::value::RawValue;
 
-use crate::domain::{Candle, Millis, Qty, Quote, Symbol, Timeframe, Venue, rfc3339};
-use crate::exchange::rest::{ApiError, Budget, Page, RestApi};
+use crate::domain::{Candle, Millis, Quote, Symbol, Timeframe, Venue, rfc3339};
+use crate::exchange::rest::{ApiError, Budget, Page, RestApi, rest_candle, seconds_field};
 use crate::exchange::wire::number_literal;
 
 pub struct CoinbaseRest;
@@ -50,10 +50,7 @@ impl RestApi for CoinbaseRest {
         let rows = rows
             .into_iter()
             .map(|r| {
-                let open_time = r
-                    .first()
-                    .and_then(|t| t.get().parse::<i64>().ok())
-                    .map(|s| s * 1000);
+                let open_time = seconds_field(&r);
                 (open_time, row(&r, open_time, tf, now))
             })
             .collect();
@@ -87,20 +84,18 @@ fn row(
     let open_time = open_time.ok_or("time is not an integer")?;
     let num =
         |i: usize, name: &'static str| number_literal(r[i].get(), name).map_err(|e| e.to_string());
-    let volume: Qty = num(5, "volume")?;
-    Ok(Candle {
+    // [time, low, high, open, close, volume]: no quote volume, no trade count.
+    Ok(rest_candle(
         open_time,
-        low: num(1, "low")?,
-        high: num(2, "high")?,
-        open: num(3, "open")?,
-        close: num(4, "close")?,
-        volume,
-        quote_volume: Quote::ZERO,
-        trades: 0,
-        closed: open_time + tf.millis() <= now,
-        first_trade_id: None,
-        last_trade_id: None,
-    })
+        num(3, "open")?,
+        num(2, "high")?,
+        num(1, "low")?,
+        num(4, "close")?,
+        num(5, "volume")?,
+        Quote::ZERO,
+        0,
+        open_time + tf.millis() <= now,
+    ))
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use serde_json::value::RawValue;
 
 use super::wire::taker_sold;
 use crate::domain::{Candle, Millis, Quote, Symbol, Timeframe, Trade, Venue};
-use crate::exchange::rest::{ApiError, Budget, Page, RestApi, TradesPage, decimal_field};
+use crate::exchange::rest::{
+    ApiError, Budget, Page, RestApi, TradesPage, decimal_field, rest_candle, seconds_field,
+};
 use crate::exchange::wire::decimal_seconds;
 
 pub struct KrakenRest;
@@ -95,10 +97,7 @@ impl RestApi for KrakenRest {
         let rows = rows
             .into_iter()
             .map(|r| {
-                let open_time = r
-                    .first()
-                    .and_then(|t| t.get().parse::<i64>().ok())
-                    .map(|s| s * 1000);
+                let open_time = seconds_field(&r);
                 (open_time, ohlc_row(&r, open_time, tf, now))
             })
             .collect();
@@ -175,20 +174,18 @@ fn ohlc_row(
         .get()
         .parse()
         .map_err(|_| format!("count {} is not a count", r[7].get()))?;
-    Ok(Candle {
+    Ok(rest_candle(
         open_time,
-        open: decimal_field(&fields, 0, "open")?,
-        high: decimal_field(&fields, 1, "high")?,
-        low: decimal_field(&fields, 2, "low")?,
-        close: decimal_field(&fields, 3, "close")?,
+        decimal_field(&fields, 0, "open")?,
+        decimal_field(&fields, 1, "high")?,
+        decimal_field(&fields, 2, "low")?,
+        decimal_field(&fields, 3, "close")?,
         // fields[4] is the vwap, truncated: not a way back to the quote volume.
-        volume: decimal_field(&fields, 5, "volume")?,
-        quote_volume: Quote::ZERO,
+        decimal_field(&fields, 5, "volume")?,
+        Quote::ZERO,
         trades,
-        closed: open_time + tf.millis() <= now,
-        first_trade_id: None,
-        last_trade_id: None,
-    })
+        open_time + tf.millis() <= now,
+    ))
 }
 
 fn trade_row(r: &[&RawValue], symbol: Symbol) -> Result<Trade, String> {

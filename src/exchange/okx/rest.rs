@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::domain::{Candle, Millis, Symbol, Timeframe, Venue};
-use crate::exchange::rest::{ApiError, Budget, Page, RestApi, decimal_field};
+use crate::exchange::rest::{ApiError, Budget, Page, RestApi, decimal_field, rest_candle};
 
 pub struct OkxRest;
 
@@ -111,19 +111,17 @@ fn row(
         return Err(format!("expected 9 fields, got {}", r.len()));
     }
     let open_time = open_time.ok_or("ts is not an integer")?;
-    Ok(Candle {
+    Ok(rest_candle(
         open_time,
-        open: decimal_field(r, 1, "o")?,
-        high: decimal_field(r, 2, "h")?,
-        low: decimal_field(r, 3, "l")?,
-        close: decimal_field(r, 4, "c")?,
-        volume: decimal_field(r, 5, "vol")?,
-        quote_volume: decimal_field(r, 7, "volCcyQuote")?,
-        trades: 0,
-        closed: r[8] == "1" && open_time + tf.millis() <= now,
-        first_trade_id: None,
-        last_trade_id: None,
-    })
+        decimal_field(r, 1, "o")?,
+        decimal_field(r, 2, "h")?,
+        decimal_field(r, 3, "l")?,
+        decimal_field(r, 4, "c")?,
+        decimal_field(r, 5, "vol")?,
+        decimal_field(r, 7, "volCcyQuote")?,
+        0,
+        r[8] == "1" && open_time + tf.millis() <= now,
+    ))
 }
 
 #[cfg(test)]
