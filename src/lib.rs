@@ -21,6 +21,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod report;
 pub mod rng;
+pub mod runtime;
 pub mod source;
 pub mod store;
 pub mod ui;

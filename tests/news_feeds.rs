@@ -412,7 +412,8 @@ async fn the_loop_reports_feeds_emits_new_items_and_stops_on_shutdown() {
     let poller = e.poller(&[server.url()]);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let task = tokio::spawn(poller.run(stop_rx, tx));
+    let (_refresh_tx, refresh_rx) = tokio::sync::watch::channel(0u64);
+    let task = tokio::spawn(poller.run(stop_rx, refresh_rx, tx));
 
     let mut feed_reports = Vec::new();
     let mut new_items = 0;

@@ -7,22 +7,19 @@ use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::Context;
-use crate::alerts::Firing;
-use crate::alerts::deliver::{AlertStats, Recorder, deliver, line};
+use crate::alerts::deliver::line;
 use crate::cli::CollectArgs;
-use crate::domain::now_ms;
-use crate::history::KlinesClients;
 use crate::history::klines::VenueNoticeSink;
-use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
+use crate::history::repair::{RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
 use crate::metrics::{self, Inputs, Monitor};
 use crate::news::clean::strip_controls;
 use crate::news::enrich::Scoring;
 use crate::news::poller::{NewsEvent, Poller};
-use crate::pipeline::Pipeline;
+use crate::runtime::{Event, Options, Runtime};
 use crate::source::StreamStatus;
 use crate::store::Store;
 
@@ -50,37 +47,25 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_stop_signals(stop_tx.clone(), args.duration.map(Duration::from_secs));
 
-    let mut pipeline =
-        Pipeline::start(&ctx.config, store.clone(), ctx.demo, stop_rx.clone()).await?;
-    let (status_tx, repair_status) = watch::channel(RepairStatus::default());
-    // The klines client reports notices to the monitor, and the monitor reads the client's
+    // The REST clients report notices to the monitor, and the monitor reads the clients'
     // figures: the slot breaks the circle.
     let monitor_slot: Arc<OnceLock<Monitor>> = Arc::default();
-    let klines = if ctx.demo {
-        None
-    } else {
-        let slot = monitor_slot.clone();
-        let notify: VenueNoticeSink = Arc::new(move |venue, n| {
-            if let Some(m) = slot.get() {
-                m.on_klines_notice(venue, n);
-            }
-        });
-        Some(KlinesClients::from_config(&ctx.config, Some(notify))?)
+    let slot = monitor_slot.clone();
+    let klines_notice: VenueNoticeSink = Arc::new(move |venue, n| {
+        if let Some(m) = slot.get() {
+            m.on_klines_notice(venue, n);
+        }
+    });
+    let opts = Options {
+        demo: ctx.demo,
+        klines_notice: Some(klines_notice),
     };
-    let monitor = Monitor::new(monitor_inputs(
-        ctx,
-        &pipeline,
-        &store,
-        repair_status,
-        klines.clone(),
-    ));
+    let runtime = Runtime::start(&ctx.config, store.clone(), opts).await?;
+    let mut events = runtime.subscribe();
+    let monitor = Monitor::new(monitor_inputs(ctx, &runtime, &store));
     let _ = monitor_slot.set(monitor.clone());
-    let mut tasks = vec![tokio::spawn(crate::store::run_tiering(
-        store.clone(),
-        ctx.config.storage.clone(),
-        stop_rx.clone(),
-        |m| eprintln!("cryptoviz: {m}"),
-    ))];
+    monitor.set_alerts(runtime.alerts.clone());
+    let mut tasks = Vec::new();
     if let Some(listener) = listener {
         tasks.push(tokio::spawn(metrics::serve(
             listener,
@@ -92,68 +77,18 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             stop_rx.clone(),
         )));
     }
-    let (repair_tx, repair_rx) = mpsc::channel(256);
-    if let Some(clients) = klines {
-        let repairer = Repairer::with_clients(&ctx.config, store.clone(), clients);
-        tasks.push(tokio::spawn(repairer.run(
-            repair_rx,
-            stop_rx.clone(),
-            status_tx,
-        )));
-        let _ = repair_tx.send(RepairTrigger::Startup).await;
-    }
-    tasks.push(spawn_news(
-        ctx,
-        &store,
-        stop_rx.clone(),
-        monitor.clone(),
-        pipeline.inputs.clone(),
-    )?);
-    // Alerts: decisions are recorded in the event loop below, in order; delivery runs apart.
-    let alert_stats = Arc::new(AlertStats::default());
-    let rules = crate::alerts::deliver::rules(&ctx.config, &store).await?;
-    let recorder = Recorder::new(&rules, store.clone(), alert_stats.clone());
-    let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
-    tasks.push(tokio::spawn(deliver(
-        ctx.config.notify.clone(),
-        (
-            ctx.config.net.backoff.clone(),
-            ctx.config.net.breaker.clone(),
-        ),
-        store.clone(),
-        recorder.wake(),
-        Some(bell_tx),
-        alert_stats.clone(),
-        stop_rx.clone(),
-    )));
-    // Headless, the bell is a line on stderr.
-    tasks.push(tokio::spawn(async move {
-        while let Some(f) = bell_rx.recv().await {
-            eprintln!("cryptoviz: alert {}", strip_controls(&line(&f)));
-        }
-    }));
-    monitor.set_alerts(alert_stats);
     tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
     tracing::info!(demo = ctx.demo, "collector started");
 
     let mut stop = stop_rx.clone();
-    let mut lost = false;
     loop {
         tokio::select! {
-            ev = pipeline.events.recv() => match ev {
-                Some(IngestEvent::Alerts(decisions)) => {
-                    if let Err(e) = recorder.record(decisions).await {
-                        tracing::error!(error = %e, "alert decisions not recorded");
-                    }
+            ev = events.recv() => match ev {
+                Ok(ev) => on_event(&monitor, ev),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "collector fell behind its own events");
                 }
-                Some(ev) => {
-                    log_event(&ev);
-                    monitor.on_event(&ev);
-                    for t in RepairTrigger::from_event(&ev, &mut lost) {
-                        let _ = repair_tx.try_send(t);
-                    }
-                }
-                None => break,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },
             _ = stop.changed() => break,
         }
@@ -161,28 +96,35 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     tracing::info!("collector stopping");
     monitor.set_stopping();
     let _ = stop_tx.send(true);
-    // Keep draining events so ingestion never blocks on a full channel while it flushes; the
-    // channel closes once ingestion has finished. Alerts decided in the last flush are still
-    // recorded (and delivered by the next run).
-    let drain = tokio::spawn(async move {
-        while let Some(ev) = pipeline.events.recv().await {
-            if let IngestEvent::Alerts(decisions) = ev
-                && let Err(e) = recorder.record(decisions).await
-            {
-                tracing::error!(error = %e, "alert decisions not recorded");
-            }
-        }
-        pipeline
-    });
-    if let Ok(Ok(p)) = tokio::time::timeout(SHUTDOWN_LIMIT, drain).await {
-        p.join(SHUTDOWN_LIMIT).await?;
-    }
+    // Ingestion folds in what arrived and flushes every candle; the last alert decisions are
+    // still recorded (and delivered by the next run).
+    runtime.stop(SHUTDOWN_LIMIT).await?;
     for t in tasks {
         let _ = tokio::time::timeout(SHUTDOWN_LIMIT, t).await;
     }
     store.close().await?;
     tracing::info!("collector stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a headless collector does with the runtime's events: logs, metrics, stderr lines.
+fn on_event(monitor: &Monitor, ev: Event) {
+    match ev {
+        Event::Market(ev) => {
+            log_event(&ev);
+            monitor.on_event(&ev);
+        }
+        Event::News(NewsEvent::Items(items)) => tracing::info!(new = items.len(), "news stored"),
+        Event::News(NewsEvent::Feed(report)) => monitor.on_feed_report(&report),
+        Event::Repair(_) => {}
+        // Headless, the bell is a line on stderr.
+        Event::Fired(f) => eprintln!("cryptoviz: alert {}", strip_controls(&line(&f))),
+        Event::Notice(level, m) => {
+            if level <= tracing::Level::WARN {
+                eprintln!("cryptoviz: {m}");
+            }
+        }
+    }
 }
 
 /// Says on stderr, once when it starts and once when it ends, that the database refuses
@@ -228,20 +170,14 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
 }
 
 /// What the health probes and `/metrics` read.
-fn monitor_inputs(
-    ctx: &Context,
-    pipeline: &Pipeline,
-    store: &Store,
-    repair: watch::Receiver<RepairStatus>,
-    klines: Option<KlinesClients>,
-) -> Inputs {
+fn monitor_inputs(ctx: &Context, runtime: &Runtime, store: &Store) -> Inputs {
     Inputs {
         demo: ctx.demo,
-        streams: pipeline.streams.clone(),
-        ingest: pipeline.ingest.clone(),
+        streams: runtime.streams.clone(),
+        ingest: runtime.ingest.clone(),
         store: store.clone(),
-        repair: (!ctx.demo).then_some(repair),
-        klines,
+        repair: runtime.repair.clone(),
+        klines: runtime.klines.clone(),
         venues: ctx.config.venues.clone(),
         trades_critical: Duration::from_secs(ctx.config.freshness.trades.critical),
         feeds: if ctx.demo {
@@ -284,43 +220,6 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(super::EXIT_FAILURE)
     })
-}
-
-/// News polling (or, in demo mode, the bundled items stored once).
-fn spawn_news(
-    ctx: &Context,
-    store: &Store,
-    stop: watch::Receiver<bool>,
-    monitor: Monitor,
-    alert_inputs: mpsc::Sender<crate::source::MarketEvent>,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let enricher = Arc::new(Scoring::from_config(&ctx.config.news));
-    if ctx.demo {
-        let store = store.clone();
-        return Ok(tokio::spawn(async move {
-            let items = crate::news::demo::demo_items(now_ms(), &*enricher);
-            if let Err(e) = store.insert_news(items).await {
-                tracing::warn!(error = %e, "demo news not stored");
-            }
-        }));
-    }
-    let poller = Poller::new(&ctx.config, &ctx.config.news.feeds, store.clone(), enricher)?;
-    let (tx, mut rx) = mpsc::channel(64);
-    Ok(tokio::spawn(async move {
-        let run = tokio::spawn(poller.run(stop, tx));
-        while let Some(ev) = rx.recv().await {
-            match ev {
-                NewsEvent::Items(items) => {
-                    tracing::info!(new = items.len(), "news stored");
-                    let _ = alert_inputs
-                        .send(crate::source::MarketEvent::News(items))
-                        .await;
-                }
-                NewsEvent::Feed(report) => monitor.on_feed_report(&report),
-            }
-        }
-        let _ = run.await;
-    }))
 }
 
 fn log_event(ev: &IngestEvent) {

@@ -175,6 +175,7 @@ impl Poller {
     pub async fn run(
         mut self,
         mut shutdown: watch::Receiver<bool>,
+        mut refresh: watch::Receiver<u64>,
         events: mpsc::Sender<NewsEvent>,
     ) {
         loop {
@@ -199,6 +200,13 @@ impl Poller {
             tokio::select! {
                 _ = tokio::time::sleep_until(wake.into()) => {}
                 changed = shutdown.changed() => if changed.is_err() { return },
+                // Asked to poll now: every feed is due (a feed backing off too, once).
+                Ok(()) = refresh.changed() => {
+                    let now = Instant::now();
+                    for s in &mut self.slots {
+                        s.next_due = now;
+                    }
+                }
             }
         }
     }
