@@ -66,6 +66,7 @@ pub struct Runtime {
     refresh: watch::Sender<u64>,
     /// Rule changes and news for the alert engine inside ingestion.
     inputs: mpsc::Sender<MarketEvent>,
+    recorder: Recorder,
     /// Each streamed venue's counters.
     pub streams: Streams,
     pub ingest: watch::Receiver<IngestSnapshot>,
@@ -185,7 +186,7 @@ impl Runtime {
 
         let market = tokio::spawn(run_market(
             pipeline,
-            recorder,
+            recorder.clone(),
             repair_tx,
             events.clone(),
             stop_rx,
@@ -195,6 +196,7 @@ impl Runtime {
             stop,
             refresh,
             inputs,
+            recorder,
             streams,
             ingest,
             klines,
@@ -220,8 +222,12 @@ impl Runtime {
         self.refresh.send_modify(|n| *n += 1);
     }
 
-    /// A rule made, changed or deleted while running.
+    /// A rule made, changed or deleted while running: the engine takes it, and its firings
+    /// go to its channels.
     pub async fn change_rule(&self, change: RuleChange) {
+        if let RuleChange::Add(rule) = &change {
+            self.recorder.set_channels(&rule.name, rule.notify.clone());
+        }
         let _ = self.inputs.send(MarketEvent::Rule(change)).await;
     }
 

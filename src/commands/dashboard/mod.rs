@@ -12,12 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::Context;
 use super::collect::SHUTDOWN_LIMIT;
-use crate::alerts::Firing;
-use crate::alerts::deliver::{AlertStats, Recorder, deliver};
+use crate::alerts::deliver::AlertStats;
 use crate::app::event::{
     BackfillProgress, CacheStats, DataEvent, HealthSnapshot, Request, SourceFreshness, TierSize,
 };
@@ -25,14 +24,12 @@ use crate::app::terminal::TerminalGuard;
 use crate::app::{App, AppSettings};
 use crate::config::Config;
 use crate::domain::{Millis, SeriesKey, Symbol, Timeframe, now_ms};
-use crate::history::repair::{RepairStatus, RepairTrigger, Repairer};
 use crate::ingest::IngestEvent;
-use crate::news::enrich::Scoring;
-use crate::news::poller::{Enricher, FeedReport, FeedStatus, NewsEvent, Poller};
-use crate::pipeline::Pipeline;
+use crate::news::poller::{FeedReport, FeedStatus, NewsEvent};
 use crate::report::Report;
+use crate::runtime::{Event, Options, Runtime};
+use crate::source::RuleChange;
 use crate::source::StreamStatus;
-use crate::source::{MarketEvent, RuleChange};
 use crate::store::{ProgressStatus, Store};
 use crate::ui::Theme;
 
@@ -129,182 +126,160 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Market pipeline and news, forwarded to the App as [`DataEvent`]s, plus a health snapshot
-/// every second. Returns once everything is stopped and flushed.
+/// The runtime's events, forwarded to the App as [`DataEvent`]s, plus a health snapshot
+/// every second; rule changes from the App go to the runtime. Returns once everything is
+/// stopped and flushed.
 async fn run_producers(
     config: Config,
     store: Store,
     demo: bool,
     data: mpsc::Sender<DataEvent>,
-    stop: watch::Receiver<bool>,
-    refresh: watch::Receiver<u64>,
+    mut stop: watch::Receiver<bool>,
+    mut refresh: watch::Receiver<u64>,
     mut rules_rx: mpsc::Receiver<Request>,
 ) {
-    let (news_tx, mut news_rx) = mpsc::channel(64);
-    let news = tokio::spawn(run_news(
-        config.clone(),
-        store.clone(),
+    let opts = Options {
         demo,
-        news_tx,
-        stop.clone(),
-        refresh.clone(),
-    ));
-    let tiering_log = data.clone();
-    let tiering = tokio::spawn(crate::store::run_tiering(
-        store.clone(),
-        config.storage.clone(),
-        stop.clone(),
-        move |message| {
-            let _ = tiering_log.try_send(DataEvent::Log {
-                level: tracing::Level::WARN,
-                message,
-                at: now_ms(),
-            });
-        },
-    ));
-    let repair = if demo {
-        None
-    } else {
-        spawn_repair(&config, &store, stop.clone(), refresh, &data).await
+        klines_notice: None,
     };
-    let mut pipeline = match Pipeline::start(&config, store.clone(), demo, stop.clone()).await {
-        Ok(p) => Some(p),
+    let runtime = match Runtime::start(&config, store.clone(), opts).await {
+        Ok(r) => Some(r),
         Err(e) => {
-            send(
-                &data,
-                log(
-                    tracing::Level::ERROR,
-                    format!("market data did not start: {e}"),
-                ),
-            )
-            .await;
+            let msg = format!("market data did not start: {e}");
+            send(&data, log(tracing::Level::ERROR, msg)).await;
             None
         }
     };
+    let mut events = runtime.as_ref().map(Runtime::subscribe);
     let mut health = HealthProbe::new(&config, demo);
-    health.klines = repair.as_ref().map(|(_, _, c)| c.clone());
-    // Alerts: recorded here in order, delivered apart; the bell rings in the App.
-    let alert_stats = Arc::new(AlertStats::default());
-    health.alerts = Some(alert_stats.clone());
-    let rules = crate::alerts::deliver::rules(&config, &store)
-        .await
-        .unwrap_or_default();
-    let recorder = Recorder::new(&rules, store.clone(), alert_stats.clone());
-    let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
-    let deliverer = tokio::spawn(deliver(
-        config.notify.clone(),
-        (config.net.backoff.clone(), config.net.breaker.clone()),
-        store.clone(),
-        recorder.wake(),
-        Some(bell_tx),
-        alert_stats,
-        stop.clone(),
-    ));
+    if let Some(rt) = &runtime {
+        health.klines = rt.klines.clone();
+        health.alerts = Some(rt.alerts.clone());
+    }
     send(&data, DataEvent::UserRules(user_rules(&store).await)).await;
-    let bell_data = data.clone();
-    let bells = tokio::spawn(async move {
-        while let Some(f) = bell_rx.recv().await {
-            send(&bell_data, DataEvent::AlertFired(f)).await;
-        }
-    });
+    let mut repaired = RepairSeen::default();
     let mut tick = tokio::time::interval(HEALTH_EVERY);
-    let mut stop_rx = stop.clone();
-    let mut news_open = true;
-    let mut lost = false;
     loop {
         tokio::select! {
-            ev = recv_market(&mut pipeline) => match ev {
-                Some(IngestEvent::Alerts(decisions)) => {
-                    if let Err(e) = recorder.record(decisions).await {
-                        let msg = format!("alert not recorded: {e}");
-                        send(&data, log(tracing::Level::ERROR, msg)).await;
-                    }
+            ev = next_event(&mut events) => match ev {
+                Ok(ev) => forward(&data, &mut health, &mut repaired, ev).await,
+                // Fell behind: what is on screen may miss updates; reload it from the store.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    send(&data, DataEvent::StoreChanged).await;
                 }
-                Some(ev) => {
-                    let triggers = RepairTrigger::from_event(&ev, &mut lost);
-                    if let Some((tx, _, _)) = &repair {
-                        for t in triggers {
-                            let _ = tx.try_send(t);
-                        }
-                    }
-                    forward_market(&data, &mut health, ev).await;
-                }
-                None => pipeline_done(&mut pipeline),
+                Err(broadcast::error::RecvError::Closed) => events = None,
             },
-            ev = news_rx.recv(), if news_open => match ev {
-                Some(NewsEvent::Items(items)) => {
-                    let msg = format!("{} new headline(s)", items.len());
-                    send(&data, log(tracing::Level::INFO, msg)).await;
-                    if let Some(p) = &pipeline {
-                        let _ = p.inputs.send(MarketEvent::News(items.clone())).await;
-                    }
-                    send(&data, DataEvent::News(items)).await;
-                }
-                Some(NewsEvent::Feed(report)) => {
-                    if let FeedStatus::Failed { error } = &report.status {
-                        send(&data, log(tracing::Level::WARN, error.clone())).await;
-                    }
-                    health.count_feed(&report);
-                    health.feeds.insert(report.url.clone(), report);
-                }
-                None => news_open = false,
+            r = refresh.changed() => match (r, &runtime) {
+                (Ok(()), Some(rt)) => rt.refresh(),
+                (Err(_), _) => break,
+                _ => {}
             },
             Some(req) = rules_rx.recv() => {
-                let change = match req {
-                    Request::SaveRule { rule, enabled } => {
-                        let stored = rule.to_stored(enabled);
-                        match store.call(move |b| b.save_rule(&stored)).await {
-                            Ok(()) if enabled => {
-                                recorder.set_channels(&rule.name, rule.notify.clone());
-                                Some(RuleChange::Add(rule))
-                            }
-                            Ok(()) => Some(RuleChange::Remove(rule.name)),
-                            Err(e) => {
-                                send(&data, log(tracing::Level::ERROR, format!("alert not saved: {e}"))).await;
-                                None
-                            }
-                        }
-                    }
-                    Request::DeleteRule(name) => {
-                        let n = name.clone();
-                        match store.call(move |b| b.delete_rule(&n)).await {
-                            Ok(()) => Some(RuleChange::Remove(name)),
-                            Err(e) => {
-                                send(&data, log(tracing::Level::ERROR, format!("alert not deleted: {e}"))).await;
-                                None
-                            }
-                        }
-                    }
-                    _ => None,
-                };
-                if let (Some(change), Some(p)) = (change, &pipeline) {
-                    let _ = p.inputs.send(MarketEvent::Rule(change)).await;
+                let change = save_rule_change(&store, &data, req).await;
+                if let (Some(change), Some(rt)) = (change, &runtime) {
+                    rt.change_rule(change).await;
                 }
                 send(&data, DataEvent::UserRules(user_rules(&store).await)).await;
             }
             _ = tick.tick() => {
-                let snap = health.snapshot(pipeline.as_ref(), &store).await;
+                let snap = health.snapshot(runtime.as_ref(), &store).await;
                 send(&data, DataEvent::Health(snap)).await;
             }
-            _ = stop_rx.changed() => break,
+            _ = stop.changed() => break,
         }
     }
-    // Stopping: drain the pipeline so ingestion never blocks while it flushes; the last
-    // alert decisions are still recorded (and delivered by the next run).
-    if let Some(mut p) = pipeline {
-        while let Some(ev) = p.events.recv().await {
-            if let IngestEvent::Alerts(decisions) = ev {
-                let _ = recorder.record(decisions).await;
+    if let Some(rt) = runtime {
+        let _ = rt.stop(SHUTDOWN_LIMIT).await;
+    }
+}
+
+async fn next_event(
+    rx: &mut Option<broadcast::Receiver<Event>>,
+) -> Result<Event, broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What the gap repair last reported, so each change is said once.
+#[derive(Default)]
+struct RepairSeen {
+    written: u64,
+    last_error: Option<String>,
+}
+
+/// One runtime event to the App, with the log lines and health updates it calls for.
+async fn forward(
+    data: &mpsc::Sender<DataEvent>,
+    health: &mut HealthProbe,
+    repaired: &mut RepairSeen,
+    ev: Event,
+) {
+    match ev {
+        Event::Market(ev) => forward_market(data, health, ev).await,
+        Event::News(NewsEvent::Items(items)) => {
+            let msg = format!("{} new headline(s)", items.len());
+            send(data, log(tracing::Level::INFO, msg)).await;
+            send(data, DataEvent::News(items)).await;
+        }
+        Event::News(NewsEvent::Feed(report)) => {
+            if let FeedStatus::Failed { error } = &report.status {
+                send(data, log(tracing::Level::WARN, error.clone())).await;
             }
+            health.count_feed(&report);
+            health.feeds.insert(report.url.clone(), report);
         }
-        let _ = p.join(SHUTDOWN_LIMIT).await;
+        // Repaired candles landed: the App reloads from the store.
+        Event::Repair(s) => {
+            if s.candles_written > repaired.written {
+                repaired.written = s.candles_written;
+                send(data, DataEvent::StoreChanged).await;
+            }
+            if s.last_error.is_some() && s.last_error != repaired.last_error {
+                let msg = format!("gap repair: {}", s.last_error.as_deref().unwrap_or(""));
+                send(data, log(tracing::Level::WARN, msg)).await;
+            }
+            repaired.last_error = s.last_error;
+        }
+        Event::Fired(f) => send(data, DataEvent::AlertFired(f)).await,
+        Event::Notice(level, message) => send(data, log(level, message)).await,
     }
-    let _ = deliverer.await;
-    bells.abort();
-    let _ = news.await;
-    let _ = tiering.await;
-    if let Some((_, task, _)) = repair {
-        let _ = task.await;
+}
+
+/// Stores a rule change from the App; the change for the engine when it was stored.
+async fn save_rule_change(
+    store: &Store,
+    data: &mpsc::Sender<DataEvent>,
+    req: Request,
+) -> Option<RuleChange> {
+    let result = match req {
+        Request::SaveRule { rule, enabled } => {
+            let stored = rule.to_stored(enabled);
+            store.call(move |b| b.save_rule(&stored)).await.map(|()| {
+                if enabled {
+                    RuleChange::Add(rule)
+                } else {
+                    RuleChange::Remove(rule.name)
+                }
+            })
+        }
+        Request::DeleteRule(name) => {
+            let n = name.clone();
+            store
+                .call(move |b| b.delete_rule(&n))
+                .await
+                .map(|()| RuleChange::Remove(name))
+        }
+        _ => return None,
+    };
+    match result {
+        Ok(change) => Some(change),
+        Err(e) => {
+            let msg = format!("alert rule not stored: {e}");
+            send(data, log(tracing::Level::ERROR, msg)).await;
+            None
+        }
     }
 }
 
@@ -341,85 +316,6 @@ async fn forward_market(data: &mpsc::Sender<DataEvent>, health: &mut HealthProbe
     }
 }
 
-/// Triggers in, the task, and the REST clients (for their breakers in the health panel).
-type RepairHandle = (
-    mpsc::Sender<RepairTrigger>,
-    tokio::task::JoinHandle<()>,
-    crate::history::KlinesClients,
-);
-
-/// Gap repair for the live dashboard: at start-up, after reconnects, for missed trades and on
-/// the refresh key. When repaired candles land, the App reloads from the store.
-async fn spawn_repair(
-    config: &Config,
-    store: &Store,
-    stop: watch::Receiver<bool>,
-    mut refresh: watch::Receiver<u64>,
-    data: &mpsc::Sender<DataEvent>,
-) -> Option<RepairHandle> {
-    let repairer = match Repairer::from_config(config, store.clone()) {
-        Ok(r) => r,
-        Err(e) => {
-            send(
-                data,
-                log(
-                    tracing::Level::ERROR,
-                    format!("gap repair unavailable: {e}"),
-                ),
-            )
-            .await;
-            return None;
-        }
-    };
-    let clients = repairer.clients.clone();
-    let (tx, rx) = mpsc::channel(256);
-    let (status_tx, mut status) = watch::channel(RepairStatus::default());
-    let _ = tx.send(RepairTrigger::Startup).await;
-    let worker = tokio::spawn(repairer.run(rx, stop.clone(), status_tx));
-    let (refresh_tx, data, mut stop) = (tx.clone(), data.clone(), stop);
-    let task = tokio::spawn(async move {
-        let (mut written, mut last_error) = (0, None);
-        loop {
-            tokio::select! {
-                r = refresh.changed() => {
-                    if r.is_err() { break }
-                    let _ = refresh_tx.try_send(RepairTrigger::Reconnected);
-                }
-                r = status.changed() => {
-                    if r.is_err() { break }
-                    let s = status.borrow_and_update().clone();
-                    if s.candles_written > written {
-                        written = s.candles_written;
-                        send(&data, DataEvent::StoreChanged).await;
-                    }
-                    if s.last_error.is_some() && s.last_error != last_error {
-                        let msg = format!("gap repair: {}", s.last_error.as_deref().unwrap_or(""));
-                        send(&data, log(tracing::Level::WARN, msg)).await;
-                    }
-                    last_error = s.last_error;
-                }
-                _ = stop.changed() => break,
-            }
-        }
-        let _ = worker.await;
-    });
-    Some((tx, task, clients))
-}
-
-async fn recv_market(p: &mut Option<Pipeline>) -> Option<IngestEvent> {
-    match p {
-        Some(p) => p.events.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The pipeline's events ended before shutdown: it stopped on its own (logged there).
-fn pipeline_done(p: &mut Option<Pipeline>) {
-    if let Some(done) = p.take() {
-        tokio::spawn(done.join(SHUTDOWN_LIMIT));
-    }
-}
-
 fn market_event(ev: IngestEvent) -> DataEvent {
     match ev {
         IngestEvent::Candles(c) => DataEvent::Candles(c),
@@ -437,49 +333,6 @@ fn market_event(ev: IngestEvent) -> DataEvent {
             tracing::Level::DEBUG,
             format!("{} alert decision(s)", d.len()),
         ),
-    }
-}
-
-/// News: the bundled sample in demo mode, else the feed poller (polled again on refresh).
-async fn run_news(
-    config: Config,
-    store: Store,
-    demo: bool,
-    events: mpsc::Sender<NewsEvent>,
-    mut stop: watch::Receiver<bool>,
-    mut refresh: watch::Receiver<u64>,
-) {
-    let enricher: Arc<dyn Enricher> = Arc::new(Scoring::from_config(&config.news));
-    if demo || config.news.feeds.is_empty() {
-        let items = crate::news::demo::demo_items(now_ms(), &*enricher);
-        if demo && !items.is_empty() {
-            let _ = events.send(NewsEvent::Items(items)).await;
-        }
-        let _ = stop.changed().await;
-        return;
-    }
-    let feeds = config.news.feeds.clone();
-    let mut poller = match Poller::new(&config, &feeds, store, enricher) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "news poller did not start");
-            return;
-        }
-    };
-    loop {
-        let round = poller.poll_once().await;
-        for r in round.reports {
-            let _ = events.send(NewsEvent::Feed(r)).await;
-        }
-        if !round.new_items.is_empty() {
-            let _ = events.send(NewsEvent::Items(round.new_items)).await;
-        }
-        let wait = Duration::from_secs(config.news.interval_secs.max(1));
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = refresh.changed() => {}
-            _ = stop.changed() => return,
-        }
     }
 }
 
@@ -529,7 +382,7 @@ impl HealthProbe {
         self.news_fetched_at = Some(r.fetched_at);
     }
 
-    async fn snapshot(&mut self, pipeline: Option<&Pipeline>, store: &Store) -> HealthSnapshot {
+    async fn snapshot(&mut self, pipeline: Option<&Runtime>, store: &Store) -> HealthSnapshot {
         let now = Instant::now();
         let mut h = HealthSnapshot::default();
         if let Some(p) = pipeline {
