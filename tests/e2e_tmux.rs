@@ -139,6 +139,35 @@ fn demo_dashboard_end_to_end() {
         candles.len()
     );
 
+    // An alert from the keyboard: ! opens it at the last price; a level a little above it is
+    // typed in; the rule is listed by A, drawn on the chart, and counted in the health panel.
+    t.send_keys(&["!"]);
+    let popup = t.wait_for("the alert popup", STEP, |s| {
+        s.contains("New alert · Enter sets")
+    });
+    let last: f64 = popup
+        .lines()
+        .find_map(|l| l.split("last ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no last price in\n{popup}"));
+    let level = format!("{:.0}", last * 1.5 + 1.0);
+    let mut keys: Vec<&str> = vec!["BSpace"; 16];
+    keys.extend(level.split("").filter(|c| !c.is_empty()));
+    keys.push("Enter");
+    t.send_keys(&keys);
+    t.wait_for("the alert to be set", STEP, |s| {
+        status(s).contains(&format!("alert set: binance:ETHUSDT > {level}"))
+    });
+    t.send_keys(&["A"]);
+    t.wait_for("the rules popup", STEP, |s| {
+        s.contains("Alerts · space on/off") && s.contains(&format!("price > {level}"))
+    });
+    t.send_keys(&["Escape"]);
+    t.wait_for("the health panel to count it", STEP, |s| {
+        s.contains("Alerts   1 rules")
+    });
+
     // Resizes: smaller (side panels stay at 100 columns), too small, and back.
     t.resize(100, 30);
     t.wait_for("the 100x30 layout", STEP, |s| {
