@@ -441,3 +441,86 @@ async fn dashboard_rules_survive_restarts_and_disabled_ones_rest() {
     );
     store.close().await.unwrap();
 }
+
+/// A hung command is killed after `timeout_secs` and retried later, while the webhook of the
+/// same firing is delivered at once; the report lists the rule and its firing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_command_is_killed_and_never_holds_up_the_webhook() {
+    use cryptoviz::alerts::deliver::{AlertStats, deliver};
+    use cryptoviz::alerts::{ArmState, Channel, Firing};
+    use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
+    use cryptoviz::store::{Store, StoreOptions};
+
+    let hits = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = hits.clone();
+    let hook = HttpServer::start(move |r: &Request| {
+        seen.lock()
+            .unwrap()
+            .push(r.header("Idempotency-Key").unwrap_or("").to_string());
+        Response::ok("")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cryptoviz.db"), StoreOptions::default()).unwrap();
+    let f = Firing::new(
+        "slow",
+        "binance:BTCUSDT".into(),
+        "price > 1",
+        "2".into(),
+        1_700_000_000_000,
+        1_700_000_000_100,
+    );
+    let record = f.clone();
+    let fresh = store
+        .call(move |b| {
+            b.record_firing(
+                &record,
+                &[Channel::Command, Channel::Webhook],
+                ArmState {
+                    armed: false,
+                    false_since: None,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    assert!(fresh);
+    let notify = cryptoviz::config::NotifyConfig {
+        webhook_url: format!("{}/hook", hook.url()),
+        command: vec!["sleep".into(), "30".into()],
+        timeout_secs: 1,
+    };
+    let stats = Arc::new(AlertStats::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let started = std::time::Instant::now();
+    let task = tokio::spawn(deliver(
+        notify,
+        (BackoffPolicy::default(), BreakerPolicy::default()),
+        store.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+        None,
+        stats.clone(),
+        stop_rx,
+    ));
+    assert!(
+        eventually(Duration::from_secs(5), || hits.lock().unwrap().len() == 1
+            && stats.failed(Channel::Command) >= 1)
+        .await
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the command was killed after 1 s"
+    );
+    assert_eq!(hits.lock().unwrap()[0], f.id);
+    assert_eq!(stats.delivered(Channel::Webhook), 1);
+    let owed = store.call(|b| b.pending_deliveries(10)).await.unwrap();
+    assert_eq!(
+        owed.len(),
+        1,
+        "the command is still owed and will be retried"
+    );
+    assert_eq!(owed[0].channel, Channel::Command);
+    assert_eq!(owed[0].attempts, 1);
+    let _ = stop_tx.send(true);
+    let _ = task.await;
+    store.close().await.unwrap();
+}

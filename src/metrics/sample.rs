@@ -238,6 +238,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn alert_counters_are_exported_per_channel() {
+        use crate::alerts::deliver::AlertStats;
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().unwrap();
+        let m = monitor(dir.path(), Arc::new(StreamStats::new()));
+        let a = Arc::new(AlertStats::default());
+        m.set_alerts(a.clone());
+        a.firings.fetch_add(2, Ordering::Relaxed);
+        a.delivered[2].fetch_add(2, Ordering::Relaxed);
+        a.failed[2].fetch_add(3, Ordering::Relaxed);
+        m.sample();
+        let text = m.encode();
+        assert!(text.contains("cryptoviz_alert_firings_total 2\n"), "{text}");
+        assert!(text.contains(
+            "cryptoviz_alert_deliveries_total{channel=\"webhook\",outcome=\"delivered\"} 2\n"
+        ));
+        assert!(text.contains(
+            "cryptoviz_alert_deliveries_total{channel=\"webhook\",outcome=\"failed\"} 3\n"
+        ));
+        assert!(text.contains(
+            "cryptoviz_alert_deliveries_total{channel=\"bell\",outcome=\"delivered\"} 0\n"
+        ));
+    }
+
+    #[tokio::test]
     async fn samples_become_exposition_lines() {
         let dir = tempfile::tempdir().unwrap();
         let stream = Arc::new(StreamStats::new());
