@@ -24,6 +24,12 @@ async fn dashboard_follows_a_running_collector_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let ws = WsServer::start().await;
     let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    // The collector evaluates this rule; the attached dashboard only shows its firing.
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(
+        "\n[[alerts]]\nname = \"above 42100\"\nsymbol = \"BTCUSDT\"\nwhen = \"price > 42100\"\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
     let collector = Collector::start(&cfg, dir.path(), &[]);
     ws.wait_accepted(1).await;
 
@@ -50,6 +56,10 @@ async fn dashboard_follows_a_running_collector_read_only() {
     t.wait_for("the new price", Duration::from_secs(15), |s| {
         s.contains("42123.75")
     });
+    // That trade crossed the rule's level: the collector fired it, the dashboard says so.
+    t.wait_for("the collector's firing", Duration::from_secs(15), |s| {
+        s.contains("🔔 above 42100: price > 42100 (42123.75)")
+    });
 
     t.send_keys(&["q"]);
     let exit = dir.path().join("exit");
@@ -64,4 +74,9 @@ async fn dashboard_follows_a_running_collector_read_only() {
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(15));
     assert!(status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("cryptoviz: alert above 42100").count(),
+        1,
+        "fired once, by the collector: {stderr}"
+    );
 }
