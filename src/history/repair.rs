@@ -30,16 +30,19 @@ pub enum RepairTrigger {
 }
 
 impl RepairTrigger {
-    /// The repairs an ingest event calls for: a reconnect after a loss, or trades known
-    /// missing. `lost` remembers a loss until the next `Connected`.
-    pub fn from_event(ev: &IngestEvent, lost: &mut bool) -> Vec<RepairTrigger> {
+    /// The repairs an ingest event calls for: a venue back after a loss, or trades known
+    /// missing. `lost` remembers each venue's loss until that venue's next `Connected` (one
+    /// venue connecting says nothing of another's hole).
+    pub fn from_event(
+        ev: &IngestEvent,
+        lost: &mut std::collections::BTreeSet<crate::domain::Venue>,
+    ) -> Vec<RepairTrigger> {
         match ev {
-            IngestEvent::Stream(_, StreamStatus::Reconnecting { .. }) => {
-                *lost = true;
+            IngestEvent::Stream(venue, StreamStatus::Reconnecting { .. }) => {
+                lost.insert(*venue);
                 Vec::new()
             }
-            IngestEvent::Stream(_, StreamStatus::Connected) if *lost => {
-                *lost = false;
+            IngestEvent::Stream(venue, StreamStatus::Connected) if lost.remove(venue) => {
                 vec![RepairTrigger::Reconnected]
             }
             IngestEvent::Gaps(gaps) => gaps.iter().map(|g| RepairTrigger::Missed(*g)).collect(),
@@ -370,6 +373,31 @@ impl Repairer {
 mod tests {
     use super::*;
     use crate::domain::{Symbol, Timeframe};
+
+    #[test]
+    fn each_venue_is_repaired_after_its_own_reconnect() {
+        use crate::domain::Venue;
+        let mut lost = std::collections::BTreeSet::new();
+        let ev = |v, s| IngestEvent::Stream(v, s);
+        let down = || StreamStatus::Reconnecting {
+            attempt: 1,
+            delay: Duration::from_millis(10),
+            reason: "eof".into(),
+        };
+        assert!(RepairTrigger::from_event(&ev(Venue::Kraken, down()), &mut lost).is_empty());
+        // Another venue connecting is not Kraken coming back.
+        let other = ev(Venue::Okx, StreamStatus::Connected);
+        assert!(RepairTrigger::from_event(&other, &mut lost).is_empty());
+        let back = ev(Venue::Kraken, StreamStatus::Connected);
+        assert_eq!(
+            RepairTrigger::from_event(&back, &mut lost),
+            vec![RepairTrigger::Reconnected]
+        );
+        assert!(
+            RepairTrigger::from_event(&back, &mut lost).is_empty(),
+            "once"
+        );
+    }
 
     #[test]
     fn missed_spans_merge_per_series() {

@@ -266,7 +266,7 @@ async fn run_market(
     events: broadcast::Sender<Event>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), StoreError> {
-    let mut lost = false;
+    let mut lost = std::collections::BTreeSet::new();
     let mut stopping = false;
     loop {
         let ev = tokio::select! {
