@@ -50,6 +50,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CRYPTOVIZ_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// The store: sqlite:PATH [default: [storage] url, else cryptoviz.db in the data dir].
+    #[arg(long, global = true, env = "CRYPTOVIZ_STORE", value_name = "STORE")]
+    pub store: Option<String>,
+
     /// Log level for the log file: error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: tracing::Level,

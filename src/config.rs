@@ -295,6 +295,8 @@ pub struct Retention(pub u32, pub u32);
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
+    /// The store (SPEC §1 STORE): empty = `cryptoviz.db` in the data dir, or `sqlite:PATH`.
+    pub url: String,
     pub retention: BTreeMap<String, Retention>,
     /// Write batches close at this many rows or this many milliseconds, whichever comes first.
     pub batch_rows: usize,
@@ -314,6 +316,7 @@ impl Default for StorageConfig {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         StorageConfig {
+            url: String::new(),
             retention,
             batch_rows: 500,
             batch_ms: 100,
@@ -658,6 +661,9 @@ impl Config {
         )?;
         range("news.retention_days", n.retention_days.into(), 1, 36_500)?;
         range("notify.timeout_secs", self.notify.timeout_secs, 1, 600)?;
+        crate::store::StoreUrl::parse(&self.storage.url)
+            .and_then(|u| u.sqlite_path(std::path::Path::new(".")))
+            .map_err(|e| ("storage.url".to_string(), e.to_string()))?;
         if !self.notify.webhook_url.is_empty() && !is_http_url(&self.notify.webhook_url) {
             return bad("notify.webhook_url", "must start with http:// or https://");
         }

@@ -119,3 +119,72 @@ fn symbols_name_their_venue_and_import_takes_only_binance_files() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kraken:BTC/USD"), "{err}");
 }
+
+#[test]
+fn the_store_is_chosen_by_flag_environment_or_config_and_never_shows_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("BTCUSDT-trades-2024-01-01.csv");
+    std::fs::write(&csv, "1,42000.5,1,42000.5,1704067200000,true,true\n").unwrap();
+    let db = dir.path().join("elsewhere.db");
+    let out = cryptoviz(dir.path())
+        .args(["--store", &format!("sqlite:{}", db.display()), "import"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists(), "the candles went to the named file");
+    assert!(!dir.path().join("data/cryptoviz.db").exists());
+    // The environment names the same store for the next command.
+    let out = cryptoviz(dir.path())
+        .env("CRYPTOVIZ_STORE", format!("sqlite:{}", db.display()))
+        .args([
+            "export",
+            "--symbol",
+            "BTCUSDT",
+            "--timeframe",
+            "1m",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"42000.5\""));
+    // A store this build cannot open: exit 2, one line, no password.
+    for args in [
+        vec![
+            "--store",
+            "postgres://app:s3cret@127.0.0.1:5432/market",
+            "export",
+        ],
+        vec!["--store", "mysql://root:s3cret@h/db", "export"],
+    ] {
+        let out = cryptoviz(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("s3cret"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[storage]\nurl = \"postgres://u:s3cret@h/db\"\n").unwrap();
+    let out = cryptoviz(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("export")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("storage.url") && !err.contains("s3cret"),
+        "{err}"
+    );
+}

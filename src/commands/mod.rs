@@ -45,12 +45,14 @@ pub struct Context {
 
 impl Context {
     /// The demo never touches real data: it has a database of its own, rebuilt each run.
+    /// Otherwise `--store`, `CRYPTOVIZ_STORE` or `[storage] url` (checked at start).
     pub fn db_path(&self) -> PathBuf {
         if self.demo {
-            self.data_dir.join("demo.db")
-        } else {
-            crate::paths::database_file(&self.data_dir)
+            return self.data_dir.join("demo.db");
         }
+        crate::store::StoreUrl::parse(&self.config.storage.url)
+            .and_then(|u| u.sqlite_path(&self.data_dir))
+            .unwrap_or_else(|_| crate::paths::database_file(&self.data_dir))
     }
 
     pub fn store_options(&self) -> StoreOptions {
@@ -140,7 +142,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(p) => (p.clone(), true),
         None => (crate::paths::default_config_file(), false),
     };
-    let config = Config::load(&config_path, explicit)?;
+    let mut config = Config::load(&config_path, explicit)?;
+    // `--store` (or CRYPTOVIZ_STORE) beats `[storage] url`.
+    if let Some(store) = &cli.global.store {
+        crate::store::StoreUrl::parse(store)
+            .and_then(|u| u.sqlite_path(std::path::Path::new(".")))
+            .map_err(|e| usage(format!("--store {e}")))?;
+        config.storage.url = store.clone();
+    }
     let data_dir = cli
         .global
         .data_dir

@@ -10,6 +10,7 @@ mod cold;
 mod migrations;
 mod sqlite;
 mod tiering;
+mod url;
 mod worker;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use backend::{
 pub use migrations::MigrateError;
 pub use sqlite::SqliteBackend;
 pub use tiering::{TierSummary, deletion_cutoff, run_tiering, tier_all};
+pub use url::{StoreUrl, StoreUrlError};
 pub use worker::{MAX_PENDING_ROWS, WriteStats};
 
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
