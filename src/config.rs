@@ -662,7 +662,6 @@ impl Config {
         range("news.retention_days", n.retention_days.into(), 1, 36_500)?;
         range("notify.timeout_secs", self.notify.timeout_secs, 1, 600)?;
         crate::store::StoreUrl::parse(&self.storage.url)
-            .and_then(|u| u.sqlite_path(std::path::Path::new(".")))
             .map_err(|e| ("storage.url".to_string(), e.to_string()))?;
         if !self.notify.webhook_url.is_empty() && !is_http_url(&self.notify.webhook_url) {
             return bad("notify.webhook_url", "must start with http:// or https://");

@@ -82,7 +82,7 @@ impl Pipeline {
                 })
                 .await
                 .map_err(|e| StoreError::Open {
-                    path: Default::default(),
+                    store: "demo".into(),
                     detail: format!("demo history: {e}"),
                 })?;
                 let market = market?;

@@ -139,14 +139,14 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
             if failing {
                 eprintln!(
                     "cryptoviz: cannot write to the database {}: {}; holding {} candle rows in memory and retrying",
-                    store.path().display(),
+                    store.name(),
                     w.last_error.as_deref().unwrap_or("commit failed"),
                     w.pending
                 );
             } else {
                 eprintln!(
                     "cryptoviz: the database {} takes writes again; {}",
-                    store.path().display(),
+                    store.name(),
                     if w.shed_rows == 0 {
                         "nothing held was lost".to_string()
                     } else {

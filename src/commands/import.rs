@@ -43,7 +43,16 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    store.close().await?;
+    let closed = store.close().await;
+    if failed > 0 {
+        // The failure was reported with its file; a close that fails the same way adds
+        // nothing for the user but goes to the log.
+        if let Err(e) = closed {
+            tracing::error!(error = %e, "closing the store after a failed import");
+        }
+    } else {
+        closed?;
+    }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 use crate::config::Config;
-use crate::store::{Store, StoreOptions};
+use crate::store::{Store, StoreOptions, StoreUrl};
 
 /// Bad usage or bad config (SPEC §1).
 pub const EXIT_USAGE: u8 = 2;
@@ -44,15 +44,14 @@ pub struct Context {
 }
 
 impl Context {
-    /// The demo never touches real data: it has a database of its own, rebuilt each run.
-    /// Otherwise `--store`, `CRYPTOVIZ_STORE` or `[storage] url` (checked at start).
-    pub fn db_path(&self) -> PathBuf {
+    /// The store this run uses: `--store`, `CRYPTOVIZ_STORE` or `[storage] url` (checked at
+    /// start). The demo never touches real data: it has a SQLite file of its own, rebuilt
+    /// each run.
+    pub fn store_url(&self) -> StoreUrl {
         if self.demo {
-            return self.data_dir.join("demo.db");
+            return StoreUrl::Sqlite(self.data_dir.join("demo.db"));
         }
-        crate::store::StoreUrl::parse(&self.config.storage.url)
-            .and_then(|u| u.sqlite_path(&self.data_dir))
-            .unwrap_or_else(|_| crate::paths::database_file(&self.data_dir))
+        StoreUrl::parse(&self.config.storage.url).unwrap_or(StoreUrl::Default)
     }
 
     pub fn store_options(&self) -> StoreOptions {
@@ -62,22 +61,39 @@ impl Context {
         }
     }
 
-    /// Opens the data dir's database for writing (exit 1 with a one-line reason if it can't).
+    /// Opens the store for writing (exit 1 with a one-line reason if it can't).
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(&self.db_path(), self.store_options())?)
+        Ok(Store::open_url(
+            &self.store_url(),
+            &self.data_dir,
+            self.store_options(),
+        )?)
     }
 
-    /// Opens the database for writing or, when a collector holds it (outside the demo), for
-    /// reading what the collector commits. The flag says which: true = following.
+    /// Opens the store for writing or, when a collector holds the SQLite file (outside the
+    /// demo), for reading what the collector commits. The flag says which: true = following.
+    /// A PostgreSQL store is shared: nothing holds it, so this is a plain open.
     pub fn open_or_follow(&self) -> anyhow::Result<(Store, bool)> {
-        match Store::open(&self.db_path(), self.store_options()) {
+        let url = self.store_url();
+        match Store::open_url(&url, &self.data_dir, self.store_options()) {
             Ok(store) => Ok((store, false)),
             Err(crate::store::StoreError::Locked { .. }) if !self.demo => Ok((
-                Store::open_read_only(&self.db_path(), self.store_options())?,
+                Store::open_url_read_only(&url, &self.data_dir, self.store_options())?,
                 true,
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The dashboard's store: on PostgreSQL it always follows (collectors write, dashboards
+    /// anywhere watch, with a role that may only read); on SQLite as [`Self::open_or_follow`].
+    pub fn open_dashboard_store(&self) -> anyhow::Result<(Store, bool)> {
+        let url = self.store_url();
+        if url.is_shared() {
+            let store = Store::open_url_read_only(&url, &self.data_dir, self.store_options())?;
+            return Ok((store, true));
+        }
+        self.open_or_follow()
     }
 
     /// Opens the database for a run that produces data; the demo starts from an empty one.
@@ -145,9 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(&config_path, explicit)?;
     // `--store` (or CRYPTOVIZ_STORE) beats `[storage] url`.
     if let Some(store) = &cli.global.store {
-        crate::store::StoreUrl::parse(store)
-            .and_then(|u| u.sqlite_path(std::path::Path::new(".")))
-            .map_err(|e| usage(format!("--store {e}")))?;
+        StoreUrl::parse(store).map_err(|e| usage(format!("--store {e}")))?;
         config.storage.url = store.clone();
     }
     let data_dir = cli

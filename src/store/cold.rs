@@ -20,6 +20,30 @@ pub fn chunk_span(tf: Timeframe) -> Millis {
     }
 }
 
+/// Merges two ascending runs; on equal open times the hot (later-written) candle wins.
+pub fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
+    if cold.is_empty() {
+        return hot;
+    }
+    if hot.is_empty() {
+        return cold;
+    }
+    let mut out = Vec::with_capacity(cold.len() + hot.len());
+    let (mut c, mut h) = (cold.into_iter().peekable(), hot.into_iter().peekable());
+    loop {
+        match (c.peek(), h.peek()) {
+            (Some(a), Some(b)) if a.open_time < b.open_time => out.extend(c.next()),
+            (Some(a), Some(b)) if a.open_time == b.open_time => {
+                c.next();
+                out.extend(h.next());
+            }
+            (_, Some(_)) => out.extend(h.next()),
+            (Some(_), None) => out.extend(c.next()),
+            (None, None) => return out,
+        }
+    }
+}
+
 pub fn chunk_start(tf: Timeframe, open_time: Millis) -> Millis {
     open_time.div_euclid(chunk_span(tf)) * chunk_span(tf)
 }

@@ -36,8 +36,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)
-            .map_err(|e| MigrateError::Failed { name, source: e })?;
+        tx.execute_batch(sql).map_err(|e| MigrateError::Failed {
+            name,
+            detail: e.to_string(),
+        })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied schema migration");
@@ -49,11 +51,14 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
 pub enum MigrateError {
     #[error("schema version {found} is newer than this cryptoviz supports ({supported})")]
     TooNew { found: i64, supported: i64 },
-    #[error("migration {name} failed: {source}")]
-    Failed {
-        name: &'static str,
-        source: rusqlite::Error,
-    },
-    #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {name} failed: {detail}")]
+    Failed { name: &'static str, detail: String },
+    #[error("{0}")]
+    Query(String),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Query(e.to_string())
+    }
 }

@@ -8,12 +8,13 @@
 mod backend;
 mod cold;
 mod migrations;
+mod postgres;
 mod sqlite;
 mod tiering;
 mod url;
 mod worker;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc;
 
@@ -22,6 +23,7 @@ pub use backend::{
     StoredRule, TierStep,
 };
 pub use migrations::MigrateError;
+pub use postgres::{PostgresBackend, Target as PostgresTarget};
 pub use sqlite::SqliteBackend;
 pub use tiering::{TierSummary, deletion_cutoff, run_tiering, tier_all};
 pub use url::{StoreUrl, StoreUrlError};
@@ -29,22 +31,25 @@ pub use worker::{MAX_PENDING_ROWS, WriteStats};
 
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 
+/// What can go wrong with a store, in words that fit every backend. `store` names it as it
+/// may be shown: a file path, or a server URL without its password.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "database {path} is in use by another cryptoviz process (only one may write a data dir)"
+        "database {store} is in use by another cryptoviz process (only one may write a data dir)"
     )]
-    Locked { path: PathBuf },
-    #[error("database {path} is corrupt or not a cryptoviz database: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
-    #[error("cannot open database {path}: {detail}")]
-    Open { path: PathBuf, detail: String },
-    #[error("cannot write to database {path}: {detail}")]
-    Write { path: PathBuf, detail: String },
-    #[error("database {path}: {source}")]
-    Migrate { path: PathBuf, source: MigrateError },
+    Locked { store: String },
+    #[error("database {store} is corrupt or not a cryptoviz database: {detail}")]
+    Corrupt { store: String, detail: String },
+    #[error("cannot open database {store}: {detail}")]
+    Open { store: String, detail: String },
+    #[error("cannot write to database {store}: {detail}")]
+    Write { store: String, detail: String },
+    #[error("database {store}: {source}")]
+    Migrate { store: String, source: MigrateError },
+    /// A statement failed (the connection dropped, a constraint, a value out of range).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Query(String),
     #[error("the store has shut down")]
     Closed,
 }
@@ -73,46 +78,128 @@ enum Cmd {
     Shutdown,
 }
 
+fn sqlite_file(url: &StoreUrl, data_dir: &Path) -> std::path::PathBuf {
+    url.sqlite_path(data_dir)
+        .unwrap_or_else(|| crate::paths::database_file(data_dir))
+}
+
 /// A cloneable handle to the store thread.
 #[derive(Clone)]
 pub struct Store {
     tx: mpsc::Sender<Cmd>,
     shared: Arc<worker::Shared>,
-    path: PathBuf,
+    /// The store as it may be shown (a path, or a URL without its password).
+    name: String,
 }
 
 impl Store {
     /// Opens (creating if needed) the database, takes the data dir's write lock, migrates, and
     /// starts the store thread.
     pub fn open(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
-        let backend = SqliteBackend::open(path)?;
-        Ok(Self::with_backend(Box::new(backend), path, opts))
+        let path = path.to_path_buf();
+        let name = path.display().to_string();
+        Self::spawn(
+            move || Ok(Box::new(SqliteBackend::open(&path)?) as Box<dyn Backend>),
+            &name,
+            opts,
+        )
     }
 
     /// Opens a database that another process writes, for reading (the dashboard next to a
     /// running collector). Writes through this handle fail.
     pub fn open_read_only(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
-        let backend = SqliteBackend::open_read_only(path)?;
-        Ok(Self::with_backend(Box::new(backend), path, opts))
+        let path = path.to_path_buf();
+        let name = path.display().to_string();
+        Self::spawn(
+            move || Ok(Box::new(SqliteBackend::open_read_only(&path)?) as Box<dyn Backend>),
+            &name,
+            opts,
+        )
     }
 
-    pub fn with_backend(backend: Box<dyn Backend>, path: &Path, opts: StoreOptions) -> Store {
-        let (tx, rx) = mpsc::channel();
-        let shared = Arc::new(worker::Shared::default());
-        let w = worker::Worker::new(backend, rx, shared.clone(), opts);
-        std::thread::Builder::new()
-            .name("store".into())
-            .spawn(move || w.run())
-            .expect("spawning the store thread");
-        Store {
-            tx,
-            shared,
-            path: path.to_path_buf(),
+    /// Opens the store a URL names, for writing: the one way a command opens its store.
+    /// SQLite takes the data dir's write lock; PostgreSQL takes none (several collectors may
+    /// share one database: the guards are in SQL).
+    pub fn open_url(
+        url: &StoreUrl,
+        data_dir: &Path,
+        opts: StoreOptions,
+    ) -> Result<Store, StoreError> {
+        match url {
+            StoreUrl::Postgres { url, .. } => {
+                let target = PostgresTarget::parse(url.expose())?;
+                let name = format!("postgres {}", target.shown);
+                Self::spawn(
+                    move || Ok(Box::new(PostgresBackend::open(&target)?) as Box<dyn Backend>),
+                    &name,
+                    opts,
+                )
+            }
+            sqlite => Self::open(&sqlite_file(sqlite, data_dir), opts),
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens the store a URL names without writing to it (a dashboard following collectors;
+    /// on PostgreSQL a role that may only SELECT and LISTEN is enough).
+    pub fn open_url_read_only(
+        url: &StoreUrl,
+        data_dir: &Path,
+        opts: StoreOptions,
+    ) -> Result<Store, StoreError> {
+        match url {
+            StoreUrl::Postgres { url, .. } => {
+                let target = PostgresTarget::parse(url.expose())?;
+                let name = format!("postgres {}", target.shown);
+                Self::spawn(
+                    move || {
+                        Ok(Box::new(PostgresBackend::open_read_only(&target)?) as Box<dyn Backend>)
+                    },
+                    &name,
+                    opts,
+                )
+            }
+            sqlite => Self::open_read_only(&sqlite_file(sqlite, data_dir), opts),
+        }
+    }
+
+    /// Starts the store thread and opens the backend on it: a blocking client (PostgreSQL's)
+    /// must never run on an async runtime's thread, so it is made and used only there.
+    fn spawn(
+        open: impl FnOnce() -> Result<Box<dyn Backend>, StoreError> + Send + 'static,
+        name: &str,
+        opts: StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        let shared = Arc::new(worker::Shared::default());
+        let thread_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("store".into())
+            .spawn(move || match open() {
+                Ok(backend) => {
+                    let _ = ready_tx.send(Ok(()));
+                    worker::Worker::new(backend, rx, thread_shared, opts).run();
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    thread_shared.mark_stopped();
+                }
+            })
+            .map_err(|e| StoreError::Open {
+                store: name.to_string(),
+                detail: format!("cannot start the store thread: {e}"),
+            })?;
+        ready_rx.recv().map_err(|_| StoreError::Closed)??;
+        Ok(Store {
+            tx,
+            shared,
+            name: name.to_string(),
+        })
+    }
+
+    /// The store as it may be shown: a file path, or a server URL without its password.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Queues candles for the next batch. Never blocks; a later candle for the same key and
@@ -153,7 +240,7 @@ impl Store {
         rx.await
             .map_err(|_| StoreError::Closed)?
             .map_err(|detail| StoreError::Write {
-                path: self.path.clone(),
+                store: self.name.clone(),
                 detail,
             })
     }

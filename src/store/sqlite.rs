@@ -44,17 +44,23 @@ const LIVE_GUARD: &str = " WHERE excluded.trades >= candles.trades";
 /// A closed kline from the exchange is authoritative; an open one only replaces a thinner view.
 const KLINE_GUARD: &str = " WHERE excluded.closed = 1 OR excluded.trades >= candles.trades";
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Query(e.to_string())
+    }
+}
+
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.to_path_buf(),
+            store: path.display().to_string(),
             detail: e.to_string(),
         },
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Locked {
-            path: path.to_path_buf(),
+            store: path.display().to_string(),
         },
         _ => StoreError::Open {
-            path: path.to_path_buf(),
+            store: path.display().to_string(),
             detail: e.to_string(),
         },
     }
@@ -63,7 +69,7 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 impl SqliteBackend {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_err = |detail: String| StoreError::Open {
-            path: path.to_path_buf(),
+            store: path.display().to_string(),
             detail,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -76,7 +82,7 @@ impl SqliteBackend {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(StoreError::Locked {
-                    path: path.to_path_buf(),
+                    store: path.display().to_string(),
                 });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(open_err(e.to_string())),
@@ -99,9 +105,12 @@ impl SqliteBackend {
         })
         .map_err(|e| classify(path, e))?;
         migrations::migrate(&mut conn).map_err(|source| match source {
-            migrations::MigrateError::Sqlite(e) => classify(path, e),
+            migrations::MigrateError::Query(detail) => StoreError::Open {
+                store: path.display().to_string(),
+                detail,
+            },
             source => StoreError::Migrate {
-                path: path.to_path_buf(),
+                store: path.display().to_string(),
                 source,
             },
         })?;
@@ -131,7 +140,7 @@ impl SqliteBackend {
             .map_err(|e| classify(path, e))?;
         if version != migrations::LATEST {
             return Err(StoreError::Open {
-                path: path.to_path_buf(),
+                store: path.display().to_string(),
                 detail: format!(
                     "schema version {version}, this cryptoviz reads {}; let the writing process upgrade it first",
                     migrations::LATEST
@@ -284,45 +293,12 @@ fn decode_chunk(
     data: &[u8],
     out: &mut Vec<Candle>,
 ) -> Result<(), StoreError> {
-    cold::decode(tf, first_open, data, out).map_err(|e| {
-        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-            5,
-            rusqlite::types::Type::Blob,
-            Box::new(e),
-        ))
-    })
-}
-
-/// Merges two ascending runs; on equal open times the hot (later-written) candle wins.
-fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
-    if cold.is_empty() {
-        return hot;
-    }
-    if hot.is_empty() {
-        return cold;
-    }
-    let mut out = Vec::with_capacity(cold.len() + hot.len());
-    let (mut c, mut h) = (cold.into_iter().peekable(), hot.into_iter().peekable());
-    loop {
-        match (c.peek(), h.peek()) {
-            (Some(a), Some(b)) if a.open_time < b.open_time => out.extend(c.next()),
-            (Some(a), Some(b)) if a.open_time == b.open_time => {
-                c.next();
-                out.extend(h.next());
-            }
-            (_, Some(_)) => out.extend(h.next()),
-            (Some(_), None) => out.extend(c.next()),
-            (None, None) => return out,
-        }
-    }
+    cold::decode(tf, first_open, data, out)
+        .map_err(|e| StoreError::Query(format!("a cold chunk does not decode: {e}")))
 }
 
 fn price_int(p: Price) -> Result<i64, StoreError> {
-    i64::try_from(p.raw()).map_err(|_| {
-        StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
-            format!("price {p} out of range").into(),
-        ))
-    })
+    i64::try_from(p.raw()).map_err(|_| StoreError::Query(format!("price {p} out of range")))
 }
 
 fn bad_column(i: usize, detail: impl ToString) -> rusqlite::Error {
@@ -422,7 +398,7 @@ impl Backend for SqliteBackend {
             "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time"
         );
         let hot = self.query_candles(&sql, params![id, from, to])?;
-        Ok(merge(cold, hot))
+        Ok(cold::merge(cold, hot))
     }
 
     fn candles_before(
@@ -455,7 +431,7 @@ impl Backend for SqliteBackend {
             chunk.retain(|c| c.open_time <= before);
             chunk.append(&mut cold);
             cold = chunk;
-            merged = merge(cold.clone(), hot.clone());
+            merged = cold::merge(cold.clone(), hot.clone());
             if merged.iter().filter(|c| c.open_time >= first_open).count() >= n {
                 break;
             }
@@ -753,7 +729,7 @@ impl Backend for SqliteBackend {
             decode_chunk(tf, first, &data, &mut existing)?;
         }
         let moved = hot.len() as u64;
-        let all = merge(existing, hot);
+        let all = cold::merge(existing, hot);
         let (Some(first), Some(last)) = (all.first(), all.last()) else {
             return Ok(TierStep::default());
         };

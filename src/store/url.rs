@@ -9,8 +9,6 @@ use std::path::PathBuf;
 pub enum StoreUrlError {
     #[error("{shown}: expected empty, sqlite:PATH or postgres://USER@HOST[:PORT]/DB")]
     Unknown { shown: String },
-    #[error("{shown}: PostgreSQL stores are not available in this build yet; use sqlite:PATH")]
-    PostgresUnavailable { shown: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +17,25 @@ pub enum StoreUrl {
     Default,
     Sqlite(PathBuf),
     Postgres {
+        url: Secret,
         redacted: String,
     },
+}
+
+/// The URL as given, password and all: only the connector reads it, and `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl StoreUrl {
@@ -38,20 +53,24 @@ impl StoreUrl {
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(StoreUrl::Postgres {
+                url: Secret(s.to_string()),
                 redacted: redact(s),
             });
         }
         Err(StoreUrlError::Unknown { shown: redact(s) })
     }
 
-    /// The SQLite file to open, or why this build cannot open the store.
-    pub fn sqlite_path(&self, data_dir: &std::path::Path) -> Result<PathBuf, StoreUrlError> {
+    /// A server store that several processes share (no data-dir lock).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, StoreUrl::Postgres { .. })
+    }
+
+    /// The SQLite file this URL names, if it names one.
+    pub fn sqlite_path(&self, data_dir: &std::path::Path) -> Option<PathBuf> {
         match self {
-            StoreUrl::Default => Ok(crate::paths::database_file(data_dir)),
-            StoreUrl::Sqlite(p) => Ok(p.clone()),
-            StoreUrl::Postgres { redacted } => Err(StoreUrlError::PostgresUnavailable {
-                shown: redacted.clone(),
-            }),
+            StoreUrl::Default => Some(crate::paths::database_file(data_dir)),
+            StoreUrl::Sqlite(p) => Some(p.clone()),
+            StoreUrl::Postgres { .. } => None,
         }
     }
 }
@@ -61,7 +80,7 @@ impl fmt::Display for StoreUrl {
         match self {
             StoreUrl::Default => f.write_str("the data dir's cryptoviz.db"),
             StoreUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
-            StoreUrl::Postgres { redacted } => f.write_str(redacted),
+            StoreUrl::Postgres { redacted, .. } => f.write_str(redacted),
         }
     }
 }
@@ -101,14 +120,8 @@ mod tests {
             pg.to_string(),
             "postgres://app:***@db.example:5432/market?sslmode=require"
         );
-        let e = pg
-            .sqlite_path(std::path::Path::new("/d"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            !e.contains("s3cret") && e.contains("postgres://app:***@"),
-            "{e}"
-        );
+        assert!(!format!("{pg:?}").contains("s3cret"));
+        assert!(pg.is_shared() && pg.sqlite_path(std::path::Path::new("/d")).is_none());
         let e = StoreUrl::parse("mysql://root:pw@h/db")
             .unwrap_err()
             .to_string();

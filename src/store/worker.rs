@@ -58,6 +58,11 @@ impl Shared {
         }
     }
 
+    pub(super) fn mark_stopped(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.stopped_cv.notify_all();
+    }
+
     fn update(&self, f: impl FnOnce(&mut WriteStats)) {
         if let Ok(mut s) = self.stats.lock() {
             f(&mut s);
@@ -147,12 +152,7 @@ impl Worker {
             }
         }
         drop(self.backend);
-        *self
-            .shared
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = true;
-        self.shared.stopped_cv.notify_all();
+        self.shared.mark_stopped();
     }
 
     /// Drops the oldest pending rows down to 90 % of [`MAX_PENDING_ROWS`].

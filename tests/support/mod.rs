@@ -5,6 +5,7 @@ pub mod collector;
 pub mod faults;
 pub mod http;
 pub mod klines_server;
+pub mod postgres;
 pub mod tmux;
 pub mod venues;
 pub mod ws_server;

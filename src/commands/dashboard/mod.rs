@@ -60,8 +60,10 @@ pub async fn run(
         );
     }
     let mut settings = settings;
-    // A collector owns this data dir: follow it read-only rather than refuse to start.
-    let (store, attached) = ctx.open_or_follow().context("cannot start the dashboard")?;
+    // A collector owns this data dir, or the store is a shared server: follow it read-only.
+    let (store, attached) = ctx
+        .open_dashboard_store()
+        .context("cannot start the dashboard")?;
     if ctx.demo {
         store.call(|b| b.clear()).await?;
     }

@@ -1,0 +1,80 @@
+//! Numbered schema migrations for PostgreSQL: the pending ones and their version rows in one
+//! transaction (DDL is transactional there, so a failed step leaves nothing half made).
+//! Several collectors may start at once: the first takes an advisory lock and migrates, the
+//! others wait for it and then find nothing left to do.
+
+use postgres::Client;
+
+use crate::store::MigrateError;
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Any constant both collectors agree on: "cryptoviz" in ASCII, cut to 63 bits.
+const MIGRATION_LOCK: i64 = 0x6372_7970_746f_7669;
+
+fn query(e: postgres::Error) -> MigrateError {
+    MigrateError::Query(super::connect::reason(&e))
+}
+
+/// The version in the database (0 for an empty one), read without writing anything, so a
+/// read-only role can open an up-to-date store.
+pub fn current(client: &mut Client) -> Result<i64, MigrateError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('cryptoviz_schema') IS NOT NULL", &[])
+        .map_err(query)?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i64> = client
+        .query_one("SELECT max(version) FROM cryptoviz_schema", &[])
+        .map_err(query)?
+        .get(0);
+    Ok(v.unwrap_or(0))
+}
+
+/// Brings the database up to [`LATEST`]; one from a newer cryptoviz is refused.
+pub fn migrate(client: &mut Client) -> Result<(), MigrateError> {
+    let found = current(client)?;
+    if found > LATEST {
+        return Err(MigrateError::TooNew {
+            found,
+            supported: LATEST,
+        });
+    }
+    if found == LATEST {
+        return Ok(());
+    }
+    let mut tx = client.transaction().map_err(query)?;
+    // Held to the end of this transaction; a second collector waits here, then reads the
+    // version this one wrote.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(query)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS cryptoviz_schema (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .map_err(query)?;
+    let v: Option<i64> = tx
+        .query_one("SELECT max(version) FROM cryptoviz_schema", &[])
+        .map_err(query)?
+        .get(0);
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(v.unwrap_or(0) as usize) {
+        tx.batch_execute(sql).map_err(|e| MigrateError::Failed {
+            name,
+            detail: super::connect::reason(&e),
+        })?;
+        tx.execute(
+            "INSERT INTO cryptoviz_schema (version, name) VALUES ($1, $2)",
+            &[&((i + 1) as i64), name],
+        )
+        .map_err(query)?;
+        tracing::info!(migration = name, "applied PostgreSQL schema migration");
+    }
+    tx.commit().map_err(query)
+}
