@@ -198,7 +198,12 @@ pub async fn deliver(
     crate::net::install_crypto_provider();
     let mut d = Deliverer::new(notify, net, bell, stats);
     loop {
-        let pending = store.call(|b| b.pending_deliveries(BATCH)).await;
+        // On a shared store one process delivers; the others ask again later.
+        let pending = if store.lease("alert delivery").await {
+            store.call(|b| b.pending_deliveries(BATCH)).await
+        } else {
+            Ok(Vec::new())
+        };
         let mut next = Duration::from_secs(5);
         match pending {
             Ok(list) => {

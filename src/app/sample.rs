@@ -38,6 +38,7 @@ pub fn sample_settings() -> AppSettings {
         timeframe: Some(Timeframe::M1),
         demo: true,
         attached: false,
+        attached_to: None,
         data_dir: PathBuf::from("/tmp/cryptoviz-sample"),
         keymap: Keymap::default(),
         theme: Theme::default(),

@@ -22,6 +22,8 @@ pub struct AppSettings {
     pub demo: bool,
     /// Attached read-only to a data dir another process (a collector) writes.
     pub attached: bool,
+    /// The shared store followed, as shown (`postgres host:port/db`); None for a data dir.
+    pub attached_to: Option<String>,
     /// Where `e` writes reports.
     pub data_dir: PathBuf,
     pub keymap: Keymap,
@@ -92,6 +94,7 @@ impl AppSettings {
             timeframe,
             demo,
             attached: false,
+            attached_to: None,
             data_dir,
             keymap: Keymap::from_config(&config.ui.keys)?,
             theme: Theme::from_config(&config.ui, no_color)?,

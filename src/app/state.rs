@@ -142,6 +142,7 @@ pub struct App {
     pub demo: bool,
     /// Reading a data dir another process writes (see `AppSettings::attached`).
     pub attached: bool,
+    pub attached_to: Option<String>,
     pub data_dir: PathBuf,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -282,6 +283,7 @@ impl App {
             now,
             demo: s.demo,
             attached: s.attached,
+            attached_to: s.attached_to,
             data_dir: s.data_dir,
             keymap: s.keymap,
             theme: s.theme,

@@ -263,6 +263,27 @@ impl Repairer {
         }
     }
 
+    /// The series whose symbol this process repairs: on a shared store each symbol's repair
+    /// is one collector's job, so two collectors never fetch the same span.
+    async fn leased(&self, keys: &[SeriesKey]) -> Vec<SeriesKey> {
+        let mut held: Vec<(crate::domain::Symbol, bool)> = Vec::new();
+        let mut out = Vec::new();
+        for &key in keys {
+            let ok = match held.iter().find(|(s, _)| *s == key.symbol) {
+                Some(&(_, ok)) => ok,
+                None => {
+                    let ok = self.store.lease(format!("repair {}", key.symbol)).await;
+                    held.push((key.symbol, ok));
+                    ok
+                }
+            };
+            if ok {
+                out.push(key);
+            }
+        }
+        out
+    }
+
     fn keys_of(&self, symbol: crate::domain::Symbol) -> impl Iterator<Item = SeriesKey> + '_ {
         self.series
             .iter()
@@ -276,10 +297,11 @@ impl Repairer {
             _ => RECONNECT_LOOKBACK,
         };
         let threshold = self.config.gap_threshold_secs as Millis * 1000;
+        let series = self.leased(&self.series).await;
         let result = repair_recent(
             &self.store,
             &self.clients,
-            &self.series,
+            &series,
             lookback,
             threshold,
             |_| {},
@@ -303,7 +325,13 @@ impl Repairer {
     /// ban or a rate limit ends the round: every other span would only fail the same way.
     async fn refetch_closed(&self, pending: &mut Pending, status: &watch::Sender<RepairStatus>) {
         let now = now_ms();
+        let keys: Vec<SeriesKey> = pending.0.keys().copied().collect();
+        let mine = self.leased(&keys).await;
         for (&key, spans) in pending.0.iter_mut() {
+            if !mine.contains(&key) {
+                // Another collector on this store repairs this symbol; kept, in case it dies.
+                continue;
+            }
             let tf = key.timeframe;
             let mut still = Vec::new();
             let mut halted = false;

@@ -186,7 +186,12 @@ impl Poller {
             let due: Vec<usize> = (0..self.slots.len())
                 .filter(|&i| self.slots[i].next_due <= now)
                 .collect();
-            if !due.is_empty() {
+            // On a shared store one process polls the feeds; the others ask again later.
+            if !due.is_empty() && !self.store.lease("news").await {
+                for &i in &due {
+                    self.slots[i].next_due = now + crate::store::LEASE_RETRY;
+                }
+            } else if !due.is_empty() {
                 let round = tokio::select! {
                     round = self.poll(&due) => round,
                     _ = shutdown.changed() => return,

@@ -216,6 +216,15 @@ pub trait Backend: Send {
     fn save_rule(&mut self, rule: &StoredRule) -> Result<(), StoreError>;
     fn delete_rule(&mut self, name: &str) -> Result<(), StoreError>;
 
+    /// Whether this process may run the job named `job` now: jobs that must run once per
+    /// store (tiering, news polling, alert delivery, one symbol's gap repair). A SQLite store
+    /// has one writer (the data dir's lock), so it always may. A shared store grants each job
+    /// to one process at a time and frees it when that process dies.
+    fn lease(&mut self, job: &str) -> Result<bool, StoreError> {
+        let _ = job;
+        Ok(true)
+    }
+
     /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
     fn clear(&mut self) -> Result<(), StoreError>;
     /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.

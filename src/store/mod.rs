@@ -7,6 +7,7 @@
 
 mod backend;
 mod cold;
+mod follow;
 mod migrations;
 mod postgres;
 mod sqlite;
@@ -22,6 +23,7 @@ pub use backend::{
     Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
     StoredRule, TierStep,
 };
+pub use follow::watch_changes;
 pub use migrations::MigrateError;
 pub use postgres::{PostgresBackend, Target as PostgresTarget};
 pub use sqlite::SqliteBackend;
@@ -53,6 +55,10 @@ pub enum StoreError {
     #[error("the store has shut down")]
     Closed,
 }
+
+/// How often a process that does not hold a job asks again: a survivor takes over a dead
+/// holder's job within this (plus one round of the job).
+pub const LEASE_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
@@ -319,6 +325,19 @@ impl Store {
     ) -> Result<Vec<NewsItem>, StoreError> {
         self.call(move |b| b.recent_news(limit, coin.as_deref()))
             .await
+    }
+
+    /// Whether this process may run `job` now (see [`Backend::lease`]). A store that cannot
+    /// answer grants nothing: the job waits for the next try.
+    pub async fn lease(&self, job: impl Into<String>) -> bool {
+        let job = job.into();
+        match self.call(move |b| b.lease(&job)).await {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::debug!(error = %e, "lease not granted: the store does not answer");
+                false
+            }
+        }
     }
 
     pub async fn stats(&self) -> Result<StoreStats, StoreError> {

@@ -98,6 +98,13 @@ pub async fn run_tiering(
     notice: impl Fn(String) + Send + 'static,
 ) {
     loop {
+        // On a shared store one process tiers; the others ask again now and then.
+        if !store.lease("tiering").await {
+            tokio::select! {
+                _ = tokio::time::sleep(super::LEASE_RETRY) => continue,
+                _ = shutdown.changed() => return,
+            }
+        }
         match tier_all(&store, &storage, crate::domain::now_ms(), Some(&shutdown)).await {
             Ok(s) if s.moved + s.deleted > 0 => {
                 if s.deleted > 0 {

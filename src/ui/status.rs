@@ -38,8 +38,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.level(Level::Critical),
         ));
     }
-    if app.attached {
-        left.push(Span::styled(" · read-only (collector)", t.dim()));
+    match (&app.attached_to, app.attached) {
+        (Some(store), _) => left.push(Span::styled(
+            format!(" · attached ({})", text::clean(store)),
+            t.dim(),
+        )),
+        (None, true) => left.push(Span::styled(" · read-only (collector)", t.dim())),
+        (None, false) => {}
     }
     if app.is_frozen() {
         left.push(Span::styled(" ❚❚ FROZEN", t.level(Level::Warning)));

@@ -1,5 +1,7 @@
-//! The dashboard next to a running collector: the collector owns the database, so the
-//! dashboard opens it read-only and follows it by polling instead of streaming itself.
+//! The dashboard next to running collectors: they own the store, so the dashboard opens it
+//! read-only and follows what they commit instead of streaming itself. Candles are read when
+//! the store says it changed (a PostgreSQL notification, a SQLite file that moved); news,
+//! firings and health once a second.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -13,7 +15,7 @@ use crate::domain::{Candle, Millis, SeriesKey, now_ms};
 use crate::source::StreamStatus;
 use crate::store::Store;
 
-/// How often the store is checked for candles the collector wrote.
+/// How often news, firings and health are read (and candles, should no change be announced).
 const POLL_EVERY: Duration = Duration::from_secs(1);
 /// News changes slowly; check it less often.
 const NEWS_EVERY: u32 = 10;
@@ -23,6 +25,7 @@ const NEWS_EVERY: u32 = 10;
 pub async fn follow(
     config: Config,
     store: Store,
+    mut changes: watch::Receiver<u64>,
     data: mpsc::Sender<DataEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -52,11 +55,17 @@ pub async fn follow(
     let mut tick = tokio::time::interval(POLL_EVERY);
     let mut round = 0u32;
     let mut tiers = Vec::new();
+    let mut announced = true;
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
+        let candles_only = tokio::select! {
+            _ = tick.tick() => false,
+            r = changes.changed(), if announced => {
+                // No more announcements (the watcher could not start): the tick alone.
+                announced = r.is_ok();
+                announced
+            }
             _ = stop.changed() => return,
-        }
+        };
         let mut changed = Vec::new();
         for &key in &keys {
             let Ok(latest) = store.candles_before(key, Millis::MAX, 3).await else {
@@ -72,6 +81,9 @@ pub async fn follow(
         if round > 0 && !changed.is_empty() {
             last_change = Some(now_ms());
             send(&data, DataEvent::Candles(changed)).await;
+        }
+        if candles_only {
+            continue;
         }
         if round.is_multiple_of(NEWS_EVERY)
             && let Ok(items) = store.recent_news(100, None).await

@@ -68,6 +68,9 @@ pub async fn run(
         store.call(|b| b.clear()).await?;
     }
     settings.attached = attached;
+    if attached && ctx.store_url().is_shared() {
+        settings.attached_to = Some(store.name().to_string());
+    }
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
@@ -90,6 +93,7 @@ pub async fn run(
                 tokio::spawn(attached::follow(
                     ctx.config.clone(),
                     store.clone(),
+                    crate::store::watch_changes(&ctx.store_url(), &ctx.data_dir),
                     data_tx,
                     stop_rx,
                 ))

@@ -9,11 +9,11 @@
 mod connect;
 mod migrations;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use postgres::{Client, Row};
 
-pub use connect::Target;
+pub use connect::{Target, reason};
 pub use migrations::LATEST;
 
 use super::backend::{
@@ -36,6 +36,8 @@ pub struct PostgresBackend {
     series: HashMap<SeriesKey, i64>,
     target: Target,
     read_only: bool,
+    /// Jobs whose advisory lock this connection holds (they go with the connection).
+    leases: HashSet<String>,
 }
 
 impl From<postgres::Error> for StoreError {
@@ -104,6 +106,7 @@ impl PostgresBackend {
             series: HashMap::new(),
             target: target.clone(),
             read_only: false,
+            leases: HashSet::new(),
         }
     }
 
@@ -121,6 +124,8 @@ impl PostgresBackend {
     fn conn(&mut self) -> Result<&mut Client, StoreError> {
         if self.client.is_closed() {
             self.client = self.target.connect()?;
+            // The old session's advisory locks died with it; another process may hold them now.
+            self.leases.clear();
             self.session_setup()?;
             tracing::info!(store = %self.target.shown, "reconnected to PostgreSQL");
         }
@@ -988,6 +993,31 @@ impl Backend for PostgresBackend {
         tx.execute("DELETE FROM alert_state WHERE name = $1", &[&name])?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A session advisory lock per job: the server frees it when the holder's connection
+    /// ends, so a collector killed with `kill -9` hands its jobs over within moments (its
+    /// socket closes with it) and a survivor takes them at its next try.
+    fn lease(&mut self, job: &str) -> Result<bool, StoreError> {
+        if self.leases.contains(job) {
+            // Held while the session lives; a query proves it does.
+            self.conn()?.batch_execute("SELECT 1")?;
+            if self.leases.contains(job) {
+                return Ok(true);
+            }
+        }
+        let got: bool = self
+            .conn()?
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                &[&format!("cryptoviz:{job}")],
+            )?
+            .get(0);
+        if got {
+            tracing::info!(job, "this process now runs the job for the shared store");
+            self.leases.insert(job.to_string());
+        }
+        Ok(got)
     }
 
     fn clear(&mut self) -> Result<(), StoreError> {
