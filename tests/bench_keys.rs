@@ -1,7 +1,11 @@
 //! `cryptoviz bench` reports every key of SPEC §4 (figures themselves are for release builds;
 //! this only checks that each one is measured and sane).
 
+mod support;
+
 use cryptoviz::bench::{Plan, run_all};
+use cryptoviz::store::StoreUrl;
+use support::postgres::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_spec_key_is_measured() {
@@ -12,7 +16,24 @@ async fn every_spec_key_is_measured() {
         history_days: 2,
         process_secs: 0,
     };
-    let v = run_all(plan).await.unwrap();
+    // With a server, `bench --store postgres://…` adds its keys (measured in a scratch
+    // database the bench makes on that server).
+    let db = TestDb::create("bench");
+    let store = db.as_ref().map(|d| StoreUrl::parse(&d.url).unwrap());
+    let v = run_all(plan, store.as_ref()).await.unwrap();
+    let mut keys = vec![];
+    if db.is_some() {
+        keys.extend([
+            "postgres_raw_upsert_rows_per_sec",
+            "postgres_upsert_candles_per_sec",
+            "postgres_query_10k_candles_ms",
+        ]);
+        assert_eq!(v["postgres_follow_latency_ms"]["store"], "postgres");
+        let p99 = v["postgres_follow_latency_ms"]["p99"].as_f64().unwrap();
+        assert!(p99 > 0.0 && p99 < 5000.0, "{v}");
+    }
+    assert_eq!(v["follow_latency_ms"]["store"], "sqlite");
+    assert!(v["follow_latency_ms"]["p50"].as_f64().unwrap() > 0.0, "{v}");
     for key in [
         "parse_only_trades_per_sec",
         "ingest_trades_per_sec",
@@ -27,7 +48,10 @@ async fn every_spec_key_is_measured() {
         "parse_venues_trades_per_sec",
         "alerts_backtest_candles_per_sec",
         "ingest_venues_trades_per_sec",
-    ] {
+    ]
+    .into_iter()
+    .chain(keys)
+    {
         let x = v[key]
             .as_f64()
             .unwrap_or_else(|| panic!("{key} missing in {v}"));

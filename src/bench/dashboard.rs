@@ -180,7 +180,7 @@ fn find_child(parent: u32, name: &str) -> Option<u32> {
 }
 
 /// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> Option<u64> {
+pub(super) fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -188,7 +188,7 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-fn ticks_per_sec() -> f64 {
+pub(super) fn ticks_per_sec() -> f64 {
     // getconf CLK_TCK is 100 on every Linux this runs on; ask to be sure.
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -198,7 +198,7 @@ fn ticks_per_sec() -> f64 {
         .unwrap_or(100.0)
 }
 
-fn hwm_mb(pid: u32) -> Option<f64> {
+pub(super) fn hwm_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()

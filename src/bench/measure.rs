@@ -15,7 +15,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() { 0.0 } else { v[v.len() / 2] }
 }
 
-fn per_sec(n: usize, d: Duration) -> f64 {
+pub(super) fn per_sec(n: usize, d: Duration) -> f64 {
     (n as f64 / d.as_secs_f64()).round()
 }
 
@@ -371,15 +371,52 @@ fn bench_key() -> SeriesKey {
     }
 }
 
+/// Where a store measurement runs: a fresh SQLite file per name in the bench dir, or the
+/// bench's scratch PostgreSQL database, emptied before each use.
+#[derive(Clone, Copy)]
+pub enum BenchStore<'a> {
+    Sqlite(&'a Path),
+    Postgres(&'a crate::store::StoreUrl),
+}
+
+impl BenchStore<'_> {
+    pub fn url(self, name: &str) -> crate::store::StoreUrl {
+        match self {
+            BenchStore::Sqlite(dir) => {
+                crate::store::StoreUrl::Sqlite(dir.join(format!("{name}.db")))
+            }
+            BenchStore::Postgres(url) => url.clone(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchStore::Sqlite(_) => "sqlite",
+            BenchStore::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn open(self, name: &str) -> anyhow::Result<Store> {
+        match self {
+            BenchStore::Sqlite(dir) => Ok(Store::open(
+                &dir.join(format!("{name}.db")),
+                StoreOptions::default(),
+            )?),
+            BenchStore::Postgres(url) => {
+                let store = Store::open_url(url, Path::new("."), StoreOptions::default())?;
+                store.call(|b| b.clear()).await?;
+                Ok(store)
+            }
+        }
+    }
+}
+
 /// The app's own store: queued writes, batched by the store thread, until flushed.
-pub async fn store_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> {
+pub async fn store_upsert(at: BenchStore<'_>, n: usize, reps: usize) -> anyhow::Result<f64> {
     let candles = data::candles(n, 1_700_000_000_000);
     let mut runs = Vec::new();
     for rep in 0..reps {
-        let store = Store::open(
-            &dir.join(format!("store-{rep}.db")),
-            StoreOptions::default(),
-        )?;
+        let store = at.open(&format!("store-{rep}")).await?;
         let t = Instant::now();
         for chunk in candles.chunks(500) {
             store.upsert(bench_key(), chunk.to_vec(), CandleSource::Live)?;
@@ -393,9 +430,9 @@ pub async fn store_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f
 
 /// Reads 10,000 consecutive candles out of a larger stored series, half of them from the
 /// cold tier and half from the hot one.
-pub async fn query_10k(dir: &Path, reps: usize) -> anyhow::Result<f64> {
+pub async fn query_10k(at: BenchStore<'_>, reps: usize) -> anyhow::Result<f64> {
     let start: Millis = 1_700_006_400_000; // midnight UTC
-    let store = Store::open(&dir.join("query.db"), StoreOptions::default())?;
+    let store = at.open("query").await?;
     store
         .write_klines(
             bench_key(),

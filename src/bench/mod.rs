@@ -4,8 +4,11 @@
 
 mod dashboard;
 mod data;
+mod follow;
 mod klines_server;
 mod measure;
+mod postgres;
+mod scale;
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,8 @@ use serde_json::{Map, Value, json};
 
 pub use data::trade_frames;
 pub use measure::{median, peak_rss_mb};
+
+use measure::BenchStore;
 
 /// Sizes of one run.
 #[derive(Clone, Copy, Debug)]
@@ -52,10 +57,35 @@ impl Plan {
 }
 
 /// Runs every benchmark; the result is the JSON object of SPEC §4 (plus a few extra keys).
-pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
+/// With a PostgreSQL `store`, the store's measurements run there too, in a scratch database.
+pub async fn run_all(plan: Plan, store: Option<&crate::store::StoreUrl>) -> anyhow::Result<Value> {
     let dir = tempfile_dir()?;
     let mut out = Map::new();
     let started = Instant::now();
+    let scratch = match store.filter(|s| s.is_shared()) {
+        Some(url) => Some(postgres::Scratch::create(url).await?),
+        None => None,
+    };
+    let result = measure_all(plan, &dir, scratch.as_ref(), &mut out).await;
+    if let Some(s) = scratch {
+        s.drop_now().await;
+    }
+    result?;
+    out.insert(
+        "bench_seconds".into(),
+        json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Value::Object(out))
+}
+
+async fn measure_all(
+    plan: Plan,
+    dir: &std::path::Path,
+    scratch: Option<&postgres::Scratch>,
+    out: &mut Map<String, Value>,
+) -> anyhow::Result<()> {
+    let dir = dir.to_path_buf();
 
     let frames = data::trade_frames(plan.frames, 2);
     out.insert(
@@ -120,12 +150,42 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     );
     out.insert(
         "store_upsert_candles_per_sec".into(),
-        json!(measure::store_upsert(&dir, plan.candles, plan.reps).await?),
+        json!(measure::store_upsert(BenchStore::Sqlite(&dir), plan.candles, plan.reps).await?),
     );
     out.insert(
         "query_10k_candles_ms".into(),
-        json!(measure::query_10k(&dir, plan.reps).await?),
+        json!(measure::query_10k(BenchStore::Sqlite(&dir), plan.reps).await?),
     );
+    // Followers: the SQLite file always; PostgreSQL's notifications when asked for.
+    let follow_n = if plan.reps > 3 { 60 } else { 12 };
+    let mut follows = vec![BenchStore::Sqlite(&dir)];
+    if let Some(s) = scratch {
+        let at = BenchStore::Postgres(&s.url);
+        out.insert(
+            "postgres_raw_upsert_rows_per_sec".into(),
+            json!(postgres::raw_upsert(s, plan.candles, plan.reps).await?),
+        );
+        out.insert(
+            "postgres_upsert_candles_per_sec".into(),
+            json!(measure::store_upsert(at, plan.candles, plan.reps).await?),
+        );
+        out.insert(
+            "postgres_query_10k_candles_ms".into(),
+            json!(measure::query_10k(at, plan.reps).await?),
+        );
+        follows.push(at);
+    }
+    for at in follows {
+        let (p50, p99) = follow::follow_latency(at, follow_n).await?;
+        let key = match at {
+            BenchStore::Sqlite(_) => "follow_latency_ms",
+            BenchStore::Postgres(_) => "postgres_follow_latency_ms",
+        };
+        out.insert(
+            key.into(),
+            json!({"p50": p50, "p99": p99, "store": at.name()}),
+        );
+    }
     out.insert(
         "indicators_10k_candles_ms".into(),
         json!(measure::indicators_10k(plan.reps)),
@@ -153,22 +213,23 @@ pub async fn run_all(plan: Plan) -> anyhow::Result<Value> {
     );
     out.insert("history_days".into(), json!(plan.history_days));
     out.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
-    // Last, so the dashboard processes never compete with the timings above.
+    // Last, so the processes never compete with the timings above. The collector at scale
+    // runs while the dashboards are measured: each figure is that process's own CPU time and
+    // memory, which the others do not change, and `--quick` stays within its 20 s.
     if plan.process_secs > 0 {
         let d = dir.clone();
-        let (idle, rss) =
-            tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs))
-                .await
-                .unwrap_or((None, None));
+        let dashboards =
+            tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs));
+        let half = Duration::from_secs(plan.process_secs.div_ceil(2));
+        let scale = scale::market_scale(&dir, half, half)
+            .await
+            .unwrap_or_else(|e| json!({ "error": e.to_string() }));
+        let (idle, rss) = dashboards.await.unwrap_or((None, None));
         out.insert("idle_cpu_percent".into(), json!(idle));
         out.insert("dashboard_peak_rss_mb".into(), json!(rss));
+        out.insert("market_scale".into(), scale);
     }
-    out.insert(
-        "bench_seconds".into(),
-        json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(Value::Object(out))
+    Ok(())
 }
 
 /// (idle CPU % of an offline dashboard with no data, peak RSS MB of a demo dashboard with ten
@@ -191,16 +252,12 @@ fn dashboard_processes(dir: &std::path::Path, secs: u64) -> (Option<f64>, Option
     let idle = std::thread::spawn(move || {
         dashboard::dashboard_process(&idle_dir, &offline, false, Duration::from_secs(3), measure)
     });
-    let rss = dashboard::dashboard_process(
-        &live_dir,
-        &live,
-        true,
-        Duration::from_secs(secs * 2),
-        measure,
-    )
-    .ok()
-    .flatten()
-    .map(|(_, rss)| rss);
+    // The demo fills its history first; `--quick` waits a little less for it.
+    let fill = Duration::from_millis(secs * if secs >= 10 { 2000 } else { 1500 });
+    let rss = dashboard::dashboard_process(&live_dir, &live, true, fill, measure)
+        .ok()
+        .flatten()
+        .map(|(_, rss)| rss);
     let idle = idle
         .join()
         .ok()

@@ -8,8 +8,9 @@ use super::Context;
 use crate::bench::{Plan, run_all};
 use crate::cli::BenchArgs;
 
-pub async fn run(_ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let result = run_all(Plan::new(args.quick)).await?;
+pub async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store_url();
+    let result = run_all(Plan::new(args.quick), Some(&store)).await?;
     if args.json {
         super::out(format_args!("{}", serde_json::to_string(&result)?))?;
     } else {

@@ -60,6 +60,26 @@ impl StoreUrl {
         Err(StoreUrlError::Unknown { shown: redact(s) })
     }
 
+    /// The same server with another database (`bench` measures in a scratch database of its
+    /// own rather than in the user's); None for SQLite.
+    pub fn with_database(&self, db: &str) -> Option<StoreUrl> {
+        let StoreUrl::Postgres { url, .. } = self else {
+            return None;
+        };
+        let (head, query) = match url.expose().split_once('?') {
+            Some((h, q)) => (h, Some(q)),
+            None => (url.expose(), None),
+        };
+        let (scheme, rest) = head.split_once("://")?;
+        let server = rest.split_once('/').map_or(rest, |(s, _)| s);
+        let mut s = format!("{scheme}://{server}/{db}");
+        if let Some(q) = query {
+            s.push('?');
+            s.push_str(q);
+        }
+        StoreUrl::parse(&s).ok()
+    }
+
     /// A server store that several processes share (no data-dir lock).
     pub fn is_shared(&self) -> bool {
         matches!(self, StoreUrl::Postgres { .. })
@@ -127,5 +147,17 @@ mod tests {
             .to_string();
         assert!(!e.contains("pw@") && e.contains("expected"), "{e}");
         assert!(StoreUrl::parse("sqlite:").is_err());
+        let scratch = pg.with_database("scratch").unwrap();
+        assert_eq!(
+            scratch.to_string(),
+            "postgres://app:***@db.example:5432/scratch?sslmode=require"
+        );
+        let StoreUrl::Postgres { url, .. } = scratch else {
+            unreachable!()
+        };
+        assert!(
+            url.expose().contains(":s3cret@"),
+            "the password is kept for connecting"
+        );
     }
 }

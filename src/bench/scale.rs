@@ -1,0 +1,142 @@
+//! `market_scale`: the real collector process on a local Binance-format stream of 1,000
+//! symbols at 5,000 trades a second in all, with its CPU share and peak memory over the
+//! measured span, and how many symbols' candles reached the store (proof it kept up).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::dashboard::{cpu_ticks, hwm_mb, ticks_per_sec};
+use crate::config::Config;
+use crate::domain::{Millis, SeriesKey, Symbol, Timeframe, now_ms};
+use crate::store::{Store, StoreOptions};
+
+pub const SYMBOLS: usize = 1_000;
+pub const TRADES_PER_SEC: usize = 5_000;
+/// Frames go out in small bursts this often, as a busy exchange connection delivers them.
+const TICK: Duration = Duration::from_millis(10);
+
+fn symbol(i: usize) -> String {
+    format!("S{i:04}USDT")
+}
+
+/// Runs the collector for `warmup + secs`, measuring over the last `secs`.
+pub async fn market_scale(
+    dir: &std::path::Path,
+    warmup: Duration,
+    secs: Duration,
+) -> anyhow::Result<Value> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let data = dir.join("scale");
+    std::fs::create_dir_all(&data)?;
+    let mut config = Config::default();
+    config.market.symbols = (0..SYMBOLS)
+        .map(|i| Symbol::new(&symbol(i)))
+        .collect::<Result<_, _>>()?;
+    config.venues.binance.ws_url = format!("ws://127.0.0.1:{port}");
+    // Nothing answers REST here: gap repair gives up quickly and stays out of the figure.
+    config.venues.binance.rest_url = "http://127.0.0.1:9".into();
+    config.news.feeds.clear();
+    let cfg = data.join("scale.toml");
+    std::fs::write(&cfg, toml::to_string(&config)?)?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("collect")
+        .env_remove("CRYPTOVIZ_STORE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    let sent = tokio::time::timeout(warmup + secs + Duration::from_secs(10), async {
+        let (tcp, _) = listener.accept().await?;
+        let ws = tokio_tungstenite::accept_async(tcp).await?;
+        let (mut tx, mut rx) = ws.split();
+        // Pings are answered by the library while reading; the rest is ignored.
+        tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+        let started = Instant::now();
+        let mut measured: Option<(u64, Instant, usize)> = None;
+        let mut ids = vec![1_000i64; SYMBOLS];
+        let (mut next, mut total) = (0usize, 0usize);
+        let mut tick = tokio::time::interval(TICK);
+        let per_tick = TRADES_PER_SEC * TICK.as_millis() as usize / 1000;
+        loop {
+            tick.tick().await;
+            let now = now_ms();
+            for _ in 0..per_tick {
+                let i = next % SYMBOLS;
+                next += 1;
+                ids[i] += 1;
+                let frame = trade_frame(&symbol(i), ids[i], i, now);
+                tx.send(Message::text(frame)).await?;
+                total += 1;
+            }
+            if measured.is_none() && started.elapsed() >= warmup {
+                measured = Some((cpu_ticks(pid).unwrap_or(0), Instant::now(), total));
+            }
+            if let Some((cpu0, t0, sent0)) = measured
+                && t0.elapsed() >= secs
+            {
+                let cpu1 = cpu_ticks(pid).unwrap_or(cpu0);
+                let span = t0.elapsed().as_secs_f64();
+                let cpu = (cpu1 - cpu0) as f64 / ticks_per_sec() / span * 100.0;
+                let rate = (total - sent0) as f64 / span;
+                return anyhow::Ok((cpu, rate, hwm_mb(pid)));
+            }
+        }
+    })
+    .await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait()?.is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let (cpu, rate, rss) = sent??;
+    Ok(json!({
+        "symbols": SYMBOLS,
+        "trades_per_sec": rate.round(),
+        "cpu_percent": (cpu * 10.0).round() / 10.0,
+        "rss_mb": rss,
+        "stored_symbols": stored_symbols(&data).await?,
+    }))
+}
+
+fn trade_frame(sym: &str, id: i64, i: usize, now: Millis) -> String {
+    let price = 100 + i % 900;
+    let cents = (id * 7) % 100;
+    format!(
+        r#"{{"stream":"{lower}@trade","data":{{"e":"trade","E":{now},"s":"{sym}","t":{id},"p":"{price}.{cents:02}","q":"0.{q:04}","T":{now},"m":{m},"M":true}}}}"#,
+        lower = sym.to_ascii_lowercase(),
+        q = id % 9_999 + 1,
+        m = id % 2 == 0,
+    )
+}
+
+/// Symbols whose 1m candles the collector stored.
+async fn stored_symbols(data: &std::path::Path) -> anyhow::Result<usize> {
+    let store = Store::open(&crate::paths::database_file(data), StoreOptions::default())?;
+    let mut n = 0;
+    for i in 0..SYMBOLS {
+        let key = SeriesKey {
+            symbol: Symbol::new(&symbol(i))?,
+            timeframe: Timeframe::M1,
+        };
+        if store.latest(key).await?.is_some() {
+            n += 1;
+        }
+    }
+    store.close().await?;
+    Ok(n)
+}
