@@ -377,6 +377,11 @@ fn clear_empties_every_table() {
     on_every_backend("clear", |name, b| {
         b.upsert_candles(&[(btc(), candle(0, 1, true))], CandleSource::Demo)
             .unwrap();
+        // And one in the cold tier.
+        b.upsert_candles(&[(btc(), candle(1, 1, true))], CandleSource::Demo)
+            .unwrap();
+        b.tier_step(btc(), START + 2 * MIN, None).unwrap();
+        assert_eq!(b.stats().unwrap().cold_candles, 2, "{name}");
         b.insert_news(&[news("a", START, &["BTC"])]).unwrap();
         b.record_firing(&firing("f", START), &[Channel::Bell], ArmState::default())
             .unwrap();

@@ -119,9 +119,19 @@ pub struct TierStep {
     pub more: bool,
 }
 
-/// What the store thread needs from a database. SQLite implements it today; a server
-/// database would implement the same calls.
-pub trait Backend: Send {
+/// What the store thread needs from a database, split by concern. SQLite and PostgreSQL
+/// implement every part and pass one conformance suite (`tests/store_conformance.rs`); names
+/// and errors say nothing of either.
+pub trait Backend:
+    CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Send
+{
+}
+
+impl<T: CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Send> Backend for T {}
+
+/// Candles: written under the guards (a thinner live view never replaces a fuller one; a
+/// closed kline from the exchange always wins), read across both tiers.
+pub trait CandleStore {
     /// Upserts live/demo/import candles in one transaction.
     fn upsert_candles(
         &mut self,
@@ -158,10 +168,16 @@ pub trait Backend: Send {
         to: Millis,
     ) -> Result<Vec<Millis>, StoreError>;
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError>;
+}
 
+/// Backfill checkpoints, so an interrupted backfill resumes where it stopped.
+pub trait ProgressStore {
     fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError>;
     fn save_progress(&mut self, p: &SeriesProgress) -> Result<(), StoreError>;
+}
 
+/// News items (each stored once, by id) and the feeds' conditional-GET validators.
+pub trait NewsStore {
     /// Inserts items not yet stored (by id); returns how many were new.
     fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError>;
     /// Newest first; `coin` filters by ticker.
@@ -176,17 +192,11 @@ pub trait Backend: Send {
     fn prune_news(&mut self, before: Millis, keep: usize) -> Result<usize, StoreError>;
     fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError>;
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
+}
 
-    fn stats(&mut self) -> Result<StoreStats, StoreError>;
-    /// One bounded step of tiering for one series: packs at most one chunk of hot candles
-    /// older than `hot_before` into the cold tier, or deletes what is older than
-    /// `delete_before`. One transaction, so the store stays responsive between steps.
-    fn tier_step(
-        &mut self,
-        key: SeriesKey,
-        hot_before: Millis,
-        delete_before: Option<Millis>,
-    ) -> Result<TierStep, StoreError>;
+/// Alert rules made from the dashboard, each rule's armed state, every firing (recorded
+/// once) and its deliveries per channel.
+pub trait AlertStore {
     /// Records a firing, the channels it is owed to and its rule's state after it, in one
     /// transaction; false when a firing with this id was already recorded (then nothing
     /// changes and nothing is owed again).
@@ -215,7 +225,21 @@ pub trait Backend: Send {
     /// Inserts or replaces (by name).
     fn save_rule(&mut self, rule: &StoredRule) -> Result<(), StoreError>;
     fn delete_rule(&mut self, name: &str) -> Result<(), StoreError>;
+}
 
+/// Keeping the store: sizes, tiering and retention, the jobs that run once per store, and
+/// a health check.
+pub trait Maintenance {
+    fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// One bounded step of tiering for one series: packs at most one chunk of hot candles
+    /// older than `hot_before` into the cold tier, or deletes what is older than
+    /// `delete_before`. One transaction, so the store stays responsive between steps.
+    fn tier_step(
+        &mut self,
+        key: SeriesKey,
+        hot_before: Millis,
+        delete_before: Option<Millis>,
+    ) -> Result<TierStep, StoreError>;
     /// Whether this process may run the job named `job` now: jobs that must run once per
     /// store (tiering, news polling, alert delivery, one symbol's gap repair). A SQLite store
     /// has one writer (the data dir's lock), so it always may. A shared store grants each job
@@ -224,9 +248,8 @@ pub trait Backend: Send {
         let _ = job;
         Ok(true)
     }
-
     /// Deletes every candle, news item and checkpoint (the demo database starts fresh each run).
     fn clear(&mut self) -> Result<(), StoreError>;
-    /// `PRAGMA integrity_check`-style verification; Ok(messages), empty when healthy.
+    /// Checks the stored data is readable and consistent; Ok(problems), empty when healthy.
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError>;
 }

@@ -20,8 +20,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 pub use backend::{
-    Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
-    StoredRule, TierStep,
+    AlertStore, Backend, CandleSource, CandleStore, FeedState, Maintenance, NewsStore,
+    PendingDelivery, ProgressStatus, ProgressStore, SeriesProgress, StoreStats, StoredRule,
+    TierStep,
 };
 pub use follow::watch_changes;
 pub use migrations::MigrateError;

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend::{
-    Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
-    StoredRule, TierStep,
+    AlertStore, CandleSource, CandleStore, FeedState, Maintenance, NewsStore, PendingDelivery,
+    ProgressStatus, ProgressStore, SeriesProgress, StoreStats, StoredRule, TierStep,
 };
 use super::cold;
 use super::{StoreError, migrations};
@@ -359,7 +359,7 @@ fn scores(
     }))
 }
 
-impl Backend for SqliteBackend {
+impl CandleStore for SqliteBackend {
     fn upsert_candles(
         &mut self,
         rows: &[(SeriesKey, Candle)],
@@ -487,7 +487,9 @@ impl Backend for SqliteBackend {
         }
         Ok(out)
     }
+}
 
+impl ProgressStore for SqliteBackend {
     fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT range_start, range_end, position, status, error FROM backfill_progress \
@@ -512,7 +514,9 @@ impl Backend for SqliteBackend {
     fn save_progress(&mut self, p: &SeriesProgress) -> Result<(), StoreError> {
         save_progress(&self.conn, p)
     }
+}
 
+impl NewsStore for SqliteBackend {
     fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
@@ -632,124 +636,6 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
-    fn stats(&mut self) -> Result<StoreStats, StoreError> {
-        let count = |sql: &str| -> Result<u64, StoreError> {
-            Ok(self
-                .conn
-                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?
-                .unwrap_or(0) as u64)
-        };
-        let page_count = count("PRAGMA page_count")?;
-        let page_size = count("PRAGMA page_size")?;
-        // dbstat is optional in SQLite builds; without it the per-tier sizes are unknown.
-        let bytes = |table: &str| -> Option<u64> {
-            self.conn
-                .query_row(
-                    "SELECT sum(pgsize) FROM dbstat WHERE name = ?1",
-                    [table],
-                    |r| r.get::<_, Option<i64>>(0),
-                )
-                .ok()
-                .flatten()
-                .map(|b| b as u64)
-        };
-        let hot_candles = count("SELECT count(*) FROM candles")?;
-        let cold_candles = count("SELECT sum(count) FROM candles_cold")?;
-        Ok(StoreStats {
-            file_bytes: page_count * page_size,
-            candles: hot_candles + cold_candles,
-            hot_candles,
-            cold_candles,
-            hot_bytes: bytes("candles"),
-            cold_bytes: bytes("candles_cold"),
-            series: count("SELECT count(*) FROM series")?,
-            news: count("SELECT count(*) FROM news")?,
-        })
-    }
-
-    fn tier_step(
-        &mut self,
-        key: SeriesKey,
-        hot_before: Millis,
-        delete_before: Option<Millis>,
-    ) -> Result<TierStep, StoreError> {
-        let Some(id) = self.existing_series_id(key)? else {
-            return Ok(TierStep::default());
-        };
-        let tf = key.timeframe;
-        if let Some(cut) = delete_before {
-            let tx = self.conn.transaction()?;
-            let cold: i64 = tx.query_row(
-                "SELECT coalesce(sum(count), 0) FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
-                params![id, cut],
-                |r| r.get(0),
-            )?;
-            tx.execute(
-                "DELETE FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
-                params![id, cut],
-            )?;
-            let hot = tx.execute(
-                "DELETE FROM candles WHERE series_id = ?1 AND open_time < ?2",
-                params![id, cut],
-            )?;
-            tx.commit()?;
-            let deleted = cold as u64 + hot as u64;
-            if deleted > 0 {
-                return Ok(TierStep {
-                    moved: 0,
-                    deleted,
-                    more: true,
-                });
-            }
-        }
-        let oldest: Option<Millis> = self.conn.query_row(
-            "SELECT min(open_time) FROM candles WHERE series_id = ?1 AND open_time < ?2",
-            params![id, hot_before],
-            |r| r.get(0),
-        )?;
-        let Some(oldest) = oldest else {
-            return Ok(TierStep::default());
-        };
-        let start = cold::chunk_start(tf, oldest);
-        let end = (start + cold::chunk_span(tf)).min(hot_before);
-        let sql = format!(
-            "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3 ORDER BY open_time"
-        );
-        let hot = self.query_candles(&sql, params![id, start, end])?;
-        let tx = self.conn.transaction()?;
-        let mut existing = Vec::new();
-        let old: Option<(Millis, Vec<u8>)> = tx
-            .query_row(
-                "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND chunk_start = ?2",
-                params![id, start],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((first, data)) = old {
-            decode_chunk(tf, first, &data, &mut existing)?;
-        }
-        let moved = hot.len() as u64;
-        let all = cold::merge(existing, hot);
-        let (Some(first), Some(last)) = (all.first(), all.last()) else {
-            return Ok(TierStep::default());
-        };
-        tx.execute(
-            "INSERT OR REPLACE INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, start, first.open_time, last.open_time, all.len() as i64, cold::encode(tf, &all)],
-        )?;
-        tx.execute(
-            "DELETE FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3",
-            params![id, start, end],
-        )?;
-        tx.commit()?;
-        Ok(TierStep {
-            moved,
-            deleted: 0,
-            more: true,
-        })
-    }
-
     fn prune_news(&mut self, before: Millis, keep: usize) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut n = tx.execute("DELETE FROM news WHERE published_at < ?1", [before])?;
@@ -761,16 +647,9 @@ impl Backend for SqliteBackend {
         tx.commit()?;
         Ok(n)
     }
+}
 
-    fn clear(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch(
-            "DELETE FROM candles; DELETE FROM news; DELETE FROM feed_state; DELETE FROM backfill_progress; \
-             DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state; \
-             DELETE FROM alert_rules;",
-        )?;
-        Ok(())
-    }
-
+impl AlertStore for SqliteBackend {
     fn record_firing(
         &mut self,
         f: &Firing,
@@ -928,6 +807,136 @@ impl Backend for SqliteBackend {
             .execute("DELETE FROM alert_rules WHERE name = ?1", [name])?;
         self.conn
             .execute("DELETE FROM alert_state WHERE name = ?1", [name])?;
+        Ok(())
+    }
+}
+
+impl Maintenance for SqliteBackend {
+    fn stats(&mut self) -> Result<StoreStats, StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            Ok(self
+                .conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?
+                .unwrap_or(0) as u64)
+        };
+        let page_count = count("PRAGMA page_count")?;
+        let page_size = count("PRAGMA page_size")?;
+        // dbstat is optional in SQLite builds; without it the per-tier sizes are unknown.
+        let bytes = |table: &str| -> Option<u64> {
+            self.conn
+                .query_row(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name = ?1",
+                    [table],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .ok()
+                .flatten()
+                .map(|b| b as u64)
+        };
+        let hot_candles = count("SELECT count(*) FROM candles")?;
+        let cold_candles = count("SELECT sum(count) FROM candles_cold")?;
+        Ok(StoreStats {
+            file_bytes: page_count * page_size,
+            candles: hot_candles + cold_candles,
+            hot_candles,
+            cold_candles,
+            hot_bytes: bytes("candles"),
+            cold_bytes: bytes("candles_cold"),
+            series: count("SELECT count(*) FROM series")?,
+            news: count("SELECT count(*) FROM news")?,
+        })
+    }
+
+    fn tier_step(
+        &mut self,
+        key: SeriesKey,
+        hot_before: Millis,
+        delete_before: Option<Millis>,
+    ) -> Result<TierStep, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(TierStep::default());
+        };
+        let tf = key.timeframe;
+        if let Some(cut) = delete_before {
+            let tx = self.conn.transaction()?;
+            let cold: i64 = tx.query_row(
+                "SELECT coalesce(sum(count), 0) FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
+                params![id, cut],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "DELETE FROM candles_cold WHERE series_id = ?1 AND last_open < ?2",
+                params![id, cut],
+            )?;
+            let hot = tx.execute(
+                "DELETE FROM candles WHERE series_id = ?1 AND open_time < ?2",
+                params![id, cut],
+            )?;
+            tx.commit()?;
+            let deleted = cold as u64 + hot as u64;
+            if deleted > 0 {
+                return Ok(TierStep {
+                    moved: 0,
+                    deleted,
+                    more: true,
+                });
+            }
+        }
+        let oldest: Option<Millis> = self.conn.query_row(
+            "SELECT min(open_time) FROM candles WHERE series_id = ?1 AND open_time < ?2",
+            params![id, hot_before],
+            |r| r.get(0),
+        )?;
+        let Some(oldest) = oldest else {
+            return Ok(TierStep::default());
+        };
+        let start = cold::chunk_start(tf, oldest);
+        let end = (start + cold::chunk_span(tf)).min(hot_before);
+        let sql = format!(
+            "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3 ORDER BY open_time"
+        );
+        let hot = self.query_candles(&sql, params![id, start, end])?;
+        let tx = self.conn.transaction()?;
+        let mut existing = Vec::new();
+        let old: Option<(Millis, Vec<u8>)> = tx
+            .query_row(
+                "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND chunk_start = ?2",
+                params![id, start],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((first, data)) = old {
+            decode_chunk(tf, first, &data, &mut existing)?;
+        }
+        let moved = hot.len() as u64;
+        let all = cold::merge(existing, hot);
+        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+            return Ok(TierStep::default());
+        };
+        tx.execute(
+            "INSERT OR REPLACE INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, start, first.open_time, last.open_time, all.len() as i64, cold::encode(tf, &all)],
+        )?;
+        tx.execute(
+            "DELETE FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3",
+            params![id, start, end],
+        )?;
+        tx.commit()?;
+        Ok(TierStep {
+            moved,
+            deleted: 0,
+            more: true,
+        })
+    }
+
+    fn clear(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "DELETE FROM candles; DELETE FROM candles_cold; DELETE FROM news; DELETE FROM feed_state; \
+             DELETE FROM backfill_progress; \
+             DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state; \
+             DELETE FROM alert_rules;",
+        )?;
         Ok(())
     }
 

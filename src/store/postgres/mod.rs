@@ -17,8 +17,8 @@ pub use connect::{Target, reason};
 pub use migrations::LATEST;
 
 use super::backend::{
-    Backend, CandleSource, FeedState, PendingDelivery, ProgressStatus, SeriesProgress, StoreStats,
-    StoredRule, TierStep,
+    AlertStore, CandleSource, CandleStore, FeedState, Maintenance, NewsStore, PendingDelivery,
+    ProgressStatus, ProgressStore, SeriesProgress, StoreStats, StoredRule, TierStep,
 };
 use super::{StoreError, cold};
 use crate::alerts::{ArmState, Channel, Firing};
@@ -451,7 +451,7 @@ const NEWS_COLS: &str = "id, source, feed, title, link, published_at, fetched_at
     symbols, title_compound, title_pos, title_neu, title_neg, summary_compound, summary_pos, \
     summary_neu, summary_neg, title_label, summary_label, sentiment_model";
 
-impl Backend for PostgresBackend {
+impl CandleStore for PostgresBackend {
     fn upsert_candles(
         &mut self,
         rows: &[(SeriesKey, Candle)],
@@ -570,7 +570,9 @@ impl Backend for PostgresBackend {
             })
             .collect())
     }
+}
 
+impl ProgressStore for PostgresBackend {
     fn progress(&mut self, key: SeriesKey) -> Result<Vec<SeriesProgress>, StoreError> {
         let rows = self.conn()?.query(
             "SELECT range_start, range_end, position, status, error FROM backfill_progress \
@@ -593,7 +595,9 @@ impl Backend for PostgresBackend {
     fn save_progress(&mut self, p: &SeriesProgress) -> Result<(), StoreError> {
         save_progress(self.conn()?, p)
     }
+}
 
+impl NewsStore for PostgresBackend {
     fn insert_news(&mut self, items: &[NewsItem]) -> Result<usize, StoreError> {
         let mut tx = self.conn()?.transaction()?;
         let stmt = tx.prepare(&format!(
@@ -711,124 +715,9 @@ impl Backend for PostgresBackend {
         )?;
         Ok(())
     }
+}
 
-    fn stats(&mut self) -> Result<StoreStats, StoreError> {
-        let r = self.conn()?.query_one(
-            "SELECT pg_database_size(current_database()), \
-             (SELECT count(*) FROM candles), \
-             (SELECT coalesce(sum(count), 0)::bigint FROM candles_cold), \
-             pg_total_relation_size('candles'), pg_total_relation_size('candles_cold'), \
-             (SELECT count(*) FROM series), (SELECT count(*) FROM news)",
-            &[],
-        )?;
-        let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
-        Ok(StoreStats {
-            file_bytes: n(0),
-            candles: n(1) + n(2),
-            hot_candles: n(1),
-            cold_candles: n(2),
-            hot_bytes: Some(n(3)),
-            cold_bytes: Some(n(4)),
-            series: n(5),
-            news: n(6),
-        })
-    }
-
-    fn tier_step(
-        &mut self,
-        key: SeriesKey,
-        hot_before: Millis,
-        delete_before: Option<Millis>,
-    ) -> Result<TierStep, StoreError> {
-        let Some(id) = self.existing_series_id(key)? else {
-            return Ok(TierStep::default());
-        };
-        let tf = key.timeframe;
-        if let Some(cut) = delete_before {
-            let mut tx = self.conn()?.transaction()?;
-            let cold: i64 = tx
-                .query_one(
-                    "WITH gone AS (DELETE FROM candles_cold WHERE series_id = $1 AND last_open < $2 \
-                     RETURNING count) SELECT coalesce(sum(count), 0)::bigint FROM gone",
-                    &[&id, &cut],
-                )?
-                .get(0);
-            let hot = tx.execute(
-                "DELETE FROM candles WHERE series_id = $1 AND open_time < $2",
-                &[&id, &cut],
-            )?;
-            tx.commit()?;
-            let deleted = cold.max(0) as u64 + hot;
-            if deleted > 0 {
-                return Ok(TierStep {
-                    moved: 0,
-                    deleted,
-                    more: true,
-                });
-            }
-        }
-        let mut tx = self.conn()?.transaction()?;
-        let oldest: Option<Millis> = tx
-            .query_one(
-                "SELECT min(open_time) FROM candles WHERE series_id = $1 AND open_time < $2",
-                &[&id, &hot_before],
-            )?
-            .get(0);
-        let Some(oldest) = oldest else {
-            return Ok(TierStep::default());
-        };
-        let start = cold::chunk_start(tf, oldest);
-        let end = (start + cold::chunk_span(tf)).min(hot_before);
-        // The packed rows leave the hot table in the statement that reads them, so a
-        // candle written meanwhile by another collector is either packed or still hot.
-        let hot = tx
-            .query(
-                &format!(
-                    "DELETE FROM candles WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 \
-                     RETURNING {CANDLE_COLS}"
-                ),
-                &[&id, &start, &end],
-            )?
-            .iter()
-            .map(row_candle)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut hot = hot;
-        hot.sort_by_key(|c| c.open_time);
-        let mut existing = Vec::new();
-        if let Some(r) = tx.query_opt(
-            "SELECT first_open, data FROM candles_cold WHERE series_id = $1 AND chunk_start = $2 \
-             FOR UPDATE",
-            &[&id, &start],
-        )? {
-            decode_chunk(tf, r.get(0), r.get(1), &mut existing)?;
-        }
-        let moved = hot.len() as u64;
-        let all = cold::merge(existing, hot);
-        let (Some(first), Some(last)) = (all.first(), all.last()) else {
-            return Ok(TierStep::default());
-        };
-        tx.execute(
-            "INSERT INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id, chunk_start) DO UPDATE SET \
-             first_open = excluded.first_open, last_open = excluded.last_open, \
-             count = excluded.count, data = excluded.data",
-            &[
-                &id,
-                &start,
-                &first.open_time,
-                &last.open_time,
-                &(all.len() as i64),
-                &cold::encode(tf, &all),
-            ],
-        )?;
-        tx.commit()?;
-        Ok(TierStep {
-            moved,
-            deleted: 0,
-            more: true,
-        })
-    }
-
+impl AlertStore for PostgresBackend {
     fn record_firing(
         &mut self,
         f: &Firing,
@@ -993,6 +882,125 @@ impl Backend for PostgresBackend {
         tx.execute("DELETE FROM alert_state WHERE name = $1", &[&name])?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl Maintenance for PostgresBackend {
+    fn stats(&mut self) -> Result<StoreStats, StoreError> {
+        let r = self.conn()?.query_one(
+            "SELECT pg_database_size(current_database()), \
+             (SELECT count(*) FROM candles), \
+             (SELECT coalesce(sum(count), 0)::bigint FROM candles_cold), \
+             pg_total_relation_size('candles'), pg_total_relation_size('candles_cold'), \
+             (SELECT count(*) FROM series), (SELECT count(*) FROM news)",
+            &[],
+        )?;
+        let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
+        Ok(StoreStats {
+            file_bytes: n(0),
+            candles: n(1) + n(2),
+            hot_candles: n(1),
+            cold_candles: n(2),
+            hot_bytes: Some(n(3)),
+            cold_bytes: Some(n(4)),
+            series: n(5),
+            news: n(6),
+        })
+    }
+
+    fn tier_step(
+        &mut self,
+        key: SeriesKey,
+        hot_before: Millis,
+        delete_before: Option<Millis>,
+    ) -> Result<TierStep, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(TierStep::default());
+        };
+        let tf = key.timeframe;
+        if let Some(cut) = delete_before {
+            let mut tx = self.conn()?.transaction()?;
+            let cold: i64 = tx
+                .query_one(
+                    "WITH gone AS (DELETE FROM candles_cold WHERE series_id = $1 AND last_open < $2 \
+                     RETURNING count) SELECT coalesce(sum(count), 0)::bigint FROM gone",
+                    &[&id, &cut],
+                )?
+                .get(0);
+            let hot = tx.execute(
+                "DELETE FROM candles WHERE series_id = $1 AND open_time < $2",
+                &[&id, &cut],
+            )?;
+            tx.commit()?;
+            let deleted = cold.max(0) as u64 + hot;
+            if deleted > 0 {
+                return Ok(TierStep {
+                    moved: 0,
+                    deleted,
+                    more: true,
+                });
+            }
+        }
+        let mut tx = self.conn()?.transaction()?;
+        let oldest: Option<Millis> = tx
+            .query_one(
+                "SELECT min(open_time) FROM candles WHERE series_id = $1 AND open_time < $2",
+                &[&id, &hot_before],
+            )?
+            .get(0);
+        let Some(oldest) = oldest else {
+            return Ok(TierStep::default());
+        };
+        let start = cold::chunk_start(tf, oldest);
+        let end = (start + cold::chunk_span(tf)).min(hot_before);
+        // The packed rows leave the hot table in the statement that reads them, so a
+        // candle written meanwhile by another collector is either packed or still hot.
+        let hot = tx
+            .query(
+                &format!(
+                    "DELETE FROM candles WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 \
+                     RETURNING {CANDLE_COLS}"
+                ),
+                &[&id, &start, &end],
+            )?
+            .iter()
+            .map(row_candle)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut hot = hot;
+        hot.sort_by_key(|c| c.open_time);
+        let mut existing = Vec::new();
+        if let Some(r) = tx.query_opt(
+            "SELECT first_open, data FROM candles_cold WHERE series_id = $1 AND chunk_start = $2 \
+             FOR UPDATE",
+            &[&id, &start],
+        )? {
+            decode_chunk(tf, r.get(0), r.get(1), &mut existing)?;
+        }
+        let moved = hot.len() as u64;
+        let all = cold::merge(existing, hot);
+        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+            return Ok(TierStep::default());
+        };
+        tx.execute(
+            "INSERT INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id, chunk_start) DO UPDATE SET \
+             first_open = excluded.first_open, last_open = excluded.last_open, \
+             count = excluded.count, data = excluded.data",
+            &[
+                &id,
+                &start,
+                &first.open_time,
+                &last.open_time,
+                &(all.len() as i64),
+                &cold::encode(tf, &all),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(TierStep {
+            moved,
+            deleted: 0,
+            more: true,
+        })
     }
 
     /// A session advisory lock per job: the server frees it when the holder's connection
