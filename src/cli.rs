@@ -75,6 +75,8 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Built-in benchmarks.
     Bench(BenchArgs),
+    /// Copy the whole store into another store (SQLite <-> PostgreSQL), exactly.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -168,6 +170,14 @@ pub struct ExportArgs {
     /// Output file; '-' is stdout [default: a timestamped file in the data dir].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// The store to copy into: sqlite:PATH or postgres://USER[:PW]@HOST[:PORT]/DB (created
+    /// if empty; what it holds already is kept).
+    #[arg(long, value_name = "STORE")]
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Args)]

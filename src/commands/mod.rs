@@ -8,6 +8,7 @@ mod collect;
 mod dashboard;
 mod export;
 mod import;
+mod migrate;
 mod news;
 
 use std::path::PathBuf;
@@ -196,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(Command::Export(a)) => export::run(&ctx, a).await,
             Some(Command::Alerts(a)) => alerts::run(&ctx, a).await,
             Some(Command::Bench(a)) => bench::run(&ctx, a).await,
+            Some(Command::Migrate(a)) => migrate::run(&ctx, a).await,
             None if cli.backfill => backfill::run(&ctx, cli.backfill_args).await,
             None => dashboard::run(&ctx, cli.symbol, cli.timeframe).await,
         }

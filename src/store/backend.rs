@@ -36,6 +36,16 @@ pub enum CandleSource {
 }
 
 impl CandleSource {
+    pub fn parse(s: &str) -> Option<CandleSource> {
+        Some(match s {
+            "live" => CandleSource::Live,
+            "rest" => CandleSource::Rest,
+            "import" => CandleSource::Import,
+            "demo" => CandleSource::Demo,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CandleSource::Live => "live",
@@ -123,11 +133,14 @@ pub struct TierStep {
 /// implement every part and pass one conformance suite (`tests/store_conformance.rs`); names
 /// and errors say nothing of either.
 pub trait Backend:
-    CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Send
+    CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Transfer + Send
 {
 }
 
-impl<T: CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Send> Backend for T {}
+impl<T> Backend for T where
+    T: CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Transfer + Send
+{
+}
 
 /// Candles: written under the guards (a thinner live view never replaces a fuller one; a
 /// closed kline from the exchange always wins), read across both tiers.
@@ -252,4 +265,47 @@ pub trait Maintenance {
     fn clear(&mut self) -> Result<(), StoreError>;
     /// Checks the stored data is readable and consistent; Ok(problems), empty when healthy.
     fn integrity_check(&mut self) -> Result<Vec<String>, StoreError>;
+}
+
+/// A packed cold chunk as stored: the same bytes on every backend (see `store/cold.rs`), so a
+/// copy is exact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColdChunk {
+    pub chunk_start: Millis,
+    pub first_open: Millis,
+    pub last_open: Millis,
+    pub count: u64,
+    pub data: Vec<u8>,
+}
+
+/// One firing's delivery to one channel, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub firing_id: String,
+    pub channel: String,
+    pub delivered_at: Option<Millis>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// Copying a whole store into another (`migrate --to`), tier for tier and record for record.
+pub trait Transfer {
+    /// Every hot candle of a series with where it came from, ascending.
+    fn hot_candles(&mut self, key: SeriesKey) -> Result<Vec<(Candle, CandleSource)>, StoreError>;
+    fn cold_chunks(&mut self, key: SeriesKey) -> Result<Vec<ColdChunk>, StoreError>;
+    /// Stores the chunks this store does not hold yet (by series and chunk start), in one
+    /// transaction; returns how many were new.
+    fn put_cold_chunks(
+        &mut self,
+        key: SeriesKey,
+        chunks: &[ColdChunk],
+    ) -> Result<usize, StoreError>;
+    /// Every backfill checkpoint of every series.
+    fn all_progress(&mut self) -> Result<Vec<SeriesProgress>, StoreError>;
+    fn feed_states(&mut self) -> Result<Vec<(String, FeedState)>, StoreError>;
+    fn deliveries(&mut self) -> Result<Vec<DeliveryRecord>, StoreError>;
+    /// Records a firing with its deliveries as they stand, in one transaction; false when the
+    /// firing was already recorded (then nothing changes).
+    fn put_firing(&mut self, f: &Firing, deliveries: &[DeliveryRecord])
+    -> Result<bool, StoreError>;
 }
