@@ -50,7 +50,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CRYPTOVIZ_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// The store: sqlite:PATH [default: [storage] url, else cryptoviz.db in the data dir].
+    /// The store: sqlite:PATH or postgres://USER[:PW]@HOST[:PORT]/DB[?sslmode=…]
+    /// [default: [storage] url, else cryptoviz.db in the data dir].
     #[arg(long, global = true, env = "CRYPTOVIZ_STORE", value_name = "STORE")]
     pub store: Option<String>,
 

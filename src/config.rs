@@ -295,7 +295,8 @@ pub struct Retention(pub u32, pub u32);
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
-    /// The store (SPEC §1 STORE): empty = `cryptoviz.db` in the data dir, or `sqlite:PATH`.
+    /// The store (SPEC §1 STORE): empty = `cryptoviz.db` in the data dir, `sqlite:PATH` or
+    /// `postgres://…`.
     pub url: String,
     pub retention: BTreeMap<String, Retention>,
     /// Write batches close at this many rows or this many milliseconds, whichever comes first.

@@ -47,7 +47,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     Ok(())
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error("schema version {found} is newer than this cryptoviz supports ({supported})")]
     TooNew { found: i64, supported: i64 },

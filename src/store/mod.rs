@@ -36,7 +36,7 @@ use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
 
 /// What can go wrong with a store, in words that fit every backend. `store` names it as it
 /// may be shown: a file path, or a server URL without its password.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
         "database {store} is in use by another cryptoviz process (only one may write a data dir)"

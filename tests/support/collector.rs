@@ -69,14 +69,28 @@ impl Collector {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                let out = self.child.wait_with_output().unwrap();
-                return (status, String::from_utf8_lossy(&out.stderr).into_owned());
+                let mut err = String::new();
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    use std::io::Read;
+                    let _ = pipe.read_to_string(&mut err);
+                }
+                return (status, err);
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 panic!("collector did not exit within {limit:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A test that fails before stopping its collector must not leave it running.
+impl Drop for Collector {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

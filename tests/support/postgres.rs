@@ -47,10 +47,18 @@ impl TestDb {
                 if std::env::var("CRYPTOVIZ_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                     panic!("CRYPTOVIZ_REQUIRE_POSTGRES=1 but no PostgreSQL server answers: {e}");
                 }
-                eprintln!(
-                    "{test}: the PostgreSQL part was skipped: no server at 127.0.0.1:5432 ({e}); \
-                     set CRYPTOVIZ_TEST_POSTGRES to a server's admin URL to run it"
-                );
+                // Straight to stderr, past the test harness's capture, once per test binary:
+                // whoever runs `cargo test` sees that these ran on SQLite alone, and why.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "note: PostgreSQL tests skipped ({test} and the rest of this file): \
+                         no server at {} ({e}); set CRYPTOVIZ_TEST_POSTGRES to an admin URL",
+                        redact(&admin)
+                    );
+                });
                 return None;
             }
         };
@@ -101,6 +109,14 @@ pub fn run(url: &str, sql: &str) {
             .and_then(|mut c| c.batch_execute(sql))
             .expect("admin SQL")
     });
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
+        _ => url.to_string(),
+    }
 }
 
 impl Drop for TestDb {

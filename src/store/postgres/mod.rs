@@ -39,7 +39,18 @@ pub struct PostgresBackend {
     read_only: bool,
     /// Jobs whose advisory lock this connection holds (they go with the connection).
     leases: HashSet<String>,
+    /// The last failed reconnect, while the server is away.
+    down: Option<Down>,
 }
+
+struct Down {
+    since: std::time::Instant,
+    pause: std::time::Duration,
+    error: StoreError,
+}
+
+const RECONNECT_FIRST: std::time::Duration = std::time::Duration::from_millis(250);
+const RECONNECT_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
@@ -108,6 +119,7 @@ impl PostgresBackend {
             target: target.clone(),
             read_only: false,
             leases: HashSet::new(),
+            down: None,
         }
     }
 
@@ -120,11 +132,34 @@ impl PostgresBackend {
     }
 
     /// The connection, made anew when the last one died (the server restarted, the network
-    /// dropped): the store thread retries failed writes with a growing delay, so each retry
-    /// is one reconnect attempt and nothing queued is lost meanwhile.
+    /// dropped). While the server stays away, attempts are spaced by a growing pause and every
+    /// call in between fails at once with the last reason: the callers (writes held for retry,
+    /// leases, reads) keep their pace without each costing the server a connection.
     fn conn(&mut self) -> Result<&mut Client, StoreError> {
         if self.client.is_closed() {
-            self.client = self.target.connect()?;
+            if let Some(down) = &self.down
+                && down.since.elapsed() < down.pause
+            {
+                return Err(down.error.clone());
+            }
+            match self.target.connect() {
+                Ok(client) => {
+                    self.client = client;
+                    self.down = None;
+                }
+                Err(e) => {
+                    let pause = self
+                        .down
+                        .as_ref()
+                        .map_or(RECONNECT_FIRST, |d| (d.pause * 2).min(RECONNECT_MAX));
+                    self.down = Some(Down {
+                        since: std::time::Instant::now(),
+                        pause,
+                        error: e.clone(),
+                    });
+                    return Err(e);
+                }
+            }
             // The old session's advisory locks died with it; another process may hold them now.
             self.leases.clear();
             self.session_setup()?;
