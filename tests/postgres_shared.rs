@@ -122,13 +122,26 @@ async fn two_collectors_one_database_and_one_killed() {
     .iter()
     .map(|&(id, p)| trade(id, p, t0 + id * 20_000))
     .collect();
-    let second: Vec<Trade> = [(6, "99900"), (7, "100600.75"), (8, "99100"), (9, "99050")]
+    // Trade 6 never reaches either collector; the exchange's klines have it.
+    let six = trade(6, "99650", t0 + 2 * MIN + 10_000);
+    let missed: Vec<Trade> = vec![trade(7, "99600", t0 + 2 * MIN + 40_000)];
+    let second: Vec<Trade> = [(8, "99900"), (9, "100600.75"), (10, "99100"), (11, "99050")]
         .iter()
-        .map(|&(id, p)| trade(id, p, t0 + 3 * MIN + id * 15_000))
+        .map(|&(id, p)| trade(id, p, t0 + 4 * MIN + id * 5_000))
         .collect();
-    let all: Vec<Trade> = first.iter().chain(&second).cloned().collect();
-    let rest = KlinesServer::start();
-    serve_klines(&rest, &all);
+    let all: Vec<Trade> = first
+        .iter()
+        .chain([&six])
+        .chain(&missed)
+        .chain(&second)
+        .cloned()
+        .collect();
+    // Each collector has an exchange endpoint of its own, serving the same klines, so the
+    // test can tell who asked.
+    let rests = [KlinesServer::start(), KlinesServer::start()];
+    for r in &rests {
+        serve_klines(r, &all);
+    }
     let ws = WsServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (hook_url, feed_url) = (
@@ -136,6 +149,7 @@ async fn two_collectors_one_database_and_one_killed() {
         format!("{}/rss", feed.url()),
     );
     let start = |who: &str| {
+        let rest = &rests[usize::from(who == "b")];
         let cfg = config(
             dir.path(),
             who,
@@ -176,6 +190,30 @@ async fn two_collectors_one_database_and_one_killed() {
         "the second collector polled while the first held the job"
     );
     assert!(polls_by(&feed, "a") >= 3);
+    // Both streams skip trade 6: both see the same missed span, only one asks the exchange.
+    for r in &rests {
+        r.clear_log();
+    }
+    for t in &missed {
+        ws.push(frame(t));
+    }
+    let span_asked = |rest: &KlinesServer| {
+        rest.served()
+            .iter()
+            .filter(|s| s.start.is_some_and(|st| st <= missed[0].time))
+            .count()
+    };
+    assert!(
+        until(Duration::from_secs(20), || span_asked(&rests[0]) >= 2).await,
+        "the missed span is repaired in 1m and 5m by the job's holder: {:?}",
+        rests[0].served()
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(
+        span_asked(&rests[1]),
+        0,
+        "the second collector fetched a span the first one repairs"
+    );
 
     // The holder dies without a word.
     a.signal("KILL");
