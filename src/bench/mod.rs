@@ -213,18 +213,26 @@ async fn measure_all(
     );
     out.insert("history_days".into(), json!(plan.history_days));
     out.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
-    // Last, so the processes never compete with the timings above. The collector at scale
-    // runs while the dashboards are measured: each figure is that process's own CPU time and
-    // memory, which the others do not change, and `--quick` stays within its 20 s.
+    // Last, so the processes never compete with the timings above. `--quick` runs the
+    // collector at scale while the dashboards are measured, to stay within its 20 s: each
+    // figure is that process's own CPU time and memory, which the others change little.
     if plan.process_secs > 0 {
         let d = dir.clone();
         let dashboards =
             tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs));
         let half = Duration::from_secs(plan.process_secs.div_ceil(2));
-        let scale = scale::market_scale(&dir, half, half)
-            .await
-            .unwrap_or_else(|e| json!({ "error": e.to_string() }));
-        let (idle, rss) = dashboards.await.unwrap_or((None, None));
+        let scale = async {
+            scale::market_scale(&dir, half, half)
+                .await
+                .unwrap_or_else(|e| json!({ "error": e.to_string() }))
+        };
+        let ((idle, rss), scale) = if plan.process_secs < 10 {
+            let scale = scale.await;
+            (dashboards.await.unwrap_or((None, None)), scale)
+        } else {
+            let done = dashboards.await.unwrap_or((None, None));
+            (done, scale.await)
+        };
         out.insert("idle_cpu_percent".into(), json!(idle));
         out.insert("dashboard_peak_rss_mb".into(), json!(rss));
         out.insert("market_scale".into(), scale);
