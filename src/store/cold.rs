@@ -44,6 +44,44 @@ pub fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
     }
 }
 
+/// Decodes a stored chunk, as the store reports a chunk that does not decode.
+pub fn decode_chunk(
+    tf: Timeframe,
+    first_open: Millis,
+    data: &[u8],
+    out: &mut Vec<Candle>,
+) -> Result<(), super::StoreError> {
+    decode(tf, first_open, data, out)
+        .map_err(|e| super::StoreError::Query(format!("a cold chunk does not decode: {e}")))
+}
+
+/// The newest `n` candles at or before `before`, from a series' newest `n` hot candles
+/// (ascending) and its cold chunks, which `older` hands out newest first as
+/// `(first_open, data)`: only as many chunks are read as it takes to know the newest `n`.
+pub fn newest(
+    tf: Timeframe,
+    hot: Vec<Candle>,
+    before: Millis,
+    n: usize,
+    mut older: impl FnMut() -> Result<Option<(Millis, Vec<u8>)>, super::StoreError>,
+) -> Result<Vec<Candle>, super::StoreError> {
+    let mut cold: Vec<Candle> = Vec::new();
+    let mut merged = hot.clone();
+    while let Some((first_open, data)) = older()? {
+        let mut chunk = Vec::new();
+        decode_chunk(tf, first_open, &data, &mut chunk)?;
+        chunk.retain(|c| c.open_time <= before);
+        chunk.append(&mut cold);
+        cold = chunk;
+        merged = merge(cold.clone(), hot.clone());
+        if merged.iter().filter(|c| c.open_time >= first_open).count() >= n {
+            break;
+        }
+    }
+    let skip = merged.len().saturating_sub(n);
+    Ok(merged.split_off(skip))
+}
+
 pub fn chunk_start(tf: Timeframe, open_time: Millis) -> Millis {
     open_time.div_euclid(chunk_span(tf)) * chunk_span(tf)
 }

@@ -132,18 +132,7 @@ impl Store {
         data_dir: &Path,
         opts: StoreOptions,
     ) -> Result<Store, StoreError> {
-        match url {
-            StoreUrl::Postgres { url, .. } => {
-                let target = PostgresTarget::parse(url.expose())?;
-                let name = format!("postgres {}", target.shown);
-                Self::spawn(
-                    move || Ok(Box::new(PostgresBackend::open(&target)?) as Box<dyn Backend>),
-                    &name,
-                    opts,
-                )
-            }
-            sqlite => Self::open(&sqlite_file(sqlite, data_dir), opts),
-        }
+        Self::open_any(url, data_dir, opts, false)
     }
 
     /// Opens the store a URL names without writing to it (a dashboard following collectors;
@@ -153,20 +142,32 @@ impl Store {
         data_dir: &Path,
         opts: StoreOptions,
     ) -> Result<Store, StoreError> {
-        match url {
-            StoreUrl::Postgres { url, .. } => {
-                let target = PostgresTarget::parse(url.expose())?;
-                let name = format!("postgres {}", target.shown);
-                Self::spawn(
-                    move || {
-                        Ok(Box::new(PostgresBackend::open_read_only(&target)?) as Box<dyn Backend>)
-                    },
-                    &name,
-                    opts,
-                )
-            }
-            sqlite => Self::open_read_only(&sqlite_file(sqlite, data_dir), opts),
-        }
+        Self::open_any(url, data_dir, opts, true)
+    }
+
+    fn open_any(
+        url: &StoreUrl,
+        data_dir: &Path,
+        opts: StoreOptions,
+        read_only: bool,
+    ) -> Result<Store, StoreError> {
+        let StoreUrl::Postgres { url, .. } = url else {
+            let file = sqlite_file(url, data_dir);
+            return match read_only {
+                true => Self::open_read_only(&file, opts),
+                false => Self::open(&file, opts),
+            };
+        };
+        let target = PostgresTarget::parse(url.expose())?;
+        let name = format!("postgres {}", target.shown);
+        let open = move || {
+            let backend = match read_only {
+                true => PostgresBackend::open_read_only(&target)?,
+                false => PostgresBackend::open(&target)?,
+            };
+            Ok(Box::new(backend) as Box<dyn Backend>)
+        };
+        Self::spawn(open, &name, opts)
     }
 
     /// Starts the store thread and opens the backend on it: a blocking client (PostgreSQL's)

@@ -281,21 +281,11 @@ impl SqliteBackend {
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let data: Vec<u8> = r.get(1)?;
-            decode_chunk(tf, r.get(0)?, &data, &mut out)?;
+            cold::decode_chunk(tf, r.get(0)?, &data, &mut out)?;
         }
         out.retain(|c| c.open_time >= from && c.open_time <= to);
         Ok(out)
     }
-}
-
-fn decode_chunk(
-    tf: Timeframe,
-    first_open: Millis,
-    data: &[u8],
-    out: &mut Vec<Candle>,
-) -> Result<(), StoreError> {
-    cold::decode(tf, first_open, data, out)
-        .map_err(|e| StoreError::Query(format!("a cold chunk does not decode: {e}")))
 }
 
 fn price_int(p: Price) -> Result<i64, StoreError> {
@@ -416,29 +406,17 @@ impl CandleStore for SqliteBackend {
         );
         let mut hot = self.query_candles(&sql, params![id, before, n as i64])?;
         hot.reverse();
-        // Walk cold chunks newest first until the newest `n` of both tiers are known.
-        let mut cold: Vec<Candle> = Vec::new();
-        let mut merged = hot.clone();
         let mut stmt = self.conn.prepare_cached(
             "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND first_open <= ?2 \
              ORDER BY chunk_start DESC",
         )?;
         let mut rows = stmt.query(params![id, before])?;
-        while let Some(r) = rows.next()? {
-            let first_open: Millis = r.get(0)?;
-            let mut chunk = Vec::new();
-            let data: Vec<u8> = r.get(1)?;
-            decode_chunk(key.timeframe, first_open, &data, &mut chunk)?;
-            chunk.retain(|c| c.open_time <= before);
-            chunk.append(&mut cold);
-            cold = chunk;
-            merged = cold::merge(cold.clone(), hot.clone());
-            if merged.iter().filter(|c| c.open_time >= first_open).count() >= n {
-                break;
-            }
-        }
-        let skip = merged.len().saturating_sub(n);
-        Ok(merged.split_off(skip))
+        cold::newest(key.timeframe, hot, before, n, || {
+            Ok(match rows.next()? {
+                Some(r) => Some((r.get(0)?, r.get(1)?)),
+                None => None,
+            })
+        })
     }
 
     fn open_times(
@@ -658,11 +636,7 @@ impl AlertStore for SqliteBackend {
         state: ArmState,
     ) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
-        let new = tx.execute(
-            "INSERT OR IGNORE INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, now_ms()],
-        )? == 1;
+        let new = insert_firing(&tx, f)?;
         if new {
             for c in channels {
                 tx.execute(
@@ -907,7 +881,7 @@ impl Maintenance for SqliteBackend {
             )
             .optional()?;
         if let Some((first, data)) = old {
-            decode_chunk(tf, first, &data, &mut existing)?;
+            cold::decode_chunk(tf, first, &data, &mut existing)?;
         }
         let moved = hot.len() as u64;
         let all = cold::merge(existing, hot);
@@ -948,6 +922,16 @@ impl Maintenance for SqliteBackend {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows.into_iter().filter(|m| m != "ok").collect())
     }
+}
+
+/// Records a firing unless one with its id is there; true when it was new.
+fn insert_firing(conn: &Connection, f: &Firing) -> Result<bool, StoreError> {
+    let n = conn.prepare_cached(
+        "INSERT OR IGNORE INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, now_ms()])?;
+    Ok(n == 1)
 }
 
 fn save_alert_state(conn: &Connection, name: &str, s: ArmState) -> Result<(), StoreError> {
@@ -1131,11 +1115,7 @@ impl Transfer for SqliteBackend {
         deliveries: &[DeliveryRecord],
     ) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
-        let new = tx.execute(
-            "INSERT OR IGNORE INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, now_ms()],
-        )? == 1;
+        let new = insert_firing(&tx, f)?;
         if new {
             for d in deliveries.iter().filter(|d| d.firing_id == f.id) {
                 tx.execute(

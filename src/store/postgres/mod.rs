@@ -306,7 +306,7 @@ impl PostgresBackend {
         )?;
         let mut out = Vec::new();
         for r in rows {
-            decode_chunk(tf, r.get(0), r.get(1), &mut out)?;
+            cold::decode_chunk(tf, r.get(0), r.get(1), &mut out)?;
         }
         out.retain(|c| c.open_time >= from && c.open_time <= to);
         Ok(out)
@@ -378,16 +378,6 @@ impl Columns {
 
 fn price_int(p: Price) -> Result<i64, StoreError> {
     i64::try_from(p.raw()).map_err(|_| StoreError::Query(format!("price {p} out of range")))
-}
-
-fn decode_chunk(
-    tf: Timeframe,
-    first_open: Millis,
-    data: &[u8],
-    out: &mut Vec<Candle>,
-) -> Result<(), StoreError> {
-    cold::decode(tf, first_open, data, out)
-        .map_err(|e| StoreError::Query(format!("a cold chunk does not decode: {e}")))
 }
 
 fn row_candle(r: &Row) -> Result<Candle, StoreError> {
@@ -469,6 +459,25 @@ fn save_progress(
     Ok(())
 }
 
+/// Records a firing unless one with its id is there; true when it was new.
+fn insert_firing(tx: &mut postgres::Transaction<'_>, f: &Firing) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "INSERT INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+        &[
+            &f.id,
+            &f.alert,
+            &f.symbol,
+            &f.condition,
+            &f.value,
+            &f.at,
+            &f.trigger_time,
+            &now_ms(),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
 fn save_alert_state(
     client: &mut impl postgres::GenericClient,
     name: &str,
@@ -543,28 +552,27 @@ impl CandleStore for PostgresBackend {
         );
         let mut hot = self.query_candles(&sql, &[&id, &before, &(n as i64)])?;
         hot.reverse();
-        // Cold chunks newest first, until the newest `n` of both tiers are known.
-        let chunks = self.conn()?.query(
-            "SELECT first_open, data FROM candles_cold WHERE series_id = $1 AND first_open <= $2 \
-             ORDER BY chunk_start DESC",
-            &[&id, &before],
-        )?;
-        let mut cold: Vec<Candle> = Vec::new();
-        let mut merged = hot.clone();
-        for r in chunks {
-            let first_open: Millis = r.get(0);
-            let mut chunk = Vec::new();
-            decode_chunk(key.timeframe, first_open, r.get(1), &mut chunk)?;
-            chunk.retain(|c| c.open_time <= before);
-            chunk.append(&mut cold);
-            cold = chunk;
-            merged = cold::merge(cold.clone(), hot.clone());
-            if merged.iter().filter(|c| c.open_time >= first_open).count() >= n {
-                break;
+        // Cold chunks newest first, a few per round trip, until the newest `n` are known (a
+        // year of 1m history is hundreds of chunks; the chart wants the last few).
+        let mut batch: std::collections::VecDeque<(Millis, Vec<u8>)> = Default::default();
+        let mut below = Millis::MAX;
+        let mut done = false;
+        let conn = self.conn()?;
+        cold::newest(key.timeframe, hot, before, n, || {
+            if batch.is_empty() && !done {
+                let rows = conn.query(
+                    "SELECT chunk_start, first_open, data FROM candles_cold WHERE series_id = $1 \
+                     AND first_open <= $2 AND chunk_start < $3 ORDER BY chunk_start DESC LIMIT 4",
+                    &[&id, &before, &below],
+                )?;
+                done = rows.len() < 4;
+                for r in &rows {
+                    below = r.get(0);
+                    batch.push_back((r.get(1), r.get(2)));
+                }
             }
-        }
-        let skip = merged.len().saturating_sub(n);
-        Ok(merged.split_off(skip))
+            Ok(batch.pop_front())
+        })
     }
 
     fn open_times(
@@ -761,20 +769,7 @@ impl AlertStore for PostgresBackend {
         state: ArmState,
     ) -> Result<bool, StoreError> {
         let mut tx = self.conn()?.transaction()?;
-        let new = tx.execute(
-            "INSERT INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-            &[
-                &f.id,
-                &f.alert,
-                &f.symbol,
-                &f.condition,
-                &f.value,
-                &f.at,
-                &f.trigger_time,
-                &now_ms(),
-            ],
-        )? == 1;
+        let new = insert_firing(&mut tx, f)?;
         if new {
             for c in channels {
                 tx.execute(
@@ -1010,7 +1005,7 @@ impl Maintenance for PostgresBackend {
              FOR UPDATE",
             &[&id, &start],
         )? {
-            decode_chunk(tf, r.get(0), r.get(1), &mut existing)?;
+            cold::decode_chunk(tf, r.get(0), r.get(1), &mut existing)?;
         }
         let moved = hot.len() as u64;
         let all = cold::merge(existing, hot);
@@ -1088,7 +1083,7 @@ impl Maintenance for PostgresBackend {
             };
             let (series, start): (i64, i64) = (r.get(1), r.get(2));
             let mut out = Vec::new();
-            match decode_chunk(tf, r.get(3), r.get(5), &mut out) {
+            match cold::decode_chunk(tf, r.get(3), r.get(5), &mut out) {
                 Err(e) => problems.push(format!("series {series} chunk {start}: {e}")),
                 Ok(()) if out.len() as i64 != r.get::<_, i64>(4) => problems.push(format!(
                     "series {series} chunk {start}: {} candles, the row says {}",
@@ -1237,20 +1232,7 @@ impl Transfer for PostgresBackend {
         deliveries: &[DeliveryRecord],
     ) -> Result<bool, StoreError> {
         let mut tx = self.conn()?.transaction()?;
-        let new = tx.execute(
-            "INSERT INTO alert_firings (id, alert, symbol, condition, value, at, trigger_time, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-            &[
-                &f.id,
-                &f.alert,
-                &f.symbol,
-                &f.condition,
-                &f.value,
-                &f.at,
-                &f.trigger_time,
-                &now_ms(),
-            ],
-        )? == 1;
+        let new = insert_firing(&mut tx, f)?;
         if new {
             for d in deliveries.iter().filter(|d| d.firing_id == f.id) {
                 tx.execute(
