@@ -35,11 +35,13 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Starts the source and ingestion. `shutdown` turning true stops both; [`Pipeline::join`]
-    /// then waits until every candle is flushed to the store.
+    /// then waits until every candle is flushed to the store. `live_view`: a dashboard
+    /// watches, so the venues' books are followed and the latest trades reported too.
     pub async fn start(
         config: &Config,
         store: Store,
         demo: bool,
+        live_view: bool,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Pipeline, StoreError> {
         let symbols = config.market.symbols.clone();
@@ -52,6 +54,11 @@ impl Pipeline {
         let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind)
             .await?
             .with_composites(&config.market.composites());
+        let ingest = if live_view {
+            ingest.with_tape()
+        } else {
+            ingest
+        };
         // In the demo the rules start after the simulated history, or it would fire them.
         let alerts = crate::alerts::deliver::engine(config, &store, now_ms()).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
@@ -105,12 +112,13 @@ impl Pipeline {
         } else {
             let mut tasks = Vec::new();
             for (venue, stats) in &streams {
-                let (Some(connector), Some(settings)) = (
+                let (Some(connector), Some(mut settings)) = (
                     connector(*venue),
                     StreamSettings::from_config(config, *venue),
                 ) else {
                     continue;
                 };
+                settings.book = live_view && connector.has_book();
                 tasks.push(tokio::spawn(crate::exchange::run(
                     connector,
                     settings,

@@ -194,7 +194,7 @@ async fn run_streams_live_trades_and_stops_promptly() {
         recv(&mut rx).await,
         MarketEvent::Status(cryptoviz::domain::Venue::Binance, StreamStatus::Connected)
     );
-    let mut trades = 0;
+    let (mut trades, mut books) = (0, 0);
     let deadline = Instant::now() + Duration::from_secs(1);
     while Instant::now() < deadline {
         if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
@@ -204,11 +204,18 @@ async fn run_streams_live_trades_and_stops_promptly() {
                     assert!(at <= Instant::now());
                     assert!(t.time >= now && t.time <= now_ms(), "live time {}", t.time);
                 }
+                // Books twice a second, a true book each time (checked as a venue's would be).
+                MarketEvent::Book(b) => {
+                    books += 1;
+                    assert_eq!(b.bids.len(), 20);
+                    assert_eq!(b.clone().checked().unwrap(), b);
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
     }
     assert!(trades >= 5, "only {trades} trades in a second");
+    assert!(books >= 2, "only {books} books in a second");
 
     let asked = Instant::now();
     stop.send(true).unwrap();

@@ -5,7 +5,7 @@ use cryptoviz::app::event::DataEvent;
 use cryptoviz::app::keymap::Keymap;
 use cryptoviz::app::sample::{SAMPLE_NOW, sample_app, sample_settings};
 use cryptoviz::app::{App, Popup};
-use cryptoviz::domain::{Candle, NewsItem, Price, Sentiment};
+use cryptoviz::domain::{Candle, NewsItem, Price, Sentiment, Symbol};
 use cryptoviz::ui::candles::{CandleChart, fold};
 use cryptoviz::ui::{Theme, draw};
 use ratatui::Terminal;
@@ -629,10 +629,12 @@ fn at_80x24_tab_brings_every_panel_into_view() {
         "{chart}"
     );
     let mut seen = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         app.act(Action::FocusNext);
         let screen = text(&screen(&app, 80, 24));
         for (title, what) in [
+            ("Book BTCUSDT", "spread 0.01"),
+            ("Trades BTCUSDT", "▲ 36"),
             ("Watchlist", "ETHUSDT"),
             ("News", "Bitcoin climbs"),
             ("Health", "Stream"),
@@ -642,7 +644,16 @@ fn at_80x24_tab_brings_every_panel_into_view() {
             }
         }
     }
-    assert_eq!(seen, ["Watchlist", "News", "Health"]);
+    assert_eq!(
+        seen,
+        [
+            "Book BTCUSDT",
+            "Trades BTCUSDT",
+            "Watchlist",
+            "News",
+            "Health"
+        ]
+    );
     app.act(Action::FocusNext);
     assert!(
         text(&screen(&app, 80, 24)).contains(" BTCUSDT 1m "),
@@ -844,4 +855,96 @@ fn alert_levels_on_the_chart_and_the_rules_popup() {
     assert!(s.contains("Alerts · space on/off · d deletes"), "{s}");
     assert!(s.contains(" config near: price > "), "{s}");
     assert!(s.contains(" off    far: price < 1 on BTCUSDT"), "{s}");
+}
+
+/// The columns `x0..x1` of each row.
+fn columns(buf: &Buffer, x0: u16, x1: u16) -> Vec<String> {
+    lines(buf)
+        .iter()
+        .map(|l| {
+            l.chars()
+                .skip(x0 as usize)
+                .take((x1 - x0) as usize)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_book_and_the_tape_at_200x50_exact() {
+    let app = sample_app(sample_settings());
+    let buf = screen(&app, 200, 50);
+    // Chart 114 columns, then the market column (30), then the side panels.
+    let col = columns(&buf, 114, 144);
+    assert_eq!(
+        col[..14],
+        [
+            "┌ Book BTCUSDT · now ────────┐",
+            "│36473.74    1.0422 █████████│",
+            "│36473.72    1.0428 █████████│",
+            "│36473.70    0.8065 ████████ │",
+            "│36473.68    0.8344 ██████   │",
+            "│36473.66    0.7879 █████    │",
+            "│36473.64    0.7293 ████     │",
+            "│36473.62    0.5665 ███      │",
+            "│36473.60    0.4267 ██       │",
+            "│36473.58    0.4378 ██       │",
+            "│36473.56    0.3742 █        │",
+            "│36473.54    0.1032 █        │",
+            "│spread 0.01 (0.0027 bp)     │",
+            "│36473.53    0.1449 █        │",
+        ]
+    );
+    assert_eq!(
+        col[26..31],
+        [
+            "┌ Trades BTCUSDT · now ──────┐",
+            "│00:00:00 ▼ 36472.24      2.5│",
+            "│23:59:59 ▲ 36475.21  0.11293│",
+            "│23:59:58 ▲ 36478.11  0.01686│",
+            "│23:59:57 ▲ 36471.39  0.12013│",
+        ]
+    );
+    // Asks in the falling colour, bids in the rising one; the large trade stands out.
+    assert_eq!(buf[(115, 1)].fg, Color::Red);
+    assert_eq!(buf[(115, 13)].fg, Color::Green);
+    let large = buf[(137, 27)].modifier;
+    assert!(large.contains(ratatui::style::Modifier::REVERSED));
+    assert!(
+        !buf[(137, 28)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+    // Below 160 columns the market column gives its room back to the chart.
+    let narrow = text(&screen(&app, 159, 50));
+    assert!(!narrow.contains("Book BTCUSDT"), "{narrow}");
+}
+
+#[test]
+fn a_silent_book_reads_stale_and_unavailable_books_say_why() {
+    let mut app = sample_app(sample_settings());
+    app.tick(SAMPLE_NOW + 15_000);
+    let buf = screen(&app, 200, 50);
+    let col = columns(&buf, 114, 144);
+    assert!(col[0].contains("Book BTCUSDT · 15s STALE"), "{}", col[0]);
+    assert!(
+        col[26].contains("Trades BTCUSDT · 15s STALE"),
+        "{}",
+        col[26]
+    );
+
+    // A market on a venue whose book is not followed, and a dashboard attached to a collector.
+    let mut settings = sample_settings();
+    settings
+        .symbols
+        .push(Symbol::new("kraken:BTC/USD").unwrap());
+    let mut app = sample_app(settings);
+    app.select_symbol(3);
+    let all = text(&screen(&app, 200, 50));
+    assert!(all.contains("│kraken's book is not"), "{all}");
+    let mut settings = sample_settings();
+    settings.attached = true;
+    let app = sample_app(settings);
+    let all = text(&screen(&app, 200, 50));
+    assert!(all.contains("│live only: a dashboard"), "{all}");
 }

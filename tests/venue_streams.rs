@@ -21,6 +21,7 @@ fn settings(venue: Venue, url: String, symbols: &[&str], idle: Duration) -> Stre
         venue,
         ws_url: url,
         symbols: symbols.iter().map(|s| Symbol::new(s).unwrap()).collect(),
+        book: false,
         backoff: BackoffPolicy {
             initial_ms: 20,
             max_ms: 200,

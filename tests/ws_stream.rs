@@ -31,6 +31,7 @@ fn settings(server: &WsServer) -> StreamSettings {
         // A trailing slash on the base must not double up in the path.
         ws_url: format!("{}/", server.url()),
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
+        book: false,
         backoff: BackoffPolicy {
             initial_ms: 20,
             max_ms: 200,
@@ -494,6 +495,7 @@ async fn shutdown_interrupts_a_hanging_connect() {
         venue: Venue::Binance,
         ws_url: format!("ws://{addr}"),
         symbols: vec![sym("BTCUSDT")],
+        book: false,
         backoff: BackoffPolicy::default(),
         breaker: BreakerPolicy::default(),
         idle_timeout: Duration::from_secs(30),

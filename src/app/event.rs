@@ -31,6 +31,10 @@ pub enum DataEvent {
     UserRules(Vec<(crate::alerts::Rule, bool)>),
     /// An alert fired (recorded already): ring, say it, keep it for the report.
     AlertFired(crate::alerts::Firing),
+    /// The latest live trades (each symbol's in arrival order), for the trade tape.
+    Trades(Vec<crate::domain::Trade>),
+    /// The top of a symbol's book, whole (live only).
+    Book(crate::domain::Book),
     /// A venue's stream changed state.
     Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).

@@ -6,6 +6,7 @@
 
 pub mod event;
 pub mod keymap;
+pub mod live;
 pub mod log;
 pub mod news;
 pub mod run;

@@ -12,7 +12,8 @@ use super::state::App;
 use super::time::TimeZone;
 use crate::config::FreshnessConfig;
 use crate::domain::{
-    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe,
+    Book, Candle, Level, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
+    Timeframe, Trade,
 };
 use crate::indicators::IndicatorParams;
 use crate::net::{BreakerState, BreakerStatus};
@@ -84,6 +85,16 @@ pub fn sample_app(settings: AppSettings) -> App {
         crate::domain::Venue::Binance,
         StreamStatus::Connected,
     ));
+    let last = app
+        .series
+        .get(&SeriesKey {
+            symbol: sym("BTCUSDT"),
+            timeframe: Timeframe::M1,
+        })
+        .and_then(|s| s.last())
+        .map_or(37_000.0, |c| c.close.to_f64());
+    app.apply(DataEvent::Trades(sample_trades(last)));
+    app.apply(DataEvent::Book(sample_book(last)));
     app.apply(DataEvent::News(sample_news()));
     app.apply(DataEvent::Health(sample_health()));
     for (i, (level, msg)) in [
@@ -115,6 +126,47 @@ pub fn sample_app(settings: AppSettings) -> App {
     app.take_dirty();
     app.mark_dirty();
     app
+}
+
+/// BTCUSDT's last 60 trades around `last`, one every 700 ms up to [`SAMPLE_NOW`], every
+/// seventh one large.
+fn sample_trades(last: f64) -> Vec<Trade> {
+    let mut rng = Rng::new(7);
+    (0..60i64)
+        .map(|i| {
+            let buy = rng.unit() < 0.5;
+            let large = i % 7 == 3;
+            let size = if large { 2.5 } else { 0.01 + rng.unit() * 0.2 };
+            Trade {
+                symbol: sym("BTCUSDT"),
+                id: 1_000 + i,
+                price: Price::from_f64(((last + (rng.normal() * 3.0)) * 100.0).round() / 100.0),
+                qty: Qty::from_f64((size * 1e5_f64).round() / 1e5),
+                time: SAMPLE_NOW - (59 - i) * 700,
+                micros: 0,
+                count: 1,
+                buyer_is_maker: !buy,
+            }
+        })
+        .collect()
+}
+
+/// BTCUSDT's book: 20 levels a side a cent apart around `last`, sizes growing away from it.
+fn sample_book(last: f64) -> Book {
+    let mut rng = Rng::new(11);
+    let best = (last * 100.0).round() as i64;
+    let mut level = |ticks: i64, i: i64| Level {
+        price: Price::from_f64(ticks as f64 / 100.0),
+        qty: Qty::from_f64(((0.05 + i as f64 * 0.08 + rng.unit() * 0.3) * 1e4).round() / 1e4),
+    };
+    let bids = (0..20).map(|i| level(best - i * 2, i)).collect();
+    let asks = (0..20).map(|i| level(best + 1 + i * 2, i)).collect();
+    Book {
+        symbol: sym("BTCUSDT"),
+        bids,
+        asks,
+        time: Some(SAMPLE_NOW),
+    }
 }
 
 /// One-minute candles ending at [`SAMPLE_NOW`], the newest still open.

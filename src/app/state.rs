@@ -35,12 +35,22 @@ const MESSAGE_MS: i64 = 30_000;
 pub enum Panel {
     Chart,
     Watchlist,
+    Book,
+    Trades,
     News,
     Health,
 }
 
 impl Panel {
-    const ORDER: [Panel; 4] = [Panel::Chart, Panel::Watchlist, Panel::News, Panel::Health];
+    /// Screen order: the chart, the market column, then the side panels top to bottom.
+    const ORDER: [Panel; 6] = [
+        Panel::Chart,
+        Panel::Book,
+        Panel::Trades,
+        Panel::Watchlist,
+        Panel::News,
+        Panel::Health,
+    ];
 
     fn cycle(self, delta: isize) -> Panel {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
@@ -119,6 +129,8 @@ pub struct App {
     pub focus: Panel,
     pub popup: Option<Popup>,
     pub news: NewsState,
+    /// The trade tape and the books (live only).
+    pub live: super::live::LiveMarket,
     /// The latest snapshot and when it arrived.
     pub health: Option<(HealthSnapshot, Millis)>,
     /// Each venue's stream state and since when.
@@ -270,6 +282,7 @@ impl App {
             focus: Panel::Chart,
             popup: None,
             news: NewsState::default(),
+            live: Default::default(),
             health: None,
             streams: BTreeMap::new(),
             composites: s.composites,
@@ -521,6 +534,8 @@ impl App {
                 self.firings.push_front(f);
                 self.firings.truncate(MAX_FIRINGS);
             }
+            DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
+            DataEvent::Book(book) => self.live.set_book(book, self.now),
             DataEvent::Stream(venue, st) => {
                 let changed = self.streams.get(&venue).map(|(s, _)| s) != Some(&st);
                 if changed {
@@ -849,7 +864,7 @@ impl App {
             Action::Up | Action::Down => {
                 let d: isize = if a == Action::Down { 1 } else { -1 };
                 match self.focus {
-                    Panel::Chart | Panel::Watchlist => {
+                    Panel::Chart | Panel::Watchlist | Panel::Book | Panel::Trades => {
                         let i =
                             (self.selected as isize + d).clamp(0, self.symbols.len() as isize - 1);
                         self.select_symbol(i as usize);

@@ -278,6 +278,10 @@ fn help_opens_closes_and_shields_the_screen() {
 fn tab_focus_and_news_popup() {
     let mut app = sample();
     press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::Book);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::Trades);
+    press(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Panel::Watchlist);
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Panel::News);
@@ -288,8 +292,9 @@ fn tab_focus_and_news_popup() {
     assert_eq!(app.popup, Some(Popup::News(second)));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.popup, None);
-    press(&mut app, KeyCode::BackTab);
-    press(&mut app, KeyCode::BackTab);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::BackTab);
+    }
     assert_eq!(app.focus, Panel::Chart);
 }
 

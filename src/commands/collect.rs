@@ -58,6 +58,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     });
     let opts = Options {
         demo: ctx.demo,
+        live_view: false,
         klines_notice: Some(klines_notice),
     };
     let runtime = Runtime::start(&ctx.config, store.clone(), opts).await?;
@@ -233,7 +234,10 @@ fn log_event(ev: &IngestEvent) {
         IngestEvent::Stream(venue, s) => tracing::info!(%venue, status = ?s, "stream"),
         IngestEvent::Gaps(g) => tracing::warn!(count = g.len(), "trade id gaps"),
         IngestEvent::Malformed(m) => tracing::debug!(reason = %m, "malformed frame"),
-        IngestEvent::Candles(_) | IngestEvent::Alerts(_) => {}
+        IngestEvent::Candles(_)
+        | IngestEvent::Alerts(_)
+        | IngestEvent::Trades(_)
+        | IngestEvent::Book(_) => {}
     }
 }
 

@@ -1,6 +1,7 @@
 //! Domain types shared by every layer: exact decimals, symbols, timeframes, trades and candles.
 //! Plain data, no I/O.
 
+mod book;
 mod candle;
 mod decimal;
 mod news;
@@ -9,6 +10,7 @@ mod symbol;
 mod timeframe;
 mod trade;
 
+pub use book::{BOOK_DEPTH, Book, BookError, Level};
 pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use news::{NewsItem, Sentiment};

@@ -5,13 +5,15 @@
 use std::time::Duration;
 
 use super::wire::WireError;
-use crate::domain::{Symbol, Trade, Venue};
+use crate::domain::{Book, Symbol, Trade, Venue};
 
 /// What one frame meant, besides the trades it appended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed {
     /// Trades were appended to the buffer (possibly none, for an empty snapshot).
     Trades,
+    /// The top of a book, whole (only when it was asked for).
+    Book(Book),
     /// A subscription or ping answered; proof of life.
     Ack,
     /// The venue's own keep-alive message.
@@ -24,18 +26,26 @@ pub enum Parsed {
     Other,
 }
 
-/// One venue's trade feed.
+/// One venue's trade feed, and the top of its books for a dashboard that shows them.
 pub trait Connector: Send + Sync {
     fn venue(&self) -> Venue;
 
-    /// The address to dial for `symbols`, from the configured `ws_url`.
-    fn url(&self, ws_url: &str, symbols: &[Symbol]) -> String {
-        let _ = symbols;
+    /// Whether the venue's books can be followed (`book` below); a venue without a public
+    /// whole-snapshot book stream says no and its book panel says so.
+    fn has_book(&self) -> bool {
+        false
+    }
+
+    /// The address to dial for `symbols` (and their books when `book`), from the configured
+    /// `ws_url`.
+    fn url(&self, ws_url: &str, symbols: &[Symbol], book: bool) -> String {
+        let _ = (symbols, book);
         ws_url.to_string()
     }
 
-    /// Text messages sent right after connecting, in order.
-    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String>;
+    /// Text messages sent right after connecting, in order: the trades of `symbols`, and their
+    /// books when `book` (and [`Connector::has_book`]).
+    fn subscribe(&self, symbols: &[Symbol], book: bool) -> Vec<String>;
 
     /// An application-level ping (text) and how often to send it, for venues that cut
     /// connections without one. WebSocket pings from the server are always answered.

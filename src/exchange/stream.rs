@@ -45,6 +45,9 @@ pub struct StreamSettings {
     /// The venue's WebSocket endpoint (`[venues.<venue>] ws_url`).
     pub ws_url: String,
     pub symbols: Vec<Symbol>,
+    /// Follow the symbols' books too (a dashboard showing them; never a collector), where the
+    /// venue offers them.
+    pub book: bool,
     pub backoff: BackoffPolicy,
     pub breaker: BreakerPolicy,
     /// No message at all (pings included) for this long means the connection is dead. The
@@ -70,6 +73,7 @@ impl StreamSettings {
             venue,
             ws_url: endpoints.ws_url.clone(),
             symbols,
+            book: false,
             backoff: cfg.net.backoff.clone(),
             breaker: cfg.net.breaker.clone(),
             idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
@@ -94,7 +98,7 @@ pub async fn run(
 ) {
     crate::net::install_crypto_provider();
     let mut client = Client {
-        url: connector.url(&settings.ws_url, &settings.symbols),
+        url: connector.url(&settings.ws_url, &settings.symbols, settings.book),
         connector,
         trades: Vec::with_capacity(64),
         backoff: Backoff::new(settings.backoff.clone()),
@@ -193,7 +197,10 @@ impl Client {
                 return Ok(lost);
             }
         };
-        for msg in self.connector.subscribe(&self.settings.symbols) {
+        for msg in self
+            .connector
+            .subscribe(&self.settings.symbols, self.settings.book)
+        {
             if let Err(e) = ws.send(Message::text(msg)).await {
                 self.fail();
                 return Ok(Lost::new(format!("cannot subscribe: {e}")));
@@ -365,6 +372,13 @@ impl Client {
                     self.emit(MarketEvent::Trade(trade, arrived)).await?;
                 }
                 Ok(None)
+            }
+            Ok(Parsed::Book(book)) => {
+                if !self.settings.symbols.contains(&book.symbol) {
+                    let reason = format!("book for unsubscribed symbol {}", book.symbol);
+                    return self.malformed(reason, bytes).await.map(|()| None);
+                }
+                self.emit(MarketEvent::Book(book)).await.map(|()| None)
             }
             Ok(Parsed::Reconnect(reason)) => Ok(Some(Lost::new(reason))),
             Ok(Parsed::Refused(reason)) => {

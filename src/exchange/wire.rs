@@ -1,7 +1,9 @@
 //! What every venue's wire parser shares: the error type, exact decimals from strings or from
 //! JSON number literals, RFC 3339 trade times to the microsecond, and symbols.
 
-use crate::domain::{Millis, Price, Qty, Symbol, Venue};
+use std::borrow::Cow;
+
+use crate::domain::{Book, Level, Millis, Price, Qty, Symbol, Venue};
 
 /// Why a frame could not be turned into something useful. Short, one line, never a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +20,8 @@ pub enum WireError {
     Range { id: i64, first: i64, last: i64 },
     #[error("server error {code}: {msg}")]
     Server { code: i64, msg: String },
+    #[error("{0}")]
+    Book(#[from] crate::domain::BookError),
 }
 
 impl WireError {
@@ -209,6 +213,36 @@ pub fn required<'b>(
 }
 
 /// An integer carried as a JSON string (`"130639474"`), as Bybit and OKX send ids and times.
+/// A book side as the venues send it: arrays of strings, price and size first (OKX adds two
+/// more fields, which are not used).
+pub fn levels(raw: &[Vec<Cow<'_, str>>]) -> Result<Vec<Level>, WireError> {
+    raw.iter()
+        .map(|l| match l.as_slice() {
+            [p, q, ..] => Ok(Level {
+                price: price(p)?,
+                qty: qty(q)?,
+            }),
+            _ => Err(WireError::field("book level", format!("{l:?}"))),
+        })
+        .collect()
+}
+
+/// A checked snapshot from its two sides.
+pub fn book(
+    symbol: Symbol,
+    bids: &[Vec<Cow<'_, str>>],
+    asks: &[Vec<Cow<'_, str>>],
+    time: Option<Millis>,
+) -> Result<Book, WireError> {
+    Ok(Book {
+        symbol,
+        bids: levels(bids)?,
+        asks: levels(asks)?,
+        time,
+    }
+    .checked()?)
+}
+
 pub fn int_str(s: &str, field: &'static str) -> Result<i64, WireError> {
     s.parse().map_err(|_| WireError::field(field, s))
 }

@@ -3,6 +3,7 @@
 //! by the dashboard and the collector.
 
 mod latency;
+mod tape;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,11 @@ pub enum IngestEvent {
     Candles(Vec<(SeriesKey, Candle)>),
     /// A venue's connection changed.
     Stream(Venue, StreamStatus),
+    /// Accepted live trades since the last flush, at most [`tape::TAPE_PER_FLUSH`] per
+    /// symbol (only with [`Ingest::with_tape`]).
+    Trades(Vec<Trade>),
+    /// The top of a book, as the venue sent it (live only, never stored).
+    Book(crate::domain::Book),
     /// Trades known to be missing; the gap repair should fetch these spans' klines.
     Gaps(Vec<IdGap>),
     /// Alert decisions since the last flush: firings to record and deliver, rule states to
@@ -104,6 +110,8 @@ pub struct Ingest {
     /// When an impossible trade was last logged, and how many were not logged since.
     reject_warned: Option<Instant>,
     rejects_unlogged: u64,
+    /// The latest live trades for a dashboard's tape; a collector keeps none.
+    tape: Option<tape::Tape>,
 }
 
 /// At most one warning about impossible trades per this interval; the rest are counted.
@@ -146,6 +154,7 @@ impl Ingest {
             clock: now_ms(),
             reject_warned: None,
             rejects_unlogged: 0,
+            tape: None,
         })
     }
 
@@ -162,6 +171,12 @@ impl Ingest {
                 self.feeds[i].push((ci, place.min(u8::MAX as usize) as u8));
             }
         }
+        self
+    }
+
+    /// Also reports the latest live trades on every flush ([`IngestEvent::Trades`]).
+    pub fn with_tape(mut self) -> Self {
+        self.tape = Some(tape::Tape::default());
         self
     }
 
@@ -196,6 +211,9 @@ impl Ingest {
     pub fn on_trade(&mut self, t: &Trade, received: Instant) -> Outcome {
         let outcome = self.replay(t);
         self.latency.record(received.elapsed().as_nanos() as u64);
+        if let (Outcome::Applied, Some(tape)) = (outcome, &mut self.tape) {
+            tape.push(t);
+        }
         outcome
     }
 
@@ -367,6 +385,9 @@ impl Ingest {
             MarketEvent::Status(venue, s) => {
                 let _ = tx.send(IngestEvent::Stream(venue, s)).await;
             }
+            MarketEvent::Book(book) => {
+                let _ = tx.send(IngestEvent::Book(book)).await;
+            }
             MarketEvent::Malformed(reason) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
@@ -397,6 +418,12 @@ impl Ingest {
         let changed = self.flush(close_before)?;
         if !changed.is_empty() {
             let _ = tx.send(IngestEvent::Candles(changed)).await;
+        }
+        if let Some(tape) = &mut self.tape {
+            let trades = tape.take();
+            if !trades.is_empty() {
+                let _ = tx.send(IngestEvent::Trades(trades)).await;
+            }
         }
         let decisions = self.take_decisions();
         if !decisions.is_empty() {

@@ -51,6 +51,9 @@ pub enum Event {
 pub struct Options {
     /// The simulated market and bundled news instead of venues and feeds; no gap repair.
     pub demo: bool,
+    /// A dashboard watches: follow the venues' books and report the latest trades (live
+    /// only, nothing of it stored).
+    pub live_view: bool,
     /// Told every notice of the venues' REST clients (rate limits, bans, breakers).
     pub klines_notice: Option<VenueNoticeSink>,
 }
@@ -93,7 +96,14 @@ impl Runtime {
         let mut tasks = Vec::new();
         let mut notices = Vec::new();
 
-        let pipeline = Pipeline::start(config, store.clone(), opts.demo, stop_rx.clone()).await?;
+        let pipeline = Pipeline::start(
+            config,
+            store.clone(),
+            opts.demo,
+            opts.live_view,
+            stop_rx.clone(),
+        )
+        .await?;
         let (streams, ingest, inputs) = (
             pipeline.streams.clone(),
             pipeline.ingest.clone(),

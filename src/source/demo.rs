@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::domain::{Millis, Price, Qty, Symbol, Trade, Venue, now_ms};
+use crate::domain::{BOOK_DEPTH, Book, Level, Millis, Price, Qty, Symbol, Trade, Venue, now_ms};
 use crate::rng::Rng;
 use crate::source::{MarketEvent, StreamStatus};
 
@@ -51,6 +51,9 @@ const MAX_RATE: f64 = 2_000.0;
 const MEDIAN_NOTIONAL: f64 = 200.0;
 /// How often `run` brings the market up to the wall clock.
 const TICK: Duration = Duration::from_millis(100);
+/// Books are sent every this many ticks (the real partial-depth streams send ten a second;
+/// the demo needs fewer to look alive).
+const BOOK_EVERY_TICKS: u64 = 5;
 
 /// Per-symbol market character.
 struct Profile {
@@ -269,6 +272,8 @@ pub struct DemoMarket {
     slot: u64,
     /// Generated trades not yet handed out (all inside the last generated slot), by time.
     staged: Vec<Trade>,
+    /// Draws the books' sizes, apart from the trades' draws so books never change the trades.
+    book_rng: Rng,
 }
 
 impl DemoMarket {
@@ -295,7 +300,47 @@ impl DemoMarket {
             clock: start_ms,
             slot: 0,
             staged: Vec::new(),
+            book_rng: Rng::new(seed ^ 0xB00C),
         }
+    }
+
+    /// The top of each simulated book on the venues whose real books cryptoviz follows: the
+    /// best bid at the current price's tick and the best ask one tick above, levels a tick or
+    /// more apart, log-normal sizes growing away from the touch.
+    pub fn books(&mut self) -> Vec<Book> {
+        let mut out = Vec::new();
+        for sim in &self.sims {
+            if !crate::exchange::connector(sim.symbol.venue()).is_some_and(|c| c.has_book()) {
+                continue;
+            }
+            let rng = &mut self.book_rng;
+            let best = (sim.log_price.exp() * 1e8 / sim.tick as f64).floor() as i128;
+            let mut side = |start: i128, dir: i128| {
+                let mut ticks = start;
+                (0..BOOK_DEPTH)
+                    .map_while(|i| {
+                        let qty =
+                            sim.median_qty * (1.0 + i as f64 / 4.0) * (0.9 * rng.normal()).exp();
+                        let lots = ((qty * 1e8 / sim.lot as f64).round() as i128).max(1);
+                        let level = (ticks >= 1).then(|| Level {
+                            price: Price::from_raw(ticks * sim.tick),
+                            qty: Qty::from_raw(lots * sim.lot),
+                        });
+                        ticks += dir * (1 + rng.range(0, 2) as i128);
+                        level
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let bids = side(best.max(1), -1);
+            let asks = side(best.max(1) + 1, 1);
+            out.push(Book {
+                symbol: sim.symbol,
+                bids,
+                asks,
+                time: None,
+            });
+        }
+        out
     }
 
     /// Appends every trade with `time <= until_ms` not handed out yet, ordered by time.
@@ -380,6 +425,7 @@ pub async fn run(
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::new();
+    let mut ticks = 0u64;
     'outer: loop {
         tokio::select! {
             biased;
@@ -394,6 +440,14 @@ pub async fn run(
                 biased;
                 _ = crate::source::shutdown_requested(&mut shutdown) => break 'outer,
                 sent = tx.send(MarketEvent::Trade(trade, arrived)) => if sent.is_err() { return },
+            }
+        }
+        ticks += 1;
+        if ticks.is_multiple_of(BOOK_EVERY_TICKS) {
+            for book in market.books() {
+                if tx.send(MarketEvent::Book(book)).await.is_err() {
+                    return;
+                }
             }
         }
     }

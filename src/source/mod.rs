@@ -15,6 +15,8 @@ pub enum MarketEvent {
     Trade(Trade, Instant),
     /// A venue's connection changed.
     Status(Venue, StreamStatus),
+    /// The top of a book (live only; a dashboard asked for it).
+    Book(crate::domain::Book),
     /// A frame that could not be understood: counted and logged, never fatal.
     Malformed(String),
     /// Scored news, for the alert rules that read it (no market source sends this).

@@ -10,6 +10,10 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 /// Narrower than this, the side panels are dropped and the chart takes the width.
 const SIDE_MIN_TOTAL: u16 = 100;
+/// From this width on, the book and the trade tape get a column of their own between the
+/// chart and the side panels; below it they take the chart's place when focused.
+const MARKET_MIN_TOTAL: u16 = 160;
+const MARKET_W: u16 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Areas {
@@ -18,6 +22,8 @@ pub struct Areas {
     pub watchlist: Option<Rect>,
     pub news: Option<Rect>,
     pub health: Option<Rect>,
+    pub book: Option<Rect>,
+    pub tape: Option<Rect>,
     pub status: Rect,
 }
 
@@ -76,15 +82,25 @@ pub fn layout(area: Rect, watch_rows: usize) -> Option<Areas> {
             watchlist: None,
             news: None,
             health: None,
+            book: None,
+            tape: None,
             status,
         });
     }
     let side_w = (area.width * 3 / 10).clamp(34, 56);
+    let market_w = if area.width >= MARKET_MIN_TOTAL {
+        MARKET_W
+    } else {
+        0
+    };
     let chart = Rect {
-        width: main.width - side_w,
+        width: main.width - side_w - market_w,
         ..main
     };
-    let side_x = main.x + chart.width;
+    let market_x = main.x + chart.width;
+    let book_h = main.height * 11 / 20;
+    let market = |y: u16, h: u16| (market_w > 0).then(|| Rect::new(market_x, y, market_w, h));
+    let side_x = market_x + market_w;
     let watch_h = (watch_rows as u16 + 3).clamp(4, main.height / 3);
     let rest = main.height - watch_h;
     let news_h = rest * 9 / 20;
@@ -94,6 +110,8 @@ pub fn layout(area: Rect, watch_rows: usize) -> Option<Areas> {
         watchlist: Some(col(main.y, watch_h)),
         news: Some(col(main.y + watch_h, news_h)),
         health: Some(col(main.y + watch_h + news_h, rest - news_h)),
+        book: market(main.y, book_h),
+        tape: market(main.y + book_h, main.height - book_h),
         status,
     })
 }
@@ -172,13 +190,19 @@ mod tests {
             (99, 30),
             (100, 21),
             (120, 40),
+            (160, 30),
             (200, 50),
             (500, 200),
         ] {
             let area = Rect::new(0, 0, w, h);
             let a = layout(area, 3).unwrap();
             let mut rects = vec![a.chart, a.status];
-            rects.extend([a.watchlist, a.news, a.health].into_iter().flatten());
+            rects.extend(
+                [a.watchlist, a.news, a.health, a.book, a.tape]
+                    .into_iter()
+                    .flatten(),
+            );
+            assert_eq!(a.book.is_some(), w >= MARKET_MIN_TOTAL, "{w}x{h}");
             for r in &rects {
                 assert!(area.contains(r.as_position()) && r.right() <= w && r.bottom() <= h);
             }

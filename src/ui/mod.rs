@@ -1,6 +1,7 @@
 //! Rendering: ratatui widgets for every panel, the theme, the help popup. Everything here
 //! reads the [`App`] and draws; nothing changes state, so a frame is a pure function of it.
 
+pub mod book;
 pub mod braille;
 pub mod candles;
 pub mod chart;
@@ -12,6 +13,7 @@ pub mod panes;
 pub mod popup;
 pub mod scale;
 pub mod status;
+pub mod tape;
 pub mod text;
 pub mod theme;
 pub mod time_axis;
@@ -55,14 +57,22 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     };
-    let compact = a.watchlist.is_none();
+    // A panel without room of its own (side panels at 80x24, book and tape below 160
+    // columns) takes the chart's place while focused, so Tab brings every panel into view.
+    use crate::app::Panel;
     match app.focus {
-        // Too small for side panels: the focused panel takes the chart's place, so Tab brings
-        // every panel into view at 80x24.
-        crate::app::Panel::Watchlist if compact => watchlist::render(app, a.chart, buf),
-        crate::app::Panel::News if compact => news::render(app, a.chart, buf),
-        crate::app::Panel::Health if compact => health::render(app, a.chart, buf),
+        Panel::Watchlist if a.watchlist.is_none() => watchlist::render(app, a.chart, buf),
+        Panel::News if a.news.is_none() => news::render(app, a.chart, buf),
+        Panel::Health if a.health.is_none() => health::render(app, a.chart, buf),
+        Panel::Book if a.book.is_none() => book::render(app, a.chart, buf),
+        Panel::Trades if a.tape.is_none() => tape::render(app, a.chart, buf),
         _ => chart::render(app, a.chart, buf),
+    }
+    if let Some(r) = a.book {
+        book::render(app, r, buf);
+    }
+    if let Some(r) = a.tape {
+        tape::render(app, r, buf);
     }
     if let Some(r) = a.watchlist {
         watchlist::render(app, r, buf);

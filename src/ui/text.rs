@@ -50,6 +50,23 @@ pub fn price(v: f64) -> String {
     trim_zeros(format!("{v:.decimals$}"))
 }
 
+/// Digits after the point an exact decimal needs: `42000.10` needs 1.
+pub fn decimals_of<const S: u32>(v: crate::domain::Fixed<S>) -> usize {
+    v.to_string().split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// An exact decimal with at least `decimals` digits after the point (more where it has
+/// them: nothing is ever rounded), so a column of a pair's prices lines up.
+pub fn exact<const S: u32>(v: crate::domain::Fixed<S>, decimals: usize) -> String {
+    let s = v.to_string();
+    let have = s.split_once('.').map_or(0, |(_, f)| f.len());
+    match (have, decimals) {
+        (h, d) if h >= d => s,
+        (0, d) => format!("{s}.{}", "0".repeat(d)),
+        (h, d) => format!("{s}{}", "0".repeat(d - h)),
+    }
+}
+
 fn trim_zeros(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -112,5 +129,11 @@ mod tests {
         assert_eq!(compact(12.0), "12");
         assert_eq!(compact(15_300.0), "15.3k");
         assert_eq!(bytes(12_900_000), "12.3 MB");
+        let p = |s: &str| crate::domain::Price::parse(s).unwrap();
+        assert_eq!(decimals_of(p("42000.10")), 1);
+        assert_eq!(decimals_of(p("42000")), 0);
+        assert_eq!(exact(p("42000"), 2), "42000.00");
+        assert_eq!(exact(p("42000.1"), 2), "42000.10");
+        assert_eq!(exact(p("0.00001234"), 2), "0.00001234");
     }
 }

@@ -146,6 +146,7 @@ async fn run_producers(
 ) {
     let opts = Options {
         demo,
+        live_view: true,
         klines_notice: None,
     };
     let runtime = match Runtime::start(&config, store.clone(), opts).await {
@@ -325,6 +326,8 @@ async fn forward_market(data: &mpsc::Sender<DataEvent>, health: &mut HealthProbe
 fn market_event(ev: IngestEvent) -> DataEvent {
     match ev {
         IngestEvent::Candles(c) => DataEvent::Candles(c),
+        IngestEvent::Trades(t) => DataEvent::Trades(t),
+        IngestEvent::Book(b) => DataEvent::Book(b),
         IngestEvent::Stream(venue, s) => DataEvent::Stream(venue, s),
         IngestEvent::Gaps(g) => log(
             tracing::Level::WARN,

@@ -1,5 +1,6 @@
 //! Binance's side of the [`Connector`] seam.
 
+use super::depth::{DEPTH_STREAM, parse_depth};
 use super::wire::{Frame, parse_frame};
 use crate::domain::{Symbol, Trade, Venue};
 use crate::exchange::{Connector, Parsed, WireError};
@@ -11,12 +12,20 @@ impl Connector for Binance {
         Venue::Binance
     }
 
-    /// `<base>/stream?streams=btcusdt@trade/ethusdt@trade`: one connection for every symbol.
-    fn url(&self, ws_url: &str, symbols: &[Symbol]) -> String {
-        let streams: Vec<String> = symbols
-            .iter()
-            .map(|s| format!("{}@trade", s.lower()))
-            .collect();
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    /// `<base>/stream?streams=btcusdt@trade/ethusdt@trade`: one connection for every symbol,
+    /// with `btcusdt@depth20@100ms` beside each trade stream when books are wanted.
+    fn url(&self, ws_url: &str, symbols: &[Symbol], book: bool) -> String {
+        let mut streams: Vec<String> = Vec::new();
+        for s in symbols {
+            streams.push(format!("{}@trade", s.lower()));
+            if book {
+                streams.push(format!("{}@{DEPTH_STREAM}", s.lower()));
+            }
+        }
         format!(
             "{}/stream?streams={}",
             ws_url.trim_end_matches('/'),
@@ -24,11 +33,14 @@ impl Connector for Binance {
         )
     }
 
-    fn subscribe(&self, _symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe(&self, _symbols: &[Symbol], _book: bool) -> Vec<String> {
         Vec::new()
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        if let Some(book) = parse_depth(frame) {
+            return Ok(Parsed::Book(book?));
+        }
         Ok(match parse_frame(frame)? {
             Frame::Trade(t) => {
                 out.push(t);
@@ -52,12 +64,30 @@ mod tests {
             Symbol::new("ethusdt").unwrap(),
         ];
         assert_eq!(
-            Binance.url("wss://data-stream.binance.vision", &syms),
+            Binance.url("wss://data-stream.binance.vision", &syms, false),
             "wss://data-stream.binance.vision/stream?streams=btcusdt@trade/ethusdt@trade"
         );
         assert_eq!(
-            Binance.url("ws://127.0.0.1:9/", &syms[..1]),
+            Binance.url("ws://127.0.0.1:9/", &syms[..1], false),
             "ws://127.0.0.1:9/stream?streams=btcusdt@trade"
         );
+        assert_eq!(
+            Binance.url("ws://127.0.0.1:9", &syms, true),
+            "ws://127.0.0.1:9/stream?streams=btcusdt@trade/btcusdt@depth20@100ms/ethusdt@trade/ethusdt@depth20@100ms"
+        );
+    }
+
+    #[test]
+    fn depth_and_trades_on_one_connection() {
+        let mut out = Vec::new();
+        let depth = br#"{"stream":"btcusdt@depth20@100ms","data":{"lastUpdateId":7,"bids":[["42000.10","0.5"]],"asks":[["42000.20","1.25"]]}}"#;
+        match Binance.parse(depth, &mut out).unwrap() {
+            Parsed::Book(b) => assert_eq!(b.asks[0].qty.to_string(), "1.25"),
+            other => panic!("{other:?}"),
+        }
+        assert!(out.is_empty());
+        let trade = br#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1672515782136,"s":"BTCUSDT","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}}"#;
+        assert_eq!(Binance.parse(trade, &mut out).unwrap(), Parsed::Trades);
+        assert_eq!(out.len(), 1);
     }
 }

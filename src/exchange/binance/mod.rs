@@ -5,6 +5,7 @@
 //! connection carries every symbol: the streams are named in the URL, so nothing is sent.
 
 mod connector;
+pub mod depth;
 pub mod rest;
 mod scan;
 pub mod wire;

@@ -16,7 +16,7 @@ impl Connector for Bybit {
         Venue::Bybit
     }
 
-    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
         symbols
             .chunks(TOPICS_PER_REQUEST)
             .map(|chunk| {
@@ -47,7 +47,7 @@ mod tests {
         let syms: Vec<Symbol> = (0..12)
             .map(|i| Symbol::new(&format!("bybit:S{i}USDT")).unwrap())
             .collect();
-        let msgs = Bybit.subscribe(&syms);
+        let msgs = Bybit.subscribe(&syms, false);
         assert_eq!(msgs.len(), 2);
         assert!(msgs[0].contains("publicTrade.S0USDT"));
         assert!(msgs[1].contains("publicTrade.S11USDT"));

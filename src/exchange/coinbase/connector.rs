@@ -11,7 +11,7 @@ impl Connector for Coinbase {
         Venue::Coinbase
     }
 
-    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
         let ids: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
         vec![
             serde_json::json!({"type": "subscribe", "product_ids": ids, "channels": ["matches", "heartbeat"]})

@@ -15,7 +15,7 @@ impl Connector for Kraken {
         Venue::Kraken
     }
 
-    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
         let pairs: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
         vec![
             serde_json::json!({"method": "subscribe", "params": {"channel": "trade", "symbol": pairs, "snapshot": true}})

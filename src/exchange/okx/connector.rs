@@ -13,7 +13,7 @@ impl Connector for Okx {
         Venue::Okx
     }
 
-    fn subscribe(&self, symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
         let args: Vec<serde_json::Value> = symbols
             .iter()
             .map(|s| serde_json::json!({"channel": "trades-all", "instId": s.as_str()}))

@@ -1,0 +1,82 @@
+//! The trade tape: the newest trades of the shown market (a composite's members merged),
+//! newest on top, with the local time, the taker's side (colour, and ▲/▼ without colour),
+//! price and size; trades worth several times the median stand out.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{age_span, book::size_text, text};
+use crate::app::live::notional;
+use crate::app::{App, Panel};
+
+/// `HH:MM:SS`.
+const TIME_W: usize = 8;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let unavailable = app.tape_unavailable();
+    let mut title = vec![Span::styled(
+        format!(" Trades {} ", app.label(app.symbol())),
+        t.title(),
+    )];
+    if unavailable.is_none() {
+        title.push(age_span(app.tape_age(), t));
+    }
+    let block = Block::bordered()
+        .border_style(t.border(app.focus == Panel::Trades))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    if let Some(why) = unavailable {
+        let p = ratatui::widgets::Paragraph::new(why)
+            .style(t.dim())
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        p.render(inner, buf);
+        return;
+    }
+    let symbols = app.tape_symbols();
+    let trades = app.live.latest(&symbols, inner.height as usize);
+    if trades.is_empty() {
+        let msg = "waiting for trades…";
+        buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
+        return;
+    }
+    let large = app.live.large_above(&symbols);
+    let decimals = trades
+        .iter()
+        .map(|tr| text::decimals_of(tr.price))
+        .max()
+        .unwrap_or(0);
+    let prices: Vec<String> = trades
+        .iter()
+        .map(|tr| text::exact(tr.price, decimals))
+        .collect();
+    let price_w = prices.iter().map(String::len).max().unwrap_or(0);
+    // Time, side mark, price, then the size in what is left (at least a compact size).
+    let size_w = (inner.width as usize)
+        .saturating_sub(TIME_W + 3 + price_w + 1)
+        .max(5);
+    for (row, (tr, price)) in trades.iter().zip(prices).enumerate() {
+        // The taker bought when the buyer was not the maker.
+        let buy = !tr.buyer_is_maker;
+        let mut style = t.direction(buy);
+        if large.is_some_and(|l| notional(tr) >= l) {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        let line = Line::from(vec![
+            Span::styled(app.tz.format(tr.time, "%H:%M:%S"), t.dim()),
+            Span::styled(if buy { " ▲ " } else { " ▼ " }, t.direction(buy)),
+            Span::styled(
+                format!("{price:>price_w$} {:>size_w$}", size_text(tr.qty, size_w)),
+                style,
+            ),
+        ]);
+        buf.set_line(inner.x, inner.y + row as u16, &line, inner.width);
+    }
+}

@@ -1,0 +1,136 @@
+//! The book and the trade tape, end to end: the real dashboard in a real terminal (tmux)
+//! against a local WebSocket server speaking Binance's combined streams. The dashboard asks
+//! for `btcusdt@depth20@100ms` beside the trades (a collector does not), draws the book with
+//! its spread and the tape, marks the book STALE when its stream stops and fresh again when
+//! it resumes.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::collector::{Collector, write_config};
+use support::tmux::Tmux;
+use support::ws_server::{WsServer, trade_frame};
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn depth(symbol: &str, bid: &str, ask: &str) -> String {
+    format!(
+        r#"{{"stream":"{symbol}@depth20@100ms","data":{{"lastUpdateId":42,"bids":[["{bid}","1.5"],["41999.95","2.25"]],"asks":[["{ask}","0.75"],["42000.25","3"]]}}}}"#
+    )
+}
+
+/// The line of the screen holding `needle`.
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(needle)).unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_stale() {
+    if Tmux::require("the_dashboard_follows_the_book_and_the_tape").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = WsServer::start().await;
+    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("\n[freshness]\ntrades = { warning = 2, critical = 60 }\n");
+    std::fs::write(&cfg, text).unwrap();
+
+    let data = dir.path().join("dash");
+    std::fs::create_dir_all(&data).unwrap();
+    let command = format!(
+        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        cfg = cfg.display(),
+        data = data.display(),
+    );
+    let t = Tmux::start(dir.path(), 200, 50, &command);
+    ws.wait_accepted(1).await;
+    assert!(
+        ws.requests()[0].contains("streams=btcusdt@trade/btcusdt@depth20@100ms"),
+        "{:?}",
+        ws.requests()
+    );
+
+    ws.push(depth("btcusdt", "42000.10", "42000.20"));
+    let t0 = now_ms();
+    ws.push(trade_frame("BTCUSDT", 1, "42000.2", "0.01", t0 - 20));
+    ws.push(trade_frame("BTCUSDT", 2, "42000.1", "0.02", t0 - 10));
+    ws.push(trade_frame("BTCUSDT", 3, "42001.55", "0.5", t0));
+    let screen = t.wait_for("the book and the tape", Duration::from_secs(30), |s| {
+        s.contains("Book BTCUSDT") && s.contains("spread 0.10") && s.contains("42001.55")
+    });
+    // Asks above the spread, best nearest it; bids below; every price with the decimals the
+    // shown levels need (two here), so the column lines up.
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{screen}"))
+    };
+    let level = |price: &str, size: &str| format!("{price} {size:>9} ");
+    let book = [
+        level("42000.25", "3"),
+        level("42000.20", "0.75"),
+        "spread 0.10".to_string(),
+        level("42000.10", "1.5"),
+        level("41999.95", "2.25"),
+    ];
+    for pair in book.windows(2) {
+        assert_eq!(at(&pair[0]) + 1, at(&pair[1]), "{pair:?} in\n{screen}");
+    }
+    // The tape: newest first, the taker's side marked, each with its size.
+    let tape = ["▲ 42001.55", "▼ 42000.10", "▲ 42000.20"];
+    for pair in tape.windows(2) {
+        assert_eq!(at(pair[0]) + 1, at(pair[1]), "{pair:?} in\n{screen}");
+    }
+    assert!(
+        line_with(&screen, "▲ 42001.55").contains(" 0.5│"),
+        "{screen}"
+    );
+
+    // A book that cannot be true (crossed) is dropped: the last good one stays.
+    ws.push(depth("btcusdt", "42005.00", "42000.20"));
+    ws.push(trade_frame("BTCUSDT", 4, "42001.65", "0.3", now_ms()));
+    let screen = t.wait_for("the next trade", Duration::from_secs(10), |s| {
+        s.contains("42001.65")
+    });
+    assert!(screen.contains("spread 0.10"), "{screen}");
+
+    // The book's stream goes quiet (trades go on): after the 2 s warning the book says STALE.
+    let stale = t.wait_for("a stale book", Duration::from_secs(15), |s| {
+        line_with(s, "Book BTCUSDT").contains("STALE")
+    });
+    assert!(stale.contains("Trades BTCUSDT"), "{stale}");
+    // A new snapshot brings it back, with its new prices.
+    ws.push(depth("btcusdt", "42000.00", "42000.20"));
+    t.wait_for("a fresh book", Duration::from_secs(10), |s| {
+        !line_with(s, "Book BTCUSDT").contains("STALE") && s.contains("spread 0.20")
+    });
+
+    t.send_keys(&["q"]);
+    let exit = data.join("exit");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !exit.exists() {
+        assert!(Instant::now() < deadline, "dashboard did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+
+    // A collector records trades only: it never asks for the book.
+    let collect_dir = dir.path().join("collect");
+    std::fs::create_dir_all(&collect_dir).unwrap();
+    let collector = Collector::start(&cfg, &collect_dir, &[]);
+    ws.wait_accepted(2).await;
+    let last = ws.requests().last().cloned().unwrap();
+    assert!(last.ends_with("streams=btcusdt@trade"), "{last}");
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    assert!(status.success(), "{stderr}");
+}
