@@ -154,6 +154,18 @@ impl MarketConfig {
         all
     }
 
+    /// These markets streamed as well (those added from the dashboard), after the configured
+    /// ones; a market already configured is not repeated.
+    pub fn with_added(&self, added: &[Symbol]) -> MarketConfig {
+        let mut m = self.clone();
+        for s in added {
+            if !m.symbols.contains(s) {
+                m.symbols.push(*s);
+            }
+        }
+        m
+    }
+
     /// The venues that have at least one streamed symbol.
     pub fn venues(&self) -> Vec<Venue> {
         Venue::EXCHANGES

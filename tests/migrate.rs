@@ -65,6 +65,8 @@ fn fill(b: &mut dyn Backend) {
         b.upsert_candles(&live, CandleSource::Live).unwrap();
         while b.tier_step(key, START + 2 * 1440 * MIN, None).unwrap().more {}
     }
+    let added = ["okx:SOL-USDT", "DOGEUSDT"].map(|s| cryptoviz::domain::Symbol::new(s).unwrap());
+    b.set_watchlist(&added).unwrap();
     let news = |id: &str, at: Millis| NewsItem {
         id: id.into(),
         source: "Wire".into(),
@@ -161,6 +163,7 @@ fn contents(b: &mut dyn Backend) -> String {
         b.firings(Millis::MIN, Millis::MAX).unwrap()
     ));
     out.push(format!("{:?}", b.deliveries().unwrap()));
+    out.push(format!("{:?}", b.watchlist().unwrap()));
     out.join("\n")
 }
 

@@ -9,7 +9,7 @@ use cryptoviz::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
 };
 use cryptoviz::store::{
-    Backend, CandleSource, FeedState, PostgresBackend, PostgresTarget, ProgressStatus,
+    Backend, CandleSource, FeedState, MarketLists, PostgresBackend, PostgresTarget, ProgressStatus,
     SeriesProgress, SqliteBackend, StoredRule,
 };
 use support::postgres::TestDb;
@@ -385,6 +385,9 @@ fn clear_empties_every_table() {
         b.insert_news(&[news("a", START, &["BTC"])]).unwrap();
         b.record_firing(&firing("f", START), &[Channel::Bell], ArmState::default())
             .unwrap();
+        b.set_watchlist(&[sym("SOLUSDT")]).unwrap();
+        b.put_instruments(Venue::Binance, &[sym("SOLUSDT")], START)
+            .unwrap();
         b.clear().unwrap();
         assert!(
             b.candles(btc(), 0, Millis::MAX).unwrap().is_empty(),
@@ -392,5 +395,44 @@ fn clear_empties_every_table() {
         );
         assert!(b.recent_news(10, None).unwrap().is_empty(), "{name}");
         assert!(b.pending_deliveries(10).unwrap().is_empty(), "{name}");
+        assert!(b.watchlist().unwrap().is_empty(), "{name}");
+        assert_eq!(b.instruments().unwrap(), MarketLists::default(), "{name}");
+    });
+}
+
+fn sym(s: &str) -> Symbol {
+    Symbol::new(s).unwrap()
+}
+
+#[test]
+fn venue_lists_are_replaced_whole_and_the_watchlist_keeps_its_order() {
+    on_every_backend("markets", |name, b| {
+        assert_eq!(b.instruments().unwrap(), MarketLists::default(), "{name}");
+        let binance = [sym("SOLUSDT"), sym("BTCUSDT"), sym("ETHBTC")];
+        b.put_instruments(Venue::Binance, &binance, START).unwrap();
+        b.put_instruments(Venue::Kraken, &[sym("kraken:BTC/USD")], START + 1)
+            .unwrap();
+        // A venue's new list replaces its old one (a delisted market goes), others stay.
+        b.put_instruments(Venue::Binance, &binance[..2], START + 2)
+            .unwrap();
+        let lists = b.instruments().unwrap();
+        let names: Vec<String> = lists.markets.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            names,
+            ["binance:BTCUSDT", "binance:SOLUSDT", "kraken:BTC/USD"],
+            "{name}"
+        );
+        assert_eq!(
+            lists.fetched,
+            vec![(Venue::Binance, START + 2), (Venue::Kraken, START + 1)],
+            "{name}"
+        );
+
+        assert!(b.watchlist().unwrap().is_empty(), "{name}");
+        let added = [sym("okx:SOL-USDT"), sym("SOLUSDT"), sym("kraken:BTC/USD")];
+        b.set_watchlist(&added).unwrap();
+        assert_eq!(b.watchlist().unwrap(), added, "{name}");
+        b.set_watchlist(&added[1..]).unwrap();
+        assert_eq!(b.watchlist().unwrap(), added[1..], "{name}");
     });
 }

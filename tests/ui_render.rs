@@ -185,6 +185,7 @@ fn whole_screen_at_120x40() {
         "q quit",
         "╵23:45",
         "◆",
+        "24h H ",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
     }

@@ -35,6 +35,8 @@ pub enum DataEvent {
     Trades(Vec<crate::domain::Trade>),
     /// The top of a symbol's book, whole (live only).
     Book(crate::domain::Book),
+    /// Every market the venues list (sorted), for the search.
+    Instruments(Vec<crate::domain::Symbol>),
     /// A venue's stream changed state.
     Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).
@@ -77,6 +79,9 @@ pub enum Request {
     },
     /// Delete a rule made here; answered by [`DataEvent::UserRules`].
     DeleteRule(String),
+    /// The markets added from the dashboard changed to these (in order): store them and
+    /// stream them (or stop streaming the removed one).
+    Watch(Vec<crate::domain::Symbol>),
 }
 
 /// The running system as the health panel and reports show it. Every field is optional: a

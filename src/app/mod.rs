@@ -17,6 +17,7 @@ pub mod state;
 pub mod terminal;
 pub mod time;
 pub mod view;
+pub mod watchlist;
 
 pub use event::{DataEvent, HealthSnapshot, Request};
 pub use keymap::{Action, Keymap};

@@ -34,6 +34,7 @@ fn sym(s: &str) -> Symbol {
 pub fn sample_settings() -> AppSettings {
     AppSettings {
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT"), sym("SOLUSDT")],
+        added: Vec::new(),
         timeframes: Timeframe::ALL.to_vec(),
         symbol: None,
         timeframe: Some(Timeframe::M1),

@@ -14,6 +14,9 @@ use crate::ui::theme::{Theme, ThemeError};
 pub struct AppSettings {
     /// The watchlist, in order.
     pub symbols: Vec<Symbol>,
+    /// The markets among `symbols` that were added from the dashboard (stored, removable);
+    /// the rest come from the config.
+    pub added: Vec<Symbol>,
     /// Timeframes with data, ascending.
     pub timeframes: Vec<Timeframe>,
     /// Shown first (default: the first symbol / the shortest timeframe).
@@ -89,6 +92,7 @@ impl AppSettings {
         }
         Ok(AppSettings {
             symbols,
+            added: Vec::new(),
             timeframes,
             symbol,
             timeframe,

@@ -116,6 +116,11 @@ struct Pending {
 
 pub struct App {
     pub symbols: Vec<Symbol>,
+    /// The markets among `symbols` added from the dashboard (stored, removable).
+    pub added: Vec<Symbol>,
+    /// Every market the venues list (sorted), for the search.
+    pub instruments: Vec<Symbol>,
+    pub watch_sort: super::watchlist::WatchSort,
     pub timeframes: Vec<Timeframe>,
     /// Index into `symbols`.
     pub selected: usize,
@@ -230,8 +235,10 @@ impl App {
 
     /// Rows the watchlist wants: one per market, and per composite a spread line and one
     /// line per member.
+    /// Rows of the watchlist panel: the markets, the shown market's day, the composites.
     pub fn watch_rows(&self) -> usize {
         self.symbols.len()
+            + 1
             + self
                 .composites
                 .iter()
@@ -272,6 +279,9 @@ impl App {
             .unwrap_or(timeframes[0]);
         let mut app = App {
             symbols,
+            added: s.added,
+            instruments: Vec::new(),
+            watch_sort: Default::default(),
             timeframes,
             selected,
             timeframe,
@@ -361,7 +371,7 @@ impl App {
         SeriesKey { symbol, timeframe }
     }
 
-    fn watch_limit(&self) -> usize {
+    pub(super) fn watch_limit(&self) -> usize {
         let tf = self.watch_key(self.symbol()).timeframe;
         (86_400_000 / tf.millis()) as usize + 64
     }
@@ -534,6 +544,7 @@ impl App {
                 self.firings.push_front(f);
                 self.firings.truncate(MAX_FIRINGS);
             }
+            DataEvent::Instruments(list) => self.instruments = list,
             DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
             DataEvent::Book(book) => self.live.set_book(book, self.now),
             DataEvent::Stream(venue, st) => {
@@ -785,10 +796,11 @@ impl App {
         match key.code {
             KeyCode::Esc => self.popup = None,
             KeyCode::Enter => {
-                let hit = search_hits(&self.symbols, &search.query).nth(search.selected);
+                let hits = search_hits(&self.symbols, &self.instruments, &search.query);
+                let hit = hits.get(search.selected).copied();
                 self.popup = None;
-                if let Some(i) = hit {
-                    self.select_symbol(i);
+                if let Some(s) = hit {
+                    self.show_or_add(s);
                 }
             }
             KeyCode::Backspace => {
@@ -797,10 +809,12 @@ impl App {
             }
             KeyCode::Up => search.selected = search.selected.saturating_sub(1),
             KeyCode::Down => {
-                let n = search_hits(&self.symbols, &search.query).count();
+                let n = search_hits(&self.symbols, &self.instruments, &search.query).len();
                 search.selected = (search.selected + 1).min(n.saturating_sub(1));
             }
-            KeyCode::Char(c) if c.is_ascii_alphanumeric() && search.query.len() < 23 => {
+            KeyCode::Char(c)
+                if (c.is_ascii_alphanumeric() || "/-:".contains(c)) && search.query.len() < 32 =>
+            {
                 search.query.push(c.to_ascii_uppercase());
                 search.selected = 0;
             }
@@ -865,9 +879,7 @@ impl App {
                 let d: isize = if a == Action::Down { 1 } else { -1 };
                 match self.focus {
                     Panel::Chart | Panel::Watchlist | Panel::Book | Panel::Trades => {
-                        let i =
-                            (self.selected as isize + d).clamp(0, self.symbols.len() as isize - 1);
-                        self.select_symbol(i as usize);
+                        self.step_symbol(d);
                     }
                     Panel::News => {
                         let coin = self.coin().to_string();
@@ -889,6 +901,8 @@ impl App {
             Action::FocusNext => self.focus = self.focus.cycle(1),
             Action::FocusPrev => self.focus = self.focus.cycle(-1),
             Action::Search => self.popup = Some(Popup::Search(Search::default())),
+            Action::RemoveSymbol => self.remove_selected(),
+            Action::SortWatchlist => self.cycle_watch_sort(),
             Action::AlertNew => {
                 let level = self.last_price().map(|p| p.to_string()).unwrap_or_default();
                 self.popup = Some(Popup::AlertNew(level));
@@ -943,7 +957,11 @@ impl App {
         }
     }
 
-    fn say(&mut self, msg: impl Into<String>) {
+    pub(super) fn queue(&mut self, r: Request) {
+        self.outbox.push(r);
+    }
+
+    pub(super) fn say(&mut self, msg: impl Into<String>) {
         let msg = msg.into();
         self.log.push(tracing::Level::INFO, msg.clone(), self.now);
         self.message = Some((msg, self.now));
@@ -974,7 +992,7 @@ impl App {
         }
     }
 
-    fn request_head(&mut self, key: SeriesKey, limit: usize) {
+    pub(super) fn request_head(&mut self, key: SeriesKey, limit: usize) {
         let s = self.series.entry(key).or_default();
         if s.requested {
             self.chart_hits += 1;
@@ -1173,13 +1191,32 @@ pub fn spread_bps(prices: &[f64]) -> Option<f64> {
 
 /// Watchlist entries whose `venue:SYMBOL` contains `query`, case-insensitively: `btc` finds
 /// BTC on every venue, `kraken` every Kraken market.
-pub fn search_hits<'a>(symbols: &'a [Symbol], query: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let query = query.to_ascii_uppercase();
-    symbols
-        .iter()
-        .enumerate()
-        .filter(move |(_, s)| s.to_string().to_ascii_uppercase().contains(&query))
-        .map(|(i, _)| i)
+/// At most this many markets are offered for one query.
+pub const MAX_HITS: usize = 50;
+
+/// The markets matching `query`: the watchlist's first, in its order, then the venues' other
+/// markets. Separators do not count, so `btcusd` finds `coinbase:BTC-USD` and
+/// `kraken:BTC/USD`, and `kraken` finds Kraken's markets.
+pub fn search_hits(watched: &[Symbol], listed: &[Symbol], query: &str) -> Vec<Symbol> {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let query = squash(query);
+    let matches = |s: &&Symbol| squash(&s.to_string()).contains(&query);
+    let mut hits: Vec<Symbol> = watched.iter().filter(matches).copied().collect();
+    for s in listed.iter().filter(matches) {
+        if hits.len() >= MAX_HITS {
+            break;
+        }
+        if !watched.contains(s) {
+            hits.push(*s);
+        }
+    }
+    hits.truncate(MAX_HITS);
+    hits
 }
 
 /// "connected", "reconnecting 3", "connecting", "offline".

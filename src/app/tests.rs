@@ -490,7 +490,8 @@ fn a_composite_shows_its_members_spread_and_stale_ones() {
     assert_eq!(stale, [false, false, true]);
     // 100,050 vs 100,000: 5 bp; Kraken's old 99,000 is left out.
     assert!((view.spread_bps.unwrap() - 5.0).abs() < 1e-9, "{view:?}");
-    assert_eq!(app.watch_rows(), 4 + 1 + 3);
+    // The markets, the shown one's day, the composite and its three members.
+    assert_eq!(app.watch_rows(), 4 + 1 + 1 + 3);
 }
 
 #[test]
@@ -508,11 +509,64 @@ fn a_composite_is_live_while_any_member_venue_is() {
 #[test]
 fn search_finds_markets_by_venue_and_coin() {
     let syms = venues().symbols;
-    let hits = |q: &str| super::state::search_hits(&syms, q).collect::<Vec<_>>();
+    let hits = |q: &str| -> Vec<usize> {
+        super::state::search_hits(&syms, &[], q)
+            .iter()
+            .map(|h| syms.iter().position(|s| s == h).unwrap())
+            .collect()
+    };
     assert_eq!(hits("kraken"), [2]);
-    assert_eq!(hits("btc-usd"), [1, 3]);
+    assert_eq!(hits("coinbase"), [1]);
     assert_eq!(hits("BTC"), [0, 1, 2, 3]);
     assert_eq!(hits("composite"), [3]);
+    // Separators do not count: `btcusd` finds Coinbase's and Kraken's spelling too.
+    assert_eq!(hits("btcusd"), [0, 1, 2, 3]);
+}
+
+#[test]
+fn the_search_adds_a_listed_market_and_shift_d_removes_it_again() {
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let mut app = sample();
+    app.apply(DataEvent::Instruments(vec![
+        sym("BTCUSDT"),
+        sym("DOGEUSDT"),
+        sym("SOLBTC"),
+        sym("SOLUSDT"),
+    ]));
+    // Watched markets first, then the venue's others; a watched one is not offered twice.
+    let hits = super::state::search_hits(&app.symbols, &app.instruments, "sol");
+    assert_eq!(hits, [sym("SOLUSDT"), sym("SOLBTC")]);
+
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "solbtc");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.symbol(), sym("SOLBTC"));
+    assert_eq!(app.symbols.len(), 4);
+    let reqs = app.take_requests();
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r, Request::Watch(l) if l == &[sym("SOLBTC")])),
+        "the producers are told"
+    );
+    assert!(
+        loads(&reqs).iter().any(|(k, ..)| k.symbol == sym("SOLBTC")),
+        "its history is asked for"
+    );
+
+    // Configured markets stay; the added one goes, and the neighbour is shown.
+    app.select_symbol(0);
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.symbols.len(), 4);
+    assert!(app.message().unwrap().contains("config file"));
+    app.select_symbol(3);
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.symbols.len(), 3);
+    assert_eq!(app.symbol(), sym("SOLUSDT"));
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Watch(l) if l.is_empty()))
+    );
 }
 
 #[test]
@@ -603,4 +657,28 @@ fn an_attached_dashboard_leaves_alerts_to_its_collector() {
             .any(|r| matches!(r, Request::SaveRule { .. }))
     );
     assert!(app.message().unwrap().contains("collector"));
+}
+
+#[test]
+fn s_sorts_the_watchlist_and_up_down_follow_its_order() {
+    let mut app = sample();
+    assert_eq!(app.watch_order(), [0, 1, 2], "as listed");
+    // The sample's day: BTC +1.84 %, ETH +6.70 %, SOL +9.83 %.
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.watch_order(), [2, 1, 0], "by change");
+    assert_eq!(app.selected, 0, "the shown market stays");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.symbol().as_str(), "ETHUSDT", "up the sorted list");
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('s'));
+    let by_volume = app.watch_order();
+    let volumes: Vec<f64> = by_volume
+        .iter()
+        .map(|&i| app.day_stats(app.symbols[i]).unwrap().quote_volume)
+        .collect();
+    assert!(volumes.windows(2).all(|w| w[0] >= w[1]), "{volumes:?}");
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.watch_order(), [0, 1, 2], "by name");
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.watch_sort, super::watchlist::WatchSort::Listed);
 }

@@ -117,7 +117,7 @@ fn on_event(monitor: &Monitor, ev: Event) {
         }
         Event::News(NewsEvent::Items(items)) => tracing::info!(new = items.len(), "news stored"),
         Event::News(NewsEvent::Feed(report)) => monitor.on_feed_report(&report),
-        Event::Repair(_) => {}
+        Event::Repair(_) | Event::Instruments(_) => {}
         // Headless, the bell is a line on stderr.
         Event::Fired(f) => eprintln!("cryptoviz: alert {}", strip_controls(&line(&f))),
         Event::Notice(level, m) => {

@@ -1,6 +1,7 @@
 //! `migrate --to STORE`: copies the whole store into another one, exactly: every candle in
 //! the tier it lives in (cold chunks byte for byte, hot rows with their source), news, feed
-//! validators, backfill records, alert rules and states, firings with their deliveries. What
+//! validators, backfill records, alert rules and states, firings with their deliveries, the
+//! markets added to the watchlist (the venues' market lists are a cache, fetched again). What
 //! the target holds already is kept, so a second run adds nothing. A collector may keep
 //! writing the source meanwhile (it is then read, not locked).
 
@@ -32,6 +33,7 @@ struct Copied {
     firings: usize,
     progress: usize,
     rules: usize,
+    watchlist: usize,
 }
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
@@ -117,6 +119,24 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
             Ok(new)
         })
         .await?;
+    // The target's added markets stay first; the source's others follow.
+    let added = src.call(|b| b.watchlist()).await?;
+    c.watchlist = added.len();
+    dst.call(move |b| {
+        let mut list = b.watchlist()?;
+        let before = list.len();
+        list.extend(
+            added
+                .into_iter()
+                .filter(|s| !list.contains(s))
+                .collect::<Vec<_>>(),
+        );
+        if list.len() > before {
+            b.set_watchlist(&list)?;
+        }
+        Ok(())
+    })
+    .await?;
     bar.inc(1);
     bar.finish_and_clear();
 
@@ -126,7 +146,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     src.close().await?;
     super::out(format_args!(
         "copied into {name}: {} series ({} hot candles, {} cold chunks of which {} new): \
-         {} candles added; {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules",
+         {} candles added; {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets",
         c.series,
         c.hot_rows,
         c.cold_chunks,
@@ -138,6 +158,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         c.firings_new,
         c.progress,
         c.rules,
+        c.watchlist,
     ))?;
     Ok(ExitCode::SUCCESS)
 }

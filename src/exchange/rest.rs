@@ -42,6 +42,12 @@ pub struct TradesPage {
 pub trait RestApi: Send + Sync {
     fn venue(&self) -> Venue;
 
+    /// Path (appended to `rest_url`) of the venue's list of spot markets.
+    fn instruments_path(&self) -> &'static str;
+
+    /// The markets open for trading in an instruments answer, in the venue's spelling.
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String>;
+
     /// Most candles one request returns.
     fn page_size(&self) -> usize;
 

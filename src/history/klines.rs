@@ -104,9 +104,10 @@ impl KlinesConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KlinesError {
-    #[error("{url}: HTTP {status} for {symbol}: {message}")]
+    #[error("{url}: HTTP {status} for {what}: {message}")]
     Rejected {
-        symbol: Symbol,
+        /// The symbol asked for, or what else was.
+        what: String,
         url: String,
         status: u16,
         message: String,
@@ -370,7 +371,7 @@ impl KlinesClient {
             self.api.candles_path(key.symbol, tf, first, last)
         );
         let mut page = self
-            .request(&url, key.symbol, |body| {
+            .request(&url, &key.symbol.to_string(), |body| {
                 self.api.decode_candles(body, tf, first, last, now_ms())
             })
             .await?;
@@ -379,6 +380,14 @@ impl KlinesClient {
         page.window_end = (!whole_range || page.rows < self.page_size()).then_some(last);
         self.succeeded(key, &page);
         Ok(page)
+    }
+
+    /// The venue's markets open for trading, with the same retries and politeness as candles.
+    pub async fn instruments(&self) -> Result<Vec<Symbol>, KlinesError> {
+        let url = format!("{}{}", self.cfg.base_url, self.api.instruments_path());
+        let what = format!("{}'s market list", self.venue());
+        self.request(&url, &what, |body| self.api.decode_instruments(body))
+            .await
     }
 
     /// Candles of `first..` rebuilt from the venue's REST trades, exactly as live trades
@@ -398,7 +407,7 @@ impl KlinesClient {
         while let Some(path) = self.api.trades_path(key.symbol, &cursor) {
             let url = format!("{}{path}", self.cfg.base_url);
             let page = self
-                .request(&url, key.symbol, |body| {
+                .request(&url, &key.symbol.to_string(), |body| {
                     self.api.decode_trades(body, key.symbol)
                 })
                 .await?;
@@ -441,7 +450,7 @@ impl KlinesClient {
     async fn request<T>(
         &self,
         url: &str,
-        symbol: Symbol,
+        what: &str,
         decode: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<T, KlinesError> {
         loop {
@@ -466,7 +475,7 @@ impl KlinesClient {
                 Err(f) => f,
             };
             flight.settled = true;
-            let pause = self.failed(failure, symbol, url)?;
+            let pause = self.failed(failure, what, url)?;
             tokio::time::sleep(pause).await;
         }
     }
@@ -577,7 +586,7 @@ impl KlinesClient {
 
     /// Books a failed attempt. Ok(pause) means try again after the pause (a hold set here
     /// is honoured by the next `admit`); Err means give up on this request.
-    fn failed(&self, f: Failure, symbol: Symbol, url: &str) -> Result<Duration, KlinesError> {
+    fn failed(&self, f: Failure, what: &str, url: &str) -> Result<Duration, KlinesError> {
         let now = Instant::now();
         let mut st = self.lock();
         match f {
@@ -585,7 +594,7 @@ impl KlinesClient {
                 // The server is up and answering; only the request is wrong.
                 st.breaker.on_success();
                 Err(KlinesError::Rejected {
-                    symbol,
+                    what: what.to_string(),
                     url: url.to_string(),
                     status,
                     message,

@@ -9,6 +9,8 @@
 //! delivery) by the task that reads ingestion's events, in order, before the events are
 //! published; repair triggers are derived there too.
 
+mod instruments;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +43,8 @@ pub enum Event {
     Repair(RepairStatus),
     /// A recorded firing owed to the bell: ring it, say it.
     Fired(Firing),
+    /// The markets the venues list, after a venue's list was fetched anew (sorted).
+    Instruments(Vec<crate::domain::Symbol>),
     /// Something a person should read (what retention deleted, a producer that could not
     /// start).
     Notice(tracing::Level, String),
@@ -116,6 +120,18 @@ impl Runtime {
             match KlinesClients::from_config(config, opts.klines_notice.clone()) {
                 Ok(clients) => {
                     klines = Some(clients.clone());
+                    // The dashboard's search: every market of the venues in use.
+                    if opts.live_view {
+                        tasks.push((
+                            "market lists",
+                            tokio::spawn(instruments::refresh(
+                                clients.clone(),
+                                store.clone(),
+                                events.clone(),
+                                stop_rx.clone(),
+                            )),
+                        ));
+                    }
                     let repairer = Repairer::with_clients(config, store.clone(), clients);
                     let (tx, rx) = mpsc::channel(256);
                     let (status_tx, status_rx) = watch::channel(RepairStatus::default());

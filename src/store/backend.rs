@@ -2,7 +2,7 @@ use serde::Serialize;
 
 use super::StoreError;
 use crate::alerts::{ArmState, Channel, Firing};
-use crate::domain::{Candle, Millis, NewsItem, SeriesKey};
+use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Venue};
 
 /// An alert rule made from the dashboard, as stored (checked again when loaded).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,13 +133,56 @@ pub struct TierStep {
 /// implement every part and pass one conformance suite (`tests/store_conformance.rs`); names
 /// and errors say nothing of either.
 pub trait Backend:
-    CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Transfer + Send
+    CandleStore + ProgressStore + NewsStore + AlertStore + MarketsStore + Maintenance + Transfer + Send
 {
 }
 
 impl<T> Backend for T where
-    T: CandleStore + ProgressStore + NewsStore + AlertStore + Maintenance + Transfer + Send
+    T: CandleStore
+        + ProgressStore
+        + NewsStore
+        + AlertStore
+        + MarketsStore
+        + Maintenance
+        + Transfer
+        + Send
 {
+}
+
+/// The markets the venues list (a cache, so the dashboard's search works offline) and the
+/// markets a user added to the watchlist from the dashboard.
+pub trait MarketsStore {
+    /// Replaces `venue`'s list with `symbols`, fetched at `at`, in one transaction.
+    fn put_instruments(
+        &mut self,
+        venue: Venue,
+        symbols: &[Symbol],
+        at: Millis,
+    ) -> Result<(), StoreError>;
+    /// Every listed market (sorted), and when each venue's list was fetched.
+    fn instruments(&mut self) -> Result<MarketLists, StoreError>;
+    /// The added markets, in the order shown.
+    fn watchlist(&mut self) -> Result<Vec<Symbol>, StoreError>;
+    /// Replaces the added markets, in this order.
+    fn set_watchlist(&mut self, symbols: &[Symbol]) -> Result<(), StoreError>;
+}
+
+/// The venues' market lists as stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MarketLists {
+    /// Every listed market, sorted.
+    pub markets: Vec<Symbol>,
+    /// When each venue's list was fetched.
+    pub fetched: Vec<(Venue, Millis)>,
+}
+
+/// Reads stored market names back; a name this build cannot read (a venue it does not know)
+/// is skipped rather than failing the whole list.
+pub fn parse_symbols<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Symbol> {
+    names
+        .into_iter()
+        .filter_map(|s| Symbol::new(s).ok())
+        .collect()
 }
 
 /// Candles: written under the guards (a thinner live view never replaces a fuller one; a

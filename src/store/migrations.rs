@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_alert_rules",
         include_str!("migrations/0006_alert_rules.sql"),
     ),
+    ("0007_markets", include_str!("migrations/0007_markets.sql")),
 ];
 
 /// The schema version this build writes.

@@ -20,9 +20,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 pub use backend::{
-    AlertStore, Backend, CandleSource, CandleStore, FeedState, Maintenance, NewsStore,
-    PendingDelivery, ProgressStatus, ProgressStore, SeriesProgress, StoreStats, StoredRule,
-    TierStep,
+    AlertStore, Backend, CandleSource, CandleStore, FeedState, Maintenance, MarketLists,
+    MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore, SeriesProgress,
+    StoreStats, StoredRule, TierStep,
 };
 pub use follow::watch_changes;
 pub use migrations::MigrateError;

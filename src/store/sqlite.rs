@@ -8,8 +8,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
-    NewsStore, PendingDelivery, ProgressStatus, ProgressStore, SeriesProgress, StoreStats,
-    StoredRule, TierStep, Transfer,
+    MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
+    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_symbols,
 };
 use super::cold;
 use super::{StoreError, migrations};
@@ -786,6 +786,81 @@ impl AlertStore for SqliteBackend {
     }
 }
 
+impl MarketsStore for SqliteBackend {
+    fn put_instruments(
+        &mut self,
+        venue: Venue,
+        symbols: &[Symbol],
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM instruments WHERE exchange = ?1",
+            [venue.name()],
+        )?;
+        {
+            let mut insert =
+                tx.prepare("INSERT OR IGNORE INTO instruments (exchange, symbol) VALUES (?1, ?2)")?;
+            for s in symbols {
+                insert.execute(params![venue.name(), s.to_string()])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO instrument_lists (exchange, fetched_at) VALUES (?1, ?2) \
+             ON CONFLICT (exchange) DO UPDATE SET fetched_at = excluded.fetched_at",
+            params![venue.name(), at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn instruments(&mut self) -> Result<MarketLists, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT symbol FROM instruments ORDER BY symbol")?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT exchange, fetched_at FROM instrument_lists ORDER BY exchange",
+        )?;
+        let lists = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(MarketLists {
+            markets: parse_symbols(names.iter().map(String::as_str)),
+            fetched: lists
+                .into_iter()
+                .filter_map(|(v, at)| Some((Venue::parse(&v)?, at)))
+                .collect(),
+        })
+    }
+
+    fn watchlist(&mut self) -> Result<Vec<Symbol>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT symbol FROM watchlist ORDER BY position")?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(parse_symbols(names.iter().map(String::as_str)))
+    }
+
+    fn set_watchlist(&mut self, symbols: &[Symbol]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM watchlist", [])?;
+        {
+            let mut insert =
+                tx.prepare("INSERT OR IGNORE INTO watchlist (position, symbol) VALUES (?1, ?2)")?;
+            for (i, s) in symbols.iter().enumerate() {
+                insert.execute(params![i as i64, s.to_string()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 impl Maintenance for SqliteBackend {
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
         let count = |sql: &str| -> Result<u64, StoreError> {
@@ -910,7 +985,8 @@ impl Maintenance for SqliteBackend {
             "DELETE FROM candles; DELETE FROM candles_cold; DELETE FROM news; DELETE FROM feed_state; \
              DELETE FROM backfill_progress; \
              DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state; \
-             DELETE FROM alert_rules;",
+             DELETE FROM alert_rules; DELETE FROM instruments; DELETE FROM instrument_lists; \
+             DELETE FROM watchlist;",
         )?;
         Ok(())
     }

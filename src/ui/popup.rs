@@ -215,29 +215,38 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
 
 fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let hits: Vec<usize> = search_hits(&app.symbols, query).collect();
+    let hits = search_hits(&app.symbols, &app.instruments, query);
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", t.accent()),
         Span::raw(query.to_string()),
         Span::styled("▏", t.accent()),
     ])];
     if hits.is_empty() {
-        lines.push(Line::from(Span::styled("no matching symbol", t.dim())));
+        let why = if app.instruments.is_empty() {
+            "no matching market (the venues' lists are not loaded yet)"
+        } else {
+            "no matching market"
+        };
+        lines.push(Line::from(Span::styled(why, t.dim())));
     }
-    for (i, h) in hits.iter().enumerate() {
+    // A window of the hits around the selected one, so a long list scrolls.
+    let rows = (area.height as usize).saturating_sub(6).clamp(1, 12);
+    let first = selected.saturating_sub(rows - 1);
+    for (i, h) in hits.iter().enumerate().skip(first).take(rows) {
         let style = if i == selected {
             t.selected()
         } else {
             t.text()
         };
-        lines.push(Line::from(Span::styled(
-            format!(" {} ", app.symbols[*h]),
-            style,
-        )));
+        let mark = if app.symbols.contains(h) { "  " } else { "+ " };
+        lines.push(Line::from(vec![
+            Span::styled(mark, t.accent()),
+            Span::styled(format!("{h} "), style),
+        ]));
     }
-    let r = centered(area, 32, lines.len() as u16 + 2);
+    let r = centered(area, 40, lines.len() as u16 + 2);
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("Symbol · Enter selects", app))
+        .block(frame("Market · Enter shows, + adds", app))
         .render(r, buf);
 }

@@ -8,25 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use super::{age_span, text};
+use crate::app::watchlist::day_stats;
 use crate::app::{App, Panel, state};
 use crate::domain::{Candle, Symbol};
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-const DAY_MS: i64 = 86_400_000;
-
-/// Last close and the change over the 24 h before the newest candle (None when the series
-/// does not reach back that far).
-pub fn day_change(candles: &[Candle]) -> Option<(f64, Option<f64>)> {
-    let last = candles.last()?;
-    let close = last.close.to_f64();
-    let i = candles.partition_point(|c| c.open_time <= last.open_time - DAY_MS);
-    let change = i
-        .checked_sub(1)
-        .map(|j| candles[j].close.to_f64())
-        .filter(|base| *base != 0.0)
-        .map(|base| (close / base - 1.0) * 100.0);
-    Some((close, change))
-}
 
 /// One character per close, scaled between the visible minimum and maximum.
 pub fn sparkline(closes: impl Iterator<Item = f64> + Clone) -> String {
@@ -60,6 +46,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (a, state::level(a, app.freshness.candles))
     });
     let mut title = vec![Span::styled(" Watchlist ", t.title())];
+    if !app.watch_sort.label().is_empty() {
+        title.push(Span::styled(
+            format!("{} ", app.watch_sort.label()),
+            t.accent(),
+        ));
+    }
     title.push(age_span(age, t));
     let block = Block::bordered()
         .border_style(t.border(app.focus == Panel::Watchlist))
@@ -81,8 +73,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .unwrap_or(9)
             .max(9)
     };
-    for (i, (sym, candles, _)) in watch.iter().enumerate().take(inner.height as usize) {
-        let y = inner.y + i as u16;
+    let order = app.watch_order();
+    for (row, &i) in order.iter().enumerate().take(inner.height as usize) {
+        let (sym, candles, _) = &watch[i];
+        let y = inner.y + row as u16;
         let selected = i == app.selected;
         let name = if single {
             sym.as_str().to_string()
@@ -96,19 +90,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 if selected { t.title() } else { t.text() },
             ),
         ];
-        let used = 2 + name_w;
-        match day_change(candles) {
+        let mut used = 2 + name_w;
+        match day_stats(candles) {
             None => spans.push(Span::styled("no data", t.dim())),
-            Some((close, change)) => {
-                spans.push(Span::raw(format!("{:>10} ", text::price(close))));
-                match change {
+            Some(d) => {
+                spans.push(Span::raw(format!("{:>10} ", text::price(d.close))));
+                match d.change {
                     Some(c) => spans.push(Span::styled(
                         format!("{}{:+.2}% ", if c >= 0.0 { "▲" } else { "▼" }, c),
                         t.direction(c >= 0.0),
                     )),
                     None => spans.push(Span::styled("   –    ", t.dim())),
                 }
-                let spark_w = w.saturating_sub(used + 11 + 9);
+                used += 11 + 9;
+                // The day's quote volume where there is room for it and a sparkline.
+                if w >= used + 7 + 8 {
+                    spans.push(Span::styled(
+                        format!("{:>6} ", text::compact(d.quote_volume)),
+                        t.dim(),
+                    ));
+                    used += 7;
+                }
+                let spark_w = w.saturating_sub(used);
                 if spark_w >= 4 {
                     let tail = &candles[candles.len().saturating_sub(spark_w)..];
                     let up = tail.last().map(|c| c.close) >= tail.first().map(|c| c.close);
@@ -126,6 +129,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     let mut y = inner.y + watch.len() as u16;
+    // The shown market's day, on the line below the list when there is one.
+    if y < inner.y + inner.height
+        && let Some(d) = app.day_stats(app.symbol())
+    {
+        let mut day = format!("H {}  L {}", text::price(d.high), text::price(d.low));
+        let turnover = format!("  turnover {}", text::compact(d.quote_volume));
+        if 6 + day.chars().count() + turnover.len() <= w {
+            day.push_str(&turnover);
+        }
+        let line = Line::from(vec![Span::styled("  24h ", t.dim()), Span::raw(day)]);
+        buf.set_line(inner.x, y, &line, inner.width);
+        y += 1;
+    }
     for c in &app.composites {
         for line in composite_lines(app, c) {
             if y >= inner.y + inner.height {
@@ -174,19 +190,6 @@ fn composite_lines(app: &App, c: &crate::config::Composite) -> Vec<Line<'static>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Price;
-
-    #[test]
-    fn change_over_a_day() {
-        let c = |h: i64, p: i64| Candle::flat(h * 3_600_000, Price::from_int(p));
-        let s: Vec<_> = (0..30).map(|h| c(h, 100 + h)).collect();
-        let (close, change) = day_change(&s).unwrap();
-        assert_eq!(close, 129.0);
-        // 24 h before hour 29 is hour 5, close 105.
-        assert!((change.unwrap() - (129.0 / 105.0 - 1.0) * 100.0).abs() < 1e-9);
-        assert_eq!(day_change(&s[..10]).unwrap().1, None);
-        assert_eq!(day_change(&[]), None);
-    }
 
     #[test]
     fn sparkline_spans_the_range() {

@@ -71,19 +71,35 @@ pub async fn run(
     if attached && ctx.store_url().is_shared() {
         settings.attached_to = Some(store.name().to_string());
     }
+    // Markets added from an earlier session's search: shown and streamed like configured ones.
+    let added = if attached || ctx.demo {
+        Vec::new()
+    } else {
+        store.call(|b| b.watchlist()).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "watchlist not read");
+            Vec::new()
+        })
+    };
+    for s in &added {
+        if !settings.symbols.contains(s) {
+            settings.symbols.push(*s);
+        }
+    }
+    settings.added = added.clone();
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
-    // Rule changes go to the producers, which own the alert engine.
-    let (rules_tx, rules_rx) = mpsc::channel(16);
+    // Rule and watchlist changes go to the producers, which own the alert engine and the
+    // streams.
+    let (producer_tx, producer_rx) = mpsc::channel(16);
     let server = tokio::spawn(serve_requests(
         store.clone(),
         req_rx,
         data_tx.clone(),
         refresh_tx,
-        rules_tx,
+        producer_tx,
     ));
 
     let mut app = App::new(settings, now_ms());
@@ -100,12 +116,13 @@ pub async fn run(
             } else {
                 tokio::spawn(run_producers(
                     ctx.config.clone(),
+                    added,
                     store.clone(),
                     ctx.demo,
                     data_tx,
                     stop_rx,
                     refresh_rx,
-                    rules_rx,
+                    producer_rx,
                 ))
             };
             let r = crate::app::run::run(
@@ -132,38 +149,63 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The runtime's events, forwarded to the App as [`DataEvent`]s, plus a health snapshot
-/// every second; rule changes from the App go to the runtime. Returns once everything is
-/// stopped and flushed.
-async fn run_producers(
-    config: Config,
-    store: Store,
+/// The runtime, started from the config plus the markets added from the dashboard.
+async fn start_runtime(
+    base: &Config,
+    added: &[Symbol],
+    store: &Store,
     demo: bool,
-    data: mpsc::Sender<DataEvent>,
-    mut stop: watch::Receiver<bool>,
-    mut refresh: watch::Receiver<u64>,
-    mut rules_rx: mpsc::Receiver<Request>,
-) {
+    data: &mpsc::Sender<DataEvent>,
+    health: &mut HealthProbe,
+) -> Option<Runtime> {
+    let mut config = base.clone();
+    config.market = base.market.with_added(added);
     let opts = Options {
         demo,
         live_view: true,
         klines_notice: None,
     };
-    let runtime = match Runtime::start(&config, store.clone(), opts).await {
-        Ok(r) => Some(r),
+    match Runtime::start(&config, store.clone(), opts).await {
+        Ok(rt) => {
+            health.config = config;
+            health.klines = rt.klines.clone();
+            health.alerts = Some(rt.alerts.clone());
+            Some(rt)
+        }
         Err(e) => {
             let msg = format!("market data did not start: {e}");
-            send(&data, log(tracing::Level::ERROR, msg)).await;
+            send(data, log(tracing::Level::ERROR, msg)).await;
             None
         }
-    };
-    let mut events = runtime.as_ref().map(Runtime::subscribe);
-    let mut health = HealthProbe::new(&config, demo);
-    if let Some(rt) = &runtime {
-        health.klines = rt.klines.clone();
-        health.alerts = Some(rt.alerts.clone());
     }
+}
+
+/// The runtime's events, forwarded to the App as [`DataEvent`]s, plus a health snapshot
+/// every second; rule changes from the App go to the runtime, and a changed watchlist
+/// restarts it with the new markets (streams, backfill and repair all start from the
+/// config). Returns once everything is stopped and flushed.
+#[allow(clippy::too_many_arguments)]
+async fn run_producers(
+    config: Config,
+    mut added: Vec<Symbol>,
+    store: Store,
+    demo: bool,
+    data: mpsc::Sender<DataEvent>,
+    mut stop: watch::Receiver<bool>,
+    mut refresh: watch::Receiver<u64>,
+    mut requests: mpsc::Receiver<Request>,
+) {
+    let mut health = HealthProbe::new(&config, demo);
+    let mut runtime = start_runtime(&config, &added, &store, demo, &data, &mut health).await;
+    let mut events = runtime.as_ref().map(Runtime::subscribe);
     send(&data, DataEvent::UserRules(user_rules(&store).await)).await;
+    // The venues' market lists as last stored, so the search works before (or without) a
+    // fresh fetch.
+    if let Ok(lists) = store.call(|b| b.instruments()).await
+        && !lists.markets.is_empty()
+    {
+        send(&data, DataEvent::Instruments(lists.markets)).await;
+    }
     let mut repaired = RepairSeen::default();
     let mut tick = tokio::time::interval(HEALTH_EVERY);
     loop {
@@ -181,7 +223,21 @@ async fn run_producers(
                 (Err(_), _) => break,
                 _ => {}
             },
-            Some(req) = rules_rx.recv() => {
+            Some(req) = requests.recv() => {
+                if let Request::Watch(list) = req {
+                    let l = list.clone();
+                    if let Err(e) = store.call(move |b| b.set_watchlist(&l)).await {
+                        let msg = format!("watchlist not stored: {e}");
+                        send(&data, log(tracing::Level::ERROR, msg)).await;
+                    }
+                    added = list;
+                    if let Some(rt) = runtime.take() {
+                        let _ = rt.stop(SHUTDOWN_LIMIT).await;
+                    }
+                    runtime = start_runtime(&config, &added, &store, demo, &data, &mut health).await;
+                    events = runtime.as_ref().map(Runtime::subscribe);
+                    continue;
+                }
                 let change = save_rule_change(&store, &data, req).await;
                 if let (Some(change), Some(rt)) = (change, &runtime) {
                     rt.change_rule(change).await;
@@ -250,6 +306,7 @@ async fn forward(
             repaired.last_error = s.last_error;
         }
         Event::Fired(f) => send(data, DataEvent::AlertFired(f)).await,
+        Event::Instruments(list) => send(data, DataEvent::Instruments(list)).await,
         Event::Notice(level, message) => send(data, log(level, message)).await,
     }
 }
@@ -551,17 +608,19 @@ async fn serve_requests(
     mut requests: mpsc::UnboundedReceiver<Request>,
     data: mpsc::Sender<DataEvent>,
     refresh: watch::Sender<u64>,
-    rules: mpsc::Sender<Request>,
+    producers: mpsc::Sender<Request>,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
-            r @ (Request::SaveRule { .. } | Request::DeleteRule(_)) => {
+            r @ (Request::SaveRule { .. } | Request::DeleteRule(_) | Request::Watch(_)) => {
                 // Attached to a collector there are no producers here to take it.
-                if rules.send(r).await.is_err() {
-                    log(
-                        tracing::Level::WARN,
-                        "alerts are set on the collector that owns this data dir".into(),
-                    )
+                let what = if matches!(r, Request::Watch(_)) {
+                    "markets are added to the collector that owns this store (its config)"
+                } else {
+                    "alerts are set on the collector that owns this store"
+                };
+                if producers.send(r).await.is_err() {
+                    log(tracing::Level::WARN, what.into())
                 } else {
                     continue;
                 }

@@ -6,6 +6,7 @@
 
 mod connector;
 pub mod depth;
+pub mod instruments;
 pub mod rest;
 mod scan;
 pub mod wire;

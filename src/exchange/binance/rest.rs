@@ -20,6 +20,14 @@ pub use crate::exchange::rest::{Page, RowError};
 pub struct BinanceRest;
 
 impl RestApi for BinanceRest {
+    fn instruments_path(&self) -> &'static str {
+        super::instruments::PATH
+    }
+
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+        super::instruments::decode(body)
+    }
+
     fn venue(&self) -> Venue {
         Venue::Binance
     }

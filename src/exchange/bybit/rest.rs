@@ -42,6 +42,14 @@ fn interval(tf: Timeframe) -> String {
 }
 
 impl RestApi for BybitRest {
+    fn instruments_path(&self) -> &'static str {
+        super::instruments::PATH
+    }
+
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+        super::instruments::decode(body)
+    }
+
     fn venue(&self) -> Venue {
         Venue::Bybit
     }

@@ -12,6 +12,14 @@ use crate::exchange::wire::number_literal;
 pub struct CoinbaseRest;
 
 impl RestApi for CoinbaseRest {
+    fn instruments_path(&self) -> &'static str {
+        super::instruments::PATH
+    }
+
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+        super::instruments::decode(body)
+    }
+
     fn venue(&self) -> Venue {
         Venue::Coinbase
     }

@@ -56,6 +56,14 @@ impl<'a> Answer<'a> {
 }
 
 impl RestApi for KrakenRest {
+    fn instruments_path(&self) -> &'static str {
+        super::instruments::PATH
+    }
+
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+        super::instruments::decode(body)
+    }
+
     fn venue(&self) -> Venue {
         Venue::Kraken
     }

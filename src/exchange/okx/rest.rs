@@ -37,6 +37,14 @@ fn bar(tf: Timeframe) -> &'static str {
 }
 
 impl RestApi for OkxRest {
+    fn instruments_path(&self) -> &'static str {
+        super::instruments::PATH
+    }
+
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+        super::instruments::decode(body)
+    }
+
     fn venue(&self) -> Venue {
         Venue::Okx
     }

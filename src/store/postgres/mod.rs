@@ -18,8 +18,8 @@ pub use migrations::LATEST;
 
 use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
-    NewsStore, PendingDelivery, ProgressStatus, ProgressStore, SeriesProgress, StoreStats,
-    StoredRule, TierStep, Transfer,
+    MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
+    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_symbols,
 };
 use super::{StoreError, cold};
 use crate::alerts::{ArmState, Channel, Firing};
@@ -916,6 +916,71 @@ impl AlertStore for PostgresBackend {
     }
 }
 
+impl MarketsStore for PostgresBackend {
+    fn put_instruments(
+        &mut self,
+        venue: Venue,
+        symbols: &[Symbol],
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        let names: Vec<String> = symbols.iter().map(Symbol::to_string).collect();
+        let mut tx = self.conn()?.transaction()?;
+        tx.execute(
+            "DELETE FROM instruments WHERE exchange = $1",
+            &[&venue.name()],
+        )?;
+        tx.execute(
+            "INSERT INTO instruments (exchange, symbol) SELECT $1, unnest($2::text[]) \
+             ON CONFLICT DO NOTHING",
+            &[&venue.name(), &names],
+        )?;
+        tx.execute(
+            "INSERT INTO instrument_lists (exchange, fetched_at) VALUES ($1, $2) \
+             ON CONFLICT (exchange) DO UPDATE SET fetched_at = excluded.fetched_at",
+            &[&venue.name(), &at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn instruments(&mut self) -> Result<MarketLists, StoreError> {
+        let conn = self.conn()?;
+        let names = conn.query("SELECT symbol FROM instruments ORDER BY symbol", &[])?;
+        let lists = conn.query(
+            "SELECT exchange, fetched_at FROM instrument_lists ORDER BY exchange",
+            &[],
+        )?;
+        Ok(MarketLists {
+            markets: parse_symbols(names.iter().map(|r| r.get::<_, &str>(0))),
+            fetched: lists
+                .iter()
+                .filter_map(|r| Some((Venue::parse(r.get(0))?, r.get(1))))
+                .collect(),
+        })
+    }
+
+    fn watchlist(&mut self) -> Result<Vec<Symbol>, StoreError> {
+        let rows = self
+            .conn()?
+            .query("SELECT symbol FROM watchlist ORDER BY position", &[])?;
+        Ok(parse_symbols(rows.iter().map(|r| r.get::<_, &str>(0))))
+    }
+
+    fn set_watchlist(&mut self, symbols: &[Symbol]) -> Result<(), StoreError> {
+        let names: Vec<String> = symbols.iter().map(Symbol::to_string).collect();
+        let mut tx = self.conn()?.transaction()?;
+        tx.execute("DELETE FROM watchlist", &[])?;
+        tx.execute(
+            "INSERT INTO watchlist (position, symbol) \
+             SELECT (n - 1)::int, s FROM unnest($1::text[]) WITH ORDINALITY AS t(s, n) \
+             ON CONFLICT DO NOTHING",
+            &[&names],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 impl Maintenance for PostgresBackend {
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
         let r = self.conn()?.query_one(
@@ -1063,7 +1128,8 @@ impl Maintenance for PostgresBackend {
         self.conn()?.batch_execute(
             "BEGIN; DELETE FROM candles; DELETE FROM candles_cold; DELETE FROM news; \
              DELETE FROM feed_state; DELETE FROM backfill_progress; DELETE FROM alert_deliveries; \
-             DELETE FROM alert_firings; DELETE FROM alert_state; DELETE FROM alert_rules; COMMIT;",
+             DELETE FROM alert_firings; DELETE FROM alert_state; DELETE FROM alert_rules; \
+             DELETE FROM instruments; DELETE FROM instrument_lists; DELETE FROM watchlist; COMMIT;",
         )?;
         Ok(())
     }

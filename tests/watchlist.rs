@@ -1,0 +1,169 @@
+//! Any market at run time, end to end: the real dashboard in tmux against a local Binance
+//! (WebSocket streams, `exchangeInfo` and klines over HTTP). `/` finds a market the venue
+//! lists but the config does not name; Enter adds it, and without a restart its history is
+//! fetched and its trades and book streamed. The watchlist survives a restart (and the venue's
+//! list is not fetched again that day); `D` removes the market and its stream.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::collector::write_config;
+use support::http::{HttpServer, Response};
+use support::tmux::Tmux;
+use support::ws_server::{WsServer, trade_frame};
+
+const MIN: i64 = 60_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// SOLUSDT's last five closed minutes at 150.25, in Binance's klines format; nothing else.
+fn klines(symbol: &str, interval: &str, start: i64, end: i64) -> String {
+    let this_minute = now_ms() / MIN * MIN;
+    let rows: Vec<String> = (1..=5)
+        .map(|k| this_minute - k * MIN)
+        .rev()
+        .filter(|t| symbol == "SOLUSDT" && interval == "1m" && *t >= start && *t <= end)
+        .map(|t| {
+            format!(
+                r#"[{t},"150.25000000","150.30000000","150.20000000","150.25000000","2.00000000",{},"300.50000000",4,"1.00000000","150.25000000","0"]"#,
+                t + MIN - 1
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
+}
+
+fn binance_rest() -> HttpServer {
+    HttpServer::start(|req| match req.path() {
+        "/api/v3/exchangeInfo" => Response::ok(
+            r#"{"timezone":"UTC","serverTime":1,"rateLimits":[],"symbols":[
+            {"symbol":"BTCUSDT","status":"TRADING"},{"symbol":"SOLUSDT","status":"TRADING"},
+            {"symbol":"SOLBTC","status":"BREAK"}]}"#,
+        ),
+        "/api/v3/klines" => {
+            let q = |k: &str| req.query(k).unwrap_or_default();
+            let start = q("startTime").parse().unwrap_or(0);
+            let end = q("endTime").parse().unwrap_or(i64::MAX);
+            Response::ok(klines(&q("symbol"), &q("interval"), start, end))
+        }
+        _ => Response::new(404, "{}"),
+    })
+}
+
+fn dashboard(dir: &Path, cfg: &Path, data: &Path) -> Tmux {
+    let _ = std::fs::remove_file(data.join("exit"));
+    let command = format!(
+        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        cfg = cfg.display(),
+        data = data.display(),
+    );
+    Tmux::start(dir, 200, 50, &command)
+}
+
+fn quit(t: &Tmux, data: &Path) {
+    t.send_keys(&["q"]);
+    let exit = data.join("exit");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !exit.exists() {
+        assert!(Instant::now() < deadline, "dashboard did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
+    if Tmux::require("a_market_found_by_the_search_is_added").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = WsServer::start().await;
+    let rest = binance_rest();
+    let cfg = write_config(dir.path(), &ws.url(), &rest.url(), &["BTCUSDT"]);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let lists = || {
+        rest.requests()
+            .iter()
+            .filter(|r| r.path() == "/api/v3/exchangeInfo")
+            .count()
+    };
+
+    let t = dashboard(dir.path(), &cfg, &data);
+    ws.wait_accepted(1).await;
+    assert!(!ws.requests()[0].contains("solusdt"), "{:?}", ws.requests());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lists() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the market list was never asked for"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The venue's list arrives in the search: SOLUSDT is offered to add, SOLBTC (halted) is
+    // not.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    t.send_keys(&["/"]);
+    t.send_keys(&["s", "o", "l"]);
+    let popup = t.wait_for("the search", Duration::from_secs(10), |s| {
+        s.contains("+ binance:SOLUSDT")
+    });
+    assert!(!popup.contains("SOLBTC"), "{popup}");
+    t.send_keys(&["Enter"]);
+
+    // Streamed at once: the stream reconnects with the new market (and its book).
+    ws.wait_accepted(2).await;
+    let url = ws.requests()[1].clone();
+    assert!(
+        url.contains("solusdt@trade") && url.contains("solusdt@depth20@100ms"),
+        "{url}"
+    );
+    // Its history comes from the venue's klines, its trades from the stream.
+    t.wait_for("SOLUSDT's history", Duration::from_secs(30), |s| {
+        s.contains("SOLUSDT 1m") && s.contains("150.25")
+    });
+    ws.push(trade_frame("SOLUSDT", 1, "151.55", "3", now_ms()));
+    t.wait_for("SOLUSDT's trade", Duration::from_secs(10), |s| {
+        s.contains("▲ 151.55")
+    });
+    quit(&t, &data);
+
+    // Kept across a restart, the venue's list cached for the day.
+    let t = dashboard(dir.path(), &cfg, &data);
+    ws.wait_accepted(3).await;
+    assert!(
+        ws.requests()[2].contains("solusdt@trade"),
+        "{:?}",
+        ws.requests()
+    );
+    t.wait_for("the kept market", Duration::from_secs(20), |s| {
+        s.contains("SOLUSDT") && s.contains("BTCUSDT")
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists(), 1, "the list is fetched once a day");
+
+    // D on a configured market refuses; on the added one it removes it and its stream.
+    t.send_keys(&["D"]);
+    t.wait_for("the refusal", Duration::from_secs(10), |s| {
+        s.contains("BTCUSDT is in the config file")
+    });
+    t.send_keys(&["Down"]);
+    t.wait_for("SOLUSDT shown", Duration::from_secs(10), |s| {
+        s.contains("SOLUSDT 1m")
+    });
+    t.send_keys(&["D"]);
+    t.wait_for("the removal", Duration::from_secs(10), |s| {
+        s.contains("SOLUSDT removed from the watchlist")
+    });
+    ws.wait_accepted(4).await;
+    assert!(!ws.requests()[3].contains("solusdt"), "{:?}", ws.requests());
+    quit(&t, &data);
+}
