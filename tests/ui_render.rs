@@ -724,8 +724,7 @@ fn the_light_theme_has_no_washed_out_colours() {
 fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let mut app = sample_app(sample_settings());
-    let area = Rect::new(0, 0, 120, 40);
-    app.set_chart_cols(cryptoviz::ui::layout::chart_cols(area, app.symbols.len()));
+    app.set_screen(120, 40);
     let plot = app.chart_cols;
     let mouse = |kind, column| MouseEvent {
         kind,
@@ -948,4 +947,62 @@ fn a_silent_book_reads_stale_and_unavailable_books_say_why() {
     let app = sample_app(settings);
     let all = text(&screen(&app, 200, 50));
     assert!(all.contains("│live only: a dashboard"), "{all}");
+}
+#[test]
+fn the_layout_key_shows_two_or_four_charts() {
+    use cryptoviz::app::Action;
+    let mut app = sample_app(sample_settings());
+    app.set_screen(200, 50);
+    let single = app.chart_cols;
+    let titles = |app: &App| -> Vec<String> {
+        let all = text(&screen(app, 200, 50));
+        ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+            .iter()
+            .flat_map(|s| ["1m", "5m", "15m", "1h"].map(|tf| format!("┌ {s} {tf} BB")))
+            .filter(|t| all.contains(t.as_str()))
+            .collect()
+    };
+    assert_eq!(titles(&app), ["┌ BTCUSDT 1m BB"]);
+
+    // Two markets side by side; the shown one's chart (the one the keys drive) is narrower.
+    app.act(Action::Layout);
+    assert_eq!(titles(&app), ["┌ BTCUSDT 1m BB", "┌ ETHUSDT 1m BB"]);
+    assert!(
+        app.chart_cols < single / 2 + 2,
+        "{} of {single}",
+        app.chart_cols
+    );
+    let all = text(&screen(&app, 200, 50));
+    assert!(
+        all.contains("◀2069.67"),
+        "ETHUSDT's last price on its chart\n{all}"
+    );
+    // The sample has three markets: the third takes the bottom row.
+    app.act(Action::Layout);
+    assert_eq!(
+        titles(&app),
+        ["┌ BTCUSDT 1m BB", "┌ ETHUSDT 1m BB", "┌ SOLUSDT 1m BB"]
+    );
+    // The shown market at four timeframes.
+    app.act(Action::Layout);
+    assert_eq!(
+        titles(&app),
+        [
+            "┌ BTCUSDT 1m BB",
+            "┌ BTCUSDT 5m BB",
+            "┌ BTCUSDT 15m BB",
+            "┌ BTCUSDT 1h BB"
+        ]
+    );
+    // Selecting another market moves the whole grid with it.
+    app.act(Action::Down);
+    assert_eq!(titles(&app).len(), 4);
+    assert!(titles(&app).iter().all(|t| t.contains("ETHUSDT")));
+    app.act(Action::Layout);
+    assert_eq!(titles(&app), ["┌ ETHUSDT 1m BB"]);
+    assert_eq!(app.chart_cols, single);
+    // Too small to split (80x24): one chart whatever the layout.
+    app.act(Action::Layout);
+    let small = text(&screen(&app, 80, 24));
+    assert_eq!(small.matches(" BB(20,2)").count(), 1, "{small}");
 }

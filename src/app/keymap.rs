@@ -45,6 +45,7 @@ pub enum Action {
     ToggleRsi,
     ToggleMacd,
     ToggleMomentum,
+    Layout,
 }
 
 /// One row of the binding table.
@@ -237,6 +238,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         "toggle_momentum",
         "Show / hide the Momentum pane",
         &["O"],
+    ),
+    row(
+        Action::Layout,
+        "layout",
+        "Charts: one, two or four markets, four timeframes",
+        &["L"],
     ),
 ];
 

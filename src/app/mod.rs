@@ -4,6 +4,7 @@
 //! App folds both into its state and queues [`Request`]s; the loop in [`run`] only moves
 //! messages and draws when something changed.
 
+pub mod charts;
 pub mod event;
 pub mod keymap;
 pub mod live;

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
-use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -38,10 +37,7 @@ pub async fn run(
     let mut last_draw: Option<Instant> = None;
 
     let size = terminal.size()?;
-    app.set_chart_cols(ui::layout::chart_cols(
-        Rect::new(0, 0, size.width, size.height),
-        app.watch_rows(),
-    ));
+    app.set_screen(size.width, size.height);
 
     loop {
         for r in app.take_requests() {
@@ -97,10 +93,7 @@ fn on_terminal_event(app: &mut App, ev: Event) {
         Event::Key(k) => app.handle_key(k),
         Event::Mouse(m) => app.handle_mouse(m),
         Event::Resize(w, h) => {
-            app.set_chart_cols(ui::layout::chart_cols(
-                Rect::new(0, 0, w, h),
-                app.watch_rows(),
-            ));
+            app.set_screen(w, h);
             app.mark_dirty();
         }
         _ => {}

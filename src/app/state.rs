@@ -121,6 +121,10 @@ pub struct App {
     /// Every market the venues list (sorted), for the search.
     pub instruments: Vec<Symbol>,
     pub watch_sort: super::watchlist::WatchSort,
+    /// How many charts, and of what.
+    pub layout: super::charts::ChartLayout,
+    /// The terminal's size as last told (0x0 before the first frame).
+    pub(super) screen: (u16, u16),
     pub timeframes: Vec<Timeframe>,
     /// Index into `symbols`.
     pub selected: usize,
@@ -282,6 +286,8 @@ impl App {
             added: s.added,
             instruments: Vec::new(),
             watch_sort: Default::default(),
+            layout: Default::default(),
+            screen: (0, 0),
             timeframes,
             selected,
             timeframe,
@@ -379,8 +385,18 @@ impl App {
     /// Visible candles for a plot `cols` wide, and indicators aligned with them (computed
     /// over up to [`WARMUP`] earlier candles so they are settled at the left edge).
     pub fn visible(&self, cols: u16) -> (&[Candle], IndicatorSet) {
-        let all = self.candles();
-        let w = self.view.window(all, cols);
+        self.visible_for(self.key(), &self.view, cols)
+    }
+
+    /// [`App::visible`] for any series and view (the grid's other charts).
+    pub fn visible_for(
+        &self,
+        key: SeriesKey,
+        view: &Viewport,
+        cols: u16,
+    ) -> (&[Candle], IndicatorSet) {
+        let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+        let w = view.window(all, cols);
         let from = w.start.saturating_sub(WARMUP);
         let closes: Vec<f64> = all[from..w.end].iter().map(|c| c.close.to_f64()).collect();
         let set = crate::indicators::compute(&closes, &self.indicators);
@@ -451,10 +467,14 @@ impl App {
     /// The age of the chart's data and how worrying it is: time since the last live update,
     /// else since the newest stored candle closed.
     pub fn chart_age(&self) -> Option<(i64, Level)> {
-        let s = self.current()?;
+        self.chart_age_for(self.key())
+    }
+
+    pub fn chart_age_for(&self, key: SeriesKey) -> Option<(i64, Level)> {
+        let s = self.series.get(&key)?;
         let t = s
             .live_at
-            .or_else(|| s.last().map(|c| c.close_time(self.timeframe) + 1))?;
+            .or_else(|| s.last().map(|c| c.close_time(key.timeframe) + 1))?;
         let age = (self.now - t).max(0);
         Some((age, level(age, self.freshness.candles)))
     }
@@ -903,6 +923,7 @@ impl App {
             Action::Search => self.popup = Some(Popup::Search(Search::default())),
             Action::RemoveSymbol => self.remove_selected(),
             Action::SortWatchlist => self.cycle_watch_sort(),
+            Action::Layout => self.cycle_layout(),
             Action::AlertNew => {
                 let level = self.last_price().map(|p| p.to_string()).unwrap_or_default();
                 self.popup = Some(Popup::AlertNew(level));
@@ -1011,6 +1032,10 @@ impl App {
     /// Asks for what the current view needs: the newest page first, then older pages while
     /// the view is within a screen of the oldest loaded candle.
     fn ensure_history(&mut self) {
+        let page = self.grid_page();
+        for key in self.chart_keys().into_iter().skip(1) {
+            self.request_head(key, page);
+        }
         let key = self.key();
         let cols = self.chart_cols;
         let cap = self.view.capacity(cols).max(1);

@@ -86,7 +86,7 @@ pub async fn first_frame(path: &Path, reps: usize) -> anyhow::Result<f64> {
         };
         let mut app = App::new(settings, crate::domain::now_ms());
         let area = Rect::new(0, 0, 200, 50);
-        app.set_chart_cols(crate::ui::layout::chart_cols(area, SYMBOLS.len()));
+        app.set_screen(area.width, area.height);
         let mut terminal = Terminal::new(TestBackend::new(200, 50))?;
         terminal.draw(|f| crate::ui::render(f, &app))?;
         for r in app.take_requests() {

@@ -8,13 +8,14 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::candles::{CandleChart, fold, split_axis};
 use super::crosshair::{Cursor, Frame, readout, time_label};
-use super::layout::{chart_layout, inner};
+use super::layout::{chart_grid, chart_layout, inner};
 use super::panes::Indicators;
 use super::theme::SeriesColor;
 use super::time_axis::TimeAxis;
 use super::{age_span, text, volume};
+use crate::app::view::Viewport;
 use crate::app::{App, Panel};
-use crate::domain::Timeframe;
+use crate::domain::{SeriesKey, Timeframe};
 
 /// The widest a candle is drawn when a short series is spread across the chart.
 const MAX_FIT_SLOT: u16 = 8;
@@ -57,18 +58,54 @@ pub fn candle_at(app: &App, col: u16) -> Option<i64> {
     shown.get(first).map(|c| c.open_time)
 }
 
+/// One chart of the grid: its series and view, whether the keys drive it.
+struct Pane {
+    key: SeriesKey,
+    view: Viewport,
+    crosshair: Option<i64>,
+    focused: bool,
+}
+
+/// The chart column: the shown market's chart, and beside it the layout's other charts
+/// (latest candles, the same zoom).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let keys = app.chart_keys();
+    let grid = chart_grid(area, keys.len());
+    for (i, (key, r)) in keys.into_iter().zip(grid).enumerate() {
+        let pane = if i == 0 {
+            Pane {
+                key,
+                view: app.view,
+                crosshair: app.crosshair,
+                focused: app.focus == Panel::Chart,
+            }
+        } else {
+            Pane {
+                key,
+                view: Viewport {
+                    zoom: app.view.zoom,
+                    ..Viewport::default()
+                },
+                crosshair: None,
+                focused: false,
+            }
+        };
+        render_pane(app, &pane, r, buf);
+    }
+}
+
+fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let key = app.key();
+    let key = pane.key;
     let mut title = vec![
         Span::styled(format!(" {} ", app.label(key.symbol)), t.title()),
         Span::styled(format!("{} ", key.timeframe), t.accent()),
     ];
-    let per_col = app.view.candles_per_col();
+    let per_col = pane.view.candles_per_col();
     if per_col > 1 {
         title.push(Span::styled(format!("×{per_col}/col "), t.dim()));
     }
-    if app.view.anchor.is_some() {
+    if pane.view.anchor.is_some() {
         title.push(Span::styled("◀ history ", t.dim()));
     }
     let p = &app.indicators;
@@ -76,17 +113,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("BB({},{}) ", p.bollinger, p.bollinger_k),
         t.series(SeriesColor::Band),
     ));
-    title.push(age_span(app.chart_age(), t));
+    title.push(age_span(app.chart_age_for(key), t));
     Block::bordered()
-        .border_style(t.border(app.focus == Panel::Chart))
+        .border_style(t.border(pane.focused))
         .title(Line::from(title))
         .render(area, buf);
 
     let areas = chart_layout(inner(area), app.panes);
     let cols = split_axis(areas.candles).0.width;
-    let (candles, ind) = app.visible(cols);
+    let (candles, ind) = app.visible_for(key, &pane.view, cols);
     if candles.is_empty() {
-        let msg = match app.current() {
+        let msg = match app.series.get(&key) {
             Some(s) if s.loading => "loading stored history…",
             _ => "no data yet for this series",
         };
@@ -104,7 +141,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let tf_ms = key.timeframe.millis();
     let bars = fold(candles, per_col, tf_ms);
-    let (slot, pad) = columns(app.view.slot_cols(), bars.len(), cols);
+    let (slot, pad) = columns(pane.view.slot_cols(), bars.len(), cols);
     let shift = |r: Rect| Rect {
         x: r.x + pad.min(r.width),
         width: r.width - pad.min(r.width),
@@ -118,7 +155,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         theme: t,
     };
     let bands = panes.bands();
-    let cursor = app
+    let cursor = pane
         .crosshair
         .and_then(|at| Cursor::find(candles, &bars, at));
     let frame = Frame {
@@ -155,7 +192,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let marks: Vec<_> = app
         .news
-        .visible(app.coin())
+        .visible(crate::app::news::base_asset(&key.symbol))
         .map(|n| (n.published_at, t.sentiment(n.title_sentiment.label)))
         .collect();
     TimeAxis {

@@ -167,15 +167,51 @@ pub fn inner(r: Rect) -> Rect {
     }
 }
 
-/// Columns of the candle plot for a terminal of this size (0 when too small).
-pub fn chart_cols(area: Rect, watch_rows: usize) -> u16 {
+/// Columns of the (first) candle plot for a terminal of this size with `charts` charts (0
+/// when too small).
+pub fn chart_cols(area: Rect, watch_rows: usize, charts: usize) -> u16 {
     layout(area, watch_rows)
         .map(|a| {
-            split_axis(chart_layout(inner(a.chart), PaneSet::default()).candles)
+            let first = chart_grid(a.chart, charts)[0];
+            split_axis(chart_layout(inner(first), PaneSet::default()).candles)
                 .0
                 .width
         })
         .unwrap_or(0)
+}
+
+/// A chart below this is not split further: the grid shows fewer charts.
+const GRID_MIN_W: u16 = 45;
+const GRID_MIN_H: u16 = 14;
+
+/// The chart column split for `n` charts: side by side for two, two by two for four; fewer
+/// when they would be too small to read. The first is the top-left one.
+pub fn chart_grid(r: Rect, n: usize) -> Vec<Rect> {
+    let cols = if n >= 2 && r.width / 2 >= GRID_MIN_W {
+        2
+    } else {
+        1
+    };
+    let rows = if n >= 3 && cols == 2 && r.height / 2 >= GRID_MIN_H {
+        2
+    } else {
+        1
+    };
+    let w0 = r.width / cols;
+    let h0 = r.height / rows;
+    let mut out = Vec::new();
+    for row in 0..rows {
+        // Three charts: the third takes the whole bottom row.
+        let cols = if n == 3 && row == 1 { 1 } else { cols };
+        for col in 0..cols {
+            let x = r.x + col * w0;
+            let y = r.y + row * h0;
+            let w = if col + 1 == cols { r.right() - x } else { w0 };
+            let h = if row + 1 == rows { r.bottom() - y } else { h0 };
+            out.push(Rect::new(x, y, w, h));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -215,6 +251,27 @@ mod tests {
             assert!(c.candles.height >= 5, "{w}x{h}: {c:?}");
         }
         assert!(layout(Rect::new(0, 0, 39, 40), 3).is_none());
-        assert_eq!(chart_cols(Rect::new(0, 0, 1, 1), 3), 0);
+        assert_eq!(chart_cols(Rect::new(0, 0, 1, 1), 3, 1), 0);
+    }
+
+    #[test]
+    fn grids_tile_the_chart_column() {
+        let r = Rect::new(0, 0, 114, 49);
+        for n in [1, 2, 3, 4] {
+            let g = chart_grid(r, n);
+            assert_eq!(g.len(), n);
+            assert_eq!(g.iter().map(|c| c.area()).sum::<u32>(), r.area());
+            for (i, a) in g.iter().enumerate() {
+                assert!(g[i + 1..].iter().all(|b| !a.intersects(*b)));
+            }
+        }
+        // Too small to split: one chart, or two side by side instead of four.
+        assert_eq!(chart_grid(Rect::new(0, 0, 70, 23), 4).len(), 1);
+        assert_eq!(chart_grid(Rect::new(0, 0, 90, 23), 4).len(), 2);
+        assert_eq!(
+            chart_grid(Rect::new(0, 0, 80, 23), 2).len(),
+            1,
+            "80x24 keeps one chart"
+        );
     }
 }
