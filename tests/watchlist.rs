@@ -1,7 +1,7 @@
 //! Any market at run time, end to end: the real dashboard in tmux against a local Binance
 //! (WebSocket streams, `exchangeInfo` and klines over HTTP). `/` finds a market the venue
 //! lists but the config does not name; Enter adds it, and without a restart its history is
-//! fetched and its trades and book streamed. The watchlist survives a restart (and the venue's
+//! fetched and its trades and book streamed (and shown). The watchlist survives a restart (and the venue's
 //! list is not fetched again that day); `D` removes the market and its stream.
 
 mod support;
@@ -131,8 +131,11 @@ async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
         s.contains("SOLUSDT 1m") && s.contains("150.25")
     });
     ws.push(trade_frame("SOLUSDT", 1, "151.55", "3", now_ms()));
-    t.wait_for("SOLUSDT's trade", Duration::from_secs(10), |s| {
-        s.contains("▲ 151.55")
+    ws.push(
+        r#"{"stream":"solusdt@depth20@100ms","data":{"lastUpdateId":9,"bids":[["151.50","12"]],"asks":[["151.60","7"]]}}"#,
+    );
+    t.wait_for("SOLUSDT's trade and book", Duration::from_secs(10), |s| {
+        s.contains("▲ 151.55") && s.contains("Book SOLUSDT") && s.contains("spread 0.1 (")
     });
     quit(&t, &data);
 
