@@ -414,7 +414,7 @@ fn a_store_that_cannot_write_is_shown_in_the_status_bar_and_health_panel() {
     let ok = text(&screen(&app, 120, 40));
     assert!(!ok.contains("STORE NOT WRITING"), "{ok}");
     assert!(ok.contains("Writes   ok"), "{ok}");
-    let mut h = app.health.clone().unwrap().0;
+    let mut h = app.health.snapshot.clone().unwrap().0;
     h.store_writes = cryptoviz::store::WriteStats {
         rows_committed: 10,
         batches: 2,
@@ -474,7 +474,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     app.act(Action::Crosshair);
     let newest = app.candles().last().unwrap().open_time;
     assert_eq!(
-        app.crosshair,
+        app.chart.crosshair,
         Some(newest),
         "it starts on the newest candle"
     );
@@ -482,7 +482,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     app.act(Action::PanLeft);
     let n = app.candles().len();
     let c = app.candles()[n - 3];
-    assert_eq!(app.crosshair, Some(c.open_time), "two candles back");
+    assert_eq!(app.chart.crosshair, Some(c.open_time), "two candles back");
     let prev = app.candles()[n - 4].close;
     let buf = screen(&app, 120, 40);
     let rows = lines(&buf);
@@ -513,7 +513,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     assert!(all.contains('┊'), "{all}");
     // Esc leaves it and the chart is as before.
     app.act(Action::Close);
-    assert_eq!(app.crosshair, None);
+    assert_eq!(app.chart.crosshair, None);
     assert_eq!(screen(&app, 120, 40), before);
 }
 
@@ -725,7 +725,7 @@ fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let mut app = sample_app(sample_settings());
     app.set_screen(120, 40);
-    let plot = app.chart_cols;
+    let plot = app.chart.cols;
     let mouse = |kind, column| MouseEvent {
         kind,
         column,
@@ -735,11 +735,11 @@ fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     // The plot starts after the chart's border; the newest candle is in its last column.
     app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), plot));
     let n = app.candles().len();
-    assert_eq!(app.crosshair, Some(app.candles()[n - 1].open_time));
+    assert_eq!(app.chart.crosshair, Some(app.candles()[n - 1].open_time));
     // With the crosshair on, it follows the mouse: three columns left is three candles back.
     app.handle_mouse(mouse(MouseEventKind::Moved, plot - 3));
     let c = app.candles()[n - 4];
-    assert_eq!(app.crosshair, Some(c.open_time));
+    assert_eq!(app.chart.crosshair, Some(c.open_time));
     let rows = lines(&screen(&app, 120, 40));
     assert!(
         rows[2].contains(&format!("O {} H {}", c.open, c.high)),
@@ -748,7 +748,7 @@ fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     );
     // Clicks beside the chart (the side panels) leave it alone.
     app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 110));
-    assert_eq!(app.crosshair, Some(c.open_time));
+    assert_eq!(app.chart.crosshair, Some(c.open_time));
 }
 
 /// Three venues' BTC and their composite: venue tags in the watchlist, the composite's
@@ -953,7 +953,7 @@ fn the_layout_key_shows_two_or_four_charts() {
     use cryptoviz::app::Action;
     let mut app = sample_app(sample_settings());
     app.set_screen(200, 50);
-    let single = app.chart_cols;
+    let single = app.chart.cols;
     let titles = |app: &App| -> Vec<String> {
         let all = text(&screen(app, 200, 50));
         ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
@@ -968,9 +968,9 @@ fn the_layout_key_shows_two_or_four_charts() {
     app.act(Action::Layout);
     assert_eq!(titles(&app), ["┌ BTCUSDT 1m BB", "┌ ETHUSDT 1m BB"]);
     assert!(
-        app.chart_cols < single / 2 + 2,
+        app.chart.cols < single / 2 + 2,
         "{} of {single}",
-        app.chart_cols
+        app.chart.cols
     );
     let all = text(&screen(&app, 200, 50));
     assert!(
@@ -1000,7 +1000,7 @@ fn the_layout_key_shows_two_or_four_charts() {
     assert!(titles(&app).iter().all(|t| t.contains("ETHUSDT")));
     app.act(Action::Layout);
     assert_eq!(titles(&app), ["┌ ETHUSDT 1m BB"]);
-    assert_eq!(app.chart_cols, single);
+    assert_eq!(app.chart.cols, single);
     // Too small to split (80x24): one chart whatever the layout.
     app.act(Action::Layout);
     let small = text(&screen(&app, 80, 24));

@@ -71,6 +71,19 @@ impl NewsState {
             .nth(self.selected.min(n.saturating_sub(1)))
     }
 
+    /// Keys while the panel has the focus: Up/Down move the selection, Open opens the
+    /// selected item (its id). `None` when not its key.
+    pub fn on_action(&mut self, a: super::keymap::Action, coin: &str) -> Option<Option<String>> {
+        use super::keymap::Action;
+        match a {
+            Action::Up => self.move_selection(-1, coin),
+            Action::Down => self.move_selection(1, coin),
+            Action::Open => return Some(self.selected_item(coin).map(|n| n.id.clone())),
+            _ => return None,
+        }
+        Some(None)
+    }
+
     pub fn move_selection(&mut self, delta: isize, coin: &str) {
         let n = self.visible(coin).count();
         let cur = self.selected.min(n.saturating_sub(1)) as isize;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
-use super::event::{CacheStats, DataEvent, HealthSnapshot, Request};
+use super::chart::ChartKey;
+use super::event::{CacheStats, DataEvent, Request};
 use super::keymap::{Action, Key, Keymap};
-use super::log::ActivityLog;
 use super::news::{NewsState, base_asset};
 use super::series::Series;
 use super::settings::AppSettings;
@@ -116,32 +116,22 @@ struct Pending {
 
 pub struct App {
     pub symbols: Vec<Symbol>,
-    /// The markets among `symbols` added from the dashboard (stored, removable).
-    pub added: Vec<Symbol>,
-    /// Every market the venues list (sorted), for the search.
-    pub instruments: Vec<Symbol>,
-    pub watch_sort: super::watchlist::WatchSort,
-    /// How many charts, and of what.
-    pub layout: super::charts::ChartLayout,
-    /// The terminal's size as last told (0x0 before the first frame).
-    pub(super) screen: (u16, u16),
+    /// The watchlist panel: added markets, the venues' lists, the order.
+    pub watchlist: super::watchlist::WatchlistState,
     pub timeframes: Vec<Timeframe>,
     /// Index into `symbols`.
     pub selected: usize,
     pub timeframe: Timeframe,
     pub series: HashMap<SeriesKey, Series>,
-    pub view: Viewport,
-    /// The crosshair's candle (its open time), while the crosshair is on.
-    pub crosshair: Option<Millis>,
-    /// The chart's lower panes that are shown.
-    pub panes: crate::ui::layout::PaneSet,
+    /// The chart panel: its view, crosshair, panes and layout.
+    pub chart: super::chart::ChartPanel,
     pub focus: Panel,
     pub popup: Option<Popup>,
     pub news: NewsState,
     /// The trade tape and the books (live only).
     pub live: super::live::LiveMarket,
-    /// The latest snapshot and when it arrived.
-    pub health: Option<(HealthSnapshot, Millis)>,
+    /// The health panel: the latest snapshot and the activity log.
+    pub health: super::health::HealthPanel,
     /// Each venue's stream state and since when.
     pub streams: BTreeMap<Venue, (StreamStatus, Millis)>,
     /// The composites in the watchlist, with their members.
@@ -154,9 +144,6 @@ pub struct App {
     pub firings: std::collections::VecDeque<crate::alerts::Firing>,
     /// The terminal bell is owed (an alert fired since the last frame).
     bell: bool,
-    pub log: ActivityLog,
-    /// Log lines scrolled back from the newest.
-    pub log_scroll: usize,
     /// Status-bar message and when it was set.
     pub message: Option<(String, Millis)>,
     pub now: Millis,
@@ -172,8 +159,6 @@ pub struct App {
     pub indicators: IndicatorParams,
     /// What the stream does not carry (shown as history only).
     pub history_only: super::settings::HistoryOnly,
-    /// Width of the candle plot in columns, as last laid out (pan steps and page sizes).
-    pub chart_cols: u16,
     /// When the last market update (any series) arrived.
     pub last_market_at: Option<Millis>,
     frozen: Option<Pending>,
@@ -283,31 +268,26 @@ impl App {
             .unwrap_or(timeframes[0]);
         let mut app = App {
             symbols,
-            added: s.added,
-            instruments: Vec::new(),
-            watch_sort: Default::default(),
-            layout: Default::default(),
-            screen: (0, 0),
+            watchlist: super::watchlist::WatchlistState {
+                added: s.added,
+                ..Default::default()
+            },
             timeframes,
             selected,
             timeframe,
             series: HashMap::new(),
-            view: Viewport::default(),
-            crosshair: None,
-            panes: Default::default(),
+            chart: Default::default(),
             focus: Panel::Chart,
             popup: None,
             news: NewsState::default(),
             live: Default::default(),
-            health: None,
+            health: Default::default(),
             streams: BTreeMap::new(),
             composites: s.composites,
             alert_rules: s.alert_rules,
             user_rules: Vec::new(),
             firings: Default::default(),
             bell: false,
-            log: ActivityLog::default(),
-            log_scroll: 0,
             message: None,
             now,
             demo: s.demo,
@@ -320,7 +300,6 @@ impl App {
             tz: s.tz,
             indicators: s.indicators,
             history_only: s.history_only,
-            chart_cols: 120,
             last_market_at: None,
             frozen: None,
             dirty: true,
@@ -385,7 +364,7 @@ impl App {
     /// Visible candles for a plot `cols` wide, and indicators aligned with them (computed
     /// over up to [`WARMUP`] earlier candles so they are settled at the left edge).
     pub fn visible(&self, cols: u16) -> (&[Candle], IndicatorSet) {
-        self.visible_for(self.key(), &self.view, cols)
+        self.visible_for(self.key(), &self.chart.view, cols)
     }
 
     /// [`App::visible`] for any series and view (the grid's other charts).
@@ -405,7 +384,7 @@ impl App {
 
     /// The store's write path as the last health snapshot saw it.
     pub fn store_writes(&self) -> Option<&crate::store::WriteStats> {
-        self.health.as_ref().map(|(h, _)| &h.store_writes)
+        self.health.snapshot.as_ref().map(|(h, _)| &h.store_writes)
     }
 
     pub fn mode(&self) -> Mode {
@@ -485,7 +464,7 @@ impl App {
     }
 
     pub fn health_age(&self) -> Option<(i64, Level)> {
-        let age = (self.now - self.health.as_ref()?.1).max(0);
+        let age = (self.now - self.health.snapshot.as_ref()?.1).max(0);
         Some((age, level(age, self.freshness.trades)))
     }
 
@@ -524,8 +503,8 @@ impl App {
     }
 
     pub fn set_chart_cols(&mut self, cols: u16) {
-        if cols != self.chart_cols {
-            self.chart_cols = cols;
+        if cols != self.chart.cols {
+            self.chart.cols = cols;
             self.dirty = true;
             self.ensure_history();
         }
@@ -564,7 +543,7 @@ impl App {
                 self.firings.push_front(f);
                 self.firings.truncate(MAX_FIRINGS);
             }
-            DataEvent::Instruments(list) => self.instruments = list,
+            DataEvent::Instruments(list) => self.watchlist.instruments = list,
             DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
             DataEvent::Book(book) => self.live.set_book(book, self.now),
             DataEvent::Stream(venue, st) => {
@@ -579,7 +558,7 @@ impl App {
             },
             DataEvent::Health(mut h) => {
                 h.caches.push(self.chart_cache());
-                self.health = Some((h, self.now));
+                self.health.snapshot = Some((h, self.now));
             }
             DataEvent::StoreChanged => {
                 for s in self.series.values_mut() {
@@ -589,7 +568,7 @@ impl App {
                 }
                 self.request_all();
             }
-            DataEvent::Log { level, message, at } => self.log.push(level, message, at),
+            DataEvent::Log { level, message, at } => self.health.log.push(level, message, at),
             DataEvent::Exported { path, result } => {
                 let msg = match result {
                     Ok(()) => format!("exported to {}", path.display()),
@@ -615,32 +594,11 @@ impl App {
         s.loading = false;
         s.complete |= complete;
         s.merge_history(candles);
-        if key == current && self.view.pinned_oldest {
+        if key == current && self.chart.view.pinned_oldest {
             let more = !s.complete;
-            self.view.to_oldest(s.candles(), self.chart_cols, more);
-        }
-        self.ensure_history();
-    }
-
-    /// Moves the crosshair `bars` chart columns' worth of candles (negative = older), panning
-    /// the view when it reaches an edge.
-    fn move_crosshair(&mut self, bars: isize) {
-        let Some(at) = self.crosshair else { return };
-        let cols = self.chart_cols;
-        let per_col = self.view.candles_per_col() as isize;
-        let key = self.key();
-        let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
-        if candles.is_empty() {
-            return;
-        }
-        let here = candles.partition_point(|c| c.open_time < at) as isize;
-        let to = (here + bars * per_col).clamp(0, candles.len() as isize - 1) as usize;
-        self.crosshair = Some(candles[to].open_time);
-        let w = self.view.window(candles, cols);
-        if to < w.start {
-            self.view.pan(candles, cols, to as isize - w.start as isize);
-        } else if to >= w.end {
-            self.view.pan(candles, cols, (to + 1 - w.end) as isize);
+            self.chart
+                .view
+                .to_oldest(s.candles(), self.chart.cols, more);
         }
         self.ensure_history();
     }
@@ -671,7 +629,7 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) | MouseEventKind::Drag(MouseButton::Left) => {
                 self.crosshair_to_column(ev.column)
             }
-            MouseEventKind::Moved if self.crosshair.is_some() => {
+            MouseEventKind::Moved if self.chart.crosshair.is_some() => {
                 self.crosshair_to_column(ev.column)
             }
             _ => {}
@@ -683,11 +641,11 @@ impl App {
         if self.popup.is_some() {
             return;
         }
-        let Some(col) = column.checked_sub(1).filter(|c| *c < self.chart_cols) else {
+        let Some(col) = column.checked_sub(1).filter(|c| *c < self.chart.cols) else {
             return;
         };
         if let Some(at) = crate::ui::chart::candle_at(self, col) {
-            self.crosshair = Some(at);
+            self.chart.crosshair = Some(at);
             self.dirty = true;
         }
     }
@@ -816,7 +774,7 @@ impl App {
         match key.code {
             KeyCode::Esc => self.popup = None,
             KeyCode::Enter => {
-                let hits = search_hits(&self.symbols, &self.instruments, &search.query);
+                let hits = search_hits(&self.symbols, &self.watchlist.instruments, &search.query);
                 let hit = hits.get(search.selected).copied();
                 self.popup = None;
                 if let Some(s) = hit {
@@ -829,7 +787,8 @@ impl App {
             }
             KeyCode::Up => search.selected = search.selected.saturating_sub(1),
             KeyCode::Down => {
-                let n = search_hits(&self.symbols, &self.instruments, &search.query).len();
+                let n =
+                    search_hits(&self.symbols, &self.watchlist.instruments, &search.query).len();
                 search.selected = (search.selected + 1).min(n.saturating_sub(1));
             }
             KeyCode::Char(c)
@@ -858,28 +817,48 @@ impl App {
         }
     }
 
+    /// A key with no popup open: the focused panel's own keys first (news and health scroll),
+    /// then the chart's, then the dashboard's.
     fn act_on_screen(&mut self, a: Action) {
-        let cols = self.chart_cols;
-        match a {
-            Action::Quit => {}
-            Action::Close => self.crosshair = None,
-            Action::Crosshair => {
-                self.crosshair = match self.crosshair {
-                    Some(_) => None,
-                    None => {
-                        let (shown, _) = self.visible(cols);
-                        shown.last().map(|c| c.open_time)
-                    }
+        let coin = self.coin().to_string();
+        let panel = match self.focus {
+            Panel::News => self.news.on_action(a, &coin).map(|open| {
+                if let Some(id) = open {
+                    self.popup = Some(Popup::News(id));
                 }
-            }
-            Action::ToggleVolume => self.panes.volume = !self.panes.volume,
-            Action::ToggleRsi => self.panes.rsi = !self.panes.rsi,
-            Action::ToggleMacd => self.panes.macd = !self.panes.macd,
-            Action::ToggleMomentum => self.panes.momentum = !self.panes.momentum,
-            Action::PanLeft | Action::PanRight if self.crosshair.is_some() => {
-                let bars = if a == Action::PanLeft { -1 } else { 1 };
-                self.move_crosshair(bars);
-            }
+            }),
+            Panel::Health => self.health.on_action(a).then_some(()),
+            _ => None,
+        };
+        if panel.is_some() {
+            return;
+        }
+        let key = self.key();
+        let (candles, complete) = self
+            .series
+            .get(&key)
+            .map_or((&[][..], false), |s| (s.candles(), s.complete));
+        match self.chart.on_action(a, candles, complete) {
+            ChartKey::Ignored => {}
+            ChartKey::Done => return,
+            ChartKey::Moved => return self.ensure_history(),
+        }
+        match a {
+            // The chart's keys (see `ChartPanel::on_action`), and keys only a panel or popup uses.
+            Action::Quit
+            | Action::Close
+            | Action::Open
+            | Action::Crosshair
+            | Action::ToggleVolume
+            | Action::ToggleRsi
+            | Action::ToggleMacd
+            | Action::ToggleMomentum
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::PanLeft
+            | Action::PanRight
+            | Action::Oldest
+            | Action::Latest => {}
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::Timeframe1
             | Action::Timeframe2
@@ -895,29 +874,8 @@ impl App {
                 let i = i.clamp(0, self.timeframes.len() as isize - 1) as usize;
                 self.set_timeframe(self.timeframes[i]);
             }
-            Action::Up | Action::Down => {
-                let d: isize = if a == Action::Down { 1 } else { -1 };
-                match self.focus {
-                    Panel::Chart | Panel::Watchlist | Panel::Book | Panel::Trades => {
-                        self.step_symbol(d);
-                    }
-                    Panel::News => {
-                        let coin = self.coin().to_string();
-                        self.news.move_selection(d, &coin);
-                    }
-                    Panel::Health => {
-                        let max = self.log.len().saturating_sub(1) as isize;
-                        self.log_scroll = (self.log_scroll as isize - d).clamp(0, max) as usize;
-                    }
-                }
-            }
-            Action::Open => {
-                if self.focus == Panel::News
-                    && let Some(item) = self.news.selected_item(self.coin())
-                {
-                    self.popup = Some(Popup::News(item.id.clone()));
-                }
-            }
+            Action::Up => self.step_symbol(-1),
+            Action::Down => self.step_symbol(1),
             Action::FocusNext => self.focus = self.focus.cycle(1),
             Action::FocusPrev => self.focus = self.focus.cycle(-1),
             Action::Search => self.popup = Some(Popup::Search(Search::default())),
@@ -929,29 +887,6 @@ impl App {
                 self.popup = Some(Popup::AlertNew(level));
             }
             Action::Alerts => self.popup = Some(Popup::Alerts(0)),
-            Action::ZoomIn => {
-                self.view.zoom_in();
-            }
-            Action::ZoomOut => {
-                self.view.zoom_out();
-                self.ensure_history();
-            }
-            Action::PanLeft | Action::PanRight => {
-                let step = self.view.pan_step(cols);
-                let delta = if a == Action::PanLeft { -step } else { step };
-                let key = self.key();
-                let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
-                self.view.pan(candles, cols, delta);
-                self.ensure_history();
-            }
-            Action::Oldest => {
-                let more = self.current().is_some_and(|s| !s.complete);
-                let key = self.key();
-                let candles = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
-                self.view.to_oldest(candles, cols, more);
-                self.ensure_history();
-            }
-            Action::Latest => self.view.to_latest(),
             Action::NewsFilter => self.news.toggle_all(),
             Action::Export => self.export(),
             Action::Refresh => {
@@ -984,7 +919,9 @@ impl App {
 
     pub(super) fn say(&mut self, msg: impl Into<String>) {
         let msg = msg.into();
-        self.log.push(tracing::Level::INFO, msg.clone(), self.now);
+        self.health
+            .log
+            .push(tracing::Level::INFO, msg.clone(), self.now);
         self.message = Some((msg, self.now));
         self.dirty = true;
     }
@@ -994,8 +931,8 @@ impl App {
             return;
         }
         self.selected = i;
-        self.view.to_latest();
-        self.crosshair = None;
+        self.chart.view.to_latest();
+        self.chart.crosshair = None;
         self.news.selected = 0;
         self.ensure_history();
     }
@@ -1007,8 +944,8 @@ impl App {
         }
         if tf != self.timeframe {
             self.timeframe = tf;
-            self.view.retime(tf);
-            self.crosshair = None;
+            self.chart.view.retime(tf);
+            self.chart.crosshair = None;
             self.ensure_history();
         }
     }
@@ -1037,8 +974,8 @@ impl App {
             self.request_head(key, page);
         }
         let key = self.key();
-        let cols = self.chart_cols;
-        let cap = self.view.capacity(cols).max(1);
+        let cols = self.chart.cols;
+        let cap = self.chart.view.capacity(cols).max(1);
         let page = (cap * 2).max(MIN_PAGE) + WARMUP;
         let watch = if self.watch_key(key.symbol) == key {
             self.watch_limit()
@@ -1046,7 +983,7 @@ impl App {
             0
         };
         self.request_head(key, page.max(watch));
-        let view = self.view;
+        let view = self.chart.view;
         let Some(s) = self.series.get_mut(&key) else {
             return;
         };
@@ -1092,8 +1029,8 @@ impl App {
 
     /// The current view as a SPEC §3 report.
     pub fn build_report(&self) -> Report {
-        let (candles, ind) = self.visible(self.chart_cols);
-        let health = self.health.as_ref().map(|(h, _)| h);
+        let (candles, ind) = self.visible(self.chart.cols);
+        let health = self.health.snapshot.as_ref().map(|(h, _)| h);
         let stream: serde_json::Map<String, serde_json::Value> = self
             .streams
             .iter()
@@ -1146,6 +1083,7 @@ impl App {
                 "last_message_age_ms": health.and_then(|h| h.last_message_age_ms),
             }),
             activity_log: self
+                .health
                 .log
                 .entries()
                 .map(|e| {

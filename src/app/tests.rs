@@ -125,7 +125,7 @@ fn zoom_stops_at_its_bounds_and_follows_the_wheel() {
     for _ in 0..20 {
         press(&mut app, KeyCode::Char('+'));
     }
-    assert_eq!(app.view.zoom, ZOOM_MAX);
+    assert_eq!(app.chart.view.zoom, ZOOM_MAX);
     for _ in 0..20 {
         app.handle_mouse(MouseEvent {
             kind: MouseEventKind::ScrollDown,
@@ -134,32 +134,32 @@ fn zoom_stops_at_its_bounds_and_follows_the_wheel() {
             modifiers: KeyModifiers::NONE,
         });
     }
-    assert_eq!(app.view.zoom, ZOOM_MIN);
+    assert_eq!(app.chart.view.zoom, ZOOM_MIN);
     press(&mut app, KeyCode::Char('-'));
-    assert_eq!(app.view.zoom, ZOOM_MIN);
+    assert_eq!(app.chart.view.zoom, ZOOM_MIN);
 }
 
 #[test]
 fn pan_stays_within_history_and_returns_to_live() {
     let mut app = sample();
     let n = app.candles().len();
-    assert_eq!(app.view.window(app.candles(), 100), n - 100..n);
+    assert_eq!(app.chart.view.window(app.candles(), 100), n - 100..n);
     press(&mut app, KeyCode::Char('h'));
-    assert_eq!(app.view.window(app.candles(), 100), n - 125..n - 25);
+    assert_eq!(app.chart.view.window(app.candles(), 100), n - 125..n - 25);
     for _ in 0..200 {
         press(&mut app, KeyCode::Left);
     }
-    assert_eq!(app.view.window(app.candles(), 100), 0..100);
+    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
     // The sample's history is complete: nothing more to ask for.
     assert!(loads(&app.take_requests()).is_empty());
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.view.window(app.candles(), 100), 25..125);
+    assert_eq!(app.chart.view.window(app.candles(), 100), 25..125);
     press(&mut app, KeyCode::Char('G'));
-    assert_eq!(app.view.anchor, None);
+    assert_eq!(app.chart.view.anchor, None);
     press(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.view.window(app.candles(), 100), 0..100);
+    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
     press(&mut app, KeyCode::End);
-    assert_eq!(app.view.window(app.candles(), 100), n - 100..n);
+    assert_eq!(app.chart.view.window(app.candles(), 100), n - 100..n);
 }
 
 fn candle(t: i64, p: i64) -> Candle {
@@ -192,14 +192,14 @@ fn panning_towards_the_oldest_loads_older_pages() {
     // One request in flight at a time.
     press(&mut app, KeyCode::Left);
     assert!(loads(&app.take_requests()).is_empty());
-    let anchor = app.view.anchor;
+    let anchor = app.chart.view.anchor;
     app.apply(DataEvent::History {
         key,
         candles: (9_000..10_000).map(|t| candle(t, 2)).collect(),
         complete: true,
     });
     assert_eq!(
-        app.view.anchor, anchor,
+        app.chart.view.anchor, anchor,
         "the view stays on the same candles"
     );
     assert_eq!(app.candles().len(), first.2 + 1_000);
@@ -210,7 +210,7 @@ fn panning_towards_the_oldest_loads_older_pages() {
         loads(&app.take_requests()).is_empty(),
         "complete: nothing older"
     );
-    assert_eq!(app.view.window(app.candles(), 100).start, 0);
+    assert_eq!(app.chart.view.window(app.candles(), 100).start, 0);
 }
 
 #[test]
@@ -233,8 +233,8 @@ fn go_to_oldest_keeps_loading_until_complete() {
         candles: (0..500).map(|t| candle(t, 1)).collect(),
         complete: true,
     });
-    assert_eq!(app.view.window(app.candles(), 100), 0..100);
-    assert!(!app.view.pinned_oldest);
+    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
+    assert!(!app.chart.view.pinned_oldest);
 }
 
 #[test]
@@ -337,7 +337,7 @@ fn export_sends_the_view_as_a_report() {
     // Built before "exporting to ..." was logged.
     assert_eq!(
         v["activity_log"].as_array().unwrap().len(),
-        app.log.len() - 1
+        app.health.log.len() - 1
     );
     app.apply(DataEvent::Exported {
         path: path.clone(),
@@ -432,7 +432,7 @@ fn chart_windows_report_as_a_cache() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('1'));
     app.apply(DataEvent::Health(Default::default()));
-    let (h, _) = app.health.as_ref().unwrap();
+    let (h, _) = app.health.snapshot.as_ref().unwrap();
     let chart = h.caches.iter().find(|c| c.name == "chart").unwrap();
     // 5m was never loaded (a store read); 1m was, so going back is served from memory.
     assert!(chart.misses >= 2, "{chart:?}");
@@ -534,7 +534,7 @@ fn the_search_adds_a_listed_market_and_shift_d_removes_it_again() {
         sym("SOLUSDT"),
     ]));
     // Watched markets first, then the venue's others; a watched one is not offered twice.
-    let hits = super::state::search_hits(&app.symbols, &app.instruments, "sol");
+    let hits = super::state::search_hits(&app.symbols, &app.watchlist.instruments, "sol");
     assert_eq!(hits, [sym("SOLUSDT"), sym("SOLBTC")]);
 
     press(&mut app, KeyCode::Char('/'));
@@ -680,5 +680,5 @@ fn s_sorts_the_watchlist_and_up_down_follow_its_order() {
     press(&mut app, KeyCode::Char('s'));
     assert_eq!(app.watch_order(), [0, 1, 2], "by name");
     press(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.watch_sort, super::watchlist::WatchSort::Listed);
+    assert_eq!(app.watchlist.sort, super::watchlist::WatchSort::Listed);
 }

@@ -51,6 +51,17 @@ pub fn day_stats(candles: &[Candle]) -> Option<DayStats> {
     })
 }
 
+/// The watchlist panel's own state (the markets themselves, and which is shown, are the
+/// App's: every panel follows them).
+#[derive(Clone, Debug, Default)]
+pub struct WatchlistState {
+    /// The markets among the App's `symbols` added from the dashboard (stored, removable).
+    pub added: Vec<Symbol>,
+    /// Every market the venues list (sorted), for the search.
+    pub instruments: Vec<Symbol>,
+    pub sort: WatchSort,
+}
+
 /// How the watchlist is ordered (the `sort_watchlist` key cycles through them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum WatchSort {
@@ -100,14 +111,14 @@ impl App {
         let mut order: Vec<usize> = (0..self.symbols.len()).collect();
         let key = |i: &usize| -> Option<f64> {
             let d = self.day_stats(self.symbols[*i]);
-            match self.watch_sort {
+            match self.watchlist.sort {
                 WatchSort::Listed | WatchSort::Name => Some(0.0),
                 WatchSort::Change => d?.change,
                 WatchSort::Range => d.map(|d| d.range()),
                 WatchSort::Volume => d.map(|d| d.quote_volume),
             }
         };
-        match self.watch_sort {
+        match self.watchlist.sort {
             WatchSort::Listed => {}
             WatchSort::Name => order.sort_by_key(|i| self.symbols[*i].as_str().to_string()),
             _ => order.sort_by(|a, b| match (key(a), key(b)) {
@@ -129,8 +140,8 @@ impl App {
     }
 
     pub fn cycle_watch_sort(&mut self) {
-        self.watch_sort = self.watch_sort.next();
-        let label = match self.watch_sort.label() {
+        self.watchlist.sort = self.watchlist.sort.next();
+        let label = match self.watchlist.sort.label() {
             "" => "as listed",
             l => l,
         };
@@ -155,8 +166,8 @@ impl App {
             return;
         }
         self.symbols.push(symbol);
-        self.added.push(symbol);
-        self.queue(Request::Watch(self.added.clone()));
+        self.watchlist.added.push(symbol);
+        self.queue(Request::Watch(self.watchlist.added.clone()));
         let label = self.label(symbol);
         self.say(format!("{label} added: streaming and backfilling it"));
         self.select_symbol(self.symbols.len() - 1);
@@ -167,7 +178,7 @@ impl App {
     pub fn remove_selected(&mut self) {
         let symbol = self.symbol();
         let label = self.label(symbol);
-        let Some(i) = self.added.iter().position(|s| *s == symbol) else {
+        let Some(i) = self.watchlist.added.iter().position(|s| *s == symbol) else {
             self.say(format!("{label} is in the config file: remove it there"));
             return;
         };
@@ -175,8 +186,8 @@ impl App {
             self.say("the watchlist keeps at least one market");
             return;
         }
-        self.added.remove(i);
-        self.queue(Request::Watch(self.added.clone()));
+        self.watchlist.added.remove(i);
+        self.queue(Request::Watch(self.watchlist.added.clone()));
         if let Some(at) = self.symbols.iter().position(|s| *s == symbol) {
             self.symbols.remove(at);
             // Show the market that took its place (or the new last one); `select_symbol`

@@ -41,14 +41,14 @@ pub fn columns(zoom_slot: u16, bars: usize, cols: u16) -> (u16, u16) {
 /// The open time of the candle drawn at plot column `col` (0 = the plot's first column), for
 /// the mouse; None between or beside the candles.
 pub fn candle_at(app: &App, col: u16) -> Option<i64> {
-    let cols = app.chart_cols;
+    let cols = app.chart.cols;
     let (shown, _) = app.visible(cols);
     let bars = fold(
         shown,
-        app.view.candles_per_col(),
+        app.chart.view.candles_per_col(),
         app.key().timeframe.millis(),
     );
-    let (slot, pad) = columns(app.view.slot_cols(), bars.len(), cols);
+    let (slot, pad) = columns(app.chart.view.slot_cols(), bars.len(), cols);
     let i = (col.checked_sub(pad)? / slot.max(1)) as usize;
     let first = match i {
         0 => 0,
@@ -75,15 +75,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let pane = if i == 0 {
             Pane {
                 key,
-                view: app.view,
-                crosshair: app.crosshair,
+                view: app.chart.view,
+                crosshair: app.chart.crosshair,
                 focused: app.focus == Panel::Chart,
             }
         } else {
             Pane {
                 key,
                 view: Viewport {
-                    zoom: app.view.zoom,
+                    zoom: app.chart.view.zoom,
                     ..Viewport::default()
                 },
                 crosshair: None,
@@ -119,7 +119,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         .title(Line::from(title))
         .render(area, buf);
 
-    let areas = chart_layout(inner(area), app.panes);
+    let areas = chart_layout(inner(area), app.chart.panes);
     let cols = split_axis(areas.candles).0.width;
     let (candles, ind) = app.visible_for(key, &pane.view, cols);
     if candles.is_empty() {

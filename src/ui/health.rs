@@ -27,7 +27,7 @@ fn label(s: &str, t: &Theme) -> Span<'static> {
 /// The summary lines above the log.
 fn summary(app: &App) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let h: Option<&HealthSnapshot> = app.health.as_ref().map(|(h, _)| h);
+    let h: Option<&HealthSnapshot> = app.health.snapshot.as_ref().map(|(h, _)| h);
     let mut lines = Vec::new();
 
     let state_of = |s: &StreamStatus| match s {
@@ -254,7 +254,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if y >= inner.bottom() {
         return;
     }
-    let head = format!("─ Activity ({}) ", app.log.len());
+    let head = format!("─ Activity ({}) ", app.health.log.len());
     buf.set_stringn(
         inner.x,
         y,
@@ -264,9 +264,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     y += 1;
     let rows = (inner.bottom() - y) as usize;
-    let end = app.log.len().saturating_sub(app.log_scroll);
+    let end = app.health.log.len().saturating_sub(app.health.log_scroll);
     let start = end.saturating_sub(rows);
-    for e in app.log.entries().skip(start).take(end - start) {
+    for e in app.health.log.entries().skip(start).take(end - start) {
         let line = Line::from(vec![
             Span::styled(app.tz.format(e.at, "%H:%M:%S "), t.dim()),
             Span::styled(format!("{:<5} ", e.level), t.log_level(e.level)),

@@ -215,14 +215,14 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
 
 fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let hits = search_hits(&app.symbols, &app.instruments, query);
+    let hits = search_hits(&app.symbols, &app.watchlist.instruments, query);
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", t.accent()),
         Span::raw(query.to_string()),
         Span::styled("▏", t.accent()),
     ])];
     if hits.is_empty() {
-        let why = if app.instruments.is_empty() {
+        let why = if app.watchlist.instruments.is_empty() {
             "no matching market (the venues' lists are not loaded yet)"
         } else {
             "no matching market"

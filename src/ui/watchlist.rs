@@ -46,9 +46,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (a, state::level(a, app.freshness.candles))
     });
     let mut title = vec![Span::styled(" Watchlist ", t.title())];
-    if !app.watch_sort.label().is_empty() {
+    if !app.watchlist.sort.label().is_empty() {
         title.push(Span::styled(
-            format!("{} ", app.watch_sort.label()),
+            format!("{} ", app.watchlist.sort.label()),
             t.accent(),
         ));
     }
