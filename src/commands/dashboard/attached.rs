@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use super::{send, store_tiers};
+use super::health::store_tiers;
+use super::send;
 use crate::app::event::{DataEvent, HealthSnapshot, SourceFreshness};
 use crate::config::Config;
 use crate::domain::{Candle, Millis, SeriesKey, now_ms};
