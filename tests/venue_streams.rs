@@ -1,7 +1,8 @@
 //! Each venue's keep-alive and control messages through the one stream loop, against local
 //! servers that answer the way the venues do: pings that keep quiet connections open, a
 //! refused subscription that leaves the connection up, OKX's upgrade notice, and a Coinbase
-//! trade-id gap repaired from Coinbase's own REST candles by the real collector.
+//! trade-id gap repaired from Coinbase's own REST candles by the real collector, and Bybit's
+//! order book kept from a snapshot and its changes.
 
 mod support;
 
@@ -342,4 +343,73 @@ listen = "127.0.0.1:{port}"
     let (status, stderr) = collector.wait(Duration::from_secs(15));
     assert!(status.success(), "{stderr}");
     drop(pinger);
+}
+
+#[tokio::test]
+async fn bybit_books_are_kept_from_a_snapshot_and_its_changes() {
+    let server = WsServer::start_with(responder("bybit")).await;
+    let mut s = settings(
+        Venue::Bybit,
+        server.url(),
+        &["bybit:BTCUSDT"],
+        Duration::from_secs(5),
+    );
+    s.book = true;
+    let mut client = start(s);
+    server.wait_accepted(1).await;
+    let push = |kind: &str, b: &str, a: &str| {
+        format!(
+            r#"{{"topic":"orderbook.50.BTCUSDT","type":"{kind}","ts":1672304484978,"data":{{"s":"BTCUSDT","b":{b},"a":{a},"u":1,"seq":1}},"cts":1672304484976}}"#
+        )
+    };
+    // A change before any snapshot is nothing; then the snapshot; then changes to it; then a
+    // change that crosses the book (one was missed) is refused and the next waits for a
+    // snapshot.
+    server.push(push("delta", r#"[["1.0","1"]]"#, "[]"));
+    server.push(push(
+        "snapshot",
+        r#"[["100.0","1"],["99.0","2"]]"#,
+        r#"[["101.0","3"]]"#,
+    ));
+    server.push(push(
+        "delta",
+        r#"[["100.0","0"],["98.5","4"]]"#,
+        r#"[["101.0","2.5"]]"#,
+    ));
+    server.push(push("delta", r#"[["105.0","1"]]"#, "[]"));
+    server.push(push("delta", r#"[["97.0","1"]]"#, "[]"));
+    let evs = client.collect(Duration::from_millis(1_500)).await;
+    let books: Vec<String> = evs
+        .iter()
+        .filter_map(|e| match e {
+            MarketEvent::Book(b) => Some(format!(
+                "{:?} / {:?}",
+                b.bids
+                    .iter()
+                    .map(|l| (l.price.to_string(), l.qty.to_string()))
+                    .collect::<Vec<_>>(),
+                b.asks
+                    .iter()
+                    .map(|l| (l.price.to_string(), l.qty.to_string()))
+                    .collect::<Vec<_>>(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        books,
+        [
+            r#"[("100", "1"), ("99", "2")] / [("101", "3")]"#,
+            r#"[("99", "2"), ("98.5", "4")] / [("101", "2.5")]"#,
+        ],
+        "{evs:?}"
+    );
+    let refused = evs
+        .iter()
+        .filter(|e| matches!(e, MarketEvent::Malformed(m) if m.contains("crossed")))
+        .count();
+    assert_eq!(refused, 1, "{evs:?}");
+    let subscribed = server.received().join(" ");
+    assert!(subscribed.contains("orderbook.50.BTCUSDT"), "{subscribed}");
+    assert_eq!(reconnects(&evs), 0);
 }

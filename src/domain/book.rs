@@ -1,5 +1,8 @@
-//! The top of a venue's order book, as its partial-depth stream sends it: live only, never
-//! stored, replaced whole by each snapshot.
+//! The top of a venue's order book: live only, never stored. Venues send either whole
+//! snapshots of the top levels (Binance's partial depth) or a snapshot followed by changes
+//! (Bybit); [`LocalBook`] keeps the latter in order and both come out as a [`Book`].
+
+use std::collections::BTreeMap;
 
 use super::{Millis, Price, Qty, Symbol};
 
@@ -77,6 +80,79 @@ impl Book {
     }
 }
 
+/// One book message: a whole snapshot, or changes to the last one (a size of 0 removes the
+/// level).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookUpdate {
+    pub symbol: Symbol,
+    pub snapshot: bool,
+    pub bids: Vec<Level>,
+    pub asks: Vec<Level>,
+    pub time: Option<Millis>,
+}
+
+impl BookUpdate {
+    /// A whole snapshot.
+    pub fn snapshot(book: Book) -> BookUpdate {
+        BookUpdate {
+            symbol: book.symbol,
+            snapshot: true,
+            bids: book.bids,
+            asks: book.asks,
+            time: book.time,
+        }
+    }
+}
+
+/// A symbol's book as snapshots and changes build it.
+#[derive(Clone, Debug, Default)]
+pub struct LocalBook {
+    bids: BTreeMap<Price, Qty>,
+    asks: BTreeMap<Price, Qty>,
+    /// A snapshot arrived: changes can be applied.
+    synced: bool,
+}
+
+impl LocalBook {
+    /// Applies `u` and returns the book's top, checked. Changes before the first snapshot are
+    /// ignored (`Ok(None)`); a book that comes out impossible (crossed: a change was missed)
+    /// is an error, and the book waits for the next snapshot.
+    pub fn apply(&mut self, u: &BookUpdate) -> Result<Option<Book>, BookError> {
+        if u.snapshot {
+            self.bids.clear();
+            self.asks.clear();
+            self.synced = true;
+        } else if !self.synced {
+            return Ok(None);
+        }
+        for (side, levels) in [(&mut self.bids, &u.bids), (&mut self.asks, &u.asks)] {
+            for l in levels {
+                if l.price <= Price::ZERO || l.qty < Qty::ZERO {
+                    self.synced = false;
+                    return Err(BookError::BadLevel);
+                }
+                if l.qty.is_zero() {
+                    side.remove(&l.price);
+                } else {
+                    side.insert(l.price, l.qty);
+                }
+            }
+        }
+        let level = |(&price, &qty): (&Price, &Qty)| Level { price, qty };
+        let book = Book {
+            symbol: u.symbol,
+            bids: self.bids.iter().rev().take(BOOK_DEPTH).map(level).collect(),
+            asks: self.asks.iter().take(BOOK_DEPTH).map(level).collect(),
+            time: u.time,
+        }
+        .checked();
+        if book.is_err() {
+            self.synced = false;
+        }
+        book.map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +185,62 @@ mod tests {
         assert_eq!(b.spread(), Some(Price::parse("0.2").unwrap()));
         let bp = b.spread_bp().unwrap();
         assert!((bp - 19.88).abs() < 0.01, "{bp}");
+    }
+
+    #[test]
+    fn changes_apply_to_the_last_snapshot_in_order() {
+        let sym = Symbol::new("bybit:BTCUSDT").unwrap();
+        let update = |snapshot: bool, bids: Vec<Level>, asks: Vec<Level>| BookUpdate {
+            symbol: sym,
+            snapshot,
+            bids,
+            asks,
+            time: None,
+        };
+        let mut local = LocalBook::default();
+        assert_eq!(
+            local.apply(&update(false, vec![lv("1", "1")], vec![])),
+            Ok(None),
+            "a change before any snapshot means nothing"
+        );
+        let b = local
+            .apply(&update(
+                true,
+                vec![lv("100", "1"), lv("99", "2")],
+                vec![lv("101", "3")],
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!((b.bids.len(), b.asks.len()), (2, 1));
+        // 100 goes, 98 comes, 101 changes size, 102 comes.
+        let b = local
+            .apply(&update(
+                false,
+                vec![lv("100", "0"), lv("98", "5")],
+                vec![lv("101", "1.5"), lv("102", "4")],
+            ))
+            .unwrap()
+            .unwrap();
+        let prices = |side: &[Level]| side.iter().map(|l| l.price.to_string()).collect::<Vec<_>>();
+        assert_eq!(prices(&b.bids), ["99", "98"]);
+        assert_eq!(prices(&b.asks), ["101", "102"]);
+        assert_eq!(b.asks[0].qty.to_string(), "1.5");
+        // A missed change shows as a crossed book: refused, and changes wait for a snapshot.
+        assert!(
+            local
+                .apply(&update(false, vec![lv("105", "1")], vec![]))
+                .is_err()
+        );
+        assert_eq!(
+            local.apply(&update(false, vec![lv("97", "1")], vec![])),
+            Ok(None)
+        );
+        assert!(
+            local
+                .apply(&update(true, vec![lv("97", "1")], vec![lv("98", "1")]))
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

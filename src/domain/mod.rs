@@ -10,7 +10,7 @@ mod symbol;
 mod timeframe;
 mod trade;
 
-pub use book::{BOOK_DEPTH, Book, BookError, Level};
+pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
 pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use news::{NewsItem, Sentiment};

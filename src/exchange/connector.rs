@@ -5,15 +5,15 @@
 use std::time::Duration;
 
 use super::wire::WireError;
-use crate::domain::{Book, Symbol, Trade, Venue};
+use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 
 /// What one frame meant, besides the trades it appended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed {
     /// Trades were appended to the buffer (possibly none, for an empty snapshot).
     Trades,
-    /// The top of a book, whole (only when it was asked for).
-    Book(Book),
+    /// A book snapshot or changes to it (only when books were asked for).
+    Book(BookUpdate),
     /// A subscription or ping answered; proof of life.
     Ack,
     /// The venue's own keep-alive message.

@@ -8,6 +8,7 @@
 //! forwarded as they come: the aggregator owns de-duplication, because only it knows what it
 //! has already counted.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +25,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::connector::{Connector, Parsed};
 use super::stats::StreamStats;
 use crate::config::Config;
-use crate::domain::{Symbol, Trade, Venue, now_ms};
+use crate::domain::{LocalBook, Symbol, Trade, Venue, now_ms};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
 use crate::source::{MarketEvent, StreamStatus};
 
@@ -109,6 +110,7 @@ pub async fn run(
         shutdown,
         stats,
         warn: WarnLimiter::default(),
+        books: HashMap::new(),
     };
     let stop = client.serve().await;
     client.stats.set_connected(false);
@@ -160,6 +162,8 @@ struct Client {
     /// When the breaker last counted a failure, to know when it half-opens.
     last_failure: Option<Instant>,
     warn: WarnLimiter,
+    /// Each symbol's book as this connection's snapshots and changes built it.
+    books: HashMap<Symbol, LocalBook>,
 }
 
 impl Client {
@@ -207,6 +211,8 @@ impl Client {
             }
         }
         self.stats.set_connected(true);
+        // A new connection starts its books from new snapshots.
+        self.books.clear();
         tracing::info!(url = %self.url, %venue, "stream connected");
         let connected_at = Instant::now();
         let mut delivered = false;
@@ -373,12 +379,20 @@ impl Client {
                 }
                 Ok(None)
             }
-            Ok(Parsed::Book(book)) => {
-                if !self.settings.symbols.contains(&book.symbol) {
-                    let reason = format!("book for unsubscribed symbol {}", book.symbol);
+            Ok(Parsed::Book(update)) => {
+                if !self.settings.symbols.contains(&update.symbol) {
+                    let reason = format!("book for unsubscribed symbol {}", update.symbol);
                     return self.malformed(reason, bytes).await.map(|()| None);
                 }
-                self.emit(MarketEvent::Book(book)).await.map(|()| None)
+                let local = self.books.entry(update.symbol).or_default();
+                match local.apply(&update) {
+                    Ok(Some(book)) => self.emit(MarketEvent::Book(book)).await.map(|()| None),
+                    Ok(None) => Ok(None),
+                    Err(e) => {
+                        let reason = format!("{} book: {e}", update.symbol);
+                        self.malformed(reason, bytes).await.map(|()| None)
+                    }
+                }
             }
             Ok(Parsed::Reconnect(reason)) => Ok(Some(Lost::new(reason))),
             Ok(Parsed::Refused(reason)) => {

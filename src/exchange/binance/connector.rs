@@ -2,7 +2,7 @@
 
 use super::depth::{DEPTH_STREAM, parse_depth};
 use super::wire::{Frame, parse_frame};
-use crate::domain::{Symbol, Trade, Venue};
+use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 use crate::exchange::{Connector, Parsed, WireError};
 
 pub struct Binance;
@@ -39,7 +39,7 @@ impl Connector for Binance {
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         if let Some(book) = parse_depth(frame) {
-            return Ok(Parsed::Book(book?));
+            return Ok(Parsed::Book(BookUpdate::snapshot(book?)));
         }
         Ok(match parse_frame(frame)? {
             Frame::Trade(t) => {

@@ -16,16 +16,22 @@ impl Connector for Bybit {
         Venue::Bybit
     }
 
-    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
-        symbols
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    /// `publicTrade.<SYMBOL>`, and `orderbook.50.<SYMBOL>` when books are wanted.
+    fn subscribe(&self, symbols: &[Symbol], book: bool) -> Vec<String> {
+        let mut topics = Vec::new();
+        for s in symbols {
+            topics.push(format!("publicTrade.{}", s.as_str()));
+            if book {
+                topics.push(format!("orderbook.{}.{}", super::depth::DEPTH, s.as_str()));
+            }
+        }
+        topics
             .chunks(TOPICS_PER_REQUEST)
-            .map(|chunk| {
-                let topics: Vec<String> = chunk
-                    .iter()
-                    .map(|s| format!("publicTrade.{}", s.as_str()))
-                    .collect();
-                serde_json::json!({"op": "subscribe", "args": topics}).to_string()
-            })
+            .map(|chunk| serde_json::json!({"op": "subscribe", "args": chunk}).to_string())
             .collect()
     }
 
@@ -34,6 +40,9 @@ impl Connector for Bybit {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        if let Some(update) = super::depth::parse_book(frame) {
+            return Ok(Parsed::Book(update?));
+        }
         super::wire::parse(frame, out)
     }
 }
@@ -51,5 +60,10 @@ mod tests {
         assert_eq!(msgs.len(), 2);
         assert!(msgs[0].contains("publicTrade.S0USDT"));
         assert!(msgs[1].contains("publicTrade.S11USDT"));
+        // With books, each symbol takes two topics.
+        let msgs = Bybit.subscribe(&syms[..6], true);
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs[0].contains("orderbook.50.S0USDT"));
+        assert!(msgs[1].contains("orderbook.50.S5USDT"));
     }
 }

@@ -6,6 +6,7 @@
 //! ids are not documented as contiguous, so gaps show only as reconnects and silence.
 
 mod connector;
+pub mod depth;
 pub mod instruments;
 pub mod rest;
 pub mod wire;
