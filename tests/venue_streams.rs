@@ -413,3 +413,48 @@ async fn bybit_books_are_kept_from_a_snapshot_and_its_changes() {
     assert!(subscribed.contains("orderbook.50.BTCUSDT"), "{subscribed}");
     assert_eq!(reconnects(&evs), 0);
 }
+
+#[tokio::test]
+async fn kraken_books_are_kept_at_their_depth_from_a_snapshot_and_its_updates() {
+    let server = WsServer::start_with(responder("kraken")).await;
+    let mut s = settings(
+        Venue::Kraken,
+        server.url(),
+        &["kraken:BTC/USD"],
+        Duration::from_secs(5),
+    );
+    s.book = true;
+    let mut client = start(s);
+    server.wait_accepted(1).await;
+    // Ten bids from 100 down to 91, two asks; then 100 goes and 100.5 and 100.25 come: eleven,
+    // so the lowest, 91, is out of Kraken's ten and dropped.
+    let bids: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"price":{},"qty":1.5}}"#, 100 - i))
+        .collect();
+    server.push(format!(
+        r#"{{"channel":"book","type":"snapshot","data":[{{"symbol":"BTC/USD","bids":[{}],"asks":[{{"price":101.25,"qty":2}},{{"price":102,"qty":0.5}}],"checksum":1}}]}}"#,
+        bids.join(",")
+    ));
+    server.push(
+        r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":100,"qty":0},{"price":100.5,"qty":3},{"price":100.25,"qty":1}],"asks":[],"checksum":2,"timestamp":"2023-10-06T17:35:55.440295Z"}]}"#,
+    );
+    let evs = client.collect(Duration::from_millis(1_500)).await;
+    let books: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            MarketEvent::Book(b) => Some(b.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(books.len(), 2, "{evs:?}");
+    let bids =
+        |i: usize| -> Vec<String> { books[i].bids.iter().map(|l| l.price.to_string()).collect() };
+    assert_eq!(bids(0).first().map(String::as_str), Some("100"));
+    assert_eq!(bids(1).len(), 10);
+    assert_eq!(bids(1)[0], "100.5");
+    assert_eq!(bids(1)[9], "92", "91 fell out of the ten");
+    assert_eq!(books[1].asks[0].price.to_string(), "101.25");
+    let subscribed = server.received().join(" ");
+    assert!(subscribed.contains(r#""channel":"book""#), "{subscribed}");
+    assert_eq!(reconnects(&evs), 0);
+}

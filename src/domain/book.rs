@@ -86,6 +86,9 @@ impl Book {
 pub struct BookUpdate {
     pub symbol: Symbol,
     pub snapshot: bool,
+    /// Levels a side the venue keeps up to date; deeper ones are dropped after applying (a
+    /// level pushed out of the window gets no more changes).
+    pub depth: usize,
     pub bids: Vec<Level>,
     pub asks: Vec<Level>,
     pub time: Option<Millis>,
@@ -97,6 +100,7 @@ impl BookUpdate {
         BookUpdate {
             symbol: book.symbol,
             snapshot: true,
+            depth: BOOK_DEPTH,
             bids: book.bids,
             asks: book.asks,
             time: book.time,
@@ -137,6 +141,12 @@ impl LocalBook {
                     side.insert(l.price, l.qty);
                 }
             }
+        }
+        while self.bids.len() > u.depth {
+            self.bids.pop_first();
+        }
+        while self.asks.len() > u.depth {
+            self.asks.pop_last();
         }
         let level = |(&price, &qty): (&Price, &Qty)| Level { price, qty };
         let book = Book {
@@ -193,6 +203,7 @@ mod tests {
         let update = |snapshot: bool, bids: Vec<Level>, asks: Vec<Level>| BookUpdate {
             symbol: sym,
             snapshot,
+            depth: 2,
             bids,
             asks,
             time: None,
@@ -223,6 +234,12 @@ mod tests {
             .unwrap();
         let prices = |side: &[Level]| side.iter().map(|l| l.price.to_string()).collect::<Vec<_>>();
         assert_eq!(prices(&b.bids), ["99", "98"]);
+        // Beyond the venue's depth (2 here) a level is dropped: it would get no more changes.
+        let b = local
+            .apply(&update(false, vec![lv("99.5", "1")], vec![]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(prices(&b.bids), ["99.5", "99"]);
         assert_eq!(prices(&b.asks), ["101", "102"]);
         assert_eq!(b.asks[0].qty.to_string(), "1.5");
         // A missed change shows as a crossed book: refused, and changes wait for a snapshot.

@@ -12,8 +12,8 @@ use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 pub enum Parsed {
     /// Trades were appended to the buffer (possibly none, for an empty snapshot).
     Trades,
-    /// A book snapshot or changes to it (only when books were asked for).
-    Book(BookUpdate),
+    /// Book snapshots or changes to them, in order (only when books were asked for).
+    Book(Vec<BookUpdate>),
     /// A subscription or ping answered; proof of life.
     Ack,
     /// The venue's own keep-alive message.

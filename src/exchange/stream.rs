@@ -379,20 +379,24 @@ impl Client {
                 }
                 Ok(None)
             }
-            Ok(Parsed::Book(update)) => {
-                if !self.settings.symbols.contains(&update.symbol) {
-                    let reason = format!("book for unsubscribed symbol {}", update.symbol);
-                    return self.malformed(reason, bytes).await.map(|()| None);
-                }
-                let local = self.books.entry(update.symbol).or_default();
-                match local.apply(&update) {
-                    Ok(Some(book)) => self.emit(MarketEvent::Book(book)).await.map(|()| None),
-                    Ok(None) => Ok(None),
-                    Err(e) => {
-                        let reason = format!("{} book: {e}", update.symbol);
-                        self.malformed(reason, bytes).await.map(|()| None)
+            Ok(Parsed::Book(updates)) => {
+                for update in updates {
+                    if !self.settings.symbols.contains(&update.symbol) {
+                        let reason = format!("book for unsubscribed symbol {}", update.symbol);
+                        self.malformed(reason, bytes).await?;
+                        continue;
+                    }
+                    let local = self.books.entry(update.symbol).or_default();
+                    match local.apply(&update) {
+                        Ok(Some(book)) => self.emit(MarketEvent::Book(book)).await?,
+                        Ok(None) => {}
+                        Err(e) => {
+                            let reason = format!("{} book: {e}", update.symbol);
+                            self.malformed(reason, bytes).await?;
+                        }
                     }
                 }
+                Ok(None)
             }
             Ok(Parsed::Reconnect(reason)) => Ok(Some(Lost::new(reason))),
             Ok(Parsed::Refused(reason)) => {

@@ -39,7 +39,7 @@ impl Connector for Binance {
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         if let Some(book) = parse_depth(frame) {
-            return Ok(Parsed::Book(BookUpdate::snapshot(book?)));
+            return Ok(Parsed::Book(vec![BookUpdate::snapshot(book?)]));
         }
         Ok(match parse_frame(frame)? {
             Frame::Trade(t) => {
@@ -82,7 +82,7 @@ mod tests {
         let mut out = Vec::new();
         let depth = br#"{"stream":"btcusdt@depth20@100ms","data":{"lastUpdateId":7,"bids":[["42000.10","0.5"]],"asks":[["42000.20","1.25"]]}}"#;
         match Binance.parse(depth, &mut out).unwrap() {
-            Parsed::Book(b) => assert_eq!(b.asks[0].qty.to_string(), "1.25"),
+            Parsed::Book(b) => assert_eq!(b[0].asks[0].qty.to_string(), "1.25"),
             other => panic!("{other:?}"),
         }
         assert!(out.is_empty());

@@ -52,6 +52,7 @@ fn parse(frame: &[u8]) -> Result<BookUpdate, WireError> {
     Ok(BookUpdate {
         symbol: symbol(Venue::Bybit, &p.data.s)?,
         snapshot,
+        depth: DEPTH as usize,
         bids: levels(&p.data.b)?,
         asks: levels(&p.data.a)?,
         time: p.ts,

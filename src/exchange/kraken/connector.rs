@@ -15,12 +15,24 @@ impl Connector for Kraken {
         Venue::Kraken
     }
 
-    fn subscribe(&self, symbols: &[Symbol], _book: bool) -> Vec<String> {
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    /// The `trade` channel, and `book` at depth 10 when books are wanted.
+    fn subscribe(&self, symbols: &[Symbol], book: bool) -> Vec<String> {
         let pairs: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
-        vec![
+        let mut msgs = vec![
             serde_json::json!({"method": "subscribe", "params": {"channel": "trade", "symbol": pairs, "snapshot": true}})
                 .to_string(),
-        ]
+        ];
+        if book {
+            msgs.push(
+                serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": pairs, "depth": super::depth::DEPTH}})
+                    .to_string(),
+            );
+        }
+        msgs
     }
 
     fn ping(&self) -> Option<(Duration, &'static str)> {
@@ -28,6 +40,9 @@ impl Connector for Kraken {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        if let Some(updates) = super::depth::parse_book(frame) {
+            return Ok(Parsed::Book(updates?));
+        }
         super::wire::parse(frame, out)
     }
 }

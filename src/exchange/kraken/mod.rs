@@ -8,6 +8,7 @@
 //! candles, so older ranges are rebuilt from REST trades. Empty minutes are emitted flat.
 
 mod connector;
+pub mod depth;
 pub mod instruments;
 pub mod rest;
 pub mod wire;
