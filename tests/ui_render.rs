@@ -937,11 +937,11 @@ fn a_silent_book_reads_stale_and_unavailable_books_say_why() {
     let mut settings = sample_settings();
     settings
         .symbols
-        .push(Symbol::new("kraken:BTC/USD").unwrap());
+        .push(Symbol::new("coinbase:BTC-USD").unwrap());
     let mut app = sample_app(settings);
     app.select_symbol(3);
     let all = text(&screen(&app, 200, 50));
-    assert!(all.contains("│kraken's book is not"), "{all}");
+    assert!(all.contains("│coinbase's book is not"), "{all}");
     let mut settings = sample_settings();
     settings.attached = true;
     let app = sample_app(settings);
@@ -998,6 +998,9 @@ fn the_layout_key_shows_two_or_four_charts() {
     app.act(Action::Down);
     assert_eq!(titles(&app).len(), 4);
     assert!(titles(&app).iter().all(|t| t.contains("ETHUSDT")));
+    // Then the coin's markets overlaid (ETH has one here), then back to one chart.
+    app.act(Action::Layout);
+    assert!(text(&screen(&app, 200, 50)).contains("ETH is watched on one market only"));
     app.act(Action::Layout);
     assert_eq!(titles(&app), ["┌ ETHUSDT 1m BB"]);
     assert_eq!(app.chart.cols, single);
@@ -1005,4 +1008,59 @@ fn the_layout_key_shows_two_or_four_charts() {
     app.act(Action::Layout);
     let small = text(&screen(&app, 80, 24));
     assert_eq!(small.matches(" BB(20,2)").count(), 1, "{small}");
+}
+
+#[test]
+fn one_coin_on_several_venues_overlaid_in_percent() {
+    use cryptoviz::app::Action;
+    use cryptoviz::app::chart::ChartLayout;
+    use cryptoviz::domain::{SeriesKey, Timeframe};
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let mut settings = sample_settings();
+    settings.symbols = vec![sym("BTCUSDT"), sym("coinbase:BTC-USD"), sym("ETHUSDT")];
+    let mut app = App::new(settings, SAMPLE_NOW);
+    app.set_screen(200, 50);
+    // Ten minutes each: Binance from 100 to 101 (+1 %), Coinbase from 200 to 198 (-1 %).
+    let series = |start: i64, end: i64| -> Vec<Candle> {
+        (0..10)
+            .map(|i| {
+                let p = Price::from_f64(start as f64 + (end - start) as f64 * i as f64 / 9.0);
+                Candle::flat(SAMPLE_NOW - (10 - i) * 60_000, p)
+            })
+            .collect()
+    };
+    for (s, candles) in [
+        ("BTCUSDT", series(100, 101)),
+        ("coinbase:BTC-USD", series(200, 198)),
+    ] {
+        app.apply(DataEvent::History {
+            key: SeriesKey {
+                symbol: sym(s),
+                timeframe: Timeframe::M1,
+            },
+            candles,
+            complete: true,
+        });
+    }
+    while app.chart.layout != ChartLayout::Overlay {
+        app.act(Action::Layout);
+    }
+    let all = text(&screen(&app, 200, 50));
+    assert!(all.contains(" BTC on 2 markets 1m · % change "), "{all}");
+    assert!(all.contains("binance:BTCUSDT +1.00%"), "{all}");
+    assert!(all.contains("coinbase:BTC-USD -1.00%"), "{all}");
+    assert!(all.contains("+0.00%"), "the zero line is labelled\n{all}");
+    // Ten candles are spread across the plot: the lines start at its left edge.
+    let braille = |c: char| ('\u{2801}'..='\u{28ff}').contains(&c);
+    assert!(
+        all.lines()
+            .skip(2)
+            .any(|l| l.chars().nth(1).is_some_and(braille)),
+        "{all}"
+    );
+    // ETH has one market: the overlay says so rather than drawing one line.
+    app.act(Action::Down);
+    app.act(Action::Down);
+    let eth = text(&screen(&app, 200, 50));
+    assert!(eth.contains("ETH is watched on one market only"), "{eth}");
 }

@@ -125,6 +125,9 @@ pub enum ChartLayout {
     FourMarkets,
     /// The shown market at up to four timeframes, two by two.
     FourTimeframes,
+    /// Every watched market of the shown coin (its venues, its composite) in one chart, each
+    /// as its % change over the window.
+    Overlay,
 }
 
 impl ChartLayout {
@@ -133,13 +136,14 @@ impl ChartLayout {
             ChartLayout::Single => ChartLayout::TwoMarkets,
             ChartLayout::TwoMarkets => ChartLayout::FourMarkets,
             ChartLayout::FourMarkets => ChartLayout::FourTimeframes,
-            ChartLayout::FourTimeframes => ChartLayout::Single,
+            ChartLayout::FourTimeframes => ChartLayout::Overlay,
+            ChartLayout::Overlay => ChartLayout::Single,
         }
     }
 
     pub fn charts(self) -> usize {
         match self {
-            ChartLayout::Single => 1,
+            ChartLayout::Single | ChartLayout::Overlay => 1,
             ChartLayout::TwoMarkets => 2,
             ChartLayout::FourMarkets | ChartLayout::FourTimeframes => 4,
         }
@@ -151,6 +155,7 @@ impl ChartLayout {
             ChartLayout::TwoMarkets => "two markets",
             ChartLayout::FourMarkets => "four markets",
             ChartLayout::FourTimeframes => "four timeframes",
+            ChartLayout::Overlay => "the coin's markets overlaid in % change",
         }
     }
 }
@@ -178,6 +183,17 @@ impl App {
                     });
                 }
             }
+            ChartLayout::Overlay => {
+                keys.extend(
+                    self.overlay_symbols()
+                        .into_iter()
+                        .filter(|s| *s != main.symbol)
+                        .map(|symbol| SeriesKey {
+                            symbol,
+                            timeframe: main.timeframe,
+                        }),
+                );
+            }
             ChartLayout::FourTimeframes => {
                 let tfs: Vec<Timeframe> = self.timeframes.clone();
                 let at = tfs.iter().position(|t| *t == main.timeframe).unwrap_or(0);
@@ -192,6 +208,18 @@ impl App {
             }
         }
         keys
+    }
+
+    /// The watched markets of the shown market's coin (BTCUSDT, coinbase:BTC-USD, a BTC
+    /// composite...), in watchlist order.
+    pub fn overlay_symbols(&self) -> Vec<crate::domain::Symbol> {
+        let shown = self.symbol();
+        let coin = super::news::base_asset(&shown);
+        self.symbols
+            .iter()
+            .copied()
+            .filter(|s| super::news::base_asset(s) == coin)
+            .collect()
     }
 
     pub fn cycle_layout(&mut self) {

@@ -242,7 +242,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     row(
         Action::Layout,
         "layout",
-        "Charts: one, two or four markets, four timeframes",
+        "Charts: 1, 2 or 4 markets, 4 timeframes, venues overlaid",
         &["L"],
     ),
 ];

@@ -69,6 +69,9 @@ struct Pane {
 /// The chart column: the shown market's chart, and beside it the layout's other charts
 /// (latest candles, the same zoom).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if app.chart.layout == crate::app::chart::ChartLayout::Overlay {
+        return super::overlay::render(app, area, buf);
+    }
     let keys = app.chart_keys();
     let grid = chart_grid(area, keys.len());
     for (i, (key, r)) in keys.into_iter().zip(grid).enumerate() {

@@ -9,6 +9,7 @@ pub mod crosshair;
 pub mod health;
 pub mod layout;
 pub mod news;
+pub mod overlay;
 pub mod panes;
 pub mod popup;
 pub mod scale;
