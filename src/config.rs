@@ -191,6 +191,10 @@ pub struct VenueEndpoints {
     pub ws_url: String,
     /// The base of the venue's REST API.
     pub rest_url: String,
+    /// Where the venue's order books stream when not on `ws_url` (OKX: its public endpoint;
+    /// its business one carries `trades-all`). Only a dashboard connects there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book_ws_url: Option<String>,
 }
 
 impl VenueEndpoints {
@@ -198,6 +202,7 @@ impl VenueEndpoints {
         VenueEndpoints {
             ws_url: ws.into(),
             rest_url: rest.into(),
+            book_ws_url: None,
         }
     }
 }
@@ -228,10 +233,13 @@ impl Default for VenuesConfig {
                 "wss://stream.bybit.com/v5/public/spot",
                 "https://api.bybit.com",
             ),
-            okx: VenueEndpoints::new(
-                "wss://ws.okx.com:8443/ws/v5/business",
-                "https://www.okx.com",
-            ),
+            okx: VenueEndpoints {
+                book_ws_url: Some("wss://ws.okx.com:8443/ws/v5/public".into()),
+                ..VenueEndpoints::new(
+                    "wss://ws.okx.com:8443/ws/v5/business",
+                    "https://www.okx.com",
+                )
+            },
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::domain::{Millis, Timeframe, Venue, now_ms};
-use crate::exchange::{StreamSettings, StreamStats, connector};
+use crate::exchange::{Books, StreamSettings, StreamStats, connector};
 use crate::ingest::{Ingest, IngestEvent, IngestSnapshot};
 use crate::source::demo::DemoMarket;
 use crate::store::{CandleSource, Store, StoreError};
@@ -118,7 +118,30 @@ impl Pipeline {
                 ) else {
                     continue;
                 };
-                settings.book = live_view && connector.has_book();
+                // A venue whose books are on an endpoint of their own gets a second,
+                // books-only connection there.
+                let book_url = config
+                    .venues
+                    .get(*venue)
+                    .and_then(|e| e.book_ws_url.clone());
+                if live_view && connector.has_book() && connector.books_apart() {
+                    if let Some(url) = book_url {
+                        let books = StreamSettings {
+                            ws_url: url,
+                            books: Books::Only,
+                            ..settings.clone()
+                        };
+                        tasks.push(tokio::spawn(crate::exchange::run(
+                            connector,
+                            books,
+                            market_tx.clone(),
+                            shutdown.clone(),
+                            Arc::new(StreamStats::new()),
+                        )));
+                    }
+                } else if live_view && connector.has_book() {
+                    settings.books = Books::WithTrades;
+                }
                 tasks.push(tokio::spawn(crate::exchange::run(
                     connector,
                     settings,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cryptoviz::domain::{Symbol, Venue};
-use cryptoviz::exchange::{StreamSettings, StreamStats, connector, run};
+use cryptoviz::exchange::{Books, StreamSettings, StreamStats, connector, run};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
 use cryptoviz::source::{MarketEvent, StreamStatus};
 use support::venues::{T, message, responder};
@@ -22,7 +22,7 @@ fn settings(venue: Venue, url: String, symbols: &[&str], idle: Duration) -> Stre
         venue,
         ws_url: url,
         symbols: symbols.iter().map(|s| Symbol::new(s).unwrap()).collect(),
-        book: false,
+        books: Books::Off,
         backoff: BackoffPolicy {
             initial_ms: 20,
             max_ms: 200,
@@ -354,7 +354,7 @@ async fn bybit_books_are_kept_from_a_snapshot_and_its_changes() {
         &["bybit:BTCUSDT"],
         Duration::from_secs(5),
     );
-    s.book = true;
+    s.books = Books::WithTrades;
     let mut client = start(s);
     server.wait_accepted(1).await;
     let push = |kind: &str, b: &str, a: &str| {
@@ -423,7 +423,7 @@ async fn kraken_books_are_kept_at_their_depth_from_a_snapshot_and_its_updates() 
         &["kraken:BTC/USD"],
         Duration::from_secs(5),
     );
-    s.book = true;
+    s.books = Books::WithTrades;
     let mut client = start(s);
     server.wait_accepted(1).await;
     // Ten bids from 100 down to 91, two asks; then 100 goes and 100.5 and 100.25 come: eleven,
@@ -457,4 +457,78 @@ async fn kraken_books_are_kept_at_their_depth_from_a_snapshot_and_its_updates() 
     let subscribed = server.received().join(" ");
     assert!(subscribed.contains(r#""channel":"book""#), "{subscribed}");
     assert_eq!(reconnects(&evs), 0);
+}
+
+/// OKX's books are on its public endpoint, its `trades-all` on the business one: a dashboard's
+/// runtime opens a second, books-only connection there, which says nothing about the venue's
+/// state (the trades' connection does), and its books reach the subscribers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okx_books_come_from_their_own_endpoint_on_a_second_connection() {
+    use cryptoviz::config::Config;
+    use cryptoviz::ingest::IngestEvent;
+    use cryptoviz::runtime::{Event, Options, Runtime};
+    use cryptoviz::store::{Store, StoreOptions};
+
+    let trades = WsServer::start_with(responder("okx")).await;
+    let books = WsServer::start_with(responder("okx")).await;
+    let text = format!(
+        r#"[market]
+symbols = ["okx:BTC-USDT"]
+timeframes = ["1m"]
+[venues.okx]
+ws_url = "{}"
+rest_url = "http://127.0.0.1:9"
+book_ws_url = "{}"
+[news]
+feeds = []
+"#,
+        trades.url(),
+        books.url()
+    );
+    let config = Config::parse(&text, std::path::Path::new("c.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.db"), StoreOptions::default()).unwrap();
+    let opts = Options {
+        live_view: true,
+        ..Options::default()
+    };
+    let rt = Runtime::start(&config, store.clone(), opts).await.unwrap();
+    let mut events = rt.subscribe();
+    trades.wait_accepted(1).await;
+    books.wait_accepted(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let to_trades = trades.received().join(" ");
+    let to_books = books.received().join(" ");
+    assert!(
+        to_trades.contains("trades-all") && !to_trades.contains("books5"),
+        "{to_trades}"
+    );
+    assert!(
+        to_books.contains("books5") && !to_books.contains("trades-all"),
+        "{to_books}"
+    );
+    books.push(
+        r#"{"arg":{"channel":"books5","instId":"BTC-USDT"},"data":[{"asks":[["42000.5","1.5","0","2"]],"bids":[["42000.1","2","0","3"]],"instId":"BTC-USDT","ts":"1670324386802","seqId":1}]}"#,
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut connected = 0;
+    let book = loop {
+        let ev = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("no book in time")
+            .unwrap();
+        match ev {
+            Event::Market(IngestEvent::Book(b)) => break b,
+            Event::Market(IngestEvent::Stream(_, StreamStatus::Connected)) => connected += 1,
+            _ => {}
+        }
+    };
+    assert_eq!(book.symbol.to_string(), "okx:BTC-USDT");
+    assert_eq!(book.spread().unwrap().to_string(), "0.4");
+    assert!(
+        connected <= 1,
+        "only the trades' connection reports the venue"
+    );
+    rt.stop(Duration::from_secs(5)).await.unwrap();
+    store.close().await.unwrap();
 }

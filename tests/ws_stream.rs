@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use cryptoviz::domain::Venue;
 use cryptoviz::domain::{Price, Qty, Symbol, Trade};
 use cryptoviz::exchange::binance::Binance;
-use cryptoviz::exchange::{StreamSettings, StreamStats, run};
+use cryptoviz::exchange::{Books, StreamSettings, StreamStats, run};
 use cryptoviz::net::{BackoffPolicy, BreakerPolicy};
 use cryptoviz::source::{MarketEvent, StreamStatus};
 use support::ws_server::{Disconnect, WsServer, trade_frame};
@@ -31,7 +31,7 @@ fn settings(server: &WsServer) -> StreamSettings {
         // A trailing slash on the base must not double up in the path.
         ws_url: format!("{}/", server.url()),
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
-        book: false,
+        books: Books::Off,
         backoff: BackoffPolicy {
             initial_ms: 20,
             max_ms: 200,
@@ -495,7 +495,7 @@ async fn shutdown_interrupts_a_hanging_connect() {
         venue: Venue::Binance,
         ws_url: format!("ws://{addr}"),
         symbols: vec![sym("BTCUSDT")],
-        book: false,
+        books: Books::Off,
         backoff: BackoffPolicy::default(),
         breaker: BreakerPolicy::default(),
         idle_timeout: Duration::from_secs(30),

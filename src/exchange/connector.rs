@@ -47,6 +47,18 @@ pub trait Connector: Send + Sync {
     /// books when `book` (and [`Connector::has_book`]).
     fn subscribe(&self, symbols: &[Symbol], book: bool) -> Vec<String>;
 
+    /// Whether the venue's books stream on an endpoint of their own (the config's
+    /// `book_ws_url`) rather than on the trades' connection.
+    fn books_apart(&self) -> bool {
+        false
+    }
+
+    /// The subscriptions of a books-only connection (see [`Connector::books_apart`]).
+    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
+        let _ = symbols;
+        Vec::new()
+    }
+
     /// An application-level ping (text) and how often to send it, for venues that cut
     /// connections without one. WebSocket pings from the server are always answered.
     fn ping(&self) -> Option<(Duration, &'static str)> {

@@ -19,6 +19,6 @@ pub mod wire;
 
 pub use connector::{Connector, Parsed, connector};
 pub use stats::{StreamStats, StreamStatsSnapshot};
-pub use stream::{StreamSettings, run};
+pub use stream::{Books, StreamSettings, run};
 pub use venue::{Continuity, EmptyIntervals, Venue};
 pub use wire::WireError;

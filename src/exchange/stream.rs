@@ -40,15 +40,28 @@ const STOPPED_GRACE: Duration = Duration::from_millis(500);
 /// At most one malformed-frame warning per this interval; the rest are counted.
 const WARN_EVERY: Duration = Duration::from_secs(1);
 
+/// What a connection carries besides (or instead of) the trades.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Books {
+    /// Trades only.
+    #[default]
+    Off,
+    /// Trades and books on one connection.
+    WithTrades,
+    /// Books only, on the venue's book endpoint (OKX keeps them apart from `trades-all`):
+    /// the trades' connection reports the venue's state, so this one reports none.
+    Only,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamSettings {
     pub venue: Venue,
     /// The venue's WebSocket endpoint (`[venues.<venue>] ws_url`).
     pub ws_url: String,
     pub symbols: Vec<Symbol>,
-    /// Follow the symbols' books too (a dashboard showing them; never a collector), where the
-    /// venue offers them.
-    pub book: bool,
+    /// Whether this connection follows the symbols' books (a dashboard showing them; never a
+    /// collector), where the venue offers them.
+    pub books: Books,
     pub backoff: BackoffPolicy,
     pub breaker: BreakerPolicy,
     /// No message at all (pings included) for this long means the connection is dead. The
@@ -74,7 +87,7 @@ impl StreamSettings {
             venue,
             ws_url: endpoints.ws_url.clone(),
             symbols,
-            book: false,
+            books: Books::Off,
             backoff: cfg.net.backoff.clone(),
             breaker: cfg.net.breaker.clone(),
             idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
@@ -99,7 +112,10 @@ pub async fn run(
 ) {
     crate::net::install_crypto_provider();
     let mut client = Client {
-        url: connector.url(&settings.ws_url, &settings.symbols, settings.book),
+        url: match settings.books {
+            Books::Only => settings.ws_url.clone(),
+            b => connector.url(&settings.ws_url, &settings.symbols, b == Books::WithTrades),
+        },
         connector,
         trades: Vec::with_capacity(64),
         backoff: Backoff::new(settings.backoff.clone()),
@@ -201,10 +217,12 @@ impl Client {
                 return Ok(lost);
             }
         };
-        for msg in self
-            .connector
-            .subscribe(&self.settings.symbols, self.settings.book)
-        {
+        let symbols = &self.settings.symbols;
+        let subscriptions = match self.settings.books {
+            Books::Only => self.connector.subscribe_books(symbols),
+            b => self.connector.subscribe(symbols, b == Books::WithTrades),
+        };
+        for msg in subscriptions {
             if let Err(e) = ws.send(Message::text(msg)).await {
                 self.fail();
                 return Ok(Lost::new(format!("cannot subscribe: {e}")));
@@ -480,6 +498,10 @@ impl Client {
 
     /// Sends without blocking shutdown: a slow consumer must not keep us from stopping.
     async fn emit(&mut self, event: MarketEvent) -> Result<(), Stop> {
+        // A books-only connection leaves the venue's state to its trades' connection.
+        if self.settings.books == Books::Only && matches!(event, MarketEvent::Status(..)) {
+            return Ok(());
+        }
         match self.tx.try_send(event) {
             Ok(()) => Ok(()),
             Err(TrySendError::Closed(_)) => Err(Stop::Closed),

@@ -21,11 +21,31 @@ impl Connector for Okx {
         vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()]
     }
 
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    fn books_apart(&self) -> bool {
+        true
+    }
+
+    /// `books5` per instrument, on the public endpoint.
+    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
+        let args: Vec<serde_json::Value> = symbols
+            .iter()
+            .map(|s| serde_json::json!({"channel": super::depth::CHANNEL, "instId": s.as_str()}))
+            .collect();
+        vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()]
+    }
+
     fn ping(&self) -> Option<(Duration, &'static str)> {
         Some((Duration::from_secs(20), "ping"))
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        if let Some(updates) = super::depth::parse_book(frame) {
+            return Ok(Parsed::Book(updates?));
+        }
         super::wire::parse(frame, out)
     }
 }

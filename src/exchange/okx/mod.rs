@@ -7,6 +7,7 @@
 //! UTC+8 unless the `utc` bar names are used.
 
 mod connector;
+pub mod depth;
 pub mod instruments;
 pub mod rest;
 pub mod wire;
