@@ -224,10 +224,13 @@ impl Default for VenuesConfig {
                 "wss://data-stream.binance.vision",
                 "https://data-api.binance.vision",
             ),
-            coinbase: VenueEndpoints::new(
-                "wss://ws-feed.exchange.coinbase.com",
-                "https://api.exchange.coinbase.com",
-            ),
+            coinbase: VenueEndpoints {
+                book_ws_url: Some("wss://advanced-trade-ws.coinbase.com".into()),
+                ..VenueEndpoints::new(
+                    "wss://ws-feed.exchange.coinbase.com",
+                    "https://api.exchange.coinbase.com",
+                )
+            },
             kraken: VenueEndpoints::new("wss://ws.kraken.com/v2", "https://api.kraken.com"),
             bybit: VenueEndpoints::new(
                 "wss://stream.bybit.com/v5/public/spot",

@@ -933,15 +933,20 @@ fn a_silent_book_reads_stale_and_unavailable_books_say_why() {
         col[26]
     );
 
-    // A market on a venue whose book is not followed, and a dashboard attached to a collector.
+    // A market the stream does not carry (a --symbol outside the config), a composite, and a
+    // dashboard attached to a collector: each says why it has no book.
     let mut settings = sample_settings();
-    settings
-        .symbols
-        .push(Symbol::new("coinbase:BTC-USD").unwrap());
+    let history = Symbol::new("coinbase:BTC-USD").unwrap();
+    let composite = Symbol::new("composite:BTC").unwrap();
+    settings.symbols.extend([history, composite]);
+    settings.history_only.symbols.push(history);
     let mut app = sample_app(settings);
     app.select_symbol(3);
     let all = text(&screen(&app, 200, 50));
-    assert!(all.contains("│coinbase's book is not"), "{all}");
+    assert!(all.contains("│coinbase:BTC-USD is not"), "{all}");
+    app.select_symbol(4);
+    let all = text(&screen(&app, 200, 50));
+    assert!(all.contains("│a composite has no book"), "{all}");
     let mut settings = sample_settings();
     settings.attached = true;
     let app = sample_app(settings);

@@ -459,23 +459,29 @@ async fn kraken_books_are_kept_at_their_depth_from_a_snapshot_and_its_updates() 
     assert_eq!(reconnects(&evs), 0);
 }
 
-/// OKX's books are on its public endpoint, its `trades-all` on the business one: a dashboard's
-/// runtime opens a second, books-only connection there, which says nothing about the venue's
-/// state (the trades' connection does), and its books reach the subscribers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn okx_books_come_from_their_own_endpoint_on_a_second_connection() {
+/// OKX's books are on its public endpoint, its `trades-all` on the business one; Coinbase's
+/// on the Advanced Trade feed, its `matches` on the Exchange feed. A dashboard's runtime opens
+/// a second, books-only connection there, which says nothing about the venue's state (the
+/// trades' connection does), and its books reach the subscribers.
+async fn books_on_their_own_connection(
+    venue: &'static str,
+    symbol: &str,
+    trades_channel: &str,
+    books_channel: &str,
+    push: &str,
+) -> cryptoviz::domain::Book {
     use cryptoviz::config::Config;
     use cryptoviz::ingest::IngestEvent;
     use cryptoviz::runtime::{Event, Options, Runtime};
     use cryptoviz::store::{Store, StoreOptions};
 
-    let trades = WsServer::start_with(responder("okx")).await;
-    let books = WsServer::start_with(responder("okx")).await;
+    let trades = WsServer::start_with(responder(venue)).await;
+    let books = WsServer::start_with(responder(venue)).await;
     let text = format!(
         r#"[market]
-symbols = ["okx:BTC-USDT"]
+symbols = ["{symbol}"]
 timeframes = ["1m"]
-[venues.okx]
+[venues.{venue}]
 ws_url = "{}"
 rest_url = "http://127.0.0.1:9"
 book_ws_url = "{}"
@@ -500,16 +506,14 @@ feeds = []
     let to_trades = trades.received().join(" ");
     let to_books = books.received().join(" ");
     assert!(
-        to_trades.contains("trades-all") && !to_trades.contains("books5"),
+        to_trades.contains(trades_channel) && !to_trades.contains(books_channel),
         "{to_trades}"
     );
     assert!(
-        to_books.contains("books5") && !to_books.contains("trades-all"),
+        to_books.contains(books_channel) && !to_books.contains(trades_channel),
         "{to_books}"
     );
-    books.push(
-        r#"{"arg":{"channel":"books5","instId":"BTC-USDT"},"data":[{"asks":[["42000.5","1.5","0","2"]],"bids":[["42000.1","2","0","3"]],"instId":"BTC-USDT","ts":"1670324386802","seqId":1}]}"#,
-    );
+    books.push(push.to_string());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     let mut connected = 0;
     let book = loop {
@@ -523,12 +527,39 @@ feeds = []
             _ => {}
         }
     };
-    assert_eq!(book.symbol.to_string(), "okx:BTC-USDT");
-    assert_eq!(book.spread().unwrap().to_string(), "0.4");
     assert!(
         connected <= 1,
         "only the trades' connection reports the venue"
     );
     rt.stop(Duration::from_secs(5)).await.unwrap();
     store.close().await.unwrap();
+    book
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okx_books_come_from_their_own_endpoint_on_a_second_connection() {
+    let book = books_on_their_own_connection(
+        "okx",
+        "okx:BTC-USDT",
+        "trades-all",
+        "books5",
+        r#"{"arg":{"channel":"books5","instId":"BTC-USDT"},"data":[{"asks":[["42000.5","1.5","0","2"]],"bids":[["42000.1","2","0","3"]],"instId":"BTC-USDT","ts":"1670324386802","seqId":1}]}"#,
+    )
+    .await;
+    assert_eq!(book.symbol.to_string(), "okx:BTC-USDT");
+    assert_eq!(book.spread().unwrap().to_string(), "0.4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coinbase_books_come_from_the_advanced_trade_feed() {
+    let book = books_on_their_own_connection(
+        "coinbase",
+        "coinbase:BTC-USD",
+        "matches",
+        "level2",
+        r#"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"},{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"21921.75","new_quantity":"0.5"}]}]}"#,
+    )
+    .await;
+    assert_eq!(book.symbol.to_string(), "coinbase:BTC-USD");
+    assert_eq!(book.spread().unwrap().to_string(), "0.02");
 }

@@ -19,7 +19,29 @@ impl Connector for Coinbase {
         ]
     }
 
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    /// Books come from the Advanced Trade feed (see `depth`).
+    fn books_apart(&self) -> bool {
+        true
+    }
+
+    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
+        let ids: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
+        super::depth::subscribe(&ids)
+    }
+
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        if let Some(updates) = super::depth::parse_book(frame) {
+            return Ok(Parsed::Book(updates?));
+        }
+        if frame.starts_with(br#"{"channel":"heartbeats""#)
+            || frame.starts_with(br#"{"channel":"subscriptions""#)
+        {
+            return Ok(Parsed::Heartbeat);
+        }
         super::wire::parse(frame, out)
     }
 }

@@ -6,6 +6,7 @@
 //! `trade_id` counts up by one per product; intervals without trades have no candle.
 
 mod connector;
+pub mod depth;
 pub mod instruments;
 pub mod rest;
 pub mod wire;
