@@ -1069,3 +1069,34 @@ fn one_coin_on_several_venues_overlaid_in_percent() {
     let eth = text(&screen(&app, 200, 50));
     assert!(eth.contains("ETH is watched on one market only"), "{eth}");
 }
+
+#[test]
+fn the_search_offers_watched_markets_then_the_venues_others() {
+    use cryptoviz::app::state::Search;
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let mut app = sample_app(sample_settings());
+    app.popup = Some(Popup::Search(Search {
+        query: "zzz".into(),
+        selected: 0,
+    }));
+    let all = text(&screen(&app, 120, 40));
+    assert!(
+        all.contains("no matching market (the demo has no venue lists)"),
+        "{all}"
+    );
+    app.apply(DataEvent::Instruments(vec![sym("SOLBTC"), sym("SOLUSDT")]));
+    app.popup = Some(Popup::Search(Search {
+        query: "sol".into(),
+        selected: 1,
+    }));
+    let rows = lines(&screen(&app, 120, 40));
+    let watched = rows
+        .iter()
+        .position(|l| l.contains("  binance:SOLUSDT "))
+        .unwrap();
+    let listed = rows
+        .iter()
+        .position(|l| l.contains("+ binance:SOLBTC "))
+        .unwrap();
+    assert_eq!(watched + 1, listed, "{rows:#?}");
+}

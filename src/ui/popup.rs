@@ -222,7 +222,9 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
         Span::styled("▏", t.accent()),
     ])];
     if hits.is_empty() {
-        let why = if app.watchlist.instruments.is_empty() {
+        let why = if app.demo {
+            "no matching market (the demo has no venue lists)"
+        } else if app.watchlist.instruments.is_empty() {
             "no matching market (the venues' lists are not loaded yet)"
         } else {
             "no matching market"
@@ -244,7 +246,13 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
             Span::styled(format!("{h} "), style),
         ]));
     }
-    let r = centered(area, 40, lines.len() as u16 + 2);
+    // As wide as the longest line (a market's name, or why there is none), within the screen.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+    let r = centered(
+        area,
+        widest.clamp(40, area.width.saturating_sub(4).max(40)),
+        lines.len() as u16 + 2,
+    );
     Clear.render(r, buf);
     Paragraph::new(lines)
         .block(frame("Market · Enter shows, + adds", app))
