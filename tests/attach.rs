@@ -3,10 +3,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::collector::{Collector, write_config};
-use support::tmux::Tmux;
+use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
 
 fn now_ms() -> i64 {
@@ -39,13 +39,7 @@ async fn dashboard_follows_a_running_collector_read_only() {
     }
     tokio::time::sleep(Duration::from_millis(600)).await;
 
-    let command = format!(
-        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        cfg = cfg.display(),
-        data = dir.path().display(),
-    );
-    let t = Tmux::start(dir.path(), 140, 40, &command);
+    let t = dashboard(dir.path(), &cfg, dir.path(), "", 140, 40);
     let screen = t.wait_for("the attached dashboard", Duration::from_secs(30), |s| {
         s.contains("read-only (collector)") && s.contains("42000.5")
     });
@@ -61,14 +55,7 @@ async fn dashboard_follows_a_running_collector_read_only() {
         s.contains("🔔 above 42100: price > 42100 (42123.75)")
     });
 
-    t.send_keys(&["q"]);
-    let exit = dir.path().join("exit");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !exit.exists() {
-        assert!(Instant::now() < deadline, "dashboard did not exit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+    t.quit_dashboard(dir.path());
 
     // The collector was never disturbed and still owns the database.
     collector.signal("TERM");

@@ -6,10 +6,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::collector::{Collector, write_config};
-use support::tmux::Tmux;
+use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
 
 fn now_ms() -> i64 {
@@ -44,13 +44,7 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
 
     let data = dir.path().join("dash");
     std::fs::create_dir_all(&data).unwrap();
-    let command = format!(
-        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        cfg = cfg.display(),
-        data = data.display(),
-    );
-    let t = Tmux::start(dir.path(), 200, 50, &command);
+    let t = dashboard(dir.path(), &cfg, &data, "", 200, 50);
     ws.wait_accepted(1).await;
     assert!(
         ws.requests()[0].contains("streams=btcusdt@trade/btcusdt@depth20@100ms"),
@@ -114,14 +108,7 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
         !line_with(s, "Book BTCUSDT").contains("STALE") && s.contains("spread 0.20")
     });
 
-    t.send_keys(&["q"]);
-    let exit = data.join("exit");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !exit.exists() {
-        assert!(Instant::now() < deadline, "dashboard did not exit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+    t.quit_dashboard(&data);
 
     // A collector records trades only: it never asks for the book.
     let collect_dir = dir.path().join("collect");

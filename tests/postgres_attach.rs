@@ -5,11 +5,11 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::collector::{Collector, write_config};
 use support::postgres::TestDb;
-use support::tmux::Tmux;
+use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
 
 fn now_ms() -> i64 {
@@ -55,13 +55,14 @@ async fn a_read_only_dashboard_follows_the_collector_through_postgres() {
 
     let view_dir = dir.path().join("viewer");
     std::fs::create_dir_all(&view_dir).unwrap();
-    let command = format!(
-        "'{bin}' --config '{cfg}' --data-dir '{data}' --store '{viewer}'; echo EXIT=$? > '{data}/exit'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        cfg = cfg.display(),
-        data = view_dir.display(),
+    let t = dashboard(
+        dir.path(),
+        &cfg,
+        &view_dir,
+        &format!("--store '{viewer}'"),
+        160,
+        40,
     );
-    let t = Tmux::start(dir.path(), 160, 40, &command);
     let shown = format!("attached (postgres {host}/{})", db.name);
     let screen = t.wait_for("the attached dashboard", Duration::from_secs(30), |s| {
         s.contains(&shown) && s.contains("42000.5")
@@ -74,14 +75,7 @@ async fn a_read_only_dashboard_follows_the_collector_through_postgres() {
         s.contains("42123.75")
     });
 
-    t.send_keys(&["q"]);
-    let exit = view_dir.join("exit");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !exit.exists() {
-        assert!(Instant::now() < deadline, "dashboard did not exit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+    t.quit_dashboard(&view_dir);
 
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(15));

@@ -6,12 +6,11 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::collector::write_config;
 use support::http::{HttpServer, Response};
-use support::tmux::Tmux;
+use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
 
 const MIN: i64 = 60_000;
@@ -57,28 +56,6 @@ fn binance_rest() -> HttpServer {
     })
 }
 
-fn dashboard(dir: &Path, cfg: &Path, data: &Path) -> Tmux {
-    let _ = std::fs::remove_file(data.join("exit"));
-    let command = format!(
-        "'{bin}' --config '{cfg}' --data-dir '{data}'; echo EXIT=$? > '{data}/exit'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        cfg = cfg.display(),
-        data = data.display(),
-    );
-    Tmux::start(dir, 200, 50, &command)
-}
-
-fn quit(t: &Tmux, data: &Path) {
-    t.send_keys(&["q"]);
-    let exit = data.join("exit");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !exit.exists() {
-        assert!(Instant::now() < deadline, "dashboard did not exit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
     if Tmux::require("a_market_found_by_the_search_is_added").is_none() {
@@ -97,7 +74,7 @@ async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
             .count()
     };
 
-    let t = dashboard(dir.path(), &cfg, &data);
+    let t = dashboard(dir.path(), &cfg, &data, "", 200, 50);
     ws.wait_accepted(1).await;
     assert!(!ws.requests()[0].contains("solusdt"), "{:?}", ws.requests());
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -137,10 +114,10 @@ async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
     t.wait_for("SOLUSDT's trade and book", Duration::from_secs(10), |s| {
         s.contains("▲ 151.55") && s.contains("Book SOLUSDT") && s.contains("spread 0.1 (")
     });
-    quit(&t, &data);
+    t.quit_dashboard(&data);
 
     // Kept across a restart, the venue's list cached for the day.
-    let t = dashboard(dir.path(), &cfg, &data);
+    let t = dashboard(dir.path(), &cfg, &data, "", 200, 50);
     ws.wait_accepted(3).await;
     assert!(
         ws.requests()[2].contains("solusdt@trade"),
@@ -168,5 +145,5 @@ async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {
     });
     ws.wait_accepted(4).await;
     assert!(!ws.requests()[3].contains("solusdt"), "{:?}", ws.requests());
-    quit(&t, &data);
+    t.quit_dashboard(&data);
 }

@@ -39,13 +39,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
             return;
         }
-        BookView::Unavailable(why) => {
-            let p = ratatui::widgets::Paragraph::new(why)
-                .style(t.dim())
-                .wrap(ratatui::widgets::Wrap { trim: true });
-            p.render(inner, buf);
-            return;
-        }
+        BookView::Unavailable(why) => return super::explain(&why, t, inner, buf),
     };
     let per_side = (inner.height.saturating_sub(1) / 2) as usize;
     let asks = &book.asks[..book.asks.len().min(per_side)];

@@ -88,6 +88,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     popup::render(app, area, buf);
 }
 
+/// Why a panel shows nothing (attached, not streamed...), wrapped and dim.
+pub fn explain(why: &str, t: &Theme, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(why)
+        .style(t.dim())
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
 /// "· 3s" in a panel title, coloured by freshness; "· no data" when there is none.
 pub fn age_span(age_level: Option<(i64, Level)>, t: &Theme) -> Span<'static> {
     match age_level {

@@ -34,11 +34,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if let Some(why) = unavailable {
-        let p = ratatui::widgets::Paragraph::new(why)
-            .style(t.dim())
-            .wrap(ratatui::widgets::Wrap { trim: true });
-        p.render(inner, buf);
-        return;
+        return super::explain(&why, t, inner, buf);
     }
     let symbols = app.tape_symbols();
     let trades = app.live.latest(&symbols, inner.height as usize);

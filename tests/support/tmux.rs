@@ -121,3 +121,38 @@ impl Drop for Tmux {
         let _ = self.run(&["kill-server"]);
     }
 }
+
+/// The real dashboard in a terminal of `width` x `height`: `--config cfg --data-dir data` and
+/// `extra` arguments (already quoted); its exit status lands in `<data>/exit`.
+pub fn dashboard(
+    dir: &Path,
+    cfg: &Path,
+    data: &Path,
+    extra: &str,
+    width: u16,
+    height: u16,
+) -> Tmux {
+    let _ = std::fs::remove_file(data.join("exit"));
+    let command = format!(
+        "'{bin}' --config '{cfg}' --data-dir '{data}' {extra}; echo EXIT=$? > '{data}/exit'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        cfg = cfg.display(),
+        data = data.display(),
+    );
+    Tmux::start(dir, width, height, &command)
+}
+
+impl Tmux {
+    /// Quits a [`dashboard`] with `q` and asserts it exits 0 within 20 s.
+    pub fn quit_dashboard(&self, data: &Path) {
+        self.send_keys(&["q"]);
+        let exit = data.join("exit");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !exit.exists() {
+            assert!(Instant::now() < deadline, "dashboard did not exit");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let status = std::fs::read_to_string(&exit).unwrap_or_default();
+        assert_eq!(status.trim(), "EXIT=0");
+    }
+}
