@@ -1,22 +1,16 @@
 //! Real data: Binance's own XRPETH klines must come out of `import` + `export` exactly,
 //! including the minutes without trades.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use cryptoviz::domain::{Price, Qty};
 use serde_json::Value;
+use support::cli::{cryptoviz, exported};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/binance")
-}
-
-fn cryptoviz(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("cryptoviz").unwrap();
-    c.arg("--data-dir").arg(data).env_remove("CRYPTOVIZ_CONFIG");
-    c.arg("--config").arg(data.join("none.toml"));
-    std::fs::write(data.join("none.toml"), "").unwrap();
-    c
 }
 
 /// (open_time, open, high, low, close, volume) rows of a fixture kline file.
@@ -36,29 +30,6 @@ fn expected(file: &str) -> Vec<(i64, Price, Price, Price, Price, Qty)> {
             )
         })
         .collect()
-}
-
-fn exported(data: &Path, tf: &str) -> Vec<Value> {
-    let out = cryptoviz(data)
-        .args([
-            "export",
-            "--symbol",
-            "xrpeth",
-            "--timeframe",
-            tf,
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema"], "cryptoviz.report/v1");
-    report["series"][0]["candles"].as_array().unwrap().clone()
 }
 
 fn price(v: &Value) -> Price {
@@ -85,7 +56,7 @@ fn aggtrades_reproduce_binance_klines_exactly() {
         ("5m", "XRPETH-5m-ohlcv-2019-10-11_to_13.csv", 712),
     ] {
         let want = expected(file);
-        let got = exported(dir.path(), tf);
+        let got = exported(cryptoviz(dir.path()), "xrpeth", tf);
         assert_eq!(want.len(), count);
         assert_eq!(got.len(), count, "{tf}: candle count");
         let mut zero_volume = 0;
@@ -120,7 +91,7 @@ fn trade_count_counts_individual_trades() {
         .arg(fixtures().join("XRPETH-aggTrades-2019-10-11_to_13.csv"))
         .assert()
         .success();
-    let total: u64 = exported(dir.path(), "1d")
+    let total: u64 = exported(cryptoviz(dir.path()), "xrpeth", "1d")
         .iter()
         .map(|c| c["trades"].as_u64().unwrap())
         .sum();
@@ -165,7 +136,7 @@ fn zipped_csv_with_header_and_microseconds() {
         String::from_utf8_lossy(&out.stderr)
     );
     let want = expected("XRPETH-1m-ohlcv-2019-10-11_to_13.csv");
-    let got = exported(dir.path(), "1m");
+    let got = exported(cryptoviz(dir.path()), "xrpeth", "1m");
     assert_eq!(got.len(), want.len());
     for (w, g) in want.iter().zip(&got) {
         assert_eq!(g["open_time"].as_i64().unwrap(), w.0);

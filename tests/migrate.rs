@@ -7,7 +7,6 @@ mod support;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use cryptoviz::alerts::{ArmState, Channel, Firing};
 use cryptoviz::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe,
@@ -16,6 +15,7 @@ use cryptoviz::store::{
     Backend, CandleSource, FeedState, PostgresBackend, PostgresTarget, ProgressStatus,
     SeriesProgress, SqliteBackend, StoredRule,
 };
+use support::cli::cryptoviz;
 use support::postgres::TestDb;
 
 const START: Millis = 1_704_067_200_000;
@@ -165,17 +165,6 @@ fn contents(b: &mut dyn Backend) -> String {
     out.push(format!("{:?}", b.deliveries().unwrap()));
     out.push(format!("{:?}", b.watchlist().unwrap()));
     out.join("\n")
-}
-
-fn cryptoviz(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("cryptoviz").unwrap();
-    std::fs::write(data.join("none.toml"), "").unwrap();
-    c.arg("--data-dir")
-        .arg(data)
-        .arg("--config")
-        .arg(data.join("none.toml"))
-        .env_remove("CRYPTOVIZ_STORE");
-    c
 }
 
 fn migrate(data: &Path, from: Option<&str>, to: &str) -> String {

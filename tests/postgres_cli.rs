@@ -6,9 +6,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use cryptoviz::store::PostgresTarget;
 use serde_json::Value;
+use support::cli::cryptoviz;
 use support::postgres::TestDb;
 
 fn aggtrades() -> PathBuf {
@@ -16,43 +16,13 @@ fn aggtrades() -> PathBuf {
         .join("../shared/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv")
 }
 
-fn cryptoviz(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("cryptoviz").unwrap();
-    std::fs::write(data.join("none.toml"), "").unwrap();
-    c.arg("--data-dir")
-        .arg(data)
-        .arg("--config")
-        .arg(data.join("none.toml"))
-        .env_remove("CRYPTOVIZ_CONFIG")
-        .env_remove("CRYPTOVIZ_STORE");
-    c
-}
-
-/// The candles `export` prints for XRPETH in one timeframe.
+/// The candles `export` prints for XRPETH in one timeframe, from `store` (default: SQLite).
 fn exported(data: &Path, store: Option<&str>, tf: &str) -> Vec<Value> {
     let mut cmd = cryptoviz(data);
     if let Some(s) = store {
         cmd.args(["--store", s]);
     }
-    let out = cmd
-        .args([
-            "export",
-            "--symbol",
-            "xrpeth",
-            "--timeframe",
-            tf,
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["series"][0]["candles"].as_array().unwrap().clone()
+    support::cli::exported(cmd, "xrpeth", tf)
 }
 
 #[test]

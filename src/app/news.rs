@@ -27,6 +27,16 @@ pub struct NewsState {
     pub received_at: Option<Millis>,
 }
 
+/// What a key did in the news panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewsKey {
+    /// Not a news key.
+    Ignored,
+    Done,
+    /// Open this item's popup.
+    Open(String),
+}
+
 impl NewsState {
     pub fn add(&mut self, items: Vec<NewsItem>, now: Millis) {
         self.received_at = Some(now);
@@ -72,16 +82,21 @@ impl NewsState {
     }
 
     /// Keys while the panel has the focus: Up/Down move the selection, Open opens the
-    /// selected item (its id). `None` when not its key.
-    pub fn on_action(&mut self, a: super::keymap::Action, coin: &str) -> Option<Option<String>> {
+    /// selected item.
+    pub fn on_action(&mut self, a: super::keymap::Action, coin: &str) -> NewsKey {
         use super::keymap::Action;
         match a {
             Action::Up => self.move_selection(-1, coin),
             Action::Down => self.move_selection(1, coin),
-            Action::Open => return Some(self.selected_item(coin).map(|n| n.id.clone())),
-            _ => return None,
+            Action::Open => {
+                return match self.selected_item(coin) {
+                    Some(n) => NewsKey::Open(n.id.clone()),
+                    None => NewsKey::Done,
+                };
+            }
+            _ => return NewsKey::Ignored,
         }
-        Some(None)
+        NewsKey::Done
     }
 
     pub fn move_selection(&mut self, delta: isize, coin: &str) {

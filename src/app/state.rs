@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKin
 use super::chart::ChartKey;
 use super::event::{CacheStats, DataEvent, Request};
 use super::keymap::{Action, Key, Keymap};
-use super::news::{NewsState, base_asset};
+use super::news::{NewsKey, NewsState, base_asset};
 use super::series::Series;
 use super::settings::AppSettings;
 use super::time::TimeZone;
@@ -821,16 +821,19 @@ impl App {
     /// then the chart's, then the dashboard's.
     fn act_on_screen(&mut self, a: Action) {
         let coin = self.coin().to_string();
-        let panel = match self.focus {
-            Panel::News => self.news.on_action(a, &coin).map(|open| {
-                if let Some(id) = open {
+        let handled = match self.focus {
+            Panel::News => match self.news.on_action(a, &coin) {
+                NewsKey::Ignored => false,
+                NewsKey::Done => true,
+                NewsKey::Open(id) => {
                     self.popup = Some(Popup::News(id));
+                    true
                 }
-            }),
-            Panel::Health => self.health.on_action(a).then_some(()),
-            _ => None,
+            },
+            Panel::Health => self.health.on_action(a),
+            _ => false,
         };
-        if panel.is_some() {
+        if handled {
             return;
         }
         let key = self.key();

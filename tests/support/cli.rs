@@ -1,0 +1,47 @@
+//! The real binary as a user runs it from a shell: a data dir, an empty config beside it, and
+//! nothing from the test's environment leaking in.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// `cryptoviz --data-dir <data> --config <data>/none.toml` (an empty config file).
+pub fn cryptoviz(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("cryptoviz").unwrap();
+    std::fs::write(data.join("none.toml"), "").unwrap();
+    c.arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(data.join("none.toml"))
+        .env_remove("CRYPTOVIZ_CONFIG")
+        .env_remove("CRYPTOVIZ_DATA_DIR")
+        .env_remove("CRYPTOVIZ_STORE");
+    c
+}
+
+/// The candles `export` prints for one series (`cmd` carries the store options), after
+/// checking the command succeeded and the report's schema.
+pub fn exported(mut cmd: Command, symbol: &str, tf: &str) -> Vec<Value> {
+    let out = cmd
+        .args([
+            "export",
+            "--symbol",
+            symbol,
+            "--timeframe",
+            tf,
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "cryptoviz.report/v1");
+    report["series"][0]["candles"].as_array().unwrap().clone()
+}
