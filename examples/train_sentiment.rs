@@ -1,6 +1,6 @@
 //! Trains the headline sentiment model and reports its cross-validated agreement with people.
 //!
-//! cargo run --release --example train_sentiment -- ../shared/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv
+//! cargo run --release --example train_sentiment -- tests/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv
 //!
 //! Prints 10-fold cross-validation (accuracy, macro-F1, confusion) on the labelled file, then
 //! trains on all of it and writes the weights. Without an output path it only measures.

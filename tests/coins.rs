@@ -109,7 +109,7 @@ fn ambiguous_tickers_hit_in_capitals_among_normal_text() {
 
 #[test]
 fn real_rss_titles() {
-    // Verbatim <title>s from the RSS fixtures in shared/fixtures/rss.
+    // Verbatim <title>s from the RSS fixtures in tests/fixtures/rss.
     let cases: &[(&str, &[&str])] = &[
         (
             "CoinDesk: Bitcoin, Ethereum, Crypto News and Price Data",

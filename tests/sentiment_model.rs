@@ -1,6 +1,6 @@
 //! The headline sentiment model (issue: from 46 % to at least 65 % agreement with people):
 //! measured by 10-fold cross-validation on the labelled development half of CryptoLin
-//! (`../shared/fixtures/sentiment/`), reproduced exactly by its training command, and pinned
+//! (`tests/fixtures/sentiment/`), reproduced exactly by its training command, and pinned
 //! on the failure cases that motivated it.
 
 use std::path::Path;
@@ -9,8 +9,8 @@ use cryptoviz::news::sentiment::train::{Params, cross_validate, featurize, read_
 use cryptoviz::news::sentiment::{Analyzer, Label, Model, Scorer};
 
 fn dev_set() -> Vec<cryptoviz::news::sentiment::train::Example> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/sentiment/cryptolin-dev.csv");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sentiment/cryptolin-dev.csv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     read_csv(&text).unwrap()
 }
@@ -51,7 +51,7 @@ fn the_shipped_model_is_what_the_training_command_writes() {
     let shipped = include_str!("../assets/sentiment_model.tsv");
     assert!(
         model.to_tsv() == shipped,
-        "assets/sentiment_model.tsv is stale: run `cargo run --release --example train_sentiment -- ../shared/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv`"
+        "assets/sentiment_model.tsv is stale: run `cargo run --release --example train_sentiment -- tests/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv`"
     );
 }
 

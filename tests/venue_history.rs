@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use support::http::{HttpServer, Request, Response};
 
 fn kraken_fixture(name: &str) -> Vec<u8> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/kraken");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kraken");
     std::fs::read(dir.join(name)).unwrap()
 }
 
