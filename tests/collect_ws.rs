@@ -305,3 +305,50 @@ fn a_corrupt_database_is_named() {
     );
     assert_eq!(stderr.trim().lines().count(), 1);
 }
+
+/// Every venue unreachable: the collector says so on stderr once per venue and state (not
+/// once per retry), and a `--duration` run in which no venue delivered ends with exit 1 and a
+/// summary naming each venue and why.
+#[test]
+fn a_collector_whose_venues_never_connect_says_so_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let cfg = write_config(
+        dir.path(),
+        &format!("ws://{dead}"),
+        "http://127.0.0.1:9",
+        &["BTCUSDT", "kraken:BTC/USD"],
+    );
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!(
+        "[venues.kraken]\nws_url = \"ws://{dead}/v2\"\nrest_url = \"http://127.0.0.1:9\"\n"
+    ));
+    std::fs::write(&cfg, text).unwrap();
+    let collector = Collector::start(&cfg, dir.path(), &["--duration", "3"]);
+    let (status, err) = collector.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{err}");
+    for venue in ["binance", "kraken"] {
+        let said: Vec<&str> = err
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!(
+                    "cryptoviz: {venue}: cannot stream from ws://{dead}"
+                ))
+            })
+            .collect();
+        assert_eq!(said.len(), 1, "once per venue, not per retry:\n{err}");
+        assert!(said[0].contains("the connection is refused"), "{err}");
+        assert!(
+            err.contains(&format!("cryptoviz: {venue} (ws://{dead}")) && err.contains("attempts)"),
+            "the summary names {venue}:\n{err}"
+        );
+    }
+    assert!(err.contains("cryptoviz: summary after 3 s:"), "{err}");
+    assert!(
+        err.lines().last().unwrap() == "cryptoviz: no venue delivered a trade in this run",
+        "{err}"
+    );
+}

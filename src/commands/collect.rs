@@ -3,9 +3,11 @@
 //! stops taking work, flushes every open candle, closes the database and exits 0. With
 //! `[metrics] listen` set it also serves `/metrics` and the `/health/*` probes.
 
+mod report;
+
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -81,11 +83,24 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
     tracing::info!(demo = ctx.demo, "collector started");
 
+    let started = Instant::now();
+    let streams = runtime.streams.clone();
+    let mut connections = report::ConnectionReport::new(runtime.streams.iter().map(|(v, _)| {
+        let url = ctx.config.venues.get(*v).map(|e| e.ws_url.clone());
+        (*v, url.unwrap_or_default())
+    }));
     let mut stop = stop_rx.clone();
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
-                Ok(ev) => on_event(&monitor, ev),
+                Ok(ev) => {
+                    if let Event::Market(IngestEvent::Stream(venue, status)) = &ev
+                        && let Some(line) = connections.on_status(*venue, status)
+                    {
+                        eprintln!("cryptoviz: {line}");
+                    }
+                    on_event(&monitor, ev)
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "collector fell behind its own events");
                 }
@@ -105,6 +120,23 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     }
     store.close().await?;
     tracing::info!("collector stopped cleanly");
+    if ctx.demo || streams.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let trades: Vec<_> = streams
+        .iter()
+        .map(|(v, s)| (*v, s.snapshot().trades))
+        .collect();
+    let (delivered, lines) = connections.summary(&trades, started.elapsed());
+    for line in &lines {
+        eprintln!("cryptoviz: {line}");
+    }
+    // A timed run is a job with a result: one in which no venue ever delivered a trade did
+    // not do its job. A run stopped by a signal was ended by its operator and exits 0.
+    if args.duration.is_some() && !delivered {
+        eprintln!("cryptoviz: no venue delivered a trade in this run");
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
