@@ -167,6 +167,30 @@ fn an_unchanged_feed_answers_304_and_still_lists_its_items() {
 }
 
 #[test]
+fn a_304_for_items_no_longer_stored_still_lists_the_feed() {
+    // The fixture's items are older than one day of retention: stored, then pruned at once.
+    // A second run's 304 would leave nothing to show, so no validators are sent.
+    let d = Dirs::new();
+    std::fs::write(
+        d.dir.path().join("config.toml"),
+        "[news]\ntimeout_secs = 3\nretention_days = 1\n",
+    )
+    .unwrap();
+    let body = fixture("coindesk_small.xml");
+    let server = HttpServer::start(move |req| match req.header("if-none-match") {
+        Some("\"abc\"") => Response::new(304, ""),
+        _ => Response::ok(body.clone()).header("ETag", "\"abc\""),
+    });
+    let url = server.url();
+    assert_eq!(json_items(&d.news(&["--feed", &url, "--json"])).len(), 3);
+    assert_eq!(d.stored_count(), 0, "pruned by retention");
+    let second = d.news(&["--feed", &url, "--json"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(json_items(&second).len(), 3, "the feed's items, not []");
+    assert_eq!(server.requests()[1].header("if-none-match"), None);
+}
+
+#[test]
 fn an_unreachable_feed_exits_1_with_one_line_naming_it() {
     let d = Dirs::new();
     let url = dead_url();

@@ -235,6 +235,13 @@ fn news_is_stored_once_and_pruned() {
             "{name}"
         );
         assert_eq!(b.feed_state("https://other").unwrap(), FeedState::default());
+        // Once none of the feed's items is stored, a 304 would show nothing: no validators.
+        b.prune_news(Millis::MAX, 0).unwrap();
+        assert_eq!(
+            b.feed_state("https://wire.example/rss").unwrap(),
+            FeedState::default(),
+            "{name}"
+        );
     });
 }
 

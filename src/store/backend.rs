@@ -246,6 +246,8 @@ pub trait NewsStore {
     /// Deletes news published before `before`, then all but the newest `keep` items; returns
     /// how many were deleted.
     fn prune_news(&mut self, before: Millis, keep: usize) -> Result<usize, StoreError>;
+    /// The validators to send with the next fetch of `url`: none once no item of that feed is
+    /// stored any more (pruned, cleared), since a 304 would then leave nothing to show.
     fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError>;
     fn save_feed_state(&mut self, url: &str, state: &FeedState) -> Result<(), StoreError>;
 }

@@ -592,7 +592,8 @@ impl NewsStore for SqliteBackend {
         let st = self
             .conn
             .query_row(
-                "SELECT etag, last_modified FROM feed_state WHERE url = ?1",
+                "SELECT etag, last_modified FROM feed_state WHERE url = ?1 \
+                 AND EXISTS (SELECT 1 FROM news WHERE feed = ?1)",
                 [url],
                 |r| {
                     Ok(FeedState {

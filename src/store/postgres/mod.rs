@@ -739,7 +739,8 @@ impl NewsStore for PostgresBackend {
 
     fn feed_state(&mut self, url: &str) -> Result<FeedState, StoreError> {
         let row = self.conn()?.query_opt(
-            "SELECT etag, last_modified FROM feed_state WHERE url = $1",
+            "SELECT etag, last_modified FROM feed_state WHERE url = $1 \
+             AND EXISTS (SELECT 1 FROM news WHERE feed = $1)",
             &[&url],
         )?;
         Ok(row
