@@ -22,7 +22,7 @@ pub struct Replay {
 /// Candles read per store call: memory stays flat however long the history.
 const CHUNK_CANDLES: i64 = 50_000;
 
-/// Replays `config`'s rules over what `store` holds between `from` and `to`. Each rule reads
+/// Replays every enabled rule (the config's and the dashboard's) over what `store` holds between `from` and `to`. Each rule reads
 /// one series (or the news), so series are replayed one after the other, in chunks, and the
 /// firings merged by time at the end.
 pub async fn replay(
@@ -31,7 +31,8 @@ pub async fn replay(
     from: Millis,
     to: Millis,
 ) -> Result<Replay, StoreError> {
-    let rules = config.alert_rules().unwrap_or_default();
+    // The same rules a collector evaluates: the config's and the dashboard's enabled ones.
+    let rules = super::deliver::rules(config, store).await?;
     let mut keys: Vec<SeriesKey> = rules
         .iter()
         .filter(|r| {

@@ -48,6 +48,42 @@ pub async fn rules(config: &Config, store: &Store) -> Result<Vec<super::Rule>, S
     Ok(rules)
 }
 
+/// A rule as `alerts list` shows it: where it was made and whether it runs.
+pub struct ListedRule {
+    pub rule: super::Rule,
+    /// `config` (an `[[alerts]]` table) or `dashboard` (made with `!`, kept in the store).
+    pub origin: &'static str,
+    pub enabled: bool,
+}
+
+/// Every rule wherever it was made: the config's, then the dashboard's (disabled ones too,
+/// and marked so); a stored rule shadowed by a config rule's name or unreadable is left out,
+/// as [`rules`] leaves it out of evaluation.
+pub async fn listed(config: &Config, store: &Store) -> Result<Vec<ListedRule>, StoreError> {
+    let mut out: Vec<ListedRule> = config
+        .alert_rules()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|rule| ListedRule {
+            rule,
+            origin: "config",
+            enabled: true,
+        })
+        .collect();
+    for stored in store.call(|b| b.stored_rules()).await? {
+        if let Ok(rule) = super::Rule::from_stored(&stored)
+            && out.iter().all(|l| l.rule.name != rule.name)
+        {
+            out.push(ListedRule {
+                rule,
+                origin: "dashboard",
+                enabled: stored.enabled,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The engine for every rule ([`rules`]), their states restored from the store and their
 /// series' indicators warmed from stored candles. It runs even without rules, so rules made
 /// from the dashboard can join.

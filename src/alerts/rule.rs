@@ -241,6 +241,16 @@ pub enum Repeat {
     Rearm,
 }
 
+impl Repeat {
+    /// The config's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Repeat::Once => "once",
+            Repeat::Rearm => "rearm",
+        }
+    }
+}
+
 /// Where a firing goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

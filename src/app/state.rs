@@ -659,6 +659,17 @@ impl App {
             .collect()
     }
 
+    /// The rules that run: the config's and the enabled ones made here (as a collector
+    /// evaluates them; a report lists these).
+    pub fn active_rules(&self) -> Vec<crate::alerts::Rule> {
+        let mine = self.user_rules.iter().filter(|(_, on)| *on);
+        let mine = mine.filter(|(r, _)| self.alert_rules.iter().all(|c| c.name != r.name));
+        (self.alert_rules.iter())
+            .chain(mine.map(|(r, _)| r))
+            .cloned()
+            .collect()
+    }
+
     /// The last price of the shown market, if known.
     pub fn last_price(&self) -> Option<Price> {
         self.series
@@ -1065,7 +1076,7 @@ impl App {
                 .map(NewsReport::from)
                 .collect(),
             alerts: crate::report::AlertsReport::of(
-                &self.alert_rules,
+                &self.active_rules(),
                 self.firings.iter().rev().cloned(),
                 &[self.key().symbol],
             ),

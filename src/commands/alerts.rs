@@ -10,24 +10,26 @@ use crate::cli::{AlertsAction, AlertsArgs};
 use crate::domain::{Millis, now_ms};
 
 pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
-    let rules = ctx
-        .config
+    // A config rule that does not parse is a usage error before anything is read.
+    ctx.config
         .alert_rules()
         .map_err(|(k, m)| super::usage(format!("config: {k}: {m}")))?;
     // Read-only beside a running collector.
-    let (store, _) = ctx.open_or_follow()?;
+    let (store, _) = ctx.open_existing()?;
     match args.action.unwrap_or(AlertsAction::List) {
         AlertsAction::List => {
-            let mut listed = Vec::new();
-            for r in &rules {
-                let name = r.name.clone();
+            let listed = crate::alerts::deliver::listed(&ctx.config, &store).await?;
+            let mut rows = Vec::new();
+            for l in listed {
+                let name = l.rule.name.clone();
                 let last = store.call(move |b| b.last_firing(&name)).await?;
-                listed.push((r, last));
+                rows.push((l, last));
             }
             if args.json {
-                let rules: Vec<serde_json::Value> = listed
+                let rules: Vec<serde_json::Value> = rows
                     .iter()
-                    .map(|(r, last)| {
+                    .map(|(l, last)| {
+                        let r = &l.rule;
                         serde_json::json!({
                             "name": r.name,
                             "symbol": r.symbol.map(|s| s.to_string()),
@@ -36,27 +38,34 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                             "repeat": r.repeat,
                             "rearm_secs": r.rearm_secs,
                             "notify": r.notify,
+                            "origin": l.origin,
+                            "enabled": l.enabled,
                             "last_fired": last,
                         })
                     })
                     .collect();
                 super::out(format_args!("{}", serde_json::json!({ "rules": rules })))?;
-            } else if listed.is_empty() {
-                super::out(format_args!("no alert rules ([[alerts]] in the config)"))?;
+            } else if rows.is_empty() {
+                super::out(format_args!(
+                    "no alert rules ([[alerts]] in the config, or ! in the dashboard)"
+                ))?;
             } else {
-                for (r, last) in listed {
+                for (l, last) in rows {
+                    let r = &l.rule;
                     let on = r
                         .symbol
                         .map_or("any watched coin".into(), |s| s.to_string());
                     let notify: Vec<&str> = r.notify.iter().map(|c| c.as_str()).collect();
+                    let off = if l.enabled { "" } else { ", off" };
                     super::out(format_args!(
-                        "{}: {} on {} {} ({:?}, notify {}) last fired: {}",
+                        "{}: {} on {} {} ({}, notify {}; from the {}{off}) last fired: {}",
                         r.name,
                         r.when,
                         on,
                         r.timeframe,
-                        r.repeat,
+                        r.repeat.as_str(),
                         notify.join(","),
+                        l.origin,
                         last.map_or("never".into(), |f| crate::domain::rfc3339(f.trigger_time))
                     ))?;
                 }

@@ -13,7 +13,7 @@ use crate::report::{AlertsReport, Mode, NewsReport, Report, SeriesReport};
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Export only reads: beside a running collector it reads what the collector commits.
-    let (store, _) = ctx.open_or_follow()?;
+    let (store, _) = ctx.open_existing()?;
     let symbols = match args.symbol {
         Some(s) => vec![s],
         None => ctx.config.market.series_symbols(),
@@ -68,7 +68,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         .map(NewsReport::from)
         .collect();
     let firings = store.call(move |b| b.firings(from, to)).await?;
-    let rules = ctx.config.alert_rules().unwrap_or_default();
+    let rules = crate::alerts::deliver::rules(&ctx.config, &store).await?;
     report.alerts = AlertsReport::of(&rules, firings, &symbols);
     report.health = serde_json::json!({ "store": store.stats().await? });
     report.metrics = serde_json::json!({ "store_writes": store.write_stats() });
