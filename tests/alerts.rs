@@ -220,7 +220,7 @@ async fn alerts_test_on_real_history_matches_the_live_path() {
     use cryptoviz::store::{CandleSource, Store, StoreOptions};
 
     let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv");
+        .join("tests/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv");
     let text = r#"[market]
 symbols = ["XRPETH"]
 timeframes = ["1m", "5m"]
@@ -285,7 +285,7 @@ when = "price > 0.00139"
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    run(&["import", csv.to_str().unwrap()]);
+    run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
     let replayed: serde_json::Value =
         serde_json::from_str(&run(&["alerts", "test", "--json"])).unwrap();
     let replayed: Vec<(String, i64, String)> = replayed["firings"]
@@ -523,4 +523,97 @@ async fn a_hung_command_is_killed_and_never_holds_up_the_webhook() {
     let _ = stop_tx.send(true);
     let _ = task.await;
     store.close().await.unwrap();
+}
+
+/// A rule made with `!` in the dashboard is one of the rules everywhere: `alerts list` shows
+/// it (a disabled one marked off), `alerts test` replays it and the report lists it.
+#[tokio::test]
+async fn rules_made_in_the_dashboard_are_listed_replayed_and_reported() {
+    use cryptoviz::store::{Store, StoreOptions, StoredRule};
+
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("config.toml");
+    std::fs::write(&cfg_path, "[market]\nsymbols = [\"XRPETH\"]\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+            .arg("--config")
+            .arg(&cfg_path)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
+    let store = Store::open(
+        &dir.path().join("data/cryptoviz.db"),
+        StoreOptions::default(),
+    )
+    .unwrap();
+    for (name, enabled) in [("level", true), ("resting", false)] {
+        let r = StoredRule {
+            name: name.into(),
+            symbol: Some("binance:XRPETH".into()),
+            timeframe: "1m".into(),
+            when: "price > 0.00139".into(),
+            repeat: "once".into(),
+            rearm_secs: 0,
+            notify: "bell".into(),
+            enabled,
+        };
+        store.call(move |b| b.save_rule(&r)).await.unwrap();
+    }
+    store.close().await.unwrap();
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["alerts", "list", "--json"])).unwrap();
+    let rules = listed["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 2, "{listed}");
+    assert_eq!(rules[0]["name"], "level");
+    assert_eq!(rules[0]["origin"], "dashboard");
+    assert_eq!(rules[0]["enabled"], true);
+    assert_eq!(rules[1]["enabled"], false);
+    let text = run(&["alerts", "list"]);
+    assert!(
+        text.contains(
+            "level: price > 0.00139 on binance:XRPETH 1m (once, notify bell; from the dashboard)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("from the dashboard, off"), "{text}");
+
+    let replayed: serde_json::Value =
+        serde_json::from_str(&run(&["alerts", "test", "--json"])).unwrap();
+    let fired: Vec<&str> = replayed["firings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["alert"].as_str().unwrap())
+        .collect();
+    assert_eq!(fired, ["level"], "the enabled one, once");
+
+    let report: serde_json::Value = serde_json::from_str(&run(&[
+        "export",
+        "--symbol",
+        "XRPETH",
+        "--from",
+        "2019-10-11",
+        "--to",
+        "2019-10-14",
+        "--out",
+        "-",
+    ]))
+    .unwrap();
+    let names: Vec<&str> = report["alerts"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["level"], "{}", report["alerts"]);
 }

@@ -51,17 +51,20 @@ fn the_environment_stands_in_for_flags_and_flags_win() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
-    // CRYPTOVIZ_DATA_DIR: the database lands there.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // CRYPTOVIZ_DATA_DIR: the database a writing command creates lands there.
     let data = dir.path().join("elsewhere");
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "1,100,1,100,1704067200000,true,true\n").unwrap();
     Command::cargo_bin("cryptoviz")
         .unwrap()
         .env("CRYPTOVIZ_DATA_DIR", &data)
         .arg("--config")
         .arg(&good)
-        .args(["export", "--out", "-"])
+        .args(["import", "--symbol", "BTCUSDT"])
+        .arg(&csv)
         .assert()
-        .code(1);
+        .code(0);
     assert!(data.join("cryptoviz.db").exists());
 }
 
@@ -195,4 +198,42 @@ fn the_store_is_chosen_by_flag_environment_or_config_and_never_shows_a_password(
         err.contains("storage.url") && !err.contains("s3cret"),
         "{err}"
     );
+}
+
+/// Reading commands never create what they read: a mistyped data dir or a store file in a
+/// missing folder is named, with exit 1, and nothing appears on disk.
+#[test]
+fn reading_commands_name_a_missing_store_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("dtaa");
+    for args in [
+        vec!["export", "--out", "-"],
+        vec!["alerts", "list"],
+        vec!["alerts", "test"],
+        vec!["migrate", "--to", "sqlite:/dev/null/x.db"],
+    ] {
+        let out = Command::cargo_bin("cryptoviz")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(&typo)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        let want = format!("{} does not exist", typo.join("cryptoviz.db").display());
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+    let missing = dir.path().join("nonexistent/dir/x.db");
+    let out = cryptoviz(dir.path())
+        .arg("--store")
+        .arg(format!("sqlite:{}", missing.display()))
+        .args(["export", "--out", "-"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("x.db does not exist"), "{err}");
+    assert!(!dir.path().join("nonexistent").exists());
 }

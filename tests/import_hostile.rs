@@ -125,11 +125,55 @@ fn a_file_of_exactly_20000_trades_keeps_its_last_candles() {
         let expect: Vec<(i64, i64, bool)> = want
             .iter()
             .filter(|(k, _)| k.timeframe == tf)
-            .map(|(_, c)| (c.open_time, c.trades as i64, c.closed))
+            // Binance's daily file holds every trade of its day: its last candles are
+            // complete, so closed, though the trades stop before their ends.
+            .map(|(_, c)| (c.open_time, c.trades as i64, true))
             .collect();
         assert_eq!(stored(&db, tf.as_str()), expect, "{tf}");
     }
     assert_eq!(stored(&db, "1d").len(), 1, "the day's candle is there");
+    assert!(
+        want.iter().any(|(_, c)| !c.closed),
+        "the file ends inside candles"
+    );
+}
+
+#[test]
+fn only_binance_file_names_name_a_symbol_and_open_candles_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = trades_csv(dir.path(), "mytrades.csv", &trades(150), |_, r| r);
+    let out = import(dir.path(), KEEP_ALL, &file);
+    let e = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("mytrades.csv: cannot tell the symbol") && e.contains("--symbol"),
+        "{e}"
+    );
+    assert_eq!(
+        candle_count(&dir.path().join("cryptoviz.db")),
+        0,
+        "no binance:MYTRADES"
+    );
+
+    // Named by the flag: stored, and the summary says which candles the file ended inside.
+    let out = cryptoviz(dir.path(), KEEP_ALL)
+        .args(["import", "--symbol", "BTCUSDT"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    // 150 trades a second apart: 00:00:00 to 00:02:29.
+    assert!(
+        said.contains("still open: 1m 2024-01-01T00:02:00Z, 5m 2024-01-01T00:00:00Z, 15m 2024-01-01T00:00:00Z, 1h 2024-01-01T00:00:00Z, 1d 2024-01-01T00:00:00Z (the file ends inside them"),
+        "{said}"
+    );
+    let db = dir.path().join("cryptoviz.db");
+    let m1 = stored(&db, "1m");
+    assert_eq!(
+        m1.iter().map(|c| c.2).collect::<Vec<_>>(),
+        [true, true, false]
+    );
 }
 
 #[test]
@@ -273,11 +317,13 @@ fn exporting_nothing_fails_and_names_what_is_stored() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Nothing was ever stored here: reading says so and creates nothing.
     assert!(
-        stderr(&out).contains("the store holds no candles"),
+        stderr(&out).contains("cryptoviz.db does not exist"),
         "{}",
         stderr(&out)
     );
+    assert!(!dir.path().join("cryptoviz.db").exists());
 
     let file = trades_csv(
         dir.path(),
@@ -317,7 +363,9 @@ fn retention_says_what_it_deleted_when_the_collector_runs() {
         .output()
         .unwrap();
     let e = stderr(&out);
-    assert!(out.status.success(), "{e}");
+    // No venue could deliver: a timed run that did not do its job says so with exit 1.
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains("no venue delivered a trade in this run"), "{e}");
     assert!(
         e.contains("retention deleted") && e.contains("candles"),
         "{e}"

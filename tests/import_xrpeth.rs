@@ -10,7 +10,7 @@ use serde_json::Value;
 use support::cli::{cryptoviz, exported};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/binance")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/binance")
 }
 
 /// (open_time, open, high, low, close, volume) rows of a fixture kline file.
@@ -40,7 +40,7 @@ fn price(v: &Value) -> Price {
 fn aggtrades_reproduce_binance_klines_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let out = cryptoviz(dir.path())
-        .arg("import")
+        .args(["import", "--symbol", "XRPETH"])
         .arg(fixtures().join("XRPETH-aggTrades-2019-10-11_to_13.csv"))
         .output()
         .unwrap();
@@ -87,7 +87,7 @@ fn aggtrades_reproduce_binance_klines_exactly() {
 fn trade_count_counts_individual_trades() {
     let dir = tempfile::tempdir().unwrap();
     cryptoviz(dir.path())
-        .arg("import")
+        .args(["import", "--symbol", "XRPETH"])
         .arg(fixtures().join("XRPETH-aggTrades-2019-10-11_to_13.csv"))
         .assert()
         .success();

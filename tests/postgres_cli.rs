@@ -13,7 +13,7 @@ use support::postgres::TestDb;
 
 fn aggtrades() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv")
+        .join("tests/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv")
 }
 
 /// The candles `export` prints for XRPETH in one timeframe, from `store` (default: SQLite).
@@ -36,7 +36,11 @@ fn import_and_export_on_postgres_give_sqlites_candles_exactly() {
         if let Some(s) = store {
             cmd.args(["--store", s]);
         }
-        let out = cmd.arg("import").arg(aggtrades()).output().unwrap();
+        let out = cmd
+            .args(["import", "--symbol", "XRPETH"])
+            .arg(aggtrades())
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{}",
@@ -52,7 +56,7 @@ fn import_and_export_on_postgres_give_sqlites_candles_exactly() {
     }
     // A second import changes nothing (the upserts are idempotent).
     cryptoviz(dir.path())
-        .args(["--store", &db.url, "import"])
+        .args(["--store", &db.url, "import", "--symbol", "XRPETH"])
         .arg(aggtrades())
         .assert()
         .success();
@@ -100,7 +104,7 @@ fn a_read_only_role_can_export_but_not_write_and_errors_hide_the_password() {
     };
     let dir = tempfile::tempdir().unwrap();
     cryptoviz(dir.path())
-        .args(["--store", &db.url, "import"])
+        .args(["--store", &db.url, "import", "--symbol", "XRPETH"])
         .arg(aggtrades())
         .assert()
         .success();
@@ -120,7 +124,7 @@ fn a_read_only_role_can_export_but_not_write_and_errors_hide_the_password() {
     assert_eq!(got.len(), 712);
     // Writing is refused by the server: one line, exit 1, no password.
     let out = cryptoviz(dir.path())
-        .args(["--store", &viewer, "import"])
+        .args(["--store", &viewer, "import", "--symbol", "XRPETH"])
         .arg(aggtrades())
         .output()
         .unwrap();

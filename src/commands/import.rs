@@ -34,6 +34,17 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
                     ),
                 };
                 println!("{}: {what} -> {} candles", path.display(), s.candles);
+                if !s.still_open.is_empty() {
+                    let open: Vec<String> = s
+                        .still_open
+                        .iter()
+                        .map(|(tf, at)| format!("{tf} {}", rfc3339(*at)))
+                        .collect();
+                    println!(
+                        "  still open: {} (the file ends inside them and its name does not say it covers a whole day or month; a later file, backfill or collect completes them)",
+                        open.join(", ")
+                    );
+                }
                 retention_notice(ctx, &store, &s.keys).await?;
             }
             Err(e) => {

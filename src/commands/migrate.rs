@@ -42,7 +42,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     if same_store(&from, &to, &ctx.data_dir) {
         return Err(usage(format!("--to {to} is the store being copied")));
     }
-    let (src, _) = ctx.open_or_follow().context("the store to copy")?;
+    let (src, _) = ctx.open_existing().context("the store to copy")?;
     let dst = Store::open_url(&to, &ctx.data_dir, ctx.store_options())
         .context("the store to copy into")?;
     let before = dst.stats().await?.candles;

@@ -86,6 +86,21 @@ impl Context {
         }
     }
 
+    /// The store for a command that only reads (`export`, `alerts`, `migrate`'s source): as
+    /// [`Self::open_or_follow`], but a SQLite file that does not exist is an error naming the
+    /// path, not a new empty database (a typo in `--data-dir` must not look like "no candles").
+    pub fn open_existing(&self) -> anyhow::Result<(Store, bool)> {
+        if let Some(file) = self.store_url().sqlite_path(&self.data_dir)
+            && !file.exists()
+        {
+            anyhow::bail!(
+                "the store {} does not exist: check --data-dir or --store (collect, backfill, import and the dashboard create it)",
+                file.display()
+            );
+        }
+        self.open_or_follow()
+    }
+
     /// The dashboard's store: on PostgreSQL it always follows (collectors write, dashboards
     /// anywhere watch, with a role that may only read); on SQLite as [`Self::open_or_follow`].
     pub fn open_dashboard_store(&self) -> anyhow::Result<(Store, bool)> {
@@ -170,9 +185,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .data_dir
         .clone()
         .unwrap_or_else(crate::paths::default_data_dir);
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
-    if let Err(e) = crate::logging::init(&data_dir, cli.global.log_level) {
+    // A command that only reads never creates the data dir: it says the store is missing.
+    let reads_only = matches!(
+        cli.command,
+        Some(Command::Export(_) | Command::Alerts(_) | Command::Migrate(_))
+    );
+    if !reads_only || cli.demo {
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
+    }
+    if !data_dir.is_dir() {
+        // Nowhere to log; the command itself says what is missing.
+    } else if let Err(e) = crate::logging::init(&data_dir, cli.global.log_level) {
         eprintln!(
             "cryptoviz: warning: cannot write log file in {}: {e}",
             data_dir.display()

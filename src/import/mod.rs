@@ -27,7 +27,9 @@ pub enum ImportError {
     Zip { path: PathBuf, detail: String },
     #[error("{path}: zip archive holds no .csv file")]
     EmptyZip { path: PathBuf },
-    #[error("{path}: cannot tell the symbol from the file name; pass --symbol")]
+    #[error(
+        "{path}: cannot tell the symbol: only Binance's own file names (BTCUSDT-trades-2024-01-01.csv) say it; pass --symbol binance:SYMBOL"
+    )]
     NoSymbol { path: PathBuf },
     #[error("{path}: cannot tell the timeframe of this kline file; pass --timeframe")]
     NoTimeframe { path: PathBuf },
@@ -62,6 +64,10 @@ pub struct ImportSummary {
     pub kind: Option<FileKind>,
     /// The series the file wrote to, for the caller's retention notice.
     pub keys: Vec<SeriesKey>,
+    /// Candles the file ended inside of, left open (timeframe, open time), oldest timeframe
+    /// first: nothing proves they are complete until later trades, a backfill or the
+    /// collector's repair complete them.
+    pub still_open: Vec<(Timeframe, Millis)>,
 }
 
 /// The longest CSV line accepted. Binance's rows are under 200 bytes; a longer line is not a
@@ -144,9 +150,20 @@ async fn store_rows(
         }
     }
     summary.kind = rows.kind;
-    // The last candle of a file may be partial; it stays open (not closed) in the store.
+    // The last candles of a file may be partial: they stay open in the store, unless the file
+    // is one of Binance's daily or monthly files, which hold every trade of their period, so
+    // a candle that ends by the period's end is complete.
     *written += flush_closed(store, &mut agg, &mut out, &mut open)?;
-    out.extend(open.drain().map(|((k, _), c)| (k, c)));
+    let complete_until = rows.name.period.map(|(_, end)| end);
+    for ((k, _), mut c) in open.drain() {
+        if complete_until.is_some_and(|end| c.open_time + k.timeframe.millis() <= end) {
+            c.closed = true;
+        } else {
+            summary.still_open.push((k.timeframe, c.open_time));
+        }
+        out.push((k, c));
+    }
+    summary.still_open.sort();
     *written += upsert(store, &mut out)?;
     *written += write_klines(store, symbol, rows.kline_tf, &mut klines).await?;
     store.flush().await?;
