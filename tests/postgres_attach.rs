@@ -71,15 +71,21 @@ async fn a_read_only_dashboard_follows_the_collector_through_postgres() {
 
     // A new trade reaches the collector; the notification brings it to the dashboard.
     ws.push(trade_frame("BTCUSDT", 6, "42123.75", "0.2", now_ms()));
-    t.wait_for("the new price", Duration::from_secs(10), |s| {
+    let screen = t.wait_for("the new price", Duration::from_secs(10), |s| {
         s.contains("42123.75")
     });
+    assert!(screen.contains("● LIVE · attached"), "{screen}");
 
-    t.quit_dashboard(&view_dir);
-
+    // The collector goes: the dashboard cannot see its streams, only that writes stopped.
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(15));
     assert!(status.success(), "{stderr}");
+    let screen = t.wait_for("the collector's silence", Duration::from_secs(30), |s| {
+        s.contains("◌ STALE") && s.contains("· attached")
+    });
+    assert!(!screen.contains("LIVE"), "{screen}");
+
+    t.quit_dashboard(&view_dir);
     let admin = db.admin_url();
     drop(db);
     support::postgres::run(&admin, &format!("DROP ROLE IF EXISTS {role}"));

@@ -87,6 +87,25 @@ fn upserts_are_idempotent_and_values_exact() {
                 .is_empty()
         );
         assert_eq!(b.series_keys().unwrap(), vec![btc()], "{name}");
+        // The last live write: when a streaming process last touched the newest candles.
+        let before = cryptoviz::domain::now_ms();
+        let written = b.last_live_write(btc()).unwrap().expect("written live");
+        assert!(
+            written <= before && written > before - 60_000,
+            "{name}: {written}"
+        );
+        assert_eq!(
+            b.last_live_write(key("ETHUSDT", Timeframe::M1)).unwrap(),
+            None
+        );
+        let eth = key("ETHUSDT", Timeframe::M5);
+        b.upsert_candles(&[(eth, candle(0, 3, true))], CandleSource::Import)
+            .unwrap();
+        assert_eq!(
+            b.last_live_write(eth).unwrap(),
+            None,
+            "{name}: imports are not live"
+        );
         // The same batch naming one candle twice keeps the later version, as row by row.
         let twice = [(btc(), candle(60, 5, false)), (btc(), candle(60, 7, false))];
         b.upsert_candles(&twice, CandleSource::Live).unwrap();

@@ -1100,3 +1100,36 @@ fn the_search_offers_watched_markets_then_the_venues_others() {
         .unwrap();
     assert_eq!(watched + 1, listed, "{rows:#?}");
 }
+
+/// Attached to a store with no collector writing, the dashboard does not say LIVE: its one
+/// age everywhere is the collector's newest live write, and the venues are not claimed.
+#[test]
+fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
+    let mut settings = sample_settings();
+    settings.attached = true;
+    settings.attached_to = Some("postgres 127.0.0.1:5432/market".into());
+    let mut app = sample_app(settings);
+    // The sample has a live stream; an attached dashboard is told of none.
+    app.streams.clear();
+    let s = text(&screen(&app, 200, 50));
+    assert!(
+        s.contains("○ NO COLLECTOR WRITING · attached (postgres 127.0.0.1:5432/market)"),
+        "{s}"
+    );
+    assert!(!s.contains("LIVE"), "{s}");
+    assert!(s.contains("● collector's venues"), "{s}");
+
+    app.apply(DataEvent::CollectorWrite(Some(SAMPLE_NOW - 28_000)));
+    let s = text(&screen(&app, 200, 50));
+    assert!(s.contains("◌ STALE 28s · attached"), "{s}");
+    let status = s.lines().last().unwrap();
+    assert!(!status.contains("LIVE"), "{status}");
+    // The chart, the watchlist and the health panel say the same age.
+    assert!(s.contains(" BTCUSDT 1m "), "{s}");
+    assert!(s.matches("· 28s STALE").count() >= 2, "{s}");
+    assert!(s.contains("write 28s"), "{s}");
+
+    app.apply(DataEvent::CollectorWrite(Some(SAMPLE_NOW - 2_000)));
+    let s = text(&screen(&app, 200, 50));
+    assert!(s.contains("● LIVE · attached"), "{s}");
+}

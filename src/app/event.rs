@@ -37,6 +37,9 @@ pub enum DataEvent {
     Book(crate::domain::Book),
     /// Every market the venues list (sorted), for the search.
     Instruments(Vec<crate::domain::Symbol>),
+    /// Attached to a store others write: when a streaming collector last wrote a candle
+    /// (the only liveness an attached dashboard can see; `None`: no live write stored).
+    CollectorWrite(Option<Millis>),
     /// A venue's stream changed state.
     Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).

@@ -151,6 +151,8 @@ pub struct App {
     /// Reading a data dir another process writes (see `AppSettings::attached`).
     pub attached: bool,
     pub attached_to: Option<String>,
+    /// Attached: when a collector last wrote a live candle (its only sign of life here).
+    pub collector_write: Option<Millis>,
     pub data_dir: PathBuf,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -293,6 +295,7 @@ impl App {
             demo: s.demo,
             attached: s.attached,
             attached_to: s.attached_to,
+            collector_write: None,
             data_dir: s.data_dir,
             keymap: s.keymap,
             theme: s.theme,
@@ -398,6 +401,15 @@ impl App {
                 age_ms: newest.map(|t| (self.now - t).max(0)),
             };
         }
+        // Attached, the collector's streams are not seen: the store's newest live write is
+        // the one age everything shows.
+        if self.attached {
+            return match self.attached_age() {
+                None => Mode::Offline,
+                Some((age_ms, lvl)) if lvl != Level::Good => Mode::Stale { age_ms },
+                Some(_) => Mode::Live,
+            };
+        }
         // A composite is live while any member's venue is.
         let venues = self.venues_of(key.symbol);
         let connected = venues.iter().any(|v| match self.streams.get(v) {
@@ -449,7 +461,18 @@ impl App {
         self.chart_age_for(self.key())
     }
 
+    /// Attached to a store others write: the age of the collector's newest live write, rated
+    /// like trades (a live collector writes every flush).
+    pub fn attached_age(&self) -> Option<(i64, Level)> {
+        let t = self.collector_write.filter(|_| self.attached)?;
+        let age = (self.now - t).max(0);
+        Some((age, level(age, self.freshness.trades)))
+    }
+
     pub fn chart_age_for(&self, key: SeriesKey) -> Option<(i64, Level)> {
+        if let Some(age) = self.attached_age() {
+            return Some(age);
+        }
         let s = self.series.get(&key)?;
         let t = s
             .live_at
@@ -546,6 +569,10 @@ impl App {
             DataEvent::Instruments(list) => self.watchlist.instruments = list,
             DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
             DataEvent::Book(book) => self.live.set_book(book, self.now),
+            DataEvent::CollectorWrite(at) => {
+                self.collector_write = at;
+                self.dirty = true;
+            }
             DataEvent::Stream(venue, st) => {
                 let changed = self.streams.get(&venue).map(|(s, _)| s) != Some(&st);
                 if changed {

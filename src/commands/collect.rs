@@ -47,7 +47,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let (stop_tx, stop_rx) = watch::channel(false);
-    spawn_stop_signals(stop_tx.clone(), args.duration.map(Duration::from_secs));
+    let timed_out = spawn_stop_signals(stop_tx.clone(), args.duration.map(Duration::from_secs));
 
     // The REST clients report notices to the monitor, and the monitor reads the clients'
     // figures: the slot breaks the circle.
@@ -131,9 +131,10 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     for line in &lines {
         eprintln!("cryptoviz: {line}");
     }
-    // A timed run is a job with a result: one in which no venue ever delivered a trade did
-    // not do its job. A run stopped by a signal was ended by its operator and exits 0.
-    if args.duration.is_some() && !delivered {
+    // A timed run is a job with a result: one that ran its course without any venue ever
+    // delivering a trade did not do its job. A run stopped by a signal was ended by its
+    // operator and exits 0.
+    if timed_out.load(std::sync::atomic::Ordering::Relaxed) && !delivered {
         eprintln!("cryptoviz: no venue delivered a trade in this run");
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
@@ -273,14 +274,21 @@ fn log_event(ev: &IngestEvent) {
     }
 }
 
-/// SIGINT, SIGTERM and the optional duration all end in the same graceful stop.
-pub fn spawn_stop_signals(stop: watch::Sender<bool>, duration: Option<Duration>) {
+/// SIGINT, SIGTERM and the optional duration all end in the same graceful stop; the flag
+/// turns true when it was the duration that ended the run.
+pub fn spawn_stop_signals(
+    stop: watch::Sender<bool>,
+    duration: Option<Duration>,
+) -> Arc<std::sync::atomic::AtomicBool> {
+    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = timed_out.clone();
     tokio::spawn(async move {
         let duration = async {
             match duration {
                 Some(d) => tokio::time::sleep(d).await,
                 None => std::future::pending().await,
             }
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
         };
         #[cfg(unix)]
         {
@@ -304,4 +312,5 @@ pub fn spawn_stop_signals(stop: watch::Sender<bool>, duration: Option<Duration>)
         }
         let _ = stop.send(true);
     });
+    timed_out
 }

@@ -224,6 +224,9 @@ pub trait CandleStore {
         to: Millis,
     ) -> Result<Vec<Millis>, StoreError>;
     fn series_keys(&mut self) -> Result<Vec<SeriesKey>, StoreError>;
+    /// When a streaming process (a collector, live or demo) last wrote one of the series'
+    /// newest candles: what a dashboard attached to the store knows of its liveness.
+    fn last_live_write(&mut self, key: SeriesKey) -> Result<Option<Millis>, StoreError>;
 }
 
 /// Backfill checkpoints, so an interrupted backfill resumes where it stopped.

@@ -290,6 +290,10 @@ impl Store {
         self.call(move |b| b.candles_before(key, before, n)).await
     }
 
+    pub async fn last_live_write(&self, key: SeriesKey) -> Result<Option<Millis>, StoreError> {
+        self.call(move |b| b.last_live_write(key)).await
+    }
+
     pub async fn latest(&self, key: SeriesKey) -> Result<Option<Candle>, StoreError> {
         self.call(move |b| Ok(b.candles_before(key, Millis::MAX, 1)?.pop()))
             .await

@@ -419,6 +419,18 @@ impl CandleStore for SqliteBackend {
         })
     }
 
+    fn last_live_write(&mut self, key: SeriesKey) -> Result<Option<Millis>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT max(updated_at) FROM (SELECT updated_at, source FROM candles \
+             WHERE series_id = ?1 ORDER BY open_time DESC LIMIT 3) \
+             WHERE source IN ('live', 'demo')",
+        )?;
+        Ok(stmt.query_row([id], |r| r.get(0))?)
+    }
+
     fn open_times(
         &mut self,
         key: SeriesKey,

@@ -41,6 +41,13 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         .or_else(|| h.and_then(|h| h.last_message_age_ms).map(|a| a as i64));
     let mut stream = vec![label("Stream", t)];
     match app.streams.len() {
+        // Attached: the venues are the collector's, whose state this dashboard cannot see.
+        0 if app.attached => {
+            stream.push(Span::styled("● collector's venues", t.dim()));
+            if let Some((a, lvl)) = app.attached_age() {
+                stream.push(Span::styled(format!(" · write {}", age(a)), t.level(lvl)));
+            }
+        }
         0 => {
             let (state, lvl) = if app.demo {
                 ("simulated".to_string(), Level::Good)

@@ -16,6 +16,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (mode, lvl) = match app.mode() {
         Mode::Live => ("● LIVE".to_string(), Level::Good),
         Mode::Demo => ("● DEMO".to_string(), Level::Good),
+        // Attached, nothing live was ever written: no collector is streaming into the store.
+        Mode::Offline if app.attached => ("○ NO COLLECTOR WRITING".to_string(), Level::Critical),
         Mode::Offline => ("○ OFFLINE".to_string(), Level::Critical),
         Mode::Stale { age_ms } => (format!("◌ STALE {}", age(age_ms)), Level::Warning),
         Mode::HistoryOnly { age_ms } => (

@@ -41,10 +41,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let newest = watch.iter().filter_map(|w| w.2).max();
-    let age = newest.map(|at| {
+    let age = app.attached_age().or(newest.map(|at| {
         let a = (app.now - at).max(0);
         (a, state::level(a, app.freshness.candles))
-    });
+    }));
     let mut title = vec![Span::styled(" Watchlist ", t.title())];
     if !app.watchlist.sort.label().is_empty() {
         title.push(Span::styled(

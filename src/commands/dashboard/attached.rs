@@ -13,7 +13,6 @@ use super::send;
 use crate::app::event::{DataEvent, HealthSnapshot, SourceFreshness};
 use crate::config::Config;
 use crate::domain::{Candle, Millis, SeriesKey, now_ms};
-use crate::source::StreamStatus;
 use crate::store::Store;
 
 /// How often news, firings and health are read (and candles, should no change be announced).
@@ -42,10 +41,10 @@ pub async fn follow(
                 .map(move |&timeframe| SeriesKey { symbol, timeframe })
         })
         .collect();
-    // The collector owns the streams; what reaches this dashboard is its store.
-    for venue in config.market.venues() {
-        send(&data, DataEvent::Stream(venue, StreamStatus::Connected)).await;
-    }
+    // The collector owns the streams and does not publish their state: this dashboard knows
+    // only what the store shows, so it claims no venue connected and takes its liveness from
+    // the collector's newest live write.
+    let mut last_write: Option<Option<Millis>> = None;
     let mut seen: HashMap<(SeriesKey, Millis), Candle> = HashMap::new();
     // The collector evaluates and delivers alerts; this dashboard only shows its firings,
     // from those recorded after it attached (it never fires them a second time).
@@ -107,10 +106,20 @@ pub async fn follow(
                 }
             }
         }
+        let mut newest = None;
+        for &key in &keys {
+            if let Ok(Some(t)) = store.last_live_write(key).await {
+                newest = newest.max(Some(t));
+            }
+        }
+        if last_write != Some(newest) {
+            last_write = Some(newest);
+            send(&data, DataEvent::CollectorWrite(newest)).await;
+        }
         let mut health = HealthSnapshot::default();
         health.sources.push(SourceFreshness {
             name: "collector (store)".into(),
-            last_update_ms: last_change,
+            last_update_ms: newest.or(last_change),
             thresholds: config.freshness.trades,
         });
         if round.is_multiple_of(NEWS_EVERY)

@@ -538,6 +538,19 @@ impl CandleStore for PostgresBackend {
         Ok(cold::merge(cold, hot))
     }
 
+    fn last_live_write(&mut self, key: SeriesKey) -> Result<Option<Millis>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(None);
+        };
+        let row = self.conn()?.query_one(
+            "SELECT max(updated_at) FROM (SELECT updated_at, source FROM candles \
+             WHERE series_id = $1 ORDER BY open_time DESC LIMIT 3) newest \
+             WHERE source IN ('live', 'demo')",
+            &[&id],
+        )?;
+        Ok(row.get(0))
+    }
+
     fn candles_before(
         &mut self,
         key: SeriesKey,
