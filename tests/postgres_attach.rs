@@ -74,7 +74,7 @@ async fn a_read_only_dashboard_follows_the_collector_through_postgres() {
     let screen = t.wait_for("the new price", Duration::from_secs(10), |s| {
         s.contains("42123.75")
     });
-    assert!(screen.contains("● LIVE · attached"), "{screen}");
+    assert!(screen.contains("● LIVE "), "{screen}");
 
     // The collector goes: the dashboard cannot see its streams, only that writes stopped.
     collector.signal("TERM");

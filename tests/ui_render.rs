@@ -1112,8 +1112,9 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
     // The sample has a live stream; an attached dashboard is told of none.
     app.streams.clear();
     let s = text(&screen(&app, 200, 50));
+    assert!(s.contains("○ NO COLLECTOR WRITING "), "{s}");
     assert!(
-        s.contains("○ NO COLLECTOR WRITING · attached (postgres 127.0.0.1:5432/market)"),
+        s.contains(" · attached (postgres 127.0.0.1:5432/market)"),
         "{s}"
     );
     assert!(!s.contains("LIVE"), "{s}");
@@ -1121,7 +1122,10 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
 
     app.apply(DataEvent::CollectorWrite(Some(SAMPLE_NOW - 28_000)));
     let s = text(&screen(&app, 200, 50));
-    assert!(s.contains("◌ STALE 28s · attached"), "{s}");
+    assert!(
+        s.contains("◌ STALE 28s ") && s.contains(" · attached"),
+        "{s}"
+    );
     let status = s.lines().last().unwrap();
     assert!(!status.contains("LIVE"), "{status}");
     // The chart, the watchlist and the health panel say the same age.
@@ -1131,5 +1135,43 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
 
     app.apply(DataEvent::CollectorWrite(Some(SAMPLE_NOW - 2_000)));
     let s = text(&screen(&app, 200, 50));
-    assert!(s.contains("● LIVE · attached"), "{s}");
+    assert!(s.contains("● LIVE ") && s.contains(" · attached"), "{s}");
+}
+
+/// At 80x24 the status bar keeps `? help`, the shown market's last price and 24 h change,
+/// whatever else it has to say; the help popup says it scrolls, and scrolls to its end.
+#[test]
+fn at_80x24_the_status_bar_keeps_help_and_price_and_help_scrolls_visibly() {
+    let mut settings = sample_settings();
+    settings.attached = true;
+    settings.attached_to = Some("postgres a-long-host-name.example.com:5432/market_data".into());
+    let mut app = sample_app(settings);
+    app.apply(DataEvent::CollectorWrite(Some(SAMPLE_NOW - 1_000)));
+    let screen80 = text(&screen(&app, 80, 24));
+    let status = screen80.lines().last().unwrap().to_string();
+    assert!(status.contains("36473.53 ▲+1.84%"), "{status}");
+    assert!(status.trim_end().ends_with("? help"), "{status}");
+
+    app.set_screen(80, 24);
+    app.popup = Some(Popup::Help { scroll: 0 });
+    let s = text(&screen(&app, 80, 24));
+    assert!(s.contains("↓ more (↓/j)"), "{s}");
+    assert!(!s.contains("Mouse wheel zooms"), "the end is below: {s}");
+    for _ in 0..60 {
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Down,
+        ));
+    }
+    let s = text(&screen(&app, 80, 24));
+    assert!(s.contains("↑ more (↑/k)"), "{s}");
+    assert!(s.contains("Mouse wheel zooms"), "scrolled to the end: {s}");
+    // One step up shows more again at once: the scroll never runs past the end.
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Up,
+    ));
+    app.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Up,
+    ));
+    let s = text(&screen(&app, 80, 24));
+    assert!(s.contains("↑↓ more"), "{s}");
 }

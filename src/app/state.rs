@@ -846,7 +846,12 @@ impl App {
             (_, Action::Quit) => self.quit = true,
             (Some(Popup::Help { .. }), Action::Help | Action::Close) => self.popup = None,
             (Some(Popup::Help { scroll }), Action::Up) => *scroll = scroll.saturating_sub(1),
-            (Some(Popup::Help { scroll }), Action::Down) => *scroll = scroll.saturating_add(1),
+            // The popup shows where the list ends; past the last row there is nothing to see.
+            (Some(Popup::Help { scroll }), Action::Down) => {
+                let (w, h) = self.chart.screen;
+                let end = crate::ui::popup::help_max_scroll(&self.keymap, w, h);
+                *scroll = scroll.saturating_add(1).min(end);
+            }
             (Some(Popup::News(_)), Action::Close | Action::Open) => self.popup = None,
             (Some(Popup::News(_)), Action::Help) => self.popup = Some(Popup::Help { scroll: 0 }),
             (Some(_), Action::Close) => self.popup = None,

@@ -122,34 +122,81 @@ fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), app.theme.title()))
 }
 
-fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let rows = app.keymap.help_rows();
+/// The help popup's lines (key column, words), the note below them last.
+fn help_rows(keymap: &crate::app::keymap::Keymap) -> Vec<(String, String)> {
+    let rows = keymap.help_rows();
     let kw = rows
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<Line> = rows
+    let mut out: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|(k, h)| (format!(" {k:>kw$}  "), h.to_string()))
+        .collect();
+    out.push((String::new(), String::new()));
+    out.push((
+        String::new(),
+        " Mouse wheel zooms. ◆ on the time axis marks a headline. Keys: ui.keys in the config."
+            .into(),
+    ));
+    out
+}
+
+/// Where the help popup goes on a screen of `area`, how many rows its text wraps to, and how
+/// many of them it shows.
+fn help_geometry(keymap: &crate::app::keymap::Keymap, area: Rect) -> (Rect, usize, usize) {
+    let rows = help_rows(keymap);
+    let r = centered(area, 72, rows.len() as u16 + 2);
+    let inner_w = r.width.saturating_sub(2).max(1) as usize;
+    let total = rows
+        .iter()
+        .map(|(k, h)| {
+            (k.chars().count() + h.chars().count())
+                .div_ceil(inner_w)
+                .max(1)
+        })
+        .sum();
+    (r, total, r.height.saturating_sub(2) as usize)
+}
+
+/// How far the help popup scrolls on a `width` x `height` screen: to its last row, no further.
+pub fn help_max_scroll(keymap: &crate::app::keymap::Keymap, width: u16, height: u16) -> u16 {
+    let (_, total, shown) = help_geometry(keymap, Rect::new(0, 0, width, height));
+    total.saturating_sub(shown) as u16
+}
+
+fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let lines: Vec<Line> = help_rows(&app.keymap)
         .into_iter()
         .map(|(k, h)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:>kw$}  "), t.accent()),
-                Span::raw(h),
-            ])
+            let words = if k.is_empty() {
+                t.dim()
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(vec![Span::styled(k, t.accent()), Span::styled(h, words)])
         })
         .collect();
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        " Mouse wheel zooms. ◆ on the time axis marks a headline. Keys: ui.keys in the config.",
-        t.dim(),
-    )));
-    let r = centered(area, 72, lines.len() as u16 + 2);
+    // What does not fit scrolls, and the frame says so: a clipped list must not look whole.
+    let (r, total, shown) = help_geometry(&app.keymap, area);
+    let scroll = (scroll as usize).min(total.saturating_sub(shown));
+    let mut block = frame("Help · Esc closes", app);
+    let more = match (scroll > 0, scroll + shown < total) {
+        (false, true) => Some(" ↓ more (↓/j) "),
+        (true, true) => Some(" ↑↓ more "),
+        (true, false) => Some(" ↑ more (↑/k) "),
+        (false, false) => None,
+    };
+    if let Some(m) = more {
+        block = block.title_bottom(Line::from(Span::styled(m, t.accent())).right_aligned());
+    }
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("Help · Esc closes", app))
+        .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
+        .scroll((scroll as u16, 0))
         .render(r, buf);
 }
 

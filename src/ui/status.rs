@@ -40,6 +40,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.level(Level::Critical),
         ));
     }
+    // The shown market's last price and 24 h change: on screen at any size, even where the
+    // watchlist is not.
+    if let Some(price) = app.last_price() {
+        left.push(Span::styled(
+            format!("  {}", text::price(price.to_f64())),
+            t.text(),
+        ));
+        if let Some(c) = app.day_stats(key.symbol).and_then(|d| d.change) {
+            left.push(Span::styled(
+                format!(" {}{c:+.2}%", if c >= 0.0 { "▲" } else { "▼" }),
+                t.direction(c >= 0.0),
+            ));
+        }
+    }
     match (&app.attached_to, app.attached) {
         (Some(store), _) => left.push(Span::styled(
             format!(" · attached ({})", text::clean(store)),
@@ -55,29 +69,39 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         left.push(Span::styled(" │ ", t.dim()));
         left.push(Span::raw(text::clean(m).into_owned()));
     }
-    let left = Line::from(left);
-    let (x, _) = buf.set_line(area.x, area.y, &left, area.width);
 
-    let hints = [
-        (Action::Help, "help"),
+    // The help hint is always there (the left side is cut for it); the others as room allows.
+    let hint = |a: Action, what: &str| {
+        let k = app.keymap.keys(a).first().map(|k| k.to_string())?;
+        let k = if a == Action::Timeframe1 {
+            "1-5".into()
+        } else {
+            k
+        };
+        Some(format!(" {k} {what} "))
+    };
+    let help = hint(Action::Help, "help").unwrap_or_default();
+    let help_w = help.chars().count() as u16;
+    let left = Line::from(left);
+    let (x, _) = buf.set_line(area.x, area.y, &left, area.width.saturating_sub(help_w + 1));
+    let mut right = help;
+    let others = [
         (Action::Timeframe1, "tf"),
         (Action::Search, "search"),
         (Action::Export, "export"),
         (Action::Freeze, "freeze"),
         (Action::Quit, "quit"),
     ];
-    let mut right = String::new();
-    for (a, what) in hints {
-        let k = app.keymap.keys(a).first().map(|k| k.to_string());
-        let Some(mut k) = k else { continue };
-        if a == Action::Timeframe1 {
-            k = "1-5".into();
+    let room = area.right().saturating_sub(x + 1);
+    for (a, what) in others {
+        let Some(h) = hint(a, what) else { continue };
+        if (right.chars().count() + h.chars().count()) as u16 > room {
+            break;
         }
-        right.push_str(&format!(" {k} {what} "));
+        right.push_str(&h);
     }
     let w = right.chars().count() as u16;
-    let room = area.right().saturating_sub(x + 1);
-    if w <= room {
+    if w <= area.width {
         buf.set_string(area.right() - w, area.y, right, t.dim());
     }
 }
