@@ -190,6 +190,14 @@ fn a_server_that_always_fails_exits_1_with_one_line_per_range() {
         "{}",
         errors[1]
     );
+    // The run ends here: it promises no next try, it says how to resume.
+    assert!(!stderr.contains("next try"), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with(
+            "cryptoviz: 2 ranges incomplete; their progress is saved: run the same backfill again to resume them"
+        ),
+        "{stderr}"
+    );
     // Three tries (the breaker's threshold), then the breaker stops the rest.
     assert_eq!(s.server.served().len(), 3);
     assert!(text(&out.stdout).contains("2 ranges (0 done, 2 failed)"));

@@ -352,3 +352,49 @@ fn a_collector_whose_venues_never_connect_says_so_and_fails() {
         "{err}"
     );
 }
+
+/// `collect --once` with every feed failing says they failed, not "0 items", and exits 1.
+#[test]
+fn collect_once_says_which_feeds_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = |path: &str| {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/{path}", l.local_addr().unwrap())
+    };
+    let (a, b) = (dead("a.xml"), dead("b.xml"));
+    let cfg = write_config(
+        dir.path(),
+        "ws://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        &["BTCUSDT"],
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "feeds = []",
+        &format!("feeds = [\"{a}\", \"{b}\"]\ntimeout_secs = 2"),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["collect", "--once"])
+        .output()
+        .unwrap();
+    let (said, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}{err}");
+    assert!(
+        said.contains("news: 2 feeds (0 answered, 2 failed), 0 items, 0 new"),
+        "{said}"
+    );
+    for feed in [&a, &b] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("cryptoviz: ") && l.contains(feed.as_str())),
+            "{err}"
+        );
+    }
+}

@@ -1175,3 +1175,51 @@ fn at_80x24_the_status_bar_keeps_help_and_price_and_help_scrolls_visibly() {
     let s = text(&screen(&app, 80, 24));
     assert!(s.contains("↑↓ more"), "{s}");
 }
+
+/// The overlay's legend names every market even where one row cannot hold them: at 80x24
+/// with five venues and the composite, the composite (last) is still there.
+#[test]
+fn the_overlay_legend_wraps_rather_than_cutting_a_market() {
+    use cryptoviz::app::Action;
+    use cryptoviz::app::chart::ChartLayout;
+    use cryptoviz::domain::{SeriesKey, Timeframe};
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let markets = [
+        "BTCUSDT",
+        "coinbase:BTC-USD",
+        "kraken:BTC/USD",
+        "bybit:BTCUSDT",
+        "okx:BTC-USDT",
+        "composite:BTC",
+    ];
+    let mut settings = sample_settings();
+    settings.symbols = markets.iter().map(|s| sym(s)).collect();
+    let mut app = App::new(settings, SAMPLE_NOW);
+    app.set_screen(80, 24);
+    for (i, s) in markets.iter().enumerate() {
+        let candles = (0..10)
+            .map(|j| {
+                Candle::flat(
+                    SAMPLE_NOW - (10 - j) * 60_000,
+                    Price::from_f64(100.0 + (i as i64 * j) as f64),
+                )
+            })
+            .collect();
+        app.apply(DataEvent::History {
+            key: SeriesKey {
+                symbol: sym(s),
+                timeframe: Timeframe::M1,
+            },
+            candles,
+            complete: true,
+        });
+    }
+    while app.chart.layout != ChartLayout::Overlay {
+        app.act(Action::Layout);
+    }
+    let all = text(&screen(&app, 80, 24));
+    assert!(all.contains(" BTC on 6 markets "), "{all}");
+    for name in ["binance:BTCUSDT", "okx:BTC-USDT", "composite:BTC +45.00%"] {
+        assert!(all.contains(name), "{name} missing:\n{all}");
+    }
+}

@@ -78,6 +78,11 @@ pub struct Search {
     pub selected: usize,
 }
 
+/// What an attached dashboard says when asked for a new alert: the collectors writing the store
+/// evaluate and deliver alerts, so a rule is added where they read rules (any store: a file or
+/// a database).
+const ATTACHED_ALERTS: &str = "alerts run on the collector writing this store: add the rule to its config ([[alerts]]); read-only here";
+
 /// What the status bar says about the data on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -763,7 +768,7 @@ impl App {
     fn add_price_alert(&mut self, level: &str) {
         use crate::alerts::{Channel, Condition, Repeat, Rule};
         if self.attached {
-            self.say("alerts are set on the collector that owns this data dir (read-only here)");
+            self.say(ATTACHED_ALERTS);
             return;
         }
         let Ok(l) = Price::parse(level) else {
@@ -928,6 +933,9 @@ impl App {
             Action::RemoveSymbol => self.remove_selected(),
             Action::SortWatchlist => self.cycle_watch_sort(),
             Action::Layout => self.cycle_layout(),
+            // Attached, the collector evaluates and delivers alerts: refused at once, not after
+            // the level is typed.
+            Action::AlertNew if self.attached => self.say(ATTACHED_ALERTS),
             Action::AlertNew => {
                 let level = self.last_price().map(|p| p.to_string()).unwrap_or_default();
                 self.popup = Some(Popup::AlertNew(level));

@@ -650,6 +650,11 @@ fn an_attached_dashboard_leaves_alerts_to_its_collector() {
     let mut app = venues();
     app.attached = true;
     press(&mut app, KeyCode::Char('!'));
+    // Refused at once: no popup to type a level into first.
+    assert!(app.popup.is_none());
+    let said = app.message().unwrap();
+    assert!(said.contains("collector writing this store"), "{said}");
+    assert!(!said.contains("data dir"), "true of a database too: {said}");
     press(&mut app, KeyCode::Enter);
     assert!(
         !app.take_requests()

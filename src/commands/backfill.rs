@@ -53,6 +53,12 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
     for f in &summary.failures {
         eprintln!("cryptoviz: backfill {f}");
     }
+    if !summary.failures.is_empty() {
+        eprintln!(
+            "cryptoviz: {} ranges incomplete; their progress is saved: run the same backfill again to resume them",
+            summary.failures.len()
+        );
+    }
     Ok(if summary.is_complete() {
         ExitCode::SUCCESS
     } else {

@@ -20,7 +20,7 @@ use crate::ingest::IngestEvent;
 use crate::metrics::{self, Inputs, Monitor};
 use crate::news::clean::strip_controls;
 use crate::news::enrich::Scoring;
-use crate::news::poller::{NewsEvent, Poller};
+use crate::news::poller::{FeedStatus, NewsEvent, Poller};
 use crate::runtime::{Event, Options, Runtime};
 use crate::source::StreamStatus;
 use crate::store::Store;
@@ -242,12 +242,24 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
         Arc::new(Scoring::from_config(&ctx.config.news)),
     )?;
     let round = poller.poll_once().await;
+    let mut failed = 0;
+    for r in &round.reports {
+        if let FeedStatus::Failed { error } = &r.status {
+            failed += 1;
+            eprintln!("cryptoviz: {}", strip_controls(error));
+        }
+    }
+    let feeds = round.reports.len();
     println!(
-        "news: {} feeds, {} items, {} new",
-        round.reports.len(),
+        "news: {feeds} feeds ({} answered, {failed} failed), {} items, {} new",
+        feeds - failed,
         round.items.len(),
         round.new_items.len()
     );
+    // Feeds that all failed are a failed poll, as `news` says with its exit code.
+    if feeds > 0 && failed == feeds {
+        ok = false;
+    }
     store.close().await?;
     Ok(if ok {
         ExitCode::SUCCESS

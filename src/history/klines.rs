@@ -127,9 +127,9 @@ pub enum KlinesError {
         wait_secs: u64,
         max_wait_secs: u64,
     },
-    #[error(
-        "circuit breaker open for {base} after {failures} consecutive failures (last: {last}); next try in {retry_in_secs} s"
-    )]
+    #[error("circuit breaker open for {base} after {failures} consecutive failures (last: {last})")]
+    /// Says nothing of a next try: a one-shot `backfill` ends here, and a collector's repair
+    /// says when it tries again.
     BreakerOpen {
         base: String,
         failures: u32,

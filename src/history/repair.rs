@@ -381,7 +381,14 @@ impl Repairer {
                         | KlinesError::Banned { .. }
                         | KlinesError::RateLimited { .. }
                 );
-                (e.to_string(), halt)
+                // The repair runs on, so it can say when the venue is asked again.
+                let text = match &e {
+                    KlinesError::BreakerOpen { retry_in_secs, .. } => {
+                        format!("{e}; next try in {retry_in_secs} s")
+                    }
+                    _ => e.to_string(),
+                };
+                (text, halt)
             })?;
             let Some(next) = page.window_end.or(page.last_open) else {
                 break;

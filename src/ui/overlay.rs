@@ -53,13 +53,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
         return;
     }
-    let legend_y = inner.y;
-    let body = Rect {
-        y: inner.y + 1,
-        height: inner.height - 1,
-        ..inner
-    };
-    let (plot, axis) = split_axis(body);
+    // The plot's width does not depend on how many rows the legend takes.
+    let (plot, _) = split_axis(inner);
     let tf_ms = app.timeframe.millis();
     // The window: as many candles as the plot has dot columns, ending at the newest candle of
     // any of the markets.
@@ -114,17 +109,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         })
         .collect();
 
-    let mut legend = Vec::new();
+    // The legend names every market: entries wrap onto further rows rather than being cut (a
+    // cut legend hid the composite), leaving at least two rows for the plot.
+    let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
+    let mut used = 0usize;
     for tr in &traces {
         let last = tr.points.last().map(|p| p.1);
-        legend.push(Span::styled("━ ", tr.style));
-        legend.push(Span::raw(format!(
+        let name = format!(
             "{} {} ",
             app.label(tr.symbol),
             last.map_or("–".to_string(), |v| format!("{v:+.2}%"))
-        )));
+        );
+        let w = 2 + name.chars().count();
+        if used > 0 && used + w > inner.width as usize {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += w;
+        let row = rows.last_mut().expect("a row");
+        row.push(Span::styled("━ ", tr.style));
+        row.push(Span::raw(name));
     }
-    buf.set_line(inner.x, legend_y, &Line::from(legend), inner.width);
+    let legend_rows = (rows.len() as u16).min(inner.height.saturating_sub(2));
+    for (i, row) in rows.into_iter().take(legend_rows as usize).enumerate() {
+        buf.set_line(inner.x, inner.y + i as u16, &Line::from(row), inner.width);
+    }
+    let body = Rect {
+        y: inner.y + legend_rows,
+        height: inner.height - legend_rows,
+        ..inner
+    };
+    let (plot, axis) = split_axis(body);
 
     let Some(scale) = Scale::fit(
         traces
