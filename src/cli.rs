@@ -20,7 +20,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Symbol shown first (e.g. BTCUSDT, case-insensitive).
+    /// Market shown first: VENUE:SYMBOL (binance:BTCUSDT, kraken:BTC/USD, composite:BTC;
+    /// a bare symbol is Binance's).
     #[arg(long, value_name = "SYM")]
     pub symbol: Option<Symbol>,
 
@@ -28,16 +29,39 @@ pub struct Cli {
     #[arg(long, value_name = "TF")]
     pub timeframe: Option<Timeframe>,
 
-    /// Same as the `backfill` command (for users who know headless mode as a flag).
-    #[arg(long, hide = true)]
-    pub backfill: bool,
-
-    /// Options of `--backfill`.
-    #[command(flatten)]
-    pub backfill_args: BackfillArgs,
-
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the process's arguments; `cryptoviz --backfill …` is taken as `cryptoviz
+    /// backfill …` (for users who know headless mode as a flag), without the dashboard's help
+    /// listing backfill's options as its own.
+    pub fn from_env() -> Cli {
+        Cli::parse_from(flag_spellings(std::env::args_os()))
+    }
+}
+
+/// Rewrites the first `--backfill` standing where a command would into the `backfill` command.
+pub fn flag_spellings(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let commands = [
+        "collect", "backfill", "import", "news", "export", "alerts", "bench", "migrate",
+    ];
+    for a in args.iter_mut().skip(1) {
+        match a.to_str() {
+            Some("--backfill") => {
+                *a = "backfill".into();
+                break;
+            }
+            Some("--") => break,
+            Some(c) if commands.contains(&c) => break,
+            _ => {}
+        }
+    }
+    args
 }
 
 #[derive(Debug, Clone, Args)]
@@ -114,7 +138,7 @@ pub struct ImportArgs {
     /// CSV files (or .zip archives of them) from data.binance.vision.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Symbol [default: taken from the file name].
+    /// Market, binance:SYMBOL [default: from a file name of Binance's own form].
     #[arg(long, value_name = "SYM")]
     pub symbol: Option<Symbol>,
     /// Timeframe of a kline file [default: taken from the file name].
@@ -158,14 +182,16 @@ pub enum AlertsAction {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// Symbol [default: every configured symbol].
+    /// Market, VENUE:SYMBOL [default: every configured market].
     #[arg(long, value_name = "SYM")]
     pub symbol: Option<Symbol>,
     /// Timeframe [default: every configured timeframe].
     #[arg(long, value_name = "TF")]
     pub timeframe: Option<Timeframe>,
+    /// First candle to include: YYYY-MM-DD or RFC 3339 [default: the oldest stored].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: Option<i64>,
+    /// Last candle to include: YYYY-MM-DD or RFC 3339 [default: the newest stored].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<i64>,
     /// Output file; '-' is stdout [default: a timestamped file in the data dir].
@@ -175,8 +201,9 @@ pub struct ExportArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct MigrateArgs {
-    /// The store to copy into: sqlite:PATH or postgres://USER[:PW]@HOST[:PORT]/DB (created
-    /// if empty; what it holds already is kept).
+    /// The store to copy into: sqlite:PATH (the file is created) or
+    /// postgres://USER[:PW]@HOST[:PORT]/DB (the database must exist; its tables are created).
+    /// What it holds already is kept.
     #[arg(long, value_name = "STORE")]
     pub to: String,
 }
@@ -205,6 +232,7 @@ pub fn parse_date(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     #[test]
     fn dates() {
@@ -218,9 +246,21 @@ mod tests {
 
     #[test]
     fn backfill_flag_spelling_parses() {
-        let cli = Cli::try_parse_from(["cryptoviz", "--backfill", "--days", "3"]).unwrap();
-        assert!(cli.backfill);
-        assert_eq!(cli.backfill_args.days, Some(3));
+        let args = ["cryptoviz", "--data-dir", "d", "--backfill", "--days", "3"];
+        let cli = Cli::try_parse_from(flag_spellings(args.map(Into::into))).unwrap();
+        match cli.command {
+            Some(Command::Backfill(a)) => assert_eq!(a.days, Some(3)),
+            other => panic!("{other:?}"),
+        }
+        // Only where a command would stand: an argument of a command is left alone.
+        let args = ["cryptoviz", "news", "--feed", "--backfill"];
+        assert_eq!(flag_spellings(args.map(Into::into))[3], "--backfill");
+        // The dashboard's help no longer lists backfill's options as its own.
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            !help.contains("--days") && !help.contains("--timeframes"),
+            "{help}"
+        );
         let cli =
             Cli::try_parse_from(["cryptoviz", "backfill", "--symbols", "btcusdt,ETHUSDT"]).unwrap();
         match cli.command {

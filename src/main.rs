@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cryptoviz::cli::Cli::parse();
+    let cli = cryptoviz::cli::Cli::from_env();
     cryptoviz::commands::main(cli)
 }

@@ -174,6 +174,23 @@ fn only_binance_file_names_name_a_symbol_and_open_candles_are_said() {
         m1.iter().map(|c| c.2).collect::<Vec<_>>(),
         [true, true, false]
     );
+
+    // `export` names its report as the dashboard's `e` does.
+    let out = cryptoviz(dir.path(), KEEP_ALL)
+        .args(["export", "--symbol", "BTCUSDT", "--timeframe", "1m"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("report"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].starts_with("cryptoviz-report-binance-BTCUSDT-1m-"),
+        "{names:?}"
+    );
 }
 
 #[test]

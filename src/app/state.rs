@@ -1065,14 +1065,8 @@ impl App {
     }
 
     fn export(&mut self) {
-        let stamp = TimeZone::utc().format(self.now, "%Y%m%dT%H%M%SZ");
-        let key = self.key();
-        // A symbol never becomes a path as it is (`kraken:BTC/USD`): only [A-Za-z0-9_-].
-        let path = self.data_dir.join(format!(
-            "cryptoviz-report-{}-{}-{stamp}.json",
-            key.symbol.file_stem(),
-            key.timeframe
-        ));
+        let name = crate::report::file_name(Some(self.key()), self.now);
+        let path = self.data_dir.join(name);
         let report = self.build_report();
         self.outbox.push(Request::Export {
             path: path.clone(),

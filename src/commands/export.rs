@@ -1,7 +1,6 @@
 //! `cryptoviz export`: a JSON report of stored data (SPEC §3).
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -77,7 +76,13 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     report.activity_log = crate::report::activity_from_log(&log, 100);
     store.close().await?;
 
-    let out = args.out.unwrap_or_else(|| default_path(ctx, now));
+    let one = match (args.symbol, args.timeframe) {
+        (Some(symbol), Some(timeframe)) => Some(SeriesKey { symbol, timeframe }),
+        _ => None,
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| ctx.data_dir.join(crate::report::file_name(one, now)));
     if out.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
         let written = serde_json::to_writer(&mut stdout, &report)
@@ -116,11 +121,4 @@ fn nothing_to_export(asked: &[SeriesKey], stored: &[SeriesKey], ranged: bool) ->
         "nothing to export: no candles for {}{range} ({held})",
         list(asked)
     )
-}
-
-fn default_path(ctx: &Context, now: Millis) -> PathBuf {
-    let stamp = chrono::DateTime::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format("%Y%m%dT%H%M%SZ");
-    ctx.data_dir.join(format!("report-{stamp}.json"))
 }

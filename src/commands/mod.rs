@@ -222,7 +222,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(Command::Alerts(a)) => alerts::run(&ctx, a).await,
             Some(Command::Bench(a)) => bench::run(&ctx, a).await,
             Some(Command::Migrate(a)) => migrate::run(&ctx, a).await,
-            None if cli.backfill => backfill::run(&ctx, cli.backfill_args).await,
             None => dashboard::run(&ctx, cli.symbol, cli.timeframe).await,
         }
     })

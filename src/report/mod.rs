@@ -90,6 +90,23 @@ impl Report {
 
 /// The last `n` events of a cryptoviz log file as the report's `activity_log` entries
 /// (`{at, level, message}`); lines that are not log events are skipped.
+/// A report's file name, the same from `export` and the dashboard's `e`:
+/// `cryptoviz-report-[SYMBOL-TF-]STAMP.json`, the series named when there is one (a symbol
+/// never becomes a path as it is, `kraken:BTC/USD`: only `[A-Za-z0-9_-]`).
+pub fn file_name(series: Option<SeriesKey>, now: Millis) -> String {
+    let stamp = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ");
+    match series {
+        Some(k) => format!(
+            "cryptoviz-report-{}-{}-{stamp}.json",
+            k.symbol.file_stem(),
+            k.timeframe
+        ),
+        None => format!("cryptoviz-report-{stamp}.json"),
+    }
+}
+
 pub fn activity_from_log(text: &str, n: usize) -> Vec<serde_json::Value> {
     let events: Vec<serde_json::Value> = text
         .lines()
