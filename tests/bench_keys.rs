@@ -68,3 +68,48 @@ async fn every_spec_key_is_measured() {
         assert!(x.is_some_and(|x| x > 0.0), "{venue}: {v}");
     }
 }
+
+/// A process the benchmark started (here the real collector) ends when the benchmark is
+/// killed, instead of running on with its temp files.
+#[test]
+fn a_benchmarks_child_dies_with_it() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[market]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\n[news]\nfeeds = []\n",
+    )
+    .unwrap();
+    // Stands in for the benchmark: the child is told its pid, as `bench` tells its children.
+    let mut bench = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["collect", "--duration", "60"])
+        .env(cryptoviz::bench::orphan::PARENT_ENV, bench.id().to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "runs while the benchmark does"
+    );
+    bench.kill().unwrap();
+    bench.wait().unwrap();
+    let gone = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "outlived its benchmark"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

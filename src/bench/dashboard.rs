@@ -133,7 +133,8 @@ pub fn dashboard_process(
         dir.display(),
         if demo { " --demo" } else { "" }
     );
-    let mut child = Command::new("script")
+    // The dashboard inherits the variable through `script`.
+    let mut child = super::orphan::child("script")
         .args(["-qfec", &cmd, "/dev/null"])
         .env("TERM", "xterm-256color")
         .env("COLUMNS", "200")

@@ -7,6 +7,7 @@ mod data;
 mod follow;
 mod klines_server;
 mod measure;
+pub mod orphan;
 mod postgres;
 mod scale;
 
@@ -277,7 +278,8 @@ fn dashboard_processes(dir: &std::path::Path, secs: u64) -> (Option<f64>, Option
 
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!(
-        "cryptoviz-bench-{}-{}",
+        "{}{}-{}",
+        orphan::DIR_PREFIX,
         std::process::id(),
         crate::domain::now_ms()
     ));

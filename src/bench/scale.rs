@@ -44,7 +44,7 @@ pub async fn market_scale(
     config.news.feeds.clear();
     let cfg = data.join("scale.toml");
     std::fs::write(&cfg, toml::to_string(&config)?)?;
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut child = super::orphan::child(std::env::current_exe()?)
         .arg("--config")
         .arg(&cfg)
         .arg("--data-dir")

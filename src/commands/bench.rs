@@ -9,6 +9,14 @@ use crate::bench::{Plan, run_all};
 use crate::cli::BenchArgs;
 
 pub async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    // A killed earlier run could not clean up after itself: do it now, and say so.
+    let (runs, bytes) = crate::bench::orphan::remove_leftovers(&std::env::temp_dir());
+    if runs > 0 {
+        eprintln!(
+            "cryptoviz: removed the temp files of {runs} earlier bench run(s) that did not finish ({:.1} MB)",
+            bytes as f64 / 1e6
+        );
+    }
     let store = ctx.store_url();
     let result = run_all(Plan::new(args.quick), Some(&store)).await?;
     if args.json {

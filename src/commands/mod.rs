@@ -203,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     }
     crate::net::install_crypto_provider();
+    crate::bench::orphan::exit_with_bench();
     let ctx = Context {
         config: if cli.demo { config.for_demo() } else { config },
         data_dir,
