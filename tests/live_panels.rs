@@ -60,8 +60,9 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
     let screen = t.wait_for("the book and the tape", Duration::from_secs(30), |s| {
         s.contains("Book BTCUSDT") && s.contains("spread 0.10") && s.contains("42001.55")
     });
-    // Asks above the spread, best nearest it; bids below; every price with the decimals the
-    // shown levels need (two here), so the column lines up.
+    // Asks above the spread, best nearest it; bids below; every price and every size with the
+    // decimals the shown levels need (two here: no market list gave the market's own), so
+    // each column lines up.
     let rows: Vec<&str> = screen.lines().collect();
     let at = |needle: &str| {
         rows.iter()
@@ -70,10 +71,10 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
     };
     let level = |price: &str, size: &str| format!("{price} {size:>9} ");
     let book = [
-        level("42000.25", "3"),
+        level("42000.25", "3.00"),
         level("42000.20", "0.75"),
         "spread 0.10".to_string(),
-        level("42000.10", "1.5"),
+        level("42000.10", "1.50"),
         level("41999.95", "2.25"),
     ];
     for pair in book.windows(2) {
@@ -85,9 +86,19 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
         assert_eq!(at(pair[0]) + 1, at(pair[1]), "{pair:?} in\n{screen}");
     }
     assert!(
-        line_with(&screen, "▲ 42001.55").contains(" 0.5│"),
+        line_with(&screen, "▲ 42001.55").contains(" 0.50│"),
         "{screen}"
     );
+    // Both panels name their columns.
+    let book_head = rows[at("Book BTCUSDT") + 1];
+    assert!(book_head.contains("│price         size cum."), "{screen}");
+    let tape_head = rows[at("Trades BTCUSDT") + 1];
+    let tape_head = tape_head
+        .split("│")
+        .find(|c| c.starts_with("time"))
+        .unwrap_or("");
+    let words: Vec<&str> = tape_head.split_whitespace().collect();
+    assert_eq!(words, ["time", "price", "size"], "{screen}");
 
     // A book that cannot be true (crossed) is dropped: the last good one stays.
     ws.push(depth("btcusdt", "42005.00", "42000.20"));

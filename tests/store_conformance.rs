@@ -6,7 +6,8 @@ mod support;
 
 use cryptoviz::alerts::{ArmState, Channel, Firing};
 use cryptoviz::domain::{
-    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
+    Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
+    Timeframe, Venue,
 };
 use cryptoviz::store::{
     Backend, CandleSource, FeedState, MarketLists, PostgresBackend, PostgresTarget, ProgressStatus,
@@ -412,7 +413,7 @@ fn clear_empties_every_table() {
         b.record_firing(&firing("f", START), &[Channel::Bell], ArmState::default())
             .unwrap();
         b.set_watchlist(&[sym("SOLUSDT")]).unwrap();
-        b.put_instruments(Venue::Binance, &[sym("SOLUSDT")], START)
+        b.put_instruments(Venue::Binance, &[sym("SOLUSDT").into()], START)
             .unwrap();
         b.clear().unwrap();
         assert!(
@@ -434,9 +435,19 @@ fn sym(s: &str) -> Symbol {
 fn venue_lists_are_replaced_whole_and_the_watchlist_keeps_its_order() {
     on_every_backend("markets", |name, b| {
         assert_eq!(b.instruments().unwrap(), MarketLists::default(), "{name}");
-        let binance = [sym("SOLUSDT"), sym("BTCUSDT"), sym("ETHBTC")];
+        // Precision as listed, or unknown (NULL), read back as it was written.
+        let listed = |s: &str, price: Option<u8>, size: Option<u8>| Listing {
+            symbol: sym(s),
+            precision: Precision { price, size },
+        };
+        let binance = [
+            listed("SOLUSDT", Some(2), Some(3)),
+            listed("BTCUSDT", Some(2), Some(5)),
+            listed("ETHBTC", None, None),
+        ];
         b.put_instruments(Venue::Binance, &binance, START).unwrap();
-        b.put_instruments(Venue::Kraken, &[sym("kraken:BTC/USD")], START + 1)
+        let kraken = [listed("kraken:BTC/USD", Some(1), Some(8))];
+        b.put_instruments(Venue::Kraken, &kraken, START + 1)
             .unwrap();
         // A venue's new list replaces its old one (a delisted market goes), others stay.
         b.put_instruments(Venue::Binance, &binance[..2], START + 2)
@@ -447,6 +458,11 @@ fn venue_lists_are_replaced_whole_and_the_watchlist_keeps_its_order() {
             names,
             ["binance:BTCUSDT", "binance:SOLUSDT", "kraken:BTC/USD"],
             "{name}"
+        );
+        assert_eq!(
+            lists.markets,
+            [binance[1], binance[0], kraken[0]],
+            "{name}: with their precision"
         );
         assert_eq!(
             lists.fetched,

@@ -877,9 +877,10 @@ fn the_book_and_the_tape_at_200x50_exact() {
     // Chart 114 columns, then the market column (30), then the side panels.
     let col = columns(&buf, 114, 144);
     assert_eq!(
-        col[..14],
+        col[..15],
         [
             "┌ Book BTCUSDT · now ────────┐",
+            "│price         size cum.     │",
             "│36473.74    1.0422 █████████│",
             "│36473.72    1.0428 █████████│",
             "│36473.70    0.8065 ████████ │",
@@ -895,23 +896,26 @@ fn the_book_and_the_tape_at_200x50_exact() {
             "│36473.53    0.1449 █        │",
         ]
     );
+    // Sizes with one number of decimals (the most any shown trade needs, no market list
+    // here), so 2.5 is 2.50000 beside 0.11293.
     assert_eq!(
-        col[26..31],
+        col[26..32],
         [
             "┌ Trades BTCUSDT · now ──────┐",
-            "│00:00:00 ▼ 36472.24      2.5│",
+            "│time          price     size│",
+            "│00:00:00 ▼ 36472.24  2.50000│",
             "│23:59:59 ▲ 36475.21  0.11293│",
             "│23:59:58 ▲ 36478.11  0.01686│",
             "│23:59:57 ▲ 36471.39  0.12013│",
         ]
     );
     // Asks in the falling colour, bids in the rising one; the large trade stands out.
-    assert_eq!(buf[(115, 1)].fg, Color::Red);
-    assert_eq!(buf[(115, 13)].fg, Color::Green);
-    let large = buf[(137, 27)].modifier;
+    assert_eq!(buf[(115, 2)].fg, Color::Red);
+    assert_eq!(buf[(115, 14)].fg, Color::Green);
+    let large = buf[(137, 28)].modifier;
     assert!(large.contains(ratatui::style::Modifier::REVERSED));
     assert!(
-        !buf[(137, 28)]
+        !buf[(137, 29)]
             .modifier
             .contains(ratatui::style::Modifier::REVERSED)
     );
@@ -1084,7 +1088,10 @@ fn the_search_offers_watched_markets_then_the_venues_others() {
         all.contains("no matching market (the demo has no venue lists)"),
         "{all}"
     );
-    app.apply(DataEvent::Instruments(vec![sym("SOLBTC"), sym("SOLUSDT")]));
+    app.apply(DataEvent::Instruments(vec![
+        sym("SOLBTC").into(),
+        sym("SOLUSDT").into(),
+    ]));
     app.popup = Some(Popup::Search(Search {
         query: "sol".into(),
         selected: 1,
@@ -1222,4 +1229,33 @@ fn the_overlay_legend_wraps_rather_than_cutting_a_market() {
     for name in ["binance:BTCUSDT", "okx:BTC-USDT", "composite:BTC +45.00%"] {
         assert!(all.contains(name), "{name} missing:\n{all}");
     }
+}
+
+/// Where the venue's market list gave the market's tick and lot step, every price and size of
+/// it (book, tape, crosshair) has exactly those decimals.
+#[test]
+fn prices_and_sizes_take_the_markets_listed_decimals() {
+    use cryptoviz::domain::{Listing, Precision};
+    let mut app = sample_app(sample_settings());
+    app.apply(DataEvent::Instruments(vec![Listing {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        precision: Precision {
+            price: Some(3),
+            size: Some(5),
+        },
+    }]));
+    let buf = screen(&app, 200, 50);
+    let col = columns(&buf, 114, 144);
+    assert_eq!(col[2], "│36473.740   1.04220 ████████│");
+    assert_eq!(col[13], "│spread 0.010 (0.0027 bp)    │");
+    assert_eq!(col[28], "│00:00:00 ▼ 36472.240 2.50000│");
+    app.act(cryptoviz::app::Action::Crosshair);
+    let all = text(&screen(&app, 200, 50));
+    let readout = all.lines().find(|l| l.contains(" O ")).unwrap();
+    let chart = readout.split('│').nth(1).unwrap();
+    assert_eq!(
+        chart.trim(),
+        "O 36507.190 H 36521.680 L 36455.580 C 36473.530",
+        "{readout}"
+    );
 }

@@ -36,7 +36,7 @@ pub enum DataEvent {
     /// The top of a symbol's book, whole (live only).
     Book(crate::domain::Book),
     /// Every market the venues list (sorted), for the search.
-    Instruments(Vec<crate::domain::Symbol>),
+    Instruments(Vec<crate::domain::Listing>),
     /// Attached to a store others write: when a streaming collector last wrote a candle
     /// (the only liveness an attached dashboard can see; `None`: no live write stored).
     CollectorWrite(Option<Millis>),

@@ -571,7 +571,7 @@ impl App {
                 self.firings.push_front(f);
                 self.firings.truncate(MAX_FIRINGS);
             }
-            DataEvent::Instruments(list) => self.watchlist.instruments = list,
+            DataEvent::Instruments(list) => self.watchlist.set_listings(list),
             DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
             DataEvent::Book(book) => self.live.set_book(book, self.now),
             DataEvent::CollectorWrite(at) => {

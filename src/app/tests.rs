@@ -527,12 +527,11 @@ fn search_finds_markets_by_venue_and_coin() {
 fn the_search_adds_a_listed_market_and_shift_d_removes_it_again() {
     let sym = |s: &str| Symbol::new(s).unwrap();
     let mut app = sample();
-    app.apply(DataEvent::Instruments(vec![
-        sym("BTCUSDT"),
-        sym("DOGEUSDT"),
-        sym("SOLBTC"),
-        sym("SOLUSDT"),
-    ]));
+    app.apply(DataEvent::Instruments(
+        ["BTCUSDT", "DOGEUSDT", "SOLBTC", "SOLUSDT"]
+            .map(|s| sym(s).into())
+            .to_vec(),
+    ));
     // Watched markets first, then the venue's others; a watched one is not offered twice.
     let hits = super::state::search_hits(&app.symbols, &app.watchlist.instruments, "sol");
     assert_eq!(hits, [sym("SOLUSDT"), sym("SOLBTC")]);

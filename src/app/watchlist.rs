@@ -59,7 +59,21 @@ pub struct WatchlistState {
     pub added: Vec<Symbol>,
     /// Every market the venues list (sorted), for the search.
     pub instruments: Vec<Symbol>,
+    /// The decimals of each listed market's prices and sizes, as its venue lists them.
+    pub precision: std::collections::HashMap<Symbol, crate::domain::Precision>,
     pub sort: WatchSort,
+}
+
+impl WatchlistState {
+    /// The venues' lists arrived (from the store's cache or fetched anew).
+    pub fn set_listings(&mut self, list: Vec<crate::domain::Listing>) {
+        self.instruments = list.iter().map(|l| l.symbol).collect();
+        self.precision = list
+            .into_iter()
+            .filter(|l| l.precision != crate::domain::Precision::default())
+            .map(|l| (l.symbol, l.precision))
+            .collect();
+    }
 }
 
 /// How the watchlist is ordered (the `sort_watchlist` key cycles through them).
@@ -101,6 +115,11 @@ impl WatchSort {
 }
 
 impl App {
+    /// The decimals `symbol`'s prices and sizes are shown with, where its venue listed them.
+    pub fn precision(&self, symbol: Symbol) -> crate::domain::Precision {
+        (self.watchlist.precision.get(&symbol).copied()).unwrap_or_default()
+    }
+
     pub fn day_stats(&self, symbol: Symbol) -> Option<DayStats> {
         day_stats(self.series.get(&self.watch_key(symbol))?.candles())
     }

@@ -4,6 +4,7 @@
 mod book;
 mod candle;
 mod decimal;
+mod listing;
 mod news;
 mod sanity;
 mod symbol;
@@ -13,6 +14,7 @@ mod trade;
 pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
 pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
+pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
 pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
 pub use symbol::{Symbol, SymbolError, Venue};

@@ -46,7 +46,7 @@ pub trait RestApi: Send + Sync {
     fn instruments_path(&self) -> &'static str;
 
     /// The markets open for trading in an instruments answer, in the venue's spelling.
-    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String>;
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String>;
 
     /// Most candles one request returns.
     fn page_size(&self) -> usize;

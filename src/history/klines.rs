@@ -30,7 +30,7 @@ use super::limiter::WeightBudget;
 use super::rfc3339;
 use crate::aggregate::Aggregator;
 use crate::config::Config;
-use crate::domain::{Millis, SeriesKey, Symbol, Venue, now_ms};
+use crate::domain::{Listing, Millis, SeriesKey, Venue, now_ms};
 use crate::exchange::rest::{ApiError, Page, RestApi, rest_api};
 use crate::net::{
     Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker, error_chain,
@@ -383,7 +383,7 @@ impl KlinesClient {
     }
 
     /// The venue's markets open for trading, with the same retries and politeness as candles.
-    pub async fn instruments(&self) -> Result<Vec<Symbol>, KlinesError> {
+    pub async fn instruments(&self) -> Result<Vec<Listing>, KlinesError> {
         let url = format!("{}{}", self.cfg.base_url, self.api.instruments_path());
         let what = format!("{}'s market list", self.venue());
         self.request(&url, &what, |body| self.api.decode_instruments(body))

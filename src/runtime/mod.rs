@@ -44,7 +44,7 @@ pub enum Event {
     /// A recorded firing owed to the bell: ring it, say it.
     Fired(Firing),
     /// The markets the venues list, after a venue's list was fetched anew (sorted).
-    Instruments(Vec<crate::domain::Symbol>),
+    Instruments(Vec<crate::domain::Listing>),
     /// Something a person should read (what retention deleted, a producer that could not
     /// start).
     Notice(tracing::Level, String),

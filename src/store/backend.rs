@@ -2,7 +2,7 @@ use serde::Serialize;
 
 use super::StoreError;
 use crate::alerts::{ArmState, Channel, Firing};
-use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Venue};
+use crate::domain::{Candle, Listing, Millis, NewsItem, Precision, SeriesKey, Symbol, Venue};
 
 /// An alert rule made from the dashboard, as stored (checked again when loaded).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,11 +152,11 @@ impl<T> Backend for T where
 /// The markets the venues list (a cache, so the dashboard's search works offline) and the
 /// markets a user added to the watchlist from the dashboard.
 pub trait MarketsStore {
-    /// Replaces `venue`'s list with `symbols`, fetched at `at`, in one transaction.
+    /// Replaces `venue`'s list with `markets`, fetched at `at`, in one transaction.
     fn put_instruments(
         &mut self,
         venue: Venue,
-        symbols: &[Symbol],
+        markets: &[Listing],
         at: Millis,
     ) -> Result<(), StoreError>;
     /// Every listed market (sorted), and when each venue's list was fetched.
@@ -170,8 +170,8 @@ pub trait MarketsStore {
 /// The venues' market lists as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MarketLists {
-    /// Every listed market, sorted.
-    pub markets: Vec<Symbol>,
+    /// Every listed market with its precision, sorted by symbol.
+    pub markets: Vec<Listing>,
     /// When each venue's list was fetched.
     pub fetched: Vec<(Venue, Millis)>,
 }
@@ -182,6 +182,18 @@ pub fn parse_symbols<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Symbol
     names
         .into_iter()
         .filter_map(|s| Symbol::new(s).ok())
+        .collect()
+}
+
+/// Reads stored markets back, as [`parse_symbols`] does their names.
+pub fn parse_listings(rows: impl IntoIterator<Item = (String, Precision)>) -> Vec<Listing> {
+    rows.into_iter()
+        .filter_map(|(name, precision)| {
+            Some(Listing {
+                symbol: Symbol::new(&name).ok()?,
+                precision,
+            })
+        })
         .collect()
 }
 

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0006_alert_rules.sql"),
     ),
     ("0007_markets", include_str!("migrations/0007_markets.sql")),
+    (
+        "0008_market_precision",
+        include_str!("migrations/0008_market_precision.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

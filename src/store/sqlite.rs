@@ -9,14 +9,14 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
     MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
-    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_symbols,
+    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
 };
 use super::cold;
 use super::{StoreError, migrations};
 use crate::alerts::{ArmState, Channel, Firing};
 use crate::domain::{
-    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
-    now_ms,
+    Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
+    Timeframe, Venue, now_ms,
 };
 use crate::news::sentiment::{Label, Scorer};
 
@@ -803,7 +803,7 @@ impl MarketsStore for SqliteBackend {
     fn put_instruments(
         &mut self,
         venue: Venue,
-        symbols: &[Symbol],
+        markets: &[Listing],
         at: Millis,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
@@ -812,10 +812,13 @@ impl MarketsStore for SqliteBackend {
             [venue.name()],
         )?;
         {
-            let mut insert =
-                tx.prepare("INSERT OR IGNORE INTO instruments (exchange, symbol) VALUES (?1, ?2)")?;
-            for s in symbols {
-                insert.execute(params![venue.name(), s.to_string()])?;
+            let mut insert = tx.prepare(
+                "INSERT OR IGNORE INTO instruments (exchange, symbol, price_decimals, size_decimals) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for m in markets {
+                let p = m.precision;
+                insert.execute(params![venue.name(), m.symbol.to_string(), p.price, p.size])?;
             }
         }
         tx.execute(
@@ -828,11 +831,17 @@ impl MarketsStore for SqliteBackend {
     }
 
     fn instruments(&mut self) -> Result<MarketLists, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT symbol FROM instruments ORDER BY symbol")?;
-        let names = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT symbol, price_decimals, size_decimals FROM instruments ORDER BY symbol",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                let precision = Precision {
+                    price: r.get(1)?,
+                    size: r.get(2)?,
+                };
+                Ok((r.get::<_, String>(0)?, precision))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT exchange, fetched_at FROM instrument_lists ORDER BY exchange",
@@ -841,7 +850,7 @@ impl MarketsStore for SqliteBackend {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(MarketLists {
-            markets: parse_symbols(names.iter().map(String::as_str)),
+            markets: parse_listings(rows),
             fetched: lists
                 .into_iter()
                 .filter_map(|(v, at)| Some((Venue::parse(&v)?, at)))

@@ -41,15 +41,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         BookView::Unavailable(why) => return super::explain(&why, t, inner, buf),
     };
-    let per_side = (inner.height.saturating_sub(1) / 2) as usize;
+    // A header row, the spread's row, and the two sides.
+    let per_side = (inner.height.saturating_sub(2) / 2) as usize;
     let asks = &book.asks[..book.asks.len().min(per_side)];
     let bids = &book.bids[..book.bids.len().min(per_side)];
-    let decimals = asks
-        .iter()
-        .chain(bids)
-        .map(|l| text::decimals_of(l.price))
-        .max()
-        .unwrap_or(0);
+    // Every price and size with the market's own decimals (its tick and lot step) where its
+    // venue listed them, else with the most any shown level needs: a column lines up either way.
+    let precision = app.precision(book.symbol);
+    let decimals = precision.price.map(usize::from).unwrap_or_else(|| {
+        let most = asks.iter().chain(bids).map(|l| text::decimals_of(l.price));
+        most.max().unwrap_or(0)
+    });
+    let size_decimals = precision.size.map(usize::from).unwrap_or_else(|| {
+        let most = asks.iter().chain(bids).map(|l| text::decimals_of(l.qty));
+        most.max().unwrap_or(0)
+    });
     let cum = |side: &[Level]| -> Vec<f64> {
         side.iter()
             .scan(0.0, |acc, l| {
@@ -67,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let w = inner.width as usize;
     let row = |l: &Level, cum: f64, up: bool| -> Line<'static> {
         let price = text::exact(l.price, decimals);
-        let size = size_text(l.qty, 9);
+        let size = size_text(l.qty, size_decimals, 9);
         let bar_w = w.saturating_sub(price.len() + 10).min(12);
         let filled = if most > 0.0 {
             ((cum / most) * bar_w as f64).ceil() as usize
@@ -80,8 +86,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled("█".repeat(filled.min(bar_w)), t.direction(up)),
         ])
     };
+    let price_w = asks
+        .iter()
+        .chain(bids)
+        .map(|l| text::exact(l.price, decimals).len())
+        .max()
+        .unwrap_or(5);
+    let header = format!("{:<price_w$} {:>9} cum.", "price", "size");
+    buf.set_stringn(inner.x, inner.y, header, inner.width as usize, t.dim());
     // Asks from the furthest shown down to the best, just above the spread.
-    let mid = inner.y + per_side as u16;
+    let mid = inner.y + 1 + per_side as u16;
     for (i, (l, c)) in asks.iter().zip(&ask_cum).enumerate() {
         buf.set_line(inner.x, mid - 1 - i as u16, &row(l, *c, false), inner.width);
     }
@@ -99,9 +113,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// A size in at most `width` characters: exact when it fits, compact otherwise.
-pub fn size_text(q: Qty, width: usize) -> String {
-    let s = q.to_string();
+/// A size in at most `width` characters, with at least `decimals` digits after the point:
+/// exact when it fits, compact otherwise.
+pub fn size_text(q: Qty, decimals: usize, width: usize) -> String {
+    let s = text::exact(q, decimals);
     if s.len() <= width {
         s
     } else {

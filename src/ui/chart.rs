@@ -166,6 +166,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         tf: key.timeframe,
         tz: app.tz,
         theme: t,
+        precision: app.precision(key.symbol),
     };
     CandleChart {
         bars: &bars,

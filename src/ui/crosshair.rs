@@ -94,17 +94,26 @@ pub fn readout<'a>(
         ),
         Span::styled(format!(" {change:+.2}%"), t.direction(change >= 0.0)),
         field("V"),
-        Span::raw(volume.to_string()),
+        Span::raw(super::text::exact(
+            volume,
+            f.precision.size.map_or(0, usize::from),
+        )),
     ]);
+    // The market's own decimals, else the most the four prices need: one width for all.
+    let dp = f.precision.price.map(usize::from).unwrap_or_else(|| {
+        let most = [open, high, low, close].map(super::text::decimals_of);
+        most.into_iter().max().unwrap_or(0)
+    });
+    let price = |p: Price| super::text::exact(p, dp);
     let prices = Line::from(vec![
         field("O"),
-        Span::raw(open.to_string()),
+        Span::raw(price(open)),
         field("H"),
-        Span::raw(high.to_string()),
+        Span::raw(price(high)),
         field("L"),
-        Span::raw(low.to_string()),
+        Span::raw(price(low)),
         field("C"),
-        Span::styled(close.to_string(), t.direction(up)),
+        Span::styled(price(close), t.direction(up)),
     ]);
     let oscillators = Line::from(vec![
         Span::styled(format!(" RSI({}) ", p.rsi), t.series(SeriesColor::Primary)),
@@ -143,6 +152,8 @@ pub struct Frame<'a> {
     pub tf: Timeframe,
     pub tz: TimeZone,
     pub theme: &'a Theme,
+    /// The market's decimals, where its venue listed them.
+    pub precision: crate::domain::Precision,
 }
 
 /// The cursor's time on the time axis row, highlighted under its column.

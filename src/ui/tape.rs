@@ -37,18 +37,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return super::explain(&why, t, inner, buf);
     }
     let symbols = app.tape_symbols();
-    let trades = app.live.latest(&symbols, inner.height as usize);
+    // One row for the column names.
+    let rows = inner.height.saturating_sub(1) as usize;
+    let trades = app.live.latest(&symbols, rows);
     if trades.is_empty() {
         let msg = "waiting for trades…";
         buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
         return;
     }
     let large = app.live.large_above(&symbols);
-    let decimals = trades
-        .iter()
-        .map(|tr| text::decimals_of(tr.price))
-        .max()
-        .unwrap_or(0);
+    // The market's own decimals where its venue listed them (a composite's members may
+    // differ: the most any shown trade needs), so a column lines up.
+    let precision = match symbols.as_slice() {
+        [one] => app.precision(*one),
+        _ => Default::default(),
+    };
+    let decimals = precision.price.map(usize::from).unwrap_or_else(|| {
+        let most = trades.iter().map(|tr| text::decimals_of(tr.price));
+        most.max().unwrap_or(0)
+    });
+    let size_decimals = precision.size.map(usize::from).unwrap_or_else(|| {
+        let most = trades.iter().map(|tr| text::decimals_of(tr.qty));
+        most.max().unwrap_or(0)
+    });
     let prices: Vec<String> = trades
         .iter()
         .map(|tr| text::exact(tr.price, decimals))
@@ -58,6 +69,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let size_w = (inner.width as usize)
         .saturating_sub(TIME_W + 3 + price_w + 1)
         .max(5);
+    let header = format!(
+        "{:<TIME_W$}   {:>price_w$} {:>size_w$}",
+        "time", "price", "size"
+    );
+    buf.set_stringn(inner.x, inner.y, header, inner.width as usize, t.dim());
     for (row, (tr, price)) in trades.iter().zip(prices).enumerate() {
         // The taker bought when the buyer was not the maker.
         let buy = !tr.buyer_is_maker;
@@ -69,10 +85,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(app.tz.format(tr.time, "%H:%M:%S"), t.dim()),
             Span::styled(if buy { " ▲ " } else { " ▼ " }, t.direction(buy)),
             Span::styled(
-                format!("{price:>price_w$} {:>size_w$}", size_text(tr.qty, size_w)),
+                format!(
+                    "{price:>price_w$} {:>size_w$}",
+                    size_text(tr.qty, size_decimals, size_w)
+                ),
                 style,
             ),
         ]);
-        buf.set_line(inner.x, inner.y + row as u16, &line, inner.width);
+        buf.set_line(inner.x, inner.y + 1 + row as u16, &line, inner.width);
     }
 }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::domain::{Symbol, Venue};
+use crate::domain::{Listing, Precision, Symbol, Venue};
 
 pub const PATH: &str = "/api/v3/exchangeInfo?symbolStatus=TRADING&showPermissionSets=false";
 
@@ -25,15 +25,39 @@ struct Entry<'a> {
     symbol: Cow<'a, str>,
     #[serde(borrow)]
     status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    filters: Vec<Filter<'a>>,
 }
 
-pub fn decode(body: &[u8]) -> Result<Vec<Symbol>, String> {
+/// `{"filterType":"PRICE_FILTER","tickSize":"0.01000000",…}`,
+/// `{"filterType":"LOT_SIZE","stepSize":"0.00001000",…}`; other filters are skipped.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Filter<'a> {
+    #[serde(borrow)]
+    filter_type: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tick_size: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    step_size: Option<Cow<'a, str>>,
+}
+
+pub fn decode(body: &[u8]) -> Result<Vec<Listing>, String> {
     let info: Info<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(info
         .symbols
         .iter()
         .filter(|e| e.status == "TRADING")
-        .filter_map(|e| Symbol::on(Venue::Binance, e.symbol.as_bytes()))
+        .filter_map(|e| {
+            let filter = |kind: &str| e.filters.iter().find(|x| x.filter_type == kind);
+            Some(Listing {
+                symbol: Symbol::on(Venue::Binance, e.symbol.as_bytes())?,
+                precision: Precision::from_steps(
+                    filter("PRICE_FILTER").and_then(|x| x.tick_size.as_deref()),
+                    filter("LOT_SIZE").and_then(|x| x.step_size.as_deref()),
+                ),
+            })
+        })
         .collect())
 }
 
@@ -54,5 +78,21 @@ mod tests {
             .collect();
         assert_eq!(got, ["binance:ETHBTC", "binance:SOLUSDT"]);
         assert!(decode(b"<html>").is_err());
+    }
+
+    #[test]
+    fn the_price_tick_and_size_step_as_decimals() {
+        let body = br#"{"timezone":"UTC","symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC",
+            "quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01000000",
+            "maxPrice":"1000000.00000000","tickSize":"0.01000000"},{"filterType":"LOT_SIZE",
+            "minQty":"0.00001000","maxQty":"9000.00000000","stepSize":"0.00001000"},
+            {"filterType":"NOTIONAL","minNotional":"5.00000000"}]}]}"#;
+        let got = decode(body).unwrap();
+        assert_eq!(got.len(), 1);
+        let want = crate::domain::Precision {
+            price: Some(2),
+            size: Some(5),
+        };
+        assert_eq!(got[0].precision, want);
     }
 }

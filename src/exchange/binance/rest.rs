@@ -24,7 +24,7 @@ impl RestApi for BinanceRest {
         super::instruments::PATH
     }
 
-    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
         super::instruments::decode(body)
     }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::domain::{Symbol, Venue};
+use crate::domain::{Listing, Precision, Symbol, Venue};
 
 pub const PATH: &str = "/v5/market/instruments-info?category=spot";
 
@@ -25,21 +25,44 @@ struct List<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Instrument<'a> {
     #[serde(borrow)]
     symbol: Cow<'a, str>,
     #[serde(borrow)]
     status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    price_filter: Option<Step<'a>>,
+    #[serde(borrow, default)]
+    lot_size_filter: Option<Step<'a>>,
 }
 
-pub fn decode(body: &[u8]) -> Result<Vec<Symbol>, String> {
+/// `"priceFilter":{"tickSize":"0.01"}`, `"lotSizeFilter":{"basePrecision":"0.000001",…}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Step<'a> {
+    #[serde(borrow, default)]
+    tick_size: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    base_precision: Option<Cow<'a, str>>,
+}
+
+pub fn decode(body: &[u8]) -> Result<Vec<Listing>, String> {
     let answer: Answer<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(answer
         .result
         .list
         .iter()
         .filter(|i| i.status == "Trading")
-        .filter_map(|i| Symbol::on(Venue::Bybit, i.symbol.as_bytes()))
+        .filter_map(|i| {
+            Some(Listing {
+                symbol: Symbol::on(Venue::Bybit, i.symbol.as_bytes())?,
+                precision: Precision::from_steps(
+                    i.price_filter.as_ref().and_then(|f| f.tick_size.as_deref()),
+                    (i.lot_size_filter.as_ref()).and_then(|f| f.base_precision.as_deref()),
+                ),
+            })
+        })
         .collect())
 }
 
@@ -58,5 +81,20 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(got, ["bybit:BTCUSDT"]);
+    }
+
+    #[test]
+    fn the_price_tick_and_size_step_as_decimals() {
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT",
+            "baseCoin":"BTC","quoteCoin":"USDT","status":"Trading","lotSizeFilter":{"basePrecision":"0.000001",
+            "quotePrecision":"0.00000001","minOrderQty":"0.000048","maxOrderQty":"71.73956243"},
+            "priceFilter":{"tickSize":"0.01"}}]}}"#;
+        let got = decode(body).unwrap();
+        assert_eq!(got.len(), 1);
+        let want = crate::domain::Precision {
+            price: Some(2),
+            size: Some(6),
+        };
+        assert_eq!(got[0].precision, want);
     }
 }

@@ -46,7 +46,7 @@ impl RestApi for BybitRest {
         super::instruments::PATH
     }
 
-    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
         super::instruments::decode(body)
     }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::domain::{Symbol, Venue};
+use crate::domain::{Listing, Precision, Symbol, Venue};
 
 pub const PATH: &str = "/0/public/AssetPairs";
 
@@ -26,6 +26,9 @@ struct Pair<'a> {
     wsname: Option<Cow<'a, str>>,
     #[serde(borrow)]
     status: Option<Cow<'a, str>>,
+    /// Decimals of prices and of volumes.
+    pair_decimals: Option<u8>,
+    lot_decimals: Option<u8>,
 }
 
 /// v1's asset names in v2's spelling.
@@ -37,7 +40,7 @@ fn v2(asset: &str) -> &str {
     }
 }
 
-pub fn decode(body: &[u8]) -> Result<Vec<Symbol>, String> {
+pub fn decode(body: &[u8]) -> Result<Vec<Listing>, String> {
     let answer: Answer<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(answer
         .result
@@ -45,10 +48,14 @@ pub fn decode(body: &[u8]) -> Result<Vec<Symbol>, String> {
         .filter(|p| p.status.as_deref().is_none_or(|s| s == "online"))
         .filter_map(|p| {
             let (base, quote) = p.wsname.as_deref()?.split_once('/')?;
-            Symbol::on(
-                Venue::Kraken,
-                format!("{}/{}", v2(base), v2(quote)).as_bytes(),
-            )
+            let name = format!("{}/{}", v2(base), v2(quote));
+            Some(Listing {
+                symbol: Symbol::on(Venue::Kraken, name.as_bytes())?,
+                precision: Precision {
+                    price: p.pair_decimals.filter(|d| *d <= 18),
+                    size: p.lot_decimals.filter(|d| *d <= 18),
+                },
+            })
         })
         .collect())
 }
@@ -74,5 +81,17 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(got, ["kraken:DOGE/USD"]);
+    }
+
+    #[test]
+    fn the_price_tick_and_size_step_as_decimals() {
+        let body = include_bytes!("../../../tests/fixtures/kraken/rest-assetpairs.json");
+        let got = decode(body).unwrap();
+        assert_eq!(got.len(), 1);
+        let want = crate::domain::Precision {
+            price: Some(1),
+            size: Some(8),
+        };
+        assert_eq!(got[0].precision, want);
     }
 }

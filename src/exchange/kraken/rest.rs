@@ -60,7 +60,7 @@ impl RestApi for KrakenRest {
         super::instruments::PATH
     }
 
-    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<Symbol>, String> {
+    fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
         super::instruments::decode(body)
     }
 

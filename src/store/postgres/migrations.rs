@@ -10,6 +10,10 @@ use crate::store::MigrateError;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_markets", include_str!("migrations/0002_markets.sql")),
+    (
+        "0003_market_precision",
+        include_str!("migrations/0003_market_precision.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -19,13 +19,13 @@ pub use migrations::LATEST;
 use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
     MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
-    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_symbols,
+    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
 };
 use super::{StoreError, cold};
 use crate::alerts::{ArmState, Channel, Firing};
 use crate::domain::{
-    Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe, Venue,
-    now_ms,
+    Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
+    Timeframe, Venue, now_ms,
 };
 use crate::news::sentiment::{Label, Scorer};
 
@@ -934,19 +934,27 @@ impl MarketsStore for PostgresBackend {
     fn put_instruments(
         &mut self,
         venue: Venue,
-        symbols: &[Symbol],
+        markets: &[Listing],
         at: Millis,
     ) -> Result<(), StoreError> {
-        let names: Vec<String> = symbols.iter().map(Symbol::to_string).collect();
+        let names: Vec<String> = markets.iter().map(|m| m.symbol.to_string()).collect();
+        let decimals = |f: fn(&Precision) -> Option<u8>| -> Vec<Option<i16>> {
+            markets
+                .iter()
+                .map(|m| f(&m.precision).map(i16::from))
+                .collect()
+        };
+        let (price, size) = (decimals(|p| p.price), decimals(|p| p.size));
         let mut tx = self.conn()?.transaction()?;
         tx.execute(
             "DELETE FROM instruments WHERE exchange = $1",
             &[&venue.name()],
         )?;
         tx.execute(
-            "INSERT INTO instruments (exchange, symbol) SELECT $1, unnest($2::text[]) \
+            "INSERT INTO instruments (exchange, symbol, price_decimals, size_decimals) \
+             SELECT $1, s, p, z FROM unnest($2::text[], $3::smallint[], $4::smallint[]) AS t(s, p, z) \
              ON CONFLICT DO NOTHING",
-            &[&venue.name(), &names],
+            &[&venue.name(), &names, &price, &size],
         )?;
         tx.execute(
             "INSERT INTO instrument_lists (exchange, fetched_at) VALUES ($1, $2) \
@@ -959,13 +967,28 @@ impl MarketsStore for PostgresBackend {
 
     fn instruments(&mut self) -> Result<MarketLists, StoreError> {
         let conn = self.conn()?;
-        let names = conn.query("SELECT symbol FROM instruments ORDER BY symbol", &[])?;
+        let names = conn.query(
+            "SELECT symbol, price_decimals, size_decimals FROM instruments ORDER BY symbol",
+            &[],
+        )?;
         let lists = conn.query(
             "SELECT exchange, fetched_at FROM instrument_lists ORDER BY exchange",
             &[],
         )?;
         Ok(MarketLists {
-            markets: parse_symbols(names.iter().map(|r| r.get::<_, &str>(0))),
+            markets: parse_listings(names.iter().map(|r| {
+                let d = |i: usize| {
+                    r.get::<_, Option<i16>>(i)
+                        .and_then(|d| u8::try_from(d).ok())
+                };
+                (
+                    r.get::<_, String>(0),
+                    Precision {
+                        price: d(1),
+                        size: d(2),
+                    },
+                )
+            })),
             fetched: lists
                 .iter()
                 .filter_map(|r| Some((Venue::parse(r.get(0))?, r.get(1))))
