@@ -29,6 +29,8 @@ pub struct Pipeline {
     /// Ingestion's input, for scored news (the alert rules that read news).
     pub inputs: mpsc::Sender<crate::source::MarketEvent>,
     pub ingest: watch::Receiver<IngestSnapshot>,
+    /// The demo market's prices once its history is built (empty until then, and live).
+    pub demo_prices: watch::Receiver<Vec<(crate::domain::Symbol, f64)>>,
     source: JoinHandle<()>,
     ingest_task: JoinHandle<Result<(), StoreError>>,
 }
@@ -65,6 +67,7 @@ impl Pipeline {
         let inputs = market_tx.clone();
         let (events_tx, events) = mpsc::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
+        let (prices_tx, demo_prices) = watch::channel(Vec::new());
         // The demo market stands in for every venue: no streams to count.
         let streams: Streams = if demo {
             Vec::new()
@@ -93,6 +96,7 @@ impl Pipeline {
                     detail: format!("demo history: {e}"),
                 })?;
                 let market = market?;
+                let _ = prices_tx.send(market.prices());
                 let ingest = ingest.with_alerts(alerts);
                 let _ = source_tx.send(tokio::spawn(crate::source::demo::run(
                     market,
@@ -166,6 +170,7 @@ impl Pipeline {
             streams,
             inputs,
             ingest: snap_rx,
+            demo_prices,
             source,
             ingest_task,
         })

@@ -71,8 +71,8 @@ fn trades_are_well_formed() {
     );
     assert!(all.iter().all(|t| (START..=START + span).contains(&t.time)));
     for (name, tick, lot, start_price) in [
-        ("BTCUSDT", "0.01", "0.00001", 90_000.0),
-        ("ETHUSDT", "0.01", "0.0001", 3_000.0),
+        ("BTCUSDT", "0.01", "0.00001", 100_900.0),
+        ("ETHUSDT", "0.01", "0.0001", 3_375.0),
         ("SOLUSDT", "0.01", "0.001", 150.0),
         ("PEPEUSDT", "0.0001", "0.1", 1.0),
     ] {
@@ -229,4 +229,62 @@ async fn run_streams_live_trades_and_stops_promptly() {
         .await
         .expect("run() returns")
         .unwrap();
+}
+
+/// The demo's headlines speak of its own prices: "Bitcoin Surges Past $NNK" names the
+/// thousand the simulated BTC trades in when the news arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_headlines_fit_its_prices() {
+    use cryptoviz::config::Config;
+    use cryptoviz::domain::{SeriesKey, Timeframe};
+    use cryptoviz::news::poller::NewsEvent;
+    use cryptoviz::runtime::{Event, Options, Runtime};
+    use cryptoviz::store::{Store, StoreOptions};
+
+    let config = Config::parse(
+        "[market]\nsymbols = [\"BTCUSDT\", \"ETHUSDT\"]\ntimeframes = [\"1m\"]\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap()
+    .for_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("demo.db"), StoreOptions::default()).unwrap();
+    let opts = Options {
+        demo: true,
+        ..Options::default()
+    };
+    let rt = Runtime::start(&config, store.clone(), opts).await.unwrap();
+    let mut events = rt.subscribe();
+    let items = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Ok(Event::News(NewsEvent::Items(items))) = events.recv().await {
+                return items;
+            }
+        }
+    })
+    .await
+    .expect("the demo's news");
+    let title = items
+        .iter()
+        .map(|i| i.title.as_str())
+        .find(|t| t.starts_with("Bitcoin Surges Past $"))
+        .expect("the BTC headline");
+    let level: f64 = title["Bitcoin Surges Past $".len()..]
+        .split('K')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let key = SeriesKey {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        timeframe: Timeframe::M1,
+    };
+    let close = store.latest(key).await.unwrap().unwrap().close.to_f64();
+    // The level is the thousand below the price (seconds of live trading may have moved it).
+    assert!(
+        level * 1000.0 <= close * 1.002 && close < (level + 1.0) * 1000.0 * 1.002,
+        "{title} with BTC at {close}"
+    );
+    rt.stop(Duration::from_secs(10)).await.unwrap();
+    store.close().await.unwrap();
 }

@@ -31,7 +31,9 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     let enricher: Arc<dyn Enricher> =
         Arc::new(crate::news::enrich::Scoring::from_config(&ctx.config.news));
     if ctx.demo {
-        print_items(&demo_items(now_ms(), &*enricher), args.json)?;
+        // No simulated market here: the headlines speak of where it starts.
+        let levels = crate::news::demo::DemoLevels::default();
+        print_items(&demo_items(now_ms(), levels, &*enricher), args.json)?;
         return Ok(ExitCode::SUCCESS);
     }
     if feeds.is_empty() {

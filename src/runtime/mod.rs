@@ -189,7 +189,7 @@ impl Runtime {
             tokio::spawn(run_news(
                 config.clone(),
                 store.clone(),
-                opts.demo,
+                opts.demo.then(|| pipeline.demo_prices.clone()),
                 events.clone(),
                 inputs.clone(),
                 stop_rx.clone(),
@@ -345,19 +345,41 @@ async fn publish_repair(
     }
 }
 
-/// The feed poller (polled again on refresh), or in demo mode the bundled items, stored once.
+/// The levels the demo's headlines speak of: its first BTC and ETH markets' prices.
+fn demo_levels(prices: &[(crate::domain::Symbol, f64)]) -> crate::news::demo::DemoLevels {
+    let coin = |c: &str| {
+        prices
+            .iter()
+            .find(|(s, _)| crate::news::coins::base_asset(s.as_str()) == Some(c))
+            .map(|(_, p)| *p)
+    };
+    let default = crate::news::demo::DemoLevels::default();
+    crate::news::demo::DemoLevels {
+        btc: coin("BTC").unwrap_or(default.btc),
+        eth: coin("ETH").unwrap_or(default.eth),
+    }
+}
+
+/// The feed poller (polled again on refresh), or in demo mode the bundled items, stored once,
+/// speaking of the simulated market's prices (`demo` gives them once its history is built).
 async fn run_news(
     config: Config,
     store: Store,
-    demo: bool,
+    demo: Option<watch::Receiver<Vec<(crate::domain::Symbol, f64)>>>,
     events: broadcast::Sender<Event>,
     alerts: mpsc::Sender<MarketEvent>,
     stop: watch::Receiver<bool>,
     refresh: watch::Receiver<u64>,
 ) {
     let enricher: Arc<dyn Enricher> = Arc::new(Scoring::from_config(&config.news));
-    if demo {
-        let items = crate::news::demo::demo_items(now_ms(), &*enricher);
+    if let Some(mut prices) = demo {
+        // Headlines wait for the market's prices (a few seconds of history at most).
+        let ready = prices.wait_for(|p| !p.is_empty());
+        let prices = match tokio::time::timeout(Duration::from_secs(30), ready).await {
+            Ok(Ok(p)) => p.clone(),
+            _ => Vec::new(),
+        };
+        let items = crate::news::demo::demo_items(now_ms(), demo_levels(&prices), &*enricher);
         if let Err(e) = store.insert_news(items.clone()).await {
             tracing::warn!(error = %e, "demo news not stored");
         }

@@ -86,8 +86,9 @@ fn profile(symbol: Symbol) -> Profile {
         daily_vol,
     };
     match base_asset(symbol) {
-        "BTC" => p(90_000.0, "0.01", "0.00001", 8.0, 0.025),
-        "ETH" => p(3_000.0, "0.01", "0.0001", 6.0, 0.035),
+        // Near where the bundled headlines' defaults put them (`news --demo` has no market).
+        "BTC" => p(100_900.0, "0.01", "0.00001", 8.0, 0.025),
+        "ETH" => p(3_375.0, "0.01", "0.0001", 6.0, 0.035),
         "SOL" => p(150.0, "0.01", "0.001", 4.0, 0.05),
         "BNB" => p(600.0, "0.01", "0.001", 3.0, 0.03),
         _ => p(1.0, "0.0001", "0.1", 3.0, 0.05),
@@ -118,6 +119,9 @@ struct Sim {
     /// current log-price offset from it.
     follows: Option<usize>,
     basis: f64,
+    /// The last trade handed out, in ticks, and whether it hit the bid: the book is drawn
+    /// around it, so the last trade is always at the touch, never beyond it.
+    last_traded: Option<(i128, bool)>,
 }
 
 impl Sim {
@@ -146,6 +150,7 @@ impl Sim {
             next_id: rng.range(1_000_000, 900_000_000) as i64,
             follows: None,
             basis: 0.0,
+            last_traded: None,
             rng,
         }
     }
@@ -304,17 +309,24 @@ impl DemoMarket {
         }
     }
 
-    /// The top of each simulated book on the venues whose real books cryptoviz follows: the
-    /// best bid at the current price's tick and the best ask one tick above, levels a tick or
-    /// more apart, log-normal sizes growing away from the touch.
-    pub fn books(&mut self) -> Vec<Book> {
+    /// The top of each simulated book (of `only` these symbols, if given) on the venues whose
+    /// real books cryptoviz follows: around the last trade handed out (it hit the bid, or the
+    /// ask one tick above), else the current price; levels a tick or more apart, log-normal
+    /// sizes growing away from the touch.
+    pub fn books(&mut self, only: Option<&[Symbol]>) -> Vec<Book> {
         let mut out = Vec::new();
         for sim in &self.sims {
-            if !crate::exchange::connector(sim.symbol.venue()).is_some_and(|c| c.has_book()) {
+            if !crate::exchange::connector(sim.symbol.venue()).is_some_and(|c| c.has_book())
+                || only.is_some_and(|o| !o.contains(&sim.symbol))
+            {
                 continue;
             }
             let rng = &mut self.book_rng;
-            let best = (sim.log_price.exp() * 1e8 / sim.tick as f64).floor() as i128;
+            let best = match sim.last_traded {
+                Some((ticks, true)) => ticks,
+                Some((ticks, false)) => ticks - 1,
+                None => (sim.log_price.exp() * 1e8 / sim.tick as f64).floor() as i128,
+            };
             let mut side = |start: i128, dir: i128| {
                 let mut ticks = start;
                 (0..BOOK_DEPTH)
@@ -347,6 +359,11 @@ impl DemoMarket {
     pub fn advance(&mut self, until_ms: Millis, out: &mut Vec<Trade>) {
         loop {
             let ready = self.staged.partition_point(|t| t.time <= until_ms);
+            for t in &self.staged[..ready] {
+                if let Some(sim) = self.sims.iter_mut().find(|s| s.symbol == t.symbol) {
+                    sim.last_traded = Some((t.price.raw() / sim.tick, t.buyer_is_maker));
+                }
+            }
             out.extend(self.staged.drain(..ready));
             if !self.staged.is_empty() || self.clock > until_ms {
                 return;
@@ -392,6 +409,20 @@ impl DemoMarket {
         }
     }
 
+    /// Each market's price now: its last trade handed out, else where it starts.
+    pub fn prices(&self) -> Vec<(Symbol, f64)> {
+        self.sims
+            .iter()
+            .map(|s| {
+                let price = match s.last_traded {
+                    Some((ticks, _)) => (ticks * s.tick) as f64 / 1e8,
+                    None => s.log_price.exp(),
+                };
+                (s.symbol, price)
+            })
+            .collect()
+    }
+
     /// Everything up to this time (exclusive) has been generated.
     pub fn clock(&self) -> Millis {
         self.clock
@@ -435,6 +466,9 @@ pub async fn run(
         batch.clear();
         market.advance(now_ms(), &mut batch);
         let arrived = Instant::now();
+        let mut traded: Vec<Symbol> = batch.iter().map(|t| t.symbol).collect();
+        traded.sort();
+        traded.dedup();
         for trade in batch.drain(..) {
             tokio::select! {
                 biased;
@@ -443,8 +477,11 @@ pub async fn run(
             }
         }
         ticks += 1;
-        if ticks.is_multiple_of(BOOK_EVERY_TICKS) {
-            for book in market.books() {
+        // A market that traded gets its book at once, so the book never lags its last trade;
+        // the others now and then, as quiet real books still change.
+        let only = (!ticks.is_multiple_of(BOOK_EVERY_TICKS)).then_some(traded.as_slice());
+        if only.is_none_or(|o| !o.is_empty()) {
+            for book in market.books(only) {
                 if tx.send(MarketEvent::Book(book)).await.is_err() {
                     return;
                 }
@@ -521,5 +558,34 @@ mod tests {
     fn unknown_symbols_get_a_small_coin_profile() {
         let p = profile(Symbol::new("DOGEUSDT").unwrap());
         assert_eq!((p.price, p.tick, p.lot), (1.0, "0.0001", "0.1"));
+    }
+
+    #[test]
+    fn the_last_trade_is_always_at_the_books_touch() {
+        let syms: Vec<Symbol> = ["binance:BTCUSDT", "kraken:BTC/USD", "bybit:ETHUSDT"]
+            .into_iter()
+            .map(|s| Symbol::new(s).unwrap())
+            .collect();
+        let start = 1_700_000_000_000;
+        let mut m = DemoMarket::new(3, &syms, start);
+        let mut checked = 0;
+        // Ticks of 100 ms for ten minutes, as the dashboard's source runs it.
+        for tick in 1..6_000 {
+            let mut trades = Vec::new();
+            m.advance(start + tick * 100, &mut trades);
+            for book in m.books(None) {
+                let Some(last) = trades.iter().rfind(|t| t.symbol == book.symbol) else {
+                    continue;
+                };
+                let (bid, ask) = (book.bids[0].price, book.asks[0].price);
+                assert!(bid < ask, "{book:?}");
+                assert!(
+                    bid <= last.price && last.price <= ask,
+                    "{last:?} outside {bid}..{ask}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
     }
 }
