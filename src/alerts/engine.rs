@@ -9,8 +9,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::firing::{ArmState, Firing};
 use super::rule::{Condition, Repeat, Rule};
+use super::{ArmState, Firing};
 use crate::config::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
 use crate::indicators::{Incremental, IndicatorParams, Latest};

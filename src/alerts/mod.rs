@@ -6,9 +6,8 @@
 pub mod backtest;
 pub mod deliver;
 pub mod engine;
-pub mod firing;
 pub mod rule;
 
+pub use crate::domain::{ArmState, Channel, Firing, firing_id};
 pub use engine::{Decision, Engine};
-pub use firing::{ArmState, Firing};
-pub use rule::{Channel, Condition, Repeat, Rule, RuleError};
+pub use rule::{Condition, Repeat, Rule, RuleError};

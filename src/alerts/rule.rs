@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Millis, Price, Symbol, Timeframe};
+use crate::domain::{Channel, Millis, Price, Symbol, Timeframe};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
@@ -248,38 +248,6 @@ impl Repeat {
             Repeat::Once => "once",
             Repeat::Rearm => "rearm",
         }
-    }
-}
-
-/// Where a firing goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Bell,
-    Desktop,
-    Webhook,
-    Command,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Bell => "bell",
-            Channel::Desktop => "desktop",
-            Channel::Webhook => "webhook",
-            Channel::Command => "command",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        [
-            Channel::Bell,
-            Channel::Desktop,
-            Channel::Webhook,
-            Channel::Command,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
     }
 }
 

@@ -4,22 +4,28 @@
 mod book;
 mod candle;
 mod decimal;
+mod firing;
 mod listing;
 mod news;
 mod sanity;
+mod sentiment;
 mod symbol;
 mod timeframe;
 mod trade;
+mod venue;
 
 pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
 pub use candle::{Candle, SeriesKey};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
+pub use firing::{ArmState, Channel, Firing, firing_id};
 pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
 pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
-pub use symbol::{Symbol, SymbolError, Venue};
+pub use sentiment::{Label, MODEL_NAME, Scorer};
+pub use symbol::{Symbol, SymbolError};
 pub use timeframe::{Timeframe, TimeframeError};
 pub use trade::Trade;
+pub use venue::{Continuity, EmptyIntervals, Venue};
 
 /// Milliseconds since the Unix epoch, the unit of every timestamp inside cryptoviz.
 pub type Millis = i64;

@@ -1,5 +1,5 @@
 use super::Millis;
-pub use crate::news::sentiment::Sentiment;
+pub use super::sentiment::Sentiment;
 
 /// A stored news item. Title and summary are already cleaned of markup and control sequences.
 #[derive(Clone, Debug, PartialEq)]

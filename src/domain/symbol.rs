@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-pub use crate::exchange::Venue;
+pub use super::venue::Venue;
 
 const CAP: usize = 22;
 

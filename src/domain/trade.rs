@@ -6,7 +6,7 @@ use super::{Millis, Price, Qty, Symbol};
 pub struct Trade {
     pub symbol: Symbol,
     /// Trade id, or aggregate id for aggTrades; contiguous per symbol on most venues (see
-    /// [`crate::exchange::Continuity`]), which is how a gap is told apart from a quiet market.
+    /// [`super::Continuity`]), which is how a gap is told apart from a quiet market.
     pub id: i64,
     pub price: Price,
     pub qty: Qty,

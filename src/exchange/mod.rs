@@ -14,11 +14,10 @@ pub mod okx;
 pub mod rest;
 pub mod stats;
 pub mod stream;
-pub mod venue;
 pub mod wire;
 
+pub use crate::domain::{Continuity, EmptyIntervals, Venue};
 pub use connector::{Connector, Parsed, connector};
 pub use stats::{StreamStats, StreamStatsSnapshot};
 pub use stream::{Books, StreamSettings, run};
-pub use venue::{Continuity, EmptyIntervals, Venue};
 pub use wire::WireError;

@@ -1,7 +1,7 @@
 use serde::Serialize;
 
 use super::StoreError;
-use crate::alerts::{ArmState, Channel, Firing};
+use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{Candle, Listing, Millis, NewsItem, Precision, SeriesKey, Symbol, Venue};
 
 /// An alert rule made from the dashboard, as stored (checked again when loaded).

@@ -13,12 +13,12 @@ use super::backend::{
 };
 use super::cold;
 use super::{StoreError, migrations};
-use crate::alerts::{ArmState, Channel, Firing};
+use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{
     Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
     Timeframe, Venue, now_ms,
 };
-use crate::news::sentiment::{Label, Scorer};
+use crate::domain::{Label, Scorer};
 
 pub struct SqliteBackend {
     conn: Connection,

@@ -1,5 +1,6 @@
 use super::*;
-use crate::alerts::rule::{Channel, Condition, Repeat, Rule};
+use crate::alerts::rule::{Condition, Repeat, Rule};
+use crate::domain::Channel;
 use crate::domain::{Price, Qty, Timeframe};
 
 const T0: Millis = 1_700_000_040_000 - 1_700_000_040_000 % 3_600_000;

@@ -19,8 +19,6 @@ mod tokens;
 pub mod train;
 mod vocabulary;
 
-use serde::{Deserialize, Serialize};
-
 pub use lexicon::LexiconError;
 pub use model::{Label, MODEL_NAME, Model};
 
@@ -44,54 +42,7 @@ const CRYPTO_LEXICON: &str = include_str!(concat!(
     "/assets/crypto_lexicon.txt"
 ));
 
-/// VADER's four scores, rounded the way Python's `polarity_scores` rounds
-/// them (compound to 4 decimals, the proportions to 3) so values compare
-/// equal to the reference implementation rather than merely close.
-///
-/// The headline model fills the same fields with its own equivalents: `pos`, `neu` and `neg`
-/// are its class probabilities and `compound` is `pos - neg`. `label` is the scorer's class
-/// and `scorer` says which one spoke.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sentiment {
-    pub compound: f64,
-    pub pos: f64,
-    pub neu: f64,
-    pub neg: f64,
-    #[serde(default)]
-    pub label: Label,
-    #[serde(default, rename = "model")]
-    pub scorer: Scorer,
-}
-
-/// Which scorer judged a text (`[news] sentiment`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Scorer {
-    /// VADER with the crypto lexicon, exactly as Python's vaderSentiment.
-    #[default]
-    #[serde(rename = "vader")]
-    Vader,
-    /// The headline model trained on labelled crypto headlines (the default).
-    #[serde(rename = "cryptoviz-headlines-1")]
-    Headlines,
-}
-
-impl Scorer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scorer::Vader => "vader",
-            Scorer::Headlines => MODEL_NAME,
-        }
-    }
-
-    /// A stored name, or the config's `"model"` / `"vader"`.
-    pub fn parse(s: &str) -> Option<Scorer> {
-        match s {
-            "vader" => Some(Scorer::Vader),
-            "model" | MODEL_NAME => Some(Scorer::Headlines),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::{Scorer, Sentiment};
 
 /// A ready-to-use scorer. Building one parses ~7,500 lexicon lines, so build
 /// it once and share it: scoring only reads it, and it is `Send + Sync`.

@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
-
 use super::features::{self, Feature};
 
 /// The shipped weights: `feature \t negative \t neutral \t positive`, one a line.
@@ -16,59 +14,7 @@ const MODEL: &str = include_str!(concat!(
     "/assets/sentiment_model.tsv"
 ));
 
-/// The model's name in reports and `news --json`.
-pub const MODEL_NAME: &str = "cryptoviz-headlines-1";
-
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    Negative,
-    #[default]
-    Neutral,
-    Positive,
-}
-
-impl Label {
-    pub const ALL: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Neutral => "neutral",
-            Label::Positive => "positive",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Label> {
-        Label::ALL.into_iter().find(|l| l.as_str() == s.trim())
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The most probable class (ties go to the earlier: negative, then neutral).
-    pub fn argmax(probs: [f32; 3]) -> Label {
-        let best = (0..3)
-            .rev()
-            .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
-            .unwrap_or(1);
-        Label::ALL[best]
-    }
-
-    /// VADER's own convention: compound >= 0.05 positive, <= -0.05 negative.
-    pub fn from_compound(compound: f64) -> Label {
-        if compound >= 0.05 {
-            Label::Positive
-        } else if compound <= -0.05 {
-            Label::Negative
-        } else {
-            Label::Neutral
-        }
-    }
-}
+pub use crate::domain::{Label, MODEL_NAME};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("sentiment model line {line}: {reason}")]

@@ -22,12 +22,12 @@ use super::backend::{
     SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
 };
 use super::{StoreError, cold};
-use crate::alerts::{ArmState, Channel, Firing};
+use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{
     Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
     Timeframe, Venue, now_ms,
 };
-use crate::news::sentiment::{Label, Scorer};
+use crate::domain::{Label, Scorer};
 
 /// The channel every committed candle write is announced on; attached dashboards LISTEN.
 pub const CHANNEL: &str = "cryptoviz_candles";

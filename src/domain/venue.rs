@@ -1,5 +1,5 @@
-//! The venues cryptoviz speaks to, and what each promises about its trades. Adding a venue is
-//! one variant here, one folder beside this file and one arm in [`super::connector`].
+//! The venues cryptoviz speaks to, and what each promises about its trades: plain facts every
+//! layer may read. How to talk to a venue is `exchange`'s (its folder and registry entry).
 
 use std::fmt;
 

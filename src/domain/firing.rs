@@ -1,8 +1,9 @@
-//! A firing (SPEC §2's JSON, as POSTed, piped and reported) and a rule's armed state.
+//! A firing (SPEC §2's JSON, as POSTed, piped and reported), where it goes, and a rule's armed
+//! state: what the store keeps of alerts. Rules and the engine are `alerts`'.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Millis;
+use super::Millis;
 
 /// One crossing of one rule: recorded once, delivered at least once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +76,38 @@ impl Default for ArmState {
             armed: true,
             false_since: None,
         }
+    }
+}
+
+/// Where a firing goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Bell,
+    Desktop,
+    Webhook,
+    Command,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Bell => "bell",
+            Channel::Desktop => "desktop",
+            Channel::Webhook => "webhook",
+            Channel::Command => "command",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Bell,
+            Channel::Desktop,
+            Channel::Webhook,
+            Channel::Command,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
