@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::Composite;
 use crate::domain::{Symbol, Timeframe, Venue};
 use crate::net::{BackoffPolicy, BreakerPolicy};
 
@@ -124,14 +125,6 @@ impl Default for MarketConfig {
             rest_url: None,
         }
     }
-}
-
-/// A composite market: its series symbol (`composite:NAME`) and its members, in the order
-/// that breaks ties between trades stamped at the same instant.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Composite {
-    pub symbol: Symbol,
-    pub members: Vec<Symbol>,
 }
 
 impl MarketConfig {

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod exchange;
 pub mod history;

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::domain::{Millis, Timeframe, Venue, now_ms};
 use crate::exchange::{Books, StreamSettings, StreamStats, connector};
 use crate::ingest::{Ingest, IngestEvent, IngestSnapshot};
-use crate::source::demo::DemoMarket;
+use crate::demo::DemoMarket;
 use crate::store::{CandleSource, Store, StoreError};
 
 /// Hours of simulated history the demo market writes before going live, so the chart opens full.
@@ -98,7 +98,7 @@ impl Pipeline {
                 let market = market?;
                 let _ = prices_tx.send(market.prices());
                 let ingest = ingest.with_alerts(alerts);
-                let _ = source_tx.send(tokio::spawn(crate::source::demo::run(
+                let _ = source_tx.send(tokio::spawn(crate::demo::run(
                     market,
                     market_tx,
                     shutdown.clone(),
@@ -118,7 +118,7 @@ impl Pipeline {
             for (venue, stats) in &streams {
                 let (Some(connector), Some(mut settings)) = (
                     connector(*venue),
-                    StreamSettings::from_config(config, *venue),
+                    stream_settings(config, *venue),
                 ) else {
                     continue;
                 };
@@ -218,4 +218,47 @@ fn demo_market_with_history(
     // Demo history replaces itself each run; the gap check must not ask a venue about it.
     let _ = ingest.take_gaps();
     Ok(market)
+}
+
+/// The settings of `venue`'s feed from the config; `None` when no symbol is streamed from it.
+fn stream_settings(cfg: &Config, venue: Venue) -> Option<StreamSettings> {
+    let symbols = cfg.market.symbols_on(venue);
+    let endpoints = cfg.venues.get(venue)?;
+    let connector = connector(venue)?;
+    (!symbols.is_empty()).then(|| StreamSettings {
+        venue,
+        ws_url: endpoints.ws_url.clone(),
+        symbols,
+        books: Books::Off,
+        backoff: cfg.net.backoff.clone(),
+        breaker: cfg.net.breaker.clone(),
+        idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
+        max_lifetime: connector.max_lifetime(),
+        stable_after: StreamSettings::DEFAULT_STABLE_AFTER,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Symbol;
+    use crate::net::BackoffPolicy;
+
+    #[test]
+    fn settings_come_from_config() {
+        let cfg = Config::parse(
+            "[market]\nsymbols = [\"BTCUSDT\", \"kraken:BTC/USD\"]\n",
+            std::path::Path::new("test.toml"),
+        )
+        .unwrap();
+        let s = stream_settings(&cfg, Venue::Binance).unwrap();
+        assert_eq!(s.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.backoff, BackoffPolicy::default());
+        assert_eq!(s.max_lifetime, Duration::from_secs(85_800));
+        assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT").unwrap()]);
+        let k = stream_settings(&cfg, Venue::Kraken).unwrap();
+        assert_eq!(k.ws_url, "wss://ws.kraken.com/v2");
+        assert!(stream_settings(&cfg, Venue::Okx).is_none());
+        assert!(stream_settings(&cfg, Venue::Composite).is_none());
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cryptoviz::domain::{Millis, Price, Symbol, Trade, now_ms};
-use cryptoviz::source::demo::{DemoMarket, run};
+use cryptoviz::demo::{DemoMarket, run};
 use cryptoviz::source::{MarketEvent, StreamStatus};
 use tokio::sync::{mpsc, watch};
 

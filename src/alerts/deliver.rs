@@ -253,7 +253,7 @@ pub async fn deliver(
                     }
                     let outcome = tokio::select! {
                         o = d.send(&p) => o,
-                        _ = crate::source::shutdown_requested(&mut shutdown) => return,
+                        _ = crate::net::shutdown_requested(&mut shutdown) => return,
                     };
                     let err = outcome.as_ref().err().cloned();
                     let (id, channel) = (p.firing.id.clone(), p.channel);
@@ -271,7 +271,7 @@ pub async fn deliver(
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(next) => {}
-            _ = crate::source::shutdown_requested(&mut shutdown) => return,
+            _ = crate::net::shutdown_requested(&mut shutdown) => return,
         }
     }
 }

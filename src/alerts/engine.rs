@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::rule::{Condition, Repeat, Rule};
 use super::{ArmState, Firing};
-use crate::config::Composite;
+use crate::domain::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
 use crate::indicators::{Incremental, IndicatorParams, Latest};
 

@@ -450,7 +450,7 @@ fn venues() -> App {
     let composite = sym("composite:BTC-USD");
     let mut settings = sample_settings();
     settings.symbols = members.iter().copied().chain([composite]).collect();
-    settings.composites = vec![crate::config::Composite {
+    settings.composites = vec![crate::domain::Composite {
         symbol: composite,
         members: members.clone(),
     }];

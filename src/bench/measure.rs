@@ -103,7 +103,7 @@ pub async fn ingest_venues(
     .into_iter()
     .map(Symbol::new)
     .collect::<Result<_, _>>()?;
-    let composite = crate::config::Composite {
+    let composite = crate::domain::Composite {
         symbol: Symbol::new("composite:BTC-USD")?,
         members: symbols[..3].to_vec(),
     };

@@ -22,7 +22,7 @@ pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
 pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
 pub use sentiment::{Label, MODEL_NAME, Scorer};
-pub use symbol::{Symbol, SymbolError};
+pub use symbol::{Composite, Symbol, SymbolError};
 pub use timeframe::{Timeframe, TimeframeError};
 pub use trade::Trade;
 pub use venue::{Continuity, EmptyIntervals, Venue};

@@ -119,6 +119,14 @@ impl<'de> serde::Deserialize<'de> for Symbol {
     }
 }
 
+/// A composite market: its series symbol (`composite:NAME`) and its members, in the order
+/// that breaks ties between trades stamped at the same instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composite {
+    pub symbol: Symbol,
+    pub members: Vec<Symbol>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

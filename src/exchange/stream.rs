@@ -24,7 +24,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::connector::{Connector, Parsed};
 use super::stats::StreamStats;
-use crate::config::Config;
 use crate::domain::{LocalBook, Symbol, Trade, Venue, now_ms};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
 use crate::source::{MarketEvent, StreamStatus};
@@ -78,23 +77,6 @@ pub struct StreamSettings {
 impl StreamSettings {
     pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(10);
 
-    /// The settings of `venue`'s feed; `None` when no symbol is streamed from it.
-    pub fn from_config(cfg: &Config, venue: Venue) -> Option<Self> {
-        let symbols = cfg.market.symbols_on(venue);
-        let endpoints = cfg.venues.get(venue)?;
-        let connector = super::connector(venue)?;
-        (!symbols.is_empty()).then(|| StreamSettings {
-            venue,
-            ws_url: endpoints.ws_url.clone(),
-            symbols,
-            books: Books::Off,
-            backoff: cfg.net.backoff.clone(),
-            breaker: cfg.net.breaker.clone(),
-            idle_timeout: Duration::from_secs(cfg.net.ws_idle_timeout_secs.max(1)),
-            max_lifetime: connector.max_lifetime(),
-            stable_after: Self::DEFAULT_STABLE_AFTER,
-        })
-    }
 }
 
 /// Runs the feed until `shutdown` turns true (or its sender is dropped), then sends
@@ -268,7 +250,7 @@ impl Client {
         );
         tokio::select! {
             biased;
-            _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            _ = crate::net::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
             r = connect => Ok(match r {
                 Err(_) => Err(Lost::new(format!("connect timed out after {limit:?}"))),
                 Ok(Err(e)) => Err(Lost::new(format!("connect failed: {e}"))),
@@ -298,7 +280,7 @@ impl Client {
         loop {
             let next = tokio::select! {
                 biased;
-                _ = crate::source::shutdown_requested(&mut self.shutdown) => {
+                _ = crate::net::shutdown_requested(&mut self.shutdown) => {
                     close_politely(&mut ws).await;
                     return Err(Stop::Shutdown);
                 }
@@ -491,7 +473,7 @@ impl Client {
     async fn sleep(&mut self, d: Duration) -> Result<(), Stop> {
         tokio::select! {
             biased;
-            _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+            _ = crate::net::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
             _ = tokio::time::sleep(d) => Ok(()),
         }
     }
@@ -507,7 +489,7 @@ impl Client {
             Err(TrySendError::Closed(_)) => Err(Stop::Closed),
             Err(TrySendError::Full(event)) => tokio::select! {
                 biased;
-                _ = crate::source::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
+                _ = crate::net::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
                 r = self.tx.send(event) => r.map_err(|_| Stop::Closed),
             },
         }
@@ -543,24 +525,6 @@ impl WarnLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn settings_come_from_config() {
-        let cfg = Config::parse(
-            "[market]\nsymbols = [\"BTCUSDT\", \"kraken:BTC/USD\"]\n",
-            std::path::Path::new("test.toml"),
-        )
-        .unwrap();
-        let s = StreamSettings::from_config(&cfg, Venue::Binance).unwrap();
-        assert_eq!(s.idle_timeout, Duration::from_secs(60));
-        assert_eq!(s.backoff, BackoffPolicy::default());
-        assert_eq!(s.max_lifetime, Duration::from_secs(85_800));
-        assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT").unwrap()]);
-        let k = StreamSettings::from_config(&cfg, Venue::Kraken).unwrap();
-        assert_eq!(k.ws_url, "wss://ws.kraken.com/v2");
-        assert!(StreamSettings::from_config(&cfg, Venue::Okx).is_none());
-        assert!(StreamSettings::from_config(&cfg, Venue::Composite).is_none());
-    }
 
     #[test]
     fn warnings_are_rate_limited() {

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 pub use latency::{Buckets, Histogram, Percentiles};
 
 use crate::aggregate::{Aggregator, IdGap, Outcome};
-use crate::config::Composite;
+use crate::domain::Composite;
 use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade, Venue, now_ms};
 use crate::source::{MarketEvent, StreamStatus};
 use crate::store::{CandleSource, Store, StoreError};

@@ -46,7 +46,7 @@ pub async fn serve(listener: TcpListener, monitor: Monitor, mut shutdown: watch:
     }
     loop {
         let accepted = tokio::select! {
-            _ = crate::source::shutdown_requested(&mut shutdown) => break,
+            _ = crate::net::shutdown_requested(&mut shutdown) => break,
             a = listener.accept() => a,
         };
         let (conn, peer) = match accepted {

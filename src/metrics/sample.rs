@@ -36,7 +36,7 @@ pub async fn run_sampler(monitor: Monitor, mut shutdown: watch::Receiver<bool>) 
         }
     };
     tokio::select! {
-        _ = crate::source::shutdown_requested(&mut shutdown) => {}
+        _ = crate::net::shutdown_requested(&mut shutdown) => {}
         _ = fast => {}
         _ = slow => {}
     }

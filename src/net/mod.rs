@@ -11,6 +11,12 @@ pub use breaker::{BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker};
 /// The User-Agent every HTTP request carries, so server operators can tell who is asking.
 pub const USER_AGENT: &str = concat!("cryptoviz/", env!("CARGO_PKG_VERSION"));
 
+/// Resolves once shutdown is requested (or the sender is gone, which means the same): how
+/// every task of the program is told to stop.
+pub async fn shutdown_requested(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
 /// rustls needs one process-wide crypto provider; cryptoviz uses ring for both HTTP and
 /// WebSocket TLS. Safe to call more than once.
 pub fn install_crypto_provider() {

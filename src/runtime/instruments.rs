@@ -56,7 +56,7 @@ pub async fn refresh(
     };
     tokio::select! {
         () = work => {}
-        _ = crate::source::shutdown_requested(&mut stop) => {}
+        _ = crate::net::shutdown_requested(&mut stop) => {}
     }
 }
 

@@ -1,7 +1,6 @@
-//! Market data sources. Each runs as a task and sends [`MarketEvent`]s over a channel: the live
-//! venue streams and the simulated demo market look the same to the rest of the program.
-
-pub mod demo;
+//! What market data sources say. Each source (a venue's stream in `exchange`, the simulated
+//! market in `demo`) runs as a task and sends [`MarketEvent`]s over a channel: they look the
+//! same to the rest of the program.
 
 use std::time::{Duration, Instant};
 
@@ -45,9 +44,4 @@ pub enum StreamStatus {
     },
     /// Stopped for good (shutdown requested).
     Stopped,
-}
-
-/// Resolves once shutdown is requested (or the sender is gone, which means the same).
-pub(crate) async fn shutdown_requested(rx: &mut tokio::sync::watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
 }

@@ -155,7 +155,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// `BTC-USD spread 4.2 bp`, then one line per member: venue, last price, and its age when
 /// it is stale.
-fn composite_lines(app: &App, c: &crate::config::Composite) -> Vec<Line<'static>> {
+fn composite_lines(app: &App, c: &crate::domain::Composite) -> Vec<Line<'static>> {
     let t = &app.theme;
     let view = app.composite_view(c);
     let spread = match view.spread_bps {

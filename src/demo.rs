@@ -460,7 +460,7 @@ pub async fn run(
     'outer: loop {
         tokio::select! {
             biased;
-            _ = crate::source::shutdown_requested(&mut shutdown) => break,
+            _ = crate::net::shutdown_requested(&mut shutdown) => break,
             _ = ticker.tick() => {}
         }
         batch.clear();
@@ -472,7 +472,7 @@ pub async fn run(
         for trade in batch.drain(..) {
             tokio::select! {
                 biased;
-                _ = crate::source::shutdown_requested(&mut shutdown) => break 'outer,
+                _ = crate::net::shutdown_requested(&mut shutdown) => break 'outer,
                 sent = tx.send(MarketEvent::Trade(trade, arrived)) => if sent.is_err() { return },
             }
         }
