@@ -9,10 +9,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::demo::DemoMarket;
 use crate::domain::{Millis, Timeframe, Venue, now_ms};
 use crate::exchange::{Books, StreamSettings, StreamStats, connector};
 use crate::ingest::{Ingest, IngestEvent, IngestSnapshot};
-use crate::demo::DemoMarket;
 use crate::store::{CandleSource, Store, StoreError};
 
 /// Hours of simulated history the demo market writes before going live, so the chart opens full.
@@ -62,7 +62,8 @@ impl Pipeline {
             ingest
         };
         // In the demo the rules start after the simulated history, or it would fire them.
-        let alerts = crate::alerts::deliver::engine(config, &store, now_ms()).await?;
+        let alerts =
+            crate::alerts::deliver::engine(&config.alert_setup(), &store, now_ms()).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
         let inputs = market_tx.clone();
         let (events_tx, events) = mpsc::channel(1024);
@@ -116,10 +117,9 @@ impl Pipeline {
         } else {
             let mut tasks = Vec::new();
             for (venue, stats) in &streams {
-                let (Some(connector), Some(mut settings)) = (
-                    connector(*venue),
-                    stream_settings(config, *venue),
-                ) else {
+                let (Some(connector), Some(mut settings)) =
+                    (connector(*venue), stream_settings(config, *venue))
+                else {
                     continue;
                 };
                 // A venue whose books are on an endpoint of their own gets a second,

@@ -305,7 +305,9 @@ when = "price > 0.00139"
     let config = Config::parse(text, Path::new("c.toml")).unwrap();
     let live_dir = tempfile::tempdir().unwrap();
     let store = Store::open(&live_dir.path().join("live.db"), StoreOptions::default()).unwrap();
-    let engine = deliver::engine(&config, &store, 0).await.unwrap();
+    let engine = deliver::engine(&config.alert_setup(), &store, 0)
+        .await
+        .unwrap();
     let symbol = Symbol::new("XRPETH").unwrap();
     let mut ingest = Ingest::new(
         store.clone(),
@@ -416,14 +418,18 @@ async fn dashboard_rules_survive_restarts_and_disabled_ones_rest() {
 
     let store = Store::open(&db, StoreOptions::default()).unwrap();
     let names = |rules: Vec<Rule>| rules.into_iter().map(|r| r.name).collect::<Vec<_>>();
-    let rules = deliver::rules(&config, &store).await.unwrap();
+    let rules = deliver::rules(&config.alert_setup().rules, &store)
+        .await
+        .unwrap();
     assert_eq!(
         names(rules),
         ["cfg", "up"],
         "disabled, unreadable and clashing ones left out"
     );
     store.call(|b| b.delete_rule("up")).await.unwrap();
-    let rules = deliver::rules(&config, &store).await.unwrap();
+    let rules = deliver::rules(&config.alert_setup().rules, &store)
+        .await
+        .unwrap();
     assert_eq!(names(rules), ["cfg"]);
     let left: Vec<String> = store
         .call(|b| b.stored_rules())

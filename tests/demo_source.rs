@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use cryptoviz::domain::{Millis, Price, Symbol, Trade, now_ms};
 use cryptoviz::demo::{DemoMarket, run};
+use cryptoviz::domain::{Millis, Price, Symbol, Trade, now_ms};
 use cryptoviz::source::{MarketEvent, StreamStatus};
 use tokio::sync::{mpsc, watch};
 

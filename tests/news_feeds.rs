@@ -81,7 +81,8 @@ fn env() -> Env {
 impl Env {
     fn poller(&self, feeds: &[String]) -> Poller {
         Poller::new(
-            &self.config,
+            &self.config.news,
+            &self.config.net,
             feeds,
             self.store.clone(),
             Arc::new(NoEnrichment),

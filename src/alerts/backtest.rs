@@ -4,8 +4,8 @@
 //! item's publication time). Stale and spread rules need the trade-by-trade clock of a live
 //! stream and are not replayed.
 
+use super::AlertSetup;
 use super::{Condition, Decision, Engine, Firing, Rule};
-use crate::config::Config;
 use crate::domain::{Candle, Millis, SeriesKey, now_ms};
 use crate::store::{Store, StoreError};
 
@@ -26,13 +26,13 @@ const CHUNK_CANDLES: i64 = 50_000;
 /// one series (or the news), so series are replayed one after the other, in chunks, and the
 /// firings merged by time at the end.
 pub async fn replay(
-    config: &Config,
+    setup: &AlertSetup,
     store: &Store,
     from: Millis,
     to: Millis,
 ) -> Result<Replay, StoreError> {
     // The same rules a collector evaluates: the config's and the dashboard's enabled ones.
-    let rules = super::deliver::rules(config, store).await?;
+    let rules = super::deliver::rules(&setup.rules, store).await?;
     let mut keys: Vec<SeriesKey> = rules
         .iter()
         .filter(|r| {
@@ -50,7 +50,7 @@ pub async fn replay(
     let news_rules = rules
         .iter()
         .any(|r| matches!(r.condition, Condition::Sentiment { .. }));
-    let mut r = Replayer::new(config, rules, from);
+    let mut r = Replayer::new(setup, rules, from);
     for key in keys {
         let step = key.timeframe.millis() * CHUNK_CANDLES;
         let chunks: Vec<(Millis, Millis)> = std::iter::successors(Some(from), |&at| {
@@ -89,7 +89,7 @@ pub struct Replayer {
 }
 
 impl Replayer {
-    pub fn new(config: &Config, rules: Vec<Rule>, start: Millis) -> Replayer {
+    pub fn new(setup: &AlertSetup, rules: Vec<Rule>, start: Millis) -> Replayer {
         let skipped = rules
             .iter()
             .filter(|r| {
@@ -103,9 +103,9 @@ impl Replayer {
         Replayer {
             engine: Engine::new(
                 rules,
-                config.indicators,
-                config.market.composites(),
-                config.market.series_symbols(),
+                setup.indicators,
+                setup.composites.clone(),
+                setup.series.clone(),
                 start,
             ),
             decided: now_ms(),

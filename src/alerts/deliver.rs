@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Notify, mpsc, watch};
 
+use super::{AlertSetup, NotifyConfig};
 use super::{Channel, Decision, Engine, Firing};
-use crate::config::{Config, NotifyConfig};
 use crate::domain::{Millis, SeriesKey};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, CircuitBreaker};
 use crate::store::{PendingDelivery, Store, StoreError};
@@ -30,8 +30,11 @@ const MAX_RETRY: Duration = Duration::from_secs(300);
 /// Every rule to evaluate: the config's, then the enabled ones made from the dashboard (a
 /// stored rule that no longer parses, or whose name a config rule took, is skipped with a
 /// warning).
-pub async fn rules(config: &Config, store: &Store) -> Result<Vec<super::Rule>, StoreError> {
-    let mut rules = config.alert_rules().unwrap_or_default();
+pub async fn rules(
+    configured: &[super::Rule],
+    store: &Store,
+) -> Result<Vec<super::Rule>, StoreError> {
+    let mut rules = configured.to_vec();
     for stored in store.call(|b| b.stored_rules()).await? {
         if !stored.enabled {
             continue;
@@ -59,11 +62,13 @@ pub struct ListedRule {
 /// Every rule wherever it was made: the config's, then the dashboard's (disabled ones too,
 /// and marked so); a stored rule shadowed by a config rule's name or unreadable is left out,
 /// as [`rules`] leaves it out of evaluation.
-pub async fn listed(config: &Config, store: &Store) -> Result<Vec<ListedRule>, StoreError> {
-    let mut out: Vec<ListedRule> = config
-        .alert_rules()
-        .unwrap_or_default()
-        .into_iter()
+pub async fn listed(
+    configured: &[super::Rule],
+    store: &Store,
+) -> Result<Vec<ListedRule>, StoreError> {
+    let mut out: Vec<ListedRule> = configured
+        .iter()
+        .cloned()
         .map(|rule| ListedRule {
             rule,
             origin: "config",
@@ -87,13 +92,13 @@ pub async fn listed(config: &Config, store: &Store) -> Result<Vec<ListedRule>, S
 /// The engine for every rule ([`rules`]), their states restored from the store and their
 /// series' indicators warmed from stored candles. It runs even without rules, so rules made
 /// from the dashboard can join.
-pub async fn engine(config: &Config, store: &Store, now: Millis) -> Result<Engine, StoreError> {
-    let rules = rules(config, store).await?;
+pub async fn engine(setup: &AlertSetup, store: &Store, now: Millis) -> Result<Engine, StoreError> {
+    let rules = rules(&setup.rules, store).await?;
     let mut engine = Engine::new(
         rules,
-        config.indicators,
-        config.market.composites(),
-        config.market.series_symbols(),
+        setup.indicators,
+        setup.composites.clone(),
+        setup.series.clone(),
         now,
     );
     for (name, state) in store.call(|b| b.alert_states()).await? {

@@ -7,7 +7,9 @@ pub mod backtest;
 pub mod deliver;
 pub mod engine;
 pub mod rule;
+pub mod settings;
 
 pub use crate::domain::{ArmState, Channel, Firing, firing_id};
 pub use engine::{Decision, Engine};
 pub use rule::{Condition, Repeat, Rule, RuleError};
+pub use settings::{AlertSetup, NotifyConfig};

@@ -63,6 +63,17 @@ pub enum SettingsError {
     Theme(#[from] ThemeError),
 }
 
+/// The `[ui]` keys and colours, which the keymap and the theme own: checked for every command
+/// (a bad key is a config error even for `collect`), before anything starts.
+pub fn check_ui(ui: &crate::config::UiConfig) -> Result<(), crate::config::Invalid> {
+    Keymap::from_config(&ui.keys).map_err(|e| (e.key, e.message))?;
+    Theme::from_config(ui, false).map_err(|e| {
+        let message = e.to_string().replacen(&format!("{}: ", e.key), "", 1);
+        (e.key.to_string(), message)
+    })?;
+    Ok(())
+}
+
 impl AppSettings {
     /// From the config; a `--symbol`/`--timeframe` outside the configured lists is added so
     /// the user still sees what the store holds for it.
@@ -109,5 +120,35 @@ impl AppSettings {
             composites: config.market.composites(),
             alert_rules: config.alert_rules().unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error of `check_ui` on a config's text, as one line.
+    fn ui_err(text: &str) -> String {
+        let config = Config::parse(text, std::path::Path::new("c.toml")).unwrap();
+        let (key, message) = check_ui(&config.ui).unwrap_err();
+        format!("{key}: {message}")
+    }
+
+    #[test]
+    fn bad_keys_and_colours_are_named() {
+        for (text, key) in [
+            ("[ui]\ntheme = \"solarized\"\n", "ui.theme"),
+            ("[ui]\nkeys = { quit = [\"j\"] }\n", "ui.keys.quit"),
+            ("[ui]\nkeys = { warp = [\"w\"] }\n", "ui.keys.warp"),
+            ("[ui]\nkeys = { quit = [\"hyper-q\"] }\n", "ui.keys.quit"),
+        ] {
+            let e = ui_err(text);
+            assert!(e.contains(key), "{text}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        let e = ui_err("[ui]\nup_color = \"greenish\"\n");
+        assert!(e.contains("ui.up_color") && e.contains("greenish"), "{e}");
+        let fine = Config::parse("", std::path::Path::new("c.toml")).unwrap();
+        assert_eq!(check_ui(&fine.ui), Ok(()));
     }
 }

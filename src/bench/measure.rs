@@ -226,7 +226,7 @@ pub async fn alerts_backtest(dir: &Path, days: usize) -> anyhow::Result<f64> {
     let end = start + per as Millis * 60_000;
     crate::store::tier_all(&store, &storage, end, None).await?;
     let t = Instant::now();
-    let replay = crate::alerts::backtest::replay(&config, &store, start, end).await?;
+    let replay = crate::alerts::backtest::replay(&config.alert_setup(), &store, start, end).await?;
     let rate = per_sec(replay.candles as usize, t.elapsed());
     std::hint::black_box(replay.firings.len());
     store.close().await?;

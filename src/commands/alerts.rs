@@ -18,7 +18,8 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
     let (store, _) = ctx.open_existing()?;
     match args.action.unwrap_or(AlertsAction::List) {
         AlertsAction::List => {
-            let listed = crate::alerts::deliver::listed(&ctx.config, &store).await?;
+            let listed =
+                crate::alerts::deliver::listed(&ctx.config.alert_setup().rules, &store).await?;
             let mut rows = Vec::new();
             for l in listed {
                 let name = l.rule.name.clone();
@@ -76,7 +77,7 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
             if from > to {
                 return Err(super::usage("--from is after --to"));
             }
-            let r = replay(&ctx.config, &store, from, to as Millis).await?;
+            let r = replay(&ctx.config.alert_setup(), &store, from, to as Millis).await?;
             if args.json {
                 super::out(format_args!(
                     "{}",

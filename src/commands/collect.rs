@@ -236,7 +236,8 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
         println!("gap repair: {} candles written", status.candles_written);
     }
     let mut poller = Poller::new(
-        &ctx.config,
+        &ctx.config.news,
+        &ctx.config.net,
         &ctx.config.news.feeds,
         store.clone(),
         Arc::new(Scoring::from_config(&ctx.config.news)),

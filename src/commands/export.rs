@@ -67,7 +67,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         .map(NewsReport::from)
         .collect();
     let firings = store.call(move |b| b.firings(from, to)).await?;
-    let rules = crate::alerts::deliver::rules(&ctx.config, &store).await?;
+    let rules = crate::alerts::deliver::rules(&ctx.config.alert_setup().rules, &store).await?;
     report.alerts = AlertsReport::of(&rules, firings, &symbols);
     report.health = serde_json::json!({ "store": store.stats().await? });
     report.metrics = serde_json::json!({ "store_writes": store.write_stats() });

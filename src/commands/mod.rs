@@ -175,6 +175,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => (crate::paths::default_config_file(), false),
     };
     let mut config = Config::load(&config_path, explicit)?;
+    // The keys and colours belong to the dashboard's settings, but a bad one is a config
+    // error for every command, as any other key is.
+    crate::app::settings::check_ui(&config.ui).map_err(|(key, message)| {
+        crate::config::ConfigError::Invalid {
+            path: config_path.clone(),
+            line: String::new(),
+            key,
+            message,
+        }
+    })?;
     // `--store` (or CRYPTOVIZ_STORE) beats `[storage] url`.
     if let Some(store) = &cli.global.store {
         StoreUrl::parse(store).map_err(|e| usage(format!("--store {e}")))?;

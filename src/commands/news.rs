@@ -42,7 +42,13 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let store = ctx.open_store()?;
-    let mut poller = Poller::new(&ctx.config, &feeds, store.clone(), enricher)?;
+    let mut poller = Poller::new(
+        &ctx.config.news,
+        &ctx.config.net,
+        &feeds,
+        store.clone(),
+        enricher,
+    )?;
     let round = poller.poll_once().await;
     let items = with_unchanged_feeds(&store, &round).await;
     store.close().await.context("closing the database")?;

@@ -3,10 +3,12 @@
 
 mod book;
 mod candle;
+pub mod check;
 mod decimal;
 mod firing;
 mod listing;
 mod news;
+mod retention;
 mod sanity;
 mod sentiment;
 mod symbol;
@@ -20,6 +22,7 @@ pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use firing::{ArmState, Channel, Firing, firing_id};
 pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
+pub use retention::Retention;
 pub use sanity::{EARLIEST_MS, Implausible, MAX_AHEAD_MS, check_time};
 pub use sentiment::{Label, MODEL_NAME, Scorer};
 pub use symbol::{Composite, Symbol, SymbolError};

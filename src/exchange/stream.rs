@@ -76,7 +76,6 @@ pub struct StreamSettings {
 
 impl StreamSettings {
     pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(10);
-
 }
 
 /// Runs the feed until `shutdown` turns true (or its sender is dropped), then sends

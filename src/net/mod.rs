@@ -4,6 +4,7 @@
 
 mod backoff;
 mod breaker;
+pub mod settings;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use breaker::{BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker};

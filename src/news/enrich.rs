@@ -28,7 +28,7 @@ impl Scoring {
     }
 
     /// The scorer `[news] sentiment` names (validated with the config).
-    pub fn from_config(news: &crate::config::NewsConfig) -> Self {
+    pub fn from_config(news: &super::settings::NewsConfig) -> Self {
         Self::with(Scorer::parse(&news.sentiment).unwrap_or(Scorer::Headlines))
     }
 }

@@ -10,7 +10,7 @@ use reqwest::header::{
     ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
-use crate::config::NewsConfig;
+use super::settings::NewsConfig;
 use crate::store::FeedState;
 
 /// Validators longer than this are not worth remembering (and not worth sending back).

@@ -8,3 +8,4 @@ pub mod feed;
 pub mod fetch;
 pub mod poller;
 pub mod sentiment;
+pub mod settings;

@@ -15,8 +15,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::feed::parse_feed;
 use super::fetch::{FeedClient, FetchError, Fetched};
-use crate::config::Config;
+use super::settings::NewsConfig;
 use crate::domain::{Millis, NewsItem, now_ms};
+use crate::net::settings::NetConfig;
 use crate::net::{Backoff, BreakerStatus, CircuitBreaker};
 use crate::store::{FeedState, Store, StoreError};
 
@@ -130,15 +131,16 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// A poller for `feeds` (duplicates ignored) with `config`'s timeouts, limits and retry
-    /// policy.
+    /// A poller for `feeds` (duplicates ignored) with `news`' timeouts and limits and `net`'s
+    /// retry policy.
     pub fn new(
-        config: &Config,
+        news: &NewsConfig,
+        net: &NetConfig,
         feeds: &[String],
         store: Store,
         enricher: Arc<dyn Enricher>,
     ) -> Result<Poller, FetchError> {
-        let client = FeedClient::new(&config.news)?;
+        let client = FeedClient::new(news)?;
         let now = Instant::now();
         let mut seen = HashSet::new();
         let slots = feeds
@@ -146,8 +148,8 @@ impl Poller {
             .filter(|f| seen.insert(f.as_str()))
             .map(|url| Slot {
                 url: url.clone(),
-                backoff: Backoff::new(config.net.backoff.clone()),
-                breaker: CircuitBreaker::new(config.net.breaker.clone()),
+                backoff: Backoff::new(net.backoff.clone()),
+                breaker: CircuitBreaker::new(net.breaker.clone()),
                 next_due: now,
                 errors: 0,
             })
@@ -157,9 +159,9 @@ impl Poller {
             store,
             enricher,
             slots,
-            interval: Duration::from_secs(config.news.interval_secs.max(1)),
-            max_items: config.news.max_items_per_feed,
-            retention: Duration::from_secs(u64::from(config.news.retention_days) * 86_400),
+            interval: Duration::from_secs(news.interval_secs.max(1)),
+            max_items: news.max_items_per_feed,
+            retention: Duration::from_secs(u64::from(news.retention_days) * 86_400),
             known_links: None,
         })
     }

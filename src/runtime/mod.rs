@@ -158,7 +158,7 @@ impl Runtime {
 
         // Alerts: recorded by the market task below, delivered apart.
         let alerts = Arc::new(AlertStats::default());
-        let rules = crate::alerts::deliver::rules(config, &store).await?;
+        let rules = crate::alerts::deliver::rules(&config.alert_setup().rules, &store).await?;
         let recorder = Recorder::new(&rules, store.clone(), alerts.clone());
         let (bell_tx, mut bell_rx) = mpsc::channel::<Firing>(64);
         tasks.push((
@@ -390,7 +390,13 @@ async fn run_news(
     if config.news.feeds.is_empty() {
         return;
     }
-    let poller = match Poller::new(&config, &config.news.feeds, store, enricher) {
+    let poller = match Poller::new(
+        &config.news,
+        &config.net,
+        &config.news.feeds,
+        store,
+        enricher,
+    ) {
         Ok(p) => p,
         Err(e) => {
             let _ = events.send(Event::Notice(

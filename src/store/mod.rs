@@ -10,6 +10,7 @@ mod cold;
 mod follow;
 mod migrations;
 mod postgres;
+pub mod settings;
 mod sqlite;
 mod tiering;
 mod url;

@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use super::settings::StorageConfig;
 use super::{Store, StoreError};
-use crate::config::{Retention, StorageConfig};
+use crate::domain::Retention;
 use crate::domain::{Millis, SeriesKey};
 
 const DAY: Millis = 86_400_000;
