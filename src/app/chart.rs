@@ -5,10 +5,10 @@
 //! the App gives it the shown series' candles.
 
 use super::keymap::Action;
+use super::layout::PaneSet;
 use super::state::App;
 use super::view::Viewport;
 use crate::domain::{Candle, Millis, SeriesKey, Timeframe};
-use crate::ui::layout::PaneSet;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartPanel {
@@ -240,8 +240,7 @@ impl App {
     fn relayout(&mut self) {
         let (w, h) = self.chart.screen;
         let area = ratatui::layout::Rect::new(0, 0, w, h);
-        let cols =
-            crate::ui::layout::chart_cols(area, self.watch_rows(), self.chart.layout.charts());
+        let cols = super::layout::chart_cols(area, self.watch_rows(), self.chart.layout.charts());
         self.set_chart_cols(cols);
     }
 

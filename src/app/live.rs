@@ -124,7 +124,7 @@ mod tests {
 #[derive(Debug, PartialEq)]
 pub enum BookView<'a> {
     /// The book and its age, with how worrying the age is.
-    Shown(&'a Book, i64, crate::ui::theme::Level),
+    Shown(&'a Book, i64, super::theme::Level),
     /// Nothing yet (connecting, or no snapshot arrived).
     Waiting,
     /// Why no book can come: attached to a collector, a composite, a symbol the stream does
@@ -176,7 +176,7 @@ impl super::App {
     }
 
     /// The tape's age (its newest trade's arrival) and how worrying it is.
-    pub fn tape_age(&self) -> Option<(i64, crate::ui::theme::Level)> {
+    pub fn tape_age(&self) -> Option<(i64, super::theme::Level)> {
         let age = (self.now - self.live.trades_at(&self.tape_symbols())?).max(0);
         Some((age, super::state::level(age, self.freshness.trades)))
     }

@@ -13,17 +13,19 @@
 
 pub mod chart;
 pub mod event;
+pub mod geometry;
 pub mod health;
+pub mod help;
 pub mod keymap;
+pub mod layout;
 pub mod live;
 pub mod log;
 pub mod news;
-pub mod run;
 pub mod sample;
 pub mod series;
 pub mod settings;
 pub mod state;
-pub mod terminal;
+pub mod theme;
 pub mod time;
 pub mod view;
 pub mod watchlist;

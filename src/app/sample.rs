@@ -9,6 +9,7 @@ use super::event::{
 use super::keymap::Keymap;
 use super::settings::AppSettings;
 use super::state::App;
+use super::theme::Theme;
 use super::time::TimeZone;
 use crate::config::FreshnessConfig;
 use crate::domain::{
@@ -19,7 +20,6 @@ use crate::indicators::IndicatorParams;
 use crate::net::{BreakerState, BreakerStatus};
 use crate::rng::Rng;
 use crate::source::StreamStatus;
-use crate::ui::Theme;
 
 /// 2023-11-15 00:00:00 UTC: the sample's "now".
 pub const SAMPLE_NOW: Millis = 1_700_006_400_000;

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use super::keymap::{Keymap, KeymapError};
+use super::theme::{Theme, ThemeError};
 use super::time::TimeZone;
 use crate::config::{Composite, Config, FreshnessConfig};
 use crate::domain::{Symbol, Timeframe};
 use crate::indicators::IndicatorParams;
-use crate::ui::theme::{Theme, ThemeError};
 
 #[derive(Clone, Debug)]
 pub struct AppSettings {

@@ -13,6 +13,7 @@ use super::keymap::{Action, Key, Keymap};
 use super::news::{NewsKey, NewsState, base_asset};
 use super::series::Series;
 use super::settings::AppSettings;
+use super::theme::{Level, Theme};
 use super::time::TimeZone;
 use super::view::Viewport;
 use crate::config::{Composite, FreshnessConfig};
@@ -20,7 +21,6 @@ use crate::domain::{Candle, Millis, NewsItem, Price, SeriesKey, Symbol, Timefram
 use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
 use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
 use crate::source::StreamStatus;
-use crate::ui::theme::{Level, Theme};
 
 /// Candles computed before the window so indicators are settled at its left edge.
 pub const WARMUP: usize = 200;
@@ -676,7 +676,7 @@ impl App {
         let Some(col) = column.checked_sub(1).filter(|c| *c < self.chart.cols) else {
             return;
         };
-        if let Some(at) = crate::ui::chart::candle_at(self, col) {
+        if let Some(at) = super::geometry::candle_at(self, col) {
             self.chart.crosshair = Some(at);
             self.dirty = true;
         }
@@ -854,7 +854,7 @@ impl App {
             // The popup shows where the list ends; past the last row there is nothing to see.
             (Some(Popup::Help { scroll }), Action::Down) => {
                 let (w, h) = self.chart.screen;
-                let end = crate::ui::popup::help_max_scroll(&self.keymap, w, h);
+                let end = super::help::help_max_scroll(&self.keymap, w, h);
                 *scroll = scroll.saturating_add(1).min(end);
             }
             (Some(Popup::News(_)), Action::Close | Action::Open) => self.popup = None,

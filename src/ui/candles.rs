@@ -9,89 +9,11 @@ use ratatui::widgets::Widget;
 use super::scale::{Scale, nice_ticks};
 use super::text;
 use super::theme::{SeriesColor, Theme};
-use crate::domain::{Candle, Millis};
-
-/// Width of the price axis on the right of every pane: a space and ten characters.
-pub const AXIS_WIDTH: u16 = 11;
-
-/// A candle in chart terms (possibly several folded into one column when zoomed out).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bar {
-    pub open_time: Millis,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub close: f64,
-    pub volume: f64,
-    /// Index (in the input slice) of the last candle folded in, to sample indicators.
-    pub last: usize,
-}
-
-impl Bar {
-    pub fn up(&self) -> bool {
-        self.close >= self.open
-    }
-}
-
-/// Folds `candles` into bars of `per_col` candles, grouped by aligned time buckets of
-/// `per_col * tf_ms` so groups do not shift as new candles arrive.
-pub fn fold(candles: &[Candle], per_col: usize, tf_ms: i64) -> Vec<Bar> {
-    let span = tf_ms.max(1) * per_col.max(1) as i64;
-    let mut bars: Vec<Bar> = Vec::with_capacity(candles.len() / per_col.max(1) + 1);
-    let mut group = None;
-    for (i, c) in candles.iter().enumerate() {
-        let (o, h, l, cl, v) = (
-            c.open.to_f64(),
-            c.high.to_f64(),
-            c.low.to_f64(),
-            c.close.to_f64(),
-            c.volume.to_f64(),
-        );
-        let g = c.open_time.div_euclid(span);
-        match bars.last_mut() {
-            Some(b) if per_col > 1 && group == Some(g) => {
-                b.high = b.high.max(h);
-                b.low = b.low.min(l);
-                b.close = cl;
-                b.volume += v;
-                b.last = i;
-            }
-            _ => bars.push(Bar {
-                open_time: if per_col > 1 { g * span } else { c.open_time },
-                open: o,
-                high: h,
-                low: l,
-                close: cl,
-                volume: v,
-                last: i,
-            }),
-        }
-        group = Some(g);
-    }
-    bars
-}
+pub use crate::app::geometry::{AXIS_WIDTH, Bar, fold, split_axis};
 
 /// Which column of a `slot`-wide slot holds the glyph.
 pub fn glyph_offset(slot: u16) -> u16 {
     (slot.max(1) - 1) / 2
-}
-
-/// The plot part of an area that has a price axis, and the axis (None when too narrow).
-pub fn split_axis(area: Rect) -> (Rect, Option<Rect>) {
-    if area.width > AXIS_WIDTH + 1 {
-        let plot = Rect {
-            width: area.width - AXIS_WIDTH,
-            ..area
-        };
-        let axis = Rect {
-            x: area.x + plot.width,
-            width: AXIS_WIDTH,
-            ..area
-        };
-        (plot, Some(axis))
-    } else {
-        (area, None)
-    }
 }
 
 pub struct CandleChart<'a> {

@@ -17,46 +17,7 @@ use crate::app::view::Viewport;
 use crate::app::{App, Panel};
 use crate::domain::{SeriesKey, Timeframe};
 
-/// The widest a candle is drawn when a short series is spread across the chart.
-const MAX_FIT_SLOT: u16 = 8;
-
-/// Columns per bar: the zoom's, or wider when the series is too short to fill half the chart,
-/// so 24 hourly candles read across the chart (ending at its right edge) rather than as a
-/// sliver at its left.
-pub fn fit_slot(zoom_slot: u16, bars: usize, cols: u16) -> u16 {
-    let bars = bars.max(1) as u16;
-    if bars.saturating_mul(zoom_slot) * 2 >= cols {
-        return zoom_slot;
-    }
-    (cols / bars).clamp(zoom_slot, MAX_FIT_SLOT.max(zoom_slot))
-}
-
-/// Columns per bar and empty columns before the first: what is left of the width goes to the
-/// left, so the newest candle sits at the right edge.
-pub fn columns(zoom_slot: u16, bars: usize, cols: u16) -> (u16, u16) {
-    let slot = fit_slot(zoom_slot, bars, cols);
-    (slot, cols.saturating_sub(bars as u16 * slot))
-}
-
-/// The open time of the candle drawn at plot column `col` (0 = the plot's first column), for
-/// the mouse; None between or beside the candles.
-pub fn candle_at(app: &App, col: u16) -> Option<i64> {
-    let cols = app.chart.cols;
-    let (shown, _) = app.visible(cols);
-    let bars = fold(
-        shown,
-        app.chart.view.candles_per_col(),
-        app.key().timeframe.millis(),
-    );
-    let (slot, pad) = columns(app.chart.view.slot_cols(), bars.len(), cols);
-    let i = (col.checked_sub(pad)? / slot.max(1)) as usize;
-    let first = match i {
-        0 => 0,
-        i => bars.get(i - 1)?.last + 1,
-    };
-    bars.get(i)?;
-    shown.get(first).map(|c| c.open_time)
-}
+pub use crate::app::geometry::{candle_at, columns, fit_slot};
 
 /// One chart of the grid: its series and view, whether the keys drive it.
 struct Pane {

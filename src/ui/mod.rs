@@ -1,22 +1,26 @@
 //! Rendering: ratatui widgets for every panel, the theme, the help popup. Everything here
 //! reads the [`App`] and draws; nothing changes state, so a frame is a pure function of it.
 
+// The chart's geometry, the layout and the theme are the dashboard's state (the App lays out
+// and hit-tests what the UI draws); they are re-exported where the drawing code reads them.
+pub use crate::app::{layout, theme};
+
 pub mod book;
 pub mod braille;
 pub mod candles;
 pub mod chart;
 pub mod crosshair;
 pub mod health;
-pub mod layout;
 pub mod news;
 pub mod overlay;
 pub mod panes;
 pub mod popup;
+pub mod run;
 pub mod scale;
 pub mod status;
 pub mod tape;
+pub mod terminal;
 pub mod text;
-pub mod theme;
 pub mod time_axis;
 pub mod volume;
 pub mod watchlist;

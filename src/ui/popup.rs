@@ -6,23 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
+use super::layout::centered;
 use super::news::sentiment_span;
 use super::text;
+use crate::app::help::{help_geometry, help_rows};
 use crate::app::state::search_hits;
 use crate::app::{App, Popup};
 use crate::news::sentiment::Scorer;
-
-/// A centred rectangle of at most `w` x `h` inside `area`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.popup {
@@ -120,50 +110,6 @@ fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
     Block::bordered()
         .border_style(app.theme.border(true))
         .title(Span::styled(format!(" {title} "), app.theme.title()))
-}
-
-/// The help popup's lines (key column, words), the note below them last.
-fn help_rows(keymap: &crate::app::keymap::Keymap) -> Vec<(String, String)> {
-    let rows = keymap.help_rows();
-    let kw = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out: Vec<(String, String)> = rows
-        .into_iter()
-        .map(|(k, h)| (format!(" {k:>kw$}  "), h.to_string()))
-        .collect();
-    out.push((String::new(), String::new()));
-    out.push((
-        String::new(),
-        " Mouse wheel zooms. ◆ on the time axis marks a headline. Keys: ui.keys in the config."
-            .into(),
-    ));
-    out
-}
-
-/// Where the help popup goes on a screen of `area`, how many rows its text wraps to, and how
-/// many of them it shows.
-fn help_geometry(keymap: &crate::app::keymap::Keymap, area: Rect) -> (Rect, usize, usize) {
-    let rows = help_rows(keymap);
-    let r = centered(area, 72, rows.len() as u16 + 2);
-    let inner_w = r.width.saturating_sub(2).max(1) as usize;
-    let total = rows
-        .iter()
-        .map(|(k, h)| {
-            (k.chars().count() + h.chars().count())
-                .div_ceil(inner_w)
-                .max(1)
-        })
-        .sum();
-    (r, total, r.height.saturating_sub(2) as usize)
-}
-
-/// How far the help popup scrolls on a `width` x `height` screen: to its last row, no further.
-pub fn help_max_scroll(keymap: &crate::app::keymap::Keymap, width: u16, height: u16) -> u16 {
-    let (_, total, shown) = help_geometry(keymap, Rect::new(0, 0, width, height));
-    total.saturating_sub(shown) as u16
 }
 
 fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {

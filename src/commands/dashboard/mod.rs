@@ -19,10 +19,10 @@ use tokio::sync::{mpsc, watch};
 use super::Context;
 use super::collect::SHUTDOWN_LIMIT;
 use crate::app::event::DataEvent;
-use crate::app::terminal::TerminalGuard;
 use crate::app::{App, AppSettings};
 use crate::domain::{Symbol, Timeframe, now_ms};
 use crate::ui::Theme;
+use crate::ui::terminal::TerminalGuard;
 
 /// Room for bursts of candle updates while a frame is being drawn.
 const DATA_CHANNEL: usize = 4096;
@@ -112,7 +112,7 @@ pub async fn run(
                     producer_rx,
                 ))
             };
-            let r = crate::app::run::run(
+            let r = crate::ui::run::run(
                 &mut guard.terminal,
                 &mut app,
                 data_rx,

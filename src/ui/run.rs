@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::event::{DataEvent, Request};
-use super::state::App;
 use super::terminal::Tui;
+use crate::app::event::{DataEvent, Request};
+use crate::app::state::App;
 use crate::domain::now_ms;
 use crate::ui;
 

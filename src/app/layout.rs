@@ -3,7 +3,7 @@
 
 use ratatui::layout::Rect;
 
-use super::candles::split_axis;
+use super::geometry::split_axis;
 
 /// Below this the dashboard shows "terminal too small".
 pub const MIN_WIDTH: u16 = 40;
@@ -212,6 +212,18 @@ pub fn chart_grid(r: Rect, n: usize) -> Vec<Rect> {
         }
     }
     out
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 #[cfg(test)]
