@@ -32,6 +32,15 @@ use crate::aggregate::Aggregator;
 use crate::config::Config;
 use crate::domain::{Listing, Millis, SeriesKey, Venue, now_ms};
 use crate::exchange::rest::{ApiError, Page, RestApi, rest_api};
+mod clients;
+mod errors;
+mod settings;
+
+pub use clients::{KlinesClients, VenueClients};
+use errors::NoticeSink;
+pub use errors::{KlinesError, Notice, VenueNoticeSink};
+pub use settings::KlinesConfig;
+
 use crate::net::{
     Backoff, BackoffPolicy, BreakerPolicy, BreakerState, BreakerStatus, CircuitBreaker, error_chain,
 };
@@ -40,155 +49,6 @@ use crate::net::{
 const MAX_BODY_BYTES: usize = 16 << 20;
 /// The shortest ban (Binance's), assumed when a 418 comes without `Retry-After`.
 const DEFAULT_BAN: Duration = Duration::from_secs(120);
-
-#[derive(Clone)]
-pub struct KlinesConfig {
-    pub venue: Venue,
-    /// The venue's REST base URL; its API's paths are appended.
-    pub base_url: String,
-    /// Share of the venue's per-minute request budget this client allows itself.
-    pub weight_share: f64,
-    /// Length of the weight window (a minute on Binance; tests shorten it).
-    pub weight_window: Duration,
-    pub backoff: BackoffPolicy,
-    pub breaker: BreakerPolicy,
-    pub connect_timeout: Duration,
-    /// Whole-request timeout, body included.
-    pub timeout: Duration,
-    /// The longest the client sleeps out one `Retry-After` or ban. A longer one fails the
-    /// request with a clear error and a later run picks the work up.
-    pub max_wait: Duration,
-}
-
-impl std::fmt::Debug for KlinesConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KlinesConfig")
-            .field("venue", &self.venue)
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KlinesConfig {
-    /// Defaults for the default venue at `base_url`: half the weight budget, the default
-    /// retry policy.
-    pub fn new(base_url: &str) -> Self {
-        Self::for_venue(Venue::DEFAULT, base_url)
-    }
-
-    pub fn for_venue(venue: Venue, base_url: &str) -> Self {
-        KlinesConfig {
-            venue,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            weight_share: 0.5,
-            weight_window: Duration::from_secs(60),
-            backoff: BackoffPolicy::default(),
-            breaker: BreakerPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            max_wait: Duration::from_secs(180),
-        }
-    }
-
-    /// `venue`'s client as configured; `None` for a composite (no REST of its own).
-    pub fn from_config(cfg: &Config, venue: Venue) -> Option<Self> {
-        let endpoints = cfg.venues.get(venue)?;
-        Some(KlinesConfig {
-            weight_share: cfg.backfill.weight_share,
-            backoff: cfg.net.backoff.clone(),
-            breaker: cfg.net.breaker.clone(),
-            ..KlinesConfig::for_venue(venue, &endpoints.rest_url)
-        })
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum KlinesError {
-    #[error("{url}: HTTP {status} for {what}: {message}")]
-    Rejected {
-        /// The symbol asked for, or what else was.
-        what: String,
-        url: String,
-        status: u16,
-        message: String,
-    },
-    #[error("banned by {venue} until {} (HTTP 418 from {base})", rfc3339(*.until))]
-    Banned {
-        venue: Venue,
-        base: String,
-        until: Millis,
-    },
-    #[error(
-        "rate limited by {base} (HTTP {status}): must wait {wait_secs} s, longer than the {max_wait_secs} s allowed"
-    )]
-    RateLimited {
-        base: String,
-        status: u16,
-        wait_secs: u64,
-        max_wait_secs: u64,
-    },
-    #[error("circuit breaker open for {base} after {failures} consecutive failures (last: {last})")]
-    /// Says nothing of a next try: a one-shot `backfill` ends here, and a collector's repair
-    /// says when it tries again.
-    BreakerOpen {
-        base: String,
-        failures: u32,
-        last: String,
-        retry_in_secs: u64,
-    },
-    #[error("cannot build the HTTP client for {base}: {detail}")]
-    Client { base: String, detail: String },
-}
-
-/// Something worth telling a user while it happens (the CLI prints these).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Notice {
-    RateLimited {
-        status: u16,
-        wait: Duration,
-    },
-    Banned {
-        venue: Venue,
-        until: Millis,
-    },
-    BudgetPause {
-        wait: Duration,
-        used: u32,
-        limit: u32,
-    },
-    BreakerOpened {
-        failures: u32,
-        last: String,
-    },
-}
-
-impl fmt::Display for Notice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Notice::RateLimited { status, wait } => {
-                write!(
-                    f,
-                    "rate limited (HTTP {status}), waiting {:.1} s",
-                    wait.as_secs_f64()
-                )
-            }
-            Notice::Banned { venue, until } => {
-                write!(f, "banned by {venue} until {}", rfc3339(*until))
-            }
-            Notice::BudgetPause { wait, used, limit } => write!(
-                f,
-                "request weight {used}/{limit} this minute, pausing {:.1} s",
-                wait.as_secs_f64()
-            ),
-            Notice::BreakerOpened { failures, last } => {
-                write!(
-                    f,
-                    "circuit breaker opened after {failures} failures (last: {last})"
-                )
-            }
-        }
-    }
-}
 
 /// Counters since the client was built, and the breaker's state.
 #[derive(Clone, Debug, Serialize)]
@@ -245,10 +105,6 @@ struct State {
     rejected_rows: u64,
     candles: u64,
 }
-
-type NoticeSink = Arc<dyn Fn(&Notice) + Send + Sync>;
-/// Told every notice of every venue's client, with the venue.
-pub type VenueNoticeSink = Arc<dyn Fn(Venue, &Notice) + Send + Sync>;
 
 pub struct KlinesClient {
     http: reqwest::Client,
@@ -691,105 +547,6 @@ impl KlinesClient {
                 max_wait_secs: self.cfg.max_wait.as_secs(),
             },
         }
-    }
-}
-
-/// Whatever hands out the REST client of a venue: one client (for its own venue only) or a
-/// [`KlinesClients`] set.
-pub trait VenueClients: Sync {
-    /// The client of `venue`; `None` for composites and venues without one.
-    fn get(&self, venue: Venue) -> Option<&KlinesClient>;
-    /// Every client's counters added up.
-    fn stats(&self) -> Option<KlinesStats>;
-}
-
-impl VenueClients for KlinesClient {
-    fn get(&self, venue: Venue) -> Option<&KlinesClient> {
-        (self.venue() == venue).then_some(self)
-    }
-
-    fn stats(&self) -> Option<KlinesStats> {
-        Some(KlinesClient::stats(self))
-    }
-}
-
-impl VenueClients for KlinesClients {
-    fn get(&self, venue: Venue) -> Option<&KlinesClient> {
-        KlinesClients::get(self, venue)
-    }
-
-    fn stats(&self) -> Option<KlinesStats> {
-        KlinesClients::stats(self)
-    }
-}
-
-/// One client per streamed venue, each with its own budget and breaker: one venue
-/// refusing never holds up another's repair.
-#[derive(Clone, Default)]
-pub struct KlinesClients {
-    clients: Vec<Arc<KlinesClient>>,
-}
-
-impl From<KlinesClient> for KlinesClients {
-    fn from(c: KlinesClient) -> Self {
-        KlinesClients {
-            clients: vec![Arc::new(c)],
-        }
-    }
-}
-
-impl KlinesClients {
-    /// A client for every venue with a streamed symbol, each telling `notify` its notices.
-    pub fn from_config(cfg: &Config, notify: Option<VenueNoticeSink>) -> Result<Self, KlinesError> {
-        let mut clients = Vec::new();
-        for venue in cfg.market.venues() {
-            let Some(kc) = KlinesConfig::from_config(cfg, venue) else {
-                continue;
-            };
-            let mut client = KlinesClient::new(kc)?;
-            if let Some(f) = notify.clone() {
-                client = client.on_notice(move |n| f(venue, n));
-            }
-            clients.push(Arc::new(client));
-        }
-        Ok(KlinesClients { clients })
-    }
-
-    pub fn add(&mut self, client: Arc<KlinesClient>) {
-        self.clients.retain(|c| c.venue() != client.venue());
-        self.clients.push(client);
-    }
-
-    /// The client of `venue`; `None` for composites and venues not streamed.
-    pub fn get(&self, venue: Venue) -> Option<&KlinesClient> {
-        self.clients
-            .iter()
-            .find(|c| c.venue() == venue)
-            .map(|c| &**c)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<KlinesClient>> {
-        self.clients.iter()
-    }
-
-    /// Every client's counters added up (weights: the busiest venue's).
-    pub fn stats(&self) -> Option<KlinesStats> {
-        let mut all = self.clients.iter().map(|c| c.stats());
-        let mut total = all.next()?;
-        for s in all {
-            total.requests += s.requests;
-            total.retries += s.retries;
-            total.rate_limited += s.rate_limited;
-            total.budget_waits += s.budget_waits;
-            total.rejected_rows += s.rejected_rows;
-            total.candles += s.candles;
-            if s.weight_used > total.weight_used {
-                total.weight_used = s.weight_used;
-                total.weight_limit = s.weight_limit;
-            }
-            total.banned_until = total.banned_until.max(s.banned_until);
-        }
-        Some(total)
     }
 }
 
