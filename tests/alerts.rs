@@ -77,6 +77,21 @@ fn keys_tried(hook: &HttpServer) -> Vec<String> {
         .collect()
 }
 
+/// The real binary with this config and data dir; its stdout, after asserting it succeeded.
+fn cli(config: &Path, data: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_crossing_is_recorded_once_and_delivered_through_500s_and_a_kill() {
     let healthy = Arc::new(AtomicBool::new(false));
@@ -269,22 +284,7 @@ when = "price > 0.00139"
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, text).unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-            .arg("--config")
-            .arg(&cfg_path)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| cli(&cfg_path, &dir.path().join("data"), args);
     run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
     let replayed: serde_json::Value =
         serde_json::from_str(&run(&["alerts", "test", "--json"])).unwrap();
@@ -542,19 +542,7 @@ async fn rules_made_in_the_dashboard_are_listed_replayed_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, "[market]\nsymbols = [\"XRPETH\"]\n").unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-            .arg("--config")
-            .arg(&cfg_path)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{args:?}: {err}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| cli(&cfg_path, &dir.path().join("data"), args);
     run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
     let store = Store::open(
         &dir.path().join("data/cryptoviz.db"),
