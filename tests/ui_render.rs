@@ -486,7 +486,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     let prev = app.candles()[n - 4].close;
     let buf = screen(&app, 120, 40);
     let rows = lines(&buf);
-    let when = app.tz.format(c.open_time, "%Y-%m-%d %H:%M");
+    let when = app.settings.tz.format(c.open_time, "%Y-%m-%d %H:%M");
     let change = (c.close.to_f64() / prev.to_f64() - 1.0) * 100.0;
     assert!(
         rows[1].starts_with(&format!("│✚ {when}  {change:+.2}% V {}", c.volume)),
@@ -509,7 +509,10 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     assert!(rows[4].starts_with("│ BB(20,2) "), "{}", rows[4]);
     // Its time on the axis, its close on the price axis, a mark through its column.
     let all = text(&buf);
-    assert!(all.contains(&format!(" {} ", app.tz.format(c.open_time, "%H:%M"))));
+    assert!(all.contains(&format!(
+        " {} ",
+        app.settings.tz.format(c.open_time, "%H:%M")
+    )));
     assert!(all.contains('┊'), "{all}");
     // Esc leaves it and the chart is as before.
     app.act(Action::Close);
@@ -840,7 +843,7 @@ fn alert_levels_on_the_chart_and_the_rules_popup() {
     };
     let before = text(&screen(&app, 140, 40));
     assert!(!before.contains('╌'));
-    app.alert_rules = vec![rule("near", &format!("price > {:.0}", last + 5.0))];
+    app.settings.alert_rules = vec![rule("near", &format!("price > {:.0}", last + 5.0))];
     app.apply(DataEvent::UserRules(vec![(
         rule("far", "price < 1"),
         false,

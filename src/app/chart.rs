@@ -195,7 +195,7 @@ impl App {
                 );
             }
             ChartLayout::FourTimeframes => {
-                let tfs: Vec<Timeframe> = self.timeframes.clone();
+                let tfs: Vec<Timeframe> = self.settings.timeframes.clone();
                 let at = tfs.iter().position(|t| *t == main.timeframe).unwrap_or(0);
                 // Longer timeframes first (the bigger picture), then shorter ones.
                 let others = tfs[at + 1..].iter().chain(tfs[..at].iter().rev());

@@ -137,7 +137,7 @@ impl super::App {
     /// members.
     pub fn tape_symbols(&self) -> Vec<Symbol> {
         let s = self.symbol();
-        match self.composites.iter().find(|c| c.symbol == s) {
+        match self.settings.composites.iter().find(|c| c.symbol == s) {
             Some(c) => c.members.clone(),
             None => vec![s],
         }
@@ -145,10 +145,10 @@ impl super::App {
 
     /// Why live-only panels have nothing, if they cannot have anything.
     fn live_unavailable(&self) -> Option<String> {
-        if self.attached {
+        if self.settings.attached {
             return Some("live only: a dashboard attached to a collector streams nothing".into());
         }
-        if self.history_only.symbols.contains(&self.symbol()) {
+        if self.settings.history_only.symbols.contains(&self.symbol()) {
             return Some(format!("{} is not streamed", self.label(self.symbol())));
         }
         None
@@ -168,7 +168,7 @@ impl super::App {
         match self.live.book(symbol) {
             Some((book, at)) => {
                 let age = (self.now - at).max(0);
-                let lvl = super::state::level(age, self.freshness.trades);
+                let lvl = super::state::level(age, self.settings.freshness.trades);
                 BookView::Shown(book, age, lvl)
             }
             None => BookView::Waiting,
@@ -178,7 +178,10 @@ impl super::App {
     /// The tape's age (its newest trade's arrival) and how worrying it is.
     pub fn tape_age(&self) -> Option<(i64, super::theme::Level)> {
         let age = (self.now - self.live.trades_at(&self.tape_symbols())?).max(0);
-        Some((age, super::state::level(age, self.freshness.trades)))
+        Some((
+            age,
+            super::state::level(age, self.settings.freshness.trades),
+        ))
     }
 
     pub fn tape_unavailable(&self) -> Option<String> {

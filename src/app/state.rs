@@ -3,22 +3,20 @@
 //! behaviour is testable without a clock or a terminal.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::chart::ChartKey;
 use super::event::{CacheStats, DataEvent, Request};
-use super::keymap::{Action, Key, Keymap};
+use super::keymap::{Action, Key};
 use super::news::{NewsKey, NewsState, base_asset};
 use super::series::Series;
 use super::settings::AppSettings;
-use super::theme::{Level, Theme};
-use super::time::TimeZone;
+use super::theme::Level;
 use super::view::Viewport;
-use crate::config::{Composite, FreshnessConfig};
+use crate::config::Composite;
 use crate::domain::{Candle, Millis, NewsItem, Price, SeriesKey, Symbol, Timeframe, Venue};
-use crate::indicators::{Bollinger, IndicatorParams, IndicatorSet, Macd};
+use crate::indicators::{Bollinger, IndicatorSet, Macd};
 use crate::report::{CandleReport, NewsReport, Report, SeriesReport, rfc3339};
 use crate::source::StreamStatus;
 
@@ -121,9 +119,12 @@ struct Pending {
 
 pub struct App {
     pub symbols: Vec<Symbol>,
+    /// What the dashboard was started with: keys, theme, timeframes, freshness, composites,
+    /// the config's rules, where it reads from (`symbols` and `added` are taken into the App's
+    /// own state at the start).
+    pub settings: AppSettings,
     /// The watchlist panel: added markets, the venues' lists, the order.
     pub watchlist: super::watchlist::WatchlistState,
-    pub timeframes: Vec<Timeframe>,
     /// Index into `symbols`.
     pub selected: usize,
     pub timeframe: Timeframe,
@@ -139,10 +140,6 @@ pub struct App {
     pub health: super::health::HealthPanel,
     /// Each venue's stream state and since when.
     pub streams: BTreeMap<Venue, (StreamStatus, Millis)>,
-    /// The composites in the watchlist, with their members.
-    pub composites: Vec<Composite>,
-    /// The configured alert rules.
-    pub alert_rules: Vec<crate::alerts::Rule>,
     /// Rules made from the dashboard (stored), each enabled or not.
     pub user_rules: Vec<(crate::alerts::Rule, bool)>,
     /// Alert firings seen this run, newest first (at most [`MAX_FIRINGS`]).
@@ -152,20 +149,8 @@ pub struct App {
     /// Status-bar message and when it was set.
     pub message: Option<(String, Millis)>,
     pub now: Millis,
-    pub demo: bool,
-    /// Reading a data dir another process writes (see `AppSettings::attached`).
-    pub attached: bool,
-    pub attached_to: Option<String>,
     /// Attached: when a collector last wrote a live candle (its only sign of life here).
     pub collector_write: Option<Millis>,
-    pub data_dir: PathBuf,
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub freshness: FreshnessConfig,
-    pub tz: TimeZone,
-    pub indicators: IndicatorParams,
-    /// What the stream does not carry (shown as history only).
-    pub history_only: super::settings::HistoryOnly,
     /// When the last market update (any series) arrived.
     pub last_market_at: Option<Millis>,
     frozen: Option<Pending>,
@@ -180,7 +165,7 @@ pub struct App {
 impl App {
     /// The venues whose streams feed `symbol`: its own, or a composite's members'.
     pub fn venues_of(&self, symbol: Symbol) -> Vec<Venue> {
-        match self.composites.iter().find(|c| c.symbol == symbol) {
+        match self.settings.composites.iter().find(|c| c.symbol == symbol) {
             Some(c) => c.members.iter().map(|m| m.venue()).collect(),
             None => vec![symbol.venue()],
         }
@@ -213,7 +198,8 @@ impl App {
                     symbol,
                     last: last.map(|c| c.close.to_f64()),
                     age_ms,
-                    stale: age_ms.is_none_or(|a| level(a, self.freshness.trades) != Level::Good),
+                    stale: age_ms
+                        .is_none_or(|a| level(a, self.settings.freshness.trades) != Level::Good),
                 }
             })
             .collect();
@@ -236,6 +222,7 @@ impl App {
         self.symbols.len()
             + 1
             + self
+                .settings
                 .composites
                 .iter()
                 .map(|c| 1 + c.members.len())
@@ -253,13 +240,13 @@ impl App {
             .all(|s| s.venue() == self.symbols[0].venue())
     }
 
-    pub fn new(s: AppSettings, now: Millis) -> App {
-        let mut symbols = s.symbols;
+    pub fn new(mut s: AppSettings, now: Millis) -> App {
+        let mut symbols = std::mem::take(&mut s.symbols);
         symbols.dedup();
         if symbols.is_empty() {
             symbols.extend(Symbol::new("BTCUSDT").ok());
         }
-        let mut timeframes = s.timeframes;
+        let mut timeframes = std::mem::take(&mut s.timeframes);
         timeframes.sort();
         timeframes.dedup();
         if timeframes.is_empty() {
@@ -273,13 +260,15 @@ impl App {
             .timeframe
             .filter(|t| timeframes.contains(t))
             .unwrap_or(timeframes[0]);
+        s.timeframes = timeframes;
+        let added = std::mem::take(&mut s.added);
         let mut app = App {
             symbols,
+            settings: s,
             watchlist: super::watchlist::WatchlistState {
-                added: s.added,
+                added,
                 ..Default::default()
             },
-            timeframes,
             selected,
             timeframe,
             series: HashMap::new(),
@@ -290,24 +279,12 @@ impl App {
             live: Default::default(),
             health: Default::default(),
             streams: BTreeMap::new(),
-            composites: s.composites,
-            alert_rules: s.alert_rules,
             user_rules: Vec::new(),
             firings: Default::default(),
             bell: false,
             message: None,
             now,
-            demo: s.demo,
-            attached: s.attached,
-            attached_to: s.attached_to,
             collector_write: None,
-            data_dir: s.data_dir,
-            keymap: s.keymap,
-            theme: s.theme,
-            freshness: s.freshness,
-            tz: s.tz,
-            indicators: s.indicators,
-            history_only: s.history_only,
             last_market_at: None,
             frozen: None,
             dirty: true,
@@ -359,8 +336,8 @@ impl App {
     pub fn watch_key(&self, symbol: Symbol) -> SeriesKey {
         let timeframe = [Timeframe::H1, Timeframe::M15, Timeframe::M5, Timeframe::M1]
             .into_iter()
-            .find(|t| self.timeframes.contains(t))
-            .unwrap_or(self.timeframes[0]);
+            .find(|t| self.settings.timeframes.contains(t))
+            .unwrap_or(self.settings.timeframes[0]);
         SeriesKey { symbol, timeframe }
     }
 
@@ -386,7 +363,7 @@ impl App {
         let w = view.window(all, cols);
         let from = w.start.saturating_sub(WARMUP);
         let closes: Vec<f64> = all[from..w.end].iter().map(|c| c.close.to_f64()).collect();
-        let set = crate::indicators::compute(&closes, &self.indicators);
+        let set = crate::indicators::compute(&closes, &self.settings.indicators);
         (&all[w.clone()], tail(set, w.start - from))
     }
 
@@ -397,7 +374,7 @@ impl App {
 
     pub fn mode(&self) -> Mode {
         let key = self.key();
-        if self.history_only.covers(key.symbol, key.timeframe) {
+        if self.settings.history_only.covers(key.symbol, key.timeframe) {
             let newest = self
                 .current()
                 .and_then(|s| s.last())
@@ -408,7 +385,7 @@ impl App {
         }
         // Attached, the collector's streams are not seen: the store's newest live write is
         // the one age everything shows.
-        if self.attached {
+        if self.settings.attached {
             return match self.attached_age() {
                 None => Mode::Offline,
                 Some((age_ms, lvl)) if lvl != Level::Good => Mode::Stale { age_ms },
@@ -419,7 +396,7 @@ impl App {
         let venues = self.venues_of(key.symbol);
         let connected = venues.iter().any(|v| match self.streams.get(v) {
             Some((StreamStatus::Connected, _)) => true,
-            None => self.demo,
+            None => self.settings.demo,
             Some(_) => false,
         });
         if !connected {
@@ -437,11 +414,15 @@ impl App {
                 .max());
         if let Some(t) = since {
             let age_ms = self.now - t;
-            if age_ms > self.freshness.trades.warning as i64 * 1000 {
+            if age_ms > self.settings.freshness.trades.warning as i64 * 1000 {
                 return Mode::Stale { age_ms };
             }
         }
-        if self.demo { Mode::Demo } else { Mode::Live }
+        if self.settings.demo {
+            Mode::Demo
+        } else {
+            Mode::Live
+        }
     }
 
     /// The in-memory candle windows as a cache: hits, store reads, candles held, freshness.
@@ -469,9 +450,9 @@ impl App {
     /// Attached to a store others write: the age of the collector's newest live write, rated
     /// like trades (a live collector writes every flush).
     pub fn attached_age(&self) -> Option<(i64, Level)> {
-        let t = self.collector_write.filter(|_| self.attached)?;
+        let t = self.collector_write.filter(|_| self.settings.attached)?;
         let age = (self.now - t).max(0);
-        Some((age, level(age, self.freshness.trades)))
+        Some((age, level(age, self.settings.freshness.trades)))
     }
 
     pub fn chart_age_for(&self, key: SeriesKey) -> Option<(i64, Level)> {
@@ -483,17 +464,17 @@ impl App {
             .live_at
             .or_else(|| s.last().map(|c| c.close_time(key.timeframe) + 1))?;
         let age = (self.now - t).max(0);
-        Some((age, level(age, self.freshness.candles)))
+        Some((age, level(age, self.settings.freshness.candles)))
     }
 
     pub fn news_age(&self) -> Option<(i64, Level)> {
         let age = (self.now - self.news.received_at?).max(0);
-        Some((age, level(age, self.freshness.news)))
+        Some((age, level(age, self.settings.freshness.news)))
     }
 
     pub fn health_age(&self) -> Option<(i64, Level)> {
         let age = (self.now - self.health.snapshot.as_ref()?.1).max(0);
-        Some((age, level(age, self.freshness.trades)))
+        Some((age, level(age, self.settings.freshness.trades)))
     }
 
     pub fn message(&self) -> Option<&str> {
@@ -648,7 +629,7 @@ impl App {
             self.dirty = true;
             return;
         }
-        if let Some(a) = self.keymap.action_for(key) {
+        if let Some(a) = self.settings.keymap.action_for(key) {
             self.act(a);
         }
     }
@@ -684,7 +665,8 @@ impl App {
 
     /// Every rule on screen: the config's (fixed) then those made here.
     pub fn all_rules(&self) -> Vec<(&crate::alerts::Rule, Option<bool>)> {
-        self.alert_rules
+        self.settings
+            .alert_rules
             .iter()
             .map(|r| (r, None))
             .chain(self.user_rules.iter().map(|(r, on)| (r, Some(*on))))
@@ -695,8 +677,8 @@ impl App {
     /// evaluates them; a report lists these).
     pub fn active_rules(&self) -> Vec<crate::alerts::Rule> {
         let mine = self.user_rules.iter().filter(|(_, on)| *on);
-        let mine = mine.filter(|(r, _)| self.alert_rules.iter().all(|c| c.name != r.name));
-        (self.alert_rules.iter())
+        let mine = mine.filter(|(r, _)| self.settings.alert_rules.iter().all(|c| c.name != r.name));
+        (self.settings.alert_rules.iter())
             .chain(mine.map(|(r, _)| r))
             .cloned()
             .collect()
@@ -733,7 +715,7 @@ impl App {
                 _ => {}
             },
             Some(Popup::Alerts(selected)) => {
-                let n = self.alert_rules.len() + self.user_rules.len();
+                let n = self.settings.alert_rules.len() + self.user_rules.len();
                 let at = *selected;
                 match key.code {
                     KeyCode::Esc => self.popup = None,
@@ -742,7 +724,7 @@ impl App {
                         *selected = (at + 1).min(n.saturating_sub(1))
                     }
                     KeyCode::Char(' ') | KeyCode::Char('d') | KeyCode::Delete => {
-                        let Some(i) = at.checked_sub(self.alert_rules.len()) else {
+                        let Some(i) = at.checked_sub(self.settings.alert_rules.len()) else {
                             self.say("config rules are changed in the config file");
                             return true;
                         };
@@ -767,7 +749,7 @@ impl App {
     /// A rule from a typed level: `price > L` when above the last price, `price < L` below.
     fn add_price_alert(&mut self, level: &str) {
         use crate::alerts::{Channel, Condition, Repeat, Rule};
-        if self.attached {
+        if self.settings.attached {
             self.say(ATTACHED_ALERTS);
             return;
         }
@@ -854,7 +836,7 @@ impl App {
             // The popup shows where the list ends; past the last row there is nothing to see.
             (Some(Popup::Help { scroll }), Action::Down) => {
                 let (w, h) = self.chart.screen;
-                let end = super::help::help_max_scroll(&self.keymap, w, h);
+                let end = super::help::help_max_scroll(&self.settings.keymap, w, h);
                 *scroll = scroll.saturating_add(1).min(end);
             }
             (Some(Popup::News(_)), Action::Close | Action::Open) => self.popup = None,
@@ -920,10 +902,14 @@ impl App {
                 self.set_timeframe(Timeframe::ALL[i]);
             }
             Action::TimeframePrev | Action::TimeframeNext => {
-                let i = self.timeframes.iter().position(|t| *t == self.timeframe);
+                let i = self
+                    .settings
+                    .timeframes
+                    .iter()
+                    .position(|t| *t == self.timeframe);
                 let i = i.unwrap_or(0) as isize + if a == Action::TimeframeNext { 1 } else { -1 };
-                let i = i.clamp(0, self.timeframes.len() as isize - 1) as usize;
-                self.set_timeframe(self.timeframes[i]);
+                let i = i.clamp(0, self.settings.timeframes.len() as isize - 1) as usize;
+                self.set_timeframe(self.settings.timeframes[i]);
             }
             Action::Up => self.step_symbol(-1),
             Action::Down => self.step_symbol(1),
@@ -935,7 +921,7 @@ impl App {
             Action::Layout => self.cycle_layout(),
             // Attached, the collector evaluates and delivers alerts: refused at once, not after
             // the level is typed.
-            Action::AlertNew if self.attached => self.say(ATTACHED_ALERTS),
+            Action::AlertNew if self.settings.attached => self.say(ATTACHED_ALERTS),
             Action::AlertNew => {
                 let level = self.last_price().map(|p| p.to_string()).unwrap_or_default();
                 self.popup = Some(Popup::AlertNew(level));
@@ -960,7 +946,7 @@ impl App {
                 }
                 None => {
                     self.frozen = Some(Pending::default());
-                    let key = self.keymap.label(Action::Freeze);
+                    let key = self.settings.keymap.label(Action::Freeze);
                     self.say(format!("frozen: updates paused ({key} resumes)"));
                 }
             },
@@ -992,7 +978,7 @@ impl App {
     }
 
     pub fn set_timeframe(&mut self, tf: Timeframe) {
-        if !self.timeframes.contains(&tf) {
+        if !self.settings.timeframes.contains(&tf) {
             self.say(format!("{tf} is not collected (see market.timeframes)"));
             return;
         }
@@ -1066,7 +1052,7 @@ impl App {
 
     fn export(&mut self) {
         let name = crate::report::file_name(Some(self.key()), self.now);
-        let path = self.data_dir.join(name);
+        let path = self.settings.data_dir.join(name);
         let report = self.build_report();
         self.outbox.push(Request::Export {
             path: path.clone(),

@@ -317,7 +317,7 @@ fn export_sends_the_view_as_a_report() {
     let Some(Request::Export { path, report }) = reqs.first() else {
         panic!("no export request");
     };
-    assert!(path.starts_with(&app.data_dir));
+    assert!(path.starts_with(&app.settings.data_dir));
     assert!(path.to_string_lossy().ends_with(".json"));
     assert!(app.message().unwrap().contains(&*path.to_string_lossy()));
     let v = serde_json::to_value(report).unwrap();
@@ -422,7 +422,7 @@ fn cli_symbol_outside_the_config_is_added() {
         super::AppSettings::from_config(&cfg, "/tmp".into(), false, Some(xrp), None, true).unwrap();
     let app = App::new(s, SAMPLE_NOW);
     assert_eq!(app.symbol(), xrp);
-    assert!(!app.theme.color);
+    assert!(!app.settings.theme.color);
 }
 
 #[test]
@@ -485,7 +485,7 @@ fn a_composite_shows_its_members_spread_and_stale_ones() {
     let app = venues();
     assert!(!app.single_venue());
     assert_eq!(app.label(app.symbols[2]), "kraken:BTC/USD");
-    let view = app.composite_view(&app.composites[0]);
+    let view = app.composite_view(&app.settings.composites[0]);
     let stale: Vec<bool> = view.members.iter().map(|m| m.stale).collect();
     assert_eq!(stale, [false, false, true]);
     // 100,050 vs 100,000: 5 bp; Kraken's old 99,000 is left out.
@@ -584,7 +584,7 @@ fn reports_of_a_kraken_series_get_a_safe_file_name() {
         name.starts_with("cryptoviz-report-kraken-BTC_USD-1m-"),
         "{name}"
     );
-    assert_eq!(path.parent(), Some(app.data_dir.as_path()));
+    assert_eq!(path.parent(), Some(app.settings.data_dir.as_path()));
     let v = serde_json::to_value(report).unwrap();
     assert_eq!(v["series"][0]["venue"], "kraken");
     assert_eq!(v["series"][0]["symbol"], "BTC/USD");
@@ -647,7 +647,7 @@ fn an_alert_is_set_at_the_current_price_and_listed_disabled_and_deleted() {
 #[test]
 fn an_attached_dashboard_leaves_alerts_to_its_collector() {
     let mut app = venues();
-    app.attached = true;
+    app.settings.attached = true;
     press(&mut app, KeyCode::Char('!'));
     // Refused at once: no popup to type a level into first.
     assert!(app.popup.is_none());

@@ -173,7 +173,7 @@ impl App {
             self.select_symbol(i);
             return;
         }
-        if self.attached {
+        if self.settings.attached {
             self.say(format!(
                 "{} is not collected: add it to the collector's config",
                 self.label(symbol)

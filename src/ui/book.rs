@@ -13,7 +13,7 @@ use crate::app::{App, Panel};
 use crate::domain::{Level, Qty};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let view = app.book_view();
     let mut title = vec![Span::styled(
         format!(" Book {} ", app.label(app.symbol())),

@@ -59,7 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let key = pane.key;
     let mut title = vec![
         Span::styled(format!(" {} ", app.label(key.symbol)), t.title()),
@@ -72,7 +72,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     if pane.view.anchor.is_some() {
         title.push(Span::styled("◀ history ", t.dim()));
     }
-    let p = &app.indicators;
+    let p = &app.settings.indicators;
     title.push(Span::styled(
         format!("BB({},{}) ", p.bollinger, p.bollinger_k),
         t.series(SeriesColor::Band),
@@ -125,7 +125,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     let frame = Frame {
         slot,
         tf: key.timeframe,
-        tz: app.tz,
+        tz: app.settings.tz,
         theme: t,
         precision: app.precision(key.symbol),
     };
@@ -164,7 +164,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         bars: &bars,
         slot,
         bar_ms: tf_ms * per_col as i64,
-        tz: app.tz,
+        tz: app.settings.tz,
         theme: t,
         marks: &marks,
     }
@@ -202,7 +202,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         } else {
             "%H:%M"
         };
-        let s = app.tz.format(last.open_time, fmt);
+        let s = app.settings.tz.format(last.open_time, fmt);
         buf.set_stringn(
             axis.x + 1,
             axis.y,

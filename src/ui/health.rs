@@ -26,7 +26,7 @@ fn label(s: &str, t: &Theme) -> Span<'static> {
 
 /// The summary lines above the log.
 fn summary(app: &App) -> Vec<Line<'static>> {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let h: Option<&HealthSnapshot> = app.health.snapshot.as_ref().map(|(h, _)| h);
     let mut lines = Vec::new();
 
@@ -42,14 +42,14 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     let mut stream = vec![label("Stream", t)];
     match app.streams.len() {
         // Attached: the venues are the collector's, whose state this dashboard cannot see.
-        0 if app.attached => {
+        0 if app.settings.attached => {
             stream.push(Span::styled("● collector's venues", t.dim()));
             if let Some((a, lvl)) = app.attached_age() {
                 stream.push(Span::styled(format!(" · write {}", age(a)), t.level(lvl)));
             }
         }
         0 => {
-            let (state, lvl) = if app.demo {
+            let (state, lvl) = if app.settings.demo {
                 ("simulated".to_string(), Level::Good)
             } else {
                 ("offline".to_string(), Level::Critical)
@@ -78,7 +78,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     if let Some(a) = msg_age {
         stream.push(Span::styled(
             format!(" · msg {}", age(a)),
-            t.level(level(a, app.freshness.trades)),
+            t.level(level(a, app.settings.freshness.trades)),
         ));
     }
     lines.push(Line::from(stream));
@@ -177,7 +177,8 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(spans));
     if let Some(a) = &h.alerts {
-        let rules = app.alert_rules.len() + app.user_rules.iter().filter(|(_, on)| *on).count();
+        let rules =
+            app.settings.alert_rules.len() + app.user_rules.iter().filter(|(_, on)| *on).count();
         let mut spans = vec![
             label("Alerts", t),
             Span::raw(format!(
@@ -239,7 +240,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let mut title = vec![Span::styled(" Health ", t.title())];
     title.push(age_span(app.health_age(), t));
     let block = Block::bordered()
@@ -275,7 +276,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let start = end.saturating_sub(rows);
     for e in app.health.log.entries().skip(start).take(end - start) {
         let line = Line::from(vec![
-            Span::styled(app.tz.format(e.at, "%H:%M:%S "), t.dim()),
+            Span::styled(app.settings.tz.format(e.at, "%H:%M:%S "), t.dim()),
             Span::styled(format!("{:<5} ", e.level), t.log_level(e.level)),
             Span::raw(text::clean(&e.message).into_owned()),
         ]);

@@ -26,7 +26,7 @@ pub fn sentiment_span(label: Label, t: &Theme) -> Span<'static> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let coin = app.coin();
     let filter = match (app.news.all, app.news.showing_all(coin)) {
         (false, true) => format!("all (none on {coin})"),
@@ -57,13 +57,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows = inner.height as usize;
     let selected = app.news.selected.min(items.len() - 1);
     let first = selected.saturating_sub(rows.saturating_sub(1));
-    let today = app.tz.format(app.now, "%Y-%m-%d");
+    let today = app.settings.tz.format(app.now, "%Y-%m-%d");
     for (row, (i, n)) in items.iter().enumerate().skip(first).take(rows).enumerate() {
         let y = inner.y + row as u16;
-        let when = if app.tz.format(n.published_at, "%Y-%m-%d") == today {
-            app.tz.format(n.published_at, "%H:%M")
+        let when = if app.settings.tz.format(n.published_at, "%Y-%m-%d") == today {
+            app.settings.tz.format(n.published_at, "%H:%M")
         } else {
-            app.tz.format(n.published_at, "%m-%d")
+            app.settings.tz.format(n.published_at, "%m-%d")
         };
         let source: String = text::clean(&n.source).chars().take(10).collect();
         let line = Line::from(vec![

@@ -33,7 +33,7 @@ fn colours(t: &Theme) -> [Style; 5] {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let symbols = app.overlay_symbols();
     let coin = crate::app::news::base_asset(&app.symbol()).to_string();
     let title = Line::from(vec![

@@ -26,7 +26,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn alert_new(app: &App, level: &str, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let last = app.last_price().map_or("–".to_string(), |p| p.to_string());
     let lines = vec![
         Line::from(vec![
@@ -51,7 +51,7 @@ fn alert_new(app: &App, level: &str, area: Rect, buf: &mut Buffer) {
 }
 
 fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let rules = app.all_rules();
     let mut lines: Vec<Line> = Vec::new();
     if rules.is_empty() {
@@ -108,13 +108,16 @@ fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
 
 fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
     Block::bordered()
-        .border_style(app.theme.border(true))
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
+        .border_style(app.settings.theme.border(true))
+        .title(Span::styled(
+            format!(" {title} "),
+            app.settings.theme.title(),
+        ))
 }
 
 fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let lines: Vec<Line> = help_rows(&app.keymap)
+    let t = &app.settings.theme;
+    let lines: Vec<Line> = help_rows(&app.settings.keymap)
         .into_iter()
         .map(|(k, h)| {
             let words = if k.is_empty() {
@@ -126,7 +129,7 @@ fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     // What does not fit scrolls, and the frame says so: a clipped list must not look whole.
-    let (r, total, shown) = help_geometry(&app.keymap, area);
+    let (r, total, shown) = help_geometry(&app.settings.keymap, area);
     let scroll = (scroll as usize).min(total.saturating_sub(shown));
     let mut block = frame("Help · Esc closes", app);
     let more = match (scroll > 0, scroll + shown < total) {
@@ -147,7 +150,7 @@ fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
 }
 
 fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let Some(n) = app.news.by_id(id) else {
         return;
     };
@@ -157,7 +160,10 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
         Line::from(vec![
             Span::styled(text::clean(&n.source).into_owned(), t.accent()),
             Span::styled(
-                format!(" · {} · ", app.tz.format(n.published_at, "%Y-%m-%d %H:%M")),
+                format!(
+                    " · {} · ",
+                    app.settings.tz.format(n.published_at, "%Y-%m-%d %H:%M")
+                ),
                 t.dim(),
             ),
             sentiment_span(s.label, t),
@@ -207,7 +213,7 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
 }
 
 fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let hits = search_hits(&app.symbols, &app.watchlist.instruments, query);
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", t.accent()),
@@ -215,7 +221,7 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
         Span::styled("▏", t.accent()),
     ])];
     if hits.is_empty() {
-        let why = if app.demo {
+        let why = if app.settings.demo {
             "no matching market (the demo has no venue lists)"
         } else if app.watchlist.instruments.is_empty() {
             "no matching market (the venues' lists are not loaded yet)"

@@ -11,13 +11,15 @@ use crate::app::time::age;
 use crate::app::{Action, App, Mode};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let key = app.key();
     let (mode, lvl) = match app.mode() {
         Mode::Live => ("● LIVE".to_string(), Level::Good),
         Mode::Demo => ("● DEMO".to_string(), Level::Good),
         // Attached, nothing live was ever written: no collector is streaming into the store.
-        Mode::Offline if app.attached => ("○ NO COLLECTOR WRITING".to_string(), Level::Critical),
+        Mode::Offline if app.settings.attached => {
+            ("○ NO COLLECTOR WRITING".to_string(), Level::Critical)
+        }
         Mode::Offline => ("○ OFFLINE".to_string(), Level::Critical),
         Mode::Stale { age_ms } => (format!("◌ STALE {}", age(age_ms)), Level::Warning),
         Mode::HistoryOnly { age_ms } => (
@@ -54,7 +56,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    match (&app.attached_to, app.attached) {
+    match (&app.settings.attached_to, app.settings.attached) {
         (Some(store), _) => left.push(Span::styled(
             format!(" · attached ({})", text::clean(store)),
             t.dim(),
@@ -72,7 +74,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     // The help hint is always there (the left side is cut for it); the others as room allows.
     let hint = |a: Action, what: &str| {
-        let k = app.keymap.keys(a).first().map(|k| k.to_string())?;
+        let k = app.settings.keymap.keys(a).first().map(|k| k.to_string())?;
         let k = if a == Action::Timeframe1 {
             "1-5".into()
         } else {

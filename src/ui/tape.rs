@@ -16,7 +16,7 @@ use crate::app::{App, Panel};
 const TIME_W: usize = 8;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let unavailable = app.tape_unavailable();
     let mut title = vec![Span::styled(
         format!(" Trades {} ", app.label(app.symbol())),
@@ -82,7 +82,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             style = style.add_modifier(Modifier::REVERSED);
         }
         let line = Line::from(vec![
-            Span::styled(app.tz.format(tr.time, "%H:%M:%S"), t.dim()),
+            Span::styled(app.settings.tz.format(tr.time, "%H:%M:%S"), t.dim()),
             Span::styled(if buy { " ▲ " } else { " ▼ " }, t.direction(buy)),
             Span::styled(
                 format!(

@@ -30,7 +30,7 @@ pub fn sparkline(closes: impl Iterator<Item = f64> + Clone) -> String {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let watch: Vec<(Symbol, &[Candle], Option<i64>)> = app
         .symbols
         .iter()
@@ -43,7 +43,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let newest = watch.iter().filter_map(|w| w.2).max();
     let age = app.attached_age().or(newest.map(|at| {
         let a = (app.now - at).max(0);
-        (a, state::level(a, app.freshness.candles))
+        (a, state::level(a, app.settings.freshness.candles))
     }));
     let mut title = vec![Span::styled(" Watchlist ", t.title())];
     if !app.watchlist.sort.label().is_empty() {
@@ -142,7 +142,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_line(inner.x, y, &line, inner.width);
         y += 1;
     }
-    for c in &app.composites {
+    for c in &app.settings.composites {
         for line in composite_lines(app, c) {
             if y >= inner.y + inner.height {
                 return;
@@ -156,7 +156,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 /// `BTC-USD spread 4.2 bp`, then one line per member: venue, last price, and its age when
 /// it is stale.
 fn composite_lines(app: &App, c: &crate::domain::Composite) -> Vec<Line<'static>> {
-    let t = &app.theme;
+    let t = &app.settings.theme;
     let view = app.composite_view(c);
     let spread = match view.spread_bps {
         Some(bp) => format!("spread {bp:.1} bp"),
