@@ -1120,7 +1120,7 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
     settings.attached_to = Some("postgres 127.0.0.1:5432/market".into());
     let mut app = sample_app(settings);
     // The sample has a live stream; an attached dashboard is told of none.
-    app.streams.clear();
+    app.sources.streams.clear();
     let s = text(&screen(&app, 200, 50));
     assert!(s.contains("○ NO COLLECTOR WRITING "), "{s}");
     assert!(

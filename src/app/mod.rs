@@ -11,6 +11,7 @@
 //! one, the series, the focus, popups) and routes a key to the focused panel first, then to the
 //! chart, then to the dashboard's own actions. Each panel draws itself in `ui/`.
 
+pub mod alerts;
 pub mod chart;
 pub mod event;
 pub mod geometry;
@@ -24,6 +25,7 @@ pub mod news;
 pub mod sample;
 pub mod series;
 pub mod settings;
+pub mod sources;
 pub mod state;
 pub mod theme;
 pub mod time;

@@ -2,7 +2,7 @@
 //! here; the event loop only moves messages and draws. Time is passed in (`now`) so every
 //! behaviour is testable without a clock or a terminal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
@@ -138,28 +138,19 @@ pub struct App {
     pub live: super::live::LiveMarket,
     /// The health panel: the latest snapshot and the activity log.
     pub health: super::health::HealthPanel,
-    /// Each venue's stream state and since when.
-    pub streams: BTreeMap<Venue, (StreamStatus, Millis)>,
-    /// Rules made from the dashboard (stored), each enabled or not.
-    pub user_rules: Vec<(crate::alerts::Rule, bool)>,
-    /// Alert firings seen this run, newest first (at most [`MAX_FIRINGS`]).
-    pub firings: std::collections::VecDeque<crate::alerts::Firing>,
-    /// The terminal bell is owed (an alert fired since the last frame).
-    bell: bool,
+    /// Each venue's stream, the last market update, the collectors' newest write.
+    pub sources: super::sources::Sources,
+    /// Rules made here, firings seen, the bell owed.
+    pub alerts: super::alerts::AlertsState,
     /// Status-bar message and when it was set.
     pub message: Option<(String, Millis)>,
     pub now: Millis,
-    /// Attached: when a collector last wrote a live candle (its only sign of life here).
-    pub collector_write: Option<Millis>,
-    /// When the last market update (any series) arrived.
-    pub last_market_at: Option<Millis>,
     frozen: Option<Pending>,
     dirty: bool,
     quit: bool,
     outbox: Vec<Request>,
     /// Series views served from candles already in memory vs. pages asked of the store.
-    chart_hits: u64,
-    chart_misses: u64,
+    cache: (u64, u64),
 }
 
 impl App {
@@ -231,7 +222,7 @@ impl App {
 
     /// Whether to ring the terminal bell now (once per firing batch).
     pub fn take_bell(&mut self) -> bool {
-        std::mem::take(&mut self.bell)
+        std::mem::take(&mut self.alerts.bell)
     }
 
     pub fn single_venue(&self) -> bool {
@@ -278,20 +269,15 @@ impl App {
             news: NewsState::default(),
             live: Default::default(),
             health: Default::default(),
-            streams: BTreeMap::new(),
-            user_rules: Vec::new(),
-            firings: Default::default(),
-            bell: false,
+            sources: Default::default(),
+            alerts: Default::default(),
             message: None,
             now,
-            collector_write: None,
-            last_market_at: None,
             frozen: None,
             dirty: true,
             quit: false,
             outbox: Vec::new(),
-            chart_hits: 0,
-            chart_misses: 0,
+            cache: (0, 0),
         };
         app.request_all();
         app
@@ -394,7 +380,7 @@ impl App {
         }
         // A composite is live while any member's venue is.
         let venues = self.venues_of(key.symbol);
-        let connected = venues.iter().any(|v| match self.streams.get(v) {
+        let connected = venues.iter().any(|v| match self.sources.streams.get(v) {
             Some((StreamStatus::Connected, _)) => true,
             None => self.settings.demo,
             Some(_) => false,
@@ -407,10 +393,10 @@ impl App {
         let since = self
             .current()
             .and_then(|s| s.live_at)
-            .or(self.last_market_at)
+            .or(self.sources.last_market_at)
             .or(venues
                 .iter()
-                .filter_map(|v| self.streams.get(v).map(|(_, t)| *t))
+                .filter_map(|v| self.sources.streams.get(v).map(|(_, t)| *t))
                 .max());
         if let Some(t) = since {
             let age_ms = self.now - t;
@@ -430,8 +416,8 @@ impl App {
         let newest = self.series.values().filter_map(|s| s.live_at).max();
         CacheStats {
             name: "chart".into(),
-            hits: self.chart_hits,
-            misses: self.chart_misses,
+            hits: self.cache.0,
+            misses: self.cache.1,
             entries: self.series.values().map(|s| s.candles().len() as u64).sum(),
             age_ms: newest.map(|t| (self.now - t).max(0)),
         }
@@ -450,7 +436,10 @@ impl App {
     /// Attached to a store others write: the age of the collector's newest live write, rated
     /// like trades (a live collector writes every flush).
     pub fn attached_age(&self) -> Option<(i64, Level)> {
-        let t = self.collector_write.filter(|_| self.settings.attached)?;
+        let t = self
+            .sources
+            .collector_write
+            .filter(|_| self.settings.attached)?;
         let age = (self.now - t).max(0);
         Some((age, level(age, self.settings.freshness.trades)))
     }
@@ -527,7 +516,7 @@ impl App {
         self.dirty = true;
         match ev {
             DataEvent::Candles(rows) => {
-                self.last_market_at = Some(self.now);
+                self.sources.last_market_at = Some(self.now);
                 match &mut self.frozen {
                     Some(p) => {
                         for (k, c) in rows {
@@ -542,27 +531,25 @@ impl App {
                 candles,
                 complete,
             } => self.on_history(key, candles, complete),
-            DataEvent::UserRules(rules) => self.user_rules = rules,
+            DataEvent::UserRules(rules) => self.alerts.user_rules = rules,
             DataEvent::AlertFired(f) => {
                 self.say(format!(
                     "🔔 {}",
                     crate::news::clean::strip_controls(&crate::alerts::deliver::line(&f))
                 ));
-                self.bell = true;
-                self.firings.push_front(f);
-                self.firings.truncate(MAX_FIRINGS);
+                self.alerts.fired(f);
             }
             DataEvent::Instruments(list) => self.watchlist.set_listings(list),
             DataEvent::Trades(trades) => self.live.add_trades(trades, self.now),
             DataEvent::Book(book) => self.live.set_book(book, self.now),
             DataEvent::CollectorWrite(at) => {
-                self.collector_write = at;
+                self.sources.collector_write = at;
                 self.dirty = true;
             }
             DataEvent::Stream(venue, st) => {
-                let changed = self.streams.get(&venue).map(|(s, _)| s) != Some(&st);
+                let changed = self.sources.streams.get(&venue).map(|(s, _)| s) != Some(&st);
                 if changed {
-                    self.streams.insert(venue, (st, self.now));
+                    self.sources.streams.insert(venue, (st, self.now));
                 }
             }
             DataEvent::News(items) => match &mut self.frozen {
@@ -669,14 +656,14 @@ impl App {
             .alert_rules
             .iter()
             .map(|r| (r, None))
-            .chain(self.user_rules.iter().map(|(r, on)| (r, Some(*on))))
+            .chain(self.alerts.user_rules.iter().map(|(r, on)| (r, Some(*on))))
             .collect()
     }
 
     /// The rules that run: the config's and the enabled ones made here (as a collector
     /// evaluates them; a report lists these).
     pub fn active_rules(&self) -> Vec<crate::alerts::Rule> {
-        let mine = self.user_rules.iter().filter(|(_, on)| *on);
+        let mine = self.alerts.user_rules.iter().filter(|(_, on)| *on);
         let mine = mine.filter(|(r, _)| self.settings.alert_rules.iter().all(|c| c.name != r.name));
         (self.settings.alert_rules.iter())
             .chain(mine.map(|(r, _)| r))
@@ -715,7 +702,7 @@ impl App {
                 _ => {}
             },
             Some(Popup::Alerts(selected)) => {
-                let n = self.settings.alert_rules.len() + self.user_rules.len();
+                let n = self.settings.alert_rules.len() + self.alerts.user_rules.len();
                 let at = *selected;
                 match key.code {
                     KeyCode::Esc => self.popup = None,
@@ -728,7 +715,7 @@ impl App {
                             self.say("config rules are changed in the config file");
                             return true;
                         };
-                        let Some((rule, on)) = self.user_rules.get(i).cloned() else {
+                        let Some((rule, on)) = self.alerts.user_rules.get(i).cloned() else {
                             return true;
                         };
                         if key.code == KeyCode::Char(' ') {
@@ -993,10 +980,10 @@ impl App {
     pub(super) fn request_head(&mut self, key: SeriesKey, limit: usize) {
         let s = self.series.entry(key).or_default();
         if s.requested {
-            self.chart_hits += 1;
+            self.cache.0 += 1;
             return;
         }
-        self.chart_misses += 1;
+        self.cache.1 += 1;
         s.requested = true;
         s.loading = true;
         self.outbox.push(Request::LoadHistory {
@@ -1036,7 +1023,7 @@ impl App {
         let w = view.window(s.candles(), cols);
         let before_loaded = view.anchor.is_some_and(|t| t < first);
         if view.pinned_oldest || before_loaded || w.start < cap.max(WARMUP) {
-            self.chart_misses += 1;
+            self.cache.1 += 1;
             s.loading = true;
             self.outbox.push(Request::LoadHistory {
                 key,
@@ -1066,6 +1053,7 @@ impl App {
         let (candles, ind) = self.visible(self.chart.cols);
         let health = self.health.snapshot.as_ref().map(|(h, _)| h);
         let stream: serde_json::Map<String, serde_json::Value> = self
+            .sources
             .streams
             .iter()
             .map(|(v, (s, since))| {
@@ -1097,7 +1085,7 @@ impl App {
                 .collect(),
             alerts: crate::report::AlertsReport::of(
                 &self.active_rules(),
-                self.firings.iter().rev().cloned(),
+                self.alerts.firings.iter().rev().cloned(),
                 &[self.key().symbol],
             ),
             health: serde_json::json!({
@@ -1154,7 +1142,7 @@ fn tail(set: IndicatorSet, from: usize) -> IndicatorSet {
 
 /// Watchlist indexes whose symbol contains `query`.
 /// Firings the App keeps for its status line and reports.
-pub const MAX_FIRINGS: usize = 50;
+pub use super::alerts::MAX_FIRINGS;
 
 /// One member of a composite, as of now.
 #[derive(Clone, Debug, PartialEq)]

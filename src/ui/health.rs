@@ -36,11 +36,12 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         s => (stream_label(s), Level::Warning),
     };
     let msg_age = app
+        .sources
         .last_market_at
         .map(|at| app.now - at)
         .or_else(|| h.and_then(|h| h.last_message_age_ms).map(|a| a as i64));
     let mut stream = vec![label("Stream", t)];
-    match app.streams.len() {
+    match app.sources.streams.len() {
         // Attached: the venues are the collector's, whose state this dashboard cannot see.
         0 if app.settings.attached => {
             stream.push(Span::styled("● collector's venues", t.dim()));
@@ -57,13 +58,13 @@ fn summary(app: &App) -> Vec<Line<'static>> {
             stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
         }
         1 if app.single_venue() => {
-            let (s, _) = app.streams.values().next().expect("one stream");
+            let (s, _) = app.sources.streams.values().next().expect("one stream");
             let (state, lvl) = state_of(s);
             stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
         }
         _ => {
             // One dot per venue: the name in the colour of its state.
-            for (venue, (s, _)) in &app.streams {
+            for (venue, (s, _)) in &app.sources.streams {
                 let (state, lvl) = state_of(s);
                 let name = venue.short();
                 let text = if lvl == Level::Good {
@@ -177,8 +178,8 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(spans));
     if let Some(a) = &h.alerts {
-        let rules =
-            app.settings.alert_rules.len() + app.user_rules.iter().filter(|(_, on)| *on).count();
+        let rules = app.settings.alert_rules.len()
+            + app.alerts.user_rules.iter().filter(|(_, on)| *on).count();
         let mut spans = vec![
             label("Alerts", t),
             Span::raw(format!(

@@ -68,6 +68,7 @@ fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
         };
         let on = rule.symbol.map_or("any coin".to_string(), |s| app.label(s));
         let fired = app
+            .alerts
             .firings
             .iter()
             .find(|f| f.alert == rule.name)
