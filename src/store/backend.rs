@@ -185,6 +185,30 @@ pub fn parse_symbols<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Symbol
         .collect()
 }
 
+/// A stored sentiment from its columns, the same on every backend: none without a compound;
+/// an unknown or missing scorer reads as VADER (rows from before the model), a missing label
+/// as VADER's own convention on the compound.
+pub fn stored_sentiment(
+    compound: Option<f64>,
+    [pos, neu, neg]: [f64; 3],
+    label: Option<&str>,
+    scorer: Option<&str>,
+) -> Option<crate::domain::Sentiment> {
+    let compound = compound?;
+    Some(crate::domain::Sentiment {
+        compound,
+        pos,
+        neu,
+        neg,
+        label: label
+            .and_then(crate::domain::Label::parse)
+            .unwrap_or_else(|| crate::domain::Label::from_compound(compound)),
+        scorer: scorer
+            .and_then(crate::domain::Scorer::parse)
+            .unwrap_or(crate::domain::Scorer::Vader),
+    })
+}
+
 /// Reads stored markets back, as [`parse_symbols`] does their names.
 pub fn parse_listings(rows: impl IntoIterator<Item = (String, Precision)>) -> Vec<Listing> {
     rows.into_iter()
@@ -368,4 +392,32 @@ pub trait Transfer {
     /// firing was already recorded (then nothing changes).
     fn put_firing(&mut self, f: &Firing, deliveries: &[DeliveryRecord])
     -> Result<bool, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Label, Scorer};
+
+    #[test]
+    fn stored_sentiment_reads_old_rows_as_they_were_scored() {
+        assert_eq!(
+            stored_sentiment(None, [0.0; 3], Some("positive"), None),
+            None
+        );
+        let old = stored_sentiment(Some(-0.2), [0.1, 0.6, 0.3], None, None).unwrap();
+        assert_eq!((old.label, old.scorer), (Label::Negative, Scorer::Vader));
+        let model = stored_sentiment(
+            Some(0.01),
+            [0.3, 0.4, 0.3],
+            Some("positive"),
+            Some("cryptoviz-headlines-1"),
+        )
+        .unwrap();
+        assert_eq!(
+            (model.label, model.scorer),
+            (Label::Positive, Scorer::Headlines)
+        );
+        assert_eq!((model.pos, model.neu, model.neg), (0.3, 0.4, 0.3));
+    }
 }

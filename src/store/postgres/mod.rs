@@ -26,6 +26,7 @@ use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
     MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
     SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
+    stored_sentiment,
 };
 use super::{StoreError, cold};
 use crate::domain::{ArmState, Channel, Firing};
@@ -33,7 +34,6 @@ use crate::domain::{
     Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
     Timeframe, Venue, now_ms,
 };
-use crate::domain::{Label, Scorer};
 
 /// The channel every committed candle write is announced on; attached dashboards LISTEN.
 pub const CHANNEL: &str = "cryptoviz_candles";
@@ -410,23 +410,13 @@ fn row_candle(r: &Row) -> Result<Candle, StoreError> {
 /// The four scores from column `at`, the label at `label_at`, the scorer's name in column 19.
 fn scores(r: &Row, at: usize, label_at: usize) -> Option<Sentiment> {
     let compound: Option<f64> = r.get(at);
-    let compound = compound?;
-    let scorer = r
-        .get::<_, Option<&str>>(19)
-        .and_then(Scorer::parse)
-        .unwrap_or(Scorer::Vader);
-    let label = r
-        .get::<_, Option<&str>>(label_at)
-        .and_then(Label::parse)
-        .unwrap_or_else(|| Label::from_compound(compound));
-    Some(Sentiment {
+    compound?;
+    stored_sentiment(
         compound,
-        pos: r.get(at + 1),
-        neu: r.get(at + 2),
-        neg: r.get(at + 3),
-        label,
-        scorer,
-    })
+        [r.get(at + 1), r.get(at + 2), r.get(at + 3)],
+        r.get(label_at),
+        r.get(19),
+    )
 }
 
 fn firing_row(r: &Row) -> Firing {

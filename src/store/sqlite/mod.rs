@@ -17,6 +17,7 @@ use super::backend::{
     AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
     MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
     SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
+    stored_sentiment,
 };
 use super::cold;
 use super::{StoreError, migrations};
@@ -25,7 +26,6 @@ use crate::domain::{
     Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
     Timeframe, Venue, now_ms,
 };
-use crate::domain::{Label, Scorer};
 
 pub struct SqliteBackend {
     conn: Connection,
@@ -336,25 +336,18 @@ fn scores(
     label_at: usize,
 ) -> rusqlite::Result<Option<Sentiment>> {
     let compound: Option<f64> = r.get(at)?;
-    let Some(compound) = compound else {
+    if compound.is_none() {
         return Ok(None);
-    };
-    let scorer = r
-        .get::<_, Option<String>>(19)?
-        .and_then(|s| Scorer::parse(&s))
-        .unwrap_or(Scorer::Vader);
-    let label = r
-        .get::<_, Option<String>>(label_at)?
-        .and_then(|l| Label::parse(&l))
-        .unwrap_or_else(|| Label::from_compound(compound));
-    Ok(Some(Sentiment {
+    }
+    let probs = [r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?];
+    let label = r.get::<_, Option<String>>(label_at)?;
+    let scorer = r.get::<_, Option<String>>(19)?;
+    Ok(stored_sentiment(
         compound,
-        pos: r.get(at + 1)?,
-        neu: r.get(at + 2)?,
-        neg: r.get(at + 3)?,
-        label,
-        scorer,
-    }))
+        probs,
+        label.as_deref(),
+        scorer.as_deref(),
+    ))
 }
 
 /// Records a firing unless one with its id is there; true when it was new.
