@@ -111,7 +111,6 @@ pub fn candles(n: usize, start: Millis) -> Vec<Candle> {
 /// `n` single-trade frames of `venue`'s market stream in its own format (Kraken's prices as
 /// JSON numbers, microsecond times where the venue has them), contiguous ids.
 pub fn venue_frames(venue: crate::domain::Venue, n: usize) -> Vec<Vec<u8>> {
-    use crate::domain::Venue;
     let mut rng = Rng::new(43 + venue as u64);
     let mut price = 9_000_000i64;
     let start_us: i64 = 1_767_225_600_000_000;
@@ -125,42 +124,17 @@ pub fn venue_frames(venue: crate::domain::Venue, n: usize) -> Vec<Vec<u8>> {
             let buy = rng.next_u64().is_multiple_of(2);
             let id = 1_000_000 + i as i64;
             let us = start_us + i as i64 * 1_000 + rng.range(0, 999) as i64;
-            let ms = us / 1000;
-            let rfc = chrono::DateTime::from_timestamp_micros(us)
-                .unwrap_or_default()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            let side = |b: bool, up: bool| match (b, up) {
-                (true, true) => "Buy",
-                (false, true) => "Sell",
-                (true, false) => "buy",
-                (false, false) => "sell",
+            let sample = crate::exchange::registry::SampleTrade {
+                id,
+                price: &p,
+                qty: &q,
+                buy,
+                micros: us,
             };
-            match venue {
-                Venue::Binance | Venue::Composite => format!(
-                    r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","E":{},"s":"BTCUSDT","t":{id},"p":"{p}","q":"{q}","T":{ms},"m":{},"M":true}}}}"#,
-                    ms + 1,
-                    !buy
-                ),
-                Venue::Coinbase => format!(
-                    r#"{{"type":"match","trade_id":{id},"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","side":"{}","size":"{q}","price":"{p}","product_id":"BTC-USD","sequence":{},"time":"{rfc}"}}"#,
-                    side(!buy, false),
-                    id * 3
-                ),
-                Venue::Kraken => format!(
-                    r#"{{"channel":"trade","type":"update","data":[{{"symbol":"BTC/USD","side":"{}","price":{p},"qty":{q},"ord_type":"market","trade_id":{id},"timestamp":"{rfc}"}}]}}"#,
-                    side(buy, false)
-                ),
-                Venue::Bybit => format!(
-                    r#"{{"topic":"publicTrade.BTCUSDT","ts":{},"type":"snapshot","data":[{{"i":"{id}","T":{ms},"p":"{p}","v":"{q}","S":"{}","s":"BTCUSDT","BT":false}}]}}"#,
-                    ms + 2,
-                    side(buy, true)
-                ),
-                Venue::Okx => format!(
-                    r#"{{"arg":{{"channel":"trades-all","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"{id}","px":"{p}","sz":"{q}","side":"{}","ts":"{ms}"}}]}}"#,
-                    side(buy, false)
-                ),
-            }
-            .into_bytes()
+            // A composite has no stream of its own: its members' frames are Binance's here.
+            let entry = crate::exchange::registry::entry(venue)
+                .unwrap_or(crate::exchange::registry::VENUES[0]);
+            (entry.sample_trade)(&sample).into_bytes()
         })
         .collect()
 }

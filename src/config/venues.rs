@@ -20,11 +20,20 @@ pub struct VenueEndpoints {
 }
 
 impl VenueEndpoints {
-    fn new(ws: &str, rest: &str) -> Self {
-        VenueEndpoints {
-            ws_url: ws.into(),
-            rest_url: rest.into(),
-            book_ws_url: None,
+    /// The endpoints `venue` lists in the registry (none for a composite: empty, which the
+    /// checks refuse, but no composite is ever asked for).
+    fn default_of(venue: Venue) -> Self {
+        match crate::exchange::registry::entry(venue) {
+            Some(e) => VenueEndpoints {
+                ws_url: e.ws_url.into(),
+                rest_url: e.rest_url.into(),
+                book_ws_url: e.book_ws_url.map(Into::into),
+            },
+            None => VenueEndpoints {
+                ws_url: String::new(),
+                rest_url: String::new(),
+                book_ws_url: None,
+            },
         }
     }
 }
@@ -40,31 +49,14 @@ pub struct VenuesConfig {
 }
 
 impl Default for VenuesConfig {
+    /// Each venue's own endpoints, from the venue registry.
     fn default() -> Self {
         VenuesConfig {
-            binance: VenueEndpoints::new(
-                "wss://data-stream.binance.vision",
-                "https://data-api.binance.vision",
-            ),
-            coinbase: VenueEndpoints {
-                book_ws_url: Some("wss://advanced-trade-ws.coinbase.com".into()),
-                ..VenueEndpoints::new(
-                    "wss://ws-feed.exchange.coinbase.com",
-                    "https://api.exchange.coinbase.com",
-                )
-            },
-            kraken: VenueEndpoints::new("wss://ws.kraken.com/v2", "https://api.kraken.com"),
-            bybit: VenueEndpoints::new(
-                "wss://stream.bybit.com/v5/public/spot",
-                "https://api.bybit.com",
-            ),
-            okx: VenueEndpoints {
-                book_ws_url: Some("wss://ws.okx.com:8443/ws/v5/public".into()),
-                ..VenueEndpoints::new(
-                    "wss://ws.okx.com:8443/ws/v5/business",
-                    "https://www.okx.com",
-                )
-            },
+            binance: VenueEndpoints::default_of(Venue::Binance),
+            coinbase: VenueEndpoints::default_of(Venue::Coinbase),
+            kraken: VenueEndpoints::default_of(Venue::Kraken),
+            bybit: VenueEndpoints::default_of(Venue::Bybit),
+            okx: VenueEndpoints::default_of(Venue::Okx),
         }
     }
 }

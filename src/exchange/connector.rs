@@ -76,12 +76,5 @@ pub trait Connector: Send + Sync {
 
 /// The connector of an exchange (`None` for composites, which have no feed of their own).
 pub fn connector(venue: Venue) -> Option<&'static dyn Connector> {
-    match venue {
-        Venue::Binance => Some(&super::binance::Binance),
-        Venue::Coinbase => Some(&super::coinbase::Coinbase),
-        Venue::Kraken => Some(&super::kraken::Kraken),
-        Venue::Bybit => Some(&super::bybit::Bybit),
-        Venue::Okx => Some(&super::okx::Okx),
-        Venue::Composite => None,
-    }
+    super::registry::entry(venue).map(|e| e.connector)
 }

@@ -11,6 +11,7 @@ pub mod coinbase;
 pub mod connector;
 pub mod kraken;
 pub mod okx;
+pub mod registry;
 pub mod rest;
 pub mod stats;
 pub mod stream;

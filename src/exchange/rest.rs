@@ -104,14 +104,7 @@ pub trait RestApi: Send + Sync {
 
 /// The REST API of an exchange (`None` for composites).
 pub fn rest_api(venue: Venue) -> Option<&'static dyn RestApi> {
-    match venue {
-        Venue::Binance => Some(&super::binance::rest::BinanceRest),
-        Venue::Coinbase => Some(&super::coinbase::rest::CoinbaseRest),
-        Venue::Kraken => Some(&super::kraken::rest::KrakenRest),
-        Venue::Bybit => Some(&super::bybit::rest::BybitRest),
-        Venue::Okx => Some(&super::okx::rest::OkxRest),
-        Venue::Composite => None,
-    }
+    super::registry::entry(venue).map(|e| e.rest)
 }
 
 /// Why a row was rejected; `open_time` is known when the first field was an integer.

@@ -12,3 +12,27 @@ pub mod rest;
 pub mod wire;
 
 pub use connector::Bybit;
+
+/// This venue in the registry.
+pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
+    venue: crate::domain::Venue::Bybit,
+    connector: &Bybit,
+    rest: &rest::BybitRest,
+    ws_url: "wss://stream.bybit.com/v5/public/spot",
+    rest_url: "https://api.bybit.com",
+    book_ws_url: None,
+    sample_trade,
+};
+
+/// A trade frame of this venue's market stream, for `bench`.
+fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
+    let ms = t.micros / 1000;
+    format!(
+        r#"{{"topic":"publicTrade.BTCUSDT","ts":{},"type":"snapshot","data":[{{"i":"{}","T":{ms},"p":"{}","v":"{}","S":"{}","s":"BTCUSDT","BT":false}}]}}"#,
+        ms + 2,
+        t.id,
+        t.price,
+        t.qty,
+        if t.buy { "Buy" } else { "Sell" }
+    )
+}

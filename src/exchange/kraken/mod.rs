@@ -14,3 +14,27 @@ pub mod rest;
 pub mod wire;
 
 pub use connector::Kraken;
+
+/// This venue in the registry.
+pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
+    venue: crate::domain::Venue::Kraken,
+    connector: &Kraken,
+    rest: &rest::KrakenRest,
+    ws_url: "wss://ws.kraken.com/v2",
+    rest_url: "https://api.kraken.com",
+    book_ws_url: None,
+    sample_trade,
+};
+
+/// A trade frame of this venue's market stream, for `bench`.
+fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
+    // v2 writes prices and sizes as JSON numbers.
+    format!(
+        r#"{{"channel":"trade","type":"update","data":[{{"symbol":"BTC/USD","side":"{}","price":{},"qty":{},"ord_type":"market","trade_id":{},"timestamp":"{}"}}]}}"#,
+        if t.buy { "buy" } else { "sell" },
+        t.price,
+        t.qty,
+        t.id,
+        t.time()
+    )
+}

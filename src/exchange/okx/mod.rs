@@ -13,3 +13,26 @@ pub mod rest;
 pub mod wire;
 
 pub use connector::Okx;
+
+/// This venue in the registry.
+pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
+    venue: crate::domain::Venue::Okx,
+    connector: &Okx,
+    rest: &rest::OkxRest,
+    ws_url: "wss://ws.okx.com:8443/ws/v5/business",
+    rest_url: "https://www.okx.com",
+    book_ws_url: Some("wss://ws.okx.com:8443/ws/v5/public"),
+    sample_trade,
+};
+
+/// A trade frame of this venue's market stream, for `bench`.
+fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
+    format!(
+        r#"{{"arg":{{"channel":"trades-all","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"{}","px":"{}","sz":"{}","side":"{}","ts":"{}"}}]}}"#,
+        t.id,
+        t.price,
+        t.qty,
+        if t.buy { "buy" } else { "sell" },
+        t.micros / 1000
+    )
+}
