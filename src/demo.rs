@@ -359,11 +359,7 @@ impl DemoMarket {
     pub fn advance(&mut self, until_ms: Millis, out: &mut Vec<Trade>) {
         loop {
             let ready = self.staged.partition_point(|t| t.time <= until_ms);
-            for t in &self.staged[..ready] {
-                if let Some(sim) = self.sims.iter_mut().find(|s| s.symbol == t.symbol) {
-                    sim.last_traded = Some((t.price.raw() / sim.tick, t.buyer_is_maker));
-                }
-            }
+            self.note_last_trades(ready);
             out.extend(self.staged.drain(..ready));
             if !self.staged.is_empty() || self.clock > until_ms {
                 return;
@@ -405,6 +401,27 @@ impl DemoMarket {
             }
             if t >= until_ms {
                 return;
+            }
+        }
+    }
+
+    /// Keeps each market's last trade among the first `ready` staged ones: from the newest
+    /// back, stopping once every market has its own (hours of history at start-up pass
+    /// through here, so not every trade is looked at).
+    fn note_last_trades(&mut self, ready: usize) {
+        let mut left = self.sims.len();
+        let mut done = vec![false; left];
+        for t in self.staged[..ready].iter().rev() {
+            if left == 0 {
+                break;
+            }
+            let Some(i) = self.sims.iter().position(|s| s.symbol == t.symbol) else {
+                continue;
+            };
+            if !std::mem::replace(&mut done[i], true) {
+                let sim = &mut self.sims[i];
+                sim.last_traded = Some((t.price.raw() / sim.tick, t.buyer_is_maker));
+                left -= 1;
             }
         }
     }

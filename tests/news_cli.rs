@@ -25,8 +25,14 @@ struct Dirs {
 
 impl Dirs {
     fn new() -> Dirs {
+        Dirs::with_news("")
+    }
+
+    /// A config whose `[news]` has these lines besides a short timeout.
+    fn with_news(lines: &str) -> Dirs {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "[news]\ntimeout_secs = 3\n").unwrap();
+        let text = format!("[news]\ntimeout_secs = 3\n{lines}");
+        std::fs::write(dir.path().join("config.toml"), text).unwrap();
         Dirs { dir }
     }
 
@@ -68,6 +74,15 @@ fn json_items(out: &std::process::Output) -> Vec<Value> {
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A feed that answers with its items and an ETag, and 304 to a request naming that ETag.
+fn etag_feed() -> HttpServer {
+    let body = fixture("coindesk_small.xml");
+    HttpServer::start(move |req| match req.header("if-none-match") {
+        Some("\"abc\"") => Response::new(304, ""),
+        _ => Response::ok(body.clone()).header("ETag", "\"abc\""),
+    })
 }
 
 /// An address nothing listens on.
@@ -149,11 +164,7 @@ fn json_lists_the_items_and_a_second_run_adds_no_duplicates() {
 #[test]
 fn an_unchanged_feed_answers_304_and_still_lists_its_items() {
     let d = Dirs::new();
-    let body = fixture("coindesk_small.xml");
-    let server = HttpServer::start(move |req| match req.header("if-none-match") {
-        Some("\"abc\"") => Response::new(304, ""),
-        _ => Response::ok(body.clone()).header("ETag", "\"abc\""),
-    });
+    let server = etag_feed();
     let url = server.url();
     assert_eq!(json_items(&d.news(&["--feed", &url, "--json"])).len(), 3);
     let second = d.news(&["--feed", &url, "--json"]);
@@ -170,17 +181,8 @@ fn an_unchanged_feed_answers_304_and_still_lists_its_items() {
 fn a_304_for_items_no_longer_stored_still_lists_the_feed() {
     // The fixture's items are older than one day of retention: stored, then pruned at once.
     // A second run's 304 would leave nothing to show, so no validators are sent.
-    let d = Dirs::new();
-    std::fs::write(
-        d.dir.path().join("config.toml"),
-        "[news]\ntimeout_secs = 3\nretention_days = 1\n",
-    )
-    .unwrap();
-    let body = fixture("coindesk_small.xml");
-    let server = HttpServer::start(move |req| match req.header("if-none-match") {
-        Some("\"abc\"") => Response::new(304, ""),
-        _ => Response::ok(body.clone()).header("ETag", "\"abc\""),
-    });
+    let d = Dirs::with_news("retention_days = 1\n");
+    let server = etag_feed();
     let url = server.url();
     assert_eq!(json_items(&d.news(&["--feed", &url, "--json"])).len(), 3);
     assert_eq!(d.stored_count(), 0, "pruned by retention");
@@ -237,12 +239,7 @@ fn a_feed_that_is_not_a_web_url_is_a_usage_error() {
 
 #[test]
 fn the_vader_scorer_is_one_config_line_away() {
-    let d = Dirs::new();
-    std::fs::write(
-        d.dir.path().join("config.toml"),
-        "[news]\ntimeout_secs = 3\nsentiment = \"vader\"\n",
-    )
-    .unwrap();
+    let d = Dirs::with_news("sentiment = \"vader\"\n");
     let body = fixture("coindesk_small.xml");
     let server = HttpServer::start(move |_| Response::ok(body.clone()));
     let items = json_items(&d.news(&["--feed", &server.url(), "--json"]));

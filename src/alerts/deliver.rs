@@ -27,28 +27,18 @@ const BATCH: usize = 100;
 /// The longest wait between two attempts of one delivery.
 const MAX_RETRY: Duration = Duration::from_secs(300);
 
-/// Every rule to evaluate: the config's, then the enabled ones made from the dashboard (a
-/// stored rule that no longer parses, or whose name a config rule took, is skipped with a
-/// warning).
+/// Every rule to evaluate: the config's, then the enabled ones made from the dashboard
+/// ([`listed`] says which are left out and why).
 pub async fn rules(
     configured: &[super::Rule],
     store: &Store,
 ) -> Result<Vec<super::Rule>, StoreError> {
-    let mut rules = configured.to_vec();
-    for stored in store.call(|b| b.stored_rules()).await? {
-        if !stored.enabled {
-            continue;
-        }
-        match super::Rule::from_stored(&stored) {
-            Ok(r) if rules.iter().all(|c| c.name != r.name) => rules.push(r),
-            Ok(r) => tracing::warn!(
-                name = %r.name,
-                "a dashboard rule has a config rule's name; the config's wins"
-            ),
-            Err(e) => tracing::warn!(name = %stored.name, error = %e, "stored alert rule skipped"),
-        }
-    }
-    Ok(rules)
+    let listed = listed(configured, store).await?;
+    Ok(listed
+        .into_iter()
+        .filter(|l| l.enabled)
+        .map(|l| l.rule)
+        .collect())
 }
 
 /// A rule as `alerts list` shows it: where it was made and whether it runs.
@@ -60,8 +50,8 @@ pub struct ListedRule {
 }
 
 /// Every rule wherever it was made: the config's, then the dashboard's (disabled ones too,
-/// and marked so); a stored rule shadowed by a config rule's name or unreadable is left out,
-/// as [`rules`] leaves it out of evaluation.
+/// and marked so). A stored rule that no longer parses, or whose name a config rule took, is
+/// left out with a warning in the log.
 pub async fn listed(
     configured: &[super::Rule],
     store: &Store,
@@ -76,14 +66,17 @@ pub async fn listed(
         })
         .collect();
     for stored in store.call(|b| b.stored_rules()).await? {
-        if let Ok(rule) = super::Rule::from_stored(&stored)
-            && out.iter().all(|l| l.rule.name != rule.name)
-        {
-            out.push(ListedRule {
+        match super::Rule::from_stored(&stored) {
+            Ok(rule) if out.iter().all(|l| l.rule.name != rule.name) => out.push(ListedRule {
                 rule,
                 origin: "dashboard",
                 enabled: stored.enabled,
-            });
+            }),
+            Ok(rule) => tracing::warn!(
+                name = %rule.name,
+                "a dashboard rule has a config rule's name; the config's wins"
+            ),
+            Err(e) => tracing::warn!(name = %stored.name, error = %e, "stored alert rule skipped"),
         }
     }
     Ok(out)

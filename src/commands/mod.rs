@@ -204,9 +204,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
     }
-    if !data_dir.is_dir() {
-        // Nowhere to log; the command itself says what is missing.
-    } else if let Err(e) = crate::logging::init(&data_dir, cli.global.log_level) {
+    // A reading command's missing data dir has nowhere to log: the command says it is missing.
+    if data_dir.is_dir()
+        && let Err(e) = crate::logging::init(&data_dir, cli.global.log_level)
+    {
         eprintln!(
             "cryptoviz: warning: cannot write log file in {}: {e}",
             data_dir.display()

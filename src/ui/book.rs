@@ -45,17 +45,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let per_side = (inner.height.saturating_sub(2) / 2) as usize;
     let asks = &book.asks[..book.asks.len().min(per_side)];
     let bids = &book.bids[..book.bids.len().min(per_side)];
-    // Every price and size with the market's own decimals (its tick and lot step) where its
-    // venue listed them, else with the most any shown level needs: a column lines up either way.
     let precision = app.precision(book.symbol);
-    let decimals = precision.price.map(usize::from).unwrap_or_else(|| {
-        let most = asks.iter().chain(bids).map(|l| text::decimals_of(l.price));
-        most.max().unwrap_or(0)
-    });
-    let size_decimals = precision.size.map(usize::from).unwrap_or_else(|| {
-        let most = asks.iter().chain(bids).map(|l| text::decimals_of(l.qty));
-        most.max().unwrap_or(0)
-    });
+    let levels = || asks.iter().chain(bids);
+    let decimals = text::column_decimals(precision.price, levels().map(|l| l.price));
+    let size_decimals = text::column_decimals(precision.size, levels().map(|l| l.qty));
     let cum = |side: &[Level]| -> Vec<f64> {
         side.iter()
             .scan(0.0, |acc, l| {

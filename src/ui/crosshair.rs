@@ -100,10 +100,7 @@ pub fn readout<'a>(
         )),
     ]);
     // The market's own decimals, else the most the four prices need: one width for all.
-    let dp = f.precision.price.map(usize::from).unwrap_or_else(|| {
-        let most = [open, high, low, close].map(super::text::decimals_of);
-        most.into_iter().max().unwrap_or(0)
-    });
+    let dp = super::text::column_decimals(f.precision.price, [open, high, low, close]);
     let price = |p: Price| super::text::exact(p, dp);
     let prices = Line::from(vec![
         field("O"),

@@ -46,20 +46,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let large = app.live.large_above(&symbols);
-    // The market's own decimals where its venue listed them (a composite's members may
-    // differ: the most any shown trade needs), so a column lines up.
+    // A composite's members may list different steps: its columns take what they show.
     let precision = match symbols.as_slice() {
         [one] => app.precision(*one),
         _ => Default::default(),
     };
-    let decimals = precision.price.map(usize::from).unwrap_or_else(|| {
-        let most = trades.iter().map(|tr| text::decimals_of(tr.price));
-        most.max().unwrap_or(0)
-    });
-    let size_decimals = precision.size.map(usize::from).unwrap_or_else(|| {
-        let most = trades.iter().map(|tr| text::decimals_of(tr.qty));
-        most.max().unwrap_or(0)
-    });
+    let decimals = text::column_decimals(precision.price, trades.iter().map(|t| t.price));
+    let size_decimals = text::column_decimals(precision.size, trades.iter().map(|t| t.qty));
     let prices: Vec<String> = trades
         .iter()
         .map(|tr| text::exact(tr.price, decimals))

@@ -55,6 +55,18 @@ pub fn decimals_of<const S: u32>(v: crate::domain::Fixed<S>) -> usize {
     v.to_string().split_once('.').map_or(0, |(_, f)| f.len())
 }
 
+/// The decimals a column of values is shown with: the market's listed step (`listed`, from its
+/// venue's market list) where known, else the most any shown value needs, so the column lines
+/// up either way.
+pub fn column_decimals<const S: u32>(
+    listed: Option<u8>,
+    values: impl IntoIterator<Item = crate::domain::Fixed<S>>,
+) -> usize {
+    listed
+        .map(usize::from)
+        .unwrap_or_else(|| values.into_iter().map(decimals_of).max().unwrap_or(0))
+}
+
 /// An exact decimal with at least `decimals` digits after the point (more where it has
 /// them: nothing is ever rounded), so a column of a pair's prices lines up.
 pub fn exact<const S: u32>(v: crate::domain::Fixed<S>, decimals: usize) -> String {
