@@ -117,7 +117,7 @@ fn candles_at_80x24_and_200x50() {
     let t = Theme::default();
     for (w, h) in [(80u16, 24u16), (200, 50)] {
         let plot = w as usize - 11;
-        let candles = &app.candles()[app.candles().len() - plot..];
+        let candles = &app.model.candles()[app.model.candles().len() - plot..];
         let buf = chart(candles, w, h, &t);
         let rows = lines(&buf);
         // Every column of the plot holds a candle glyph somewhere.
@@ -146,7 +146,7 @@ fn candles_at_80x24_and_200x50() {
         assert!([10.0, 20.0, 50.0, 100.0, 200.0].contains(&step), "{step}");
         assert!(labels.iter().all(|l| l % step == 0.0));
         // The last price, highlighted, at full precision.
-        let last = app.candles().last().unwrap().close.to_string();
+        let last = app.model.candles().last().unwrap().close.to_string();
         assert!(
             rows.iter().any(|r| r.contains(&format!("◀{last}"))),
             "{last}\n{}",
@@ -472,7 +472,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     let mut app = sample_app(sample_settings());
     let before = screen(&app, 120, 40);
     app.act(Action::Crosshair);
-    let newest = app.candles().last().unwrap().open_time;
+    let newest = app.model.candles().last().unwrap().open_time;
     assert_eq!(
         app.chart.crosshair,
         Some(newest),
@@ -480,13 +480,13 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     );
     app.act(Action::PanLeft);
     app.act(Action::PanLeft);
-    let n = app.candles().len();
-    let c = app.candles()[n - 3];
+    let n = app.model.candles().len();
+    let c = app.model.candles()[n - 3];
     assert_eq!(app.chart.crosshair, Some(c.open_time), "two candles back");
-    let prev = app.candles()[n - 4].close;
+    let prev = app.model.candles()[n - 4].close;
     let buf = screen(&app, 120, 40);
     let rows = lines(&buf);
-    let when = app.settings.tz.format(c.open_time, "%Y-%m-%d %H:%M");
+    let when = app.model.settings.tz.format(c.open_time, "%Y-%m-%d %H:%M");
     let change = (c.close.to_f64() / prev.to_f64() - 1.0) * 100.0;
     assert!(
         rows[1].starts_with(&format!("│✚ {when}  {change:+.2}% V {}", c.volume)),
@@ -511,7 +511,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     let all = text(&buf);
     assert!(all.contains(&format!(
         " {} ",
-        app.settings.tz.format(c.open_time, "%H:%M")
+        app.model.settings.tz.format(c.open_time, "%H:%M")
     )));
     assert!(all.contains('┊'), "{all}");
     // Esc leaves it and the chart is as before.
@@ -554,7 +554,7 @@ fn a_short_series_fills_the_chart_and_ends_at_its_right_edge() {
     use cryptoviz::app::Action;
     let mut app = sample_app(sample_settings());
     app.act(Action::Timeframe4); // 1h: a few candles of the sample's hours
-    let n = app.candles().len();
+    let n = app.model.candles().len();
     assert!((2..40).contains(&n), "{n} hourly candles");
     let rows = lines(&screen(&app, 120, 40));
     // The candle rows of the chart column: glyph columns used, left of the price axis.
@@ -737,11 +737,14 @@ fn a_click_puts_the_crosshair_on_the_candle_under_the_mouse() {
     };
     // The plot starts after the chart's border; the newest candle is in its last column.
     app.handle_mouse(mouse(MouseEventKind::Down(MouseButton::Left), plot));
-    let n = app.candles().len();
-    assert_eq!(app.chart.crosshair, Some(app.candles()[n - 1].open_time));
+    let n = app.model.candles().len();
+    assert_eq!(
+        app.chart.crosshair,
+        Some(app.model.candles()[n - 1].open_time)
+    );
     // With the crosshair on, it follows the mouse: three columns left is three candles back.
     app.handle_mouse(mouse(MouseEventKind::Moved, plot - 3));
-    let c = app.candles()[n - 4];
+    let c = app.model.candles()[n - 4];
     assert_eq!(app.chart.crosshair, Some(c.open_time));
     let rows = lines(&screen(&app, 120, 40));
     assert!(
@@ -830,7 +833,7 @@ fn alert_levels_on_the_chart_and_the_rules_popup() {
     use cryptoviz::domain::{Symbol, Timeframe};
     let symbol = Symbol::new("BTCUSDT").unwrap();
     let mut app = sample_app(sample_settings());
-    let last = app.last_price().unwrap().to_f64();
+    let last = app.model.last_price().unwrap().to_f64();
     let rule = |name: &str, when: &str| Rule {
         name: name.into(),
         symbol: Some(symbol),
@@ -843,7 +846,7 @@ fn alert_levels_on_the_chart_and_the_rules_popup() {
     };
     let before = text(&screen(&app, 140, 40));
     assert!(!before.contains('╌'));
-    app.settings.alert_rules = vec![rule("near", &format!("price > {:.0}", last + 5.0))];
+    app.model.settings.alert_rules = vec![rule("near", &format!("price > {:.0}", last + 5.0))];
     app.apply(DataEvent::UserRules(vec![(
         rule("far", "price < 1"),
         false,
@@ -1079,7 +1082,7 @@ fn one_coin_on_several_venues_overlaid_in_percent() {
 
 #[test]
 fn the_search_offers_watched_markets_then_the_venues_others() {
-    use cryptoviz::app::state::Search;
+    use cryptoviz::app::popup::Search;
     let sym = |s: &str| Symbol::new(s).unwrap();
     let mut app = sample_app(sample_settings());
     app.popup = Some(Popup::Search(Search {
@@ -1120,7 +1123,7 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
     settings.attached_to = Some("postgres 127.0.0.1:5432/market".into());
     let mut app = sample_app(settings);
     // The sample has a live stream; an attached dashboard is told of none.
-    app.sources.streams.clear();
+    app.model.sources.streams.clear();
     let s = text(&screen(&app, 200, 50));
     assert!(s.contains("○ NO COLLECTOR WRITING "), "{s}");
     assert!(

@@ -4,11 +4,12 @@
 //! others follow their live candles at the main chart's zoom). Its keys are handled here;
 //! the App gives it the shown series' candles.
 
+use super::component::{Component, Effect, Outcome};
 use super::keymap::Action;
 use super::layout::PaneSet;
-use super::state::App;
+use super::model::{Model, WARMUP};
 use super::view::Viewport;
-use crate::domain::{Candle, Millis, SeriesKey, Timeframe};
+use crate::domain::{Candle, Millis, SeriesKey};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartPanel {
@@ -20,8 +21,6 @@ pub struct ChartPanel {
     pub layout: ChartLayout,
     /// Width of the (first) candle plot in columns, as last laid out (pan steps, page sizes).
     pub cols: u16,
-    /// The terminal's size as last told (0x0 before the first frame).
-    pub(super) screen: (u16, u16),
 }
 
 impl Default for ChartPanel {
@@ -32,7 +31,6 @@ impl Default for ChartPanel {
             panes: PaneSet::default(),
             layout: ChartLayout::default(),
             cols: 120,
-            screen: (0, 0),
         }
     }
 }
@@ -48,9 +46,24 @@ pub enum ChartKey {
     Moved,
 }
 
+impl Component for ChartPanel {
+    fn on_action(&mut self, a: Action, m: &Model) -> Outcome {
+        if a == Action::Layout {
+            self.layout = self.layout.next();
+            return Outcome::Then(Effect::Layout);
+        }
+        let complete = m.current().is_some_and(|s| s.complete);
+        match self.act(a, m.candles(), complete) {
+            ChartKey::Ignored => Outcome::Ignored,
+            ChartKey::Done => Outcome::Done,
+            ChartKey::Moved => Outcome::Then(Effect::History),
+        }
+    }
+}
+
 impl ChartPanel {
     /// The chart's own keys, given the shown series (`complete`: nothing older is stored).
-    pub fn on_action(&mut self, a: Action, candles: &[Candle], complete: bool) -> ChartKey {
+    pub fn act(&mut self, a: Action, candles: &[Candle], complete: bool) -> ChartKey {
         let cols = self.cols;
         match a {
             Action::Close if self.crosshair.is_some() => self.crosshair = None,
@@ -149,7 +162,7 @@ impl ChartLayout {
         }
     }
 
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             ChartLayout::Single => "one chart",
             ChartLayout::TwoMarkets => "two markets",
@@ -160,23 +173,23 @@ impl ChartLayout {
     }
 }
 
-impl App {
+impl ChartPanel {
     /// The series of every chart on screen, the shown one first (fewer than the layout asks
-    /// for when there are not enough markets or timeframes).
-    pub fn chart_keys(&self) -> Vec<SeriesKey> {
-        let main = self.key();
+    /// for when there are not enough markets or timeframes); the grid's other markets are the
+    /// next ones in the watchlist's `order` (its rows: indices into the model's `symbols`).
+    pub fn keys(&self, m: &Model, order: &[usize]) -> Vec<SeriesKey> {
+        let main = m.key();
         let mut keys = vec![main];
-        let n = self.chart.layout.charts();
-        match self.chart.layout {
+        let n = self.layout.charts();
+        match self.layout {
             ChartLayout::Single => {}
             ChartLayout::TwoMarkets | ChartLayout::FourMarkets => {
-                let order = self.watch_order();
-                let at = order.iter().position(|i| *i == self.selected).unwrap_or(0);
+                let at = order.iter().position(|i| *i == m.selected).unwrap_or(0);
                 for k in 1..order.len() {
                     if keys.len() == n {
                         break;
                     }
-                    let symbol = self.symbols[order[(at + k) % order.len()]];
+                    let symbol = m.symbols[order[(at + k) % order.len()]];
                     keys.push(SeriesKey {
                         symbol,
                         timeframe: main.timeframe,
@@ -185,7 +198,7 @@ impl App {
             }
             ChartLayout::Overlay => {
                 keys.extend(
-                    self.overlay_symbols()
+                    m.overlay_symbols()
                         .into_iter()
                         .filter(|s| *s != main.symbol)
                         .map(|symbol| SeriesKey {
@@ -195,7 +208,7 @@ impl App {
                 );
             }
             ChartLayout::FourTimeframes => {
-                let tfs: Vec<Timeframe> = self.settings.timeframes.clone();
+                let tfs = &m.settings.timeframes;
                 let at = tfs.iter().position(|t| *t == main.timeframe).unwrap_or(0);
                 // Longer timeframes first (the bigger picture), then shorter ones.
                 let others = tfs[at + 1..].iter().chain(tfs[..at].iter().rev());
@@ -210,42 +223,8 @@ impl App {
         keys
     }
 
-    /// The watched markets of the shown market's coin (BTCUSDT, coinbase:BTC-USD, a BTC
-    /// composite...), in watchlist order.
-    pub fn overlay_symbols(&self) -> Vec<crate::domain::Symbol> {
-        let shown = self.symbol();
-        let coin = super::news::base_asset(&shown);
-        self.symbols
-            .iter()
-            .copied()
-            .filter(|s| super::news::base_asset(s) == coin)
-            .collect()
-    }
-
-    pub fn cycle_layout(&mut self) {
-        self.chart.layout = self.chart.layout.next();
-        self.say(format!("layout: {}", self.chart.layout.describe()));
-        self.relayout();
-        for key in self.chart_keys().into_iter().skip(1) {
-            self.request_head(key, self.grid_page());
-        }
-    }
-
-    /// The terminal's size, for laying the charts out (the event loop tells it).
-    pub fn set_screen(&mut self, width: u16, height: u16) {
-        self.chart.screen = (width, height);
-        self.relayout();
-    }
-
-    fn relayout(&mut self) {
-        let (w, h) = self.chart.screen;
-        let area = ratatui::layout::Rect::new(0, 0, w, h);
-        let cols = super::layout::chart_cols(area, self.watch_rows(), self.chart.layout.charts());
-        self.set_chart_cols(cols);
-    }
-
     /// Candles asked for a grid chart: enough for its width and the indicators' warm-up.
-    pub(super) fn grid_page(&self) -> usize {
-        self.chart.view.capacity(self.chart.cols).max(1) * 2 + super::state::WARMUP
+    pub fn grid_page(&self) -> usize {
+        self.view.capacity(self.cols).max(1) * 2 + WARMUP
     }
 }

@@ -4,7 +4,8 @@
 
 use ratatui::layout::Rect;
 
-use super::App;
+use super::chart::ChartPanel;
+use super::model::Model;
 use crate::domain::{Candle, Millis};
 
 /// Width of the price axis on the right of every pane: a space and ten characters.
@@ -108,15 +109,15 @@ pub fn columns(zoom_slot: u16, bars: usize, cols: u16) -> (u16, u16) {
 
 /// The open time of the candle drawn at plot column `col` (0 = the plot's first column), for
 /// the mouse; None between or beside the candles.
-pub fn candle_at(app: &App, col: u16) -> Option<i64> {
-    let cols = app.chart.cols;
-    let (shown, _) = app.visible(cols);
+pub fn candle_at(m: &Model, chart: &ChartPanel, col: u16) -> Option<i64> {
+    let cols = chart.cols;
+    let (shown, _) = m.visible_for(m.key(), &chart.view, cols);
     let bars = fold(
         shown,
-        app.chart.view.candles_per_col(),
-        app.key().timeframe.millis(),
+        chart.view.candles_per_col(),
+        m.key().timeframe.millis(),
     );
-    let (slot, pad) = columns(app.chart.view.slot_cols(), bars.len(), cols);
+    let (slot, pad) = columns(chart.view.slot_cols(), bars.len(), cols);
     let i = (col.checked_sub(pad)? / slot.max(1)) as usize;
     let first = match i {
         0 => 0,

@@ -4,6 +4,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::component::Component;
+use super::model::Model;
+use super::theme::Level;
 use crate::domain::{Book, Millis, Symbol, Trade};
 
 /// Trades kept per symbol: more than the tallest tape panel shows.
@@ -11,16 +14,58 @@ pub const TAPE_KEEP: usize = 200;
 /// A trade worth this many times the median of the kept trades is highlighted.
 pub const LARGE_TRADE: f64 = 5.0;
 
+/// The trade tape: each market's latest trades (the panel shows the shown market's, or a
+/// composite's members' merged). It has no keys of its own.
 #[derive(Default)]
-pub struct LiveMarket {
+pub struct Tape {
     tape: HashMap<Symbol, VecDeque<Trade>>,
-    /// Each symbol's latest book and when it arrived.
-    books: HashMap<Symbol, (Book, Millis)>,
     /// When each symbol's latest trade arrived here.
     trade_at: HashMap<Symbol, Millis>,
 }
 
-impl LiveMarket {
+impl Component for Tape {}
+
+/// The order book panel: each market's latest top of book. It has no keys of its own.
+#[derive(Default)]
+pub struct Books {
+    /// Each symbol's latest book and when it arrived.
+    books: HashMap<Symbol, (Book, Millis)>,
+}
+
+impl Component for Books {}
+
+impl Books {
+    pub fn set(&mut self, book: Book, now: Millis) {
+        self.books.insert(book.symbol, (book, now));
+    }
+
+    pub fn get(&self, symbol: Symbol) -> Option<&(Book, Millis)> {
+        self.books.get(&symbol)
+    }
+
+    /// What the panel can show for the market on screen.
+    pub fn view(&self, m: &Model) -> BookView<'_> {
+        if let Some(why) = m.live_unavailable() {
+            return BookView::Unavailable(why);
+        }
+        let symbol = m.symbol();
+        if symbol.venue() == crate::domain::Venue::Composite {
+            return BookView::Unavailable("a composite has no book of its own".into());
+        }
+        if !crate::exchange::connector(symbol.venue()).is_some_and(|c| c.has_book()) {
+            return BookView::Unavailable(format!("{}'s book is not followed", symbol.venue()));
+        }
+        match self.get(symbol) {
+            Some((book, at)) => {
+                let (age, lvl) = m.age(*at, m.settings.freshness.trades);
+                BookView::Shown(book, age, lvl)
+            }
+            None => BookView::Waiting,
+        }
+    }
+}
+
+impl Tape {
     pub fn add_trades(&mut self, trades: Vec<Trade>, now: Millis) {
         for t in trades {
             let q = self.tape.entry(t.symbol).or_default();
@@ -30,10 +75,6 @@ impl LiveMarket {
             q.push_back(t);
             self.trade_at.insert(t.symbol, now);
         }
-    }
-
-    pub fn set_book(&mut self, book: Book, now: Millis) {
-        self.books.insert(book.symbol, (book, now));
     }
 
     /// The newest `n` trades of these symbols (a market, or a composite's members), newest
@@ -75,13 +116,27 @@ impl LiveMarket {
             .copied()
     }
 
-    pub fn book(&self, symbol: Symbol) -> Option<&(Book, Millis)> {
-        self.books.get(&symbol)
+    /// The shown market's tape's age (its newest trade's arrival) and how worrying it is.
+    pub fn age(&self, m: &Model) -> Option<(i64, Level)> {
+        let at = self.trades_at(&m.members(m.symbol()))?;
+        Some(m.age(at, m.settings.freshness.trades))
     }
 }
 
 pub fn notional(t: &Trade) -> f64 {
     t.price.to_f64() * t.qty.to_f64()
+}
+
+/// What the book panel can show for the market on screen.
+#[derive(Debug, PartialEq)]
+pub enum BookView<'a> {
+    /// The book and its age, with how worrying the age is.
+    Shown(&'a Book, i64, Level),
+    /// Nothing yet (connecting, or no snapshot arrived).
+    Waiting,
+    /// Why no book can come: attached to a collector, a composite, a symbol the stream does
+    /// not carry, a venue whose book is not followed.
+    Unavailable(String),
 }
 
 #[cfg(test)]
@@ -104,7 +159,7 @@ mod tests {
 
     #[test]
     fn the_tape_is_bounded_merged_newest_first_and_knows_large_trades() {
-        let mut live = LiveMarket::default();
+        let mut live = Tape::default();
         let btc = Symbol::new("BTCUSDT").unwrap();
         let coinbase = Symbol::new("coinbase:BTC-USD").unwrap();
         live.add_trades((0..300).map(|i| trade("BTCUSDT", i * 2, "1")).collect(), 5);
@@ -117,74 +172,5 @@ mod tests {
         assert!(notional(merged[0]) > live.large_above(&[btc, coinbase]).unwrap());
         assert_eq!(live.trades_at(&[btc, coinbase]), Some(9));
         assert_eq!(live.large_above(&[coinbase]), None, "too few to tell");
-    }
-}
-
-/// What the book panel can show for the market on screen.
-#[derive(Debug, PartialEq)]
-pub enum BookView<'a> {
-    /// The book and its age, with how worrying the age is.
-    Shown(&'a Book, i64, super::theme::Level),
-    /// Nothing yet (connecting, or no snapshot arrived).
-    Waiting,
-    /// Why no book can come: attached to a collector, a composite, a symbol the stream does
-    /// not carry, a venue whose book is not followed.
-    Unavailable(String),
-}
-
-impl super::App {
-    /// The markets whose trades make up the shown market's tape: itself, or a composite's
-    /// members.
-    pub fn tape_symbols(&self) -> Vec<Symbol> {
-        let s = self.symbol();
-        match self.settings.composites.iter().find(|c| c.symbol == s) {
-            Some(c) => c.members.clone(),
-            None => vec![s],
-        }
-    }
-
-    /// Why live-only panels have nothing, if they cannot have anything.
-    fn live_unavailable(&self) -> Option<String> {
-        if self.settings.attached {
-            return Some("live only: a dashboard attached to a collector streams nothing".into());
-        }
-        if self.settings.history_only.symbols.contains(&self.symbol()) {
-            return Some(format!("{} is not streamed", self.label(self.symbol())));
-        }
-        None
-    }
-
-    pub fn book_view(&self) -> BookView<'_> {
-        if let Some(why) = self.live_unavailable() {
-            return BookView::Unavailable(why);
-        }
-        let symbol = self.symbol();
-        if symbol.venue() == crate::domain::Venue::Composite {
-            return BookView::Unavailable("a composite has no book of its own".into());
-        }
-        if !crate::exchange::connector(symbol.venue()).is_some_and(|c| c.has_book()) {
-            return BookView::Unavailable(format!("{}'s book is not followed", symbol.venue()));
-        }
-        match self.live.book(symbol) {
-            Some((book, at)) => {
-                let age = (self.now - at).max(0);
-                let lvl = super::state::level(age, self.settings.freshness.trades);
-                BookView::Shown(book, age, lvl)
-            }
-            None => BookView::Waiting,
-        }
-    }
-
-    /// The tape's age (its newest trade's arrival) and how worrying it is.
-    pub fn tape_age(&self) -> Option<(i64, super::theme::Level)> {
-        let age = (self.now - self.live.trades_at(&self.tape_symbols())?).max(0);
-        Some((
-            age,
-            super::state::level(age, self.settings.freshness.trades),
-        ))
-    }
-
-    pub fn tape_unavailable(&self) -> Option<String> {
-        self.live_unavailable()
     }
 }

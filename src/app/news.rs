@@ -1,5 +1,10 @@
 //! The news list: newest first, deduplicated by id, filtered to the selected coin or not.
 
+use super::component::{Component, Effect, Outcome};
+use super::keymap::Action;
+use super::model::Model;
+use super::popup::Popup;
+use super::theme::Level;
 use crate::domain::{Millis, NewsItem, Symbol};
 
 /// Items kept in memory; older ones are still in the store.
@@ -27,17 +32,32 @@ pub struct NewsState {
     pub received_at: Option<Millis>,
 }
 
-/// What a key did in the news panel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NewsKey {
-    /// Not a news key.
-    Ignored,
-    Done,
-    /// Open this item's popup.
-    Open(String),
+impl Component for NewsState {
+    /// Keys while the panel has the focus: Up/Down move the selection, Open opens the
+    /// selected item.
+    fn on_action(&mut self, a: Action, m: &Model) -> Outcome {
+        let coin = m.coin();
+        match a {
+            Action::Up => self.move_selection(-1, coin),
+            Action::Down => self.move_selection(1, coin),
+            Action::Open => {
+                return match self.selected_item(coin) {
+                    Some(n) => Outcome::Then(Effect::Open(Popup::News(n.id.clone()))),
+                    None => Outcome::Done,
+                };
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Done
+    }
 }
 
 impl NewsState {
+    /// When items last arrived, rated by `freshness.news`.
+    pub fn age(&self, m: &Model) -> Option<(i64, Level)> {
+        Some(m.age(self.received_at?, m.settings.freshness.news))
+    }
+
     pub fn add(&mut self, items: Vec<NewsItem>, now: Millis) {
         self.received_at = Some(now);
         for item in items {
@@ -79,24 +99,6 @@ impl NewsState {
         let n = self.visible(coin).count();
         self.visible(coin)
             .nth(self.selected.min(n.saturating_sub(1)))
-    }
-
-    /// Keys while the panel has the focus: Up/Down move the selection, Open opens the
-    /// selected item.
-    pub fn on_action(&mut self, a: super::keymap::Action, coin: &str) -> NewsKey {
-        use super::keymap::Action;
-        match a {
-            Action::Up => self.move_selection(-1, coin),
-            Action::Down => self.move_selection(1, coin),
-            Action::Open => {
-                return match self.selected_item(coin) {
-                    Some(n) => NewsKey::Open(n.id.clone()),
-                    None => NewsKey::Done,
-                };
-            }
-            _ => return NewsKey::Ignored,
-        }
-        NewsKey::Done
     }
 
     pub fn move_selection(&mut self, delta: isize, coin: &str) {

@@ -87,6 +87,7 @@ pub fn sample_app(settings: AppSettings) -> App {
         StreamStatus::Connected,
     ));
     let last = app
+        .model
         .series
         .get(&SeriesKey {
             symbol: sym("BTCUSDT"),

@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 
 use super::event::{DataEvent, Request};
 use super::sample::{SAMPLE_NOW, sample_app, sample_settings};
-use super::state::{App, Mode, Panel, Popup};
 use super::view::{ZOOM_MAX, ZOOM_MIN};
+use super::{App, Mode, Panel, Popup};
 use crate::domain::{Candle, Price, SeriesKey, Symbol, Timeframe};
 use crate::source::StreamStatus;
 
@@ -47,8 +47,8 @@ fn startup_asks_for_the_chart_and_every_watchlist_series() {
     let mut app = empty();
     let reqs = app.take_requests();
     let keys: Vec<SeriesKey> = loads(&reqs).iter().map(|l| l.0).collect();
-    assert_eq!(keys[0], app.key());
-    assert_eq!(keys.len(), 1 + app.symbols.len());
+    assert_eq!(keys[0], app.model.key());
+    assert_eq!(keys.len(), 1 + app.model.symbols.len());
     assert!(loads(&reqs).iter().all(|l| l.1 == i64::MAX));
     // Only the visible window and a margin, never everything.
     assert!(loads(&reqs)[0].2 <= 1_000);
@@ -58,18 +58,22 @@ fn startup_asks_for_the_chart_and_every_watchlist_series() {
 fn number_keys_switch_timeframe_and_load_it() {
     let mut app = sample();
     press(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.timeframe, Timeframe::M5);
+    assert_eq!(app.model.timeframe, Timeframe::M5);
     press(&mut app, KeyCode::Char(']'));
-    assert_eq!(app.timeframe, Timeframe::M15);
+    assert_eq!(app.model.timeframe, Timeframe::M15);
     press(&mut app, KeyCode::Char('['));
     press(&mut app, KeyCode::Char('['));
     press(&mut app, KeyCode::Char('['));
-    assert_eq!(app.timeframe, Timeframe::M1, "clamped at the shortest");
+    assert_eq!(
+        app.model.timeframe,
+        Timeframe::M1,
+        "clamped at the shortest"
+    );
 
     let mut app = empty();
     app.take_requests();
     press(&mut app, KeyCode::Char('4'));
-    assert_eq!(app.timeframe, Timeframe::H1);
+    assert_eq!(app.model.timeframe, Timeframe::H1);
     // H1 is the watchlist's series, already asked for: nothing new to load.
     assert!(loads(&app.take_requests()).is_empty());
     press(&mut app, KeyCode::Char('5'));
@@ -84,7 +88,7 @@ fn unconfigured_timeframe_is_refused_with_a_message() {
     s.timeframes = vec![Timeframe::M1, Timeframe::H1];
     let mut app = App::new(s, SAMPLE_NOW);
     press(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.timeframe, Timeframe::M1);
+    assert_eq!(app.model.timeframe, Timeframe::M1);
     assert!(app.message().unwrap().contains("5m"), "{:?}", app.message());
 }
 
@@ -92,14 +96,14 @@ fn unconfigured_timeframe_is_refused_with_a_message() {
 fn j_and_k_move_through_the_watchlist_within_bounds() {
     let mut app = sample();
     press(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+    assert_eq!(app.model.symbol().as_str(), "ETHUSDT");
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.symbol().as_str(), "SOLUSDT");
+    assert_eq!(app.model.symbol().as_str(), "SOLUSDT");
     press(&mut app, KeyCode::Char('k'));
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.symbol().as_str(), "BTCUSDT");
+    assert_eq!(app.model.symbol().as_str(), "BTCUSDT");
 }
 
 #[test]
@@ -112,11 +116,11 @@ fn search_selects_a_symbol() {
     assert!(app.take_requests().is_empty());
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.popup, None);
-    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+    assert_eq!(app.model.symbol().as_str(), "ETHUSDT");
     press(&mut app, KeyCode::Char('/'));
     chars(&mut app, "zzz");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.symbol().as_str(), "ETHUSDT");
+    assert_eq!(app.model.symbol().as_str(), "ETHUSDT");
 }
 
 #[test]
@@ -142,24 +146,27 @@ fn zoom_stops_at_its_bounds_and_follows_the_wheel() {
 #[test]
 fn pan_stays_within_history_and_returns_to_live() {
     let mut app = sample();
-    let n = app.candles().len();
-    assert_eq!(app.chart.view.window(app.candles(), 100), n - 100..n);
+    let n = app.model.candles().len();
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), n - 100..n);
     press(&mut app, KeyCode::Char('h'));
-    assert_eq!(app.chart.view.window(app.candles(), 100), n - 125..n - 25);
+    assert_eq!(
+        app.chart.view.window(app.model.candles(), 100),
+        n - 125..n - 25
+    );
     for _ in 0..200 {
         press(&mut app, KeyCode::Left);
     }
-    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), 0..100);
     // The sample's history is complete: nothing more to ask for.
     assert!(loads(&app.take_requests()).is_empty());
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.chart.view.window(app.candles(), 100), 25..125);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), 25..125);
     press(&mut app, KeyCode::Char('G'));
     assert_eq!(app.chart.view.anchor, None);
     press(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), 0..100);
     press(&mut app, KeyCode::End);
-    assert_eq!(app.chart.view.window(app.candles(), 100), n - 100..n);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), n - 100..n);
 }
 
 fn candle(t: i64, p: i64) -> Candle {
@@ -169,7 +176,7 @@ fn candle(t: i64, p: i64) -> Candle {
 #[test]
 fn panning_towards_the_oldest_loads_older_pages() {
     let mut app = empty();
-    let key = app.key();
+    let key = app.model.key();
     let first = loads(&app.take_requests())[0];
     // A full page, so the store may have more.
     let page: Vec<Candle> = (10_000..10_000 + first.2 as i64)
@@ -202,7 +209,7 @@ fn panning_towards_the_oldest_loads_older_pages() {
         app.chart.view.anchor, anchor,
         "the view stays on the same candles"
     );
-    assert_eq!(app.candles().len(), first.2 + 1_000);
+    assert_eq!(app.model.candles().len(), first.2 + 1_000);
     for _ in 0..500 {
         press(&mut app, KeyCode::Left);
     }
@@ -210,13 +217,13 @@ fn panning_towards_the_oldest_loads_older_pages() {
         loads(&app.take_requests()).is_empty(),
         "complete: nothing older"
     );
-    assert_eq!(app.chart.view.window(app.candles(), 100).start, 0);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100).start, 0);
 }
 
 #[test]
 fn go_to_oldest_keeps_loading_until_complete() {
     let mut app = empty();
-    let key = app.key();
+    let key = app.model.key();
     app.take_requests();
     app.apply(DataEvent::History {
         key,
@@ -233,26 +240,26 @@ fn go_to_oldest_keeps_loading_until_complete() {
         candles: (0..500).map(|t| candle(t, 1)).collect(),
         complete: true,
     });
-    assert_eq!(app.chart.view.window(app.candles(), 100), 0..100);
+    assert_eq!(app.chart.view.window(app.model.candles(), 100), 0..100);
     assert!(!app.chart.view.pinned_oldest);
 }
 
 #[test]
 fn freeze_holds_updates_until_resumed() {
     let mut app = sample();
-    let key = app.key();
-    let last = *app.candles().last().unwrap();
+    let key = app.model.key();
+    let last = *app.model.candles().last().unwrap();
     let mut next = last;
     next.open_time += 60_000;
     next.close = Price::from_int(1);
     press(&mut app, KeyCode::Char('f'));
     assert!(app.is_frozen());
     app.apply(DataEvent::Candles(vec![(key, next)]));
-    assert_eq!(*app.candles().last().unwrap(), last);
+    assert_eq!(*app.model.candles().last().unwrap(), last);
     // History still lands while frozen: panning must keep working.
     press(&mut app, KeyCode::Char('f'));
     assert!(!app.is_frozen());
-    assert_eq!(*app.candles().last().unwrap(), next);
+    assert_eq!(*app.model.candles().last().unwrap(), next);
 }
 
 #[test]
@@ -262,7 +269,7 @@ fn help_opens_closes_and_shields_the_screen() {
     assert!(matches!(app.popup, Some(Popup::Help { .. })));
     press(&mut app, KeyCode::Char('2'));
     assert_eq!(
-        app.timeframe,
+        app.model.timeframe,
         Timeframe::M1,
         "keys under the popup do nothing"
     );
@@ -287,7 +294,7 @@ fn tab_focus_and_news_popup() {
     assert_eq!(app.focus, Panel::News);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
-    let coin = app.coin().to_string();
+    let coin = app.model.coin().to_string();
     let second = app.news.visible(&coin).nth(1).unwrap().id.clone();
     assert_eq!(app.popup, Some(Popup::News(second)));
     press(&mut app, KeyCode::Esc);
@@ -317,7 +324,7 @@ fn export_sends_the_view_as_a_report() {
     let Some(Request::Export { path, report }) = reqs.first() else {
         panic!("no export request");
     };
-    assert!(path.starts_with(&app.settings.data_dir));
+    assert!(path.starts_with(&app.model.settings.data_dir));
     assert!(path.to_string_lossy().ends_with(".json"));
     assert!(app.message().unwrap().contains(&*path.to_string_lossy()));
     let v = serde_json::to_value(report).unwrap();
@@ -351,18 +358,18 @@ fn mode_never_calls_stale_data_live() {
     let mut s = sample_settings();
     s.demo = false;
     let mut app = App::new(s, SAMPLE_NOW);
-    assert_eq!(app.mode(), Mode::Offline);
+    assert_eq!(app.model.mode(), Mode::Offline);
     app.apply(DataEvent::Stream(
         crate::domain::Venue::Binance,
         StreamStatus::Connected,
     ));
-    assert_eq!(app.mode(), Mode::Live);
-    let key = app.key();
+    assert_eq!(app.model.mode(), Mode::Live);
+    let key = app.model.key();
     app.apply(DataEvent::Candles(vec![(key, candle(1, 1))]));
     app.tick(SAMPLE_NOW + 5_000);
-    assert_eq!(app.mode(), Mode::Live);
+    assert_eq!(app.model.mode(), Mode::Live);
     app.tick(SAMPLE_NOW + 11_000);
-    assert_eq!(app.mode(), Mode::Stale { age_ms: 11_000 });
+    assert_eq!(app.model.mode(), Mode::Stale { age_ms: 11_000 });
     app.apply(DataEvent::Stream(
         crate::domain::Venue::Binance,
         StreamStatus::Reconnecting {
@@ -371,7 +378,7 @@ fn mode_never_calls_stale_data_live() {
             reason: "eof".into(),
         },
     ));
-    assert_eq!(app.mode(), Mode::Offline);
+    assert_eq!(app.model.mode(), Mode::Offline);
 }
 
 #[test]
@@ -383,9 +390,9 @@ fn a_quiet_symbol_reads_stale_while_another_trades() {
         crate::domain::Venue::Binance,
         StreamStatus::Connected,
     ));
-    let btc = app.key();
+    let btc = app.model.key();
     let eth = SeriesKey {
-        symbol: app.symbols[1],
+        symbol: app.model.symbols[1],
         ..btc
     };
     app.apply(DataEvent::Candles(vec![(btc, candle(1, 1))]));
@@ -393,15 +400,15 @@ fn a_quiet_symbol_reads_stale_while_another_trades() {
     app.apply(DataEvent::Candles(vec![(eth, candle(1, 2))]));
     app.tick(SAMPLE_NOW + 15_000);
     // BTC, on screen, last traded 15 s ago; ETH 7 s ago.
-    assert_eq!(app.mode(), Mode::Stale { age_ms: 15_000 });
+    assert_eq!(app.model.mode(), Mode::Stale { age_ms: 15_000 });
     app.act(crate::app::Action::Down);
-    assert_eq!(app.mode(), Mode::Live, "ETH is live");
+    assert_eq!(app.model.mode(), Mode::Live, "ETH is live");
 }
 
 #[test]
 fn store_changed_asks_again() {
     let mut app = empty();
-    let key = app.key();
+    let key = app.model.key();
     app.take_requests();
     app.apply(DataEvent::History {
         key,
@@ -410,7 +417,7 @@ fn store_changed_asks_again() {
     });
     app.apply(DataEvent::StoreChanged);
     let l = loads(&app.take_requests());
-    assert_eq!(l.len(), 1 + app.symbols.len());
+    assert_eq!(l.len(), 1 + app.model.symbols.len());
     assert_eq!(l[0].0, key);
 }
 
@@ -421,8 +428,8 @@ fn cli_symbol_outside_the_config_is_added() {
     let s =
         super::AppSettings::from_config(&cfg, "/tmp".into(), false, Some(xrp), None, true).unwrap();
     let app = App::new(s, SAMPLE_NOW);
-    assert_eq!(app.symbol(), xrp);
-    assert!(!app.settings.theme.color);
+    assert_eq!(app.model.symbol(), xrp);
+    assert!(!app.model.settings.theme.color);
 }
 
 #[test]
@@ -463,7 +470,7 @@ fn venues() -> App {
         (members[1], 100_050, minute),
         (members[2], 99_000, minute - 3 * 3_600_000),
     ] {
-        let key = app.watch_key(s);
+        let key = app.model.watch_key(s);
         let mut c = Candle::flat(key.timeframe.bucket(at), Price::from_int(price));
         c.closed = false;
         if at == minute {
@@ -483,15 +490,15 @@ fn venues() -> App {
 #[test]
 fn a_composite_shows_its_members_spread_and_stale_ones() {
     let app = venues();
-    assert!(!app.single_venue());
-    assert_eq!(app.label(app.symbols[2]), "kraken:BTC/USD");
-    let view = app.composite_view(&app.settings.composites[0]);
+    assert!(!app.model.single_venue());
+    assert_eq!(app.model.label(app.model.symbols[2]), "kraken:BTC/USD");
+    let view = app.model.composite_view(&app.model.settings.composites[0]);
     let stale: Vec<bool> = view.members.iter().map(|m| m.stale).collect();
     assert_eq!(stale, [false, false, true]);
     // 100,050 vs 100,000: 5 bp; Kraken's old 99,000 is left out.
     assert!((view.spread_bps.unwrap() - 5.0).abs() < 1e-9, "{view:?}");
     // The markets, the shown one's day, the composite and its three members.
-    assert_eq!(app.watch_rows(), 4 + 1 + 1 + 3);
+    assert_eq!(app.model.watch_rows(), 4 + 1 + 1 + 3);
 }
 
 #[test]
@@ -501,16 +508,24 @@ fn a_composite_is_live_while_any_member_venue_is() {
     app.select_symbol(3);
     app.apply(DataEvent::Stream(Venue::Kraken, StreamStatus::Stopped));
     app.apply(DataEvent::Stream(Venue::Binance, StreamStatus::Connected));
-    assert!(!matches!(app.mode(), Mode::Offline), "{:?}", app.mode());
+    assert!(
+        !matches!(app.model.mode(), Mode::Offline),
+        "{:?}",
+        app.model.mode()
+    );
     app.apply(DataEvent::Stream(Venue::Binance, StreamStatus::Stopped));
-    assert_eq!(app.mode(), Mode::Offline, "no member venue is connected");
+    assert_eq!(
+        app.model.mode(),
+        Mode::Offline,
+        "no member venue is connected"
+    );
 }
 
 #[test]
 fn search_finds_markets_by_venue_and_coin() {
-    let syms = venues().symbols;
+    let syms = venues().model.symbols;
     let hits = |q: &str| -> Vec<usize> {
-        super::state::search_hits(&syms, &[], q)
+        super::popup::search_hits(&syms, &[], q)
             .iter()
             .map(|h| syms.iter().position(|s| s == h).unwrap())
             .collect()
@@ -533,14 +548,15 @@ fn the_search_adds_a_listed_market_and_shift_d_removes_it_again() {
             .to_vec(),
     ));
     // Watched markets first, then the venue's others; a watched one is not offered twice.
-    let hits = super::state::search_hits(&app.symbols, &app.watchlist.instruments, "sol");
+    let hits =
+        super::popup::search_hits(&app.model.symbols, &app.model.listings.instruments, "sol");
     assert_eq!(hits, [sym("SOLUSDT"), sym("SOLBTC")]);
 
     press(&mut app, KeyCode::Char('/'));
     chars(&mut app, "solbtc");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.symbol(), sym("SOLBTC"));
-    assert_eq!(app.symbols.len(), 4);
+    assert_eq!(app.model.symbol(), sym("SOLBTC"));
+    assert_eq!(app.model.symbols.len(), 4);
     let reqs = app.take_requests();
     assert!(
         reqs.iter()
@@ -555,12 +571,12 @@ fn the_search_adds_a_listed_market_and_shift_d_removes_it_again() {
     // Configured markets stay; the added one goes, and the neighbour is shown.
     app.select_symbol(0);
     press(&mut app, KeyCode::Char('D'));
-    assert_eq!(app.symbols.len(), 4);
+    assert_eq!(app.model.symbols.len(), 4);
     assert!(app.message().unwrap().contains("config file"));
     app.select_symbol(3);
     press(&mut app, KeyCode::Char('D'));
-    assert_eq!(app.symbols.len(), 3);
-    assert_eq!(app.symbol(), sym("SOLUSDT"));
+    assert_eq!(app.model.symbols.len(), 3);
+    assert_eq!(app.model.symbol(), sym("SOLUSDT"));
     assert!(
         app.take_requests()
             .iter()
@@ -584,7 +600,7 @@ fn reports_of_a_kraken_series_get_a_safe_file_name() {
         name.starts_with("cryptoviz-report-kraken-BTC_USD-1m-"),
         "{name}"
     );
-    assert_eq!(path.parent(), Some(app.settings.data_dir.as_path()));
+    assert_eq!(path.parent(), Some(app.model.settings.data_dir.as_path()));
     let v = serde_json::to_value(report).unwrap();
     assert_eq!(v["series"][0]["venue"], "kraken");
     assert_eq!(v["series"][0]["symbol"], "BTC/USD");
@@ -647,7 +663,7 @@ fn an_alert_is_set_at_the_current_price_and_listed_disabled_and_deleted() {
 #[test]
 fn an_attached_dashboard_leaves_alerts_to_its_collector() {
     let mut app = venues();
-    app.settings.attached = true;
+    app.model.settings.attached = true;
     press(&mut app, KeyCode::Char('!'));
     // Refused at once: no popup to type a level into first.
     assert!(app.popup.is_none());
@@ -670,15 +686,20 @@ fn s_sorts_the_watchlist_and_up_down_follow_its_order() {
     // The sample's day: BTC +1.84 %, ETH +6.70 %, SOL +9.83 %.
     press(&mut app, KeyCode::Char('s'));
     assert_eq!(app.watch_order(), [2, 1, 0], "by change");
-    assert_eq!(app.selected, 0, "the shown market stays");
+    assert_eq!(app.model.selected, 0, "the shown market stays");
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.symbol().as_str(), "ETHUSDT", "up the sorted list");
+    assert_eq!(app.model.symbol().as_str(), "ETHUSDT", "up the sorted list");
     press(&mut app, KeyCode::Char('s'));
     press(&mut app, KeyCode::Char('s'));
     let by_volume = app.watch_order();
     let volumes: Vec<f64> = by_volume
         .iter()
-        .map(|&i| app.day_stats(app.symbols[i]).unwrap().quote_volume)
+        .map(|&i| {
+            app.model
+                .day_stats(app.model.symbols[i])
+                .unwrap()
+                .quote_volume
+        })
         .collect();
     assert!(volumes.windows(2).all(|w| w[0] >= w[1]), "{volumes:?}");
     press(&mut app, KeyCode::Char('s'));

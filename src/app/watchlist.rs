@@ -1,10 +1,14 @@
-//! The watchlist at run time: a market found by the search is added (stored, streamed and
-//! backfilled by the producers, without a restart), an added market is removed again. Markets
-//! from the config stay: the config is the user's file, not ours to edit.
+//! The watchlist: its order (the panel's own state and keys), the markets added from the
+//! dashboard and the venues' listings (the model's: the search and the book follow them),
+//! each market's day and each composite's members. A market found by the search is added
+//! (stored, streamed and backfilled by the producers, without a restart), an added market is
+//! removed again; markets from the config stay: the config is the user's file, not ours to
+//! edit.
 
-use super::event::Request;
-use super::state::App;
-use crate::domain::{Candle, Symbol, Venue};
+use super::component::{Component, Effect, Outcome};
+use super::keymap::Action;
+use super::model::Model;
+use crate::domain::{Candle, Millis, Symbol};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -51,20 +55,19 @@ pub fn day_stats(candles: &[Candle]) -> Option<DayStats> {
     })
 }
 
-/// The watchlist panel's own state (the markets themselves, and which is shown, are the
-/// App's: every panel follows them).
+/// The markets the venues list and those added here (the markets watched, and which is
+/// shown, are the model's: every panel follows them).
 #[derive(Clone, Debug, Default)]
-pub struct WatchlistState {
+pub struct Listings {
     /// The markets among the App's `symbols` added from the dashboard (stored, removable).
     pub added: Vec<Symbol>,
     /// Every market the venues list (sorted), for the search.
     pub instruments: Vec<Symbol>,
     /// The decimals of each listed market's prices and sizes, as its venue lists them.
     pub precision: std::collections::HashMap<Symbol, crate::domain::Precision>,
-    pub sort: WatchSort,
 }
 
-impl WatchlistState {
+impl Listings {
     /// The venues' lists arrived (from the store's cache or fetched anew).
     pub fn set_listings(&mut self, list: Vec<crate::domain::Listing>) {
         self.instruments = list.iter().map(|l| l.symbol).collect();
@@ -114,109 +117,65 @@ impl WatchSort {
     }
 }
 
-impl App {
-    /// The decimals `symbol`'s prices and sizes are shown with, where its venue listed them.
-    pub fn precision(&self, symbol: Symbol) -> crate::domain::Precision {
-        (self.watchlist.precision.get(&symbol).copied()).unwrap_or_default()
-    }
+/// The watchlist panel: its order. Up and Down step through the markets in that order from
+/// any panel (the shown market is what every panel follows).
+#[derive(Clone, Debug, Default)]
+pub struct WatchlistPanel {
+    pub sort: WatchSort,
+}
 
-    pub fn day_stats(&self, symbol: Symbol) -> Option<DayStats> {
-        day_stats(self.series.get(&self.watch_key(symbol))?.candles())
-    }
-
-    /// The watchlist's rows: indices into `symbols` in the chosen order (markets without
-    /// data last, ties in listed order).
-    pub fn watch_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.symbols.len()).collect();
-        let key = |i: &usize| -> Option<f64> {
-            let d = self.day_stats(self.symbols[*i]);
-            match self.watchlist.sort {
-                WatchSort::Listed | WatchSort::Name => Some(0.0),
-                WatchSort::Change => d?.change,
-                WatchSort::Range => d.map(|d| d.range()),
-                WatchSort::Volume => d.map(|d| d.quote_volume),
+impl Component for WatchlistPanel {
+    fn on_action(&mut self, a: Action, m: &Model) -> Outcome {
+        match a {
+            Action::Up | Action::Down => {
+                let order = m.watch_order(self.sort);
+                let at = order.iter().position(|i| *i == m.selected).unwrap_or(0) as isize;
+                let d = if a == Action::Up { -1 } else { 1 };
+                let to = (at + d).clamp(0, order.len() as isize - 1) as usize;
+                Outcome::Then(Effect::Select(order[to]))
             }
-        };
-        match self.watchlist.sort {
-            WatchSort::Listed => {}
-            WatchSort::Name => order.sort_by_key(|i| self.symbols[*i].as_str().to_string()),
-            _ => order.sort_by(|a, b| match (key(a), key(b)) {
-                (Some(x), Some(y)) => y.total_cmp(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            }),
+            Action::SortWatchlist => {
+                self.sort = self.sort.next();
+                let label = match self.sort.label() {
+                    "" => "as listed",
+                    l => l,
+                };
+                Outcome::Then(Effect::Say(format!("watchlist {label}")))
+            }
+            Action::RemoveSymbol => Outcome::Then(Effect::RemoveShown),
+            _ => Outcome::Ignored,
         }
-        order
     }
+}
 
-    /// Moves the selection `d` rows down the watchlist as it is ordered.
-    pub fn step_symbol(&mut self, d: isize) {
-        let order = self.watch_order();
-        let at = order.iter().position(|i| *i == self.selected).unwrap_or(0) as isize;
-        let to = (at + d).clamp(0, order.len() as isize - 1) as usize;
-        self.select_symbol(order[to]);
-    }
+/// One member of a composite, as of now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberView {
+    pub symbol: Symbol,
+    pub last: Option<f64>,
+    /// Since its last live update (or its newest candle's end).
+    pub age_ms: Option<Millis>,
+    /// Older than `freshness.trades` allows: shown as stale, left out of the spread.
+    pub stale: bool,
+}
 
-    pub fn cycle_watch_sort(&mut self) {
-        self.watchlist.sort = self.watchlist.sort.next();
-        let label = match self.watchlist.sort.label() {
-            "" => "as listed",
-            l => l,
-        };
-        self.say(format!("watchlist {label}"));
-    }
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeView {
+    pub symbol: Symbol,
+    pub members: Vec<MemberView>,
+    /// The widest gap between live members' last prices, in basis points of the lowest.
+    pub spread_bps: Option<f64>,
+}
 
-    /// Shows `symbol`, adding it to the watchlist first when it is not there.
-    pub fn show_or_add(&mut self, symbol: Symbol) {
-        if let Some(i) = self.symbols.iter().position(|s| *s == symbol) {
-            self.select_symbol(i);
-            return;
-        }
-        if self.settings.attached {
-            self.say(format!(
-                "{} is not collected: add it to the collector's config",
-                self.label(symbol)
-            ));
-            return;
-        }
-        if symbol.venue() == Venue::Composite {
-            self.say("composites are made in the config ([market] composites)");
-            return;
-        }
-        self.symbols.push(symbol);
-        self.watchlist.added.push(symbol);
-        self.queue(Request::Watch(self.watchlist.added.clone()));
-        let label = self.label(symbol);
-        self.say(format!("{label} added: streaming and backfilling it"));
-        self.select_symbol(self.symbols.len() - 1);
-        self.request_head(self.watch_key(symbol), self.watch_limit());
+/// `(max - min) / min` in basis points; None below two positive prices.
+pub fn spread_bps(prices: &[f64]) -> Option<f64> {
+    let prices: Vec<f64> = prices.iter().copied().filter(|p| *p > 0.0).collect();
+    if prices.len() < 2 {
+        return None;
     }
-
-    /// Removes the shown market from the watchlist if it was added here.
-    pub fn remove_selected(&mut self) {
-        let symbol = self.symbol();
-        let label = self.label(symbol);
-        let Some(i) = self.watchlist.added.iter().position(|s| *s == symbol) else {
-            self.say(format!("{label} is in the config file: remove it there"));
-            return;
-        };
-        if self.symbols.len() == 1 {
-            self.say("the watchlist keeps at least one market");
-            return;
-        }
-        self.watchlist.added.remove(i);
-        self.queue(Request::Watch(self.watchlist.added.clone()));
-        if let Some(at) = self.symbols.iter().position(|s| *s == symbol) {
-            self.symbols.remove(at);
-            // Show the market that took its place (or the new last one); `select_symbol`
-            // skips the index already selected, so forget the old one first.
-            self.selected = usize::MAX;
-            let next = at.min(self.symbols.len().saturating_sub(1));
-            self.select_symbol(next);
-        }
-        self.say(format!("{label} removed from the watchlist"));
-    }
+    let lo = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((hi - lo) / lo * 10_000.0)
 }
 
 #[cfg(test)]

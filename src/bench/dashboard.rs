@@ -98,14 +98,17 @@ pub async fn first_frame(path: &Path, reps: usize) -> anyhow::Result<f64> {
                     candles,
                     complete,
                 });
-                if key.symbol == app.key().symbol {
+                if key.symbol == app.model.key().symbol {
                     break;
                 }
             }
         }
         terminal.draw(|f| crate::ui::render(f, &app))?;
         runs.push(t.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(!app.candles().is_empty(), "first frame without candles");
+        anyhow::ensure!(
+            !app.model.candles().is_empty(),
+            "first frame without candles"
+        );
         store.close().await?;
     }
     Ok(round3(median(runs)))

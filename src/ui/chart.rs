@@ -12,9 +12,11 @@ use super::layout::{chart_grid, chart_layout, inner};
 use super::panes::Indicators;
 use super::theme::SeriesColor;
 use super::time_axis::TimeAxis;
+use super::{Ctx, Draw};
 use super::{age_span, text, volume};
+use crate::app::Panel;
+use crate::app::chart::{ChartLayout, ChartPanel};
 use crate::app::view::Viewport;
-use crate::app::{App, Panel};
 use crate::domain::{SeriesKey, Timeframe};
 
 pub use crate::app::geometry::{candle_at, columns, fit_slot};
@@ -29,40 +31,42 @@ struct Pane {
 
 /// The chart column: the shown market's chart, and beside it the layout's other charts
 /// (latest candles, the same zoom).
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    if app.chart.layout == crate::app::chart::ChartLayout::Overlay {
-        return super::overlay::render(app, area, buf);
-    }
-    let keys = app.chart_keys();
-    let grid = chart_grid(area, keys.len());
-    for (i, (key, r)) in keys.into_iter().zip(grid).enumerate() {
-        let pane = if i == 0 {
-            Pane {
-                key,
-                view: app.chart.view,
-                crosshair: app.chart.crosshair,
-                focused: app.focus == Panel::Chart,
-            }
-        } else {
-            Pane {
-                key,
-                view: Viewport {
-                    zoom: app.chart.view.zoom,
-                    ..Viewport::default()
-                },
-                crosshair: None,
-                focused: false,
-            }
-        };
-        render_pane(app, &pane, r, buf);
+impl Draw for ChartPanel {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        if self.layout == ChartLayout::Overlay {
+            return super::overlay::render(cx, area, buf);
+        }
+        let keys = self.keys(cx.model, cx.order);
+        let grid = chart_grid(area, keys.len());
+        for (i, (key, r)) in keys.into_iter().zip(grid).enumerate() {
+            let pane = if i == 0 {
+                Pane {
+                    key,
+                    view: self.view,
+                    crosshair: self.crosshair,
+                    focused: cx.focus == Panel::Chart,
+                }
+            } else {
+                Pane {
+                    key,
+                    view: Viewport {
+                        zoom: self.view.zoom,
+                        ..Viewport::default()
+                    },
+                    crosshair: None,
+                    focused: false,
+                }
+            };
+            render_pane(self, cx, &pane, r, buf);
+        }
     }
 }
 
-fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
+fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
     let key = pane.key;
     let mut title = vec![
-        Span::styled(format!(" {} ", app.label(key.symbol)), t.title()),
+        Span::styled(format!(" {} ", cx.model.label(key.symbol)), t.title()),
         Span::styled(format!("{} ", key.timeframe), t.accent()),
     ];
     let per_col = pane.view.candles_per_col();
@@ -72,22 +76,22 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     if pane.view.anchor.is_some() {
         title.push(Span::styled("◀ history ", t.dim()));
     }
-    let p = &app.settings.indicators;
+    let p = &cx.model.settings.indicators;
     title.push(Span::styled(
         format!("BB({},{}) ", p.bollinger, p.bollinger_k),
         t.series(SeriesColor::Band),
     ));
-    title.push(age_span(app.chart_age_for(key), t));
+    title.push(age_span(cx.model.chart_age_for(key), t));
     Block::bordered()
         .border_style(t.border(pane.focused))
         .title(Line::from(title))
         .render(area, buf);
 
-    let areas = chart_layout(inner(area), app.chart.panes);
+    let areas = chart_layout(inner(area), chart.panes);
     let cols = split_axis(areas.candles).0.width;
-    let (candles, ind) = app.visible_for(key, &pane.view, cols);
+    let (candles, ind) = cx.model.visible_for(key, &pane.view, cols);
     if candles.is_empty() {
-        let msg = match app.series.get(&key) {
+        let msg = match cx.model.series.get(&key) {
             Some(s) if s.loading => "loading stored history…",
             _ => "no data yet for this series",
         };
@@ -125,9 +129,9 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     let frame = Frame {
         slot,
         tf: key.timeframe,
-        tz: app.settings.tz,
+        tz: cx.model.settings.tz,
         theme: t,
-        precision: app.precision(key.symbol),
+        precision: cx.model.precision(key.symbol),
     };
     CandleChart {
         bars: &bars,
@@ -140,7 +144,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         ]),
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
-        levels: &alert_levels(app, key.symbol),
+        levels: &alert_levels(cx, key.symbol),
     }
     .render(shift(areas.candles), buf);
     if let Some(r) = areas.volume {
@@ -155,7 +159,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
     if let Some(r) = areas.momentum {
         panes.momentum(r, buf);
     }
-    let marks: Vec<_> = app
+    let marks: Vec<_> = cx
         .news
         .visible(crate::app::news::base_asset(&key.symbol))
         .map(|n| (n.published_at, t.sentiment(n.title_sentiment.label)))
@@ -164,7 +168,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         bars: &bars,
         slot,
         bar_ms: tf_ms * per_col as i64,
-        tz: app.settings.tz,
+        tz: cx.model.settings.tz,
         theme: t,
         marks: &marks,
     }
@@ -202,7 +206,7 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
         } else {
             "%H:%M"
         };
-        let s = app.settings.tz.format(last.open_time, fmt);
+        let s = cx.model.settings.tz.format(last.open_time, fmt);
         buf.set_stringn(
             axis.x + 1,
             axis.y,
@@ -214,8 +218,9 @@ fn render_pane(app: &App, pane: &Pane, area: Rect, buf: &mut Buffer) {
 }
 
 /// The levels of the armed-or-not price rules on `symbol` (config and dashboard-made, enabled).
-fn alert_levels(app: &App, symbol: crate::domain::Symbol) -> Vec<f64> {
-    app.all_rules()
+fn alert_levels(cx: &Ctx, symbol: crate::domain::Symbol) -> Vec<f64> {
+    cx.model
+        .all_rules()
         .into_iter()
         .filter(|(r, enabled)| r.symbol == Some(symbol) && enabled.unwrap_or(true))
         .filter_map(|(r, _)| match r.condition {

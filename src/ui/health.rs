@@ -7,11 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use super::theme::{Level, Theme};
+use super::{Ctx, Draw};
 use super::{age_span, text};
+use crate::app::Panel;
 use crate::app::event::HealthSnapshot;
-use crate::app::state::{level, stream_label};
+use crate::app::freshness::{level, stream_label};
+use crate::app::health::HealthPanel;
 use crate::app::time::age;
-use crate::app::{App, Panel};
 use crate::net::BreakerState;
 use crate::source::StreamStatus;
 
@@ -25,9 +27,9 @@ fn label(s: &str, t: &Theme) -> Span<'static> {
 }
 
 /// The summary lines above the log.
-fn summary(app: &App) -> Vec<Line<'static>> {
-    let t = &app.settings.theme;
-    let h: Option<&HealthSnapshot> = app.health.snapshot.as_ref().map(|(h, _)| h);
+fn summary(health: &HealthPanel, cx: &Ctx) -> Vec<Line<'static>> {
+    let t = &cx.model.settings.theme;
+    let h: Option<&HealthSnapshot> = health.snapshot.as_ref().map(|(h, _)| h);
     let mut lines = Vec::new();
 
     let state_of = |s: &StreamStatus| match s {
@@ -35,36 +37,43 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         StreamStatus::Stopped => (stream_label(s), Level::Critical),
         s => (stream_label(s), Level::Warning),
     };
-    let msg_age = app
+    let msg_age = cx
+        .model
         .sources
         .last_market_at
-        .map(|at| app.now - at)
+        .map(|at| cx.model.now - at)
         .or_else(|| h.and_then(|h| h.last_message_age_ms).map(|a| a as i64));
     let mut stream = vec![label("Stream", t)];
-    match app.sources.streams.len() {
+    match cx.model.sources.streams.len() {
         // Attached: the venues are the collector's, whose state this dashboard cannot see.
-        0 if app.settings.attached => {
+        0 if cx.model.settings.attached => {
             stream.push(Span::styled("● collector's venues", t.dim()));
-            if let Some((a, lvl)) = app.attached_age() {
+            if let Some((a, lvl)) = cx.model.attached_age() {
                 stream.push(Span::styled(format!(" · write {}", age(a)), t.level(lvl)));
             }
         }
         0 => {
-            let (state, lvl) = if app.settings.demo {
+            let (state, lvl) = if cx.model.settings.demo {
                 ("simulated".to_string(), Level::Good)
             } else {
                 ("offline".to_string(), Level::Critical)
             };
             stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
         }
-        1 if app.single_venue() => {
-            let (s, _) = app.sources.streams.values().next().expect("one stream");
+        1 if cx.model.single_venue() => {
+            let (s, _) = cx
+                .model
+                .sources
+                .streams
+                .values()
+                .next()
+                .expect("one stream");
             let (state, lvl) = state_of(s);
             stream.push(Span::styled(format!("● {state}"), t.level(lvl)));
         }
         _ => {
             // One dot per venue: the name in the colour of its state.
-            for (venue, (s, _)) in &app.sources.streams {
+            for (venue, (s, _)) in &cx.model.sources.streams {
                 let (state, lvl) = state_of(s);
                 let name = venue.short();
                 let text = if lvl == Level::Good {
@@ -79,7 +88,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     if let Some(a) = msg_age {
         stream.push(Span::styled(
             format!(" · msg {}", age(a)),
-            t.level(level(a, app.settings.freshness.trades)),
+            t.level(level(a, cx.model.settings.freshness.trades)),
         ));
     }
     lines.push(Line::from(stream));
@@ -101,7 +110,7 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         for s in &h.sources {
             let (txt, lvl) = match s.last_update_ms {
                 Some(at) => {
-                    let a = app.now - at;
+                    let a = cx.model.now - at;
                     (age(a), level(a, s.thresholds))
                 }
                 None => ("never".into(), Level::Critical),
@@ -178,8 +187,13 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(spans));
     if let Some(a) = &h.alerts {
-        let rules = app.settings.alert_rules.len()
-            + app.alerts.user_rules.iter().filter(|(_, on)| *on).count();
+        let rules = cx.model.settings.alert_rules.len()
+            + cx.model
+                .alerts
+                .user_rules
+                .iter()
+                .filter(|(_, on)| *on)
+                .count();
         let mut spans = vec![
             label("Alerts", t),
             Span::raw(format!(
@@ -226,7 +240,11 @@ fn summary(app: &App) -> Vec<Line<'static>> {
         };
         lines.push(Line::from(vec![
             label("Backfill", t),
-            Span::raw(format!("{} {} ", app.label(b.key.symbol), b.key.timeframe)),
+            Span::raw(format!(
+                "{} {} ",
+                cx.model.label(b.key.symbol),
+                b.key.timeframe
+            )),
             Span::styled(
                 format!(
                     "{:.0}% {}",
@@ -240,48 +258,50 @@ fn summary(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let mut title = vec![Span::styled(" Health ", t.title())];
-    title.push(age_span(app.health_age(), t));
-    let block = Block::bordered()
-        .border_style(t.border(app.focus == Panel::Health))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if inner.is_empty() {
-        return;
-    }
-    let mut y = inner.y;
-    for line in summary(app) {
+impl Draw for HealthPanel {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let t = &cx.model.settings.theme;
+        let mut title = vec![Span::styled(" Health ", t.title())];
+        title.push(age_span(self.age(cx.model), t));
+        let block = Block::bordered()
+            .border_style(t.border(cx.focus == Panel::Health))
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        let mut y = inner.y;
+        for line in summary(self, cx) {
+            if y >= inner.bottom() {
+                return;
+            }
+            buf.set_line(inner.x, y, &line, inner.width);
+            y += 1;
+        }
         if y >= inner.bottom() {
             return;
         }
-        buf.set_line(inner.x, y, &line, inner.width);
+        let head = format!("─ Activity ({}) ", self.log.len());
+        buf.set_stringn(
+            inner.x,
+            y,
+            format!("{head:─<w$}", w = inner.width as usize),
+            inner.width as usize,
+            t.dim(),
+        );
         y += 1;
-    }
-    if y >= inner.bottom() {
-        return;
-    }
-    let head = format!("─ Activity ({}) ", app.health.log.len());
-    buf.set_stringn(
-        inner.x,
-        y,
-        format!("{head:─<w$}", w = inner.width as usize),
-        inner.width as usize,
-        t.dim(),
-    );
-    y += 1;
-    let rows = (inner.bottom() - y) as usize;
-    let end = app.health.log.len().saturating_sub(app.health.log_scroll);
-    let start = end.saturating_sub(rows);
-    for e in app.health.log.entries().skip(start).take(end - start) {
-        let line = Line::from(vec![
-            Span::styled(app.settings.tz.format(e.at, "%H:%M:%S "), t.dim()),
-            Span::styled(format!("{:<5} ", e.level), t.log_level(e.level)),
-            Span::raw(text::clean(&e.message).into_owned()),
-        ]);
-        buf.set_line(inner.x, y, &line, inner.width);
-        y += 1;
+        let rows = (inner.bottom() - y) as usize;
+        let end = self.log.len().saturating_sub(self.log_scroll);
+        let start = end.saturating_sub(rows);
+        for e in self.log.entries().skip(start).take(end - start) {
+            let line = Line::from(vec![
+                Span::styled(cx.model.settings.tz.format(e.at, "%H:%M:%S "), t.dim()),
+                Span::styled(format!("{:<5} ", e.level), t.log_level(e.level)),
+                Span::raw(text::clean(&e.message).into_owned()),
+            ]);
+            buf.set_line(inner.x, y, &line, inner.width);
+            y += 1;
+        }
     }
 }

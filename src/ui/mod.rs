@@ -1,5 +1,6 @@
-//! Rendering: ratatui widgets for every panel, the theme, the help popup. Everything here
-//! reads the [`App`] and draws; nothing changes state, so a frame is a pure function of it.
+//! Rendering: each panel and popup of the App draws itself ([`Draw`]) from its own state and
+//! a read-only [`Ctx`]; the status bar reads the App. Nothing here changes state, so a frame
+//! is a pure function of the App.
 
 // The chart's geometry, the layout and the theme are the dashboard's state (the App lays out
 // and hit-tests what the UI draws); they are re-exported where the drawing code reads them.
@@ -33,9 +34,26 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub use theme::Theme;
 
-use crate::app::App;
+use crate::app::news::NewsState;
 use crate::app::time::age;
+use crate::app::{App, Model, Panel};
 use theme::Level;
+
+/// What a panel draws from besides its own state: read-only, built once a frame.
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    /// The headlines: the chart marks them on its time axis, the news popup shows one.
+    pub news: &'a NewsState,
+    /// The watchlist's rows in its order (the grid's other charts follow it).
+    pub order: &'a [usize],
+    pub focus: Panel,
+}
+
+/// A panel or popup that draws itself (after gitui's `DrawableComponent`): its own state is
+/// `self`, everything else comes from the context.
+pub trait Draw {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer);
+}
 
 /// Draws one frame.
 pub fn render(frame: &mut Frame, app: &App) {
@@ -49,7 +67,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
-    let Some(a) = layout::layout(area, app.watch_rows()) else {
+    let Some(a) = layout::layout(area, app.model.watch_rows()) else {
         let msg = format!(
             "terminal too small: {}x{} (need {}x{})",
             area.width,
@@ -62,34 +80,36 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     };
+    let order = app.watch_order();
+    let cx = Ctx {
+        model: &app.model,
+        news: &app.news,
+        order: &order,
+        focus: app.focus,
+    };
     // A panel without room of its own (side panels at 80x24, book and tape below 160
     // columns) takes the chart's place while focused, so Tab brings every panel into view.
-    use crate::app::Panel;
-    match app.focus {
-        Panel::Watchlist if a.watchlist.is_none() => watchlist::render(app, a.chart, buf),
-        Panel::News if a.news.is_none() => news::render(app, a.chart, buf),
-        Panel::Health if a.health.is_none() => health::render(app, a.chart, buf),
-        Panel::Book if a.book.is_none() => book::render(app, a.chart, buf),
-        Panel::Trades if a.tape.is_none() => tape::render(app, a.chart, buf),
-        _ => chart::render(app, a.chart, buf),
-    }
-    if let Some(r) = a.book {
-        book::render(app, r, buf);
-    }
-    if let Some(r) = a.tape {
-        tape::render(app, r, buf);
-    }
-    if let Some(r) = a.watchlist {
-        watchlist::render(app, r, buf);
-    }
-    if let Some(r) = a.news {
-        news::render(app, r, buf);
-    }
-    if let Some(r) = a.health {
-        health::render(app, r, buf);
+    let panels: [(Panel, Option<Rect>, &dyn Draw); 5] = [
+        (Panel::Book, a.book, &app.book),
+        (Panel::Trades, a.tape, &app.tape),
+        (Panel::Watchlist, a.watchlist, &app.watchlist),
+        (Panel::News, a.news, &app.news),
+        (Panel::Health, a.health, &app.health),
+    ];
+    let in_chart_place = panels
+        .iter()
+        .find(|(p, r, _)| *p == app.focus && r.is_none())
+        .map_or(&app.chart as &dyn Draw, |(_, _, d)| *d);
+    in_chart_place.draw(&cx, a.chart, buf);
+    for (_, r, panel) in panels {
+        if let Some(r) = r {
+            panel.draw(&cx, r, buf);
+        }
     }
     status::render(app, a.status, buf);
-    popup::render(app, area, buf);
+    if let Some(p) = &app.popup {
+        p.draw(&cx, area, buf);
+    }
 }
 
 /// Why a panel shows nothing (attached, not streamed...), wrapped and dim.

@@ -8,11 +8,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::Ctx;
 use super::braille::Braille;
 use super::candles::split_axis;
 use super::scale::Scale;
 use super::theme::{SeriesColor, Theme};
-use crate::app::{App, Panel};
+use crate::app::Panel;
 use crate::domain::{Millis, Symbol};
 
 /// One line per market: its colour, its (time, % change) points, oldest first.
@@ -32,16 +33,16 @@ fn colours(t: &Theme) -> [Style; 5] {
     ]
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let symbols = app.overlay_symbols();
-    let coin = crate::app::news::base_asset(&app.symbol()).to_string();
+pub fn render(cx: &Ctx, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let symbols = cx.model.overlay_symbols();
+    let coin = crate::app::news::base_asset(&cx.model.symbol()).to_string();
     let title = Line::from(vec![
         Span::styled(format!(" {coin} on {} markets ", symbols.len()), t.title()),
-        Span::styled(format!("{} · % change ", app.timeframe), t.accent()),
+        Span::styled(format!("{} · % change ", cx.model.timeframe), t.accent()),
     ]);
     let block = Block::bordered()
-        .border_style(t.border(app.focus == Panel::Chart))
+        .border_style(t.border(cx.focus == Panel::Chart))
         .title(title);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -55,7 +56,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     // The plot's width does not depend on how many rows the legend takes.
     let (plot, _) = split_axis(inner);
-    let tf_ms = app.timeframe.millis();
+    let tf_ms = cx.model.timeframe.millis();
     // The window: as many candles as the plot has dot columns, ending at the newest candle of
     // any of the markets.
     let span = plot.width as i64 * 2;
@@ -64,9 +65,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|s| {
             let key = crate::domain::SeriesKey {
                 symbol: *s,
-                timeframe: app.timeframe,
+                timeframe: cx.model.timeframe,
             };
-            app.series.get(&key).map(|x| x.candles()).unwrap_or(&[])
+            cx.model
+                .series
+                .get(&key)
+                .map(|x| x.candles())
+                .unwrap_or(&[])
         })
         .collect();
     let Some(end) = series
@@ -117,7 +122,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let last = tr.points.last().map(|p| p.1);
         let name = format!(
             "{} {} ",
-            app.label(tr.symbol),
+            cx.model.label(tr.symbol),
             last.map_or("–".to_string(), |v| format!("{v:+.2}%"))
         );
         let w = 2 + name.chars().count();

@@ -9,28 +9,34 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 use super::layout::centered;
 use super::news::sentiment_span;
 use super::text;
+use super::{Ctx, Draw};
+use crate::app::Popup;
 use crate::app::help::{help_geometry, help_rows};
-use crate::app::state::search_hits;
-use crate::app::{App, Popup};
+use crate::app::popup::search_hits;
 use crate::news::sentiment::Scorer;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    match &app.popup {
-        None => {}
-        Some(Popup::Help { scroll }) => help(app, *scroll, area, buf),
-        Some(Popup::News(id)) => news(app, id, area, buf),
-        Some(Popup::Search(s)) => search(app, &s.query, s.selected, area, buf),
-        Some(Popup::AlertNew(level)) => alert_new(app, level, area, buf),
-        Some(Popup::Alerts(selected)) => alerts(app, *selected, area, buf),
+/// A popup draws over the whole screen (`area`), centred.
+impl Draw for Popup {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        match self {
+            Popup::Help { scroll } => help(cx, *scroll, area, buf),
+            Popup::News(id) => news(cx, id, area, buf),
+            Popup::Search(s) => search(cx, &s.query, s.selected, area, buf),
+            Popup::AlertNew(level) => alert_new(cx, level, area, buf),
+            Popup::Alerts(selected) => alerts(cx, *selected, area, buf),
+        }
     }
 }
 
-fn alert_new(app: &App, level: &str, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let last = app.last_price().map_or("–".to_string(), |p| p.to_string());
+fn alert_new(cx: &Ctx, level: &str, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let last = cx
+        .model
+        .last_price()
+        .map_or("–".to_string(), |p| p.to_string());
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", app.label(app.symbol())), t.title()),
+            Span::styled(format!("{} ", cx.model.label(cx.model.symbol())), t.title()),
             Span::styled(format!("last {last}"), t.dim()),
         ]),
         Line::from(vec![
@@ -46,13 +52,13 @@ fn alert_new(app: &App, level: &str, area: Rect, buf: &mut Buffer) {
     let r = centered(area, 58, lines.len() as u16 + 2);
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("New alert · Enter sets · Esc cancels", app))
+        .block(frame("New alert · Enter sets · Esc cancels", cx))
         .render(r, buf);
 }
 
-fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let rules = app.all_rules();
+fn alerts(cx: &Ctx, selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let rules = cx.model.all_rules();
     let mut lines: Vec<Line> = Vec::new();
     if rules.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -66,8 +72,11 @@ fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
             Some(true) => "on    ",
             Some(false) => "off   ",
         };
-        let on = rule.symbol.map_or("any coin".to_string(), |s| app.label(s));
-        let fired = app
+        let on = rule
+            .symbol
+            .map_or("any coin".to_string(), |s| cx.model.label(s));
+        let fired = cx
+            .model
             .alerts
             .firings
             .iter()
@@ -75,7 +84,7 @@ fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
             .map(|f| {
                 format!(
                     " · fired {}",
-                    crate::app::time::age(app.now - f.trigger_time)
+                    crate::app::time::age(cx.model.now - f.trigger_time)
                 )
             })
             .unwrap_or_default();
@@ -103,22 +112,22 @@ fn alerts(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
     let r = centered(area, 90, lines.len() as u16 + 2);
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("Alerts · space on/off · d deletes · Esc", app))
+        .block(frame("Alerts · space on/off · d deletes · Esc", cx))
         .render(r, buf);
 }
 
-fn frame<'a>(title: &'a str, app: &App) -> Block<'a> {
+fn frame<'a>(title: &'a str, cx: &Ctx) -> Block<'a> {
     Block::bordered()
-        .border_style(app.settings.theme.border(true))
+        .border_style(cx.model.settings.theme.border(true))
         .title(Span::styled(
             format!(" {title} "),
-            app.settings.theme.title(),
+            cx.model.settings.theme.title(),
         ))
 }
 
-fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let lines: Vec<Line> = help_rows(&app.settings.keymap)
+fn help(cx: &Ctx, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let lines: Vec<Line> = help_rows(&cx.model.settings.keymap)
         .into_iter()
         .map(|(k, h)| {
             let words = if k.is_empty() {
@@ -130,9 +139,9 @@ fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     // What does not fit scrolls, and the frame says so: a clipped list must not look whole.
-    let (r, total, shown) = help_geometry(&app.settings.keymap, area);
+    let (r, total, shown) = help_geometry(&cx.model.settings.keymap, area);
     let scroll = (scroll as usize).min(total.saturating_sub(shown));
-    let mut block = frame("Help · Esc closes", app);
+    let mut block = frame("Help · Esc closes", cx);
     let more = match (scroll > 0, scroll + shown < total) {
         (false, true) => Some(" ↓ more (↓/j) "),
         (true, true) => Some(" ↑↓ more "),
@@ -150,9 +159,9 @@ fn help(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
         .render(r, buf);
 }
 
-fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let Some(n) = app.news.by_id(id) else {
+fn news(cx: &Ctx, id: &str, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let Some(n) = cx.news.by_id(id) else {
         return;
     };
     let s = n.title_sentiment;
@@ -163,7 +172,10 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
             Span::styled(
                 format!(
                     " · {} · ",
-                    app.settings.tz.format(n.published_at, "%Y-%m-%d %H:%M")
+                    cx.model
+                        .settings
+                        .tz
+                        .format(n.published_at, "%Y-%m-%d %H:%M")
                 ),
                 t.dim(),
             ),
@@ -208,23 +220,23 @@ fn news(app: &App, id: &str, area: Rect, buf: &mut Buffer) {
     let r = centered(area, 90, 16);
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("News · Esc closes", app))
+        .block(frame("News · Esc closes", cx))
         .wrap(Wrap { trim: true })
         .render(r, buf);
 }
 
-fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let hits = search_hits(&app.symbols, &app.watchlist.instruments, query);
+fn search(cx: &Ctx, query: &str, selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let hits = search_hits(&cx.model.symbols, &cx.model.listings.instruments, query);
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", t.accent()),
         Span::raw(query.to_string()),
         Span::styled("▏", t.accent()),
     ])];
     if hits.is_empty() {
-        let why = if app.settings.demo {
+        let why = if cx.model.settings.demo {
             "no matching market (the demo has no venue lists)"
-        } else if app.watchlist.instruments.is_empty() {
+        } else if cx.model.listings.instruments.is_empty() {
             "no matching market (the venues' lists are not loaded yet)"
         } else {
             "no matching market"
@@ -240,7 +252,11 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
         } else {
             t.text()
         };
-        let mark = if app.symbols.contains(h) { "  " } else { "+ " };
+        let mark = if cx.model.symbols.contains(h) {
+            "  "
+        } else {
+            "+ "
+        };
         lines.push(Line::from(vec![
             Span::styled(mark, t.accent()),
             Span::styled(format!("{h} "), style),
@@ -255,6 +271,6 @@ fn search(app: &App, query: &str, selected: usize, area: Rect, buf: &mut Buffer)
     );
     Clear.render(r, buf);
     Paragraph::new(lines)
-        .block(frame("Market · Enter shows, + adds", app))
+        .block(frame("Market · Enter shows, + adds", cx))
         .render(r, buf);
 }

@@ -11,13 +11,13 @@ use crate::app::time::age;
 use crate::app::{Action, App, Mode};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let key = app.key();
-    let (mode, lvl) = match app.mode() {
+    let t = &app.model.settings.theme;
+    let key = app.model.key();
+    let (mode, lvl) = match app.model.mode() {
         Mode::Live => ("● LIVE".to_string(), Level::Good),
         Mode::Demo => ("● DEMO".to_string(), Level::Good),
         // Attached, nothing live was ever written: no collector is streaming into the store.
-        Mode::Offline if app.settings.attached => {
+        Mode::Offline if app.model.settings.attached => {
             ("○ NO COLLECTOR WRITING".to_string(), Level::Critical)
         }
         Mode::Offline => ("○ OFFLINE".to_string(), Level::Critical),
@@ -31,11 +31,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
     };
     let mut left = vec![
-        Span::styled(format!(" {} ", app.label(key.symbol)), t.selected()),
+        Span::styled(format!(" {} ", app.model.label(key.symbol)), t.selected()),
         Span::styled(format!(" {} ", key.timeframe), t.accent()),
         Span::styled(mode, t.level(lvl)),
     ];
-    if let Some(w) = app.store_writes().filter(|w| w.failing()) {
+    if let Some(w) = app.health.store_writes().filter(|w| w.failing()) {
         // Live data still shows, but it is not being kept: say so next to LIVE.
         left.push(Span::styled(
             format!(" ✖ STORE NOT WRITING ({} waiting)", w.pending),
@@ -44,19 +44,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     // The shown market's last price and 24 h change: on screen at any size, even where the
     // watchlist is not.
-    if let Some(price) = app.last_price() {
+    if let Some(price) = app.model.last_price() {
         left.push(Span::styled(
             format!("  {}", text::price(price.to_f64())),
             t.text(),
         ));
-        if let Some(c) = app.day_stats(key.symbol).and_then(|d| d.change) {
+        if let Some(c) = app.model.day_stats(key.symbol).and_then(|d| d.change) {
             left.push(Span::styled(
                 format!(" {}{c:+.2}%", if c >= 0.0 { "▲" } else { "▼" }),
                 t.direction(c >= 0.0),
             ));
         }
     }
-    match (&app.settings.attached_to, app.settings.attached) {
+    match (&app.model.settings.attached_to, app.model.settings.attached) {
         (Some(store), _) => left.push(Span::styled(
             format!(" · attached ({})", text::clean(store)),
             t.dim(),
@@ -74,7 +74,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     // The help hint is always there (the left side is cut for it); the others as room allows.
     let hint = |a: Action, what: &str| {
-        let k = app.settings.keymap.keys(a).first().map(|k| k.to_string())?;
+        let k = app
+            .model
+            .settings
+            .keymap
+            .keys(a)
+            .first()
+            .map(|k| k.to_string())?;
         let k = if a == Action::Timeframe1 {
             "1-5".into()
         } else {

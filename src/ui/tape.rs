@@ -8,83 +8,87 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::{Ctx, Draw};
 use super::{age_span, book::size_text, text};
+use crate::app::Panel;
+use crate::app::live::Tape;
 use crate::app::live::notional;
-use crate::app::{App, Panel};
 
 /// `HH:MM:SS`.
 const TIME_W: usize = 8;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let unavailable = app.tape_unavailable();
-    let mut title = vec![Span::styled(
-        format!(" Trades {} ", app.label(app.symbol())),
-        t.title(),
-    )];
-    if unavailable.is_none() {
-        title.push(age_span(app.tape_age(), t));
-    }
-    let block = Block::bordered()
-        .border_style(t.border(app.focus == Panel::Trades))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if inner.is_empty() {
-        return;
-    }
-    if let Some(why) = unavailable {
-        return super::explain(&why, t, inner, buf);
-    }
-    let symbols = app.tape_symbols();
-    // One row for the column names.
-    let rows = inner.height.saturating_sub(1) as usize;
-    let trades = app.live.latest(&symbols, rows);
-    if trades.is_empty() {
-        let msg = "waiting for trades…";
-        buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
-        return;
-    }
-    let large = app.live.large_above(&symbols);
-    // A composite's members may list different steps: its columns take what they show.
-    let precision = match symbols.as_slice() {
-        [one] => app.precision(*one),
-        _ => Default::default(),
-    };
-    let decimals = text::column_decimals(precision.price, trades.iter().map(|t| t.price));
-    let size_decimals = text::column_decimals(precision.size, trades.iter().map(|t| t.qty));
-    let prices: Vec<String> = trades
-        .iter()
-        .map(|tr| text::exact(tr.price, decimals))
-        .collect();
-    let price_w = prices.iter().map(String::len).max().unwrap_or(0);
-    // Time, side mark, price, then the size in what is left (at least a compact size).
-    let size_w = (inner.width as usize)
-        .saturating_sub(TIME_W + 3 + price_w + 1)
-        .max(5);
-    let header = format!(
-        "{:<TIME_W$}   {:>price_w$} {:>size_w$}",
-        "time", "price", "size"
-    );
-    buf.set_stringn(inner.x, inner.y, header, inner.width as usize, t.dim());
-    for (row, (tr, price)) in trades.iter().zip(prices).enumerate() {
-        // The taker bought when the buyer was not the maker.
-        let buy = !tr.buyer_is_maker;
-        let mut style = t.direction(buy);
-        if large.is_some_and(|l| notional(tr) >= l) {
-            style = style.add_modifier(Modifier::REVERSED);
+impl Draw for Tape {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let t = &cx.model.settings.theme;
+        let unavailable = cx.model.live_unavailable();
+        let mut title = vec![Span::styled(
+            format!(" Trades {} ", cx.model.label(cx.model.symbol())),
+            t.title(),
+        )];
+        if unavailable.is_none() {
+            title.push(age_span(self.age(cx.model), t));
         }
-        let line = Line::from(vec![
-            Span::styled(app.settings.tz.format(tr.time, "%H:%M:%S"), t.dim()),
-            Span::styled(if buy { " ▲ " } else { " ▼ " }, t.direction(buy)),
-            Span::styled(
-                format!(
-                    "{price:>price_w$} {:>size_w$}",
-                    size_text(tr.qty, size_decimals, size_w)
+        let block = Block::bordered()
+            .border_style(t.border(cx.focus == Panel::Trades))
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        if let Some(why) = unavailable {
+            return super::explain(&why, t, inner, buf);
+        }
+        let symbols = cx.model.members(cx.model.symbol());
+        // One row for the column names.
+        let rows = inner.height.saturating_sub(1) as usize;
+        let trades = self.latest(&symbols, rows);
+        if trades.is_empty() {
+            let msg = "waiting for trades…";
+            buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
+            return;
+        }
+        let large = self.large_above(&symbols);
+        // A composite's members may list different steps: its columns take what they show.
+        let precision = match symbols.as_slice() {
+            [one] => cx.model.precision(*one),
+            _ => Default::default(),
+        };
+        let decimals = text::column_decimals(precision.price, trades.iter().map(|t| t.price));
+        let size_decimals = text::column_decimals(precision.size, trades.iter().map(|t| t.qty));
+        let prices: Vec<String> = trades
+            .iter()
+            .map(|tr| text::exact(tr.price, decimals))
+            .collect();
+        let price_w = prices.iter().map(String::len).max().unwrap_or(0);
+        // Time, side mark, price, then the size in what is left (at least a compact size).
+        let size_w = (inner.width as usize)
+            .saturating_sub(TIME_W + 3 + price_w + 1)
+            .max(5);
+        let header = format!(
+            "{:<TIME_W$}   {:>price_w$} {:>size_w$}",
+            "time", "price", "size"
+        );
+        buf.set_stringn(inner.x, inner.y, header, inner.width as usize, t.dim());
+        for (row, (tr, price)) in trades.iter().zip(prices).enumerate() {
+            // The taker bought when the buyer was not the maker.
+            let buy = !tr.buyer_is_maker;
+            let mut style = t.direction(buy);
+            if large.is_some_and(|l| notional(tr) >= l) {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            let line = Line::from(vec![
+                Span::styled(cx.model.settings.tz.format(tr.time, "%H:%M:%S"), t.dim()),
+                Span::styled(if buy { " ▲ " } else { " ▼ " }, t.direction(buy)),
+                Span::styled(
+                    format!(
+                        "{price:>price_w$} {:>size_w$}",
+                        size_text(tr.qty, size_decimals, size_w)
+                    ),
+                    style,
                 ),
-                style,
-            ),
-        ]);
-        buf.set_line(inner.x, inner.y + 1 + row as u16, &line, inner.width);
+            ]);
+            buf.set_line(inner.x, inner.y + 1 + row as u16, &line, inner.width);
+        }
     }
 }

@@ -7,9 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::{Ctx, Draw};
 use super::{age_span, text};
+use crate::app::Panel;
+use crate::app::watchlist::WatchlistPanel;
 use crate::app::watchlist::day_stats;
-use crate::app::{App, Panel, state};
 use crate::domain::{Candle, Symbol};
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -29,135 +31,138 @@ pub fn sparkline(closes: impl Iterator<Item = f64> + Clone) -> String {
         .collect()
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.settings.theme;
-    let watch: Vec<(Symbol, &[Candle], Option<i64>)> = app
-        .symbols
-        .iter()
-        .map(|s| {
-            let series = app.series.get(&app.watch_key(*s));
-            let candles = series.map(|x| x.candles()).unwrap_or(&[]);
-            (*s, candles, series.and_then(|x| x.live_at))
-        })
-        .collect();
-    let newest = watch.iter().filter_map(|w| w.2).max();
-    let age = app.attached_age().or(newest.map(|at| {
-        let a = (app.now - at).max(0);
-        (a, state::level(a, app.settings.freshness.candles))
-    }));
-    let mut title = vec![Span::styled(" Watchlist ", t.title())];
-    if !app.watchlist.sort.label().is_empty() {
-        title.push(Span::styled(
-            format!("{} ", app.watchlist.sort.label()),
-            t.accent(),
-        ));
-    }
-    title.push(age_span(age, t));
-    let block = Block::bordered()
-        .border_style(t.border(app.focus == Panel::Watchlist))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if inner.is_empty() {
-        return;
-    }
-    let w = inner.width as usize;
-    let single = app.single_venue();
-    let name_w = if single {
-        9
-    } else {
-        watch
+impl Draw for WatchlistPanel {
+    fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let t = &cx.model.settings.theme;
+        let watch: Vec<(Symbol, &[Candle], Option<i64>)> = cx
+            .model
+            .symbols
             .iter()
-            .map(|(s, ..)| s.as_str().len() + 5)
-            .max()
-            .unwrap_or(9)
-            .max(9)
-    };
-    let order = app.watch_order();
-    for (row, &i) in order.iter().enumerate().take(inner.height as usize) {
-        let (sym, candles, _) = &watch[i];
-        let y = inner.y + row as u16;
-        let selected = i == app.selected;
-        let name = if single {
-            sym.as_str().to_string()
+            .map(|s| {
+                let series = cx.model.series.get(&cx.model.watch_key(*s));
+                let candles = series.map(|x| x.candles()).unwrap_or(&[]);
+                (*s, candles, series.and_then(|x| x.live_at))
+            })
+            .collect();
+        let newest = watch.iter().filter_map(|w| w.2).max();
+        let age = cx.model.attached_age().or(newest.map(|at| {
+            let a = (cx.model.now - at).max(0);
+            (
+                a,
+                crate::app::freshness::level(a, cx.model.settings.freshness.candles),
+            )
+        }));
+        let mut title = vec![Span::styled(" Watchlist ", t.title())];
+        if !self.sort.label().is_empty() {
+            title.push(Span::styled(format!("{} ", self.sort.label()), t.accent()));
+        }
+        title.push(age_span(age, t));
+        let block = Block::bordered()
+            .border_style(t.border(cx.focus == Panel::Watchlist))
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        let w = inner.width as usize;
+        let single = cx.model.single_venue();
+        let name_w = if single {
+            9
         } else {
-            format!("{:<3} {}", sym.venue().short(), sym.as_str())
+            watch
+                .iter()
+                .map(|(s, ..)| s.as_str().len() + 5)
+                .max()
+                .unwrap_or(9)
+                .max(9)
         };
-        let mut spans = vec![
-            Span::styled(if selected { "▶ " } else { "  " }, t.accent()),
-            Span::styled(
-                format!("{name:<name_w$}"),
-                if selected { t.title() } else { t.text() },
-            ),
-        ];
-        let mut used = 2 + name_w;
-        match day_stats(candles) {
-            None => spans.push(Span::styled("no data", t.dim())),
-            Some(d) => {
-                spans.push(Span::raw(format!("{:>10} ", text::price(d.close))));
-                match d.change {
-                    Some(c) => spans.push(Span::styled(
-                        format!("{}{:+.2}% ", if c >= 0.0 { "▲" } else { "▼" }, c),
-                        t.direction(c >= 0.0),
-                    )),
-                    None => spans.push(Span::styled("   –    ", t.dim())),
-                }
-                used += 11 + 9;
-                // The day's quote volume where there is room for it and a sparkline.
-                if w >= used + 7 + 8 {
-                    spans.push(Span::styled(
-                        format!("{:>6} ", text::compact(d.quote_volume)),
-                        t.dim(),
-                    ));
-                    used += 7;
-                }
-                let spark_w = w.saturating_sub(used);
-                if spark_w >= 4 {
-                    let tail = &candles[candles.len().saturating_sub(spark_w)..];
-                    let up = tail.last().map(|c| c.close) >= tail.first().map(|c| c.close);
-                    spans.push(Span::styled(
-                        sparkline(tail.iter().map(|c| c.close.to_f64())),
-                        t.direction(up),
-                    ));
+        let order = cx.order;
+        for (row, &i) in order.iter().enumerate().take(inner.height as usize) {
+            let (sym, candles, _) = &watch[i];
+            let y = inner.y + row as u16;
+            let selected = i == cx.model.selected;
+            let name = if single {
+                sym.as_str().to_string()
+            } else {
+                format!("{:<3} {}", sym.venue().short(), sym.as_str())
+            };
+            let mut spans = vec![
+                Span::styled(if selected { "▶ " } else { "  " }, t.accent()),
+                Span::styled(
+                    format!("{name:<name_w$}"),
+                    if selected { t.title() } else { t.text() },
+                ),
+            ];
+            let mut used = 2 + name_w;
+            match day_stats(candles) {
+                None => spans.push(Span::styled("no data", t.dim())),
+                Some(d) => {
+                    spans.push(Span::raw(format!("{:>10} ", text::price(d.close))));
+                    match d.change {
+                        Some(c) => spans.push(Span::styled(
+                            format!("{}{:+.2}% ", if c >= 0.0 { "▲" } else { "▼" }, c),
+                            t.direction(c >= 0.0),
+                        )),
+                        None => spans.push(Span::styled("   –    ", t.dim())),
+                    }
+                    used += 11 + 9;
+                    // The day's quote volume where there is room for it and a sparkline.
+                    if w >= used + 7 + 8 {
+                        spans.push(Span::styled(
+                            format!("{:>6} ", text::compact(d.quote_volume)),
+                            t.dim(),
+                        ));
+                        used += 7;
+                    }
+                    let spark_w = w.saturating_sub(used);
+                    if spark_w >= 4 {
+                        let tail = &candles[candles.len().saturating_sub(spark_w)..];
+                        let up = tail.last().map(|c| c.close) >= tail.first().map(|c| c.close);
+                        spans.push(Span::styled(
+                            sparkline(tail.iter().map(|c| c.close.to_f64())),
+                            t.direction(up),
+                        ));
+                    }
                 }
             }
-        }
-        let line = Line::from(spans);
-        buf.set_line(inner.x, y, &line, inner.width);
-        if selected && app.focus == Panel::Watchlist {
-            buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
-        }
-    }
-    let mut y = inner.y + watch.len() as u16;
-    // The shown market's day, on the line below the list when there is one.
-    if y < inner.y + inner.height
-        && let Some(d) = app.day_stats(app.symbol())
-    {
-        let mut day = format!("H {}  L {}", text::price(d.high), text::price(d.low));
-        let turnover = format!("  turnover {}", text::compact(d.quote_volume));
-        if 6 + day.chars().count() + turnover.len() <= w {
-            day.push_str(&turnover);
-        }
-        let line = Line::from(vec![Span::styled("  24h ", t.dim()), Span::raw(day)]);
-        buf.set_line(inner.x, y, &line, inner.width);
-        y += 1;
-    }
-    for c in &app.settings.composites {
-        for line in composite_lines(app, c) {
-            if y >= inner.y + inner.height {
-                return;
+            let line = Line::from(spans);
+            buf.set_line(inner.x, y, &line, inner.width);
+            if selected && cx.focus == Panel::Watchlist {
+                buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
             }
+        }
+        let mut y = inner.y + watch.len() as u16;
+        // The shown market's day, on the line below the list when there is one.
+        if y < inner.y + inner.height
+            && let Some(d) = cx.model.day_stats(cx.model.symbol())
+        {
+            let mut day = format!("H {}  L {}", text::price(d.high), text::price(d.low));
+            let turnover = format!("  turnover {}", text::compact(d.quote_volume));
+            if 6 + day.chars().count() + turnover.len() <= w {
+                day.push_str(&turnover);
+            }
+            let line = Line::from(vec![Span::styled("  24h ", t.dim()), Span::raw(day)]);
             buf.set_line(inner.x, y, &line, inner.width);
             y += 1;
+        }
+        for c in &cx.model.settings.composites {
+            for line in composite_lines(cx, c) {
+                if y >= inner.y + inner.height {
+                    return;
+                }
+                buf.set_line(inner.x, y, &line, inner.width);
+                y += 1;
+            }
         }
     }
 }
 
 /// `BTC-USD spread 4.2 bp`, then one line per member: venue, last price, and its age when
 /// it is stale.
-fn composite_lines(app: &App, c: &crate::domain::Composite) -> Vec<Line<'static>> {
-    let t = &app.settings.theme;
-    let view = app.composite_view(c);
+fn composite_lines(cx: &Ctx, c: &crate::domain::Composite) -> Vec<Line<'static>> {
+    let t = &cx.model.settings.theme;
+    let view = cx.model.composite_view(c);
     let spread = match view.spread_bps {
         Some(bp) => format!("spread {bp:.1} bp"),
         None => "spread –".to_string(),
