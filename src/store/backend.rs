@@ -209,6 +209,50 @@ pub fn stored_sentiment(
     })
 }
 
+/// A stored series' key from its columns; None for a venue or timeframe this build does not
+/// know (skipped, as [`parse_symbols`] skips names).
+pub fn series_key(venue: &str, symbol: &str, timeframe: &str) -> Option<SeriesKey> {
+    let symbol = Venue::parse(venue).and_then(|v| Symbol::on(v, symbol.as_bytes()))?;
+    let timeframe = crate::domain::Timeframe::parse(timeframe).ok()?;
+    Some(SeriesKey { symbol, timeframe })
+}
+
+/// One stored candle's columns, in `CANDLE_COLS` order, as both backends read them.
+pub struct CandleColumns<'a> {
+    pub open_time: Millis,
+    /// Open, high, low, close as scaled integers.
+    pub ohlc: [i64; 4],
+    pub volume: &'a str,
+    pub quote_volume: &'a str,
+    pub trades: i64,
+    pub closed: bool,
+    pub first_trade_id: Option<i64>,
+    pub last_trade_id: Option<i64>,
+}
+
+impl CandleColumns<'_> {
+    /// The candle; a volume that does not parse is `Err((column index, what is wrong))`.
+    pub fn candle(self) -> Result<Candle, (usize, String)> {
+        use crate::domain::{Price, Qty, Quote};
+        let volume = Qty::parse(self.volume).map_err(|e| (5, e.to_string()))?;
+        let quote_volume = Quote::parse(self.quote_volume).map_err(|e| (6, e.to_string()))?;
+        let [open, high, low, close] = self.ohlc.map(|p| Price::from_raw(p as i128));
+        Ok(Candle {
+            open_time: self.open_time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            quote_volume,
+            trades: self.trades.max(0) as u64,
+            closed: self.closed,
+            first_trade_id: self.first_trade_id,
+            last_trade_id: self.last_trade_id,
+        })
+    }
+}
+
 /// Reads stored markets back, as [`parse_symbols`] does their names.
 pub fn parse_listings(rows: impl IntoIterator<Item = (String, Precision)>) -> Vec<Listing> {
     rows.into_iter()

@@ -44,6 +44,49 @@ pub fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
     }
 }
 
+/// One step of packing a series' old hot candles into its cold tier, the same on every
+/// backend: the chunk holding the oldest hot candle, no further than `hot_before`.
+pub fn pack_range(tf: Timeframe, oldest: Millis, hot_before: Millis) -> (Millis, Millis) {
+    let start = chunk_start(tf, oldest);
+    (start, (start + chunk_span(tf)).min(hot_before))
+}
+
+/// A cold chunk as it is to be stored.
+pub struct Packed {
+    pub first_open: Millis,
+    pub last_open: Millis,
+    pub count: i64,
+    pub data: Vec<u8>,
+    /// Hot candles it took in.
+    pub moved: u64,
+}
+
+/// The chunk that results from adding `hot` (ascending) to the chunk already stored there
+/// (`(first_open, data)`, if any): the hot candle wins where both have one. None when both
+/// are empty.
+pub fn repack(
+    tf: Timeframe,
+    stored: Option<(Millis, &[u8])>,
+    hot: Vec<Candle>,
+) -> Result<Option<Packed>, super::StoreError> {
+    let mut existing = Vec::new();
+    if let Some((first, data)) = stored {
+        decode_chunk(tf, first, data, &mut existing)?;
+    }
+    let moved = hot.len() as u64;
+    let all = merge(existing, hot);
+    let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        return Ok(None);
+    };
+    Ok(Some(Packed {
+        first_open: first.open_time,
+        last_open: last.open_time,
+        count: all.len() as i64,
+        data: encode(tf, &all),
+        moved,
+    }))
+}
+
 /// Decodes a stored chunk, as the store reports a chunk that does not decode.
 pub fn decode_chunk(
     tf: Timeframe,

@@ -125,12 +125,7 @@ impl CandleStore for PostgresBackend {
         )?;
         Ok(rows
             .iter()
-            .filter_map(|r| {
-                let symbol = Venue::parse(r.get(0))
-                    .and_then(|v| Symbol::on(v, r.get::<_, &str>(1).as_bytes()))?;
-                let timeframe = Timeframe::parse(r.get(2)).ok()?;
-                Some(SeriesKey { symbol, timeframe })
-            })
+            .filter_map(|r| series_key(r.get(0), r.get(1), r.get(2)))
             .collect())
     }
 }

@@ -68,11 +68,10 @@ impl Maintenance for PostgresBackend {
         let Some(oldest) = oldest else {
             return Ok(TierStep::default());
         };
-        let start = cold::chunk_start(tf, oldest);
-        let end = (start + cold::chunk_span(tf)).min(hot_before);
+        let (start, end) = cold::pack_range(tf, oldest, hot_before);
         // The packed rows leave the hot table in the statement that reads them, so a
         // candle written meanwhile by another collector is either packed or still hot.
-        let hot = tx
+        let mut hot = tx
             .query(
                 &format!(
                     "DELETE FROM candles WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 \
@@ -83,19 +82,14 @@ impl Maintenance for PostgresBackend {
             .iter()
             .map(row_candle)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut hot = hot;
         hot.sort_by_key(|c| c.open_time);
-        let mut existing = Vec::new();
-        if let Some(r) = tx.query_opt(
+        let stored = tx.query_opt(
             "SELECT first_open, data FROM candles_cold WHERE series_id = $1 AND chunk_start = $2 \
              FOR UPDATE",
             &[&id, &start],
-        )? {
-            cold::decode_chunk(tf, r.get(0), r.get(1), &mut existing)?;
-        }
-        let moved = hot.len() as u64;
-        let all = cold::merge(existing, hot);
-        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        )?;
+        let stored = stored.as_ref().map(|r| (r.get(0), r.get::<_, &[u8]>(1)));
+        let Some(p) = cold::repack(tf, stored, hot)? else {
             return Ok(TierStep::default());
         };
         tx.execute(
@@ -103,15 +97,9 @@ impl Maintenance for PostgresBackend {
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id, chunk_start) DO UPDATE SET \
              first_open = excluded.first_open, last_open = excluded.last_open, \
              count = excluded.count, data = excluded.data",
-            &[
-                &id,
-                &start,
-                &first.open_time,
-                &last.open_time,
-                &(all.len() as i64),
-                &cold::encode(tf, &all),
-            ],
+            &[&id, &start, &p.first_open, &p.last_open, &p.count, &p.data],
         )?;
+        let moved = p.moved;
         tx.commit()?;
         Ok(TierStep {
             moved,

@@ -23,16 +23,16 @@ pub use connect::{Target, reason};
 pub use migrations::LATEST;
 
 use super::backend::{
-    AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
-    MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
-    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
-    stored_sentiment,
+    AlertStore, CandleColumns, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState,
+    Maintenance, MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus,
+    ProgressStore, SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings,
+    parse_symbols, series_key, stored_sentiment,
 };
 use super::{StoreError, cold};
 use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{
-    Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
-    Timeframe, Venue, now_ms,
+    Candle, Listing, Millis, NewsItem, Precision, Price, Sentiment, SeriesKey, Symbol, Timeframe,
+    Venue, now_ms,
 };
 
 /// The channel every committed candle write is announced on; attached dashboards LISTEN.
@@ -387,23 +387,19 @@ fn price_int(p: Price) -> Result<i64, StoreError> {
 }
 
 fn row_candle(r: &Row) -> Result<Candle, StoreError> {
-    let bad = |col: &str, e: &dyn std::fmt::Display| {
-        StoreError::Query(format!("candle column {col} does not parse: {e}"))
-    };
-    let volume = Qty::parse(r.get::<_, &str>(5)).map_err(|e| bad("volume", &e))?;
-    let quote_volume = Quote::parse(r.get::<_, &str>(6)).map_err(|e| bad("quote_volume", &e))?;
-    Ok(Candle {
+    let columns = CandleColumns {
         open_time: r.get(0),
-        open: Price::from_raw(r.get::<_, i64>(1) as i128),
-        high: Price::from_raw(r.get::<_, i64>(2) as i128),
-        low: Price::from_raw(r.get::<_, i64>(3) as i128),
-        close: Price::from_raw(r.get::<_, i64>(4) as i128),
-        volume,
-        quote_volume,
-        trades: r.get::<_, i64>(7).max(0) as u64,
+        ohlc: [r.get(1), r.get(2), r.get(3), r.get(4)],
+        volume: r.get(5),
+        quote_volume: r.get(6),
+        trades: r.get(7),
         closed: r.get(8),
         first_trade_id: r.get(9),
         last_trade_id: r.get(10),
+    };
+    columns.candle().map_err(|(i, e)| {
+        let col = if i == 5 { "volume" } else { "quote_volume" };
+        StoreError::Query(format!("candle column {col} does not parse: {e}"))
     })
 }
 

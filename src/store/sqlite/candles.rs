@@ -123,10 +123,7 @@ impl CandleStore for SqliteBackend {
         let mut out = Vec::new();
         for r in rows {
             let (v, s, t) = r?;
-            let symbol = Venue::parse(&v).and_then(|v| Symbol::on(v, s.as_bytes()));
-            if let (Some(symbol), Ok(timeframe)) = (symbol, Timeframe::parse(&t)) {
-                out.push(SeriesKey { symbol, timeframe });
-            }
+            out.extend(series_key(&v, &s, &t));
         }
         Ok(out)
     }

@@ -81,34 +81,31 @@ impl Maintenance for SqliteBackend {
         let Some(oldest) = oldest else {
             return Ok(TierStep::default());
         };
-        let start = cold::chunk_start(tf, oldest);
-        let end = (start + cold::chunk_span(tf)).min(hot_before);
+        let (start, end) = cold::pack_range(tf, oldest, hot_before);
         let sql = format!(
             "SELECT {CANDLE_COLS} FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3 ORDER BY open_time"
         );
         let hot = self.query_candles(&sql, params![id, start, end])?;
         let tx = self.conn.transaction()?;
-        let mut existing = Vec::new();
-        let old: Option<(Millis, Vec<u8>)> = tx
+        let stored: Option<(Millis, Vec<u8>)> = tx
             .query_row(
                 "SELECT first_open, data FROM candles_cold WHERE series_id = ?1 AND chunk_start = ?2",
                 params![id, start],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some((first, data)) = old {
-            cold::decode_chunk(tf, first, &data, &mut existing)?;
-        }
-        let moved = hot.len() as u64;
-        let all = cold::merge(existing, hot);
-        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        let stored = stored
+            .as_ref()
+            .map(|(first, data)| (*first, data.as_slice()));
+        let Some(p) = cold::repack(tf, stored, hot)? else {
             return Ok(TierStep::default());
         };
         tx.execute(
             "INSERT OR REPLACE INTO candles_cold (series_id, chunk_start, first_open, last_open, count, data) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, start, first.open_time, last.open_time, all.len() as i64, cold::encode(tf, &all)],
+            params![id, start, p.first_open, p.last_open, p.count, p.data],
         )?;
+        let moved = p.moved;
         tx.execute(
             "DELETE FROM candles WHERE series_id = ?1 AND open_time >= ?2 AND open_time < ?3",
             params![id, start, end],

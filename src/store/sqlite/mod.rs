@@ -14,17 +14,17 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend::{
-    AlertStore, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState, Maintenance,
-    MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus, ProgressStore,
-    SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings, parse_symbols,
-    stored_sentiment,
+    AlertStore, CandleColumns, CandleSource, CandleStore, ColdChunk, DeliveryRecord, FeedState,
+    Maintenance, MarketLists, MarketsStore, NewsStore, PendingDelivery, ProgressStatus,
+    ProgressStore, SeriesProgress, StoreStats, StoredRule, TierStep, Transfer, parse_listings,
+    parse_symbols, series_key, stored_sentiment,
 };
 use super::cold;
 use super::{StoreError, migrations};
 use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{
-    Candle, Listing, Millis, NewsItem, Precision, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
-    Timeframe, Venue, now_ms,
+    Candle, Listing, Millis, NewsItem, Precision, Price, Sentiment, SeriesKey, Symbol, Timeframe,
+    Venue, now_ms,
 };
 
 pub struct SqliteBackend {
@@ -310,23 +310,18 @@ fn bad_column(i: usize, detail: impl ToString) -> rusqlite::Error {
 /// Decodes one row of [`CANDLE_COLS`]. The inner Result carries decimal errors.
 fn row_candle(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Candle, StoreError>> {
     // Borrowed, not copied: reads of long histories spend their time here.
-    let vol = r.get_ref(5)?.as_str().map_err(|e| bad_column(5, e))?;
-    let qvol = r.get_ref(6)?.as_str().map_err(|e| bad_column(6, e))?;
-    let volume = Qty::parse(vol).map_err(|e| bad_column(5, e))?;
-    let quote_volume = Quote::parse(qvol).map_err(|e| bad_column(6, e))?;
-    Ok(Ok(Candle {
+    let text = |i: usize| r.get_ref(i)?.as_str().map_err(|e| bad_column(i, e));
+    let columns = CandleColumns {
         open_time: r.get(0)?,
-        open: Price::from_raw(r.get::<_, i64>(1)? as i128),
-        high: Price::from_raw(r.get::<_, i64>(2)? as i128),
-        low: Price::from_raw(r.get::<_, i64>(3)? as i128),
-        close: Price::from_raw(r.get::<_, i64>(4)? as i128),
-        volume,
-        quote_volume,
-        trades: r.get::<_, i64>(7)? as u64,
+        ohlc: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+        volume: text(5)?,
+        quote_volume: text(6)?,
+        trades: r.get(7)?,
         closed: r.get(8)?,
         first_trade_id: r.get(9)?,
         last_trade_id: r.get(10)?,
-    }))
+    };
+    columns.candle().map(Ok).map_err(|(i, e)| bad_column(i, e))
 }
 
 /// The four scores at `at`, the label at `label_at` and the scorer's name in column 19.
