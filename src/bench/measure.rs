@@ -4,7 +4,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::domain::{Millis, SeriesKey, Symbol, Timeframe};
-use crate::exchange::binance::{Frame, parse_frame};
 use crate::ingest::{Ingest, Percentiles};
 use crate::store::{CandleSource, Store, StoreOptions};
 
@@ -23,22 +22,16 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Frames to trades, nothing else.
+/// The single-venue measurements' frames are Binance's; they are parsed by its connector, as
+/// the live loop does.
+fn binance() -> anyhow::Result<&'static dyn crate::exchange::Connector> {
+    crate::exchange::connector(crate::domain::Venue::Binance)
+        .ok_or_else(|| anyhow::anyhow!("binance is not in the venue registry"))
+}
+
+/// Binance's frames to trades through its connector, nothing else: the live feed's hot path.
 pub fn parse_only(frames: &[Vec<u8>], reps: usize) -> f64 {
-    let runs = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            let mut n = 0u64;
-            for f in frames {
-                if let Ok(Frame::Trade(tr)) = parse_frame(f) {
-                    n += tr.id as u64 & 1;
-                }
-            }
-            std::hint::black_box(n);
-            per_sec(frames.len(), t.elapsed())
-        })
-        .collect();
-    median(runs)
+    venue_parse(frames, crate::domain::Venue::Binance, reps)
 }
 
 /// Each venue's frames to exact trades through its own connector, nothing else.
@@ -173,18 +166,20 @@ pub fn alert_latency(frames: &[Vec<u8>]) -> anyhow::Result<Percentiles> {
     let mut hist = crate::ingest::Histogram::default();
     let mut out = Vec::with_capacity(256);
     let mut fired = 0usize;
+    let binance = binance()?;
+    let mut trades = Vec::with_capacity(4);
     for f in frames {
-        let Ok(Frame::Trade(t)) = parse_frame(f) else {
-            continue;
-        };
-        if t.symbol != symbol {
+        trades.clear();
+        if binance.parse(f, &mut trades).is_err() {
             continue;
         }
-        let start = Instant::now();
-        engine.on_trade(&t, t.time, &mut out);
-        hist.record(start.elapsed().as_nanos() as u64);
-        fired += out.len();
-        out.clear();
+        for t in trades.iter().filter(|t| t.symbol == symbol) {
+            let start = Instant::now();
+            engine.on_trade(t, t.time, &mut out);
+            hist.record(start.elapsed().as_nanos() as u64);
+            fired += out.len();
+            out.clear();
+        }
     }
     std::hint::black_box(fired);
     Ok(hist.percentiles())
@@ -264,11 +259,16 @@ pub async fn ingest(
 /// a flush to the store every [`crate::ingest::FLUSH_EVERY`] (yielding then, so other tasks
 /// and the store thread get their turn), and a final flush.
 async fn feed(ingest: &mut Ingest, frames: &[Vec<u8>]) -> anyhow::Result<()> {
+    let binance = binance()?;
+    let mut trades = Vec::with_capacity(4);
     let mut last_flush = Instant::now();
     for f in frames {
         let received = Instant::now();
-        if let Ok(Frame::Trade(tr)) = parse_frame(f) {
-            ingest.on_trade(&tr, received);
+        trades.clear();
+        if binance.parse(f, &mut trades).is_ok() {
+            for tr in &trades {
+                ingest.on_trade(tr, received);
+            }
         }
         if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
             ingest.flush(None)?;

@@ -250,8 +250,8 @@ fn dashboard_processes(dir: &std::path::Path, secs: u64) -> (Option<f64>, Option
     let _ = std::fs::create_dir_all(&idle_dir);
     let _ = std::fs::create_dir_all(&live_dir);
     let mut offline = Config::default();
-    offline.venues.binance.ws_url = "ws://127.0.0.1:9".into();
-    offline.venues.binance.rest_url = "http://127.0.0.1:9".into();
+    offline.venues[crate::domain::Venue::Binance].ws_url = "ws://127.0.0.1:9".into();
+    offline.venues[crate::domain::Venue::Binance].rest_url = "http://127.0.0.1:9".into();
     offline.news.feeds.clear();
     let mut live = Config::default();
     live.market.symbols = dashboard::SYMBOLS

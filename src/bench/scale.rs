@@ -38,9 +38,9 @@ pub async fn market_scale(
     config.market.symbols = (0..SYMBOLS)
         .map(|i| Symbol::new(&symbol(i)))
         .collect::<Result<_, _>>()?;
-    config.venues.binance.ws_url = format!("ws://127.0.0.1:{port}");
+    config.venues[crate::domain::Venue::Binance].ws_url = format!("ws://127.0.0.1:{port}");
     // Nothing answers REST here: gap repair gives up quickly and stays out of the figure.
-    config.venues.binance.rest_url = "http://127.0.0.1:9".into();
+    config.venues[crate::domain::Venue::Binance].rest_url = "http://127.0.0.1:9".into();
     config.news.feeds.clear();
     let cfg = data.join("scale.toml");
     std::fs::write(&cfg, toml::to_string(&config)?)?;

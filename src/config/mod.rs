@@ -95,10 +95,10 @@ impl Config {
     fn normalized(mut self) -> Config {
         // v1 keys mean the default venue's endpoints.
         if let Some(ws) = &self.market.ws_url {
-            self.venues.binance.ws_url = ws.clone();
+            self.venues[Venue::Binance].ws_url = ws.clone();
         }
         if let Some(rest) = &self.market.rest_url {
-            self.venues.binance.rest_url = rest.clone();
+            self.venues[Venue::Binance].rest_url = rest.clone();
         }
         for c in self.market.composites() {
             for m in c.members {
@@ -256,9 +256,9 @@ rest_url = "http://127.0.0.1:2"
             c.market.venues(),
             [Venue::Binance, Venue::Coinbase, Venue::Kraken]
         );
-        assert_eq!(c.venues.kraken.ws_url, "ws://127.0.0.1:1");
+        assert_eq!(c.venues[Venue::Kraken].ws_url, "ws://127.0.0.1:1");
         assert_eq!(
-            c.venues.coinbase.ws_url,
+            c.venues[Venue::Coinbase].ws_url,
             "wss://ws-feed.exchange.coinbase.com"
         );
         let comp = c.market.composites();
@@ -271,8 +271,8 @@ rest_url = "http://127.0.0.1:2"
             Path::new("c.toml"),
         )
         .unwrap();
-        assert_eq!(c.venues.binance.ws_url, "ws://127.0.0.1:3");
-        assert_eq!(c.venues.binance.rest_url, "http://127.0.0.1:4");
+        assert_eq!(c.venues[Venue::Binance].ws_url, "ws://127.0.0.1:3");
+        assert_eq!(c.venues[Venue::Binance].rest_url, "http://127.0.0.1:4");
 
         for (text, key) in [
             ("[market]\nexchange = \"kraken\"\n", "market.exchange"),
@@ -295,6 +295,15 @@ rest_url = "http://127.0.0.1:2"
                 "venues.okx.ws_url",
             ),
             ("[venues.ftx]\nws_url = \"ws://x\"\n", "venues.ftx"),
+            // A venue's section is its registry name: not a composite, not another spelling.
+            (
+                "[venues.composite]\nws_url = \"ws://x\"\n",
+                "unknown venue `composite`",
+            ),
+            (
+                "[venues.Kraken]\nws_url = \"ws://x\"\n",
+                "unknown venue `Kraken`",
+            ),
         ] {
             let e = err(text);
             assert!(e.contains(key), "{text:?}: {e}");

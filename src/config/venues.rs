@@ -1,5 +1,7 @@
 //! `[venues.*]`: each venue's endpoints (tests point them at 127.0.0.1).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Venue;
@@ -38,51 +40,90 @@ impl VenueEndpoints {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct VenuesConfig {
-    pub binance: VenueEndpoints,
-    pub coinbase: VenueEndpoints,
-    pub kraken: VenueEndpoints,
-    pub bybit: VenueEndpoints,
-    pub okx: VenueEndpoints,
-}
+/// `[venues.NAME]` for each venue of the registry: a section names a venue by its name and
+/// overrides its endpoints; a venue without a section keeps the registry's. A name the
+/// registry does not know is an error naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenuesConfig(BTreeMap<Venue, VenueEndpoints>);
 
 impl Default for VenuesConfig {
     /// Each venue's own endpoints, from the venue registry.
     fn default() -> Self {
-        VenuesConfig {
-            binance: VenueEndpoints::default_of(Venue::Binance),
-            coinbase: VenueEndpoints::default_of(Venue::Coinbase),
-            kraken: VenueEndpoints::default_of(Venue::Kraken),
-            bybit: VenueEndpoints::default_of(Venue::Bybit),
-            okx: VenueEndpoints::default_of(Venue::Okx),
-        }
+        VenuesConfig(
+            Venue::EXCHANGES
+                .into_iter()
+                .map(|v| (v, VenueEndpoints::default_of(v)))
+                .collect(),
+        )
     }
 }
 
 impl VenuesConfig {
     /// The endpoints of an exchange (a composite has none: its data comes from its members).
     pub fn get(&self, venue: Venue) -> Option<&VenueEndpoints> {
-        match venue {
-            Venue::Binance => Some(&self.binance),
-            Venue::Coinbase => Some(&self.coinbase),
-            Venue::Kraken => Some(&self.kraken),
-            Venue::Bybit => Some(&self.bybit),
-            Venue::Okx => Some(&self.okx),
-            Venue::Composite => None,
-        }
+        self.0.get(&venue)
     }
 
     pub fn get_mut(&mut self, venue: Venue) -> Option<&mut VenueEndpoints> {
-        match venue {
-            Venue::Binance => Some(&mut self.binance),
-            Venue::Coinbase => Some(&mut self.coinbase),
-            Venue::Kraken => Some(&mut self.kraken),
-            Venue::Bybit => Some(&mut self.bybit),
-            Venue::Okx => Some(&mut self.okx),
-            Venue::Composite => None,
+        self.0.get_mut(&venue)
+    }
+}
+
+/// `venues[Venue::Kraken]`, as a map indexes; panics for a venue without endpoints (a
+/// composite), which no caller asks for.
+impl std::ops::Index<Venue> for VenuesConfig {
+    type Output = VenueEndpoints;
+    fn index(&self, venue: Venue) -> &VenueEndpoints {
+        self.get(venue)
+            .unwrap_or_else(|| panic!("{venue} has no endpoints"))
+    }
+}
+
+impl std::ops::IndexMut<Venue> for VenuesConfig {
+    fn index_mut(&mut self, venue: Venue) -> &mut VenueEndpoints {
+        self.get_mut(venue)
+            .unwrap_or_else(|| panic!("{venue} has no endpoints"))
+    }
+}
+
+impl Serialize for VenuesConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(v, ep)| (v.name(), ep)))
+    }
+}
+
+impl<'de> Deserialize<'de> for VenuesConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(SectionsVisitor)
+    }
+}
+
+/// Reads `[venues.NAME]` sections over the registry's defaults, refusing a name it does not
+/// know before reading the section (so the error names the venue, not a missing field).
+struct SectionsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SectionsVisitor {
+    type Value = VenuesConfig;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a table of venues")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<VenuesConfig, A::Error> {
+        let mut venues = VenuesConfig::default();
+        while let Some(name) = map.next_key::<String>()? {
+            // Spelled as the venue's name, as the sections always were.
+            let venue = Venue::EXCHANGES.into_iter().find(|v| v.name() == name);
+            let Some(slot) = venue.and_then(|v| venues.get_mut(v)) else {
+                let known: Vec<&str> = Venue::EXCHANGES.iter().map(|v| v.name()).collect();
+                return Err(serde::de::Error::custom(format!(
+                    "unknown venue `{name}`, expected one of {}",
+                    known.join(", ")
+                )));
+            };
+            *slot = map.next_value()?;
         }
+        Ok(venues)
     }
 }
 

@@ -195,7 +195,7 @@ mod tests {
         let (_tx, repair) = watch::channel(crate::history::repair::RepairStatus::default());
         let klines = KlinesClient::new(KlinesConfig::new("http://127.0.0.1:9")).unwrap();
         let mut venues = crate::config::VenuesConfig::default();
-        venues.binance.ws_url = "ws://127.0.0.1:9".into();
+        venues[Venue::Binance].ws_url = "ws://127.0.0.1:9".into();
         Monitor::new(Inputs {
             demo: false,
             streams: vec![(Venue::Binance, stream)],
