@@ -286,8 +286,28 @@ when = "price > 0.00139"
     std::fs::write(&cfg_path, text).unwrap();
     let run = |args: &[&str]| cli(&cfg_path, &dir.path().join("data"), args);
     run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
-    let replayed: serde_json::Value =
-        serde_json::from_str(&run(&["alerts", "test", "--json"])).unwrap();
+    let replay_text = run(&["alerts", "test", "--json"]);
+    let replayed: serde_json::Value = serde_json::from_str(&replay_text).unwrap();
+    // A replay reads as the history it reconstructs: each firing is stamped with the close of
+    // the candle that decided it (within its timeframe of the trigger, never this run's
+    // clock), so a second replay is the same to the byte.
+    for f in replayed["firings"].as_array().unwrap() {
+        let at = chrono::DateTime::parse_from_rfc3339(f["at"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis();
+        let trigger = f["trigger_time"].as_i64().unwrap();
+        assert!(
+            at > trigger && at - trigger <= 300_000,
+            "{f}: decided at {at}, not at its candle's close"
+        );
+    }
+    let again = run(&["alerts", "test", "--json"]);
+    let without_clock = |t: &str| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v.as_object_mut().unwrap().remove("generated_at");
+        v
+    };
+    assert_eq!(without_clock(&replay_text), without_clock(&again));
     let replayed: Vec<(String, i64, String)> = replayed["firings"]
         .as_array()
         .unwrap()

@@ -6,7 +6,7 @@
 
 use super::AlertSetup;
 use super::{Condition, Decision, Engine, Firing, Rule};
-use crate::domain::{Candle, Millis, SeriesKey, now_ms};
+use crate::domain::{Candle, Millis, SeriesKey};
 use crate::store::{Store, StoreError};
 
 /// What a replay covered.
@@ -83,7 +83,6 @@ pub async fn replay(
 /// The pure part: the engine fed stored candles (ascending, one series at a time) and news.
 pub struct Replayer {
     engine: Engine,
-    decided: Millis,
     out: Vec<Decision>,
     replay: Replay,
 }
@@ -108,7 +107,6 @@ impl Replayer {
                 setup.series.clone(),
                 start,
             ),
-            decided: now_ms(),
             out: Vec::new(),
             replay: Replay {
                 skipped,
@@ -117,12 +115,15 @@ impl Replayer {
         }
     }
 
-    /// Closed candles of `key`, in ascending order (open ones are skipped).
+    /// Closed candles of `key`, in ascending order (open ones are skipped). Each is decided
+    /// when it closed, as a live collector would have (a firing's `at` is then the history
+    /// the replay reconstructs, the same on every run).
     pub fn candles(&mut self, key: SeriesKey, candles: &[Candle]) {
         for c in candles.iter().filter(|c| c.closed) {
+            let decided = c.close_time(key.timeframe) + 1;
             self.engine
-                .on_candle_extremes(key, c, self.decided, &mut self.out);
-            self.engine.on_candle(key, c, self.decided, &mut self.out);
+                .on_candle_extremes(key, c, decided, &mut self.out);
+            self.engine.on_candle(key, c, decided, &mut self.out);
             self.replay.candles += 1;
         }
         self.collect();
@@ -130,7 +131,8 @@ impl Replayer {
 
     pub fn news(&mut self, items: &[crate::domain::NewsItem]) {
         for n in items {
-            self.engine.on_news(n, self.decided, &mut self.out);
+            // A headline is decided when it was published.
+            self.engine.on_news(n, n.published_at, &mut self.out);
             self.replay.news += 1;
         }
         self.collect();

@@ -294,9 +294,13 @@ impl Deliverer {
         stats: Arc<AlertStats>,
     ) -> Self {
         let timeout = Duration::from_secs(notify.timeout_secs.max(1));
+        // Redirects are not followed: a 3xx would re-POST the firing, its body and its
+        // idempotency key to wherever the answer points. It is a failed delivery instead,
+        // retried at the configured URL.
         let http = reqwest::Client::builder()
             .user_agent(crate::net::USER_AGENT)
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .ok();
         Deliverer {
@@ -382,6 +386,11 @@ impl Deliverer {
             .await;
         let result = match sent {
             Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) if r.status().is_redirection() => Err(format!(
+                "{} answered HTTP {}: redirects are not followed (set [notify] webhook_url to where it points)",
+                host(&url),
+                r.status().as_u16()
+            )),
             Ok(r) => Err(format!(
                 "{} answered HTTP {}",
                 host(&url),
@@ -405,12 +414,17 @@ impl Deliverer {
         let Some((prog, args)) = self.notify.command.split_first() else {
             return Err("no [notify] command".into());
         };
-        let mut child = tokio::process::Command::new(prog)
+        let mut command = tokio::process::Command::new(prog);
+        command
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        // A group of its own, so a timeout ends what it started too (`sh -c 'a & b'`).
+        #[cfg(unix)]
+        command.process_group(0);
+        let mut child = command
             .spawn()
             .map_err(|e| format!("cannot run {prog:?}: {e}"))?;
         let json = serde_json::to_vec(f).unwrap_or_default();
@@ -428,7 +442,7 @@ impl Deliverer {
             Ok(Ok(status)) => Err(format!("{prog:?} exited with {status}")),
             Ok(Err(e)) => Err(format!("{prog:?}: {e}")),
             Err(_) => {
-                let _ = child.kill().await;
+                kill_group(&mut child).await;
                 Err(format!("{prog:?} killed after {} s", limit.as_secs()))
             }
         }
@@ -461,6 +475,19 @@ impl Deliverer {
             }
         }
     }
+}
+
+/// Ends a command and every process in its group (it was started as the group's leader).
+async fn kill_group(child: &mut tokio::process::Child) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id().and_then(|p| libc::pid_t::try_from(p).ok()) {
+        // SAFETY: killpg only sends a signal, to the group this child leads (process_group(0)
+        // made its id the group's); no memory is touched.
+        unsafe {
+            libc::killpg(pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill().await;
 }
 
 /// `BTC above 100k: price > 100000 (100012.5) on binance:BTCUSDT at 2026-11-22T14:00:00Z`.

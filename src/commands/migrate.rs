@@ -38,6 +38,7 @@ struct Copied {
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let to = StoreUrl::parse(&args.to).map_err(|e| usage(format!("--to {e}")))?;
+    super::warn_password_in_argv("--to", &to, &args.to);
     let from = ctx.store_url();
     if same_store(&from, &to, &ctx.data_dir) {
         return Err(usage(format!("--to {to} is the store being copied")));

@@ -122,6 +122,17 @@ impl Context {
     }
 }
 
+/// A password written on the command line is readable by every user of the machine (`ps`,
+/// `/proc/PID/cmdline`): said once on stderr, naming the ways that keep it out.
+pub fn warn_password_in_argv(flag: &str, url: &StoreUrl, given: &str) {
+    let on_command_line = std::env::args_os().any(|a| a.to_string_lossy().contains(given));
+    if url.has_password() && on_command_line {
+        eprintln!(
+            "cryptoviz: warning: the password in {flag} is visible to every user of this machine (ps); put it in PGPASSWORD or ~/.pgpass instead"
+        );
+    }
+}
+
 pub fn main(cli: Cli) -> ExitCode {
     match run(cli) {
         Ok(code) => code,
@@ -187,7 +198,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     })?;
     // `--store` (or CRYPTOVIZ_STORE) beats `[storage] url`.
     if let Some(store) = &cli.global.store {
-        StoreUrl::parse(store).map_err(|e| usage(format!("--store {e}")))?;
+        let url = StoreUrl::parse(store).map_err(|e| usage(format!("--store {e}")))?;
+        warn_password_in_argv("--store", &url, store);
         config.storage.url = store.clone();
     }
     let data_dir = cli

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub enum StoreUrlError {
     #[error("{shown}: expected empty, sqlite:PATH or postgres://USER@HOST[:PORT]/DB")]
     Unknown { shown: String },
+    #[error("{shown}: not a valid PostgreSQL URL: {why}")]
+    Invalid { shown: String, why: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +54,26 @@ impl StoreUrl {
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            let redacted = redact(s);
+            let invalid = |why: String| StoreUrlError::Invalid {
+                shown: redacted.clone(),
+                why,
+            };
+            // Two `@` before the path: one is the password's, unescaped. The driver would take
+            // what follows the first for the host, and show it.
+            let authority = s.split_once("://").map_or("", |(_, r)| r);
+            let authority = authority.split(['/', '?']).next().unwrap_or("");
+            if authority.matches('@').count() > 1 {
+                return Err(invalid(
+                    "an @ in the user name or password must be written %40".into(),
+                ));
+            }
+            if let Err(e) = <postgres::Config as std::str::FromStr>::from_str(s) {
+                return Err(invalid(scrub(&e.to_string(), s)));
+            }
             return Ok(StoreUrl::Postgres {
                 url: Secret(s.to_string()),
-                redacted: redact(s),
+                redacted,
             });
         }
         Err(StoreUrlError::Unknown { shown: redact(s) })
@@ -78,6 +97,15 @@ impl StoreUrl {
             s.push_str(q);
         }
         StoreUrl::parse(&s).ok()
+    }
+
+    /// Whether the URL itself carries a password (in its user info or a `password=`
+    /// parameter), rather than leaving it to `PGPASSWORD` or `~/.pgpass`.
+    pub fn has_password(&self) -> bool {
+        let StoreUrl::Postgres { url, .. } = self else {
+            return false;
+        };
+        scrub(url.expose(), url.expose()) != url.expose()
     }
 
     /// A server store that several processes share (no data-dir lock).
@@ -105,18 +133,57 @@ impl fmt::Display for StoreUrl {
     }
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`; anything else as it is.
-fn redact(s: &str) -> String {
+/// `postgres://user:secret@host/db?password=x` as `postgres://user:***@host/db?password=***`;
+/// anything else as it is. Everything before the last `@` is credentials (an unescaped `@` in
+/// a password leaves its tail in neither the host nor the message).
+pub fn redact(s: &str) -> String {
     let Some((scheme, rest)) = s.split_once("://") else {
         return s.to_string();
     };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(parts) => parts,
-        None => return s.to_string(),
+    let (head, tail) = match rest.rsplit_once('@') {
+        Some((auth, tail)) => {
+            let user = auth.split_once(':').map_or(auth, |(u, _)| u);
+            let hidden = if auth.contains(':') { ":***" } else { "" };
+            (format!("{scheme}://{user}{hidden}@"), tail)
+        }
+        None => (format!("{scheme}://"), rest),
     };
-    let user = auth.split_once(':').map_or(auth, |(u, _)| u);
-    let hidden = if auth.contains(':') { ":***" } else { "" };
-    format!("{scheme}://{user}{hidden}@{host}")
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    head + &tail
+}
+
+/// `text` with every password `url` carries replaced by `***` (a driver's message may quote
+/// what it could not parse).
+fn scrub(text: &str, url: &str) -> String {
+    let mut out = text.to_string();
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    let userinfo = rest.rsplit_once('@').map(|(auth, _)| auth);
+    let from_userinfo = userinfo.and_then(|a| a.split_once(':')).map(|(_, p)| p);
+    let from_query = url.split_once('?').into_iter().flat_map(|(_, q)| {
+        q.split('&').filter_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("password"))
+                .map(|(_, v)| v)
+        })
+    });
+    for secret in from_userinfo.into_iter().chain(from_query) {
+        if !secret.is_empty() {
+            out = out.replace(secret, "***");
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -147,6 +214,28 @@ mod tests {
             .to_string();
         assert!(!e.contains("pw@") && e.contains("expected"), "{e}");
         assert!(StoreUrl::parse("sqlite:").is_err());
+        // Every form a credential takes is hidden: a password= parameter, an unescaped @ in
+        // the password (refused, naming the fix), a driver's complaint about the URL.
+        let q = StoreUrl::parse("postgres://app@db:5432/m?password=hunter2&sslmode=disable")
+            .unwrap()
+            .to_string();
+        assert_eq!(q, "postgres://app@db:5432/m?password=***&sslmode=disable");
+        let at = StoreUrl::parse("postgres://app:p@ss-tail@db/m")
+            .unwrap_err()
+            .to_string();
+        assert!(!at.contains("ss-tail") && !at.contains("p@"), "{at}");
+        assert!(at.contains("%40"), "{at}");
+        let bad = StoreUrl::parse("postgres://app:hunter2@db:notaport/m")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !bad.contains("hunter2") && bad.contains("not a valid"),
+            "{bad}"
+        );
+        let bad = StoreUrl::parse("postgres://db/m?password=hunter2&sslmode=sometimes")
+            .unwrap_err()
+            .to_string();
+        assert!(!bad.contains("hunter2"), "{bad}");
         let scratch = pg.with_database("scratch").unwrap();
         assert_eq!(
             scratch.to_string(),

@@ -37,6 +37,11 @@ impl Target {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        if config.get_password().is_none()
+            && let Some(password) = password_for(&config, |k| std::env::var_os(k))
+        {
+            config.password(password);
+        }
         if config.get_application_name().is_none() {
             config.application_name("cryptoviz");
         }
@@ -70,6 +75,71 @@ impl Target {
     pub fn requires_tls(&self) -> bool {
         self.config.get_ssl_mode() == SslMode::Require
     }
+}
+
+/// A password kept out of the URL, and so out of `ps` (libpq's conventions): `PGPASSWORD`,
+/// else the first line of `PGPASSFILE` (default `~/.pgpass`) matching
+/// `host:port:database:user:password`, `*` matching anything and `\` escaping `:` and `\`.
+/// A password file others can read is ignored, as libpq ignores it.
+fn password_for(
+    config: &Config,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<String> {
+    if let Some(p) = env("PGPASSWORD").and_then(|p| p.into_string().ok()) {
+        return Some(p);
+    }
+    let file = env("PGPASSFILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| env("HOME").map(|h| std::path::PathBuf::from(h).join(".pgpass")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                file = %file.display(),
+                "password file has group or world access; ignored (chmod 0600 it)"
+            );
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(&file).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config.get_user().unwrap_or_default();
+    let db = config.get_dbname().unwrap_or(user);
+    pgpass_lookup(&text, [&host, &port, db, user])
+}
+
+/// The password of the first `.pgpass` line whose four fields match.
+fn pgpass_lookup(text: &str, want: [&str; 4]) -> Option<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(pgpass_fields)
+        .find(|f| f.len() == 5 && (0..4).all(|i| f[i] == "*" || f[i] == want[i]))
+        .map(|mut f| f.swap_remove(4))
+}
+
+/// A `.pgpass` line split at its unescaped colons, escapes removed.
+fn pgpass_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => fields.last_mut().unwrap().extend(chars.next()),
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
 }
 
 /// The server's own words when it gave any (a wrong password, an unknown database), else the
@@ -151,5 +221,56 @@ impl ServerCertVerifier for EncryptOnly {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> Config {
+        Config::from_str(url).unwrap()
+    }
+
+    #[test]
+    fn a_password_comes_from_pgpassword_or_a_private_pgpass_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgpass");
+        std::fs::write(
+            &file,
+            "# comment\nother:5432:*:app:nope\ndb.example:*:market:app:pa\\:ss\\\\w\n*:*:*:*:fallback\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let env = |pgpassword: Option<&'static str>| {
+            let file = file.clone();
+            move |k: &str| match k {
+                "PGPASSWORD" => pgpassword.map(Into::into),
+                "PGPASSFILE" => Some(file.clone().into_os_string()),
+                _ => None,
+            }
+        };
+        let c = config("postgres://app@db.example:6432/market");
+        assert_eq!(password_for(&c, env(None)).as_deref(), Some("pa:ss\\w"));
+        assert_eq!(
+            password_for(&c, env(Some("from-env"))).as_deref(),
+            Some("from-env")
+        );
+        let other = config("postgres://bob@elsewhere/x");
+        assert_eq!(password_for(&other, env(None)).as_deref(), Some("fallback"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(
+                password_for(&c, env(None)),
+                None,
+                "a readable file is ignored"
+            );
+        }
     }
 }
