@@ -30,14 +30,23 @@ pub fn init(data_dir: &Path, level: tracing::Level) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A log line longer than this is cut (at a character, with a marker): a 10 MB frame quoted
+/// in an error is not worth 10 MB of log.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
 /// The log file, swallowing write errors. tracing-subscriber prints "Unable to write an event"
 /// to stderr for every failed write: on a full disk that is thousands of lines over the
 /// dashboard or the collector's output. A lost log line is counted instead.
+///
+/// Every line is made safe for a terminal on the way (`tail -f cryptoviz.log`): log lines
+/// quote feeds and exchanges, whose text may hold escape sequences (a clipboard write, a
+/// screen clear), bidi overrides or line breaks that would fake other lines.
 struct LogFile(File);
 
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.0.write_all(buf).is_err() {
+        let line = safe_line(&String::from_utf8_lossy(buf));
+        if self.0.write_all(line.as_bytes()).is_err() {
             LOST_LINES.fetch_add(1, Ordering::Relaxed);
         }
         Ok(buf.len())
@@ -46,5 +55,38 @@ impl Write for LogFile {
     fn flush(&mut self) -> std::io::Result<()> {
         let _ = self.0.flush();
         Ok(())
+    }
+}
+
+/// One formatted event as it goes to the file: its own line ending kept, everything else
+/// that a terminal would act on escaped, at most [`MAX_LINE_BYTES`].
+fn safe_line(event: &str) -> String {
+    let (body, end) = match event.strip_suffix('\n') {
+        Some(body) => (body, "\n"),
+        None => (event, ""),
+    };
+    let body = crate::domain::text::escape_invisible(body);
+    format!(
+        "{}{end}",
+        crate::domain::text::clip_bytes(&body, MAX_LINE_BYTES)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_escaped_and_cut_at_a_character() {
+        let line = safe_line("WARN malformed frame \u{1b}]52;c;eA==\u{7} \u{202e}x\ninjected\n");
+        assert_eq!(
+            line,
+            "WARN malformed frame \\u{1b}]52;c;eA==\\u{7} \\u{202e}x\\ninjected\n"
+        );
+        let long = format!("{}\n", "é".repeat(MAX_LINE_BYTES));
+        let cut = safe_line(&long);
+        assert!(cut.len() < MAX_LINE_BYTES + 40, "{}", cut.len());
+        assert!(cut.ends_with(" bytes cut]\n"), "{}", &cut[cut.len() - 30..]);
+        assert_eq!(cut.matches('\n').count(), 1);
     }
 }

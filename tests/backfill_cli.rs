@@ -305,3 +305,30 @@ async fn killed_midway_then_rerun_resumes_without_refetching() {
     assert_stored_exactly(&store, k, &s.m1[..3 * 1_440]).await;
     store.close().await.unwrap();
 }
+
+/// An exchange's error text is untrusted: what it says reaches stderr and the log with its
+/// escape sequences (a clipboard write, a screen clear), bidi override and line break shown
+/// as text, never as bytes a terminal would act on.
+#[test]
+fn an_exchanges_error_text_reaches_stderr_and_the_log_escaped() {
+    let s = Setup::new();
+    s.server.set_always(Some(Fault::Status(
+        400,
+        "bad \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{202e}gnp.exe\nfake: all done",
+    )));
+    let out = s.cmd(&ONE_DAY).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let log = std::fs::read_to_string(s.data_dir().join("cryptoviz.log")).unwrap();
+    for (name, text) in [("stderr", &stderr), ("log", &log)] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "raw control bytes in the {name}: {text:?}"
+        );
+        assert!(
+            !text.contains("\nfake: all done"),
+            "a forged line in the {name}"
+        );
+    }
+    assert!(stderr.contains("\\u{1b}]52;c;"), "{stderr}");
+}

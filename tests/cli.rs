@@ -275,3 +275,33 @@ fn reading_commands_name_a_missing_store_and_create_nothing() {
     assert!(err.contains("x.db does not exist"), "{err}");
     assert!(!dir.path().join("nonexistent").exists());
 }
+
+/// A huge untrusted value (a 5 MB `when`) is named, not echoed: the error stays one line of at
+/// most a couple of kilobytes.
+#[test]
+fn a_huge_value_in_an_error_is_clipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let when = format!("price > {}", "9".repeat(5 << 20));
+    std::fs::write(
+        &cfg,
+        format!("[[alerts]]\nname = \"big\"\nsymbol = \"BTCUSDT\"\nwhen = \"{when}\"\n"),
+    )
+    .unwrap();
+    let out = cryptoviz(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["alerts", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim().lines().count(),
+        1,
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    assert!(err.len() < 4096, "{} bytes on stderr", err.len());
+    assert!(err.contains("alerts") && err.contains("bytes cut"), "{err}");
+}

@@ -196,6 +196,8 @@ async fn a_full_disk_is_reported_at_once_and_never_floods_stderr() {
             s.get("cryptoviz_store_writable") == 0.0
                 && s.get("cryptoviz_store_pending_rows") > 0.0
                 && s.get("cryptoviz_store_failed_commits_total") >= 1.0
+                // The log is full too: its lost lines are counted where they can be seen.
+                && s.get("cryptoviz_log_lines_lost_total") >= 1.0
         })
         .await
     );

@@ -437,6 +437,17 @@ fn a_store_that_cannot_write_is_shown_in_the_status_bar_and_health_panel() {
         wide.contains("FAILING: database or disk is full · 42 rows w"),
         "{wide}"
     );
+    assert!(!wide.contains("log lines lost"), "{wide}");
+    // The log file full too: its lost lines are shown beside the writes.
+    let mut h = app.health.snapshot.clone().unwrap().0;
+    h.store_writes = Default::default();
+    h.log_lines_lost = 17;
+    app.apply(DataEvent::Health(h));
+    let wide = text(&screen(&app, 300, 80));
+    assert!(
+        wide.contains("Writes   ok · 0 rows committed · 17 log lines lost"),
+        "{wide}"
+    );
 }
 
 #[test]

@@ -106,6 +106,8 @@ pub struct HealthSnapshot {
     /// The alert engine: firings recorded this run, deliveries done and failed, the last
     /// delivery error (None where no engine runs).
     pub alerts: Option<AlertHealth>,
+    /// Log lines that could not be written to the log file since start.
+    pub log_lines_lost: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

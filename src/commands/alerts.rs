@@ -90,7 +90,7 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                         crate::news::clean::strip_controls(&line(f))
                     ))?;
                 }
-                eprintln!(
+                stderr!(
                     "alerts test: {} firings from {} candles and {} news items",
                     r.firings.len(),
                     r.candles,
@@ -98,7 +98,7 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             for name in r.skipped {
-                eprintln!(
+                stderr!(
                     "cryptoviz: note: {name:?} reads the live clock (stale, spread) and is not replayed"
                 );
             }

@@ -33,7 +33,7 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
             Some(m) => {
                 let _ = m.println(line);
             }
-            None => eprintln!("{line}"),
+            None => stderr!("{line}"),
         }
     });
     let mut config = ctx.config.clone();
@@ -51,10 +51,10 @@ pub async fn run(ctx: &Context, args: BackfillArgs) -> anyhow::Result<ExitCode> 
     progress.finish();
     super::out(format_args!("backfill: {summary}"))?;
     for f in &summary.failures {
-        eprintln!("cryptoviz: backfill {f}");
+        stderr!("cryptoviz: backfill {f}");
     }
     if !summary.failures.is_empty() {
-        eprintln!(
+        stderr!(
             "cryptoviz: {} ranges incomplete; their progress is saved: run the same backfill again to resume them",
             summary.failures.len()
         );
@@ -175,16 +175,16 @@ impl Progress {
         let last = &mut self.last_line;
         match u {
             ProgressUpdate::Planned { key, total: 0, .. } => {
-                eprintln!("backfill {}: up to date", label(*key));
+                stderr!("backfill {}: up to date", label(*key));
             }
             ProgressUpdate::Planned { key, total, .. } => {
-                eprintln!("backfill {}: 0/{total} candles", label(*key));
+                stderr!("backfill {}: 0/{total} candles", label(*key));
                 last.insert(*key, Instant::now());
             }
             ProgressUpdate::Advanced { key, done, total } => {
                 let due = last.get(key).is_none_or(|t| t.elapsed() >= LINE_EVERY);
                 if due || done >= total {
-                    eprintln!("backfill {}: {done}/{total} candles", label(*key));
+                    stderr!("backfill {}: {done}/{total} candles", label(*key));
                     last.insert(*key, Instant::now());
                 }
             }

@@ -12,7 +12,7 @@ pub async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
     // A killed earlier run could not clean up after itself: do it now, and say so.
     let (runs, bytes) = crate::bench::orphan::remove_leftovers(&std::env::temp_dir());
     if runs > 0 {
-        eprintln!(
+        stderr!(
             "cryptoviz: removed the temp files of {runs} earlier bench run(s) that did not finish ({:.1} MB)",
             bytes as f64 / 1e6
         );

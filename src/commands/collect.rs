@@ -97,7 +97,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
                     if let Event::Market(IngestEvent::Stream(venue, status)) = &ev
                         && let Some(line) = connections.on_status(*venue, status)
                     {
-                        eprintln!("cryptoviz: {line}");
+                        stderr!("cryptoviz: {line}");
                     }
                     on_event(&monitor, ev)
                 }
@@ -129,13 +129,13 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let (delivered, lines) = connections.summary(&trades, started.elapsed());
     for line in &lines {
-        eprintln!("cryptoviz: {line}");
+        stderr!("cryptoviz: {line}");
     }
     // A timed run is a job with a result: one that ran its course without any venue ever
     // delivering a trade did not do its job. A run stopped by a signal was ended by its
     // operator and exits 0.
     if timed_out.load(std::sync::atomic::Ordering::Relaxed) && !delivered {
-        eprintln!("cryptoviz: no venue delivered a trade in this run");
+        stderr!("cryptoviz: no venue delivered a trade in this run");
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
     Ok(ExitCode::SUCCESS)
@@ -152,10 +152,10 @@ fn on_event(monitor: &Monitor, ev: Event) {
         Event::News(NewsEvent::Feed(report)) => monitor.on_feed_report(&report),
         Event::Repair(_) | Event::Instruments(_) => {}
         // Headless, the bell is a line on stderr.
-        Event::Fired(f) => eprintln!("cryptoviz: alert {}", strip_controls(&line(&f))),
+        Event::Fired(f) => stderr!("cryptoviz: alert {}", strip_controls(&line(&f))),
         Event::Notice(level, m) => {
             if level <= tracing::Level::WARN {
-                eprintln!("cryptoviz: {m}");
+                stderr!("cryptoviz: {m}");
             }
         }
     }
@@ -171,14 +171,14 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
         if w.failing() != failing {
             failing = w.failing();
             if failing {
-                eprintln!(
+                stderr!(
                     "cryptoviz: cannot write to the database {}: {}; holding {} candle rows in memory and retrying",
                     store.name(),
                     w.last_error.as_deref().unwrap_or("commit failed"),
                     w.pending
                 );
             } else {
-                eprintln!(
+                stderr!(
                     "cryptoviz: the database {} takes writes again; {}",
                     store.name(),
                     if w.shed_rows == 0 {
@@ -190,7 +190,7 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
             }
         }
         if w.shed_rows > shed {
-            eprintln!(
+            stderr!(
                 "cryptoviz: {} candle rows dropped: the database refused writes for too long",
                 w.shed_rows - shed
             );
@@ -230,7 +230,7 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
             .once(RepairTrigger::Startup)
             .await;
         if let Some(e) = &status.last_error {
-            eprintln!("cryptoviz: gap repair incomplete: {e}");
+            stderr!("cryptoviz: gap repair incomplete: {e}");
             ok = false;
         }
         println!("gap repair: {} candles written", status.candles_written);
@@ -247,7 +247,7 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
     for r in &round.reports {
         if let FeedStatus::Failed { error } = &r.status {
             failed += 1;
-            eprintln!("cryptoviz: {}", strip_controls(error));
+            stderr!("cryptoviz: {}", strip_controls(error));
         }
     }
     let feeds = round.reports.len();

@@ -54,9 +54,10 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     for key in &empty {
-        eprintln!(
+        stderr!(
             "cryptoviz: note: no {} {} candles in range; exported empty",
-            key.symbol, key.timeframe
+            key.symbol,
+            key.timeframe
         );
     }
     report.news = store
@@ -96,7 +97,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         let text = serde_json::to_vec_pretty(&report)?;
         std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
-        eprintln!("report written to {}", out.display());
+        stderr!("report written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -49,7 +49,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("cryptoviz: {e}");
+                stderr!("cryptoviz: {e}");
                 tracing::error!(error = %e, "import failed");
             }
         }
@@ -93,7 +93,7 @@ async fn retention_notice(ctx: &Context, store: &Store, keys: &[SeriesKey]) -> a
             key.symbol,
             rfc3339(cutoff),
         );
-        eprintln!("{msg}");
+        stderr!("{msg}");
         tracing::warn!(series = %key.symbol, timeframe = %tf, doomed, "imported candles outside the retention");
     }
     Ok(())

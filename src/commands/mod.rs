@@ -1,6 +1,14 @@
 //! One module per command of SPEC §1. This is the binary's edge: errors become `anyhow` here
 //! and are printed as one line with the exit code the SPEC gives them.
 
+/// `eprintln!` for the commands: the line goes through [`to_stderr`], which escapes and clips
+/// what it quotes of untrusted text.
+macro_rules! stderr {
+    ($($arg:tt)*) => {
+        $crate::commands::to_stderr(&format!($($arg)*))
+    };
+}
+
 mod alerts;
 mod backfill;
 mod bench;
@@ -17,6 +25,21 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::store::{Store, StoreOptions, StoreUrl};
+
+/// The longest line a command writes to stderr: a 5 MB value in a config or an exchange's
+/// answer is named, not echoed.
+pub const MAX_STDERR_LINE: usize = 2048;
+
+/// One line on stderr, safe for the terminal: untrusted text it quotes (an exchange's error
+/// body, a feed's message, a config value) has its escape sequences, bidi overrides and line
+/// breaks escaped, and the line is clipped at [`MAX_STDERR_LINE`] bytes.
+pub fn to_stderr(line: &str) {
+    let line = crate::domain::text::escape_invisible(line);
+    eprintln!(
+        "{}",
+        crate::domain::text::clip_bytes(&line, MAX_STDERR_LINE)
+    );
+}
 
 /// Bad usage or bad config (SPEC §1).
 pub const EXIT_USAGE: u8 = 2;
@@ -127,7 +150,7 @@ impl Context {
 pub fn warn_password_in_argv(flag: &str, url: &StoreUrl, given: &str) {
     let on_command_line = std::env::args_os().any(|a| a.to_string_lossy().contains(given));
     if url.has_password() && on_command_line {
-        eprintln!(
+        stderr!(
             "cryptoviz: warning: the password in {flag} is visible to every user of this machine (ps); put it in PGPASSWORD or ~/.pgpass instead"
         );
     }
@@ -145,7 +168,7 @@ pub fn main(cli: Cli) -> ExitCode {
                 EXIT_FAILURE
             };
             let msg = one_line(&e);
-            eprintln!("cryptoviz: {msg}");
+            stderr!("cryptoviz: {msg}");
             tracing::error!(error = %msg, "exiting");
             ExitCode::from(code)
         }
@@ -220,7 +243,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if data_dir.is_dir()
         && let Err(e) = crate::logging::init(&data_dir, cli.global.log_level)
     {
-        eprintln!(
+        stderr!(
             "cryptoviz: warning: cannot write log file in {}: {e}",
             data_dir.display()
         );

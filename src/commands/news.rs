@@ -58,8 +58,8 @@ pub async fn run(ctx: &Context, args: NewsArgs) -> anyhow::Result<ExitCode> {
     for r in &round.reports {
         match &r.status {
             FeedStatus::Ok { .. } | FeedStatus::NotModified => answered += 1,
-            FeedStatus::Failed { error } => eprintln!("cryptoviz: {error}"),
-            FeedStatus::Skipped { retry_in_secs } => eprintln!(
+            FeedStatus::Failed { error } => stderr!("cryptoviz: {error}"),
+            FeedStatus::Skipped { retry_in_secs } => stderr!(
                 "cryptoviz: feed {}: skipped, retry in {retry_in_secs} s",
                 r.url
             ),

@@ -12,6 +12,7 @@ mod retention;
 mod sanity;
 mod sentiment;
 mod symbol;
+pub mod text;
 mod timeframe;
 mod trade;
 mod venue;

@@ -199,6 +199,8 @@ pub struct Metrics {
     pub alerts: AlertMetrics,
     pub breakers: BreakerMetrics,
     pub uptime: FloatGauge,
+    /// Log lines that could not be written (a full or read-only disk).
+    pub log_lines_lost: Mirrored,
 }
 
 pub struct AlertMetrics {
@@ -487,6 +489,11 @@ impl Metrics {
             Some(Unit::Seconds),
             FloatGauge::default(),
         );
+        let log_lines_lost = counter(
+            &mut r,
+            "log_lines_lost",
+            "Log lines that could not be written to cryptoviz.log (a full or read-only disk)",
+        );
         Metrics {
             registry: r,
             stream,
@@ -498,6 +505,7 @@ impl Metrics {
             alerts,
             breakers,
             uptime,
+            log_lines_lost,
         }
     }
 

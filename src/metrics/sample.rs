@@ -140,6 +140,7 @@ impl Monitor {
             }
         }
         m.uptime.set(i.started.elapsed().as_secs_f64());
+        m.log_lines_lost.advance_to(crate::logging::lost_lines());
     }
 
     /// Refreshes store sizes (a store call: rows counted, pages measured).

@@ -430,30 +430,7 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
-/// Characters with no glyph that change how text around them is read or drawn: C0/C1
-/// controls and DEL, bidi embeddings/overrides/isolates, zero-width and other format
-/// characters, and noncharacters.
-pub fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}'
-        | '\u{7f}'..='\u{9f}'
-        | '\u{ad}'
-        | '\u{34f}'
-        | '\u{61c}'
-        | '\u{115f}' | '\u{1160}'
-        | '\u{17b4}' | '\u{17b5}'
-        | '\u{180b}'..='\u{180f}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{206f}'
-        | '\u{3164}'
-        | '\u{feff}'
-        | '\u{ffa0}'
-        | '\u{fff0}'..='\u{fffb}'
-        | '\u{fffe}' | '\u{ffff}'
-        | '\u{e0000}'..='\u{e007f}'
-    )
-}
+pub use crate::domain::text::is_invisible;
 
 /// At most `max` chars; a cut drops trailing spaces and ends in '…'.
 pub fn truncate_chars(s: &str, max: usize) -> String {

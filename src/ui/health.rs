@@ -185,6 +185,12 @@ fn summary(health: &HealthPanel, cx: &Ctx) -> Vec<Line<'static>> {
             t.level(Level::Critical),
         ));
     }
+    if h.log_lines_lost > 0 {
+        spans.push(Span::styled(
+            format!(" · {} log lines lost", h.log_lines_lost),
+            t.level(Level::Warning),
+        ));
+    }
     lines.push(Line::from(spans));
     if let Some(a) = &h.alerts {
         let rules = cx.model.settings.alert_rules.len()

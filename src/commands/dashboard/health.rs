@@ -68,7 +68,10 @@ impl HealthProbe {
         store: &Store,
     ) -> HealthSnapshot {
         let now = Instant::now();
-        let mut h = HealthSnapshot::default();
+        let mut h = HealthSnapshot {
+            log_lines_lost: crate::logging::lost_lines(),
+            ..HealthSnapshot::default()
+        };
         if let Some(p) = pipeline {
             let ingest = p.ingest.borrow().clone();
             if let Some((n, at)) = self.last_trades {
