@@ -285,6 +285,51 @@ async fn a_second_instance_is_refused_with_a_clear_error() {
     assert!(first.wait(Duration::from_secs(15)).0.success());
 }
 
+/// The single-writer lock is the database file's own: a second collector reaching the same
+/// file through a symlink or a hard link (another name, another directory) is refused as
+/// well, or SQLite would keep two WALs for one database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_through_a_link_is_refused_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = WsServer::start().await;
+    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let first = Collector::start(&cfg, dir.path(), &[]);
+    ws.wait_accepted(1).await;
+    let db = dir.path().join("cryptoviz.db");
+    let other = tempfile::tempdir().unwrap();
+    let soft = other.path().join("soft.db");
+    let hard = other.path().join("hard.db");
+    std::os::unix::fs::symlink(&db, &soft).unwrap();
+    std::fs::hard_link(&db, &hard).unwrap();
+    for link in [&soft, &hard] {
+        let second = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(other.path())
+            .arg("--store")
+            .arg(format!("sqlite:{}", link.display()))
+            .args(["collect", "--duration", "5"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert_eq!(
+            second.status.code(),
+            Some(1),
+            "{}: {stderr}",
+            link.display()
+        );
+        assert!(
+            stderr.contains("in use by another cryptoviz process"),
+            "{}: {stderr}",
+            link.display()
+        );
+    }
+    first.signal("TERM");
+    assert!(first.wait(Duration::from_secs(15)).0.success());
+}
+
 #[test]
 fn a_corrupt_database_is_named() {
     let dir = tempfile::tempdir().unwrap();

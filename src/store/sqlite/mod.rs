@@ -31,7 +31,8 @@ pub struct SqliteBackend {
     conn: Connection,
     series: HashMap<SeriesKey, i64>,
     path: PathBuf,
-    /// Held for the life of a writing backend: one writer per data dir.
+    /// The database file, locked for the life of a writing backend: one writer per file,
+    /// whatever it is called. Dropped after `conn` (fields drop in order).
     _lock: Option<File>,
 }
 
@@ -83,9 +84,19 @@ impl SqliteBackend {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         }
-        let lock_path = path.with_extension("lock");
-        let lock = File::create(&lock_path)
-            .map_err(|e| open_err(format!("lock file {}: {e}", lock_path.display())))?;
+        // The lock is the database file's own (flock, beside SQLite's own fcntl locks): a
+        // second writer reaching the same file by another name (a symlink, a hard link) is
+        // refused too. The handle stays open for as long as the connection.
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            // A file this user may only read is still locked; SQLite then says what it can
+            // and cannot do with it.
+            .or_else(|_| File::open(path))
+            .map_err(|e| open_err(e.to_string()))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
