@@ -206,6 +206,10 @@ pub struct MigrateArgs {
     /// What it holds already is kept.
     #[arg(long, value_name = "STORE")]
     pub to: String,
+    /// Where the target holds a different candle for the same series and time, the source's
+    /// wins (by default the target's is kept, and the conflict is counted and shown).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -538,7 +538,10 @@ async fn a_hung_command_is_killed_and_never_holds_up_the_webhook() {
     );
     assert_eq!(hits.lock().unwrap()[0], f.id);
     assert_eq!(stats.delivered(Channel::Webhook), 1);
-    let owed = store.call(|b| b.pending_deliveries(10)).await.unwrap();
+    let owed = store
+        .call(|b| b.pending_deliveries(None, 10))
+        .await
+        .unwrap();
     assert_eq!(
         owed.len(),
         1,

@@ -23,27 +23,43 @@ struct Delivery {
     _dir: tempfile::TempDir,
 }
 
+fn firing(n: i64) -> Firing {
+    Firing::new(
+        "hostile",
+        "binance:BTCUSDT".into(),
+        "price > 1",
+        "2".into(),
+        1_700_000_000_000 + n,
+        1_700_000_000_100 + n,
+    )
+}
+
 impl Delivery {
     async fn start(notify: NotifyConfig, channels: &'static [Channel]) -> Delivery {
+        Delivery::start_with(notify, channels, 1, None).await
+    }
+
+    /// `firings` owed to `channels`, delivered with `bell` as the bell's receiver.
+    async fn start_with(
+        notify: NotifyConfig,
+        channels: &'static [Channel],
+        firings: i64,
+        bell: Option<tokio::sync::mpsc::Sender<Firing>>,
+    ) -> Delivery {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("cryptoviz.db"), StoreOptions::default()).unwrap();
-        let f = Firing::new(
-            "hostile",
-            "binance:BTCUSDT".into(),
-            "price > 1",
-            "2".into(),
-            1_700_000_000_000,
-            1_700_000_000_100,
-        );
         let state = ArmState {
             armed: false,
             false_since: None,
         };
-        let fresh = store
-            .call(move |b| b.record_firing(&f, channels, state))
-            .await
-            .unwrap();
-        assert!(fresh);
+        for n in 0..firings {
+            let f = firing(n);
+            let fresh = store
+                .call(move |b| b.record_firing(&f, channels, state))
+                .await
+                .unwrap();
+            assert!(fresh);
+        }
         let stats = Arc::new(AlertStats::default());
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(deliver(
@@ -51,7 +67,7 @@ impl Delivery {
             (BackoffPolicy::default(), BreakerPolicy::default()),
             store.clone(),
             Arc::new(tokio::sync::Notify::new()),
-            None,
+            bell,
             stats.clone(),
             stop_rx,
         ));
@@ -103,7 +119,11 @@ async fn a_webhook_redirect_to_another_host_is_not_followed() {
             .map(|r| r.path())
             .collect::<Vec<_>>()
     );
-    let owed = d.store.call(|b| b.pending_deliveries(10)).await.unwrap();
+    let owed = d
+        .store
+        .call(|b| b.pending_deliveries(None, 10))
+        .await
+        .unwrap();
     assert_eq!(owed.len(), 1, "still owed to the configured webhook");
     d.stop().await;
 }
@@ -146,5 +166,40 @@ async fn a_timed_out_command_leaves_no_grandchildren() {
         "{} of its processes outlived the timeout",
         running()
     );
+    d.stop().await;
+}
+
+/// A webhook that never answers delays only the webhook: every bell of a backlog is rung at
+/// once, not one per webhook timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_webhook_never_holds_up_the_bell() {
+    let hook = HttpServer::start(|_| Response::ok("").fault(support::http::Fault::Hang));
+    let notify = NotifyConfig {
+        webhook_url: format!("{}/hook", hook.url()),
+        command: Vec::new(),
+        timeout_secs: 20,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let started = std::time::Instant::now();
+    let d = Delivery::start_with(notify, &[Channel::Webhook, Channel::Bell], 10, Some(tx)).await;
+    let mut rung = Vec::new();
+    while rung.len() < 10 {
+        let f = tokio::time::timeout(Duration::from_secs(3), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{} bells after 3 s", rung.len()))
+            .unwrap();
+        rung.push(f.id);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the bells waited for the webhook"
+    );
+    // Counted once its outcome is recorded, just after the ring.
+    assert!(
+        eventually(Duration::from_secs(2), || d.stats.delivered(Channel::Bell)
+            == 10)
+        .await
+    );
+    assert_eq!(d.stats.delivered(Channel::Webhook), 0, "still hanging");
     d.stop().await;
 }

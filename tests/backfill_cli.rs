@@ -332,3 +332,36 @@ fn an_exchanges_error_text_reaches_stderr_and_the_log_escaped() {
     }
     assert!(stderr.contains("\\u{1b}]52;c;"), "{stderr}");
 }
+
+/// A 200 answer whose body does not decode is not retried (the same body would not decode
+/// the sixth time): one request per range, one line naming the venue and the path, the
+/// breaker left closed, and the run moves on to the next range.
+#[test]
+fn an_answer_that_does_not_decode_is_skipped_not_retried() {
+    let s = Setup::new();
+    s.server.set_always(Some(Fault::Body(
+        r#"{"unexpected":"shape","rows":[[1,2,3]]}"#,
+    )));
+    let out = s.cmd(&ONE_DAY).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        s.server.served().len(),
+        2,
+        "one request per range, no retries: {stderr}"
+    );
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("cryptoviz: backfill "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{stderr}");
+    for e in errors {
+        assert!(
+            e.contains("binance http://")
+                && e.contains("/api/v3/klines: the answer (HTTP 200)")
+                && e.contains("does not decode"),
+            "{e}"
+        );
+        assert!(!e.contains("circuit breaker"), "{e}");
+    }
+}

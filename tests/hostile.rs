@@ -284,3 +284,33 @@ async fn export_runs_beside_a_collector() {
     let (status, stderr) = collector.wait(Duration::from_secs(30));
     assert!(status.success(), "the collector is undisturbed: {stderr}");
 }
+
+/// A stream that connects and sends only frames nobody can read is not a market: once the
+/// trades' critical age has passed without a trade, `/health/ready` says so (it used to
+/// answer ready for as long as the garbage kept coming).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_garbage_is_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Arc::new(WsServer::start().await);
+    let (collector, port, _klines) = launch(&ws, dir.path()).await;
+    // Spec's trades are critical after 3 s; garbage keeps coming for longer than that.
+    let mut verdict = None;
+    for i in 0..60 {
+        ws.push(format!("{{\"e\":\"trade\",\"garbage\":{i}"));
+        ws.push("not json at all".to_string());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if i >= 45 {
+            verdict = Some(faults::probe(port, "ready"));
+        }
+    }
+    let (status, body) = verdict.unwrap();
+    assert_eq!(status, 503, "{body}");
+    let reasons = body["reasons"].to_string();
+    assert!(
+        reasons.contains("no trade accepted") && reasons.contains("could not be read"),
+        "{body}"
+    );
+    collector.signal("TERM");
+    let (_, stderr) = collector.wait(Duration::from_secs(30));
+    faults::assert_no_panic(&stderr, dir.path());
+}

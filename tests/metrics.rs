@@ -247,9 +247,17 @@ async fn ready_follows_an_outage_and_a_silence() {
         "the collector kept trying during the outage"
     );
 
-    // Back after the outage.
+    // Back after the outage: reconnected, and ready again once trades flow (ready means
+    // trades accepted, not only a connection).
+    ws.wait_accepted(2).await;
+    let mut id = 2;
     assert!(
-        eventually(Duration::from_secs(8), || probe(port, "ready").0 == 200).await,
+        eventually(Duration::from_secs(8), || {
+            ws.push(trade_frame("BTCUSDT", id, "42000", "1", M0 + id));
+            id += 1;
+            probe(port, "ready").0 == 200
+        })
+        .await,
         "not ready after the outage: {:?}",
         probe(port, "ready")
     );
@@ -269,7 +277,8 @@ async fn ready_follows_an_outage_and_a_silence() {
     );
     let reasons = seen["reasons"].to_string();
     assert!(
-        reasons.contains("stream: last message") || reasons.contains("stream: not connected"),
+        reasons.contains("stream: last trade accepted")
+            || reasons.contains("stream: not connected"),
         "{seen}"
     );
     // Stays not ready through idle-timeout reconnects to the silent server.
@@ -285,7 +294,12 @@ async fn ready_follows_an_outage_and_a_silence() {
 
     ws.set_silent(false);
     assert!(
-        eventually(Duration::from_secs(8), || probe(port, "ready").0 == 200).await,
+        eventually(Duration::from_secs(8), || {
+            ws.push(trade_frame("BTCUSDT", id, "42000", "1", M0 + id));
+            id += 1;
+            probe(port, "ready").0 == 200
+        })
+        .await,
         "not ready after the silence: {:?}",
         probe(port, "ready")
     );

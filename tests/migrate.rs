@@ -12,7 +12,7 @@ use cryptoviz::domain::{
     Candle, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol, Timeframe,
 };
 use cryptoviz::store::{
-    Backend, CandleSource, FeedState, PostgresBackend, PostgresTarget, ProgressStatus,
+    Backend, CandleSource, CandleStore, FeedState, PostgresBackend, PostgresTarget, ProgressStatus,
     SeriesProgress, SqliteBackend, StoredRule,
 };
 use support::cli::cryptoviz;
@@ -229,4 +229,67 @@ fn a_laptop_store_goes_to_the_server_and_back_exactly() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Migrating into a store that already holds other candles for the same minutes keeps the
+/// target's by default, counting and showing the conflict; `--overwrite` lets the source win.
+/// The summary counts added, identical, conflicting and overwritten candles.
+#[test]
+fn a_target_that_holds_other_candles_keeps_them_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst) = (dir.path().join("src.db"), dir.path().join("dst.db"));
+    let key = keys()[0];
+    let ours: Vec<Candle> = (0..10).map(candle).collect();
+    let mut theirs: Vec<Candle> = (0..5).map(candle).collect();
+    theirs[3].close = Price::from_raw(theirs[3].close.raw() + 100_000_000);
+    SqliteBackend::open(&src)
+        .unwrap()
+        .write_klines(key, &ours, CandleSource::Rest, None)
+        .unwrap();
+    SqliteBackend::open(&dst)
+        .unwrap()
+        .write_klines(key, &theirs, CandleSource::Rest, None)
+        .unwrap();
+    let run = |overwrite: bool| {
+        let mut cmd = cryptoviz(dir.path());
+        cmd.args(["--store", &format!("sqlite:{}", src.display())])
+            .args(["migrate", "--to", &format!("sqlite:{}", dst.display())]);
+        if overwrite {
+            cmd.arg("--overwrite");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let close_at_3 = || {
+        let mut b = SqliteBackend::open(&dst).unwrap();
+        b.candles(key, START + 3 * MIN, START + 3 * MIN).unwrap()[0].close
+    };
+    let kept = run(false);
+    assert!(
+        kept.contains("5 candles added, 4 identical, 1 conflicting")
+            && kept.contains("0 overwritten"),
+        "{kept}"
+    );
+    assert!(
+        kept.contains("BTCUSDT 1m 2024-01-01T00:03:00Z: close") && kept.contains("--overwrite"),
+        "the first conflict is shown: {kept}"
+    );
+    assert_eq!(close_at_3(), theirs[3].close, "the target's candle is kept");
+    let again = run(false);
+    assert!(
+        again.contains("0 candles added, 9 identical, 1 conflicting"),
+        "{again}"
+    );
+    let over = run(true);
+    assert!(
+        over.contains("0 candles added, 9 identical, 1 conflicting")
+            && over.contains("1 overwritten"),
+        "{over}"
+    );
+    assert_eq!(close_at_3(), ours[3].close, "the source's candle won");
 }

@@ -513,3 +513,32 @@ async fn a_store_written_by_the_previous_release_opens_and_its_series_are_binanc
     assert_eq!(rows[0].error.as_deref(), Some("HTTP 500"));
     store.close().await.unwrap();
 }
+
+/// Kraken's OHLC answer says which rows are committed (`last`, the open time of its last
+/// committed interval): the row after it is the live minute and stays open however late
+/// this machine's clock runs; without `last` the clock decides.
+#[test]
+fn kraken_says_which_candles_are_closed() {
+    let body = kraken_fixture("XBTUSDT-rest-ohlc-1m-2025-11-10.json");
+    let (first, last) = (1_762_777_020_000, 1_762_820_220_000);
+    let far_future = 4_102_444_800_000;
+    let page = KrakenRest
+        .decode_candles(&body, Timeframe::M1, first, last, far_future)
+        .unwrap();
+    assert_eq!(page.candles.len(), 721);
+    let open: Vec<i64> = page
+        .candles
+        .iter()
+        .filter(|c| !c.closed)
+        .map(|c| c.open_time)
+        .collect();
+    assert_eq!(open, vec![last], "only the row after `last` is open");
+    // The same answer without `last`: the clock says every minute has ended.
+    let mut v: Value = serde_json::from_slice(&body).unwrap();
+    v["result"].as_object_mut().unwrap().remove("last");
+    let body = serde_json::to_vec(&v).unwrap();
+    let page = KrakenRest
+        .decode_candles(&body, Timeframe::M1, first, last, far_future)
+        .unwrap();
+    assert!(page.candles.iter().all(|c| c.closed));
+}

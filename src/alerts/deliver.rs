@@ -220,6 +220,10 @@ impl Recorder {
 /// Delivers owed firings until shutdown. `bell` receives the firings owed to the bell (the
 /// dashboard rings and shows them; `collect` prints a line); without it the bell is a log
 /// line. Every firing owed at start (recorded before a crash) is delivered first.
+///
+/// Each channel delivers on its own, concurrently with the others: a webhook that hangs for
+/// its whole timeout delays only the webhook, never a bell or a desktop notice, and a backlog
+/// drains at each channel's own speed.
 pub async fn deliver(
     notify: NotifyConfig,
     net: (BackoffPolicy, BreakerPolicy),
@@ -227,14 +231,56 @@ pub async fn deliver(
     wake: Arc<Notify>,
     bell: Option<mpsc::Sender<Firing>>,
     stats: Arc<AlertStats>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
     crate::net::install_crypto_provider();
-    let mut d = Deliverer::new(notify, net, bell, stats);
+    let channels = [
+        Channel::Bell,
+        Channel::Desktop,
+        Channel::Webhook,
+        Channel::Command,
+    ];
+    // One wake for the recorder, passed on to every channel (each keeps its own permit, so a
+    // channel busy delivering still sees it when it next waits).
+    let wakes: Vec<Arc<Notify>> = channels.iter().map(|_| Arc::new(Notify::new())).collect();
+    let fan_out = {
+        let wakes = wakes.clone();
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                wakes.iter().for_each(|w| w.notify_one());
+            }
+        })
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (channel, wake) in channels.into_iter().zip(wakes) {
+        let d = Deliverer::new(notify.clone(), net.clone(), bell.clone(), stats.clone());
+        tasks.spawn(deliver_on(
+            channel,
+            d,
+            store.clone(),
+            wake,
+            shutdown.clone(),
+        ));
+    }
+    while tasks.join_next().await.is_some() {}
+    fan_out.abort();
+}
+
+/// One channel's deliveries, oldest firing first, until shutdown.
+async fn deliver_on(
+    channel: Channel,
+    mut d: Deliverer,
+    store: Store,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         // On a shared store one process delivers; the others ask again later.
         let pending = if store.lease("alert delivery").await {
-            store.call(|b| b.pending_deliveries(BATCH)).await
+            store
+                .call(move |b| b.pending_deliveries(Some(channel), BATCH))
+                .await
         } else {
             Ok(Vec::new())
         };

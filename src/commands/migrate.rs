@@ -2,8 +2,10 @@
 //! the tier it lives in (cold chunks byte for byte, hot rows with their source), news, feed
 //! validators, backfill records, alert rules and states, firings with their deliveries, the
 //! markets added to the watchlist (the venues' market lists are a cache, fetched again). What
-//! the target holds already is kept, so a second run adds nothing. A collector may keep
-//! writing the source meanwhile (it is then read, not locked).
+//! the target holds already is kept, so a second run adds nothing: a candle the target holds
+//! with other values is a conflict, counted and shown with its first example, and only
+//! `--overwrite` lets the source win. A collector may keep writing the source meanwhile (it
+//! is then read, not locked).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -13,7 +15,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, usage};
 use crate::cli::MigrateArgs;
-use crate::domain::Millis;
+use std::collections::HashMap;
+
+use crate::domain::{Candle, Millis, SeriesKey};
 use crate::store::{CandleSource, Store, StoreUrl};
 
 /// Hot candles are written in pages of this many, one transaction each.
@@ -27,6 +31,13 @@ struct Copied {
     hot_rows: usize,
     cold_chunks_new: usize,
     cold_chunks: usize,
+    /// Candles the target did not hold, held the same, held otherwise; conflicts written
+    /// over with `--overwrite`.
+    added: usize,
+    identical: usize,
+    conflicting: usize,
+    overwritten: usize,
+    first_conflict: Option<String>,
     news_new: usize,
     news: usize,
     firings_new: usize,
@@ -46,33 +57,13 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let (src, _) = ctx.open_existing().context("the store to copy")?;
     let dst = Store::open_url(&to, &ctx.data_dir, ctx.store_options())
         .context("the store to copy into")?;
-    let before = dst.stats().await?.candles;
     let keys = src.call(|b| b.series_keys()).await?;
     let bar = progress_bar(keys.len() as u64 + 3);
     let mut c = Copied::default();
 
     for key in keys {
         bar.set_message(format!("{} {}", key.symbol, key.timeframe));
-        let chunks = src.call(move |b| b.cold_chunks(key)).await?;
-        c.cold_chunks += chunks.len();
-        c.cold_chunks_new += dst.call(move |b| b.put_cold_chunks(key, &chunks)).await?;
-        let hot = src.call(move |b| b.hot_candles(key)).await?;
-        c.hot_rows += hot.len();
-        for source in [
-            CandleSource::Live,
-            CandleSource::Rest,
-            CandleSource::Import,
-            CandleSource::Demo,
-        ] {
-            let rows: Vec<_> = hot
-                .iter()
-                .filter(|(_, s)| *s == source)
-                .map(|(c, _)| *c)
-                .collect();
-            for page in rows.chunks(PAGE) {
-                dst.write_klines(key, page.to_vec(), source, None).await?;
-            }
-        }
+        copy_series(&src, &dst, key, args.overwrite, &mut c).await?;
         c.series += 1;
         bar.inc(1);
     }
@@ -141,18 +132,28 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     bar.inc(1);
     bar.finish_and_clear();
 
-    let after = dst.stats().await?.candles;
     let name = dst.name().to_string();
     dst.close().await?;
     src.close().await?;
+    let conflicts = match (&c.first_conflict, args.overwrite) {
+        (None, _) => String::new(),
+        (Some(first), true) => format!(" (the source's written over the target's; first: {first})"),
+        (Some(first), false) => {
+            format!(" (the target's kept; first: {first}; --overwrite makes the source's win)")
+        }
+    };
     super::out(format_args!(
         "copied into {name}: {} series ({} hot candles, {} cold chunks of which {} new): \
-         {} candles added; {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets",
+         {} candles added, {} identical, {} conflicting{conflicts}, {} overwritten; \
+         {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets",
         c.series,
         c.hot_rows,
         c.cold_chunks,
         c.cold_chunks_new,
-        after.saturating_sub(before),
+        c.added,
+        c.identical,
+        c.conflicting,
+        c.overwritten,
         c.news,
         c.news_new,
         c.firings,
@@ -162,6 +163,133 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         c.watchlist,
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One series: cold chunks the target lacks go over byte for byte; every other candle (hot,
+/// or in a chunk the target has too) is compared with the target's candle at that time:
+/// added where it has none, counted where it is the same, a conflict where it differs (kept,
+/// or written over with `overwrite`).
+async fn copy_series(
+    src: &Store,
+    dst: &Store,
+    key: SeriesKey,
+    overwrite: bool,
+    c: &mut Copied,
+) -> anyhow::Result<()> {
+    let chunks = src.call(move |b| b.cold_chunks(key)).await?;
+    let held = dst.call(move |b| b.cold_chunks(key)).await?;
+    c.cold_chunks += chunks.len();
+    let (overlapping, fresh): (Vec<_>, Vec<_>) = chunks
+        .into_iter()
+        .partition(|ch| held.iter().any(|h| h.chunk_start == ch.chunk_start));
+    c.cold_chunks_new += dst.call(move |b| b.put_cold_chunks(key, &fresh)).await?;
+    // Candles whose place the target may hold: those of shared chunks (closed, as packed)
+    // and every hot one with its source.
+    let mut rows: Vec<(Candle, CandleSource)> = Vec::new();
+    for ch in &overlapping {
+        rows.extend(
+            ch.candles(key.timeframe)?
+                .into_iter()
+                .map(|c| (c, CandleSource::Rest)),
+        );
+    }
+    let hot = src.call(move |b| b.hot_candles(key)).await?;
+    c.hot_rows += hot.len();
+    rows.extend(hot);
+    let (Some(from), Some(to)) = (
+        rows.iter().map(|(c, _)| c.open_time).min(),
+        rows.iter().map(|(c, _)| c.open_time).max(),
+    ) else {
+        return Ok(());
+    };
+    let theirs: HashMap<Millis, Candle> = dst
+        .call(move |b| b.candles(key, from, to))
+        .await?
+        .into_iter()
+        .map(|c| (c.open_time, c))
+        .collect();
+    let mut write: Vec<(Candle, CandleSource)> = Vec::new();
+    for (mine, source) in rows {
+        match theirs.get(&mine.open_time) {
+            None => {
+                c.added += 1;
+                write.push((mine, source));
+            }
+            Some(t) if same_market(t, &mine) => c.identical += 1,
+            Some(t) => {
+                c.conflicting += 1;
+                c.first_conflict
+                    .get_or_insert_with(|| conflict(key, t, &mine));
+                if overwrite {
+                    c.overwritten += 1;
+                    write.push((mine, source));
+                }
+            }
+        }
+    }
+    for source in [
+        CandleSource::Live,
+        CandleSource::Rest,
+        CandleSource::Import,
+        CandleSource::Demo,
+    ] {
+        let rows: Vec<Candle> = write
+            .iter()
+            .filter(|(_, s)| *s == source)
+            .map(|(c, _)| *c)
+            .collect();
+        for page in rows.chunks(PAGE) {
+            dst.write_klines(key, page.to_vec(), source, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The same candle as far as the market goes (the cold tier keeps no trade ids).
+fn same_market(a: &Candle, b: &Candle) -> bool {
+    (
+        a.open,
+        a.high,
+        a.low,
+        a.close,
+        a.volume,
+        a.quote_volume,
+        a.trades,
+        a.closed,
+    ) == (
+        b.open,
+        b.high,
+        b.low,
+        b.close,
+        b.volume,
+        b.quote_volume,
+        b.trades,
+        b.closed,
+    )
+}
+
+/// `binance:BTCUSDT 1m 2024-01-01T00:00:00Z: close 42000 there, 42010 here`.
+fn conflict(key: SeriesKey, theirs: &Candle, mine: &Candle) -> String {
+    let differs = [
+        ("open", theirs.open.to_string(), mine.open.to_string()),
+        ("high", theirs.high.to_string(), mine.high.to_string()),
+        ("low", theirs.low.to_string(), mine.low.to_string()),
+        ("close", theirs.close.to_string(), mine.close.to_string()),
+        ("volume", theirs.volume.to_string(), mine.volume.to_string()),
+        ("trades", theirs.trades.to_string(), mine.trades.to_string()),
+        ("closed", theirs.closed.to_string(), mine.closed.to_string()),
+    ];
+    let (field, t, m) = differs.into_iter().find(|(_, t, m)| t != m).unwrap_or((
+        "quote volume",
+        theirs.quote_volume.to_string(),
+        mine.quote_volume.to_string(),
+    ));
+    format!(
+        "{} {} {}: {field} {t} in the target, {m} in the source",
+        key.symbol,
+        key.timeframe,
+        crate::domain::rfc3339(mine.open_time)
+    )
 }
 
 /// A bar on stderr when it is a terminal; otherwise nothing but the closing line.

@@ -9,6 +9,12 @@ use super::{Millis, Price, Qty, Symbol};
 /// Levels kept per side; the venues' partial streams send at most this many.
 pub const BOOK_DEPTH: usize = 20;
 
+/// The most levels a side of a [`LocalBook`] keeps, however deep the venue's book (Coinbase
+/// sends all of it): the panel shows [`BOOK_DEPTH`], the rest is margin for a market that
+/// moves between snapshots. Levels past it (the farthest from the touch) are dropped and
+/// counted; a dropped level comes back with its next change (changes carry whole sizes).
+pub const MAX_BOOK_LEVELS: usize = 1_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Level {
     pub price: Price,
@@ -115,9 +121,16 @@ pub struct LocalBook {
     asks: BTreeMap<Price, Qty>,
     /// A snapshot arrived: changes can be applied.
     synced: bool,
+    /// Levels dropped past [`MAX_BOOK_LEVELS`] since this book was made.
+    dropped: u64,
 }
 
 impl LocalBook {
+    /// Levels dropped past [`MAX_BOOK_LEVELS`] so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
     /// Applies `u` and returns the book's top, checked. Changes before the first snapshot are
     /// ignored (`Ok(None)`); a book that comes out impossible (crossed: a change was missed)
     /// is an error, and the book waits for the next snapshot.
@@ -142,11 +155,16 @@ impl LocalBook {
                 }
             }
         }
-        while self.bids.len() > u.depth {
+        // The venue's own window, or our bound where the venue keeps more.
+        let depth = u.depth.min(MAX_BOOK_LEVELS);
+        let capped = u.depth > MAX_BOOK_LEVELS;
+        while self.bids.len() > depth {
             self.bids.pop_first();
+            self.dropped += capped as u64;
         }
-        while self.asks.len() > u.depth {
+        while self.asks.len() > depth {
             self.asks.pop_last();
+            self.dropped += capped as u64;
         }
         let level = |(&price, &qty): (&Price, &Qty)| Level { price, qty };
         let book = Book {
@@ -166,6 +184,38 @@ impl LocalBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A venue that sends its whole book (depth unbounded) and a flood of far-away levels:
+    /// the book stays bounded, counts what it dropped and keeps the touch exact.
+    #[test]
+    fn a_flood_of_far_levels_stays_bounded() {
+        let sym = Symbol::new("coinbase:BTC-USD").unwrap();
+        let mut local = LocalBook::default();
+        let update = |snapshot, bids: Vec<Level>, asks: Vec<Level>| BookUpdate {
+            symbol: sym,
+            snapshot,
+            depth: usize::MAX,
+            bids,
+            asks,
+            time: None,
+        };
+        local
+            .apply(&update(true, vec![lv("100", "1")], vec![lv("101", "2")]))
+            .unwrap();
+        for round in 0..20 {
+            let far: Vec<Level> = (0..10_000)
+                .map(|i| lv(&format!("{}.{i:05}", 1 + round), "0.1"))
+                .collect();
+            let book = local
+                .apply(&update(false, far, Vec::new()))
+                .unwrap()
+                .unwrap();
+            assert_eq!(book.bids[0], lv("100", "1"), "the touch is kept");
+            assert_eq!(book.asks[0], lv("101", "2"));
+        }
+        assert_eq!(local.bids.len(), MAX_BOOK_LEVELS);
+        assert_eq!(local.dropped(), 200_000 + 1 - MAX_BOOK_LEVELS as u64);
+    }
 
     fn lv(p: &str, q: &str) -> Level {
         Level {

@@ -12,6 +12,9 @@ use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 pub enum Parsed {
     /// Trades were appended to the buffer (possibly none, for an empty snapshot).
     Trades,
+    /// The frame's good trades were appended; these of its trades were rejected, each for
+    /// the reason given (one bad trade does not cost the others).
+    Partial(Vec<String>),
     /// Book snapshots or changes to them, in order (only when books were asked for).
     Book(Vec<BookUpdate>),
     /// A subscription or ping answered; proof of life.

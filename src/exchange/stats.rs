@@ -16,6 +16,8 @@ pub struct StreamStats {
     pub trades: AtomicU64,
     pub malformed: AtomicU64,
     pub reconnects: AtomicU64,
+    /// Book levels dropped past the local book's bound (`MAX_BOOK_LEVELS`).
+    pub book_levels_dropped: AtomicU64,
     /// Unix ms of the last message of any kind (pings included); 0 before the first.
     pub last_message_ms: AtomicI64,
     pub connected: AtomicBool,
@@ -31,6 +33,7 @@ pub struct StreamStatsSnapshot {
     pub trades: u64,
     pub malformed: u64,
     pub reconnects: u64,
+    pub book_levels_dropped: u64,
     /// `None` until the first message arrives.
     pub last_message_ms: Option<Millis>,
     pub connected: bool,
@@ -48,6 +51,7 @@ impl StreamStats {
             trades: self.trades.load(Ordering::Relaxed),
             malformed: self.malformed.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
+            book_levels_dropped: self.book_levels_dropped.load(Ordering::Relaxed),
             last_message_ms: (last > 0).then_some(last),
             connected: self.connected.load(Ordering::Relaxed),
         }

@@ -352,6 +352,31 @@ impl Client {
         result
     }
 
+    /// A frame's trades to ingestion (a trade for a symbol not asked for is malformed).
+    async fn deliver(
+        &mut self,
+        trades: &[Trade],
+        bytes: &[u8],
+        arrived: Instant,
+        delivered: &mut bool,
+    ) -> Result<Option<Lost>, Stop> {
+        for &trade in trades {
+            if !self.settings.symbols.contains(&trade.symbol) {
+                let reason = format!("trade for unsubscribed symbol {}", trade.symbol);
+                self.malformed(reason, bytes).await?;
+                continue;
+            }
+            if !*delivered {
+                *delivered = true;
+                self.breaker.on_success();
+                self.stats.publish_breaker(&self.breaker);
+            }
+            StreamStats::add(&self.stats.trades);
+            self.emit(MarketEvent::Trade(trade, arrived)).await?;
+        }
+        Ok(None)
+    }
+
     async fn on_parsed(
         &mut self,
         parsed: Result<Parsed, crate::exchange::WireError>,
@@ -361,22 +386,14 @@ impl Client {
         delivered: &mut bool,
     ) -> Result<Option<Lost>, Stop> {
         match parsed {
-            Ok(Parsed::Trades) => {
-                for &trade in trades {
-                    if !self.settings.symbols.contains(&trade.symbol) {
-                        let reason = format!("trade for unsubscribed symbol {}", trade.symbol);
-                        self.malformed(reason, bytes).await?;
-                        continue;
-                    }
-                    if !*delivered {
-                        *delivered = true;
-                        self.breaker.on_success();
-                        self.stats.publish_breaker(&self.breaker);
-                    }
-                    StreamStats::add(&self.stats.trades);
-                    self.emit(MarketEvent::Trade(trade, arrived)).await?;
+            Ok(Parsed::Trades) => self.deliver(trades, bytes, arrived, delivered).await,
+            // The good trades go on; each bad one is counted and logged on its own.
+            Ok(Parsed::Partial(rejected)) => {
+                for reason in rejected {
+                    self.malformed(format!("trade rejected: {reason}"), bytes)
+                        .await?;
                 }
-                Ok(None)
+                self.deliver(trades, bytes, arrived, delivered).await
             }
             Ok(Parsed::Book(updates)) => {
                 for update in updates {
@@ -386,7 +403,15 @@ impl Client {
                         continue;
                     }
                     let local = self.books.entry(update.symbol).or_default();
-                    match local.apply(&update) {
+                    let dropped = local.dropped();
+                    let applied = local.apply(&update);
+                    let dropped = local.dropped() - dropped;
+                    if dropped > 0 {
+                        self.stats
+                            .book_levels_dropped
+                            .fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    match applied {
                         Ok(Some(book)) => self.emit(MarketEvent::Book(book)).await?,
                         Ok(None) => {}
                         Err(e) => {

@@ -3,7 +3,11 @@
 
 use std::borrow::Cow;
 
-use crate::domain::{Book, Level, Millis, Price, Qty, Symbol, Venue};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::connector::Parsed;
+use crate::domain::{Book, Level, Millis, Price, Qty, Symbol, Trade, Venue};
 
 /// Why a frame could not be turned into something useful. Short, one line, never a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +38,64 @@ impl WireError {
             field,
             value: clip(value),
         }
+    }
+}
+
+/// The trades of one frame's array, each judged on its own: the good ones appended to `out`,
+/// a bad one (a field that does not parse, a value out of range, a missing field) rejected
+/// alone with its reason. The array is read in one pass when every element has the shape of
+/// a trade; only a frame with a misshapen element is read again element by element.
+pub fn each_trade<'a, T: Deserialize<'a>>(
+    data: &'a RawValue,
+    convert: impl Fn(&T) -> Result<Trade, WireError>,
+    out: &mut Vec<Trade>,
+) -> Result<Parsed, WireError> {
+    let mut rejected = Vec::new();
+    let mut take = |t: Result<Trade, WireError>| match t {
+        Ok(t) => out.push(t),
+        Err(e) => rejected.push(e.to_string()),
+    };
+    match serde_json::from_str::<Vec<T>>(data.get()) {
+        Ok(items) => items.iter().for_each(|t| take(convert(t))),
+        Err(_) => {
+            let items: Vec<&'a RawValue> =
+                serde_json::from_str(data.get()).map_err(WireError::json)?;
+            for item in items {
+                let t = serde_json::from_str::<T>(item.get()).map_err(WireError::json);
+                take(t.and_then(|t| convert(&t)));
+            }
+        }
+    }
+    Ok(if rejected.is_empty() {
+        Parsed::Trades
+    } else {
+        Parsed::Partial(rejected)
+    })
+}
+
+/// At most 200 characters of a decoder's complaint (it may quote the answer), for messages.
+pub fn clip_long(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// An integer field that is only compared (Bybit's `retCode`), read leniently: a JSON number
+/// or a string of digits.
+pub fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText<'a> {
+        Number(i64),
+        Text(Cow<'a, str>),
+    }
+    match NumberOrText::deserialize(d)? {
+        NumberOrText::Number(n) => Ok(n),
+        NumberOrText::Text(t) => t
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("not an integer: {:?}", clip(&t)))),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct IngestCounters {
     pub malformed: AtomicU64,
     pub candles_written: AtomicU64,
     pub last_trade_ms: AtomicU64,
+    /// The wall clock (as last read, at most a flush behind) when a trade was last applied.
+    pub accepted_at_ms: AtomicU64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -65,6 +67,9 @@ pub struct IngestSnapshot {
     pub malformed: u64,
     pub candles_written: u64,
     pub last_trade_ms: Option<Millis>,
+    /// When a trade was last applied, by this machine's clock (readiness judges by it: a
+    /// trade's own time may be any age in a replay).
+    pub accepted_at_ms: Option<Millis>,
     /// Frame received -> candle state updated, in µs.
     pub latency_us: Percentiles,
     /// The same at [`LATENCY_BOUNDS_NS`], for a Prometheus histogram.
@@ -241,6 +246,7 @@ impl Ingest {
                 }
                 c.trades.fetch_add(1, Ordering::Relaxed);
                 c.last_trade_ms.store(t.time as u64, Ordering::Relaxed);
+                c.accepted_at_ms.store(self.clock as u64, Ordering::Relaxed);
             }
             Outcome::Duplicate => {
                 c.duplicates.fetch_add(1, Ordering::Relaxed);
@@ -318,6 +324,7 @@ impl Ingest {
     pub fn snapshot(&self) -> IngestSnapshot {
         let c = &self.counters;
         let last = c.last_trade_ms.load(Ordering::Relaxed);
+        let accepted = c.accepted_at_ms.load(Ordering::Relaxed);
         IngestSnapshot {
             trades: c.trades.load(Ordering::Relaxed),
             duplicates: c.duplicates.load(Ordering::Relaxed),
@@ -327,6 +334,7 @@ impl Ingest {
             malformed: c.malformed.load(Ordering::Relaxed),
             candles_written: c.candles_written.load(Ordering::Relaxed),
             last_trade_ms: (last > 0).then_some(last as Millis),
+            accepted_at_ms: (accepted > 0).then_some(accepted as Millis),
             latency_us: self.latency.percentiles(),
             latency_buckets: self.latency.buckets(&LATENCY_BOUNDS_NS),
         }

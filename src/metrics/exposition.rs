@@ -91,6 +91,7 @@ pub struct StreamMetrics {
     pub frames: MirroredFamily<VenueLabel>,
     pub trades: MirroredFamily<VenueLabel>,
     pub malformed: MirroredFamily<VenueLabel>,
+    pub book_levels_dropped: MirroredFamily<VenueLabel>,
     pub reconnects: MirroredFamily<VenueLabel>,
     pub connected: Family<VenueLabel, Gauge>,
     pub last_message_age: Family<VenueLabel, FloatGauge>,
@@ -271,6 +272,11 @@ impl Metrics {
                 &mut r,
                 "stream_malformed_frames",
                 "Frames that could not be understood (counted, never fatal), per venue",
+            ),
+            book_levels_dropped: counters(
+                &mut r,
+                "stream_book_levels_dropped",
+                "Order book levels dropped past the local book's bound (the farthest from the touch), per venue",
             ),
             reconnects: counters(
                 &mut r,

@@ -6,7 +6,8 @@
 //!   (either way) and the start-up gap repair has finished (either way); 503 naming what is
 //!   still pending.
 //! - ready: 200 when the store takes writes and the market stream is connected (or the demo
-//!   market runs) with activity younger than `freshness.trades.critical`; 503 with reasons.
+//!   market runs) and has had a trade accepted within `freshness.trades.critical` (a stream
+//!   that sends only frames nobody can read is not ready); 503 with reasons.
 
 use std::time::Duration;
 
@@ -45,6 +46,10 @@ pub struct HealthView {
     pub connected: bool,
     /// Last message on the stream (the last demo trade in demo mode).
     pub last_message_ms: Option<Millis>,
+    /// When ingestion last accepted a trade (this machine's clock), any venue.
+    pub last_trade_ms: Option<Millis>,
+    /// Frames no parser could read, all venues, since start.
+    pub malformed: u64,
     /// When the current connection was established, if it is up.
     pub connected_at_ms: Option<Millis>,
     pub reconnects: u64,
@@ -120,10 +125,13 @@ fn ready(v: &HealthView) -> Probe {
         "failing"
     };
     let message_age = v.last_message_ms.map(|t| age_secs(v.now, t));
-    // Before the first message ever, a new connection is as fresh as the connection itself.
-    // After that only messages count: a server that accepts connections and then says
-    // nothing must not look fresh again with every reconnect.
-    let activity = v.last_message_ms.or(v.connected_at_ms);
+    let trade_age = v.last_trade_ms.map(|t| age_secs(v.now, t));
+    // Ready means trades accepted within the budget: messages alone (heartbeats, frames that
+    // do not parse) say the server is there, not that the market is. Before the first trade
+    // a new connection is given the budget from when it came up; after it only trades count,
+    // so a server that connects and then sends nothing usable does not look fresh again
+    // with every reconnect.
+    let activity = v.last_trade_ms.or(v.connected_at_ms);
     let activity_age = activity.map(|t| age_secs(v.now, t));
     let critical = v.trades_critical.as_secs();
     let stream = if v.demo {
@@ -139,19 +147,27 @@ fn ready(v: &HealthView) -> Probe {
             v.reconnects
         ));
     }
+    let unreadable = match v.malformed {
+        0 => String::new(),
+        n => format!("; {n} frames could not be read"),
+    };
     if v.demo || v.connected {
-        match activity_age {
-            None => reasons.push("stream: no message yet".to_string()),
-            Some(age) if age >= critical => reasons.push(format!(
-                "stream: last message {age} s ago (critical after {critical} s)"
+        match (activity_age, trade_age) {
+            (None, _) => reasons.push(format!("stream: no trade yet{unreadable}")),
+            (Some(age), None) if age >= critical => reasons.push(format!(
+                "stream: no trade accepted in the {age} s since connecting (critical after {critical} s){unreadable}"
             )),
-            Some(_) => {}
+            (Some(age), Some(_)) if age >= critical => reasons.push(format!(
+                "stream: last trade accepted {age} s ago (critical after {critical} s){unreadable}"
+            )),
+            _ => {}
         }
     }
     let mut checks = json!({
         "store": store,
         "stream": stream,
         "last_message_age_secs": message_age,
+        "last_trade_age_secs": trade_age,
     });
     if v.venues.len() > 1 {
         let venues: serde_json::Map<String, Value> = v
@@ -192,6 +208,7 @@ mod tests {
             now: NOW,
             connected: true,
             last_message_ms: Some(NOW - 1_500),
+            last_trade_ms: Some(NOW - 1_500),
             connected_at_ms: Some(NOW - 60_000),
             first_attempt_done: true,
             startup_repair_done: Some(true),
@@ -206,7 +223,7 @@ mod tests {
         assert_eq!(p.status, 200);
         assert_eq!(
             p.body,
-            json!({"status":"ready","checks":{"store":"ok","stream":"connected","last_message_age_secs":1}})
+            json!({"status":"ready","checks":{"store":"ok","stream":"connected","last_message_age_secs":1,"last_trade_age_secs":1}})
         );
     }
 
@@ -228,6 +245,7 @@ mod tests {
 
         let v = HealthView {
             last_message_ms: Some(NOW - 61_000),
+            last_trade_ms: Some(NOW - 61_000),
             connected_at_ms: Some(NOW - 120_000),
             ..streaming()
         };
@@ -235,7 +253,7 @@ mod tests {
         assert_eq!(p.status, 503);
         assert_eq!(
             p.body["reasons"],
-            json!(["stream: last message 61 s ago (critical after 60 s)"])
+            json!(["stream: last trade accepted 61 s ago (critical after 60 s)"])
         );
 
         let v = HealthView {
@@ -254,6 +272,7 @@ mod tests {
     fn a_first_connection_without_messages_is_ready_until_critical() {
         let v = HealthView {
             last_message_ms: None,
+            last_trade_ms: None,
             connected_at_ms: Some(NOW - 2_000),
             ..streaming()
         };
@@ -272,12 +291,43 @@ mod tests {
     fn a_silent_server_does_not_look_fresh_after_reconnecting() {
         let v = HealthView {
             last_message_ms: Some(NOW - 600_000),
+            last_trade_ms: Some(NOW - 600_000),
             connected_at_ms: Some(NOW - 1_000),
             ..streaming()
         };
         let p = evaluate(ProbeKind::Ready, &v);
         assert_eq!(p.status, 503, "{}", p.body);
         assert_eq!(p.body["checks"]["last_message_age_secs"], 600);
+    }
+
+    /// A stream that sends only what no parser reads (garbage, heartbeats) has fresh
+    /// messages and no trades: ready only for the budget after connecting, then not.
+    #[test]
+    fn a_stream_of_garbage_is_not_ready() {
+        let garbage = HealthView {
+            last_message_ms: Some(NOW - 200),
+            last_trade_ms: None,
+            malformed: 110,
+            connected_at_ms: Some(NOW - 5_000),
+            ..streaming()
+        };
+        assert_eq!(
+            evaluate(ProbeKind::Ready, &garbage).status,
+            200,
+            "within the budget"
+        );
+        let garbage = HealthView {
+            connected_at_ms: Some(NOW - 90_000),
+            ..garbage
+        };
+        let p = evaluate(ProbeKind::Ready, &garbage);
+        assert_eq!(p.status, 503, "{}", p.body);
+        assert_eq!(
+            p.body["reasons"],
+            json!([
+                "stream: no trade accepted in the 90 s since connecting (critical after 60 s); 110 frames could not be read"
+            ])
+        );
     }
 
     #[test]

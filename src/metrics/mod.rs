@@ -148,8 +148,9 @@ impl Monitor {
             }
             None => (false, None, None),
         };
+        let ingest = i.inputs.ingest.borrow().clone();
         let last_message_ms = if i.inputs.demo {
-            i.inputs.ingest.borrow().last_trade_ms
+            ingest.last_trade_ms
         } else {
             last_message_ms
         };
@@ -161,6 +162,8 @@ impl Monitor {
             stopping: i.stopping.load(Ordering::Relaxed),
             connected,
             last_message_ms,
+            last_trade_ms: ingest.accepted_at_ms,
+            malformed: snaps.iter().map(|(_, s)| s.malformed).sum(),
             connected_at_ms,
             reconnects: snaps.iter().map(|(_, s)| s.reconnects).sum(),
             first_attempt_done: i.first_attempt.load(Ordering::Relaxed),

@@ -58,6 +58,7 @@ impl Monitor {
             st.frames.advance_to(&l, s.frames);
             st.trades.advance_to(&l, s.trades);
             st.malformed.advance_to(&l, s.malformed);
+            st.book_levels_dropped.advance_to(&l, s.book_levels_dropped);
             st.reconnects.advance_to(&l, s.reconnects);
             st.connected.get_or_create(&l).set(s.connected as i64);
             let last = if i.inputs.demo {

@@ -349,8 +349,12 @@ pub trait AlertStore {
     ) -> Result<bool, StoreError>;
     fn save_alert_state(&mut self, name: &str, state: ArmState) -> Result<(), StoreError>;
     fn alert_states(&mut self) -> Result<Vec<(String, ArmState)>, StoreError>;
-    /// Deliveries not yet done, oldest firing first.
-    fn pending_deliveries(&mut self, limit: usize) -> Result<Vec<PendingDelivery>, StoreError>;
+    /// Deliveries not yet done (on `channel`, or on any), oldest firing first.
+    fn pending_deliveries(
+        &mut self,
+        channel: Option<Channel>,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, StoreError>;
     /// One delivery attempt's outcome: done (`error` None) or failed once more.
     fn delivery_result(
         &mut self,
@@ -404,6 +408,15 @@ pub struct ColdChunk {
     pub last_open: Millis,
     pub count: u64,
     pub data: Vec<u8>,
+}
+
+impl ColdChunk {
+    /// The candles it packs (without trade ids: the cold tier drops them).
+    pub fn candles(&self, tf: crate::domain::Timeframe) -> Result<Vec<Candle>, StoreError> {
+        let mut out = Vec::with_capacity(self.count as usize);
+        super::cold::decode_chunk(tf, self.first_open, &self.data, &mut out)?;
+        Ok(out)
+    }
 }
 
 /// One firing's delivery to one channel, as recorded.

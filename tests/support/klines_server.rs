@@ -177,6 +177,8 @@ pub enum Fault {
     UsedWeight(u32),
     /// Never answer.
     Hang,
+    /// HTTP 200 with this body, whatever was asked.
+    Body(&'static str),
 }
 
 /// One request as the server understood it.
@@ -340,6 +342,7 @@ fn answer(state: &Mutex<State>, req: &Request) -> Response {
         }
         Some(Fault::ServerError) => resp = binance_error(500, -1000, "An unknown error occurred."),
         Some(Fault::Status(code, msg)) => resp = binance_error(code, -1000, msg),
+        Some(Fault::Body(body)) => resp = Response::new(200, body),
         Some(Fault::Truncated) if resp.status == 200 => {
             let n = resp.body.len() / 2;
             resp = resp.fault(http::Fault::Truncate(n));

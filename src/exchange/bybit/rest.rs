@@ -20,7 +20,10 @@ const IP_LIMIT_WAIT: Duration = Duration::from_secs(600);
 
 #[derive(Deserialize)]
 struct Answer<'a> {
-    #[serde(rename = "retCode")]
+    #[serde(
+        rename = "retCode",
+        deserialize_with = "crate::exchange::wire::lenient_i64"
+    )]
     ret_code: i64,
     #[serde(rename = "retMsg", borrow, default)]
     ret_msg: Cow<'a, str>,
@@ -165,6 +168,18 @@ mod tests {
         );
         assert_eq!(
             BybitRest.answer_error(200, br#"{"retCode":0,"retMsg":"OK","result":{"list":[]}}"#),
+            None
+        );
+        // A code only compared is read as a number or a string of digits.
+        assert_eq!(
+            BybitRest.answer_error(200, br#"{"retCode":"10006","retMsg":"Too many visits!"}"#),
+            Some(ApiError::RateLimited(None))
+        );
+        assert_eq!(
+            BybitRest.answer_error(
+                200,
+                br#"{"retMsg":"OK","retCode":"0","result":{"list":[]}}"#
+            ),
             None
         );
     }

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, int_str, price, qty, symbol};
+use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol};
 
 /// A topic push or an operation's answer. Real (spot):
 /// `{"topic":"publicTrade.BTCUSDT","ts":1735689653900,"type":"snapshot","data":[{"i":"2290000000587387108",
@@ -23,8 +24,9 @@ pub struct Message<'a> {
     pub success: Option<bool>,
     #[serde(borrow)]
     pub ret_msg: Option<Cow<'a, str>>,
+    /// Kept raw: each trade is judged on its own.
     #[serde(borrow)]
-    pub data: Option<Vec<WsTrade<'a>>>,
+    pub data: Option<&'a RawValue>,
 }
 
 /// `S` is the taker's side; `T` the trade time in ms; `BT` a block trade.
@@ -50,10 +52,10 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         if !topic.starts_with("publicTrade.") {
             return Ok(Parsed::Other);
         }
-        for t in m.data.iter().flatten() {
-            out.push(t.to_trade()?);
-        }
-        return Ok(Parsed::Trades);
+        return match m.data {
+            Some(data) => each_trade(data, WsTrade::to_trade, out),
+            None => Ok(Parsed::Trades),
+        };
     }
     Ok(match (m.op.as_deref(), m.success) {
         (Some(_), Some(false)) => Parsed::Refused(
@@ -135,6 +137,37 @@ mod tests {
             .unwrap(),
             Parsed::Heartbeat
         );
-        assert!(parse(br#"{"topic":"publicTrade.BTCUSDT","data":[{"i":"abc","T":1,"p":"1","v":"1","S":"Buy","s":"BTCUSDT"}]}"#, &mut out).is_err());
+        // A bad trade is rejected on its own, with its reason (the frame is not an error).
+        out.clear();
+        assert!(
+            matches!(parse(br#"{"topic":"publicTrade.BTCUSDT","data":[{"i":"abc","T":1,"p":"1","v":"1","S":"Buy","s":"BTCUSDT"}]}"#, &mut out).unwrap(), Parsed::Partial(r) if r.len() == 1),
+        );
+        assert!(out.is_empty());
+    }
+
+    /// One bad trade (a price that is no number, a trade without an id) is rejected alone;
+    /// the frame's good trades are kept.
+    #[test]
+    fn one_bad_trade_costs_only_itself() {
+        let good = |id: i64| {
+            format!(
+                r#"{{"i":"{id}","T":1672304486865,"p":"16578.50","v":"0.006","S":"Buy","s":"BTCUSDT","BT":false}}"#
+            )
+        };
+        let nan = r#"{"i":"2","T":1672304486865,"p":"NaN","v":"0.006","S":"Buy","s":"BTCUSDT","BT":false}"#;
+        let no_id = r#"{"T":1672304486865,"p":"1","v":"0.006","S":"Buy","s":"BTCUSDT","BT":false}"#;
+        for bad in [nan, no_id] {
+            let frame = format!(
+                r#"{{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{},{bad},{}]}}"#,
+                good(1),
+                good(3)
+            );
+            let mut out = Vec::new();
+            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
+                panic!("{frame}");
+            };
+            assert_eq!(rejected.len(), 1, "{rejected:?}");
+            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
+        }
     }
 }

@@ -99,14 +99,23 @@ impl RestApi for KrakenRest {
         now: Millis,
     ) -> Result<Page, String> {
         let answer: Answer<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-        let (data, _) = answer.rows()?;
+        let (data, committed) = answer.rows()?;
+        // `last` is the venue's word on which rows are closed: the open time of its last
+        // committed interval. A row after it is the live one, whatever this clock says.
+        let committed = committed
+            .and_then(|l| l.get().parse::<i64>().ok())
+            .and_then(|s| s.checked_mul(1000));
         let rows: Vec<Vec<&RawValue>> =
             serde_json::from_str(data.get()).map_err(|e| e.to_string())?;
         let rows = rows
             .into_iter()
             .map(|r| {
                 let open_time = seconds_field(&r);
-                (open_time, ohlc_row(&r, open_time, tf, now))
+                let closed = |t: Millis| match committed {
+                    Some(last) => t <= last,
+                    None => t + tf.millis() <= now,
+                };
+                (open_time, ohlc_row(&r, open_time, closed))
             })
             .collect();
         Ok(Page::assemble(rows, tf, first, last, now))
@@ -168,8 +177,7 @@ fn text<'a>(r: &'a [&RawValue], i: usize, name: &str) -> Result<Cow<'a, str>, St
 fn ohlc_row(
     r: &[&RawValue],
     open_time: Option<Millis>,
-    tf: Timeframe,
-    now: Millis,
+    closed: impl Fn(Millis) -> bool,
 ) -> Result<Candle, String> {
     if r.len() != 8 {
         return Err(format!("expected 8 fields, got {}", r.len()));
@@ -192,7 +200,7 @@ fn ohlc_row(
         decimal_field(&fields, 5, "volume")?,
         Quote::ZERO,
         trades,
-        open_time + tf.millis() <= now,
+        closed(open_time),
     ))
 }
 

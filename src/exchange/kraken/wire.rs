@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, number_literal, rfc3339_micros, symbol};
+use crate::exchange::wire::{WireError, each_trade, number_literal, rfc3339_micros, symbol};
 
 /// Channel pushes and method answers. A trade push:
 /// `{"channel":"trade","type":"update","data":[{"symbol":"MATIC/USD","side":"buy",
@@ -50,12 +50,7 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
     match (m.channel.as_deref(), m.method.as_deref()) {
         (Some("trade"), _) => {
             let data = m.data.ok_or_else(|| WireError::field("data", "missing"))?;
-            let trades: Vec<WsTrade<'_>> =
-                serde_json::from_str(data.get()).map_err(WireError::json)?;
-            for t in &trades {
-                out.push(t.to_trade()?);
-            }
-            Ok(Parsed::Trades)
+            each_trade(data, WsTrade::to_trade, out)
         }
         (Some("heartbeat"), _) => Ok(Parsed::Heartbeat),
         (None, Some(_)) if m.success == Some(false) => Ok(Parsed::Refused(
@@ -136,6 +131,37 @@ mod tests {
         );
         assert_eq!(p(br#"{"method":"pong","req_id":1}"#, &mut out), Parsed::Ack);
         assert!(out.is_empty());
-        assert!(parse(br#"{"channel":"trade","data":[{"symbol":"A/B","side":"buy","price":"1","qty":1,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}"#, &mut out).is_err());
+        // A bad trade is rejected on its own, with its reason (the frame is not an error).
+        out.clear();
+        assert!(
+            matches!(parse(br#"{"channel":"trade","data":[{"symbol":"A/B","side":"buy","price":"1","qty":1,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}"#, &mut out).unwrap(), Parsed::Partial(r) if r.len() == 1),
+        );
+        assert!(out.is_empty());
+    }
+
+    /// One bad trade (a price that is no number, a trade without an id) is rejected alone;
+    /// the frame's good trades are kept.
+    #[test]
+    fn one_bad_trade_costs_only_itself() {
+        let good = |id: i64| {
+            format!(
+                r#"{{"symbol":"BTC/USD","side":"buy","price":42000.5,"qty":0.1,"ord_type":"limit","trade_id":{id},"timestamp":"2023-09-25T07:48:36.925533Z"}}"#
+            )
+        };
+        let nan = r#"{"symbol":"BTC/USD","side":"buy","price":"NaN","qty":0.1,"ord_type":"limit","trade_id":2,"timestamp":"2023-09-25T07:48:36.925533Z"}"#;
+        let no_id = r#"{"symbol":"BTC/USD","side":"buy","price":1,"qty":0.1,"timestamp":"2023-09-25T07:48:36.925533Z"}"#;
+        for bad in [nan, no_id] {
+            let frame = format!(
+                r#"{{"channel":"trade","type":"update","data":[{},{bad},{}]}}"#,
+                good(1),
+                good(3)
+            );
+            let mut out = Vec::new();
+            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
+                panic!("{frame}");
+            };
+            assert_eq!(rejected.len(), 1, "{rejected:?}");
+            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
+        }
     }
 }

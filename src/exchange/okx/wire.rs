@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, int_str, price, qty, symbol};
+use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol};
 
 /// A push or an event. A push (doc example):
 /// `{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474",
@@ -22,8 +23,9 @@ pub struct Message<'a> {
     pub code: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub msg: Option<Cow<'a, str>>,
+    /// Kept raw: each trade is judged on its own.
     #[serde(borrow)]
-    pub data: Option<Vec<WsTrade<'a>>>,
+    pub data: Option<&'a RawValue>,
 }
 
 /// `side` is the taker's; `count` (the `trades` channel only) the fills ending at `tradeId`.
@@ -51,11 +53,8 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         return Ok(Parsed::Heartbeat);
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    if let Some(data) = &m.data {
-        for t in data {
-            out.push(t.to_trade()?);
-        }
-        return Ok(Parsed::Trades);
+    if let Some(data) = m.data {
+        return each_trade(data, WsTrade::to_trade, out);
     }
     let text = || {
         format!(
@@ -148,6 +147,38 @@ mod tests {
             .unwrap(),
             Parsed::Reconnect(_)
         ));
-        assert!(parse(br#"{"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"buy","ts":"1","count":"0"}]}"#, &mut out).is_err());
+        // A bad trade is rejected on its own, with its reason (the frame is not an error).
+        out.clear();
+        assert!(
+            matches!(parse(br#"{"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"buy","ts":"1","count":"0"}]}"#, &mut out).unwrap(), Parsed::Partial(r) if r.len() == 1),
+        );
+        assert!(out.is_empty());
+    }
+
+    /// One bad trade (a price that is no number, a trade without an id) is rejected alone;
+    /// the frame's good trades are kept.
+    #[test]
+    fn one_bad_trade_costs_only_itself() {
+        let good = |id: i64| {
+            format!(
+                r#"{{"instId":"BTC-USDT","tradeId":"{id}","px":"42219.9","sz":"0.1","side":"buy","ts":"1630048897897"}}"#
+            )
+        };
+        let nan = r#"{"instId":"BTC-USDT","tradeId":"2","px":"NaN","sz":"0.1","side":"buy","ts":"1630048897897"}"#;
+        let no_id =
+            r#"{"instId":"BTC-USDT","px":"1","sz":"0.1","side":"buy","ts":"1630048897897"}"#;
+        for bad in [nan, no_id] {
+            let frame = format!(
+                r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{},{bad},{}]}}"#,
+                good(1),
+                good(3)
+            );
+            let mut out = Vec::new();
+            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
+                panic!("{frame}");
+            };
+            assert_eq!(rejected.len(), 1, "{rejected:?}");
+            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
+        }
     }
 }

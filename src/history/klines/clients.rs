@@ -90,6 +90,7 @@ impl KlinesClients {
             total.rate_limited += s.rate_limited;
             total.budget_waits += s.budget_waits;
             total.rejected_rows += s.rejected_rows;
+            total.rejected_pages += s.rejected_pages;
             total.candles += s.candles;
             if s.weight_used > total.weight_used {
                 total.weight_used = s.weight_used;

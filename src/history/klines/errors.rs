@@ -36,6 +36,13 @@ pub enum KlinesError {
         last: String,
         retry_in_secs: u64,
     },
+    #[error("{venue} {path}: the answer (HTTP 200) for {what} does not decode: {detail}; skipped")]
+    Undecodable {
+        venue: Venue,
+        path: String,
+        what: String,
+        detail: String,
+    },
     #[error("cannot build the HTTP client for {base}: {detail}")]
     Client { base: String, detail: String },
 }

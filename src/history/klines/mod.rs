@@ -63,6 +63,8 @@ pub struct KlinesStats {
     /// Pauses taken to stay under our share of the weight budget.
     pub budget_waits: u64,
     pub rejected_rows: u64,
+    /// Answers (HTTP 200) whose body did not decode: skipped, never retried.
+    pub rejected_pages: u64,
     pub candles: u64,
     pub banned_until: Option<Millis>,
     pub breaker: BreakerStatus,
@@ -81,6 +83,9 @@ enum Failure {
         status: u16,
         message: String,
     },
+    /// A whole answer whose body does not decode: the same body would not decode the next
+    /// time either, so it is not retried.
+    Undecodable(String),
 }
 
 /// Why requests are on hold.
@@ -103,6 +108,7 @@ struct State {
     rate_limited: u64,
     budget_waits: u64,
     rejected_rows: u64,
+    rejected_pages: u64,
     candles: u64,
 }
 
@@ -149,6 +155,7 @@ impl KlinesClient {
             rate_limited: 0,
             budget_waits: 0,
             rejected_rows: 0,
+            rejected_pages: 0,
             candles: 0,
         };
         Ok(KlinesClient {
@@ -189,6 +196,7 @@ impl KlinesClient {
             rate_limited: st.rate_limited,
             budget_waits: st.budget_waits,
             rejected_rows: st.rejected_rows,
+            rejected_pages: st.rejected_pages,
             candles: st.candles,
             banned_until: st.banned_until.filter(|u| *u > now_ms()),
             breaker: st.breaker.status(Instant::now()),
@@ -326,7 +334,7 @@ impl KlinesClient {
                         st.backoff.reset();
                         return Ok(value);
                     }
-                    Err(e) => Failure::Transient(format!("the body is not a page: {e}")),
+                    Err(e) => Failure::Undecodable(e),
                 },
                 Err(f) => f,
             };
@@ -454,6 +462,20 @@ impl KlinesClient {
                     url: url.to_string(),
                     status,
                     message,
+                })
+            }
+            Failure::Undecodable(detail) => {
+                // The server answered; only this answer is unusable.
+                st.breaker.on_success();
+                st.rejected_pages += 1;
+                let path = url.split('?').next().unwrap_or(url);
+                let detail = crate::exchange::wire::clip_long(&detail);
+                tracing::warn!(venue = %self.cfg.venue, %path, "answer does not decode: {detail}");
+                Err(KlinesError::Undecodable {
+                    venue: self.cfg.venue,
+                    path: path.to_string(),
+                    what: what.to_string(),
+                    detail,
                 })
             }
             Failure::Transient(detail) => {

@@ -47,12 +47,17 @@ impl AlertStore for PostgresBackend {
             .collect())
     }
 
-    fn pending_deliveries(&mut self, limit: usize) -> Result<Vec<PendingDelivery>, StoreError> {
+    fn pending_deliveries(
+        &mut self,
+        channel: Option<Channel>,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, StoreError> {
         let rows = self.conn()?.query(
             "SELECT f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, d.channel, d.attempts \
              FROM alert_deliveries d JOIN alert_firings f ON f.id = d.firing_id \
-             WHERE d.delivered_at IS NULL ORDER BY f.trigger_time, f.id LIMIT $1",
-            &[&(limit as i64)],
+             WHERE d.delivered_at IS NULL AND ($2::text IS NULL OR d.channel = $2) \
+             ORDER BY f.trigger_time, f.id LIMIT $1",
+            &[&(limit as i64), &channel.map(Channel::as_str)],
         )?;
         Ok(rows
             .iter()

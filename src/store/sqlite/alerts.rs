@@ -44,13 +44,18 @@ impl AlertStore for SqliteBackend {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn pending_deliveries(&mut self, limit: usize) -> Result<Vec<PendingDelivery>, StoreError> {
+    fn pending_deliveries(
+        &mut self,
+        channel: Option<Channel>,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.id, f.alert, f.symbol, f.condition, f.value, f.at, f.trigger_time, d.channel, d.attempts \
              FROM alert_deliveries d JOIN alert_firings f ON f.id = d.firing_id \
-             WHERE d.delivered_at IS NULL ORDER BY f.trigger_time, f.id LIMIT ?1",
+             WHERE d.delivered_at IS NULL AND (?2 IS NULL OR d.channel = ?2) \
+             ORDER BY f.trigger_time, f.id LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let rows = stmt.query_map(params![limit as i64, channel.map(Channel::as_str)], |r| {
             Ok((firing_row(r)?, r.get::<_, String>(7)?, r.get::<_, i64>(8)?))
         })?;
         let mut out = Vec::new();
