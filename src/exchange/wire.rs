@@ -50,27 +50,44 @@ pub fn each_trade<'a, T: Deserialize<'a>>(
     convert: impl Fn(&T) -> Result<Trade, WireError>,
     out: &mut Vec<Trade>,
 ) -> Result<Parsed, WireError> {
+    if let Ok(items) = serde_json::from_str::<Vec<T>>(data.get()) {
+        return Ok(trades_of(&items, convert, out));
+    }
+    let items: Vec<&'a RawValue> = serde_json::from_str(data.get()).map_err(WireError::json)?;
     let mut rejected = Vec::new();
-    let mut take = |t: Result<Trade, WireError>| match t {
-        Ok(t) => out.push(t),
-        Err(e) => rejected.push(e.to_string()),
-    };
-    match serde_json::from_str::<Vec<T>>(data.get()) {
-        Ok(items) => items.iter().for_each(|t| take(convert(t))),
-        Err(_) => {
-            let items: Vec<&'a RawValue> =
-                serde_json::from_str(data.get()).map_err(WireError::json)?;
-            for item in items {
-                let t = serde_json::from_str::<T>(item.get()).map_err(WireError::json);
-                take(t.and_then(|t| convert(&t)));
-            }
+    for item in items {
+        let t = serde_json::from_str::<T>(item.get()).map_err(WireError::json);
+        match t.and_then(|t| convert(&t)) {
+            Ok(t) => out.push(t),
+            Err(e) => rejected.push(e.to_string()),
         }
     }
-    Ok(if rejected.is_empty() {
+    Ok(judged(rejected))
+}
+
+/// Trades already read into their wire shape, each converted on its own (see
+/// [`each_trade`]): a venue's fast path for a well-shaped frame.
+pub fn trades_of<T>(
+    items: &[T],
+    convert: impl Fn(&T) -> Result<Trade, WireError>,
+    out: &mut Vec<Trade>,
+) -> Parsed {
+    let mut rejected = Vec::new();
+    for t in items {
+        match convert(t) {
+            Ok(t) => out.push(t),
+            Err(e) => rejected.push(e.to_string()),
+        }
+    }
+    judged(rejected)
+}
+
+fn judged(rejected: Vec<String>) -> Parsed {
+    if rejected.is_empty() {
         Parsed::Trades
     } else {
         Parsed::Partial(rejected)
-    })
+    }
 }
 
 /// At most 200 characters of a decoder's complaint (it may quote the answer), for messages.

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol};
+use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, trades_of};
 
 /// A topic push or an operation's answer. Real (spot):
 /// `{"topic":"publicTrade.BTCUSDT","ts":1735689653900,"type":"snapshot","data":[{"i":"2290000000587387108",
@@ -46,7 +46,21 @@ pub struct WsTrade<'a> {
     pub symbol: Cow<'a, str>,
 }
 
+/// A trade push read in one pass (the usual frame); anything else takes [`Message`].
+#[derive(Deserialize)]
+struct TradePush<'a> {
+    #[serde(borrow)]
+    topic: Cow<'a, str>,
+    #[serde(borrow)]
+    data: Vec<WsTrade<'a>>,
+}
+
 pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame)
+        && push.topic.starts_with("publicTrade.")
+    {
+        return Ok(trades_of(&push.data, WsTrade::to_trade, out));
+    }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
     if let Some(topic) = m.topic.as_deref() {
         if !topic.starts_with("publicTrade.") {

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol};
+use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, trades_of};
 
 /// A push or an event. A push (doc example):
 /// `{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474",
@@ -26,6 +26,12 @@ pub struct Message<'a> {
     /// Kept raw: each trade is judged on its own.
     #[serde(borrow)]
     pub data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct TradePush<'a> {
+    #[serde(borrow)]
+    data: Vec<WsTrade<'a>>,
 }
 
 /// `side` is the taker's; `count` (the `trades` channel only) the fills ending at `tradeId`.
@@ -51,6 +57,10 @@ pub struct WsTrade<'a> {
 pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
     if frame == b"pong" {
         return Ok(Parsed::Heartbeat);
+    }
+    // A trade push read in one pass (the usual frame); anything else takes `Message`.
+    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame) {
+        return Ok(trades_of(&push.data, WsTrade::to_trade, out));
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
     if let Some(data) = m.data {
