@@ -326,6 +326,30 @@ pub fn int_str(s: &str, field: &'static str) -> Result<i64, WireError> {
     s.parse().map_err(|_| WireError::field(field, s))
 }
 
+/// For each venue's tests: a frame of trades 1, a bad one, 3 (`frame` wraps the three trade
+/// objects) keeps 1 and 3 and rejects the bad one alone, for each of `bads`.
+#[cfg(test)]
+pub fn assert_bad_trades_cost_only_themselves(
+    parse: fn(&[u8], &mut Vec<Trade>) -> Result<Parsed, WireError>,
+    good: impl Fn(i64) -> String,
+    frame: impl Fn(&str) -> String,
+    bads: &[&str],
+) {
+    for bad in bads {
+        let frame = frame(&format!("{},{bad},{}", good(1), good(3)));
+        let mut out = Vec::new();
+        let Ok(Parsed::Partial(rejected)) = parse(frame.as_bytes(), &mut out) else {
+            panic!("not a partial frame: {frame}");
+        };
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert_eq!(
+            out.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![1, 3],
+            "{frame}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,18 +170,15 @@ mod tests {
         };
         let nan = r#"{"i":"2","T":1672304486865,"p":"NaN","v":"0.006","S":"Buy","s":"BTCUSDT","BT":false}"#;
         let no_id = r#"{"T":1672304486865,"p":"1","v":"0.006","S":"Buy","s":"BTCUSDT","BT":false}"#;
-        for bad in [nan, no_id] {
-            let frame = format!(
-                r#"{{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{},{bad},{}]}}"#,
-                good(1),
-                good(3)
-            );
-            let mut out = Vec::new();
-            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
-                panic!("{frame}");
-            };
-            assert_eq!(rejected.len(), 1, "{rejected:?}");
-            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
-        }
+        crate::exchange::wire::assert_bad_trades_cost_only_themselves(
+            parse,
+            good,
+            |trades| {
+                format!(
+                    r#"{{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{trades}]}}"#
+                )
+            },
+            &[nan, no_id],
+        );
     }
 }

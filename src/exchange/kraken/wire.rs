@@ -150,18 +150,11 @@ mod tests {
         };
         let nan = r#"{"symbol":"BTC/USD","side":"buy","price":"NaN","qty":0.1,"ord_type":"limit","trade_id":2,"timestamp":"2023-09-25T07:48:36.925533Z"}"#;
         let no_id = r#"{"symbol":"BTC/USD","side":"buy","price":1,"qty":0.1,"timestamp":"2023-09-25T07:48:36.925533Z"}"#;
-        for bad in [nan, no_id] {
-            let frame = format!(
-                r#"{{"channel":"trade","type":"update","data":[{},{bad},{}]}}"#,
-                good(1),
-                good(3)
-            );
-            let mut out = Vec::new();
-            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
-                panic!("{frame}");
-            };
-            assert_eq!(rejected.len(), 1, "{rejected:?}");
-            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
-        }
+        crate::exchange::wire::assert_bad_trades_cost_only_themselves(
+            parse,
+            good,
+            |trades| format!(r#"{{"channel":"trade","type":"update","data":[{trades}]}}"#),
+            &[nan, no_id],
+        );
     }
 }

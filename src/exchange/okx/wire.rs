@@ -177,18 +177,13 @@ mod tests {
         let nan = r#"{"instId":"BTC-USDT","tradeId":"2","px":"NaN","sz":"0.1","side":"buy","ts":"1630048897897"}"#;
         let no_id =
             r#"{"instId":"BTC-USDT","px":"1","sz":"0.1","side":"buy","ts":"1630048897897"}"#;
-        for bad in [nan, no_id] {
-            let frame = format!(
-                r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{},{bad},{}]}}"#,
-                good(1),
-                good(3)
-            );
-            let mut out = Vec::new();
-            let Parsed::Partial(rejected) = parse(frame.as_bytes(), &mut out).unwrap() else {
-                panic!("{frame}");
-            };
-            assert_eq!(rejected.len(), 1, "{rejected:?}");
-            assert_eq!(out.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
-        }
+        crate::exchange::wire::assert_bad_trades_cost_only_themselves(
+            parse,
+            good,
+            |trades| {
+                format!(r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{trades}]}}"#)
+            },
+            &[nan, no_id],
+        );
     }
 }
