@@ -254,7 +254,16 @@ pub async fn deliver(
     };
     let mut tasks = tokio::task::JoinSet::new();
     for (channel, wake) in channels.into_iter().zip(wakes) {
-        let d = Deliverer::new(notify.clone(), net.clone(), bell.clone(), stats.clone());
+        let http = (channel == Channel::Webhook)
+            .then(|| webhook_client(&notify))
+            .flatten();
+        let d = Deliverer::new(
+            notify.clone(),
+            net.clone(),
+            bell.clone(),
+            stats.clone(),
+            http,
+        );
         tasks.spawn(deliver_on(
             channel,
             d,
@@ -332,23 +341,28 @@ struct Deliverer {
     desktop_missing_warned: bool,
 }
 
+/// The webhook's HTTP client. Redirects are not followed: a 3xx would re-POST the firing,
+/// its body and its idempotency key to wherever the answer points. It is a failed delivery
+/// instead, retried at the configured URL.
+fn webhook_client(notify: &NotifyConfig) -> Option<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(crate::net::USER_AGENT)
+        .timeout(Duration::from_secs(notify.timeout_secs.max(1)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .ok()
+}
+
 impl Deliverer {
+    /// One channel's deliverer; `http` is the webhook's client (only the webhook channel
+    /// needs one: a client holds its TLS roots, so it is not built per channel).
     fn new(
         notify: NotifyConfig,
         (backoff, breaker): (BackoffPolicy, BreakerPolicy),
         bell: Option<mpsc::Sender<Firing>>,
         stats: Arc<AlertStats>,
+        http: Option<reqwest::Client>,
     ) -> Self {
-        let timeout = Duration::from_secs(notify.timeout_secs.max(1));
-        // Redirects are not followed: a 3xx would re-POST the firing, its body and its
-        // idempotency key to wherever the answer points. It is a failed delivery instead,
-        // retried at the configured URL.
-        let http = reqwest::Client::builder()
-            .user_agent(crate::net::USER_AGENT)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .ok();
         Deliverer {
             notify,
             http,
