@@ -45,7 +45,8 @@ struct LogFile(File);
 
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let line = safe_line(&String::from_utf8_lossy(buf));
+        let event = String::from_utf8_lossy(buf);
+        let line = safe_line(&event);
         if self.0.write_all(line.as_bytes()).is_err() {
             LOST_LINES.fetch_add(1, Ordering::Relaxed);
         }
@@ -60,16 +61,18 @@ impl Write for LogFile {
 
 /// One formatted event as it goes to the file: its own line ending kept, everything else
 /// that a terminal would act on escaped, at most [`MAX_LINE_BYTES`].
-fn safe_line(event: &str) -> String {
+fn safe_line(event: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     let (body, end) = match event.strip_suffix('\n') {
         Some(body) => (body, "\n"),
         None => (event, ""),
     };
-    let body = crate::domain::text::escape_invisible(body);
-    format!(
-        "{}{end}",
-        crate::domain::text::clip_bytes(&body, MAX_LINE_BYTES)
-    )
+    let escaped = crate::domain::text::escape_invisible(body);
+    match crate::domain::text::clip_bytes(&escaped, MAX_LINE_BYTES) {
+        // The usual line: nothing to escape or cut, written as it came.
+        Cow::Borrowed(_) if matches!(escaped, Cow::Borrowed(_)) => Cow::Borrowed(event),
+        line => Cow::Owned(format!("{line}{end}")),
+    }
 }
 
 #[cfg(test)]

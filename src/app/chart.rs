@@ -154,6 +154,11 @@ impl ChartLayout {
         }
     }
 
+    /// Whether the other charts are the next markets in the watchlist's order.
+    pub fn follows_watchlist(self) -> bool {
+        matches!(self, ChartLayout::TwoMarkets | ChartLayout::FourMarkets)
+    }
+
     pub fn charts(self) -> usize {
         match self {
             ChartLayout::Single | ChartLayout::Overlay => 1,

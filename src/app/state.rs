@@ -129,7 +129,13 @@ impl App {
 
     /// The series of every chart on screen, the shown one first.
     pub fn chart_keys(&self) -> Vec<SeriesKey> {
-        self.chart.keys(&self.model, &self.watch_order())
+        // The watchlist's order (each market's day, when sorted) only where the grid follows
+        // it: this runs on every history page and key.
+        let order = match self.chart.layout.follows_watchlist() {
+            true => self.watch_order(),
+            false => Vec::new(),
+        };
+        self.chart.keys(&self.model, &order)
     }
 
     /// The watchlist's rows in the panel's order: indices into the model's `symbols`.

@@ -148,9 +148,13 @@ impl Monitor {
             }
             None => (false, None, None),
         };
-        let ingest = i.inputs.ingest.borrow().clone();
+        // Two fields, read under the borrow (the snapshot holds latency buckets too).
+        let (last_trade_ms, accepted_at_ms) = {
+            let ingest = i.inputs.ingest.borrow();
+            (ingest.last_trade_ms, ingest.accepted_at_ms)
+        };
         let last_message_ms = if i.inputs.demo {
-            ingest.last_trade_ms
+            last_trade_ms
         } else {
             last_message_ms
         };
@@ -162,7 +166,7 @@ impl Monitor {
             stopping: i.stopping.load(Ordering::Relaxed),
             connected,
             last_message_ms,
-            last_trade_ms: ingest.accepted_at_ms,
+            last_trade_ms: accepted_at_ms,
             malformed: snaps.iter().map(|(_, s)| s.malformed).sum(),
             connected_at_ms,
             reconnects: snaps.iter().map(|(_, s)| s.reconnects).sum(),
