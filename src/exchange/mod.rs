@@ -10,6 +10,8 @@ pub mod bybit;
 pub mod coinbase;
 pub mod connector;
 pub mod kraken;
+#[cfg(test)]
+pub mod layout;
 pub mod okx;
 pub mod registry;
 pub mod rest;

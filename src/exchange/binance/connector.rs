@@ -1,6 +1,6 @@
 //! Binance's side of the [`Connector`] seam.
 
-use super::depth::{DEPTH_STREAM, parse_depth};
+use super::depth::DEPTH_STREAM;
 use super::wire::{Frame, parse_frame};
 use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 use crate::exchange::{Connector, Parsed, WireError};
@@ -38,14 +38,12 @@ impl Connector for Binance {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
-        if let Some(book) = parse_depth(frame) {
-            return Ok(Parsed::Book(vec![BookUpdate::snapshot(book?)]));
-        }
         Ok(match parse_frame(frame)? {
             Frame::Trade(t) => {
                 out.push(t);
                 Parsed::Trades
             }
+            Frame::Book(book) => Parsed::Book(vec![BookUpdate::snapshot(book)]),
             Frame::ServerShutdown { .. } => Parsed::Reconnect("server announced shutdown".into()),
             Frame::Ack { .. } => Parsed::Ack,
             Frame::Other(_) => Parsed::Other,

@@ -202,7 +202,7 @@ impl<'a> Cursor<'a> {
         let mut f = Fields::default();
         self.object(|c, key| {
             let Some(agg) = kind else {
-                // The first key: serde insists on `e` here too.
+                // Binance writes `e` first; any other order is serde's.
                 if key != b"e" {
                     return None;
                 }
@@ -225,16 +225,18 @@ impl<'a> Cursor<'a> {
                 (b"T", _) => set(&mut f.trade_time, c.int()?),
                 (b"m", _) => set(&mut f.maker, c.boolean()?),
                 (b"M", _) => set(&mut f.best, c.boolean()?),
+                // A second event type is serde's to refuse.
+                (b"e", _) => None,
                 _ => c.skip_scalar(),
             }
         })?;
         Some(if kind? {
             Fast::AggTrade(BinanceAggTrade {
                 event_time: f.event_time?,
-                symbol: f.symbol?,
+                symbol: f.symbol?.into(),
                 id: f.agg_id?,
-                price: f.price?,
-                qty: f.qty?,
+                price: f.price?.into(),
+                qty: f.qty?.into(),
                 first_trade_id: f.first?,
                 last_trade_id: f.last?,
                 trade_time: f.trade_time?,
@@ -244,10 +246,10 @@ impl<'a> Cursor<'a> {
         } else {
             Fast::Trade(BinanceTrade {
                 event_time: f.event_time?,
-                symbol: f.symbol?,
+                symbol: f.symbol?.into(),
                 id: f.trade_id?,
-                price: f.price?,
-                qty: f.qty?,
+                price: f.price?.into(),
+                qty: f.qty?.into(),
                 trade_time: f.trade_time?,
                 buyer_is_maker: f.maker?,
                 best_match: f.best.unwrap_or_default(),

@@ -8,14 +8,15 @@
 //! Plain trade frames take the hand-rolled scanner in `scan.rs` (about 2x serde's speed); serde
 //! handles everything else and phrases every error.
 
-use std::fmt;
+use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny};
+use serde_json::value::RawValue;
 
+use super::depth;
 use super::scan::{Fast, scan};
-use crate::domain::{Millis, Price, Qty, Symbol, Trade};
+use crate::domain::{Book, Millis, Price, Qty, Symbol, Trade};
 
 pub use crate::exchange::wire::WireError;
 use crate::exchange::wire::clip;
@@ -40,8 +41,10 @@ impl TimeUnit {
 
 /// What one WebSocket text frame means to the client.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Frame<'a> {
+pub enum Frame {
     Trade(Trade),
+    /// The top of a book, from a partial book depth stream.
+    Book(Book),
     /// The server will close soon: reconnect now rather than lose data.
     ServerShutdown {
         time: Millis,
@@ -50,18 +53,18 @@ pub enum Frame<'a> {
     Ack {
         id: Option<u64>,
     },
-    /// A well-formed event of a kind cryptoviz does not use (its `e`, or the stream name).
-    Other(&'a str),
+    /// A well-formed event of a kind cryptoviz does not use (its `e`, clipped).
+    Other(String),
 }
 
 /// Parses one frame with millisecond timestamps (the default stream format).
-pub fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
+pub fn parse_frame(bytes: &[u8]) -> Result<Frame, WireError> {
     parse_frame_with(bytes, TimeUnit::Millis)
 }
 
 /// Parses one frame: a combined-stream envelope, a bare event (raw streams, serverShutdown),
 /// a subscription ack or an error answer.
-pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireError> {
+pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
     match scan(bytes) {
         Some(Fast::Trade(t)) => return t.to_trade(unit).map(Frame::Trade),
         Some(Fast::AggTrade(t)) => return t.to_trade(unit).map(Frame::Trade),
@@ -70,53 +73,99 @@ pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireE
     parse_with_serde(bytes, unit)
 }
 
-/// The general path: any shape, and the precise error when something is wrong.
-fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame<'_>, WireError> {
-    let incoming: Incoming<'_> =
-        serde_json::from_slice(bytes).map_err(|e| WireError::Json(e.to_string()))?;
-    match incoming {
-        Incoming::Event(event) | Incoming::Combined { data: event } => event.into_frame(unit),
-        Incoming::Ack(ack) => Ok(Frame::Ack { id: ack.id }),
-        Incoming::Error(err) => Err(WireError::Server {
-            code: err.error.code,
-            msg: clip(err.error.msg),
-        }),
+/// Every top-level key that decides what a message is. Which keys are present decides its
+/// kind, never where they stand: any key order, spacing or escaping reads the same.
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(default, borrow)]
+    stream: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    /// A bare event (raw streams, `serverShutdown`).
+    #[serde(rename = "e", default, borrow)]
+    event: Option<Cow<'a, str>>,
+    /// Present (even as `null`) in a subscription answer.
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default, borrow)]
+    error: Option<BinanceErrorBody<'a>>,
+}
+
+/// The event name of a payload, read before the payload itself.
+#[derive(Deserialize)]
+struct Tag<'a> {
+    #[serde(rename = "e", default, borrow)]
+    event: Option<Cow<'a, str>>,
+}
+
+fn present<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+fn json(e: serde_json::Error) -> WireError {
+    WireError::Json(e.to_string())
+}
+
+/// The general path: any shape and layout, and the precise error when something is wrong.
+fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
+    let m: Message<'_> = serde_json::from_slice(bytes).map_err(json)?;
+    if let Some(err) = m.error {
+        return Err(WireError::Server {
+            code: err.code,
+            msg: clip(err.msg),
+        });
+    }
+    if let Some(name) = m.event {
+        return event(&name, bytes, unit);
+    }
+    match (m.stream, m.data) {
+        (Some(stream), Some(data)) => {
+            let tag: Tag<'_> = serde_json::from_str(data.get()).map_err(json)?;
+            match tag.event {
+                Some(name) => event(&name, data.get().as_bytes(), unit),
+                // Depth payloads name neither their kind nor their symbol: the stream does.
+                None if is_depth_stream(&stream) => depth::book_of(&stream, data).map(Frame::Book),
+                None => Err(WireError::Json(format!(
+                    "the payload of stream {:?} has no event type \"e\"",
+                    clip(&stream)
+                ))),
+            }
+        }
+        (None, Some(_)) => Err(WireError::Json("missing field `stream`".into())),
+        (Some(_), None) => Err(WireError::Json("missing field `data`".into())),
+        (None, None) if m.result || m.id.is_some() => Ok(Frame::Ack { id: m.id }),
+        (None, None) => Err(WireError::Json("not a Binance stream object".into())),
     }
 }
 
-/// Combined-stream envelope, used for every connection cryptoviz opens:
-/// `{"stream":"btcusdt@trade","data":{"e":"trade",...}}`
-#[derive(Debug)]
-enum Incoming<'a> {
-    /// The stream name is required but not kept: the payload names its own symbol.
-    Combined {
-        data: Event<'a>,
-    },
-    Event(Event<'a>),
-    Ack(BinanceAck),
-    Error(BinanceErrorAnswer<'a>),
+/// `btcusdt@depth20@100ms`, `btcusdt@depth`: the part after the symbol names the kind.
+fn is_depth_stream(stream: &str) -> bool {
+    stream
+        .split_once('@')
+        .is_some_and(|(_, kind)| kind.starts_with("depth"))
 }
 
-/// The payloads cryptoviz understands, told apart by their `e` field.
-#[derive(Debug)]
-pub enum Event<'a> {
-    Trade(BinanceTrade<'a>),
-    AggTrade(BinanceAggTrade<'a>),
-    ServerShutdown(BinanceServerShutdown),
-    Other(&'a str),
-}
-
-impl<'a> Event<'a> {
-    fn into_frame(self, unit: TimeUnit) -> Result<Frame<'a>, WireError> {
-        Ok(match self {
-            Event::Trade(t) => Frame::Trade(t.to_trade(unit)?),
-            Event::AggTrade(t) => Frame::Trade(t.to_trade(unit)?),
-            Event::ServerShutdown(s) => Frame::ServerShutdown {
+/// The event named `name`, whose object is `payload`.
+fn event(name: &str, payload: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
+    Ok(match name {
+        "trade" => {
+            let t: BinanceTrade<'_> = serde_json::from_slice(payload).map_err(json)?;
+            Frame::Trade(t.to_trade(unit)?)
+        }
+        "aggTrade" => {
+            let t: BinanceAggTrade<'_> = serde_json::from_slice(payload).map_err(json)?;
+            Frame::Trade(t.to_trade(unit)?)
+        }
+        "serverShutdown" => {
+            let s: BinanceServerShutdown = serde_json::from_slice(payload).map_err(json)?;
+            Frame::ServerShutdown {
                 time: unit.to_millis(s.event_time),
-            },
-            Event::Other(name) => Frame::Other(name),
-        })
-    }
+            }
+        }
+        other => Frame::Other(clip(other)),
+    })
 }
 
 /// Stream `<symbol>@trade`: one execution.
@@ -130,13 +179,13 @@ pub struct BinanceTrade<'a> {
     #[serde(rename = "E")]
     pub event_time: i64,
     #[serde(rename = "s", borrow)]
-    pub symbol: &'a str,
+    pub symbol: Cow<'a, str>,
     #[serde(rename = "t")]
     pub id: i64,
     #[serde(rename = "p", borrow)]
-    pub price: &'a str,
+    pub price: Cow<'a, str>,
     #[serde(rename = "q", borrow)]
-    pub qty: &'a str,
+    pub qty: Cow<'a, str>,
     #[serde(rename = "T")]
     pub trade_time: i64,
     /// Buyer is the maker: the taker sold.
@@ -150,7 +199,7 @@ pub struct BinanceTrade<'a> {
 impl BinanceTrade<'_> {
     pub fn to_trade(&self, unit: TimeUnit) -> Result<Trade, WireError> {
         trade(
-            (self.symbol, self.id, self.price, self.qty),
+            (&self.symbol, self.id, &self.price, &self.qty),
             unit.to_millis(self.trade_time),
             1,
             self.buyer_is_maker,
@@ -178,13 +227,13 @@ pub struct BinanceAggTrade<'a> {
     #[serde(rename = "E")]
     pub event_time: i64,
     #[serde(rename = "s", borrow)]
-    pub symbol: &'a str,
+    pub symbol: Cow<'a, str>,
     #[serde(rename = "a")]
     pub id: i64,
     #[serde(rename = "p", borrow)]
-    pub price: &'a str,
+    pub price: Cow<'a, str>,
     #[serde(rename = "q", borrow)]
-    pub qty: &'a str,
+    pub qty: Cow<'a, str>,
     #[serde(rename = "f")]
     pub first_trade_id: i64,
     #[serde(rename = "l")]
@@ -221,7 +270,7 @@ impl BinanceAggTrade<'_> {
             }
         };
         trade(
-            (self.symbol, self.id, self.price, self.qty),
+            (&self.symbol, self.id, &self.price, &self.qty),
             unit.to_millis(self.trade_time),
             count,
             self.buyer_is_maker,
@@ -316,122 +365,6 @@ fn decimal<T, E>(
         field,
         value: clip(s),
     })
-}
-
-/// The keys that decide a frame's shape; anything else is skipped.
-#[derive(Deserialize)]
-#[serde(field_identifier)]
-enum Key {
-    #[serde(rename = "stream")]
-    Stream,
-    #[serde(rename = "data")]
-    Data,
-    #[serde(rename = "e")]
-    EventType,
-    #[serde(rename = "result")]
-    Result,
-    #[serde(rename = "id")]
-    Id,
-    #[serde(rename = "error")]
-    Error,
-    #[serde(other)]
-    Other,
-}
-
-/// Binance always writes `e` first, which lets the rest of the object go straight into the
-/// typed struct in one pass, without buffering.
-fn event_after_tag<'de, A: MapAccess<'de>>(name: &'de str, map: A) -> Result<Event<'de>, A::Error> {
-    let rest = MapAccessDeserializer::new(map);
-    Ok(match name {
-        "trade" => Event::Trade(BinanceTrade::deserialize(rest)?),
-        "aggTrade" => Event::AggTrade(BinanceAggTrade::deserialize(rest)?),
-        "serverShutdown" => Event::ServerShutdown(BinanceServerShutdown::deserialize(rest)?),
-        other => {
-            IgnoredAny::deserialize(rest)?;
-            Event::Other(other)
-        }
-    })
-}
-
-impl<'de> Deserialize<'de> for Event<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Event<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event object starting with \"e\"")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
-                match map.next_key::<Key>()? {
-                    Some(Key::EventType) => {
-                        let name: &'de str = map.next_value()?;
-                        event_after_tag(name, map)
-                    }
-                    _ => Err(de::Error::custom("event object does not start with \"e\"")),
-                }
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for Incoming<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Incoming<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a Binance stream object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Incoming<'de>, A::Error> {
-                let mut stream = false;
-                let mut data: Option<Event<'de>> = None;
-                let mut ack: Option<BinanceAck> = None;
-                let mut first = true;
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::EventType if first => {
-                            let name: &'de str = map.next_value()?;
-                            return event_after_tag(name, map).map(Incoming::Event);
-                        }
-                        Key::EventType => {
-                            return Err(de::Error::custom("\"e\" is not the first key"));
-                        }
-                        Key::Stream => {
-                            map.next_value::<&'de str>()?;
-                            stream = true;
-                        }
-                        Key::Data => data = Some(map.next_value()?),
-                        Key::Result => {
-                            map.next_value::<IgnoredAny>()?;
-                            ack.get_or_insert_with(BinanceAck::default);
-                        }
-                        Key::Id => {
-                            let id: Option<u64> = map.next_value()?;
-                            ack.get_or_insert_with(BinanceAck::default).id = id;
-                        }
-                        Key::Error => {
-                            let error: BinanceErrorBody<'de> = map.next_value()?;
-                            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                            return Ok(Incoming::Error(BinanceErrorAnswer { error }));
-                        }
-                        Key::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    first = false;
-                }
-                match (stream, data, ack) {
-                    (true, Some(data), _) => Ok(Incoming::Combined { data }),
-                    (false, Some(_), _) => Err(de::Error::missing_field("stream")),
-                    (true, None, _) => Err(de::Error::missing_field("data")),
-                    (false, None, Some(ack)) => Ok(Incoming::Ack(ack)),
-                    (false, None, None) => Err(de::Error::custom("not a Binance stream object")),
-                }
-            }
-        }
-        d.deserialize_map(V)
-    }
 }
 
 #[cfg(test)]
@@ -530,7 +463,7 @@ mod tests {
         );
         assert_eq!(
             parse_frame(br#"{"stream":"bnbbtc@kline_1m","data":{"e":"kline","E":1,"k":{"t":1}}}"#),
-            Ok(Frame::Other("kline"))
+            Ok(Frame::Other("kline".into()))
         );
     }
 
@@ -570,7 +503,10 @@ mod tests {
         );
         assert!(error(r#"{"stream":"a@trade"}"#).contains("missing field `data`"));
         assert!(error(r#"{"x":1}"#).contains("not a Binance stream object"));
-        assert!(error(r#"{"data":{"E":1,"e":"trade"},"stream":"a"}"#).contains("does not start"));
+        assert!(
+            error(r#"{"data":{"E":1,"e":"trade"},"stream":"a"}"#).contains("missing field `s`")
+        );
+        assert!(error(r#"{"data":{"E":1},"stream":"a@trade"}"#).contains("no event type"));
         assert_eq!(
             error(r#"{"error":{"code":2,"msg":"Invalid request"},"id":1}"#),
             "server error 2: Invalid request"

@@ -40,9 +40,6 @@ impl Connector for Bybit {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
-        if let Some(update) = super::depth::parse_book(frame) {
-            return Ok(Parsed::Book(vec![update?]));
-        }
         super::wire::parse(frame, out)
     }
 }

@@ -9,21 +9,13 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::domain::{BookUpdate, Venue};
 use crate::exchange::wire::{WireError, levels, symbol};
 
 /// The topic's depth: 50 levels a side (spot also offers 1 and 200).
 pub const DEPTH: u32 = 50;
-
-#[derive(Deserialize)]
-struct Push<'a> {
-    #[serde(borrow, rename = "type")]
-    kind: Cow<'a, str>,
-    ts: Option<i64>,
-    #[serde(borrow)]
-    data: Data<'a>,
-}
 
 #[derive(Deserialize)]
 struct Data<'a> {
@@ -35,34 +27,36 @@ struct Data<'a> {
     a: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// `Some` for an order book push (Bybit writes the topic first), `None` otherwise.
-pub fn parse_book(frame: &[u8]) -> Option<Result<BookUpdate, WireError>> {
-    frame
-        .starts_with(br#"{"topic":"orderbook."#)
-        .then(|| parse(frame))
-}
-
-fn parse(frame: &[u8]) -> Result<BookUpdate, WireError> {
-    let p: Push<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    let snapshot = match p.kind.as_ref() {
+/// The update of an order book push of type `kind` at `ts`, whose `data` the caller has read.
+pub fn parse_book(kind: &str, ts: Option<i64>, data: &RawValue) -> Result<BookUpdate, WireError> {
+    let data: Data<'_> = serde_json::from_str(data.get()).map_err(WireError::json)?;
+    let snapshot = match kind {
         "snapshot" => true,
         "delta" => false,
         other => return Err(WireError::field("orderbook type", other)),
     };
     Ok(BookUpdate {
-        symbol: symbol(Venue::Bybit, &p.data.s)?,
+        symbol: symbol(Venue::Bybit, &data.s)?,
         snapshot,
         depth: DEPTH as usize,
-        bids: levels(&p.data.b)?,
-        asks: levels(&p.data.a)?,
-        time: p.ts,
+        bids: levels(&data.b)?,
+        asks: levels(&data.a)?,
+        time: ts,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::domain::LocalBook;
+    use crate::domain::{BookUpdate, LocalBook};
+    use crate::exchange::{Connector, Parsed, WireError};
+
+    fn parse_book(frame: &[u8]) -> Option<Result<BookUpdate, WireError>> {
+        match super::super::Bybit.parse(frame, &mut Vec::new()) {
+            Ok(Parsed::Book(mut b)) => Some(Ok(b.remove(0))),
+            Err(e) => Some(Err(e)),
+            Ok(_) => None,
+        }
+    }
 
     #[test]
     fn the_doc_snapshot_and_a_delta() {

@@ -36,3 +36,55 @@ fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
         if t.buy { "Buy" } else { "Sell" }
     )
 }
+
+/// Every documented Bybit message, in any JSON layout.
+#[cfg(test)]
+mod layouts {
+    use crate::domain::Timeframe;
+    use crate::exchange::layout::{Example::*, assert_any_layout};
+
+    #[test]
+    fn every_documented_message_reads_the_same_in_any_json_layout() {
+        assert_any_layout(
+            &super::ENTRY,
+            &[
+                Stream(include_str!(
+                    "../../../tests/fixtures/venues/bybit-publicTrade-spot.json"
+                )),
+                Stream(
+                    r#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1672304484978,"data":{"s":"BTCUSDT","b":[["16493.50","0.006"],["16493.00","0.100"]],"a":[["16611.00","0.029"],["16612.00","0.213"]],"u":18521288,"seq":7961638724},"cts":1672304484976}"#,
+                ),
+                Stream(
+                    r#"{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1672304484988,"data":{"s":"BTCUSDT","b":[["16493.50","0"]],"a":[["16611.00","0.5"]],"u":18521289,"seq":7961638725},"cts":1672304484986}"#,
+                ),
+                Stream(
+                    r#"{"success":true,"ret_msg":"subscribe","conn_id":"2324d924-aa4d-45b0-a858-7b8be29ab52b","req_id":"10001","op":"subscribe"}"#,
+                ),
+                Stream(
+                    r#"{"success":false,"ret_msg":"Invalid symbol :[publicTrade.XXX]","conn_id":"a","op":"subscribe"}"#,
+                ),
+                Stream(
+                    r#"{"success":true,"ret_msg":"pong","conn_id":"0970e817-426e-429a-a679-ff7f55e0b16a","op":"ping"}"#,
+                ),
+                Stream(
+                    r#"{"topic":"tickers.BTCUSDT","ts":1673853746003,"type":"snapshot","cs":2588407389,"data":{"symbol":"BTCUSDT","lastPrice":"21109.77"}}"#,
+                ),
+                Instruments(
+                    r#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","baseCoin":"BTC","quoteCoin":"USDT","status":"Trading","lotSizeFilter":{"basePrecision":"0.000001","quotePrecision":"0.00000001","minOrderQty":"0.000048","maxOrderQty":"71.73956243"},"priceFilter":{"tickSize":"0.01"}},{"symbol":"NEWUSDT","status":"PreLaunch"}]},"retExtInfo":{},"time":1672712468011}"#,
+                ),
+                Candles(
+                    Timeframe::M1,
+                    r#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","symbol":"BTCUSDT","list":[["1670608860000","17071","17073","17027","17055.5","268611","15.74462667"],["1670608800000","17071.5","17071.5","17061","17071","4177","0.24469757"]]},"retExtInfo":{},"time":1672025956592}"#,
+                ),
+                Answer(
+                    200,
+                    r#"{"retCode":10006,"retMsg":"Too many visits!","result":{},"retExtInfo":{},"time":1}"#,
+                ),
+                Answer(
+                    200,
+                    r#"{"retCode":10001,"retMsg":"params error","result":{}}"#,
+                ),
+            ],
+        );
+    }
+}

@@ -19,6 +19,10 @@ use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, 
 pub struct Message<'a> {
     #[serde(borrow)]
     pub topic: Option<Cow<'a, str>>,
+    /// `snapshot` or `delta` on a topic push, and its time.
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    pub ts: Option<i64>,
     #[serde(borrow)]
     pub op: Option<Cow<'a, str>>,
     pub success: Option<bool>,
@@ -63,6 +67,11 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
     if let Some(topic) = m.topic.as_deref() {
+        if topic.starts_with("orderbook.") {
+            let data = m.data.ok_or_else(|| WireError::field("data", "missing"))?;
+            let kind = m.kind.as_deref().unwrap_or_default();
+            return super::depth::parse_book(kind, m.ts, data).map(|u| Parsed::Book(vec![u]));
+        }
         if !topic.starts_with("publicTrade.") {
             return Ok(Parsed::Other);
         }

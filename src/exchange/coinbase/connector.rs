@@ -34,14 +34,6 @@ impl Connector for Coinbase {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
-        if let Some(updates) = super::depth::parse_book(frame) {
-            return Ok(Parsed::Book(updates?));
-        }
-        if frame.starts_with(br#"{"channel":"heartbeats""#)
-            || frame.starts_with(br#"{"channel":"subscriptions""#)
-        {
-            return Ok(Parsed::Heartbeat);
-        }
         super::wire::parse(frame, out)
     }
 }

@@ -55,14 +55,8 @@ pub fn subscribe(ids: &[&str]) -> Vec<String> {
     ]
 }
 
-/// `Some` for an `l2_data` push (Advanced Trade writes the channel first), `None` otherwise.
-pub fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
-    frame
-        .starts_with(br#"{"channel":"l2_data""#)
-        .then(|| parse(frame))
-}
-
-fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
+/// The book changes of an `l2_data` push (the caller has read its channel).
+pub fn parse_book(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
     let p: Push<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
     let time = match &p.timestamp {
         Some(t) => Some(rfc3339_micros(t)?.0),
@@ -111,20 +105,32 @@ mod tests {
         let snap = br#"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"},{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.3","new_quantity":"0.02"},{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"21921.74","new_quantity":"0.5"}]}]}"#;
         let update = br#"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:51.000000000Z","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"2023-02-09T20:32:50.9Z","price_level":"21921.73","new_quantity":"0"}]}]}"#;
         let mut local = LocalBook::default();
-        let s = parse_book(snap).unwrap().unwrap();
+        let s = parse_book(snap).unwrap();
         let b = local.apply(&s[0]).unwrap().unwrap();
         assert_eq!(b.symbol.to_string(), "coinbase:BTC-USD");
         assert_eq!(b.spread().unwrap().to_string(), "0.01");
-        let u = parse_book(update).unwrap().unwrap();
+        let u = parse_book(update).unwrap();
         let b = local.apply(&u[0]).unwrap().unwrap();
         assert_eq!(b.bids[0].price.to_string(), "21921.3");
         assert_eq!(b.time, Some(1_675_974_771_000));
     }
 
     #[test]
-    fn other_channels_are_not_books() {
-        assert!(parse_book(br#"{"channel":"heartbeats","events":[]}"#).is_none());
+    fn channels_by_their_value_not_their_place() {
+        use crate::exchange::{Connector, Parsed};
+        let read = |f: &[u8]| super::super::Coinbase.parse(f, &mut Vec::new());
+        assert_eq!(
+            read(br#"{"channel":"heartbeats","events":[]}"#),
+            Ok(Parsed::Heartbeat)
+        );
+        assert_eq!(
+            read(br#"{ "events" : [ ], "channel" : "heartbeats" }"#),
+            Ok(Parsed::Heartbeat),
+            "spaced, channel last: still a heartbeat"
+        );
+        let spaced_snapshot = br#"{ "events": [{"type": "snapshot", "product_id": "BTC-USD", "updates": [{"side": "bid", "price_level": "1", "new_quantity": "2"}]}], "channel": "l2_data" }"#;
+        assert!(matches!(read(spaced_snapshot), Ok(Parsed::Book(b)) if b[0].bids.len() == 1));
         let bad = br#"{"channel":"l2_data","events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"middle","price_level":"1","new_quantity":"1"}]}]}"#;
-        assert!(matches!(parse_book(bad), Some(Err(_))));
+        assert!(read(bad).is_err());
     }
 }

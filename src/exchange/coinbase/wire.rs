@@ -15,10 +15,15 @@ use crate::exchange::wire::{WireError, price, qty, required, rfc3339_micros, sym
 /// "time":"2021-04-17T16:43:37.121358Z"}`; the others: `subscriptions` (the ack),
 /// `heartbeat` (`last_trade_id`, once a second per product) and
 /// `error` (`{"type":"error","message":"Failed to subscribe","reason":"… is not a valid product"}`).
+///
+/// The books' Advanced Trade feed names a `channel` instead (`l2_data`, `heartbeats`,
+/// `subscriptions`); what a message is follows from those fields' values, wherever they stand.
 #[derive(Deserialize)]
 pub struct Message<'a> {
-    #[serde(rename = "type", borrow)]
-    pub kind: Cow<'a, str>,
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub channel: Option<Cow<'a, str>>,
     pub trade_id: Option<i64>,
     #[serde(borrow)]
     pub side: Option<Cow<'a, str>>,
@@ -38,7 +43,17 @@ pub struct Message<'a> {
 
 pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    Ok(match m.kind.as_ref() {
+    if let Some(channel) = &m.channel {
+        return match channel.as_ref() {
+            "l2_data" => super::depth::parse_book(frame).map(Parsed::Book),
+            "heartbeats" | "subscriptions" => Ok(Parsed::Heartbeat),
+            _ => Ok(Parsed::Other),
+        };
+    }
+    let Some(kind) = &m.kind else {
+        return Err(WireError::field("type", "missing"));
+    };
+    Ok(match kind.as_ref() {
         "match" | "last_match" => {
             out.push(m.to_trade()?);
             Parsed::Trades

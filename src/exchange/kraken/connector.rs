@@ -40,9 +40,6 @@ impl Connector for Kraken {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
-        if let Some(updates) = super::depth::parse_book(frame) {
-            return Ok(Parsed::Book(updates?));
-        }
         super::wire::parse(frame, out)
     }
 }

@@ -21,14 +21,6 @@ use crate::exchange::wire::{WireError, number_literal, rfc3339_micros, symbol};
 pub const DEPTH: u32 = 10;
 
 #[derive(Deserialize)]
-struct Push<'a> {
-    #[serde(borrow, rename = "type")]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    data: Vec<Entry<'a>>,
-}
-
-#[derive(Deserialize)]
 struct Entry<'a> {
     #[serde(borrow)]
     symbol: Cow<'a, str>,
@@ -48,16 +40,10 @@ struct RawLevel<'a> {
     qty: &'a RawValue,
 }
 
-/// `Some` for a `book` push (Kraken writes the channel first), `None` otherwise.
-pub fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
-    frame
-        .starts_with(br#"{"channel":"book""#)
-        .then(|| parse(frame))
-}
-
-fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
-    let p: Push<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    let snapshot = match p.kind.as_ref() {
+/// The changes of a `book` push of type `kind`, whose `data` the caller has read.
+pub fn parse_book(kind: &str, data: &RawValue) -> Result<Vec<BookUpdate>, WireError> {
+    let entries: Vec<Entry<'_>> = serde_json::from_str(data.get()).map_err(WireError::json)?;
+    let snapshot = match kind {
         "snapshot" => true,
         "update" => false,
         other => return Err(WireError::field("book type", other)),
@@ -73,7 +59,7 @@ fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
             })
             .collect()
     };
-    p.data
+    entries
         .iter()
         .map(|e| {
             Ok(BookUpdate {
@@ -93,8 +79,16 @@ fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::domain::LocalBook;
+    use crate::domain::{BookUpdate, LocalBook};
+    use crate::exchange::{Connector, Parsed, WireError};
+
+    fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
+        match super::super::Kraken.parse(frame, &mut Vec::new()) {
+            Ok(Parsed::Book(b)) => Some(Ok(b)),
+            Err(e) => Some(Err(e)),
+            Ok(_) => None,
+        }
+    }
 
     #[test]
     fn the_doc_snapshot_and_an_update() {
@@ -120,5 +114,12 @@ mod tests {
         assert!(parse_book(br#"{"channel":"heartbeat"}"#).is_none());
         let bad = br#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":"x","qty":1}]}]}"#;
         assert!(matches!(parse_book(bad), Some(Err(_))));
+    }
+
+    #[test]
+    fn a_spaced_snapshot_is_a_book() {
+        let spaced = br#"{ "type" : "snapshot", "data" : [ { "symbol" : "BTC/USD", "bids" : [ { "price" : 100.5, "qty" : 1 } ], "asks" : [ ] } ], "channel" : "book" }"#;
+        let s = parse_book(spaced).unwrap().unwrap();
+        assert_eq!(s[0].bids[0].price.to_string(), "100.5");
     }
 }

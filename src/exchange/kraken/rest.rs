@@ -16,7 +16,7 @@ use crate::domain::{Candle, Millis, Quote, Symbol, Timeframe, Trade, Venue};
 use crate::exchange::rest::{
     ApiError, Budget, Page, RestApi, TradesPage, decimal_field, rest_candle, seconds_field,
 };
-use crate::exchange::wire::decimal_seconds;
+use crate::exchange::wire::{clip, decimal_seconds};
 
 pub struct KrakenRest;
 
@@ -162,11 +162,22 @@ impl RestApi for KrakenRest {
             .enumerate()
             .map(|(i, r)| trade_row(r, symbol).map_err(|e| format!("trade row {i}: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let next = last
-            .map(|l| l.get().trim_matches('"').to_string())
-            .ok_or("the answer has no `last` cursor")?;
+        let next = cursor(last.ok_or("the answer has no `last` cursor")?)?;
         Ok(TradesPage { trades, next })
     }
+}
+
+/// The `last` cursor of a trades page, a count of nanoseconds: a string (as Kraken writes it)
+/// or a number, and nothing but digits, since it goes into the next request's query.
+fn cursor(last: &RawValue) -> Result<String, String> {
+    let text = match serde_json::from_str::<Cow<'_, str>>(last.get()) {
+        Ok(s) => s.into_owned(),
+        Err(_) => last.get().to_string(),
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("the `last` cursor {} is not a count", clip(&text)));
+    }
+    Ok(text)
 }
 
 fn text<'a>(r: &'a [&RawValue], i: usize, name: &str) -> Result<Cow<'a, str>, String> {
@@ -256,5 +267,29 @@ mod tests {
             e(r#"{"error":["EService:Unavailable"]}"#),
             Some(ApiError::Transient(_))
         ));
+    }
+
+    #[test]
+    fn the_trades_cursor_is_digits_however_written() {
+        let sym = Symbol::new("kraken:BTC/USDT").unwrap();
+        let page = |last: &str| {
+            let body = format!(r#"{{"error":[],"result":{{"XBTUSDT":[],"last":{last}}}}}"#);
+            KrakenRest
+                .decode_trades(body.as_bytes(), sym)
+                .map(|p| p.next)
+        };
+        assert_eq!(
+            page(r#""1762795457846737400""#).unwrap(),
+            "1762795457846737400"
+        );
+        assert_eq!(
+            page(r#""\u0031\u0037""#).unwrap(),
+            "17",
+            "escapes are decoded"
+        );
+        assert_eq!(page("1762795457846737400").unwrap(), "1762795457846737400");
+        let hostile = page(r#""1&pair=ETHUSD""#).unwrap_err();
+        assert!(hostile.contains("is not a count"), "{hostile}");
+        assert!(page(r#""""#).is_err());
     }
 }

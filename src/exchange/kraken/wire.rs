@@ -19,6 +19,9 @@ use crate::exchange::wire::{WireError, each_trade, number_literal, rfc3339_micro
 pub struct Message<'a> {
     #[serde(borrow)]
     pub channel: Option<Cow<'a, str>>,
+    /// `snapshot` or `update` on a channel push.
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub method: Option<Cow<'a, str>>,
     pub success: Option<bool>,
@@ -51,6 +54,10 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         (Some("trade"), _) => {
             let data = m.data.ok_or_else(|| WireError::field("data", "missing"))?;
             each_trade(data, WsTrade::to_trade, out)
+        }
+        (Some("book"), _) => {
+            let data = m.data.ok_or_else(|| WireError::field("data", "missing"))?;
+            super::depth::parse_book(m.kind.as_deref().unwrap_or_default(), data).map(Parsed::Book)
         }
         (Some("heartbeat"), _) => Ok(Parsed::Heartbeat),
         (None, Some(_)) if m.success == Some(false) => Ok(Parsed::Refused(

@@ -11,18 +11,13 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::domain::{BookUpdate, Venue};
 use crate::exchange::wire::{WireError, int_str, levels, symbol};
 
 pub const CHANNEL: &str = "books5";
 const DEPTH: usize = 5;
-
-#[derive(Deserialize)]
-struct Push<'a> {
-    #[serde(borrow)]
-    data: Vec<Snapshot<'a>>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,18 +32,10 @@ struct Snapshot<'a> {
     asks: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// `Some` for a `books5` push (told by its `arg`, which OKX sends first), `None` otherwise.
-pub fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
-    let head = &frame[..frame.len().min(40)];
-    let wanted = br#""channel":"books5""#;
-    head.windows(wanted.len())
-        .any(|w| w == wanted)
-        .then(|| parse(frame))
-}
-
-fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
-    let push: Push<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    push.data
+/// The snapshots of a `books5` push's `data` (the caller has read its channel).
+pub fn parse_book(data: &RawValue) -> Result<Vec<BookUpdate>, WireError> {
+    let snapshots: Vec<Snapshot<'_>> = serde_json::from_str(data.get()).map_err(WireError::json)?;
+    snapshots
         .iter()
         .map(|s| {
             Ok(BookUpdate {
@@ -65,7 +52,16 @@ fn parse(frame: &[u8]) -> Result<Vec<BookUpdate>, WireError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::BookUpdate;
+    use crate::exchange::{Connector, Parsed, WireError};
+
+    fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
+        match super::super::Okx.parse(frame, &mut Vec::new()) {
+            Ok(Parsed::Book(b)) => Some(Ok(b)),
+            Err(e) => Some(Err(e)),
+            Ok(_) => None,
+        }
+    }
 
     #[test]
     fn the_doc_example() {

@@ -17,6 +17,9 @@ use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, 
 /// The answer to the text `ping` is the text `pong`.
 #[derive(Deserialize)]
 pub struct Message<'a> {
+    /// The channel a push or an event is about.
+    #[serde(borrow)]
+    pub arg: Option<Arg<'a>>,
     #[serde(borrow)]
     pub event: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -29,7 +32,20 @@ pub struct Message<'a> {
 }
 
 #[derive(Deserialize)]
+pub struct Arg<'a> {
+    #[serde(borrow)]
+    pub channel: Cow<'a, str>,
+}
+
+/// The channels whose pushes are trades.
+fn is_trades(channel: &str) -> bool {
+    matches!(channel, "trades" | "trades-all")
+}
+
+#[derive(Deserialize)]
 struct TradePush<'a> {
+    #[serde(borrow)]
+    arg: Arg<'a>,
     #[serde(borrow)]
     data: Vec<WsTrade<'a>>,
 }
@@ -59,12 +75,18 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         return Ok(Parsed::Heartbeat);
     }
     // A trade push read in one pass (the usual frame); anything else takes `Message`.
-    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame) {
+    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame)
+        && is_trades(&push.arg.channel)
+    {
         return Ok(trades_of(&push.data, WsTrade::to_trade, out));
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
-    if let Some(data) = m.data {
-        return each_trade(data, WsTrade::to_trade, out);
+    if let (Some(arg), Some(data)) = (&m.arg, m.data) {
+        return match arg.channel.as_ref() {
+            c if is_trades(c) => each_trade(data, WsTrade::to_trade, out),
+            super::depth::CHANNEL => super::depth::parse_book(data).map(Parsed::Book),
+            _ => Ok(Parsed::Other),
+        };
     }
     let text = || {
         format!(
@@ -160,7 +182,7 @@ mod tests {
         // A bad trade is rejected on its own, with its reason (the frame is not an error).
         out.clear();
         assert!(
-            matches!(parse(br#"{"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"buy","ts":"1","count":"0"}]}"#, &mut out).unwrap(), Parsed::Partial(r) if r.len() == 1),
+            matches!(parse(br#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"buy","ts":"1","count":"0"}]}"#, &mut out).unwrap(), Parsed::Partial(r) if r.len() == 1),
         );
         assert!(out.is_empty());
     }
