@@ -69,8 +69,8 @@ fn to_candle(s: &SourceCandle) -> Candle {
         low: Price::parse(&s.low).unwrap(),
         close: Price::parse(&s.close).unwrap(),
         volume: Qty::parse(&s.volume).unwrap(),
-        quote_volume: Quote::parse(&s.quote_volume).unwrap(),
-        trades: s.trades,
+        quote_volume: Some(Quote::parse(&s.quote_volume).unwrap()),
+        trades: Some(s.trades),
         closed: true,
         first_trade_id: None,
         last_trade_id: None,
@@ -502,7 +502,7 @@ async fn a_hole_in_the_middle_is_found_and_exactly_it_is_filled() {
         .collect();
     kept.push(Candle {
         closed: false,
-        trades: 1,
+        trades: Some(1),
         first_trade_id: Some(7),
         last_trade_id: Some(7),
         ..Candle::flat(T0 + 1_199 * M, Price::parse("1").unwrap())

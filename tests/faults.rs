@@ -143,7 +143,13 @@ async fn stream(ws: &WsServer, sends: &[Out], pace: Duration, mut between: impl 
 fn expected_rows(all: &[Trade], tf: Timeframe) -> Vec<(i64, i64, bool)> {
     klines(all, tf)
         .iter()
-        .map(|c| (c.open_time, c.trades as i64, c.closed))
+        .map(|c| {
+            (
+                c.open_time,
+                c.trades.expect("counted from trades") as i64,
+                c.closed,
+            )
+        })
         .collect()
 }
 

@@ -127,7 +127,13 @@ fn a_file_of_exactly_20000_trades_keeps_its_last_candles() {
             .filter(|(k, _)| k.timeframe == tf)
             // Binance's daily file holds every trade of its day: its last candles are
             // complete, so closed, though the trades stop before their ends.
-            .map(|(_, c)| (c.open_time, c.trades as i64, true))
+            .map(|(_, c)| {
+                (
+                    c.open_time,
+                    c.trades.expect("counted from trades") as i64,
+                    true,
+                )
+            })
             .collect();
         assert_eq!(stored(&db, tf.as_str()), expect, "{tf}");
     }

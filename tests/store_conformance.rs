@@ -52,8 +52,8 @@ fn candle(i: i64, trades: u64, closed: bool) -> Candle {
         close: Price::from_raw(base + 12_345),
         // Bigger than an i64 at 1e8 scale: volumes are exact decimal text in both stores.
         volume: Qty::from_raw(123_456_789_012_345_678_901i128 + i as i128),
-        quote_volume: Quote::from_raw(987_654_321_987_654_321_987_654i128),
-        trades,
+        quote_volume: Some(Quote::from_raw(987_654_321_987_654_321_987_654i128)),
+        trades: Some(trades),
         closed,
         first_trade_id: Some(1000 + i),
         last_trade_id: Some(1000 + i + trades as i64),
@@ -114,7 +114,37 @@ fn upserts_are_idempotent_and_values_exact() {
             b.candles(btc(), START + 60 * MIN, START + 60 * MIN)
                 .unwrap()[0]
                 .trades,
-            7
+            Some(7)
+        );
+    });
+}
+
+#[test]
+fn absent_values_are_stored_absent_and_a_real_zero_stays_zero() {
+    on_every_backend("absent", |name, b| {
+        let mut silent = candle(0, 10, true);
+        (silent.quote_volume, silent.trades) = (None, None);
+        let mut zero = candle(1, 0, true);
+        zero.volume = Qty::ZERO;
+        zero.quote_volume = Some(Quote::ZERO);
+        let mut half = candle(2, 3, true);
+        half.quote_volume = None;
+        let rows = [(btc(), silent), (btc(), zero), (btc(), half)];
+        b.upsert_candles(&rows, CandleSource::Rest).unwrap();
+        let got = b.candles(btc(), START, START + 2 * MIN).unwrap();
+        assert_eq!(got, [silent, zero, half], "{name}");
+        // An open kline without a count replaces a live view as one with 0 did before.
+        let live = candle(3, 5, false);
+        b.upsert_candles(&[(btc(), live)], CandleSource::Live)
+            .unwrap();
+        let mut open_kline = candle(3, 0, false);
+        open_kline.trades = None;
+        b.write_klines(btc(), &[open_kline], CandleSource::Rest, None)
+            .unwrap();
+        assert_eq!(
+            b.candles(btc(), START + 3 * MIN, START + 3 * MIN).unwrap()[0].trades,
+            Some(5),
+            "{name}: an open kline without a count is not fuller than 5 trades"
         );
     });
 }

@@ -500,10 +500,26 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
     let when = app.model.settings.tz.format(c.open_time, "%Y-%m-%d %H:%M");
     let change = (c.close.to_f64() / prev.to_f64() - 1.0) * 100.0;
     assert!(
-        rows[1].starts_with(&format!("│✚ {when}  {change:+.2}% V {}", c.volume)),
+        rows[1].starts_with(&format!(
+            "│✚ {when}  {change:+.2}% V {} N {}",
+            c.volume,
+            c.trades.unwrap()
+        )),
         "{}",
         rows[1]
     );
+    // A candle whose venue gives no trade count reads `–`, not 0 (which would mean none).
+    let key = app.model.key();
+    let mut silent = c;
+    silent.trades = None;
+    app.model.series.get_mut(&key).unwrap().upsert(silent);
+    let rows = lines(&screen(&app, 120, 40));
+    assert!(
+        rows[1].contains(&format!("V {} N – ", c.volume)),
+        "{}",
+        rows[1]
+    );
+    app.model.series.get_mut(&key).unwrap().upsert(c);
     assert!(
         rows[2].starts_with(&format!(
             "│ O {} H {} L {} C {}",

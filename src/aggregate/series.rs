@@ -32,8 +32,8 @@ impl Work {
                 low: t.price,
                 close: t.price,
                 volume: t.qty,
-                quote_volume: quote,
-                trades: t.count as u64,
+                quote_volume: Some(quote),
+                trades: Some(t.count as u64),
                 closed: false,
                 first_trade_id: ids.then_some(t.id),
                 last_trade_id: ids.then_some(t.id),
@@ -56,7 +56,7 @@ impl Work {
     #[inline]
     fn add(&mut self, t: &Trade, quote: Quote, key: i128, ids: bool) {
         let c = &mut self.candle;
-        if c.trades == 0 && c.volume.is_zero() {
+        if c.is_empty() {
             // A flat fill or an empty stored candle: the first real trade defines it.
             let closed = c.closed;
             *self = Work::start(c.open_time, t, quote, key, ids);
@@ -74,8 +74,10 @@ impl Work {
             self.close_key = key;
         }
         c.volume += t.qty;
-        c.quote_volume += quote;
-        c.trades += t.count as u64;
+        // A stored candle without a count (a venue's kline that gives none) stays without
+        // one: what it held before these trades is unknown.
+        c.quote_volume = c.quote_volume.map(|q| q + quote);
+        c.trades = c.trades.map(|n| n + t.count as u64);
         if ids {
             c.first_trade_id = Some(c.first_trade_id.map_or(t.id, |f| f.min(t.id)));
             c.last_trade_id = Some(c.last_trade_id.map_or(t.id, |l| l.max(t.id)));

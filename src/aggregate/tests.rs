@@ -53,8 +53,8 @@ fn ohlcv_of_one_minute() {
         ("100".into(), "105.5".into(), "99".into(), "101".into())
     );
     assert_eq!(c.volume.to_string(), "3.6");
-    assert_eq!(c.quote_volume.to_string(), "360.85");
-    assert_eq!(c.trades, 4);
+    assert_eq!(c.quote_volume.unwrap().to_string(), "360.85");
+    assert_eq!(c.trades, Some(4));
     assert!(!c.closed);
 }
 
@@ -69,7 +69,7 @@ fn quiet_minutes_get_flat_candles_when_no_trade_is_missing() {
     for flat in &c[1..3] {
         assert_eq!(flat.open.to_string(), "100");
         assert_eq!(flat.high, flat.low);
-        assert!(flat.volume.is_zero() && flat.trades == 0 && flat.closed);
+        assert!(flat.volume.is_zero() && flat.trades == Some(0) && flat.closed);
     }
     assert_eq!(c[1].open_time, T0 + 60_000);
     assert_eq!(c[3].open_time, T0 + 180_000);
@@ -100,7 +100,7 @@ fn duplicates_and_void_trades_do_not_count() {
     assert_eq!(a.push(&tr(2, "0", "1", T0)), Outcome::Void);
     assert_eq!(a.push(&tr(3, "100", "0", T0)), Outcome::Void);
     let c = a.current(Timeframe::M1).unwrap();
-    assert_eq!((c.trades, c.volume.to_string()), (1, "1".into()));
+    assert_eq!((c.trades, c.volume.to_string()), (Some(1), "1".into()));
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn late_trade_amends_a_finished_candle() {
     assert_eq!(c.len(), 1, "only the amended candle is re-emitted");
     assert_eq!(
         (c[0].open_time, c[0].low.to_string(), c[0].trades),
-        (T0, "90".into(), 2)
+        (T0, "90".into(), Some(2))
     );
     assert!(c[0].closed);
 }
@@ -145,7 +145,7 @@ fn all_timeframes_share_the_trades() {
         assert_eq!(c.open_time, tf.bucket(day + 3_600_000 * 5));
     }
     let d = a.current(Timeframe::D1).unwrap();
-    assert_eq!((d.volume.to_string(), d.trades), ("5".into(), 2));
+    assert_eq!((d.volume.to_string(), d.trades), ("5".into(), Some(2)));
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn close_due_finishes_quiet_candles() {
     a.push(&tr(2, "101", "1", T0 + 120_000));
     let c = drained(&mut a, Timeframe::M1);
     assert_eq!(c.len(), 2);
-    assert_eq!((c[0].open_time, c[0].trades), (T0 + 60_000, 0));
+    assert_eq!((c[0].open_time, c[0].trades), (T0 + 60_000, Some(0)));
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn resume_continues_the_open_candle() {
     let c = b.current(Timeframe::M1).unwrap();
     assert_eq!(
         (c.open.to_string(), c.low.to_string(), c.trades),
-        ("100".into(), "99".into(), 3)
+        ("100".into(), "99".into(), Some(3))
     );
     assert!(
         b.take_gaps().is_empty(),
@@ -210,14 +210,14 @@ fn a_trade_for_a_candle_closed_by_the_clock_amends_it() {
     assert_eq!(c.len(), 1);
     assert_eq!(
         (c[0].open_time, c[0].close.to_string(), c[0].trades),
-        (T0, "104".into(), 2)
+        (T0, "104".into(), Some(2))
     );
 }
 
 #[test]
 fn a_kline_without_trade_ids_is_not_resumed() {
     let mut kline = Candle::flat(T0, Price::parse("100").unwrap());
-    kline.trades = 7;
+    kline.trades = Some(7);
     kline.volume = Qty::parse("3").unwrap();
     let mut a = Aggregator::new(sym(), &[Timeframe::M1]);
     a.resume(Timeframe::M1, kline);
@@ -225,7 +225,7 @@ fn a_kline_without_trade_ids_is_not_resumed() {
     let c = a.current(Timeframe::M1).unwrap();
     assert_eq!(
         (c.trades, c.volume.to_string()),
-        (1, "1".into()),
+        (Some(1), "1".into()),
         "not added onto the kline"
     );
 }
@@ -305,7 +305,7 @@ fn okx_aggregated_pushes_count_their_fills_for_continuity() {
     a.push(&on(s, 10, "100", T0 + 1, 3));
     a.push(&on(s, 13, "100", T0 + 2, 3));
     assert!(a.take_gaps().is_empty());
-    assert_eq!(a.current(Timeframe::M1).unwrap().trades, 6);
+    assert_eq!(a.current(Timeframe::M1).unwrap().trades, Some(6));
     // 17 with count 2 stands for 16..=17: 14 and 15 are missing.
     a.push(&on(s, 17, "100", T0 + 3, 2));
     let gaps = a.take_gaps();
@@ -342,6 +342,6 @@ fn a_composite_orders_by_microsecond_then_member_and_keeps_no_ids() {
         (k.low.to_string(), k.high.to_string()),
         ("99".into(), "103".into())
     );
-    assert_eq!(k.trades, 4);
+    assert_eq!(k.trades, Some(4));
     assert_eq!((k.first_trade_id, k.last_trade_id), (None, None));
 }

@@ -234,7 +234,7 @@ impl Model {
                 WatchSort::Listed | WatchSort::Name => Some(0.0),
                 WatchSort::Change => d?.change,
                 WatchSort::Range => d.map(|d| d.range()),
-                WatchSort::Volume => d.map(|d| d.quote_volume),
+                WatchSort::Volume => d?.quote_volume,
             }
         };
         match sort {

@@ -14,7 +14,7 @@ use super::time::TimeZone;
 use crate::config::FreshnessConfig;
 use crate::domain::{
     Book, Candle, Level, Millis, NewsItem, Price, Qty, Quote, Sentiment, SeriesKey, Symbol,
-    Timeframe, Trade,
+    Timeframe, Trade, sum_known,
 };
 use crate::indicators::IndicatorParams;
 use crate::net::{BreakerState, BreakerStatus};
@@ -192,8 +192,8 @@ fn random_walk(start: f64, seed: u64) -> Vec<Candle> {
                 low: round(low),
                 close: round(close),
                 volume,
-                quote_volume: Quote::from_f64(volume.to_f64() * close),
-                trades: rng.range(10, 500),
+                quote_volume: Some(Quote::from_f64(volume.to_f64() * close)),
+                trades: Some(rng.range(10, 500)),
                 closed: i != MINUTES - 1,
                 first_trade_id: None,
                 last_trade_id: None,
@@ -213,8 +213,8 @@ fn aggregate(minutes: &[Candle], tf: Timeframe) -> Vec<Candle> {
                 a.low = a.low.min(c.low);
                 a.close = c.close;
                 a.volume += c.volume;
-                a.quote_volume += c.quote_volume;
-                a.trades += c.trades;
+                a.quote_volume = sum_known(a.quote_volume, c.quote_volume);
+                a.trades = sum_known(a.trades, c.trades);
                 a.closed = c.closed && c.open_time + 60_000 == t + tf.millis();
             }
             _ => out.push(Candle {

@@ -699,6 +699,7 @@ fn s_sorts_the_watchlist_and_up_down_follow_its_order() {
                 .day_stats(app.model.symbols[i])
                 .unwrap()
                 .quote_volume
+                .unwrap()
         })
         .collect();
     assert!(volumes.windows(2).all(|w| w[0] >= w[1]), "{volumes:?}");

@@ -21,8 +21,9 @@ pub struct DayStats {
     pub change: Option<f64>,
     pub high: f64,
     pub low: f64,
-    /// Quote currency traded in the candles of the last 24 h.
-    pub quote_volume: f64,
+    /// Quote currency traded in the candles of the last 24 h; `None` when some of them do
+    /// not say (a venue's klines without quote volume): a partial sum would understate it.
+    pub quote_volume: Option<f64>,
 }
 
 impl DayStats {
@@ -51,7 +52,7 @@ pub fn day_stats(candles: &[Candle]) -> Option<DayStats> {
         change,
         high: day.iter().map(|c| c.high.to_f64()).fold(f64::MIN, f64::max),
         low: day.iter().map(|c| c.low.to_f64()).fold(f64::MAX, f64::min),
-        quote_volume: day.iter().map(|c| c.quote_volume.to_f64()).sum(),
+        quote_volume: day.iter().map(|c| c.quote_volume.map(|q| q.to_f64())).sum(),
     })
 }
 
@@ -188,7 +189,7 @@ mod tests {
         let c = |h: i64, p: i64| Candle {
             high: Price::from_int(p + 2),
             low: Price::from_int(p - 1),
-            quote_volume: Quote::from_int(10),
+            quote_volume: Some(Quote::from_int(10)),
             ..Candle::flat(h * 3_600_000, Price::from_int(p))
         };
         let s: Vec<_> = (0..30).map(|h| c(h, 100 + h)).collect();
@@ -196,7 +197,14 @@ mod tests {
         assert_eq!(d.close, 129.0);
         // 24 h before hour 29 is hour 5, close 105; the day is hours 6 to 29.
         assert!((d.change.unwrap() - (129.0 / 105.0 - 1.0) * 100.0).abs() < 1e-9);
-        assert_eq!((d.high, d.low, d.quote_volume), (131.0, 105.0, 240.0));
+        assert_eq!((d.high, d.low, d.quote_volume), (131.0, 105.0, Some(240.0)));
+        let mut partial = s.clone();
+        partial[20].quote_volume = None;
+        assert_eq!(
+            day_stats(&partial).unwrap().quote_volume,
+            None,
+            "one hour without a quote volume: the day's is unknown, not understated"
+        );
         assert!((d.range() - (131.0 / 105.0 - 1.0) * 100.0).abs() < 1e-9);
         assert_eq!(day_stats(&s[..10]).unwrap().change, None);
         assert_eq!(day_stats(&[]), None);

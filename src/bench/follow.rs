@@ -28,8 +28,8 @@ pub async fn follow_latency(at: BenchStore<'_>, n: usize) -> anyhow::Result<(f64
         low: Price::from_raw(4_200_000_000_000),
         close: Price::from_raw(4_200_000_000_000 + trades as i128),
         volume: Qty::from_raw(trades as i128 * 1000),
-        quote_volume: Quote::from_raw(trades as i128 * 42),
-        trades,
+        quote_volume: Some(Quote::from_raw(trades as i128 * 42)),
+        trades: Some(trades),
         closed: false,
         first_trade_id: Some(1),
         last_trade_id: Some(trades as i64),
@@ -56,7 +56,7 @@ pub async fn follow_latency(at: BenchStore<'_>, n: usize) -> anyhow::Result<(f64
             if follower
                 .latest(key)
                 .await?
-                .is_some_and(|c| c.trades == trades)
+                .is_some_and(|c| c.trades == Some(trades))
             {
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
                 break;

@@ -20,6 +20,11 @@ impl Drop for BenchServer {
     }
 }
 
+/// Binance always gives both; the bench's candles always have them.
+fn or_zero<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "0".into(), |v| v.to_string())
+}
+
 /// Serves `candles` (one series, `tf`) for any symbol on 127.0.0.1.
 pub async fn start(candles: Vec<Candle>, tf: Timeframe) -> std::io::Result<BenchServer> {
     let rows: Arc<Vec<(Millis, String)>> = Arc::new(
@@ -35,8 +40,8 @@ pub async fn start(candles: Vec<Candle>, tf: Timeframe) -> std::io::Result<Bench
                     c.close,
                     c.volume,
                     c.close_time(tf),
-                    c.quote_volume,
-                    c.trades
+                    or_zero(c.quote_volume),
+                    or_zero(c.trades)
                 );
                 (c.open_time, row)
             })

@@ -351,8 +351,8 @@ pub fn sqlite_raw_upsert(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f6
                         c.low.raw() as i64,
                         c.close.raw() as i64,
                         c.volume.to_string(),
-                        c.quote_volume.to_string(),
-                        c.trades as i64,
+                        c.quote_volume.map(|q| q.to_string()),
+                        c.trades.map(|n| n as i64),
                         c.closed,
                     ])?;
                 }

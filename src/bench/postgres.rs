@@ -94,8 +94,8 @@ pub async fn raw_upsert(scratch: &Scratch, n: usize, reps: usize) -> anyhow::Res
                             &(c.low.raw() as i64),
                             &(c.close.raw() as i64),
                             &c.volume.to_string(),
-                            &c.quote_volume.to_string(),
-                            &(c.trades as i64),
+                            &c.quote_volume.map(|q| q.to_string()),
+                            &c.trades.map(|n| n as i64),
                             &c.closed,
                         ],
                     )?;

@@ -268,6 +268,11 @@ fn same_market(a: &Candle, b: &Candle) -> bool {
     )
 }
 
+/// A value that may be absent, in a message.
+fn said<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "absent".to_string(), |v| v.to_string())
+}
+
 /// `binance:BTCUSDT 1m 2024-01-01T00:00:00Z: close 42000 there, 42010 here`.
 fn conflict(key: SeriesKey, theirs: &Candle, mine: &Candle) -> String {
     let differs = [
@@ -276,13 +281,13 @@ fn conflict(key: SeriesKey, theirs: &Candle, mine: &Candle) -> String {
         ("low", theirs.low.to_string(), mine.low.to_string()),
         ("close", theirs.close.to_string(), mine.close.to_string()),
         ("volume", theirs.volume.to_string(), mine.volume.to_string()),
-        ("trades", theirs.trades.to_string(), mine.trades.to_string()),
+        ("trades", said(theirs.trades), said(mine.trades)),
         ("closed", theirs.closed.to_string(), mine.closed.to_string()),
     ];
     let (field, t, m) = differs.into_iter().find(|(_, t, m)| t != m).unwrap_or((
         "quote volume",
-        theirs.quote_volume.to_string(),
-        mine.quote_volume.to_string(),
+        said(theirs.quote_volume),
+        said(mine.quote_volume),
     ));
     format!(
         "{} {} {}: {field} {t} in the target, {m} in the source",

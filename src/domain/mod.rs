@@ -18,7 +18,7 @@ mod trade;
 mod venue;
 
 pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
-pub use candle::{Candle, SeriesKey};
+pub use candle::{Candle, SeriesKey, sum_known};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use firing::{ArmState, Channel, Firing, firing_id};
 pub use listing::{Listing, Precision, step_decimals};

@@ -119,7 +119,7 @@ impl Candle {
                 ));
             }
         }
-        if self.volume.raw() < 0 || self.quote_volume.raw() < 0 {
+        if self.volume.raw() < 0 || self.quote_volume.is_some_and(|q| q.raw() < 0) {
             return bad("volume must not be negative".into());
         }
         Ok(())

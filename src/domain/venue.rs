@@ -45,6 +45,17 @@ impl Venue {
         Venue::Bybit,
         Venue::Okx,
     ];
+    /// Whether the venue's REST candles leave out the quote volume (Coinbase's
+    /// `[time, low, high, open, close, volume]`; Kraken's OHLC gives a rounded vwap instead).
+    pub fn klines_lack_quote_volume(self) -> bool {
+        matches!(self, Venue::Coinbase | Venue::Kraken)
+    }
+
+    /// Whether the venue's REST candles leave out the trade count (Coinbase, Bybit, OKX).
+    pub fn klines_lack_trades(self) -> bool {
+        matches!(self, Venue::Coinbase | Venue::Bybit | Venue::Okx)
+    }
+
     /// What a bare symbol (`BTCUSDT`) means: the venue of cryptoviz's first release.
     pub const DEFAULT: Venue = Venue::Binance;
 

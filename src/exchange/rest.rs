@@ -192,7 +192,7 @@ impl Page {
                         c.open, c.close, c.low, c.high
                     ));
                 }
-                if c.volume.raw() < 0 || c.quote_volume.raw() < 0 {
+                if c.volume.raw() < 0 || c.quote_volume.is_some_and(|q| q.raw() < 0) {
                     return Err("a volume is negative".into());
                 }
                 c.check(now).map_err(|e| e.to_string())?;
@@ -222,8 +222,8 @@ pub fn rest_candle(
     low: crate::domain::Price,
     close: crate::domain::Price,
     volume: crate::domain::Qty,
-    quote_volume: crate::domain::Quote,
-    trades: u64,
+    quote_volume: Option<crate::domain::Quote>,
+    trades: Option<u64>,
     closed: bool,
 ) -> Candle {
     Candle {

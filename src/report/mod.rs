@@ -160,8 +160,9 @@ pub struct CandleReport {
     pub low: Price,
     pub close: Price,
     pub volume: Qty,
-    pub quote_volume: Quote,
-    pub trades: u64,
+    /// `null` where the venue does not give it (SPEC §3).
+    pub quote_volume: Option<Quote>,
+    pub trades: Option<u64>,
     pub closed: bool,
 }
 

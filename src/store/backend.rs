@@ -217,14 +217,45 @@ pub fn series_key(venue: &str, symbol: &str, timeframe: &str) -> Option<SeriesKe
     Some(SeriesKey { symbol, timeframe })
 }
 
+/// The statements that mend hot rows written before values could be absent: the rule of
+/// [`Candle::mend_stored_zeros`] in SQL both backends run (the cold chunks are mended by
+/// [`super::cold::mend_chunk`]).
+pub fn mend_stored_zeros_sql() -> [String; 2] {
+    let names = |lacks: fn(Venue) -> bool| {
+        let names: Vec<String> = Venue::EXCHANGES
+            .into_iter()
+            .filter(|v| lacks(*v))
+            .map(|v| format!("'{}'", v.name()))
+            .collect();
+        names.join(", ")
+    };
+    let series = |lacks| {
+        format!(
+            "series_id IN (SELECT id FROM series WHERE exchange IN ({}))",
+            names(lacks)
+        )
+    };
+    [
+        format!(
+            "UPDATE candles SET quote_volume = NULL WHERE quote_volume = '0' AND volume <> '0' AND {}",
+            series(Venue::klines_lack_quote_volume)
+        ),
+        format!(
+            "UPDATE candles SET trades = NULL WHERE trades = 0 AND volume <> '0' AND {}",
+            series(Venue::klines_lack_trades)
+        ),
+    ]
+}
+
 /// One stored candle's columns, in `CANDLE_COLS` order, as both backends read them.
 pub struct CandleColumns<'a> {
     pub open_time: Millis,
     /// Open, high, low, close as scaled integers.
     pub ohlc: [i64; 4],
     pub volume: &'a str,
-    pub quote_volume: &'a str,
-    pub trades: i64,
+    /// `None`: the source did not give it (SQL NULL).
+    pub quote_volume: Option<&'a str>,
+    pub trades: Option<i64>,
     pub closed: bool,
     pub first_trade_id: Option<i64>,
     pub last_trade_id: Option<i64>,
@@ -235,7 +266,10 @@ impl CandleColumns<'_> {
     pub fn candle(self) -> Result<Candle, (usize, String)> {
         use crate::domain::{Price, Qty, Quote};
         let volume = Qty::parse(self.volume).map_err(|e| (5, e.to_string()))?;
-        let quote_volume = Quote::parse(self.quote_volume).map_err(|e| (6, e.to_string()))?;
+        let quote_volume = match self.quote_volume {
+            Some(q) => Some(Quote::parse(q).map_err(|e| (6, e.to_string()))?),
+            None => None,
+        };
         let [open, high, low, close] = self.ohlc.map(|p| Price::from_raw(p as i128));
         Ok(Candle {
             open_time: self.open_time,
@@ -245,7 +279,7 @@ impl CandleColumns<'_> {
             close,
             volume,
             quote_volume,
-            trades: self.trades.max(0) as u64,
+            trades: self.trades.map(|n| n.max(0) as u64),
             closed: self.closed,
             first_trade_id: self.first_trade_id,
             last_trade_id: self.last_trade_id,

@@ -149,6 +149,29 @@ fn unzigzag(v: u128) -> i128 {
     ((v >> 1) as i128) ^ -((v & 1) as i128)
 }
 
+/// A chunk of a `venue` series with [`Candle::mend_stored_zeros`] applied to its candles;
+/// `None` when nothing in it changes.
+pub fn mend_chunk(
+    venue: crate::domain::Venue,
+    tf: Timeframe,
+    first_open: Millis,
+    data: &[u8],
+) -> Result<Option<Vec<u8>>, DecodeError> {
+    let mut candles = Vec::new();
+    decode(tf, first_open, data, &mut candles)?;
+    let mut changed = false;
+    for c in &mut candles {
+        changed |= c.mend_stored_zeros(venue);
+    }
+    Ok(changed.then(|| encode(tf, &candles)))
+}
+
+/// The code of an absent quote volume: zigzag(-1). A quote volume is never negative, so no
+/// real one has it, and chunks written before values could be absent read unchanged.
+const ABSENT_QUOTE: u128 = 1;
+/// The code of an absent trade count: one past any u64, which no real count reaches.
+const ABSENT_TRADES: u128 = 1 << 64;
+
 /// Encodes ascending candles (closed flags are implied: cold candles are closed).
 pub fn encode(tf: Timeframe, candles: &[Candle]) -> Vec<u8> {
     let mut out = Vec::with_capacity(candles.len() * 16);
@@ -160,8 +183,11 @@ pub fn encode(tf: Timeframe, candles: &[Candle]) -> Vec<u8> {
             put(&mut out, zigzag(p.raw() - prev_close));
         }
         put(&mut out, zigzag(c.volume.raw()));
-        put(&mut out, zigzag(c.quote_volume.raw()));
-        put(&mut out, c.trades as u128);
+        put(
+            &mut out,
+            c.quote_volume.map_or(ABSENT_QUOTE, |q| zigzag(q.raw())),
+        );
+        put(&mut out, c.trades.map_or(ABSENT_TRADES, u128::from));
         prev_open = c.open_time;
         prev_close = c.close.raw();
     }
@@ -213,8 +239,14 @@ pub fn decode(
             *v = prev_close + unzigzag(r.next()?);
         }
         let volume = unzigzag(r.next()?);
-        let quote = unzigzag(r.next()?);
-        let trades = r.next()? as u64;
+        let quote = match r.next()? {
+            ABSENT_QUOTE => None,
+            q => Some(Quote::from_raw(unzigzag(q))),
+        };
+        let trades = match r.next()? {
+            ABSENT_TRADES => None,
+            n => Some(u64::try_from(n).map_err(|_| DecodeError)?),
+        };
         prev_close = p[3];
         out.push(Candle {
             open_time,
@@ -223,7 +255,7 @@ pub fn decode(
             low: Price::from_raw(p[2]),
             close: Price::from_raw(p[3]),
             volume: Qty::from_raw(volume),
-            quote_volume: Quote::from_raw(quote),
+            quote_volume: quote,
             trades,
             closed: true,
             first_trade_id: None,
@@ -246,8 +278,8 @@ mod tests {
             low: f[2].parse().unwrap(),
             close: f[3].parse().unwrap(),
             volume: f[4].parse().unwrap(),
-            quote_volume: f[5].parse().unwrap(),
-            trades: n,
+            quote_volume: Some(f[5].parse().unwrap()),
+            trades: Some(n),
             closed: true,
             first_trade_id: None,
             last_trade_id: None,
@@ -282,6 +314,18 @@ mod tests {
         let mut back = Vec::new();
         decode(tf, 60_000, &blob, &mut back).unwrap();
         assert_eq!(back, v);
+        // Absent values come back absent, beside a real zero and the largest count.
+        let mut absent = v.clone();
+        absent[0].quote_volume = None;
+        absent[0].trades = None;
+        absent[2].trades = Some(u64::MAX);
+        let mut back = Vec::new();
+        decode(tf, 60_000, &encode(tf, &absent), &mut back).unwrap();
+        assert_eq!(back, absent);
+        assert_eq!(
+            (back[1].quote_volume, back[1].trades),
+            (Some(Quote::ZERO), Some(0))
+        );
         assert!(decode(tf, 60_000, &blob[..blob.len() - 1], &mut Vec::new()).is_err());
     }
 

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_market_precision",
         include_str!("migrations/0008_market_precision.sql"),
     ),
+    (
+        "0009_absent_values",
+        include_str!("migrations/0009_absent_values.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -41,13 +45,62 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|e| MigrateError::Failed {
-            name,
-            detail: e.to_string(),
-        })?;
+        tx.execute_batch(sql)
+            .and_then(|()| after(name, &tx))
+            .map_err(|e| MigrateError::Failed {
+                name,
+                detail: e.to_string(),
+            })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied schema migration");
+    }
+    Ok(())
+}
+
+/// What a migration needs beyond its SQL, in the same transaction.
+fn after(name: &str, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    if name == "0009_absent_values" {
+        mend_stored_zeros(tx)?;
+    }
+    Ok(())
+}
+
+/// Rows written before values could be absent hold 0 where the venue said nothing: hot rows
+/// by SQL, cold chunks decoded, mended and packed again.
+fn mend_stored_zeros(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    use super::cold;
+    use crate::domain::{Timeframe, Venue};
+    for sql in super::backend::mend_stored_zeros_sql() {
+        tx.execute(&sql, [])?;
+    }
+    let mut chunks = Vec::new();
+    {
+        let mut st = tx.prepare(
+            "SELECT c.series_id, c.chunk_start, c.first_open, s.exchange, s.timeframe, c.data \
+             FROM candles_cold c JOIN series s ON s.id = c.series_id",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let (venue, tf) = (r.get::<_, String>(3)?, r.get::<_, String>(4)?);
+            let (Some(venue), Ok(tf)) = (Venue::parse(&venue), Timeframe::parse(&tf)) else {
+                continue;
+            };
+            let data: Vec<u8> = r.get(5)?;
+            match cold::mend_chunk(venue, tf, r.get(2)?, &data) {
+                Ok(Some(mended)) => chunks.push((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, mended)),
+                Ok(None) => {}
+                // Left as it is: reads report it, as they did before.
+                Err(e) => {
+                    tracing::warn!(series = r.get::<_, i64>(0)?, "cold chunk not mended: {e}")
+                }
+            }
+        }
+    }
+    let mut st =
+        tx.prepare("UPDATE candles_cold SET data = ?3 WHERE series_id = ?1 AND chunk_start = ?2")?;
+    for (series, start, data) in chunks {
+        st.execute(rusqlite::params![series, start, data])?;
     }
     Ok(())
 }

@@ -70,6 +70,8 @@ pub fn readout<'a>(
     let high = group.iter().map(|c| c.high).max().unwrap_or(open);
     let low = group.iter().map(|c| c.low).min().unwrap_or(open);
     let volume = group.iter().fold(Qty::ZERO, |v, c| v + c.volume);
+    // Absent where the venue's klines give no count: `–`, never a 0 that would mean no trades.
+    let trades: Option<u64> = group.iter().map(|c| c.trades).sum();
     let before = cur.first.checked_sub(1).map(|i| candles[i].close);
     let base: Price = before.unwrap_or(open);
     let change = if base.is_zero() {
@@ -98,6 +100,8 @@ pub fn readout<'a>(
             volume,
             f.precision.size.map_or(0, usize::from),
         )),
+        field("N"),
+        Span::raw(crate::domain::text::or_dash(trades)),
     ]);
     // The market's own decimals, else the most the four prices need: one width for all.
     let dp = super::text::column_decimals(f.precision.price, [open, high, low, close]);

@@ -110,7 +110,10 @@ impl Draw for WatchlistPanel {
                     // The day's quote volume where there is room for it and a sparkline.
                     if w >= used + 7 + 8 {
                         spans.push(Span::styled(
-                            format!("{:>6} ", text::compact(d.quote_volume)),
+                            format!(
+                                "{:>6} ",
+                                d.quote_volume.map_or_else(|| "–".into(), text::compact)
+                            ),
                             t.dim(),
                         ));
                         used += 7;
@@ -138,7 +141,10 @@ impl Draw for WatchlistPanel {
             && let Some(d) = cx.model.day_stats(cx.model.symbol())
         {
             let mut day = format!("H {}  L {}", text::price(d.high), text::price(d.low));
-            let turnover = format!("  turnover {}", text::compact(d.quote_volume));
+            let turnover = format!(
+                "  turnover {}",
+                d.quote_volume.map_or_else(|| "–".into(), text::compact)
+            );
             if 6 + day.chars().count() + turnover.len() <= w {
                 day.push_str(&turnover);
             }

@@ -319,8 +319,9 @@ pub fn source_candle(c: &Candle, tf: Timeframe) -> SourceCandle {
         low: c.low.to_string(),
         close: c.close.to_string(),
         volume: c.volume.to_string(),
-        quote_volume: c.quote_volume.to_string(),
-        trades: c.trades,
+        // Binance's klines carry both.
+        quote_volume: c.quote_volume.expect("a quote volume").to_string(),
+        trades: c.trades.expect("a trade count"),
         taker_buy_base: "0".into(),
         taker_buy_quote: "0".into(),
     }
@@ -345,8 +346,8 @@ pub type Shape = (
     String,
     String,
     String,
-    String,
-    u64,
+    Option<String>,
+    Option<u64>,
     bool,
 );
 
@@ -358,7 +359,7 @@ pub fn shape(c: &Candle) -> Shape {
         c.low.to_string(),
         c.close.to_string(),
         c.volume.to_string(),
-        c.quote_volume.to_string(),
+        c.quote_volume.map(|q| q.to_string()),
         c.trades,
         c.closed,
     )

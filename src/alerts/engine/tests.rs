@@ -137,7 +137,7 @@ fn candle(i: i64, close: f64, volume: f64) -> Candle {
         close: p,
         volume: Qty::from_f64(volume),
         quote_volume: Default::default(),
-        trades: 1,
+        trades: Some(1),
         closed: true,
         first_trade_id: None,
         last_trade_id: None,

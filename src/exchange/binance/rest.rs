@@ -259,8 +259,8 @@ impl KlineRow<'_> {
             low,
             close,
             volume,
-            quote_volume,
-            trades,
+            quote_volume: Some(quote_volume),
+            trades: Some(trades),
             closed: self.close_time < now,
             first_trade_id: None,
             last_trade_id: None,
@@ -487,8 +487,8 @@ mod tests {
         assert_eq!(c.low.to_string(), "42261.02");
         assert_eq!(c.close.to_string(), "42298.61");
         assert_eq!(c.volume.to_string(), "35.92724");
-        assert_eq!(c.quote_volume.to_string(), "1519032.4363394");
-        assert_eq!(c.trades, 1327);
+        assert_eq!(c.quote_volume.unwrap().to_string(), "1519032.4363394");
+        assert_eq!(c.trades, Some(1327));
         assert!(c.closed);
         assert_eq!((c.first_trade_id, c.last_trade_id), (None, None));
         assert_eq!(page.last_open, Some(T0));

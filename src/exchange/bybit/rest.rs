@@ -132,8 +132,9 @@ fn row(
         decimal_field(r, 3, "low")?,
         decimal_field(r, 4, "close")?,
         decimal_field(r, 5, "volume")?,
-        decimal_field(r, 6, "turnover")?,
-        0,
+        Some(decimal_field(r, 6, "turnover")?),
+        // Bybit's klines carry no trade count: absent, not 0.
+        None,
         open_time + tf.millis() <= now,
     ))
 }

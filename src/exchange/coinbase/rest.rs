@@ -1,11 +1,11 @@
 //! Coinbase Exchange candles: `GET /products/{id}/candles?granularity=&start=&end=`, at most
 //! 300 rows, newest first, `[time_s, low, high, open, close, volume]` as JSON numbers (read
-//! from their digits). No trade count or quote volume: both are stored as 0. Intervals without
+//! from their digits). No trade count or quote volume: both are stored as absent (NULL). Intervals without
 //! trades are omitted. Public limit: 10 requests/s per IP; over it, HTTP 429.
 
 use serde_json::value::RawValue;
 
-use crate::domain::{Candle, Millis, Quote, Symbol, Timeframe, Venue, rfc3339};
+use crate::domain::{Candle, Millis, Symbol, Timeframe, Venue, rfc3339};
 use crate::exchange::rest::{ApiError, Budget, Page, RestApi, rest_candle, seconds_field};
 use crate::exchange::wire::number_literal;
 
@@ -100,8 +100,8 @@ fn row(
         num(1, "low")?,
         num(4, "close")?,
         num(5, "volume")?,
-        Quote::ZERO,
-        0,
+        None,
+        None,
         open_time + tf.millis() <= now,
     ))
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::wire::taker_sold;
-use crate::domain::{Candle, Millis, Quote, Symbol, Timeframe, Trade, Venue};
+use crate::domain::{Candle, Millis, Symbol, Timeframe, Trade, Venue};
 use crate::exchange::rest::{
     ApiError, Budget, Page, RestApi, TradesPage, decimal_field, rest_candle, seconds_field,
 };
@@ -209,8 +209,8 @@ fn ohlc_row(
         decimal_field(&fields, 3, "close")?,
         // fields[4] is the vwap, truncated: not a way back to the quote volume.
         decimal_field(&fields, 5, "volume")?,
-        Quote::ZERO,
-        trades,
+        None,
+        Some(trades),
         closed(open_time),
     ))
 }

@@ -126,8 +126,9 @@ fn row(
         decimal_field(r, 3, "l")?,
         decimal_field(r, 4, "c")?,
         decimal_field(r, 5, "vol")?,
-        decimal_field(r, 7, "volCcyQuote")?,
-        0,
+        Some(decimal_field(r, 7, "volCcyQuote")?),
+        // OKX's candles carry no trade count: absent, not 0.
+        None,
         r[8] == "1" && open_time + tf.millis() <= now,
     ))
 }
@@ -146,7 +147,11 @@ mod tests {
         assert_eq!(page.candles.len(), 2);
         assert_eq!(page.candles[0].open_time, t);
         assert_eq!(page.candles[0].close.to_string(), "102806.1");
-        assert_eq!(page.candles[1].quote_volume.to_string(), "1069603.34883");
+        assert_eq!(
+            page.candles[1].quote_volume.unwrap().to_string(),
+            "1069603.34883"
+        );
+        assert_eq!(page.candles[1].trades, None, "OKX gives no count: absent");
     }
 
     #[test]

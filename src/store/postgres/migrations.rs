@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_market_precision",
         include_str!("migrations/0003_market_precision.sql"),
     ),
+    (
+        "0004_absent_values",
+        include_str!("migrations/0004_absent_values.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -24,6 +28,48 @@ const MIGRATION_LOCK: i64 = 0x6372_7970_746f_7669;
 
 fn query(e: postgres::Error) -> MigrateError {
     MigrateError::Query(super::connect::reason(&e))
+}
+
+/// What a migration needs beyond its SQL, in the same transaction.
+fn after(name: &str, tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    if name == "0004_absent_values" {
+        mend_stored_zeros(tx)?;
+    }
+    Ok(())
+}
+
+/// Rows written before values could be absent hold 0 where the venue said nothing: hot rows
+/// by SQL, cold chunks decoded, mended and packed again (the same rule as SQLite's).
+fn mend_stored_zeros(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    use crate::domain::{Timeframe, Venue};
+    use crate::store::{backend, cold};
+    for sql in backend::mend_stored_zeros_sql() {
+        tx.execute(sql.as_str(), &[])?;
+    }
+    let rows = tx.query(
+        "SELECT c.series_id, c.chunk_start, c.first_open, s.exchange, s.timeframe, c.data \
+         FROM candles_cold c JOIN series s ON s.id = c.series_id",
+        &[],
+    )?;
+    for r in rows {
+        let (venue, tf): (String, String) = (r.get(3), r.get(4));
+        let (Some(venue), Ok(tf)) = (Venue::parse(&venue), Timeframe::parse(&tf)) else {
+            continue;
+        };
+        let (series, start): (i64, i64) = (r.get(0), r.get(1));
+        match cold::mend_chunk(venue, tf, r.get(2), r.get(5)) {
+            Ok(Some(data)) => {
+                tx.execute(
+                    "UPDATE candles_cold SET data = $3 WHERE series_id = $1 AND chunk_start = $2",
+                    &[&series, &start, &data],
+                )?;
+            }
+            Ok(None) => {}
+            // Left as it is: reads report it, as they did before.
+            Err(e) => tracing::warn!(series, "cold chunk not mended: {e}"),
+        }
+    }
+    Ok(())
 }
 
 /// The version in the database (0 for an empty one), read without writing anything, so a
@@ -72,10 +118,12 @@ pub fn migrate(client: &mut Client) -> Result<(), MigrateError> {
         .map_err(query)?
         .get(0);
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(v.unwrap_or(0) as usize) {
-        tx.batch_execute(sql).map_err(|e| MigrateError::Failed {
-            name,
-            detail: super::connect::reason(&e),
-        })?;
+        tx.batch_execute(sql)
+            .and_then(|()| after(name, &mut tx))
+            .map_err(|e| MigrateError::Failed {
+                name,
+                detail: super::connect::reason(&e),
+            })?;
         tx.execute(
             "INSERT INTO cryptoviz_schema (version, name) VALUES ($1, $2)",
             &[&((i + 1) as i64), name],

@@ -82,8 +82,10 @@ const UPSERT: &str = "INSERT INTO candles AS c (series_id, open_time, open, high
 
 /// The same guards as SQLite's: a live view with fewer trades never replaces a fuller one; a
 /// closed kline from the exchange is authoritative.
-const LIVE_GUARD: &str = " WHERE excluded.trades >= c.trades";
-const KLINE_GUARD: &str = " WHERE excluded.closed OR excluded.trades >= c.trades";
+/// An absent count compares as 0, as it was stored before it could be absent.
+const LIVE_GUARD: &str = " WHERE coalesce(excluded.trades, 0) >= coalesce(c.trades, 0)";
+const KLINE_GUARD: &str =
+    " WHERE excluded.closed OR coalesce(excluded.trades, 0) >= coalesce(c.trades, 0)";
 
 impl PostgresBackend {
     /// Connects and brings the schema up to date (a collector, `import`, `backfill`...).
@@ -328,8 +330,8 @@ struct Columns {
     low: Vec<i64>,
     close: Vec<i64>,
     volume: Vec<String>,
-    quote_volume: Vec<String>,
-    trades: Vec<i64>,
+    quote_volume: Vec<Option<String>>,
+    trades: Vec<Option<i64>>,
     closed: Vec<bool>,
     first_trade_id: Vec<Option<i64>>,
     last_trade_id: Vec<Option<i64>>,
@@ -371,8 +373,9 @@ impl Columns {
         self.low.push(price_int(c.low)?);
         self.close.push(price_int(c.close)?);
         self.volume.push(c.volume.to_string());
-        self.quote_volume.push(c.quote_volume.to_string());
-        self.trades.push(c.trades as i64);
+        self.quote_volume
+            .push(c.quote_volume.map(|q| q.to_string()));
+        self.trades.push(c.trades.map(|n| n as i64));
         self.closed.push(c.closed);
         self.first_trade_id.push(c.first_trade_id);
         self.last_trade_id.push(c.last_trade_id);

@@ -49,9 +49,11 @@ const UPSERT: &str = "INSERT INTO candles (series_id, open_time, open, high, low
 
 /// Live candles only grow: a view with fewer trades (say, a restart that missed some) never
 /// replaces a fuller one; gap repair brings the exchange's own kline instead.
-const LIVE_GUARD: &str = " WHERE excluded.trades >= candles.trades";
+/// An absent count compares as 0, as it was stored before it could be absent.
+const LIVE_GUARD: &str = " WHERE coalesce(excluded.trades, 0) >= coalesce(candles.trades, 0)";
 /// A closed kline from the exchange is authoritative; an open one only replaces a thinner view.
-const KLINE_GUARD: &str = " WHERE excluded.closed = 1 OR excluded.trades >= candles.trades";
+const KLINE_GUARD: &str =
+    " WHERE excluded.closed = 1 OR coalesce(excluded.trades, 0) >= coalesce(candles.trades, 0)";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -250,8 +252,8 @@ impl SqliteBackend {
                     price_int(c.low)?,
                     price_int(c.close)?,
                     c.volume.to_string(),
-                    c.quote_volume.to_string(),
-                    c.trades as i64,
+                    c.quote_volume.map(|q| q.to_string()),
+                    c.trades.map(|n| n as i64),
                     c.closed,
                     c.first_trade_id,
                     c.last_trade_id,
@@ -322,11 +324,12 @@ fn bad_column(i: usize, detail: impl ToString) -> rusqlite::Error {
 fn row_candle(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Candle, StoreError>> {
     // Borrowed, not copied: reads of long histories spend their time here.
     let text = |i: usize| r.get_ref(i)?.as_str().map_err(|e| bad_column(i, e));
+    let maybe_text = |i: usize| r.get_ref(i)?.as_str_or_null().map_err(|e| bad_column(i, e));
     let columns = CandleColumns {
         open_time: r.get(0)?,
         ohlc: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
         volume: text(5)?,
-        quote_volume: text(6)?,
+        quote_volume: maybe_text(6)?,
         trades: r.get(7)?,
         closed: r.get(8)?,
         first_trade_id: r.get(9)?,
