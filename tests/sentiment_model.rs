@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use cryptoviz::news::sentiment::train::{Params, cross_validate, featurize, read_csv, train};
+use cryptoviz::news::sentiment::train::{
+    Params, cross_validate, featurize, read_csv, read_tfns, train,
+};
 use cryptoviz::news::sentiment::{Analyzer, Label, Model, Scorer};
 
 fn dev_set() -> Vec<cryptoviz::news::sentiment::train::Example> {
@@ -15,13 +17,24 @@ fn dev_set() -> Vec<cryptoviz::news::sentiment::train::Example> {
     read_csv(&text).unwrap()
 }
 
+/// The financial news headlines that teach the vocabulary of gain and loss.
+fn financial() -> Vec<(Vec<cryptoviz::news::sentiment::features::Feature>, Label)> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sentiment/tfns-train.csv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let examples = read_tfns(&text).unwrap();
+    // 9,543 records; 12 hold nothing but links and cashtags.
+    assert_eq!(examples.len(), 9531);
+    featurize(&examples)
+}
+
 #[test]
 fn cross_validated_agreement_beats_the_targets_and_vader() {
     let examples = dev_set();
     assert_eq!(examples.len(), 1337);
     let vader = Analyzer::crypto();
     let data = featurize(&examples);
-    let m = cross_validate(&data, 10, &Params::default());
+    let m = cross_validate(&data, &financial(), 10, &Params::default());
     assert!(
         m.accuracy >= 0.65,
         "accuracy {:.3} {:?}",
@@ -47,11 +60,11 @@ fn cross_validated_agreement_beats_the_targets_and_vader() {
 #[test]
 fn the_shipped_model_is_what_the_training_command_writes() {
     let data = featurize(&dev_set());
-    let model = train(&data, &Params::default());
+    let model = train(&data, &financial(), &Params::default());
     let shipped = include_str!("../assets/sentiment_model.tsv");
     assert!(
         model.to_tsv() == shipped,
-        "assets/sentiment_model.tsv is stale: run `cargo run --release --example train_sentiment -- tests/fixtures/sentiment/cryptolin-dev.csv assets/sentiment_model.tsv`"
+        "assets/sentiment_model.tsv is stale: run `cargo run --release --example train_sentiment -- tests/fixtures/sentiment/cryptolin-dev.csv tests/fixtures/sentiment/tfns-train.csv assets/sentiment_model.tsv`"
     );
 }
 
@@ -84,6 +97,29 @@ fn names_idioms_and_quotes_are_read_as_people_read_them() {
         "{:?}",
         v.reasons
     );
+}
+
+/// The clear headlines: events of loss and gain a trader reads at a glance.
+#[test]
+fn clear_headlines_of_loss_and_gain_read_as_a_trader_reads_them() {
+    let a = Analyzer::crypto();
+    let label = |t: &str| a.score_with(Scorer::Headlines, t).label;
+    for bad in [
+        "Rug pull: memecoin developers vanish with $3M",
+        "DeFi protocol drained of $80M in flash loan exploit",
+        "Stablecoin depegs as reserves come into question",
+        "Exchange halts withdrawals amid insolvency fears",
+        "SEC charges token issuer with fraud",
+    ] {
+        assert_eq!(label(bad), Label::Negative, "{bad}");
+    }
+    for good in [
+        "SEC approves spot bitcoin ETF",
+        "Bitcoin hits all-time high as ETF inflows surge",
+        "Layer 2 network completes mainnet launch",
+    ] {
+        assert_eq!(label(good), Label::Positive, "{good}");
+    }
 }
 
 #[test]
