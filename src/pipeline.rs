@@ -26,6 +26,9 @@ pub type Streams = Vec<(Venue, Arc<StreamStats>)>;
 pub struct Pipeline {
     pub events: mpsc::Receiver<IngestEvent>,
     pub streams: Streams,
+    /// The counters of books-only connections (a dashboard's Coinbase and OKX books), apart
+    /// from the trades' so book messages never make a silent trade stream look alive.
+    pub book_streams: Streams,
     /// Ingestion's input, for scored news (the alert rules that read news).
     pub inputs: mpsc::Sender<crate::source::MarketEvent>,
     pub ingest: watch::Receiver<IngestSnapshot>,
@@ -81,6 +84,7 @@ impl Pipeline {
                 .collect()
         };
 
+        let mut book_streams: Streams = Vec::new();
         let (source, ingest_task) = if demo {
             // The simulated history is written in the background so the first frame never
             // waits for it; `Connected` afterwards tells viewers to reload from the store.
@@ -135,12 +139,14 @@ impl Pipeline {
                             books: Books::Only,
                             ..settings.clone()
                         };
+                        let book_stats = Arc::new(StreamStats::new());
+                        book_streams.push((*venue, book_stats.clone()));
                         tasks.push(tokio::spawn(crate::exchange::run(
                             connector,
                             books,
                             market_tx.clone(),
                             shutdown.clone(),
-                            Arc::new(StreamStats::new()),
+                            book_stats,
                         )));
                     }
                 } else if live_view && connector.has_book() {
@@ -168,6 +174,7 @@ impl Pipeline {
         Ok(Pipeline {
             events,
             streams,
+            book_streams,
             inputs,
             ingest: snap_rx,
             demo_prices,

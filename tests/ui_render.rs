@@ -448,6 +448,13 @@ fn a_store_that_cannot_write_is_shown_in_the_status_bar_and_health_panel() {
         wide.contains("Writes   ok · 0 rows committed · 17 log lines lost"),
         "{wide}"
     );
+    // Book levels dropped past the bound are counted where a trader sees them.
+    assert!(!wide.contains("far levels dropped"), "{wide}");
+    let mut h = app.health.snapshot.clone().unwrap().0;
+    h.book_levels_dropped = 9_000;
+    app.apply(DataEvent::Health(h));
+    let wide = text(&screen(&app, 300, 80));
+    assert!(wide.contains("Books    9000 far levels dropped"), "{wide}");
 }
 
 #[test]

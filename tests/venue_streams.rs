@@ -469,7 +469,7 @@ async fn books_on_their_own_connection(
     trades_channel: &str,
     books_channel: &str,
     push: &str,
-) -> cryptoviz::domain::Book {
+) -> (cryptoviz::domain::Book, u64) {
     use cryptoviz::config::Config;
     use cryptoviz::ingest::IngestEvent;
     use cryptoviz::runtime::{Event, Options, Runtime};
@@ -531,14 +531,23 @@ feeds = []
         connected <= 1,
         "only the trades' connection reports the venue"
     );
+    // What the books-only connection dropped past the books' bound is counted where the
+    // health panel reads it, and not in the trades' counters.
+    let dropped = |s: &cryptoviz::pipeline::Streams| -> u64 {
+        s.iter()
+            .map(|(_, s)| s.snapshot().book_levels_dropped)
+            .sum()
+    };
+    assert_eq!(dropped(&rt.streams), 0);
+    let book_dropped = dropped(&rt.book_streams);
     rt.stop(Duration::from_secs(5)).await.unwrap();
     store.close().await.unwrap();
-    book
+    (book, book_dropped)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okx_books_come_from_their_own_endpoint_on_a_second_connection() {
-    let book = books_on_their_own_connection(
+    let (book, dropped) = books_on_their_own_connection(
         "okx",
         "okx:BTC-USDT",
         "trades-all",
@@ -548,18 +557,29 @@ async fn okx_books_come_from_their_own_endpoint_on_a_second_connection() {
     .await;
     assert_eq!(book.symbol.to_string(), "okx:BTC-USDT");
     assert_eq!(book.spread().unwrap().to_string(), "0.4");
+    assert_eq!(dropped, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coinbase_books_come_from_the_advanced_trade_feed() {
-    let book = books_on_their_own_connection(
-        "coinbase",
-        "coinbase:BTC-USD",
-        "matches",
-        "level2",
-        r#"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"},{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"21921.75","new_quantity":"0.5"}]}]}"#,
-    )
-    .await;
+    // The whole book, as Coinbase sends it: 1,200 bids, of which the 200 farthest are past
+    // the bound.
+    let far: Vec<String> = (1..1200)
+        .map(|i| {
+            format!(
+                r#"{{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"{}","new_quantity":"1"}}"#,
+                20000 - i
+            )
+        })
+        .collect();
+    let push = format!(
+        r#"{{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{{"type":"snapshot","product_id":"BTC-USD","updates":[{{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"}},{},{{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"21921.75","new_quantity":"0.5"}}]}}]}}"#,
+        far.join(",")
+    );
+    let (book, dropped) =
+        books_on_their_own_connection("coinbase", "coinbase:BTC-USD", "matches", "level2", &push)
+            .await;
     assert_eq!(book.symbol.to_string(), "coinbase:BTC-USD");
     assert_eq!(book.spread().unwrap().to_string(), "0.02");
+    assert_eq!(dropped, 200, "1,200 bids, 1,000 kept");
 }

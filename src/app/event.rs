@@ -108,6 +108,8 @@ pub struct HealthSnapshot {
     pub alerts: Option<AlertHealth>,
     /// Log lines that could not be written to the log file since start.
     pub log_lines_lost: u64,
+    /// Order book levels dropped past the local books' bound, all venues.
+    pub book_levels_dropped: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -76,6 +76,8 @@ pub struct Runtime {
     recorder: Recorder,
     /// Each streamed venue's counters.
     pub streams: Streams,
+    /// The counters of books-only connections (see [`crate::pipeline::Pipeline`]).
+    pub book_streams: Streams,
     pub ingest: watch::Receiver<IngestSnapshot>,
     /// The venues' REST clients (none in demo mode).
     pub klines: Option<KlinesClients>,
@@ -108,8 +110,9 @@ impl Runtime {
             stop_rx.clone(),
         )
         .await?;
-        let (streams, ingest, inputs) = (
+        let (streams, book_streams, ingest, inputs) = (
             pipeline.streams.clone(),
+            pipeline.book_streams.clone(),
             pipeline.ingest.clone(),
             pipeline.inputs.clone(),
         );
@@ -224,6 +227,7 @@ impl Runtime {
             inputs,
             recorder,
             streams,
+            book_streams,
             ingest,
             klines,
             repair,

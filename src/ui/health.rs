@@ -105,6 +105,16 @@ fn summary(health: &HealthPanel, cx: &Ctx) -> Vec<Line<'static>> {
         Span::styled(" p99 ", t.dim()),
         Span::raw(opt(h.ingest_p99_us, "µs")),
     ]));
+    // Far levels past the books' bound: dropped by design, counted where a trader sees it.
+    if h.book_levels_dropped > 0 {
+        lines.push(Line::from(vec![
+            label("Books", t),
+            Span::styled(
+                format!("{} far levels dropped", h.book_levels_dropped),
+                t.dim(),
+            ),
+        ]));
+    }
     if !h.sources.is_empty() {
         let mut spans = vec![label("Sources", t)];
         for s in &h.sources {

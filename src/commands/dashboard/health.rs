@@ -99,6 +99,12 @@ impl HealthProbe {
                     thresholds: self.config.freshness.trades,
                 });
             }
+            h.book_levels_dropped = p
+                .streams
+                .iter()
+                .chain(&p.book_streams)
+                .map(|(_, s)| s.snapshot().book_levels_dropped)
+                .sum();
             let last = newest.or(ingest.last_trade_ms);
             h.last_message_age_ms = last.map(|t| (now_ms() - t).max(0) as u64);
             if self.demo {
