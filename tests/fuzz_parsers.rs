@@ -8,6 +8,7 @@ use cryptoviz::aggregate::Aggregator;
 use cryptoviz::domain::{Symbol, Timeframe, Trade, now_ms};
 use cryptoviz::exchange::binance::rest::decode_page;
 use cryptoviz::exchange::binance::{Frame, parse_frame};
+use cryptoviz::exchange::registry::{SampleTrade, VENUES};
 use cryptoviz::import::{FileKind, Row, parse_row};
 use cryptoviz::news::feed::parse_feed;
 use proptest::prelude::*;
@@ -73,6 +74,48 @@ proptest! {
             for (_, c) in &out {
                 prop_assert!(c.check(now_ms()).is_ok(), "{:?}", c);
             }
+        }
+    }
+
+    /// Every venue's stream, instruments, candles and error readers, on arbitrary bytes.
+    #[test]
+    fn every_venues_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        for e in VENUES {
+            let _ = e.connector.parse(&bytes, &mut Vec::new());
+            let _ = e.rest.decode_instruments(&bytes);
+            let _ = e.rest.decode_candles(&bytes, Timeframe::M1, 0, i64::MAX, now_ms());
+            let _ = e.rest.answer_error(200, &bytes);
+        }
+    }
+
+    /// Every venue's own trade frame with a few bytes changed, inserted or removed: read or
+    /// refused, never a panic, and what is read is one trade at most.
+    #[test]
+    fn mangled_trade_frames_of_every_venue_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..4)
+    ) {
+        let sample = SampleTrade {
+            id: 1_000_042,
+            price: "90000.12",
+            qty: "0.01234",
+            buy: true,
+            micros: 1_767_225_600_123_456,
+        };
+        for e in VENUES {
+            let mut frame = (e.sample_trade)(&sample).into_bytes();
+            for (at, byte, how) in &edits {
+                let i = at.index(frame.len());
+                match how {
+                    0 => frame[i] = *byte,
+                    1 => frame.insert(i, *byte),
+                    _ => {
+                        frame.remove(i);
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            let _ = e.connector.parse(&frame, &mut out);
+            prop_assert!(out.len() <= 1, "{}: {}", e.venue, String::from_utf8_lossy(&frame));
         }
     }
 
