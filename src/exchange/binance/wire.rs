@@ -104,13 +104,9 @@ fn present<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     IgnoredAny::deserialize(d).map(|_| true)
 }
 
-fn json(e: serde_json::Error) -> WireError {
-    WireError::Json(e.to_string())
-}
-
 /// The general path: any shape and layout, and the precise error when something is wrong.
 fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
-    let m: Message<'_> = serde_json::from_slice(bytes).map_err(json)?;
+    let m: Message<'_> = serde_json::from_slice(bytes).map_err(WireError::json)?;
     if let Some(err) = m.error {
         return Err(WireError::Server {
             code: err.code,
@@ -122,7 +118,7 @@ fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
     }
     match (m.stream, m.data) {
         (Some(stream), Some(data)) => {
-            let tag: Tag<'_> = serde_json::from_str(data.get()).map_err(json)?;
+            let tag: Tag<'_> = serde_json::from_str(data.get()).map_err(WireError::json)?;
             match tag.event {
                 Some(name) => event(&name, data.get().as_bytes(), unit),
                 // Depth payloads name neither their kind nor their symbol: the stream does.
@@ -151,15 +147,17 @@ fn is_depth_stream(stream: &str) -> bool {
 fn event(name: &str, payload: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
     Ok(match name {
         "trade" => {
-            let t: BinanceTrade<'_> = serde_json::from_slice(payload).map_err(json)?;
+            let t: BinanceTrade<'_> = serde_json::from_slice(payload).map_err(WireError::json)?;
             Frame::Trade(t.to_trade(unit)?)
         }
         "aggTrade" => {
-            let t: BinanceAggTrade<'_> = serde_json::from_slice(payload).map_err(json)?;
+            let t: BinanceAggTrade<'_> =
+                serde_json::from_slice(payload).map_err(WireError::json)?;
             Frame::Trade(t.to_trade(unit)?)
         }
         "serverShutdown" => {
-            let s: BinanceServerShutdown = serde_json::from_slice(payload).map_err(json)?;
+            let s: BinanceServerShutdown =
+                serde_json::from_slice(payload).map_err(WireError::json)?;
             Frame::ServerShutdown {
                 time: unit.to_millis(s.event_time),
             }
@@ -296,27 +294,9 @@ pub struct BinanceServerShutdown {
     pub event_time: i64,
 }
 
-/// Answer to `{"method":"SUBSCRIBE","params":[...],"id":1}`:
-///
-/// ```json
-/// {"result":null,"id":1}
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BinanceAck {
-    pub id: Option<u64>,
-}
-
-/// Answer to a bad request on the connection:
-///
-/// ```json
-/// {"error":{"code":2,"msg":"Invalid request: unknown variant"},"id":1}
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct BinanceErrorAnswer<'a> {
-    #[serde(borrow)]
-    pub error: BinanceErrorBody<'a>,
-}
-
+/// The `error` of an answer to a bad request on the connection:
+/// `{"error":{"code":2,"msg":"Invalid request: unknown variant"},"id":1}`. (A subscription's
+/// answer is `{"result":null,"id":1}`.)
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct BinanceErrorBody<'a> {
     pub code: i64,
