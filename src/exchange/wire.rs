@@ -117,6 +117,15 @@ pub fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Err
 }
 
 /// At most 40 characters of untrusted text, for messages.
+/// Reads an optional string borrowed from the frame where it holds no escape, as a plain
+/// `Cow<str>` field is read: serde allocates every `Option<Cow<str>>`, and these are read for
+/// every frame. Use with `#[serde(default, borrow, deserialize_with = "opt_str")]`.
+pub fn opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'de>>::deserialize(d)?.map(|b| b.0))
+}
+
 pub fn clip(s: impl AsRef<str>) -> String {
     let s = s.as_ref();
     match s.char_indices().nth(40) {
@@ -353,6 +362,21 @@ pub fn assert_bad_trades_cost_only_themselves(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_strings_borrow_from_the_frame_unless_escaped() {
+        #[derive(Deserialize)]
+        struct M<'a> {
+            #[serde(default, borrow, deserialize_with = "opt_str")]
+            s: Option<Cow<'a, str>>,
+        }
+        let read = |t: &'static str| serde_json::from_str::<M<'_>>(t).unwrap().s;
+        assert!(matches!(read(r#"{"s":"match"}"#), Some(Cow::Borrowed("match"))));
+        assert!(matches!(read(r#"{"s":"m\u0061tch"}"#), Some(Cow::Owned(s)) if s == "match"));
+        assert_eq!(read(r#"{"s":null}"#), None);
+        assert_eq!(read("{}"), None);
+        assert!(serde_json::from_str::<M<'_>>(r#"{"s":5}"#).is_err());
+    }
 
     #[test]
     fn number_literals_are_exact() {

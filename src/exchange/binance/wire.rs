@@ -19,7 +19,7 @@ use super::scan::{Fast, scan};
 use crate::domain::{Book, Millis, Price, Qty, Symbol, Trade};
 
 pub use crate::exchange::wire::WireError;
-use crate::exchange::wire::clip;
+use crate::exchange::wire::{clip, opt_str};
 
 /// Unit of the timestamps in a frame. Binance sends milliseconds unless the URL asks for
 /// `timeUnit=MICROSECOND`; cryptoviz never asks, but can read such frames.
@@ -77,12 +77,12 @@ pub fn parse_frame_with(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError
 /// kind, never where they stand: any key order, spacing or escaping reads the same.
 #[derive(Deserialize)]
 struct Message<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     stream: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
     /// A bare event (raw streams, `serverShutdown`).
-    #[serde(rename = "e", default, borrow)]
+    #[serde(rename = "e", default, borrow, deserialize_with = "opt_str")]
     event: Option<Cow<'a, str>>,
     /// Present (even as `null`) in a subscription answer.
     #[serde(default, deserialize_with = "present")]
@@ -96,7 +96,7 @@ struct Message<'a> {
 /// The event name of a payload, read before the payload itself.
 #[derive(Deserialize)]
 struct Tag<'a> {
-    #[serde(rename = "e", default, borrow)]
+    #[serde(rename = "e", default, borrow, deserialize_with = "opt_str")]
     event: Option<Cow<'a, str>>,
 }
 

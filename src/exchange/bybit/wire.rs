@@ -7,7 +7,9 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, trades_of};
+use crate::exchange::wire::{
+    WireError, each_trade, int_str, opt_str, price, qty, symbol, trades_of,
+};
 
 /// A topic push or an operation's answer. Real (spot):
 /// `{"topic":"publicTrade.BTCUSDT","ts":1735689653900,"type":"snapshot","data":[{"i":"2290000000587387108",
@@ -17,16 +19,16 @@ use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, 
 /// the pong to `{"op":"ping"}`.
 #[derive(Deserialize)]
 pub struct Message<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub topic: Option<Cow<'a, str>>,
     /// `snapshot` or `delta` on a topic push, and its time.
-    #[serde(rename = "type", default, borrow)]
+    #[serde(rename = "type", default, borrow, deserialize_with = "opt_str")]
     pub kind: Option<Cow<'a, str>>,
     pub ts: Option<i64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub op: Option<Cow<'a, str>>,
     pub success: Option<bool>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub ret_msg: Option<Cow<'a, str>>,
     /// Kept raw: each trade is judged on its own.
     #[serde(borrow)]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, price, qty, required, rfc3339_micros, symbol};
+use crate::exchange::wire::{WireError, opt_str, price, qty, required, rfc3339_micros, symbol};
 
 /// Every message of the subscribed channels, told apart by `type`. A match (and the
 /// `last_match` sent once per product after subscribing):
@@ -20,24 +20,24 @@ use crate::exchange::wire::{WireError, price, qty, required, rfc3339_micros, sym
 /// `subscriptions`); what a message is follows from those fields' values, wherever they stand.
 #[derive(Deserialize)]
 pub struct Message<'a> {
-    #[serde(rename = "type", default, borrow)]
+    #[serde(rename = "type", default, borrow, deserialize_with = "opt_str")]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     pub channel: Option<Cow<'a, str>>,
     pub trade_id: Option<i64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub side: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub size: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub price: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub product_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub message: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub reason: Option<Cow<'a, str>>,
 }
 

@@ -7,7 +7,9 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, each_trade, number_literal, rfc3339_micros, symbol};
+use crate::exchange::wire::{
+    WireError, each_trade, number_literal, opt_str, rfc3339_micros, symbol,
+};
 
 /// Channel pushes and method answers. A trade push:
 /// `{"channel":"trade","type":"update","data":[{"symbol":"MATIC/USD","side":"buy",
@@ -17,15 +19,15 @@ use crate::exchange::wire::{WireError, each_trade, number_literal, rfc3339_micro
 /// `{"method":"subscribe","success":true|false,"error":"…",…}`, `{"method":"pong",…}`.
 #[derive(Deserialize)]
 pub struct Message<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub channel: Option<Cow<'a, str>>,
     /// `snapshot` or `update` on a channel push.
-    #[serde(rename = "type", default, borrow)]
+    #[serde(rename = "type", default, borrow, deserialize_with = "opt_str")]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub method: Option<Cow<'a, str>>,
     pub success: Option<bool>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub error: Option<Cow<'a, str>>,
     /// Kept raw: its shape depends on the channel.
     #[serde(borrow)]

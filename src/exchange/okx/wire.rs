@@ -7,7 +7,9 @@ use serde_json::value::RawValue;
 
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
-use crate::exchange::wire::{WireError, each_trade, int_str, price, qty, symbol, trades_of};
+use crate::exchange::wire::{
+    WireError, each_trade, int_str, opt_str, price, qty, symbol, trades_of,
+};
 
 /// A push or an event. A push (doc example):
 /// `{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474",
@@ -20,11 +22,11 @@ pub struct Message<'a> {
     /// The channel a push or an event is about.
     #[serde(borrow)]
     pub arg: Option<Arg<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub event: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub code: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub msg: Option<Cow<'a, str>>,
     /// Kept raw: each trade is judged on its own.
     #[serde(borrow)]
@@ -42,10 +44,11 @@ fn is_trades(channel: &str) -> bool {
     matches!(channel, "trades" | "trades-all")
 }
 
+/// A push whose every item is a whole trade: what it is follows from its content, so the
+/// usual frame is read in one pass without its `arg` (no other channel's items carry a
+/// `tradeId`, `px`, `sz` and `side`).
 #[derive(Deserialize)]
 struct TradePush<'a> {
-    #[serde(borrow)]
-    arg: Arg<'a>,
     #[serde(borrow)]
     data: Vec<WsTrade<'a>>,
 }
@@ -66,7 +69,7 @@ pub struct WsTrade<'a> {
     pub side: Cow<'a, str>,
     #[serde(borrow)]
     pub ts: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     pub count: Option<Cow<'a, str>>,
 }
 
@@ -75,9 +78,7 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         return Ok(Parsed::Heartbeat);
     }
     // A trade push read in one pass (the usual frame); anything else takes `Message`.
-    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame)
-        && is_trades(&push.arg.channel)
-    {
+    if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame) {
         return Ok(trades_of(&push.data, WsTrade::to_trade, out));
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
