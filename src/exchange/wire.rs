@@ -371,7 +371,10 @@ mod tests {
             s: Option<Cow<'a, str>>,
         }
         let read = |t: &'static str| serde_json::from_str::<M<'_>>(t).unwrap().s;
-        assert!(matches!(read(r#"{"s":"match"}"#), Some(Cow::Borrowed("match"))));
+        assert!(matches!(
+            read(r#"{"s":"match"}"#),
+            Some(Cow::Borrowed("match"))
+        ));
         assert!(matches!(read(r#"{"s":"m\u0061tch"}"#), Some(Cow::Owned(s)) if s == "match"));
         assert_eq!(read(r#"{"s":null}"#), None);
         assert_eq!(read("{}"), None);
