@@ -177,11 +177,13 @@ async fn copy_series(
     c: &mut Copied,
 ) -> anyhow::Result<()> {
     let chunks = src.call(move |b| b.cold_chunks(key)).await?;
-    let held = dst.call(move |b| b.cold_chunks(key)).await?;
+    // Only the target's chunk starts: reading its chunks' data to learn them cost as much as
+    // the copy.
+    let held = dst.call(move |b| b.cold_chunk_starts(key)).await?;
     c.cold_chunks += chunks.len();
     let (overlapping, fresh): (Vec<_>, Vec<_>) = chunks
         .into_iter()
-        .partition(|ch| held.iter().any(|h| h.chunk_start == ch.chunk_start));
+        .partition(|ch| held.binary_search(&ch.chunk_start).is_ok());
     c.cold_chunks_new += dst.call(move |b| b.put_cold_chunks(key, &fresh)).await?;
     // Candles whose place the target may hold: those of shared chunks (closed, as packed)
     // and every hot one with its source.

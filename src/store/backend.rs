@@ -468,6 +468,9 @@ pub trait Transfer {
     /// Every hot candle of a series with where it came from, ascending.
     fn hot_candles(&mut self, key: SeriesKey) -> Result<Vec<(Candle, CandleSource)>, StoreError>;
     fn cold_chunks(&mut self, key: SeriesKey) -> Result<Vec<ColdChunk>, StoreError>;
+    /// The starts of a series' cold chunks, ascending, without their data (what a copy into
+    /// this store needs to know of them).
+    fn cold_chunk_starts(&mut self, key: SeriesKey) -> Result<Vec<Millis>, StoreError>;
     /// Stores the chunks this store does not hold yet (by series and chunk start), in one
     /// transaction; returns how many were new.
     fn put_cold_chunks(

@@ -42,6 +42,17 @@ impl Transfer for PostgresBackend {
             .collect())
     }
 
+    fn cold_chunk_starts(&mut self, key: SeriesKey) -> Result<Vec<Millis>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let rows = self.conn()?.query(
+            "SELECT chunk_start FROM candles_cold WHERE series_id = $1 ORDER BY chunk_start",
+            &[&id],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     fn put_cold_chunks(
         &mut self,
         key: SeriesKey,

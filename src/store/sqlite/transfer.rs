@@ -42,6 +42,17 @@ impl Transfer for SqliteBackend {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn cold_chunk_starts(&mut self, key: SeriesKey) -> Result<Vec<Millis>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT chunk_start FROM candles_cold WHERE series_id = ?1 ORDER BY chunk_start",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn put_cold_chunks(
         &mut self,
         key: SeriesKey,
