@@ -34,16 +34,6 @@ fn read_phrasebank(bytes: &[u8]) -> Result<Vec<Example>, String> {
         .collect()
 }
 
-fn show(what: &str, m: &Metrics) {
-    println!(
-        "  {what}: accuracy {:.1} %, macro-F1 {:.3} over {}; confusion (rows people, cols scorer: neg neu pos) {:?}",
-        m.accuracy * 100.0,
-        m.macro_f1,
-        m.n,
-        m.confusion
-    );
-}
-
 fn main() -> Result<(), String> {
     let paths: Vec<String> = std::env::args().skip(1).collect();
     if paths.is_empty() {
@@ -59,12 +49,12 @@ fn main() -> Result<(), String> {
         };
         println!("{path}:");
         for scorer in [Scorer::Headlines, Scorer::Vader] {
-            let mut confusion = [[0usize; 3]; 3];
-            for e in &examples {
-                let got = analyzer.score_with(scorer, &e.title).label;
-                confusion[e.label.index()][got.index()] += 1;
-            }
-            show(&format!("{scorer:?}"), &Metrics::from_confusion(confusion));
+            let m = Metrics::tally(
+                examples
+                    .iter()
+                    .map(|e| (e.label, analyzer.score_with(scorer, &e.title).label)),
+            );
+            println!("  {scorer:?}: {m}");
         }
     }
     Ok(())

@@ -15,13 +15,7 @@ use cryptoviz::news::sentiment::train::{
 use cryptoviz::news::sentiment::{Analyzer, Scorer};
 
 fn show(what: &str, m: &Metrics) {
-    println!(
-        "{what}: accuracy {:.1} %, macro-F1 {:.3} over {} headlines; confusion (rows people, cols model: neg neu pos) {:?}",
-        m.accuracy * 100.0,
-        m.macro_f1,
-        m.n,
-        m.confusion
-    );
+    println!("{what}: {m}");
 }
 
 fn main() -> Result<(), String> {
@@ -71,13 +65,13 @@ fn main() -> Result<(), String> {
             }
         }
     }
-    let mut confusion = [[0usize; 3]; 3];
-    for e in &examples {
-        confusion[e.label.index()][vader.score(&e.title).label.index()] += 1;
-    }
     show(
         "VADER + crypto lexicon (no training)",
-        &Metrics::from_confusion(confusion),
+        &Metrics::tally(
+            examples
+                .iter()
+                .map(|e| (e.label, vader.score(&e.title).label)),
+        ),
     );
     show(
         "10-fold cross-validation",

@@ -7,12 +7,6 @@ use std::fmt::Write;
 /// Characters with no glyph that change how text around them is read or drawn: C0/C1
 /// controls and DEL, bidi embeddings/overrides/isolates, zero-width and other format
 /// characters, and noncharacters.
-/// A value that may be absent, for a screen: `–` where the source gave none (never `0`, which
-/// would be a real zero).
-pub fn or_dash<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or_else(|| "–".to_string(), |v| v.to_string())
-}
-
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'

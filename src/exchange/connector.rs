@@ -77,6 +77,20 @@ pub trait Connector: Send + Sync {
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError>;
 }
 
+/// Test support: the book changes `connector` reads in `frame`; `None` when the frame is not
+/// a book.
+#[cfg(test)]
+pub fn books_in(
+    connector: &dyn Connector,
+    frame: &[u8],
+) -> Option<Result<Vec<BookUpdate>, WireError>> {
+    match connector.parse(frame, &mut Vec::new()) {
+        Ok(Parsed::Book(b)) => Some(Ok(b)),
+        Err(e) => Some(Err(e)),
+        Ok(_) => None,
+    }
+}
+
 /// The connector of an exchange (`None` for composites, which have no feed of their own).
 pub fn connector(venue: Venue) -> Option<&'static dyn Connector> {
     super::registry::entry(venue).map(|e| e.connector)

@@ -101,7 +101,7 @@ pub fn readout<'a>(
             f.precision.size.map_or(0, usize::from),
         )),
         field("N"),
-        Span::raw(crate::domain::text::or_dash(trades)),
+        Span::raw(super::text::dash(trades)),
     ]);
     // The market's own decimals, else the most the four prices need: one width for all.
     let dp = super::text::column_decimals(f.precision.price, [open, high, low, close]);

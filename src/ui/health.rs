@@ -18,8 +18,7 @@ use crate::net::BreakerState;
 use crate::source::StreamStatus;
 
 fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
-    v.map(|v| format!("{v}{unit}"))
-        .unwrap_or_else(|| "–".into())
+    text::dash(v.map(|v| format!("{v}{unit}")))
 }
 
 fn label(s: &str, t: &Theme) -> Span<'static> {

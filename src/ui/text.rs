@@ -25,8 +25,12 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// A price with enough decimals for about seven significant digits, trailing zeros dropped:
-/// 42180.75, 1.2345, 0.00001234.
+/// A value that may be absent: `–` where the source gave none (never `0`, which would be a
+/// real zero).
+pub fn dash<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "–".to_string(), |v| v.to_string())
+}
+
 /// `v` with `digits` significant digits: tiny values (a MACD of 0.00000123 on a pair priced in
 /// satoshis) keep their digits instead of reading 0.0000.
 pub fn significant(v: f64, digits: i32) -> String {
@@ -37,6 +41,8 @@ pub fn significant(v: f64, digits: i32) -> String {
     format!("{v:.decimals$}")
 }
 
+/// A price with enough decimals for about seven significant digits, trailing zeros dropped:
+/// 42180.75, 1.2345, 0.00001234.
 pub fn price(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();

@@ -110,10 +110,7 @@ impl Draw for WatchlistPanel {
                     // The day's quote volume where there is room for it and a sparkline.
                     if w >= used + 7 + 8 {
                         spans.push(Span::styled(
-                            format!(
-                                "{:>6} ",
-                                d.quote_volume.map_or_else(|| "–".into(), text::compact)
-                            ),
+                            format!("{:>6} ", text::dash(d.quote_volume.map(text::compact))),
                             t.dim(),
                         ));
                         used += 7;
@@ -143,7 +140,7 @@ impl Draw for WatchlistPanel {
             let mut day = format!("H {}  L {}", text::price(d.high), text::price(d.low));
             let turnover = format!(
                 "  turnover {}",
-                d.quote_volume.map_or_else(|| "–".into(), text::compact)
+                text::dash(d.quote_volume.map(text::compact))
             );
             if 6 + day.chars().count() + turnover.len() <= w {
                 day.push_str(&turnover);

@@ -48,14 +48,12 @@ pub fn parse_book(kind: &str, ts: Option<i64>, data: &RawValue) -> Result<BookUp
 #[cfg(test)]
 mod tests {
     use crate::domain::{BookUpdate, LocalBook};
-    use crate::exchange::{Connector, Parsed, WireError};
+    use crate::exchange::WireError;
 
+    /// A Bybit push carries one symbol's update.
     fn parse_book(frame: &[u8]) -> Option<Result<BookUpdate, WireError>> {
-        match super::super::Bybit.parse(frame, &mut Vec::new()) {
-            Ok(Parsed::Book(mut b)) => Some(Ok(b.remove(0))),
-            Err(e) => Some(Err(e)),
-            Ok(_) => None,
-        }
+        crate::exchange::connector::books_in(&super::super::Bybit, frame)
+            .map(|r| r.map(|mut b| b.remove(0)))
     }
 
     #[test]

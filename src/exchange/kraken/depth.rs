@@ -80,14 +80,10 @@ pub fn parse_book(kind: &str, data: &RawValue) -> Result<Vec<BookUpdate>, WireEr
 #[cfg(test)]
 mod tests {
     use crate::domain::{BookUpdate, LocalBook};
-    use crate::exchange::{Connector, Parsed, WireError};
+    use crate::exchange::WireError;
 
     fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
-        match super::super::Kraken.parse(frame, &mut Vec::new()) {
-            Ok(Parsed::Book(b)) => Some(Ok(b)),
-            Err(e) => Some(Err(e)),
-            Ok(_) => None,
-        }
+        crate::exchange::connector::books_in(&super::super::Kraken, frame)
     }
 
     #[test]

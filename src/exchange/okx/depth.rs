@@ -53,14 +53,10 @@ pub fn parse_book(data: &RawValue) -> Result<Vec<BookUpdate>, WireError> {
 #[cfg(test)]
 mod tests {
     use crate::domain::BookUpdate;
-    use crate::exchange::{Connector, Parsed, WireError};
+    use crate::exchange::WireError;
 
     fn parse_book(frame: &[u8]) -> Option<Result<Vec<BookUpdate>, WireError>> {
-        match super::super::Okx.parse(frame, &mut Vec::new()) {
-            Ok(Parsed::Book(b)) => Some(Ok(b)),
-            Err(e) => Some(Err(e)),
-            Ok(_) => None,
-        }
+        crate::exchange::connector::books_in(&super::super::Okx, frame)
     }
 
     #[test]

@@ -144,26 +144,27 @@ type Row = (Vec<(usize, f32)>, usize, f32);
 
 /// Fits a model to featurized crypto headlines `data` and other-domain headlines `extra`
 /// (each counting [`Params::extra_weight`]).
-pub fn train(data: &[(Vec<Feature>, Label)], extra: &[(Vec<Feature>, Label)], p: &Params) -> Model {
-    let data: Vec<(&(Vec<Feature>, Label), f32)> = data
+pub fn train(own: &[(Vec<Feature>, Label)], extra: &[(Vec<Feature>, Label)], p: &Params) -> Model {
+    let data: Vec<(&(Vec<Feature>, Label), f32)> = own
         .iter()
         .map(|d| (d, 1.0))
         .chain(extra.iter().map(|d| (d, p.extra_weight)))
         .filter(|(_, w)| *w > 0.0)
         .collect();
     // Keep features seen often enough; the dense ones always.
-    let (mut count, mut extra_count) = (HashMap::new(), HashMap::new());
-    let own = data.len() - if p.extra_weight > 0.0 { extra.len() } else { 0 };
-    for (i, ((feats, _), _)) in data.iter().enumerate() {
-        let count = if i < own {
-            &mut count
-        } else {
-            &mut extra_count
-        };
-        for f in feats {
-            *count.entry(f.key).or_insert(0usize) += 1;
+    let counts = |rows: &[(Vec<Feature>, Label)]| {
+        let mut count: HashMap<u64, usize> = HashMap::new();
+        for f in rows.iter().flat_map(|(feats, _)| feats) {
+            *count.entry(f.key).or_default() += 1;
         }
-    }
+        count
+    };
+    let count = counts(own);
+    let extra_count = if p.extra_weight > 0.0 {
+        counts(extra)
+    } else {
+        HashMap::new()
+    };
     let dense = features::DENSE.map(features::key);
     let keep = |f: &Feature| {
         dense.contains(&f.key)
@@ -256,6 +257,15 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// The agreement of (people's label, scorer's label) pairs.
+    pub fn tally(pairs: impl IntoIterator<Item = (Label, Label)>) -> Metrics {
+        let mut confusion = [[0usize; 3]; 3];
+        for (people, scorer) in pairs {
+            confusion[people.index()][scorer.index()] += 1;
+        }
+        Metrics::from_confusion(confusion)
+    }
+
     pub fn from_confusion(confusion: [[usize; 3]; 3]) -> Metrics {
         let n: usize = confusion.iter().flatten().sum();
         let right: usize = (0..3).map(|c| confusion[c][c]).sum();
@@ -279,13 +289,25 @@ impl Metrics {
     }
 }
 
+impl std::fmt::Display for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "accuracy {:.1} %, macro-F1 {:.3} over {} headlines; confusion (rows people, cols scorer: neg neu pos) {:?}",
+            self.accuracy * 100.0,
+            self.macro_f1,
+            self.n,
+            self.confusion
+        )
+    }
+}
+
 /// How a scorer agrees with labelled data.
 pub fn evaluate(data: &[(Vec<Feature>, Label)], model: &Model) -> Metrics {
-    let mut confusion = [[0usize; 3]; 3];
-    for (feats, label) in data {
-        confusion[label.index()][model.verdict(feats).label.index()] += 1;
-    }
-    Metrics::from_confusion(confusion)
+    Metrics::tally(
+        data.iter()
+            .map(|(feats, label)| (*label, model.verdict(feats).label)),
+    )
 }
 
 /// k-fold cross-validation: fold i holds every example of `data` whose position is i mod k;
@@ -297,15 +319,16 @@ pub fn cross_validate(
     k: usize,
     p: &Params,
 ) -> Metrics {
-    let mut confusion = [[0usize; 3]; 3];
+    let mut pairs = Vec::with_capacity(data.len());
     for fold in 0..k {
         let (test, trainset): (Vec<_>, Vec<_>) =
             data.iter().enumerate().partition(|(i, _)| i % k == fold);
         let trainset: Vec<_> = trainset.into_iter().map(|(_, d)| d.clone()).collect();
         let model = train(&trainset, extra, p);
-        for (_, (feats, label)) in test {
-            confusion[label.index()][model.verdict(feats).label.index()] += 1;
-        }
+        pairs.extend(
+            test.into_iter()
+                .map(|(_, (feats, label))| (*label, model.verdict(feats).label)),
+        );
     }
-    Metrics::from_confusion(confusion)
+    Metrics::tally(pairs)
 }
