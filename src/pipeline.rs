@@ -235,6 +235,7 @@ fn stream_settings(cfg: &Config, venue: Venue) -> Option<StreamSettings> {
     (!symbols.is_empty()).then(|| StreamSettings {
         venue,
         ws_url: endpoints.ws_url.clone(),
+        rest_url: endpoints.rest_url.clone(),
         symbols,
         books: Books::Off,
         backoff: cfg.net.backoff.clone(),

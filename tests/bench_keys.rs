@@ -67,6 +67,18 @@ async fn every_spec_key_is_measured() {
         let x = v["venue_parse_trades_per_sec"][venue].as_f64();
         assert!(x.is_some_and(|x| x > 0.0), "{venue}: {v}");
     }
+    // SPEC §4 v3: each perp stream on its own, spot keys unchanged beside it.
+    let perps = v["perp_parse_trades_per_sec"].as_object().unwrap();
+    let names: Vec<&str> = perps.keys().map(String::as_str).collect();
+    assert_eq!(names, ["binance-perp", "bybit-perp", "okx-swap"], "{v}");
+    assert!(
+        perps.values().all(|x| x.as_f64().is_some_and(|x| x > 0.0)),
+        "{v}"
+    );
+    assert_eq!(
+        v["venue_parse_trades_per_sec"].as_object().unwrap().len(),
+        5
+    );
 }
 
 /// A process the benchmark started (here the real collector) ends when the benchmark is

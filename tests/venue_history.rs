@@ -542,7 +542,14 @@ fn kraken_says_which_candles_are_closed() {
     let (first, last) = (1_762_777_020_000, 1_762_820_220_000);
     let far_future = 4_102_444_800_000;
     let page = KrakenRest
-        .decode_candles(&body, Timeframe::M1, first, last, far_future)
+        .decode_candles(
+            &body,
+            kraken_symbol(),
+            Timeframe::M1,
+            first,
+            last,
+            far_future,
+        )
         .unwrap();
     assert_eq!(page.candles.len(), 721);
     let open: Vec<i64> = page
@@ -557,7 +564,14 @@ fn kraken_says_which_candles_are_closed() {
     v["result"].as_object_mut().unwrap().remove("last");
     let body = serde_json::to_vec(&v).unwrap();
     let page = KrakenRest
-        .decode_candles(&body, Timeframe::M1, first, last, far_future)
+        .decode_candles(
+            &body,
+            kraken_symbol(),
+            Timeframe::M1,
+            first,
+            last,
+            far_future,
+        )
         .unwrap();
     assert!(page.candles.iter().all(|c| c.closed));
 }

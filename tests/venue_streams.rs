@@ -21,6 +21,7 @@ fn settings(venue: Venue, url: String, symbols: &[&str], idle: Duration) -> Stre
     StreamSettings {
         venue,
         ws_url: url,
+        rest_url: "http://127.0.0.1:9".into(),
         symbols: symbols.iter().map(|s| Symbol::new(s).unwrap()).collect(),
         books: Books::Off,
         backoff: BackoffPolicy {

@@ -30,6 +30,7 @@ fn settings(server: &WsServer) -> StreamSettings {
         venue: Venue::Binance,
         // A trailing slash on the base must not double up in the path.
         ws_url: format!("{}/", server.url()),
+        rest_url: "http://127.0.0.1:9".into(),
         symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
         books: Books::Off,
         backoff: BackoffPolicy {
@@ -494,6 +495,7 @@ async fn shutdown_interrupts_a_hanging_connect() {
     let mut client = start(StreamSettings {
         venue: Venue::Binance,
         ws_url: format!("ws://{addr}"),
+        rest_url: "http://127.0.0.1:9".into(),
         symbols: vec![sym("BTCUSDT")],
         books: Books::Off,
         backoff: BackoffPolicy::default(),

@@ -103,9 +103,52 @@ impl RecentIds {
     }
 }
 
+/// How many opaque ids [`RecentSet`] remembers: far more than any venue replays (Bybit sends
+/// at most 1,024 trades a push and never replays on reconnect).
+const OPAQUE_MEMORY: usize = 1 << 14;
+
+/// Which opaque ids (hashes of Bybit linear's UUIDs) were already folded in: the last
+/// [`OPAQUE_MEMORY`] of them, oldest forgotten first. Such ids have no order, so a window
+/// below the highest cannot work.
+#[derive(Clone, Debug, Default)]
+pub struct RecentSet {
+    seen: std::collections::HashSet<i64>,
+    order: std::collections::VecDeque<i64>,
+}
+
+impl RecentSet {
+    pub fn insert(&mut self, id: i64) -> Seen {
+        if !self.seen.insert(id) {
+            return Seen::Duplicate;
+        }
+        self.order.push_back(id);
+        if self.order.len() > OPAQUE_MEMORY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        Seen::New
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opaque_ids_are_remembered_in_any_order_then_forgotten_oldest_first() {
+        let mut r = RecentSet::default();
+        assert_eq!(r.insert(-7), Seen::New);
+        assert_eq!(r.insert(900), Seen::New);
+        assert_eq!(r.insert(3), Seen::New);
+        assert_eq!(r.insert(900), Seen::Duplicate);
+        assert_eq!(r.insert(-7), Seen::Duplicate);
+        for id in 10_000..10_000 + OPAQUE_MEMORY as i64 {
+            r.insert(id);
+        }
+        assert_eq!(r.insert(-7), Seen::New, "forgotten: memory stays bounded");
+        assert!(r.seen.len() <= OPAQUE_MEMORY && r.order.len() <= OPAQUE_MEMORY);
+    }
 
     #[test]
     fn replays_and_out_of_order() {

@@ -20,7 +20,7 @@ mod series;
 use crate::domain::{Candle, Millis, SeriesKey, Symbol, Timeframe, Trade};
 use crate::exchange::{Continuity, EmptyIntervals};
 
-pub use dedup::{RecentIds, Seen};
+pub use dedup::{RecentIds, RecentSet, Seen};
 use series::Series;
 
 /// What happened to one trade.
@@ -57,6 +57,10 @@ pub struct Aggregator {
     composite: bool,
     series: Vec<Series>,
     ids: RecentIds,
+    /// Opaque ids seen ([`Continuity::Opaque`] only).
+    opaque: RecentSet,
+    /// Trades taken so far: the order where ids have none ([`Continuity::Opaque`]).
+    arrivals: i128,
     /// Highest id applied and its trade time, for continuity checks.
     last: Option<(i64, Millis)>,
     gaps: Vec<IdGap>,
@@ -73,6 +77,8 @@ impl Aggregator {
             composite: false,
             series: timeframes.iter().map(|&tf| Series::new(tf)).collect(),
             ids: RecentIds::default(),
+            opaque: RecentSet::default(),
+            arrivals: 0,
             last: None,
             gaps: Vec::new(),
         }
@@ -119,6 +125,9 @@ impl Aggregator {
         if t.is_void() {
             return Outcome::Void;
         }
+        if self.continuity == Continuity::Opaque {
+            return self.push_opaque(t);
+        }
         match self.ids.insert(t.id) {
             Seen::New => {}
             Seen::Duplicate | Seen::TooOld => return Outcome::Duplicate,
@@ -151,13 +160,29 @@ impl Aggregator {
         outcome
     }
 
+    /// A trade whose id only tells it apart: new ones go in the order they came, and the
+    /// candles keep no ids (a restart cannot know which of a candle's trades it holds).
+    fn push_opaque(&mut self, t: &Trade) -> Outcome {
+        if self.opaque.insert(t.id) == Seen::Duplicate {
+            return Outcome::Duplicate;
+        }
+        self.arrivals += 1;
+        self.apply(t, self.arrivals, false)
+    }
+
     /// Folds a member's trade into a composite. `member` is the member's place in the
     /// composite's list; the trade was already accepted (not a duplicate) by its venue's
     /// aggregator.
     #[inline]
     pub fn push_member(&mut self, t: &Trade, member: u8) -> Outcome {
-        // Time to the microsecond, then the member's place, then the id within the member.
-        let key = ((t.time_us() as i128) << 72) | ((member as i128) << 64) | (t.id as u64 as i128);
+        // Time to the microsecond, then the member's place, then the id within the member
+        // (or, where ids have no order, the order the member's trades came in).
+        self.arrivals += 1;
+        let within = match t.symbol.venue().continuity() {
+            Continuity::Opaque => self.arrivals as u64,
+            _ => t.id as u64,
+        };
+        let key = ((t.time_us() as i128) << 72) | ((member as i128) << 64) | within as i128;
         self.apply(t, key, false)
     }
 
@@ -165,7 +190,8 @@ impl Aggregator {
     fn apply(&mut self, t: &Trade, key: i128, fill_flat: bool) -> Outcome {
         // One multiplication for every timeframe (it saturates, so it is not free).
         let quote = t.price * t.qty;
-        let ids = !self.composite;
+        // Composites and opaque ids keep no trade ids in their candles.
+        let ids = !self.composite && self.continuity != Continuity::Opaque;
         let mut applied = false;
         for s in &mut self.series {
             applied |= s.apply(t, quote, key, fill_flat, ids);

@@ -279,6 +279,8 @@ fn each_venue_fills_quiet_minutes_only_as_its_own_candles_do() {
         ("coinbase:BTC-USD", false),
         // Ids not proven contiguous: nothing is filled from live trades.
         ("bybit:BTCUSDT", false),
+        ("bybit-perp:BTCUSDT", false),
+        ("binance-perp:BTCUSDT", true),
     ] {
         let mut a = Aggregator::new(Symbol::new(symbol).unwrap(), &[Timeframe::M1]);
         a.push(&on(symbol, 1, "100", T0 + 5, 1));
@@ -295,6 +297,31 @@ fn each_venue_fills_quiet_minutes_only_as_its_own_candles_do() {
         assert_eq!(opens, want, "{symbol}");
         assert!(a.take_gaps().is_empty(), "{symbol}");
     }
+}
+
+/// Bybit linear's ids are UUIDs (hashed to numbers that have no order): the feed's order sets
+/// open and close, a repeated id is dropped, and the candle claims no trade ids.
+#[test]
+fn opaque_ids_go_in_arrival_order_and_repeats_are_dropped() {
+    let s = "bybit-perp:BTCUSDT";
+    let mut a = Aggregator::new(Symbol::new(s).unwrap(), &[Timeframe::M1]);
+    // Hashes in falling order: by id the open would be 102 and the close 100.
+    for t in [
+        on(s, 9_000, "100", T0 + 5, 1),
+        on(s, -4, "101", T0 + 5, 1),
+        on(s, 77, "102", T0 + 6, 1),
+    ] {
+        assert_eq!(a.push(&t), Outcome::Applied);
+    }
+    assert_eq!(a.push(&on(s, -4, "101", T0 + 5, 1)), Outcome::Duplicate);
+    let c = a.current(Timeframe::M1).unwrap();
+    assert_eq!(
+        (c.open.to_string(), c.close.to_string()),
+        ("100".into(), "102".into())
+    );
+    assert_eq!((c.volume.to_string(), c.trades), ("3".into(), Some(3)));
+    assert_eq!((c.first_trade_id, c.last_trade_id), (None, None));
+    assert!(a.take_gaps().is_empty());
 }
 
 #[test]
@@ -344,4 +371,20 @@ fn a_composite_orders_by_microsecond_then_member_and_keeps_no_ids() {
     );
     assert_eq!(k.trades, Some(4));
     assert_eq!((k.first_trade_id, k.last_trade_id), (None, None));
+}
+
+/// A member whose ids have no order (Bybit linear): its fills of one millisecond keep the
+/// order they came in, whatever their hashed ids say.
+#[test]
+fn a_composites_opaque_member_keeps_its_feeds_order() {
+    let mut c = Aggregator::composite(Symbol::new("composite:BTC-PERP").unwrap(), &[Timeframe::M1]);
+    let s = "bybit-perp:BTCUSDT";
+    for (id, price) in [(900, "100"), (5, "101"), (-3, "102")] {
+        c.push_member(&on(s, id, price, T0 + 10, 1), 1);
+    }
+    let k = c.current(Timeframe::M1).unwrap();
+    assert_eq!(
+        (k.open.to_string(), k.close.to_string()),
+        ("100".into(), "102".into())
+    );
 }

@@ -111,7 +111,19 @@ pub fn candles(n: usize, start: Millis) -> Vec<Candle> {
 /// `n` single-trade frames of `venue`'s market stream in its own format (Kraken's prices as
 /// JSON numbers, microsecond times where the venue has them), contiguous ids.
 pub fn venue_frames(venue: crate::domain::Venue, n: usize) -> Vec<Vec<u8>> {
-    let mut rng = Rng::new(43 + venue as u64);
+    // A composite has no stream of its own: its members' frames are Binance's here.
+    let entry =
+        crate::exchange::registry::entry(venue).unwrap_or(crate::exchange::registry::VENUES[0]);
+    frames_of(entry.sample_trade, 43 + venue as u64, n)
+}
+
+/// `n` single-trade frames written by `sample`, from a generator seeded with `seed`.
+pub fn frames_of(
+    sample: fn(&crate::exchange::registry::SampleTrade<'_>) -> String,
+    seed: u64,
+    n: usize,
+) -> Vec<Vec<u8>> {
+    let mut rng = Rng::new(seed);
     let mut price = 9_000_000i64;
     let start_us: i64 = 1_767_225_600_000_000;
     (0..n)
@@ -124,17 +136,14 @@ pub fn venue_frames(venue: crate::domain::Venue, n: usize) -> Vec<Vec<u8>> {
             let buy = rng.next_u64().is_multiple_of(2);
             let id = 1_000_000 + i as i64;
             let us = start_us + i as i64 * 1_000 + rng.range(0, 999) as i64;
-            let sample = crate::exchange::registry::SampleTrade {
+            let trade = crate::exchange::registry::SampleTrade {
                 id,
                 price: &p,
                 qty: &q,
                 buy,
                 micros: us,
             };
-            // A composite has no stream of its own: its members' frames are Binance's here.
-            let entry = crate::exchange::registry::entry(venue)
-                .unwrap_or(crate::exchange::registry::VENUES[0]);
-            (entry.sample_trade)(&sample).into_bytes()
+            sample(&trade).into_bytes()
         })
         .collect()
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::domain::{Millis, SeriesKey, Symbol, Timeframe};
+use crate::domain::{Millis, Qty, SeriesKey, Symbol, Timeframe, Trade, Venue};
+use crate::exchange::contracts::Contracts;
 use crate::ingest::{Ingest, Percentiles};
 use crate::store::{CandleSource, Store, StoreOptions};
 
@@ -31,12 +32,7 @@ fn binance() -> anyhow::Result<&'static dyn crate::exchange::Connector> {
 
 /// Binance's frames to trades through its connector, nothing else: the live feed's hot path.
 pub fn parse_only(frames: &[Vec<u8>], reps: usize) -> f64 {
-    venue_parse(frames, crate::domain::Venue::Binance, reps)
-}
-
-/// Each venue's frames to exact trades through its own connector, nothing else.
-pub fn venue_parse(frames: &[Vec<u8>], venue: crate::domain::Venue, reps: usize) -> f64 {
-    let Some(conn) = crate::exchange::connector(venue) else {
+    let Ok(conn) = binance() else {
         return 0.0;
     };
     let mut buf = Vec::with_capacity(4);
@@ -45,10 +41,64 @@ pub fn venue_parse(frames: &[Vec<u8>], venue: crate::domain::Venue, reps: usize)
             let t = Instant::now();
             let mut n = 0u64;
             for f in frames {
-                buf.clear();
-                if conn.parse(f, &mut buf).is_ok() {
-                    n += buf.len() as u64;
-                }
+                read(conn, f, None, &mut buf);
+                n += buf.len() as u64;
+            }
+            per_sec(std::hint::black_box(n) as usize, t.elapsed())
+        })
+        .collect();
+    median(runs)
+}
+
+/// One market stream's frames in its venue's format, and whether their sizes count
+/// contracts (OKX swaps), which the live stream turns into coins with [`sample_contracts`].
+pub struct Feed {
+    pub venue: Venue,
+    pub contracts: bool,
+    pub frames: Vec<Vec<u8>>,
+}
+
+/// The contract size the sample swap frames are written in.
+pub fn sample_contracts() -> Contracts {
+    let swap = Symbol::new("okx:BTC-USDT-SWAP").expect("a valid symbol");
+    let size = Qty::parse(crate::exchange::registry::SAMPLE_CONTRACT).expect("a decimal");
+    Contracts::new(vec![(swap, Ok(size))], &[swap])
+}
+
+/// Reads one frame as the live stream does (its venue's connector, then contract sizes where
+/// they apply), appending the exact trades to `buf`.
+#[inline]
+fn read(
+    conn: &dyn crate::exchange::Connector,
+    frame: &[u8],
+    contracts: Option<&Contracts>,
+    buf: &mut Vec<Trade>,
+) {
+    buf.clear();
+    if conn.parse(frame, buf).is_err() {
+        buf.clear();
+        return;
+    }
+    if let Some(c) = contracts {
+        buf.retain_mut(|t| c.apply(t).is_ok());
+    }
+}
+
+/// A feed's frames to exact trades, nothing else.
+pub fn venue_parse(feed: &Feed, reps: usize) -> f64 {
+    let Some(conn) = crate::exchange::connector(feed.venue) else {
+        return 0.0;
+    };
+    let contracts = sample_contracts();
+    let sized = feed.contracts.then_some(&contracts);
+    let mut buf = Vec::with_capacity(4);
+    let runs = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let mut n = 0u64;
+            for f in &feed.frames {
+                read(conn, f, sized, &mut buf);
+                n += buf.len() as u64;
             }
             // Only trades that came out count: a parser that fails scores nothing.
             per_sec(std::hint::black_box(n) as usize, t.elapsed())
@@ -57,19 +107,21 @@ pub fn venue_parse(frames: &[Vec<u8>], venue: crate::domain::Venue, reps: usize)
     median(runs)
 }
 
-/// The interleaved frames of all five venues parsed by their connectors, nothing else: the
+/// One frame of a mixed run: its venue, whether it counts contracts, its bytes.
+pub type Mixed = (Venue, bool, Vec<u8>);
+
+/// The interleaved frames of every feed parsed by their connectors, nothing else: the
 /// baseline of [`ingest_venues`].
-pub fn parse_venues(frames: &[(crate::domain::Venue, Vec<u8>)], reps: usize) -> f64 {
+pub fn parse_venues(frames: &[Mixed], reps: usize) -> f64 {
+    let contracts = sample_contracts();
     let mut buf = Vec::with_capacity(4);
     let runs = (0..reps)
         .map(|_| {
             let t = Instant::now();
             let mut n = 0u64;
-            for (venue, f) in frames {
-                buf.clear();
-                if let Some(conn) = crate::exchange::connector(*venue)
-                    && conn.parse(f, &mut buf).is_ok()
-                {
+            for (venue, sized, f) in frames {
+                if let Some(conn) = crate::exchange::connector(*venue) {
+                    read(conn, f, sized.then_some(&contracts), &mut buf);
                     n += buf.len() as u64;
                 }
             }
@@ -79,19 +131,19 @@ pub fn parse_venues(frames: &[(crate::domain::Venue, Vec<u8>)], reps: usize) -> 
     median(runs)
 }
 
-/// Frames of all five venues, interleaved, through their connectors into one ingestion that
-/// also builds a composite of three of them: all five timeframes, persisted.
-pub async fn ingest_venues(
-    frames: &[(crate::domain::Venue, Vec<u8>)],
-    dir: &Path,
-    reps: usize,
-) -> anyhow::Result<f64> {
+/// Frames of every feed (five spot venues and three perps), interleaved, through their
+/// connectors into one ingestion that also builds a composite of three of them: all five
+/// timeframes, persisted.
+pub async fn ingest_venues(frames: &[Mixed], dir: &Path, reps: usize) -> anyhow::Result<f64> {
     let symbols: Vec<Symbol> = [
         "binance:BTCUSDT",
         "coinbase:BTC-USD",
         "kraken:BTC/USD",
         "bybit:BTCUSDT",
         "okx:BTC-USDT",
+        "binance-perp:BTCUSDT",
+        "bybit-perp:BTCUSDT",
+        "okx:BTC-USDT-SWAP",
     ]
     .into_iter()
     .map(Symbol::new)
@@ -100,6 +152,7 @@ pub async fn ingest_venues(
         symbol: Symbol::new("composite:BTC-USD")?,
         members: symbols[..3].to_vec(),
     };
+    let contracts = sample_contracts();
     let mut rates = Vec::new();
     for rep in 0..reps {
         let store = Store::open(
@@ -112,16 +165,14 @@ pub async fn ingest_venues(
         let mut buf = Vec::with_capacity(4);
         let t = Instant::now();
         let mut last_flush = Instant::now();
-        for (venue, f) in frames {
+        for (venue, sized, f) in frames {
             let received = Instant::now();
             let Some(conn) = crate::exchange::connector(*venue) else {
                 continue;
             };
-            buf.clear();
-            if conn.parse(f, &mut buf).is_ok() {
-                for tr in &buf {
-                    ingest.on_trade(tr, received);
-                }
+            read(conn, f, sized.then_some(&contracts), &mut buf);
+            for tr in &buf {
+                ingest.on_trade(tr, received);
             }
             if last_flush.elapsed() >= crate::ingest::FLUSH_EVERY {
                 ingest.flush(None)?;

@@ -21,7 +21,8 @@ use serde_json::{Map, Value, json};
 pub use data::trade_frames;
 pub use measure::{median, peak_rss_mb};
 
-use measure::BenchStore;
+use crate::domain::Venue;
+use measure::{BenchStore, Feed};
 
 /// Sizes of one run.
 #[derive(Clone, Copy, Debug)]
@@ -112,28 +113,50 @@ async fn measure_all(
         json!(measure::alerts_backtest(&dir, plan.history_days).await?),
     );
 
-    // Every venue's own format, and all five at once with a composite.
-    let per_venue = plan.frames / 5;
-    let mut venue_rates = Map::new();
-    let mut mixed = Vec::with_capacity(per_venue * 5);
-    let mut by_venue = Vec::new();
-    for venue in crate::domain::Venue::EXCHANGES {
-        let frames = data::venue_frames(venue, per_venue);
-        venue_rates.insert(
-            venue.name().into(),
-            json!(measure::venue_parse(&frames, venue, plan.reps)),
-        );
-        by_venue.push((venue, frames));
+    // Every venue's own format, each perp's, and all of them at once with a composite.
+    let spot: Vec<Feed> = Venue::SPOT
+        .into_iter()
+        .map(|venue| Feed {
+            venue,
+            contracts: false,
+            frames: Vec::new(),
+        })
+        .collect();
+    let mut feeds: Vec<(&str, Feed)> = spot.into_iter().map(|f| (f.venue.name(), f)).collect();
+    feeds.extend(perp_feeds());
+    let per_feed = plan.frames / feeds.len();
+    for (i, (_, feed)) in feeds.iter_mut().enumerate() {
+        feed.frames = match feed.contracts {
+            false => data::venue_frames(feed.venue, per_feed),
+            true => data::frames_of(swap_sample(feed.venue)?, 97 + i as u64, per_feed),
+        };
     }
-    for i in 0..per_venue {
-        for (venue, frames) in &mut by_venue {
-            mixed.push((*venue, std::mem::take(&mut frames[i])));
+    let (mut venue_rates, mut perp_rates) = (Map::new(), Map::new());
+    for (key, feed) in &feeds {
+        let rate = json!(measure::venue_parse(feed, plan.reps));
+        match feed.venue.is_perp() || feed.contracts {
+            true => perp_rates.insert((*key).into(), rate),
+            false => venue_rates.insert((*key).into(), rate),
+        };
+    }
+    let mut mixed: Vec<measure::Mixed> = Vec::with_capacity(per_feed * feeds.len());
+    for i in 0..per_feed {
+        for (_, feed) in &mut feeds {
+            mixed.push((
+                feed.venue,
+                feed.contracts,
+                std::mem::take(&mut feed.frames[i]),
+            ));
         }
     }
-    drop(by_venue);
+    drop(feeds);
     out.insert(
         "venue_parse_trades_per_sec".into(),
         Value::Object(venue_rates),
+    );
+    out.insert(
+        "perp_parse_trades_per_sec".into(),
+        Value::Object(perp_rates),
     );
     out.insert(
         "parse_venues_trades_per_sec".into(),
@@ -243,6 +266,30 @@ async fn measure_all(
 
 /// (idle CPU % of an offline dashboard with no data, peak RSS MB of a demo dashboard with ten
 /// live symbols), each None when it could not be measured (no `script` for a pseudo-terminal).
+/// The perpetual-futures streams as SPEC §4 names them: the two perp venues, and OKX's swaps
+/// (OKX's format, sizes in contracts).
+fn perp_feeds() -> [(&'static str, Feed); 3] {
+    let feed = |venue, contracts| Feed {
+        venue,
+        contracts,
+        frames: Vec::new(),
+    };
+    [
+        ("binance-perp", feed(Venue::BinancePerp, false)),
+        ("bybit-perp", feed(Venue::BybitPerp, false)),
+        ("okx-swap", feed(Venue::Okx, true)),
+    ]
+}
+
+/// The swap frame writer of `venue`, from the registry.
+fn swap_sample(
+    venue: Venue,
+) -> anyhow::Result<fn(&crate::exchange::registry::SampleTrade<'_>) -> String> {
+    crate::exchange::registry::entry(venue)
+        .and_then(|e| e.sample_swap_trade)
+        .ok_or_else(|| anyhow::anyhow!("{venue} writes no swap frames"))
+}
+
 fn dashboard_processes(dir: &std::path::Path, secs: u64) -> (Option<f64>, Option<f64>) {
     let measure = Duration::from_secs(secs);
     let idle_dir = dir.join("idle");

@@ -114,6 +114,13 @@ impl<const S: u32> Fixed<S> {
         Ok(Fixed(if neg { -raw } else { raw }))
     }
 
+    /// `self × by` when the product has at most `S` decimals (OKX contracts × `ctVal`: 13 ×
+    /// 0.01 = 0.13), `None` when it would need rounding or overflow.
+    pub fn checked_scale(self, by: Self) -> Option<Self> {
+        let product = self.0.checked_mul(by.0)?;
+        (product % Self::ONE_RAW == 0).then(|| Fixed(product / Self::ONE_RAW))
+    }
+
     pub fn checked_add(self, o: Self) -> Option<Self> {
         self.0.checked_add(o.0).map(Fixed)
     }
@@ -236,6 +243,17 @@ impl<'de, const S: u32> serde::Deserialize<'de> for Fixed<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contracts_scale_exactly_or_not_at_all() {
+        let q = |s: &str| Qty::parse(s).unwrap();
+        assert_eq!(q("13").checked_scale(q("0.01")), Some(q("0.13")));
+        assert_eq!(q("0.1").checked_scale(q("100")), Some(q("10")));
+        assert_eq!(q("1.5").checked_scale(q("0.1")), Some(q("0.15")));
+        // 0.00000001 x 0.1 needs a ninth decimal: refused, never rounded.
+        assert_eq!(q("0.00000001").checked_scale(q("0.1")), None);
+        assert_eq!(Qty::from_raw(i128::MAX).checked_scale(q("2")), None);
+    }
 
     #[test]
     fn parses_and_prints_canonically() {

@@ -11,7 +11,7 @@ const CAP: usize = 22;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SymbolError {
     #[error(
-        "symbol {0:?} must be VENUE:SYMBOL in the venue's spelling (binance:BTCUSDT, coinbase:BTC-USD, kraken:BTC/USD, bybit:BTCUSDT, okx:BTC-USDT, composite:NAME), at most 22 characters"
+        "symbol {0:?} must be VENUE:SYMBOL in the venue's spelling (binance:BTCUSDT, coinbase:BTC-USD, kraken:BTC/USD, bybit:BTCUSDT, okx:BTC-USDT, binance-perp:BTCUSDT, bybit-perp:BTCUSDT, okx:BTC-USDT-SWAP, composite:NAME), at most 22 characters"
     )]
     Invalid(String),
 }
@@ -54,6 +54,24 @@ impl Symbol {
 
     pub fn venue(&self) -> Venue {
         Venue::from_u8(self.venue)
+    }
+
+    /// The same market name on `venue`, which spells markets the same way (Binance's spot
+    /// and USDⓈ-M futures share one wire format and spelling).
+    #[inline]
+    pub fn on_venue(self, venue: Venue) -> Symbol {
+        debug_assert!(venue.spells(self.as_str().as_bytes()));
+        Symbol {
+            venue: venue as u8,
+            ..self
+        }
+    }
+
+    /// A perpetual future: every market of `binance-perp` and `bybit-perp`, and OKX's swaps
+    /// (`okx:BTC-USDT-SWAP`, OKX's own spelling).
+    pub fn is_perp(&self) -> bool {
+        let venue = self.venue();
+        venue.is_perp() || venue == Venue::Okx && self.as_str().ends_with("-SWAP")
     }
 
     /// The market in the venue's own spelling, upper case: `BTC-USD`.
@@ -161,6 +179,15 @@ mod tests {
         let b = Symbol::new("bybit:BTCUSDT").unwrap();
         assert_ne!(a, b);
         assert_eq!(a.as_str(), b.as_str());
+        let p = Symbol::new("binance-perp:btcusdt").unwrap();
+        assert_eq!(p.venue(), Venue::BinancePerp);
+        assert_eq!(p.to_string(), "binance-perp:BTCUSDT");
+        assert_ne!(p, a);
+        assert_eq!(a.on_venue(Venue::BinancePerp), p);
+        assert!(p.is_perp() && Symbol::new("bybit-perp:ETHUSDT").unwrap().is_perp());
+        assert!(Symbol::new("okx:BTC-USDT-SWAP").unwrap().is_perp());
+        assert!(!Symbol::new("okx:BTC-USDT").unwrap().is_perp() && !a.is_perp());
+        assert!(Symbol::new("bybit-perp:BTC-USDT").is_err());
         let c = Symbol::new("composite:BTC-USD").unwrap();
         assert_eq!(c.venue(), Venue::Composite);
         assert_eq!(serde_json::to_string(&c).unwrap(), "\"composite:BTC-USD\"");

@@ -13,6 +13,10 @@ pub enum Venue {
     Bybit = 3,
     Okx = 4,
     Composite = 5,
+    /// Binance USDⓈ-M perpetual futures.
+    BinancePerp = 6,
+    /// Bybit v5 `linear` perpetuals.
+    BybitPerp = 7,
 }
 
 /// How trade ids prove that nothing was missed.
@@ -25,6 +29,10 @@ pub enum Continuity {
     IdsByCount,
     /// Ids are not documented as contiguous (Bybit): only reconnects and silence reveal gaps.
     None,
+    /// Ids are opaque text (Bybit linear's UUIDs): they tell trades apart and nothing more, so
+    /// trades are de-duplicated by id and ordered as the feed delivers them (the venue sends
+    /// each push's trades in match order).
+    Opaque,
 }
 
 /// What the venue's own candles show for an interval without trades.
@@ -38,13 +46,33 @@ pub enum EmptyIntervals {
 
 impl Venue {
     /// Every venue with a market of its own, in the order menus and reports list them.
-    pub const EXCHANGES: [Venue; 5] = [
+    pub const EXCHANGES: [Venue; 7] = [
+        Venue::Binance,
+        Venue::Coinbase,
+        Venue::Kraken,
+        Venue::Bybit,
+        Venue::Okx,
+        Venue::BinancePerp,
+        Venue::BybitPerp,
+    ];
+
+    /// The spot exchanges (OKX's swaps share its venue: `okx:BTC-USDT-SWAP`).
+    pub const SPOT: [Venue; 5] = [
         Venue::Binance,
         Venue::Coinbase,
         Venue::Kraken,
         Venue::Bybit,
         Venue::Okx,
     ];
+
+    /// Whether every market of the venue is a perpetual future (see [`Symbol::is_perp`] for
+    /// OKX, whose swaps share the venue with its spot markets).
+    ///
+    /// [`Symbol::is_perp`]: super::Symbol::is_perp
+    pub fn is_perp(self) -> bool {
+        matches!(self, Venue::BinancePerp | Venue::BybitPerp)
+    }
+
     /// Whether the venue's REST candles leave out the quote volume (Coinbase's
     /// `[time, low, high, open, close, volume]`; Kraken's OHLC gives a rounded vwap instead).
     pub fn klines_lack_quote_volume(self) -> bool {
@@ -53,7 +81,10 @@ impl Venue {
 
     /// Whether the venue's REST candles leave out the trade count (Coinbase, Bybit, OKX).
     pub fn klines_lack_trades(self) -> bool {
-        matches!(self, Venue::Coinbase | Venue::Bybit | Venue::Okx)
+        matches!(
+            self,
+            Venue::Coinbase | Venue::Bybit | Venue::BybitPerp | Venue::Okx
+        )
     }
 
     /// What a bare symbol (`BTCUSDT`) means: the venue of cryptoviz's first release.
@@ -67,22 +98,18 @@ impl Venue {
             Venue::Bybit => "bybit",
             Venue::Okx => "okx",
             Venue::Composite => "composite",
+            Venue::BinancePerp => "binance-perp",
+            Venue::BybitPerp => "bybit-perp",
         }
     }
 
     /// Case-insensitive.
     pub fn parse(s: &str) -> Option<Venue> {
         let s = s.to_ascii_lowercase();
-        [
-            Venue::Binance,
-            Venue::Coinbase,
-            Venue::Kraken,
-            Venue::Bybit,
-            Venue::Okx,
-            Venue::Composite,
-        ]
-        .into_iter()
-        .find(|v| v.name() == s)
+        Venue::EXCHANGES
+            .into_iter()
+            .chain([Venue::Composite])
+            .find(|v| v.name() == s)
     }
 
     pub(crate) fn from_u8(b: u8) -> Venue {
@@ -92,15 +119,22 @@ impl Venue {
             3 => Venue::Bybit,
             4 => Venue::Okx,
             5 => Venue::Composite,
+            6 => Venue::BinancePerp,
+            7 => Venue::BybitPerp,
             _ => Venue::Binance,
         }
     }
 
     pub fn continuity(self) -> Continuity {
         match self {
-            Venue::Binance | Venue::Coinbase | Venue::Kraken => Continuity::Ids,
+            // USDⓈ-M aggTrade ids are not documented as contiguous, but they are one
+            // sequence per symbol like spot's: a jump is worth a look at the venue's klines.
+            Venue::Binance | Venue::BinancePerp | Venue::Coinbase | Venue::Kraken => {
+                Continuity::Ids
+            }
             Venue::Okx => Continuity::IdsByCount,
             Venue::Bybit | Venue::Composite => Continuity::None,
+            Venue::BybitPerp => Continuity::Opaque,
         }
     }
 
@@ -115,7 +149,7 @@ impl Venue {
     /// `BTCUSDT` on Binance and Bybit, `BTC-USD` on Coinbase and OKX, `BTC/USD` on Kraken.
     pub fn spells(self, b: &[u8]) -> bool {
         let sep: &[u8] = match self {
-            Venue::Binance | Venue::Bybit => b"",
+            Venue::Binance | Venue::Bybit | Venue::BinancePerp | Venue::BybitPerp => b"",
             Venue::Coinbase | Venue::Okx => b"-",
             Venue::Kraken => b"/",
             Venue::Composite => b"-/_.",
@@ -133,6 +167,8 @@ impl Venue {
             Venue::Bybit => "BYB",
             Venue::Okx => "OKX",
             Venue::Composite => "CMP",
+            Venue::BinancePerp => "BNP",
+            Venue::BybitPerp => "BYP",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::contracts::ContractList;
 use super::wire::WireError;
 use crate::domain::{BookUpdate, Symbol, Trade, Venue};
 
@@ -66,6 +67,28 @@ pub trait Connector: Send + Sync {
     /// connections without one. WebSocket pings from the server are always answered.
     fn ping(&self) -> Option<(Duration, &'static str)> {
         None
+    }
+
+    /// For a feed with a stream that pushes whatever the market does (Binance USDⓈ-M's
+    /// `markPrice@1s`): how soon a connection at the right address delivers data, and what to
+    /// tell the user when it does not. Venues that route streams by path may accept a
+    /// connection on the wrong route and keep it open, silent.
+    fn silent_address(&self) -> Option<(Duration, &'static str)> {
+        None
+    }
+
+    /// For venues whose trades count some markets in contracts (OKX swaps): the REST path,
+    /// on the venue's `rest_url`, of the list saying what one contract of each is worth, when
+    /// any of `symbols` needs it. Read before each connection's trades are taken.
+    fn contracts_path(&self, symbols: &[Symbol]) -> Option<&'static str> {
+        let _ = symbols;
+        None
+    }
+
+    /// That list: each market and its contract in base coin, or why it cannot be used.
+    fn decode_contracts(&self, body: &[u8]) -> Result<ContractList, String> {
+        let _ = body;
+        Ok(Vec::new())
     }
 
     /// Reconnect on our own terms before the venue's forced cut, if it has one.

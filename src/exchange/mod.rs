@@ -2,13 +2,17 @@
 //! behind two small seams: [`Connector`] for the live feed and [`rest::RestApi`] for history.
 //! The reconnect, backoff, breaker and stats loop ([`stream`]) is written once for all of them.
 //!
-//! Adding a venue: a folder here, a variant in [`Venue`], an arm in [`connector()`] and in
-//! [`rest::rest_api`].
+//! Adding a venue: a folder here, a variant in [`Venue`] and its entry in
+//! [`registry::VENUES`]. A perpetual-futures venue whose wire format is its spot sibling's
+//! (`binance_perp`, `bybit_perp`) reuses that folder's readers with its own parameters.
 
 pub mod binance;
+pub mod binance_perp;
 pub mod bybit;
+pub mod bybit_perp;
 pub mod coinbase;
 pub mod connector;
+pub mod contracts;
 pub mod kraken;
 #[cfg(test)]
 pub mod layout;

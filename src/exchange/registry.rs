@@ -41,15 +41,23 @@ pub struct VenueEntry {
     pub book_ws_url: Option<&'static str>,
     /// One trade frame of the venue's market stream, for `bench`.
     pub sample_trade: fn(&SampleTrade<'_>) -> String,
+    /// For a venue whose swaps share it (OKX): one swap trade frame, sized in contracts of
+    /// [`SAMPLE_CONTRACT`] coins.
+    pub sample_swap_trade: Option<fn(&SampleTrade<'_>) -> String>,
 }
 
+/// What one contract of a sample swap is worth, in coins.
+pub const SAMPLE_CONTRACT: &str = "0.01";
+
 /// Every venue cryptoviz speaks to, in [`Venue::EXCHANGES`] order.
-pub static VENUES: [&VenueEntry; 5] = [
+pub static VENUES: [&VenueEntry; 7] = [
     &super::binance::ENTRY,
     &super::coinbase::ENTRY,
     &super::kraken::ENTRY,
     &super::bybit::ENTRY,
     &super::okx::ENTRY,
+    &super::binance_perp::ENTRY,
+    &super::bybit_perp::ENTRY,
 ];
 
 /// The entry of `venue`; none for a composite (its data comes from its members).
@@ -60,6 +68,7 @@ pub fn entry(venue: Venue) -> Option<&'static VenueEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::contracts::Contracts;
 
     #[test]
     fn one_entry_per_exchange_in_order() {
@@ -82,17 +91,42 @@ mod tests {
                     buy,
                     micros: 1_767_225_600_123_456,
                 };
-                let mut out = Vec::new();
-                let frame = (e.sample_trade)(&sample);
-                e.connector.parse(frame.as_bytes(), &mut out).unwrap();
-                assert_eq!(out.len(), 1, "{}: {frame}", e.venue);
-                let t = &out[0];
-                assert_eq!(t.id, 1_000_042, "{}", e.venue);
-                assert_eq!(t.price.to_string(), "90000.12", "{}", e.venue);
-                assert_eq!(t.qty.to_string(), "0.01234", "{}", e.venue);
-                assert_eq!(t.buyer_is_maker, !buy, "{}: the taker's side", e.venue);
-                assert_eq!(t.time, 1_767_225_600_123, "{}", e.venue);
+                let swap = e.sample_swap_trade.map(|f| f(&sample));
+                for frame in [(e.sample_trade)(&sample)].into_iter().chain(swap) {
+                    let mut out = Vec::new();
+                    e.connector.parse(frame.as_bytes(), &mut out).unwrap();
+                    assert_eq!(out.len(), 1, "{}: {frame}", e.venue);
+                    let mut t = out[0];
+                    if t.symbol.is_perp() && e.venue == Venue::Okx {
+                        let size = crate::domain::Qty::parse(SAMPLE_CONTRACT).unwrap();
+                        let contracts = Contracts::new(vec![(t.symbol, Ok(size))], &[t.symbol]);
+                        contracts.apply(&mut t).unwrap();
+                    }
+                    check(e, &sample, &t, buy);
+                }
             }
         }
+    }
+
+    /// The sample's trade, as every venue must read it.
+    fn check(e: &VenueEntry, sample: &SampleTrade<'_>, t: &crate::domain::Trade, buy: bool) {
+        // Opaque ids (Bybit linear's UUIDs) are the hash of the id's text.
+        let id = match e.venue.continuity() {
+            crate::domain::Continuity::Opaque => {
+                crate::exchange::wire::opaque_id(&crate::exchange::bybit_perp::uuid_of(sample.id))
+                    .unwrap()
+            }
+            _ => sample.id,
+        };
+        let swap = t.symbol.is_perp();
+        assert_eq!(t.id, id, "{} {swap}", e.venue);
+        assert_eq!(t.price.to_string(), "90000.12", "{} {swap}", e.venue);
+        assert_eq!(t.qty.to_string(), "0.01234", "{} {swap}", e.venue);
+        assert_eq!(
+            t.buyer_is_maker, !buy,
+            "{} {swap}: the taker's side",
+            e.venue
+        );
+        assert_eq!(t.time, 1_767_225_600_123, "{} {swap}", e.venue);
     }
 }

@@ -45,6 +45,12 @@ pub trait RestApi: Send + Sync {
     /// Path (appended to `rest_url`) of the venue's list of spot markets.
     fn instruments_path(&self) -> &'static str;
 
+    /// Further market lists beside the first (OKX lists its swaps apart from spot), read by
+    /// the same [`RestApi::decode_instruments`].
+    fn more_instruments_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The markets open for trading in an instruments answer, in the venue's spelling.
     fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String>;
 
@@ -57,10 +63,12 @@ pub trait RestApi: Send + Sync {
     /// `first..=last`, at most [`RestApi::page_size`] of them.
     fn candles_path(&self, symbol: Symbol, tf: Timeframe, first: Millis, last: Millis) -> String;
 
-    /// The candles of a 2xx body, ascending; Err when the body is not a candles answer.
+    /// The candles of `symbol` in a 2xx body, ascending; Err when the body is not a candles
+    /// answer. (OKX's swap rows put the base volume in another column than its spot rows.)
     fn decode_candles(
         &self,
         body: &[u8],
+        symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,

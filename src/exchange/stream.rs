@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::connector::{Connector, Parsed};
+use super::contracts::Contracts;
 use super::stats::StreamStats;
 use crate::domain::{LocalBook, Symbol, Trade, Venue, now_ms};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
@@ -57,6 +58,9 @@ pub struct StreamSettings {
     pub venue: Venue,
     /// The venue's WebSocket endpoint (`[venues.<venue>] ws_url`).
     pub ws_url: String,
+    /// The venue's REST base (`[venues.<venue>] rest_url`), for its list of contract sizes
+    /// where trades count contracts ([`Connector::contracts_path`]).
+    pub rest_url: String,
     pub symbols: Vec<Symbol>,
     /// Whether this connection follows the symbols' books (a dashboard showing them; never a
     /// collector), where the venue offers them.
@@ -108,6 +112,7 @@ pub async fn run(
         stats,
         warn: WarnLimiter::default(),
         books: HashMap::new(),
+        contracts: None,
     };
     let stop = client.serve().await;
     client.stats.set_connected(false);
@@ -161,6 +166,8 @@ struct Client {
     warn: WarnLimiter,
     /// Each symbol's book as this connection's snapshots and changes built it.
     books: HashMap<Symbol, LocalBook>,
+    /// The contract sizes of markets whose trades count contracts, as last learned.
+    contracts: Option<Contracts>,
 }
 
 impl Client {
@@ -191,6 +198,10 @@ impl Client {
         ))
         .await?;
         tracing::info!(url = %self.url, %venue, attempt, "connecting to stream");
+        if let Err(lost) = self.learn_contracts().await? {
+            self.fail();
+            return Ok(lost);
+        }
         let mut ws = match self.dial().await? {
             Ok(ws) => ws,
             Err(lost) => {
@@ -229,6 +240,42 @@ impl Client {
             self.backoff.reset();
         }
         result
+    }
+
+    /// Reads the venue's contract sizes before each connection, when its trades count
+    /// contracts: a size must never be taken in the wrong unit. A failed read keeps the
+    /// sizes learned before; without any, the connection waits for them.
+    async fn learn_contracts(&mut self) -> Result<Result<(), Lost>, Stop> {
+        let symbols = &self.settings.symbols;
+        let Some(path) = self.connector.contracts_path(symbols) else {
+            return Ok(Ok(()));
+        };
+        let url = format!("{}{path}", self.settings.rest_url.trim_end_matches('/'));
+        let limit = self.settings.idle_timeout;
+        let fetched = tokio::select! {
+            biased;
+            _ = crate::net::shutdown_requested(&mut self.shutdown) => return Err(Stop::Shutdown),
+            r = fetch(&url, limit) => r,
+        };
+        let venue = self.settings.venue;
+        let learned = fetched.and_then(|body| self.connector.decode_contracts(&body));
+        match learned {
+            Ok(listed) => {
+                let contracts = Contracts::new(listed, symbols);
+                for problem in contracts.problems() {
+                    tracing::warn!(%venue, %problem, "market cannot be sized; its trades are refused");
+                }
+                self.contracts = Some(contracts);
+                Ok(Ok(()))
+            }
+            Err(e) if self.contracts.is_some() => {
+                tracing::warn!(%venue, %url, error = %e, "contract sizes not refreshed; keeping the last ones");
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(Lost::new(format!(
+                "cannot read contract sizes from {url}: {e}"
+            )))),
+        }
     }
 
     async fn dial(&mut self) -> Result<Result<Ws, Lost>, Stop> {
@@ -275,7 +322,13 @@ impl Client {
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(lifetime, idle);
+        // A feed that always pushes and has not: the address is wrong, however alive the
+        // connection looks (pings go on).
+        let never = Duration::from_secs(86_400 * 365);
+        let (silent_limit, silent_hint) = self.connector.silent_address().unwrap_or((never, ""));
+        let silent = tokio::time::sleep(silent_limit);
+        let mut heard = false;
+        tokio::pin!(lifetime, idle, silent);
         loop {
             let next = tokio::select! {
                 biased;
@@ -289,6 +342,13 @@ impl Client {
                 }
                 _ = &mut idle => {
                     return Ok(Lost::new(format!("no message for {idle_limit:?}")));
+                }
+                _ = &mut silent, if !heard => {
+                    close_politely(&mut ws).await;
+                    return Ok(Lost::new(format!(
+                        "connected to {} but no data in {silent_limit:?}; {silent_hint}",
+                        self.url
+                    )));
                 }
                 _ = ping.tick() => {
                     if let Err(e) = ws.send(Message::text(ping_text)).await {
@@ -327,6 +387,7 @@ impl Client {
                     }));
                 }
             };
+            heard = true;
             if let Some(lost) = self.on_frame(bytes, arrived, delivered).await? {
                 close_politely(&mut ws).await;
                 return Ok(lost);
@@ -366,6 +427,14 @@ impl Client {
                 self.malformed(reason, bytes).await?;
                 continue;
             }
+            let mut trade = trade;
+            if let Some(contracts) = &self.contracts
+                && let Err(reason) = contracts.apply(&mut trade)
+            {
+                self.malformed(format!("trade rejected: {reason}"), bytes)
+                    .await?;
+                continue;
+            }
             if !*delivered {
                 *delivered = true;
                 self.breaker.on_success();
@@ -396,10 +465,17 @@ impl Client {
                 self.deliver(trades, bytes, arrived, delivered).await
             }
             Ok(Parsed::Book(updates)) => {
-                for update in updates {
+                for mut update in updates {
                     if !self.settings.symbols.contains(&update.symbol) {
                         let reason = format!("book for unsubscribed symbol {}", update.symbol);
                         self.malformed(reason, bytes).await?;
+                        continue;
+                    }
+                    if let Some(contracts) = &self.contracts
+                        && let Err(reason) = contracts.apply_book(&mut update)
+                    {
+                        self.malformed(format!("book rejected: {reason}"), bytes)
+                            .await?;
                         continue;
                     }
                     let local = self.books.entry(update.symbol).or_default();
@@ -518,6 +594,28 @@ impl Client {
             },
         }
     }
+}
+
+/// Biggest list of contracts we read (OKX's swap list is a few hundred KB).
+const MAX_CONTRACTS_BYTES: usize = 8 << 20;
+
+/// One GET of a contracts list, within `limit`.
+async fn fetch(url: &str, limit: Duration) -> Result<Vec<u8>, String> {
+    let client = reqwest::Client::builder()
+        .user_agent(crate::net::USER_AGENT)
+        .timeout(limit)
+        .build()
+        .map_err(|e| crate::net::error_chain(&e))?;
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| crate::net::error_chain(&e))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
+    crate::net::read_body(resp, MAX_CONTRACTS_BYTES).await
 }
 
 async fn close_politely(ws: &mut Ws) {

@@ -134,6 +134,22 @@ pub fn clip(s: impl AsRef<str>) -> String {
     }
 }
 
+/// A trade id that is text without order (Bybit linear's UUIDs) as a number: FNV-1a of its
+/// bytes, the same on every run and machine, so a repeat is known by it
+/// ([`crate::domain::Continuity::Opaque`]). Empty or over-long text is no id.
+pub fn opaque_id(s: &str) -> Result<i64, WireError> {
+    if s.is_empty() || s.len() > 64 {
+        return Err(WireError::field("trade id", s));
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Trade ids are never negative nor i64::MAX ([`Trade::check`](crate::domain::Trade::check)).
+    Ok((h % i64::MAX as u64) as i64)
+}
+
 pub fn symbol(venue: Venue, s: &str) -> Result<Symbol, WireError> {
     Symbol::on(venue, s.as_bytes()).ok_or_else(|| WireError::Symbol(clip(s)))
 }
@@ -362,6 +378,25 @@ pub fn assert_bad_trades_cost_only_themselves(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Opaque ids are stable, distinct for distinct text, and valid trade ids (never negative).
+    #[test]
+    fn opaque_ids_are_stable_and_never_negative() {
+        let a = opaque_id("079fa26c-36af-5007-b4be-23079b78761f").unwrap();
+        assert_eq!(
+            a,
+            opaque_id("079fa26c-36af-5007-b4be-23079b78761f").unwrap()
+        );
+        assert_ne!(
+            a,
+            opaque_id("b412cc85-2712-5387-bd55-8d4d6f6b6450").unwrap()
+        );
+        for i in 0..10_000 {
+            let id = opaque_id(&format!("{i:08x}-d8dd-5b31-9112-a178eb6023af")).unwrap();
+            assert!((0..i64::MAX).contains(&id), "{i}: {id}");
+        }
+        assert!(opaque_id("").is_err() && opaque_id(&"a".repeat(65)).is_err());
+    }
 
     #[test]
     fn optional_strings_borrow_from_the_frame_unless_escaped() {

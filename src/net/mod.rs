@@ -24,6 +24,24 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// A response body of at most `limit` bytes, read as it arrives (a server cannot make us
+/// hold more than that).
+pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+    let mut body = Vec::with_capacity(hint);
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the body: {}", error_chain(&e)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("the body is larger than {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// An error and its sources on one line (reqwest's top-level message hides the cause), each
 /// cause once.
 pub fn error_chain(e: &dyn std::error::Error) -> String {

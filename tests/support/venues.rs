@@ -10,6 +10,19 @@ use serde_json::json;
 /// Prices are ticks of 0.01, sizes lots of 0.00001: sums stay exact integers.
 pub const PRICE_SCALE: u32 = 2;
 pub const QTY_SCALE: u32 = 5;
+/// What one OKX swap contract is worth in the tests' swap list: 0.01 coin (BTC-USDT-SWAP's
+/// real `ctVal`), so contracts are lots / 10^3.
+pub const OKX_CONTRACT: &str = "0.01";
+const OKX_CONTRACT_DECIMALS: u32 = 2;
+
+/// A UUID carrying `id` (Bybit linear's trade ids look like these).
+pub fn uuid(id: i64) -> String {
+    format!(
+        "{:08x}-d8dd-5b31-9112-{:012x}",
+        id as u32,
+        (id as u64).wrapping_mul(0x9e37_79b9)
+    )
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct T {
@@ -32,6 +45,13 @@ impl T {
     }
     pub fn qty(&self) -> String {
         decimal(self.lots as i128, QTY_SCALE)
+    }
+    /// OKX's `sz`: coins on spot, contracts of [`OKX_CONTRACT`] coins on a swap.
+    pub fn okx_size(&self) -> String {
+        match self.symbol.ends_with("-SWAP") {
+            true => decimal(self.lots as i128, QTY_SCALE - OKX_CONTRACT_DECIMALS),
+            false => self.qty(),
+        }
     }
     fn rfc3339(&self) -> String {
         chrono::DateTime::from_timestamp_micros(self.time_us)
@@ -108,10 +128,32 @@ pub fn message(trades: &[T]) -> String {
             })).collect::<Vec<_>>(),
         })
         .to_string(),
+        // USDⓈ-M's aggregate trade (one fill here), on the /market route.
+        "binance-perp" => format!(
+            r#"{{"stream":"{l}@aggTrade","data":{{"e":"aggTrade","E":{e},"s":"{s}","a":{id},"p":"{p}","q":"{q}","nq":"{q}","f":{f},"l":{f},"T":{t},"m":{m}}}}}"#,
+            l = t0.symbol.to_ascii_lowercase(),
+            s = t0.symbol,
+            e = t0.ms() + 1,
+            id = t0.id,
+            f = t0.id * 10,
+            p = t0.price(),
+            q = t0.qty(),
+            t = t0.ms(),
+            m = !t0.taker_buys,
+        ),
+        // Linear: ids are UUIDs, and `L` the tick direction.
+        "bybit-perp" => json!({
+            "topic": format!("publicTrade.{}", t0.symbol), "ts": t0.ms() + 2, "type": "snapshot",
+            "data": trades.iter().map(|t| json!({
+                "T": t.ms(), "s": t.symbol, "S": if t.taker_buys { "Buy" } else { "Sell" },
+                "v": t.qty(), "p": t.price(), "L": "PlusTick", "i": uuid(t.id), "BT": false,
+            })).collect::<Vec<_>>(),
+        })
+        .to_string(),
         "okx" => json!({
             "arg": {"channel": "trades-all", "instId": t0.symbol},
             "data": trades.iter().map(|t| json!({
-                "instId": t.symbol, "tradeId": t.id.to_string(), "px": t.price(), "sz": t.qty(),
+                "instId": t.symbol, "tradeId": t.id.to_string(), "px": t.price(), "sz": t.okx_size(),
                 "side": if t.taker_buys { "buy" } else { "sell" }, "ts": t.ms().to_string(),
             })).collect::<Vec<_>>(),
         })
@@ -134,11 +176,11 @@ pub fn responder(venue: &'static str) -> impl Fn(&str) -> Vec<String> + Send + S
                     .to_string(),
             ],
             "kraken" if v["method"] == "ping" => vec![json!({"method": "pong"}).to_string()],
-            "bybit" if v["op"] == "subscribe" => vec![
+            "bybit" | "bybit-perp" if v["op"] == "subscribe" => vec![
                 json!({"success": true, "ret_msg": "subscribe", "conn_id": "c", "op": "subscribe"})
                     .to_string(),
             ],
-            "bybit" if v["op"] == "ping" => vec![
+            "bybit" | "bybit-perp" if v["op"] == "ping" => vec![
                 json!({"success": true, "ret_msg": "pong", "conn_id": "c", "op": "ping"}).to_string(),
             ],
             "okx" if text == "ping" => vec!["pong".to_string()],

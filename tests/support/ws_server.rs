@@ -52,6 +52,9 @@ struct State {
     tasks: Vec<AbortHandle>,
     /// Answers a client's text frame on the same connection (a venue's acks and pongs).
     responder: Option<Responder>,
+    /// Only connections whose path starts with this get pushed frames (Binance fstream's
+    /// routes): others stay open and silent, answering pings.
+    route: Option<String>,
 }
 
 /// What a venue answers to a text frame from a client: the frames to send back.
@@ -187,6 +190,12 @@ impl WsServer {
         self.state.lock().unwrap().refuse_until = Some(Instant::now() + d);
     }
 
+    /// Pushes go only to connections whose handshake path starts with `prefix`; the others
+    /// are accepted and left silent, as fstream does with a stream on the wrong route.
+    pub fn set_route(&self, prefix: &str) {
+        self.state.lock().unwrap().route = Some(prefix.to_string());
+    }
+
     /// While silent, open connections neither send nor read (so pings go unanswered and
     /// pushed frames are dropped); handshakes still succeed.
     pub fn set_silent(&self, silent: bool) {
@@ -230,11 +239,13 @@ async fn wait_until(mut ok: impl FnMut() -> bool, what: &str) {
     }
 }
 
-/// Records each handshake and refuses it with 503 during an outage.
-struct Handshake(Arc<Mutex<State>>);
+/// Records each handshake (and its path for the connection) and refuses it with 503 during
+/// an outage.
+struct Handshake(Arc<Mutex<State>>, Arc<Mutex<String>>);
 
 impl Callback for Handshake {
     fn on_request(self, req: &Request, resp: Response) -> Result<Response, ErrorResponse> {
+        *self.1.lock().unwrap() = req.uri().path().to_string();
         let mut st = self.0.lock().unwrap();
         st.requests.push(req.uri().to_string());
         if st.refuse_until.is_some_and(|t| Instant::now() < t) {
@@ -248,23 +259,28 @@ impl Callback for Handshake {
 }
 
 async fn serve(tcp: TcpStream, state: Arc<Mutex<State>>, mut silent: watch::Receiver<bool>) {
-    let check = Handshake(state.clone());
+    let path = Arc::new(Mutex::new(String::new()));
+    let check = Handshake(state.clone(), path.clone());
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await else {
         return;
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
-    {
+    let routed = {
         let mut st = state.lock().unwrap();
         st.conns.push(tx);
         st.accepted += 1;
-    }
+        let path = path.lock().unwrap();
+        st.route
+            .as_ref()
+            .is_none_or(|r| path.starts_with(r.as_str()))
+    };
     loop {
         let quiet = *silent.borrow();
         tokio::select! {
             changed = silent.changed() => if changed.is_err() { return },
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { return };
-                if quiet {
+                if quiet || !routed && !matches!(cmd, Cmd::Ping(_) | Cmd::End(_)) {
                     continue;
                 }
                 let sent = match cmd {

@@ -13,6 +13,9 @@ use crate::domain::{Listing, Precision, Symbol, Venue};
 
 pub const PATH: &str = "/api/v3/exchangeInfo?symbolStatus=TRADING&showPermissionSets=false";
 
+/// USDⓈ-M futures' list (weight 1): every contract, perpetual or dated, trading or not.
+pub const USDM_PATH: &str = "/fapi/v1/exchangeInfo";
+
 #[derive(Deserialize)]
 struct Info<'a> {
     #[serde(borrow)]
@@ -27,6 +30,14 @@ struct Entry<'a> {
     status: Cow<'a, str>,
     #[serde(borrow, default)]
     filters: Vec<Filter<'a>>,
+    /// USDⓈ-M only: `PERPETUAL`, `CURRENT_QUARTER`, …
+    #[serde(
+        rename = "contractType",
+        borrow,
+        default,
+        deserialize_with = "crate::exchange::wire::opt_str"
+    )]
+    contract_type: Option<Cow<'a, str>>,
 }
 
 /// `{"filterType":"PRICE_FILTER","tickSize":"0.01000000",…}`,
@@ -42,16 +53,31 @@ struct Filter<'a> {
     step_size: Option<Cow<'a, str>>,
 }
 
+/// The spot markets open for trading.
 pub fn decode(body: &[u8]) -> Result<Vec<Listing>, String> {
+    decode_on(Venue::Binance, body)
+}
+
+/// The USDⓈ-M perpetuals open for trading (dated contracts are left out).
+pub fn decode_usdm(body: &[u8]) -> Result<Vec<Listing>, String> {
+    decode_on(Venue::BinancePerp, body)
+}
+
+fn decode_on(venue: Venue, body: &[u8]) -> Result<Vec<Listing>, String> {
     let info: Info<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let perpetual = |e: &&Entry<'_>| match venue {
+        Venue::BinancePerp => e.contract_type.as_deref() == Some("PERPETUAL"),
+        _ => true,
+    };
     Ok(info
         .symbols
         .iter()
         .filter(|e| e.status == "TRADING")
+        .filter(perpetual)
         .filter_map(|e| {
             let filter = |kind: &str| e.filters.iter().find(|x| x.filter_type == kind);
             Some(Listing {
-                symbol: Symbol::on(Venue::Binance, e.symbol.as_bytes())?,
+                symbol: Symbol::on(venue, e.symbol.as_bytes())?,
                 precision: Precision::from_steps(
                     filter("PRICE_FILTER").and_then(|x| x.tick_size.as_deref()),
                     filter("LOT_SIZE").and_then(|x| x.step_size.as_deref()),
@@ -78,6 +104,23 @@ mod tests {
             .collect();
         assert_eq!(got, ["binance:ETHBTC", "binance:SOLUSDT"]);
         assert!(decode(b"<html>").is_err());
+    }
+
+    /// USDⓈ-M lists dated contracts and settled ones beside the perpetuals.
+    #[test]
+    fn usdm_perpetuals_only() {
+        let body = br#"{"timezone":"UTC","serverTime":1,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400}],"symbols":[
+            {"symbol":"BTCUSDT","pair":"BTCUSDT","contractType":"PERPETUAL","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT","marginAsset":"USDT","pricePrecision":2,"quantityPrecision":3,
+             "filters":[{"filterType":"PRICE_FILTER","minPrice":"556.80","maxPrice":"4529764","tickSize":"0.10"},{"filterType":"LOT_SIZE","stepSize":"0.001","maxQty":"1000","minQty":"0.001"}]},
+            {"symbol":"BTCUSDT_261225","pair":"BTCUSDT","contractType":"CURRENT_QUARTER","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT","filters":[]},
+            {"symbol":"OLDUSDT","pair":"OLDUSDT","contractType":"PERPETUAL","status":"SETTLING","baseAsset":"OLD","quoteAsset":"USDT","filters":[]}]}"#;
+        let got = decode_usdm(body).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].symbol.to_string(), "binance-perp:BTCUSDT");
+        assert_eq!(
+            (got[0].precision.price, got[0].precision.size),
+            (Some(1), Some(3))
+        );
     }
 
     #[test]

@@ -18,11 +18,12 @@ pub use wire::{Frame, TimeUnit, WireError, parse_frame, parse_frame_with};
 pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     venue: crate::domain::Venue::Binance,
     connector: &Binance,
-    rest: &rest::BinanceRest,
+    rest: &rest::BinanceRest(rest::SPOT),
     ws_url: "wss://data-stream.binance.vision",
     rest_url: "https://data-api.binance.vision",
     book_ws_url: None,
     sample_trade,
+    sample_swap_trade: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

@@ -15,25 +15,52 @@ use crate::domain::{Candle, Fixed, Millis, Price, Qty, Quote, Symbol, Timeframe,
 use crate::exchange::rest::{ApiError, Budget, RestApi};
 pub use crate::exchange::rest::{Page, RowError};
 
-/// Binance's side of the REST seam: 1,000 klines per request at weight 2, out of 6,000 per
-/// minute reported back in `X-MBX-USED-WEIGHT-1M`.
-pub struct BinanceRest;
+/// One of Binance's markets that serve this kline format: spot, and USDⓈ-M futures (the same
+/// twelve fields from `/fapi/v1/klines`, volume in the base asset).
+#[derive(Clone, Copy, Debug)]
+pub struct Market {
+    pub venue: Venue,
+    pub klines_path: &'static str,
+    pub instruments_path: &'static str,
+    pub decode_instruments: fn(&[u8]) -> Result<Vec<crate::domain::Listing>, String>,
+    /// Klines per request and the request's weight.
+    pub page_size: usize,
+    pub budget: Budget,
+}
+
+/// Spot: 1,000 klines per request at weight 2, out of 6,000 per minute reported back in
+/// `X-MBX-USED-WEIGHT-1M`.
+pub const SPOT: Market = Market {
+    venue: Venue::Binance,
+    klines_path: "/api/v3/klines",
+    instruments_path: super::instruments::PATH,
+    decode_instruments: super::instruments::decode,
+    page_size: 1000,
+    budget: Budget {
+        per_minute: 6_000,
+        request_weight: 2,
+        used_header: Some("x-mbx-used-weight-1m"),
+    },
+};
+
+/// Binance's side of the REST seam, for one [`Market`].
+pub struct BinanceRest(pub Market);
 
 impl RestApi for BinanceRest {
     fn instruments_path(&self) -> &'static str {
-        super::instruments::PATH
+        self.0.instruments_path
     }
 
     fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
-        super::instruments::decode(body)
+        (self.0.decode_instruments)(body)
     }
 
     fn venue(&self) -> Venue {
-        Venue::Binance
+        self.0.venue
     }
 
     fn page_size(&self) -> usize {
-        1000
+        self.0.page_size
     }
 
     fn pages_from_start(&self) -> bool {
@@ -41,16 +68,13 @@ impl RestApi for BinanceRest {
     }
 
     fn budget(&self) -> Budget {
-        Budget {
-            per_minute: 6_000,
-            request_weight: 2,
-            used_header: Some("x-mbx-used-weight-1m"),
-        }
+        self.0.budget
     }
 
     fn candles_path(&self, symbol: Symbol, tf: Timeframe, first: Millis, last: Millis) -> String {
         format!(
-            "/api/v3/klines?symbol={}&interval={tf}&startTime={first}&endTime={}&limit={}",
+            "{}?symbol={}&interval={tf}&startTime={first}&endTime={}&limit={}",
+            self.0.klines_path,
             symbol.as_str(),
             last + tf.millis() - 1,
             self.page_size()
@@ -60,6 +84,7 @@ impl RestApi for BinanceRest {
     fn decode_candles(
         &self,
         body: &[u8],
+        _symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,

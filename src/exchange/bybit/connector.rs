@@ -6,14 +6,15 @@ use std::time::Duration;
 use crate::domain::{Symbol, Trade, Venue};
 use crate::exchange::{Connector, Parsed, WireError};
 
-pub struct Bybit;
+/// The stream of one [`Category`](super::Category).
+pub struct Bybit(pub super::Category);
 
 /// Spot accepts at most this many topics per subscribe request.
 const TOPICS_PER_REQUEST: usize = 10;
 
 impl Connector for Bybit {
     fn venue(&self) -> Venue {
-        Venue::Bybit
+        self.0.venue
     }
 
     fn has_book(&self) -> bool {
@@ -40,7 +41,7 @@ impl Connector for Bybit {
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
-        super::wire::parse(frame, out)
+        super::wire::parse_on(self.0.venue, frame, out)
     }
 }
 
@@ -53,12 +54,12 @@ mod tests {
         let syms: Vec<Symbol> = (0..12)
             .map(|i| Symbol::new(&format!("bybit:S{i}USDT")).unwrap())
             .collect();
-        let msgs = Bybit.subscribe(&syms, false);
+        let msgs = Bybit(super::super::SPOT).subscribe(&syms, false);
         assert_eq!(msgs.len(), 2);
         assert!(msgs[0].contains("publicTrade.S0USDT"));
         assert!(msgs[1].contains("publicTrade.S11USDT"));
         // With books, each symbol takes two topics.
-        let msgs = Bybit.subscribe(&syms[..6], true);
+        let msgs = Bybit(super::super::SPOT).subscribe(&syms[..6], true);
         assert_eq!(msgs.len(), 2);
         assert!(msgs[0].contains("orderbook.50.S0USDT"));
         assert!(msgs[1].contains("orderbook.50.S5USDT"));

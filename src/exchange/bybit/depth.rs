@@ -52,7 +52,7 @@ mod tests {
 
     /// A Bybit push carries one symbol's update.
     fn parse_book(frame: &[u8]) -> Option<Result<BookUpdate, WireError>> {
-        crate::exchange::connector::books_in(&super::super::Bybit, frame)
+        crate::exchange::connector::books_in(&super::super::Bybit(super::super::SPOT), frame)
             .map(|r| r.map(|mut b| b.remove(0)))
     }
 

@@ -10,8 +10,6 @@ use serde::Deserialize;
 
 use crate::domain::{Listing, Precision, Symbol, Venue};
 
-pub const PATH: &str = "/v5/market/instruments-info?category=spot";
-
 #[derive(Deserialize)]
 struct Answer<'a> {
     #[serde(borrow)]
@@ -35,6 +33,9 @@ struct Instrument<'a> {
     price_filter: Option<Step<'a>>,
     #[serde(borrow, default)]
     lot_size_filter: Option<Step<'a>>,
+    /// `LinearPerpetual`, `LinearFutures` (dated) on `linear`; absent on spot.
+    #[serde(borrow, default, deserialize_with = "crate::exchange::wire::opt_str")]
+    contract_type: Option<Cow<'a, str>>,
 }
 
 /// `"priceFilter":{"tickSize":"0.01"}`, `"lotSizeFilter":{"basePrecision":"0.000001",…}`.
@@ -45,21 +46,32 @@ struct Step<'a> {
     tick_size: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     base_precision: Option<Cow<'a, str>>,
+    /// Linear's size step, in the base coin.
+    #[serde(borrow, default)]
+    qty_step: Option<Cow<'a, str>>,
 }
 
-pub fn decode(body: &[u8]) -> Result<Vec<Listing>, String> {
+/// The trading markets of `venue`'s category: spot pairs, or linear perpetuals (dated
+/// futures are left out).
+pub fn decode(venue: Venue, body: &[u8]) -> Result<Vec<Listing>, String> {
     let answer: Answer<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(answer
         .result
         .list
         .iter()
         .filter(|i| i.status == "Trading")
+        .filter(|i| {
+            i.contract_type
+                .as_deref()
+                .is_none_or(|c| c == "LinearPerpetual")
+        })
         .filter_map(|i| {
+            let lot = i.lot_size_filter.as_ref();
             Some(Listing {
-                symbol: Symbol::on(Venue::Bybit, i.symbol.as_bytes())?,
+                symbol: Symbol::on(venue, i.symbol.as_bytes())?,
                 precision: Precision::from_steps(
                     i.price_filter.as_ref().and_then(|f| f.tick_size.as_deref()),
-                    (i.lot_size_filter.as_ref()).and_then(|f| f.base_precision.as_deref()),
+                    lot.and_then(|f| f.base_precision.as_deref().or(f.qty_step.as_deref())),
                 ),
             })
         })
@@ -75,12 +87,30 @@ mod tests {
         let body = br#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[
             {"symbol":"BTCUSDT","baseCoin":"BTC","quoteCoin":"USDT","status":"Trading"},
             {"symbol":"NEWUSDT","status":"PreLaunch"}]}}"#;
-        let got: Vec<String> = decode(body)
+        let got: Vec<String> = decode(Venue::Bybit, body)
             .unwrap()
             .iter()
             .map(|s| s.to_string())
             .collect();
         assert_eq!(got, ["bybit:BTCUSDT"]);
+    }
+
+    /// Linear: perpetuals only, the size step is `qtyStep`.
+    #[test]
+    fn linear_perpetuals_with_their_steps() {
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
+            {"symbol":"BTCUSDT","contractType":"LinearPerpetual","status":"Trading","baseCoin":"BTC","quoteCoin":"USDT",
+             "priceFilter":{"minPrice":"0.10","maxPrice":"1999999.80","tickSize":"0.10"},
+             "lotSizeFilter":{"maxOrderQty":"1190.000","minOrderQty":"0.001","qtyStep":"0.001"},"fundingInterval":480},
+            {"symbol":"BTC-27MAR26","contractType":"LinearFutures","status":"Trading"},
+            {"symbol":"ETHUSDT","contractType":"LinearPerpetual","status":"Closed"}],"nextPageCursor":""}}"#;
+        let got = decode(Venue::BybitPerp, body).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].symbol.to_string(), "bybit-perp:BTCUSDT");
+        assert_eq!(
+            (got[0].precision.price, got[0].precision.size),
+            (Some(1), Some(3))
+        );
     }
 
     #[test]
@@ -89,7 +119,7 @@ mod tests {
             "baseCoin":"BTC","quoteCoin":"USDT","status":"Trading","lotSizeFilter":{"basePrecision":"0.000001",
             "quotePrecision":"0.00000001","minOrderQty":"0.000048","maxOrderQty":"71.73956243"},
             "priceFilter":{"tickSize":"0.01"}}]}}"#;
-        let got = decode(body).unwrap();
+        let got = decode(Venue::Bybit, body).unwrap();
         assert_eq!(got.len(), 1);
         let want = crate::domain::Precision {
             price: Some(2),

@@ -13,19 +13,46 @@ pub mod wire;
 
 pub use connector::Bybit;
 
+use crate::domain::Venue;
+
+/// One of Bybit v5's product categories: spot and `linear` (USDT and USDC perpetuals) speak
+/// the same messages on their own endpoints, and the REST API names the category in each
+/// request (its default is `linear`, so spot is always said).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Category {
+    pub venue: Venue,
+    /// The `category` query value.
+    pub name: &'static str,
+    /// The market list (linear has more than the 500 a page holds by default).
+    pub instruments_path: &'static str,
+}
+
+pub const SPOT: Category = Category {
+    venue: Venue::Bybit,
+    name: "spot",
+    instruments_path: "/v5/market/instruments-info?category=spot",
+};
+
+pub const LINEAR: Category = Category {
+    venue: Venue::BybitPerp,
+    name: "linear",
+    instruments_path: "/v5/market/instruments-info?category=linear&limit=1000",
+};
+
 /// This venue in the registry.
 pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
-    venue: crate::domain::Venue::Bybit,
-    connector: &Bybit,
-    rest: &rest::BybitRest,
+    venue: Venue::Bybit,
+    connector: &Bybit(SPOT),
+    rest: &rest::BybitRest(SPOT),
     ws_url: "wss://stream.bybit.com/v5/public/spot",
     rest_url: "https://api.bybit.com",
     book_ws_url: None,
     sample_trade,
+    sample_swap_trade: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.
-fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
+pub(crate) fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
     let ms = t.micros / 1000;
     format!(
         r#"{{"topic":"publicTrade.BTCUSDT","ts":{},"type":"snapshot","data":[{{"i":"{}","T":{ms},"p":"{}","v":"{}","S":"{}","s":"BTCUSDT","BT":false}}]}}"#,

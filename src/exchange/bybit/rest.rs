@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::domain::{Candle, Millis, Symbol, Timeframe, Venue};
 use crate::exchange::rest::{ApiError, Budget, Page, RestApi, decimal_field, rest_candle};
 
-pub struct BybitRest;
+/// The REST history of one [`Category`](super::Category).
+pub struct BybitRest(pub super::Category);
 
 /// Bybit's IP ban for going over 600 requests in 5 s.
 const IP_LIMIT_WAIT: Duration = Duration::from_secs(600);
@@ -46,15 +47,15 @@ fn interval(tf: Timeframe) -> String {
 
 impl RestApi for BybitRest {
     fn instruments_path(&self) -> &'static str {
-        super::instruments::PATH
+        self.0.instruments_path
     }
 
     fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
-        super::instruments::decode(body)
+        super::instruments::decode(self.0.venue, body)
     }
 
     fn venue(&self) -> Venue {
-        Venue::Bybit
+        self.0.venue
     }
 
     fn page_size(&self) -> usize {
@@ -71,7 +72,8 @@ impl RestApi for BybitRest {
 
     fn candles_path(&self, symbol: Symbol, tf: Timeframe, first: Millis, last: Millis) -> String {
         format!(
-            "/v5/market/kline?category=spot&symbol={}&interval={}&start={first}&end={last}&limit={}",
+            "/v5/market/kline?category={}&symbol={}&interval={}&start={first}&end={last}&limit={}",
+            self.0.name,
             symbol.as_str(),
             interval(tf),
             self.page_size()
@@ -81,6 +83,7 @@ impl RestApi for BybitRest {
     fn decode_candles(
         &self,
         body: &[u8],
+        _symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,
@@ -146,7 +149,8 @@ mod tests {
     #[test]
     fn spot_is_always_asked_for() {
         let s = Symbol::new("bybit:BTCUSDT").unwrap();
-        let p = BybitRest.candles_path(s, Timeframe::D1, 0, 86_400_000);
+        let p =
+            BybitRest(crate::exchange::bybit::SPOT).candles_path(s, Timeframe::D1, 0, 86_400_000);
         assert!(
             p.contains("category=spot") && p.contains("interval=D"),
             "{p}"
@@ -156,28 +160,32 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(
-            BybitRest.answer_error(403, b"access too frequent"),
+            BybitRest(crate::exchange::bybit::SPOT).answer_error(403, b"access too frequent"),
             Some(ApiError::RateLimited(Some(IP_LIMIT_WAIT)))
         );
         assert_eq!(
-            BybitRest.answer_error(200, br#"{"retCode":10006,"retMsg":"Too many visits!"}"#),
+            BybitRest(crate::exchange::bybit::SPOT)
+                .answer_error(200, br#"{"retCode":10006,"retMsg":"Too many visits!"}"#),
             Some(ApiError::RateLimited(None))
         );
         assert_eq!(
-            BybitRest.answer_error(200, br#"{"retCode":10001,"retMsg":"params error"}"#),
+            BybitRest(crate::exchange::bybit::SPOT)
+                .answer_error(200, br#"{"retCode":10001,"retMsg":"params error"}"#),
             Some(ApiError::Fatal("params error (retCode 10001)".into()))
         );
         assert_eq!(
-            BybitRest.answer_error(200, br#"{"retCode":0,"retMsg":"OK","result":{"list":[]}}"#),
+            BybitRest(crate::exchange::bybit::SPOT)
+                .answer_error(200, br#"{"retCode":0,"retMsg":"OK","result":{"list":[]}}"#),
             None
         );
         // A code only compared is read as a number or a string of digits.
         assert_eq!(
-            BybitRest.answer_error(200, br#"{"retCode":"10006","retMsg":"Too many visits!"}"#),
+            BybitRest(crate::exchange::bybit::SPOT)
+                .answer_error(200, br#"{"retCode":"10006","retMsg":"Too many visits!"}"#),
             Some(ApiError::RateLimited(None))
         );
         assert_eq!(
-            BybitRest.answer_error(
+            BybitRest(crate::exchange::bybit::SPOT).answer_error(
                 200,
                 br#"{"retMsg":"OK","retCode":"0","result":{"list":[]}}"#
             ),

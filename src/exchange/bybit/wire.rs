@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::domain::{Trade, Venue};
 use crate::exchange::Parsed;
 use crate::exchange::wire::{
-    WireError, each_trade, int_str, opt_str, price, qty, symbol, trades_of,
+    WireError, each_trade, int_str, opaque_id, opt_str, price, qty, symbol, trades_of,
 };
 
 /// A topic push or an operation's answer. Real (spot):
@@ -61,11 +61,19 @@ struct TradePush<'a> {
     data: Vec<WsTrade<'a>>,
 }
 
+/// A frame of Bybit's spot stream.
 pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+    parse_on(Venue::Bybit, frame, out)
+}
+
+/// A frame of `venue`'s stream: spot and `linear` speak the same messages, but linear trade
+/// ids are UUIDs (see [`WsTrade::to_trade`]).
+pub fn parse_on(venue: Venue, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+    let convert = |t: &WsTrade<'_>| t.to_trade(venue);
     if let Ok(push) = serde_json::from_slice::<TradePush<'_>>(frame)
         && push.topic.starts_with("publicTrade.")
     {
-        return Ok(trades_of(&push.data, WsTrade::to_trade, out));
+        return Ok(trades_of(&push.data, convert, out));
     }
     let m: Message<'_> = serde_json::from_slice(frame).map_err(WireError::json)?;
     if let Some(topic) = m.topic.as_deref() {
@@ -78,7 +86,7 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
             return Ok(Parsed::Other);
         }
         return match m.data {
-            Some(data) => each_trade(data, WsTrade::to_trade, out),
+            Some(data) => each_trade(data, convert, out),
             None => Ok(Parsed::Trades),
         };
     }
@@ -95,10 +103,14 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
 }
 
 impl WsTrade<'_> {
-    fn to_trade(&self) -> Result<Trade, WireError> {
+    /// Spot ids are numbers; linear ones UUIDs, which become [`opaque_id`]s.
+    fn to_trade(&self, venue: Venue) -> Result<Trade, WireError> {
         Ok(Trade {
-            symbol: symbol(Venue::Bybit, &self.symbol)?,
-            id: int_str(&self.id, "trade id")?,
+            symbol: symbol(venue, &self.symbol)?,
+            id: match venue.continuity() {
+                crate::domain::Continuity::Opaque => opaque_id(&self.id)?,
+                _ => int_str(&self.id, "trade id")?,
+            },
             price: price(&self.price)?,
             qty: qty(&self.size)?,
             time: self.time,

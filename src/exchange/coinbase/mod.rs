@@ -22,6 +22,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     rest_url: "https://api.exchange.coinbase.com",
     book_ws_url: Some("wss://advanced-trade-ws.coinbase.com"),
     sample_trade,
+    sample_swap_trade: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

@@ -49,6 +49,7 @@ impl RestApi for CoinbaseRest {
     fn decode_candles(
         &self,
         body: &[u8],
+        _symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,
@@ -115,7 +116,14 @@ mod tests {
         let body = br#"[[1710327600,73241.5,73402.47,73243.33,73370.65,1.56794406]]"#;
         let t = 1_710_327_600_000;
         let page = CoinbaseRest
-            .decode_candles(body, Timeframe::H1, t, t, t + 7_200_000)
+            .decode_candles(
+                body,
+                Symbol::new("coinbase:BTC-USD").unwrap(),
+                Timeframe::H1,
+                t,
+                t,
+                t + 7_200_000,
+            )
             .unwrap();
         let c = page.candles[0];
         assert_eq!(

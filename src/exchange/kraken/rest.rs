@@ -93,6 +93,7 @@ impl RestApi for KrakenRest {
     fn decode_candles(
         &self,
         body: &[u8],
+        _symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::{Symbol, Trade, Venue};
+use crate::exchange::contracts::ContractList;
 use crate::exchange::{Connector, Parsed, WireError};
 
 pub struct Okx;
@@ -36,6 +37,18 @@ impl Connector for Okx {
             .map(|s| serde_json::json!({"channel": super::depth::CHANNEL, "instId": s.as_str()}))
             .collect();
         vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()]
+    }
+
+    /// Swaps count contracts: their sizes come from the swap list.
+    fn contracts_path(&self, symbols: &[Symbol]) -> Option<&'static str> {
+        symbols
+            .iter()
+            .any(Symbol::is_perp)
+            .then_some(super::instruments::SWAP_PATH)
+    }
+
+    fn decode_contracts(&self, body: &[u8]) -> Result<ContractList, String> {
+        super::instruments::contract_sizes(body)
     }
 
     fn ping(&self) -> Option<(Duration, &'static str)> {

@@ -23,6 +23,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     rest_url: "https://www.okx.com",
     book_ws_url: Some("wss://ws.okx.com:8443/ws/v5/public"),
     sample_trade,
+    sample_swap_trade: Some(sample_swap_trade),
 };
 
 /// A trade frame of this venue's market stream, for `bench`.
@@ -32,6 +33,21 @@ fn sample_trade(t: &super::registry::SampleTrade<'_>) -> String {
         t.id,
         t.price,
         t.qty,
+        if t.buy { "buy" } else { "sell" },
+        t.micros / 1000
+    )
+}
+
+/// A swap trade frame (`BTC-USDT-SWAP`, `sz` in contracts of
+/// [`SAMPLE_CONTRACT`](super::registry::SAMPLE_CONTRACT)), for `bench`.
+fn sample_swap_trade(t: &super::registry::SampleTrade<'_>) -> String {
+    let coins = crate::domain::Qty::parse(t.qty).unwrap_or_default();
+    let contract = crate::domain::Qty::parse(super::registry::SAMPLE_CONTRACT).unwrap_or_default();
+    let contracts = crate::domain::Qty::from_raw(coins.raw() * 100_000_000 / contract.raw().max(1));
+    format!(
+        r#"{{"arg":{{"channel":"trades-all","instId":"BTC-USDT-SWAP"}},"data":[{{"instId":"BTC-USDT-SWAP","tradeId":"{}","px":"{}","sz":"{contracts}","side":"{}","ts":"{}"}}]}}"#,
+        t.id,
+        t.price,
         if t.buy { "buy" } else { "sell" },
         t.micros / 1000
     )

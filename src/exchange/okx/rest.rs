@@ -1,8 +1,8 @@
 //! OKX candles: `GET /api/v5/market/history-candles?instId=&bar=&after=&before=&limit=100`
 //! (years back; `after` = older than, `before` = newer than, both exclusive) → `{"code":"0",
 //! "msg":"","data":[["ts","o","h","l","c","vol","volCcy","volCcyQuote","confirm"],…]}`, newest
-//! first; on spot `vol` is the base volume and `volCcyQuote` the quote volume; `confirm` "0"
-//! is the forming bar. Daily bars use the `1Dutc` name (plain `1D` opens at 16:00 UTC).
+//! first; on spot `vol` is the base volume and `volCcyQuote` the quote volume; on swaps `vol`
+//! counts contracts and `volCcy` is the base volume; `confirm` "0" is the forming bar. Daily bars use the `1Dutc` name (plain `1D` opens at 16:00 UTC).
 //! 20 requests per 2 s per IP; over it `"code":"50011"` (HTTP 429).
 
 use std::borrow::Cow;
@@ -41,6 +41,10 @@ impl RestApi for OkxRest {
         super::instruments::PATH
     }
 
+    fn more_instruments_paths(&self) -> &'static [&'static str] {
+        &[super::instruments::SWAP_PATH]
+    }
+
     fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String> {
         super::instruments::decode(body)
     }
@@ -75,6 +79,7 @@ impl RestApi for OkxRest {
     fn decode_candles(
         &self,
         body: &[u8],
+        symbol: Symbol,
         tf: Timeframe,
         first: Millis,
         last: Millis,
@@ -86,7 +91,7 @@ impl RestApi for OkxRest {
             .iter()
             .map(|r| {
                 let open_time = r.first().and_then(|t| t.parse::<i64>().ok());
-                (open_time, row(r, open_time, tf, now))
+                (open_time, row(r, open_time, symbol.is_perp(), tf, now))
             })
             .collect();
         Ok(Page::assemble(rows, tf, first, last, now))
@@ -112,6 +117,7 @@ impl RestApi for OkxRest {
 fn row(
     r: &[Cow<'_, str>],
     open_time: Option<Millis>,
+    swap: bool,
     tf: Timeframe,
     now: Millis,
 ) -> Result<Candle, String> {
@@ -125,7 +131,12 @@ fn row(
         decimal_field(r, 2, "h")?,
         decimal_field(r, 3, "l")?,
         decimal_field(r, 4, "c")?,
-        decimal_field(r, 5, "vol")?,
+        // A swap's `vol` counts contracts; its base volume is `volCcy`.
+        if swap {
+            decimal_field(r, 6, "volCcy")?
+        } else {
+            decimal_field(r, 5, "vol")?
+        },
         Some(decimal_field(r, 7, "volCcyQuote")?),
         // OKX's candles carry no trade count: absent, not 0.
         None,
@@ -141,8 +152,9 @@ mod tests {
     fn the_real_rows_newest_first() {
         let body = br#"{"code":"0","msg":"","data":[["1747094040000","102806.1","102820.4","102806.1","102820.4","1040.37","10.4037","1069603.34883","1"],["1747093980000","102806","102820.5","102783.1","102806.1","7164.04","71.6404","7364701.57952","1"]]}"#;
         let t = 1_747_093_980_000;
+        let swap = Symbol::new("okx:BTC-USDT-SWAP").unwrap();
         let page = OkxRest
-            .decode_candles(body, Timeframe::M1, t, t + 60_000, t + 600_000)
+            .decode_candles(body, swap, Timeframe::M1, t, t + 60_000, t + 600_000)
             .unwrap();
         assert_eq!(page.candles.len(), 2);
         assert_eq!(page.candles[0].open_time, t);
@@ -152,6 +164,13 @@ mod tests {
             "1069603.34883"
         );
         assert_eq!(page.candles[1].trades, None, "OKX gives no count: absent");
+        // 1,040.37 contracts of 0.01 BTC: the volume is volCcy's 10.4037 BTC.
+        assert_eq!(page.candles[1].volume.to_string(), "10.4037");
+        let spot = Symbol::new("okx:BTC-USDT").unwrap();
+        let page = OkxRest
+            .decode_candles(body, spot, Timeframe::M1, t, t + 60_000, t + 600_000)
+            .unwrap();
+        assert_eq!(page.candles[1].volume.to_string(), "1040.37");
     }
 
     #[test]

@@ -236,7 +236,8 @@ impl KlinesClient {
         );
         let mut page = self
             .request(&url, &key.symbol.to_string(), |body| {
-                self.api.decode_candles(body, tf, first, last, now_ms())
+                self.api
+                    .decode_candles(body, key.symbol, tf, first, last, now_ms())
             })
             .await?;
         // A full page from a whole-range venue goes on after its last row; anything else
@@ -248,10 +249,17 @@ impl KlinesClient {
 
     /// The venue's markets open for trading, with the same retries and politeness as candles.
     pub async fn instruments(&self) -> Result<Vec<Listing>, KlinesError> {
-        let url = format!("{}{}", self.cfg.base_url, self.api.instruments_path());
         let what = format!("{}'s market list", self.venue());
-        self.request(&url, &what, |body| self.api.decode_instruments(body))
-            .await
+        let mut all = Vec::new();
+        let paths = [self.api.instruments_path()];
+        for path in paths.iter().chain(self.api.more_instruments_paths()) {
+            let url = format!("{}{path}", self.cfg.base_url);
+            let list = self
+                .request(&url, &what, |body| self.api.decode_instruments(body))
+                .await?;
+            all.extend(list);
+        }
+        Ok(all)
     }
 
     /// Candles of `first..` rebuilt from the venue's REST trades, exactly as live trades
@@ -408,8 +416,12 @@ impl KlinesClient {
             st.weight_seen = Some(used);
         }
         let body = match status {
-            200..=299 => read_body(resp).await.map_err(Failure::Transient)?,
-            _ => read_body(resp).await.unwrap_or_default(),
+            200..=299 => crate::net::read_body(resp, MAX_BODY_BYTES)
+                .await
+                .map_err(Failure::Transient)?,
+            _ => crate::net::read_body(resp, MAX_BODY_BYTES)
+                .await
+                .unwrap_or_default(),
         };
         // The venue's own words first: errors inside a 200, its rate-limit statuses.
         match self.api.answer_error(status, &body) {
@@ -589,25 +601,6 @@ impl Drop for InFlight<'_> {
             }
         }
     }
-}
-
-async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
-    let hint = resp
-        .content_length()
-        .unwrap_or(0)
-        .min(MAX_BODY_BYTES as u64) as usize;
-    let mut body = Vec::with_capacity(hint);
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| format!("reading the body: {}", error_chain(&e)))?
-    {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(format!("the body is larger than {MAX_BODY_BYTES} bytes"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// An error body the venue's API did not recognise, shown as (the start of) its text.

@@ -1,0 +1,99 @@
+//! Binance USDⓈ-M's side of the [`Connector`] seam: one combined-stream connection on the
+//! `/market` route carrying each symbol's `aggTrade` and `markPrice@1s`.
+//!
+//! fstream routes streams by path (`/public` books, `/market` trades, mark prices and
+//! liquidations) and a connection on the wrong route is not refused: it stays open and
+//! silent. `markPrice@1s` pushes every second whatever the market does, so a connection that
+//! has delivered nothing for a few seconds is known to be at the wrong address and says so.
+
+use std::time::Duration;
+
+use crate::domain::{Symbol, Trade, Venue};
+use crate::exchange::binance::{Frame, parse_frame};
+use crate::exchange::{Connector, Parsed, WireError};
+
+pub struct BinancePerp;
+
+/// The route that carries trades, mark prices and liquidations.
+pub const MARKET_ROUTE: &str = "/market";
+
+impl Connector for BinancePerp {
+    fn venue(&self) -> Venue {
+        Venue::BinancePerp
+    }
+
+    /// `<base>/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/…`.
+    fn url(&self, ws_url: &str, symbols: &[Symbol], _book: bool) -> String {
+        let streams: Vec<String> = symbols
+            .iter()
+            .flat_map(|s| {
+                let l = s.lower();
+                [format!("{l}@aggTrade"), format!("{l}@markPrice@1s")]
+            })
+            .collect();
+        format!(
+            "{}{MARKET_ROUTE}/stream?streams={}",
+            ws_url.trim_end_matches('/'),
+            streams.join("/")
+        )
+    }
+
+    fn subscribe(&self, _symbols: &[Symbol], _book: bool) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn silent_address(&self) -> Option<(Duration, &'static str)> {
+        Some((
+            Duration::from_secs(10),
+            "Binance USDⓈ-M serves trades on the /market route only: check [venues.binance-perp] ws_url (wss://fstream.binance.com)",
+        ))
+    }
+
+    fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
+        Ok(match parse_frame(frame)? {
+            Frame::Trade(mut t) => {
+                // The spot reader names the spot venue; the spelling is the same.
+                t.symbol = t.symbol.on_venue(Venue::BinancePerp);
+                out.push(t);
+                Parsed::Trades
+            }
+            Frame::ServerShutdown { .. } => Parsed::Reconnect("server announced shutdown".into()),
+            Frame::Ack { .. } => Parsed::Ack,
+            Frame::Book(_) | Frame::Other(_) => Parsed::Other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_connection_on_the_market_route() {
+        let syms = [
+            Symbol::new("binance-perp:BTCUSDT").unwrap(),
+            Symbol::new("binance-perp:ethusdt").unwrap(),
+        ];
+        assert_eq!(
+            BinancePerp.url("wss://fstream.binance.com/", &syms, false),
+            "wss://fstream.binance.com/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/ethusdt@aggTrade/ethusdt@markPrice@1s"
+        );
+    }
+
+    /// The documented aggTrade (with USDⓈ-M's newer `nq`): a trade of the perp, its count
+    /// from `f..l`, the taker sold (`m`: the buyer made the market).
+    #[test]
+    fn the_documented_agg_trade() {
+        let frame = br#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","nq":"100","f":100,"l":105,"T":123456785,"m":true}}"#;
+        let mut out = Vec::new();
+        assert_eq!(BinancePerp.parse(frame, &mut out).unwrap(), Parsed::Trades);
+        let t = out[0];
+        assert_eq!(t.symbol.to_string(), "binance-perp:BTCUSDT");
+        assert_eq!((t.id, t.count, t.time), (5_933_014, 6, 123_456_785));
+        assert_eq!(
+            (t.price.to_string(), t.qty.to_string()),
+            ("0.001".into(), "100".into())
+        );
+        assert!(t.buyer_is_maker);
+    }
+}
