@@ -126,30 +126,32 @@ impl Pipeline {
                 else {
                     continue;
                 };
-                // A venue whose books are on an endpoint of their own gets a second,
-                // books-only connection there.
+                // A venue whose books (or its swaps' derivatives) are on an endpoint of
+                // their own gets a second connection there.
                 let book_url = config
                     .venues
                     .get(*venue)
                     .and_then(|e| e.book_ws_url.clone());
-                if live_view && connector.has_book() && connector.books_apart() {
-                    if let Some(url) = book_url {
-                        let books = StreamSettings {
-                            ws_url: url,
-                            books: Books::Only,
-                            ..settings.clone()
-                        };
-                        let book_stats = Arc::new(StreamStats::new());
-                        book_streams.push((*venue, book_stats.clone()));
-                        tasks.push(tokio::spawn(crate::exchange::run(
-                            connector,
-                            books,
-                            market_tx.clone(),
-                            shutdown.clone(),
-                            book_stats,
-                        )));
-                    }
-                } else if live_view && connector.has_book() {
+                let books_apart = live_view && connector.has_book() && connector.books_apart();
+                if (books_apart || connector.apart_needed(&settings.symbols))
+                    && let Some(url) = book_url
+                {
+                    let books = StreamSettings {
+                        ws_url: url,
+                        books: Books::Apart { books: books_apart },
+                        ..settings.clone()
+                    };
+                    let book_stats = Arc::new(StreamStats::new());
+                    book_streams.push((*venue, book_stats.clone()));
+                    tasks.push(tokio::spawn(crate::exchange::run(
+                        connector,
+                        books,
+                        market_tx.clone(),
+                        shutdown.clone(),
+                        book_stats,
+                    )));
+                }
+                if live_view && connector.has_book() && !connector.books_apart() {
                     settings.books = Books::WithTrades;
                 }
                 tasks.push(tokio::spawn(crate::exchange::run(

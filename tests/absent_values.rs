@@ -149,7 +149,7 @@ async fn a_postgres_store_that_wrote_zeros_for_silence_is_mended_on_upgrade() {
     let admin = db.url.clone();
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        c.execute("DELETE FROM cryptoviz_schema WHERE version = 4", &[])
+        c.execute("DELETE FROM cryptoviz_schema WHERE version >= 4", &[])
             .unwrap();
     })
     .join()

@@ -45,18 +45,26 @@ fn okx_rest() -> HttpServer {
     })
 }
 
+/// Each venue's section: name, `ws_url`, `rest_url` and, for OKX's public endpoint,
+/// `book_ws_url`.
+type Section<'a> = (&'a str, String, String, Option<String>);
+
 fn write_config(
     dir: &Path,
-    venues: &[(&str, String, String)],
+    venues: &[Section<'_>],
     symbols: &[&str],
     extra: &str,
     port: u16,
 ) -> PathBuf {
     let mut sections = String::new();
-    for (venue, ws, rest) in venues {
+    for (venue, ws, rest, public) in venues {
         sections.push_str(&format!(
-            "[venues.{venue}]\nws_url = \"{ws}\"\nrest_url = \"{rest}\"\n\n"
+            "[venues.{venue}]\nws_url = \"{ws}\"\nrest_url = \"{rest}\"\n"
         ));
+        if let Some(url) = public {
+            sections.push_str(&format!("book_ws_url = \"{url}\"\n"));
+        }
+        sections.push('\n');
     }
     let symbols: Vec<String> = symbols.iter().map(|s| format!("\"{s}\"")).collect();
     let text = format!(
@@ -177,16 +185,28 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
     binance.set_route("/market");
     let bybit = Arc::new(WsServer::start_with(responder("bybit-perp")).await);
     let okx = Arc::new(WsServer::start_with(responder("okx")).await);
-    let servers = [binance.clone(), bybit.clone(), okx.clone()];
+    // OKX's public endpoint: the swap's mark, index, funding, open interest, liquidations.
+    let okx_public = Arc::new(WsServer::start_with(responder("okx")).await);
+    let servers = [
+        binance.clone(),
+        bybit.clone(),
+        okx.clone(),
+        okx_public.clone(),
+    ];
     let pingers: Vec<_> = servers.iter().map(keep_alive).collect();
     let okx_rest = okx_rest();
     let port = free_port();
     let cfg = write_config(
         dir.path(),
         &[
-            ("binance-perp", binance.url(), "http://127.0.0.1:9".into()),
-            ("bybit-perp", bybit.url(), "http://127.0.0.1:9".into()),
-            ("okx", okx.url(), okx_rest.url()),
+            (
+                "binance-perp",
+                binance.url(),
+                "http://127.0.0.1:9".into(),
+                None,
+            ),
+            ("bybit-perp", bybit.url(), "http://127.0.0.1:9".into(), None),
+            ("okx", okx.url(), okx_rest.url(), Some(okx_public.url())),
         ],
         &PERPS.map(|p| p.2),
         r#"composites = { "BTC-PERP" = ["binance-perp:BTCUSDT", "bybit-perp:BTCUSDT", "okx:BTC-USDT-SWAP"] }"#,
@@ -198,15 +218,40 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
     }
     assert!(
         eventually(Duration::from_secs(5), || !bybit.received().is_empty()
-            && !okx.received().is_empty())
+            && !okx.received().is_empty()
+            && !okx_public.received().is_empty())
         .await,
         "no subscription arrived"
+    );
+    // Derivatives: Bybit's tickers and liquidations beside the trades; OKX's five channels
+    // on its public endpoint (liquidations by instrument type).
+    assert!(bybit.received()[0].contains("tickers.BTCUSDT"));
+    assert!(bybit.received()[0].contains("allLiquidation.BTCUSDT"));
+    let public = &okx_public.received()[0];
+    for channel in [
+        "mark-price",
+        "index-tickers",
+        "funding-rate",
+        "open-interest",
+    ] {
+        assert!(
+            public.contains(&format!(r#""channel":"{channel}""#)),
+            "{public}"
+        );
+    }
+    assert!(
+        public.contains(r#""instId":"BTC-USDT""#),
+        "the index by its name: {public}"
+    );
+    assert!(
+        public.contains(r#"{"channel":"liquidation-orders","instType":"SWAP"}"#),
+        "{public}"
     );
     // Each on its venue's perp channel: USD-M aggTrade and markPrice on the /market route,
     // Bybit's linear topic, OKX's trades-all for the swap, after reading its contract size.
     assert_eq!(
         binance.requests()[0],
-        "/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s"
+        "/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/btcusdt@forceOrder"
     );
     assert!(bybit.received()[0].contains("publicTrade.BTCUSDT"));
     assert!(okx.received()[0].contains(r#""instId":"BTC-USDT-SWAP""#));
@@ -236,6 +281,9 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
     for chunk in of(&all, "okx").chunks(3) {
         okx.push(message(chunk));
     }
+
+    let t = m0 + 30 * 60_000;
+    push_derivatives(&binance, &bybit, &okx_public, t);
 
     let unique = all.len() as f64;
     let applied = eventually(Duration::from_secs(15), || {
@@ -275,11 +323,29 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
         "Bybit's repeated push, told apart by its UUIDs"
     );
 
+    // The derivatives are stored: wait for the last of them (OKX's liquidation) to land.
+    let stored = eventually(Duration::from_secs(10), || {
+        try_export(&cfg, dir.path(), "okx:BTC-USDT-SWAP").is_ok_and(|r| {
+            r["series"][0]["derivatives"]["liquidations"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty())
+        })
+    })
+    .await;
+    assert!(stored, "{}", support::faults::log_tail(dir.path(), 20));
+    let s = Scrape::take(port);
+    assert_eq!(
+        s.value("cryptoviz_ingest_malformed_events_total", &[]),
+        Some(1.0),
+        "the negative open interest, and only it (another swap's liquidation is not ours)"
+    );
+
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(15));
     assert!(status.success(), "{stderr}");
     assert_no_panic(&stderr, dir.path());
     drop(pingers);
+    check_derivatives(&cfg, dir.path(), t);
 
     // Binance by aggregate id with flat quiet minutes (ids prove nothing was missed); Bybit
     // in the order pushed, nothing filled (its ids prove nothing); OKX by id, flat.
@@ -296,6 +362,145 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
     let report = export(&cfg, dir.path(), "composite:BTC-PERP");
     let want = minutes(&all, |t| (t.time_us, place(t), t.id), false);
     assert_eq!(candles(&report), want, "composite:BTC-PERP");
+}
+
+/// Each venue's derivatives messages at `t`, in its own format (PERPS.md's examples with our
+/// values), and two that must not count: another swap's liquidation and a negative open
+/// interest.
+fn push_derivatives(binance: &WsServer, bybit: &WsServer, okx: &WsServer, t: i64) {
+    binance.push(format!(
+        r#"{{"stream":"btcusdt@markPrice@1s","data":{{"e":"markPriceUpdate","E":{t},"s":"BTCUSDT","p":"90045.00000000","i":"90000.00000000","P":"90001.2","r":"0.00010000","T":{}}}}}"#,
+        t + 3_600_000
+    ));
+    binance.push(format!(
+        r#"{{"stream":"btcusdt@forceOrder","data":{{"e":"forceOrder","E":{t},"o":{{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.5","p":"89000","ap":"89010.5","X":"FILLED","l":"0.5","z":"0.5","T":{t}}}}}}}"#
+    ));
+    bybit.push(format!(
+        r#"{{"topic":"tickers.BTCUSDT","type":"snapshot","data":{{"symbol":"BTCUSDT","markPrice":"90010.00","indexPrice":"90000.00","openInterest":"50000.125","openInterestValue":"4500500000","fundingIntervalHour":"8","fundingCap":"0.005","nextFundingTime":"{}","fundingRate":"-0.00025"}},"cs":1,"ts":{t}}}"#,
+        t + 7_200_000
+    ));
+    bybit.push(format!(
+        r#"{{"topic":"tickers.BTCUSDT","type":"delta","data":{{"symbol":"BTCUSDT","openInterest":"50100"}},"cs":2,"ts":{}}}"#,
+        t + 60_000
+    ));
+    bybit.push(format!(
+        r#"{{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":{t},"data":[{{"T":{t},"s":"BTCUSDT","S":"Buy","v":"0.2","p":"89500"}},{{"T":{},"s":"BTCUSDT","S":"Sell","v":"0.1","p":"90500"}}]}}"#,
+        t + 1
+    ));
+    let push = |channel: &str, inst: &str, item: String| {
+        okx.push(format!(
+            r#"{{"arg":{{"channel":"{channel}","instId":"{inst}"}},"data":[{item}]}}"#
+        ));
+    };
+    push(
+        "mark-price",
+        "BTC-USDT-SWAP",
+        format!(r#"{{"instType":"SWAP","instId":"BTC-USDT-SWAP","markPx":"90020.5","ts":"{t}"}}"#),
+    );
+    push(
+        "index-tickers",
+        "BTC-USDT",
+        format!(r#"{{"instId":"BTC-USDT","idxPx":"90000","ts":"{t}"}}"#),
+    );
+    push(
+        "funding-rate",
+        "BTC-USDT-SWAP",
+        format!(
+            r#"{{"instId":"BTC-USDT-SWAP","instType":"SWAP","fundingRate":"0.0000746604960499","fundingTime":"{}","nextFundingTime":"{}","maxFundingRate":"0.0075","minFundingRate":"-0.0075","ts":"{t}"}}"#,
+            t + 3_600_000,
+            t + 3_600_000 + 4 * 3_600_000
+        ),
+    );
+    push(
+        "open-interest",
+        "BTC-USDT-SWAP",
+        format!(
+            r#"{{"instId":"BTC-USDT-SWAP","instType":"SWAP","oi":"2216113.01","oiCcy":"22161.1301","oiUsd":"1994501709.6","ts":"{t}"}}"#
+        ),
+    );
+    // Impossible: refused and counted, the state keeps the last good value.
+    push(
+        "open-interest",
+        "BTC-USDT-SWAP",
+        format!(
+            r#"{{"instId":"BTC-USDT-SWAP","instType":"SWAP","oi":"-1","oiCcy":"-0.01","oiUsd":"-900","ts":"{}"}}"#,
+            t + 1
+        ),
+    );
+    // Every swap's liquidations come: only BTC-USDT-SWAP's are ours; 13 contracts of 0.01.
+    okx.push(format!(
+        r#"{{"arg":{{"channel":"liquidation-orders","instType":"SWAP"}},"data":[{{"details":[{{"bkLoss":"0","bkPx":"1.5","ccy":"","posSide":"short","side":"buy","sz":"40","ts":"{t}"}}],"instId":"ETH-USDT-SWAP","instType":"SWAP"}},{{"details":[{{"bkLoss":"0","bkPx":"91000","ccy":"","posSide":"net","side":"buy","sz":"13","ts":"{}"}}],"instId":"BTC-USDT-SWAP","instType":"SWAP"}}]}}"#,
+        t + 2
+    ));
+}
+
+/// The report's `derivatives` section of each perp, as pushed (OKX sized in coins).
+fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
+    let d = |symbol: &str| export(cfg, dir, symbol)["series"][0]["derivatives"].clone();
+    let b = d("binance-perp:BTCUSDT");
+    assert_eq!(
+        (b["mark"].as_str(), b["index"].as_str()),
+        (Some("90045"), Some("90000")),
+        "{b}"
+    );
+    assert_eq!(b["funding_rate"], "0.0001");
+    assert_eq!(b["next_funding_time"], t + 3_600_000);
+    assert_eq!(b["basis_bps"], "5.00");
+    assert_eq!(
+        b["open_interest"],
+        serde_json::Value::Null,
+        "polled, not streamed"
+    );
+    assert_eq!(
+        b["liquidations"],
+        serde_json::json!([{"time": t, "side": "long", "price": "89010.5", "qty": "0.5", "quote": "44505.25", "sampled": true}])
+    );
+    let y = d("bybit-perp:BTCUSDT");
+    assert_eq!(
+        y["open_interest"], "50100",
+        "the delta's, the rest kept: {y}"
+    );
+    assert_eq!(
+        (
+            y["funding_rate"].as_str(),
+            y["funding_interval_hours"].as_u64()
+        ),
+        (Some("-0.00025"), Some(8))
+    );
+    assert_eq!(y["basis_bps"], "1.11");
+    assert_eq!(
+        y["open_interest_history"],
+        serde_json::json!([{"time": t / 60_000 * 60_000, "oi": "50000.125"}, {"time": (t + 60_000) / 60_000 * 60_000, "oi": "50100"}])
+    );
+    assert_eq!(
+        y["funding"],
+        serde_json::json!([{"time": t + 7_200_000, "rate": "-0.00025", "settled": false}])
+    );
+    let sides: Vec<&str> = y["liquidations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["side"].as_str().unwrap())
+        .collect();
+    assert_eq!(sides, ["long", "short"], "Bybit's Buy is a long closed");
+    let o = d("okx:BTC-USDT-SWAP");
+    assert_eq!(
+        (o["mark"].as_str(), o["index"].as_str()),
+        (Some("90020.5"), Some("90000")),
+        "{o}"
+    );
+    assert_eq!(o["open_interest"], "22161.1301", "the negative one refused");
+    assert_eq!(
+        (
+            o["funding_interval_hours"].as_u64(),
+            o["funding_rate"].as_str()
+        ),
+        (Some(4), Some("0.0000746604960499"))
+    );
+    assert_eq!(
+        o["liquidations"],
+        serde_json::json!([{"time": t + 2, "side": "short", "price": "91000", "qty": "0.13", "quote": "11830", "sampled": true}])
+    );
 }
 
 /// fstream accepts a connection on a route that does not carry the asked streams and keeps
@@ -315,6 +520,7 @@ async fn binance_perp_on_the_wrong_route_is_reported_not_silently_empty() {
             "binance-perp",
             format!("{}/ws", ws.url()),
             "http://127.0.0.1:9".into(),
+            None,
         )],
         &["binance-perp:BTCUSDT"],
         "",
@@ -419,7 +625,7 @@ async fn a_binance_perp_id_gap_is_repaired_from_usdm_klines() {
     let port = free_port();
     let cfg = write_config(
         dir.path(),
-        &[("binance-perp", ws.url(), rest.url())],
+        &[("binance-perp", ws.url(), rest.url(), None)],
         &["binance-perp:BTCUSDT"],
         "",
         port,

@@ -518,3 +518,100 @@ fn venue_lists_are_replaced_whole_and_the_watchlist_keeps_its_order() {
         assert_eq!(b.watchlist().unwrap(), added[1..], "{name}");
     });
 }
+
+fn perp() -> Symbol {
+    sym("bybit-perp:BTCUSDT")
+}
+
+/// A perp's state minute by minute (a later sample of a minute replaces it; absent values
+/// stay absent, 16-place rates and open interest exact), funding rates by settlement (a
+/// settled rate replaces a predicted one, never the reverse), liquidations once each.
+#[test]
+fn derivatives_samples_funding_and_liquidations() {
+    use cryptoviz::domain::{
+        DerivSample, DerivUpdate, FundingRate, Liquidation, PositionSide, Rate,
+    };
+    on_every_backend("derivs", |name, b| {
+        let mut u = DerivUpdate::new(perp(), START + 5_000);
+        u.mark = Some(Price::parse("66666.6").unwrap());
+        u.funding_rate = Some(Rate::parse("-0.0001875391284828").unwrap());
+        u.open_interest = Some(Quote::parse("22161.1301000000309").unwrap());
+        u.funding_interval_hours = Some(8);
+        u.next_funding = Some(START + 8 * 3_600_000);
+        let first = DerivSample {
+            minute: START,
+            update: u,
+        };
+        let mut later = u;
+        later.time = START + 59_000;
+        later.index = Some(Price::parse("66660").unwrap());
+        let second = DerivSample {
+            minute: START,
+            update: later,
+        };
+        let next = DerivSample {
+            minute: START + MIN,
+            update: DerivUpdate::new(perp(), START + MIN),
+        };
+        b.put_deriv_samples(&[first, next]).unwrap();
+        b.put_deriv_samples(&[second]).unwrap();
+        let got = b.deriv_samples(perp(), START, START + MIN).unwrap();
+        assert_eq!(got, vec![second, next], "{name}");
+        assert!(
+            b.deriv_samples(sym("binance-perp:BTCUSDT"), 0, Millis::MAX)
+                .unwrap()
+                .is_empty()
+        );
+
+        let at = START + 8 * 3_600_000;
+        let rate = |r: &str, settled| FundingRate {
+            symbol: perp(),
+            time: at,
+            rate: Rate::parse(r).unwrap(),
+            settled,
+        };
+        b.put_funding(&[rate("0.0001", false)]).unwrap();
+        b.put_funding(&[rate("0.00012", true)]).unwrap();
+        b.put_funding(&[rate("0.0003", false)]).unwrap();
+        assert_eq!(
+            b.funding(perp(), 0, Millis::MAX).unwrap(),
+            vec![rate("0.00012", true)],
+            "{name}"
+        );
+
+        let liq = |t: Millis, side, p: &str, q: &str| Liquidation {
+            symbol: perp(),
+            time: t,
+            side,
+            price: Price::parse(p).unwrap(),
+            qty: Qty::parse(q).unwrap(),
+            sampled: false,
+        };
+        let rows = [
+            liq(START + 2, PositionSide::Short, "9.5", "2"),
+            liq(START + 1, PositionSide::Long, "10", "1.5"),
+            liq(START + 1, PositionSide::Long, "9.5", "1.5"),
+        ];
+        assert_eq!(b.put_liquidations(&rows).unwrap(), 3, "{name}");
+        assert_eq!(
+            b.put_liquidations(&rows[..1]).unwrap(),
+            0,
+            "{name}: once each"
+        );
+        let got = b.liquidations(perp(), START, START + 10).unwrap();
+        assert_eq!(
+            got,
+            vec![rows[2], rows[1], rows[0]],
+            "{name}: by time, then price as a number"
+        );
+        b.clear().unwrap();
+        assert!(
+            b.liquidations(perp(), 0, Millis::MAX).unwrap().is_empty(),
+            "{name}"
+        );
+        assert!(
+            b.funding(perp(), 0, Millis::MAX).unwrap().is_empty(),
+            "{name}"
+        );
+    });
+}

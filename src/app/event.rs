@@ -35,6 +35,8 @@ pub enum DataEvent {
     Trades(Vec<crate::domain::Trade>),
     /// The top of a symbol's book, whole (live only).
     Book(crate::domain::Book),
+    /// Perps whose derivatives state changed, and new liquidations.
+    Derivs(crate::ingest::derivs::DerivChanges),
     /// Every market the venues list (sorted), for the search.
     Instruments(Vec<crate::domain::Listing>),
     /// Attached to a store others write: when a streaming collector last wrote a candle

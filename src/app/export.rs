@@ -33,6 +33,7 @@ pub fn report(app: &App) -> Report {
             timeframe: key.timeframe.as_str(),
             candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
             indicators: ind,
+            derivatives: live_derivatives(m, key.symbol),
         }],
         news: app.news.visible(m.coin()).map(NewsReport::from).collect(),
         alerts: crate::report::AlertsReport::of(
@@ -69,4 +70,25 @@ pub fn report(app: &App) -> Report {
             })
             .collect(),
     }
+}
+
+/// A perp's derivatives as the dashboard holds them: its latest state and the liquidations on
+/// its tape (the stored histories are `export`'s).
+fn live_derivatives(
+    m: &super::model::Model,
+    symbol: crate::domain::Symbol,
+) -> Option<crate::report::derivs::DerivativesReport> {
+    let state = m.derivs.state(symbol)?;
+    let sample = crate::domain::DerivSample {
+        minute: crate::domain::Timeframe::M1.bucket(state.last.time),
+        update: state.last,
+    };
+    let mut liquidations: Vec<crate::domain::Liquidation> = m
+        .derivs
+        .liquidations()
+        .filter(|l| l.symbol == symbol)
+        .copied()
+        .collect();
+    liquidations.reverse();
+    crate::report::derivs::DerivativesReport::of(&[sample], &[], &liquidations)
 }

@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod chart;
 pub mod component;
+pub mod derivs;
 pub mod event;
 pub mod export;
 pub mod freshness;

@@ -39,6 +39,8 @@ pub struct Model {
     pub sources: Sources,
     /// Rules made here, firings seen, the bell owed.
     pub alerts: AlertsState,
+    /// The perps' latest derivatives state and the newest liquidations.
+    pub derivs: super::derivs::Derivs,
     pub now: Millis,
     /// The terminal's size as last told (0x0 before the first frame).
     pub screen: (u16, u16),
@@ -83,6 +85,7 @@ impl Model {
             },
             sources: Sources::default(),
             alerts: AlertsState::default(),
+            derivs: super::derivs::Derivs::default(),
             now,
             screen: (0, 0),
             cache: (0, 0),

@@ -249,6 +249,7 @@ impl App {
             DataEvent::Instruments(list) => self.model.listings.set_listings(list),
             DataEvent::Trades(trades) => self.tape.add_trades(trades, now),
             DataEvent::Book(book) => self.book.set(book, now),
+            DataEvent::Derivs(changes) => self.model.derivs.apply(changes),
             DataEvent::CollectorWrite(at) => self.model.sources.collector_write = at,
             DataEvent::Stream(venue, st) => {
                 let streams = &mut self.model.sources.streams;

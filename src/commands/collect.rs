@@ -281,6 +281,7 @@ fn log_event(ev: &IngestEvent) {
         IngestEvent::Gaps(g) => tracing::warn!(count = g.len(), "trade id gaps"),
         IngestEvent::Malformed(m) => tracing::debug!(reason = %m, "malformed frame"),
         IngestEvent::Candles(_)
+        | IngestEvent::Derivs(_)
         | IngestEvent::Alerts(_)
         | IngestEvent::Trades(_)
         | IngestEvent::Book(_) => {}

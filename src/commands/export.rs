@@ -10,6 +10,29 @@ use crate::cli::ExportArgs;
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::report::{AlertsReport, Mode, NewsReport, Report, SeriesReport};
 
+/// A perp's derivatives section over `from..=to`; `None` when nothing of it is stored.
+async fn derivatives(
+    store: &crate::store::Store,
+    symbol: crate::domain::Symbol,
+    from: Millis,
+    to: Millis,
+) -> anyhow::Result<Option<crate::report::derivs::DerivativesReport>> {
+    let (samples, funding, liquidations) = store
+        .call(move |b| {
+            Ok((
+                b.deriv_samples(symbol, from, to)?,
+                b.funding(symbol, from, to)?,
+                b.liquidations(symbol, from, to)?,
+            ))
+        })
+        .await?;
+    Ok(crate::report::derivs::DerivativesReport::of(
+        &samples,
+        &funding,
+        &liquidations,
+    ))
+}
+
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Export only reads: beside a running collector it reads what the collector commits.
     let (store, _) = ctx.open_existing()?;
@@ -40,9 +63,11 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             if candles.is_empty() {
                 empty.push(key);
             }
-            report
-                .series
-                .push(SeriesReport::new(key, &candles, &params));
+            let mut series = SeriesReport::new(key, &candles, &params);
+            if symbol.is_perp() {
+                series.derivatives = derivatives(&store, symbol, from, to).await?;
+            }
+            report.series.push(series);
         }
     }
     if empty.len() == report.series.len() {

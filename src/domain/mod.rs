@@ -5,6 +5,7 @@ mod book;
 mod candle;
 pub mod check;
 mod decimal;
+mod derivs;
 mod firing;
 mod listing;
 mod news;
@@ -20,6 +21,10 @@ mod venue;
 pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
 pub use candle::{Candle, SeriesKey, sum_known};
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
+pub use derivs::{
+    DerivEvent, DerivSample, DerivState, DerivUpdate, FundingRate, Liquidation, MAX_FUNDING,
+    PositionSide, Rate, basis_bps,
+};
 pub use firing::{ArmState, Channel, Firing, firing_id};
 pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};

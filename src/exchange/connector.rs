@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::contracts::ContractList;
 use super::wire::WireError;
-use crate::domain::{BookUpdate, Symbol, Trade, Venue};
+use crate::domain::{BookUpdate, DerivEvent, Symbol, Trade, Venue};
 
 /// What one frame meant, besides the trades it appended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub enum Parsed {
     Partial(Vec<String>),
     /// Book snapshots or changes to them, in order (only when books were asked for).
     Book(Vec<BookUpdate>),
+    /// A perp's mark, index, funding or open interest, or liquidations (possibly of markets
+    /// not asked for: OKX sends every swap's liquidations).
+    Derivs(Vec<DerivEvent>),
     /// A subscription or ping answered; proof of life.
     Ack,
     /// The venue's own keep-alive message.
@@ -57,10 +60,18 @@ pub trait Connector: Send + Sync {
         false
     }
 
-    /// The subscriptions of a books-only connection (see [`Connector::books_apart`]).
-    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
-        let _ = symbols;
+    /// The subscriptions of a connection to the venue's second endpoint (see
+    /// [`Connector::books_apart`] and [`Connector::apart_needed`]): books when `books`.
+    fn subscribe_apart(&self, symbols: &[Symbol], books: bool) -> Vec<String> {
+        let _ = (symbols, books);
         Vec::new()
+    }
+
+    /// Whether `symbols` need the second endpoint even without books (OKX swaps: mark,
+    /// index, funding, open interest and liquidations are only there).
+    fn apart_needed(&self, symbols: &[Symbol]) -> bool {
+        let _ = symbols;
+        false
     }
 
     /// An application-level ping (text) and how often to send it, for venues that cut

@@ -14,6 +14,8 @@ use crate::net::{BreakerStatus, CircuitBreaker};
 pub struct StreamStats {
     pub frames: AtomicU64,
     pub trades: AtomicU64,
+    /// Perp states and liquidations passed on.
+    pub derivs: AtomicU64,
     pub malformed: AtomicU64,
     pub reconnects: AtomicU64,
     /// Book levels dropped past the local book's bound (`MAX_BOOK_LEVELS`).
@@ -31,6 +33,7 @@ pub struct StreamStats {
 pub struct StreamStatsSnapshot {
     pub frames: u64,
     pub trades: u64,
+    pub derivs: u64,
     pub malformed: u64,
     pub reconnects: u64,
     pub book_levels_dropped: u64,
@@ -49,6 +52,7 @@ impl StreamStats {
         StreamStatsSnapshot {
             frames: self.frames.load(Ordering::Relaxed),
             trades: self.trades.load(Ordering::Relaxed),
+            derivs: self.derivs.load(Ordering::Relaxed),
             malformed: self.malformed.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
             book_levels_dropped: self.book_levels_dropped.load(Ordering::Relaxed),

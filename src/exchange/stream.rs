@@ -25,7 +25,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::connector::{Connector, Parsed};
 use super::contracts::Contracts;
 use super::stats::StreamStats;
-use crate::domain::{LocalBook, Symbol, Trade, Venue, now_ms};
+use crate::domain::{DerivEvent, LocalBook, Symbol, Trade, Venue, now_ms};
 use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
 use crate::source::{MarketEvent, StreamStatus};
 
@@ -48,9 +48,11 @@ pub enum Books {
     Off,
     /// Trades and books on one connection.
     WithTrades,
-    /// Books only, on the venue's book endpoint (OKX keeps them apart from `trades-all`):
-    /// the trades' connection reports the venue's state, so this one reports none.
-    Only,
+    /// The venue's second endpoint (`book_ws_url`; OKX keeps books and its swaps' derivatives
+    /// channels on its public one, apart from `trades-all`): books when `books`, and what else
+    /// the venue keeps there for these markets. The trades' connection reports the venue's
+    /// state, so this one reports none.
+    Apart { books: bool },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,7 +100,7 @@ pub async fn run(
     crate::net::install_crypto_provider();
     let mut client = Client {
         url: match settings.books {
-            Books::Only => settings.ws_url.clone(),
+            Books::Apart { .. } => settings.ws_url.clone(),
             b => connector.url(&settings.ws_url, &settings.symbols, b == Books::WithTrades),
         },
         connector,
@@ -211,7 +213,7 @@ impl Client {
         };
         let symbols = &self.settings.symbols;
         let subscriptions = match self.settings.books {
-            Books::Only => self.connector.subscribe_books(symbols),
+            Books::Apart { books } => self.connector.subscribe_apart(symbols, books),
             b => self.connector.subscribe(symbols, b == Books::WithTrades),
         };
         for msg in subscriptions {
@@ -498,6 +500,12 @@ impl Client {
                 }
                 Ok(None)
             }
+            Ok(Parsed::Derivs(events)) => {
+                for event in events {
+                    self.on_deriv(event, bytes).await?;
+                }
+                Ok(None)
+            }
             Ok(Parsed::Reconnect(reason)) => Ok(Some(Lost::new(reason))),
             Ok(Parsed::Refused(reason)) => {
                 tracing::warn!(venue = %self.settings.venue, %reason, "venue refused a request");
@@ -510,12 +518,44 @@ impl Client {
         }
     }
 
+    /// A perp's state or a liquidation: dropped quietly when of a market not asked for (OKX
+    /// sends every swap's liquidations), sized in coins, checked, then passed on.
+    async fn on_deriv(&mut self, mut event: DerivEvent, bytes: &[u8]) -> Result<(), Stop> {
+        if !self.settings.symbols.contains(&event.symbol()) {
+            return Ok(());
+        }
+        if let (DerivEvent::Liquidation(l), Some(contracts)) = (&mut event, &self.contracts) {
+            let mut as_trade = Trade {
+                symbol: l.symbol,
+                id: 0,
+                price: l.price,
+                qty: l.qty,
+                time: l.time,
+                micros: 0,
+                count: 1,
+                buyer_is_maker: false,
+            };
+            if let Err(reason) = contracts.apply(&mut as_trade) {
+                return self
+                    .malformed(format!("liquidation rejected: {reason}"), bytes)
+                    .await;
+            }
+            l.qty = as_trade.qty;
+        }
+        if let Err(reason) = event.check() {
+            return self.malformed(format!("rejected: {reason}"), bytes).await;
+        }
+        StreamStats::add(&self.stats.derivs);
+        self.emit(MarketEvent::Deriv(event)).await
+    }
+
     async fn malformed(&mut self, reason: String, bytes: &[u8]) -> Result<(), Stop> {
         StreamStats::add(&self.stats.malformed);
         if let Some(suppressed) = self.warn.allow(Instant::now()) {
+            // Frames are untrusted: logged escaped, control characters and all.
             let head = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
             let venue = self.settings.venue;
-            tracing::warn!(%venue, %reason, frame = %head, suppressed, "malformed frame");
+            tracing::warn!(%venue, %reason, frame = ?head, suppressed, "malformed frame");
         }
         self.emit(MarketEvent::Malformed(reason)).await
     }
@@ -581,7 +621,9 @@ impl Client {
     /// Sends without blocking shutdown: a slow consumer must not keep us from stopping.
     async fn emit(&mut self, event: MarketEvent) -> Result<(), Stop> {
         // A books-only connection leaves the venue's state to its trades' connection.
-        if self.settings.books == Books::Only && matches!(event, MarketEvent::Status(..)) {
+        if matches!(self.settings.books, Books::Apart { .. })
+            && matches!(event, MarketEvent::Status(..))
+        {
             return Ok(());
         }
         match self.tx.try_send(event) {

@@ -2,6 +2,7 @@
 //! `Ingest::flush`) is what the benchmark drives; `run` wraps it in the async event loop used
 //! by the dashboard and the collector.
 
+pub mod derivs;
 mod latency;
 mod tape;
 
@@ -33,6 +34,8 @@ pub enum IngestEvent {
     Trades(Vec<Trade>),
     /// The top of a book, as the venue sent it (live only, never stored).
     Book(crate::domain::Book),
+    /// Perps whose derivatives state changed, and new liquidations, since the last flush.
+    Derivs(derivs::DerivChanges),
     /// Trades known to be missing; the gap repair should fetch these spans' klines.
     Gaps(Vec<IdGap>),
     /// Alert decisions since the last flush: firings to record and deliver, rule states to
@@ -117,6 +120,8 @@ pub struct Ingest {
     rejects_unlogged: u64,
     /// The latest live trades for a dashboard's tape; a collector keeps none.
     tape: Option<tape::Tape>,
+    /// Perps' derivatives state, samples and liquidations.
+    derivs: derivs::Derivs,
 }
 
 /// At most one warning about impossible trades per this interval; the rest are counted.
@@ -160,6 +165,7 @@ impl Ingest {
             reject_warned: None,
             rejects_unlogged: 0,
             tape: None,
+            derivs: derivs::Derivs::default(),
         })
     }
 
@@ -396,6 +402,7 @@ impl Ingest {
             MarketEvent::Book(book) => {
                 let _ = tx.send(IngestEvent::Book(book)).await;
             }
+            MarketEvent::Deriv(event) => self.derivs.on_event(&event),
             MarketEvent::Malformed(reason) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
@@ -426,6 +433,10 @@ impl Ingest {
         let changed = self.flush(close_before)?;
         if !changed.is_empty() {
             let _ = tx.send(IngestEvent::Candles(changed)).await;
+        }
+        let derivs = self.derivs.flush(&self.store)?;
+        if derivs != derivs::DerivChanges::default() {
+            let _ = tx.send(IngestEvent::Derivs(derivs)).await;
         }
         if let Some(tape) = &mut self.tape {
             let trades = tape.take();

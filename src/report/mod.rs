@@ -1,5 +1,7 @@
 //! The JSON report of SPEC §3 (`export` and the dashboard's `e` key).
 
+pub mod derivs;
+
 use serde::Serialize;
 
 pub use crate::domain::rfc3339;
@@ -131,6 +133,9 @@ pub struct SeriesReport {
     pub timeframe: &'static str,
     pub candles: Vec<CandleReport>,
     pub indicators: crate::indicators::IndicatorSet,
+    /// A perp's mark, index, funding, open interest and liquidations (SPEC §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derivatives: Option<derivs::DerivativesReport>,
 }
 
 impl SeriesReport {
@@ -146,6 +151,7 @@ impl SeriesReport {
             timeframe: key.timeframe.as_str(),
             candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
             indicators: crate::indicators::compute(&closes, params),
+            derivatives: None,
         }
     }
 }

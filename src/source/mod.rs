@@ -16,6 +16,8 @@ pub enum MarketEvent {
     Status(Venue, StreamStatus),
     /// The top of a book (live only; a dashboard asked for it).
     Book(crate::domain::Book),
+    /// A perp's derivatives state or a liquidation, checked, sizes in coins.
+    Deriv(crate::domain::DerivEvent),
     /// A frame that could not be understood: counted and logged, never fatal.
     Malformed(String),
     /// Scored news, for the alert rules that read it (no market source sends this).

@@ -3,6 +3,7 @@ use serde::Serialize;
 use super::StoreError;
 use crate::domain::{ArmState, Channel, Firing};
 use crate::domain::{Candle, Listing, Millis, NewsItem, Precision, SeriesKey, Symbol, Venue};
+use crate::domain::{DerivSample, DerivUpdate, FundingRate, Liquidation, PositionSide, Price, Qty};
 
 /// An alert rule made from the dashboard, as stored (checked again when loaded).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,7 +134,15 @@ pub struct TierStep {
 /// implement every part and pass one conformance suite (`tests/store_conformance.rs`); names
 /// and errors say nothing of either.
 pub trait Backend:
-    CandleStore + ProgressStore + NewsStore + AlertStore + MarketsStore + Maintenance + Transfer + Send
+    CandleStore
+    + ProgressStore
+    + NewsStore
+    + AlertStore
+    + MarketsStore
+    + DerivStore
+    + Maintenance
+    + Transfer
+    + Send
 {
 }
 
@@ -143,10 +152,129 @@ impl<T> Backend for T where
         + NewsStore
         + AlertStore
         + MarketsStore
+        + DerivStore
         + Maintenance
         + Transfer
         + Send
 {
+}
+
+/// Perpetual futures' history besides candles: each perp's state minute by minute, funding
+/// rates by settlement, and liquidations.
+pub trait DerivStore {
+    /// Keeps each sample, replacing an earlier one of the same market and minute.
+    fn put_deriv_samples(&mut self, samples: &[DerivSample]) -> Result<(), StoreError>;
+    /// Keeps each rate by settlement; a settled rate replaces a predicted one, never the
+    /// other way round.
+    fn put_funding(&mut self, rates: &[FundingRate]) -> Result<(), StoreError>;
+    /// Keeps each liquidation once (the same one sent twice is one); returns how many were new.
+    fn put_liquidations(&mut self, rows: &[Liquidation]) -> Result<usize, StoreError>;
+    /// Samples of `symbol` with minutes in `from..=to`, oldest first.
+    fn deriv_samples(
+        &mut self,
+        symbol: Symbol,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<DerivSample>, StoreError>;
+    /// Rates of `symbol` with settlements in `from..=to`, oldest first.
+    fn funding(
+        &mut self,
+        symbol: Symbol,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<FundingRate>, StoreError>;
+    /// Liquidations of `symbol` in `from..=to`, oldest first.
+    fn liquidations(
+        &mut self,
+        symbol: Symbol,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Liquidation>, StoreError>;
+}
+
+/// A stored sample's columns, as both backends read them back: decimal text or absent.
+pub struct SampleRow {
+    pub minute: Millis,
+    pub time: Millis,
+    pub mark: Option<String>,
+    pub index: Option<String>,
+    pub funding_rate: Option<String>,
+    pub next_funding: Option<Millis>,
+    pub funding_interval_hours: Option<i64>,
+    pub open_interest: Option<String>,
+    pub open_interest_quote: Option<String>,
+}
+
+impl SampleRow {
+    /// The columns of `s` to write.
+    pub fn of(s: &DerivSample) -> SampleRow {
+        let u = &s.update;
+        SampleRow {
+            minute: s.minute,
+            time: u.time,
+            mark: u.mark.map(|v| v.to_string()),
+            index: u.index.map(|v| v.to_string()),
+            funding_rate: u.funding_rate.map(|v| v.to_string()),
+            next_funding: u.next_funding,
+            funding_interval_hours: u.funding_interval_hours.map(i64::from),
+            open_interest: u.open_interest.map(|v| v.to_string()),
+            open_interest_quote: u.open_interest_quote.map(|v| v.to_string()),
+        }
+    }
+
+    /// The sample back; a column that no longer reads as its type is a corrupt row.
+    pub fn sample(self, symbol: Symbol) -> Result<DerivSample, StoreError> {
+        fn dec<const S: u32>(
+            v: Option<String>,
+        ) -> Result<Option<crate::domain::Fixed<S>>, StoreError> {
+            v.map(|t| {
+                crate::domain::Fixed::<S>::parse(&t)
+                    .map_err(|e| StoreError::Query(format!("a stored derivatives sample: {e}")))
+            })
+            .transpose()
+        }
+        let mut u = DerivUpdate::new(symbol, self.time);
+        u.mark = dec(self.mark)?;
+        u.index = dec(self.index)?;
+        u.funding_rate = dec(self.funding_rate)?;
+        u.next_funding = self.next_funding;
+        u.funding_interval_hours = self
+            .funding_interval_hours
+            .and_then(|h| u16::try_from(h).ok());
+        u.open_interest = dec(self.open_interest)?;
+        u.open_interest_quote = dec(self.open_interest_quote)?;
+        Ok(DerivSample {
+            minute: self.minute,
+            update: u,
+        })
+    }
+}
+
+/// Liquidations in the order both backends give them: by time, then side, price and size as
+/// numbers (text order would put "10" before "9.5").
+pub fn in_order(mut rows: Vec<Liquidation>) -> Vec<Liquidation> {
+    rows.sort_by_key(|l| (l.time, l.side, l.price, l.qty));
+    rows
+}
+
+/// A liquidation's columns back: side, price, qty as stored.
+pub fn liquidation_of(
+    symbol: Symbol,
+    time: Millis,
+    side: &str,
+    price: &str,
+    qty: &str,
+    sampled: bool,
+) -> Result<Liquidation, StoreError> {
+    let corrupt = |what: String| StoreError::Query(format!("a stored liquidation: {what}"));
+    Ok(Liquidation {
+        symbol,
+        time,
+        side: PositionSide::parse(side).ok_or_else(|| corrupt(format!("side {side:?}")))?,
+        price: Price::parse(price).map_err(|e| corrupt(e.to_string()))?,
+        qty: Qty::parse(qty).map_err(|e| corrupt(e.to_string()))?,
+        sampled,
+    })
 }
 
 /// The markets the venues list (a cache, so the dashboard's search works offline) and the

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_absent_values",
         include_str!("migrations/0009_absent_values.sql"),
     ),
+    (
+        "0010_derivatives",
+        include_str!("migrations/0010_derivatives.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

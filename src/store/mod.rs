@@ -240,6 +240,21 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Runs `f` on the store thread without waiting for it (ingestion's derivatives writes,
+    /// which must not hold up trades); a failure is logged with `what`.
+    pub fn submit(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut dyn Backend) -> Result<(), StoreError> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let job: Job = Box::new(move |b| {
+            if let Err(e) = f(b) {
+                tracing::warn!(error = %e, "{what} not stored");
+            }
+        });
+        self.tx.send(Cmd::Call(job)).map_err(|_| StoreError::Closed)
+    }
+
     /// Commits everything queued so far.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -221,6 +221,7 @@ fn market_event(ev: IngestEvent) -> DataEvent {
         IngestEvent::Candles(c) => DataEvent::Candles(c),
         IngestEvent::Trades(t) => DataEvent::Trades(t),
         IngestEvent::Book(b) => DataEvent::Book(b),
+        IngestEvent::Derivs(d) => DataEvent::Derivs(d),
         IngestEvent::Stream(venue, s) => DataEvent::Stream(venue, s),
         IngestEvent::Gaps(g) => log(
             tracing::Level::WARN,

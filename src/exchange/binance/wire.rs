@@ -136,6 +136,22 @@ fn parse_with_serde(bytes: &[u8], unit: TimeUnit) -> Result<Frame, WireError> {
     }
 }
 
+/// The event name and payload of a frame (a combined-stream envelope or a bare event), for
+/// readers of events the trade path leaves as [`Frame::Other`] (USDⓈ-M's `markPriceUpdate`,
+/// `forceOrder`); `None` for a frame that is no event.
+pub fn event_of(bytes: &[u8]) -> Result<Option<(String, &str)>, WireError> {
+    let m: Message<'_> = serde_json::from_slice(bytes).map_err(WireError::json)?;
+    if let Some(name) = m.event {
+        let text = std::str::from_utf8(bytes).map_err(|e| WireError::Json(e.to_string()))?;
+        return Ok(Some((name.into_owned(), text)));
+    }
+    let Some(data) = m.data else {
+        return Ok(None);
+    };
+    let tag: Tag<'_> = serde_json::from_str(data.get()).map_err(WireError::json)?;
+    Ok(tag.event.map(|name| (name.into_owned(), data.get())))
+}
+
 /// `btcusdt@depth20@100ms`, `btcusdt@depth`: the part after the symbol names the kind.
 fn is_depth_stream(stream: &str) -> bool {
     stream

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use crate::domain::{Symbol, Trade, Venue};
+use crate::exchange::binance::wire::event_of;
 use crate::exchange::binance::{Frame, parse_frame};
 use crate::exchange::{Connector, Parsed, WireError};
 
@@ -22,13 +23,17 @@ impl Connector for BinancePerp {
         Venue::BinancePerp
     }
 
-    /// `<base>/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/…`.
+    /// `<base>/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/btcusdt@forceOrder/…`.
     fn url(&self, ws_url: &str, symbols: &[Symbol], _book: bool) -> String {
         let streams: Vec<String> = symbols
             .iter()
             .flat_map(|s| {
                 let l = s.lower();
-                [format!("{l}@aggTrade"), format!("{l}@markPrice@1s")]
+                [
+                    format!("{l}@aggTrade"),
+                    format!("{l}@markPrice@1s"),
+                    format!("{l}@forceOrder"),
+                ]
             })
             .collect();
         format!(
@@ -59,6 +64,15 @@ impl Connector for BinancePerp {
             }
             Frame::ServerShutdown { .. } => Parsed::Reconnect("server announced shutdown".into()),
             Frame::Ack { .. } => Parsed::Ack,
+            Frame::Other(name) if matches!(name.as_str(), "markPriceUpdate" | "forceOrder") => {
+                match event_of(frame)? {
+                    Some((name, payload)) => match super::derivs::read(&name, payload)? {
+                        Some(event) => Parsed::Derivs(vec![event]),
+                        None => Parsed::Other,
+                    },
+                    None => Parsed::Other,
+                }
+            }
             Frame::Book(_) | Frame::Other(_) => Parsed::Other,
         })
     }
@@ -76,7 +90,7 @@ mod tests {
         ];
         assert_eq!(
             BinancePerp.url("wss://fstream.binance.com/", &syms, false),
-            "wss://fstream.binance.com/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/ethusdt@aggTrade/ethusdt@markPrice@1s"
+            "wss://fstream.binance.com/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s/btcusdt@forceOrder/ethusdt@aggTrade/ethusdt@markPrice@1s/ethusdt@forceOrder"
         );
     }
 

@@ -8,6 +8,7 @@
 //! are in the base asset (one contract is one coin).
 
 mod connector;
+pub mod derivs;
 
 pub use connector::{BinancePerp, MARKET_ROUTE};
 

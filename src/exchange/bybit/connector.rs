@@ -9,7 +9,8 @@ use crate::exchange::{Connector, Parsed, WireError};
 /// The stream of one [`Category`](super::Category).
 pub struct Bybit(pub super::Category);
 
-/// Spot accepts at most this many topics per subscribe request.
+/// Spot accepts at most this many topics per subscribe request (linear has no such limit,
+/// but the same batches do).
 const TOPICS_PER_REQUEST: usize = 10;
 
 impl Connector for Bybit {
@@ -26,6 +27,11 @@ impl Connector for Bybit {
         let mut topics = Vec::new();
         for s in symbols {
             topics.push(format!("publicTrade.{}", s.as_str()));
+            // A perp's mark, index, funding and open interest, and its liquidations.
+            if self.0.venue.is_perp() {
+                topics.push(format!("tickers.{}", s.as_str()));
+                topics.push(format!("allLiquidation.{}", s.as_str()));
+            }
             if book {
                 topics.push(format!("orderbook.{}.{}", super::depth::DEPTH, s.as_str()));
             }

@@ -7,6 +7,7 @@
 
 mod connector;
 pub mod depth;
+pub mod derivs;
 pub mod instruments;
 pub mod rest;
 pub mod wire;

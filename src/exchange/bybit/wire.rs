@@ -82,6 +82,12 @@ pub fn parse_on(venue: Venue, frame: &[u8], out: &mut Vec<Trade>) -> Result<Pars
             let kind = m.kind.as_deref().unwrap_or_default();
             return super::depth::parse_book(kind, m.ts, data).map(|u| Parsed::Book(vec![u]));
         }
+        if venue.is_perp()
+            && let Some(data) = m.data
+            && let Some(events) = super::derivs::read(topic, m.ts, data)?
+        {
+            return Ok(Parsed::Derivs(events));
+        }
         if !topic.starts_with("publicTrade.") {
             return Ok(Parsed::Other);
         }

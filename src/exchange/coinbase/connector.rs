@@ -28,7 +28,10 @@ impl Connector for Coinbase {
         true
     }
 
-    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
+    fn subscribe_apart(&self, symbols: &[Symbol], books: bool) -> Vec<String> {
+        if !books {
+            return Vec::new();
+        }
         let ids: Vec<&str> = symbols.iter().map(|s| s.as_str()).collect();
         super::depth::subscribe(&ids)
     }

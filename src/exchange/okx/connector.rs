@@ -30,13 +30,35 @@ impl Connector for Okx {
         true
     }
 
-    /// `books5` per instrument, on the public endpoint.
-    fn subscribe_books(&self, symbols: &[Symbol]) -> Vec<String> {
-        let args: Vec<serde_json::Value> = symbols
-            .iter()
-            .map(|s| serde_json::json!({"channel": super::depth::CHANNEL, "instId": s.as_str()}))
-            .collect();
+    /// On the public endpoint: `books5` per instrument when `books`, and each swap's mark,
+    /// index, funding and open interest, with every swap's liquidations (the channel is by
+    /// instrument type; the stream keeps those of the swaps asked for).
+    fn subscribe_apart(&self, symbols: &[Symbol], books: bool) -> Vec<String> {
+        let mut args: Vec<serde_json::Value> = Vec::new();
+        for s in symbols {
+            let id = s.as_str();
+            if books {
+                args.push(serde_json::json!({"channel": super::depth::CHANNEL, "instId": id}));
+            }
+            if s.is_perp() {
+                for channel in ["mark-price", "funding-rate", "open-interest"] {
+                    args.push(serde_json::json!({"channel": channel, "instId": id}));
+                }
+                let index = id.trim_end_matches("-SWAP");
+                args.push(serde_json::json!({"channel": "index-tickers", "instId": index}));
+            }
+        }
+        if symbols.iter().any(Symbol::is_perp) {
+            args.push(serde_json::json!({"channel": "liquidation-orders", "instType": "SWAP"}));
+        }
+        if args.is_empty() {
+            return Vec::new();
+        }
         vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()]
+    }
+
+    fn apart_needed(&self, symbols: &[Symbol]) -> bool {
+        symbols.iter().any(Symbol::is_perp)
     }
 
     /// Swaps count contracts: their sizes come from the swap list.

@@ -86,7 +86,10 @@ pub fn parse(frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {
         return match arg.channel.as_ref() {
             c if is_trades(c) => each_trade(data, WsTrade::to_trade, out),
             super::depth::CHANNEL => super::depth::parse_book(data).map(Parsed::Book),
-            _ => Ok(Parsed::Other),
+            c => Ok(match super::derivs::read(c, data)? {
+                Some(events) => Parsed::Derivs(events),
+                None => Parsed::Other,
+            }),
         };
     }
     let text = || {

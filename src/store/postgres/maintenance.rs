@@ -138,7 +138,8 @@ impl Maintenance for PostgresBackend {
             "BEGIN; DELETE FROM candles; DELETE FROM candles_cold; DELETE FROM news; \
              DELETE FROM feed_state; DELETE FROM backfill_progress; DELETE FROM alert_deliveries; \
              DELETE FROM alert_firings; DELETE FROM alert_state; DELETE FROM alert_rules; \
-             DELETE FROM instruments; DELETE FROM instrument_lists; DELETE FROM watchlist; COMMIT;",
+             DELETE FROM instruments; DELETE FROM instrument_lists; DELETE FROM watchlist; \
+             DELETE FROM deriv_samples; DELETE FROM funding; DELETE FROM liquidations; COMMIT;",
         )?;
         Ok(())
     }

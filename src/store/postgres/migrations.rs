@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_absent_values",
         include_str!("migrations/0004_absent_values.sql"),
     ),
+    (
+        "0005_derivatives",
+        include_str!("migrations/0005_derivatives.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@
 mod alerts;
 mod candles;
 mod connect;
+mod derivatives;
 mod maintenance;
 mod markets;
 mod migrations;

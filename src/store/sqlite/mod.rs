@@ -2,6 +2,7 @@
 
 mod alerts;
 mod candles;
+mod derivatives;
 mod maintenance;
 mod markets;
 mod news;
