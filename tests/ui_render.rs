@@ -1299,3 +1299,101 @@ fn prices_and_sizes_take_the_markets_listed_decimals() {
         "{readout}"
     );
 }
+
+/// A perp on screen: the strip over its chart (mark, basis, funding with its interval,
+/// countdown and yearly rate, open interest with its quote value and hour's change), and the
+/// liquidation tape under the trades, a large one standing out; at 80x24 the strip keeps
+/// what fits, in order.
+#[test]
+fn a_perps_derivatives_strip_and_liquidation_tape() {
+    use cryptoviz::domain::{DerivState, DerivUpdate, Liquidation, PositionSide, Qty, Quote, Rate};
+    use cryptoviz::ingest::derivs::DerivChanges;
+    let perp = Symbol::new("bybit-perp:BTCUSDT").unwrap();
+    let mut settings = sample_settings();
+    settings.symbols.insert(0, perp);
+    let mut app = sample_app(settings);
+    let state = |minutes_ago: i64, oi: &str| {
+        let mut u = DerivUpdate::new(perp, SAMPLE_NOW - minutes_ago * 60_000);
+        u.mark = Some(Price::parse("90010").unwrap());
+        u.index = Some(Price::parse("90000").unwrap());
+        u.funding_rate = Some(Rate::parse("-0.00025").unwrap());
+        u.funding_interval_hours = Some(8);
+        u.next_funding = Some(SAMPLE_NOW + 7_170_000);
+        u.open_interest = Some(Quote::parse(oi).unwrap());
+        u.open_interest_quote = Some(Quote::parse("4509000000").unwrap());
+        DerivState::new(u)
+    };
+    let liq = |side, price: &str, qty: &str, sampled| Liquidation {
+        symbol: perp,
+        time: SAMPLE_NOW - 5_000,
+        side,
+        price: Price::parse(price).unwrap(),
+        qty: Qty::parse(qty).unwrap(),
+        sampled,
+    };
+    app.apply(DataEvent::Derivs(DerivChanges {
+        states: vec![state(60, "49000")],
+        liquidations: Vec::new(),
+    }));
+    app.apply(DataEvent::Derivs(DerivChanges {
+        states: vec![state(0, "50100")],
+        liquidations: vec![
+            liq(PositionSide::Long, "89500", "0.2", false),
+            liq(PositionSide::Short, "90500", "2", true),
+        ],
+    }));
+    let wide = text(&screen(&app, 200, 50));
+    let strip = "mark 90010 · basis +1.1bp · fund -0.0250%/8h in 1:59:30 · -27.4%/y · OI 50.1k (4.51B) 1h +2.2%";
+    assert!(wide.contains(strip), "missing the strip in\n{wide}");
+    let all = text(&screen(&app, 120, 40));
+    let fits = "│mark 90010 · basis +1.1bp · fund -0.0250%/8h in 1:59:30 · -27.4%/y   ";
+    assert!(all.contains(fits), "what fits, whole segments only:\n{all}");
+    // The tape shows at 200x50.
+    assert!(wide.contains("liquidations"), "{wide}");
+    // Newest first: the later-listed one; the quote value, `~` marking a venue's sample.
+    assert!(wide.contains("liquidations                ││"), "{wide}");
+    assert!(wide.contains("23:59:55 BYP S    181k~ @905"), "{wide}");
+    assert!(wide.contains("23:59:55 BYP L   17.9k  @895"), "{wide}");
+    // The large one (181k of quote) is drawn reversed.
+    let buf = screen(&app, 200, 50);
+    let rows = lines(&buf);
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("181k~"))
+        .unwrap();
+    let x = row
+        .find("BYP S")
+        .map(|b| row[..b].chars().count() + 4)
+        .unwrap();
+    let cell = buf.cell((x as u16, y as u16)).unwrap();
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    // The watchlist's perp row gives its funding rate beside the price.
+    let minute = SAMPLE_NOW / 60_000 * 60_000;
+    let series: Vec<_> = cryptoviz::domain::Timeframe::ALL
+        .iter()
+        .map(|&tf| {
+            let key = cryptoviz::domain::SeriesKey {
+                symbol: perp,
+                timeframe: tf,
+            };
+            (
+                key,
+                Candle {
+                    open_time: tf.bucket(minute),
+                    ..candle(0, 90_000, 90_020, 89_990, 90_010)
+                },
+            )
+        })
+        .collect();
+    app.apply(DataEvent::Candles(series));
+    let wide = text(&screen(&app, 200, 50));
+    assert!(wide.contains("▶ BYP BTCUSDT      90010"), "{wide}");
+    assert!(wide.contains("f-0.0250%"), "{wide}");
+    // 80x24: the strip keeps the segments that fit, whole (open interest does not).
+    let small = lines(&screen(&app, 80, 24));
+    assert_eq!(
+        small[1],
+        "│mark 90010 · basis +1.1bp · fund -0.0250%/8h in 1:59:30 · -27.4%/y            │"
+    );
+}

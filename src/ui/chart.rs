@@ -87,7 +87,14 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         .title(Line::from(title))
         .render(area, buf);
 
-    let areas = chart_layout(inner(area), chart.panes);
+    // A perp's derivatives strip takes the first row when the chart can spare it.
+    let mut body = inner(area);
+    if key.symbol.is_perp() && body.height >= 8 {
+        super::derivs::render_strip(cx, key.symbol, Rect { height: 1, ..body }, buf);
+        body.y += 1;
+        body.height -= 1;
+    }
+    let areas = chart_layout(body, chart.panes);
     let cols = split_axis(areas.candles).0.width;
     let (candles, ind) = cx.model.visible_for(key, &pane.view, cols);
     if candles.is_empty() {

@@ -39,6 +39,18 @@ impl Draw for Tape {
         if let Some(why) = unavailable {
             return super::explain(&why, t, inner, buf);
         }
+        // Liquidations, once any came, take the lower half (the trades keep the rest).
+        let mut inner = inner;
+        if cx.model.derivs.liquidations().next().is_some() && inner.height >= 6 {
+            let half = inner.height / 2;
+            let below = Rect {
+                y: inner.y + inner.height - half,
+                height: half,
+                ..inner
+            };
+            super::derivs::render_liquidations(cx, below, buf);
+            inner.height -= half;
+        }
         let symbols = cx.model.members(cx.model.symbol());
         // One row for the column names.
         let rows = inner.height.saturating_sub(1) as usize;

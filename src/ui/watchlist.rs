@@ -107,6 +107,21 @@ impl Draw for WatchlistPanel {
                         None => spans.push(Span::styled("   –    ", t.dim())),
                     }
                     used += 11 + 9;
+                    // A perp's funding rate comes first of the extras: a trader reads it
+                    // beside the price.
+                    let funding = cx
+                        .model
+                        .derivs
+                        .state(*sym)
+                        .and_then(|s| s.last.funding_rate);
+                    if let Some(rate) = funding.filter(|_| w >= used + 11) {
+                        let pct = rate.to_f64() * 100.0;
+                        spans.push(Span::styled(
+                            format!("f{pct:+.4}% "),
+                            t.direction(pct >= 0.0),
+                        ));
+                        used += 11;
+                    }
                     // The day's quote volume where there is room for it and a sparkline.
                     if w >= used + 7 + 8 {
                         spans.push(Span::styled(
