@@ -195,16 +195,22 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
     ];
     let pingers: Vec<_> = servers.iter().map(keep_alive).collect();
     let okx_rest = okx_rest();
+    // USD-M's open interest is REST only: polled.
+    let binance_rest = HttpServer::start(|r: &Request| match r.path() {
+        "/fapi/v1/openInterest" => {
+            assert_eq!(r.query("symbol").as_deref(), Some("BTCUSDT"));
+            Response::ok(format!(
+                r#"{{"openInterest":"81234.567","symbol":"BTCUSDT","time":{}}}"#,
+                now_ms()
+            ))
+        }
+        _ => Response::ok("[]"),
+    });
     let port = free_port();
     let cfg = write_config(
         dir.path(),
         &[
-            (
-                "binance-perp",
-                binance.url(),
-                "http://127.0.0.1:9".into(),
-                None,
-            ),
+            ("binance-perp", binance.url(), binance_rest.url(), None),
             ("bybit-perp", bybit.url(), "http://127.0.0.1:9".into(), None),
             ("okx", okx.url(), okx_rest.url(), Some(okx_public.url())),
         ],
@@ -212,6 +218,12 @@ async fn three_perps_stream_into_exact_candles_with_okx_contracts_in_coins() {
         r#"composites = { "BTC-PERP" = ["binance-perp:BTCUSDT", "bybit-perp:BTCUSDT", "okx:BTC-USDT-SWAP"] }"#,
         port,
     );
+    // A funding rule: Bybit's rate goes from -0.025 % to +0.03 % per interval, over 0.02.
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(
+        "\n[[alerts]]\nname = \"funding hot\"\nsymbol = \"bybit-perp:BTCUSDT\"\nwhen = \"funding > 0.02\"\nnotify = [\"bell\"]\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
     let collector = Collector::start(&cfg, dir.path(), &SAFETY_NET);
     for s in &servers {
         s.wait_accepted(1).await;
@@ -384,6 +396,10 @@ fn push_derivatives(binance: &WsServer, bybit: &WsServer, okx: &WsServer, t: i64
         t + 60_000
     ));
     bybit.push(format!(
+        r#"{{"topic":"tickers.BTCUSDT","type":"delta","data":{{"symbol":"BTCUSDT","fundingRate":"0.0003"}},"cs":3,"ts":{}}}"#,
+        t + 90_000
+    ));
+    bybit.push(format!(
         r#"{{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":{t},"data":[{{"T":{t},"s":"BTCUSDT","S":"Buy","v":"0.2","p":"89500"}},{{"T":{},"s":"BTCUSDT","S":"Sell","v":"0.1","p":"90500"}}]}}"#,
         t + 1
     ));
@@ -446,14 +462,17 @@ fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
     assert_eq!(b["funding_rate"], "0.0001");
     assert_eq!(b["next_funding_time"], t + 3_600_000);
     assert_eq!(b["basis_bps"], "5.00");
-    assert_eq!(
-        b["open_interest"],
-        serde_json::Value::Null,
-        "polled, not streamed"
-    );
+    assert_eq!(b["open_interest"], "81234.567", "polled over REST: {b}");
     assert_eq!(
         b["liquidations"],
         serde_json::json!([{"time": t, "side": "long", "price": "89010.5", "qty": "0.5", "quote": "44505.25", "sampled": true}])
+    );
+    let report = export(cfg, dir, "bybit-perp:BTCUSDT");
+    let fired = report["alerts"]["fired"].as_array().unwrap();
+    assert_eq!(fired.len(), 1, "the rate crossed 0.02 % once: {fired:?}");
+    assert_eq!(
+        (fired[0]["alert"].as_str(), fired[0]["value"].as_str()),
+        (Some("funding hot"), Some("0.03"))
     );
     let y = d("bybit-perp:BTCUSDT");
     assert_eq!(
@@ -465,7 +484,7 @@ fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
             y["funding_rate"].as_str(),
             y["funding_interval_hours"].as_u64()
         ),
-        (Some("-0.00025"), Some(8))
+        (Some("0.0003"), Some(8))
     );
     assert_eq!(y["basis_bps"], "1.11");
     assert_eq!(
@@ -474,7 +493,7 @@ fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
     );
     assert_eq!(
         y["funding"],
-        serde_json::json!([{"time": t + 7_200_000, "rate": "-0.00025", "settled": false}])
+        serde_json::json!([{"time": t + 7_200_000, "rate": "0.0003", "settled": false}])
     );
     let sides: Vec<&str> = y["liquidations"]
         .as_array()

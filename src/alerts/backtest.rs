@@ -91,11 +91,12 @@ impl Replayer {
     pub fn new(setup: &AlertSetup, rules: Vec<Rule>, start: Millis) -> Replayer {
         let skipped = rules
             .iter()
+            // Stored derivatives are not replayed yet: those rules are reported skipped.
             .filter(|r| {
                 matches!(
                     r.condition,
                     Condition::Stale { .. } | Condition::Spread { .. }
-                )
+                ) || r.condition.on_derivatives()
             })
             .map(|r| r.name.clone())
             .collect();

@@ -102,6 +102,8 @@ pub struct Engine {
     started: Millis,
     /// Reused for each closed candle's evaluations.
     evals: Vec<(usize, bool, Val)>,
+    /// Perps' recent open interest and liquidations, for the windowed perp rules.
+    derivs: derivs::Windows,
 }
 
 impl Engine {
@@ -124,6 +126,7 @@ impl Engine {
             watched,
             started: now,
             evals: Vec::new(),
+            derivs: derivs::Windows::default(),
         };
         for rule in rules {
             engine.add_rule(rule);
@@ -499,5 +502,6 @@ fn decimal(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
+mod derivs;
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,27 @@ pub enum Condition {
     Spread {
         bps: f64,
     },
+    /// A perp's funding rate, in percent per funding interval (`funding > 0.05`).
+    Funding {
+        cmp: Cmp,
+        pct: f64,
+    },
+    /// A perp's mark against its index, in basis points.
+    Basis {
+        cmp: Cmp,
+        bps: f64,
+    },
+    /// A perp's open interest change over `window`, in percent.
+    OiChange {
+        cmp: Cmp,
+        pct: f64,
+        window: Millis,
+    },
+    /// The quote value liquidated over `window`, either side.
+    Liquidations {
+        quote: f64,
+        window: Millis,
+    },
 }
 
 impl Condition {
@@ -95,6 +116,17 @@ impl Condition {
                 | Condition::MacdCross { .. }
                 | Condition::Bollinger { .. }
                 | Condition::Volume { .. }
+        )
+    }
+
+    /// Conditions on a perp's derivatives (funding, basis, open interest, liquidations).
+    pub fn on_derivatives(&self) -> bool {
+        matches!(
+            self,
+            Condition::Funding { .. }
+                | Condition::Basis { .. }
+                | Condition::OiChange { .. }
+                | Condition::Liquidations { .. }
         )
     }
 
@@ -192,6 +224,29 @@ impl Condition {
                 Ok(Condition::Stale { secs })
             }
             ["spread_bps", ">", n] => Ok(Condition::Spread { bps: number(n)? }),
+            ["funding", op, x] => Ok(Condition::Funding {
+                cmp: cmp(op)?,
+                pct: number(x)?,
+            }),
+            ["basis_bps", op, x] => Ok(Condition::Basis {
+                cmp: cmp(op)?,
+                bps: number(x)?,
+            }),
+            ["oi_change_pct", op, x, "in", rest @ ..] => Ok(Condition::OiChange {
+                cmp: cmp(op)?,
+                pct: number(x)?,
+                window: window_of(rest).ok_or_else(|| bad("expected `in M m`"))?,
+            }),
+            ["liquidations", ">", q, "in", rest @ ..] => {
+                let quote = number(q)?;
+                if quote < 0.0 {
+                    return Err(bad("a liquidated value is not negative"));
+                }
+                Ok(Condition::Liquidations {
+                    quote,
+                    window: window_of(rest).ok_or_else(|| bad("expected `in M m`"))?,
+                })
+            }
             _ => Err(RuleError::Unknown(when.to_string())),
         }
     }
@@ -216,7 +271,27 @@ impl fmt::Display for Condition {
             Condition::Sentiment { cmp, level } => write!(f, "sentiment {} {level}", cmp.sign()),
             Condition::Stale { secs } => write!(f, "stale > {secs} s"),
             Condition::Spread { bps } => write!(f, "spread_bps > {bps}"),
+            Condition::Funding { cmp, pct } => write!(f, "funding {} {pct}", cmp.sign()),
+            Condition::Basis { cmp, bps } => write!(f, "basis_bps {} {bps}", cmp.sign()),
+            Condition::OiChange { cmp, pct, window } => write!(
+                f,
+                "oi_change_pct {} {pct} in {} m",
+                cmp.sign(),
+                window / 60_000
+            ),
+            Condition::Liquidations { quote, window } => {
+                write!(f, "liquidations > {quote} in {} m", window / 60_000)
+            }
         }
+    }
+}
+
+/// A window written `M m`, `Mm` or `1h` after `in`.
+fn window_of(rest: &[&str]) -> Option<Millis> {
+    match rest {
+        [w] => duration_ms(w),
+        [n, unit] => duration_ms(&format!("{n}{unit}")),
+        _ => None,
     }
 }
 

@@ -77,6 +77,15 @@ impl Config {
                     "spread_bps needs a composite of [market] composites".into(),
                 ));
             }
+            if condition.on_derivatives() && !a.symbol.is_some_and(|s| s.is_perp()) {
+                return Err((
+                    key("symbol"),
+                    format!(
+                        "{:?} needs a perp (binance-perp:, bybit-perp: or okx:…-SWAP)",
+                        a.when
+                    ),
+                ));
+            }
             in_range(&key("rearm_secs"), a.rearm_secs, 0, 30 * 86_400)?;
             if a.notify.contains(&Channel::Webhook) && self.notify.webhook_url.is_empty() {
                 return Err((key("notify"), "webhook needs [notify] webhook_url".into()));

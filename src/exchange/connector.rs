@@ -102,6 +102,19 @@ pub trait Connector: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Derivatives the venue serves over REST only (Binance USDⓈ-M's open interest): the
+    /// paths to poll on `rest_url` for `symbols`, and how often.
+    fn polled(&self, symbols: &[Symbol]) -> Option<(Duration, Vec<String>)> {
+        let _ = symbols;
+        None
+    }
+
+    /// One polled answer read.
+    fn decode_polled(&self, body: &[u8]) -> Result<Vec<DerivEvent>, String> {
+        let _ = body;
+        Ok(Vec::new())
+    }
+
     /// Reconnect on our own terms before the venue's forced cut, if it has one.
     fn max_lifetime(&self) -> Duration {
         Duration::from_secs(23 * 3600 + 50 * 60)

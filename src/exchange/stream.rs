@@ -232,7 +232,23 @@ impl Client {
             .emit(MarketEvent::Status(venue, StreamStatus::Connected))
             .await
         {
-            Ok(()) => self.read(ws, &mut delivered).await,
+            Ok(()) => {
+                // REST-only derivatives are polled while the connection lives.
+                let (polled_tx, mut polled) = mpsc::channel(16);
+                let poller = self
+                    .connector
+                    .polled(&self.settings.symbols)
+                    .map(|(every, paths)| {
+                        let base = self.settings.rest_url.trim_end_matches('/').to_string();
+                        let limit = self.settings.idle_timeout;
+                        tokio::spawn(poll(self.connector, base, paths, every, limit, polled_tx))
+                    });
+                let result = self.read(ws, &mut delivered, &mut polled).await;
+                if let Some(p) = poller {
+                    p.abort();
+                }
+                result
+            }
             Err(stop) => Err(stop),
         };
         self.stats.set_connected(false);
@@ -308,7 +324,12 @@ impl Client {
     }
 
     /// Reads until the connection is lost; `delivered` turns true with the first trade.
-    async fn read(&mut self, mut ws: Ws, delivered: &mut bool) -> Result<Lost, Stop> {
+    async fn read(
+        &mut self,
+        mut ws: Ws,
+        delivered: &mut bool,
+        polled: &mut mpsc::Receiver<Vec<DerivEvent>>,
+    ) -> Result<Lost, Stop> {
         let idle_limit = self.settings.idle_timeout;
         let lifetime = tokio::time::sleep(self.settings.max_lifetime);
         let idle = tokio::time::sleep(idle_limit);
@@ -355,6 +376,12 @@ impl Client {
                 _ = ping.tick() => {
                     if let Err(e) = ws.send(Message::text(ping_text)).await {
                         return Ok(Lost::new(format!("cannot send ping: {e}")));
+                    }
+                    continue;
+                }
+                Some(events) = polled.recv() => {
+                    for event in events {
+                        self.on_deriv(event, b"(polled)").await?;
                     }
                     continue;
                 }
@@ -634,6 +661,45 @@ impl Client {
                 _ = crate::net::shutdown_requested(&mut self.shutdown) => Err(Stop::Shutdown),
                 r = self.tx.send(event) => r.map_err(|_| Stop::Closed),
             },
+        }
+    }
+}
+
+/// Asks the venue's REST API for `paths` every `every` and passes what it reads on; a failed
+/// request is logged (once per streak) and tried again next time.
+async fn poll(
+    connector: &'static dyn Connector,
+    base: String,
+    paths: Vec<String>,
+    every: Duration,
+    limit: Duration,
+    tx: mpsc::Sender<Vec<DerivEvent>>,
+) {
+    let mut failing = false;
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        for path in &paths {
+            let url = format!("{base}{path}");
+            let read = fetch(&url, limit)
+                .await
+                .and_then(|body| connector.decode_polled(&body));
+            match read {
+                Ok(events) => {
+                    failing = false;
+                    if tx.send(events).await.is_err() {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    if !failing {
+                        let venue = connector.venue();
+                        tracing::warn!(%venue, %url, %error, "polled derivatives not read");
+                    }
+                    failing = true;
+                }
+            }
         }
     }
 }

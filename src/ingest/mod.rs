@@ -402,7 +402,13 @@ impl Ingest {
             MarketEvent::Book(book) => {
                 let _ = tx.send(IngestEvent::Book(book)).await;
             }
-            MarketEvent::Deriv(event) => self.derivs.on_event(&event),
+            MarketEvent::Deriv(event) => {
+                self.derivs.on_event(&event);
+                if let Some(engine) = &mut self.alerts {
+                    let state = self.derivs.state(event.symbol());
+                    engine.on_deriv(&event, state, now_ms(), &mut self.decisions);
+                }
+            }
             MarketEvent::Malformed(reason) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;

@@ -346,3 +346,87 @@ fn rules_join_and_leave_a_running_engine() {
     assert_eq!(e.candle_series(), vec![key()]);
     assert_eq!(e.rules().count(), 1);
 }
+
+/// The perp conditions: funding crossing a level fires once (and again only after it went
+/// back), basis from the merged state, open interest change once its window is covered, and
+/// liquidated value summed over its window, either side.
+#[test]
+fn perp_conditions_fire_from_derivatives() {
+    use crate::domain::{
+        DerivEvent, DerivState, DerivUpdate, Liquidation, PositionSide, Quote, Rate,
+    };
+    let perp = sym("bybit-perp:BTCUSDT");
+    let p = "bybit-perp:BTCUSDT";
+    let mut e = engine(vec![
+        rule("fund", p, "funding > 0.05", Repeat::Rearm, 0),
+        rule("basis", p, "basis_bps < -20", Repeat::Once, 0),
+        rule("oi", p, "oi_change_pct > 5 in 10 m", Repeat::Once, 0),
+        rule("liq", p, "liquidations > 100000 in 5 m", Repeat::Once, 0),
+    ]);
+    let mut state: Option<DerivState> = None;
+    let mut fired = Vec::new();
+    let mut push = |e: &mut Engine, ev: DerivEvent| {
+        if let DerivEvent::Update(u) = ev {
+            match &mut state {
+                Some(s) => s.apply(&u),
+                None => state = Some(DerivState::new(u)),
+            }
+        }
+        let mut out = Vec::new();
+        e.on_deriv(&ev, state.as_ref(), T0, &mut out);
+        for d in out {
+            if let Decision::Fired(f, _) = d {
+                fired.push((f.alert.clone(), f.value.clone()));
+            }
+        }
+    };
+    let update = |min: i64, f: &dyn Fn(&mut DerivUpdate)| {
+        let mut u = DerivUpdate::new(perp, T0 + min * 60_000);
+        f(&mut u);
+        DerivEvent::Update(u)
+    };
+    let rate = |r: &str| Some(Rate::parse(r).unwrap());
+    push(&mut e, update(0, &|u| u.funding_rate = rate("0.0004")));
+    push(&mut e, update(1, &|u| u.funding_rate = rate("0.0006")));
+    push(&mut e, update(2, &|u| u.funding_rate = rate("0.0007")));
+    push(&mut e, update(3, &|u| u.funding_rate = rate("0.0001")));
+    push(&mut e, update(4, &|u| u.funding_rate = rate("0.0008")));
+    // Basis: the index arrives, then a mark 25 bp under it.
+    push(
+        &mut e,
+        update(5, &|u| u.index = Some(Price::parse("1000").unwrap())),
+    );
+    push(
+        &mut e,
+        update(6, &|u| u.mark = Some(Price::parse("997.5").unwrap())),
+    );
+    // Open interest: +6 % over 10 minutes, once the window is covered.
+    let oi = |v: &str| Some(Quote::parse(v).unwrap());
+    push(&mut e, update(0, &|u| u.open_interest = oi("1000")));
+    push(&mut e, update(8, &|u| u.open_interest = oi("1100")));
+    push(&mut e, update(10, &|u| u.open_interest = oi("1060")));
+    // Liquidations: 60k then 50k within five minutes.
+    let liq = |min: i64, price: &str| {
+        DerivEvent::Liquidation(Liquidation {
+            symbol: perp,
+            time: T0 + min * 60_000,
+            side: if min % 2 == 0 {
+                PositionSide::Long
+            } else {
+                PositionSide::Short
+            },
+            price: Price::parse(price).unwrap(),
+            qty: Qty::parse("1").unwrap(),
+            sampled: false,
+        })
+    };
+    push(&mut e, liq(0, "60000"));
+    push(&mut e, liq(7, "50000"));
+    push(&mut e, liq(9, "60000"));
+    let names: Vec<&str> = fired.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["fund", "fund", "basis", "oi", "liq"], "{fired:?}");
+    assert_eq!(fired[0].1, "0.06");
+    assert_eq!(fired[2].1, "-25.00");
+    assert_eq!(fired[3].1, "6");
+    assert_eq!(fired[4].1, "110000");
+}

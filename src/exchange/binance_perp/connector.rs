@@ -8,12 +8,16 @@
 
 use std::time::Duration;
 
-use crate::domain::{Symbol, Trade, Venue};
+use crate::domain::{DerivEvent, Symbol, Trade, Venue};
 use crate::exchange::binance::wire::event_of;
 use crate::exchange::binance::{Frame, parse_frame};
 use crate::exchange::{Connector, Parsed, WireError};
 
 pub struct BinancePerp;
+
+/// How often open interest is asked for: Binance's own statistics move in 5-minute steps,
+/// and ten seconds keeps the strip and the alerts current at a weight of 6 a minute a symbol.
+const OPEN_INTEREST_EVERY: Duration = Duration::from_secs(10);
 
 /// The route that carries trades, mark prices and liquidations.
 pub const MARKET_ROUTE: &str = "/market";
@@ -52,6 +56,19 @@ impl Connector for BinancePerp {
             Duration::from_secs(10),
             "Binance USDⓈ-M serves trades on the /market route only: check [venues.binance-perp] ws_url (wss://fstream.binance.com)",
         ))
+    }
+
+    /// Open interest has no stream: `GET /fapi/v1/openInterest` (weight 1) per symbol.
+    fn polled(&self, symbols: &[Symbol]) -> Option<(Duration, Vec<String>)> {
+        let paths: Vec<String> = symbols
+            .iter()
+            .map(|s| format!("/fapi/v1/openInterest?symbol={}", s.as_str()))
+            .collect();
+        (!paths.is_empty()).then_some((OPEN_INTEREST_EVERY, paths))
+    }
+
+    fn decode_polled(&self, body: &[u8]) -> Result<Vec<DerivEvent>, String> {
+        super::derivs::decode_open_interest(body).map(|u| vec![DerivEvent::Update(u)])
     }
 
     fn parse(&self, frame: &[u8], out: &mut Vec<Trade>) -> Result<Parsed, WireError> {

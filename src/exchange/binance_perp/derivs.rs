@@ -1,14 +1,14 @@
 //! USDⓈ-M's derivatives pushes on the `/market` route: `<s>@markPrice@1s` (mark, index,
 //! funding rate, next funding time) and `<s>@forceOrder` (liquidations, at most the latest one
-//! per symbol each second: a sample). Open interest has no stream (REST only,
-//! `GET /fapi/v1/openInterest`; not polled yet).
+//! per symbol each second: a sample). Open interest has no stream: the stream polls
+//! `GET /fapi/v1/openInterest` ([`decode_open_interest`]).
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 
 use crate::domain::{DerivEvent, DerivUpdate, Liquidation, PositionSide, Rate, Symbol, Venue};
-use crate::exchange::wire::{WireError, price, qty, symbol};
+use crate::exchange::wire::{WireError, clip, price, qty, symbol};
 
 /// `{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000",
 /// "i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}`: `p` mark,
@@ -99,6 +99,27 @@ pub fn read(event: &str, payload: &str) -> Result<Option<DerivEvent>, WireError>
     }))
 }
 
+/// `GET /fapi/v1/openInterest?symbol=BTCUSDT` →
+/// `{"openInterest":"10659.509","symbol":"BTCUSDT","time":1589437530011}` (base asset).
+pub fn decode_open_interest(body: &[u8]) -> Result<DerivUpdate, String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer<'a> {
+        #[serde(borrow)]
+        open_interest: Cow<'a, str>,
+        #[serde(borrow)]
+        symbol: Cow<'a, str>,
+        time: i64,
+    }
+    let a: Answer<'_> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let mut u = DerivUpdate::new(perp(&a.symbol).map_err(|e| e.to_string())?, a.time);
+    u.open_interest = Some(
+        crate::domain::Quote::parse(&a.open_interest)
+            .map_err(|_| format!("openInterest {:?} is not a decimal", clip(&a.open_interest)))?,
+    );
+    Ok(u)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::{DerivEvent, PositionSide};
@@ -152,5 +173,17 @@ mod tests {
             ("9910".into(), "0.014".into())
         );
         assert_eq!(l.quote().to_string(), "138.74");
+    }
+
+    #[test]
+    fn the_documented_open_interest_answer() {
+        let u = super::decode_open_interest(
+            br#"{"openInterest":"10659.509","symbol":"BTCUSDT","time":1589437530011}"#,
+        )
+        .unwrap();
+        assert_eq!(u.symbol.to_string(), "binance-perp:BTCUSDT");
+        assert_eq!(u.open_interest.unwrap().to_string(), "10659.509");
+        assert_eq!(u.time, 1_589_437_530_011);
+        assert!(super::decode_open_interest(b"{}").is_err());
     }
 }
