@@ -209,13 +209,15 @@ fn demo_market_with_history(
     ingest: &mut Ingest,
     symbols: &[crate::domain::Symbol],
 ) -> Result<DemoMarket, StoreError> {
-    let now = now_ms();
-    let start: Millis = Timeframe::H1.bucket(now) - DEMO_HISTORY_HOURS * 3_600_000;
+    let start: Millis = Timeframe::H1.bucket(now_ms()) - DEMO_HISTORY_HOURS * 3_600_000;
     let mut market = DemoMarket::new(DEMO_SEED, symbols, start);
     let mut trades = Vec::new();
     let mut t = start;
-    while t < now {
-        let step = (t + 600_000).min(now);
+    // Up to the clock as it reads when each step is done: building hours of history takes
+    // seconds, and a market positioned at the start's clock would then jump through them at
+    // once, away from the prices its headlines were written with.
+    while t < now_ms() {
+        let step = (t + 600_000).min(now_ms());
         trades.clear();
         market.advance(step, &mut trades);
         for tr in &trades {

@@ -288,3 +288,72 @@ async fn the_demos_headlines_fit_its_prices() {
     rt.stop(Duration::from_secs(10)).await.unwrap();
     store.close().await.unwrap();
 }
+
+/// `--demo` simulates a perp on each of the three perp venues, offline: mark, index, funding
+/// with its interval and next time, open interest, and a few liquidations, all valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_simulates_three_perps_with_funding_oi_and_liquidations() {
+    use cryptoviz::config::Config;
+    use cryptoviz::ingest::IngestEvent;
+    use cryptoviz::runtime::{Event, Options, Runtime};
+    use cryptoviz::store::{Store, StoreOptions};
+    use std::collections::BTreeSet;
+
+    let config = Config::parse(
+        "[market]\nsymbols = [\"BTCUSDT\"]\ntimeframes = [\"1m\"]\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap()
+    .for_demo();
+    let perps: BTreeSet<String> = config
+        .market
+        .symbols
+        .iter()
+        .filter(|s| s.is_perp())
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        perps.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "binance-perp:BTCUSDT",
+            "bybit-perp:BTCUSDT",
+            "okx:BTC-USDT-SWAP"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("demo.db"), StoreOptions::default()).unwrap();
+    let opts = Options {
+        demo: true,
+        ..Options::default()
+    };
+    let rt = Runtime::start(&config, store.clone(), opts).await.unwrap();
+    let mut events = rt.subscribe();
+    let (mut seen, mut liquidations) = (BTreeSet::new(), 0);
+    let done = tokio::time::timeout(Duration::from_secs(240), async {
+        while seen != perps || liquidations < 3 {
+            if let Ok(Event::Market(IngestEvent::Derivs(d))) = events.recv().await {
+                for s in &d.states {
+                    let l = &s.last;
+                    assert!(l.check().is_ok(), "{l:?}");
+                    if l.mark.is_some()
+                        && l.index.is_some()
+                        && l.funding_rate.is_some()
+                        && l.funding_interval_hours == Some(8)
+                        && l.next_funding.is_some()
+                        && l.open_interest.is_some()
+                    {
+                        seen.insert(l.symbol.to_string());
+                    }
+                }
+                liquidations += d.liquidations.len();
+            }
+        }
+    })
+    .await;
+    assert!(
+        done.is_ok(),
+        "perps seen {seen:?}, {liquidations} liquidations"
+    );
+    rt.stop(Duration::from_secs(10)).await.unwrap();
+    store.close().await.unwrap();
+}

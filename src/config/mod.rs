@@ -116,8 +116,9 @@ impl Config {
     }
 
     /// The configuration `--demo` runs: when no composite is configured, the simulated market
-    /// adds BTC on the four other venues and the composite `BTC-USD` of three of them, so
-    /// venues, composites and spreads all show offline.
+    /// adds BTC on the four other venues, a BTC perp on each of the three perp venues and the
+    /// composite `BTC-USD` of three spot venues, so venues, perps, composites and spreads all
+    /// show offline.
     pub fn for_demo(mut self) -> Config {
         let btc = sym("BTCUSDT");
         if !self.market.composites.is_empty() || !self.market.symbols.contains(&btc) {
@@ -128,6 +129,9 @@ impl Config {
             "kraken:BTC/USD",
             "bybit:BTCUSDT",
             "okx:BTC-USDT",
+            "binance-perp:BTCUSDT",
+            "bybit-perp:BTCUSDT",
+            "okx:BTC-USDT-SWAP",
         ]
         .map(sym);
         for s in extra {

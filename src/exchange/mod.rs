@@ -19,6 +19,7 @@ pub mod layout;
 pub mod okx;
 pub mod registry;
 pub mod rest;
+mod side_rest;
 pub mod stats;
 pub mod stream;
 pub mod wire;

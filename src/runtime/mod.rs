@@ -377,9 +377,10 @@ async fn run_news(
 ) {
     let enricher: Arc<dyn Enricher> = Arc::new(Scoring::from_config(&config.news));
     if let Some(mut prices) = demo {
-        // Headlines wait for the market's prices (a few seconds of history at most).
+        // Headlines wait for the market's prices: a few seconds of history in a release
+        // build, much longer in a debug one with a dozen markets.
         let ready = prices.wait_for(|p| !p.is_empty());
-        let prices = match tokio::time::timeout(Duration::from_secs(30), ready).await {
+        let prices = match tokio::time::timeout(Duration::from_secs(180), ready).await {
             Ok(Ok(p)) => p.clone(),
             _ => Vec::new(),
         };

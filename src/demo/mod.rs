@@ -27,6 +27,9 @@ use crate::domain::{BOOK_DEPTH, Book, Level, Millis, Price, Qty, Symbol, Trade, 
 use crate::rng::Rng;
 use crate::source::{MarketEvent, StreamStatus};
 
+mod perps;
+pub use perps::DemoPerps;
+
 /// Simulation step. Trades inside a slot get uniform millisecond offsets.
 const SLOT_MS: Millis = 100;
 const SLOTS_PER_SEC: u64 = (1000 / SLOT_MS) as u64;
@@ -474,6 +477,7 @@ pub async fn run(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::new();
     let mut ticks = 0u64;
+    let mut perps = DemoPerps::new(0x5EED, &market.symbols());
     'outer: loop {
         tokio::select! {
             biased;
@@ -494,6 +498,14 @@ pub async fn run(
             }
         }
         ticks += 1;
+        // The perps' mark, funding, open interest and liquidations, once a second.
+        if ticks.is_multiple_of(SLOTS_PER_SEC) {
+            for event in perps.step(now_ms(), &market.prices()) {
+                if tx.send(MarketEvent::Deriv(event)).await.is_err() {
+                    return;
+                }
+            }
+        }
         // A market that traded gets its book at once, so the book never lags its last trade;
         // the others now and then, as quiet real books still change.
         let only = (!ticks.is_multiple_of(BOOK_EVERY_TICKS)).then_some(traded.as_slice());
