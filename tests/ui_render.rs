@@ -1397,3 +1397,37 @@ fn a_perps_derivatives_strip_and_liquidation_tape() {
         "│mark 90010 · basis +1.1bp · fund -0.0250%/8h in 1:59:30 · -27.4%/y            │"
     );
 }
+
+/// `[market] basis`: the strip adds the perp's mark against its configured spot market, at
+/// that market's latest close.
+#[test]
+fn a_perps_basis_against_its_configured_spot_market() {
+    use cryptoviz::domain::{DerivState, DerivUpdate};
+    use cryptoviz::ingest::derivs::DerivChanges;
+    let perp = Symbol::new("bybit-perp:BTCUSDT").unwrap();
+    let spot = Symbol::new("binance:BTCUSDT").unwrap();
+    let mut settings = sample_settings();
+    settings.symbols.insert(0, perp);
+    settings.basis = vec![(perp, spot)];
+    let mut app = sample_app(settings);
+    let close = app.model.series[&app.model.watch_key(spot)]
+        .candles()
+        .last()
+        .unwrap()
+        .close
+        .to_f64();
+    let mut u = DerivUpdate::new(perp, SAMPLE_NOW);
+    u.mark = Some(Price::from_f64(close * 1.0012));
+    u.index = Some(Price::from_f64(close * 1.001));
+    app.apply(DataEvent::Derivs(DerivChanges {
+        states: vec![DerivState::new(u)],
+        liquidations: Vec::new(),
+    }));
+    let all = text(&screen(&app, 200, 50));
+    let want = (u.mark.unwrap().to_f64() - close) / close * 10_000.0;
+    assert!((want - 12.0).abs() < 0.1, "{want}");
+    assert!(
+        all.contains(&format!("basis +2.0bp · vs BTCUSDT {want:+.1}bp")),
+        "{all}"
+    );
+}

@@ -49,6 +49,7 @@ pub fn sample_settings() -> AppSettings {
         indicators: IndicatorParams::default(),
         history_only: Default::default(),
         composites: Vec::new(),
+        basis: Vec::new(),
         alert_rules: Vec::new(),
     }
 }

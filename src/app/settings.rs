@@ -38,6 +38,8 @@ pub struct AppSettings {
     pub history_only: HistoryOnly,
     /// The composites among `symbols`, with their members.
     pub composites: Vec<Composite>,
+    /// `[market] basis`: each perp's reference spot market or composite.
+    pub basis: Vec<(Symbol, Symbol)>,
     /// The `[[alerts]]` rules (for reports and the alerts on screen).
     pub alert_rules: Vec<crate::alerts::Rule>,
 }
@@ -118,6 +120,7 @@ impl AppSettings {
             indicators: config.indicators,
             history_only,
             composites: config.market.composites(),
+            basis: config.market.basis.clone().into_iter().collect(),
             alert_rules: config.alert_rules().unwrap_or_default(),
         })
     }

@@ -16,6 +16,10 @@ pub struct MarketConfig {
     pub timeframes: Vec<Timeframe>,
     /// Name -> members: `composite:NAME` is built from the members' merged trades.
     pub composites: BTreeMap<String, Vec<Symbol>>,
+    /// Perp -> the spot market or composite its basis is measured against (SPEC §5):
+    /// `basis = { "binance-perp:BTCUSDT" = "composite:BTC-USD" }`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub basis: BTreeMap<Symbol, Symbol>,
     /// v1 spellings of `[venues.binance]`, still accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<String>,
@@ -31,6 +35,7 @@ impl Default for MarketConfig {
             symbols: vec![sym("BTCUSDT"), sym("ETHUSDT")],
             timeframes: Timeframe::ALL.to_vec(),
             composites: BTreeMap::new(),
+            basis: BTreeMap::new(),
             exchange: None,
             ws_url: None,
             rest_url: None,
@@ -148,6 +153,19 @@ impl MarketConfig {
                 }
             }
         }
+        let series = self.series_symbols();
+        for (perp, spot) in &self.basis {
+            let key = format!("market.basis.\"{perp}\"");
+            if !perp.is_perp() || !self.symbols.contains(perp) {
+                return Err((key, format!("{perp} is not one of market.symbols' perps")));
+            }
+            if spot.is_perp() || !series.contains(spot) {
+                return Err((
+                    key,
+                    format!("{spot} must be a spot market of market.symbols or a composite"),
+                ));
+            }
+        }
         if self.timeframes.is_empty() {
             return invalid("market.timeframes", "needs at least one timeframe");
         }
@@ -157,4 +175,49 @@ impl MarketConfig {
 
 pub(super) fn sym(s: &str) -> Symbol {
     Symbol::new(s).unwrap_or_else(|_| unreachable!("built-in symbol {s} is valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn check(text: &str) -> Result<(), String> {
+        Config::parse(text, std::path::Path::new("c.toml"))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn basis_names_a_configured_perp_and_a_spot_market_or_composite() {
+        let base = "[market]\nsymbols = [\"binance-perp:BTCUSDT\", \"coinbase:BTC-USD\", \"kraken:BTC/USD\"]\ncomposites = { \"BTC-USD\" = [\"coinbase:BTC-USD\", \"kraken:BTC/USD\"] }\n";
+        check(&format!(
+            "{base}basis = {{ \"binance-perp:BTCUSDT\" = \"composite:BTC-USD\" }}\n"
+        ))
+        .unwrap();
+        check(&format!(
+            "{base}basis = {{ \"binance-perp:BTCUSDT\" = \"coinbase:BTC-USD\" }}\n"
+        ))
+        .unwrap();
+        let e = check(&format!(
+            "{base}basis = {{ \"bybit-perp:BTCUSDT\" = \"coinbase:BTC-USD\" }}\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("market.basis") && e.contains("bybit-perp:BTCUSDT"),
+            "{e}"
+        );
+        let e = check(&format!(
+            "{base}basis = {{ \"binance-perp:BTCUSDT\" = \"okx:BTC-USDT\" }}\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("spot market of market.symbols or a composite"),
+            "{e}"
+        );
+        let e = check(&format!(
+            "{base}basis = {{ \"binance-perp:BTCUSDT\" = \"nope\" }}\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("market.basis") || e.contains("NOPE"), "{e}");
+    }
 }

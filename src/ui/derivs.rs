@@ -34,6 +34,19 @@ pub fn strip(cx: &Ctx, symbol: Symbol) -> Option<Vec<String>> {
     if let Some(b) = state.basis_bps() {
         out.push(format!("basis {b:+.1}bp"));
     }
+    // Against the configured spot market or composite, at its latest close.
+    let spot = cx.model.settings.basis.iter().find(|(p, _)| *p == symbol);
+    if let (Some((_, spot)), Some(mark)) = (spot, l.mark) {
+        let last = cx
+            .model
+            .series
+            .get(&cx.model.watch_key(*spot))
+            .and_then(|s| s.candles().last())
+            .map(|c| c.close.to_f64());
+        if let Some(b) = last.and_then(|p| crate::domain::basis_bps(mark.to_f64(), p)) {
+            out.push(format!("vs {} {b:+.1}bp", spot.as_str()));
+        }
+    }
     if let Some(r) = l.funding_rate {
         let mut f = format!("fund {:+.4}%", r.to_f64() * 100.0);
         if let Some(h) = l.funding_interval_hours {
