@@ -236,7 +236,8 @@ fn narrow_screens_keep_the_chart_and_status() {
 fn help_popup_lists_every_key() {
     let mut app = sample_app(sample_settings());
     app.popup = Some(Popup::Help { scroll: 0 });
-    let all = text(&screen(&app, 120, 40));
+    // Tall enough for every row (shorter screens scroll the list).
+    let all = text(&screen(&app, 120, 48));
     for (keys, help) in Keymap::default().help_rows() {
         assert!(all.contains(&keys), "missing {keys:?}");
         assert!(all.contains(help), "missing {help:?}");
@@ -1430,4 +1431,121 @@ fn a_perps_basis_against_its_configured_spot_market() {
         all.contains(&format!("basis +2.0bp · vs BTCUSDT {want:+.1}bp")),
         "{all}"
     );
+}
+
+/// A perp's funding, open interest and basis as panes under its chart, bar for bar: stored
+/// samples (one per candle) and live points fill them, a bar without a sample stays empty,
+/// each pane has its key, and a spot chart has none of them.
+#[test]
+fn a_perps_funding_oi_and_basis_panes() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use cryptoviz::domain::{DerivSample, DerivUpdate, Quote, Rate, SeriesKey, Timeframe};
+    let perp = Symbol::new("binance-perp:BTCUSDT").unwrap();
+    let spot = Symbol::new("binance:BTCUSDT").unwrap();
+    let mut settings = sample_settings();
+    settings.symbols.insert(0, perp);
+    settings.basis = vec![(perp, spot)];
+    let mut app = sample_app(settings);
+    let tf = app.model.key().timeframe;
+    assert_eq!(app.model.key().symbol, perp);
+    let step = tf.millis();
+    let first = tf.bucket(SAMPLE_NOW) - 59 * step;
+    // Sixty candles; the spot series at the same timeframe closes 10 below the perp's mark.
+    let perp_candles: Vec<Candle> = (0..60)
+        .map(|i| Candle {
+            open_time: first + i * step,
+            ..candle(0, 90_000, 90_050, 89_950, 90_000)
+        })
+        .collect();
+    let spot_candles: Vec<Candle> = perp_candles
+        .iter()
+        .map(|c| Candle {
+            close: Price::from_int(89_990),
+            ..*c
+        })
+        .collect();
+    for (symbol, candles) in [(perp, perp_candles), (spot, spot_candles)] {
+        app.apply(DataEvent::History {
+            key: SeriesKey {
+                symbol,
+                timeframe: tf,
+            },
+            candles,
+            complete: true,
+        });
+    }
+    // Samples for every candle but the ten before the last twenty (an outage): funding
+    // rising from -0.01 % to +0.0190 %, open interest from 40,000 to 40,590 BTC.
+    let samples: Vec<DerivSample> = (0..60)
+        .filter(|i| !(30..40).contains(i))
+        .map(|i| {
+            let mut u = DerivUpdate::new(perp, first + i * step + 30_000);
+            u.funding_rate =
+                Some(Rate::parse(&format!("{}", (i - 20) as f64 / 200_000.0)).unwrap());
+            u.funding_interval_hours = Some(8);
+            u.open_interest = Some(Quote::from_int(40_000 + 10 * i));
+            u.mark = Some(Price::from_int(90_000));
+            u.index = Some(Price::from_int(89_991));
+            DerivSample {
+                minute: Timeframe::M1.bucket(u.time),
+                update: u,
+            }
+        })
+        .collect();
+    app.apply(DataEvent::DerivHistory {
+        symbol: perp,
+        samples,
+    });
+    // The sample's spot candles (held already, so they win over the page above).
+    let spot_series = &app.model.series[&SeriesKey {
+        symbol: spot,
+        timeframe: tf,
+    }];
+    let last_open = first + 59 * step;
+    let spot_close = spot_series.candles()[spot_series.index_at_or_before(last_open).unwrap()];
+    assert_eq!(spot_close.open_time, last_open);
+    let spot_close = spot_close.close.to_f64();
+    let vs = (90_000.0 - spot_close) / spot_close * 10_000.0;
+    let buf = screen(&app, 200, 60);
+    let all = text(&buf);
+    for want in [
+        "─ Funding %/8h +0.0195% ".to_string(),
+        "─ OI 40.6k BTC +1.5% on screen ".into(),
+        format!("─ Basis bp index +1.0 vs BTCUSDT {vs:+.1} "),
+    ] {
+        assert!(all.contains(&want), "missing {want:?} in\n{all}");
+    }
+    // The funding pane's histogram: bars below zero for the early candles, above for the
+    // late ones, and nothing over the outage.
+    let rows = lines(&buf);
+    let top = rows.iter().position(|r| r.contains("─ Funding")).unwrap();
+    let pane: Vec<Vec<char>> = rows[top + 1..top + 3]
+        .iter()
+        .map(|r| r.chars().collect())
+        .collect();
+    let filled = |col: usize| pane.iter().any(|r| "█▄▀".contains(r[col]));
+    let cols: Vec<usize> = (0..pane[0].len()).filter(|&c| filled(c)).collect();
+    assert!(!cols.is_empty(), "{all}");
+    let gaps = cols.windows(2).filter(|w| w[1] - w[0] > 2).count();
+    assert_eq!(gaps, 1, "one outage in the funding bars: {cols:?}");
+    // Each pane has its key; a spot market shows none of them.
+    let press = |app: &mut App, c: char| {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT));
+    };
+    for (key, name) in [('F', "─ Funding"), ('I', "─ OI "), ('B', "─ Basis")] {
+        press(&mut app, key);
+        assert!(
+            !text(&screen(&app, 200, 60)).contains(name),
+            "{key} hides {name}"
+        );
+        press(&mut app, key);
+        assert!(
+            text(&screen(&app, 200, 60)).contains(name),
+            "{key} shows {name}"
+        );
+    }
+    app.handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    assert_eq!(app.model.key().symbol, spot);
+    let spot_screen = text(&screen(&app, 200, 60));
+    assert!(!spot_screen.contains("─ Funding") && !spot_screen.contains("─ OI "));
 }

@@ -79,6 +79,9 @@ impl ChartPanel {
             Action::ToggleRsi => self.panes.rsi = !self.panes.rsi,
             Action::ToggleMacd => self.panes.macd = !self.panes.macd,
             Action::ToggleMomentum => self.panes.momentum = !self.panes.momentum,
+            Action::ToggleFunding => self.panes.funding = !self.panes.funding,
+            Action::ToggleOpenInterest => self.panes.open_interest = !self.panes.open_interest,
+            Action::ToggleBasis => self.panes.basis = !self.panes.basis,
             Action::PanLeft | Action::PanRight if self.crosshair.is_some() => {
                 let bars = if a == Action::PanLeft { -1 } else { 1 };
                 self.move_crosshair(candles, bars);

@@ -35,6 +35,11 @@ pub enum DataEvent {
     Trades(Vec<crate::domain::Trade>),
     /// The top of a symbol's book, whole (live only).
     Book(crate::domain::Book),
+    /// A perp's stored derivatives (oldest first), sent with a page of its history.
+    DerivHistory {
+        symbol: crate::domain::Symbol,
+        samples: Vec<crate::domain::DerivSample>,
+    },
     /// Perps whose derivatives state changed, and new liquidations.
     Derivs(crate::ingest::derivs::DerivChanges),
     /// Every market the venues list (sorted), for the search.

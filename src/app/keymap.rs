@@ -45,6 +45,9 @@ pub enum Action {
     ToggleRsi,
     ToggleMacd,
     ToggleMomentum,
+    ToggleFunding,
+    ToggleOpenInterest,
+    ToggleBasis,
     Layout,
 }
 
@@ -238,6 +241,24 @@ pub const ACTIONS: &[ActionInfo] = &[
         "toggle_momentum",
         "Show / hide the Momentum pane",
         &["O"],
+    ),
+    row(
+        Action::ToggleFunding,
+        "toggle_funding",
+        "Show / hide a perp's funding pane",
+        &["F"],
+    ),
+    row(
+        Action::ToggleOpenInterest,
+        "toggle_open_interest",
+        "Show / hide a perp's open-interest pane",
+        &["I"],
+    ),
+    row(
+        Action::ToggleBasis,
+        "toggle_basis",
+        "Show / hide a perp's basis pane",
+        &["B"],
     ),
     row(
         Action::Layout,

@@ -27,13 +27,29 @@ pub struct Areas {
     pub status: Rect,
 }
 
-/// Which of the chart's lower panes are shown (each toggled by a key).
+/// Which of the chart's lower panes are shown (each toggled by a key); the derivatives panes
+/// only under a perp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PaneSet {
     pub volume: bool,
     pub rsi: bool,
     pub macd: bool,
     pub momentum: bool,
+    pub funding: bool,
+    pub open_interest: bool,
+    pub basis: bool,
+}
+
+impl PaneSet {
+    /// What is shown under a chart of a perp or (`perp` false) of a spot market.
+    pub fn for_market(self, perp: bool) -> PaneSet {
+        PaneSet {
+            funding: self.funding && perp,
+            open_interest: self.open_interest && perp,
+            basis: self.basis && perp,
+            ..self
+        }
+    }
 }
 
 impl Default for PaneSet {
@@ -43,6 +59,9 @@ impl Default for PaneSet {
             rsi: true,
             macd: true,
             momentum: true,
+            funding: true,
+            open_interest: true,
+            basis: true,
         }
     }
 }
@@ -55,6 +74,9 @@ pub struct ChartAreas {
     pub rsi: Option<Rect>,
     pub macd: Option<Rect>,
     pub momentum: Option<Rect>,
+    pub funding: Option<Rect>,
+    pub open_interest: Option<Rect>,
+    pub basis: Option<Rect>,
     pub time_axis: Rect,
 }
 
@@ -138,9 +160,14 @@ pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
             }
         })
     };
-    // Bottom-up, so the panes that go first when space is short are the lowest ones.
+    // Bottom-up; each pane needs so many rows in all (`min_avail`), so the ones that go first
+    // when space is short are those asking most. A perp's derivatives sit together under
+    // RSI; funding asks little, since its trader checks it every few minutes.
     let momentum = take(shown.momentum, 30, 4);
     let macd = take(shown.macd, 24, 5);
+    let basis = take(shown.basis, 38, 3);
+    let open_interest = take(shown.open_interest, 32, 3);
+    let funding = take(shown.funding, 22, 3);
     let rsi = take(shown.rsi, 18, 4);
     let volume = take(shown.volume, 12, 3);
     let candles = Rect {
@@ -153,6 +180,9 @@ pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
         rsi,
         macd,
         momentum,
+        funding,
+        open_interest,
+        basis,
         time_axis,
     }
 }
@@ -264,6 +294,46 @@ mod tests {
         }
         assert!(layout(Rect::new(0, 0, 39, 40), 3).is_none());
         assert_eq!(chart_cols(Rect::new(0, 0, 1, 1), 3, 1), 0);
+    }
+
+    #[test]
+    fn a_perps_panes_stack_without_overlap_and_spot_has_none() {
+        for h in [10u16, 20, 22, 30, 36, 48, 80] {
+            let inner = Rect::new(1, 1, 100, h);
+            let c = chart_layout(inner, PaneSet::default());
+            let panes: Vec<Rect> = [
+                c.volume,
+                c.rsi,
+                c.funding,
+                c.open_interest,
+                c.basis,
+                c.macd,
+                c.momentum,
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut y = c.candles.bottom();
+            for p in &panes {
+                assert_eq!(p.y, y, "h {h}: panes follow each other: {c:?}");
+                y = p.bottom();
+            }
+            assert_eq!(y, c.time_axis.y, "h {h}");
+            assert!(c.candles.height >= 5, "h {h}: {c:?}");
+            // At 80x24 (20 rows inside, one for the strip) the candles keep most of it; the
+            // funding pane comes with 22 rows above the time axis.
+            if h == 20 {
+                assert_eq!(c.funding, None);
+            }
+            if h >= 23 {
+                assert!(c.funding.is_some(), "h {h}");
+            }
+            let spot = chart_layout(inner, PaneSet::default().for_market(false));
+            assert_eq!(
+                (spot.funding, spot.open_interest, spot.basis),
+                (None, None, None)
+            );
+        }
     }
 
     #[test]

@@ -195,6 +195,15 @@ impl Model {
 
     // ----- the watchlist's series -----
 
+    /// The spot market or composite a perp's basis is taken against (`[market] basis`).
+    pub fn basis_reference(&self, perp: Symbol) -> Option<Symbol> {
+        let basis = &self.settings.basis;
+        basis
+            .iter()
+            .find(|(p, _)| *p == perp)
+            .map(|(_, spot)| *spot)
+    }
+
     /// The series behind a watchlist row: hourly candles when collected, so 24 h of change
     /// and a day-long sparkline come from few candles.
     pub fn watch_key(&self, symbol: Symbol) -> SeriesKey {

@@ -250,6 +250,9 @@ impl App {
             DataEvent::Trades(trades) => self.tape.add_trades(trades, now),
             DataEvent::Book(book) => self.book.set(book, now),
             DataEvent::Derivs(changes) => self.model.derivs.apply(changes),
+            DataEvent::DerivHistory { symbol, samples } => {
+                self.model.derivs.merge_samples(symbol, samples)
+            }
             DataEvent::CollectorWrite(at) => self.model.sources.collector_write = at,
             DataEvent::Stream(venue, st) => {
                 let streams = &mut self.model.sources.streams;
@@ -551,6 +554,18 @@ impl App {
             self.request_head(key, page);
         }
         let key = self.model.key();
+        // The basis pane sets a perp against its spot reference candle for candle.
+        if self.chart.panes.basis
+            && let Some(spot) = self.model.basis_reference(key.symbol)
+        {
+            self.request_head(
+                SeriesKey {
+                    symbol: spot,
+                    timeframe: key.timeframe,
+                },
+                page,
+            );
+        }
         let cols = self.chart.cols;
         let cap = self.chart.view.capacity(cols).max(1);
         let page = (cap * 2).max(MIN_PAGE) + WARMUP;

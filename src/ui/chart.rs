@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::candles::{CandleChart, fold, split_axis};
 use super::crosshair::{Cursor, Frame, readout, time_label};
+use super::deriv_panes::DerivPanes;
 use super::layout::{chart_grid, chart_layout, inner};
 use super::panes::Indicators;
 use super::theme::SeriesColor;
@@ -94,7 +95,7 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         body.y += 1;
         body.height -= 1;
     }
-    let areas = chart_layout(body, chart.panes);
+    let areas = chart_layout(body, chart.panes.for_market(key.symbol.is_perp()));
     let cols = split_axis(areas.candles).0.width;
     let (candles, ind) = cx.model.visible_for(key, &pane.view, cols);
     if candles.is_empty() {
@@ -165,6 +166,34 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
     }
     if let Some(r) = areas.momentum {
         panes.momentum(r, buf);
+    }
+    if key.symbol.is_perp() {
+        let derivs = DerivPanes {
+            bars: &bars,
+            candles,
+            bar_ms: tf_ms * per_col as i64,
+            points: cx.model.derivs.history(key.symbol),
+            spot: cx.model.basis_reference(key.symbol).map(|spot| {
+                let series = cx.model.series.get(&SeriesKey {
+                    symbol: spot,
+                    timeframe: key.timeframe,
+                });
+                (spot, series)
+            }),
+            coin: crate::app::news::base_asset(&key.symbol),
+            slot,
+            pad,
+            theme: t,
+        };
+        if let Some(r) = areas.funding {
+            derivs.funding(r, buf);
+        }
+        if let Some(r) = areas.open_interest {
+            derivs.open_interest(r, buf);
+        }
+        if let Some(r) = areas.basis {
+            derivs.basis(r, buf);
+        }
     }
     let marks: Vec<_> = cx
         .news

@@ -35,12 +35,11 @@ pub fn strip(cx: &Ctx, symbol: Symbol) -> Option<Vec<String>> {
         out.push(format!("basis {b:+.1}bp"));
     }
     // Against the configured spot market or composite, at its latest close.
-    let spot = cx.model.settings.basis.iter().find(|(p, _)| *p == symbol);
-    if let (Some((_, spot)), Some(mark)) = (spot, l.mark) {
+    if let (Some(spot), Some(mark)) = (cx.model.basis_reference(symbol), l.mark) {
         let last = cx
             .model
             .series
-            .get(&cx.model.watch_key(*spot))
+            .get(&cx.model.watch_key(spot))
             .and_then(|s| s.candles().last())
             .map(|c| c.close.to_f64());
         if let Some(b) = last.and_then(|p| crate::domain::basis_bps(mark.to_f64(), p)) {

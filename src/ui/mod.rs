@@ -11,6 +11,7 @@ pub mod braille;
 pub mod candles;
 pub mod chart;
 pub mod crosshair;
+pub mod deriv_panes;
 pub mod derivs;
 pub mod health;
 pub mod news;

@@ -19,17 +19,18 @@ fn sample(values: &[Option<f64>], bars: &[Bar]) -> Vec<Option<f64>> {
         .collect()
 }
 
-struct Pane<'a> {
-    header: Line<'a>,
-    lines: Vec<(Vec<Option<f64>>, Style)>,
-    hist: Option<Vec<Option<f64>>>,
-    guides: Vec<f64>,
+/// One pane: its header, its lines and histogram (one value per bar), guides, range.
+pub(super) struct Pane<'a> {
+    pub header: Line<'a>,
+    pub lines: Vec<(Vec<Option<f64>>, Style)>,
+    pub hist: Option<Vec<Option<f64>>>,
+    pub guides: Vec<f64>,
     /// Fixed range (RSI 0..100); otherwise fitted to what is visible.
-    range: Option<(f64, f64)>,
+    pub range: Option<(f64, f64)>,
 }
 
 impl Pane<'_> {
-    fn render(
+    pub(super) fn render(
         self,
         bars_shown: usize,
         (slot, pad): (u16, u16),
@@ -168,7 +169,7 @@ fn short(v: f64) -> String {
     }
 }
 
-fn latest(v: &[Option<f64>]) -> Option<f64> {
+pub(super) fn latest(v: &[Option<f64>]) -> Option<f64> {
     v.last().copied().flatten()
 }
 
@@ -185,7 +186,7 @@ fn value_span<'a>(label: &'a str, v: Option<f64>, style: Style) -> [Span<'a>; 2]
     ]
 }
 
-fn header<'a>(name: String, theme: &Theme, spans: Vec<Span<'a>>) -> Line<'a> {
+pub(super) fn header<'a>(name: String, theme: &Theme, spans: Vec<Span<'a>>) -> Line<'a> {
     let mut all = vec![Span::styled(format!("─ {name} "), theme.title())];
     all.extend(spans);
     Line::from(all)

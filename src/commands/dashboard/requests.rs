@@ -7,6 +7,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::log;
 use crate::app::event::{DataEvent, Request};
+use crate::domain::{Candle, SeriesKey};
 use crate::report::Report;
 use crate::store::Store;
 
@@ -37,11 +38,19 @@ pub(super) async fn serve_requests(
             }
             Request::LoadHistory { key, before, limit } => {
                 match store.candles_before(key, before, limit).await {
-                    Ok(candles) => DataEvent::History {
-                        key,
-                        complete: candles.len() < limit,
-                        candles,
-                    },
+                    Ok(candles) => {
+                        // A perp's derivatives over the same span go first, for its panes.
+                        if let Some(samples) = deriv_history(&store, key, &candles).await
+                            && data.send(samples).await.is_err()
+                        {
+                            return;
+                        }
+                        DataEvent::History {
+                            key,
+                            complete: candles.len() < limit,
+                            candles,
+                        }
+                    }
                     Err(e) => log(
                         tracing::Level::ERROR,
                         format!("loading {} {} history: {e}", key.symbol, key.timeframe),
@@ -66,6 +75,31 @@ pub(super) async fn serve_requests(
     }
 }
 
+/// The stored derivatives of a perp series over `candles`' span, one sample per candle (the
+/// last in it), so a page of daily candles does not bring months of minutes along; `None`
+/// for a spot series, an empty page or a store error (the panes then show what is live).
+async fn deriv_history(store: &Store, key: SeriesKey, candles: &[Candle]) -> Option<DataEvent> {
+    if !key.symbol.is_perp() {
+        return None;
+    }
+    let (first, last) = (candles.first()?.open_time, candles.last()?.open_time);
+    let tf = key.timeframe;
+    let symbol = key.symbol;
+    let mut samples = store
+        .call(move |b| b.deriv_samples(symbol, first, last + tf.millis() - 1))
+        .await
+        .ok()?;
+    // Ascending: keep the last of each candle's bucket.
+    samples.dedup_by(|later, earlier| {
+        let same = tf.bucket(later.minute) == tf.bucket(earlier.minute);
+        if same {
+            *earlier = *later;
+        }
+        same
+    });
+    Some(DataEvent::DerivHistory { symbol, samples })
+}
+
 /// The rules made from the dashboard, each enabled or not (unreadable ones left out).
 pub(super) async fn user_rules(store: &Store) -> Vec<(crate::alerts::Rule, bool)> {
     store
@@ -88,4 +122,59 @@ fn write_report(path: &Path, report: &Report) -> Result<(), String> {
             let _ = std::fs::remove_file(&tmp);
             e.to_string()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DerivSample, DerivUpdate, Price, Rate, Symbol, Timeframe};
+    use crate::store::StoreOptions;
+
+    /// A page of 5-minute candles brings the perp's stored minutes along, one per candle (the
+    /// last of it); a spot page brings none.
+    #[tokio::test]
+    async fn a_perps_page_brings_its_samples_one_per_candle() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), StoreOptions::default()).unwrap();
+        let perp = Symbol::new("bybit-perp:BTCUSDT").unwrap();
+        let samples: Vec<DerivSample> = (0..20)
+            .map(|m| {
+                let mut u = DerivUpdate::new(perp, m * 60_000 + 1);
+                u.funding_rate = Some(Rate::parse(&format!("0.0000{m:02}")).unwrap());
+                DerivSample {
+                    minute: m * 60_000,
+                    update: u,
+                }
+            })
+            .collect();
+        store
+            .call(move |b| b.put_deriv_samples(&samples))
+            .await
+            .unwrap();
+        let tf = Timeframe::M5;
+        let candles: Vec<Candle> = [0, 5, 10]
+            .map(|m| Candle::flat(m * 60_000, Price::from_int(1)))
+            .to_vec();
+        let key = SeriesKey {
+            symbol: perp,
+            timeframe: tf,
+        };
+        let Some(DataEvent::DerivHistory { symbol, samples }) =
+            deriv_history(&store, key, &candles).await
+        else {
+            panic!("no samples");
+        };
+        assert_eq!(symbol, perp);
+        let minutes: Vec<_> = samples.iter().map(|s| s.minute / 60_000).collect();
+        assert_eq!(
+            minutes,
+            vec![4, 9, 14],
+            "the last of each candle, none past the page"
+        );
+        let spot = SeriesKey {
+            symbol: Symbol::new("binance:BTCUSDT").unwrap(),
+            timeframe: tf,
+        };
+        assert!(deriv_history(&store, spot, &candles).await.is_none());
+    }
 }
