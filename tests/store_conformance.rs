@@ -557,6 +557,18 @@ fn derivatives_samples_funding_and_liquidations() {
         b.put_deriv_samples(&[second]).unwrap();
         let got = b.deriv_samples(perp(), START, START + MIN).unwrap();
         assert_eq!(got, vec![second, next], "{name}");
+        // A venue's open-interest point for a minute already held changes only that field.
+        let mut oi_only = DerivUpdate::new(perp(), START + 30_000);
+        oi_only.open_interest = Some(Quote::parse("22170").unwrap());
+        b.put_deriv_samples(&[DerivSample {
+            minute: START,
+            update: oi_only,
+        }])
+        .unwrap();
+        let mut merged = later;
+        merged.open_interest = oi_only.open_interest;
+        let got = b.deriv_samples(perp(), START, START).unwrap();
+        assert_eq!(got[0].update, merged, "{name}: merged, not blanked");
         assert!(
             b.deriv_samples(sym("binance-perp:BTCUSDT"), 0, Millis::MAX)
                 .unwrap()

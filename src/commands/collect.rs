@@ -234,6 +234,12 @@ async fn once(ctx: &Context, store: &Store) -> anyhow::Result<ExitCode> {
             ok = false;
         }
         println!("gap repair: {} candles written", status.candles_written);
+        if ctx.config.market.symbols.iter().any(|s| s.is_perp()) {
+            println!(
+                "derivatives repair: {} funding rates, {} open-interest points written",
+                status.funding_written, status.oi_written
+            );
+        }
     }
     let mut poller = Poller::new(
         &ctx.config.news,

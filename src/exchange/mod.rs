@@ -13,6 +13,7 @@ pub mod bybit_perp;
 pub mod coinbase;
 pub mod connector;
 pub mod contracts;
+pub mod deriv_rest;
 pub mod kraken;
 #[cfg(test)]
 pub mod layout;

@@ -44,6 +44,8 @@ pub struct VenueEntry {
     /// For a venue whose swaps share it (OKX): one swap trade frame, sized in contracts of
     /// [`SAMPLE_CONTRACT`] coins.
     pub sample_swap_trade: Option<fn(&SampleTrade<'_>) -> String>,
+    /// Funding and open-interest history of the venue's perps, for repair.
+    pub derivs_rest: Option<&'static dyn super::deriv_rest::DerivRest>,
 }
 
 /// What one contract of a sample swap is worth, in coins.

@@ -7,6 +7,7 @@
 //! - [`plan`]: gaps plus stored progress -> ranges to fetch (pure).
 //! - [`runner`]: the resumable backfill itself, and the start-up/reconnect repair.
 
+pub mod derivs;
 pub mod gaps;
 pub mod klines;
 pub mod limiter;

@@ -63,6 +63,9 @@ pub struct RepairStatus {
     pub runs: u64,
     pub candles_written: u64,
     pub ranges_failed: u64,
+    /// Perps' settled funding rates and open-interest points written from REST.
+    pub funding_written: u64,
+    pub oi_written: u64,
     pub pending_spans: usize,
     pub last_error: Option<String>,
     pub last_run_ms: Option<Millis>,
@@ -307,9 +310,21 @@ impl Repairer {
             |_| {},
         )
         .await;
+        let mut perps: Vec<_> = series.iter().map(|k| k.symbol).collect();
+        perps.dedup();
+        let derivs = super::derivs::repair_derivs(
+            &self.store,
+            &self.clients,
+            &perps,
+            lookback.as_millis() as Millis,
+            now_ms(),
+        )
+        .await;
         status.send_modify(|s| {
             s.runs += 1;
             s.last_run_ms = Some(now_ms());
+            s.funding_written += derivs.funding_written;
+            s.oi_written += derivs.oi_written;
             match result {
                 Ok(sum) => {
                     s.candles_written += sum.candles_written;
@@ -317,6 +332,9 @@ impl Repairer {
                     s.last_error = sum.failures.first().map(|f| f.to_string());
                 }
                 Err(e) => s.last_error = Some(e.to_string()),
+            }
+            if s.last_error.is_none() {
+                s.last_error = derivs.failures.first().cloned();
             }
         });
     }

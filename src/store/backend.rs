@@ -162,7 +162,8 @@ impl<T> Backend for T where
 /// Perpetual futures' history besides candles: each perp's state minute by minute, funding
 /// rates by settlement, and liquidations.
 pub trait DerivStore {
-    /// Keeps each sample, replacing an earlier one of the same market and minute.
+    /// Keeps each sample; one of a market and minute already held takes the fields the new one
+    /// carries and keeps the rest (a REST open-interest point does not blank a live minute).
     fn put_deriv_samples(&mut self, samples: &[DerivSample]) -> Result<(), StoreError>;
     /// Keeps each rate by settlement; a settled rate replaces a predicted one, never the
     /// other way round.

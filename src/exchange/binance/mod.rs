@@ -24,6 +24,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: None,
     sample_trade,
     sample_swap_trade: None,
+    derivs_rest: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

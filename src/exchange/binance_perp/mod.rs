@@ -9,6 +9,7 @@
 
 mod connector;
 pub mod derivs;
+pub mod history;
 
 pub use connector::{BinancePerp, MARKET_ROUTE};
 
@@ -41,6 +42,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: None,
     sample_trade,
     sample_swap_trade: None,
+    derivs_rest: Some(&history::BinancePerpHistory),
 };
 
 /// An aggTrade frame of the `/market` route, for `bench`.

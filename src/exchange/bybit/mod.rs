@@ -7,6 +7,7 @@
 
 mod connector;
 pub mod depth;
+pub mod deriv_rest;
 pub mod derivs;
 pub mod instruments;
 pub mod rest;
@@ -50,6 +51,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: None,
     sample_trade,
     sample_swap_trade: None,
+    derivs_rest: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

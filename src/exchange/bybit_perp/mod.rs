@@ -22,6 +22,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: None,
     sample_trade,
     sample_swap_trade: None,
+    derivs_rest: Some(&super::bybit::deriv_rest::BybitDerivRest),
 };
 
 /// A trade frame of this venue's market stream, for `bench`: the id as a UUID, as linear

@@ -23,6 +23,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: Some("wss://advanced-trade-ws.coinbase.com"),
     sample_trade,
     sample_swap_trade: None,
+    derivs_rest: None,
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

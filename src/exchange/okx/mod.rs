@@ -8,6 +8,7 @@
 
 mod connector;
 pub mod depth;
+pub mod deriv_rest;
 pub mod derivs;
 pub mod instruments;
 pub mod rest;
@@ -25,6 +26,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     book_ws_url: Some("wss://ws.okx.com:8443/ws/v5/public"),
     sample_trade,
     sample_swap_trade: Some(sample_swap_trade),
+    derivs_rest: Some(&deriv_rest::OkxDerivRest),
 };
 
 /// A trade frame of this venue's market stream, for `bench`.

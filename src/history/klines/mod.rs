@@ -262,6 +262,18 @@ impl KlinesClient {
         Ok(all)
     }
 
+    /// Any other page of the venue's REST API (`path` appended to its base URL), with the same
+    /// budget, retries, breaker and error reading as candles; `what` names it in messages.
+    pub async fn get<T>(
+        &self,
+        path: &str,
+        what: &str,
+        decode: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, KlinesError> {
+        let url = format!("{}{path}", self.cfg.base_url);
+        self.request(&url, what, decode).await
+    }
+
     /// Candles of `first..` rebuilt from the venue's REST trades, exactly as live trades
     /// build them; at most a page's worth of intervals per call, like a candles page.
     async fn fetch_from_trades(

@@ -11,12 +11,14 @@ impl DerivStore for PostgresBackend {
             "INSERT INTO deriv_samples (symbol, minute, time, mark, index_price, funding_rate, \
              next_funding, funding_interval_hours, open_interest, open_interest_quote) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (symbol, minute) DO UPDATE SET time = excluded.time, \
-             mark = excluded.mark, index_price = excluded.index_price, \
-             funding_rate = excluded.funding_rate, next_funding = excluded.next_funding, \
-             funding_interval_hours = excluded.funding_interval_hours, \
-             open_interest = excluded.open_interest, \
-             open_interest_quote = excluded.open_interest_quote",
+             ON CONFLICT (symbol, minute) DO UPDATE SET time = GREATEST(excluded.time, deriv_samples.time), \
+             mark = COALESCE(excluded.mark, deriv_samples.mark), \
+             index_price = COALESCE(excluded.index_price, deriv_samples.index_price), \
+             funding_rate = COALESCE(excluded.funding_rate, deriv_samples.funding_rate), \
+             next_funding = COALESCE(excluded.next_funding, deriv_samples.next_funding), \
+             funding_interval_hours = COALESCE(excluded.funding_interval_hours, deriv_samples.funding_interval_hours), \
+             open_interest = COALESCE(excluded.open_interest, deriv_samples.open_interest), \
+             open_interest_quote = COALESCE(excluded.open_interest_quote, deriv_samples.open_interest_quote)",
         )?;
         for s in samples {
             let r = SampleRow::of(s);
