@@ -474,6 +474,27 @@ fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
         (fired[0]["alert"].as_str(), fired[0]["value"].as_str()),
         (Some("funding hot"), Some("0.03"))
     );
+    // Replayed over what was stored: the same crossing, from the minute's state.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--config")
+        .arg(cfg)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["alerts", "test", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let replayed = replayed["firings"].as_array().unwrap();
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+    assert_eq!(
+        (replayed[0]["alert"].as_str(), replayed[0]["value"].as_str()),
+        (Some("funding hot"), Some("0.03"))
+    );
     let y = d("bybit-perp:BTCUSDT");
     assert_eq!(
         y["open_interest"], "50100",

@@ -90,8 +90,16 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                         crate::news::clean::strip_controls(&line(f))
                     ))?;
                 }
+                let derivs = if r.deriv_samples + r.liquidations > 0 {
+                    format!(
+                        ", {} perp minutes and {} liquidations",
+                        r.deriv_samples, r.liquidations
+                    )
+                } else {
+                    String::new()
+                };
                 stderr!(
-                    "alerts test: {} firings from {} candles and {} news items",
+                    "alerts test: {} firings from {} candles and {} news items{derivs}",
                     r.firings.len(),
                     r.candles,
                     r.news
