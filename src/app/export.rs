@@ -90,5 +90,16 @@ fn live_derivatives(
         .copied()
         .collect();
     liquidations.reverse();
-    crate::report::derivs::DerivativesReport::of(&[sample], &[], &liquidations)
+    let report = crate::report::derivs::DerivativesReport::of(&[sample], &[], &liquidations)?;
+    Some(match m.basis_reference(symbol) {
+        Some(spot) => {
+            let close = m
+                .series
+                .get(&m.watch_key(spot))
+                .and_then(|s| s.last())
+                .map(|c| c.close);
+            report.against_spot(spot, close)
+        }
+        None => report,
+    })
 }

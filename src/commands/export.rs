@@ -10,13 +10,17 @@ use crate::cli::ExportArgs;
 use crate::domain::{Millis, SeriesKey, now_ms};
 use crate::report::{AlertsReport, Mode, NewsReport, Report, SeriesReport};
 
-/// A perp's derivatives section over `from..=to`; `None` when nothing of it is stored.
+/// A perp's derivatives section over `from..=to`; `None` when nothing of it is stored. With a
+/// `[market] basis` reference, the mark is also set against its latest close of `key`'s
+/// timeframe in the range.
 async fn derivatives(
+    ctx: &Context,
     store: &crate::store::Store,
-    symbol: crate::domain::Symbol,
+    key: SeriesKey,
     from: Millis,
     to: Millis,
 ) -> anyhow::Result<Option<crate::report::derivs::DerivativesReport>> {
+    let symbol = key.symbol;
     let (samples, funding, liquidations) = store
         .call(move |b| {
             Ok((
@@ -26,11 +30,25 @@ async fn derivatives(
             ))
         })
         .await?;
-    Ok(crate::report::derivs::DerivativesReport::of(
-        &samples,
-        &funding,
-        &liquidations,
-    ))
+    let Some(report) =
+        crate::report::derivs::DerivativesReport::of(&samples, &funding, &liquidations)
+    else {
+        return Ok(None);
+    };
+    let Some(&spot) = ctx.config.market.basis.get(&symbol) else {
+        return Ok(Some(report));
+    };
+    let spot_key = SeriesKey {
+        symbol: spot,
+        timeframe: key.timeframe,
+    };
+    let close = store
+        .candles_before(spot_key, to, 1)
+        .await?
+        .into_iter()
+        .find(|c| c.open_time >= from)
+        .map(|c| c.close);
+    Ok(Some(report.against_spot(spot, close)))
 }
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -65,7 +83,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             }
             let mut series = SeriesReport::new(key, &candles, &params);
             if symbol.is_perp() {
-                series.derivatives = derivatives(&store, symbol, from, to).await?;
+                series.derivatives = derivatives(ctx, &store, key, from, to).await?;
             }
             report.series.push(series);
         }

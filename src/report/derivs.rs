@@ -19,9 +19,22 @@ pub struct DerivativesReport {
     pub open_interest_quote: Option<Quote>,
     /// `(mark - index) / index` in basis points, to 2 decimals.
     pub basis_bps: Option<String>,
+    /// The mark against the `[market] basis` spot market or composite, where configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis_spot: Option<SpotBasis>,
     pub funding: Vec<FundingPoint>,
     pub open_interest_history: Vec<OpenInterestPoint>,
     pub liquidations: Vec<LiquidationReport>,
+}
+
+/// The perp's mark against its spot reference's latest close in the range.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpotBasis {
+    pub market: String,
+    /// The reference's close the mark is set against (`null`: none in the range).
+    pub close: Option<Price>,
+    /// `(mark - close) / close` in basis points, to 2 decimals.
+    pub bps: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -73,6 +86,7 @@ impl DerivativesReport {
             open_interest: last.open_interest,
             open_interest_quote: last.open_interest_quote,
             basis_bps: state.basis_bps().map(|b| format!("{b:.2}")),
+            basis_spot: None,
             funding: funding
                 .iter()
                 .map(|f| FundingPoint {
@@ -102,5 +116,55 @@ impl DerivativesReport {
                 })
                 .collect(),
         })
+    }
+
+    /// Sets the mark against `market`'s close (its latest in the range, if any).
+    pub fn against_spot(mut self, market: crate::domain::Symbol, close: Option<Price>) -> Self {
+        let bps = self.mark.zip(close).and_then(|(m, c)| {
+            crate::domain::basis_bps(m.to_f64(), c.to_f64()).map(|b| format!("{b:.2}"))
+        });
+        self.basis_spot = Some(SpotBasis {
+            market: market.to_string(),
+            close,
+            bps,
+        });
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DerivUpdate, Symbol};
+
+    #[test]
+    fn the_mark_against_a_spot_reference() {
+        let perp = Symbol::new("binance-perp:BTCUSDT").unwrap();
+        let spot = Symbol::new("composite:BTC-USD").unwrap();
+        let mut u = DerivUpdate::new(perp, 60_000);
+        u.mark = Some(Price::parse("90045").unwrap());
+        u.index = Some(Price::parse("90000").unwrap());
+        let sample = DerivSample {
+            minute: 60_000,
+            update: u,
+        };
+        let r = DerivativesReport::of(&[sample], &[], &[]).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json.get("basis_spot").is_none(), "only where configured");
+        let r = r.against_spot(spot, Some(Price::parse("90018").unwrap()));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["basis_spot"],
+            serde_json::json!({"market": "composite:BTC-USD", "close": "90018", "bps": "3.00"})
+        );
+        assert_eq!(json["basis_bps"], "5.00");
+        let none = DerivativesReport::of(&[sample], &[], &[])
+            .unwrap()
+            .against_spot(spot, None);
+        let json = serde_json::to_value(&none).unwrap();
+        assert_eq!(
+            json["basis_spot"],
+            serde_json::json!({"market": "composite:BTC-USD", "close": null, "bps": null})
+        );
     }
 }
