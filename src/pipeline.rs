@@ -218,13 +218,22 @@ fn demo_market_with_history(
     // once, away from the prices its headlines were written with.
     while t < now_ms() {
         let step = (t + 600_000).min(now_ms());
-        trades.clear();
-        market.advance(step, &mut trades);
-        for tr in &trades {
-            ingest.replay(tr);
+        // A minute at a time, so the perps' state (one sample a minute, as a collector
+        // stores it) follows the prices.
+        while t < step {
+            let minute = (t + 60_000).min(step);
+            trades.clear();
+            market.advance(minute, &mut trades);
+            for tr in &trades {
+                ingest.replay(tr);
+            }
+            for ev in market.derivs(minute - 1, ((minute - t) / 1000) as f64) {
+                ingest.replay_deriv(&ev);
+            }
+            t = minute;
         }
         ingest.flush(Some(step))?;
-        t = step;
+        ingest.flush_derivs()?;
     }
     // Demo history replaces itself each run; the gap check must not ask a venue about it.
     let _ = ingest.take_gaps();

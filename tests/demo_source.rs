@@ -354,6 +354,43 @@ async fn the_demo_simulates_three_perps_with_funding_oi_and_liquidations() {
         done.is_ok(),
         "perps seen {seen:?}, {liquidations} liquidations"
     );
+    // The simulated history has the perps' too, a sample a minute, so the funding and
+    // open-interest panes open full: the day before the live demo, and liquidations in it.
+    let now = chrono::Utc::now().timestamp_millis();
+    let day = cryptoviz::pipeline::DEMO_HISTORY_HOURS * 3_600_000;
+    for name in &perps {
+        let symbol = Symbol::new(name).unwrap();
+        let samples = store
+            .call(move |b| b.deriv_samples(symbol, 0, now))
+            .await
+            .unwrap();
+        let minutes: Vec<i64> = samples.iter().map(|s| s.minute).collect();
+        assert!(
+            minutes.len() as i64 >= day / 60_000 - 60,
+            "{name}: {} samples",
+            minutes.len()
+        );
+        assert!(
+            minutes[0] <= now - day + 3_600_000,
+            "{name} from a day back"
+        );
+        assert!(
+            minutes.windows(2).all(|w| w[1] - w[0] == 60_000),
+            "{name}: one a minute, no holes"
+        );
+        assert!(samples.iter().all(|s| s.update.funding_rate.is_some()
+            && s.update.open_interest.is_some()
+            && s.update.check().is_ok()));
+        let liquidated = store
+            .call(move |b| b.liquidations(symbol, 0, now - 3_600_000))
+            .await
+            .unwrap();
+        assert!(
+            liquidated.len() > 100,
+            "{name}: {} in history",
+            liquidated.len()
+        );
+    }
     rt.stop(Duration::from_secs(10)).await.unwrap();
     store.close().await.unwrap();
 }

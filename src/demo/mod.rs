@@ -282,6 +282,8 @@ pub struct DemoMarket {
     staged: Vec<Trade>,
     /// Draws the books' sizes, apart from the trades' draws so books never change the trades.
     book_rng: Rng,
+    /// The perps' mark, funding, open interest and liquidations, at the markets' prices.
+    perps: DemoPerps,
 }
 
 impl DemoMarket {
@@ -309,7 +311,15 @@ impl DemoMarket {
             slot: 0,
             staged: Vec::new(),
             book_rng: Rng::new(seed ^ 0xB00C),
+            perps: DemoPerps::new(seed ^ 0x5EED, &seen),
         }
+    }
+
+    /// The perps' derivatives over the `dt` seconds ending at `now`, at each market's price
+    /// now: once a second live, once a minute through the history.
+    pub fn derivs(&mut self, now: Millis, dt: f64) -> Vec<crate::domain::DerivEvent> {
+        let prices = self.prices();
+        self.perps.step_by(now, dt, &prices)
     }
 
     /// The top of each simulated book (of `only` these symbols, if given) on the venues whose
@@ -477,7 +487,6 @@ pub async fn run(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::new();
     let mut ticks = 0u64;
-    let mut perps = DemoPerps::new(0x5EED, &market.symbols());
     'outer: loop {
         tokio::select! {
             biased;
@@ -500,7 +509,7 @@ pub async fn run(
         ticks += 1;
         // The perps' mark, funding, open interest and liquidations, once a second.
         if ticks.is_multiple_of(SLOTS_PER_SEC) {
-            for event in perps.step(now_ms(), &market.prices()) {
+            for event in market.derivs(now_ms(), 1.0) {
                 if tx.send(MarketEvent::Deriv(event)).await.is_err() {
                     return;
                 }

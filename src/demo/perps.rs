@@ -53,6 +53,13 @@ impl DemoPerps {
 
     /// One second of every perp at `now`, each at its market's `prices`.
     pub fn step(&mut self, now: Millis, prices: &[(Symbol, f64)]) -> Vec<DerivEvent> {
+        self.step_by(now, 1.0, prices)
+    }
+
+    /// `dt` seconds of every perp ending at `now` (the demo's history steps a minute at a
+    /// time): the premium and open interest move as `dt` one-second steps would on average,
+    /// and at most one liquidation comes, as likely as one in `dt` seconds.
+    pub fn step_by(&mut self, now: Millis, dt: f64, prices: &[(Symbol, f64)]) -> Vec<DerivEvent> {
         let mut out = Vec::new();
         for (symbol, price) in prices {
             let Some(p) = self.perps.get_mut(symbol) else {
@@ -61,12 +68,12 @@ impl DemoPerps {
             if *price <= 0.0 {
                 continue;
             }
-            let phi = (-1.0 / PREMIUM_TAU_S).exp();
+            let phi = (-dt / PREMIUM_TAU_S).exp();
             p.premium = p.premium * phi + PREMIUM_SD * (1.0 - phi * phi).sqrt() * p.rng.normal();
             if p.open_interest == 0.0 {
                 p.open_interest = OPEN_INTEREST_QUOTE / price;
             }
-            p.open_interest *= 1.0 + 0.001 * p.rng.normal();
+            p.open_interest *= 1.0 + 0.001 * dt.sqrt() * p.rng.normal();
             let mut u = DerivUpdate::new(*symbol, now);
             u.mark = Some(Price::from_f64(*price));
             u.index = Some(Price::from_f64(price / (1.0 + p.premium)));
@@ -82,7 +89,7 @@ impl DemoPerps {
             // A fall liquidates longs more often, a rise shorts.
             let fell = p.last_price > 0.0 && *price < p.last_price;
             p.last_price = *price;
-            if p.rng.unit() < LIQUIDATIONS_PER_S {
+            if p.rng.unit() < 1.0 - (-LIQUIDATIONS_PER_S * dt).exp() {
                 let quote = MEDIAN_LIQUIDATION * (1.2 * p.rng.normal()).exp();
                 let long = p.rng.unit() < if fell { 0.8 } else { 0.3 };
                 out.push(DerivEvent::Liquidation(Liquidation {

@@ -228,6 +228,17 @@ impl Ingest {
         outcome
     }
 
+    /// Folds in a perp's derivatives event that did not just arrive (generated history): kept
+    /// for the store, not shown to alert rules.
+    pub fn replay_deriv(&mut self, event: &crate::domain::DerivEvent) {
+        self.derivs.on_event(event);
+    }
+
+    /// Hands the derivatives gathered since the last call to the store (generated history).
+    pub fn flush_derivs(&mut self) -> Result<(), StoreError> {
+        self.derivs.flush(&self.store).map(drop)
+    }
+
     /// Folds in a trade that did not just arrive (generated history): no latency recorded.
     /// Impossible trades (see [`Trade::check`]) are counted and logged, never applied.
     #[inline]
