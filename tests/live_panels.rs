@@ -132,3 +132,80 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
     let (status, stderr) = collector.wait(Duration::from_secs(15));
     assert!(status.success(), "{stderr}");
 }
+
+/// A Binance USDⓈ-M perp's book: the dashboard opens a second connection on fstream's
+/// `/public` route (`book_ws_url`) and subscribes to `depth20@100ms` there, beside the
+/// trades on `/market`; the event (bids lowest first, as Binance's own example has them) is
+/// drawn best first with its spread. A collector opens no book connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binance_perps_book_comes_from_the_public_route() {
+    if Tmux::require("a_binance_perps_book_comes_from_the_public_route").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let market = WsServer::start().await;
+    market.set_route("/market");
+    let public = WsServer::start().await;
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"[market]
+symbols = ["binance-perp:BTCUSDT"]
+
+[venues.binance-perp]
+ws_url = "{}"
+rest_url = "http://127.0.0.1:9"
+book_ws_url = "{}/public/ws"
+
+[news]
+feeds = []
+"#,
+            market.url(),
+            public.url()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("dash");
+    std::fs::create_dir_all(&data).unwrap();
+    let t = dashboard(dir.path(), &cfg, &data, "", 200, 50);
+    market.wait_accepted(1).await;
+    public.wait_accepted(1).await;
+    t.wait_for("the book subscription", Duration::from_secs(10), |_| {
+        !public.received().is_empty()
+    });
+    assert_eq!(
+        public.received()[0],
+        r#"{"method":"SUBSCRIBE","params":["btcusdt@depth20@100ms"],"id":1}"#
+    );
+    assert!(
+        public.requests()[0].ends_with("/public/ws"),
+        "{:?}",
+        public.requests()
+    );
+    public.push(r#"{"result":null,"id":1}"#.to_string());
+    public.push(format!(
+        r#"{{"e":"depthUpdate","E":{t},"T":{t},"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[["89999.80","2.5"],["89999.90","1.25"]],"a":[["90000.00","0.5"],["90000.10","4"]]}}"#,
+        t = now_ms()
+    ));
+    let screen = t.wait_for("the perp's book", Duration::from_secs(30), |s| {
+        s.contains("spread 0.1 ")
+    });
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{screen}"))
+    };
+    // The levels' own decimals (one: no market list gave the market's tick).
+    for pair in [
+        ["90000.1      4.00", "90000.0      0.50"],
+        ["90000.0      0.50", "spread 0.1 "],
+        ["spread 0.1 ", "89999.9      1.25"],
+        ["89999.9      1.25", "89999.8      2.50"],
+    ] {
+        assert_eq!(at(pair[0]) + 1, at(pair[1]), "{pair:?} in\n{screen}");
+    }
+    assert!(!screen.contains("book is not followed"), "{screen}");
+    t.quit_dashboard(&data);
+}

@@ -1,5 +1,6 @@
 //! Binance USDⓈ-M's side of the [`Connector`] seam: one combined-stream connection on the
-//! `/market` route carrying each symbol's `aggTrade` and `markPrice@1s`.
+//! `/market` route carrying each symbol's `aggTrade`, `markPrice@1s` and `forceOrder`, and for
+//! a dashboard a second one on the `/public` route (`book_ws_url`) for the books.
 //!
 //! fstream routes streams by path (`/public` books, `/market` trades, mark prices and
 //! liquidations) and a connection on the wrong route is not refused: it stays open and
@@ -8,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::domain::{DerivEvent, Symbol, Trade, Venue};
+use crate::domain::{BookUpdate, DerivEvent, Symbol, Trade, Venue};
 use crate::exchange::binance::wire::event_of;
 use crate::exchange::binance::{Frame, parse_frame};
 use crate::exchange::{Connector, Parsed, WireError};
@@ -51,6 +52,23 @@ impl Connector for BinancePerp {
         Vec::new()
     }
 
+    fn has_book(&self) -> bool {
+        true
+    }
+
+    /// Books are on the `/public` route only.
+    fn books_apart(&self) -> bool {
+        true
+    }
+
+    fn subscribe_apart(&self, symbols: &[Symbol], books: bool) -> Vec<String> {
+        if !books || symbols.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<String> = symbols.iter().map(|s| s.lower()).collect();
+        vec![super::depth::subscribe(&names)]
+    }
+
     fn silent_address(&self) -> Option<(Duration, &'static str)> {
         Some((
             Duration::from_secs(10),
@@ -81,6 +99,12 @@ impl Connector for BinancePerp {
             }
             Frame::ServerShutdown { .. } => Parsed::Reconnect("server announced shutdown".into()),
             Frame::Ack { .. } => Parsed::Ack,
+            Frame::Other(name) if name == "depthUpdate" => match event_of(frame)? {
+                Some((_, payload)) => {
+                    Parsed::Book(vec![BookUpdate::snapshot(super::depth::book_of(payload)?)])
+                }
+                None => Parsed::Other,
+            },
             Frame::Other(name) if matches!(name.as_str(), "markPriceUpdate" | "forceOrder") => {
                 match event_of(frame)? {
                     Some((name, payload)) => match super::derivs::read(&name, payload)? {
@@ -98,6 +122,43 @@ impl Connector for BinancePerp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The documented partial depth event (raw and combined): the perp's book, whole, with
+    /// zero-size levels dropped; the subscription on the `/public` route.
+    #[test]
+    fn the_documented_partial_depth_on_the_public_route() {
+        // The documentation's example (bids lowest first), one bid emptied.
+        let payload = r#"{"e":"depthUpdate","E":1571889248277,"T":1571889248276,"s":"BTCUSDT","U":390497796,"u":390497878,"pu":390497794,"b":[["7403.89","0.002"],["7403.90","3.906"],["7404.00","1.428"],["7404.85","5.239"],["7405.43","0"]],"a":[["7405.96","3.340"],["7406.63","4.525"],["7407.08","2.475"],["7407.15","4.800"],["7407.20","0.175"]]}"#;
+        let combined = format!(r#"{{"stream":"btcusdt@depth20@100ms","data":{payload}}}"#);
+        for frame in [payload.to_string(), combined] {
+            let Parsed::Book(updates) = BinancePerp
+                .parse(frame.as_bytes(), &mut Vec::new())
+                .unwrap()
+            else {
+                panic!("not a book: {frame}");
+            };
+            let b = &updates[0];
+            assert!(b.snapshot);
+            assert_eq!(b.symbol.to_string(), "binance-perp:BTCUSDT");
+            assert_eq!(b.bids.len(), 4, "a zero-size level is no level");
+            assert_eq!(b.bids[0].price.to_string(), "7404.85", "best first");
+            assert_eq!(b.bids[3].price.to_string(), "7403.89");
+            assert_eq!(b.asks[0].qty.to_string(), "3.34");
+            assert_eq!(b.time, Some(1571889248276));
+        }
+        let syms = [Symbol::new("binance-perp:BTCUSDT").unwrap()];
+        assert_eq!(
+            BinancePerp.subscribe_apart(&syms, true),
+            vec![r#"{"method":"SUBSCRIBE","params":["btcusdt@depth20@100ms"],"id":1}"#]
+        );
+        assert!(BinancePerp.subscribe_apart(&syms, false).is_empty());
+        assert!(matches!(
+            BinancePerp
+                .parse(br#"{"result":null,"id":1}"#, &mut Vec::new())
+                .unwrap(),
+            Parsed::Ack
+        ));
+    }
 
     #[test]
     fn one_connection_on_the_market_route() {

@@ -8,6 +8,7 @@
 //! are in the base asset (one contract is one coin).
 
 mod connector;
+pub mod depth;
 pub mod derivs;
 pub mod history;
 
@@ -39,7 +40,7 @@ pub static ENTRY: super::registry::VenueEntry = super::registry::VenueEntry {
     rest: &BinanceRest(USDM),
     ws_url: "wss://fstream.binance.com",
     rest_url: "https://fapi.binance.com",
-    book_ws_url: None,
+    book_ws_url: Some("wss://fstream.binance.com/public/ws"),
     sample_trade,
     sample_swap_trade: None,
     derivs_rest: Some(&history::BinancePerpHistory),
@@ -81,6 +82,9 @@ mod layouts {
                     r#"{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}}"#,
                 ),
                 Stream(r#"{"result":null,"id":1}"#),
+                Stream(
+                    r#"{"e":"depthUpdate","E":1571889248277,"T":1571889248276,"s":"BTCUSDT","U":390497796,"u":390497878,"pu":390497794,"b":[["7405.43","2.562"],["7403.89","0.002"]],"a":[["7405.96","3.340"]]}"#,
+                ),
                 Instruments(
                     r#"{"timezone":"UTC","serverTime":1,"rateLimits":[],"symbols":[{"symbol":"BTCUSDT","pair":"BTCUSDT","contractType":"PERPETUAL","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"556.80","maxPrice":"4529764","tickSize":"0.10"},{"filterType":"LOT_SIZE","stepSize":"0.001","maxQty":"1000","minQty":"0.001"}]}]}"#,
                 ),
