@@ -575,3 +575,63 @@ fn kraken_says_which_candles_are_closed() {
         .unwrap();
     assert!(page.candles.iter().all(|c| c.closed));
 }
+
+/// Bybit's linear list comes in pages: `nextPageCursor` is sent back as `cursor` (as given,
+/// already encoded) until it comes empty, and every page's perpetuals are listed; a server
+/// that hands the same cursor back forever is read once per distinct page, not forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn bybit_linear_instruments_are_read_page_by_page() {
+    use cryptoviz::domain::Venue;
+    use cryptoviz::history::{KlinesClient, KlinesConfig};
+    let page = |symbols: &[&str], next: &str| {
+        let list: Vec<String> = symbols
+            .iter()
+            .map(|s| format!(r#"{{"symbol":"{s}","contractType":"LinearPerpetual","status":"Trading","priceFilter":{{"tickSize":"0.10"}},"lotSizeFilter":{{"qtyStep":"0.001"}}}}"#))
+            .collect();
+        Response::ok(format!(
+            r#"{{"retCode":0,"retMsg":"OK","result":{{"category":"linear","list":[{}],"nextPageCursor":"{next}"}}}}"#,
+            list.join(",")
+        ))
+    };
+    let server = HttpServer::start(move |r: &Request| {
+        assert_eq!(r.path(), "/v5/market/instruments-info");
+        match r.query("cursor").as_deref() {
+            None => page(&["BTCUSDT", "ETHUSDT"], "first%3DBTCUSDT%26last%3DETHUSDT"),
+            Some("first%3DBTCUSDT%26last%3DETHUSDT") => page(&["SOLUSDT"], ""),
+            Some(other) => panic!("unexpected cursor {other}"),
+        }
+    });
+    let client =
+        KlinesClient::new(KlinesConfig::for_venue(Venue::BybitPerp, &server.url())).unwrap();
+    let names: Vec<String> = client
+        .instruments()
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.symbol.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "bybit-perp:BTCUSDT",
+            "bybit-perp:ETHUSDT",
+            "bybit-perp:SOLUSDT"
+        ]
+    );
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(
+        targets,
+        [
+            "/v5/market/instruments-info?category=linear&limit=1000",
+            "/v5/market/instruments-info?category=linear&limit=1000&cursor=first%3DBTCUSDT%26last%3DETHUSDT"
+        ]
+    );
+
+    // The same cursor again and again: one more request, then the list as it stands.
+    let stuck = HttpServer::start(move |_: &Request| page(&["BTCUSDT"], "again"));
+    let client =
+        KlinesClient::new(KlinesConfig::for_venue(Venue::BybitPerp, &stuck.url())).unwrap();
+    let listed = client.instruments().await.unwrap();
+    assert_eq!(stuck.requests().len(), 2, "stops at a repeated page");
+    assert_eq!(listed.len(), 2);
+}

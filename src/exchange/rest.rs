@@ -54,6 +54,13 @@ pub trait RestApi: Send + Sync {
     /// The markets open for trading in an instruments answer, in the venue's spelling.
     fn decode_instruments(&self, body: &[u8]) -> Result<Vec<crate::domain::Listing>, String>;
 
+    /// For a list served in pages (Bybit's linear list, 500 a page by default): the path of
+    /// the page after the one `path` answered with `body`; `None` on the last page.
+    fn next_instruments_path(&self, path: &str, body: &[u8]) -> Option<String> {
+        let _ = (path, body);
+        None
+    }
+
     /// Most candles one request returns.
     fn page_size(&self) -> usize;
 

@@ -1,5 +1,6 @@
-//! Bybit's spot instruments: `GET /v5/market/instruments-info?category=spot` (no paging on
-//! spot). Docs: <https://bybit-exchange.github.io/docs/v5/market/instrument>.
+//! Bybit's instruments: `GET /v5/market/instruments-info?category=spot` (no paging on spot)
+//! and `?category=linear` (paged: `result.nextPageCursor` is passed back as `cursor` until it
+//! comes empty). Docs: <https://bybit-exchange.github.io/docs/v5/market/instrument>.
 //!
 //! `{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT",
 //! "baseCoin":"BTC","quoteCoin":"USDT","status":"Trading",…}]}}`.
@@ -49,6 +50,36 @@ struct Step<'a> {
     /// Linear's size step, in the base coin.
     #[serde(borrow, default)]
     qty_step: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Paged<'a> {
+    #[serde(borrow)]
+    result: Cursor<'a>,
+}
+
+#[derive(Deserialize)]
+struct Cursor<'a> {
+    #[serde(rename = "nextPageCursor", borrow, default)]
+    next: Option<Cow<'a, str>>,
+}
+
+/// The path of the page after `path`'s, from its answer's `nextPageCursor` (sent back as
+/// given: Bybit encodes it already). A cursor with characters a query cannot carry as they
+/// are ends the paging rather than send something else.
+pub fn next_page(path: &str, body: &[u8]) -> Option<String> {
+    let paged: Paged<'_> = serde_json::from_slice(body).ok()?;
+    let cursor = paged.result.next.filter(|c| !c.is_empty())?;
+    let safe = |c: char| c.is_ascii_alphanumeric() || "%._~=-".contains(c);
+    if !cursor.chars().all(safe) || cursor.len() > 512 {
+        tracing::warn!(
+            cursor = %crate::exchange::wire::clip(&cursor),
+            "Bybit's instruments cursor is not a plain query value: paging stops"
+        );
+        return None;
+    }
+    let base = path.split("&cursor=").next().unwrap_or(path);
+    Some(format!("{base}&cursor={cursor}"))
 }
 
 /// The trading markets of `venue`'s category: spot pairs, or linear perpetuals (dated

@@ -54,6 +54,10 @@ impl RestApi for BybitRest {
         super::instruments::decode(self.0.venue, body)
     }
 
+    fn next_instruments_path(&self, path: &str, body: &[u8]) -> Option<String> {
+        super::instruments::next_page(path, body)
+    }
+
     fn venue(&self) -> Venue {
         self.0.venue
     }

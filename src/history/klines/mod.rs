@@ -49,6 +49,8 @@ use crate::net::{
 const MAX_BODY_BYTES: usize = 16 << 20;
 /// The shortest ban (Binance's), assumed when a 418 comes without `Retry-After`.
 const DEFAULT_BAN: Duration = Duration::from_secs(120);
+/// Pages of one market list read at most (Bybit's linear list is two of 500).
+const MAX_INSTRUMENT_PAGES: usize = 20;
 
 /// Counters since the client was built, and the breaker's state.
 #[derive(Clone, Debug, Serialize)]
@@ -252,12 +254,23 @@ impl KlinesClient {
         let what = format!("{}'s market list", self.venue());
         let mut all = Vec::new();
         let paths = [self.api.instruments_path()];
-        for path in paths.iter().chain(self.api.more_instruments_paths()) {
-            let url = format!("{}{path}", self.cfg.base_url);
-            let list = self
-                .request(&url, &what, |body| self.api.decode_instruments(body))
-                .await?;
-            all.extend(list);
+        for &first in paths.iter().chain(self.api.more_instruments_paths()) {
+            let mut path = first.to_string();
+            // Paged lists: a bounded number of pages, and never the same one twice.
+            for _ in 0..MAX_INSTRUMENT_PAGES {
+                let url = format!("{}{path}", self.cfg.base_url);
+                let (list, next) = self
+                    .request(&url, &what, |body| {
+                        let list = self.api.decode_instruments(body)?;
+                        Ok((list, self.api.next_instruments_path(&path, body)))
+                    })
+                    .await?;
+                all.extend(list);
+                match next {
+                    Some(n) if n != path => path = n,
+                    _ => break,
+                }
+            }
         }
         Ok(all)
     }
