@@ -118,6 +118,8 @@ async fn counters_and_probes_match_what_the_stream_did() {
         "cryptoviz_stream_frames",
         "cryptoviz_stream_trades",
         "cryptoviz_stream_malformed_frames",
+        "cryptoviz_stream_derivatives",
+        "cryptoviz_ingest_liquidations_dropped",
         "cryptoviz_stream_reconnects",
         "cryptoviz_stream_connected",
         "cryptoviz_stream_last_message_age_seconds",

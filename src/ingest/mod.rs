@@ -69,6 +69,8 @@ pub struct IngestSnapshot {
     pub rejected: u64,
     pub malformed: u64,
     pub candles_written: u64,
+    /// Liquidations not kept because more came between two flushes than are held.
+    pub liquidations_dropped: u64,
     pub last_trade_ms: Option<Millis>,
     /// When a trade was last applied, by this machine's clock (readiness judges by it: a
     /// trade's own time may be any age in a replay).
@@ -350,6 +352,7 @@ impl Ingest {
             rejected: c.rejected.load(Ordering::Relaxed),
             malformed: c.malformed.load(Ordering::Relaxed),
             candles_written: c.candles_written.load(Ordering::Relaxed),
+            liquidations_dropped: self.derivs.dropped,
             last_trade_ms: (last > 0).then_some(last as Millis),
             accepted_at_ms: (accepted > 0).then_some(accepted as Millis),
             latency_us: self.latency.percentiles(),

@@ -91,6 +91,7 @@ pub struct StreamMetrics {
     pub frames: MirroredFamily<VenueLabel>,
     pub trades: MirroredFamily<VenueLabel>,
     pub malformed: MirroredFamily<VenueLabel>,
+    pub derivs: MirroredFamily<VenueLabel>,
     pub book_levels_dropped: MirroredFamily<VenueLabel>,
     pub reconnects: MirroredFamily<VenueLabel>,
     pub connected: Family<VenueLabel, Gauge>,
@@ -104,6 +105,7 @@ pub struct IngestMetrics {
     pub too_late: Mirrored,
     pub rejected: Mirrored,
     pub malformed: Mirrored,
+    pub liquidations_dropped: Mirrored,
     pub latency: Family<QuantileLabel, FloatGauge>,
     pub latency_samples: Mirrored,
     /// The ingest's own histogram, re-bucketed at fixed bounds on each sample.
@@ -273,6 +275,11 @@ impl Metrics {
                 "stream_malformed_frames",
                 "Frames that could not be understood (counted, never fatal), per venue",
             ),
+            derivs: counters(
+                &mut r,
+                "stream_derivatives",
+                "Perps' derivatives items received (mark, index, funding, open interest, liquidations), per venue",
+            ),
             book_levels_dropped: counters(
                 &mut r,
                 "stream_book_levels_dropped",
@@ -321,6 +328,11 @@ impl Metrics {
                 &mut r,
                 "ingest_malformed_events",
                 "Malformed frames reported to ingestion",
+            ),
+            liquidations_dropped: counter(
+                &mut r,
+                "ingest_liquidations_dropped",
+                "Liquidations not kept because more than 5,000 came between two flushes",
             ),
             latency: family(
                 &mut r,

@@ -58,6 +58,7 @@ impl Monitor {
             st.frames.advance_to(&l, s.frames);
             st.trades.advance_to(&l, s.trades);
             st.malformed.advance_to(&l, s.malformed);
+            st.derivs.advance_to(&l, s.derivs);
             st.book_levels_dropped.advance_to(&l, s.book_levels_dropped);
             st.reconnects.advance_to(&l, s.reconnects);
             st.connected.get_or_create(&l).set(s.connected as i64);
@@ -81,6 +82,8 @@ impl Monitor {
         g.too_late.advance_to(ingest.too_late);
         g.rejected.advance_to(ingest.rejected);
         g.malformed.advance_to(ingest.malformed);
+        g.liquidations_dropped
+            .advance_to(ingest.liquidations_dropped);
         g.candles.advance_to(ingest.candles_written);
         let lat = ingest.latency_us;
         for (q, v) in [("0.5", lat.p50), ("0.99", lat.p99), ("1", lat.max)] {
@@ -277,8 +280,16 @@ mod tests {
         stream
             .trades
             .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+        stream
+            .derivs
+            .fetch_add(7, std::sync::atomic::Ordering::Relaxed);
         m.sample();
         let text = m.encode();
+        assert!(
+            text.contains("cryptoviz_stream_derivatives_total{venue=\"binance\"} 7\n"),
+            "{text}"
+        );
+        assert!(text.contains("cryptoviz_ingest_liquidations_dropped_total 0\n"));
         assert!(
             text.contains("cryptoviz_stream_trades_total{venue=\"binance\"} 5\n"),
             "{text}"
