@@ -20,6 +20,7 @@ pub mod net;
 pub mod news;
 pub mod paths;
 pub mod pipeline;
+pub mod portfolio;
 pub mod report;
 pub mod rng;
 pub mod runtime;

@@ -7,6 +7,7 @@ pub mod check;
 mod decimal;
 mod derivs;
 mod firing;
+mod ledger;
 mod listing;
 mod news;
 mod retention;
@@ -26,6 +27,7 @@ pub use derivs::{
     PositionSide, Rate, basis_bps,
 };
 pub use firing::{ArmState, Channel, Firing, firing_id};
+pub use ledger::{Entry, EntryKind, asset_name};
 pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
 pub use retention::Retention;

@@ -1,0 +1,1 @@
+//! Reading the venues' own trade-history exports and the plain CSV of SPEC §6.
