@@ -627,3 +627,51 @@ fn derivatives_samples_funding_and_liquidations() {
         );
     });
 }
+
+/// The ledger: an import adds each row once (again: nothing), by identity; a row reusing a
+/// held id with other content writes nothing of its import; rows come back by time, exact.
+#[test]
+fn ledger_rows_once_and_conflicts_write_nothing() {
+    use cryptoviz::domain::{Entry, EntryKind};
+    use cryptoviz::store::ledger::LedgerWrite;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let d = |s: &str| Decimal::from_str(s).unwrap();
+    let entry = |t: Millis, id: Option<&str>, qty: &str| Entry {
+        time: START + t,
+        venue: "kraken".into(),
+        account: "main".into(),
+        kind: EntryKind::Buy,
+        asset: "BTC".into(),
+        quote: Some("EUR".into()),
+        qty: d(qty),
+        price: Some(d("54054.0")),
+        fee: Some((d("0.18"), "EUR".into())),
+        id: id.map(Into::into),
+    };
+    on_every_backend("ledger", |name, b| {
+        let first = [
+            entry(2, Some("T2"), "0.00185"),
+            entry(1, None, "0.000000000000000001"),
+        ];
+        assert_eq!(
+            b.put_ledger(&first).unwrap(),
+            LedgerWrite::Added(2),
+            "{name}"
+        );
+        assert_eq!(
+            b.put_ledger(&first).unwrap(),
+            LedgerWrite::Added(0),
+            "{name}"
+        );
+        // A new row beside a forged one: neither is written.
+        let forged = [entry(3, Some("T3"), "1"), entry(2, Some("T2"), "0.5")];
+        match b.put_ledger(&forged).unwrap() {
+            LedgerWrite::Conflict { index: 1, .. } => {}
+            other => panic!("{name}: {other:?}"),
+        }
+        let held = b.ledger().unwrap();
+        assert_eq!(held, vec![first[1].clone(), first[0].clone()], "{name}");
+        assert_eq!(held[0].qty.to_string(), "0.000000000000000001", "{name}");
+    });
+}

@@ -140,6 +140,7 @@ pub trait Backend:
     + AlertStore
     + MarketsStore
     + DerivStore
+    + super::ledger::LedgerStore
     + Maintenance
     + Transfer
     + Send
@@ -153,6 +154,7 @@ impl<T> Backend for T where
         + AlertStore
         + MarketsStore
         + DerivStore
+        + super::ledger::LedgerStore
         + Maintenance
         + Transfer
         + Send

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_derivatives",
         include_str!("migrations/0010_derivatives.sql"),
     ),
+    ("0011_ledger", include_str!("migrations/0011_ledger.sql")),
 ];
 
 /// The schema version this build writes.

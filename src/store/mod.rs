@@ -8,6 +8,7 @@
 mod backend;
 mod cold;
 mod follow;
+pub mod ledger;
 mod migrations;
 mod postgres;
 pub mod settings;

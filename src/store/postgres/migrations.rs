@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_derivatives",
         include_str!("migrations/0005_derivatives.sql"),
     ),
+    ("0006_ledger", include_str!("migrations/0006_ledger.sql")),
 ];
 
 /// The schema version this build writes.

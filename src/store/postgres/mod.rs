@@ -10,6 +10,7 @@ mod alerts;
 mod candles;
 mod connect;
 mod derivatives;
+mod ledger;
 mod maintenance;
 mod markets;
 mod migrations;

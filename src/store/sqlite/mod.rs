@@ -3,6 +3,7 @@
 mod alerts;
 mod candles;
 mod derivatives;
+mod ledger;
 mod maintenance;
 mod markets;
 mod news;

@@ -1,0 +1,77 @@
+//! PostgreSQL: the user's ledger.
+
+use super::*;
+use crate::domain::Entry;
+use crate::store::ledger::{LedgerRow, LedgerStore, LedgerWrite};
+
+impl LedgerStore for PostgresBackend {
+    fn put_ledger(&mut self, entries: &[Entry]) -> Result<LedgerWrite, StoreError> {
+        let mut tx = self.conn()?.transaction()?;
+        let held = tx.prepare("SELECT content FROM ledger WHERE identity = $1")?;
+        let put = tx.prepare(
+            "INSERT INTO ledger (identity, time, venue, account, kind, asset, quote, qty, \
+             price, fee, fee_asset, id, content) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )?;
+        let mut added = 0;
+        for (index, e) in entries.iter().enumerate() {
+            let r = LedgerRow::of(e);
+            let existing = tx.query_opt(&held, &[&r.identity])?;
+            match existing.map(|row| row.get::<_, String>(0)) {
+                Some(c) if c == r.content => continue,
+                // Dropping the transaction rolls every row of this import back.
+                Some(held) => return Ok(LedgerWrite::Conflict { index, held }),
+                None => {}
+            }
+            tx.execute(
+                &put,
+                &[
+                    &r.identity,
+                    &r.time,
+                    &r.venue,
+                    &r.account,
+                    &r.kind,
+                    &r.asset,
+                    &r.quote,
+                    &r.qty,
+                    &r.price,
+                    &r.fee,
+                    &r.fee_asset,
+                    &r.id,
+                    &r.content,
+                ],
+            )?;
+            added += 1;
+        }
+        tx.commit()?;
+        Ok(LedgerWrite::Added(added))
+    }
+
+    fn ledger(&mut self) -> Result<Vec<Entry>, StoreError> {
+        let rows = self.conn()?.query(
+            "SELECT identity, time, venue, account, kind, asset, quote, qty, price, fee, \
+             fee_asset, id, content FROM ledger ORDER BY time, identity",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                LedgerRow {
+                    identity: r.get(0),
+                    time: r.get(1),
+                    venue: r.get(2),
+                    account: r.get(3),
+                    kind: r.get(4),
+                    asset: r.get(5),
+                    quote: r.get(6),
+                    qty: r.get(7),
+                    price: r.get(8),
+                    fee: r.get(9),
+                    fee_asset: r.get(10),
+                    id: r.get(11),
+                    content: r.get(12),
+                }
+                .entry()
+            })
+            .collect()
+    }
+}
