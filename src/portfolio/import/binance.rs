@@ -92,10 +92,7 @@ pub fn read_legacy(row: &Row<'_>) -> Result<Vec<Entry>, ImportError> {
             format!("cannot tell the base and quote of {market:?}"),
         )
     })?;
-    let fee = match super::fields::optional(row, "fee")? {
-        Some(f) => Some((f, asset_name(row.get("fee coin")))),
-        None => None,
-    };
+    let fee = super::fields::optional(row, "fee")?.map(|f| (f, asset_name(row.get("fee coin"))));
     Ok(vec![Entry {
         time: time(row, "date(utc)")?,
         venue: "binance".into(),

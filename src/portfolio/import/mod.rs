@@ -228,7 +228,7 @@ pub fn read_text(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(text[offset..].as_bytes());
+        .from_reader(&text.as_bytes()[offset..]);
     let header = reader
         .headers()
         .map_err(|e| ImportError {
