@@ -102,6 +102,37 @@ pub enum Command {
     Bench(BenchArgs),
     /// Copy the whole store into another store (SQLite <-> PostgreSQL), exactly.
     Migrate(MigrateArgs),
+    /// Your holdings, P&L and lots from your own trade history; `import` reads exports.
+    Portfolio(PortfolioArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PortfolioArgs {
+    #[command(subcommand)]
+    pub action: Option<PortfolioAction>,
+    /// Value the holdings as they stood at this time: YYYY-MM-DD or RFC 3339 [default: now].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub at: Option<i64>,
+    /// Print the report's `portfolio` object as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PortfolioAction {
+    /// Import trade-history exports (Binance, Kraken, Coinbase, the plain CSV), each whole or
+    /// not at all; importing a row twice adds nothing.
+    Import {
+        /// The export files, any layout mixed.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        /// The venue of plain-CSV rows that leave it empty.
+        #[arg(long)]
+        venue: Option<String>,
+        /// The account of rows that name none.
+        #[arg(long)]
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

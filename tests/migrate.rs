@@ -67,6 +67,28 @@ fn fill(b: &mut dyn Backend) {
     }
     let added = ["okx:SOL-USDT", "DOGEUSDT"].map(|s| cryptoviz::domain::Symbol::new(s).unwrap());
     b.set_watchlist(&added).unwrap();
+    // The user's ledger, and a perp with its derivatives.
+    b.put_ledger(&[ledger_row()]).unwrap();
+    let perp = SeriesKey {
+        symbol: cryptoviz::domain::Symbol::new("bybit-perp:BTCUSDT").unwrap(),
+        timeframe: Timeframe::M1,
+    };
+    b.write_klines(perp, &[candle(0)], CandleSource::Rest, None)
+        .unwrap();
+    let mut u = cryptoviz::domain::DerivUpdate::new(perp.symbol, START + 5);
+    u.open_interest = Some(cryptoviz::domain::Quote::parse("50000.125").unwrap());
+    b.put_deriv_samples(&[cryptoviz::domain::DerivSample {
+        minute: START,
+        update: u,
+    }])
+    .unwrap();
+    b.put_funding(&[cryptoviz::domain::FundingRate {
+        symbol: perp.symbol,
+        time: START + 8 * 3_600_000,
+        rate: cryptoviz::domain::Rate::parse("0.0001").unwrap(),
+        settled: true,
+    }])
+    .unwrap();
     let news = |id: &str, at: Millis| NewsItem {
         id: id.into(),
         source: "Wire".into(),
@@ -137,6 +159,22 @@ fn fill(b: &mut dyn Backend) {
         .unwrap();
 }
 
+fn ledger_row() -> cryptoviz::domain::Entry {
+    use std::str::FromStr;
+    cryptoviz::domain::Entry {
+        time: START,
+        venue: "kraken".into(),
+        account: String::new(),
+        kind: cryptoviz::domain::EntryKind::Buy,
+        asset: "BTC".into(),
+        quote: Some("EUR".into()),
+        qty: rust_decimal::Decimal::from_str("0.00185").unwrap(),
+        price: Some(rust_decimal::Decimal::from_str("54054.0").unwrap()),
+        fee: None,
+        id: Some("T1".into()),
+    }
+}
+
 /// Everything a store holds, as the contract reads it.
 fn contents(b: &mut dyn Backend) -> String {
     let mut out = Vec::new();
@@ -168,6 +206,16 @@ fn contents(b: &mut dyn Backend) -> String {
     ));
     out.push(format!("{:?}", b.deliveries().unwrap()));
     out.push(format!("{:?}", b.watchlist().unwrap()));
+    out.push(format!("{:?}", b.ledger().unwrap()));
+    let perp = cryptoviz::domain::Symbol::new("bybit-perp:BTCUSDT").unwrap();
+    out.push(format!(
+        "{:?}",
+        b.deriv_samples(perp, Millis::MIN, Millis::MAX).unwrap()
+    ));
+    out.push(format!(
+        "{:?}",
+        b.funding(perp, Millis::MIN, Millis::MAX).unwrap()
+    ));
     out.join("\n")
 }
 
@@ -202,14 +250,17 @@ fn a_laptop_store_goes_to_the_server_and_back_exactly() {
         Some(db) => {
             let first = migrate(dir.path(), None, &db.url);
             assert!(
-                first.contains("2 series") && first.contains("(2 new)"),
+                first.contains("3 series")
+                    && first.contains("(2 new)")
+                    && first.contains("1 ledger rows (1 new), 1 perp minutes"),
                 "{first}"
             );
             let again = migrate(dir.path(), None, &db.url);
             assert!(
                 again.contains("of which 0 new")
                     && again.contains(": 0 candles added")
-                    && again.contains("2 news items (0 new), 2 firings (0 new)"),
+                    && again.contains("2 news items (0 new), 2 firings (0 new)")
+                    && again.contains("1 ledger rows (0 new)"),
                 "a second run adds nothing: {again}"
             );
             let on_server = {

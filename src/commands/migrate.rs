@@ -45,6 +45,9 @@ struct Copied {
     progress: usize,
     rules: usize,
     watchlist: usize,
+    ledger: usize,
+    ledger_new: usize,
+    deriv_samples: usize,
 }
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
@@ -61,7 +64,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(keys.len() as u64 + 3);
     let mut c = Copied::default();
 
-    for key in keys {
+    for &key in &keys {
         bar.set_message(format!("{} {}", key.symbol, key.timeframe));
         copy_series(&src, &dst, key, args.overwrite, &mut c).await?;
         c.series += 1;
@@ -129,6 +132,43 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         Ok(())
     })
     .await?;
+    // The user's ledger: each row once, by identity (a conflicting one stops the copy of it).
+    let ledger = src.call(|b| b.ledger()).await?;
+    c.ledger = ledger.len();
+    match dst.call(move |b| b.put_ledger(&ledger)).await? {
+        crate::store::ledger::LedgerWrite::Added(n) => c.ledger_new = n,
+        crate::store::ledger::LedgerWrite::Conflict { held, .. } => {
+            anyhow::bail!(
+                "the target's ledger holds a row of the same id with other content ({held}): the ledger was not copied"
+            )
+        }
+    }
+    // Perps' derivatives: minute samples, funding and liquidations, each once.
+    let mut perps: Vec<_> = keys
+        .iter()
+        .map(|k| k.symbol)
+        .filter(|s| s.is_perp())
+        .collect();
+    perps.sort();
+    perps.dedup();
+    for symbol in perps {
+        let (samples, funding, liquidations) = src
+            .call(move |b| {
+                Ok((
+                    b.deriv_samples(symbol, Millis::MIN, Millis::MAX)?,
+                    b.funding(symbol, Millis::MIN, Millis::MAX)?,
+                    b.liquidations(symbol, Millis::MIN, Millis::MAX)?,
+                ))
+            })
+            .await?;
+        c.deriv_samples += samples.len();
+        dst.call(move |b| {
+            b.put_deriv_samples(&samples)?;
+            b.put_funding(&funding)?;
+            b.put_liquidations(&liquidations).map(drop)
+        })
+        .await?;
+    }
     bar.inc(1);
     bar.finish_and_clear();
 
@@ -145,7 +185,8 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     super::out(format_args!(
         "copied into {name}: {} series ({} hot candles, {} cold chunks of which {} new): \
          {} candles added, {} identical, {} conflicting{conflicts}, {} overwritten; \
-         {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets",
+         {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets, \
+         {} ledger rows ({} new), {} perp minutes",
         c.series,
         c.hot_rows,
         c.cold_chunks,
@@ -161,6 +202,9 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         c.progress,
         c.rules,
         c.watchlist,
+        c.ledger,
+        c.ledger_new,
+        c.deriv_samples,
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod migrate;
 mod news;
+mod portfolio;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -269,6 +270,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(Command::Alerts(a)) => alerts::run(&ctx, a).await,
             Some(Command::Bench(a)) => bench::run(&ctx, a).await,
             Some(Command::Migrate(a)) => migrate::run(&ctx, a).await,
+            Some(Command::Portfolio(a)) => portfolio::run(&ctx, a).await,
             None => dashboard::run(&ctx, cli.symbol, cli.timeframe).await,
         }
     })

@@ -4,6 +4,7 @@
 mod alerts;
 mod backfill;
 mod market;
+mod portfolio;
 mod ui;
 mod venues;
 
@@ -22,6 +23,7 @@ pub use alerts::AlertConfig;
 pub use backfill::BackfillConfig;
 pub use market::MarketConfig;
 use market::sym;
+pub use portfolio::PortfolioConfig;
 pub use ui::{Freshness, FreshnessConfig, MetricsConfig, UiConfig};
 pub use venues::{VenueEndpoints, VenuesConfig};
 
@@ -58,6 +60,8 @@ pub struct Config {
     /// `[[alerts]]`: rules on any series (SPEC §2).
     pub alerts: Vec<AlertConfig>,
     pub notify: NotifyConfig,
+    /// `[portfolio]` (SPEC §6).
+    pub portfolio: PortfolioConfig,
 }
 
 impl Config {
@@ -159,6 +163,7 @@ impl Config {
             return Err(("indicators".into(), e.to_string()));
         }
         self.ui.validate()?;
+        self.portfolio.validate()?;
         self.freshness.validate()?;
         self.metrics.validate()
     }

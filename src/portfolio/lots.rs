@@ -175,6 +175,10 @@ impl Book {
         }
     }
 
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
     /// Replays `entries` in [`replay_order`].
     pub fn replay(
         method: Method,
@@ -311,9 +315,9 @@ impl Book {
                 if e.qty >= Decimal::ZERO {
                     self.acquire(&e.asset, e.qty, value, e.time, prices);
                 } else {
+                    // The coins paid out realise their gain since bought; the payment itself
+                    // is funding, not a loss on the coin.
                     self.dispose(&e.asset, -e.qty, unit, e.time, &row, prices)?;
-                    // What was paid is funding, not a realised gain or loss on the coin.
-                    self.holding(&e.asset, prices).realized -= value;
                 }
                 self.holding(&e.asset, prices).funding += value;
             }

@@ -4,6 +4,8 @@
 
 pub mod import;
 pub mod lots;
+pub mod prices;
+pub mod report;
 
 #[cfg(test)]
 mod tests;

@@ -180,8 +180,9 @@ impl Row<'_> {
     }
 }
 
-/// Reads `path` whole: its format, and every row as ledger entries (in file order).
-pub fn read_file(path: &Path, opts: &Options) -> Result<(Format, Vec<Entry>), ImportError> {
+/// Reads `path` whole: its format, and every row as ledger entries with their lines (in
+/// file order).
+pub fn read_file(path: &Path, opts: &Options) -> Result<(Format, Vec<(u64, Entry)>), ImportError> {
     let file = path.display().to_string();
     let whole = |message: String| ImportError {
         file: file.clone(),
@@ -203,7 +204,7 @@ pub fn read_text(
     file: &str,
     text: &str,
     opts: &Options,
-) -> Result<(Format, Vec<Entry>), ImportError> {
+) -> Result<(Format, Vec<(u64, Entry)>), ImportError> {
     let mut offset = 0;
     let mut found = None;
     for (i, line) in text.split_inclusive('\n').enumerate().take(PREAMBLE_LINES) {
@@ -244,7 +245,8 @@ pub fn read_text(
     let mut seen: HashMap<String, (u64, String)> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
-        let line = header_line + 1 + reader.position().line();
+        // The reader counts the header as line 1; the file may have a preamble before it.
+        let line = header_line + reader.position().line();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -312,7 +314,7 @@ pub fn read_text(
                     seen.insert(key, (line, e.content()));
                 }
             }
-            kept.push(e);
+            kept.push((line, e));
         }
         let got = kept;
         entries.extend(got);

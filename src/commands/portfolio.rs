@@ -1,0 +1,110 @@
+//! `cryptoviz portfolio`: import trade-history exports into the ledger, and report holdings,
+//! cost, value and P&L by the configured method (SPEC §6).
+
+use std::process::ExitCode;
+
+use super::Context;
+use crate::cli::{PortfolioAction, PortfolioArgs};
+use crate::domain::now_ms;
+use crate::portfolio::import::{Options, read_file};
+use crate::portfolio::lots::Book;
+use crate::portfolio::prices::StorePrices;
+use crate::portfolio::report::PortfolioReport;
+use crate::store::ledger::LedgerWrite;
+
+pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode> {
+    match args.action {
+        Some(PortfolioAction::Import {
+            files,
+            venue,
+            account,
+        }) => import(ctx, files, venue, account).await,
+        None => report(ctx, args.at, args.json).await,
+    }
+}
+
+/// Each file whole or not at all; a bad file is named with its line and column, and the
+/// others still go in. Exit 2 when any file was refused.
+async fn import(
+    ctx: &Context,
+    files: Vec<std::path::PathBuf>,
+    venue: Option<String>,
+    account: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_writer().await?;
+    let opts = Options {
+        venue: venue.map(|v| v.to_ascii_lowercase()),
+        account,
+        now: now_ms(),
+    };
+    let mut refused = 0;
+    for path in files {
+        let (format, rows) = match read_file(&path, &opts) {
+            Ok(read) => read,
+            Err(e) => {
+                stderr!("cryptoviz: {e}; nothing imported from it");
+                refused += 1;
+                continue;
+            }
+        };
+        let entries: Vec<_> = rows.iter().map(|(_, e)| e.clone()).collect();
+        let n = entries.len();
+        match store.call(move |b| b.put_ledger(&entries)).await? {
+            LedgerWrite::Added(added) => {
+                super::out(format_args!(
+                    "{}: {} ({n} rows, {added} new)",
+                    path.display(),
+                    format.name()
+                ))?;
+            }
+            LedgerWrite::Conflict { index, .. } => {
+                let (line, e) = &rows[index];
+                stderr!(
+                    "cryptoviz: {}:{line}: id {:?} is already imported with other content; nothing imported from it",
+                    path.display(),
+                    e.id.as_deref().unwrap_or("")
+                );
+                refused += 1;
+            }
+        }
+    }
+    store.close().await?;
+    Ok(if refused > 0 {
+        ExitCode::from(super::EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<ExitCode> {
+    let (store, _) = ctx.open_existing()?;
+    let cfg = ctx.config.portfolio.clone();
+    let at = at.unwrap_or_else(now_ms);
+    let report = store
+        .call(move |b| {
+            let mut entries = b.ledger()?;
+            entries.retain(|e| e.time <= at);
+            let mut prices = StorePrices::new(b, &cfg.currency, cfg.stablecoins_at_par)?;
+            Ok(
+                Book::replay(cfg.method(), entries, &mut prices).map(|book| {
+                    let r = PortfolioReport::of(&book, &cfg.currency, at, &mut prices);
+                    r.with_paths(&prices.paths)
+                }),
+            )
+        })
+        .await?;
+    store.close().await?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            stderr!("cryptoviz: the ledger cannot be valued: {e}");
+            return Ok(ExitCode::from(super::EXIT_FAILURE));
+        }
+    };
+    if json {
+        super::out(serde_json::to_string_pretty(&report)?)?;
+    } else {
+        super::out(report.table().trim_end())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,122 @@
+//! Prices in the portfolio's currency from stored candles: the last close at or before the
+//! time, of a market of the asset against cash, or through one of BTC, ETH (ETH -> BTC -> USD);
+//! each asset's path is kept, to be told.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use super::import::split_market;
+use super::lots::Prices;
+use crate::domain::{Millis, Price, SeriesKey};
+use crate::store::Backend;
+
+/// Assets a price may go through when no market of the asset against cash is stored.
+const BRIDGES: [&str; 2] = ["BTC", "ETH"];
+
+pub struct StorePrices<'a> {
+    b: &'a mut dyn Backend,
+    currency: String,
+    at_par: bool,
+    /// The stored market of each (base, quote), the shortest timeframe's.
+    markets: HashMap<(String, String), SeriesKey>,
+    cache: HashMap<(String, Millis), Option<Decimal>>,
+    /// How each asset was last valued: `ETH -> BTC -> USD`.
+    pub paths: BTreeMap<String, String>,
+}
+
+fn decimal(p: Price) -> Decimal {
+    Decimal::from_i128_with_scale(p.raw(), 8).normalize()
+}
+
+impl<'a> StorePrices<'a> {
+    pub fn new(
+        b: &'a mut dyn Backend,
+        currency: &str,
+        at_par: bool,
+    ) -> Result<StorePrices<'a>, crate::store::StoreError> {
+        let mut keys = b.series_keys()?;
+        // The shortest timeframe first, so each market is read at its finest.
+        keys.sort_by_key(|k| (k.timeframe, k.symbol));
+        let mut markets = HashMap::new();
+        for k in keys {
+            if let Some(pair) = split_market(k.symbol.as_str()) {
+                markets.entry(pair).or_insert(k);
+            }
+        }
+        Ok(StorePrices {
+            b,
+            currency: currency.to_ascii_uppercase(),
+            at_par,
+            markets,
+            cache: HashMap::new(),
+            paths: BTreeMap::new(),
+        })
+    }
+
+    /// The close of `key`'s last candle closed at or before `at`.
+    fn close(&mut self, key: SeriesKey, at: Millis) -> Option<Decimal> {
+        let before = at - key.timeframe.millis();
+        let c = self.b.candles_before(key, before, 1).ok()?.pop()?;
+        Some(decimal(c.close))
+    }
+
+    /// `asset` against cash directly: the price and the cash it is quoted in.
+    fn direct(&mut self, asset: &str, at: Millis) -> Option<(Decimal, String)> {
+        let mut quotes: Vec<(String, SeriesKey)> = self
+            .markets
+            .iter()
+            .filter(|((b, q), _)| b == asset && self.is_cash(q))
+            .map(|((_, q), k)| (q.clone(), *k))
+            .collect();
+        // The currency itself before a stablecoin, then by name: the same choice every run.
+        quotes.sort_by_key(|(q, _)| (*q != self.currency, q.clone()));
+        quotes
+            .into_iter()
+            .find_map(|(q, k)| Some((self.close(k, at)?, q)))
+    }
+
+    fn lookup(&mut self, asset: &str, at: Millis) -> Option<(Decimal, String)> {
+        if let Some((p, q)) = self.direct(asset, at) {
+            return Some((p, format!("{asset} -> {q}")));
+        }
+        for bridge in BRIDGES {
+            let key = self
+                .markets
+                .get(&(asset.to_string(), bridge.to_string()))
+                .copied();
+            let Some(key) = key else { continue };
+            let (Some(cross), Some((p, q))) = (self.close(key, at), self.direct(bridge, at)) else {
+                continue;
+            };
+            return Some((cross * p, format!("{asset} -> {bridge} -> {q}")));
+        }
+        None
+    }
+}
+
+impl Prices for StorePrices<'_> {
+    fn is_cash(&self, asset: &str) -> bool {
+        asset == self.currency
+            || (self.at_par && self.currency == "USD" && matches!(asset, "USDT" | "USDC"))
+    }
+
+    fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
+        let minute = at.div_euclid(60_000);
+        if let Some(v) = self.cache.get(&(asset.to_string(), minute)) {
+            return *v;
+        }
+        let found = self.lookup(asset, at);
+        if let Some((_, path)) = &found {
+            let path = if path.ends_with(&self.currency) {
+                path.clone()
+            } else {
+                format!("{path} = {}", self.currency)
+            };
+            self.paths.insert(asset.to_string(), path);
+        }
+        let v = found.map(|f| f.0);
+        self.cache.insert((asset.to_string(), minute), v);
+        v
+    }
+}

@@ -1,0 +1,204 @@
+//! The `portfolio` section (SPEC §6): each asset's quantity, cost, value and P&L at a time,
+//! and the totals, as decimal strings in the portfolio's currency. A holding without a
+//! stored price has no value (`null`), never 0, and is named in the totals.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::lots::{Book, Holding, Prices};
+use crate::domain::Millis;
+
+/// Places amounts are shown to (costs carry at most 12 after a split lot).
+const SHOWN_DP: u32 = 12;
+
+fn text(d: Decimal) -> String {
+    d.round_dp(SHOWN_DP).normalize().to_string()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PositionReport {
+    pub asset: String,
+    pub qty: String,
+    /// Cost per unit held (`null` with nothing held).
+    pub avg_cost: Option<String>,
+    pub cost: String,
+    /// At the asset's last stored close at or before `at` (`null`: no price stored).
+    pub value: Option<String>,
+    pub unrealized: Option<String>,
+    pub realized: String,
+    pub fees: String,
+    pub funding: String,
+    /// Share of the valued total, in percent.
+    pub share_pct: Option<String>,
+    /// How the price was found (`ETH -> BTC -> USD`).
+    pub price_path: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Totals {
+    pub cost: String,
+    /// Of the valued holdings only; `unvalued` names the others.
+    pub value: String,
+    pub unrealized: String,
+    pub realized: String,
+    pub fees: String,
+    pub funding: String,
+    pub unvalued: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortfolioReport {
+    pub currency: String,
+    pub method: &'static str,
+    pub at: Millis,
+    pub positions: Vec<PositionReport>,
+    pub totals: Totals,
+    /// Not computed yet (issue #25 is open): `null`, not a made-up zero.
+    pub risk: Option<()>,
+    pub snapshots: Vec<()>,
+}
+
+impl PortfolioReport {
+    /// The book's holdings valued at `at` (say how each price was found with
+    /// [`PortfolioReport::with_paths`]).
+    pub fn of(book: &Book, currency: &str, at: Millis, prices: &mut dyn Prices) -> PortfolioReport {
+        struct Row<'a> {
+            asset: &'a str,
+            h: &'a Holding,
+            value: Option<Decimal>,
+        }
+        let mut rows: Vec<Row<'_>> = book
+            .holdings
+            .iter()
+            .filter(|(_, h)| {
+                !(h.qty().is_zero()
+                    && h.realized.is_zero()
+                    && h.fees.is_zero()
+                    && h.funding.is_zero())
+            })
+            .map(|(asset, h)| {
+                let value = if h.qty().is_zero() {
+                    Some(Decimal::ZERO)
+                } else if prices.is_cash(asset) {
+                    Some(h.qty())
+                } else {
+                    prices.value(asset, at).map(|p| p * h.qty())
+                };
+                Row { asset, h, value }
+            })
+            .collect();
+        let valued: Decimal = rows.iter().filter_map(|r| r.value).sum();
+        // Largest first, the unvalued last.
+        rows.sort_by(|a, b| b.value.cmp(&a.value).then(a.asset.cmp(b.asset)));
+        let positions = rows
+            .iter()
+            .map(|r| {
+                let (qty, cost) = (r.h.qty(), r.h.cost());
+                PositionReport {
+                    asset: r.asset.to_string(),
+                    qty: text(qty),
+                    avg_cost: (!qty.is_zero()).then(|| text(cost / qty)),
+                    cost: text(cost),
+                    value: r.value.map(text),
+                    unrealized: r.value.map(|v| text(v - cost)),
+                    realized: text(r.h.realized),
+                    fees: text(r.h.fees),
+                    funding: text(r.h.funding),
+                    share_pct: r
+                        .value
+                        .filter(|_| valued > Decimal::ZERO)
+                        .map(|v| text((v / valued * Decimal::ONE_HUNDRED).round_dp(2))),
+                    price_path: None,
+                }
+            })
+            .collect();
+        let sum = |f: fn(&Holding) -> Decimal| text(rows.iter().map(|r| f(r.h)).sum());
+        let valued_cost: Decimal = rows
+            .iter()
+            .filter(|r| r.value.is_some())
+            .map(|r| r.h.cost())
+            .sum();
+        PortfolioReport {
+            currency: currency.to_string(),
+            method: book.method().as_str(),
+            at,
+            positions,
+            totals: Totals {
+                cost: sum(Holding::cost),
+                value: text(valued),
+                unrealized: text(valued - valued_cost),
+                realized: sum(|h| h.realized),
+                fees: sum(|h| h.fees),
+                funding: sum(|h| h.funding),
+                unvalued: rows
+                    .iter()
+                    .filter(|r| r.value.is_none())
+                    .map(|r| r.asset.to_string())
+                    .collect(),
+            },
+            risk: None,
+            snapshots: Vec::new(),
+        }
+    }
+
+    /// Each valued position's price path, from the prices' record.
+    pub fn with_paths(mut self, paths: &std::collections::BTreeMap<String, String>) -> Self {
+        for p in &mut self.positions {
+            if p.value.is_some() {
+                p.price_path = paths.get(&p.asset).cloned();
+            }
+        }
+        self
+    }
+
+    /// The table `portfolio` prints.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{:<8} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
+            "asset", "qty", "avg cost", "cost", "value", "unrealized", "realized", "share"
+        );
+        let dash = "–".to_string();
+        for p in &self.positions {
+            out.push_str(&format!(
+                "{:<8} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
+                p.asset,
+                p.qty,
+                p.avg_cost.as_deref().map(short).unwrap_or(dash.clone()),
+                short(&p.cost),
+                p.value.as_deref().map(short).unwrap_or(dash.clone()),
+                p.unrealized.as_deref().map(short).unwrap_or(dash.clone()),
+                short(&p.realized),
+                p.share_pct
+                    .as_ref()
+                    .map(|s| format!("{s}%"))
+                    .unwrap_or(dash.clone()),
+            ));
+        }
+        let t = &self.totals;
+        out.push_str(&format!(
+            "total ({}, {}): cost {}, value {}, unrealized {}, realized {}, fees {}, funding {}\n",
+            self.currency,
+            self.method,
+            short(&t.cost),
+            short(&t.value),
+            short(&t.unrealized),
+            short(&t.realized),
+            short(&t.fees),
+            short(&t.funding)
+        ));
+        if !t.unvalued.is_empty() {
+            out.push_str(&format!(
+                "no stored price (not in the value): {} (run `cryptoviz backfill` for a market of each)\n",
+                t.unvalued.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// An amount to two places for the table (the JSON keeps every digit).
+fn short(s: &str) -> String {
+    s.parse::<Decimal>()
+        .map(|d| d.round_dp(2).to_string())
+        .unwrap_or_else(|_| s.to_string())
+}

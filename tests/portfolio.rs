@@ -1,0 +1,270 @@
+//! The portfolio end to end through the real binary: the four export layouts of
+//! `tests/fixtures/portfolio` imported (each whole, again adding nothing, a bad file refused
+//! with its line and column and nothing of it kept), then `portfolio --json` valued from
+//! candles stored in the same SQLite file, against the FIFO computation written out below by
+//! hand, independently of the code.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use cryptoviz::domain::{Candle, Price, SeriesKey, Symbol, Timeframe};
+use cryptoviz::store::{CandleSource, Store, StoreOptions};
+use serde_json::Value;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/portfolio")
+        .join(name)
+}
+
+fn cryptoviz(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    std::fs::write(dir.join("none.toml"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--config")
+        .arg(dir.join("none.toml"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ms(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .timestamp_millis()
+}
+
+/// One-minute candles closing at `price` just before each time.
+async fn store_prices(dir: &Path, prices: &[(&str, &str, &str)]) {
+    let store = Store::open(&dir.join("cryptoviz.db"), StoreOptions::default()).unwrap();
+    for (symbol, at, price) in prices {
+        let key = SeriesKey {
+            symbol: Symbol::new(symbol).unwrap(),
+            timeframe: Timeframe::M1,
+        };
+        let open = ms(at) - 60_000;
+        store
+            .upsert(
+                key,
+                vec![Candle::flat(open, Price::parse(price).unwrap())],
+                CandleSource::Rest,
+            )
+            .unwrap();
+    }
+    store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn four_exports_imported_and_valued_by_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = [
+        "coinbase-transactions.csv",
+        "binance-trade-history.csv",
+        "kraken-trades.csv",
+        "plain.csv",
+    ]
+    .map(|f| fixture(f).display().to_string());
+    let mut args = vec!["portfolio", "import"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = cryptoviz(d, &args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (name, rows) in [
+        ("Coinbase transaction report (6 rows, 6 new)", 0),
+        ("Binance spot trade history (3 rows, 3 new)", 1),
+        ("Kraken trades.csv (2 rows, 2 new)", 2),
+        ("plain CSV (3 rows, 3 new)", 3),
+    ] {
+        assert!(
+            out.lines().nth(rows).is_some_and(|l| l.ends_with(name)),
+            "{name} in\n{out}"
+        );
+    }
+    // Again: nothing new.
+    let (code, out, _) = cryptoviz(d, &args);
+    assert_eq!(code, 0);
+    assert_eq!(out.matches(" 0 new)").count(), 4, "{out}");
+
+    // BNB's price when its 0.001 paid Binance's fee, and every price at valuation time.
+    store_prices(
+        d,
+        &[
+            ("binance:BNBUSDT", "2025-01-09T10:00:00Z", "700"),
+            ("binance:BNBUSDT", "2025-01-20T00:00:00Z", "700"),
+            ("binance:BTCUSDT", "2025-01-20T00:00:00Z", "100000"),
+            ("binance:ETHUSDT", "2025-01-20T00:00:00Z", "3200"),
+        ],
+    )
+    .await;
+    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+
+    // FIFO by hand, row by row (USD and USDT are cash):
+    // - plain: +5000 USDT; BNB lot 0.5 @ 300 (cost 150).
+    // - Coinbase: +10000 USD; buy 0.1 BTC @ 40000 + 10 fee: BTC lot A (0.1, 4010), USD 5990;
+    //   receive 1 ETH at 2000: lot (1, 2000); staking 0.01 ETH at 2500: lot (0.01, 25);
+    //   convert 0.5 ETH at 3000 less a 10 spread: ETH realises 1500 - 1000 - 10 = 490, and
+    //   0.02 BTC for the 1490 received: BTC lot B (0.02, 1490).
+    // - Binance: buy 0.05 BTC @ 50000, fee 0.00005 BTC: lot C (0.04995, 2500), USDT 2500, fee
+    //   worth 2.5; sell 0.02 BTC @ 60000, fee 1.2 USDT: closes 0.02 of A (cost 802), realises
+    //   1200 - 802 - 1.2 = 396.8, USDT 3698.8; buy 0.2 ETH @ 3000 with a 0.001 BNB fee worth
+    //   0.7: ETH lot (0.2, 600.7), USDT 3098.8, BNB realises 0.7 - 0.3 = 0.4.
+    // - Kraken: buy 0.01 BTC @ 45000 + 1.17: lot E (0.01, 451.17), USD 5538.83; sell 0.1 ETH
+    //   @ 3500 - 0.91: closes 0.1 of the received lot (200), realises 149.09, USD 5887.92.
+    // - plain: funding -1.5 USDT: USDT 3097.3.
+    // Held: BTC 0.08+0.02+0.04995+0.01 = 0.15995 costing 3208+1490+2500+451.17 = 7649.17;
+    // ETH 0.4+0.01+0.2 = 0.61 costing 800+25+600.7 = 1425.7; BNB 0.499 costing 149.7.
+    let want = [
+        // asset, qty, cost, value, unrealized, realized, fees, funding
+        (
+            "BTC", "0.15995", "7649.17", "15995", "8345.83", "396.8", "14.87", "0",
+        ),
+        ("USD", "5887.92", "5887.92", "5887.92", "0", "0", "0", "0"),
+        ("USDT", "3097.3", "3097.3", "3097.3", "0", "0", "0", "-1.5"),
+        (
+            "ETH", "0.61", "1425.7", "1952", "526.3", "639.09", "11.61", "0",
+        ),
+        ("BNB", "0.499", "149.7", "349.3", "199.6", "0.4", "0", "0"),
+    ];
+    let positions = report["positions"].as_array().unwrap();
+    assert_eq!(positions.len(), want.len(), "{report:#}");
+    for (p, w) in positions.iter().zip(want) {
+        let got = (
+            p["asset"].as_str().unwrap(),
+            p["qty"].as_str().unwrap(),
+            p["cost"].as_str().unwrap(),
+            p["value"].as_str().unwrap(),
+            p["unrealized"].as_str().unwrap(),
+            p["realized"].as_str().unwrap(),
+            p["fees"].as_str().unwrap(),
+            p["funding"].as_str().unwrap(),
+        );
+        assert_eq!(got, w, "largest value first");
+    }
+    assert_eq!(positions[0]["price_path"], "BTC -> USDT = USD");
+    // 7649.17 / 0.15995, shown to 12 places.
+    assert_eq!(positions[0]["avg_cost"], "47822.256955298531");
+    let t = &report["totals"];
+    for (k, v) in [
+        ("value", "27281.52"),
+        ("cost", "18209.79"),
+        ("unrealized", "9071.73"),
+        ("realized", "1036.29"),
+        ("fees", "26.48"),
+        ("funding", "-1.5"),
+    ] {
+        assert_eq!(t[k], v, "{k}: {t}");
+    }
+    assert_eq!(report["method"], "fifo");
+    assert_eq!(
+        report["risk"],
+        Value::Null,
+        "not computed yet: null, not zeros"
+    );
+
+    // Without ETH's price, ETH is unvalued (null), never 0, and named.
+    let d2 = tempfile::tempdir().unwrap();
+    let (code, ..) = cryptoviz(d2.path(), &args);
+    assert_eq!(code, 0);
+    store_prices(
+        d2.path(),
+        &[
+            ("binance:BNBUSDT", "2025-01-09T10:00:00Z", "700"),
+            ("binance:BTCUSDT", "2025-01-20T00:00:00Z", "100000"),
+        ],
+    )
+    .await;
+    let (code, out, err) = cryptoviz(d2.path(), &["portfolio", "--at", "2025-01-20"]);
+    assert_eq!(code, 0, "{err}");
+    // BNB has its older close (the last at or before the time); ETH has none.
+    assert!(
+        out.contains("no stored price (not in the value): ETH ("),
+        "{out}"
+    );
+    let eth = out.lines().find(|l| l.starts_with("ETH ")).unwrap();
+    assert!(
+        eth.contains("1425.7                –                –"),
+        "{eth}"
+    );
+}
+
+/// A bad file is refused whole with its line and column; the good one beside it goes in.
+#[test]
+fn a_bad_file_is_refused_at_its_line_and_nothing_of_it_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+         2025-01-01T00:00:00Z,binance,BTCUSDT,buy,1,100,,,a1\n\
+         2025-01-02T00:00:00Z,binance,BTCUSDT,sell,-1,100,,,a2\n",
+    )
+    .unwrap();
+    let future = d.join("future.csv");
+    std::fs::write(
+        &future,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n2999-01-01T00:00:00Z,binance,BTCUSDT,buy,1,100,,,f1\n",
+    )
+    .unwrap();
+    let unknown = d.join("other.csv");
+    std::fs::write(&unknown, "Date,Action,Ticker\n2025-01-01,BUY,AAPL\n").unwrap();
+    let good = fixture("kraken-trades.csv");
+    let (code, out, err) = cryptoviz(
+        d,
+        &[
+            "portfolio",
+            "import",
+            bad.to_str().unwrap(),
+            future.to_str().unwrap(),
+            unknown.to_str().unwrap(),
+            good.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0]
+            .ends_with("bad.csv:3: column \"qty\": -1 is not above zero; nothing imported from it"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("future.csv:2: 2999-01-01T00:00:00Z is in the future"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("other.csv:1: not an export cryptoviz reads"),
+        "{err}"
+    );
+    assert!(out.contains("Kraken trades.csv (2 rows, 2 new)"), "{out}");
+    // Of the bad file, not even its good first row: before Kraken's ETH sale, the BTC held
+    // is Kraken's 0.01 alone (unvalued: no price stored).
+    let (code, out, err) = cryptoviz(d, &["portfolio", "--json", "--at", "2025-01-10T12:00:00Z"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let btc = &report["positions"][1];
+    assert_eq!(
+        (btc["asset"].as_str(), btc["qty"].as_str()),
+        (Some("BTC"), Some("0.01")),
+        "{report}"
+    );
+    assert_eq!(btc["value"], Value::Null);
+    assert_eq!(report["totals"]["unvalued"], serde_json::json!(["BTC"]));
+    // Later, Kraken's ETH sale has no ETH behind it: the row is named.
+    let (code, _, err) = cryptoviz(d, &["portfolio"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        "cryptoviz: the ledger cannot be valued: kraken row TAAAAA-BBBBB-CCCCC2: sells 0.1 ETH but holds 0"
+    );
+}
