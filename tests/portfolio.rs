@@ -171,6 +171,28 @@ async fn four_exports_imported_and_valued_by_fifo() {
         "not computed yet: null, not zeros"
     );
 
+    // The report carries the same section at its end.
+    let (code, out, err) = cryptoviz(
+        d,
+        &[
+            "export",
+            "--symbol",
+            "binance:BTCUSDT",
+            "--timeframe",
+            "1m",
+            "--to",
+            "2025-01-20",
+            "--out",
+            "-",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let exported: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        exported["portfolio"], report,
+        "export's portfolio is portfolio --json's"
+    );
+
     // Without ETH's price, ETH is unvalued (null), never 0, and named.
     let d2 = tempfile::tempdir().unwrap();
     let (code, ..) = cryptoviz(d2.path(), &args);

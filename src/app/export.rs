@@ -69,6 +69,8 @@ pub fn report(app: &App) -> Report {
                 })
             })
             .collect(),
+        // The dashboard does not hold the ledger: `export` and `portfolio` report it.
+        portfolio: None,
     }
 }
 

@@ -103,6 +103,25 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             key.timeframe
         );
     }
+    // The user's holdings at the report's end, when a ledger is stored (SPEC §6).
+    let settings = ctx.config.portfolio.settings();
+    let at = to.min(now);
+    report.portfolio = match store
+        .call(move |b| {
+            if b.ledger()?.is_empty() {
+                return Ok(None);
+            }
+            crate::portfolio::value_ledger(b, &settings, at).map(Some)
+        })
+        .await?
+    {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            stderr!("cryptoviz: note: the portfolio is left out: {e}");
+            None
+        }
+    };
     report.news = store
         .recent_news(200, None)
         .await?

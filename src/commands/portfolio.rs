@@ -7,9 +7,6 @@ use super::Context;
 use crate::cli::{PortfolioAction, PortfolioArgs};
 use crate::domain::now_ms;
 use crate::portfolio::import::{Options, read_file};
-use crate::portfolio::lots::Book;
-use crate::portfolio::prices::StorePrices;
-use crate::portfolio::report::PortfolioReport;
 use crate::store::ledger::LedgerWrite;
 
 pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode> {
@@ -78,20 +75,10 @@ async fn import(
 
 async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<ExitCode> {
     let (store, _) = ctx.open_existing()?;
-    let cfg = ctx.config.portfolio.clone();
+    let settings = ctx.config.portfolio.settings();
     let at = at.unwrap_or_else(now_ms);
     let report = store
-        .call(move |b| {
-            let mut entries = b.ledger()?;
-            entries.retain(|e| e.time <= at);
-            let mut prices = StorePrices::new(b, &cfg.currency, cfg.stablecoins_at_par)?;
-            Ok(
-                Book::replay(cfg.method(), entries, &mut prices).map(|book| {
-                    let r = PortfolioReport::of(&book, &cfg.currency, at, &mut prices);
-                    r.with_paths(&prices.paths)
-                }),
-            )
-        })
+        .call(move |b| crate::portfolio::value_ledger(b, &settings, at))
         .await?;
     store.close().await?;
     let report = match report {

@@ -38,6 +38,14 @@ impl PortfolioConfig {
         Method::parse(&self.method).unwrap_or(Method::Fifo)
     }
 
+    pub fn settings(&self) -> crate::portfolio::Settings {
+        crate::portfolio::Settings {
+            currency: self.currency.to_ascii_uppercase(),
+            stablecoins_at_par: self.stablecoins_at_par,
+            method: self.method(),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
         if Method::parse(&self.method).is_none() {
             return invalid(

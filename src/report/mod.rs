@@ -29,6 +29,9 @@ pub struct Report {
     pub health: serde_json::Value,
     pub metrics: serde_json::Value,
     pub activity_log: Vec<serde_json::Value>,
+    /// The user's holdings at the report's end (SPEC §6), when a ledger is stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<crate::portfolio::report::PortfolioReport>,
 }
 
 /// The report's `alerts`: the rules of its series and every recorded firing of them in its
@@ -86,6 +89,7 @@ impl Report {
             health: serde_json::json!({}),
             metrics: serde_json::json!({}),
             activity_log: Vec::new(),
+            portfolio: None,
         }
     }
 }
