@@ -113,8 +113,8 @@ pub struct PortfolioArgs {
     /// Value the holdings as they stood at this time: YYYY-MM-DD or RFC 3339 [default: now].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub at: Option<i64>,
-    /// Print the report's `portfolio` object as JSON.
-    #[arg(long)]
+    /// Print JSON: the report's `portfolio` object, or `{"snapshots": [...]}`.
+    #[arg(long, global = true)]
     pub json: bool,
 }
 
@@ -132,6 +132,15 @@ pub enum PortfolioAction {
         /// The account of rows that name none.
         #[arg(long)]
         account: Option<String>,
+    },
+    /// Equity, realised and unrealised P&L every `[portfolio] snapshot_minutes`.
+    History {
+        /// Start date: YYYY-MM-DD or RFC 3339 [default: the ledger's first row].
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        from: Option<i64>,
+        /// End date: YYYY-MM-DD or RFC 3339 [default: now].
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        to: Option<i64>,
     },
 }
 

@@ -165,11 +165,42 @@ async fn four_exports_imported_and_valued_by_fifo() {
         assert_eq!(t[k], v, "{k}: {t}");
     }
     assert_eq!(report["method"], "fifo");
+    // Risk over daily steps from the ledger's first day: only cash and BNB (priced from the
+    // 9th) are valued at consecutive steps here, so the returns are all zero; BTC's share
+    // (15995 of 27281.52) is the largest.
+    let risk = &report["risk"];
+    assert_eq!(risk["largest_position_pct"], 58.63, "{risk}");
+    assert_eq!(risk["max_drawdown_pct"], 0.0, "{risk}");
+    assert_eq!(risk["days"], 19, "{risk}");
+    assert_eq!(risk["var_95_1d"], Value::Null, "fewer than 20 days: {risk}");
+    let snaps = report["snapshots"].as_array().unwrap();
     assert_eq!(
-        report["risk"],
-        Value::Null,
-        "not computed yet: null, not zeros"
+        snaps.len(),
+        20,
+        "each day's end from Jan 1, and the 20th itself"
     );
+    assert_eq!(snaps[0]["time"], ms("2025-01-01T23:59:59.999Z"));
+    assert_eq!(snaps[19]["time"], ms("2025-01-20T00:00:00Z"));
+    assert_eq!(snaps[19]["equity"], "27281.52");
+    assert_eq!(snaps[0]["unvalued"], serde_json::json!(["BNB"]));
+    // `portfolio history` at [portfolio] snapshot_minutes (an hour).
+    let (code, out, err) = cryptoviz(
+        d,
+        &[
+            "portfolio",
+            "history",
+            "--from",
+            "2025-01-19",
+            "--to",
+            "2025-01-20",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let h: Value = serde_json::from_str(&out).unwrap();
+    let h = h["snapshots"].as_array().unwrap();
+    assert_eq!(h.len(), 25, "hourly, both ends");
+    assert_eq!(h[24]["equity"], "27281.52");
 
     // The report carries the same section at its end.
     let (code, out, err) = cryptoviz(

@@ -16,6 +16,7 @@ pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode>
             venue,
             account,
         }) => import(ctx, files, venue, account).await,
+        Some(PortfolioAction::History { from, to }) => history(ctx, from, to, args.json).await,
         None => report(ctx, args.at, args.json).await,
     }
 }
@@ -92,6 +93,59 @@ async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<Ex
         super::out(serde_json::to_string_pretty(&report)?)?;
     } else {
         super::out(report.table().trim_end())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn history(
+    ctx: &Context,
+    from: Option<i64>,
+    to: Option<i64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let to = to.unwrap_or_else(now_ms);
+    if from.is_some_and(|f| f > to) {
+        return Err(super::usage("--from is after --to"));
+    }
+    let (store, _) = ctx.open_existing()?;
+    let settings = ctx.config.portfolio.settings();
+    let step = i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000;
+    let snapshots = store
+        .call(move |b| crate::portfolio::snapshots(b, &settings, from, to, step))
+        .await?;
+    store.close().await?;
+    let snapshots = match snapshots {
+        Ok(s) => s,
+        Err(e) => {
+            stderr!("cryptoviz: the ledger cannot be valued: {e}");
+            return Ok(ExitCode::from(super::EXIT_FAILURE));
+        }
+    };
+    if json {
+        super::out(serde_json::json!({ "snapshots": snapshots }))?;
+    } else {
+        super::out(format_args!(
+            "{:<20} {:>16} {:>14} {:>14}",
+            "time", "equity", "realized", "unrealized"
+        ))?;
+        for s in &snapshots {
+            let two = |v: &str| {
+                v.parse::<rust_decimal::Decimal>()
+                    .map(|d| d.round_dp(2).to_string())
+                    .unwrap_or_else(|_| v.to_string())
+            };
+            let mut line = format!(
+                "{:<20} {:>16} {:>14} {:>14}",
+                crate::domain::rfc3339(s.time),
+                two(&s.equity),
+                two(&s.realized),
+                two(&s.unrealized)
+            );
+            if !s.unvalued.is_empty() {
+                line.push_str(&format!("  unvalued: {}", s.unvalued.join(", ")));
+            }
+            super::out(line)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! ([`import`]), replayed into lots by a cost method ([`lots`]), valued from stored candles
 //! ([`prices`]) and reported ([`report`]).
 
+pub mod history;
 pub mod import;
 pub mod lots;
 pub mod prices;
@@ -28,13 +29,60 @@ pub fn value_ledger(
     let mut entries = b.ledger()?;
     entries.retain(|e| e.time <= at);
     let mut prices = prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?;
+    let days = match history::daily(&entries, at) {
+        Some((from, to)) => {
+            match history::replay(s.method, entries.clone(), &mut prices, from, to, DAY) {
+                Ok(series) => Some(series),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        None => None,
+    };
     Ok(
         lots::Book::replay(s.method, entries, &mut prices).map(|book| {
-            report::PortfolioReport::of(&book, &s.currency, at, &mut prices)
-                .with_paths(&prices.paths)
+            let mut r = report::PortfolioReport::of(&book, &s.currency, at, &mut prices)
+                .with_paths(&prices.paths);
+            if let Some(days) = days {
+                let largest = r
+                    .positions
+                    .iter()
+                    .filter_map(|p| p.share_pct.as_deref()?.parse::<f64>().ok())
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+                r.risk = Some(history::Risk::of(&days, largest));
+                r.snapshots = days.snapshots;
+            }
+            r
         }),
     )
 }
+
+const DAY: Millis = 86_400_000;
+
+/// The ledger's snapshots every `step` over `from..=to` (at most [`MAX_SNAPSHOTS`]: a longer
+/// range gets a longer step, in whole minutes).
+pub fn snapshots(
+    b: &mut dyn Backend,
+    s: &Settings,
+    from: Option<Millis>,
+    to: Millis,
+    step: Millis,
+) -> Result<Result<Vec<history::Snapshot>, lots::LotError>, StoreError> {
+    let mut entries = b.ledger()?;
+    entries.retain(|e| e.time <= to);
+    let Some(first) = entries.iter().map(|e| e.time).min() else {
+        return Ok(Ok(Vec::new()));
+    };
+    let from = from.unwrap_or(first);
+    let step = step
+        .max((to - from) / MAX_SNAPSHOTS as Millis + 1)
+        .max(60_000);
+    let step = (step + 59_999) / 60_000 * 60_000;
+    let mut prices = prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?;
+    Ok(history::replay(s.method, entries, &mut prices, from, to, step).map(|h| h.snapshots))
+}
+
+/// Most snapshots one `portfolio history` prints.
+pub const MAX_SNAPSHOTS: usize = 20_000;
 
 #[cfg(test)]
 mod tests;

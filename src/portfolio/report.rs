@@ -53,9 +53,10 @@ pub struct PortfolioReport {
     pub at: Millis,
     pub positions: Vec<PositionReport>,
     pub totals: Totals,
-    /// Not computed yet (issue #25 is open): `null`, not a made-up zero.
-    pub risk: Option<()>,
-    pub snapshots: Vec<()>,
+    /// Over the stored history, from daily steps (each figure `null` without enough days).
+    pub risk: Option<super::history::Risk>,
+    /// The holdings at the end of each day since the ledger's first.
+    pub snapshots: Vec<super::history::Snapshot>,
 }
 
 impl PortfolioReport {

@@ -1,0 +1,299 @@
+//! The portfolio over time: the ledger replayed step by step and valued at each step's end
+//! (`portfolio history`, the report's `snapshots`), and the risk figures read from it. Returns
+//! are the holdings' own: each step's change in value of what was held at the step before,
+//! so deposits and withdrawals are not gains.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::lots::{Book, LotError, Method, Prices};
+use crate::domain::{Entry, Millis};
+
+const DAY: Millis = 86_400_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub time: Millis,
+    /// The valued holdings (cash included) at `time`.
+    pub equity: String,
+    pub realized: String,
+    pub unrealized: String,
+    /// Holdings without a price then (not in `equity`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unvalued: Vec<String>,
+}
+
+/// What the risk figures are read from: each step's return and the BTC return beside it.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    pub snapshots: Vec<Snapshot>,
+    /// (return of the holdings, BTC's return) per step after the first, where both are known.
+    pub returns: Vec<(f64, Option<f64>)>,
+    pub last_equity: f64,
+}
+
+fn text(d: Decimal) -> String {
+    d.round_dp(12).normalize().to_string()
+}
+
+/// The holdings' value at `at`: (valued total, cost of the valued, the unvalued).
+fn value(book: &Book, prices: &mut dyn Prices, at: Millis) -> (Decimal, Decimal, Vec<String>) {
+    let (mut total, mut cost, mut unvalued) = (Decimal::ZERO, Decimal::ZERO, Vec::new());
+    for (asset, h) in &book.holdings {
+        let qty = h.qty();
+        if qty.is_zero() {
+            continue;
+        }
+        let unit = if prices.is_cash(asset) {
+            Some(Decimal::ONE)
+        } else {
+            prices.value(asset, at)
+        };
+        match unit {
+            Some(u) => {
+                total += qty * u;
+                cost += h.cost();
+            }
+            None => unvalued.push(asset.clone()),
+        }
+    }
+    (total, cost, unvalued)
+}
+
+/// The ledger at each of `from`, `from + step`, … and at `to`.
+pub fn replay(
+    method: Method,
+    mut entries: Vec<Entry>,
+    prices: &mut dyn Prices,
+    from: Millis,
+    to: Millis,
+    step: Millis,
+) -> Result<Series, LotError> {
+    super::lots::replay_order(&mut entries);
+    let mut book = Book::new(method);
+    let mut next = entries.iter().peekable();
+    let mut out = Series::default();
+    let mut prev: Option<Millis> = None;
+    let mut t = from;
+    loop {
+        // The return of what was held at the last step, over the assets priced at both.
+        if let Some(pt) = prev {
+            let (mut then, mut now) = (Decimal::ZERO, Decimal::ZERO);
+            for (asset, h) in &book.holdings {
+                let qty = h.qty();
+                if qty.is_zero() {
+                    continue;
+                }
+                let (a, b) = if prices.is_cash(asset) {
+                    (Some(Decimal::ONE), Some(Decimal::ONE))
+                } else {
+                    (prices.value(asset, pt), prices.value(asset, t))
+                };
+                if let (Some(a), Some(b)) = (a, b) {
+                    then += qty * a;
+                    now += qty * b;
+                }
+            }
+            if then > Decimal::ZERO {
+                let r = (now / then - Decimal::ONE).to_f64().unwrap_or(0.0);
+                let btc = match (prices.value("BTC", pt), prices.value("BTC", t)) {
+                    (Some(a), Some(b)) if a > Decimal::ZERO => (b / a - Decimal::ONE).to_f64(),
+                    _ => None,
+                };
+                out.returns.push((r, btc));
+            }
+        }
+        while let Some(e) = next.next_if(|e| e.time <= t) {
+            book.apply(e, prices)?;
+        }
+        let (equity, cost, unvalued) = value(&book, prices, t);
+        let realized: Decimal = book.holdings.values().map(|h| h.realized).sum();
+        out.snapshots.push(Snapshot {
+            time: t,
+            equity: text(equity),
+            realized: text(realized),
+            unrealized: text(equity - cost),
+            unvalued,
+        });
+        out.last_equity = equity.to_f64().unwrap_or(0.0);
+        prev = Some(t);
+        if t >= to {
+            break;
+        }
+        // The last step ends at `to` itself.
+        t = (t + step).min(to);
+    }
+    Ok(out)
+}
+
+/// Risk over the stored history (SPEC §6), from daily steps; a figure needs enough returns
+/// (`null` otherwise).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Risk {
+    /// Daily returns the figures read.
+    pub days: usize,
+    /// Of the last 30 daily returns, annualised (x sqrt 365), in percent.
+    pub volatility_30d_pct: Option<f64>,
+    /// The deepest fall of the holdings' value index from a peak, in percent.
+    pub max_drawdown_pct: Option<f64>,
+    /// The one-day loss exceeded on 5 % of days (historical), in the currency.
+    pub var_95_1d: Option<f64>,
+    pub beta_btc: Option<f64>,
+    pub correlation_btc: Option<f64>,
+    /// The largest position's share of the valued total, in percent.
+    pub largest_position_pct: Option<f64>,
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn stdev(v: &[f64]) -> Option<f64> {
+    (v.len() >= 2).then(|| {
+        let m = mean(v);
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    })
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+impl Risk {
+    /// From a daily [`Series`] and the largest position's share.
+    pub fn of(s: &Series, largest_position_pct: Option<f64>) -> Risk {
+        let r: Vec<f64> = s.returns.iter().map(|(r, _)| *r).collect();
+        let last30 = &r[r.len().saturating_sub(30)..];
+        let volatility = (last30.len() >= 10)
+            .then(|| stdev(last30))
+            .flatten()
+            .map(|sd| round(sd * 365f64.sqrt() * 100.0, 2));
+        let mut index: f64 = 1.0;
+        let (mut peak, mut deepest) = (1.0f64, 0.0f64);
+        for x in &r {
+            index *= 1.0 + x;
+            peak = peak.max(index);
+            deepest = deepest.max((peak - index) / peak);
+        }
+        let var = (r.len() >= 20).then(|| {
+            let mut sorted = r.clone();
+            sorted.sort_by(f64::total_cmp);
+            let q = sorted[((sorted.len() as f64) * 0.05).floor() as usize];
+            round((-q).max(0.0) * s.last_equity, 2)
+        });
+        let pairs: Vec<(f64, f64)> = s
+            .returns
+            .iter()
+            .filter_map(|(p, b)| Some((*p, (*b)?)))
+            .collect();
+        let (beta, corr) = if pairs.len() >= 10 {
+            let (ps, bs): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+            let (mp, mb) = (mean(&ps), mean(&bs));
+            let cov = pairs.iter().map(|(p, b)| (p - mp) * (b - mb)).sum::<f64>()
+                / (pairs.len() - 1) as f64;
+            let (sp, sb) = (stdev(&ps).unwrap_or(0.0), stdev(&bs).unwrap_or(0.0));
+            (
+                (sb > 0.0).then(|| round(cov / (sb * sb), 3)),
+                (sp > 0.0 && sb > 0.0).then(|| round(cov / (sp * sb), 3)),
+            )
+        } else {
+            (None, None)
+        };
+        Risk {
+            days: r.len(),
+            volatility_30d_pct: volatility,
+            max_drawdown_pct: (!r.is_empty()).then(|| round(deepest * 100.0, 2)),
+            var_95_1d: var,
+            beta_btc: beta,
+            correlation_btc: corr,
+            largest_position_pct,
+        }
+    }
+}
+
+/// Daily steps from the first ledger day to `at`'s day.
+pub fn daily(entries: &[Entry], at: Millis) -> Option<(Millis, Millis)> {
+    let first = entries.iter().map(|e| e.time).min()?;
+    let start = first.div_euclid(DAY) * DAY + DAY - 1;
+    Some((start.min(at), at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EntryKind;
+    use std::str::FromStr;
+
+    /// BTC at 100, 110, 99 on three days; USD is cash.
+    struct Days;
+
+    impl Prices for Days {
+        fn is_cash(&self, asset: &str) -> bool {
+            asset == "USD"
+        }
+        fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
+            (asset == "BTC").then(|| Decimal::from([100, 110, 99][(at / DAY).min(2) as usize]))
+        }
+    }
+
+    /// A deposit of cash on day 1 is not a gain; the coin's moves are the returns.
+    #[test]
+    fn returns_are_the_holdings_own_not_the_deposits() {
+        let e = |t: Millis, kind, asset: &str, qty: &str, price: Option<&str>| Entry {
+            time: t,
+            venue: "x".into(),
+            account: String::new(),
+            kind,
+            asset: asset.into(),
+            quote: None,
+            qty: Decimal::from_str(qty).unwrap(),
+            price: price.map(|p| Decimal::from_str(p).unwrap()),
+            fee: None,
+            id: None,
+        };
+        let ledger = vec![
+            e(0, EntryKind::Deposit, "BTC", "1", Some("100")),
+            e(DAY + 1, EntryKind::Deposit, "USD", "1000", None),
+        ];
+        let s = replay(Method::Fifo, ledger, &mut Days, DAY - 1, 3 * DAY - 1, DAY).unwrap();
+        let eq: Vec<&str> = s.snapshots.iter().map(|x| x.equity.as_str()).collect();
+        assert_eq!(eq, ["100", "1110", "1099"]);
+        let r: Vec<f64> = s.returns.iter().map(|x| x.0).collect();
+        assert_eq!(r.len(), 2);
+        assert!((r[0] - 0.1).abs() < 1e-12, "{r:?}");
+        // Day 3: 1 BTC from 110 to 99 and 1000 of cash: -11 on 1110.
+        assert!((r[1] - (-11.0 / 1110.0)).abs() < 1e-12, "{r:?}");
+    }
+
+    #[test]
+    fn risk_figures_by_hand() {
+        // Up 10 %, down 20 %, up 25 %: the index goes 1.1, 0.88, 1.1; the deepest fall is 20 %.
+        let s = Series {
+            snapshots: Vec::new(),
+            returns: vec![(0.1, Some(0.05)), (-0.2, Some(-0.1)), (0.25, Some(0.125))],
+            last_equity: 1000.0,
+        };
+        let r = Risk::of(&s, Some(60.0));
+        assert_eq!(r.max_drawdown_pct, Some(20.0));
+        assert_eq!(r.days, 3);
+        assert_eq!(r.volatility_30d_pct, None, "too few days");
+        assert_eq!(r.var_95_1d, None);
+        // Exactly twice BTC's moves: beta 2, correlation 1 (once there are ten days).
+        let s = Series {
+            returns: (0..20)
+                .map(|i| {
+                    let b = ((i * 7 % 11) as f64 - 5.0) / 100.0;
+                    (2.0 * b, Some(b))
+                })
+                .collect(),
+            ..s
+        };
+        let r = Risk::of(&s, None);
+        assert_eq!((r.beta_btc, r.correlation_btc), (Some(2.0), Some(1.0)));
+        // The worst of 20 days (5 % of them) is -10 %: 100 of 1000 at risk.
+        assert_eq!(r.var_95_1d, Some(100.0));
+        assert!(r.volatility_30d_pct.unwrap() > 0.0);
+    }
+}
