@@ -69,6 +69,21 @@ impl Pipeline {
             crate::alerts::deliver::engine(&config.alert_setup(), &store, now_ms()).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
         let inputs = market_tx.clone();
+        // The portfolio rules read the user's ledger valued a minute apart.
+        if !demo
+            && config
+                .alert_setup()
+                .rules
+                .iter()
+                .any(|r| r.condition.on_portfolio())
+        {
+            tokio::spawn(portfolio_valuations(
+                store.clone(),
+                config.portfolio.settings(),
+                market_tx.clone(),
+                shutdown.clone(),
+            ));
+        }
         let (events_tx, events) = mpsc::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(IngestSnapshot::default());
         let (prices_tx, demo_prices) = watch::channel(Vec::new());
@@ -200,6 +215,85 @@ impl Pipeline {
                 Ok(())
             }
         }
+    }
+}
+
+/// How often the portfolio rules get a new valuation.
+const PORTFOLIO_EVERY: Duration = Duration::from_secs(60);
+
+/// Values the user's ledger now and every [`PORTFOLIO_EVERY`], for the portfolio rules. A
+/// ledger that cannot be valued (a row selling what is not held) is said once in the log; an
+/// empty one sends nothing.
+async fn portfolio_valuations(
+    store: Store,
+    settings: crate::portfolio::Settings,
+    tx: mpsc::Sender<crate::source::MarketEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(PORTFOLIO_EVERY);
+    let mut said = false;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = crate::net::shutdown_requested(&mut shutdown) => return,
+        }
+        let s = settings.clone();
+        let now = now_ms();
+        let valued = store
+            .call(move |b| {
+                if b.ledger()?.is_empty() {
+                    return Ok(None);
+                }
+                crate::portfolio::value_ledger(b, &s, now).map(Some)
+            })
+            .await;
+        let report = match valued {
+            Ok(Some(Ok(r))) => r,
+            Ok(Some(Err(e))) => {
+                if !std::mem::replace(&mut said, true) {
+                    tracing::warn!("portfolio rules wait: the ledger cannot be valued: {e}");
+                }
+                continue;
+            }
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!("portfolio valuation: {e}");
+                continue;
+            }
+        };
+        said = false;
+        let figures = figures_of(&report);
+        if tx
+            .send(crate::source::MarketEvent::Portfolio(figures))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// What the portfolio rules read of a valuation: P&L (realised, unrealised and funding), the
+/// current drawdown and the largest position's share.
+fn figures_of(
+    r: &crate::portfolio::report::PortfolioReport,
+) -> crate::alerts::engine::PortfolioFigures {
+    let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+    let t = &r.totals;
+    crate::alerts::engine::PortfolioFigures {
+        time: r.at,
+        pnl: num(&t.realized) + num(&t.unrealized) + num(&t.funding),
+        drawdown_pct: r.risk.as_ref().and_then(|k| k.drawdown_pct),
+        largest: r
+            .positions
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.asset.clone(),
+                    p.share_pct.as_deref()?.parse::<f64>().ok()?,
+                ))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1)),
     }
 }
 

@@ -321,3 +321,60 @@ fn a_bad_file_is_refused_at_its_line_and_nothing_of_it_kept() {
         "cryptoviz: the ledger cannot be valued: kraken row TAAAAA-BBBBB-CCCCC2: sells 0.1 ETH but holds 0"
     );
 }
+
+/// A P&L rule fires once through the real collector: the ledger is valued when it starts
+/// (then every minute), 1 BTC that cost 100 is worth 200 at the stored close, so `pnl > 50`
+/// fires, named `portfolio`, with the P&L as its value; a second run does not fire it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pnl_rule_fires_once_through_the_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger.csv");
+    std::fs::write(
+        &ledger,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n2025-01-01T00:00:00Z,binance,BTC,deposit,1,100,,,d1\n",
+    )
+    .unwrap();
+    let cfg = d.join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[market]\nsymbols = [\"binance:BTCUSDT\"]\ntimeframes = [\"1m\"]\n\n[venues.binance]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\n\n[news]\nfeeds = []\n\n[backfill]\ndays = 1\n\n[[alerts]]\nname = \"up\"\nwhen = \"pnl > 50\"\nnotify = [\"bell\"]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+            .arg("--data-dir")
+            .arg(d)
+            .arg("--config")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["portfolio", "import", ledger.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let now = chrono::Utc::now().timestamp_millis();
+    let at = chrono::DateTime::from_timestamp_millis(now / 60_000 * 60_000 - 60_000)
+        .unwrap()
+        .to_rfc3339();
+    store_prices(d, &[("binance:BTCUSDT", &at, "200")]).await;
+    // (No venue answers here: the collector says so and exits 1; the rule still runs.)
+    let (_, _, err) = run(&["collect", "--duration", "3"]);
+    assert!(
+        err.contains("alert up: pnl > 50 (100) on portfolio"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["collect", "--duration", "3"]);
+    assert!(!err.contains("alert up"), "once: {err}");
+    let (code, out, err) = run(&["alerts", "list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let last = &v["rules"][0]["last_fired"];
+    assert_eq!(last["symbol"], "portfolio", "{v:#}");
+    assert_eq!(last["value"], "100", "{v:#}");
+}

@@ -126,7 +126,7 @@ impl Replayer {
                 matches!(
                     r.condition,
                     Condition::Stale { .. } | Condition::Spread { .. }
-                )
+                ) || r.condition.on_portfolio()
             })
             .map(|r| r.name.clone())
             .collect();

@@ -426,6 +426,21 @@ impl Engine {
         now: Millis,
         out: &mut Vec<Decision>,
     ) {
+        self.decide_on(i, holds, value, symbol.to_string(), at, now, out)
+    }
+
+    /// [`Engine::decide`] for a firing named by other than a market (`portfolio`).
+    #[allow(clippy::too_many_arguments)]
+    fn decide_on(
+        &mut self,
+        i: usize,
+        holds: bool,
+        value: Val,
+        symbol: String,
+        at: Millis,
+        now: Millis,
+        out: &mut Vec<Decision>,
+    ) {
         let slot = &mut self.slots[i];
         let before = slot.state;
         let s = &mut slot.state;
@@ -436,7 +451,7 @@ impl Engine {
                     false_since: None,
                 };
                 let r = &slot.rule;
-                let f = Firing::new(&r.name, symbol.to_string(), &r.when, value.text(), at, now);
+                let f = Firing::new(&r.name, symbol, &r.when, value.text(), at, now);
                 out.push(Decision::Fired(f, *s));
                 return;
             }
@@ -503,5 +518,7 @@ fn decimal(v: f64) -> String {
 }
 
 mod derivs;
+mod portfolio;
+pub use portfolio::PortfolioFigures;
 #[cfg(test)]
 mod tests;

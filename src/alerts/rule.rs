@@ -103,6 +103,19 @@ pub enum Condition {
         quote: f64,
         window: Millis,
     },
+    /// The portfolio's total P&L (realised and unrealised) in its currency.
+    Pnl {
+        cmp: Cmp,
+        amount: f64,
+    },
+    /// The portfolio's fall from its peak (on its holdings' own returns), in percent.
+    Drawdown {
+        pct: f64,
+    },
+    /// Any asset's share of the valued portfolio, in percent.
+    PositionPct {
+        pct: f64,
+    },
 }
 
 impl Condition {
@@ -127,6 +140,14 @@ impl Condition {
                 | Condition::Basis { .. }
                 | Condition::OiChange { .. }
                 | Condition::Liquidations { .. }
+        )
+    }
+
+    /// Conditions on the user's portfolio (P&L, drawdown, position share): no symbol.
+    pub fn on_portfolio(&self) -> bool {
+        matches!(
+            self,
+            Condition::Pnl { .. } | Condition::Drawdown { .. } | Condition::PositionPct { .. }
         )
     }
 
@@ -247,6 +268,12 @@ impl Condition {
                     window: window_of(rest).ok_or_else(|| bad("expected `in M m`"))?,
                 })
             }
+            ["pnl", op, x] => Ok(Condition::Pnl {
+                cmp: cmp(op)?,
+                amount: number(x)?,
+            }),
+            ["drawdown", ">", x] => Ok(Condition::Drawdown { pct: number(x)? }),
+            ["position_pct", ">", x] => Ok(Condition::PositionPct { pct: number(x)? }),
             _ => Err(RuleError::Unknown(when.to_string())),
         }
     }
@@ -282,6 +309,9 @@ impl fmt::Display for Condition {
             Condition::Liquidations { quote, window } => {
                 write!(f, "liquidations > {quote} in {} m", window / 60_000)
             }
+            Condition::Pnl { cmp, amount } => write!(f, "pnl {} {amount}", cmp.sign()),
+            Condition::Drawdown { pct } => write!(f, "drawdown > {pct}"),
+            Condition::PositionPct { pct } => write!(f, "position_pct > {pct}"),
         }
     }
 }

@@ -107,7 +107,7 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
             }
             for name in r.skipped {
                 stderr!(
-                    "cryptoviz: note: {name:?} reads the live clock (stale, spread) and is not replayed"
+                    "cryptoviz: note: {name:?} reads the live clock or the portfolio (stale, spread, pnl, drawdown, position_pct) and is not replayed"
                 );
             }
         }

@@ -63,7 +63,14 @@ impl Config {
                 return Err((key("name"), format!("{name:?} is used twice")));
             }
             let condition = Condition::parse(&a.when).map_err(|e| (key("when"), e.to_string()))?;
-            let needs_symbol = !matches!(condition, Condition::Sentiment { .. });
+            let needs_symbol =
+                !matches!(condition, Condition::Sentiment { .. }) && !condition.on_portfolio();
+            if condition.on_portfolio() && a.symbol.is_some() {
+                return Err((
+                    key("symbol"),
+                    format!("{:?} is on the whole portfolio: no symbol", a.when),
+                ));
+            }
             if needs_symbol && a.symbol.is_none() {
                 return Err((key("symbol"), format!("{:?} needs a symbol", a.when)));
             }

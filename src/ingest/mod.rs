@@ -427,6 +427,11 @@ impl Ingest {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
             }
+            MarketEvent::Portfolio(figures) => {
+                if let Some(engine) = &mut self.alerts {
+                    engine.on_portfolio(&figures, now_ms(), &mut self.decisions);
+                }
+            }
             MarketEvent::Rule(change) => {
                 if let Some(engine) = &mut self.alerts {
                     match change {

@@ -137,6 +137,8 @@ pub struct Risk {
     pub volatility_30d_pct: Option<f64>,
     /// The deepest fall of the holdings' value index from a peak, in percent.
     pub max_drawdown_pct: Option<f64>,
+    /// Its fall from its peak now, in percent.
+    pub drawdown_pct: Option<f64>,
     /// The one-day loss exceeded on 5 % of days (historical), in the currency.
     pub var_95_1d: Option<f64>,
     pub beta_btc: Option<f64>,
@@ -205,6 +207,7 @@ impl Risk {
             days: r.len(),
             volatility_30d_pct: volatility,
             max_drawdown_pct: (!r.is_empty()).then(|| round(deepest * 100.0, 2)),
+            drawdown_pct: (!r.is_empty()).then(|| round((peak - index) / peak * 100.0, 2)),
             var_95_1d: var,
             beta_btc: beta,
             correlation_btc: corr,
@@ -277,6 +280,7 @@ mod tests {
         };
         let r = Risk::of(&s, Some(60.0));
         assert_eq!(r.max_drawdown_pct, Some(20.0));
+        assert_eq!(r.drawdown_pct, Some(0.0), "back at the peak");
         assert_eq!(r.days, 3);
         assert_eq!(r.volatility_30d_pct, None, "too few days");
         assert_eq!(r.var_95_1d, None);

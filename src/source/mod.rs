@@ -24,6 +24,8 @@ pub enum MarketEvent {
     News(Vec<crate::domain::NewsItem>),
     /// A rule made, changed, disabled or deleted from the dashboard.
     Rule(RuleChange),
+    /// The user's portfolio valued, for the rules that read it (a minute apart).
+    Portfolio(crate::alerts::engine::PortfolioFigures),
 }
 
 #[derive(Clone, Debug, PartialEq)]
