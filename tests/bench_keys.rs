@@ -15,6 +15,7 @@ async fn every_spec_key_is_measured() {
         reps: 1,
         history_days: 2,
         process_secs: 0,
+        fills: 2_000,
     };
     // With a server, `bench --store postgres://…` adds its keys (measured in a scratch
     // database the bench makes on that server).
@@ -48,6 +49,7 @@ async fn every_spec_key_is_measured() {
         "parse_venues_trades_per_sec",
         "alerts_backtest_candles_per_sec",
         "ingest_venues_trades_per_sec",
+        "portfolio_replay_fills_per_sec",
     ]
     .into_iter()
     .chain(keys)

@@ -8,6 +8,7 @@ mod follow;
 mod klines_server;
 mod measure;
 pub mod orphan;
+mod portfolio;
 mod postgres;
 mod scale;
 
@@ -34,6 +35,8 @@ pub struct Plan {
     pub history_days: usize,
     /// Run the real dashboard process for idle CPU and its peak memory (seconds measured).
     pub process_secs: u64,
+    /// Fills in the portfolio ledger replayed (SPEC: 100,000).
+    pub fills: usize,
 }
 
 impl Plan {
@@ -45,6 +48,7 @@ impl Plan {
                 reps: 3,
                 history_days: 14,
                 process_secs: 4,
+                fills: 20_000,
             }
         } else {
             Plan {
@@ -53,6 +57,7 @@ impl Plan {
                 reps: 5,
                 history_days: 365,
                 process_secs: 10,
+                fills: 100_000,
             }
         }
     }
@@ -111,6 +116,10 @@ async fn measure_all(
     out.insert(
         "alerts_backtest_candles_per_sec".into(),
         json!(measure::alerts_backtest(&dir, plan.history_days).await?),
+    );
+    out.insert(
+        "portfolio_replay_fills_per_sec".into(),
+        json!(portfolio::replay(&dir, plan.fills, plan.reps).await?),
     );
 
     // Every venue's own format, each perp's, and all of them at once with a composite.

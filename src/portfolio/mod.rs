@@ -28,7 +28,9 @@ pub fn value_ledger(
 ) -> Result<Result<report::PortfolioReport, lots::LotError>, StoreError> {
     let mut entries = b.ledger()?;
     entries.retain(|e| e.time <= at);
-    let mut prices = prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?;
+    let first = entries.iter().map(|e| e.time).min().unwrap_or(at);
+    let mut prices =
+        prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(first, at);
     let days = match history::daily(&entries, at) {
         Some((from, to)) => {
             match history::replay(s.method, entries.clone(), &mut prices, from, to, DAY) {
@@ -77,7 +79,8 @@ pub fn snapshots(
         .max((to - from) / MAX_SNAPSHOTS as Millis + 1)
         .max(60_000);
     let step = (step + 59_999) / 60_000 * 60_000;
-    let mut prices = prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?;
+    let mut prices =
+        prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(from.min(first), to);
     Ok(history::replay(s.method, entries, &mut prices, from, to, step).map(|h| h.snapshots))
 }
 

@@ -21,9 +21,17 @@ pub struct StorePrices<'a> {
     /// The stored market of each (base, quote), the shortest timeframe's.
     markets: HashMap<(String, String), SeriesKey>,
     cache: HashMap<(String, Millis), Option<Decimal>>,
+    /// The span a replay will ask about: each market used is read over it once, into memory
+    /// (when it holds at most [`PRELOAD_CANDLES`]), rather than a query a price.
+    span: Option<(Millis, Millis)>,
+    /// Each preloaded market's (open time, close), ascending.
+    loaded: HashMap<SeriesKey, Option<Vec<(Millis, Decimal)>>>,
     /// How each asset was last valued: `ETH -> BTC -> USD`.
     pub paths: BTreeMap<String, String>,
 }
+
+/// Candles of one market a replay keeps in memory at most (139 days of minutes).
+const PRELOAD_CANDLES: i64 = 200_000;
 
 fn decimal(p: Price) -> Decimal {
     Decimal::from_i128_with_scale(p.raw(), 8).normalize()
@@ -50,13 +58,43 @@ impl<'a> StorePrices<'a> {
             at_par,
             markets,
             cache: HashMap::new(),
+            span: None,
+            loaded: HashMap::new(),
             paths: BTreeMap::new(),
         })
+    }
+
+    /// Prices will be asked for times in `from..=to`: read each market used over it at once.
+    pub fn over(mut self, from: Millis, to: Millis) -> Self {
+        self.span = Some((from, to));
+        self
     }
 
     /// The close of `key`'s last candle closed at or before `at`.
     fn close(&mut self, key: SeriesKey, at: Millis) -> Option<Decimal> {
         let before = at - key.timeframe.millis();
+        if let Some((from, to)) = self.span
+            && (from..=to).contains(&at)
+        {
+            let tf = key.timeframe.millis();
+            let loaded = self.loaded.entry(key).or_insert_with(|| {
+                // A day before the span, so its first times find the close before them.
+                let first = from - 86_400_000 - tf;
+                ((to - first) / tf <= PRELOAD_CANDLES).then(|| {
+                    self.b
+                        .candles(key, first, to)
+                        .map(|cs| cs.iter().map(|c| (c.open_time, decimal(c.close))).collect())
+                        .unwrap_or_default()
+                })
+            });
+            if let Some(closes) = loaded {
+                let i = closes.partition_point(|(open, _)| *open <= before);
+                // Before the first loaded close the store may still hold an older one.
+                if i > 0 {
+                    return Some(closes[i - 1].1);
+                }
+            }
+        }
         let c = self.b.candles_before(key, before, 1).ok()?.pop()?;
         Some(decimal(c.close))
     }
