@@ -1549,3 +1549,118 @@ fn a_perps_funding_oi_and_basis_panes() {
     let spot_screen = text(&screen(&app, 200, 60));
     assert!(!spot_screen.contains("─ Funding") && !spot_screen.contains("─ OI "));
 }
+
+/// `P` opens the portfolio and asks for its valuation; the answer is drawn as a table (value
+/// first; `s` sorts by P&L, then P&L %), an unvalued holding as `–`, the totals and risk
+/// below; Esc closes. Before an answer it says it is valuing; without a ledger, how to import.
+#[test]
+fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use cryptoviz::app::event::Request;
+    use cryptoviz::portfolio::history::Risk;
+    use cryptoviz::portfolio::report::{PortfolioReport, PositionReport, Totals};
+    let mut app = sample_app(sample_settings());
+    app.take_requests();
+    app.handle_key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT));
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Portfolio))
+    );
+    assert!(text(&screen(&app, 120, 40)).contains("valuing the ledger…"));
+    app.apply(DataEvent::Portfolio(Ok(None)));
+    assert!(text(&screen(&app, 120, 40)).contains("no ledger: cryptoviz portfolio import"));
+    let pos =
+        |asset: &str, value: Option<&str>, cost: &str, unrealized: Option<&str>| PositionReport {
+            asset: asset.into(),
+            qty: "1.5".into(),
+            avg_cost: Some("10".into()),
+            cost: cost.into(),
+            value: value.map(Into::into),
+            unrealized: unrealized.map(Into::into),
+            realized: "0".into(),
+            fees: "0".into(),
+            funding: "0".into(),
+            share_pct: value.map(|_| "50".into()),
+            price_path: None,
+        };
+    let report = PortfolioReport {
+        currency: "USD".into(),
+        method: "fifo",
+        at: SAMPLE_NOW,
+        positions: vec![
+            pos("BTC", Some("15995"), "7649.17", Some("8345.83")),
+            pos("ETH", Some("1952"), "1000", Some("952")),
+            pos("DOGE", None, "100", None),
+        ],
+        totals: Totals {
+            cost: "8749.17".into(),
+            value: "17947".into(),
+            unrealized: "9297.83".into(),
+            realized: "1036.29".into(),
+            fees: "26.48".into(),
+            funding: "-1.5".into(),
+            unvalued: vec!["DOGE".into()],
+        },
+        risk: Some(Risk {
+            days: 30,
+            volatility_30d_pct: Some(42.5),
+            max_drawdown_pct: Some(12.25),
+            drawdown_pct: Some(3.0),
+            var_95_1d: Some(812.5),
+            beta_btc: Some(1.1),
+            correlation_btc: None,
+            largest_position_pct: Some(50.0),
+        }),
+        snapshots: Vec::new(),
+    };
+    app.apply(DataEvent::Portfolio(Ok(Some(report))));
+    let all = text(&screen(&app, 120, 40));
+    let order = |all: &str| -> Vec<String> {
+        ["BTC ", "ETH ", "DOGE "]
+            .iter()
+            .map(|a| {
+                (
+                    all.find(&format!("│{a}")).unwrap_or(usize::MAX),
+                    a.trim().to_string(),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_values()
+            .collect()
+    };
+    assert_eq!(order(&all), ["BTC", "ETH", "DOGE"], "by value:\n{all}");
+    let doge = all.lines().find(|l| l.contains("│DOGE ")).unwrap();
+    assert!(
+        doge.contains("             –             –       –"),
+        "{doge}"
+    );
+    assert!(
+        doge.contains("1.5        10.00             –             –       –"),
+        "value and P&L absent, not 0: {doge}"
+    );
+    assert!(
+        all.contains("│value 17,947.00 · cost 8,749.17 · unreal. +9,297.83 · real. +1,036.29 · fees 26.48 · fund. -1.50"),
+        "{all}"
+    );
+    assert!(
+        all.contains("risk, 30 days · vol 30d 42.5% · max DD 12.2% · DD now 3.0% · VaR95 1d 812.50 · beta 1.10 · corr –"),
+        "{all}"
+    );
+    assert!(all.contains("no stored price for DOGE"), "{all}");
+    assert!(all.contains("s sorts (value)"), "{all}");
+    // By P&L and by P&L %: BTC (+8,345.83, +109.1 %) before ETH (+952, +95.2 %).
+    app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
+    let all = text(&screen(&app, 120, 40));
+    assert!(all.contains("s sorts (P&L)"), "{all}");
+    app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
+    let all = text(&screen(&app, 120, 40));
+    assert!(all.contains("s sorts (P&L %)"), "{all}");
+    assert_eq!(order(&all), ["BTC", "ETH", "DOGE"]);
+    app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!text(&screen(&app, 120, 40)).contains("Portfolio ·"));
+    // 80x24 keeps the table readable.
+    app.handle_key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT));
+    let small = text(&screen(&app, 80, 24));
+    assert!(small.contains("│BTC "), "{small}");
+}

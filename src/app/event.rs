@@ -40,6 +40,8 @@ pub enum DataEvent {
         symbol: crate::domain::Symbol,
         samples: Vec<crate::domain::DerivSample>,
     },
+    /// The user's portfolio valued (`Ok(None)`: no ledger stored; `Err`: why it cannot be).
+    Portfolio(Result<Option<crate::portfolio::report::PortfolioReport>, String>),
     /// Perps whose derivatives state changed, and new liquidations.
     Derivs(crate::ingest::derivs::DerivChanges),
     /// Every market the venues list (sorted), for the search.
@@ -92,6 +94,8 @@ pub enum Request {
     /// The markets added from the dashboard changed to these (in order): store them and
     /// stream them (or stop streaming the removed one).
     Watch(Vec<crate::domain::Symbol>),
+    /// The user's ledger valued now; answered by [`DataEvent::Portfolio`].
+    Portfolio,
 }
 
 /// The running system as the health panel and reports show it. Every field is optional: a

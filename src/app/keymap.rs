@@ -49,6 +49,7 @@ pub enum Action {
     ToggleOpenInterest,
     ToggleBasis,
     Layout,
+    Portfolio,
 }
 
 /// One row of the binding table.
@@ -265,6 +266,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         "layout",
         "Charts: 1, 2 or 4 markets, 4 timeframes, venues overlaid",
         &["L"],
+    ),
+    row(
+        Action::Portfolio,
+        "portfolio",
+        "Your portfolio: holdings, P&L, risk (s sorts)",
+        &["P"],
     ),
 ];
 

@@ -21,6 +21,35 @@ pub enum Popup {
     AlertNew(String),
     /// The alert rules, the selected row.
     Alerts(usize),
+    /// The user's portfolio, its positions in this order.
+    Portfolio(PortfolioSort),
+}
+
+/// How the portfolio's positions are ordered (`s` cycles).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PortfolioSort {
+    #[default]
+    Value,
+    Pnl,
+    PnlPct,
+}
+
+impl PortfolioSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            PortfolioSort::Value => "value",
+            PortfolioSort::Pnl => "P&L",
+            PortfolioSort::PnlPct => "P&L %",
+        }
+    }
+
+    fn next(self) -> PortfolioSort {
+        match self {
+            PortfolioSort::Value => PortfolioSort::Pnl,
+            PortfolioSort::Pnl => PortfolioSort::PnlPct,
+            PortfolioSort::PnlPct => PortfolioSort::Value,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,6 +80,14 @@ impl Component for Popup {
                 _ => Outcome::Done,
             },
             Popup::Alerts(selected) => rules_key(selected, key.code, m),
+            Popup::Portfolio(sort) => match key.code {
+                KeyCode::Esc => Outcome::Then(Effect::Close),
+                KeyCode::Char('s') => {
+                    *sort = sort.next();
+                    Outcome::Done
+                }
+                _ => Outcome::Ignored,
+            },
             Popup::Help { .. } | Popup::News(_) => Outcome::Ignored,
         }
     }

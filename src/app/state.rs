@@ -250,6 +250,7 @@ impl App {
             DataEvent::Trades(trades) => self.tape.add_trades(trades, now),
             DataEvent::Book(book) => self.book.set(book, now),
             DataEvent::Derivs(changes) => self.model.derivs.apply(changes),
+            DataEvent::Portfolio(p) => self.model.portfolio = Some(p),
             DataEvent::DerivHistory { symbol, samples } => {
                 self.model.derivs.merge_samples(symbol, samples)
             }
@@ -467,6 +468,10 @@ impl App {
                 self.popup = Some(Popup::AlertNew(level.unwrap_or_default()));
             }
             Action::Alerts => self.popup = Some(Popup::Alerts(0)),
+            Action::Portfolio => {
+                self.popup = Some(Popup::Portfolio(Default::default()));
+                self.outbox.push(Request::Portfolio);
+            }
             Action::NewsFilter => self.news.toggle_all(),
             Action::Export => self.export(),
             Action::Refresh => {

@@ -18,6 +18,7 @@ pub mod news;
 pub mod overlay;
 pub mod panes;
 pub mod popup;
+pub mod portfolio;
 pub mod run;
 pub mod scale;
 pub mod status;

@@ -24,6 +24,7 @@ impl Draw for Popup {
             Popup::Search(s) => search(cx, &s.query, s.selected, area, buf),
             Popup::AlertNew(level) => alert_new(cx, level, area, buf),
             Popup::Alerts(selected) => alerts(cx, *selected, area, buf),
+            Popup::Portfolio(sort) => super::portfolio::render(cx, *sort, area, buf),
         }
     }
 }

@@ -87,6 +87,7 @@ pub async fn run(
         data_tx.clone(),
         refresh_tx,
         producer_tx,
+        ctx.config.portfolio.settings(),
     ));
 
     let mut app = App::new(settings, now_ms());

@@ -20,6 +20,7 @@ pub(super) async fn serve_requests(
     data: mpsc::Sender<DataEvent>,
     refresh: watch::Sender<u64>,
     producers: mpsc::Sender<Request>,
+    portfolio: crate::portfolio::Settings,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
@@ -56,6 +57,23 @@ pub(super) async fn serve_requests(
                         format!("loading {} {} history: {e}", key.symbol, key.timeframe),
                     ),
                 }
+            }
+            Request::Portfolio => {
+                let s = portfolio.clone();
+                let valued = store
+                    .call(move |b| {
+                        if b.ledger()?.is_empty() {
+                            return Ok(None);
+                        }
+                        crate::portfolio::value_ledger(b, &s, crate::domain::now_ms()).map(Some)
+                    })
+                    .await;
+                DataEvent::Portfolio(match valued {
+                    Ok(None) => Ok(None),
+                    Ok(Some(Ok(r))) => Ok(Some(r)),
+                    Ok(Some(Err(e))) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                })
             }
             Request::Refresh => {
                 refresh.send_modify(|n| *n += 1);
