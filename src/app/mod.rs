@@ -30,6 +30,7 @@ pub mod live;
 pub mod log;
 pub mod model;
 pub mod news;
+mod paging;
 pub mod popup;
 pub mod sample;
 pub mod series;

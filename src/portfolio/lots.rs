@@ -163,7 +163,12 @@ pub fn replay_order(entries: &mut [Entry]) {
         EntryKind::Sell => 3,
         EntryKind::Fee | EntryKind::Withdraw => 4,
     };
-    entries.sort_by_cached_key(|e| (e.time, rank(e.kind), e.identity()));
+    // Identities are built only for rows that tie on time and kind.
+    entries.sort_by(|a, b| {
+        (a.time, rank(a.kind))
+            .cmp(&(b.time, rank(b.kind)))
+            .then_with(|| a.identity().cmp(&b.identity()))
+    });
 }
 
 impl Book {
@@ -194,12 +199,15 @@ impl Book {
     }
 
     fn holding(&mut self, asset: &str, prices: &dyn Prices) -> &mut Holding {
-        self.holdings
-            .entry(asset.to_string())
-            .or_insert_with(|| Holding {
+        // Looked up before inserting: no allocation for an asset already held.
+        if !self.holdings.contains_key(asset) {
+            let h = Holding {
                 cash: prices.is_cash(asset).then_some(Decimal::ZERO),
                 ..Holding::default()
-            })
+            };
+            self.holdings.insert(asset.to_string(), h);
+        }
+        self.holdings.get_mut(asset).expect("inserted above")
     }
 
     /// One row.

@@ -20,7 +20,10 @@ pub struct StorePrices<'a> {
     at_par: bool,
     /// The stored market of each (base, quote), the shortest timeframe's.
     markets: HashMap<(String, String), SeriesKey>,
-    cache: HashMap<(String, Millis), Option<Decimal>>,
+    /// Each asset's ways to a price, best first, worked out once.
+    routes: HashMap<String, Vec<Route>>,
+    /// Closes read from the store (outside a preloaded span), by market and time.
+    queried: HashMap<(SeriesKey, Millis), Option<Decimal>>,
     /// The span a replay will ask about: each market used is read over it once, into memory
     /// (when it holds at most [`PRELOAD_CANDLES`]), rather than a query a price.
     span: Option<(Millis, Millis)>,
@@ -57,7 +60,8 @@ impl<'a> StorePrices<'a> {
             currency: currency.to_ascii_uppercase(),
             at_par,
             markets,
-            cache: HashMap::new(),
+            routes: HashMap::new(),
+            queried: HashMap::new(),
             span: None,
             loaded: HashMap::new(),
             paths: BTreeMap::new(),
@@ -95,42 +99,68 @@ impl<'a> StorePrices<'a> {
                 }
             }
         }
-        let c = self.b.candles_before(key, before, 1).ok()?.pop()?;
-        Some(decimal(c.close))
+        if let Some(v) = self.queried.get(&(key, before)) {
+            return *v;
+        }
+        let v = self
+            .b
+            .candles_before(key, before, 1)
+            .ok()
+            .and_then(|mut c| c.pop())
+            .map(|c| decimal(c.close));
+        self.queried.insert((key, before), v);
+        v
     }
 
-    /// `asset` against cash directly: the price and the cash it is quoted in.
-    fn direct(&mut self, asset: &str, at: Millis) -> Option<(Decimal, String)> {
+    /// The markets of `asset` against cash: the currency itself first, then by name (the
+    /// same choice every run).
+    fn direct(&self, asset: &str) -> Vec<(String, SeriesKey)> {
         let mut quotes: Vec<(String, SeriesKey)> = self
             .markets
             .iter()
             .filter(|((b, q), _)| b == asset && self.is_cash(q))
             .map(|((_, q), k)| (q.clone(), *k))
             .collect();
-        // The currency itself before a stablecoin, then by name: the same choice every run.
         quotes.sort_by_key(|(q, _)| (*q != self.currency, q.clone()));
         quotes
-            .into_iter()
-            .find_map(|(q, k)| Some((self.close(k, at)?, q)))
     }
 
-    fn lookup(&mut self, asset: &str, at: Millis) -> Option<(Decimal, String)> {
-        if let Some((p, q)) = self.direct(asset, at) {
-            return Some((p, format!("{asset} -> {q}")));
-        }
+    /// Every way to `asset`'s price, best first: against cash, then through a bridge.
+    fn routes_of(&self, asset: &str) -> Vec<Route> {
+        let told = |p: String| {
+            if p.ends_with(&self.currency) {
+                p
+            } else {
+                format!("{p} = {}", self.currency)
+            }
+        };
+        let mut out: Vec<Route> = self
+            .direct(asset)
+            .into_iter()
+            .map(|(q, k)| Route {
+                legs: vec![k],
+                path: told(format!("{asset} -> {q}")),
+            })
+            .collect();
         for bridge in BRIDGES {
-            let key = self
-                .markets
-                .get(&(asset.to_string(), bridge.to_string()))
-                .copied();
-            let Some(key) = key else { continue };
-            let (Some(cross), Some((p, q))) = (self.close(key, at), self.direct(bridge, at)) else {
+            let Some(&cross) = self.markets.get(&(asset.to_string(), bridge.to_string())) else {
                 continue;
             };
-            return Some((cross * p, format!("{asset} -> {bridge} -> {q}")));
+            for (q, k) in self.direct(bridge) {
+                out.push(Route {
+                    legs: vec![cross, k],
+                    path: told(format!("{asset} -> {bridge} -> {q}")),
+                });
+            }
         }
-        None
+        out
     }
+}
+
+/// One way to a price: the product of these markets' closes.
+struct Route {
+    legs: Vec<SeriesKey>,
+    path: String,
 }
 
 impl Prices for StorePrices<'_> {
@@ -140,21 +170,35 @@ impl Prices for StorePrices<'_> {
     }
 
     fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
-        let minute = at.div_euclid(60_000);
-        if let Some(v) = self.cache.get(&(asset.to_string(), minute)) {
-            return *v;
+        if !self.routes.contains_key(asset) {
+            let routes = self.routes_of(asset);
+            self.routes.insert(asset.to_string(), routes);
         }
-        let found = self.lookup(asset, at);
-        if let Some((_, path)) = &found {
-            let path = if path.ends_with(&self.currency) {
-                path.clone()
-            } else {
-                format!("{path} = {}", self.currency)
-            };
-            self.paths.insert(asset.to_string(), path);
+        let routes = std::mem::take(self.routes.get_mut(asset)?);
+        let mut found = None;
+        for (i, r) in routes.iter().enumerate() {
+            let mut v = Decimal::ONE;
+            let mut whole = true;
+            for &k in &r.legs {
+                match self.close(k, at) {
+                    Some(c) => v *= c,
+                    None => {
+                        whole = false;
+                        break;
+                    }
+                }
+            }
+            if whole {
+                found = Some((i, v));
+                break;
+            }
         }
-        let v = found.map(|f| f.0);
-        self.cache.insert((asset.to_string(), minute), v);
-        v
+        if let Some((i, _)) = found
+            && self.paths.get(asset) != Some(&routes[i].path)
+        {
+            self.paths.insert(asset.to_string(), routes[i].path.clone());
+        }
+        self.routes.insert(asset.to_string(), routes);
+        found.map(|f| f.1)
     }
 }
