@@ -14,7 +14,7 @@
 //! between the user's accounts is not a sale. Spending more of a non-cash asset than is held
 //! is an error naming the row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use rust_decimal::Decimal;
 
@@ -78,8 +78,12 @@ pub struct Lot {
 /// One asset's state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Holding {
-    /// Open lots, oldest first (cash has none).
-    pub lots: Vec<Lot>,
+    /// Open lots in the order the method closes them from the front (FIFO, average, HIFO:
+    /// oldest or costliest first) or the back (LIFO); cash has none.
+    lots: VecDeque<Lot>,
+    /// The lots' quantity and cost, kept as they change (not summed a lookup).
+    qty: Decimal,
+    cost: Decimal,
     /// Cash: the balance (lots are not kept for it).
     pub cash: Option<Decimal>,
     pub realized: Decimal,
@@ -91,17 +95,77 @@ pub struct Holding {
 
 impl Holding {
     pub fn qty(&self) -> Decimal {
-        match self.cash {
-            Some(c) => c,
-            None => self.lots.iter().map(|l| l.qty).sum(),
-        }
+        self.cash.unwrap_or(self.qty)
     }
 
     pub fn cost(&self) -> Decimal {
-        match self.cash {
-            Some(c) => c,
-            None => self.lots.iter().map(|l| l.cost).sum(),
+        self.cash.unwrap_or(self.cost)
+    }
+
+    /// The open lots, in the method's order.
+    pub fn lots(&self) -> impl Iterator<Item = &Lot> {
+        self.lots.iter()
+    }
+
+    /// A lot in its place: the average method's single pool, HIFO's place by unit cost
+    /// (then time), the others' by time (normally at the back).
+    fn put(&mut self, lot: Lot, method: Method) {
+        self.qty += lot.qty;
+        self.cost += lot.cost;
+        if let (Method::Average, Some(pool)) = (method, self.lots.front_mut()) {
+            pool.qty += lot.qty;
+            pool.cost += lot.cost;
+            return;
         }
+        let at = match method {
+            Method::Hifo => {
+                let unit = |l: &Lot| l.cost / l.qty;
+                let u = unit(&lot);
+                self.lots
+                    .partition_point(|l| unit(l) > u || (unit(l) == u && l.time <= lot.time))
+            }
+            _ if self.lots.back().is_none_or(|l| l.time <= lot.time) => self.lots.len(),
+            _ => self.lots.partition_point(|l| l.time <= lot.time),
+        };
+        self.lots.insert(at, lot);
+    }
+
+    /// Takes `qty` (at most what is held) from the method's end: whole lots with all their
+    /// cost, a split one with its part rounded (the only division), so the costs taken always
+    /// add up to what was paid.
+    fn take_lots(&mut self, qty: Decimal, method: Method) -> Vec<Lot> {
+        let mut left = qty;
+        let mut taken = Vec::new();
+        while !left.is_zero() {
+            let lot = match method {
+                Method::Lifo => self.lots.back_mut(),
+                _ => self.lots.front_mut(),
+            };
+            let Some(lot) = lot else { break };
+            if lot.qty <= left {
+                left -= lot.qty;
+                let whole = match method {
+                    Method::Lifo => self.lots.pop_back(),
+                    _ => self.lots.pop_front(),
+                };
+                taken.extend(whole);
+            } else {
+                let part = (lot.cost * left / lot.qty).round_dp(COST_DP);
+                lot.qty -= left;
+                lot.cost -= part;
+                taken.push(Lot {
+                    time: lot.time,
+                    qty: left,
+                    cost: part,
+                });
+                left = Decimal::ZERO;
+            }
+        }
+        for l in &taken {
+            self.qty -= l.qty;
+            self.cost -= l.cost;
+        }
+        taken
     }
 }
 
@@ -334,7 +398,7 @@ impl Book {
     }
 
     fn acquire(&mut self, asset: &str, qty: Decimal, cost: Decimal, time: Millis, p: &dyn Prices) {
-        let average = self.method == Method::Average;
+        let method = self.method;
         let h = self.holding(asset, p);
         if let Some(c) = &mut h.cash {
             *c += qty;
@@ -343,13 +407,7 @@ impl Book {
         if qty.is_zero() && cost.is_zero() {
             return;
         }
-        match h.lots.first_mut() {
-            Some(pool) if average => {
-                pool.qty += qty;
-                pool.cost += cost;
-            }
-            _ => h.lots.push(Lot { time, qty, cost }),
-        }
+        h.put(Lot { time, qty, cost }, method);
     }
 
     /// Closes `qty` of `asset` at `unit` (its value now in the currency): the gain is
@@ -400,48 +458,7 @@ impl Book {
                 held,
             });
         }
-        let mut order: Vec<usize> = (0..h.lots.len()).collect();
-        match method {
-            Method::Fifo | Method::Average => {}
-            Method::Lifo => order.reverse(),
-            Method::Hifo => order.sort_by(|&a, &b| {
-                let unit = |l: &Lot| l.cost / l.qty;
-                let (la, lb) = (&h.lots[a], &h.lots[b]);
-                unit(lb).cmp(&unit(la)).then(la.time.cmp(&lb.time))
-            }),
-        }
-        let mut left = qty;
-        let mut taken = Vec::new();
-        for i in order {
-            if left.is_zero() {
-                break;
-            }
-            let lot = &mut h.lots[i];
-            if lot.qty <= left {
-                left -= lot.qty;
-                taken.push(std::mem::replace(
-                    lot,
-                    Lot {
-                        time: lot.time,
-                        qty: Decimal::ZERO,
-                        cost: Decimal::ZERO,
-                    },
-                ));
-            } else {
-                // The one division: rounded so sums of costs stay exact decimals.
-                let part = (lot.cost * left / lot.qty).round_dp(COST_DP);
-                lot.qty -= left;
-                lot.cost -= part;
-                taken.push(Lot {
-                    time: lot.time,
-                    qty: left,
-                    cost: part,
-                });
-                left = Decimal::ZERO;
-            }
-        }
-        h.lots.retain(|l| !l.qty.is_zero());
-        Ok(taken)
+        Ok(h.take_lots(qty, method))
     }
 
     /// A deposit that ends a withdrawal of the same asset within [`TRANSFER_WINDOW`], of at
@@ -459,19 +476,13 @@ impl Book {
         };
         let t = waiting.remove(i);
         let sent: Decimal = t.lots.iter().map(|l| l.qty).sum();
+        let method = self.method;
         let h = self.holdings.entry(e.asset.clone()).or_default();
         for mut lot in t.lots {
             // Each lot keeps its share of what arrived and all of its cost.
             lot.qty = (lot.qty * e.qty / sent).round_dp(QTY_DP);
-            match h.lots.first_mut() {
-                Some(pool) if self.method == Method::Average => {
-                    pool.qty += lot.qty;
-                    pool.cost += lot.cost;
-                }
-                _ => h.lots.push(lot),
-            }
+            h.put(lot, method);
         }
-        h.lots.sort_by_key(|l| l.time);
         true
     }
 }

@@ -21,7 +21,7 @@ pub struct StorePrices<'a> {
     /// The stored market of each (base, quote), the shortest timeframe's.
     markets: HashMap<(String, String), SeriesKey>,
     /// Each asset's ways to a price, best first, worked out once.
-    routes: HashMap<String, Vec<Route>>,
+    routes: HashMap<String, std::rc::Rc<[Route]>>,
     /// Closes read from the store (outside a preloaded span), by market and time.
     queried: HashMap<(SeriesKey, Millis), Option<Decimal>>,
     /// The span a replay will ask about: each market used is read over it once, into memory
@@ -170,11 +170,14 @@ impl Prices for StorePrices<'_> {
     }
 
     fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
-        if !self.routes.contains_key(asset) {
-            let routes = self.routes_of(asset);
-            self.routes.insert(asset.to_string(), routes);
-        }
-        let routes = std::mem::take(self.routes.get_mut(asset)?);
+        let routes = match self.routes.get(asset) {
+            Some(r) => r.clone(),
+            None => {
+                let r: std::rc::Rc<[Route]> = self.routes_of(asset).into();
+                self.routes.insert(asset.to_string(), r.clone());
+                r
+            }
+        };
         let mut found = None;
         for (i, r) in routes.iter().enumerate() {
             let mut v = Decimal::ONE;
@@ -198,7 +201,6 @@ impl Prices for StorePrices<'_> {
         {
             self.paths.insert(asset.to_string(), routes[i].path.clone());
         }
-        self.routes.insert(asset.to_string(), routes);
         found.map(|f| f.1)
     }
 }
