@@ -19,13 +19,18 @@ fn fixture(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// The real binary on data dir `dir` with an empty config.
 fn cryptoviz(dir: &Path, args: &[&str]) -> (i32, String, String) {
     std::fs::write(dir.join("none.toml"), "").unwrap();
+    with_config(dir, &dir.join("none.toml"), args)
+}
+
+fn with_config(dir: &Path, cfg: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
         .arg("--data-dir")
         .arg(dir)
         .arg("--config")
-        .arg(dir.join("none.toml"))
+        .arg(cfg)
         .args(args)
         .output()
         .unwrap();
@@ -341,21 +346,7 @@ async fn a_pnl_rule_fires_once_through_the_collector() {
         "[market]\nsymbols = [\"binance:BTCUSDT\"]\ntimeframes = [\"1m\"]\n\n[venues.binance]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\n\n[news]\nfeeds = []\n\n[backfill]\ndays = 1\n\n[[alerts]]\nname = \"up\"\nwhen = \"pnl > 50\"\nnotify = [\"bell\"]\n",
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-            .arg("--data-dir")
-            .arg(d)
-            .arg("--config")
-            .arg(&cfg)
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| with_config(d, &cfg, args);
     let (code, _, err) = run(&["portfolio", "import", ledger.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let now = chrono::Utc::now().timestamp_millis();
