@@ -104,6 +104,7 @@ impl Pipeline {
             // The simulated history is written in the background so the first frame never
             // waits for it; `Connected` afterwards tells viewers to reload from the store.
             let (source_tx, source_rx) = tokio::sync::oneshot::channel();
+            let ledger_store = store.clone();
             let ingest_task = tokio::spawn(async move {
                 let (ingest, market) = tokio::task::spawn_blocking(move || {
                     let mut ingest = ingest;
@@ -115,7 +116,9 @@ impl Pipeline {
                     store: "demo".into(),
                     detail: format!("demo history: {e}"),
                 })?;
-                let market = market?;
+                let (market, ledger) = market?;
+                // The made-up ledger, in the demo's own (cleared) store.
+                ledger_store.call(move |b| b.put_ledger(&ledger)).await?;
                 let _ = prices_tx.send(market.prices());
                 let ingest = ingest.with_alerts(alerts);
                 let _ = source_tx.send(tokio::spawn(crate::demo::run(
@@ -302,11 +305,13 @@ fn figures_of(
 fn demo_market_with_history(
     ingest: &mut Ingest,
     symbols: &[crate::domain::Symbol],
-) -> Result<DemoMarket, StoreError> {
+) -> Result<(DemoMarket, Vec<crate::domain::Entry>), StoreError> {
     let start: Millis = Timeframe::H1.bucket(now_ms()) - DEMO_HISTORY_HOURS * 3_600_000;
     let mut market = DemoMarket::new(DEMO_SEED, symbols, start);
     let mut trades = Vec::new();
     let mut t = start;
+    // The prices the made-up ledger trades at.
+    let mut marks: Vec<(i64, Vec<(crate::domain::Symbol, f64)>)> = Vec::new();
     // Up to the clock as it reads when each step is done: building hours of history takes
     // seconds, and a market positioned at the start's clock would then jump through them at
     // once, away from the prices its headlines were written with.
@@ -325,13 +330,17 @@ fn demo_market_with_history(
                 ingest.replay_deriv(&ev);
             }
             t = minute;
+            let hour = (t - start) / 3_600_000;
+            if (t - start) % 3_600_000 == 0 && crate::demo::ledger::hours().any(|h| h == hour) {
+                marks.push((hour, market.prices()));
+            }
         }
         ingest.flush(Some(step))?;
         ingest.flush_derivs()?;
     }
     // Demo history replaces itself each run; the gap check must not ask a venue about it.
     let _ = ingest.take_gaps();
-    Ok(market)
+    Ok((market, crate::demo::ledger::made_up(start, &marks)))
 }
 
 /// The settings of `venue`'s feed from the config; `None` when no symbol is streamed from it.

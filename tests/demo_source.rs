@@ -391,6 +391,32 @@ async fn the_demo_simulates_three_perps_with_funding_oi_and_liquidations() {
             liquidated.len()
         );
     }
+    // A made-up ledger at the simulated prices: the portfolio values it from the demo's
+    // candles, nothing unpriced, 0.45 BTC left (ETH is not simulated here: its trades are
+    // left out rather than made at an invented price).
+    let settings = cryptoviz::portfolio::Settings {
+        currency: "USD".into(),
+        stablecoins_at_par: true,
+        method: cryptoviz::portfolio::lots::Method::Fifo,
+    };
+    let report = store
+        .call(move |b| cryptoviz::portfolio::value_ledger(b, &settings, now))
+        .await
+        .unwrap()
+        .unwrap();
+    let qty = |a: &str| {
+        report
+            .positions
+            .iter()
+            .find(|p| p.asset == a)
+            .map(|p| p.qty.clone())
+    };
+    assert_eq!(
+        (qty("BTC").as_deref(), qty("ETH").as_deref()),
+        (Some("0.45"), None),
+        "{report:?}"
+    );
+    assert!(report.totals.unvalued.is_empty(), "{report:?}");
     rt.stop(Duration::from_secs(10)).await.unwrap();
     store.close().await.unwrap();
 }

@@ -27,6 +27,7 @@ use crate::domain::{BOOK_DEPTH, Book, Level, Millis, Price, Qty, Symbol, Trade, 
 use crate::rng::Rng;
 use crate::source::{MarketEvent, StreamStatus};
 
+pub mod ledger;
 mod perps;
 pub use perps::DemoPerps;
 
