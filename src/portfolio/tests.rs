@@ -234,3 +234,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Hostile text under each recognised header (any characters, quotes, separators) gives
+    /// rows or one error, never a panic.
+    #[test]
+    fn imports_never_panic_on_hostile_rows(
+        header in 0..5usize,
+        rows in prop::collection::vec("[\\PC,\"\\r\\n]{0,60}", 0..8),
+    ) {
+        let headers = [
+            "time,venue,symbol,side,qty,price,fee,fee_asset,id",
+            "\"Date(UTC)\",\"Pair\",\"Side\",\"Price\",\"Executed\",\"Amount\",\"Fee\"",
+            "Date(UTC),Market,Type,Price,Amount,Total,Fee,Fee Coin",
+            "\"txid\",\"ordertxid\",\"pair\",\"time\",\"type\",\"ordertype\",\"price\",\"cost\",\"fee\",\"vol\",\"margin\",\"misc\",\"ledgers\"",
+            "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes",
+        ];
+        let text = format!("{}\n{}", headers[header], rows.join("\n"));
+        let opts = super::import::Options { venue: None, account: None, now: 2_000_000_000_000 };
+        let _ = super::import::read_text("f.csv", &text, &opts);
+    }
+}
+
+/// A Binance pair that is not ASCII is a row error, not a string sliced inside a letter.
+#[test]
+fn a_non_ascii_binance_pair_is_refused() {
+    let text = "\"Date(UTC)\",\"Pair\",\"Side\",\"Price\",\"Executed\",\"Amount\",\"Fee\"\n\
+                \"2025-01-07 10:00:00\",\"BTÉCUSDT\",\"BUY\",\"1\",\"1BTÉC\",\"1USDT\",\"\"\n";
+    let opts = super::import::Options {
+        venue: None,
+        account: None,
+        now: 2_000_000_000_000,
+    };
+    let err = super::import::read_text("b.csv", text, &opts)
+        .err()
+        .unwrap();
+    assert_eq!(err.line, 2);
+    assert_eq!(err.column.as_deref(), Some("pair"));
+}

@@ -35,6 +35,15 @@ fn amount_of(row: &Row<'_>, column: &str, asset: &str) -> Result<Decimal, Import
 /// quote (`1INCHUSDT`: "100.0001INCH" is 100.000 of 1INCH).
 fn pair(row: &Row<'_>) -> Result<(String, String), ImportError> {
     let pair = row.get("pair").to_ascii_uppercase();
+    if !pair.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(row.error(
+            Some("pair"),
+            format!(
+                "{:?} is not a market name",
+                crate::domain::text::clip_bytes(&pair, 40)
+            ),
+        ));
+    }
     let (executed, amount) = (row.get("executed"), row.get("amount"));
     (1..pair.len())
         .map(|k| (&pair[..k], &pair[k..]))

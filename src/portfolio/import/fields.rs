@@ -97,6 +97,13 @@ const QUOTES: [&str; 16] = [
 pub fn split_market(market: &str) -> Option<(String, String)> {
     let m = market.trim().to_ascii_uppercase();
     let m = m.rsplit(':').next().unwrap_or(&m);
+    // Market names are ASCII (and slicing below counts bytes).
+    if !m
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-/_".contains(&b))
+    {
+        return None;
+    }
     if let Some((b, q)) = m.split_once(['-', '/', '_']) {
         let q = q.split(['-', '/', '_']).next().unwrap_or(q);
         return (!b.is_empty() && !q.is_empty()).then(|| (asset_name(b), asset_name(q)));
@@ -136,5 +143,11 @@ mod tests {
         assert_eq!(s("okx:BTC-USDT"), s("BTC-USDT"));
         assert_eq!(s("BTC-USDT-SWAP").as_deref(), Some("BTC/USDT"));
         assert_eq!(s("WHAT"), None);
+        assert_eq!(
+            s("XÉÉZUSD"),
+            None,
+            "not ASCII: refused, not sliced inside a letter"
+        );
+        assert_eq!(s("XÉ\u{301}ZEUR"), None);
     }
 }
