@@ -272,3 +272,31 @@ fn a_non_ascii_binance_pair_is_refused() {
     assert_eq!(err.line, 2);
     assert_eq!(err.column.as_deref(), Some("pair"));
 }
+
+/// Bybit's spot history: the fee in the coin on a buy, in the quote on a sale; by FIFO the
+/// 9.99 ICP bought for 80.203 lose 5.36 of them (cost 80.203 x 5.36 / 9.99) for 49.973424,
+/// less the 0.049973424 fee.
+#[test]
+fn bybit_spot_trades_fee_in_what_comes_in() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/portfolio/bybit-spot-trades.csv");
+    let opts = super::import::Options {
+        venue: None,
+        account: None,
+        now: 2_000_000_000_000,
+    };
+    let (format, rows) = super::import::read_file(&path, &opts).unwrap();
+    assert_eq!(format.name(), "Bybit spot trade history");
+    let entries: Vec<Entry> = rows.into_iter().map(|(_, e)| e).collect();
+    assert_eq!(entries[0].fee, Some((d("0.01"), "ICP".into())));
+    assert_eq!(
+        entries[1].fee,
+        Some((d("0.04997342400000000000"), "USDT".into()))
+    );
+    assert_eq!(entries[1].time, 1_731_767_700_000, "14:35 on 2024-11-16");
+    let book = Book::replay(Method::Fifo, entries, &mut table(&[])).unwrap();
+    let icp = &book.holdings["ICP"];
+    assert_eq!(icp.qty(), d("4.63"));
+    let part = (d("80.203") * d("5.36") / d("9.99")).round_dp(12);
+    assert_eq!(icp.realized, d("49.973424") - part - d("0.049973424"));
+}

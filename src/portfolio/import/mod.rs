@@ -4,6 +4,7 @@
 //! read whole or refused with the first bad row's `file:line`, its column and why.
 
 mod binance;
+mod bybit;
 mod coinbase;
 mod fields;
 mod kraken;
@@ -34,6 +35,7 @@ pub enum Format {
     BinanceTradesLegacy,
     KrakenTrades,
     CoinbaseTransactions,
+    BybitSpotTrades,
 }
 
 impl Format {
@@ -44,6 +46,7 @@ impl Format {
             Format::BinanceTradesLegacy => "Binance spot trade history (older layout)",
             Format::KrakenTrades => "Kraken trades.csv",
             Format::CoinbaseTransactions => "Coinbase transaction report",
+            Format::BybitSpotTrades => "Bybit spot trade history",
         }
     }
 
@@ -101,6 +104,17 @@ impl Format {
             "vol",
         ]) {
             Some(Format::KrakenTrades)
+        } else if starts(&[
+            "spot pairs",
+            "order type",
+            "direction",
+            "filled value",
+            "filled price",
+            "filled quantity",
+            "fees",
+            "transaction id",
+        ]) {
+            Some(Format::BybitSpotTrades)
         } else if cols.iter().any(|c| c == "transaction type")
             && cols.iter().any(|c| c == "quantity transacted")
             && cols.iter().any(|c| c == "timestamp")
@@ -118,6 +132,7 @@ impl Format {
             Format::BinanceTrades | Format::BinanceTradesLegacy => Some("binance"),
             Format::KrakenTrades => Some("kraken"),
             Format::CoinbaseTransactions => Some("coinbase"),
+            Format::BybitSpotTrades => Some("bybit"),
         }
     }
 }
@@ -221,7 +236,7 @@ pub fn read_text(
             line: 1,
             column: None,
             message: format!(
-                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's spot trade history, Kraken's trades.csv and Coinbase's transaction report",
+                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's and Bybit's spot trade histories, Kraken's trades.csv and Coinbase's transaction report",
                 crate::domain::text::clip_bytes(first, 120)
             ),
         });
@@ -274,6 +289,7 @@ pub fn read_text(
             Format::BinanceTradesLegacy => binance::read_legacy(&row)?,
             Format::KrakenTrades => kraken::read(&row)?,
             Format::CoinbaseTransactions => coinbase::read(&row)?,
+            Format::BybitSpotTrades => bybit::read(&row)?,
         };
         let mut kept = Vec::with_capacity(got.len());
         for mut e in got {
