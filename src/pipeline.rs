@@ -243,12 +243,7 @@ async fn portfolio_valuations(
         let s = settings.clone();
         let now = now_ms();
         let valued = store
-            .call(move |b| {
-                if b.ledger()?.is_empty() {
-                    return Ok(None);
-                }
-                crate::portfolio::value_ledger(b, &s, now).map(Some)
-            })
+            .call(move |b| crate::portfolio::value_ledger(b, &s, now))
             .await;
         let report = match valued {
             Ok(Some(Ok(r))) => r,

@@ -403,6 +403,7 @@ async fn the_demo_simulates_three_perps_with_funding_oi_and_liquidations() {
         .call(move |b| cryptoviz::portfolio::value_ledger(b, &settings, now))
         .await
         .unwrap()
+        .expect("the demo stores a ledger")
         .unwrap();
     let qty = |a: &str| {
         report

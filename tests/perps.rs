@@ -144,14 +144,24 @@ fn export(cfg: &Path, dir: &Path, symbol: &str) -> serde_json::Value {
     try_export(cfg, dir, symbol).unwrap_or_else(|e| panic!("export {symbol}: {e}"))
 }
 
-/// The report of `symbol`, or the export's complaint (nothing stored yet).
-fn try_export(cfg: &Path, dir: &Path, symbol: &str) -> Result<serde_json::Value, String> {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+/// The real binary with this config and data dir.
+fn run(cfg: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
         .arg("--config")
         .arg(cfg)
         .arg("--data-dir")
         .arg(dir)
-        .args([
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The report of `symbol`, or the export's complaint (nothing stored yet).
+fn try_export(cfg: &Path, dir: &Path, symbol: &str) -> Result<serde_json::Value, String> {
+    let out = run(
+        cfg,
+        dir,
+        &[
             "export",
             "--symbol",
             symbol,
@@ -159,9 +169,8 @@ fn try_export(cfg: &Path, dir: &Path, symbol: &str) -> Result<serde_json::Value,
             "1m",
             "--out",
             "-",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
@@ -475,14 +484,7 @@ fn check_derivatives(cfg: &Path, dir: &Path, t: i64) {
         (Some("funding hot"), Some("0.03"))
     );
     // Replayed over what was stored: the same crossing, from the minute's state.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["alerts", "test", "--json"])
-        .output()
-        .unwrap();
+    let out = run(cfg, dir, &["alerts", "test", "--json"]);
     assert!(
         out.status.success(),
         "{}",

@@ -107,12 +107,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let settings = ctx.config.portfolio.settings();
     let at = to.min(now);
     report.portfolio = match store
-        .call(move |b| {
-            if b.ledger()?.is_empty() {
-                return Ok(None);
-            }
-            crate::portfolio::value_ledger(b, &settings, at).map(Some)
-        })
+        .call(move |b| crate::portfolio::value_ledger(b, &settings, at))
         .await?
     {
         None => None,

@@ -7,6 +7,7 @@ use super::Context;
 use crate::cli::{PortfolioAction, PortfolioArgs};
 use crate::domain::now_ms;
 use crate::portfolio::import::{Options, read_file};
+use crate::portfolio::report::PortfolioReport;
 use crate::store::ledger::LedgerWrite;
 
 pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode> {
@@ -78,13 +79,20 @@ async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<Ex
     let (store, _) = ctx.open_existing()?;
     let settings = ctx.config.portfolio.settings();
     let at = at.unwrap_or_else(now_ms);
+    let (currency, method) = (settings.currency.clone(), settings.method);
     let report = store
         .call(move |b| crate::portfolio::value_ledger(b, &settings, at))
         .await?;
     store.close().await?;
     let report = match report {
-        Ok(r) => r,
-        Err(e) => {
+        None => {
+            stderr!(
+                "cryptoviz: no ledger stored: `cryptoviz portfolio import FILE...` reads your exports"
+            );
+            PortfolioReport::empty(&currency, method, at)
+        }
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
             stderr!("cryptoviz: the ledger cannot be valued: {e}");
             return Ok(ExitCode::from(super::EXIT_FAILURE));
         }
@@ -129,11 +137,7 @@ async fn history(
             "time", "equity", "realized", "unrealized"
         ))?;
         for s in &snapshots {
-            let two = |v: &str| {
-                v.parse::<rust_decimal::Decimal>()
-                    .map(|d| d.round_dp(2).to_string())
-                    .unwrap_or_else(|_| v.to_string())
-            };
+            let two = crate::portfolio::report::short;
             let mut line = format!(
                 "{:<20} {:>16} {:>14} {:>14}",
                 crate::domain::rfc3339(s.time),

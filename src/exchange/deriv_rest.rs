@@ -99,6 +99,13 @@ pub fn oi_point(time: Millis, coins: &str, quote: Option<&str>) -> Result<OiPoin
     })
 }
 
+/// A row's market (`field` names it in the venue's words) must be the one asked for.
+pub fn asked(symbol: Symbol, field: &str, name: &str) -> Result<(), String> {
+    (name == symbol.as_str())
+        .then_some(())
+        .ok_or_else(|| format!("{field} {:?} was not asked for", super::wire::clip(name)))
+}
+
 /// A text field holding Unix ms.
 pub fn ms(name: &str, s: &str) -> Result<Millis, String> {
     s.parse()

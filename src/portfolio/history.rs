@@ -8,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::lots::{Book, LotError, Method, Prices};
+use super::report::text;
 use crate::domain::{Entry, Millis};
 
 const DAY: Millis = 86_400_000;
@@ -31,10 +32,6 @@ pub struct Series {
     /// (return of the holdings, BTC's return) per step after the first, where both are known.
     pub returns: Vec<(f64, Option<f64>)>,
     pub last_equity: f64,
-}
-
-fn text(d: Decimal) -> String {
-    d.round_dp(12).normalize().to_string()
 }
 
 /// The holdings' value at `at`: (valued total, cost of the valued, the unvalued).
@@ -61,7 +58,8 @@ fn value(book: &Book, prices: &mut dyn Prices, at: Millis) -> (Decimal, Decimal,
     (total, cost, unvalued)
 }
 
-/// The ledger at each of `from`, `from + step`, … and at `to`.
+/// The ledger at each of `from`, `from + step`, … and at `to`, and the book as it stands at
+/// `to` (every row up to then applied).
 pub fn replay(
     method: Method,
     mut entries: Vec<Entry>,
@@ -69,7 +67,7 @@ pub fn replay(
     from: Millis,
     to: Millis,
     step: Millis,
-) -> Result<Series, LotError> {
+) -> Result<(Series, Book), LotError> {
     super::lots::replay_order(&mut entries);
     let mut book = Book::new(method);
     let mut next = entries.iter().peekable();
@@ -124,7 +122,7 @@ pub fn replay(
         // The last step ends at `to` itself.
         t = (t + step).min(to);
     }
-    Ok(out)
+    Ok((out, book))
 }
 
 /// Risk over the stored history (SPEC §6), from daily steps; a figure needs enough returns
@@ -260,7 +258,7 @@ mod tests {
             e(0, EntryKind::Deposit, "BTC", "1", Some("100")),
             e(DAY + 1, EntryKind::Deposit, "USD", "1000", None),
         ];
-        let s = replay(Method::Fifo, ledger, &mut Days, DAY - 1, 3 * DAY - 1, DAY).unwrap();
+        let (s, _) = replay(Method::Fifo, ledger, &mut Days, DAY - 1, 3 * DAY - 1, DAY).unwrap();
         let eq: Vec<&str> = s.snapshots.iter().map(|x| x.equity.as_str()).collect();
         assert_eq!(eq, ["100", "1110", "1099"]);
         let r: Vec<f64> = s.returns.iter().map(|x| x.0).collect();

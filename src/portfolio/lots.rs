@@ -102,11 +102,6 @@ impl Holding {
         self.cash.unwrap_or(self.cost)
     }
 
-    /// The open lots, in the method's order.
-    pub fn lots(&self) -> impl Iterator<Item = &Lot> {
-        self.lots.iter()
-    }
-
     /// A lot in its place: the average method's single pool, HIFO's place by unit cost
     /// (then time), the others' by time (normally at the back).
     fn put(&mut self, lot: Lot, method: Method) {

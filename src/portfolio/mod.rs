@@ -19,43 +19,47 @@ pub struct Settings {
     pub method: lots::Method,
 }
 
-/// The stored ledger replayed up to `at` and valued then; `Err` inside when the ledger cannot
-/// be replayed (a row selling what is not held, a price it needs missing), naming the row.
+/// The stored ledger replayed up to `at` and valued then: `None` when no ledger is stored,
+/// `Err` inside when it cannot be replayed (a row selling what is not held, a price it needs
+/// missing), naming the row. One replay gives both the daily snapshots (for risk) and the
+/// book at `at`, the last of its steps.
 pub fn value_ledger(
     b: &mut dyn Backend,
     s: &Settings,
     at: Millis,
-) -> Result<Result<report::PortfolioReport, lots::LotError>, StoreError> {
+) -> Result<Option<Result<report::PortfolioReport, lots::LotError>>, StoreError> {
     let mut entries = b.ledger()?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
     entries.retain(|e| e.time <= at);
     let first = entries.iter().map(|e| e.time).min().unwrap_or(at);
     let mut prices =
         prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(first, at);
-    let days = match history::daily(&entries, at) {
-        Some((from, to)) => {
-            match history::replay(s.method, entries.clone(), &mut prices, from, to, DAY) {
-                Ok(series) => Some(series),
-                Err(e) => return Ok(Err(e)),
-            }
-        }
-        None => None,
+    let Some((from, to)) = history::daily(&entries, at) else {
+        // Nothing held yet at `at`.
+        let book = lots::Book::new(s.method);
+        return Ok(Some(Ok(report::PortfolioReport::of(
+            &book,
+            &s.currency,
+            at,
+            &mut prices,
+        ))));
     };
-    Ok(
-        lots::Book::replay(s.method, entries, &mut prices).map(|book| {
-            let mut r = report::PortfolioReport::of(&book, &s.currency, at, &mut prices)
-                .with_paths(&prices.paths);
-            if let Some(days) = days {
-                let largest = r
-                    .positions
-                    .iter()
-                    .filter_map(|p| p.share_pct.as_deref()?.parse::<f64>().ok())
-                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-                r.risk = Some(history::Risk::of(&days, largest));
-                r.snapshots = days.snapshots;
-            }
-            r
-        }),
-    )
+    let (days, book) = match history::replay(s.method, entries, &mut prices, from, to, DAY) {
+        Ok(replayed) => replayed,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    let mut r =
+        report::PortfolioReport::of(&book, &s.currency, at, &mut prices).with_paths(&prices.paths);
+    let largest = r
+        .positions
+        .iter()
+        .filter_map(|p| p.share_pct.as_deref()?.parse::<f64>().ok())
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    r.risk = Some(history::Risk::of(&days, largest));
+    r.snapshots = days.snapshots;
+    Ok(Some(Ok(r)))
 }
 
 const DAY: Millis = 86_400_000;
@@ -81,7 +85,7 @@ pub fn snapshots(
     let step = (step + 59_999) / 60_000 * 60_000;
     let mut prices =
         prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(from.min(first), to);
-    Ok(history::replay(s.method, entries, &mut prices, from, to, step).map(|h| h.snapshots))
+    Ok(history::replay(s.method, entries, &mut prices, from, to, step).map(|h| h.0.snapshots))
 }
 
 /// Most snapshots one `portfolio history` prints.

@@ -11,7 +11,8 @@ use crate::domain::Millis;
 /// Places amounts are shown to (costs carry at most 12 after a split lot).
 const SHOWN_DP: u32 = 12;
 
-fn text(d: Decimal) -> String {
+/// An amount as the report writes it: to [`SHOWN_DP`] places, no trailing zeros.
+pub(super) fn text(d: Decimal) -> String {
     d.round_dp(SHOWN_DP).normalize().to_string()
 }
 
@@ -142,6 +143,28 @@ impl PortfolioReport {
         }
     }
 
+    /// The report of a store holding no ledger: nothing held, every total 0.
+    pub fn empty(currency: &str, method: super::lots::Method, at: Millis) -> PortfolioReport {
+        let zero = || "0".to_string();
+        PortfolioReport {
+            currency: currency.to_string(),
+            method: method.as_str(),
+            at,
+            positions: Vec::new(),
+            totals: Totals {
+                cost: zero(),
+                value: zero(),
+                unrealized: zero(),
+                realized: zero(),
+                fees: zero(),
+                funding: zero(),
+                unvalued: Vec::new(),
+            },
+            risk: None,
+            snapshots: Vec::new(),
+        }
+    }
+
     /// Each valued position's price path, from the prices' record.
     pub fn with_paths(mut self, paths: &std::collections::BTreeMap<String, String>) -> Self {
         for p in &mut self.positions {
@@ -197,8 +220,8 @@ impl PortfolioReport {
     }
 }
 
-/// An amount to two places for the table (the JSON keeps every digit).
-fn short(s: &str) -> String {
+/// An amount to two places for tables (the JSON keeps every digit).
+pub fn short(s: &str) -> String {
     s.parse::<Decimal>()
         .map(|d| d.round_dp(2).to_string())
         .unwrap_or_else(|_| s.to_string())

@@ -61,12 +61,7 @@ pub(super) async fn serve_requests(
             Request::Portfolio => {
                 let s = portfolio.clone();
                 let valued = store
-                    .call(move |b| {
-                        if b.ledger()?.is_empty() {
-                            return Ok(None);
-                        }
-                        crate::portfolio::value_ledger(b, &s, crate::domain::now_ms()).map(Some)
-                    })
+                    .call(move |b| crate::portfolio::value_ledger(b, &s, crate::domain::now_ms()))
                     .await;
                 DataEvent::Portfolio(match valued {
                     Ok(None) => Ok(None),

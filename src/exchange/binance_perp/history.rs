@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::domain::{FundingRate, Millis, Symbol};
-use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, oi_point, settled};
-use crate::exchange::wire::{clip, lenient_i64};
+use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, asked, oi_point, settled};
+use crate::exchange::wire::lenient_i64;
 
 pub struct BinancePerpHistory;
 
@@ -38,12 +38,6 @@ struct OpenInterest<'a> {
     timestamp: i64,
 }
 
-fn same(symbol: Symbol, s: &str) -> Result<(), String> {
-    (s == symbol.as_str())
-        .then_some(())
-        .ok_or_else(|| format!("symbol {:?} was not asked for", clip(s)))
-}
-
 impl DerivRest for BinancePerpHistory {
     fn funding_page(&self) -> usize {
         1000
@@ -60,7 +54,7 @@ impl DerivRest for BinancePerpHistory {
     fn decode_funding(&self, body: &[u8], symbol: Symbol) -> Result<Rows<FundingRate>, String> {
         let rows: Vec<Funding<'_>> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
         Ok(Rows::read(rows, |r| {
-            same(symbol, &r.symbol)?;
+            asked(symbol, "symbol", &r.symbol)?;
             settled(symbol, r.time, &r.rate)
         }))
     }
@@ -81,7 +75,7 @@ impl DerivRest for BinancePerpHistory {
         let rows: Vec<OpenInterest<'_>> =
             serde_json::from_slice(body).map_err(|e| e.to_string())?;
         Ok(Rows::read(rows, |r| {
-            same(symbol, &r.symbol)?;
+            asked(symbol, "symbol", &r.symbol)?;
             oi_point(r.timestamp, &r.coins, r.quote.as_deref())
         }))
     }

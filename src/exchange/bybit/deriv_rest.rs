@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::domain::{FundingRate, Millis, Symbol};
-use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, ms, oi_point, settled};
-use crate::exchange::wire::clip;
+use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, asked, ms, oi_point, settled};
 
 pub struct BybitDerivRest;
 
@@ -67,9 +66,7 @@ impl DerivRest for BybitDerivRest {
     fn decode_funding(&self, body: &[u8], symbol: Symbol) -> Result<Rows<FundingRate>, String> {
         let rows: Vec<Funding<'_>> = list(body)?;
         Ok(Rows::read(rows, |r| {
-            if r.symbol != symbol.as_str() {
-                return Err(format!("symbol {:?} was not asked for", clip(&r.symbol)));
-            }
+            asked(symbol, "symbol", &r.symbol)?;
             settled(symbol, ms("fundingRateTimestamp", &r.time)?, &r.rate)
         }))
     }

@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::domain::{FundingRate, Millis, Symbol};
-use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, ms, oi_point, settled};
-use crate::exchange::wire::clip;
+use crate::exchange::deriv_rest::{DerivRest, OiPoint, Rows, asked, ms, oi_point, settled};
 
 pub struct OkxDerivRest;
 
@@ -52,9 +51,7 @@ impl DerivRest for OkxDerivRest {
     fn decode_funding(&self, body: &[u8], symbol: Symbol) -> Result<Rows<FundingRate>, String> {
         let a: Answer<Funding<'_>> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
         Ok(Rows::read(a.data, |r| {
-            if r.inst != symbol.as_str() {
-                return Err(format!("instId {:?} was not asked for", clip(&r.inst)));
-            }
+            asked(symbol, "instId", &r.inst)?;
             let rate = r
                 .realized
                 .as_deref()

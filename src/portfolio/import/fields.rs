@@ -87,12 +87,6 @@ pub fn time(row: &Row<'_>, column: &str) -> Result<Millis, super::ImportError> {
     ))
 }
 
-/// Quote assets a market's name may end with, longest first.
-const QUOTES: [&str; 16] = [
-    "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR", "GBP", "JPY", "TRY", "BRL",
-    "BTC", "ETH", "BNB", "XBT",
-];
-
 /// A market's base and quote: `BTC-USD`, `XBT/USD`, `ETHBTC`, Kraken's `XXBTZEUR`.
 pub fn split_market(market: &str) -> Option<(String, String)> {
     let m = market.trim().to_ascii_uppercase();
@@ -118,11 +112,9 @@ pub fn split_market(market: &str) -> Option<(String, String)> {
             return Some((b, q));
         }
     }
-    let quote = QUOTES
-        .iter()
-        .find(|q| m.len() > q.len() && m.ends_with(*q))?;
-    let base = &m[..m.len() - quote.len()];
-    Some((asset_name(base), asset_name(quote)))
+    // By the quote it ends with, as the news reads pairs (`1INCHUSDT`, `BNBFDUSD`).
+    let base = crate::news::coins::base_asset(m)?;
+    Some((asset_name(base), asset_name(&m[base.len()..])))
 }
 
 #[cfg(test)]

@@ -124,17 +124,6 @@ impl Format {
             None
         }
     }
-
-    /// The venue its rows happened on (the plain CSV names its own).
-    pub fn venue(self) -> Option<&'static str> {
-        match self {
-            Format::Plain => None,
-            Format::BinanceTrades | Format::BinanceTradesLegacy => Some("binance"),
-            Format::KrakenTrades => Some("kraken"),
-            Format::CoinbaseTransactions => Some("coinbase"),
-            Format::BybitSpotTrades => Some("bybit"),
-        }
-    }
 }
 
 /// What the command line adds: the venue of a plain CSV's rows that leave it empty, the
