@@ -64,6 +64,8 @@ async fn every_spec_key_is_measured() {
     }
     assert!(v["ingest_latency_us"]["max"].as_f64() >= v["ingest_latency_us"]["p99"].as_f64());
     assert!(v["render_frame_ms"]["p99"].as_f64().unwrap() > 0.0);
+    // The same frame with the portfolio popup open and the cost line drawn.
+    assert!(v["render_frame_portfolio_ms"]["p99"].as_f64().unwrap() > 0.0);
     assert!(v["alert_latency_us"]["p99"].as_f64().unwrap() >= 0.0);
     for venue in ["binance", "coinbase", "kraken", "bybit", "okx"] {
         let x = v["venue_parse_trades_per_sec"][venue].as_f64();

@@ -1557,7 +1557,7 @@ fn a_perps_funding_oi_and_basis_panes() {
 fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use cryptoviz::app::event::Request;
-    use cryptoviz::portfolio::history::Risk;
+    use cryptoviz::portfolio::history::{Risk, Snapshot};
     use cryptoviz::portfolio::report::{PortfolioReport, PositionReport, Totals};
     let mut app = sample_app(sample_settings());
     app.take_requests();
@@ -1612,9 +1612,21 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
             correlation_btc: None,
             largest_position_pct: Some(50.0),
         }),
-        snapshots: Vec::new(),
+        // Up, down through a quarter, up to a new high: one drawdown.
+        snapshots: [1000, 1200, 900, 1300]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Snapshot {
+                time: SAMPLE_NOW - (3 - i as i64) * 86_400_000,
+                equity: e.to_string(),
+                realized: "0".into(),
+                unrealized: "0".into(),
+                unvalued: Vec::new(),
+            })
+            .collect(),
+        cash: vec!["USD".into()],
     };
-    app.apply(DataEvent::Portfolio(Ok(Some(report))));
+    app.apply(DataEvent::Portfolio(Ok(Some(report.clone()))));
     let all = text(&screen(&app, 120, 40));
     let order = |all: &str| -> Vec<String> {
         ["BTC ", "ETH ", "DOGE "]
@@ -1649,6 +1661,54 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
     );
     assert!(all.contains("no stored price for DOGE"), "{all}");
     assert!(all.contains("s sorts (value)"), "{all}");
+    // The equity chart: its span and range, the line, and the fall from 1,200 to 900 shaded
+    // where it happened and nowhere else.
+    let days = |n: i64| {
+        chrono::DateTime::from_timestamp_millis(SAMPLE_NOW - n * 86_400_000)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    assert!(
+        all.contains(&format!(
+            "equity, daily, {} to {} · high 1,300.00 · low 900.00 · ░ drawdown",
+            days(3),
+            days(0)
+        )),
+        "{all}"
+    );
+    let chart: Vec<&str> = all
+        .lines()
+        .skip_while(|l| !l.contains("equity, daily"))
+        .skip(1)
+        .take_while(|l| !l.contains('└'))
+        .collect();
+    assert_eq!(chart.len(), 9, "{all}");
+    assert!(chart.iter().any(|l| l.contains(['⠁', '⠈', '⡀', '⢀'])));
+    let shaded: Vec<usize> = chart
+        .iter()
+        .flat_map(|l| l.chars().enumerate().filter(|c| c.1 == '░').map(|c| c.0))
+        .collect();
+    assert!(!shaded.is_empty(), "{all}");
+    let mid = chart[0].chars().count() / 2;
+    assert!(
+        shaded.iter().all(|&x| x > mid - 30 && x < mid + 30),
+        "the drawdown is in the middle third: {shaded:?}\n{all}"
+    );
+    let rising = PortfolioReport {
+        snapshots: report.snapshots[..2].to_vec(),
+        ..report.clone()
+    };
+    app.apply(DataEvent::Portfolio(Ok(Some(rising))));
+    let all = text(&screen(&app, 120, 40));
+    assert!(all.contains("equity, daily"), "{all}");
+    assert!(
+        !all.lines()
+            .filter(|l| !l.contains("░ drawdown"))
+            .any(|l| l.contains('░')),
+        "no drawdown, no shade:\n{all}"
+    );
+    app.apply(DataEvent::Portfolio(Ok(Some(report))));
     // By P&L and by P&L %: BTC (+8,345.83, +109.1 %) before ETH (+952, +95.2 %).
     app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
     let all = text(&screen(&app, 120, 40));
@@ -1663,4 +1723,85 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
     app.handle_key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT));
     let small = text(&screen(&app, 80, 24));
     assert!(small.contains("│BTC "), "{small}");
+}
+
+/// Holding the shown market's coin: its average cost is a labelled line across the chart (an
+/// arrow and the label at the edge when the prices shown do not reach it) and the status bar
+/// gives the holding and its P&L at the live price. Nothing where the quote is not the
+/// portfolio's cash.
+#[test]
+fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
+    use cryptoviz::app::event::Request;
+    use cryptoviz::portfolio::report::{PortfolioReport, PositionReport, Totals};
+    let mut app = sample_app(sample_settings());
+    // Valued at start, unasked.
+    app.tick(SAMPLE_NOW + 1_000);
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Portfolio))
+    );
+    let last = app.model.last_price().unwrap().to_f64();
+    let report = |avg: f64, cash: &[&str]| PortfolioReport {
+        currency: "USD".into(),
+        method: "fifo",
+        at: SAMPLE_NOW,
+        positions: vec![PositionReport {
+            asset: "BTC".into(),
+            qty: "0.5".into(),
+            avg_cost: Some(avg.to_string()),
+            cost: (avg / 2.0).to_string(),
+            value: None,
+            unrealized: None,
+            realized: "0".into(),
+            fees: "0".into(),
+            funding: "0".into(),
+            share_pct: None,
+            price_path: None,
+        }],
+        totals: Totals {
+            cost: "0".into(),
+            value: "0".into(),
+            unrealized: "0".into(),
+            realized: "0".into(),
+            fees: "0".into(),
+            funding: "0".into(),
+            unvalued: Vec::new(),
+        },
+        risk: None,
+        snapshots: Vec::new(),
+        cash: cash.iter().map(|c| c.to_string()).collect(),
+    };
+    let avg = (last - 40.0).round();
+    app.apply(DataEvent::Portfolio(Ok(Some(report(
+        avg,
+        &["USD", "USDT"],
+    )))));
+    let all = text(&screen(&app, 120, 40));
+    let status = all.lines().last().unwrap();
+    let pnl = 0.5 * (last - avg);
+    let pct = pnl / (0.5 * avg) * 100.0;
+    assert!(
+        status.contains(&format!("hold 0.5 BTC +{pnl:.2} ({pct:+.1}%)")),
+        "{status}"
+    );
+    let line = all
+        .lines()
+        .find(|l| l.contains(&format!("cost {avg}")))
+        .unwrap_or_else(|| panic!("no cost line:\n{all}"));
+    assert!(line.contains("┄┄┄"), "{line}");
+    // Far below what the chart shows: the label alone, on its bottom row, pointing down.
+    app.apply(DataEvent::Portfolio(Ok(Some(report(
+        1.0,
+        &["USD", "USDT"],
+    )))));
+    let all = text(&screen(&app, 120, 40));
+    assert!(all.contains("▼ cost 1"), "{all}");
+    assert!(!all.contains("┄┄┄"), "{all}");
+    let status = all.lines().last().unwrap().to_string();
+    assert!(status.contains("hold 0.5 BTC +"), "{status}");
+    // USDT not counted as USD: a cost in USD is not drawn on a USDT chart.
+    app.apply(DataEvent::Portfolio(Ok(Some(report(avg, &["USD"])))));
+    let all = text(&screen(&app, 120, 40));
+    assert!(!all.contains("cost ") && !all.contains("hold "), "{all}");
 }

@@ -24,6 +24,7 @@ pub mod freshness;
 pub mod geometry;
 pub mod health;
 pub mod help;
+pub mod holdings;
 pub mod keymap;
 pub mod layout;
 pub mod live;

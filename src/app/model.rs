@@ -41,9 +41,8 @@ pub struct Model {
     pub alerts: AlertsState,
     /// The perps' latest derivatives state and the newest liquidations.
     pub derivs: super::derivs::Derivs,
-    /// The user's portfolio as last valued (asked for when its popup opens): `None` before
-    /// an answer, `Ok(None)` with no ledger stored, `Err` why it cannot be valued.
-    pub portfolio: Option<Result<Option<crate::portfolio::report::PortfolioReport>, String>>,
+    /// The user's portfolio as last valued.
+    pub holdings: super::holdings::Holdings,
     pub now: Millis,
     /// The terminal's size as last told (0x0 before the first frame).
     pub screen: (u16, u16),
@@ -89,7 +88,7 @@ impl Model {
             sources: Sources::default(),
             alerts: AlertsState::default(),
             derivs: super::derivs::Derivs::default(),
-            portfolio: None,
+            holdings: Default::default(),
             now,
             screen: (0, 0),
             cache: (0, 0),

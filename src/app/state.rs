@@ -186,6 +186,9 @@ impl App {
             self.dirty = true;
         }
         self.model.now = now;
+        if self.model.holdings.due(now) {
+            self.outbox.push(Request::Portfolio);
+        }
     }
 
     pub fn set_chart_cols(&mut self, cols: u16) {
@@ -246,7 +249,7 @@ impl App {
             DataEvent::Trades(trades) => self.tape.add_trades(trades, now),
             DataEvent::Book(book) => self.book.set(book, now),
             DataEvent::Derivs(changes) => self.model.derivs.apply(changes),
-            DataEvent::Portfolio(p) => self.model.portfolio = Some(p),
+            DataEvent::Portfolio(p) => self.model.holdings.valued = Some(p),
             DataEvent::DerivHistory { symbol, samples } => {
                 self.model.derivs.merge_samples(symbol, samples)
             }
@@ -272,6 +275,8 @@ impl App {
                     s.complete = false;
                 }
                 self.request_all();
+                // The demo writes its ledger with its history.
+                self.model.holdings.store_changed();
             }
             DataEvent::Log { level, message, at } => self.health.log.push(level, message, at),
             DataEvent::Exported { path, result } => {
@@ -450,6 +455,7 @@ impl App {
             Action::Alerts => self.popup = Some(Popup::Alerts(0)),
             Action::Portfolio => {
                 self.popup = Some(Popup::Portfolio(Default::default()));
+                self.model.holdings.asked(self.model.now);
                 self.outbox.push(Request::Portfolio);
             }
             Action::NewsFilter => self.news.toggle_all(),

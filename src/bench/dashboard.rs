@@ -18,9 +18,21 @@ use crate::config::Config;
 use crate::domain::{Millis, SeriesKey, Symbol, Timeframe};
 use crate::store::{CandleSource, Store, StoreOptions};
 
-/// p50 and p99 of one full frame at 200x50 on a populated App.
-pub fn render_frames(n: usize) -> anyhow::Result<(f64, f64)> {
-    let app = sample_app(sample_settings());
+/// p50 and p99 of one full frame at 200x50 on a populated App; with `portfolio`, the user
+/// holds the shown coin (the cost line, the P&L in the status bar) and the portfolio popup is
+/// open on 30 positions and a year of daily equity.
+pub fn render_frames(n: usize, portfolio: bool) -> anyhow::Result<(f64, f64)> {
+    let mut app = sample_app(sample_settings());
+    if portfolio {
+        app.apply(DataEvent::Portfolio(Ok(Some(sample_portfolio(
+            app.model.now,
+        )))));
+        app.handle_key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('P'),
+            crossterm::event::KeyModifiers::SHIFT,
+        ));
+        app.take_requests();
+    }
     let mut terminal = Terminal::new(TestBackend::new(200, 50))?;
     for _ in 0..10 {
         terminal.draw(|f| crate::ui::render(f, &app))?;
@@ -34,6 +46,63 @@ pub fn render_frames(n: usize) -> anyhow::Result<(f64, f64)> {
     times.sort_by(|a, b| a.total_cmp(b));
     let p = |q: f64| times[((q * times.len() as f64) as usize).min(times.len() - 1)];
     Ok((round3(p(0.5)), round3(p(0.99))))
+}
+
+/// A valued portfolio: BTC (the sample's shown coin) and 29 others, a year of daily equity
+/// with its ups and downs.
+fn sample_portfolio(now: Millis) -> crate::portfolio::report::PortfolioReport {
+    use crate::portfolio::history::Snapshot;
+    use crate::portfolio::report::{PortfolioReport, PositionReport, Totals};
+    let coins = ["BTC", "ETH", "SOL"]
+        .into_iter()
+        .map(String::from)
+        .chain((3..30).map(|i| format!("COIN{i}")));
+    let positions = coins
+        .enumerate()
+        .map(|(i, asset)| PositionReport {
+            asset,
+            qty: format!("{}.5", i + 1),
+            avg_cost: Some(format!("{}", 36_000 / (i + 1))),
+            cost: "1000".into(),
+            value: (i % 7 != 6).then(|| format!("{}", 1000 + 37 * i)),
+            unrealized: (i % 7 != 6).then(|| format!("{}", 37 * i)),
+            realized: "12.5".into(),
+            fees: "1.25".into(),
+            funding: "0".into(),
+            share_pct: (i % 7 != 6).then(|| "3.3".into()),
+            price_path: None,
+        })
+        .collect();
+    let snapshots = (0..365)
+        .map(|d| Snapshot {
+            time: now - (365 - d) * 86_400_000,
+            equity: format!(
+                "{:.2}",
+                30_000.0 + 5_000.0 * (d as f64 / 20.0).sin() + 20.0 * d as f64
+            ),
+            realized: "0".into(),
+            unrealized: "0".into(),
+            unvalued: Vec::new(),
+        })
+        .collect();
+    PortfolioReport {
+        currency: "USD".into(),
+        method: "fifo",
+        at: now,
+        positions,
+        totals: Totals {
+            cost: "30000".into(),
+            value: "41000".into(),
+            unrealized: "11000".into(),
+            realized: "375".into(),
+            fees: "37.5".into(),
+            funding: "0".into(),
+            unvalued: vec!["COIN6".into(), "COIN13".into()],
+        },
+        risk: None,
+        snapshots,
+        cash: vec!["USD".into(), "USDT".into()],
+    }
 }
 
 fn round3(x: f64) -> f64 {

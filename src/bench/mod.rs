@@ -236,8 +236,14 @@ async fn measure_all(
         "sentiment_vader_items_per_sec".into(),
         json!(measure::sentiment(&titles, plan.reps, Scorer::Vader)),
     );
-    let (p50, p99) = dashboard::render_frames(if plan.reps > 3 { 2000 } else { 500 })?;
+    let frames = if plan.reps > 3 { 2000 } else { 500 };
+    let (p50, p99) = dashboard::render_frames(frames, false)?;
     out.insert("render_frame_ms".into(), json!({"p50": p50, "p99": p99}));
+    let (p50, p99) = dashboard::render_frames(frames, true)?;
+    out.insert(
+        "render_frame_portfolio_ms".into(),
+        json!({"p50": p50, "p99": p99}),
+    );
     let history = dir.join("history.db");
     dashboard::fill_history(&history, plan.history_days).await?;
     out.insert(

@@ -19,6 +19,29 @@ pub struct Settings {
     pub method: lots::Method,
 }
 
+impl Settings {
+    /// The assets counted as cash, the currency first.
+    pub fn cash(&self) -> Vec<String> {
+        let currency = self.currency.to_ascii_uppercase();
+        let mut cash = vec![currency.clone()];
+        cash.extend(
+            STABLECOINS
+                .iter()
+                .filter(|s| is_cash(s, &currency, self.stablecoins_at_par))
+                .map(|s| s.to_string()),
+        );
+        cash
+    }
+}
+
+/// The dollar stablecoins counted at par with USD when `stablecoins_at_par` is set.
+const STABLECOINS: [&str; 2] = ["USDT", "USDC"];
+
+/// Whether `asset` is cash to a portfolio in `currency` (upper case).
+pub(crate) fn is_cash(asset: &str, currency: &str, at_par: bool) -> bool {
+    asset == currency || (at_par && currency == "USD" && STABLECOINS.contains(&asset))
+}
+
 /// The stored ledger replayed up to `at` and valued then: `None` when no ledger is stored,
 /// `Err` inside when it cannot be replayed (a row selling what is not held, a price it needs
 /// missing), naming the row. One replay gives both the daily snapshots (for risk) and the
@@ -39,12 +62,9 @@ pub fn value_ledger(
     let Some((from, to)) = history::daily(&entries, at) else {
         // Nothing held yet at `at`.
         let book = lots::Book::new(s.method);
-        return Ok(Some(Ok(report::PortfolioReport::of(
-            &book,
-            &s.currency,
-            at,
-            &mut prices,
-        ))));
+        let mut r = report::PortfolioReport::of(&book, &s.currency, at, &mut prices);
+        r.cash = s.cash();
+        return Ok(Some(Ok(r)));
     };
     let (days, book) = match history::replay(s.method, entries, &mut prices, from, to, DAY) {
         Ok(replayed) => replayed,
@@ -59,6 +79,7 @@ pub fn value_ledger(
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
     r.risk = Some(history::Risk::of(&days, largest));
     r.snapshots = days.snapshots;
+    r.cash = s.cash();
     Ok(Some(Ok(r)))
 }
 

@@ -165,8 +165,7 @@ struct Route {
 
 impl Prices for StorePrices<'_> {
     fn is_cash(&self, asset: &str) -> bool {
-        asset == self.currency
-            || (self.at_par && self.currency == "USD" && matches!(asset, "USDT" | "USDC"))
+        super::is_cash(asset, &self.currency, self.at_par)
     }
 
     fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {

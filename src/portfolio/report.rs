@@ -58,6 +58,10 @@ pub struct PortfolioReport {
     pub risk: Option<super::history::Risk>,
     /// The holdings at the end of each day since the ledger's first.
     pub snapshots: Vec<super::history::Snapshot>,
+    /// The assets counted as cash (the currency, stablecoins at par): a market quoted in one
+    /// of them is priced in the report's currency.
+    #[serde(skip)]
+    pub cash: Vec<String>,
 }
 
 impl PortfolioReport {
@@ -140,6 +144,7 @@ impl PortfolioReport {
             },
             risk: None,
             snapshots: Vec::new(),
+            cash: Vec::new(),
         }
     }
 
@@ -162,6 +167,7 @@ impl PortfolioReport {
             },
             risk: None,
             snapshots: Vec::new(),
+            cash: Vec::new(),
         }
     }
 

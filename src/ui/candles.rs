@@ -30,6 +30,9 @@ pub struct CandleChart<'a> {
     pub cursor: Option<usize>,
     /// Alert levels (price rules on this market): a dashed line each, inside the price range.
     pub levels: &'a [f64],
+    /// The user's average cost in this market: a dotted line labelled `cost`, or the label
+    /// alone with an arrow at the top or bottom when the price range does not reach it.
+    pub cost: Option<f64>,
 }
 
 impl<'a> CandleChart<'a> {
@@ -42,6 +45,7 @@ impl<'a> CandleChart<'a> {
             last: bars.last().map(|b| b.close),
             cursor: None,
             levels: &[],
+            cost: None,
         }
     }
 }
@@ -161,6 +165,40 @@ impl Widget for CandleChart<'_> {
                 let cell = &mut buf[(x, row)];
                 if cell.symbol() == " " {
                     cell.set_char('╌').set_style(style);
+                }
+            }
+        }
+
+        if let Some(cost) = self.cost.filter(|c| c.is_finite()) {
+            let style = self.theme.series(SeriesColor::Secondary);
+            let (row, arrow) = if cost > scale.hi {
+                (0, "▲ ")
+            } else if cost < scale.lo {
+                (plot.height - 1, "▼ ")
+            } else {
+                (scale.row(cost), "")
+            };
+            let y = plot.y + row;
+            if arrow.is_empty() {
+                for x in plot.left()..plot.right() {
+                    let cell = &mut buf[(x, y)];
+                    if cell.symbol() == " " {
+                        cell.set_char('┄').set_style(style);
+                    }
+                }
+            }
+            // The label whole, in the leftmost stretch of the row no candle crosses (over
+            // lines and band dots); none where no stretch is long enough.
+            let label: Vec<char> = format!("{arrow}cost {}", text::price(cost))
+                .chars()
+                .collect();
+            let free = |x: u16| matches!(buf[(x, y)].symbol(), " " | "┄" | "·" | "╌" | "┈");
+            let width = label.len() as u16;
+            let start = (plot.left()..plot.right().saturating_sub(width.saturating_sub(1)))
+                .find(|&x0| (x0..x0 + width).all(free));
+            if let Some(x0) = start {
+                for (x, &ch) in (x0..).zip(&label) {
+                    buf[(x, y)].set_char(ch).set_style(style);
                 }
             }
         }

@@ -153,6 +153,7 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
         levels: &alert_levels(cx, key.symbol),
+        cost: cx.model.holdings.position(key.symbol).map(|p| p.avg_cost),
     }
     .render(shift(areas.candles), buf);
     if let Some(r) = areas.volume {

@@ -1,5 +1,6 @@
-//! The portfolio popup: the user's positions (sorted by value, P&L or P&L %), the totals and
-//! the risk figures, as the store valued them when the popup opened. Amounts to two places;
+//! The portfolio popup: the user's positions (sorted by value, P&L or P&L %), the totals, the
+//! risk figures and the equity over time with its drawdowns shaded, as the store valued them
+//! when the popup opened. Amounts to two places;
 //! a holding without a price shows `–`, never 0.
 
 use ratatui::buffer::Buffer;
@@ -8,34 +9,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::Ctx;
+use super::braille::Braille;
 use super::layout::centered;
+use super::text::{money, signed};
+use super::theme::SeriesColor;
 use crate::app::popup::PortfolioSort;
+use crate::domain::Millis;
+use crate::portfolio::history::Snapshot;
 use crate::portfolio::report::{PortfolioReport, PositionReport};
 
 fn num(s: &str) -> Option<f64> {
     s.parse().ok()
-}
-
-/// `12,345.67` (two places, thousands grouped), `–` when absent.
-fn money(v: Option<f64>) -> String {
-    let Some(v) = v else { return "–".into() };
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{frac}", if v < 0.0 { "-" } else { "" })
-}
-
-fn signed(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v > 0.0 => format!("+{}", money(Some(v))),
-        other => money(other),
-    }
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -52,7 +36,7 @@ pub fn render(cx: &Ctx, sort: PortfolioSort, area: Rect, buf: &mut Buffer) {
     let t = &cx.model.settings.theme;
     let mut lines: Vec<Line> = Vec::new();
     let mut title = "Portfolio · Esc".to_string();
-    match &cx.model.portfolio {
+    match &cx.model.holdings.valued {
         None => lines.push(Line::from(Span::styled("valuing the ledger…", t.dim()))),
         Some(Ok(None)) => lines.push(Line::from(Span::styled(
             "no ledger: cryptoviz portfolio import FILE… reads your exports",
@@ -75,15 +59,109 @@ pub fn render(cx: &Ctx, sort: PortfolioSort, area: Rect, buf: &mut Buffer) {
             lines = table(cx, r, sort);
         }
     }
-    let r = centered(area, 100, lines.len() as u16 + 2);
+    // The equity chart below the table, as tall as the screen leaves room for (none under
+    // three rows: a header and two of plot).
+    let snapshots = match &cx.model.holdings.valued {
+        Some(Ok(Some(r))) if r.snapshots.len() >= 2 => r.snapshots.as_slice(),
+        _ => &[],
+    };
+    let text_h = lines.len() as u16 + 2;
+    let chart_h = if snapshots.is_empty() {
+        0
+    } else {
+        area.height.saturating_sub(text_h).min(EQUITY_ROWS)
+    };
+    let chart_h = if chart_h >= 3 { chart_h } else { 0 };
+    let r = centered(area, 100, text_h + chart_h);
     Clear.render(r, buf);
-    Paragraph::new(lines)
-        .block(
-            Block::bordered()
-                .border_style(t.border(true))
-                .title(Span::styled(format!(" {title} "), t.title())),
-        )
-        .render(r, buf);
+    let block = Block::bordered()
+        .border_style(t.border(true))
+        .title(Span::styled(format!(" {title} "), t.title()));
+    let inner = block.inner(r);
+    Paragraph::new(lines).block(block).render(r, buf);
+    if chart_h > 0 && inner.height > chart_h {
+        let chart = Rect {
+            y: inner.bottom() - chart_h,
+            height: chart_h,
+            ..inner
+        };
+        equity(cx, snapshots, chart, buf);
+    }
+}
+
+/// Rows the equity chart takes at most, its header included.
+const EQUITY_ROWS: u16 = 10;
+
+/// The equity at each daily snapshot as a braille line, and under its running peak a `░` in
+/// every cell the equity has fallen through (the drawdown), on a header row giving the span
+/// and the range.
+fn equity(cx: &Ctx, snapshots: &[Snapshot], area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let points: Vec<(Millis, f64)> = snapshots
+        .iter()
+        .filter_map(|s| Some((s.time, num(&s.equity)?)))
+        .collect();
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return;
+    };
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let day = |ms| cx.model.settings.tz.format(ms, "%Y-%m-%d");
+    buf.set_line(
+        area.x,
+        area.y,
+        &Line::from(vec![
+            Span::styled(
+                format!(
+                    "equity, daily, {} to {} · high {} · low {} · ",
+                    day(first.0),
+                    day(last.0),
+                    money(Some(hi)),
+                    money(Some(lo)),
+                ),
+                t.dim(),
+            ),
+            Span::styled("░ drawdown", t.direction(false)),
+        ]),
+        area.width,
+    );
+    let plot = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    let mut dots = Braille::new(plot);
+    let (w, h) = (dots.width(), dots.height());
+    let span = (hi - lo).max(f64::EPSILON);
+    let n = points.len() as i64;
+    let x_of = |i: usize| (i as i64 * (w as i64 - 1) / (n - 1).max(1)) as i32;
+    let y_of = |v: f64| ((v - lo) / span * (h - 1) as f64).round() as i32;
+    // Cell row (from the top) of a dot row.
+    let row_of = |y: i32| ((h - 1 - y) / 4) as u16;
+    let shade = t.direction(false);
+    let mut peak = f64::NEG_INFINITY;
+    for (i, &(_, v)) in points.iter().enumerate() {
+        peak = peak.max(v);
+        if v >= peak {
+            continue;
+        }
+        let x = plot.x + (x_of(i) / 2) as u16;
+        for row in row_of(y_of(peak))..=row_of(y_of(v)) {
+            let cell = &mut buf[(x, plot.y + row)];
+            if cell.symbol() == " " {
+                cell.set_char('░').set_style(shade);
+            }
+        }
+    }
+    let style = t.series(SeriesColor::Primary);
+    for (i, pair) in points.windows(2).enumerate() {
+        dots.line(
+            (x_of(i), y_of(pair[0].1)),
+            (x_of(i + 1), y_of(pair[1].1)),
+            style,
+        );
+    }
+    dots.render(buf);
 }
 
 fn table<'a>(cx: &Ctx, r: &'a PortfolioReport, sort: PortfolioSort) -> Vec<Line<'a>> {
@@ -152,8 +230,9 @@ fn table<'a>(cx: &Ctx, r: &'a PortfolioReport, sort: PortfolioSort) -> Vec<Line<
     if let Some(k) = &r.risk {
         lines.push(Line::from(Span::styled(
             format!(
-                "risk, {} days · vol 30d {} · max DD {} · DD now {} · VaR95 1d {} · beta {} · corr {}",
+                "risk, {} day{} · vol 30d {} · max DD {} · DD now {} · VaR95 1d {} · beta {} · corr {}",
                 k.days,
+                if k.days == 1 { "" } else { "s" },
                 pct(k.volatility_30d_pct),
                 pct(k.max_drawdown_pct),
                 pct(k.drawdown_pct),
@@ -174,17 +253,4 @@ fn table<'a>(cx: &Ctx, r: &'a PortfolioReport, sort: PortfolioSort) -> Vec<Line<
         )));
     }
     lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::money;
-
-    #[test]
-    fn money_is_grouped_to_two_places() {
-        assert_eq!(money(Some(27281.52)), "27,281.52");
-        assert_eq!(money(Some(-1.5)), "-1.50");
-        assert_eq!(money(Some(999.999)), "1,000.00");
-        assert_eq!(money(None), "–");
-    }
 }

@@ -1,5 +1,6 @@
-//! The status bar: symbol, timeframe, mode (LIVE / DEMO / OFFLINE / STALE with age), freeze,
-//! the latest message, and key hints generated from the keymap.
+//! The status bar: symbol, timeframe, mode (LIVE / DEMO / OFFLINE / STALE with age), the
+//! price and what the user holds of it (unrealised P&L at that price), freeze, the latest
+//! message, and key hints generated from the keymap.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -53,6 +54,32 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             left.push(Span::styled(
                 format!(" {}{c:+.2}%", if c >= 0.0 { "▲" } else { "▼" }),
                 t.direction(c >= 0.0),
+            ));
+        }
+        // What the user holds of it, and its unrealised P&L at this price; a message (what
+        // a key just did) has the room while it shows.
+        if let Some(pos) = app
+            .model
+            .holdings
+            .position(key.symbol)
+            .filter(|_| app.message().is_none())
+        {
+            let (pnl, pct) = pos.pnl_at(price.to_f64());
+            left.push(Span::styled(
+                format!(
+                    "  hold {} {}",
+                    text::price(pos.qty),
+                    crate::app::news::base_asset(&key.symbol)
+                ),
+                t.dim(),
+            ));
+            left.push(Span::styled(
+                format!(
+                    " {} ({})",
+                    text::signed(Some(pnl)),
+                    pct.map_or("–".into(), |p| format!("{p:+.1}%"))
+                ),
+                t.direction(pnl >= 0.0),
             ));
         }
     }

@@ -114,6 +114,29 @@ pub fn compact(v: f64) -> String {
     format!("{s}{suffix}")
 }
 
+/// `12,345.67` (two places, thousands grouped), `–` when absent.
+pub fn money(v: Option<f64>) -> String {
+    let Some(v) = v else { return "–".into() };
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}{grouped}.{frac}", if v < 0.0 { "-" } else { "" })
+}
+
+/// [`money`] with a `+` when above zero.
+pub fn signed(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v > 0.0 => format!("+{}", money(Some(v))),
+        other => money(other),
+    }
+}
+
 /// Bytes as "12.3 MB".
 pub fn bytes(b: u64) -> String {
     let b = b as f64;
@@ -128,6 +151,15 @@ pub fn bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_grouped_to_two_places() {
+        assert_eq!(money(Some(27281.52)), "27,281.52");
+        assert_eq!(money(Some(-1.5)), "-1.50");
+        assert_eq!(money(Some(999.999)), "1,000.00");
+        assert_eq!(signed(Some(5.0)), "+5.00");
+        assert_eq!(money(None), "–");
+    }
 
     #[test]
     fn strips_controls() {

@@ -1,0 +1,201 @@
+//! The user's portfolio as the dashboard last valued it. It is asked for when the dashboard
+//! starts, every [`REVALUE_MS`] after, soon after the store changed under it and whenever the
+//! popup opens, so the chart can draw the
+//! shown market's average cost and the status bar its unrealised P&L at the live price
+//! without opening anything.
+
+use crate::domain::{Millis, Symbol};
+use crate::portfolio::report::PortfolioReport;
+
+/// How often the ledger is valued again unasked: quantities and costs change only with an
+/// import, and the P&L on screen is worked out from the live price.
+pub const REVALUE_MS: Millis = 300_000;
+
+/// After the store changed under the dashboard (history written, gaps repaired; each venue
+/// that connects says so), at most one valuation this often.
+const STALE_MS: Millis = 1_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct Holdings {
+    /// `None` before an answer, `Ok(None)` with no ledger stored, `Err` why it cannot be
+    /// valued.
+    pub valued: Option<Result<Option<PortfolioReport>, String>>,
+    asked_at: Option<Millis>,
+    /// The store changed since the last valuation was asked for.
+    stale: bool,
+}
+
+/// What is held of a market's base asset, its cost per unit in the market's quote.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Position {
+    pub qty: f64,
+    pub avg_cost: f64,
+}
+
+impl Position {
+    /// Unrealised P&L at `price`, in the quote, and in percent of the cost.
+    pub fn pnl_at(&self, price: f64) -> (f64, Option<f64>) {
+        let pnl = self.qty * (price - self.avg_cost);
+        let cost = self.qty * self.avg_cost;
+        (pnl, (cost > 0.0).then(|| pnl / cost * 100.0))
+    }
+}
+
+impl Holdings {
+    /// Whether to ask for a valuation now (then it counts as asked).
+    pub fn due(&mut self, now: Millis) -> bool {
+        let wait = if self.stale { STALE_MS } else { REVALUE_MS };
+        if self.asked_at.is_some_and(|t| now - t < wait) {
+            return false;
+        }
+        self.asked_at = Some(now);
+        self.stale = false;
+        true
+    }
+
+    /// The store changed under the dashboard: value again soon.
+    pub fn store_changed(&mut self) {
+        self.stale = true;
+    }
+
+    /// Asked for out of turn (the popup opened): the next unasked one waits its interval.
+    pub fn asked(&mut self, now: Millis) {
+        self.asked_at = Some(now);
+    }
+
+    pub fn report(&self) -> Option<&PortfolioReport> {
+        self.valued.as_ref()?.as_ref().ok()?.as_ref()
+    }
+
+    /// The position in `symbol`'s base asset, when its quote is cash to the portfolio (its
+    /// currency, or a stablecoin counted at par): a cost in USD is never drawn on a chart in
+    /// BTC. Spot and composite markets only: a perp's own position is not in the ledger.
+    pub fn position(&self, symbol: Symbol) -> Option<Position> {
+        if symbol.is_perp() {
+            return None;
+        }
+        let r = self.report()?;
+        let (base, quote) = crate::portfolio::import::split_market(symbol.as_str())?;
+        if !r.cash.contains(&quote) {
+            return None;
+        }
+        let p = r.positions.iter().find(|p| p.asset == base)?;
+        let qty: f64 = p.qty.parse().ok()?;
+        let avg_cost: f64 = p.avg_cost.as_deref()?.parse().ok()?;
+        (qty > 0.0).then_some(Position { qty, avg_cost })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portfolio::report::{PositionReport, Totals};
+
+    fn report(cash: &[&str]) -> PortfolioReport {
+        let pos = |asset: &str, qty: &str, avg: Option<&str>| PositionReport {
+            asset: asset.into(),
+            qty: qty.into(),
+            avg_cost: avg.map(Into::into),
+            cost: "0".into(),
+            value: None,
+            unrealized: None,
+            realized: "0".into(),
+            fees: "0".into(),
+            funding: "0".into(),
+            share_pct: None,
+            price_path: None,
+        };
+        PortfolioReport {
+            currency: "USD".into(),
+            method: "fifo",
+            at: 0,
+            positions: vec![
+                pos("BTC", "0.5", Some("20000")),
+                pos("ETH", "0", None),
+                pos("SOL", "3", Some("100")),
+            ],
+            totals: Totals {
+                cost: "0".into(),
+                value: "0".into(),
+                unrealized: "0".into(),
+                realized: "0".into(),
+                fees: "0".into(),
+                funding: "0".into(),
+                unvalued: Vec::new(),
+            },
+            risk: None,
+            snapshots: Vec::new(),
+            cash: cash.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn sym(s: &str) -> Symbol {
+        Symbol::new(s).unwrap()
+    }
+
+    #[test]
+    fn a_position_only_where_the_quote_is_cash_and_something_is_held() {
+        let h = Holdings {
+            valued: Some(Ok(Some(report(&["USD", "USDT"])))),
+            ..Default::default()
+        };
+        let btc = Position {
+            qty: 0.5,
+            avg_cost: 20000.0,
+        };
+        assert_eq!(h.position(sym("binance:BTCUSDT")), Some(btc));
+        assert_eq!(h.position(sym("coinbase:BTC-USD")), Some(btc));
+        assert_eq!(h.position(sym("composite:BTC-USD")), Some(btc));
+        assert_eq!(
+            h.position(sym("kraken:BTC/EUR")),
+            None,
+            "EUR is not cash here"
+        );
+        assert_eq!(
+            h.position(sym("binance:SOLBTC")),
+            None,
+            "a cost in USD on BTC"
+        );
+        assert_eq!(h.position(sym("binance:ETHUSDT")), None, "nothing held");
+        assert_eq!(h.position(sym("binance-perp:BTCUSDT")), None, "a perp");
+        assert_eq!(h.position(sym("binance:DOGEUSDT")), None, "never held");
+        let at_par_off = Holdings {
+            valued: Some(Ok(Some(report(&["USD"])))),
+            ..Default::default()
+        };
+        assert_eq!(at_par_off.position(sym("binance:BTCUSDT")), None);
+        assert_eq!(Holdings::default().position(sym("coinbase:BTC-USD")), None);
+    }
+
+    #[test]
+    fn pnl_at_the_live_price() {
+        let p = Position {
+            qty: 0.5,
+            avg_cost: 20000.0,
+        };
+        assert_eq!(p.pnl_at(30000.0), (5000.0, Some(50.0)));
+        assert_eq!(p.pnl_at(15000.0), (-2500.0, Some(-25.0)));
+    }
+
+    #[test]
+    fn asked_at_start_then_every_interval() {
+        let mut h = Holdings::default();
+        assert!(h.due(1_000));
+        assert!(!h.due(1_000 + REVALUE_MS - 1));
+        assert!(h.due(1_000 + REVALUE_MS));
+        h.asked(2 * REVALUE_MS);
+        assert!(!h.due(2 * REVALUE_MS + 1));
+        // Seven venues connecting say the store changed seven times: one valuation.
+        for _ in 0..7 {
+            h.store_changed();
+        }
+        assert!(h.due(2 * REVALUE_MS + STALE_MS));
+        h.store_changed();
+        assert!(!h.due(2 * REVALUE_MS + STALE_MS + 10));
+        assert!(h.due(2 * REVALUE_MS + 2 * STALE_MS));
+        assert!(
+            !h.due(2 * REVALUE_MS + 3 * STALE_MS),
+            "not stale: the interval again"
+        );
+    }
+}
