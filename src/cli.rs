@@ -79,6 +79,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CRYPTOVIZ_STORE", value_name = "STORE")]
     pub store: Option<String>,
 
+    /// The live bus: nats://[USER:PW@]HOST[:PORT] or tls://… [default: [bus] url; none].
+    /// `collect` publishes what it accepts on it.
+    #[arg(long, global = true, env = "CRYPTOVIZ_BUS", value_name = "URL")]
+    pub bus: Option<String>,
+
     /// Log level for the log file: error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: tracing::Level,

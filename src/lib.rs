@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod app;
 pub mod bench;
+pub mod bus;
 pub mod cli;
 pub mod commands;
 pub mod config;

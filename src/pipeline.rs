@@ -41,12 +41,13 @@ pub struct Pipeline {
 impl Pipeline {
     /// Starts the source and ingestion. `shutdown` turning true stops both; [`Pipeline::join`]
     /// then waits until every candle is flushed to the store. `live_view`: a dashboard
-    /// watches, so the venues' books are followed and the latest trades reported too.
+    /// watches, so the venues' books are followed and the latest trades reported too;
+    /// `every_trade`: every accepted trade is reported (the bus publishes them).
     pub async fn start(
         config: &Config,
         store: Store,
         demo: bool,
-        live_view: bool,
+        (live_view, every_trade): (bool, bool),
         shutdown: watch::Receiver<bool>,
     ) -> Result<Pipeline, StoreError> {
         let symbols = config.market.symbols.clone();
@@ -59,7 +60,9 @@ impl Pipeline {
         let ingest = Ingest::new(store.clone(), &symbols, &timeframes, source_kind)
             .await?
             .with_composites(&config.market.composites());
-        let ingest = if live_view {
+        let ingest = if every_trade {
+            ingest.with_every_trade()
+        } else if live_view {
             ingest.with_tape()
         } else {
             ingest

@@ -58,9 +58,11 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             m.on_klines_notice(venue, n);
         }
     });
+    let bus = ctx.config.bus.bus_url();
     let opts = Options {
         demo: ctx.demo,
         live_view: false,
+        every_trade: bus.is_some(),
         klines_notice: Some(klines_notice),
     };
     let runtime = Runtime::start(&ctx.config, store.clone(), opts).await?;
@@ -81,6 +83,21 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
+    // The bus hears the runtime to its end (the last flush's candles), so it is joined after
+    // the runtime stopped.
+    let bus_task = bus.map(|url| {
+        tracing::info!(bus = %url, "publishing on the bus");
+        tokio::spawn(crate::bus::publish(
+            url,
+            ctx.config.bus.clone(),
+            runtime.subscribe(),
+            Arc::new(crate::bus::BusStats::default()),
+            |line| {
+                tracing::warn!("{line}");
+                stderr!("cryptoviz: {line}");
+            },
+        ))
+    });
     tracing::info!(demo = ctx.demo, "collector started");
 
     let started = Instant::now();
@@ -115,6 +132,9 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     // Ingestion folds in what arrived and flushes every candle; the last alert decisions are
     // still recorded (and delivered by the next run).
     runtime.stop(SHUTDOWN_LIMIT).await?;
+    if let Some(t) = bus_task {
+        let _ = tokio::time::timeout(SHUTDOWN_LIMIT, t).await;
+    }
     for t in tasks {
         let _ = tokio::time::timeout(SHUTDOWN_LIMIT, t).await;
     }

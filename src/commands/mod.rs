@@ -226,6 +226,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         warn_password_in_argv("--store", &url, store);
         config.storage.url = store.clone();
     }
+    // `--bus` (or CRYPTOVIZ_BUS) beats `[bus] url`; the error never repeats the URL.
+    if let Some(bus) = &cli.global.bus {
+        if !bus.is_empty() {
+            crate::config::BusUrl::parse(bus).map_err(|e| usage(format!("--bus {e}")))?;
+        }
+        config.bus.url = bus.clone();
+    }
     let data_dir = cli
         .global
         .data_dir

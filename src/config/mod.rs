@@ -3,6 +3,7 @@
 
 mod alerts;
 mod backfill;
+mod bus;
 mod market;
 mod portfolio;
 mod ui;
@@ -21,6 +22,7 @@ pub use crate::news::settings::NewsConfig;
 pub use crate::store::settings::StorageConfig;
 pub use alerts::AlertConfig;
 pub use backfill::BackfillConfig;
+pub use bus::{Auth, BusConfig, BusUrl};
 pub use market::MarketConfig;
 use market::sym;
 pub use portfolio::PortfolioConfig;
@@ -62,6 +64,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// `[portfolio]` (SPEC §6).
     pub portfolio: PortfolioConfig,
+    /// `[bus]` (SPEC §7).
+    pub bus: BusConfig,
 }
 
 impl Config {
@@ -164,6 +168,7 @@ impl Config {
         }
         self.ui.validate()?;
         self.portfolio.validate()?;
+        self.bus.validate()?;
         self.freshness.validate()?;
         self.metrics.validate()
     }

@@ -30,7 +30,7 @@ pub enum IngestEvent {
     /// A venue's connection changed.
     Stream(Venue, StreamStatus),
     /// Accepted live trades since the last flush, at most [`tape::TAPE_PER_FLUSH`] per
-    /// symbol (only with [`Ingest::with_tape`]).
+    /// symbol (only with [`Ingest::with_tape`]; all of them with [`Ingest::with_every_trade`]).
     Trades(Vec<Trade>),
     /// The top of a book, as the venue sent it (live only, never stored).
     Book(crate::domain::Book),
@@ -190,6 +190,12 @@ impl Ingest {
     /// Also reports the latest live trades on every flush ([`IngestEvent::Trades`]).
     pub fn with_tape(mut self) -> Self {
         self.tape = Some(tape::Tape::default());
+        self
+    }
+
+    /// Reports every accepted trade on every flush (for the bus), a tape's worth included.
+    pub fn with_every_trade(mut self) -> Self {
+        self.tape = Some(tape::Tape::every_trade());
         self
     }
 

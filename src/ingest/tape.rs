@@ -8,15 +8,34 @@ use crate::domain::{Symbol, Trade};
 /// Trades kept per symbol per flush: more than a tape panel shows.
 pub const TAPE_PER_FLUSH: usize = 64;
 
-#[derive(Default)]
 pub struct Tape {
     recent: HashMap<Symbol, VecDeque<Trade>>,
+    /// Trades kept per symbol per flush.
+    limit: usize,
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Tape {
+            recent: HashMap::new(),
+            limit: TAPE_PER_FLUSH,
+        }
+    }
 }
 
 impl Tape {
+    /// Every accepted trade, for the bus: what arrives between two flushes (a tenth of a
+    /// second of the market) is what it holds.
+    pub fn every_trade() -> Tape {
+        Tape {
+            limit: usize::MAX,
+            ..Tape::default()
+        }
+    }
+
     pub fn push(&mut self, t: &Trade) {
         let q = self.recent.entry(t.symbol).or_default();
-        if q.len() == TAPE_PER_FLUSH {
+        if q.len() == self.limit {
             q.pop_front();
         }
         q.push_back(*t);

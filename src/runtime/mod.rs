@@ -58,6 +58,8 @@ pub struct Options {
     /// A dashboard watches: follow the venues' books and report the latest trades (live
     /// only, nothing of it stored).
     pub live_view: bool,
+    /// Every accepted trade is published as [`IngestEvent::Trades`] (a bus publishes them).
+    pub every_trade: bool,
     /// Told every notice of the venues' REST clients (rate limits, bans, breakers).
     pub klines_notice: Option<VenueNoticeSink>,
 }
@@ -106,7 +108,7 @@ impl Runtime {
             config,
             store.clone(),
             opts.demo,
-            opts.live_view,
+            (opts.live_view, opts.every_trade),
             stop_rx.clone(),
         )
         .await?;

@@ -6,6 +6,7 @@ pub mod collector;
 pub mod faults;
 pub mod http;
 pub mod klines_server;
+pub mod nats;
 pub mod postgres;
 pub mod tmux;
 pub mod venues;

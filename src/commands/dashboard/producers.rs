@@ -35,7 +35,7 @@ async fn start_runtime(
     let opts = Options {
         demo,
         live_view: true,
-        klines_notice: None,
+        ..Options::default()
     };
     match Runtime::start(&config, store.clone(), opts).await {
         Ok(rt) => {

@@ -1,0 +1,183 @@
+//! What goes on the bus (SPEC §7): subjects `cryptoviz.<venue>.<symbol>.<kind>` and JSON
+//! payloads, each with the id JetStream de-duplicates by (`Nats-Msg-Id`), so two collectors
+//! on one market put each trade on the stream once.
+
+use serde_json::json;
+
+use crate::domain::{Candle, Firing, SeriesKey, Symbol, Trade};
+use crate::report::CandleReport;
+
+/// Every subject starts with this; `cryptoviz.>` is the whole bus.
+pub const ROOT: &str = "cryptoviz";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub subject: String,
+    /// `Nats-Msg-Id`: the same event from any collector has the same id.
+    pub id: String,
+    pub payload: Vec<u8>,
+}
+
+/// A market name as a subject token: `[A-Za-z0-9_-]`, anything else `_` (`BTC/USD` ->
+/// `BTC_USD`, `BTC-USDT-SWAP` stays).
+pub fn token(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `cryptoviz.<venue>.<symbol>`.
+fn market(symbol: Symbol) -> String {
+    format!(
+        "{ROOT}.{}.{}",
+        symbol.venue().name(),
+        token(symbol.as_str())
+    )
+}
+
+/// An accepted trade: `{"venue", "symbol", "id", "price", "qty", "side", "time", "seq"}`, the
+/// side the taker's; `seq` counts this collector's messages.
+pub fn trade(t: &Trade, seq: u64) -> Message {
+    let venue = t.symbol.venue().name();
+    let payload = json!({
+        "venue": venue,
+        "symbol": t.symbol.as_str(),
+        "id": t.id.to_string(),
+        "price": t.price.to_string(),
+        "qty": t.qty.to_string(),
+        "side": if t.buyer_is_maker { "sell" } else { "buy" },
+        "time": t.time,
+        "seq": seq,
+    });
+    Message {
+        subject: format!("{}.trade", market(t.symbol)),
+        id: format!("{venue}:{}:{}", t.symbol.as_str(), t.id),
+        payload: payload.to_string().into_bytes(),
+    }
+}
+
+/// A candle as it changed, in the report's shape (§3) with the venue, symbol, timeframe and
+/// `seq`. Its id is its state: two collectors with the same candle publish it once.
+pub fn candle(key: SeriesKey, c: &Candle, seq: u64) -> Message {
+    let venue = key.symbol.venue().name();
+    let mut payload = serde_json::to_value(CandleReport::new(c, key)).unwrap_or_default();
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("venue".into(), venue.into());
+        o.insert("symbol".into(), key.symbol.as_str().into());
+        o.insert("timeframe".into(), key.timeframe.to_string().into());
+        o.insert("seq".into(), seq.into());
+    }
+    Message {
+        subject: format!("{}.candle.{}", market(key.symbol), key.timeframe),
+        id: format!(
+            "{venue}:{}:{}:{}:{}:{}:{}:{}",
+            key.symbol.as_str(),
+            key.timeframe,
+            c.open_time,
+            c.close.raw(),
+            c.volume.raw(),
+            c.trades.unwrap_or(0),
+            c.closed
+        ),
+        payload: payload.to_string().into_bytes(),
+    }
+}
+
+/// An alert firing, as `alerts` reports it, on `cryptoviz.alerts.firing`; its id is the
+/// firing's own (stable across collectors).
+pub fn firing(f: &Firing, seq: u64) -> Message {
+    let mut payload = serde_json::to_value(f).unwrap_or_default();
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("seq".into(), seq.into());
+    }
+    Message {
+        subject: format!("{ROOT}.alerts.firing"),
+        id: format!("firing:{}", f.id),
+        payload: payload.to_string().into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Price, Qty, Timeframe};
+
+    fn sym(s: &str) -> Symbol {
+        Symbol::new(s).unwrap()
+    }
+
+    #[test]
+    fn a_trade_on_its_subject_with_the_venues_id() {
+        let t = Trade {
+            symbol: sym("kraken:BTC/USD"),
+            id: 42,
+            price: "42000.5".parse::<Price>().unwrap(),
+            qty: "0.125".parse::<Qty>().unwrap(),
+            time: 1_704_067_200_123,
+            micros: 0,
+            count: 1,
+            buyer_is_maker: true,
+        };
+        let m = trade(&t, 7);
+        assert_eq!(m.subject, "cryptoviz.kraken.BTC_USD.trade");
+        assert_eq!(m.id, "kraken:BTC/USD:42");
+        let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        assert_eq!(
+            v,
+            json!({"venue": "kraken", "symbol": "BTC/USD", "id": "42", "price": "42000.5",
+                "qty": "0.125", "side": "sell", "time": 1_704_067_200_123_i64, "seq": 7})
+        );
+    }
+
+    #[test]
+    fn a_candle_in_the_reports_shape() {
+        let key = SeriesKey {
+            symbol: sym("okx:BTC-USDT-SWAP"),
+            timeframe: Timeframe::M5,
+        };
+        let p = |s: &str| s.parse::<Price>().unwrap();
+        let c = Candle {
+            open_time: 1_704_067_200_000,
+            open: p("1"),
+            high: p("2"),
+            low: p("0.5"),
+            close: p("1.5"),
+            volume: "3".parse().unwrap(),
+            quote_volume: None,
+            trades: Some(4),
+            closed: false,
+            first_trade_id: None,
+            last_trade_id: None,
+        };
+        let m = candle(key, &c, 1);
+        assert_eq!(m.subject, "cryptoviz.okx.BTC-USDT-SWAP.candle.5m");
+        let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        assert_eq!(v["close"], "1.5");
+        assert_eq!(v["close_time"], 1_704_067_499_999_i64);
+        assert_eq!(v["quote_volume"], serde_json::Value::Null);
+        assert_eq!(
+            (v["venue"].as_str(), v["timeframe"].as_str()),
+            (Some("okx"), Some("5m"))
+        );
+        // A changed candle is a new message; the same state is the same id.
+        let later = Candle {
+            close: p("1.6"),
+            ..c
+        };
+        assert_ne!(candle(key, &later, 2).id, m.id);
+        assert_eq!(candle(key, &c, 3).id, m.id);
+    }
+
+    #[test]
+    fn subject_tokens_hold_no_separator_or_wildcard() {
+        assert_eq!(token("BTC/USD"), "BTC_USD");
+        assert_eq!(token("a.b*c>d e"), "a_b_c_d_e");
+        assert_eq!(token("BTC-USDT-SWAP"), "BTC-USDT-SWAP");
+    }
+}
