@@ -10,6 +10,7 @@ mod support;
 use std::time::Duration;
 
 use support::collector::{Collector, stored_candles, write_config};
+use support::faults::keep_alive;
 use support::nats::{NatsServer, available, stream_messages};
 use support::ws_server::{WsServer, trade_frame};
 
@@ -47,6 +48,21 @@ fn sent(ids: std::ops::Range<i64>) -> Vec<(String, String, String, String, i64)>
         )
     })
     .collect()
+}
+
+/// Until the stream holds `n` BTCUSDT trades (at most 20 s: a reconnect is within a second
+/// or two of the server's return).
+async fn wait_for_trades(url: &str, user: Option<(&str, &str)>, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = stream_messages(url, user, "cryptoviz", "cryptoviz.binance.BTCUSDT.trade")
+            .await
+            .len();
+        if got >= n || std::time::Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 fn push(ws: &WsServer, ids: std::ops::Range<i64>) {
@@ -138,7 +154,9 @@ async fn a_bus_down_at_start_is_waited_for_and_nothing_is_lost() {
     let password = "hunter2-not-shown";
     let mut nats = NatsServer::later(dir.path(), &["--user", "feed", "--pass", password]);
     let url = format!("nats://feed:{password}@127.0.0.1:{}", nats.port);
-    let ws = WsServer::start().await;
+    // Pinged, so the quiet seconds below are not taken for a dead market connection.
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let _alive = keep_alive(&ws);
     let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
     let data = dir.path().join("data");
     // The URL (and its password) through the environment, as an operator would.
@@ -167,9 +185,9 @@ async fn a_bus_down_at_start_is_waited_for_and_nothing_is_lost() {
     // Past the grace before the collector says the bus is unreachable.
     tokio::time::sleep(Duration::from_secs(4)).await;
     nats.up();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     push(&ws, 11..21);
-    settle().await;
+    wait_for_trades(&nats.url(), Some(("feed", password)), 20).await;
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(20));
     assert!(status.success(), "{stderr}");
@@ -209,7 +227,8 @@ async fn a_bus_killed_mid_run_loses_nothing() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut nats = NatsServer::start(dir.path(), &[]);
-    let ws = WsServer::start().await;
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let _alive = keep_alive(&ws);
     let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
@@ -221,9 +240,9 @@ async fn a_bus_killed_mid_run_loses_nothing() {
     push(&ws, 11..21);
     tokio::time::sleep(Duration::from_secs(4)).await;
     nats.up();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     push(&ws, 21..31);
-    settle().await;
+    wait_for_trades(&nats.url(), None, 30).await;
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(20));
     assert!(status.success(), "{stderr}");

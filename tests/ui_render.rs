@@ -1732,7 +1732,8 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
 #[test]
 fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     use cryptoviz::app::event::Request;
-    use cryptoviz::portfolio::report::{PortfolioReport, PositionReport, Totals};
+    use cryptoviz::portfolio::lots::Method;
+    use cryptoviz::portfolio::report::{PortfolioReport, PositionReport};
     let mut app = sample_app(sample_settings());
     // Valued at start, unasked.
     app.tick(SAMPLE_NOW + 1_000);
@@ -1743,9 +1744,6 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     );
     let last = app.model.last_price().unwrap().to_f64();
     let report = |avg: f64, cash: &[&str]| PortfolioReport {
-        currency: "USD".into(),
-        method: "fifo",
-        at: SAMPLE_NOW,
         positions: vec![PositionReport {
             asset: "BTC".into(),
             qty: "0.5".into(),
@@ -1759,18 +1757,8 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
             share_pct: None,
             price_path: None,
         }],
-        totals: Totals {
-            cost: "0".into(),
-            value: "0".into(),
-            unrealized: "0".into(),
-            realized: "0".into(),
-            fees: "0".into(),
-            funding: "0".into(),
-            unvalued: Vec::new(),
-        },
-        risk: None,
-        snapshots: Vec::new(),
         cash: cash.iter().map(|c| c.to_string()).collect(),
+        ..PortfolioReport::empty("USD", Method::Fifo, SAMPLE_NOW)
     };
     let avg = (last - 40.0).round();
     app.apply(DataEvent::Portfolio(Ok(Some(report(

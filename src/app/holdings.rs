@@ -89,7 +89,7 @@ impl Holdings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::portfolio::report::{PositionReport, Totals};
+    use crate::portfolio::report::PositionReport;
 
     fn report(cash: &[&str]) -> PortfolioReport {
         let pos = |asset: &str, qty: &str, avg: Option<&str>| PositionReport {
@@ -106,26 +106,13 @@ mod tests {
             price_path: None,
         };
         PortfolioReport {
-            currency: "USD".into(),
-            method: "fifo",
-            at: 0,
             positions: vec![
                 pos("BTC", "0.5", Some("20000")),
                 pos("ETH", "0", None),
                 pos("SOL", "3", Some("100")),
             ],
-            totals: Totals {
-                cost: "0".into(),
-                value: "0".into(),
-                unrealized: "0".into(),
-                realized: "0".into(),
-                fees: "0".into(),
-                funding: "0".into(),
-                unvalued: Vec::new(),
-            },
-            risk: None,
-            snapshots: Vec::new(),
             cash: cash.iter().map(|c| c.to_string()).collect(),
+            ..PortfolioReport::empty("USD", crate::portfolio::lots::Method::Fifo, 0)
         }
     }
 

@@ -61,6 +61,7 @@ pub async fn run(
     let mut out = Outbox::default();
     let mut seq = 0u64;
     let mut stream_ready = false;
+    let mut stream_tried: Option<Instant> = None;
     let mut up = false;
     let mut down_since = Some(Instant::now());
     let mut said_down = false;
@@ -84,7 +85,10 @@ pub async fn run(
         };
         let connected = client.connection_state() == State::Connected;
         stats.connected.store(connected, Ordering::Relaxed);
-        if connected && !stream_ready {
+        // A stream that cannot be made (no permission, a clash) is tried again every few
+        // seconds, not on every event.
+        if connected && !stream_ready && stream_tried.is_none_or(|t| t.elapsed() >= GRACE) {
+            stream_tried = Some(Instant::now());
             stream_ready = ensure_stream(&client, &cfg).await.is_ok();
         }
         match (connected && stream_ready, up) {
@@ -131,7 +135,12 @@ async fn connect(url: &BusUrl, cfg: &BusConfig) -> Result<async_nats::Client, St
     let mut opts = async_nats::ConnectOptions::new()
         .name("cryptoviz collector")
         .retry_on_initial_connect()
-        .connection_timeout(Duration::from_secs(5));
+        .connection_timeout(Duration::from_secs(5))
+        // Back within a second of the server: a reconnect costs one connection attempt, and
+        // a collector waits with its messages while it is away.
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis(50u64.saturating_mul(1 << attempts.min(5)).min(1_000))
+        });
     opts = match &url.auth {
         Auth::None => opts,
         Auth::UserPassword { user, password } => {

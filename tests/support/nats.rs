@@ -108,7 +108,8 @@ impl Drop for NatsServer {
     }
 }
 
-/// Every message the stream holds on `subject`, in stream order: (payload, Nats-Msg-Id).
+/// Every message the stream holds on `subject`, in stream order: (payload, Nats-Msg-Id);
+/// none while the stream does not exist.
 pub async fn stream_messages(
     url: &str,
     user: Option<(&str, &str)>,
@@ -121,7 +122,10 @@ pub async fn stream_messages(
     };
     let client = opts.connect(url).await.expect("connect to the bus");
     let js = async_nats::jetstream::new(client);
-    let mut s = js.get_stream(stream).await.expect("the stream exists");
+    // Not made yet: nothing on it.
+    let Ok(mut s) = js.get_stream(stream).await else {
+        return Vec::new();
+    };
     let info = s.info().await.unwrap().state.clone();
     let mut out = Vec::new();
     for seq in info.first_sequence..=info.last_sequence {
