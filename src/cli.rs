@@ -80,7 +80,7 @@ pub struct GlobalArgs {
     pub store: Option<String>,
 
     /// The live bus: nats://[USER:PW@]HOST[:PORT] or tls://… [default: [bus] url; none].
-    /// `collect` publishes what it accepts on it.
+    /// `collect` publishes what it accepts on it; an attached dashboard follows it.
     #[arg(long, global = true, env = "CRYPTOVIZ_BUS", value_name = "URL")]
     pub bus: Option<String>,
 

@@ -283,3 +283,78 @@ fn a_bad_bus_url_is_a_usage_error_that_does_not_repeat_it() {
     );
     assert!(!err.contains("secret"), "{err}");
 }
+
+/// A collector publishing and two dashboards attached to its store with `--bus`, in real
+/// terminals: each says it is live over the bus and its trade tape shows the trades the venue
+/// sent (an attached dashboard without a bus has no tape at all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
+    use support::tmux::{Tmux, dashboard};
+    if !available("two_dashboards_show_the_collectors_trades_over_the_bus")
+        || Tmux::require("two_dashboards_show_the_collectors_trades_over_the_bus").is_none()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nats = NatsServer::start(dir.path(), &[]);
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let _alive = keep_alive(&ws);
+    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let data = dir.path().join("data");
+    let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
+    ws.wait_accepted(1).await;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    ws.push(trade_frame("BTCUSDT", 1, "42000.5", "0.1", now()));
+    settle().await;
+    let bus = format!("--bus {}", nats.url());
+    let a = dashboard(dir.path(), &cfg, &data, &bus, 160, 48);
+    // The second writes its exit code elsewhere: its own folder, the same store.
+    let b_dir = dir.path().join("b");
+    std::fs::create_dir_all(&b_dir).unwrap();
+    let b = Tmux::start(
+        &b_dir,
+        160,
+        48,
+        &format!(
+            "'{}' --config '{}' --data-dir '{}' {bus}",
+            env!("CARGO_BIN_EXE_cryptoviz"),
+            cfg.display(),
+            data.display()
+        ),
+    );
+    for t in [&a, &b] {
+        t.wait_for("live over the bus", Duration::from_secs(30), |s| {
+            s.contains("read-only (collector)") && s.contains("live over the bus")
+        });
+    }
+    let sent = [
+        (2, "42111.25", "0.1111"),
+        (3, "42122.5", "0.2222"),
+        (4, "42133.75", "0.3333"),
+    ];
+    for (id, price, qty) in sent {
+        ws.push(trade_frame("BTCUSDT", id, price, qty, now()));
+    }
+    for t in [&a, &b] {
+        let screen = t.wait_for("the trades on the tape", Duration::from_secs(15), |s| {
+            // The tape writes prices to the market's decimals (42122.50): the integer part
+            // and the size, unique to each trade, name it.
+            sent.iter().all(|(_, p, q)| {
+                let whole = p.split('.').next().unwrap();
+                s.lines()
+                    .any(|l| l.contains(&format!(" {whole}.")) && l.contains(q))
+            })
+        });
+        assert!(screen.contains("live over the bus"), "{screen}");
+    }
+    a.quit_dashboard(&data);
+    b.send_keys(&["q"]);
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(20));
+    assert!(status.success(), "{stderr}");
+}

@@ -49,6 +49,9 @@ pub enum DataEvent {
     /// Attached to a store others write: when a streaming collector last wrote a candle
     /// (the only liveness an attached dashboard can see; `None`: no live write stored).
     CollectorWrite(Option<Millis>),
+    /// Attached with a bus: whether it is reachable (live updates come over it) or not (the
+    /// store is followed alone).
+    Bus(bool),
     /// A venue's stream changed state.
     Stream(crate::domain::Venue, StreamStatus),
     /// News items, any order; already stored and cleaned (the UI still filters control chars).

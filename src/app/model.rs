@@ -190,6 +190,19 @@ impl Model {
         if self.settings.attached {
             return Some("live only: a dashboard attached to a collector streams nothing".into());
         }
+        self.not_streamed()
+    }
+
+    /// Why the tape cannot show the market: as [`Model::live_unavailable`], except that an
+    /// attached dashboard gets the collectors' trades over the bus while it is reachable.
+    pub fn tape_unavailable(&self) -> Option<String> {
+        if self.settings.attached && self.sources.bus == Some(true) {
+            return self.not_streamed();
+        }
+        self.live_unavailable()
+    }
+
+    fn not_streamed(&self) -> Option<String> {
         if self.settings.history_only.symbols.contains(&self.symbol()) {
             return Some(format!("{} is not streamed", self.label(self.symbol())));
         }

@@ -14,4 +14,6 @@ pub struct Sources {
     pub collector_write: Option<Millis>,
     /// When the last market update (any series) arrived.
     pub last_market_at: Option<Millis>,
+    /// Attached with a bus: `Some(true)` while it is reachable.
+    pub bus: Option<bool>,
 }

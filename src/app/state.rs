@@ -253,7 +253,12 @@ impl App {
             DataEvent::DerivHistory { symbol, samples } => {
                 self.model.derivs.merge_samples(symbol, samples)
             }
-            DataEvent::CollectorWrite(at) => self.model.sources.collector_write = at,
+            // From the store's newest write and from the bus's updates: the newest wins.
+            DataEvent::CollectorWrite(at) => {
+                let w = &mut self.model.sources.collector_write;
+                *w = (*w).max(at);
+            }
+            DataEvent::Bus(up) => self.model.sources.bus = Some(up),
             DataEvent::Stream(venue, st) => {
                 let streams = &mut self.model.sources.streams;
                 if streams.get(&venue).map(|(s, _)| s) != Some(&st) {

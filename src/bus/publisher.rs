@@ -17,7 +17,7 @@ use async_nats::header::{HeaderMap, NATS_MESSAGE_ID};
 use tokio::sync::broadcast;
 
 use super::message::{self, Message, ROOT};
-use crate::config::{Auth, BusConfig, BusUrl};
+use crate::config::{BusConfig, BusUrl};
 use crate::ingest::IngestEvent;
 use crate::runtime::Event;
 
@@ -49,7 +49,7 @@ pub async fn run(
     stats: Arc<BusStats>,
     say: impl Fn(String) + Send + 'static,
 ) {
-    let client = match connect(&url, &cfg).await {
+    let client = match super::connect(&url, &cfg, "cryptoviz collector").await {
         Ok(c) => c,
         Err(e) => {
             say(format!(
@@ -129,37 +129,6 @@ pub async fn run(
         out.send(&client, &stats).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), client.flush()).await;
     }
-}
-
-async fn connect(url: &BusUrl, cfg: &BusConfig) -> Result<async_nats::Client, String> {
-    let mut opts = async_nats::ConnectOptions::new()
-        .name("cryptoviz collector")
-        .retry_on_initial_connect()
-        .connection_timeout(Duration::from_secs(5))
-        // Back within a second of the server: a reconnect costs one connection attempt, and
-        // a collector waits with its messages while it is away.
-        .reconnect_delay_callback(|attempts| {
-            Duration::from_millis(50u64.saturating_mul(1 << attempts.min(5)).min(1_000))
-        });
-    opts = match &url.auth {
-        Auth::None => opts,
-        Auth::UserPassword { user, password } => {
-            opts.user_and_password(user.clone(), password.clone())
-        }
-        Auth::Token(t) => opts.token(t.clone()),
-    };
-    if !cfg.credentials.is_empty() {
-        opts = opts
-            .credentials_file(&cfg.credentials)
-            .await
-            .map_err(|e| format!("credentials file {}: {e}", cfg.credentials))?;
-    }
-    if url.tls {
-        opts = opts.require_tls(true);
-    }
-    opts.connect(url.address())
-        .await
-        .map_err(|e| e.kind().to_string())
 }
 
 /// The stream keeping `cryptoviz.>` for `max_age_secs`, created if absent.

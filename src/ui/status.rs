@@ -91,6 +91,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (None, true) => left.push(Span::styled(" · read-only (collector)", t.dim())),
         (None, false) => {}
     }
+    // Attached with a bus: live over it, or the store alone while it is away.
+    match app
+        .model
+        .sources
+        .bus
+        .filter(|_| app.model.settings.attached)
+    {
+        Some(true) => left.push(Span::styled(" · live over the bus", t.dim())),
+        Some(false) => left.push(Span::styled(
+            " · bus unreachable: attached (store)",
+            t.level(Level::Warning),
+        )),
+        None => {}
+    }
     if app.is_frozen() {
         left.push(Span::styled(" ❚❚ FROZEN", t.level(Level::Warning)));
     }

@@ -3,6 +3,7 @@
 //! producers (market pipeline, news) in the background and runs the event loop.
 
 mod attached;
+mod bus;
 mod health;
 mod producers;
 mod requests;
@@ -93,6 +94,17 @@ pub async fn run(
     let mut app = App::new(settings, now_ms());
     let result = match TerminalGuard::enter() {
         Ok(mut guard) => {
+            // Attached with a bus: live updates over it, beside the store's follow.
+            let bus = match ctx.config.bus.bus_url() {
+                Some(url) if attached => Some(tokio::spawn(bus::follow(
+                    url,
+                    ctx.config.bus.clone(),
+                    ctx.config.market.series_symbols(),
+                    data_tx.clone(),
+                    stop_rx.clone(),
+                ))),
+                _ => None,
+            };
             let producers = if attached {
                 tokio::spawn(attached::follow(
                     ctx.config.clone(),
@@ -126,6 +138,9 @@ pub async fn run(
             drop(guard);
             let _ = stop_tx.send(true);
             let _ = tokio::time::timeout(SHUTDOWN_LIMIT, producers).await;
+            if let Some(b) = bus {
+                let _ = tokio::time::timeout(SHUTDOWN_LIMIT, b).await;
+            }
             r
         }
         Err(e) => Err(anyhow::anyhow!("cannot set up the terminal: {e}")),

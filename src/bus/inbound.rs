@@ -1,0 +1,234 @@
+//! Reading the bus: a message on `cryptoviz.>` is untrusted (any client with publish rights
+//! may put anything there), so each is checked as a venue's frame is (size, shape, a known
+//! venue and symbol that match the subject, plausible times and values) before it becomes a
+//! trade or a candle. Anything else is a [`Rejected`] the reader counts.
+
+use serde::Deserialize;
+
+use super::message::{ROOT, token};
+use crate::domain::{Candle, Millis, Price, Qty, SeriesKey, Symbol, Timeframe, Trade};
+use crate::report::CandleReport;
+
+/// Larger payloads are refused unread: a trade is about 150 bytes, a candle 300.
+pub const MAX_PAYLOAD: usize = 4096;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inbound {
+    Trade(Trade),
+    Candle(SeriesKey, Candle),
+}
+
+/// Why a message was not taken (for the count and the log, never shown verbatim).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejected {
+    /// Not a subject this reader takes (firings, health, another kind): not an error.
+    Other,
+    TooLarge,
+    Malformed,
+    /// Its venue or symbol is not the subject's, or not one cryptoviz knows.
+    Foreign,
+    /// Times or values no market has.
+    Implausible,
+}
+
+#[derive(Deserialize)]
+struct TradeMsg<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    id: &'a str,
+    price: &'a str,
+    qty: &'a str,
+    side: &'a str,
+    time: Millis,
+}
+
+#[derive(Deserialize)]
+struct CandleMsg<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    timeframe: &'a str,
+    #[serde(flatten)]
+    candle: CandleReport,
+}
+
+/// The symbol a message names, if it is the one its subject names.
+fn symbol_of(
+    venue: &str,
+    symbol: &str,
+    subject_venue: &str,
+    subject_symbol: &str,
+) -> Option<Symbol> {
+    if venue != subject_venue || token(symbol) != subject_symbol {
+        return None;
+    }
+    let s = Symbol::new(&format!("{venue}:{symbol}")).ok()?;
+    (s.venue().name() == venue).then_some(s)
+}
+
+/// A message as read at `now`.
+pub fn parse(subject: &str, payload: &[u8], now: Millis) -> Result<Inbound, Rejected> {
+    let mut parts = subject.split('.');
+    let (Some(ROOT), Some(venue), Some(symbol), Some(kind)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Rejected::Other);
+    };
+    let tf = parts.next();
+    if parts.next().is_some() || !matches!((kind, tf), ("trade", None) | ("candle", Some(_))) {
+        return Err(Rejected::Other);
+    }
+    if payload.len() > MAX_PAYLOAD {
+        return Err(Rejected::TooLarge);
+    }
+    if kind == "trade" {
+        let m: TradeMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+        let symbol = symbol_of(m.venue, m.symbol, venue, symbol).ok_or(Rejected::Foreign)?;
+        let t = Trade {
+            symbol,
+            id: m.id.parse().map_err(|_| Rejected::Malformed)?,
+            price: m.price.parse::<Price>().map_err(|_| Rejected::Malformed)?,
+            qty: m.qty.parse::<Qty>().map_err(|_| Rejected::Malformed)?,
+            time: m.time,
+            micros: 0,
+            count: 1,
+            buyer_is_maker: match m.side {
+                "buy" => false,
+                "sell" => true,
+                _ => return Err(Rejected::Malformed),
+            },
+        };
+        t.check(now).map_err(|_| Rejected::Implausible)?;
+        return Ok(Inbound::Trade(t));
+    }
+    let m: CandleMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+    let symbol = symbol_of(m.venue, m.symbol, venue, symbol).ok_or(Rejected::Foreign)?;
+    let timeframe = Timeframe::parse(m.timeframe).map_err(|_| Rejected::Malformed)?;
+    if tf != Some(m.timeframe) {
+        return Err(Rejected::Foreign);
+    }
+    let r = m.candle;
+    let c = Candle {
+        open_time: r.open_time,
+        open: r.open,
+        high: r.high,
+        low: r.low,
+        close: r.close,
+        volume: r.volume,
+        quote_volume: r.quote_volume,
+        trades: r.trades,
+        closed: r.closed,
+        first_trade_id: None,
+        last_trade_id: None,
+    };
+    if timeframe.bucket(c.open_time) != c.open_time
+        || r.close_time != c.open_time + timeframe.millis() - 1
+    {
+        return Err(Rejected::Implausible);
+    }
+    c.check(now).map_err(|_| Rejected::Implausible)?;
+    Ok(Inbound::Candle(SeriesKey { symbol, timeframe }, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::message;
+
+    const NOW: Millis = 1_704_067_260_000;
+
+    fn trade() -> Trade {
+        Trade {
+            symbol: Symbol::new("kraken:BTC/USD").unwrap(),
+            id: 42,
+            price: "42000.5".parse().unwrap(),
+            qty: "0.125".parse().unwrap(),
+            time: NOW - 1_000,
+            micros: 0,
+            count: 1,
+            buyer_is_maker: true,
+        }
+    }
+
+    #[test]
+    fn what_the_publisher_writes_reads_back_exactly() {
+        let m = message::trade(&trade(), 1);
+        assert_eq!(
+            parse(&m.subject, &m.payload, NOW),
+            Ok(Inbound::Trade(trade()))
+        );
+        let key = SeriesKey {
+            symbol: Symbol::new("okx:BTC-USDT-SWAP").unwrap(),
+            timeframe: Timeframe::M5,
+        };
+        let p = |s: &str| s.parse::<Price>().unwrap();
+        let c = Candle {
+            open_time: 1_704_067_200_000,
+            open: p("1"),
+            high: p("2"),
+            low: p("0.5"),
+            close: p("1.5"),
+            volume: "3".parse().unwrap(),
+            quote_volume: None,
+            trades: Some(4),
+            closed: false,
+            first_trade_id: None,
+            last_trade_id: None,
+        };
+        let m = message::candle(key, &c, 2);
+        assert_eq!(
+            parse(&m.subject, &m.payload, NOW),
+            Ok(Inbound::Candle(key, c))
+        );
+    }
+
+    #[test]
+    fn hostile_messages_are_refused_by_kind() {
+        let m = message::trade(&trade(), 1);
+        let text = String::from_utf8(m.payload.clone()).unwrap();
+        let with = |from: &str, to: &str| text.replace(from, to).into_bytes();
+        let subject = m.subject.as_str();
+        assert_eq!(
+            parse("cryptoviz.alerts.firing", b"{}", NOW),
+            Err(Rejected::Other)
+        );
+        assert_eq!(
+            parse("other.kraken.BTC_USD.trade", b"{}", NOW),
+            Err(Rejected::Other)
+        );
+        assert_eq!(
+            parse(subject, &[b' '; MAX_PAYLOAD + 1], NOW),
+            Err(Rejected::TooLarge)
+        );
+        assert_eq!(parse(subject, b"{not json", NOW), Err(Rejected::Malformed));
+        assert_eq!(
+            parse(subject, &with("\"sell\"", "\"up\""), NOW),
+            Err(Rejected::Malformed)
+        );
+        assert_eq!(
+            parse(subject, &with("\"42\"", "\"x\""), NOW),
+            Err(Rejected::Malformed)
+        );
+        // Another market's trade on this subject, or a venue that is not one.
+        assert_eq!(
+            parse(subject, &with("BTC/USD", "ETH/USD"), NOW),
+            Err(Rejected::Foreign)
+        );
+        assert_eq!(
+            parse(
+                "cryptoviz.nowhere.BTC_USD.trade",
+                &with("kraken", "nowhere"),
+                NOW
+            ),
+            Err(Rejected::Foreign)
+        );
+        assert_eq!(
+            parse(subject, &with("42000.5", "-1"), NOW),
+            Err(Rejected::Implausible)
+        );
+        let ahead = (NOW + 86_400_000).to_string();
+        assert_eq!(
+            parse(subject, &with(&(NOW - 1_000).to_string(), &ahead), NOW),
+            Err(Rejected::Implausible)
+        );
+    }
+}
