@@ -21,8 +21,27 @@ async fn every_spec_key_is_measured() {
     // database the bench makes on that server).
     let db = TestDb::create("bench");
     let store = db.as_ref().map(|d| StoreUrl::parse(&d.url).unwrap());
-    let v = run_all(plan, store.as_ref()).await.unwrap();
+    // With nats-server, `bench --bus nats://…` adds the bus's keys (a private server here).
+    let dir = tempfile::tempdir().unwrap();
+    let nats = support::nats::available("every_spec_key_is_measured")
+        .then(|| support::nats::NatsServer::start(dir.path(), &[]));
+    let bus_url = nats
+        .as_ref()
+        .map(|n| cryptoviz::config::BusUrl::parse(&n.url()).unwrap());
+    let bus_cfg = cryptoviz::config::BusConfig::default();
+    let v = run_all(
+        plan,
+        store.as_ref(),
+        bus_url.as_ref().map(|u| (u, &bus_cfg)),
+    )
+    .await
+    .unwrap();
     let mut keys = vec![];
+    if nats.is_some() {
+        keys.push("bus_publish_events_per_sec");
+        let p99 = v["bus_follow_latency_ms"]["p99"].as_f64().unwrap();
+        assert!(p99 > 0.0 && p99 < 5000.0, "{v}");
+    }
     if db.is_some() {
         keys.extend([
             "postgres_raw_upsert_rows_per_sec",

@@ -358,3 +358,76 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     let (status, stderr) = collector.wait(Duration::from_secs(20));
     assert!(status.success(), "{stderr}");
 }
+
+/// The account layout the README shows: the collectors' user publishes (and manages its
+/// stream), a dashboard's user may only subscribe. The collector works as the first; a
+/// client as the second reads the market and what it publishes never reaches the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribe_only_user_reads_and_cannot_publish() {
+    use futures_util::StreamExt;
+    if !available("a_subscribe_only_user_reads_and_cannot_publish") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("accounts.conf");
+    // The README's example, word for word.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = readme
+        .split("```conf\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the README's NATS accounts example");
+    std::fs::write(&conf, example).unwrap();
+    let nats = NatsServer::start(dir.path(), &["-c", conf.to_str().unwrap()]);
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let _alive = keep_alive(&ws);
+    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let feed = format!("nats://collector:collector-secret@127.0.0.1:{}", nats.port);
+    let collector = Collector::start(&cfg, &dir.path().join("data"), &["--bus", &feed]);
+    ws.wait_accepted(1).await;
+    // The viewer subscribes before the trades come.
+    let viewer = async_nats::ConnectOptions::with_user_and_password(
+        "dashboard".into(),
+        "dashboard-secret".into(),
+    )
+    .connect(nats.url())
+    .await
+    .unwrap();
+    let mut sub = viewer.subscribe("cryptoviz.>").await.unwrap();
+    viewer.flush().await.unwrap();
+    settle().await;
+    push(&ws, 1..4);
+    let mut read = Vec::new();
+    while read.len() < 3 {
+        let m = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("the viewer reads the market")
+            .unwrap();
+        if m.subject.as_str() == "cryptoviz.binance.BTCUSDT.trade" {
+            read.push(m);
+        }
+    }
+    // Its own message is refused by the server: the stream never has it.
+    viewer
+        .publish("cryptoviz.binance.BTCUSDT.trade", "forged".into())
+        .await
+        .unwrap();
+    let _ = viewer.flush().await;
+    settle().await;
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(20));
+    assert!(status.success(), "{stderr}");
+    let msgs = stream_messages(
+        &nats.url(),
+        Some(("collector", "collector-secret")),
+        "cryptoviz",
+        "cryptoviz.binance.BTCUSDT.trade",
+    )
+    .await;
+    assert_eq!(
+        carried(&msgs),
+        sent(1..4),
+        "no forged message on the stream"
+    );
+}

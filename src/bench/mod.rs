@@ -2,6 +2,7 @@
 //! temporary data dir. Each measurement is repeated and the median reported; `quick` shrinks
 //! the data, never the list of keys.
 
+mod bus;
 mod dashboard;
 mod data;
 mod follow;
@@ -64,8 +65,13 @@ impl Plan {
 }
 
 /// Runs every benchmark; the result is the JSON object of SPEC §4 (plus a few extra keys).
-/// With a PostgreSQL `store`, the store's measurements run there too, in a scratch database.
-pub async fn run_all(plan: Plan, store: Option<&crate::store::StoreUrl>) -> anyhow::Result<Value> {
+/// With a PostgreSQL `store`, the store's measurements run there too, in a scratch database;
+/// with a `bus`, the bus's (in a stream of the bench's own).
+pub async fn run_all(
+    plan: Plan,
+    store: Option<&crate::store::StoreUrl>,
+    bus: Option<(&crate::config::BusUrl, &crate::config::BusConfig)>,
+) -> anyhow::Result<Value> {
     let dir = tempfile_dir()?;
     let mut out = Map::new();
     let started = Instant::now();
@@ -73,7 +79,27 @@ pub async fn run_all(plan: Plan, store: Option<&crate::store::StoreUrl>) -> anyh
         Some(url) => Some(postgres::Scratch::create(url).await?),
         None => None,
     };
-    let result = measure_all(plan, &dir, scratch.as_ref(), &mut out).await;
+    let mut result = measure_all(plan, &dir, scratch.as_ref(), &mut out).await;
+    if let (Ok(()), Some((url, cfg))) = (&result, bus) {
+        let (events, samples) = if plan.reps > 3 {
+            (200_000, 5_000)
+        } else {
+            (50_000, 1_000)
+        };
+        match bus::measure(url, cfg, events, samples).await {
+            Ok(f) => {
+                out.insert(
+                    "bus_publish_events_per_sec".into(),
+                    json!(f.publish_per_sec),
+                );
+                out.insert(
+                    "bus_follow_latency_ms".into(),
+                    json!({"p50": f.follow_p50_ms, "p99": f.follow_p99_ms}),
+                );
+            }
+            Err(e) => result = Err(e),
+        }
+    }
     if let Some(s) = scratch {
         s.drop_now().await;
     }

@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn hostile_messages_are_refused_by_kind() {
         let m = message::trade(&trade(), 1);
-        let text = String::from_utf8(m.payload.clone()).unwrap();
+        let text = String::from_utf8(m.payload.to_vec()).unwrap();
         let with = |from: &str, to: &str| text.replace(from, to).into_bytes();
         let subject = m.subject.as_str();
         assert_eq!(

@@ -175,14 +175,14 @@ fn messages(ev: &Event, seq: &mut u64, mut emit: impl FnMut(Message)) {
 
 /// What waits to be sent, and what was sent lately (to send again after a reconnect).
 #[derive(Default)]
-struct Outbox {
+pub(crate) struct Outbox {
     waiting: VecDeque<Message>,
     /// (when sent, the message), oldest first, at most [`RESEND_MS`] back.
     recent: VecDeque<(Instant, Message)>,
 }
 
 impl Outbox {
-    fn push(&mut self, m: Message, stats: &BusStats) {
+    pub(crate) fn push(&mut self, m: Message, stats: &BusStats) {
         if self.waiting.len() == MAX_WAITING {
             self.waiting.pop_front();
             stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -197,7 +197,9 @@ impl Outbox {
         }
     }
 
-    async fn send(&mut self, client: &async_nats::Client, stats: &BusStats) {
+    /// Publishes what waits, keeping each for [`RESEND_MS`]; stops (keeping the rest) if the
+    /// client is closing.
+    pub(crate) async fn send(&mut self, client: &async_nats::Client, stats: &BusStats) {
         let now = Instant::now();
         while let Some((at, _)) = self.recent.front() {
             if now.duration_since(*at) <= Duration::from_millis(RESEND_MS) {
@@ -208,8 +210,9 @@ impl Outbox {
         while let Some(m) = self.waiting.pop_front() {
             let mut headers = HeaderMap::new();
             headers.insert(NATS_MESSAGE_ID, m.id.as_str());
+            // The payload is shared with the copy kept for a resend, not copied.
             let sent = client
-                .publish_with_headers(m.subject.clone(), headers, m.payload.clone().into())
+                .publish_with_headers(m.subject.clone(), headers, m.payload.clone())
                 .await;
             if sent.is_err() {
                 // The client is closing: keep it for the next connection.

@@ -18,7 +18,13 @@ pub async fn run(ctx: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let store = ctx.store_url();
-    let result = run_all(Plan::new(args.quick), Some(&store)).await?;
+    let bus = ctx.config.bus.bus_url();
+    let result = run_all(
+        Plan::new(args.quick),
+        Some(&store),
+        bus.as_ref().map(|u| (u, &ctx.config.bus)),
+    )
+    .await?;
     if args.json {
         super::out(format_args!("{}", serde_json::to_string(&result)?))?;
     } else {
