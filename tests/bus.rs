@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use support::collector::{Collector, stored_candles, write_config};
-use support::faults::keep_alive;
+use support::faults::{Scrape, keep_alive, probe};
 use support::nats::{NatsServer, available, stream_messages};
 use support::ws_server::{WsServer, trade_frame};
 
@@ -230,15 +230,26 @@ async fn a_bus_killed_mid_run_loses_nothing() {
     let ws = std::sync::Arc::new(WsServer::start().await);
     let _alive = keep_alive(&ws);
     let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    // /metrics and the probes, to see the bus's figures and readiness through the outage.
+    let metrics = support::nats::free_port();
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!("\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n"));
+    std::fs::write(&cfg, text).unwrap();
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
     settle().await;
     push(&ws, 1..11);
     settle().await;
+    let scrape = Scrape::take(metrics);
+    assert_eq!(scrape.get("cryptoviz_bus_connected"), 1.0);
+    assert!(scrape.get("cryptoviz_bus_published_messages_total") >= 10.0);
     nats.down();
     push(&ws, 11..21);
     tokio::time::sleep(Duration::from_secs(4)).await;
+    // Away: said on /metrics, and the collector stays ready (the store is the record).
+    assert_eq!(Scrape::take(metrics).get("cryptoviz_bus_connected"), 0.0);
+    assert_eq!(probe(metrics, "ready").0, 200);
     nats.up();
     tokio::time::sleep(Duration::from_secs(1)).await;
     push(&ws, 21..31);

@@ -67,7 +67,10 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     };
     let runtime = Runtime::start(&ctx.config, store.clone(), opts).await?;
     let mut events = runtime.subscribe();
-    let monitor = Monitor::new(monitor_inputs(ctx, &runtime, &store));
+    let bus_stats = bus
+        .as_ref()
+        .map(|_| Arc::new(crate::bus::BusStats::default()));
+    let monitor = Monitor::new(monitor_inputs(ctx, &runtime, &store, bus_stats.clone()));
     let _ = monitor_slot.set(monitor.clone());
     monitor.set_alerts(runtime.alerts.clone());
     let mut tasks = Vec::new();
@@ -85,13 +88,13 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
     tasks.push(tokio::spawn(watch_writes(store.clone(), stop_rx.clone())));
     // The bus hears the runtime to its end (the last flush's candles), so it is joined after
     // the runtime stopped.
-    let bus_task = bus.map(|url| {
+    let bus_task = bus.zip(bus_stats).map(|(url, stats)| {
         tracing::info!(bus = %url, "publishing on the bus");
         tokio::spawn(crate::bus::publish(
             url,
             ctx.config.bus.clone(),
             runtime.subscribe(),
-            Arc::new(crate::bus::BusStats::default()),
+            stats,
             |line| {
                 tracing::warn!("{line}");
                 stderr!("cryptoviz: {line}");
@@ -224,8 +227,14 @@ async fn watch_writes(store: Store, mut stop: watch::Receiver<bool>) {
 }
 
 /// What the health probes and `/metrics` read.
-fn monitor_inputs(ctx: &Context, runtime: &Runtime, store: &Store) -> Inputs {
+fn monitor_inputs(
+    ctx: &Context,
+    runtime: &Runtime,
+    store: &Store,
+    bus: Option<Arc<crate::bus::BusStats>>,
+) -> Inputs {
     Inputs {
+        bus,
         demo: ctx.demo,
         streams: runtime.streams.clone(),
         ingest: runtime.ingest.clone(),

@@ -204,6 +204,14 @@ pub struct Metrics {
     pub uptime: FloatGauge,
     /// Log lines that could not be written (a full or read-only disk).
     pub log_lines_lost: Mirrored,
+    pub bus: BusMetrics,
+}
+
+/// The live bus (zero, not connected, without one).
+pub struct BusMetrics {
+    pub published: Mirrored,
+    pub dropped: Mirrored,
+    pub connected: Gauge,
 }
 
 pub struct AlertMetrics {
@@ -512,7 +520,25 @@ impl Metrics {
             "log_lines_lost",
             "Log lines that could not be written to cryptoviz.log (a full or read-only disk)",
         );
+        let bus = BusMetrics {
+            published: counter(
+                &mut r,
+                "bus_published_messages",
+                "Messages published on the live bus",
+            ),
+            dropped: counter(
+                &mut r,
+                "bus_dropped_messages",
+                "Messages not published: kept too long while the bus was away, or missed",
+            ),
+            connected: gauge(
+                &mut r,
+                "bus_connected",
+                "1 while the live bus is reachable and its stream ready",
+            ),
+        };
         Metrics {
+            bus,
             registry: r,
             stream,
             ingest,

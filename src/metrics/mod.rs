@@ -55,6 +55,8 @@ pub struct Inputs {
     pub trades_critical: Duration,
     /// The news feeds polled, so their series exist (at zero, breaker closed) from the start.
     pub feeds: Vec<String>,
+    /// The live bus's figures, when the collector publishes on one.
+    pub bus: Option<Arc<crate::bus::BusStats>>,
 }
 
 /// Shared by the sampler, the HTTP endpoint and the collector's event loop.

@@ -85,6 +85,12 @@ impl Monitor {
         g.liquidations_dropped
             .advance_to(ingest.liquidations_dropped);
         g.candles.advance_to(ingest.candles_written);
+        if let Some(b) = &i.inputs.bus {
+            use std::sync::atomic::Ordering::Relaxed;
+            m.bus.published.advance_to(b.published.load(Relaxed));
+            m.bus.dropped.advance_to(b.dropped.load(Relaxed));
+            m.bus.connected.set(b.connected.load(Relaxed) as i64);
+        }
         let lat = ingest.latency_us;
         for (q, v) in [("0.5", lat.p50), ("0.99", lat.p99), ("1", lat.max)] {
             g.latency
@@ -211,6 +217,7 @@ mod tests {
             venues,
             trades_critical: Duration::from_secs(60),
             feeds: vec!["http://127.0.0.1:9/feed".into()],
+            bus: None,
         })
     }
 
