@@ -442,3 +442,64 @@ async fn a_subscribe_only_user_reads_and_cannot_publish() {
         "no forged message on the stream"
     );
 }
+
+/// The demo's perps through the real collector: derivatives and trades on their subjects,
+/// each accepted by the checks an attached dashboard applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_publishes_derivatives_a_dashboard_accepts() {
+    use cryptoviz::bus::inbound::{Inbound, parse};
+    if !available("the_demo_publishes_derivatives_a_dashboard_accepts") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nats = NatsServer::start(dir.path(), &[]);
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[news]\nfeeds = []\n").unwrap();
+    let collector = Collector::start(
+        &cfg,
+        &dir.path().join("data"),
+        &["--demo", "--bus", &nats.url()],
+    );
+    // The demo writes hours of history first (tens of seconds in a debug build), then runs
+    // live: until a perp's derivatives are on the bus.
+    let deadline = std::time::Instant::now() + Duration::from_secs(150);
+    while stream_messages(
+        &nats.url(),
+        None,
+        "cryptoviz",
+        "cryptoviz.binance-perp.BTCUSDT.deriv",
+    )
+    .await
+    .is_empty()
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    settle().await;
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(30));
+    assert!(status.success(), "{stderr}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    for (subject, what) in [
+        ("cryptoviz.binance-perp.BTCUSDT.deriv", "deriv"),
+        ("cryptoviz.binance.BTCUSDT.trade", "trade"),
+        ("cryptoviz.binance.BTCUSDT.candle.1m", "candle"),
+    ] {
+        let msgs = stream_messages(&nats.url(), None, "cryptoviz", subject).await;
+        if msgs.is_empty() {
+            let subjects = support::nats::stream_subjects(&nats.url(), "cryptoviz").await;
+            panic!("no {what} on {subject}; the stream has {subjects:?}");
+        }
+        for (v, _) in &msgs {
+            let got = parse(subject, v.to_string().as_bytes(), now);
+            match (what, got) {
+                ("deriv", Ok(Inbound::Deriv(u))) => assert!(u.mark.is_some(), "{v}"),
+                ("trade", Ok(Inbound::Trade(_))) | ("candle", Ok(Inbound::Candle(..))) => {}
+                (_, other) => panic!("{subject}: {v} read as {other:?}"),
+            }
+        }
+    }
+}

@@ -6,7 +6,10 @@
 use serde::Deserialize;
 
 use super::message::{ROOT, token};
-use crate::domain::{Candle, Millis, Price, Qty, SeriesKey, Symbol, Timeframe, Trade};
+use crate::domain::{
+    Candle, DerivUpdate, Fixed, Liquidation, Millis, PositionSide, Price, Qty, SeriesKey, Symbol,
+    Timeframe, Trade, check_time,
+};
 use crate::report::CandleReport;
 
 /// Larger payloads are refused unread: a trade is about 150 bytes, a candle 300.
@@ -16,6 +19,8 @@ pub const MAX_PAYLOAD: usize = 4096;
 pub enum Inbound {
     Trade(Trade),
     Candle(SeriesKey, Candle),
+    Deriv(DerivUpdate),
+    Liquidation(Liquidation),
 }
 
 /// Why a message was not taken (for the count and the log, never shown verbatim).
@@ -40,6 +45,38 @@ struct TradeMsg<'a> {
     qty: &'a str,
     side: &'a str,
     time: Millis,
+}
+
+#[derive(Deserialize)]
+struct DerivMsg<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    time: Millis,
+    mark: Option<&'a str>,
+    index: Option<&'a str>,
+    funding_rate: Option<&'a str>,
+    next_funding: Option<Millis>,
+    funding_interval_hours: Option<u16>,
+    open_interest: Option<&'a str>,
+    open_interest_quote: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct LiquidationMsg<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    time: Millis,
+    side: &'a str,
+    price: &'a str,
+    qty: &'a str,
+    sampled: bool,
+}
+
+/// An optional decimal field: absent or `null` is `None`, anything unreadable refuses the
+/// message.
+fn decimal<const S: u32>(v: Option<&str>) -> Result<Option<Fixed<S>>, Rejected> {
+    v.map(|s| s.parse().map_err(|_| Rejected::Malformed))
+        .transpose()
 }
 
 #[derive(Deserialize)]
@@ -74,11 +111,56 @@ pub fn parse(subject: &str, payload: &[u8], now: Millis) -> Result<Inbound, Reje
         return Err(Rejected::Other);
     };
     let tf = parts.next();
-    if parts.next().is_some() || !matches!((kind, tf), ("trade", None) | ("candle", Some(_))) {
+    if parts.next().is_some()
+        || !matches!(
+            (kind, tf),
+            ("trade" | "deriv" | "liquidation", None) | ("candle", Some(_))
+        )
+    {
         return Err(Rejected::Other);
     }
     if payload.len() > MAX_PAYLOAD {
         return Err(Rejected::TooLarge);
+    }
+    if kind == "deriv" {
+        let m: DerivMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+        let symbol = symbol_of(m.venue, m.symbol, venue, symbol).ok_or(Rejected::Foreign)?;
+        if !symbol.is_perp() {
+            return Err(Rejected::Foreign);
+        }
+        let u = DerivUpdate {
+            mark: decimal(m.mark)?,
+            index: decimal(m.index)?,
+            funding_rate: decimal(m.funding_rate)?,
+            next_funding: m.next_funding,
+            funding_interval_hours: m.funding_interval_hours,
+            funding_cap: None,
+            open_interest: decimal(m.open_interest)?,
+            open_interest_quote: decimal(m.open_interest_quote)?,
+            ..DerivUpdate::new(symbol, m.time)
+        };
+        check_time(u.time, now).map_err(|_| Rejected::Implausible)?;
+        u.check().map_err(|_| Rejected::Implausible)?;
+        return Ok(Inbound::Deriv(u));
+    }
+    if kind == "liquidation" {
+        let m: LiquidationMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+        let symbol = symbol_of(m.venue, m.symbol, venue, symbol).ok_or(Rejected::Foreign)?;
+        let l = Liquidation {
+            symbol,
+            time: m.time,
+            side: match m.side {
+                "long" => PositionSide::Long,
+                "short" => PositionSide::Short,
+                _ => return Err(Rejected::Malformed),
+            },
+            price: m.price.parse().map_err(|_| Rejected::Malformed)?,
+            qty: m.qty.parse().map_err(|_| Rejected::Malformed)?,
+            sampled: m.sampled,
+        };
+        check_time(l.time, now).map_err(|_| Rejected::Implausible)?;
+        l.check().map_err(|_| Rejected::Implausible)?;
+        return Ok(Inbound::Liquidation(l));
     }
     if kind == "trade" {
         let m: TradeMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
@@ -179,6 +261,37 @@ mod tests {
             parse(&m.subject, &m.payload, NOW),
             Ok(Inbound::Candle(key, c))
         );
+        let perp = Symbol::new("binance-perp:BTCUSDT").unwrap();
+        let u = DerivUpdate {
+            mark: Some(p("42001.5")),
+            index: Some(p("42000")),
+            funding_rate: Some("0.0001".parse().unwrap()),
+            next_funding: Some(NOW + 3_600_000),
+            funding_interval_hours: Some(8),
+            open_interest: Some("1234.5".parse().unwrap()),
+            ..DerivUpdate::new(perp, NOW - 500)
+        };
+        let m = message::deriv(&u, 3);
+        assert_eq!(m.subject, "cryptoviz.binance-perp.BTCUSDT.deriv");
+        assert_eq!(parse(&m.subject, &m.payload, NOW), Ok(Inbound::Deriv(u)));
+        let l = Liquidation {
+            symbol: perp,
+            time: NOW - 100,
+            side: PositionSide::Short,
+            price: p("42010"),
+            qty: "0.5".parse().unwrap(),
+            sampled: true,
+        };
+        let m = message::liquidation(&l, 4);
+        assert_eq!(m.subject, "cryptoviz.binance-perp.BTCUSDT.liquidation");
+        assert_eq!(
+            parse(&m.subject, &m.payload, NOW),
+            Ok(Inbound::Liquidation(l))
+        );
+        // A spot market has no derivatives.
+        let spot = DerivUpdate::new(Symbol::new("BTCUSDT").unwrap(), NOW);
+        let m = message::deriv(&spot, 5);
+        assert_eq!(parse(&m.subject, &m.payload, NOW), Err(Rejected::Foreign));
     }
 
     #[test]

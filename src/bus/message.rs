@@ -2,7 +2,7 @@
 //! payloads, each with the id JetStream de-duplicates by (`Nats-Msg-Id`), so two collectors
 //! on one market put each trade on the stream once.
 
-use crate::domain::{Candle, Firing, SeriesKey, Symbol, Trade};
+use crate::domain::{Candle, DerivUpdate, Firing, Liquidation, SeriesKey, Symbol, Trade};
 use crate::report::CandleReport;
 
 /// Every subject starts with this; `cryptoviz.>` is the whole bus.
@@ -87,6 +87,68 @@ pub fn candle(key: SeriesKey, c: &Candle, seq: u64) -> Message {
             c.volume.raw(),
             c.trades.unwrap_or(0),
             c.closed
+        ),
+        payload: payload.to_string().into_bytes().into(),
+    }
+}
+
+/// A perp's derivatives state as it changed: `{"venue", "symbol", "time", "mark", "index",
+/// "funding_rate", "next_funding", "funding_interval_hours", "open_interest",
+/// "open_interest_quote", "seq"}`, a field the venue has not given `null`. Its id is its
+/// state, as a candle's.
+pub fn deriv(u: &DerivUpdate, seq: u64) -> Message {
+    let venue = u.symbol.venue().name();
+    let text = |v: Option<String>| v.map_or(serde_json::Value::Null, Into::into);
+    let payload = serde_json::json!({
+        "venue": venue,
+        "symbol": u.symbol.as_str(),
+        "time": u.time,
+        "mark": text(u.mark.map(|p| p.to_string())),
+        "index": text(u.index.map(|p| p.to_string())),
+        "funding_rate": text(u.funding_rate.map(|r| r.to_string())),
+        "next_funding": u.next_funding,
+        "funding_interval_hours": u.funding_interval_hours,
+        "open_interest": text(u.open_interest.map(|q| q.to_string())),
+        "open_interest_quote": text(u.open_interest_quote.map(|q| q.to_string())),
+        "seq": seq,
+    });
+    Message {
+        subject: format!("{}.deriv", market(u.symbol)),
+        id: format!(
+            "{venue}:{}:deriv:{}:{:?}:{:?}:{:?}:{:?}",
+            u.symbol.as_str(),
+            u.time,
+            u.mark.map(|p| p.raw()),
+            u.index.map(|p| p.raw()),
+            u.funding_rate.map(|r| r.raw()),
+            u.open_interest.map(|q| q.raw()),
+        ),
+        payload: payload.to_string().into_bytes().into(),
+    }
+}
+
+/// A liquidation as the report shows it (§5) with venue, symbol and `seq`.
+pub fn liquidation(l: &Liquidation, seq: u64) -> Message {
+    let venue = l.symbol.venue().name();
+    let payload = serde_json::json!({
+        "venue": venue,
+        "symbol": l.symbol.as_str(),
+        "time": l.time,
+        "side": l.side.as_str(),
+        "price": l.price.to_string(),
+        "qty": l.qty.to_string(),
+        "sampled": l.sampled,
+        "seq": seq,
+    });
+    Message {
+        subject: format!("{}.liquidation", market(l.symbol)),
+        id: format!(
+            "{venue}:{}:liq:{}:{}:{}:{}",
+            l.symbol.as_str(),
+            l.time,
+            l.side.as_str(),
+            l.price.raw(),
+            l.qty.raw()
         ),
         payload: payload.to_string().into_bytes().into(),
     }

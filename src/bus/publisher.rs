@@ -168,6 +168,14 @@ fn messages(ev: &Event, seq: &mut u64, mut emit: impl FnMut(Message)) {
                 emit(message::candle(*key, c, next()));
             }
         }
+        Event::Market(IngestEvent::Derivs(changes)) => {
+            for s in &changes.states {
+                emit(message::deriv(&s.last, next()));
+            }
+            for l in &changes.liquidations {
+                emit(message::liquidation(l, next()));
+            }
+        }
         Event::Fired(f) => emit(message::firing(f, next())),
         _ => {}
     }

@@ -144,3 +144,20 @@ pub async fn stream_messages(
     }
     out
 }
+
+/// The distinct subjects the stream holds, for a failure's message.
+pub async fn stream_subjects(url: &str, stream: &str) -> Vec<String> {
+    let client = async_nats::connect(url).await.expect("connect to the bus");
+    let js = async_nats::jetstream::new(client);
+    let Ok(mut s) = js.get_stream(stream).await else {
+        return Vec::new();
+    };
+    let info = s.info().await.unwrap().state.clone();
+    let mut out = std::collections::BTreeSet::new();
+    for seq in info.first_sequence..=info.last_sequence {
+        if let Ok(m) = s.get_raw_message(seq).await {
+            out.insert(m.subject.to_string());
+        }
+    }
+    out.into_iter().collect()
+}

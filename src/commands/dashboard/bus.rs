@@ -1,5 +1,5 @@
-//! A dashboard attached to collectors that publish on the bus: trades (the tape) and candles
-//! come over it as they happen, beside the store's follow (history, news, firings, health,
+//! A dashboard attached to collectors that publish on the bus: trades (the tape), candles,
+//! perps' derivatives and liquidations come over it as they happen, beside the store's follow (history, news, firings, health,
 //! and the candles again should the bus be away). Messages are checked as venue frames are
 //! ([`crate::bus::inbound`]); those refused are counted and said in the activity log, never
 //! shown.
@@ -15,7 +15,7 @@ use super::{log, send};
 use crate::app::event::DataEvent;
 use crate::bus::inbound::{self, Inbound, Rejected};
 use crate::config::{BusConfig, BusUrl};
-use crate::domain::{Symbol, now_ms};
+use crate::domain::{DerivState, Symbol, now_ms};
 
 /// Updates are handed to the App at most this often, in one event per kind.
 const BATCH_EVERY: Duration = Duration::from_millis(50);
@@ -53,6 +53,7 @@ pub async fn follow(
     let watched: HashSet<Symbol> = symbols.into_iter().collect();
     let mut trades = Vec::new();
     let mut candles = Vec::new();
+    let mut derivs = crate::ingest::derivs::DerivChanges::default();
     let mut rejected = 0u64;
     let mut said_rejected = 0u64;
     let mut last_said = tokio::time::Instant::now();
@@ -67,13 +68,21 @@ pub async fn follow(
                     Ok(Inbound::Candle(k, c)) if watched.contains(&k.symbol) => {
                         candles.push((k, c))
                     }
+                    // Each carries the perp's whole state, as the collector holds it.
+                    Ok(Inbound::Deriv(u)) if watched.contains(&u.symbol) => {
+                        derivs.states.push(DerivState { last: u })
+                    }
+                    Ok(Inbound::Liquidation(l)) if watched.contains(&l.symbol) => {
+                        derivs.liquidations.push(l)
+                    }
                     Ok(_) | Err(Rejected::Other) => {}
                     Err(why) => {
                         rejected += 1;
                         tracing::debug!(?why, "bus message refused");
                     }
                 }
-                trades.len() + candles.len() >= BATCH_MAX
+                trades.len() + candles.len() + derivs.states.len() + derivs.liquidations.len()
+                    >= BATCH_MAX
             }
             _ = tick.tick() => true,
             _ = stop.changed() => return,
@@ -99,6 +108,9 @@ pub async fn follow(
         }
         if !trades.is_empty() {
             send(&data, DataEvent::Trades(std::mem::take(&mut trades))).await;
+        }
+        if derivs != Default::default() {
+            send(&data, DataEvent::Derivs(std::mem::take(&mut derivs))).await;
         }
         if rejected > said_rejected && last_said.elapsed() >= SAY_REJECTED_EVERY {
             let msg = format!(
