@@ -297,7 +297,8 @@ fn a_bad_bus_url_is_a_usage_error_that_does_not_repeat_it() {
 
 /// A collector publishing and two dashboards attached to its store with `--bus`, in real
 /// terminals: each says it is live over the bus and its trade tape shows the trades the venue
-/// sent (an attached dashboard without a bus has no tape at all).
+/// sent, the one published before the dashboards started replayed from the stream (an
+/// attached dashboard without a bus has no tape at all).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     use support::tmux::{Tmux, dashboard};
@@ -320,7 +321,8 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
             .unwrap()
             .as_millis() as i64
     };
-    ws.push(trade_frame("BTCUSDT", 1, "42000.5", "0.1", now()));
+    // Published before either dashboard exists: they replay it from the stream.
+    ws.push(trade_frame("BTCUSDT", 1, "41999.25", "0.4444", now()));
     settle().await;
     let bus = format!("--bus {}", nats.url());
     let a = dashboard(dir.path(), &cfg, &data, &bus, 160, 48);
@@ -344,12 +346,13 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
         });
     }
     let sent = [
+        (1, "41999.25", "0.4444"),
         (2, "42111.25", "0.1111"),
         (3, "42122.5", "0.2222"),
         (4, "42133.75", "0.3333"),
     ];
-    for (id, price, qty) in sent {
-        ws.push(trade_frame("BTCUSDT", id, price, qty, now()));
+    for (id, price, qty) in &sent[1..] {
+        ws.push(trade_frame("BTCUSDT", *id, price, qty, now()));
     }
     for t in [&a, &b] {
         let screen = t.wait_for("the trades on the tape", Duration::from_secs(15), |s| {

@@ -7,8 +7,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use std::pin::Pin;
+
 use async_nats::connection::State;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use super::{log, send};
@@ -23,6 +25,47 @@ const BATCH_EVERY: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 5_000;
 /// Refused messages are said at most this often.
 const SAY_REJECTED_EVERY: Duration = Duration::from_secs(10);
+
+/// What a dashboard attaching replays: the tape's worth of the recent past.
+const REPLAY: Duration = Duration::from_secs(120);
+
+/// The bus's messages as (subject, payload).
+type Feed = Pin<Box<dyn Stream<Item = (async_nats::Subject, bytes::Bytes)> + Send>>;
+
+/// The stream's last [`REPLAY`] and then what comes, in order and without a gap or a repeat
+/// across reconnects (an ordered consumer, which resumes after the last sequence it
+/// delivered), and `true`; where that cannot be (the stream not reachable now, or an account
+/// that may only subscribe), a plain subscription to what is published from now, and `false`.
+async fn feed(client: &async_nats::Client, cfg: &BusConfig) -> Result<(Feed, bool), String> {
+    use async_nats::jetstream::consumer::{DeliverPolicy, pull::OrderedConfig};
+    let subjects = format!("{}.>", crate::bus::message::ROOT);
+    let js = async_nats::jetstream::new(client.clone());
+    let ordered = async {
+        let stream = js.get_stream(&cfg.stream).await.ok()?;
+        let consumer = stream
+            .create_consumer(OrderedConfig {
+                filter_subject: subjects.clone(),
+                deliver_policy: DeliverPolicy::ByStartTime {
+                    start_time: time::OffsetDateTime::now_utc() - REPLAY,
+                },
+                ..Default::default()
+            })
+            .await
+            .ok()?;
+        consumer.messages().await.ok()
+    };
+    if let Ok(Some(messages)) = tokio::time::timeout(Duration::from_secs(5), ordered).await {
+        let feed = messages.filter_map(|m| {
+            std::future::ready(m.ok().map(|m| (m.message.subject, m.message.payload)))
+        });
+        return Ok((Box::pin(feed), true));
+    }
+    let sub = client
+        .subscribe(subjects)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((Box::pin(sub.map(|m| (m.subject, m.payload))), false))
+}
 
 pub async fn follow(
     url: BusUrl,
@@ -39,11 +82,16 @@ pub async fn follow(
             return;
         }
     };
-    let mut sub = match client
-        .subscribe(format!("{}.>", crate::bus::message::ROOT))
-        .await
-    {
-        Ok(s) => s,
+    let mut sub = match feed(&client, &cfg).await {
+        Ok((feed, replaying)) => {
+            if !replaying {
+                let msg = format!(
+                    "bus {url}: no replay (the stream is not reachable, or this user may not read it through a consumer): updates from now on"
+                );
+                send(&data, log(tracing::Level::INFO, msg)).await;
+            }
+            feed
+        }
         Err(e) => {
             send(&data, log(tracing::Level::ERROR, format!("bus {url}: {e}"))).await;
             send(&data, DataEvent::Bus(false)).await;
@@ -62,8 +110,8 @@ pub async fn follow(
     loop {
         let flush = tokio::select! {
             m = sub.next() => {
-                let Some(m) = m else { return };
-                match inbound::parse(m.subject.as_str(), &m.payload, now_ms()) {
+                let Some((subject, payload)) = m else { return };
+                match inbound::parse(subject.as_str(), &payload, now_ms()) {
                     Ok(Inbound::Trade(t)) if watched.contains(&t.symbol) => trades.push(t),
                     Ok(Inbound::Candle(k, c)) if watched.contains(&k.symbol) => {
                         candles.push((k, c))
