@@ -50,6 +50,21 @@ fn sent(ids: std::ops::Range<i64>) -> Vec<(String, String, String, String, i64)>
     .collect()
 }
 
+/// A local Binance-format market (pinged, so quiet seconds are not taken for a dead
+/// connection) and a config pointing a collector of BTCUSDT at it.
+async fn market(
+    dir: &std::path::Path,
+) -> (
+    std::sync::Arc<WsServer>,
+    tokio::task::JoinHandle<()>,
+    std::path::PathBuf,
+) {
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let alive = keep_alive(&ws);
+    let cfg = write_config(dir, &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    (ws, alive, cfg)
+}
+
 /// Until the stream holds `n` BTCUSDT trades (at most 20 s: a reconnect is within a second
 /// or two of the server's return).
 async fn wait_for_trades(url: &str, user: Option<(&str, &str)>, n: usize) {
@@ -84,8 +99,7 @@ async fn every_trade_once_on_its_subject_even_from_two_collectors() {
     }
     let dir = tempfile::tempdir().unwrap();
     let nats = NatsServer::start(dir.path(), &[]);
-    let ws = WsServer::start().await;
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let first = Collector::start(&cfg, &a, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
@@ -154,10 +168,7 @@ async fn a_bus_down_at_start_is_waited_for_and_nothing_is_lost() {
     let password = "hunter2-not-shown";
     let mut nats = NatsServer::later(dir.path(), &["--user", "feed", "--pass", password]);
     let url = format!("nats://feed:{password}@127.0.0.1:{}", nats.port);
-    // Pinged, so the quiet seconds below are not taken for a dead market connection.
-    let ws = std::sync::Arc::new(WsServer::start().await);
-    let _alive = keep_alive(&ws);
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
     let data = dir.path().join("data");
     // The URL (and its password) through the environment, as an operator would.
     let collector = {
@@ -227,9 +238,7 @@ async fn a_bus_killed_mid_run_loses_nothing() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut nats = NatsServer::start(dir.path(), &[]);
-    let ws = std::sync::Arc::new(WsServer::start().await);
-    let _alive = keep_alive(&ws);
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
     // /metrics and the probes, to see the bus's figures and readiness through the outage.
     let metrics = support::nats::free_port();
     let mut text = std::fs::read_to_string(&cfg).unwrap();
@@ -309,9 +318,7 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     }
     let dir = tempfile::tempdir().unwrap();
     let nats = NatsServer::start(dir.path(), &[]);
-    let ws = std::sync::Arc::new(WsServer::start().await);
-    let _alive = keep_alive(&ws);
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
@@ -394,9 +401,7 @@ async fn a_subscribe_only_user_reads_and_cannot_publish() {
         .expect("the README's NATS accounts example");
     std::fs::write(&conf, example).unwrap();
     let nats = NatsServer::start(dir.path(), &["-c", conf.to_str().unwrap()]);
-    let ws = std::sync::Arc::new(WsServer::start().await);
-    let _alive = keep_alive(&ws);
-    let cfg = write_config(dir.path(), &ws.url(), "http://127.0.0.1:9", &["BTCUSDT"]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
     let feed = format!("nats://collector:collector-secret@127.0.0.1:{}", nats.port);
     let collector = Collector::start(&cfg, &dir.path().join("data"), &["--bus", &feed]);
     ws.wait_accepted(1).await;
