@@ -277,6 +277,28 @@ async fn a_bus_killed_mid_run_loses_nothing() {
     assert_eq!(carried(&msgs), sent(1..31));
     let stored = stored_candles(&data.join("cryptoviz.db"), "BTCUSDT", "1m");
     assert_eq!(stored[0].7, 30, "{stored:?}");
+    // Its health, every 5 s while the bus was there: ingestion's counters and the bus's.
+    let subjects = support::nats::stream_subjects(&nats.url(), "cryptoviz").await;
+    let health = subjects
+        .iter()
+        .find(|s| s.starts_with("cryptoviz.health."))
+        .unwrap_or_else(|| panic!("no health on the bus: {subjects:?}"));
+    let reports = stream_messages(&nats.url(), None, "cryptoviz", health).await;
+    let (last, _) = reports.last().unwrap();
+    assert!(last["ingest"]["trades"].as_u64().unwrap() >= 10, "{last}");
+    assert!(last["bus"]["published"].as_u64().unwrap() >= 10, "{last}");
+    assert!(
+        health.ends_with(&format!(
+            "-{}",
+            last["collector"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+        )),
+        "{health} {last}"
+    );
 }
 
 /// A URL that is not a bus is refused before anything starts, without repeating it.

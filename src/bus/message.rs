@@ -154,6 +154,42 @@ pub fn liquidation(l: &Liquidation, seq: u64) -> Message {
     }
 }
 
+/// The collector's health on `cryptoviz.health.<collector>`: its ingestion counters and
+/// `bus` (messages published and dropped so far), with `time` and `seq`. No id: each is new.
+pub fn health(
+    collector: &str,
+    ingest: &crate::ingest::IngestSnapshot,
+    published: u64,
+    dropped: u64,
+    time: crate::domain::Millis,
+    seq: u64,
+) -> Message {
+    let payload = serde_json::json!({
+        "collector": collector,
+        "time": time,
+        "ingest": ingest,
+        "bus": {"published": published, "dropped": dropped},
+        "seq": seq,
+    });
+    Message {
+        subject: format!("{ROOT}.health.{}", token(collector)),
+        id: format!("health:{}:{seq}:{time}", token(collector)),
+        payload: payload.to_string().into_bytes().into(),
+    }
+}
+
+/// This collector's name on the bus: the machine's and the process's, so two on one host
+/// differ.
+pub fn collector_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| token(h.trim()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "collector".into());
+    format!("{host}-{}", std::process::id())
+}
+
 /// An alert firing, as `alerts` reports it, on `cryptoviz.alerts.firing`; its id is the
 /// firing's own (stable across collectors).
 pub fn firing(f: &Firing, seq: u64) -> Message {
@@ -238,6 +274,24 @@ mod tests {
         };
         assert_ne!(candle(key, &later, 2).id, m.id);
         assert_eq!(candle(key, &c, 3).id, m.id);
+    }
+
+    #[test]
+    fn health_names_its_collector_in_one_token() {
+        let m = health("desk.01 east", &Default::default(), 3, 1, 1_000, 9);
+        assert_eq!(m.subject, "cryptoviz.health.desk_01_east");
+        let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        assert_eq!(
+            (v["bus"]["published"].as_u64(), v["seq"].as_u64()),
+            (Some(3), Some(9))
+        );
+        assert_eq!(v["ingest"]["trades"], 0);
+        let name = collector_name();
+        assert!(
+            name.ends_with(&format!("-{}", std::process::id())),
+            "{name}"
+        );
+        assert_eq!(token(&name), name);
     }
 
     #[test]

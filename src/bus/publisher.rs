@@ -27,6 +27,8 @@ const MAX_WAITING: usize = 200_000;
 const RESEND_MS: u64 = 10_000;
 /// How long a server may be unreachable before the collector says so.
 const GRACE: Duration = Duration::from_secs(3);
+/// How often the collector's health goes on the bus (while it is reachable).
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
 /// JetStream keeps one of each `Nats-Msg-Id` seen within this.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
@@ -46,9 +48,12 @@ pub async fn run(
     url: BusUrl,
     cfg: BusConfig,
     mut events: broadcast::Receiver<Event>,
+    ingest: tokio::sync::watch::Receiver<crate::ingest::IngestSnapshot>,
     stats: Arc<BusStats>,
     say: impl Fn(String) + Send + 'static,
 ) {
+    let name = message::collector_name();
+    let mut health_at = Instant::now();
     let client = match super::connect(&url, &cfg, "cryptoviz collector").await {
         Ok(c) => c,
         Err(e) => {
@@ -110,6 +115,22 @@ pub async fn run(
                 down_since = Some(Instant::now());
             }
             _ => {}
+        }
+        if up && health_at.elapsed() >= HEALTH_EVERY {
+            health_at = Instant::now();
+            seq += 1;
+            let snapshot = ingest.borrow().clone();
+            out.push(
+                message::health(
+                    &name,
+                    &snapshot,
+                    stats.published.load(Ordering::Relaxed),
+                    stats.dropped.load(Ordering::Relaxed),
+                    crate::domain::now_ms(),
+                    seq,
+                ),
+                &stats,
+            );
         }
         if !up && !said_down && down_since.is_some_and(|t| t.elapsed() >= GRACE) {
             say(format!(

@@ -94,6 +94,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             url,
             ctx.config.bus.clone(),
             runtime.subscribe(),
+            runtime.ingest.clone(),
             stats,
             |line| {
                 tracing::warn!("{line}");
