@@ -324,6 +324,20 @@ fn a_bad_bus_url_is_a_usage_error_that_does_not_repeat_it() {
         "{err}"
     );
     assert!(!err.contains("secret"), "{err}");
+    // A good URL with a password on the command line: warned, as `--store`'s is, and the
+    // password still never shown.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--bus", "nats://feed:pw-secret@127.0.0.1:9", "export"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: the password in --bus is visible to every user of this machine (ps); put it in CRYPTOVIZ_BUS, [bus] url or [bus] credentials instead"),
+        "{err}"
+    );
+    assert!(!err.contains("pw-secret"), "{err}");
 }
 
 /// A collector publishing and two dashboards attached to its store with `--bus`, in real

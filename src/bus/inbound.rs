@@ -238,24 +238,8 @@ mod tests {
             parse(&m.subject, &m.payload, NOW),
             Ok(Inbound::Trade(trade()))
         );
-        let key = SeriesKey {
-            symbol: Symbol::new("okx:BTC-USDT-SWAP").unwrap(),
-            timeframe: Timeframe::M5,
-        };
+        let (key, c) = message::tests::sample_candle();
         let p = |s: &str| s.parse::<Price>().unwrap();
-        let c = Candle {
-            open_time: 1_704_067_200_000,
-            open: p("1"),
-            high: p("2"),
-            low: p("0.5"),
-            close: p("1.5"),
-            volume: "3".parse().unwrap(),
-            quote_volume: None,
-            trades: Some(4),
-            closed: false,
-            first_trade_id: None,
-            last_trade_id: None,
-        };
         let m = message::candle(key, &c, 2);
         assert_eq!(
             parse(&m.subject, &m.payload, NOW),

@@ -98,18 +98,18 @@ pub fn candle(key: SeriesKey, c: &Candle, seq: u64) -> Message {
 /// state, as a candle's.
 pub fn deriv(u: &DerivUpdate, seq: u64) -> Message {
     let venue = u.symbol.venue().name();
-    let text = |v: Option<String>| v.map_or(serde_json::Value::Null, Into::into);
+    // Decimals serialise as exact strings, `None` as `null`.
     let payload = serde_json::json!({
         "venue": venue,
         "symbol": u.symbol.as_str(),
         "time": u.time,
-        "mark": text(u.mark.map(|p| p.to_string())),
-        "index": text(u.index.map(|p| p.to_string())),
-        "funding_rate": text(u.funding_rate.map(|r| r.to_string())),
+        "mark": u.mark,
+        "index": u.index,
+        "funding_rate": u.funding_rate,
         "next_funding": u.next_funding,
         "funding_interval_hours": u.funding_interval_hours,
-        "open_interest": text(u.open_interest.map(|q| q.to_string())),
-        "open_interest_quote": text(u.open_interest_quote.map(|q| q.to_string())),
+        "open_interest": u.open_interest,
+        "open_interest_quote": u.open_interest_quote,
         "seq": seq,
     });
     Message {
@@ -135,8 +135,8 @@ pub fn liquidation(l: &Liquidation, seq: u64) -> Message {
         "symbol": l.symbol.as_str(),
         "time": l.time,
         "side": l.side.as_str(),
-        "price": l.price.to_string(),
-        "qty": l.qty.to_string(),
+        "price": l.price,
+        "qty": l.qty,
         "sampled": l.sampled,
         "seq": seq,
     });
@@ -205,7 +205,7 @@ pub fn firing(f: &Firing, seq: u64) -> Message {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::{Price, Qty, Timeframe};
     use serde_json::json;
@@ -237,8 +237,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_candle_in_the_reports_shape() {
+    /// An OKX swap's open 5-minute candle (for this module's tests and `inbound`'s).
+    pub(crate) fn sample_candle() -> (SeriesKey, Candle) {
         let key = SeriesKey {
             symbol: sym("okx:BTC-USDT-SWAP"),
             timeframe: Timeframe::M5,
@@ -257,6 +257,13 @@ mod tests {
             first_trade_id: None,
             last_trade_id: None,
         };
+        (key, c)
+    }
+
+    #[test]
+    fn a_candle_in_the_reports_shape() {
+        let (key, c) = sample_candle();
+        let p = |s: &str| s.parse::<Price>().unwrap();
         let m = candle(key, &c, 1);
         assert_eq!(m.subject, "cryptoviz.okx.BTC-USDT-SWAP.candle.5m");
         let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();

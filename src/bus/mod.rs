@@ -33,9 +33,9 @@ pub async fn connect(
     opts = match &url.auth {
         Auth::None => opts,
         Auth::UserPassword { user, password } => {
-            opts.user_and_password(user.clone(), password.clone())
+            opts.user_and_password(user.clone(), password.expose().to_string())
         }
-        Auth::Token(t) => opts.token(t.clone()),
+        Auth::Token(t) => opts.token(t.expose().to_string()),
     };
     if !cfg.credentials.is_empty() {
         opts = opts

@@ -52,7 +52,7 @@ struct Copied {
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let to = StoreUrl::parse(&args.to).map_err(|e| usage(format!("--to {e}")))?;
-    super::warn_password_in_argv("--to", &to, &args.to);
+    super::warn_password_in_argv("--to", to.has_password(), &args.to, super::PG_SECRET_PLACES);
     let from = ctx.store_url();
     if same_store(&from, &to, &ctx.data_dir) {
         return Err(usage(format!("--to {to} is the store being copied")));

@@ -148,14 +148,18 @@ impl Context {
 
 /// A password written on the command line is readable by every user of the machine (`ps`,
 /// `/proc/PID/cmdline`): said once on stderr, naming the ways that keep it out.
-pub fn warn_password_in_argv(flag: &str, url: &StoreUrl, given: &str) {
+/// `keep_out` names where the secret belongs instead.
+pub fn warn_password_in_argv(flag: &str, has_password: bool, given: &str, keep_out: &str) {
     let on_command_line = std::env::args_os().any(|a| a.to_string_lossy().contains(given));
-    if url.has_password() && on_command_line {
+    if has_password && on_command_line {
         stderr!(
-            "cryptoviz: warning: the password in {flag} is visible to every user of this machine (ps); put it in PGPASSWORD or ~/.pgpass instead"
+            "cryptoviz: warning: the password in {flag} is visible to every user of this machine (ps); put it in {keep_out} instead"
         );
     }
 }
+
+/// Where a store's password belongs rather than on the command line.
+const PG_SECRET_PLACES: &str = "PGPASSWORD or ~/.pgpass";
 
 pub fn main(cli: Cli) -> ExitCode {
     match run(cli) {
@@ -223,13 +227,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // `--store` (or CRYPTOVIZ_STORE) beats `[storage] url`.
     if let Some(store) = &cli.global.store {
         let url = StoreUrl::parse(store).map_err(|e| usage(format!("--store {e}")))?;
-        warn_password_in_argv("--store", &url, store);
+        warn_password_in_argv("--store", url.has_password(), store, PG_SECRET_PLACES);
         config.storage.url = store.clone();
     }
     // `--bus` (or CRYPTOVIZ_BUS) beats `[bus] url`; the error never repeats the URL.
     if let Some(bus) = &cli.global.bus {
         if !bus.is_empty() {
-            crate::config::BusUrl::parse(bus).map_err(|e| usage(format!("--bus {e}")))?;
+            let url = crate::config::BusUrl::parse(bus).map_err(|e| usage(format!("--bus {e}")))?;
+            warn_password_in_argv(
+                "--bus",
+                url.has_secret(),
+                bus,
+                "CRYPTOVIZ_BUS, [bus] url or [bus] credentials",
+            );
         }
         config.bus.url = bus.clone();
     }

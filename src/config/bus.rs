@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::check::{Invalid, invalid};
+use crate::store::Secret;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -61,12 +62,12 @@ impl BusConfig {
     }
 }
 
-/// How a client proves who it is.
-#[derive(Clone, PartialEq, Eq)]
+/// How a client proves who it is; the secrets print as `Secret(***)`, even in `Debug`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Auth {
     None,
-    UserPassword { user: String, password: String },
-    Token(String),
+    UserPassword { user: String, password: Secret },
+    Token(Secret),
 }
 
 /// A parsed bus URL. `Display` writes it with any secret masked: `nats://ops:***@host:4222`.
@@ -96,9 +97,9 @@ impl BusUrl {
                 let auth = match cred.split_once(':') {
                     Some((u, p)) if !u.is_empty() => Auth::UserPassword {
                         user: decode(u),
-                        password: decode(p),
+                        password: Secret::new(decode(p)),
                     },
-                    None if !cred.is_empty() => Auth::Token(decode(cred)),
+                    None if !cred.is_empty() => Auth::Token(Secret::new(decode(cred))),
                     _ => return Err("has an empty user or token before @".into()),
                 };
                 (auth, hp)
@@ -126,6 +127,11 @@ impl BusUrl {
             port,
             auth,
         })
+    }
+
+    /// Whether the URL itself carries a password or token.
+    pub fn has_secret(&self) -> bool {
+        self.auth != Auth::None
     }
 
     /// `HOST:PORT` with the scheme, for the client to connect to (no credentials).
@@ -174,17 +180,6 @@ impl fmt::Display for BusUrl {
     }
 }
 
-/// Never the secret, even in a debug print.
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::None => write!(f, "None"),
-            Auth::UserPassword { user, .. } => write!(f, "UserPassword({user:?}, ***)"),
-            Auth::Token(_) => write!(f, "Token(***)"),
-        }
-    }
-}
-
 impl fmt::Debug for BusUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BusUrl({self})")
@@ -207,7 +202,7 @@ mod tests {
             u.auth,
             Auth::UserPassword {
                 user: "ops".into(),
-                password: "s3cr@t".into()
+                password: Secret::new("s3cr@t")
             }
         );
         assert_eq!(u.to_string(), "tls://ops:***@bus.example:4443");
@@ -219,13 +214,13 @@ mod tests {
             odd.auth,
             Auth::UserPassword {
                 user: "u".into(),
-                password: "p%é%4".into()
+                password: Secret::new("p%é%4")
             }
         );
         let t = BusUrl::parse("nats://t0ken@bus").unwrap();
-        assert_eq!(t.auth, Auth::Token("t0ken".into()));
+        assert_eq!(t.auth, Auth::Token(Secret::new("t0ken")));
         assert!(!t.to_string().contains("t0ken"));
-        assert_eq!(format!("{:?}", t.auth), "Token(***)");
+        assert_eq!(format!("{:?}", t.auth), "Token(Secret(***))");
         for bad in [
             "http://bus",
             "nats://",

@@ -31,7 +31,7 @@ pub use migrations::MigrateError;
 pub use postgres::{PostgresBackend, Target as PostgresTarget};
 pub use sqlite::SqliteBackend;
 pub use tiering::{TierSummary, deletion_cutoff, run_tiering, tier_all};
-pub use url::{StoreUrl, StoreUrlError};
+pub use url::{Secret, StoreUrl, StoreUrlError};
 pub use worker::{MAX_PENDING_ROWS, WriteStats};
 
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey};

@@ -29,6 +29,11 @@ pub enum StoreUrl {
 pub struct Secret(String);
 
 impl Secret {
+    /// A password or token held for a connector (the bus's too).
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
