@@ -1735,8 +1735,14 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     use cryptoviz::portfolio::lots::Method;
     use cryptoviz::portfolio::report::{PortfolioReport, PositionReport};
     let mut app = sample_app(sample_settings());
-    // Valued at start, unasked.
+    // Valued soon after start, unasked: not before the first frame's history.
     app.tick(SAMPLE_NOW + 1_000);
+    assert!(
+        !app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Portfolio))
+    );
+    app.tick(SAMPLE_NOW + 3_000);
     assert!(
         app.take_requests()
             .iter()

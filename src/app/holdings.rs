@@ -1,8 +1,7 @@
-//! The user's portfolio as the dashboard last valued it. It is asked for when the dashboard
-//! starts, every [`REVALUE_MS`] after, soon after the store changed under it and whenever the
-//! popup opens, so the chart can draw the
-//! shown market's average cost and the status bar its unrealised P&L at the live price
-//! without opening anything.
+//! The user's portfolio as the dashboard last valued it. It is asked for soon after the
+//! dashboard starts, every [`REVALUE_MS`] after, soon after the store changed under it and
+//! whenever the popup opens, so the chart can draw the shown market's average cost and the
+//! status bar its unrealised P&L at the live price without opening anything.
 
 use crate::domain::{Millis, Symbol};
 use crate::portfolio::report::PortfolioReport;
@@ -10,6 +9,9 @@ use crate::portfolio::report::PortfolioReport;
 /// How often the ledger is valued again unasked: quantities and costs change only with an
 /// import, and the P&L on screen is worked out from the live price.
 pub const REVALUE_MS: Millis = 300_000;
+
+/// The dashboard's first valuation waits this long after it starts.
+const START_DELAY_MS: Millis = 2_000;
 
 /// After the store changed under the dashboard (history written, gaps repaired; each venue
 /// that connects says so), at most one valuation this often.
@@ -42,8 +44,14 @@ impl Position {
 }
 
 impl Holdings {
-    /// Whether to ask for a valuation now (then it counts as asked).
+    /// Whether to ask for a valuation now (then it counts as asked). The first comes
+    /// [`START_DELAY_MS`] after the first call: the store's one worker serves the first
+    /// frame's history before a ledger's replay.
     pub fn due(&mut self, now: Millis) -> bool {
+        if self.asked_at.is_none() {
+            self.asked_at = Some(now - REVALUE_MS + START_DELAY_MS);
+            return false;
+        }
         let wait = if self.stale { STALE_MS } else { REVALUE_MS };
         if self.asked_at.is_some_and(|t| now - t < wait) {
             return false;
@@ -167,9 +175,11 @@ mod tests {
     #[test]
     fn asked_at_start_then_every_interval() {
         let mut h = Holdings::default();
-        assert!(h.due(1_000));
-        assert!(!h.due(1_000 + REVALUE_MS - 1));
-        assert!(h.due(1_000 + REVALUE_MS));
+        assert!(!h.due(1_000), "not before the first frame's history");
+        assert!(!h.due(1_000 + START_DELAY_MS - 1));
+        assert!(h.due(1_000 + START_DELAY_MS));
+        assert!(!h.due(1_000 + START_DELAY_MS + REVALUE_MS - 1));
+        assert!(h.due(1_000 + START_DELAY_MS + REVALUE_MS));
         h.asked(2 * REVALUE_MS);
         assert!(!h.due(2 * REVALUE_MS + 1));
         // Seven venues connecting say the store changed seven times: one valuation.
