@@ -342,7 +342,7 @@ fn demo_market_with_history(
 }
 
 /// The settings of `venue`'s feed from the config; `None` when no symbol is streamed from it.
-fn stream_settings(cfg: &Config, venue: Venue) -> Option<StreamSettings> {
+pub(crate) fn stream_settings(cfg: &Config, venue: Venue) -> Option<StreamSettings> {
     let symbols = cfg.market.symbols_on(venue);
     let endpoints = cfg.venues.get(venue)?;
     let connector = connector(venue)?;

@@ -343,13 +343,14 @@ fn a_bad_bus_url_is_a_usage_error_that_does_not_repeat_it() {
 /// A collector publishing and two dashboards attached to its store with `--bus`, in real
 /// terminals: each says it is live over the bus and its trade tape shows the trades the venue
 /// sent, the one published before the dashboards started replayed from the stream (an
-/// attached dashboard without a bus has no tape at all).
+/// attached dashboard without a bus has no tape at all). The collector follows no book until
+/// the dashboards ask for the one they show; then it opens a books-only connection, and both
+/// draw the venue's book. The trades that connection also carries are not counted twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
+async fn two_dashboards_show_the_collectors_trades_and_book_over_the_bus() {
     use support::tmux::{Tmux, dashboard};
-    if !available("two_dashboards_show_the_collectors_trades_over_the_bus")
-        || Tmux::require("two_dashboards_show_the_collectors_trades_over_the_bus").is_none()
-    {
+    let name = "two_dashboards_show_the_collectors_trades_and_book_over_the_bus";
+    if !available(name) || Tmux::require(name).is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -367,6 +368,8 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     // Published before either dashboard exists: they replay it from the stream.
     ws.push(trade_frame("BTCUSDT", 1, "41999.25", "0.4444", now()));
     settle().await;
+    assert_eq!(ws.requests().len(), 1, "a collector alone follows no book");
+    assert!(!ws.requests()[0].contains("depth"), "{:?}", ws.requests());
     let bus = format!("--bus {}", nats.url());
     let a = dashboard(dir.path(), &cfg, &data, &bus, 160, 48);
     // The second writes its exit code elsewhere: its own folder, the same store.
@@ -386,6 +389,22 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     for t in [&a, &b] {
         t.wait_for("live over the bus", Duration::from_secs(30), |s| {
             s.contains("read-only (collector)") && s.contains("live over the bus")
+        });
+    }
+    // Asked (by both; one connection serves them), the collector dials the book.
+    ws.wait_accepted(2).await;
+    let book_url = ws.requests()[1].clone();
+    assert!(
+        book_url.ends_with("streams=btcusdt@trade/btcusdt@depth20@100ms"),
+        "{book_url}"
+    );
+    settle().await;
+    ws.push(
+        r#"{"stream":"btcusdt@depth20@100ms","data":{"lastUpdateId":42,"bids":[["42000.10","1.5"],["41999.95","2.25"]],"asks":[["42000.20","0.75"],["42000.25","3"]]}}"#,
+    );
+    for t in [&a, &b] {
+        t.wait_for("the book over the bus", Duration::from_secs(15), |s| {
+            s.contains("spread 0.10") && s.contains("41999.95") && s.contains("42000.25")
         });
     }
     let sent = [
@@ -414,15 +433,21 @@ async fn two_dashboards_show_the_collectors_trades_over_the_bus() {
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(20));
     assert!(status.success(), "{stderr}");
+    // Four trades, each once, though the book's connection carried them too.
+    let rows = stored_candles(&data.join("cryptoviz.db"), "BTCUSDT", "1m");
+    let trades: i64 = rows.iter().map(|r| r.7).sum();
+    assert_eq!(trades, 4, "{rows:?}");
 }
 
 /// The account layout the README shows: the collectors' user publishes (and manages its
-/// stream), a dashboard's user may only subscribe. The collector works as the first; a
-/// client as the second reads the market and what it publishes never reaches the stream.
+/// stream), a dashboard's user may subscribe and ask for books and markets, nothing else. The collector
+/// works as the first (narrowing a stream an earlier version made); a client as the second
+/// reads the market, gets the book it asks for, and a trade it forges never reaches the
+/// stream, which keeps no book.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscribe_only_user_reads_and_cannot_publish() {
+async fn a_dashboard_user_reads_asks_for_books_and_cannot_publish_the_market() {
     use futures_util::StreamExt;
-    if !available("a_subscribe_only_user_reads_and_cannot_publish") {
+    if !available("a_dashboard_user_reads_asks_for_books_and_cannot_publish_the_market") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -438,6 +463,25 @@ async fn a_subscribe_only_user_reads_and_cannot_publish() {
     std::fs::write(&conf, example).unwrap();
     let nats = NatsServer::start(dir.path(), &["-c", conf.to_str().unwrap()]);
     let (ws, _alive, cfg) = market(dir.path()).await;
+    // A stream as an earlier version made it (everything under `cryptoviz.>`): the collector
+    // narrows it, so books and asks stay out of it.
+    {
+        let c = async_nats::ConnectOptions::with_user_and_password(
+            "collector".into(),
+            "collector-secret".into(),
+        )
+        .connect(nats.url())
+        .await
+        .unwrap();
+        async_nats::jetstream::new(c)
+            .create_stream(async_nats::jetstream::stream::Config {
+                name: "cryptoviz".into(),
+                subjects: vec!["cryptoviz.>".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
     let feed = format!("nats://collector:collector-secret@127.0.0.1:{}", nats.port);
     let collector = Collector::start(&cfg, &dir.path().join("data"), &["--bus", &feed]);
     ws.wait_accepted(1).await;
@@ -470,6 +514,43 @@ async fn a_subscribe_only_user_reads_and_cannot_publish() {
         .unwrap();
     let _ = viewer.flush().await;
     settle().await;
+    // The one thing it may publish: an ask for a book, which the collector (allowed to hear
+    // asks) serves from a connection of its own while asked.
+    viewer
+        .publish("cryptoviz.ask.book", r#"{"market":"BTCUSDT"}"#.into())
+        .await
+        .unwrap();
+    ws.wait_accepted(2).await;
+    settle().await;
+    ws.push(
+        r#"{"stream":"btcusdt@depth20@100ms","data":{"lastUpdateId":7,"bids":[["42000.1","1"]],"asks":[["42000.2","2"]]}}"#,
+    );
+    let book = loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("the asked book")
+            .unwrap();
+        if m.subject.as_str() == "cryptoviz.binance.BTCUSDT.book" {
+            break serde_json::from_slice::<serde_json::Value>(&m.payload).unwrap();
+        }
+    };
+    assert_eq!(
+        book["bids"],
+        serde_json::json!([["42000.1", "1"]]),
+        "{book}"
+    );
+    assert_eq!(
+        book["asks"],
+        serde_json::json!([["42000.2", "2"]]),
+        "{book}"
+    );
+    // And it may ask for a market, and hear the answer.
+    let answer = viewer
+        .request("cryptoviz.ask.market", r#"{"market":"ETHUSDT"}"#.into())
+        .await
+        .expect("an answer the dashboard's user may hear");
+    let answer: serde_json::Value = serde_json::from_slice(&answer.payload).unwrap();
+    assert_eq!(answer["status"], "added", "{answer}");
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(20));
     assert!(status.success(), "{stderr}");
@@ -485,6 +566,15 @@ async fn a_subscribe_only_user_reads_and_cannot_publish() {
         sent(1..4),
         "no forged message on the stream"
     );
+    // Books are not kept: the stream has none.
+    let books = stream_messages(
+        &nats.url(),
+        Some(("collector", "collector-secret")),
+        "cryptoviz",
+        "cryptoviz.binance.BTCUSDT.book",
+    )
+    .await;
+    assert!(books.is_empty(), "{books:?}");
 }
 
 /// The demo's perps through the real collector: derivatives and trades on their subjects,
@@ -546,4 +636,185 @@ async fn the_demo_publishes_derivatives_a_dashboard_accepts() {
             }
         }
     }
+}
+
+/// A dashboard attached with `--bus` adds a market the collector's config does not name: `/`
+/// offers it from the venue's list (fetched by the dashboard, not stored), Enter asks the
+/// collectors, the one streaming that venue takes it on a connection of its own (the running
+/// one untouched), fetches its history and answers; the dashboard shows it, history and
+/// trades. A market on a venue no collector streams gets no answer. The collector keeps the
+/// market for its next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_asks_the_collectors_for_a_market_over_the_bus() {
+    use support::binance_rest::binance_rest;
+    use support::tmux::{Tmux, dashboard};
+    let name = "a_dashboard_asks_the_collectors_for_a_market_over_the_bus";
+    if !available(name) || Tmux::require(name).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nats = NatsServer::start(dir.path(), &[]);
+    let ws = std::sync::Arc::new(WsServer::start().await);
+    let _alive = keep_alive(&ws);
+    let rest = binance_rest();
+    let cfg = write_config(dir.path(), &ws.url(), &rest.url(), &["BTCUSDT"]);
+    let data = dir.path().join("data");
+    let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
+    ws.wait_accepted(1).await;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let bus = format!("--bus {}", nats.url());
+    let t = dashboard(dir.path(), &cfg, &data, &bus, 200, 50);
+    t.wait_for("live over the bus", Duration::from_secs(30), |s| {
+        s.contains("live over the bus")
+    });
+    t.send_keys(&["/"]);
+    t.send_keys(&["s", "o", "l"]);
+    t.wait_for("the search", Duration::from_secs(10), |s| {
+        s.contains("+ binance:SOLUSDT")
+    });
+    t.send_keys(&["Enter"]);
+    t.wait_for("the collector's answer", Duration::from_secs(15), |s| {
+        s.contains("SOLUSDT added by collector")
+    });
+    // Its own connection, trades only; the first stays as it was.
+    let urls = || ws.requests();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !urls().iter().any(|u| u.ends_with("streams=solusdt@trade")) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", urls());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(urls()[0].ends_with("streams=btcusdt@trade"), "{:?}", urls());
+    // Its history from the venue's klines (the collector backfills it), its trades over the
+    // bus.
+    t.wait_for("SOLUSDT's history", Duration::from_secs(30), |s| {
+        s.contains("SOLUSDT 1m") && s.contains("150.25")
+    });
+    ws.push(trade_frame("SOLUSDT", 1, "151.55", "3", now()));
+    t.wait_for("SOLUSDT's trade", Duration::from_secs(10), |s| {
+        s.contains("▲ 151.55")
+    });
+    // Kraken is not this collector's venue: it stays silent, and the asker hears no answer.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let asked = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.request(
+            "cryptoviz.ask.market",
+            r#"{"market":"kraken:ETH/USD"}"#.into(),
+        ),
+    )
+    .await;
+    assert!(asked.is_err(), "no answer for a venue not owned");
+    let again = client
+        .request("cryptoviz.ask.market", r#"{"market":"SOLUSDT"}"#.into())
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&again.payload).unwrap();
+    assert_eq!(answer["status"], "already", "{answer}");
+    assert_eq!(answer["market"], "binance:SOLUSDT", "{answer}");
+    t.quit_dashboard(&data);
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(20));
+    assert!(status.success(), "{stderr}");
+    let stored = stored_candles(&data.join("cryptoviz.db"), "SOLUSDT", "1m");
+    assert!(stored.len() >= 5, "{stored:?}");
+    assert!(
+        stored.iter().any(|r| r.7 == 1),
+        "the live trade: {stored:?}"
+    );
+
+    // The next start collects it too, and says why.
+    let before = ws.requests().len();
+    let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
+    ws.wait_accepted(before + 1).await;
+    let url = ws.requests()[before].clone();
+    assert!(url.contains("solusdt@trade"), "{url}");
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(20));
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "also collecting binance:SOLUSDT (added at run time; kept in the store's watchlist)"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A dashboard attached over the bus while the server dies and comes back: it says the bus
+/// is unreachable (following the store alone), and once the server is back its tape has the
+/// trades the venue sent during the outage: the collector kept them and published them on
+/// its return, and the dashboard's consumer resumed after the last message it had, with
+/// nothing missed and nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_rides_out_a_bus_restart_without_a_gap() {
+    use support::tmux::{Tmux, dashboard};
+    let name = "a_dashboard_rides_out_a_bus_restart_without_a_gap";
+    if !available(name) || Tmux::require(name).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut nats = NatsServer::start(dir.path(), &[]);
+    let (ws, _alive, cfg) = market(dir.path()).await;
+    let data = dir.path().join("data");
+    let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
+    ws.wait_accepted(1).await;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    // The collector makes the stream before the dashboard attaches.
+    ws.push(trade_frame("BTCUSDT", 1, "41001.25", "0.1111", now()));
+    wait_for_trades(&nats.url(), None, 1).await;
+    let t = dashboard(
+        dir.path(),
+        &cfg,
+        &data,
+        &format!("--bus {}", nats.url()),
+        160,
+        48,
+    );
+    let on_tape = |s: &str, price: &str, qty: &str| {
+        let whole = price.split('.').next().unwrap();
+        s.lines()
+            .any(|l| l.contains(&format!(" {whole}.")) && l.contains(qty))
+    };
+    t.wait_for("the first trade, live", Duration::from_secs(30), |s| {
+        s.contains("live over the bus") && on_tape(s, "41001.25", "0.1111")
+    });
+    nats.down();
+    t.wait_for("the bus said away", Duration::from_secs(20), |s| {
+        s.contains("bus unreachable")
+    });
+    let during = [
+        (2, "42002.25", "0.2222"),
+        (3, "43003.25", "0.3333"),
+        (4, "44004.25", "0.4444"),
+    ];
+    for (id, price, qty) in during {
+        ws.push(trade_frame("BTCUSDT", id, price, qty, now()));
+    }
+    settle().await;
+    nats.up();
+    let screen = t.wait_for("the outage's trades", Duration::from_secs(30), |s| {
+        s.contains("live over the bus") && during.iter().all(|(_, p, q)| on_tape(s, p, q))
+    });
+    // Each once.
+    for (_, p, q) in during {
+        let whole = p.split('.').next().unwrap();
+        let n = screen
+            .lines()
+            .filter(|l| l.contains(&format!(" {whole}.")) && l.contains(q))
+            .count();
+        assert_eq!(n, 1, "{p} on the tape {n} times:\n{screen}");
+    }
+    t.quit_dashboard(&data);
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(20));
+    assert!(status.success(), "{stderr}");
 }

@@ -57,8 +57,13 @@ async fn the_dashboard_follows_the_book_and_the_tape_and_marks_a_silent_book_sta
     ws.push(trade_frame("BTCUSDT", 1, "42000.2", "0.01", t0 - 20));
     ws.push(trade_frame("BTCUSDT", 2, "42000.1", "0.02", t0 - 10));
     ws.push(trade_frame("BTCUSDT", 3, "42001.55", "0.5", t0));
+    // The whole of both panels (a capture may catch the terminal mid-frame).
     let screen = t.wait_for("the book and the tape", Duration::from_secs(30), |s| {
-        s.contains("Book BTCUSDT") && s.contains("spread 0.10") && s.contains("42001.55")
+        s.contains("Book BTCUSDT")
+            && s.contains("spread 0.10")
+            && s.contains("41999.95      2.25 ")
+            && s.contains("▲ 42001.55")
+            && s.contains("▲ 42000.20")
     });
     // Asks above the spread, best nearest it; bids below; every price and every size with the
     // decimals the shown levels need (two here: no market list gave the market's own), so

@@ -1186,6 +1186,77 @@ fn an_attached_dashboard_takes_its_age_from_the_collectors_writes() {
     assert!(s.contains("● LIVE ") && s.contains(" · attached"), "{s}");
 }
 
+/// Attached with a bus, the health panel names each collector heard on it (its age, trade
+/// rate, what it published and dropped; its name cleaned), and the book panel asks for the
+/// book instead of saying an attached dashboard has none.
+#[test]
+fn attached_over_the_bus_the_collectors_health_and_the_asked_book_show() {
+    use cryptoviz::domain::CollectorHealth;
+    let mut settings = sample_settings();
+    settings.attached = true;
+    let mut app = sample_app(settings);
+    app.model.sources.streams.clear();
+    let s = text(&screen(&app, 200, 50));
+    assert!(s.contains("streams nothing"), "{s}");
+    app.apply(DataEvent::Bus(true));
+    let h = |name: &str, time: i64, trades: u64, dropped: u64| CollectorHealth {
+        name: name.into(),
+        time,
+        trades,
+        malformed: 0,
+        rejected: 0,
+        published: 900,
+        dropped,
+        repaired: 0,
+    };
+    app.apply(DataEvent::CollectorHealth(h(
+        "evil\u{1b}[2J",
+        SAMPLE_NOW,
+        5,
+        3,
+    )));
+    let s = text(&screen(&app, 200, 50));
+    let line = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("Bus "))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        line(&s).contains("│Bus      evil[2J ●now 900 published 3 dropped"),
+        "{s}"
+    );
+    app.apply(DataEvent::CollectorHealth(h(
+        "desk-1",
+        SAMPLE_NOW - 7_000,
+        100,
+        0,
+    )));
+    app.apply(DataEvent::CollectorHealth(h(
+        "desk-1",
+        SAMPLE_NOW - 2_000,
+        350,
+        0,
+    )));
+    let s = text(&screen(&app, 200, 50));
+    assert!(
+        line(&s).contains("│Bus      desk-1 ●now 50.0/s 900 published  evil[2J"),
+        "{s}"
+    );
+    // The book it has is shown; one not come yet is said to be asked for.
+    assert!(
+        s.contains("Book BTCUSDT · now") && s.contains("spread"),
+        "{s}"
+    );
+    assert!(!s.contains("streams nothing"), "{s}");
+    app.select_symbol(1);
+    let s = text(&screen(&app, 200, 50));
+    assert!(
+        s.contains("asked the collectors for") && s.contains("this book…"),
+        "{s}"
+    );
+}
+
 /// At 80x24 the status bar keeps `? help`, the shown market's last price and 24 h change,
 /// whatever else it has to say; the help popup says it scrolls, and scrolls to its end.
 #[test]

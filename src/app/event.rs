@@ -49,6 +49,15 @@ pub enum DataEvent {
     /// Attached to a store others write: when a streaming collector last wrote a candle
     /// (the only liveness an attached dashboard can see; `None`: no live write stored).
     CollectorWrite(Option<Millis>),
+    /// Attached with a bus: the answer to [`Request::Collect`]: the collector that took the
+    /// market and streams it from now on (its name on the bus, untrusted text), or why none
+    /// did.
+    Collected {
+        market: crate::domain::Symbol,
+        by: Result<String, String>,
+    },
+    /// Attached with a bus: a collector's health as it published it.
+    CollectorHealth(crate::domain::CollectorHealth),
     /// Attached with a bus: whether it is reachable (live updates come over it) or not (the
     /// store is followed alone).
     Bus(bool),
@@ -99,6 +108,12 @@ pub enum Request {
     Watch(Vec<crate::domain::Symbol>),
     /// The user's ledger valued now; answered by [`DataEvent::Portfolio`].
     Portfolio,
+    /// Attached with a bus: ask the collectors to collect this market; answered by
+    /// [`DataEvent::Collected`].
+    Collect(crate::domain::Symbol),
+    /// The market on screen, when it changes (an attached dashboard asks the collectors on
+    /// the bus for its book); not answered.
+    Shown(crate::domain::Symbol),
 }
 
 /// The running system as the health panel and reports show it. Every field is optional: a

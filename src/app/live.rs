@@ -66,9 +66,18 @@ impl Books {
 }
 
 impl Tape {
+    /// Adds the trades; one the tape already has among its latest (a bus read switching from
+    /// a plain subscription to the stream may hand over a few again) is not added twice.
     pub fn add_trades(&mut self, trades: Vec<Trade>, now: Millis) {
         for t in trades {
             let q = self.tape.entry(t.symbol).or_default();
+            if q.iter()
+                .rev()
+                .take(REPEAT_WINDOW)
+                .any(|x| x.id == t.id && x.time == t.time)
+            {
+                continue;
+            }
             if q.len() == TAPE_KEEP {
                 q.pop_front();
             }
@@ -123,6 +132,9 @@ impl Tape {
     }
 }
 
+/// How far back the tape looks for a trade it already has.
+const REPEAT_WINDOW: usize = 32;
+
 pub fn notional(t: &Trade) -> f64 {
     t.price.to_f64() * t.qty.to_f64()
 }
@@ -172,5 +184,8 @@ mod tests {
         assert!(notional(merged[0]) > live.large_above(&[btc, coinbase]).unwrap());
         assert_eq!(live.trades_at(&[btc, coinbase]), Some(9));
         assert_eq!(live.large_above(&[coinbase]), None, "too few to tell");
+        // Handed over again: kept once.
+        live.add_trades(vec![trade("coinbase:BTC-USD", 599, "50")], 10);
+        assert_eq!(live.latest(&[coinbase], 10).len(), 1);
     }
 }

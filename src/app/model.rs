@@ -185,21 +185,14 @@ impl Model {
             .collect()
     }
 
-    /// Why live-only panels (book, tape) have nothing, if they cannot have anything.
+    /// Why live-only panels (book, tape) have nothing, if they cannot have anything. An
+    /// attached dashboard has them over the bus while it is reachable (the trades as the
+    /// collectors publish them, the book while it asks for it), and nothing live without one.
     pub fn live_unavailable(&self) -> Option<String> {
-        if self.settings.attached {
+        if self.settings.attached && self.sources.bus != Some(true) {
             return Some("live only: a dashboard attached to a collector streams nothing".into());
         }
         self.not_streamed()
-    }
-
-    /// Why the tape cannot show the market: as [`Model::live_unavailable`], except that an
-    /// attached dashboard gets the collectors' trades over the bus while it is reachable.
-    pub fn tape_unavailable(&self) -> Option<String> {
-        if self.settings.attached && self.sources.bus == Some(true) {
-            return self.not_streamed();
-        }
-        self.live_unavailable()
     }
 
     fn not_streamed(&self) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{Millis, Venue};
+use crate::domain::{CollectorHealth, Millis, Venue};
 use crate::source::StreamStatus;
 
 #[derive(Clone, Debug, Default)]
@@ -16,4 +16,83 @@ pub struct Sources {
     pub last_market_at: Option<Millis>,
     /// Attached with a bus: `Some(true)` while it is reachable.
     pub bus: Option<bool>,
+    /// Attached with a bus: each collector's latest health, by name.
+    pub collectors: BTreeMap<String, Collector>,
+}
+
+/// A collector heard on the bus.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Collector {
+    pub health: CollectorHealth,
+    /// When its health last arrived here.
+    pub heard_at: Millis,
+    /// Trades a second between its last two health messages.
+    pub trades_per_sec: Option<f64>,
+}
+
+/// Collectors kept at most (anyone may publish health on the bus): the longest silent go.
+pub const MAX_COLLECTORS: usize = 32;
+
+impl Sources {
+    /// A collector's health, heard at `now`.
+    pub fn collector_health(&mut self, h: CollectorHealth, now: Millis) {
+        let rate = self.collectors.get(&h.name).and_then(|c| {
+            let secs = (h.time - c.health.time) as f64 / 1000.0;
+            (secs > 0.0 && h.trades >= c.health.trades)
+                .then(|| (h.trades - c.health.trades) as f64 / secs)
+        });
+        if !self.collectors.contains_key(&h.name) && self.collectors.len() >= MAX_COLLECTORS {
+            let oldest = self
+                .collectors
+                .iter()
+                .min_by_key(|(_, c)| c.heard_at)
+                .map(|(n, _)| n.clone());
+            if let Some(n) = oldest {
+                self.collectors.remove(&n);
+            }
+        }
+        self.collectors.insert(
+            h.name.clone(),
+            Collector {
+                health: h,
+                heard_at: now,
+                trades_per_sec: rate,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health(name: &str, time: Millis, trades: u64) -> CollectorHealth {
+        CollectorHealth {
+            name: name.into(),
+            time,
+            trades,
+            malformed: 0,
+            rejected: 0,
+            published: 0,
+            dropped: 0,
+            repaired: 0,
+        }
+    }
+
+    #[test]
+    fn a_collectors_rate_comes_from_its_last_two_messages_and_the_list_is_bounded() {
+        let mut s = Sources::default();
+        s.collector_health(health("a", 10_000, 100), 1);
+        assert_eq!(s.collectors["a"].trades_per_sec, None);
+        s.collector_health(health("a", 15_000, 350), 2);
+        assert_eq!(s.collectors["a"].trades_per_sec, Some(50.0));
+        // A restarted collector counts from zero: no rate rather than a negative one.
+        s.collector_health(health("a", 20_000, 10), 3);
+        assert_eq!(s.collectors["a"].trades_per_sec, None);
+        for i in 0..MAX_COLLECTORS {
+            s.collector_health(health(&format!("x{i}"), 1, 0), 10 + i as Millis);
+        }
+        assert_eq!(s.collectors.len(), MAX_COLLECTORS);
+        assert!(!s.collectors.contains_key("a"), "the longest silent went");
+    }
 }

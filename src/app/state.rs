@@ -110,6 +110,7 @@ impl App {
 
     /// The chart's series and every watchlist series.
     fn request_all(&mut self) {
+        self.tell_shown();
         self.ensure_history();
         for sym in self.model.symbols.clone() {
             self.request_head(self.model.watch_key(sym), self.model.watch_limit());
@@ -259,6 +260,8 @@ impl App {
                 *w = (*w).max(at);
             }
             DataEvent::Bus(up) => self.model.sources.bus = Some(up),
+            DataEvent::CollectorHealth(h) => self.model.sources.collector_health(h, now),
+            DataEvent::Collected { market, by } => self.collected(market, by),
             DataEvent::Stream(venue, st) => {
                 let streams = &mut self.model.sources.streams;
                 if streams.get(&venue).map(|(s, _)| s) != Some(&st) {
@@ -510,7 +513,15 @@ impl App {
         self.chart.view.to_latest();
         self.chart.crosshair = None;
         self.news.selected = 0;
+        self.tell_shown();
         self.ensure_history();
+    }
+
+    /// Attached, the collectors are told which market's book to publish.
+    fn tell_shown(&mut self) {
+        if self.model.settings.attached {
+            self.outbox.push(Request::Shown(self.model.symbol()));
+        }
     }
 
     pub fn set_timeframe(&mut self, tf: Timeframe) {
@@ -545,6 +556,12 @@ impl App {
         }
         if m.settings.attached {
             let label = m.label(symbol);
+            if m.sources.bus == Some(true) && symbol.venue() != Venue::Composite {
+                self.outbox.push(Request::Collect(symbol));
+                return self.say(format!(
+                    "asked the collectors on the bus to collect {label}…"
+                ));
+            }
             return self.say(format!(
                 "{label} is not collected: add it to the collector's config"
             ));
@@ -560,6 +577,36 @@ impl App {
         self.say(format!("{label} added: streaming and backfilling it"));
         self.select_symbol(self.model.symbols.len() - 1);
         self.request_head(self.model.watch_key(symbol), self.model.watch_limit());
+    }
+
+    /// The collectors' answer about `market`: taken (shown at once, its history filling in as
+    /// the collector backfills it), or why not.
+    fn collected(&mut self, market: Symbol, by: Result<String, String>) {
+        let label = self.model.label(market);
+        let collector = match by {
+            Ok(c) => c,
+            Err(why) => {
+                let line = format!("{label} not added: {why}");
+                self.health
+                    .log
+                    .push(tracing::Level::WARN, line.clone(), self.model.now);
+                return self.say(line);
+            }
+        };
+        let collector: String = crate::news::clean::strip_controls(&collector)
+            .chars()
+            .take(64)
+            .collect();
+        if !self.model.symbols.contains(&market) {
+            self.model.symbols.push(market);
+        }
+        if let Some(i) = self.model.symbols.iter().position(|s| *s == market) {
+            self.select_symbol(i);
+        }
+        self.request_head(self.model.watch_key(market), self.model.watch_limit());
+        self.say(format!(
+            "{label} added by collector {collector}: streaming and backfilling it"
+        ));
     }
 
     /// Removes the shown market from the watchlist if it was added here.

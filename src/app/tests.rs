@@ -680,6 +680,74 @@ fn an_attached_dashboard_leaves_alerts_to_its_collector() {
 }
 
 #[test]
+fn attached_over_the_bus_the_search_asks_the_collectors_and_their_answer_shows_the_market() {
+    let sym = |s: &str| Symbol::new(s).unwrap();
+    let mut app = sample();
+    app.model.settings.attached = true;
+    app.apply(DataEvent::Instruments(
+        ["BTCUSDT", "SOLBTC"].map(|s| sym(s).into()).to_vec(),
+    ));
+    // Without the bus there is no one to ask.
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "solbtc");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.message()
+            .unwrap()
+            .contains("add it to the collector's config")
+    );
+    assert!(
+        !app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Collect(_)))
+    );
+    // With it, the collectors are asked; nothing is shown until one answers.
+    app.apply(DataEvent::Bus(true));
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "solbtc");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Collect(s) if *s == sym("SOLBTC")))
+    );
+    assert_eq!(app.model.symbols.len(), 3);
+    assert!(
+        app.message()
+            .unwrap()
+            .contains("asked the collectors on the bus")
+    );
+    // The answer names its collector (untrusted text, cleaned): the market is shown, its
+    // history asked for, its book too.
+    app.apply(DataEvent::Collected {
+        market: sym("SOLBTC"),
+        by: Err("no collector on the bus streams binance".into()),
+    });
+    assert_eq!(app.model.symbols.len(), 3, "not shown when not taken");
+    assert_eq!(
+        app.message().unwrap(),
+        "SOLBTC not added: no collector on the bus streams binance"
+    );
+    app.apply(DataEvent::Collected {
+        market: sym("SOLBTC"),
+        by: Ok("desk-1\u{1b}[2J".into()),
+    });
+    assert_eq!(app.model.symbol(), sym("SOLBTC"));
+    let said = app.message().unwrap();
+    assert!(
+        said.starts_with("SOLBTC added by collector desk-1"),
+        "{said}"
+    );
+    assert!(!said.contains('\u{1b}'), "{said}");
+    let reqs = app.take_requests();
+    assert!(loads(&reqs).iter().any(|(k, ..)| k.symbol == sym("SOLBTC")));
+    assert!(
+        reqs.iter()
+            .any(|r| matches!(r, Request::Shown(s) if *s == sym("SOLBTC")))
+    );
+}
+
+#[test]
 fn s_sorts_the_watchlist_and_up_down_follow_its_order() {
     let mut app = sample();
     assert_eq!(app.watch_order(), [0, 1, 2], "as listed");

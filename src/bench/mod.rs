@@ -99,6 +99,14 @@ pub async fn run_all(
             }
             Err(e) => result = Err(e),
         }
+        // The collector at scale again, publishing: its cost over `market_scale`'s.
+        if plan.process_secs > 0 {
+            let half = Duration::from_secs(plan.process_secs.div_ceil(2));
+            let with_bus = scale::market_scale(&dir, half, half, Some(cfg))
+                .await
+                .unwrap_or_else(|e| json!({ "error": e.to_string() }));
+            out.insert("market_scale_bus".into(), with_bus);
+        }
     }
     if let Some(s) = scratch {
         s.drop_now().await;
@@ -287,7 +295,7 @@ async fn measure_all(
             tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs));
         let half = Duration::from_secs(plan.process_secs.div_ceil(2));
         let scale = async {
-            scale::market_scale(&dir, half, half)
+            scale::market_scale(&dir, half, half, None)
                 .await
                 .unwrap_or_else(|e| json!({ "error": e.to_string() }))
         };

@@ -1,6 +1,9 @@
 //! `market_scale`: the real collector process on a local Binance-format stream of 1,000
 //! symbols at 5,000 trades a second in all, with its CPU share and peak memory over the
-//! measured span, and how many symbols' candles reached the store (proof it kept up).
+//! measured span, and how many symbols' candles reached the store (proof it kept up). With a
+//! bus (`bench --bus`) the same collector publishes everything on it too (`market_scale_bus`),
+//! and how many of the bench's trades reached the stream is counted; they are purged from
+//! the stream afterwards (the bench's markets are `S0000USDT`…, no real market's).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,15 +27,17 @@ fn symbol(i: usize) -> String {
     format!("S{i:04}USDT")
 }
 
-/// Runs the collector for `warmup + secs`, measuring over the last `secs`.
+/// Runs the collector for `warmup + secs`, measuring over the last `secs`; publishing on
+/// `bus` too when given.
 pub async fn market_scale(
     dir: &std::path::Path,
     warmup: Duration,
     secs: Duration,
+    bus: Option<&crate::config::BusConfig>,
 ) -> anyhow::Result<Value> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    let data = dir.join("scale");
+    let data = dir.join(if bus.is_some() { "scale-bus" } else { "scale" });
     std::fs::create_dir_all(&data)?;
     let mut config = Config::default();
     config.market.symbols = (0..SYMBOLS)
@@ -42,6 +47,11 @@ pub async fn market_scale(
     // Nothing answers REST here: gap repair gives up quickly and stays out of the figure.
     config.venues[crate::domain::Venue::Binance].rest_url = "http://127.0.0.1:9".into();
     config.news.feeds.clear();
+    if let Some(b) = bus {
+        // In the config file (in the bench's own folder), not on the command line, where a
+        // password would show.
+        config.bus = b.clone();
+    }
     let cfg = data.join("scale.toml");
     std::fs::write(&cfg, toml::to_string(&config)?)?;
     let mut child = super::orphan::child(std::env::current_exe()?)
@@ -51,6 +61,7 @@ pub async fn market_scale(
         .arg(&data)
         .arg("collect")
         .env_remove("CRYPTOVIZ_STORE")
+        .env_remove("CRYPTOVIZ_BUS")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -104,13 +115,46 @@ pub async fn market_scale(
     let _ = child.kill();
     let _ = child.wait();
     let (cpu, rate, rss) = sent??;
-    Ok(json!({
+    let mut out = json!({
         "symbols": SYMBOLS,
         "trades_per_sec": rate.round(),
         "cpu_percent": (cpu * 10.0).round() / 10.0,
         "rss_mb": rss,
         "stored_symbols": stored_symbols(&data).await?,
-    }))
+    });
+    if let Some(b) = bus {
+        out["published_trades"] = json!(published_trades(b).await?);
+    }
+    Ok(out)
+}
+
+/// The bench's trades the stream holds, which are then purged from it.
+async fn published_trades(cfg: &crate::config::BusConfig) -> anyhow::Result<u64> {
+    let url = cfg
+        .bus_url()
+        .ok_or_else(|| anyhow::anyhow!("no bus configured"))?;
+    let client = crate::bus::connect(&url, cfg, "cryptoviz bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("bus {url}: {e}"))?;
+    let js = async_nats::jetstream::new(client);
+    let stream = js
+        .get_stream(&cfg.stream)
+        .await
+        .map_err(|e| anyhow::anyhow!("bus {url}: stream {}: {e}", cfg.stream))?;
+    let mut n = 0;
+    let mut subjects = stream
+        .info_with_subjects("cryptoviz.binance.*.trade")
+        .await?;
+    while let Some((subject, count)) = subjects.next().await.transpose()? {
+        if subject.starts_with("cryptoviz.binance.S") && subject.ends_with("USDT.trade") {
+            n += count as u64;
+        }
+    }
+    for i in 0..SYMBOLS {
+        let filter = format!("cryptoviz.binance.{}.>", symbol(i));
+        let _ = stream.purge().filter(filter).await;
+    }
+    Ok(n)
 }
 
 fn trade_frame(sym: &str, id: i64, i: usize, now: Millis) -> String {

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::message::{ROOT, token};
 use crate::domain::{
-    Candle, DerivUpdate, Fixed, Liquidation, Millis, PositionSide, Price, Qty, SeriesKey, Symbol,
-    Timeframe, Trade, check_time,
+    Book, Candle, CollectorHealth, DerivUpdate, Fixed, Level, Liquidation, Millis, PositionSide,
+    Price, Qty, SeriesKey, Symbol, Timeframe, Trade, check_time,
 };
 use crate::report::CandleReport;
 
@@ -21,6 +21,8 @@ pub enum Inbound {
     Candle(SeriesKey, Candle),
     Deriv(DerivUpdate),
     Liquidation(Liquidation),
+    Book(Book),
+    Health(CollectorHealth),
 }
 
 /// Why a message was not taken (for the count and the log, never shown verbatim).
@@ -59,6 +61,48 @@ struct DerivMsg<'a> {
     funding_interval_hours: Option<u16>,
     open_interest: Option<&'a str>,
     open_interest_quote: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct HealthMsg<'a> {
+    collector: &'a str,
+    time: Millis,
+    ingest: HealthCounts,
+    bus: BusCounts,
+    #[serde(default)]
+    repair: RepairCounts,
+}
+
+#[derive(Deserialize, Default)]
+struct RepairCounts {
+    candles_written: u64,
+}
+
+#[derive(Deserialize)]
+struct HealthCounts {
+    trades: u64,
+    malformed: u64,
+    rejected: u64,
+}
+
+#[derive(Deserialize)]
+struct BusCounts {
+    published: u64,
+    dropped: u64,
+}
+
+/// Longer collector names are not taken (a host name and a pid are far shorter).
+const MAX_NAME: usize = 100;
+
+#[derive(Deserialize)]
+struct BookMsg<'a> {
+    venue: &'a str,
+    symbol: &'a str,
+    time: Option<Millis>,
+    #[serde(borrow)]
+    bids: Vec<[&'a str; 2]>,
+    #[serde(borrow)]
+    asks: Vec<[&'a str; 2]>,
 }
 
 #[derive(Deserialize)]
@@ -102,8 +146,37 @@ fn symbol_of(
     (s.venue().name() == venue).then_some(s)
 }
 
+/// A collector's health on `cryptoviz.health.<collector>`, its name the subject's.
+fn health(collector: &str, payload: &[u8], now: Millis) -> Result<Inbound, Rejected> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(Rejected::TooLarge);
+    }
+    let m: HealthMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+    if m.collector.len() > MAX_NAME || token(m.collector) != collector {
+        return Err(Rejected::Foreign);
+    }
+    check_time(m.time, now).map_err(|_| Rejected::Implausible)?;
+    Ok(Inbound::Health(CollectorHealth {
+        name: m.collector.to_string(),
+        time: m.time,
+        trades: m.ingest.trades,
+        malformed: m.ingest.malformed,
+        rejected: m.ingest.rejected,
+        published: m.bus.published,
+        dropped: m.bus.dropped,
+        repaired: m.repair.candles_written,
+    }))
+}
+
 /// A message as read at `now`.
 pub fn parse(subject: &str, payload: &[u8], now: Millis) -> Result<Inbound, Rejected> {
+    if let Some(collector) = subject
+        .strip_prefix(ROOT)
+        .and_then(|s| s.strip_prefix(".health."))
+        .filter(|c| !c.contains('.'))
+    {
+        return health(collector, payload, now);
+    }
     let mut parts = subject.split('.');
     let (Some(ROOT), Some(venue), Some(symbol), Some(kind)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -114,7 +187,7 @@ pub fn parse(subject: &str, payload: &[u8], now: Millis) -> Result<Inbound, Reje
     if parts.next().is_some()
         || !matches!(
             (kind, tf),
-            ("trade" | "deriv" | "liquidation", None) | ("candle", Some(_))
+            ("trade" | "deriv" | "liquidation" | "book", None) | ("candle", Some(_))
         )
     {
         return Err(Rejected::Other);
@@ -142,6 +215,34 @@ pub fn parse(subject: &str, payload: &[u8], now: Millis) -> Result<Inbound, Reje
         check_time(u.time, now).map_err(|_| Rejected::Implausible)?;
         u.check().map_err(|_| Rejected::Implausible)?;
         return Ok(Inbound::Deriv(u));
+    }
+    if kind == "book" {
+        let m: BookMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
+        let symbol = symbol_of(m.venue, m.symbol, venue, symbol).ok_or(Rejected::Foreign)?;
+        let side = |levels: &[[&str; 2]]| -> Result<Vec<Level>, Rejected> {
+            levels
+                .iter()
+                .map(|[p, q]| {
+                    Ok(Level {
+                        price: p.parse().map_err(|_| Rejected::Malformed)?,
+                        qty: q.parse().map_err(|_| Rejected::Malformed)?,
+                    })
+                })
+                .collect()
+        };
+        if let Some(t) = m.time {
+            check_time(t, now).map_err(|_| Rejected::Implausible)?;
+        }
+        let book = Book {
+            symbol,
+            bids: side(&m.bids)?,
+            asks: side(&m.asks)?,
+            time: m.time,
+        };
+        return book
+            .checked()
+            .map(Inbound::Book)
+            .map_err(|_| Rejected::Implausible);
     }
     if kind == "liquidation" {
         let m: LiquidationMsg = serde_json::from_slice(payload).map_err(|_| Rejected::Malformed)?;
@@ -325,6 +426,88 @@ mod tests {
         let ahead = (NOW + 86_400_000).to_string();
         assert_eq!(
             parse(subject, &with(&(NOW - 1_000).to_string(), &ahead), NOW),
+            Err(Rejected::Implausible)
+        );
+    }
+
+    #[test]
+    fn a_book_reads_back_exactly_and_a_false_one_is_refused() {
+        let level = |p: &str, q: &str| Level {
+            price: p.parse().unwrap(),
+            qty: q.parse().unwrap(),
+        };
+        let book = Book {
+            symbol: Symbol::new("kraken:BTC/USD").unwrap(),
+            bids: vec![level("42000.1", "1.5"), level("41999.9", "0.25")],
+            asks: vec![level("42000.2", "0.75")],
+            time: Some(NOW - 200),
+        };
+        let m = message::book(&book, 9);
+        assert_eq!(m.subject, "cryptoviz.kraken.BTC_USD.book");
+        assert_eq!(
+            parse(&m.subject, &m.payload, NOW),
+            Ok(Inbound::Book(book.clone()))
+        );
+        let text = String::from_utf8(m.payload.to_vec()).unwrap();
+        let with = |from: &str, to: &str| text.replace(from, to).into_bytes();
+        // Crossed (a bid above the ask), a side out of order, a size that is not a number.
+        assert_eq!(
+            parse(&m.subject, &with("42000.1", "42001"), NOW),
+            Err(Rejected::Implausible)
+        );
+        assert_eq!(
+            parse(&m.subject, &with("41999.9", "42000.15"), NOW),
+            Err(Rejected::Implausible)
+        );
+        assert_eq!(
+            parse(&m.subject, &with("0.75", "lots"), NOW),
+            Err(Rejected::Malformed)
+        );
+        assert_eq!(
+            parse("cryptoviz.kraken.ETH_USD.book", &m.payload, NOW),
+            Err(Rejected::Foreign)
+        );
+    }
+
+    #[test]
+    fn a_collectors_health_reads_back_under_its_own_name_only() {
+        let ingest = crate::ingest::IngestSnapshot {
+            trades: 1234,
+            malformed: 2,
+            rejected: 1,
+            ..Default::default()
+        };
+        let counts = message::Counts {
+            published: 900,
+            dropped: 3,
+            repaired: 12,
+        };
+        let m = message::health("desk/01 east", &ingest, counts, NOW - 10, 7);
+        assert_eq!(m.subject, "cryptoviz.health.desk_01_east");
+        assert_eq!(
+            parse(&m.subject, &m.payload, NOW),
+            Ok(Inbound::Health(CollectorHealth {
+                name: "desk/01 east".into(),
+                time: NOW - 10,
+                trades: 1234,
+                malformed: 2,
+                rejected: 1,
+                published: 900,
+                dropped: 3,
+                repaired: 12,
+            }))
+        );
+        assert_eq!(
+            parse("cryptoviz.health.other", &m.payload, NOW),
+            Err(Rejected::Foreign)
+        );
+        assert_eq!(
+            parse(&m.subject, b"{\"collector\":1}", NOW),
+            Err(Rejected::Malformed)
+        );
+        let late = message::health("desk/01 east", &ingest, counts, NOW + 86_400_000, 8);
+        assert_eq!(
+            parse(&late.subject, &late.payload, NOW),
             Err(Rejected::Implausible)
         );
     }

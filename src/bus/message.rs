@@ -2,11 +2,41 @@
 //! payloads, each with the id JetStream de-duplicates by (`Nats-Msg-Id`), so two collectors
 //! on one market put each trade on the stream once.
 
-use crate::domain::{Candle, DerivUpdate, Firing, Liquidation, SeriesKey, Symbol, Trade};
+use crate::domain::{Book, Candle, DerivUpdate, Firing, Liquidation, SeriesKey, Symbol, Trade};
 use crate::report::CandleReport;
 
 /// Every subject starts with this; `cryptoviz.>` is the whole bus.
 pub const ROOT: &str = "cryptoviz";
+
+/// Where a dashboard asks for a market's book: `{"market": "kraken:BTC/USD"}`, again every
+/// [`ASK_EVERY_MS`] while it shows it. The collectors that stream the market publish its book
+/// on `cryptoviz.<venue>.<symbol>.book` until [`ASK_LEASE_MS`] pass without an ask.
+pub const ASK_BOOK: &str = "cryptoviz.ask.book";
+/// Where a dashboard asks the collectors to collect a market: `{"market": "kraken:ETH/USD"}`
+/// as a request; each collector that streams the market's venue takes it and answers
+/// `{"collector", "market", "status": "added" | "already"}`, the others stay silent.
+pub const ASK_MARKET: &str = "cryptoviz.ask.market";
+/// The asks' subjects (`cryptoviz.ask.>`), never kept by the stream.
+pub const ASK: &str = "cryptoviz.ask";
+pub const ASK_EVERY_MS: u64 = 5_000;
+pub const ASK_LEASE_MS: u64 = 15_000;
+
+/// What the stream keeps: every kind but books (many a second, worthless a moment later) and
+/// asks. Wildcards rather than `cryptoviz.>` so those two stay out; none overlaps another, as
+/// JetStream requires.
+pub fn stream_subjects() -> Vec<String> {
+    [
+        "*.*.trade",
+        "*.*.candle.*",
+        "*.*.deriv",
+        "*.*.liquidation",
+        "alerts.firing",
+        "health.*",
+    ]
+    .iter()
+    .map(|s| format!("{ROOT}.{s}"))
+    .collect()
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
@@ -154,13 +184,49 @@ pub fn liquidation(l: &Liquidation, seq: u64) -> Message {
     }
 }
 
-/// The collector's health on `cryptoviz.health.<collector>`: its ingestion counters and
-/// `bus` (messages published and dropped so far), with `time` and `seq`. No id: each is new.
+/// The top of a market's book (published while some dashboard asks for it, never kept by the
+/// stream): `{"venue", "symbol", "time", "bids": [["price", "qty"], …], "asks": […], "seq"}`,
+/// best first, `time` the venue's when it gave one, else `null`.
+pub fn book(b: &Book, seq: u64) -> Message {
+    let side = |levels: &[crate::domain::Level]| -> Vec<[String; 2]> {
+        levels
+            .iter()
+            .map(|l| [l.price.to_string(), l.qty.to_string()])
+            .collect()
+    };
+    let payload = serde_json::json!({
+        "venue": b.symbol.venue().name(),
+        "symbol": b.symbol.as_str(),
+        "time": b.time,
+        "bids": side(&b.bids),
+        "asks": side(&b.asks),
+        "seq": seq,
+    });
+    Message {
+        subject: format!("{}.book", market(b.symbol)),
+        id: String::new(),
+        payload: payload.to_string().into_bytes().into(),
+    }
+}
+
+/// What a collector's health says besides ingestion's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages published and dropped so far.
+    pub published: u64,
+    pub dropped: u64,
+    /// Candles its gap repair has written so far: when this grows, what a dashboard loaded
+    /// from the store may have changed anywhere in its history.
+    pub repaired: u64,
+}
+
+/// The collector's health on `cryptoviz.health.<collector>`: its ingestion counters, `bus`
+/// (messages published and dropped so far) and `repair` (candles written), with `time` and
+/// `seq`. No id: each is new.
 pub fn health(
     collector: &str,
     ingest: &crate::ingest::IngestSnapshot,
-    published: u64,
-    dropped: u64,
+    counts: Counts,
     time: crate::domain::Millis,
     seq: u64,
 ) -> Message {
@@ -168,7 +234,8 @@ pub fn health(
         "collector": collector,
         "time": time,
         "ingest": ingest,
-        "bus": {"published": published, "dropped": dropped},
+        "bus": {"published": counts.published, "dropped": counts.dropped},
+        "repair": {"candles_written": counts.repaired},
         "seq": seq,
     });
     Message {
@@ -285,7 +352,12 @@ pub(crate) mod tests {
 
     #[test]
     fn health_names_its_collector_in_one_token() {
-        let m = health("desk.01 east", &Default::default(), 3, 1, 1_000, 9);
+        let counts = Counts {
+            published: 3,
+            dropped: 1,
+            repaired: 40,
+        };
+        let m = health("desk.01 east", &Default::default(), counts, 1_000, 9);
         assert_eq!(m.subject, "cryptoviz.health.desk_01_east");
         let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
         assert_eq!(
@@ -293,6 +365,7 @@ pub(crate) mod tests {
             (Some(3), Some(9))
         );
         assert_eq!(v["ingest"]["trades"], 0);
+        assert_eq!(v["repair"]["candles_written"], 40);
         let name = collector_name();
         assert!(
             name.ends_with(&format!("-{}", std::process::id())),

@@ -3,6 +3,7 @@
 //! any NATS client, and a dashboard on any machine, sees the market as it happens. The bus is
 //! one more subscriber of the runtime's events and never the store of record.
 
+pub mod books;
 pub mod inbound;
 pub mod message;
 pub mod publisher;

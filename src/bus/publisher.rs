@@ -16,7 +16,7 @@ use async_nats::connection::State;
 use async_nats::header::{HeaderMap, NATS_MESSAGE_ID};
 use tokio::sync::broadcast;
 
-use super::message::{self, Message, ROOT};
+use super::message::{self, Message};
 use crate::config::{BusConfig, BusUrl};
 use crate::ingest::IngestEvent;
 use crate::runtime::Event;
@@ -44,11 +44,16 @@ pub struct BusStats {
 /// Connects (in the background: a server down at start is waited for) and publishes the
 /// runtime's events until they end. `say` is told, once per outage, that the bus is
 /// unreachable and, when it is back, that publishing resumed; it never sees a credential.
+/// Dashboards' asks are heard here: for books (handed to the runtime, which then follows
+/// them; the books that come are published while asked) and for markets (the runtime takes a
+/// market on a venue it streams, and the ask is answered; one it does not own is left to
+/// another collector).
 pub async fn run(
     url: BusUrl,
     cfg: BusConfig,
     mut events: broadcast::Receiver<Event>,
     ingest: tokio::sync::watch::Receiver<crate::ingest::IngestSnapshot>,
+    asks: crate::runtime::Asks,
     stats: Arc<BusStats>,
     say: impl Fn(String) + Send + 'static,
 ) {
@@ -64,6 +69,17 @@ pub async fn run(
         }
     };
     let mut out = Outbox::default();
+    // The subscription outlives reconnects (the client renews it); a refusal (an account
+    // that may not hear asks) only means none is served.
+    let mut heard = match client.subscribe(format!("{}.>", message::ASK)).await {
+        Ok(sub) => Some(sub),
+        Err(e) => {
+            tracing::warn!("bus: asks not heard: {e}");
+            None
+        }
+    };
+    let mut served = super::books::Served::default();
+    let (mut repaired, mut health_due) = (0u64, false);
     let mut seq = 0u64;
     let mut stream_ready = false;
     let mut stream_tried: Option<Instant> = None;
@@ -75,6 +91,18 @@ pub async fn run(
     loop {
         let ended = tokio::select! {
             ev = events.recv() => match ev {
+                Ok(Event::Market(IngestEvent::Book(b))) => {
+                    served.offer(&b);
+                    false
+                }
+                // Repaired history is said at once (in the health), so dashboards reload it.
+                Ok(Event::Repair(r)) => {
+                    if r.candles_written > repaired {
+                        repaired = r.candles_written;
+                        health_due = true;
+                    }
+                    false
+                }
                 Ok(ev) => {
                     messages(&ev, &mut seq, |m| out.push(m, &stats));
                     false
@@ -86,8 +114,24 @@ pub async fn run(
                 }
                 Err(broadcast::error::RecvError::Closed) => true,
             },
+            Some(ask) = next_ask(&mut heard) => {
+                let market = super::books::read_ask(&ask.payload);
+                match (ask.subject.as_str(), market) {
+                    (message::ASK_BOOK, Some(m)) if served.ask(m, Instant::now()) => {
+                        asks.books.set(served.asked());
+                    }
+                    (message::ASK_MARKET, Some(m)) => {
+                        answer_market(&client, &name, m, asks.markets.ask(m), ask.reply).await;
+                    }
+                    _ => {}
+                }
+                false
+            }
             _ = tick.tick() => false,
         };
+        if served.expire(Instant::now()) {
+            asks.books.set(served.asked());
+        }
         let connected = client.connection_state() == State::Connected;
         stats.connected.store(connected, Ordering::Relaxed);
         // A stream that cannot be made (no permission, a clash) is tried again every few
@@ -116,16 +160,20 @@ pub async fn run(
             }
             _ => {}
         }
-        if up && health_at.elapsed() >= HEALTH_EVERY {
+        if up && (health_due || health_at.elapsed() >= HEALTH_EVERY) {
             health_at = Instant::now();
+            health_due = false;
             seq += 1;
             let snapshot = ingest.borrow().clone();
             out.push(
                 message::health(
                     &name,
                     &snapshot,
-                    stats.published.load(Ordering::Relaxed),
-                    stats.dropped.load(Ordering::Relaxed),
+                    message::Counts {
+                        published: stats.published.load(Ordering::Relaxed),
+                        dropped: stats.dropped.load(Ordering::Relaxed),
+                        repaired,
+                    },
                     crate::domain::now_ms(),
                     seq,
                 ),
@@ -141,6 +189,16 @@ pub async fn run(
         if up {
             out.send(&client, &stats).await;
         }
+        // A book is news only now: sent while the server is there, never queued.
+        for b in served.due(Instant::now()) {
+            if up {
+                seq += 1;
+                let m = message::book(&b, seq);
+                if client.publish(m.subject, m.payload).await.is_ok() {
+                    stats.published.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
         if ended {
             break;
         }
@@ -152,21 +210,69 @@ pub async fn run(
     }
 }
 
-/// The stream keeping `cryptoviz.>` for `max_age_secs`, created if absent.
+/// Answers an ask for a market this collector took or collects already; one it does not
+/// own gets no answer here (another collector may own it; the asker times out on none).
+async fn answer_market(
+    client: &async_nats::Client,
+    collector: &str,
+    market: crate::domain::Symbol,
+    answer: crate::runtime::Answer,
+    reply: Option<async_nats::Subject>,
+) {
+    if answer == crate::runtime::Answer::NotOwned {
+        return;
+    }
+    if answer == crate::runtime::Answer::Added {
+        tracing::info!(%market, "market added over the bus");
+    }
+    let Some(reply) = reply else { return };
+    let body = serde_json::json!({
+        "collector": collector,
+        "market": market.to_string(),
+        "status": answer.as_str(),
+    });
+    let _ = client.publish(reply, body.to_string().into()).await;
+}
+
+/// The next ask, if asks are heard.
+async fn next_ask(asks: &mut Option<async_nats::Subscriber>) -> Option<async_nats::Message> {
+    use futures_util::StreamExt;
+    match asks {
+        Some(sub) => sub.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The stream keeping what [`message::stream_subjects`] names for `max_age_secs`: created if
+/// absent, its subjects brought up to date if it was made for others (an earlier version kept
+/// `cryptoviz.>`, books and asks included).
 async fn ensure_stream(client: &async_nats::Client, cfg: &BusConfig) -> Result<(), String> {
     let js = async_nats::jetstream::new(client.clone());
     let config = async_nats::jetstream::stream::Config {
         name: cfg.stream.clone(),
-        subjects: vec![format!("{ROOT}.>")],
+        subjects: message::stream_subjects(),
         max_age: Duration::from_secs(cfg.max_age_secs),
         duplicate_window: DUPLICATE_WINDOW,
         ..Default::default()
     };
-    match tokio::time::timeout(Duration::from_secs(5), js.get_or_create_stream(config)).await {
-        Ok(Ok(_)) => Ok(()),
+    let made = async {
+        let mut stream = js
+            .get_or_create_stream(config.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let info = stream.info().await.map_err(|e| e.to_string())?;
+        if info.config.subjects != config.subjects {
+            let mut updated = info.config.clone();
+            updated.subjects = config.subjects;
+            js.update_stream(updated).await.map_err(|e| e.to_string())?;
+        }
+        Ok::<_, String>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(5), made).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
             tracing::warn!("bus stream {}: {e}", cfg.stream);
-            Err(e.to_string())
+            Err(e)
         }
         Err(_) => Err("timed out".into()),
     }

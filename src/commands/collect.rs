@@ -65,7 +65,10 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         every_trade: bus.is_some(),
         klines_notice: Some(klines_notice),
     };
-    let runtime = Runtime::start(&ctx.config, store.clone(), opts).await?;
+    // Markets added while an earlier run was collecting (asked for over the bus, or from a
+    // dashboard that streamed this store itself) are collected again.
+    let config = with_watchlist(&ctx.config, &store).await;
+    let runtime = Runtime::start(&config, store.clone(), opts).await?;
     let mut events = runtime.subscribe();
     let bus_stats = bus
         .as_ref()
@@ -95,6 +98,7 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
             ctx.config.bus.clone(),
             runtime.subscribe(),
             runtime.ingest.clone(),
+            runtime.asks.clone(),
             stats,
             |line| {
                 tracing::warn!("{line}");
@@ -163,6 +167,36 @@ pub async fn run(ctx: &Context, args: CollectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The config with the store's watchlist added to its markets (those on venues it streams),
+/// said once on stderr when it
+/// adds any (the config file alone no longer tells what is collected).
+async fn with_watchlist(config: &crate::config::Config, store: &Store) -> crate::config::Config {
+    let added = match store.call(|b| b.watchlist()).await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "watchlist not read; collecting the config's markets");
+            Vec::new()
+        }
+    };
+    // Only markets on venues this collector streams are its own (a shared store's watchlist
+    // also holds other collectors' markets).
+    let owned = config.market.venues();
+    let added: Vec<_> = added
+        .into_iter()
+        .filter(|s| owned.contains(&s.venue()) && !config.market.symbols.contains(s))
+        .collect();
+    let mut config = config.clone();
+    if !added.is_empty() {
+        let names: Vec<String> = added.iter().map(|s| s.to_string()).collect();
+        stderr!(
+            "cryptoviz: also collecting {} (added at run time; kept in the store's watchlist)",
+            names.join(", ")
+        );
+        config.market = config.market.with_added(&added);
+    }
+    config
 }
 
 /// What a headless collector does with the runtime's events: logs, metrics, stderr lines.

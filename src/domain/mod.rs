@@ -4,6 +4,7 @@
 mod book;
 mod candle;
 pub mod check;
+mod collector;
 mod decimal;
 mod derivs;
 mod firing;
@@ -21,6 +22,7 @@ mod venue;
 
 pub use book::{BOOK_DEPTH, Book, BookError, BookUpdate, Level, LocalBook};
 pub use candle::{Candle, SeriesKey, sum_known};
+pub use collector::CollectorHealth;
 pub use decimal::{DecimalError, Fixed, ParseFail, Price, Qty, Quote};
 pub use derivs::{
     DerivEvent, DerivSample, DerivState, DerivUpdate, FundingRate, Liquidation, MAX_FUNDING,

@@ -54,6 +54,12 @@ pub enum Books {
     /// the venue keeps there for these markets. The trades' connection reports the venue's
     /// state, so this one reports none.
     Apart { books: bool },
+    /// The books of these markets alone, beside a trades' connection that already runs (a
+    /// collector serving a dashboard that asked for them over the bus): dialled as the venue
+    /// serves books (its book endpoint, or the trades' one with books beside the trades), and
+    /// only the books go on; the trades, the derivatives and the connection's state are the
+    /// trades' connection's to report, so nothing is counted twice.
+    Only,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +108,12 @@ pub async fn run(
     let mut client = Client {
         url: match settings.books {
             Books::Apart { .. } => settings.ws_url.clone(),
-            b => connector.url(&settings.ws_url, &settings.symbols, b == Books::WithTrades),
+            Books::Only if connector.books_apart() => settings.ws_url.clone(),
+            b => connector.url(
+                &settings.ws_url,
+                &settings.symbols,
+                matches!(b, Books::WithTrades | Books::Only),
+            ),
         },
         connector,
         trades: Vec::with_capacity(64),
@@ -215,7 +226,12 @@ impl Client {
         let symbols = &self.settings.symbols;
         let subscriptions = match self.settings.books {
             Books::Apart { books } => self.connector.subscribe_apart(symbols, books),
-            b => self.connector.subscribe(symbols, b == Books::WithTrades),
+            Books::Only if self.connector.books_apart() => {
+                self.connector.subscribe_apart(symbols, true)
+            }
+            b => self
+                .connector
+                .subscribe(symbols, matches!(b, Books::WithTrades | Books::Only)),
         };
         for msg in subscriptions {
             if let Err(e) = ws.send(Message::text(msg)).await {
@@ -236,9 +252,10 @@ impl Client {
             Ok(()) => {
                 // REST-only derivatives are polled while the connection lives.
                 let (polled_tx, mut polled) = mpsc::channel(16);
-                let poller = self
-                    .connector
-                    .polled(&self.settings.symbols)
+                let polled_here = self.settings.books != Books::Only;
+                let poller = polled_here
+                    .then(|| self.connector.polled(&self.settings.symbols))
+                    .flatten()
                     .map(|(every, paths)| {
                         let base = self.settings.rest_url.trim_end_matches('/').to_string();
                         let limit = self.settings.idle_timeout;
@@ -648,10 +665,14 @@ impl Client {
 
     /// Sends without blocking shutdown: a slow consumer must not keep us from stopping.
     async fn emit(&mut self, event: MarketEvent) -> Result<(), Stop> {
-        // A books-only connection leaves the venue's state to its trades' connection.
-        if matches!(self.settings.books, Books::Apart { .. })
-            && matches!(event, MarketEvent::Status(..))
-        {
+        // A books-only connection leaves the venue's state to its trades' connection; one
+        // that serves asked books passes on nothing else.
+        let passed = match self.settings.books {
+            Books::Apart { .. } => !matches!(event, MarketEvent::Status(..)),
+            Books::Only => matches!(event, MarketEvent::Book(_) | MarketEvent::Malformed(_)),
+            Books::Off | Books::WithTrades => true,
+        };
+        if !passed {
             return Ok(());
         }
         match self.tx.try_send(event) {

@@ -27,6 +27,9 @@ pub enum RepairTrigger {
     /// The stream came back after a loss (or the user asked for a refresh).
     Reconnected,
     Missed(IdGap),
+    /// A market added while running (asked for over the bus): its history fetched as at
+    /// startup, and its gaps repaired from then on like the others'.
+    Added(crate::domain::Symbol),
 }
 
 impl RepairTrigger {
@@ -133,9 +136,18 @@ impl Repairer {
 
     /// Like [`Repairer::from_config`] with clients the caller shares (to read their figures).
     pub fn with_clients(config: &Config, store: Store, clients: KlinesClients) -> Repairer {
+        Self::for_markets(config, &config.market.symbols, store, clients)
+    }
+
+    /// Like [`Repairer::with_clients`] for these markets only (in the config's timeframes).
+    pub fn for_markets(
+        config: &Config,
+        symbols: &[crate::domain::Symbol],
+        store: Store,
+        clients: KlinesClients,
+    ) -> Repairer {
         let market = &config.market;
-        let series = market
-            .symbols
+        let series = symbols
             .iter()
             .flat_map(|&symbol| {
                 market
@@ -156,7 +168,7 @@ impl Repairer {
     /// interrupts a repair in flight: every page is committed with its checkpoint, so nothing
     /// half-written is left and the next run resumes.
     pub async fn run(
-        self,
+        mut self,
         mut rx: mpsc::Receiver<RepairTrigger>,
         mut shutdown: watch::Receiver<bool>,
         status: watch::Sender<RepairStatus>,
@@ -170,6 +182,16 @@ impl Repairer {
                     Some(RepairTrigger::Missed(gap)) => {
                         self.persist(&gap).await;
                         pending.add(self.keys_of(gap.symbol), &gap);
+                    }
+                    Some(RepairTrigger::Added(symbol)) => {
+                        let added = self.add(symbol);
+                        if added.is_empty() {
+                            continue;
+                        }
+                        tokio::select! {
+                            _ = self.scan_series(&added, self.startup_lookback(), &status) => {}
+                            _ = shutdown.changed() => return,
+                        }
                     }
                     Some(t) => tokio::select! {
                         _ = self.scan(&t, &status) => {}
@@ -294,13 +316,41 @@ impl Repairer {
             .filter(move |k| k.symbol == symbol)
     }
 
+    /// `symbol`'s series (in the timeframes the others have) from now on; the new ones.
+    fn add(&mut self, symbol: crate::domain::Symbol) -> Vec<SeriesKey> {
+        let mut timeframes: Vec<_> = self.series.iter().map(|k| k.timeframe).collect();
+        timeframes.sort();
+        timeframes.dedup();
+        let new: Vec<SeriesKey> = timeframes
+            .into_iter()
+            .map(|timeframe| SeriesKey { symbol, timeframe })
+            .filter(|k| !self.series.contains(k))
+            .collect();
+        self.series.extend(&new);
+        new
+    }
+
+    fn startup_lookback(&self) -> Duration {
+        Duration::from_secs(self.config.days as u64 * 86_400)
+    }
+
     async fn scan(&self, trigger: &RepairTrigger, status: &watch::Sender<RepairStatus>) {
         let lookback = match trigger {
-            RepairTrigger::Startup => Duration::from_secs(self.config.days as u64 * 86_400),
+            RepairTrigger::Startup => self.startup_lookback(),
             _ => RECONNECT_LOOKBACK,
         };
+        self.scan_series(&self.series, lookback, status).await;
+    }
+
+    /// Repairs the recent `lookback` of these series (and their perps' derivatives).
+    async fn scan_series(
+        &self,
+        keys: &[SeriesKey],
+        lookback: Duration,
+        status: &watch::Sender<RepairStatus>,
+    ) {
         let threshold = self.config.gap_threshold_secs as Millis * 1000;
-        let series = self.leased(&self.series).await;
+        let series = self.leased(keys).await;
         let result = repair_recent(
             &self.store,
             &self.clients,

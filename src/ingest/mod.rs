@@ -210,6 +210,24 @@ impl Ingest {
         std::mem::take(&mut self.decisions)
     }
 
+    /// Follows `symbol` from now on, resumed from its newest stored candles; a market already
+    /// followed is left as it is. A store that cannot answer leaves it to start afresh.
+    async fn watch(&mut self, symbol: Symbol) {
+        if self.aggs.iter().any(|a| a.symbol() == symbol) {
+            return;
+        }
+        let mut agg = Aggregator::new(symbol, &self.timeframes);
+        for &timeframe in &self.timeframes {
+            match self.store.latest(SeriesKey { symbol, timeframe }).await {
+                Ok(Some(last)) => agg.resume(timeframe, last),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(%symbol, error = %e, "added market not resumed"),
+            }
+        }
+        self.aggs.push(agg);
+        self.feeds.push(Vec::new());
+    }
+
     fn agg_index(&mut self, symbol: Symbol) -> usize {
         match self.aggs.iter().position(|a| a.symbol() == symbol) {
             Some(i) => i,
@@ -433,6 +451,7 @@ impl Ingest {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 let _ = tx.send(IngestEvent::Malformed(reason)).await;
             }
+            MarketEvent::Watch(symbol) => self.watch(symbol).await,
             MarketEvent::Portfolio(figures) => {
                 if let Some(engine) = &mut self.alerts {
                     engine.on_portfolio(&figures, now_ms(), &mut self.decisions);

@@ -9,7 +9,12 @@
 //! delivery) by the task that reads ingestion's events, in order, before the events are
 //! published; repair triggers are derived there too.
 
-mod instruments;
+mod books;
+pub(crate) mod instruments;
+mod markets;
+
+pub use books::BookAsks;
+pub use markets::{Answer, MarketAsks};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +55,14 @@ pub enum Event {
     Notice(tracing::Level, String),
 }
 
+/// What a running collector may be asked for (over the bus): books to follow, markets to
+/// collect.
+#[derive(Clone)]
+pub struct Asks {
+    pub books: BookAsks,
+    pub markets: MarketAsks,
+}
+
 /// How to start.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -85,6 +98,8 @@ pub struct Runtime {
     pub klines: Option<KlinesClients>,
     pub repair: Option<watch::Receiver<RepairStatus>>,
     pub alerts: Arc<AlertStats>,
+    /// What a collector may be asked for over the bus.
+    pub asks: Asks,
     tasks: Vec<(&'static str, JoinHandle<()>)>,
     /// Ingestion and the task that reads its events: joined last, after everything flushed.
     market: JoinHandle<Result<(), StoreError>>,
@@ -202,6 +217,33 @@ impl Runtime {
             )),
         ));
 
+        // A live collector follows books only while asked (the demo market makes them all),
+        // and takes markets asked for on the venues it streams.
+        let (books, asked) = BookAsks::new();
+        let (markets, asked_markets) = MarketAsks::new(config);
+        if !opts.demo && !opts.live_view {
+            tasks.push((
+                "asked markets",
+                tokio::spawn(markets::run(
+                    config.clone(),
+                    store.clone(),
+                    inputs.clone(),
+                    repair_tx.clone(),
+                    asked_markets,
+                    stop_rx.clone(),
+                )),
+            ));
+            tasks.push((
+                "asked books",
+                tokio::spawn(books::run(
+                    config.clone(),
+                    inputs.clone(),
+                    asked,
+                    stop_rx.clone(),
+                )),
+            ));
+        }
+
         let retention = events.clone();
         tasks.push((
             "tiering",
@@ -234,6 +276,7 @@ impl Runtime {
             klines,
             repair,
             alerts,
+            asks: Asks { books, markets },
             tasks,
             market,
         };

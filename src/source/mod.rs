@@ -26,6 +26,9 @@ pub enum MarketEvent {
     Rule(RuleChange),
     /// The user's portfolio valued, for the rules that read it (a minute apart).
     Portfolio(crate::alerts::engine::PortfolioFigures),
+    /// A market added while running: its series resume from the store before its first
+    /// trade (which would otherwise start them afresh).
+    Watch(crate::domain::Symbol),
 }
 
 #[derive(Clone, Debug, PartialEq)]

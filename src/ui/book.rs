@@ -38,6 +38,12 @@ impl Draw for Books {
         let book = match view {
             BookView::Shown(book, ..) => book,
             BookView::Waiting => {
+                // Attached, the book comes only once a collector streaming the market heard
+                // the ask (one whose account may not publish asks never gets one).
+                if cx.model.settings.attached {
+                    let msg = "asked the collectors for this book…";
+                    return super::explain(msg, t, inner, buf);
+                }
                 let msg = "waiting for the book…";
                 buf.set_stringn(inner.x, inner.y, msg, inner.width as usize, t.dim());
                 return;

@@ -25,6 +25,43 @@ fn label(s: &str, t: &Theme) -> Span<'static> {
     Span::styled(format!("{s:<9}"), t.dim())
 }
 
+/// Collectors heard on the bus publish their health every 5 s: one silent for three of those
+/// is worrying, for six it is likely gone.
+const COLLECTOR_WARNING_MS: i64 = 15_000;
+const COLLECTOR_CRITICAL_MS: i64 = 30_000;
+
+/// The collectors on the bus: each one's age, trade rate, and what it published and dropped.
+fn collectors(cx: &Ctx) -> Line<'static> {
+    let t = &cx.model.settings.theme;
+    let mut spans = vec![label("Bus", t)];
+    for c in cx.model.sources.collectors.values() {
+        let a = cx.model.now - c.heard_at;
+        let lvl = if a >= COLLECTOR_CRITICAL_MS {
+            Level::Critical
+        } else if a >= COLLECTOR_WARNING_MS {
+            Level::Warning
+        } else {
+            Level::Good
+        };
+        let h = &c.health;
+        spans.push(Span::raw(format!("{} ", text::clean(&h.name))));
+        spans.push(Span::styled(format!("●{} ", age(a)), t.level(lvl)));
+        let rate = c
+            .trades_per_sec
+            .map(|r| format!("{r:.1}/s "))
+            .unwrap_or_default();
+        spans.push(Span::raw(format!("{rate}{} published", h.published)));
+        if h.dropped > 0 {
+            spans.push(Span::styled(
+                format!(" {} dropped", h.dropped),
+                t.level(Level::Critical),
+            ));
+        }
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}
+
 /// The summary lines above the log.
 fn summary(health: &HealthPanel, cx: &Ctx) -> Vec<Line<'static>> {
     let t = &cx.model.settings.theme;
@@ -91,6 +128,9 @@ fn summary(health: &HealthPanel, cx: &Ctx) -> Vec<Line<'static>> {
         ));
     }
     lines.push(Line::from(stream));
+    if !cx.model.sources.collectors.is_empty() {
+        lines.push(collectors(cx));
+    }
 
     let Some(h) = h else {
         lines.push(Line::from(Span::styled("waiting for health data", t.dim())));

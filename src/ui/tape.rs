@@ -20,7 +20,7 @@ const TIME_W: usize = 8;
 impl Draw for Tape {
     fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
         let t = &cx.model.settings.theme;
-        let unavailable = cx.model.tape_unavailable();
+        let unavailable = cx.model.live_unavailable();
         let mut title = vec![Span::styled(
             format!(" Trades {} ", cx.model.label(cx.model.symbol())),
             t.title(),

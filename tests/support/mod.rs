@@ -1,6 +1,7 @@
 //! Real protocol peers for tests, all on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod binance_rest;
 pub mod cli;
 pub mod collector;
 pub mod faults;

@@ -132,3 +132,42 @@ pub async fn follow(
         round += 1;
     }
 }
+
+/// The venues' market lists for the search of a dashboard that can ask the collectors for a
+/// market (attached with a bus): the lists stored in the store, then each configured venue's
+/// fetched anew where the stored one is missing or older than a day. Nothing is written (the
+/// store is the collectors'); a venue that does not answer keeps its stored list, said once.
+pub async fn market_lists(config: Config, store: Store, data: mpsc::Sender<DataEvent>) {
+    use crate::runtime::instruments::MAX_AGE_MS;
+    let stored = store.call(|b| b.instruments()).await.unwrap_or_default();
+    let mut markets = stored.markets;
+    if !markets.is_empty() {
+        send(&data, DataEvent::Instruments(markets.clone())).await;
+    }
+    let Ok(clients) = crate::history::KlinesClients::from_config(&config, None) else {
+        return;
+    };
+    let mut changed = false;
+    for client in clients.iter() {
+        let venue = client.venue();
+        let at = stored.fetched.iter().find(|(v, _)| *v == venue);
+        if at.is_some_and(|(_, at)| now_ms() - at < MAX_AGE_MS) {
+            continue;
+        }
+        match client.instruments().await {
+            Ok(list) => {
+                markets.retain(|l| l.symbol.venue() != venue);
+                markets.extend(list);
+                changed = true;
+            }
+            Err(e) => {
+                let msg = format!("{venue}'s market list: {e}");
+                send(&data, super::log(tracing::Level::WARN, msg)).await;
+            }
+        }
+    }
+    if changed {
+        markets.sort_by_key(|l| l.symbol);
+        send(&data, DataEvent::Instruments(markets)).await;
+    }
+}

@@ -1,5 +1,6 @@
 //! A dashboard attached to collectors that publish on the bus: trades (the tape), candles,
-//! perps' derivatives and liquidations come over it as they happen, beside the store's follow (history, news, firings, health,
+//! perps' derivatives and liquidations come over it as they happen, and the book of the
+//! market on screen while the dashboard asks the collectors for it, beside the store's follow (history, news, firings, health,
 //! and the candles again should the bus be away). Messages are checked as venue frames are
 //! ([`crate::bus::inbound`]); those refused are counted and said in the activity log, never
 //! shown.
@@ -7,17 +8,16 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use std::pin::Pin;
-
 use async_nats::connection::State;
-use futures_util::{Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 
+use super::bus_feed::Reader;
 use super::{log, send};
 use crate::app::event::DataEvent;
 use crate::bus::inbound::{self, Inbound, Rejected};
+use crate::bus::message;
 use crate::config::{BusConfig, BusUrl};
-use crate::domain::{DerivState, Symbol, now_ms};
+use crate::domain::{Book, DerivState, Symbol, now_ms};
 
 /// Updates are handed to the App at most this often, in one event per kind.
 const BATCH_EVERY: Duration = Duration::from_millis(50);
@@ -26,54 +26,94 @@ const BATCH_MAX: usize = 5_000;
 /// Refused messages are said at most this often.
 const SAY_REJECTED_EVERY: Duration = Duration::from_secs(10);
 
-/// What a dashboard attaching replays: the tape's worth of the recent past.
-const REPLAY: Duration = Duration::from_secs(120);
+/// Collectors whose repair counts are remembered (names on the bus are untrusted).
+const MAX_COLLECTORS: usize = 256;
 
-/// The bus's messages as (subject, payload).
-type Feed = Pin<Box<dyn Stream<Item = (async_nats::Subject, bytes::Bytes)> + Send>>;
+/// What the App asks of the collectors, sent on by the request server.
+pub(super) struct Asking {
+    /// The market on screen: its book is asked for.
+    pub shown: watch::Sender<Option<Symbol>>,
+    /// Markets to ask the collectors to collect.
+    pub collect: mpsc::UnboundedSender<Symbol>,
+}
 
-/// The stream's last [`REPLAY`] and then what comes, in order and without a gap or a repeat
-/// across reconnects (an ordered consumer, which resumes after the last sequence it
-/// delivered), and `true`; where that cannot be (the stream not reachable now, or an account
-/// that may only subscribe), a plain subscription to what is published from now, and `false`.
-async fn feed(client: &async_nats::Client, cfg: &BusConfig) -> Result<(Feed, bool), String> {
-    use async_nats::jetstream::consumer::{DeliverPolicy, pull::OrderedConfig};
-    let subjects = format!("{}.>", crate::bus::message::ROOT);
-    let js = async_nats::jetstream::new(client.clone());
-    let ordered = async {
-        let stream = js.get_stream(&cfg.stream).await.ok()?;
-        let consumer = stream
-            .create_consumer(OrderedConfig {
-                filter_subject: subjects.clone(),
-                deliver_policy: DeliverPolicy::ByStartTime {
-                    start_time: time::OffsetDateTime::now_utc() - REPLAY,
-                },
-                ..Default::default()
-            })
-            .await
-            .ok()?;
-        consumer.messages().await.ok()
-    };
-    if let Ok(Some(messages)) = tokio::time::timeout(Duration::from_secs(5), ordered).await {
-        let feed = messages.filter_map(|m| {
-            std::future::ready(m.ok().map(|m| (m.message.subject, m.message.payload)))
-        });
-        return Ok((Box::pin(feed), true));
+/// The bus follow's ends of [`Asking`].
+pub(super) struct Asked {
+    shown: watch::Receiver<Option<Symbol>>,
+    collect: mpsc::UnboundedReceiver<Symbol>,
+}
+
+impl Asking {
+    pub(super) fn channel() -> (Asking, Asked) {
+        let (shown, shown_rx) = watch::channel(None);
+        let (collect, collect_rx) = mpsc::unbounded_channel();
+        (
+            Asking { shown, collect },
+            Asked {
+                shown: shown_rx,
+                collect: collect_rx,
+            },
+        )
     }
-    let sub = client
-        .subscribe(subjects)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((Box::pin(sub.map(|m| (m.subject, m.payload))), false))
+}
+
+/// Asks for `market`'s book (refused for an account that may only subscribe: the book then
+/// waits).
+async fn ask_book(client: &async_nats::Client, market: Option<Symbol>) {
+    if let Some(m) = market.filter(|m| m.venue() != crate::domain::Venue::Composite) {
+        let ask = crate::bus::books::ask(m);
+        let _ = client.publish(message::ASK_BOOK, ask.into()).await;
+    }
+}
+
+/// How long the collectors have to answer an ask for a market.
+const COLLECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Asks the collectors to collect `market`; the App is told the first to answer, or why none
+/// did (a market on a venue no collector streams gets no answer).
+async fn ask_market(client: async_nats::Client, market: Symbol, data: mpsc::Sender<DataEvent>) {
+    use async_nats::RequestErrorKind;
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        collector: String,
+        status: String,
+    }
+    let asked = tokio::time::timeout(
+        COLLECT_TIMEOUT,
+        client.request(message::ASK_MARKET, crate::bus::books::ask(market).into()),
+    )
+    .await;
+    let venue = market.venue();
+    let by = match asked {
+        Ok(Ok(reply)) => match serde_json::from_slice::<Answer>(&reply.payload) {
+            Ok(a) if matches!(a.status.as_str(), "added" | "already") => Ok(a.collector),
+            _ => Err("a collector gave an answer that is not one".to_string()),
+        },
+        Ok(Err(e)) if e.kind() == RequestErrorKind::NoResponders => {
+            Err("no collector on the bus hears asks".into())
+        }
+        Ok(Err(e)) if e.kind() != RequestErrorKind::TimedOut => Err(e.kind().to_string()),
+        _ => Err(format!("no collector on the bus streams {venue}")),
+    };
+    if let Err(why) = &by {
+        tracing::warn!(%market, "not added: {why}");
+    }
+    let ev = DataEvent::Collected { market, by };
+    send(&data, ev).await;
 }
 
 pub async fn follow(
     url: BusUrl,
     cfg: BusConfig,
     symbols: Vec<Symbol>,
+    asked: Asked,
     data: mpsc::Sender<DataEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let Asked {
+        mut shown,
+        collect: mut to_collect,
+    } = asked;
     let client = match crate::bus::connect(&url, &cfg, "cryptoviz dashboard").await {
         Ok(c) => c,
         Err(e) => {
@@ -82,15 +122,15 @@ pub async fn follow(
             return;
         }
     };
-    let mut sub = match feed(&client, &cfg).await {
-        Ok((feed, replaying)) => {
-            if !replaying {
+    let mut sub = match Reader::open(&client, &cfg).await {
+        Ok(reader) => {
+            if !reader.replaying {
                 let msg = format!(
                     "bus {url}: no replay (the stream is not reachable, or this user may not read it through a consumer): updates from now on"
                 );
                 send(&data, log(tracing::Level::INFO, msg)).await;
             }
-            feed
+            reader
         }
         Err(e) => {
             send(&data, log(tracing::Level::ERROR, format!("bus {url}: {e}"))).await;
@@ -98,7 +138,12 @@ pub async fn follow(
             return;
         }
     };
-    let watched: HashSet<Symbol> = symbols.into_iter().collect();
+    let mut watched: HashSet<Symbol> = symbols.into_iter().collect();
+    let mut ask_every = tokio::time::interval(Duration::from_millis(message::ASK_EVERY_MS));
+    // Each collector's repaired-candles count as last heard (bounded like the App's list).
+    let mut repaired: std::collections::HashMap<String, u64> = Default::default();
+    // Only the newest book of each market matters.
+    let mut books: std::collections::HashMap<Symbol, Book> = Default::default();
     let mut trades = Vec::new();
     let mut candles = Vec::new();
     let mut derivs = crate::ingest::derivs::DerivChanges::default();
@@ -123,6 +168,23 @@ pub async fn follow(
                     Ok(Inbound::Liquidation(l)) if watched.contains(&l.symbol) => {
                         derivs.liquidations.push(l)
                     }
+                    Ok(Inbound::Book(b)) if watched.contains(&b.symbol) => {
+                        books.insert(b.symbol, b);
+                    }
+                    // One every few seconds per collector: passed on as it comes. A collector
+                    // whose gap repair wrote candles since it last said changed history this
+                    // dashboard may have loaded: it is loaded again.
+                    Ok(Inbound::Health(h)) => {
+                        if repaired.len() >= MAX_COLLECTORS && !repaired.contains_key(&h.name) {
+                            repaired.clear();
+                        }
+                        // First heard, it may have repaired since this dashboard loaded.
+                        let before = repaired.insert(h.name.clone(), h.repaired);
+                        if h.repaired > before.unwrap_or(0) {
+                            send(&data, DataEvent::StoreChanged).await;
+                        }
+                        send(&data, DataEvent::CollectorHealth(h)).await
+                    }
                     Ok(_) | Err(Rejected::Other) => {}
                     Err(why) => {
                         rejected += 1;
@@ -133,6 +195,25 @@ pub async fn follow(
                     >= BATCH_MAX
             }
             _ = tick.tick() => true,
+            // The book of the market on screen, asked for again before the collectors' lease
+            // on the ask runs out; a market shown is followed (one just collected, too).
+            _ = ask_every.tick() => {
+                let market = *shown.borrow();
+                ask_book(&client, market).await;
+                false
+            }
+            r = shown.changed(), if shown.has_changed().is_ok() => {
+                if r.is_ok() {
+                    let market = *shown.borrow_and_update();
+                    watched.extend(market);
+                    ask_book(&client, market).await;
+                }
+                false
+            }
+            Some(market) = to_collect.recv() => {
+                tokio::spawn(ask_market(client.clone(), market, data.clone()));
+                false
+            }
             _ = stop.changed() => return,
         };
         if !flush {
@@ -140,6 +221,11 @@ pub async fn follow(
         }
         let connected = client.connection_state() == State::Connected;
         if up != Some(connected) {
+            // Back after a loss: the server may have forgotten the consumer; read on from
+            // what was delivered.
+            if connected && up == Some(false) && sub.reopen().await.is_err() {
+                tracing::warn!("bus: the stream could not be read again after a reconnect");
+            }
             up = Some(connected);
             let msg = if connected {
                 format!("bus {url}: live updates over the bus")
@@ -159,6 +245,9 @@ pub async fn follow(
         }
         if derivs != Default::default() {
             send(&data, DataEvent::Derivs(std::mem::take(&mut derivs))).await;
+        }
+        for (_, b) in books.drain() {
+            send(&data, DataEvent::Book(b)).await;
         }
         if rejected > said_rejected && last_said.elapsed() >= SAY_REJECTED_EVERY {
             let msg = format!(

@@ -4,6 +4,7 @@
 
 mod attached;
 mod bus;
+mod bus_feed;
 mod health;
 mod producers;
 mod requests;
@@ -59,8 +60,9 @@ pub async fn run(
     if attached && ctx.store_url().is_shared() {
         settings.attached_to = Some(store.name().to_string());
     }
-    // Markets added from an earlier session's search: shown and streamed like configured ones.
-    let added = if attached || ctx.demo {
+    // Markets added from an earlier session's search (or, attached, those the collectors took
+    // when a dashboard asked over the bus): shown, and streamed here unless attached.
+    let added = if ctx.demo {
         Vec::new()
     } else {
         store.call(|b| b.watchlist()).await.unwrap_or_else(|e| {
@@ -82,6 +84,7 @@ pub async fn run(
     // Rule and watchlist changes go to the producers, which own the alert engine and the
     // streams.
     let (producer_tx, producer_rx) = mpsc::channel(16);
+    let (asking, asked) = bus::Asking::channel();
     let server = tokio::spawn(serve_requests(
         store.clone(),
         req_rx,
@@ -89,22 +92,37 @@ pub async fn run(
         refresh_tx,
         producer_tx,
         ctx.config.portfolio.settings(),
+        asking,
     ));
 
     let mut app = App::new(settings, now_ms());
     let result = match TerminalGuard::enter() {
         Ok(mut guard) => {
-            // Attached with a bus: live updates over it, beside the store's follow.
+            // Attached with a bus: live updates over it, beside the store's follow, and the
+            // venues' market lists for asking the collectors for a market.
             let bus = match ctx.config.bus.bus_url() {
                 Some(url) if attached => Some(tokio::spawn(bus::follow(
                     url,
                     ctx.config.bus.clone(),
-                    ctx.config.market.series_symbols(),
+                    ctx.config
+                        .market
+                        .series_symbols()
+                        .into_iter()
+                        .chain(added.iter().copied())
+                        .collect(),
+                    asked,
                     data_tx.clone(),
                     stop_rx.clone(),
                 ))),
                 _ => None,
             };
+            let lists = (attached && bus.is_some()).then(|| {
+                tokio::spawn(attached::market_lists(
+                    ctx.config.clone(),
+                    store.clone(),
+                    data_tx.clone(),
+                ))
+            });
             let producers = if attached {
                 tokio::spawn(attached::follow(
                     ctx.config.clone(),
@@ -140,6 +158,9 @@ pub async fn run(
             let _ = tokio::time::timeout(SHUTDOWN_LIMIT, producers).await;
             if let Some(b) = bus {
                 let _ = tokio::time::timeout(SHUTDOWN_LIMIT, b).await;
+            }
+            if let Some(l) = lists {
+                l.abort();
             }
             r
         }

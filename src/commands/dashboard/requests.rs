@@ -21,6 +21,7 @@ pub(super) async fn serve_requests(
     refresh: watch::Sender<u64>,
     producers: mpsc::Sender<Request>,
     portfolio: crate::portfolio::Settings,
+    asking: super::bus::Asking,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
@@ -57,6 +58,21 @@ pub(super) async fn serve_requests(
                         format!("loading {} {} history: {e}", key.symbol, key.timeframe),
                     ),
                 }
+            }
+            Request::Shown(symbol) => {
+                asking
+                    .shown
+                    .send_if_modified(|s| s.replace(symbol) != Some(symbol));
+                continue;
+            }
+            Request::Collect(symbol) => {
+                if asking.collect.send(symbol).is_ok() {
+                    continue;
+                }
+                log(
+                    tracing::Level::WARN,
+                    "markets are added to the collector that owns this store (its config)".into(),
+                )
             }
             Request::Portfolio => {
                 let s = portfolio.clone();
