@@ -47,11 +47,19 @@ pub async fn market_scale(
     // Nothing answers REST here: gap repair gives up quickly and stays out of the figure.
     config.venues[crate::domain::Venue::Binance].rest_url = "http://127.0.0.1:9".into();
     config.news.feeds.clear();
-    if let Some(b) = bus {
-        // In the config file (in the bench's own folder), not on the command line, where a
-        // password would show.
-        config.bus = b.clone();
-    }
+    // With a bus, the collector's own counts of what it published and dropped, from its
+    // /metrics.
+    let metrics = match bus {
+        Some(b) => {
+            // In the config file (in the bench's own folder), not on the command line, where
+            // a password would show.
+            config.bus = b.clone();
+            let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
+            config.metrics.listen = format!("127.0.0.1:{port}");
+            Some(port)
+        }
+        None => None,
+    };
     let cfg = data.join("scale.toml");
     std::fs::write(&cfg, toml::to_string(&config)?)?;
     let mut child = super::orphan::child(std::env::current_exe()?)
@@ -75,7 +83,9 @@ pub async fn market_scale(
         tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
         let started = Instant::now();
         let mut measured: Option<(u64, Instant, usize)> = None;
-        let mut ids = vec![1_000i64; SYMBOLS];
+        // Ids of this run's own: JetStream would drop a repeat of an earlier run's (within its
+        // two-minute window) as a duplicate.
+        let mut ids = vec![now_ms(); SYMBOLS];
         let (mut next, mut total) = (0usize, 0usize);
         let mut tick = tokio::time::interval(TICK);
         let per_tick = TRADES_PER_SEC * TICK.as_millis() as usize / 1000;
@@ -100,7 +110,11 @@ pub async fn market_scale(
                 let span = t0.elapsed().as_secs_f64();
                 let cpu = (cpu1 - cpu0) as f64 / ticks_per_sec() / span * 100.0;
                 let rate = (total - sent0) as f64 / span;
-                return anyhow::Ok((cpu, rate, hwm_mb(pid)));
+                let counts = match metrics {
+                    Some(port) => Some((scrape(port).await?, total)),
+                    None => None,
+                };
+                return anyhow::Ok((cpu, rate, hwm_mb(pid), counts));
             }
         }
     })
@@ -114,7 +128,7 @@ pub async fn market_scale(
     }
     let _ = child.kill();
     let _ = child.wait();
-    let (cpu, rate, rss) = sent??;
+    let (cpu, rate, rss, counts) = sent??;
     let mut out = json!({
         "symbols": SYMBOLS,
         "trades_per_sec": rate.round(),
@@ -122,14 +136,36 @@ pub async fn market_scale(
         "rss_mb": rss,
         "stored_symbols": stored_symbols(&data).await?,
     });
-    if let Some(b) = bus {
-        out["published_trades"] = json!(published_trades(b).await?);
+    if let (Some(b), Some(((published, dropped), sent))) = (bus, counts) {
+        out["sent_trades"] = json!(sent);
+        out["published_messages"] = json!(published);
+        out["dropped_messages"] = json!(dropped);
+        out["stream_trades"] = json!(stream_trades(b).await?);
     }
     Ok(out)
 }
 
+/// (messages published, dropped) as the collector's /metrics says them.
+async fn scrape(port: u16) -> anyhow::Result<(u64, u64)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .await?;
+    let mut body = String::new();
+    tcp.read_to_string(&mut body).await?;
+    let get = |name: &str| -> u64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0) as u64
+    };
+    Ok((
+        get("cryptoviz_bus_published_messages_total "),
+        get("cryptoviz_bus_dropped_messages_total "),
+    ))
+}
+
 /// The bench's trades the stream holds, which are then purged from it.
-async fn published_trades(cfg: &crate::config::BusConfig) -> anyhow::Result<u64> {
+async fn stream_trades(cfg: &crate::config::BusConfig) -> anyhow::Result<u64> {
     let url = cfg
         .bus_url()
         .ok_or_else(|| anyhow::anyhow!("no bus configured"))?;

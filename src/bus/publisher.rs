@@ -1,5 +1,6 @@
 //! The collector's side of the bus: one more subscriber of the runtime's events. Each
-//! accepted trade, changed candle and firing becomes a message; they go out while the server
+//! accepted trade, changed candle (an open one at most once a second, [`super::gate`]) and
+//! firing becomes a message; they go out while the server
 //! is reachable and wait (bounded, the oldest dropped and counted) while it is not. The store
 //! stays the record: nothing here can hold up or fail ingestion.
 //!
@@ -80,6 +81,7 @@ pub async fn run(
     };
     let mut served = super::books::Served::default();
     let (mut repaired, mut health_due) = (0u64, false);
+    let mut gate = super::gate::CandleGate::default();
     let mut seq = 0u64;
     let mut stream_ready = false;
     let mut stream_tried: Option<Instant> = None;
@@ -93,6 +95,16 @@ pub async fn run(
             ev = events.recv() => match ev {
                 Ok(Event::Market(IngestEvent::Book(b))) => {
                     served.offer(&b);
+                    false
+                }
+                Ok(Event::Market(IngestEvent::Candles(candles))) => {
+                    let now = Instant::now();
+                    for (key, c) in &candles {
+                        if let Some(c) = gate.offer(*key, c, now) {
+                            seq += 1;
+                            out.push(message::candle(*key, &c, seq), &stats);
+                        }
+                    }
                     false
                 }
                 // Repaired history is said at once (in the health), so dashboards reload it.
@@ -131,6 +143,16 @@ pub async fn run(
         };
         if served.expire(Instant::now()) {
             asks.books.set(served.asked());
+        }
+        // Open candles held back, when their turn comes; all of them at the end.
+        let held = if ended {
+            gate.drain()
+        } else {
+            gate.due(Instant::now())
+        };
+        for (key, c) in held {
+            seq += 1;
+            out.push(message::candle(key, &c, seq), &stats);
         }
         let connected = client.connection_state() == State::Connected;
         stats.connected.store(connected, Ordering::Relaxed);
@@ -288,11 +310,6 @@ fn messages(ev: &Event, seq: &mut u64, mut emit: impl FnMut(Message)) {
         Event::Market(IngestEvent::Trades(trades)) => {
             for t in trades {
                 emit(message::trade(t, next()));
-            }
-        }
-        Event::Market(IngestEvent::Candles(candles)) => {
-            for (key, c) in candles {
-                emit(message::candle(*key, c, next()));
             }
         }
         Event::Market(IngestEvent::Derivs(changes)) => {
