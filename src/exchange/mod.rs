@@ -20,6 +20,7 @@ pub mod layout;
 pub mod okx;
 pub mod registry;
 pub mod rest;
+pub mod settings;
 mod side_rest;
 pub mod stats;
 pub mod stream;
@@ -27,6 +28,7 @@ pub mod wire;
 
 pub use crate::domain::{Continuity, EmptyIntervals, Venue};
 pub use connector::{Connector, Parsed, connector};
+pub use settings::{Books, StreamSettings};
 pub use stats::{StreamStats, StreamStatsSnapshot};
-pub use stream::{Books, StreamSettings, run};
+pub use stream::run;
 pub use wire::WireError;

@@ -24,10 +24,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::connector::{Connector, Parsed};
 use super::contracts::Contracts;
+use super::settings::{Books, StreamSettings};
 use super::side_rest::{fetch, poll};
 use super::stats::StreamStats;
-use crate::domain::{DerivEvent, LocalBook, Symbol, Trade, Venue, now_ms};
-use crate::net::{Backoff, BackoffPolicy, BreakerPolicy, BreakerState, CircuitBreaker, USER_AGENT};
+use crate::domain::{DerivEvent, LocalBook, Symbol, Trade, now_ms};
+use crate::net::{Backoff, BreakerState, CircuitBreaker, USER_AGENT};
 use crate::source::{MarketEvent, StreamStatus};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -40,56 +41,6 @@ const CLOSE_GRACE: Duration = Duration::from_millis(250);
 const STOPPED_GRACE: Duration = Duration::from_millis(500);
 /// At most one malformed-frame warning per this interval; the rest are counted.
 const WARN_EVERY: Duration = Duration::from_secs(1);
-
-/// What a connection carries besides (or instead of) the trades.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Books {
-    /// Trades only.
-    #[default]
-    Off,
-    /// Trades and books on one connection.
-    WithTrades,
-    /// The venue's second endpoint (`book_ws_url`; OKX keeps books and its swaps' derivatives
-    /// channels on its public one, apart from `trades-all`): books when `books`, and what else
-    /// the venue keeps there for these markets. The trades' connection reports the venue's
-    /// state, so this one reports none.
-    Apart { books: bool },
-    /// The books of these markets alone, beside a trades' connection that already runs (a
-    /// collector serving a dashboard that asked for them over the bus): dialled as the venue
-    /// serves books (its book endpoint, or the trades' one with books beside the trades), and
-    /// only the books go on; the trades, the derivatives and the connection's state are the
-    /// trades' connection's to report, so nothing is counted twice.
-    Only,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct StreamSettings {
-    pub venue: Venue,
-    /// The venue's WebSocket endpoint (`[venues.<venue>] ws_url`).
-    pub ws_url: String,
-    /// The venue's REST base (`[venues.<venue>] rest_url`), for its list of contract sizes
-    /// where trades count contracts ([`Connector::contracts_path`]).
-    pub rest_url: String,
-    pub symbols: Vec<Symbol>,
-    /// Whether this connection follows the symbols' books (a dashboard showing them; never a
-    /// collector), where the venue offers them.
-    pub books: Books,
-    pub backoff: BackoffPolicy,
-    pub breaker: BreakerPolicy,
-    /// No message at all (pings included) for this long means the connection is dead. The
-    /// connect handshake gets the same allowance.
-    pub idle_timeout: Duration,
-    /// Reconnect on our own terms before the venue's forced cut (the connector's default).
-    pub max_lifetime: Duration,
-    /// A connection must deliver data and stay up this long before the backoff starts over,
-    /// so a server that drops every connection right after a trade cannot pull cryptoviz into
-    /// reconnecting several times a second (Binance allows 300 attempts per 5 minutes).
-    pub stable_after: Duration,
-}
-
-impl StreamSettings {
-    pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(10);
-}
 
 /// Runs the feed until `shutdown` turns true (or its sender is dropped), then sends
 /// `Status(Stopped)`. Returns early, silently, if the receiver of `tx` is gone. Never panics.
@@ -106,15 +57,7 @@ pub async fn run(
 ) {
     crate::net::install_crypto_provider();
     let mut client = Client {
-        url: match settings.books {
-            Books::Apart { .. } => settings.ws_url.clone(),
-            Books::Only if connector.books_apart() => settings.ws_url.clone(),
-            b => connector.url(
-                &settings.ws_url,
-                &settings.symbols,
-                matches!(b, Books::WithTrades | Books::Only),
-            ),
-        },
+        url: settings.books.url(connector, &settings),
         connector,
         trades: Vec::with_capacity(64),
         backoff: Backoff::new(settings.backoff.clone()),
@@ -224,15 +167,8 @@ impl Client {
             }
         };
         let symbols = &self.settings.symbols;
-        let subscriptions = match self.settings.books {
-            Books::Apart { books } => self.connector.subscribe_apart(symbols, books),
-            Books::Only if self.connector.books_apart() => {
-                self.connector.subscribe_apart(symbols, true)
-            }
-            b => self
-                .connector
-                .subscribe(symbols, matches!(b, Books::WithTrades | Books::Only)),
-        };
+        let subscriptions = self.settings.books.subscriptions(self.connector, symbols);
+
         for msg in subscriptions {
             if let Err(e) = ws.send(Message::text(msg)).await {
                 self.fail();
@@ -665,14 +601,7 @@ impl Client {
 
     /// Sends without blocking shutdown: a slow consumer must not keep us from stopping.
     async fn emit(&mut self, event: MarketEvent) -> Result<(), Stop> {
-        // A books-only connection leaves the venue's state to its trades' connection; one
-        // that serves asked books passes on nothing else.
-        let passed = match self.settings.books {
-            Books::Apart { .. } => !matches!(event, MarketEvent::Status(..)),
-            Books::Only => matches!(event, MarketEvent::Book(_) | MarketEvent::Malformed(_)),
-            Books::Off | Books::WithTrades => true,
-        };
-        if !passed {
+        if !self.settings.books.passes(&event) {
             return Ok(());
         }
         match self.tx.try_send(event) {
