@@ -17,6 +17,22 @@ use support::ws_server::{WsServer, trade_frame};
 /// 2024-01-01T00:00:00Z.
 const M0: i64 = 1_704_067_200_000;
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Whether a tape on `screen` shows the trade: the tape writes prices to the market's
+/// decimals (42122.50), so the integer part and the size, unique to each test trade, name it.
+fn on_tape(screen: &str, price: &str, qty: &str) -> bool {
+    let whole = price.split('.').next().unwrap();
+    screen
+        .lines()
+        .any(|l| l.contains(&format!(" {whole}.")) && l.contains(qty))
+}
+
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(600)).await;
 }
@@ -359,14 +375,8 @@ async fn two_dashboards_show_the_collectors_trades_and_book_over_the_bus() {
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64
-    };
     // Published before either dashboard exists: they replay it from the stream.
-    ws.push(trade_frame("BTCUSDT", 1, "41999.25", "0.4444", now()));
+    ws.push(trade_frame("BTCUSDT", 1, "41999.25", "0.4444", now_ms()));
     settle().await;
     assert_eq!(ws.requests().len(), 1, "a collector alone follows no book");
     assert!(!ws.requests()[0].contains("depth"), "{:?}", ws.requests());
@@ -414,17 +424,11 @@ async fn two_dashboards_show_the_collectors_trades_and_book_over_the_bus() {
         (4, "42133.75", "0.3333"),
     ];
     for (id, price, qty) in &sent[1..] {
-        ws.push(trade_frame("BTCUSDT", *id, price, qty, now()));
+        ws.push(trade_frame("BTCUSDT", *id, price, qty, now_ms()));
     }
     for t in [&a, &b] {
         let screen = t.wait_for("the trades on the tape", Duration::from_secs(15), |s| {
-            // The tape writes prices to the market's decimals (42122.50): the integer part
-            // and the size, unique to each trade, name it.
-            sent.iter().all(|(_, p, q)| {
-                let whole = p.split('.').next().unwrap();
-                s.lines()
-                    .any(|l| l.contains(&format!(" {whole}.")) && l.contains(q))
-            })
+            sent.iter().all(|(_, p, q)| on_tape(s, p, q))
         });
         assert!(screen.contains("live over the bus"), "{screen}");
     }
@@ -613,10 +617,7 @@ async fn the_demo_publishes_derivatives_a_dashboard_accepts() {
     collector.signal("TERM");
     let (status, stderr) = collector.wait(Duration::from_secs(30));
     assert!(status.success(), "{stderr}");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     for (subject, what) in [
         ("cryptoviz.binance-perp.BTCUSDT.deriv", "deriv"),
         ("cryptoviz.binance.BTCUSDT.trade", "trade"),
@@ -661,12 +662,6 @@ async fn a_dashboard_asks_the_collectors_for_a_market_over_the_bus() {
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64
-    };
     let bus = format!("--bus {}", nats.url());
     let t = dashboard(dir.path(), &cfg, &data, &bus, 200, 50);
     t.wait_for("live over the bus", Duration::from_secs(30), |s| {
@@ -694,7 +689,7 @@ async fn a_dashboard_asks_the_collectors_for_a_market_over_the_bus() {
     t.wait_for("SOLUSDT's history", Duration::from_secs(30), |s| {
         s.contains("SOLUSDT 1m") && s.contains("150.25")
     });
-    ws.push(trade_frame("SOLUSDT", 1, "151.55", "3", now()));
+    ws.push(trade_frame("SOLUSDT", 1, "151.55", "3", now_ms()));
     t.wait_for("SOLUSDT's trade", Duration::from_secs(10), |s| {
         s.contains("▲ 151.55")
     });
@@ -762,14 +757,8 @@ async fn a_dashboard_rides_out_a_bus_restart_without_a_gap() {
     let data = dir.path().join("data");
     let collector = Collector::start(&cfg, &data, &["--bus", &nats.url()]);
     ws.wait_accepted(1).await;
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64
-    };
     // The collector makes the stream before the dashboard attaches.
-    ws.push(trade_frame("BTCUSDT", 1, "41001.25", "0.1111", now()));
+    ws.push(trade_frame("BTCUSDT", 1, "41001.25", "0.1111", now_ms()));
     wait_for_trades(&nats.url(), None, 1).await;
     let t = dashboard(
         dir.path(),
@@ -779,11 +768,6 @@ async fn a_dashboard_rides_out_a_bus_restart_without_a_gap() {
         160,
         48,
     );
-    let on_tape = |s: &str, price: &str, qty: &str| {
-        let whole = price.split('.').next().unwrap();
-        s.lines()
-            .any(|l| l.contains(&format!(" {whole}.")) && l.contains(qty))
-    };
     t.wait_for("the first trade, live", Duration::from_secs(30), |s| {
         s.contains("live over the bus") && on_tape(s, "41001.25", "0.1111")
     });
@@ -797,7 +781,7 @@ async fn a_dashboard_rides_out_a_bus_restart_without_a_gap() {
         (4, "44004.25", "0.4444"),
     ];
     for (id, price, qty) in during {
-        ws.push(trade_frame("BTCUSDT", id, price, qty, now()));
+        ws.push(trade_frame("BTCUSDT", id, price, qty, now_ms()));
     }
     settle().await;
     nats.up();
