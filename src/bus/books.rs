@@ -17,6 +17,9 @@ pub const BOOK_EVERY: Duration = Duration::from_millis(200);
 
 /// Larger asks are not read.
 const MAX_ASK: usize = 256;
+/// Markets asked for at once at most (asks are untrusted: a flood of names must not grow the
+/// collector); further asks wait until some lease ends.
+pub const MAX_ASKED: usize = 256;
 
 #[derive(Deserialize)]
 struct Ask<'a> {
@@ -50,8 +53,12 @@ pub struct Served {
 }
 
 impl Served {
-    /// `market` asked for at `now`; true when it was not asked for before.
+    /// `market` asked for at `now`; true when it was not asked for before (and there was
+    /// room for it).
     pub fn ask(&mut self, market: Symbol, now: Instant) -> bool {
+        if self.leases.len() >= MAX_ASKED && !self.leases.contains_key(&market) {
+            return false;
+        }
         let lease = now + Duration::from_millis(ASK_LEASE_MS);
         self.leases.insert(market, lease).is_none()
     }
@@ -154,5 +161,10 @@ mod tests {
         assert!(s.asked().is_empty());
         s.offer(&book("BTCUSDT", "104"));
         assert!(s.due(t0 + Duration::from_secs(60)).is_empty());
+        // A flood of names stops at the bound.
+        for i in 0..MAX_ASKED + 10 {
+            s.ask(Symbol::new(&format!("X{i}USDT")).unwrap(), t0);
+        }
+        assert_eq!(s.asked().len(), MAX_ASKED);
     }
 }

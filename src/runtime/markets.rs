@@ -31,7 +31,13 @@ pub enum Answer {
     Already,
     /// On a venue this collector does not stream (or a composite): not its to take.
     NotOwned,
+    /// It took [`MAX_ADDED`] markets this run already (asks are untrusted).
+    Full,
 }
+
+/// Markets one collector takes over the bus in one run, at most: each is a connection of its
+/// own, and anyone who may publish an ask could otherwise make it open thousands.
+pub const MAX_ADDED: usize = 64;
 
 impl Answer {
     pub fn as_str(self) -> &'static str {
@@ -39,6 +45,7 @@ impl Answer {
             Answer::Added => "added",
             Answer::Already => "already",
             Answer::NotOwned => "not owned",
+            Answer::Full => "full",
         }
     }
 }
@@ -48,6 +55,8 @@ impl Answer {
 pub struct MarketAsks {
     owned: Arc<BTreeSet<Venue>>,
     collected: Arc<Mutex<BTreeSet<Symbol>>>,
+    /// How many the configured ones are (the rest were added).
+    configured: usize,
     tx: mpsc::UnboundedSender<Symbol>,
 }
 
@@ -57,6 +66,7 @@ impl MarketAsks {
         let asks = MarketAsks {
             owned: Arc::new(config.market.venues().into_iter().collect()),
             collected: Arc::new(Mutex::new(config.market.symbols.iter().copied().collect())),
+            configured: config.market.symbols.len(),
             tx,
         };
         (asks, rx)
@@ -68,9 +78,13 @@ impl MarketAsks {
             return Answer::NotOwned;
         }
         let mut collected = self.collected.lock().unwrap_or_else(|p| p.into_inner());
-        if !collected.insert(market) {
+        if collected.contains(&market) {
             return Answer::Already;
         }
+        if collected.len() >= self.configured + MAX_ADDED {
+            return Answer::Full;
+        }
+        collected.insert(market);
         // The runtime gone (stopping): nothing to add to.
         if self.tx.send(market).is_err() {
             collected.remove(&market);
@@ -195,6 +209,17 @@ mod tests {
         assert_eq!(rx.try_recv().ok(), Some(sym("ETHUSDT")));
         assert_eq!(rx.try_recv().ok(), Some(sym("kraken:ETH/USD")));
         assert!(rx.try_recv().is_err());
+        for i in 0..MAX_ADDED {
+            asks.ask(sym(&format!("X{i}USDT")));
+        }
+        assert_eq!(
+            asks.ask(sym("LASTUSDT")),
+            Answer::Full,
+            "two added, then 62 more"
+        );
+        assert_eq!(asks.ask(sym("ETHUSDT")), Answer::Already);
+        drop(rx);
+        let (asks, rx) = MarketAsks::new(&cfg);
         drop(rx);
         assert_eq!(
             asks.ask(sym("SOLUSDT")),

@@ -14,7 +14,7 @@ pub(crate) mod instruments;
 mod markets;
 
 pub use books::BookAsks;
-pub use markets::{Answer, MarketAsks};
+pub use markets::{Answer, MAX_ADDED, MarketAsks};
 
 use std::sync::Arc;
 use std::time::Duration;

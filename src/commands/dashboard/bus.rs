@@ -87,6 +87,10 @@ async fn ask_market(client: async_nats::Client, market: Symbol, data: mpsc::Send
     let by = match asked {
         Ok(Ok(reply)) => match serde_json::from_slice::<Answer>(&reply.payload) {
             Ok(a) if matches!(a.status.as_str(), "added" | "already") => Ok(a.collector),
+            Ok(a) if a.status == "full" => Err(format!(
+                "the collector takes no more markets this run ({} added)",
+                crate::runtime::MAX_ADDED
+            )),
             _ => Err("a collector gave an answer that is not one".to_string()),
         },
         Ok(Err(e)) if e.kind() == RequestErrorKind::NoResponders => {
