@@ -142,38 +142,22 @@ impl Pipeline {
         } else {
             let mut tasks = Vec::new();
             for (venue, stats) in &streams {
-                let (Some(connector), Some(mut settings)) =
-                    (connector(*venue), stream_settings(config, *venue))
+                let symbols = config.market.symbols_on(*venue);
+                let Some((connector, settings, apart)) =
+                    connections(config, *venue, symbols, live_view)
                 else {
                     continue;
                 };
-                // A venue whose books (or its swaps' derivatives) are on an endpoint of
-                // their own gets a second connection there.
-                let book_url = config
-                    .venues
-                    .get(*venue)
-                    .and_then(|e| e.book_ws_url.clone());
-                let books_apart = live_view && connector.has_book() && connector.books_apart();
-                if (books_apart || connector.apart_needed(&settings.symbols))
-                    && let Some(url) = book_url
-                {
-                    let books = StreamSettings {
-                        ws_url: url,
-                        books: Books::Apart { books: books_apart },
-                        ..settings.clone()
-                    };
+                if let Some(apart) = apart {
                     let book_stats = Arc::new(StreamStats::new());
                     book_streams.push((*venue, book_stats.clone()));
                     tasks.push(tokio::spawn(crate::exchange::run(
                         connector,
-                        books,
+                        apart,
                         market_tx.clone(),
                         shutdown.clone(),
                         book_stats,
                     )));
-                }
-                if live_view && connector.has_book() && !connector.books_apart() {
-                    settings.books = Books::WithTrades;
                 }
                 tasks.push(tokio::spawn(crate::exchange::run(
                     connector,
@@ -339,6 +323,39 @@ fn demo_market_with_history(
     // Demo history replaces itself each run; the gap check must not ask a venue about it.
     let _ = ingest.take_gaps();
     Ok((market, crate::demo::ledger::made_up(start, &marks)))
+}
+
+/// The connections `symbols` of `venue` need: the trades' one (with the books beside them
+/// when a dashboard watches and the venue keeps them there), and one to the venue's second
+/// endpoint where it keeps the books (watched) or these markets' derivatives apart. `None`
+/// when the venue is not one this config streams.
+pub(crate) fn connections(
+    config: &Config,
+    venue: Venue,
+    symbols: Vec<crate::domain::Symbol>,
+    live_view: bool,
+) -> Option<(
+    &'static dyn crate::exchange::Connector,
+    StreamSettings,
+    Option<StreamSettings>,
+)> {
+    let connector = connector(venue)?;
+    let mut settings = stream_settings(config, venue)?;
+    settings.symbols = symbols;
+    let book_url = config.venues.get(venue).and_then(|e| e.book_ws_url.clone());
+    let books_apart = live_view && connector.has_book() && connector.books_apart();
+    let apart = (books_apart || connector.apart_needed(&settings.symbols))
+        .then_some(book_url)
+        .flatten()
+        .map(|url| StreamSettings {
+            ws_url: url,
+            books: Books::Apart { books: books_apart },
+            ..settings.clone()
+        });
+    if live_view && connector.has_book() && !connector.books_apart() {
+        settings.books = Books::WithTrades;
+    }
+    Some((connector, settings, apart))
 }
 
 /// The settings of `venue`'s feed from the config; `None` when no symbol is streamed from it.

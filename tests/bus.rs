@@ -9,6 +9,7 @@ mod support;
 
 use std::time::Duration;
 
+use cryptoviz::domain::now_ms;
 use support::collector::{Collector, stored_candles, write_config};
 use support::faults::{Scrape, keep_alive, probe};
 use support::nats::{NatsServer, available, stream_messages};
@@ -16,13 +17,6 @@ use support::ws_server::{WsServer, trade_frame};
 
 /// 2024-01-01T00:00:00Z.
 const M0: i64 = 1_704_067_200_000;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// Whether a tape on `screen` shows the trade: the tape writes prices to the market's
 /// decimals (42122.50), so the integer part and the size, unique to each test trade, name it.

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cryptoviz::domain::now_ms;
 use support::collector::Collector;
 use support::faults::{self, Scrape, Spec, eventually, free_port, peek};
 use support::klines_server::KlinesServer;
@@ -17,13 +18,6 @@ use support::ws_server::{WsServer, trade_frame};
 /// 2024-01-01T00:00:00Z.
 const DAY0: i64 = 1_704_067_200_000;
 const MIN: i64 = 60_000;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// Peak resident memory of a running process, in MB (`VmHWM` only ever grows).
 fn peak_rss_mb(pid: u32) -> f64 {

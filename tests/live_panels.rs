@@ -8,16 +8,10 @@ mod support;
 
 use std::time::Duration;
 
+use cryptoviz::domain::now_ms;
 use support::collector::{Collector, write_config};
 use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 fn depth(symbol: &str, bid: &str, ask: &str) -> String {
     format!(

@@ -7,17 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use cryptoviz::domain::now_ms;
 use support::collector::{Collector, write_config};
 use support::postgres::TestDb;
 use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_dashboard_follows_the_collector_through_postgres() {

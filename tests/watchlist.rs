@@ -8,17 +8,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use cryptoviz::domain::now_ms;
 use support::binance_rest::binance_rest;
 use support::collector::write_config;
 use support::tmux::{Tmux, dashboard};
 use support::ws_server::{WsServer, trade_frame};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_market_found_by_the_search_is_added_streamed_kept_and_removed() {

@@ -34,8 +34,15 @@ pub struct Collector {
 pub const MAX_COLLECTORS: usize = 32;
 
 impl Sources {
-    /// A collector's health, heard at `now`.
-    pub fn collector_health(&mut self, h: CollectorHealth, now: Millis) {
+    /// A collector's health, heard at `now`; true when its gap repair wrote candles since it
+    /// was last heard (first heard, any at all: it may have repaired since this dashboard
+    /// loaded), so what was loaded from the store may have changed anywhere.
+    pub fn collector_health(&mut self, h: CollectorHealth, now: Millis) -> bool {
+        let before = self
+            .collectors
+            .get(&h.name)
+            .map_or(0, |c| c.health.repaired);
+        let repaired = h.repaired > before;
         let rate = self.collectors.get(&h.name).and_then(|c| {
             let secs = (h.time - c.health.time) as f64 / 1000.0;
             (secs > 0.0 && h.trades >= c.health.trades)
@@ -59,6 +66,7 @@ impl Sources {
                 trades_per_sec: rate,
             },
         );
+        repaired
     }
 }
 
@@ -67,6 +75,10 @@ mod tests {
     use super::*;
 
     fn health(name: &str, time: Millis, trades: u64) -> CollectorHealth {
+        health_repaired(name, time, trades, 0)
+    }
+
+    fn health_repaired(name: &str, time: Millis, trades: u64, repaired: u64) -> CollectorHealth {
         CollectorHealth {
             name: name.into(),
             time,
@@ -75,7 +87,7 @@ mod tests {
             rejected: 0,
             published: 0,
             dropped: 0,
-            repaired: 0,
+            repaired,
         }
     }
 
@@ -94,5 +106,15 @@ mod tests {
         }
         assert_eq!(s.collectors.len(), MAX_COLLECTORS);
         assert!(!s.collectors.contains_key("a"), "the longest silent went");
+    }
+
+    #[test]
+    fn a_collectors_repair_is_news_when_its_count_grows() {
+        let mut s = Sources::default();
+        assert!(!s.collector_health(health_repaired("b", 1, 0, 0), 1));
+        assert!(s.collector_health(health_repaired("b", 2, 0, 5), 2));
+        assert!(!s.collector_health(health_repaired("b", 3, 0, 5), 3));
+        // First heard having repaired already: it may be since this dashboard loaded.
+        assert!(s.collector_health(health_repaired("c", 1, 0, 9), 4));
     }
 }

@@ -108,6 +108,18 @@ impl App {
         app
     }
 
+    /// The store gained history the App may not have: every series is asked for again.
+    fn reload_from_store(&mut self) {
+        for s in self.model.series.values_mut() {
+            s.requested = false;
+            s.loading = false;
+            s.complete = false;
+        }
+        self.request_all();
+        // The demo writes its ledger with its history.
+        self.model.holdings.store_changed();
+    }
+
     /// The chart's series and every watchlist series.
     fn request_all(&mut self) {
         self.tell_shown();
@@ -260,7 +272,11 @@ impl App {
                 *w = (*w).max(at);
             }
             DataEvent::Bus(up) => self.model.sources.bus = Some(up),
-            DataEvent::CollectorHealth(h) => self.model.sources.collector_health(h, now),
+            DataEvent::CollectorHealth(h) => {
+                if self.model.sources.collector_health(h, now) {
+                    self.reload_from_store();
+                }
+            }
             DataEvent::Collected { market, by } => self.collected(market, by),
             DataEvent::Stream(venue, st) => {
                 let streams = &mut self.model.sources.streams;
@@ -276,16 +292,7 @@ impl App {
                 h.caches.push(self.model.chart_cache());
                 self.health.snapshot = Some((h, now));
             }
-            DataEvent::StoreChanged => {
-                for s in self.model.series.values_mut() {
-                    s.requested = false;
-                    s.loading = false;
-                    s.complete = false;
-                }
-                self.request_all();
-                // The demo writes its ledger with its history.
-                self.model.holdings.store_changed();
-            }
+            DataEvent::StoreChanged => self.reload_from_store(),
             DataEvent::Log { level, message, at } => self.health.log.push(level, message, at),
             DataEvent::Exported { path, result } => {
                 let msg = match result {

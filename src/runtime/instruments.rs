@@ -5,8 +5,9 @@
 use tokio::sync::{broadcast, watch};
 
 use super::Event;
-use crate::domain::{Millis, Venue, now_ms};
+use crate::domain::{Listing, Millis, Venue, now_ms};
 use crate::history::KlinesClients;
+use crate::history::klines::KlinesError;
 use crate::store::Store;
 
 /// Venues list new markets now and then; once a day is enough.
@@ -27,13 +28,8 @@ pub async fn refresh(
             }
         };
         let mut changed = false;
-        for client in clients.iter() {
-            let venue = client.venue();
-            let at = fetched.iter().find(|(v, _)| *v == venue).map(|(_, at)| *at);
-            if at.is_some_and(|at| now_ms() - at < MAX_AGE_MS) {
-                continue;
-            }
-            match client.instruments().await {
+        for (venue, answer) in fetch_stale(&clients, &fetched).await {
+            match answer {
                 Ok(list) => {
                     let n = list.len();
                     let stored = store
@@ -58,6 +54,24 @@ pub async fn refresh(
         () = work => {}
         _ = crate::net::shutdown_requested(&mut stop) => {}
     }
+}
+
+/// Each venue's list fetched anew where the one fetched before (`fetched`, when) is missing
+/// or older than [`MAX_AGE_MS`].
+pub async fn fetch_stale(
+    clients: &KlinesClients,
+    fetched: &[(Venue, Millis)],
+) -> Vec<(Venue, Result<Vec<Listing>, KlinesError>)> {
+    let mut out = Vec::new();
+    for client in clients.iter() {
+        let venue = client.venue();
+        let at = fetched.iter().find(|(v, _)| *v == venue).map(|(_, at)| *at);
+        if at.is_some_and(|at| now_ms() - at < MAX_AGE_MS) {
+            continue;
+        }
+        out.push((venue, client.instruments().await));
+    }
+    out
 }
 
 fn notice(events: &broadcast::Sender<Event>, message: String) {

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::domain::{Symbol, Venue};
-use crate::exchange::{Books, StreamStats, connector};
+use crate::exchange::{StreamStats, connector};
 use crate::history::repair::RepairTrigger;
 use crate::source::MarketEvent;
 use crate::store::Store;
@@ -141,47 +141,30 @@ async fn remember(store: &Store, market: Symbol) {
 }
 
 /// The market's trades' connection, and the second one its venue keeps its derivatives on
-/// (OKX swaps), each stopping with the runtime.
+/// (OKX swaps), as the pipeline makes them, each stopping with the runtime.
 fn dial(
     config: &Config,
     market: Symbol,
     inputs: &mpsc::Sender<MarketEvent>,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let venue = market.venue();
-    let (Some(c), Some(mut settings)) = (
-        connector(venue),
-        crate::pipeline::stream_settings(config, venue),
-    ) else {
+    let Some((c, settings, apart)) =
+        crate::pipeline::connections(config, market.venue(), vec![market], false)
+    else {
         return Vec::new();
     };
-    settings.symbols = vec![market];
-    let mut out = Vec::new();
-    let apart = config.venues.get(venue).and_then(|e| e.book_ws_url.clone());
-    if c.apart_needed(&settings.symbols)
-        && let Some(url) = apart
-    {
-        let derivs = crate::exchange::StreamSettings {
-            ws_url: url,
-            books: Books::Apart { books: false },
-            ..settings.clone()
-        };
-        out.push(tokio::spawn(crate::exchange::run(
-            c,
-            derivs,
-            inputs.clone(),
-            stop.clone(),
-            Arc::new(StreamStats::new()),
-        )));
-    }
-    out.push(tokio::spawn(crate::exchange::run(
-        c,
-        settings,
-        inputs.clone(),
-        stop.clone(),
-        Arc::new(StreamStats::new()),
-    )));
-    out
+    std::iter::once(settings)
+        .chain(apart)
+        .map(|s| {
+            tokio::spawn(crate::exchange::run(
+                c,
+                s,
+                inputs.clone(),
+                stop.clone(),
+                Arc::new(StreamStats::new()),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

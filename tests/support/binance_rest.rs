@@ -3,15 +3,9 @@
 //! klines: a market a config does not name, for the tests that add one at run time.
 
 use super::http::{HttpServer, Response};
+use cryptoviz::domain::now_ms;
 
 const MIN: i64 = 60_000;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// SOLUSDT's last five closed minutes at 150.25, in Binance's klines format; nothing else.
 fn klines(symbol: &str, interval: &str, start: i64, end: i64) -> String {

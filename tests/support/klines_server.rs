@@ -15,6 +15,7 @@ use cryptoviz::domain::SeriesKey;
 use cryptoviz::store::Store;
 
 use crate::support::http::{self, HttpServer, Request, Response};
+use cryptoviz::domain::now_ms;
 
 /// One candle of the source series, every decimal as the exact string Binance would send
 /// (8 decimal places, trailing zeros included).
@@ -286,13 +287,6 @@ impl KlinesServer {
     pub fn clear_log(&self) {
         self.state.lock().unwrap().log.clear();
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 fn binance_error(status: u16, code: i64, msg: &str) -> Response {

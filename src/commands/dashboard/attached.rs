@@ -138,7 +138,6 @@ pub async fn follow(
 /// fetched anew where the stored one is missing or older than a day. Nothing is written (the
 /// store is the collectors'); a venue that does not answer keeps its stored list, said once.
 pub async fn market_lists(config: Config, store: Store, data: mpsc::Sender<DataEvent>) {
-    use crate::runtime::instruments::MAX_AGE_MS;
     let stored = store.call(|b| b.instruments()).await.unwrap_or_default();
     let mut markets = stored.markets;
     if !markets.is_empty() {
@@ -148,13 +147,9 @@ pub async fn market_lists(config: Config, store: Store, data: mpsc::Sender<DataE
         return;
     };
     let mut changed = false;
-    for client in clients.iter() {
-        let venue = client.venue();
-        let at = stored.fetched.iter().find(|(v, _)| *v == venue);
-        if at.is_some_and(|(_, at)| now_ms() - at < MAX_AGE_MS) {
-            continue;
-        }
-        match client.instruments().await {
+    for (venue, answer) in crate::runtime::instruments::fetch_stale(&clients, &stored.fetched).await
+    {
+        match answer {
             Ok(list) => {
                 markets.retain(|l| l.symbol.venue() != venue);
                 markets.extend(list);

@@ -26,9 +26,6 @@ const BATCH_MAX: usize = 5_000;
 /// Refused messages are said at most this often.
 const SAY_REJECTED_EVERY: Duration = Duration::from_secs(10);
 
-/// Collectors whose repair counts are remembered (names on the bus are untrusted).
-const MAX_COLLECTORS: usize = 256;
-
 /// What the App asks of the collectors, sent on by the request server.
 pub(super) struct Asking {
     /// The market on screen: its book is asked for.
@@ -144,8 +141,6 @@ pub async fn follow(
     };
     let mut watched: HashSet<Symbol> = symbols.into_iter().collect();
     let mut ask_every = tokio::time::interval(Duration::from_millis(message::ASK_EVERY_MS));
-    // Each collector's repaired-candles count as last heard (bounded like the App's list).
-    let mut repaired: std::collections::HashMap<String, u64> = Default::default();
     // Only the newest book of each market matters.
     let mut books: std::collections::HashMap<Symbol, Book> = Default::default();
     let mut trades = Vec::new();
@@ -175,20 +170,9 @@ pub async fn follow(
                     Ok(Inbound::Book(b)) if watched.contains(&b.symbol) => {
                         books.insert(b.symbol, b);
                     }
-                    // One every few seconds per collector: passed on as it comes. A collector
-                    // whose gap repair wrote candles since it last said changed history this
-                    // dashboard may have loaded: it is loaded again.
-                    Ok(Inbound::Health(h)) => {
-                        if repaired.len() >= MAX_COLLECTORS && !repaired.contains_key(&h.name) {
-                            repaired.clear();
-                        }
-                        // First heard, it may have repaired since this dashboard loaded.
-                        let before = repaired.insert(h.name.clone(), h.repaired);
-                        if h.repaired > before.unwrap_or(0) {
-                            send(&data, DataEvent::StoreChanged).await;
-                        }
-                        send(&data, DataEvent::CollectorHealth(h)).await
-                    }
+                    // One every few seconds per collector: passed on as it comes (the App
+                    // reloads history a collector says it repaired).
+                    Ok(Inbound::Health(h)) => send(&data, DataEvent::CollectorHealth(h)).await,
                     Ok(_) | Err(Rejected::Other) => {}
                     Err(why) => {
                         rejected += 1;

@@ -33,7 +33,7 @@ type Items = Pin<Box<dyn Stream<Item = Item> + Send>>;
 
 /// Where a new consumer starts.
 #[derive(Clone, Copy, Debug)]
-enum From {
+enum Start {
     /// Right after this stream sequence (what was delivered already).
     After(u64),
     /// At this time (a plain subscription's last message, or [`REPLAY`] back at first).
@@ -56,7 +56,7 @@ impl Reader {
         client: &async_nats::Client,
         cfg: &BusConfig,
     ) -> Result<Reader, String> {
-        let start = From::Time(time::OffsetDateTime::now_utc() - REPLAY);
+        let start = Start::Time(time::OffsetDateTime::now_utc() - REPLAY);
         let (items, replaying) = items(client, &cfg.stream, start).await?;
         Ok(Reader {
             client: client.clone(),
@@ -99,9 +99,9 @@ impl Reader {
     pub(super) async fn reopen(&mut self) -> Result<(), String> {
         self.reopened = Some(Instant::now());
         let start = match (self.last_seq, self.last_at) {
-            (Some(seq), _) => From::After(seq),
-            (None, Some(at)) => From::Time(at),
-            (None, None) => From::Time(time::OffsetDateTime::now_utc() - REPLAY),
+            (Some(seq), _) => Start::After(seq),
+            (None, Some(at)) => Start::Time(at),
+            (None, None) => Start::Time(time::OffsetDateTime::now_utc() - REPLAY),
         };
         let (items, replaying) = items(&self.client, &self.stream, start).await?;
         if replaying && !self.replaying {
@@ -119,14 +119,14 @@ impl Reader {
 async fn items(
     client: &async_nats::Client,
     stream: &str,
-    start: From,
+    start: Start,
 ) -> Result<(Items, bool), String> {
     let js = async_nats::jetstream::new(client.clone());
     let deliver_policy = match start {
-        From::After(seq) => DeliverPolicy::ByStartSequence {
+        Start::After(seq) => DeliverPolicy::ByStartSequence {
             start_sequence: seq + 1,
         },
-        From::Time(start_time) => DeliverPolicy::ByStartTime { start_time },
+        Start::Time(start_time) => DeliverPolicy::ByStartTime { start_time },
     };
     let ordered = async {
         let stream = js.get_stream(stream).await.ok()?;
