@@ -305,3 +305,39 @@ fn a_huge_value_in_an_error_is_clipped() {
     assert!(err.len() < 4096, "{} bytes on stderr", err.len());
     assert!(err.contains("alerts") && err.contains("bytes cut"), "{err}");
 }
+
+#[test]
+fn a_bad_indicator_is_exit_2_naming_the_entry_and_the_valid_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    for (panes, key, says) in [
+        (
+            "[\"rsi:14\", \"ema:0\"]",
+            "indicators.panes[1]",
+            "from 2 to 100000",
+        ),
+        (
+            "[\"sma:1000000000\"]",
+            "indicators.panes[0]",
+            "from 2 to 100000",
+        ),
+        (
+            "[\"macd:12,26\", \"nope:3\"]",
+            "indicators.panes[1]",
+            "unknown indicator",
+        ),
+        ("[\"rsi:14,3\"]", "indicators.panes[0]", "takes 1 parameter"),
+    ] {
+        std::fs::write(&cfg, format!("[indicators]\npanes = {panes}\n")).unwrap();
+        let out = cryptoviz(dir.path())
+            .arg("--config")
+            .arg(&cfg)
+            .args(["export", "--out", "-"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{panes}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(key) && err.contains(says), "{panes}: {err}");
+    }
+}

@@ -153,6 +153,18 @@ fn demo_dashboard_end_to_end() {
             .len(),
         candles.len()
     );
+    // SPEC §8: the default chart's indicators by name too, aligned, equal to v2's keys.
+    let ind = &report["series"][0]["indicators"];
+    assert_eq!(ind["rsi:14"], ind["rsi14"]);
+    assert_eq!(ind["mom:10"], ind["momentum10"]);
+    assert_eq!(
+        ind["macd:12,26,9"]["hist"].as_array().unwrap().len(),
+        candles.len()
+    );
+    assert_eq!(
+        ind["bbands:20,2"]["upper"].as_array().unwrap().len(),
+        candles.len()
+    );
 
     // An alert from the keyboard: ! opens it at the last price; a level a little above it is
     // typed in; the rule is listed by A, drawn on the chart, and counted in the health panel.

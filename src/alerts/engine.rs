@@ -9,10 +9,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::rule::{Condition, Repeat, Rule};
+use super::rule::{Cmp, Condition, Operand, Repeat, Rule};
 use super::{ArmState, Firing};
 use crate::domain::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
+use crate::indicators::kernel::Out;
+use crate::indicators::live::{Bar, Live};
 use crate::indicators::{Incremental, IndicatorParams, Latest};
 
 /// FNV-1a: the engine looks a series up per candle, and SipHash's protection against
@@ -78,6 +80,10 @@ struct Watch {
     indicators: Incremental,
     /// Indicator values at the previous closed candle (MACD crosses).
     before: Latest,
+    /// The SPEC §8 indicators this series' rules name, and their values at the previous
+    /// closed candle (crosses).
+    named: Live,
+    named_before: Vec<Out>,
     /// Closes by open time, as far back as the longest `change` window.
     closes: VecDeque<(Millis, f64)>,
     keep_closes: usize,
@@ -149,6 +155,8 @@ impl Engine {
                 self.series.entry(key).or_insert_with(|| Watch {
                     indicators: Incremental::new(self.params),
                     before: Latest::default(),
+                    named: Live::new(&[]),
+                    named_before: Vec::new(),
                     closes: VecDeque::new(),
                     keep_closes: 1,
                     volumes: VecDeque::new(),
@@ -162,6 +170,11 @@ impl Engine {
                             w.keep_closes = w.keep_closes.max(n);
                         }
                         Condition::Volume { n, .. } => w.keep_volumes = w.keep_volumes.max(n),
+                        Condition::Indicator {
+                            ref left,
+                            ref right,
+                            ..
+                        } => w.watch_indicators([&**left, &**right]),
                         _ => {}
                     }
                 }
@@ -304,6 +317,25 @@ impl Engine {
                         now_ind.bb_lower
                     };
                     band.map(|b| (if *above { close > b } else { close < b }, close))
+                }
+                Condition::Indicator { left, cmp, right } => {
+                    let (now_l, now_r) = (w.operand(left, false), w.operand(right, false));
+                    match &**right {
+                        Operand::Level(level) => now_l.map(|l| (cmp.holds(l, *level), l)),
+                        Operand::Series { .. } => {
+                            let (was_l, was_r) = (w.operand(left, true), w.operand(right, true));
+                            match (was_l, was_r, now_l, now_r) {
+                                (Some(pl), Some(pr), Some(l), Some(r)) => {
+                                    let crossed = match cmp {
+                                        Cmp::Above => pl <= pr && l > r,
+                                        Cmp::Below => pl >= pr && l < r,
+                                    };
+                                    Some((crossed, l))
+                                }
+                                _ => None,
+                            }
+                        }
+                    }
                 }
                 Condition::Change { cmp, window, pct } => w
                     .closes
@@ -470,6 +502,38 @@ impl Engine {
 }
 
 impl Watch {
+    /// Adds the indicators `operands` name to those computed (before the first candle; one
+    /// added later starts cold, as a new series does).
+    fn watch_indicators<'a>(&mut self, operands: impl IntoIterator<Item = &'a Operand>) {
+        let mut specs = self.named.specs().to_vec();
+        for o in operands {
+            if let Operand::Series { spec, .. } = o
+                && !specs.contains(spec)
+            {
+                specs.push(spec.clone());
+            }
+        }
+        if specs.len() != self.named.specs().len() {
+            self.named = Live::new(&specs);
+            self.named_before.clear();
+        }
+    }
+
+    /// An operand's value at the last closed candle, or the one before (`before`).
+    fn operand(&self, o: &Operand, before: bool) -> Option<f64> {
+        let (spec, output) = match o {
+            Operand::Level(v) => return Some(*v),
+            Operand::Series { spec, output } => (spec, *output),
+        };
+        let k = self.named.specs().iter().position(|s| s == spec)?;
+        let out = if before {
+            *self.named_before.get(k)?
+        } else {
+            self.named.latest(k)
+        };
+        Some(out[output]).filter(|v| !v.is_nan())
+    }
+
     fn fold(&mut self, c: &Candle) {
         if c.open_time <= self.last_open {
             return;
@@ -478,6 +542,18 @@ impl Watch {
         self.before = self.indicators.latest();
         let close = c.close.to_f64();
         self.indicators.push_closed(close);
+        if !self.named.specs().is_empty() {
+            self.named_before.clear();
+            self.named_before
+                .extend((0..self.named.specs().len()).map(|k| self.named.latest(k)));
+            self.named.push_closed(Bar {
+                time: c.open_time,
+                high: c.high.to_f64(),
+                low: c.low.to_f64(),
+                close,
+                volume: c.volume.to_f64(),
+            });
+        }
         self.closes.push_back((c.open_time, close));
         while self.closes.len() > self.keep_closes {
             self.closes.pop_front();

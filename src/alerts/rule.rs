@@ -116,6 +116,78 @@ pub enum Condition {
     PositionPct {
         pct: f64,
     },
+    /// Any indicator of SPEC §8 against a level (`atr:14 > 500`, a state like `rsi > 70`) or
+    /// against another indicator (`ema:20 > ema:50`: true on the closed candle where it
+    /// crosses, like `macd crosses above signal`).
+    Indicator {
+        left: Box<Operand>,
+        cmp: Cmp,
+        right: Box<Operand>,
+    },
+}
+
+/// One side of an indicator condition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    /// Output `output` of an indicator (`stoch:14,3,3.k` is output 0 of stoch).
+    Series {
+        spec: crate::indicators::spec::Spec,
+        output: usize,
+    },
+    Level(f64),
+}
+
+impl Operand {
+    /// `name[:params][.output]`, or a number.
+    fn parse(text: &str) -> Result<Operand, String> {
+        if let Ok(v) = text.parse::<f64>() {
+            return if v.is_finite() {
+                Ok(Operand::Level(v))
+            } else {
+                Err(format!("{text:?} is not a number"))
+            };
+        }
+        use crate::indicators::spec::Spec;
+        // The output, if any, follows the last dot (`sar:0.02,0.2` has none).
+        let (name, output) = match text.rsplit_once('.') {
+            Some((n, o)) if o.chars().all(|c| c.is_ascii_alphabetic()) && !o.is_empty() => {
+                (n, Some(o))
+            }
+            _ => (text, None),
+        };
+        let spec = Spec::parse(name).map_err(|e| e.to_string())?;
+        let outputs = spec.def().outputs;
+        let output = match output {
+            None if outputs.len() == 1 => 0,
+            None => {
+                return Err(format!(
+                    "{spec} has outputs {}: name one ({spec}.{})",
+                    outputs.join(", "),
+                    outputs[0]
+                ));
+            }
+            Some(o) => outputs.iter().position(|x| *x == o).ok_or_else(|| {
+                format!("{spec} has no output {o:?} (it has {})", outputs.join(", "))
+            })?,
+        };
+        Ok(Operand::Series { spec, output })
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Level(v) => write!(f, "{v}"),
+            Operand::Series { spec, output } => {
+                let outputs = spec.def().outputs;
+                if outputs.len() == 1 {
+                    write!(f, "{spec}")
+                } else {
+                    write!(f, "{spec}.{}", outputs[*output])
+                }
+            }
+        }
+    }
 }
 
 impl Condition {
@@ -129,6 +201,7 @@ impl Condition {
                 | Condition::MacdCross { .. }
                 | Condition::Bollinger { .. }
                 | Condition::Volume { .. }
+                | Condition::Indicator { .. }
         )
     }
 
@@ -274,9 +347,30 @@ impl Condition {
             }),
             ["drawdown", ">", x] => Ok(Condition::Drawdown { pct: number(x)? }),
             ["position_pct", ">", x] => Ok(Condition::PositionPct { pct: number(x)? }),
+            [l, op @ (">" | "<"), r] if l.contains(':') || r.contains(':') || is_named(l) => {
+                let left = Operand::parse(l).map_err(|e| bad(&e))?;
+                let right = Operand::parse(r).map_err(|e| bad(&e))?;
+                if matches!(left, Operand::Level(_)) {
+                    return Err(bad("put the indicator on the left (`atr:14 > 500`)"));
+                }
+                Ok(Condition::Indicator {
+                    left: Box::new(left),
+                    cmp: cmp(op)?,
+                    right: Box::new(right),
+                })
+            }
             _ => Err(RuleError::Unknown(when.to_string())),
         }
     }
+}
+
+/// An indicator written without parameters (`obv`, `vwap`, `stoch.k`), which v2's own words
+/// (`rsi`, `price`, …) are not.
+fn is_named(token: &str) -> bool {
+    let name = token.split('.').next().unwrap_or(token);
+    crate::indicators::spec::DEFS
+        .iter()
+        .any(|d| d.name == name && name != "rsi")
 }
 
 impl fmt::Display for Condition {
@@ -298,6 +392,9 @@ impl fmt::Display for Condition {
             Condition::Sentiment { cmp, level } => write!(f, "sentiment {} {level}", cmp.sign()),
             Condition::Stale { secs } => write!(f, "stale > {secs} s"),
             Condition::Spread { bps } => write!(f, "spread_bps > {bps}"),
+            Condition::Indicator { left, cmp, right } => {
+                write!(f, "{left} {} {right}", cmp.sign())
+            }
             Condition::Funding { cmp, pct } => write!(f, "funding {} {pct}", cmp.sign()),
             Condition::Basis { cmp, bps } => write!(f, "basis_bps {} {bps}", cmp.sign()),
             Condition::OiChange { cmp, pct, window } => write!(
@@ -528,5 +625,36 @@ mod tests {
         ] {
             assert!(Condition::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn named_indicator_conditions_parse_and_explain_their_mistakes() {
+        for (when, shown) in [
+            ("ema:20 > ema:50", "ema:20 > ema:50"),
+            ("EMA:20<EMA:50", "ema:20 < ema:50"),
+            ("atr:14 > 500", "atr:14 > 500"),
+            ("stoch:14,3,3.k < 20", "stoch:14,3,3.k < 20"),
+            ("obv > 1000", "obv > 1000"),
+            ("sar:0.02,0.2 < 5", "sar:0.02,0.2 < 5"),
+            ("bbands:20,2.upper < 3", "bbands:20,2.upper < 3"),
+        ] {
+            let c = Condition::parse(when).unwrap_or_else(|e| panic!("{when}: {e}"));
+            assert!(c.on_closed_candles());
+            assert_eq!(c.to_string(), shown);
+            assert_eq!(Condition::parse(shown).unwrap(), c);
+        }
+        // v2's own words keep their meaning.
+        assert!(matches!(
+            Condition::parse("rsi > 70").unwrap(),
+            Condition::Rsi { .. }
+        ));
+        let err = |w: &str| Condition::parse(w).unwrap_err().to_string();
+        assert!(err("stoch:14,3,3 < 20").contains("name one (stoch:14,3,3.k)"));
+        assert!(err("stoch:14,3,3.x < 20").contains("no output \"x\""));
+        assert!(err("ema:0 > 5").contains("from 2 to 100000"));
+        assert!(err("500 < atr:14").contains("indicator on the left"));
+        assert!(
+            err("ema:20 > nan").contains("not a number") || err("ema:20 > nan").contains("unknown")
+        );
     }
 }

@@ -32,7 +32,10 @@ pub fn report(app: &App) -> Report {
             symbol: key.symbol.as_str().to_string(),
             timeframe: key.timeframe.as_str(),
             candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
-            indicators: ind,
+            indicators: crate::report::ReportIndicators {
+                v2: ind,
+                named: m.visible_named(key, &app.chart.view, app.chart.cols),
+            },
             derivatives: live_derivatives(m, key.symbol),
         }],
         news: app.news.visible(m.coin()).map(NewsReport::from).collect(),

@@ -324,6 +324,20 @@ impl Model {
         (&all[w.clone()], tail(set, w.start - from))
     }
 
+    /// The chosen indicators by name (SPEC §8) over the same window as [`Self::visible_for`],
+    /// warmed up on the same candles before it.
+    pub fn visible_named(
+        &self,
+        key: SeriesKey,
+        view: &Viewport,
+        cols: u16,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+        let w = view.window(all, cols);
+        let from = w.start.saturating_sub(WARMUP);
+        crate::indicators::named_after(&self.settings.chosen, &all[from..w.end], w.start - from)
+    }
+
     /// The in-memory candle windows as a cache: hits, store reads, candles held, freshness.
     pub fn chart_cache(&self) -> CacheStats {
         let newest = self.series.values().filter_map(|s| s.live_at).max();

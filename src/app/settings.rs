@@ -34,6 +34,8 @@ pub struct AppSettings {
     pub freshness: FreshnessConfig,
     pub tz: TimeZone,
     pub indicators: IndicatorParams,
+    /// `[indicators] overlays` then `panes` (SPEC §8), for reports.
+    pub chosen: Vec<crate::indicators::spec::Spec>,
     /// Shown from the store only: a `--symbol` or `--timeframe` the stream does not carry.
     pub history_only: HistoryOnly,
     /// The composites among `symbols`, with their members.
@@ -117,7 +119,8 @@ impl AppSettings {
             theme: Theme::from_config(&config.ui, no_color)?,
             freshness: config.freshness.clone(),
             tz: TimeZone::Local,
-            indicators: config.indicators,
+            indicators: config.indicators.params(),
+            chosen: config.indicators.chosen(),
             history_only,
             composites: config.market.composites(),
             basis: config.market.basis.clone().into_iter().collect(),

@@ -528,6 +528,28 @@ pub fn indicators_10k(reps: usize) -> f64 {
     round3(median(runs))
 }
 
+/// Every indicator of SPEC §8 at its default parameters over `n` candles, in bars per second
+/// (median of `reps`). The candles become f64 columns once, outside the timing, as TA-Lib's
+/// callers hand it arrays; each run allocates its outputs, as TA-Lib's Python wrapper does.
+pub fn indicators_bars(n: usize, reps: usize) -> serde_json::Map<String, serde_json::Value> {
+    use crate::indicators::spec::{DEFS, Spec};
+    let table = crate::indicators::Table::of(&data::candles(n, 1_700_000_000_000));
+    let cols = table.columns();
+    DEFS.iter()
+        .filter_map(|def| Spec::parse(def.name).ok())
+        .map(|spec| {
+            let runs = (0..reps.max(5))
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(crate::indicators::registry::compute(&spec, &cols));
+                    per_sec(n, t.elapsed())
+                })
+                .collect();
+            (spec.name(), serde_json::json!(median(runs).round()))
+        })
+        .collect()
+}
+
 /// Klines from a loopback server through the backfill client into the store.
 pub async fn backfill(dir: &Path, n: usize, reps: usize) -> anyhow::Result<f64> {
     let start: Millis = 1_700_006_400_000;

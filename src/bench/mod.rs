@@ -258,6 +258,10 @@ async fn measure_all(
         json!(measure::indicators_10k(plan.reps)),
     );
     out.insert(
+        "indicators_bars_per_sec".into(),
+        json!(measure::indicators_bars(100_000, plan.reps)),
+    );
+    out.insert(
         "backfill_candles_per_sec".into(),
         json!(measure::backfill(&dir, plan.candles * 2, plan.reps).await?),
     );

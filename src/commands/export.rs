@@ -72,7 +72,8 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let stored: Vec<SeriesKey> = store.call(|b| b.series_keys()).await?;
     let now = now_ms();
     let mut report = Report::new(if ctx.demo { Mode::Demo } else { Mode::Offline }, now);
-    let params = ctx.config.indicators;
+    let params = ctx.config.indicators.params();
+    let chosen = ctx.config.indicators.chosen();
     let mut empty = Vec::new();
     for &symbol in &symbols {
         for &timeframe in &timeframes {
@@ -81,7 +82,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             if candles.is_empty() {
                 empty.push(key);
             }
-            let mut series = SeriesReport::new(key, &candles, &params);
+            let mut series = SeriesReport::new(key, &candles, &params, &chosen);
             if symbol.is_perp() {
                 series.derivatives = derivatives(ctx, &store, key, from, to).await?;
             }

@@ -42,7 +42,7 @@ impl Config {
     pub fn alert_setup(&self) -> crate::alerts::AlertSetup {
         crate::alerts::AlertSetup {
             rules: self.alert_rules().unwrap_or_default(),
-            indicators: self.indicators,
+            indicators: self.indicators.params(),
             composites: self.market.composites(),
             series: self.market.series_symbols(),
         }

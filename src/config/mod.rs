@@ -4,6 +4,7 @@
 mod alerts;
 mod backfill;
 mod bus;
+pub mod indicators;
 mod market;
 mod portfolio;
 mod ui;
@@ -58,7 +59,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub freshness: FreshnessConfig,
     pub metrics: MetricsConfig,
-    pub indicators: crate::indicators::IndicatorParams,
+    pub indicators: indicators::IndicatorsConfig,
     /// `[[alerts]]`: rules on any series (SPEC §2).
     pub alerts: Vec<AlertConfig>,
     pub notify: NotifyConfig,
@@ -163,9 +164,7 @@ impl Config {
         self.alert_rules()?;
         self.backfill.validate()?;
         self.net.validate()?;
-        if let Err(e) = self.indicators.validate() {
-            return Err(("indicators".into(), e.to_string()));
-        }
+        self.indicators.validate()?;
         self.ui.validate()?;
         self.portfolio.validate()?;
         self.bus.validate()?;

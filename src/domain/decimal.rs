@@ -49,7 +49,13 @@ impl<const S: u32> Fixed<S> {
         self.0 == 0
     }
 
+    /// The f64 nearest the decimal (what parsing its text gives, as TA-Lib's inputs are) while
+    /// the raw value and the scale are exact in an f64: one correctly rounded division.
     pub fn to_f64(self) -> f64 {
+        const EXACT: u128 = 1 << 53;
+        if self.0.unsigned_abs() < EXACT && (Self::ONE_RAW as u128) < EXACT {
+            return self.0 as f64 / Self::ONE_RAW as f64;
+        }
         // Split so large values keep their precision as far as an f64 can.
         let int = self.0 / Self::ONE_RAW;
         let frac = self.0 % Self::ONE_RAW;
@@ -243,6 +249,22 @@ impl<'de, const S: u32> serde::Deserialize<'de> for Fixed<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_f64_is_the_parsed_decimal() {
+        // The first three are off by one ulp when the integer and fraction are added as two f64s.
+        for text in [
+            "9.97505401",
+            "192.75191126",
+            "34758.78373603",
+            "0.00141418",
+            "-3.3",
+            "0.1",
+        ] {
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(Price::parse(text).unwrap().to_f64(), want, "{text}");
+        }
+    }
 
     #[test]
     fn contracts_scale_exactly_or_not_at_all() {

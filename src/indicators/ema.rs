@@ -83,7 +83,7 @@ impl RunningTotal {
 /// for that bar, so the batch loop and the live engine run identical float
 /// operations and agree bit for bit.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct EmaState {
+pub struct EmaState {
     period: usize,
     k: f64,
     seen: usize,

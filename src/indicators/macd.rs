@@ -57,7 +57,7 @@ pub(crate) struct MacdValue {
 
 /// MACD as a value type, shared by the batch function and the live engine.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct MacdState {
+pub struct MacdState {
     /// Bars to skip before the fast EMA starts: `slow - fast`.
     fast_delay: usize,
     seen: usize,

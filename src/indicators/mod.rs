@@ -14,10 +14,16 @@
 mod bollinger;
 mod ema;
 mod incremental;
+pub mod kernel;
+mod kernels;
+pub mod live;
 mod macd;
 mod momentum;
+mod named;
 mod params;
+pub mod registry;
 mod rsi;
+pub mod spec;
 
 use serde::Serialize;
 
@@ -26,6 +32,7 @@ pub use ema::{ema, sma};
 pub use incremental::{Incremental, Latest};
 pub use macd::{Macd, macd};
 pub use momentum::momentum;
+pub use named::{Table, named, named_after};
 pub use params::{IndicatorError, IndicatorParams, MAX_PERIOD};
 pub use rsi::rsi;
 

@@ -37,7 +37,7 @@ pub(crate) fn valid_period(period: usize) -> bool {
 /// RSI as a value type, shared by the batch function and the live engine so
 /// both perform the same float operations.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct RsiState {
+pub struct RsiState {
     period: usize,
     seen: usize,
     prev: f64,

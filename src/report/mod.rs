@@ -136,7 +136,7 @@ pub struct SeriesReport {
     pub symbol: String,
     pub timeframe: &'static str,
     pub candles: Vec<CandleReport>,
-    pub indicators: crate::indicators::IndicatorSet,
+    pub indicators: ReportIndicators,
     /// A perp's mark, index, funding, open interest and liquidations (SPEC §5).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derivatives: Option<derivs::DerivativesReport>,
@@ -147,6 +147,7 @@ impl SeriesReport {
         key: SeriesKey,
         candles: &[Candle],
         params: &crate::indicators::IndicatorParams,
+        chosen: &[crate::indicators::spec::Spec],
     ) -> Self {
         let closes: Vec<f64> = candles.iter().map(|c| c.close.to_f64()).collect();
         SeriesReport {
@@ -154,10 +155,23 @@ impl SeriesReport {
             symbol: key.symbol.as_str().to_string(),
             timeframe: key.timeframe.as_str(),
             candles: candles.iter().map(|c| CandleReport::new(c, key)).collect(),
-            indicators: crate::indicators::compute(&closes, params),
+            indicators: ReportIndicators {
+                v2: crate::indicators::compute(&closes, params),
+                named: crate::indicators::named(chosen, candles),
+            },
             derivatives: None,
         }
     }
+}
+
+/// v2's keys (`rsi14`, `macd`, …) and, beside them, every chosen indicator by
+/// its name (SPEC §8), all aligned with the candles.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReportIndicators {
+    #[serde(flatten)]
+    pub v2: crate::indicators::IndicatorSet,
+    #[serde(flatten)]
+    pub named: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A candle as the report shows it: decimal strings, exact, no trailing zeros.

@@ -430,3 +430,71 @@ fn perp_conditions_fire_from_derivatives() {
     assert_eq!(fired[3].1, "6");
     assert_eq!(fired[4].1, "110000");
 }
+
+#[test]
+fn named_indicators_fire_on_crosses_and_levels_as_the_batch_kernels_say() {
+    use crate::indicators::Table;
+    use crate::indicators::registry::compute;
+    use crate::indicators::spec::Spec;
+    let closes: Vec<f64> = (0..300)
+        .map(|i| 100.0 + 10.0 * ((i as f64) / 13.0).sin() + i as f64 * 0.02)
+        .collect();
+    let mut e = engine(vec![
+        rule("up", "BTCUSDT", "ema:5 > ema:20", Repeat::Rearm, 0),
+        rule("down", "BTCUSDT", "ema:5 < ema:20", Repeat::Rearm, 0),
+        rule("k", "BTCUSDT", "stoch:14,3,3.k < 20", Repeat::Rearm, 0),
+    ]);
+    let mut out = Vec::new();
+    let candles: Vec<Candle> = closes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| candle(i as i64, *c, 1.0))
+        .collect();
+    for c in &candles {
+        e.on_candle(key(), c, T0, &mut out);
+    }
+    let table = Table::of(&candles);
+    let series = |s: &str| compute(&Spec::parse(s).unwrap(), &table.columns()).remove(0);
+    let (fast, slow, k) = (series("ema:5"), series("ema:20"), series("stoch:14,3,3"));
+    let crosses = |above: bool| -> Vec<i64> {
+        (1..closes.len())
+            .filter(|&i| {
+                let (pf, ps, f, s) = (fast[i - 1], slow[i - 1], fast[i], slow[i]);
+                !(pf.is_nan() || ps.is_nan())
+                    && if above {
+                        pf <= ps && f > s
+                    } else {
+                        pf >= ps && f < s
+                    }
+            })
+            .map(|i| i as i64)
+            .collect()
+    };
+    let got = |name: &str| -> Vec<i64> {
+        fired(&out)
+            .iter()
+            .filter(|f| f.alert == name)
+            .map(|f| (f.trigger_time + 1 - T0) / 60_000 - 1)
+            .collect()
+    };
+    let (up, down) = (crosses(true), crosses(false));
+    assert!(up.len() >= 3 && down.len() >= 3, "{up:?} {down:?}");
+    assert_eq!(got("up"), up);
+    assert_eq!(got("down"), down);
+    // A level rearms once false: the first bar of each run below 20.
+    let mut want_k = Vec::new();
+    let mut armed = true;
+    for (i, v) in k.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        if *v < 20.0 && armed {
+            want_k.push(i as i64);
+            armed = false;
+        } else if *v >= 20.0 {
+            armed = true;
+        }
+    }
+    assert!(!want_k.is_empty());
+    assert_eq!(got("k"), want_k);
+}

@@ -1,0 +1,226 @@
+//! Moving averages of the close and the bands around one, in TA-Lib's order
+//! of float operations.
+
+use crate::indicators::ema::EmaState;
+use crate::indicators::kernel::{Kernel, NONE, Out, Past, one};
+
+/// SMA: TA-Lib keeps one running total (add the newest, divide, subtract the
+/// oldest); its few ulps of drift over a long series are part of its output.
+#[derive(Clone, Debug)]
+pub struct Sma {
+    pub n: usize,
+}
+
+impl Kernel for Sma {
+    type State = f64;
+
+    fn start(&self) -> f64 {
+        0.0
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, total: &mut f64, p: &P, i: usize) -> Out {
+        *total += p.close(i);
+        if i + 1 < self.n {
+            return NONE;
+        }
+        let mean = *total / self.n as f64;
+        *total -= p.close(i + 1 - self.n);
+        one(mean)
+    }
+
+    fn reach(&self) -> usize {
+        self.n - 1
+    }
+}
+
+/// EMA seeded with the SMA of the first `n` closes (TA-Lib's default).
+#[derive(Clone, Debug)]
+pub struct Ema {
+    pub n: usize,
+}
+
+impl Kernel for Ema {
+    type State = EmaState;
+
+    fn start(&self) -> EmaState {
+        EmaState::new(self.n)
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, s: &mut EmaState, p: &P, i: usize) -> Out {
+        let (next, v) = s.next(p.close(i));
+        *s = next;
+        one(v.unwrap_or(f64::NAN))
+    }
+
+    fn reach(&self) -> usize {
+        0
+    }
+}
+
+/// WMA with weights 1..n, TA-Lib's O(1) form: a weighted sum and a plain
+/// sum of the window, the latter subtracted once per bar.
+#[derive(Clone, Debug)]
+pub struct Wma {
+    pub n: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WmaState {
+    sum: f64,
+    sub: f64,
+    trailing: f64,
+}
+
+impl Kernel for Wma {
+    type State = WmaState;
+
+    fn start(&self) -> WmaState {
+        WmaState::default()
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, s: &mut WmaState, p: &P, i: usize) -> Out {
+        let x = p.close(i);
+        let n = self.n;
+        if i + 1 < n {
+            s.sub += x;
+            s.sum += x * (i + 1) as f64;
+            return NONE;
+        }
+        s.sub += x;
+        s.sub -= s.trailing;
+        s.sum += x * n as f64;
+        s.trailing = p.close(i + 1 - n);
+        let divider = (n * (n + 1) / 2) as f64;
+        let out = s.sum / divider;
+        s.sum -= s.sub;
+        one(out)
+    }
+
+    fn reach(&self) -> usize {
+        self.n - 1
+    }
+}
+
+/// DEMA = 2 EMA - EMA(EMA), the second EMA seeded on the first's values.
+#[derive(Clone, Debug)]
+pub struct Dema {
+    pub n: usize,
+}
+
+impl Kernel for Dema {
+    type State = [EmaState; 2];
+
+    fn start(&self) -> Self::State {
+        [EmaState::new(self.n); 2]
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, s: &mut Self::State, p: &P, i: usize) -> Out {
+        let Some(e1) = chain(&mut s[0], p.close(i)) else {
+            return NONE;
+        };
+        let Some(e2) = chain(&mut s[1], e1) else {
+            return NONE;
+        };
+        one((2.0 * e1) - e2)
+    }
+
+    fn reach(&self) -> usize {
+        0
+    }
+}
+
+/// TEMA = 3 EMA - 3 EMA(EMA) + EMA(EMA(EMA)).
+#[derive(Clone, Debug)]
+pub struct Tema {
+    pub n: usize,
+}
+
+impl Kernel for Tema {
+    type State = [EmaState; 3];
+
+    fn start(&self) -> Self::State {
+        [EmaState::new(self.n); 3]
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, s: &mut Self::State, p: &P, i: usize) -> Out {
+        let Some(e1) = chain(&mut s[0], p.close(i)) else {
+            return NONE;
+        };
+        let Some(e2) = chain(&mut s[1], e1) else {
+            return NONE;
+        };
+        let Some(e3) = chain(&mut s[2], e2) else {
+            return NONE;
+        };
+        one(e3 + ((3.0 * e1) - (3.0 * e2)))
+    }
+
+    fn reach(&self) -> usize {
+        0
+    }
+}
+
+#[inline(always)]
+fn chain(s: &mut EmaState, x: f64) -> Option<f64> {
+    let (next, v) = s.next(x);
+    *s = next;
+    v
+}
+
+/// Bollinger Bands around TA-Lib's SMA, `k` population standard deviations
+/// wide. The deviation takes a second pass over the window around the mean
+/// (TA-Lib 0.8 does too; a running sum of squares cancels catastrophically
+/// at crypto prices), so a bar costs O(n) and that is TA-Lib's cost as well.
+#[derive(Clone, Debug)]
+pub struct Bbands {
+    pub n: usize,
+    pub k: f64,
+}
+
+impl Kernel for Bbands {
+    type State = f64;
+
+    fn start(&self) -> f64 {
+        0.0
+    }
+
+    #[inline(always)]
+    fn step<P: Past>(&mut self, total: &mut f64, p: &P, i: usize) -> Out {
+        let n = self.n;
+        *total += p.close(i);
+        if i + 1 < n {
+            return NONE;
+        }
+        let mean = *total / n as f64;
+        *total -= p.close(i + 1 - n);
+        let mut lanes = [0.0_f64; 4];
+        let first = i + 1 - n;
+        let older = n - 1;
+        let whole = older - older % 4;
+        let mut j = 0;
+        while j < whole {
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                let d = p.close(first + j + l) - mean;
+                *lane += d * d;
+            }
+            j += 4;
+        }
+        for (l, lane) in lanes.iter_mut().enumerate().take(older - whole) {
+            let d = p.close(first + whole + l) - mean;
+            *lane += d * d;
+        }
+        let d = p.close(i) - mean;
+        let squares = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + d * d;
+        let width = (squares / n as f64).sqrt() * self.k;
+        [mean + width, mean, mean - width]
+    }
+
+    fn reach(&self) -> usize {
+        self.n - 1
+    }
+}
