@@ -102,6 +102,24 @@ async fn every_spec_key_is_measured() {
         v["venue_parse_trades_per_sec"].as_object().unwrap().len(),
         5
     );
+    // SPEC §8: every indicator by its canonical name, in bars per second.
+    let bars = v["indicators_bars_per_sec"].as_object().unwrap();
+    let names: Vec<&str> = bars.keys().map(String::as_str).collect();
+    for name in [
+        "ema:20",
+        "atr:14",
+        "stoch:14,3,3",
+        "sar:0.02,0.2",
+        "obv",
+        "vwap",
+    ] {
+        assert!(names.contains(&name), "{name} missing in {names:?}");
+    }
+    assert_eq!(bars.len(), 21, "{names:?}");
+    assert!(
+        bars.values().all(|x| x.as_f64().is_some_and(|x| x > 0.0)),
+        "{v}"
+    );
 }
 
 /// A process the benchmark started (here the real collector) ends when the benchmark is

@@ -13,7 +13,6 @@ use super::rule::{Cmp, Condition, Operand, Repeat, Rule};
 use super::{ArmState, Firing};
 use crate::domain::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
-use crate::indicators::kernel::Out;
 use crate::indicators::live::{Bar, Live};
 use crate::indicators::{Incremental, IndicatorParams, Latest};
 
@@ -80,10 +79,8 @@ struct Watch {
     indicators: Incremental,
     /// Indicator values at the previous closed candle (MACD crosses).
     before: Latest,
-    /// The SPEC §8 indicators this series' rules name, and their values at the previous
-    /// closed candle (crosses).
+    /// The SPEC §8 indicators this series' rules name.
     named: Live,
-    named_before: Vec<Out>,
     /// Closes by open time, as far back as the longest `change` window.
     closes: VecDeque<(Millis, f64)>,
     keep_closes: usize,
@@ -156,7 +153,6 @@ impl Engine {
                     indicators: Incremental::new(self.params),
                     before: Latest::default(),
                     named: Live::new(&[]),
-                    named_before: Vec::new(),
                     closes: VecDeque::new(),
                     keep_closes: 1,
                     volumes: VecDeque::new(),
@@ -300,12 +296,7 @@ impl Engine {
                 Condition::MacdCross { above } => {
                     match (before.macd, before.signal, now_ind.macd, now_ind.signal) {
                         (Some(pm), Some(ps), Some(m), Some(s)) => {
-                            let crossed = if *above {
-                                pm - ps <= 0.0 && m - s > 0.0
-                            } else {
-                                pm - ps >= 0.0 && m - s < 0.0
-                            };
-                            Some((crossed, m))
+                            Some((crossed(*above, (pm, ps), (m, s)), m))
                         }
                         _ => None,
                     }
@@ -319,18 +310,14 @@ impl Engine {
                     band.map(|b| (if *above { close > b } else { close < b }, close))
                 }
                 Condition::Indicator { left, cmp, right } => {
-                    let (now_l, now_r) = (w.operand(left, false), w.operand(right, false));
+                    let (l, r) = (w.operand(left, false), w.operand(right, false));
                     match &**right {
-                        Operand::Level(level) => now_l.map(|l| (cmp.holds(l, *level), l)),
+                        Operand::Level(level) => l.map(|l| (cmp.holds(l, *level), l)),
                         Operand::Series { .. } => {
-                            let (was_l, was_r) = (w.operand(left, true), w.operand(right, true));
-                            match (was_l, was_r, now_l, now_r) {
-                                (Some(pl), Some(pr), Some(l), Some(r)) => {
-                                    let crossed = match cmp {
-                                        Cmp::Above => pl <= pr && l > r,
-                                        Cmp::Below => pl >= pr && l < r,
-                                    };
-                                    Some((crossed, l))
+                            let was = (w.operand(left, true), w.operand(right, true));
+                            match (was, l, r) {
+                                ((Some(pl), Some(pr)), Some(l), Some(r)) => {
+                                    Some((crossed(*cmp == Cmp::Above, (pl, pr), (l, r)), l))
                                 }
                                 _ => None,
                             }
@@ -515,7 +502,6 @@ impl Watch {
         }
         if specs.len() != self.named.specs().len() {
             self.named = Live::new(&specs);
-            self.named_before.clear();
         }
     }
 
@@ -527,7 +513,7 @@ impl Watch {
         };
         let k = self.named.specs().iter().position(|s| s == spec)?;
         let out = if before {
-            *self.named_before.get(k)?
+            self.named.previous(k)
         } else {
             self.named.latest(k)
         };
@@ -543,9 +529,6 @@ impl Watch {
         let close = c.close.to_f64();
         self.indicators.push_closed(close);
         if !self.named.specs().is_empty() {
-            self.named_before.clear();
-            self.named_before
-                .extend((0..self.named.specs().len()).map(|k| self.named.latest(k)));
             self.named.push_closed(Bar {
                 time: c.open_time,
                 high: c.high.to_f64(),
@@ -565,6 +548,16 @@ impl Watch {
                 self.volumes.pop_front();
             }
         }
+    }
+}
+
+/// Whether the first of two lines crossed the second between two closed candles: from at or
+/// below it to above (`above`), or from at or above it to below.
+fn crossed(above: bool, (was_a, was_b): (f64, f64), (a, b): (f64, f64)) -> bool {
+    if above {
+        was_a <= was_b && a > b
+    } else {
+        was_a >= was_b && a < b
     }
 }
 

@@ -364,13 +364,11 @@ impl Condition {
     }
 }
 
-/// An indicator written without parameters (`obv`, `vwap`, `stoch.k`), which v2's own words
-/// (`rsi`, `price`, …) are not.
+/// An indicator written without parameters (`obv`, `vwap`, `stoch.k`); v2's `rsi > 70` never
+/// gets here, its own arm comes first.
 fn is_named(token: &str) -> bool {
     let name = token.split('.').next().unwrap_or(token);
-    crate::indicators::spec::DEFS
-        .iter()
-        .any(|d| d.name == name && name != "rsi")
+    crate::indicators::spec::DEFS.iter().any(|d| d.name == name)
 }
 
 impl fmt::Display for Condition {

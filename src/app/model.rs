@@ -316,12 +316,19 @@ impl Model {
         view: &Viewport,
         cols: u16,
     ) -> (&[Candle], IndicatorSet) {
+        let (candles, warmup) = self.warmed_window(key, view, cols);
+        let closes: Vec<f64> = candles.iter().map(|c| c.close.to_f64()).collect();
+        let set = crate::indicators::compute(&closes, &self.settings.indicators);
+        (&candles[warmup..], tail(set, warmup))
+    }
+
+    /// The visible candles of `key` with up to [`WARMUP`] before them, and how many those are:
+    /// indicators are computed over all of it and shown for the visible part.
+    fn warmed_window(&self, key: SeriesKey, view: &Viewport, cols: u16) -> (&[Candle], usize) {
         let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
         let w = view.window(all, cols);
         let from = w.start.saturating_sub(WARMUP);
-        let closes: Vec<f64> = all[from..w.end].iter().map(|c| c.close.to_f64()).collect();
-        let set = crate::indicators::compute(&closes, &self.settings.indicators);
-        (&all[w.clone()], tail(set, w.start - from))
+        (&all[from..w.end], w.start - from)
     }
 
     /// The chosen indicators by name (SPEC §8) over the same window as [`Self::visible_for`],
@@ -332,10 +339,8 @@ impl Model {
         view: &Viewport,
         cols: u16,
     ) -> serde_json::Map<String, serde_json::Value> {
-        let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
-        let w = view.window(all, cols);
-        let from = w.start.saturating_sub(WARMUP);
-        crate::indicators::named_after(&self.settings.chosen, &all[from..w.end], w.start - from)
+        let (candles, warmup) = self.warmed_window(key, view, cols);
+        crate::indicators::named_after(&self.settings.chosen, candles, warmup)
     }
 
     /// The in-memory candle windows as a cache: hits, store reads, candles held, freshness.

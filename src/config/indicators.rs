@@ -11,6 +11,9 @@ use crate::indicators::spec::Spec;
 /// terminal's chart and is almost certainly a mistake.
 pub const MAX_CHOSEN: usize = 8;
 
+/// v2's seven keys are spelled out here rather than flattened in from
+/// [`IndicatorParams`]: serde's `flatten` turns `deny_unknown_fields` off, and a
+/// misspelt key must stay an error. [`Self::params`] is the one mapping.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IndicatorsConfig {

@@ -72,21 +72,35 @@ pub(crate) struct Bands {
 }
 
 /// Bands for the window `older` (oldest first) followed by `newest`, around
-/// its precomputed mean. Squares go into four fixed lanes by position so the
-/// loop pipelines (a single running sum is latency bound); batch and live
-/// code pass the same slices, so they still agree bit for bit.
+/// its precomputed mean.
 pub(crate) fn bands(older: &[f64], newest: f64, middle: f64, n: f64, k: f64) -> Bands {
+    bands_of(older.len(), |j| older[j], newest, middle, n, k)
+}
+
+/// Bands for a window of `count` older values (`older(j)`, oldest first)
+/// followed by `newest`, around its precomputed mean: the one definition the
+/// v2 functions and the SPEC §8 kernel share. Squares go into four fixed
+/// lanes by position so the loop pipelines (a single running sum is latency
+/// bound); the lane order is part of the result's last bits.
+#[inline(always)]
+pub(crate) fn bands_of(
+    count: usize,
+    older: impl Fn(usize) -> f64,
+    newest: f64,
+    middle: f64,
+    n: f64,
+    k: f64,
+) -> Bands {
     let mut lanes = [0.0_f64; 4];
-    let chunks = older.chunks_exact(4);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            let d = x - middle;
+    let whole = count - count % 4;
+    for chunk in (0..whole).step_by(4) {
+        for (l, lane) in lanes.iter_mut().enumerate() {
+            let d = older(chunk + l) - middle;
             *lane += d * d;
         }
     }
-    for (lane, &x) in lanes.iter_mut().zip(rest) {
-        let d = x - middle;
+    for (l, lane) in lanes.iter_mut().enumerate().take(count - whole) {
+        let d = older(whole + l) - middle;
         *lane += d * d;
     }
     let d = newest - middle;

@@ -47,7 +47,7 @@ pub fn ema(closes: &[f64], period: usize) -> Vec<Option<f64>> {
 
 /// TA-Lib's SMA running total: the sum of the last `period - 1` values seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct RunningTotal {
+pub struct RunningTotal {
     total: f64,
 }
 

@@ -196,47 +196,48 @@ impl Extremes {
         high: impl Fn(usize) -> f64,
         low: impl Fn(usize) -> f64,
     ) {
-        let h = high(i);
-        match self.high_at {
-            Some(at) if at >= first => {
-                if h >= self.highest {
-                    self.highest = h;
-                    self.high_at = Some(i);
-                }
-            }
-            _ => {
-                let (mut best, mut at) = (high(first), first);
-                for j in first + 1..=i {
-                    let x = high(j);
-                    if x >= best {
-                        best = x;
-                        at = j;
-                    }
-                }
-                self.highest = best;
-                self.high_at = Some(at);
+        track(
+            &mut self.highest,
+            &mut self.high_at,
+            first,
+            i,
+            high,
+            |a, b| a >= b,
+        );
+        track(&mut self.lowest, &mut self.low_at, first, i, low, |a, b| {
+            a <= b
+        });
+    }
+}
+
+/// One side of [`Extremes`]: `better(x, best)` says whether `x` replaces the
+/// extreme (ties move it to the newer bar, which stays in the window longer:
+/// fewer rescans, the same values).
+#[inline(always)]
+fn track(
+    best: &mut f64,
+    at: &mut Option<usize>,
+    first: usize,
+    i: usize,
+    value: impl Fn(usize) -> f64,
+    better: impl Fn(f64, f64) -> bool,
+) {
+    match *at {
+        Some(j) if j >= first => {
+            let x = value(i);
+            if better(x, *best) {
+                (*best, *at) = (x, Some(i));
             }
         }
-        let l = low(i);
-        match self.low_at {
-            Some(at) if at >= first => {
-                if l <= self.lowest {
-                    self.lowest = l;
-                    self.low_at = Some(i);
+        _ => {
+            let (mut b, mut bj) = (value(first), first);
+            for j in first + 1..=i {
+                let x = value(j);
+                if better(x, b) {
+                    (b, bj) = (x, j);
                 }
             }
-            _ => {
-                let (mut best, mut at) = (low(first), first);
-                for j in first + 1..=i {
-                    let x = low(j);
-                    if x <= best {
-                        best = x;
-                        at = j;
-                    }
-                }
-                self.lowest = best;
-                self.low_at = Some(at);
-            }
+            (*best, *at) = (b, Some(bj));
         }
     }
 }

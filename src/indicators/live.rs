@@ -51,7 +51,11 @@ pub struct Live {
     bars: Bars,
     closed: usize,
     last_closed: Vec<Out>,
-    open: Option<Vec<Out>>,
+    /// Outputs at the closed bar before the last (crosses compare the two).
+    prev_closed: Vec<Out>,
+    /// The open bar's outputs, valid while `has_open` (kept to be reused, not reallocated).
+    open: Vec<Out>,
+    has_open: bool,
 }
 
 impl Live {
@@ -62,9 +66,11 @@ impl Live {
             specs: specs.to_vec(),
             bars: Bars(Ring::new(reach)),
             last_closed: vec![super::kernel::NONE; kernels.len()],
+            prev_closed: vec![super::kernel::NONE; kernels.len()],
             kernels,
             closed: 0,
-            open: None,
+            open: Vec::new(),
+            has_open: false,
         }
     }
 
@@ -81,36 +87,45 @@ impl Live {
     pub fn push_closed(&mut self, bar: Bar) {
         let i = self.closed;
         self.bars.0.set(i, bar);
+        std::mem::swap(&mut self.prev_closed, &mut self.last_closed);
         for (k, out) in self.kernels.iter_mut().zip(&mut self.last_closed) {
             *out = k.push(&self.bars, i);
         }
         self.closed += 1;
-        self.open = None;
+        self.has_open = false;
     }
 
     /// The open bar changed: evaluate it on copies of the closed state.
     pub fn set_open(&mut self, bar: Bar) {
         let i = self.closed;
         self.bars.0.set(i, bar);
-        let outs = self.open.get_or_insert_with(Vec::new);
-        outs.clear();
+        self.open.clear();
         for k in &mut self.kernels {
-            outs.push(k.peek(&self.bars, i));
+            self.open.push(k.peek(&self.bars, i));
         }
+        self.has_open = true;
     }
 
     pub fn clear_open(&mut self) {
-        self.open = None;
+        self.has_open = false;
+    }
+
+    /// Outputs of indicator `k` at the closed bar before the last one (`NaN` before two bars).
+    pub fn previous(&self, k: usize) -> Out {
+        self.prev_closed
+            .get(k)
+            .copied()
+            .unwrap_or(super::kernel::NONE)
     }
 
     /// Outputs of indicator `k` for the latest bar (open if there is one);
     /// `NaN` where there is no value.
     pub fn latest(&self, k: usize) -> Out {
-        self.open
-            .as_ref()
-            .unwrap_or(&self.last_closed)
-            .get(k)
-            .copied()
-            .unwrap_or(super::kernel::NONE)
+        let outs = if self.has_open {
+            &self.open
+        } else {
+            &self.last_closed
+        };
+        outs.get(k).copied().unwrap_or(super::kernel::NONE)
     }
 }

@@ -1,7 +1,8 @@
 //! Moving averages of the close and the bands around one, in TA-Lib's order
 //! of float operations.
 
-use crate::indicators::ema::EmaState;
+use crate::indicators::bollinger::bands_of;
+use crate::indicators::ema::{EmaState, RunningTotal};
 use crate::indicators::kernel::{Kernel, NONE, Out, Past, one};
 
 /// SMA: TA-Lib keeps one running total (add the newest, divide, subtract the
@@ -12,21 +13,20 @@ pub struct Sma {
 }
 
 impl Kernel for Sma {
-    type State = f64;
+    type State = RunningTotal;
 
-    fn start(&self) -> f64 {
-        0.0
+    fn start(&self) -> RunningTotal {
+        RunningTotal::default()
     }
 
     #[inline(always)]
-    fn step<P: Past>(&mut self, total: &mut f64, p: &P, i: usize) -> Out {
-        *total += p.close(i);
+    fn step<P: Past>(&mut self, total: &mut RunningTotal, p: &P, i: usize) -> Out {
+        let x = p.close(i);
         if i + 1 < self.n {
+            total.add(x);
             return NONE;
         }
-        let mean = *total / self.n as f64;
-        *total -= p.close(i + 1 - self.n);
-        one(mean)
+        one(total.advance(x, p.close(i + 1 - self.n), self.n as f64))
     }
 
     fn reach(&self) -> usize {
@@ -165,6 +165,9 @@ impl Kernel for Tema {
     }
 }
 
+/// One EMA of a chain (DEMA, TEMA): each is fed the one before it once that
+/// has a value, so each is seeded on its input's first `n` values, as TA-Lib
+/// chains them.
 #[inline(always)]
 fn chain(s: &mut EmaState, x: f64) -> Option<f64> {
     let (next, v) = s.next(x);
@@ -183,41 +186,23 @@ pub struct Bbands {
 }
 
 impl Kernel for Bbands {
-    type State = f64;
+    type State = RunningTotal;
 
-    fn start(&self) -> f64 {
-        0.0
+    fn start(&self) -> RunningTotal {
+        RunningTotal::default()
     }
 
     #[inline(always)]
-    fn step<P: Past>(&mut self, total: &mut f64, p: &P, i: usize) -> Out {
-        let n = self.n;
-        *total += p.close(i);
+    fn step<P: Past>(&mut self, total: &mut RunningTotal, p: &P, i: usize) -> Out {
+        let (n, x) = (self.n, p.close(i));
         if i + 1 < n {
+            total.add(x);
             return NONE;
         }
-        let mean = *total / n as f64;
-        *total -= p.close(i + 1 - n);
-        let mut lanes = [0.0_f64; 4];
         let first = i + 1 - n;
-        let older = n - 1;
-        let whole = older - older % 4;
-        let mut j = 0;
-        while j < whole {
-            for (l, lane) in lanes.iter_mut().enumerate() {
-                let d = p.close(first + j + l) - mean;
-                *lane += d * d;
-            }
-            j += 4;
-        }
-        for (l, lane) in lanes.iter_mut().enumerate().take(older - whole) {
-            let d = p.close(first + whole + l) - mean;
-            *lane += d * d;
-        }
-        let d = p.close(i) - mean;
-        let squares = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + d * d;
-        let width = (squares / n as f64).sqrt() * self.k;
-        [mean + width, mean, mean - width]
+        let mean = total.advance(x, p.close(first), n as f64);
+        let b = bands_of(n - 1, |j| p.close(first + j), x, mean, n as f64, self.k);
+        [b.upper, b.middle, b.lower]
     }
 
     fn reach(&self) -> usize {
