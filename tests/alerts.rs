@@ -634,3 +634,116 @@ async fn rules_made_in_the_dashboard_are_listed_replayed_and_reported() {
         .collect();
     assert_eq!(names, ["level"], "{}", report["alerts"]);
 }
+
+/// SPEC §8 in `alerts test` over real XRPETH trades: `ema:5 > ema:20` fires on each closed
+/// candle where the fast EMA crosses above the slow one, `<` where it crosses below, and a
+/// level on `atr:14` once per run above it; the expected bars come from the same candles'
+/// indicators in `export`'s report, so the live engine, the rule and the batch path agree.
+#[test]
+fn indicator_crosses_over_xrpeth_fire_where_the_reported_indicators_cross() {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/binance/XRPETH-aggTrades-2019-10-11_to_13.csv");
+    let text = r#"[market]
+symbols = ["XRPETH"]
+[indicators]
+overlays = ["ema:5", "ema:20"]
+panes = ["atr:14"]
+[[alerts]]
+name = "ema up"
+symbol = "XRPETH"
+when = "ema:5 > ema:20"
+repeat = "rearm"
+rearm_secs = 0
+[[alerts]]
+name = "ema down"
+symbol = "XRPETH"
+when = "ema:5 < ema:20"
+repeat = "rearm"
+rearm_secs = 0
+[[alerts]]
+name = "atr"
+symbol = "XRPETH"
+when = "atr:14 > 0.000004"
+repeat = "rearm"
+rearm_secs = 0
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("config.toml");
+    std::fs::write(&cfg_path, text).unwrap();
+    let run = |args: &[&str]| cli(&cfg_path, &dir.path().join("data"), args);
+    run(&["import", "--symbol", "XRPETH", csv.to_str().unwrap()]);
+    let replayed: serde_json::Value =
+        serde_json::from_str(&run(&["alerts", "test", "--json"])).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&run(&[
+        "export",
+        "--symbol",
+        "XRPETH",
+        "--timeframe",
+        "1m",
+        "--out",
+        "-",
+    ]))
+    .unwrap();
+    let series = &report["series"][0];
+    let closes: Vec<i64> = series["candles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["close_time"].as_i64().unwrap())
+        .collect();
+    let values = |name: &str| -> Vec<Option<f64>> {
+        series["indicators"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} not in the report"))
+            .iter()
+            .map(serde_json::Value::as_f64)
+            .collect()
+    };
+    let (fast, slow, atr) = (values("ema:5"), values("ema:20"), values("atr:14"));
+    assert_eq!(fast.len(), closes.len());
+    let crosses = |above: bool| -> Vec<i64> {
+        (1..closes.len())
+            .filter(|&i| match (fast[i - 1], slow[i - 1], fast[i], slow[i]) {
+                (Some(pf), Some(ps), Some(f), Some(s)) => {
+                    if above {
+                        pf <= ps && f > s
+                    } else {
+                        pf >= ps && f < s
+                    }
+                }
+                _ => false,
+            })
+            .map(|i| closes[i])
+            .collect()
+    };
+    let mut armed = true;
+    let mut want_atr = Vec::new();
+    for (i, v) in atr.iter().enumerate() {
+        match v {
+            Some(v) if *v > 0.000004 && armed => {
+                want_atr.push(closes[i]);
+                armed = false;
+            }
+            Some(v) if *v <= 0.000004 => armed = true,
+            _ => {}
+        }
+    }
+    let fired = |name: &str| -> Vec<i64> {
+        replayed["firings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["alert"] == name)
+            .map(|f| f["trigger_time"].as_i64().unwrap())
+            .collect()
+    };
+    let (up, down) = (crosses(true), crosses(false));
+    assert!(up.len() >= 10 && down.len() >= 10, "{up:?} {down:?}");
+    assert!(
+        !want_atr.is_empty() && want_atr.len() < atr.len() / 10,
+        "{want_atr:?}"
+    );
+    assert_eq!(fired("ema up"), up);
+    assert_eq!(fired("ema down"), down);
+    assert_eq!(fired("atr"), want_atr);
+}

@@ -190,3 +190,46 @@ fn live_equals_batch_after_every_bar() {
         }
     }
 }
+
+/// VWAP by its definition, computed by hand: typical price (h + l + c) / 3
+/// weighted by volume, reset at 00:00 UTC, or accumulated from an anchor.
+#[test]
+fn vwap_by_hand() {
+    const DAY: i64 = 86_400_000;
+    // (time, high, low, close, volume): typical prices 2, 4, 9, 5, 3.
+    let bars = [
+        (DAY - 120_000, 3.0, 1.0, 2.0, 1.0),
+        (DAY - 60_000, 6.0, 3.0, 3.0, 3.0),
+        (DAY, 10.0, 8.0, 9.0, 0.0),
+        (DAY + 60_000, 6.0, 4.0, 5.0, 2.0),
+        (DAY + 120_000, 3.0, 3.0, 3.0, 2.0),
+    ];
+    let col = |f: fn(&(i64, f64, f64, f64, f64)) -> f64| bars.iter().map(f).collect::<Vec<_>>();
+    let time: Vec<i64> = bars.iter().map(|b| b.0).collect();
+    let (high, low, close, volume) = (col(|b| b.1), col(|b| b.2), col(|b| b.3), col(|b| b.4));
+    let cols = Columns {
+        time: &time,
+        high: &high,
+        low: &low,
+        close: &close,
+        volume: &volume,
+    };
+    let got = |s: &str| -> Vec<Option<f64>> {
+        compute(&Spec::parse(s).unwrap(), &cols)[0]
+            .iter()
+            .map(|v| (!v.is_nan()).then_some(*v))
+            .collect()
+    };
+    // Day 1: 2, then (2*1 + 4*3) / 4. Day 2 starts with no volume (no value), then
+    // 5, then (5*2 + 3*2) / 4.
+    assert_eq!(
+        got("vwap"),
+        [Some(2.0), Some(3.5), None, Some(5.0), Some(4.0)]
+    );
+    // From the second bar on, across midnight: 4, 4, (4*3 + 5*2) / 5, (12 + 10 + 6) / 7.
+    let anchor = "vwap:anchor=1970-01-01T23:59:00Z";
+    assert_eq!(
+        got(anchor),
+        [None, Some(4.0), Some(4.0), Some(22.0 / 5.0), Some(4.0)]
+    );
+}
