@@ -537,7 +537,7 @@ fn the_crosshair_reads_a_past_candle_exactly_and_esc_leaves() {
         rows[2]
     );
     assert!(
-        rows[3].contains(" RSI(14) ") && rows[3].contains(" MACD "),
+        rows[3].contains(" RSI(14) ") && rows[3].contains(" MACD(12,26,9) "),
         "{}",
         rows[3]
     );
@@ -1869,4 +1869,118 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     app.apply(DataEvent::Portfolio(Ok(Some(report(avg, &["USD"])))));
     let all = text(&screen(&app, 120, 40));
     assert!(!all.contains("cost ") && !all.contains("hold "), "{all}");
+}
+
+fn chosen(names: &[&str]) -> Vec<cryptoviz::indicators::spec::Spec> {
+    names
+        .iter()
+        .map(|n| cryptoviz::indicators::spec::Spec::parse(n).unwrap())
+        .collect()
+}
+
+/// The `n`-th output of `name` over the shown series' candles, at candle `i` (counted from
+/// the end when negative), computed here from the candles rather than through the chart.
+fn computed(app: &App, name: &str, n: usize, from_end: usize) -> f64 {
+    let candles = app.model.candles();
+    let spec = cryptoviz::indicators::spec::Spec::parse(name).unwrap();
+    let table = cryptoviz::indicators::Table::of(candles);
+    let out = cryptoviz::indicators::registry::compute(&spec, &table.columns());
+    out[n][candles.len() - 1 - from_end]
+}
+
+#[test]
+fn chosen_overlays_and_panes_replace_v2s_with_a_legend_and_values_at_the_crosshair() {
+    use cryptoviz::app::Action;
+    let mut settings = sample_settings();
+    settings.chosen = chosen(&["ema:5", "sma:30", "sar", "stoch:14,3,3", "atr:14"]);
+    let mut app = sample_app(settings);
+    let buf = screen(&app, 120, 40);
+    let rows = lines(&buf);
+    let all = rows.join("\n");
+    // The legend: each overlay by name, with its glyph, in the title; v2's are gone.
+    assert!(
+        rows[0].contains(" ·EMA(5) •SMA(30) ∘SAR(0.02,0.2) "),
+        "{}",
+        rows[0]
+    );
+    for gone in ["BB(20,2)", "RSI(14)", "MACD(", "MOM("] {
+        assert!(!all.contains(gone), "{gone} still shown:\n{all}");
+    }
+    // The panes, in order, each headed by its latest values.
+    let stoch = rows.iter().position(|r| r.contains("─ STOCH(14,3,3) "));
+    let atr = rows.iter().position(|r| r.contains("─ ATR(14) "));
+    assert!(stoch.is_some() && atr.is_some() && stoch < atr, "{all}");
+    let atr_row = &rows[atr.unwrap()];
+    let atr_now = computed(&app, "atr:14", 0, 0);
+    assert!(
+        atr_row.contains(&format!("─ ATR(14) {atr_now:.2} ")),
+        "{atr_row} vs {atr_now}"
+    );
+    let k_now = computed(&app, "stoch:14,3,3", 0, 0);
+    let d_now = computed(&app, "stoch:14,3,3", 1, 0);
+    assert!(
+        rows[stoch.unwrap()].contains(&format!("{k_now:.2} d {d_now:.2} ")),
+        "{} vs {k_now} {d_now}",
+        rows[stoch.unwrap()]
+    );
+    // Every overlay dots the price chart in its own glyph.
+    let plot: String = rows[1..stoch.unwrap()].join("");
+    for glyph in ['·', '•', '∘'] {
+        assert!(plot.contains(glyph), "no {glyph} on the chart:\n{all}");
+    }
+    // The crosshair two candles back reads every indicator there.
+    app.act(Action::Crosshair);
+    app.act(Action::PanLeft);
+    app.act(Action::PanLeft);
+    let rows = lines(&screen(&app, 120, 40));
+    let ema = computed(&app, "ema:5", 0, 2);
+    let sma = computed(&app, "sma:30", 0, 2);
+    let atr = computed(&app, "atr:14", 0, 2);
+    assert!(
+        rows[3].contains(&format!(" ATR(14) {atr:.2}")),
+        "{}",
+        rows[3]
+    );
+    assert!(
+        rows[4].contains(&format!(" EMA(5) {ema:.2} SMA(30) {sma:.2} SAR(0.02,0.2) ")),
+        "{}",
+        rows[4]
+    );
+}
+
+#[test]
+fn a_series_shorter_than_the_lookback_shows_nothing_and_a_flat_one_no_nan() {
+    let mut settings = sample_settings();
+    // ADX(1000) needs 1,999 candles; the sample holds 1,599.
+    settings.chosen = chosen(&["wma:10", "adx:1000", "willr:14", "cci:20", "mfi:14"]);
+    let mut app = sample_app(settings);
+    let rows = lines(&screen(&app, 120, 60));
+    let adx = rows
+        .iter()
+        .position(|r| r.contains("─ ADX(1000) "))
+        .expect("its pane");
+    assert!(rows[adx].contains("─ ADX(1000) – "), "{}", rows[adx]);
+    let braille = |r: &String| r.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    assert!(
+        !rows[adx + 1..adx + 4].iter().any(braille),
+        "no line:\n{}",
+        rows[adx..adx + 4].join("\n")
+    );
+    // A flat market: every value is TA-Lib's (0, -100 or 50...), never NaN or inf on screen.
+    let key = app.model.key();
+    let flat: Vec<Candle> = app
+        .model
+        .candles()
+        .iter()
+        .map(|c| Candle::flat(c.open_time, Price::from_int(100)))
+        .collect();
+    let series = app.model.series.get_mut(&key).unwrap();
+    for c in flat {
+        series.upsert(c);
+    }
+    let all = text(&screen(&app, 120, 60));
+    for bad in ["NaN", "inf"] {
+        assert!(!all.contains(bad), "{bad}:\n{all}");
+    }
+    assert!(all.contains("─ WILLR(14) "), "{all}");
 }

@@ -7,7 +7,7 @@
 use super::component::{Component, Effect, Outcome};
 use super::keymap::Action;
 use super::layout::PaneSet;
-use super::model::{Model, WARMUP};
+use super::model::Model;
 use super::view::Viewport;
 use crate::domain::{Candle, Millis, SeriesKey};
 
@@ -232,7 +232,7 @@ impl ChartPanel {
     }
 
     /// Candles asked for a grid chart: enough for its width and the indicators' warm-up.
-    pub fn grid_page(&self) -> usize {
-        self.view.capacity(self.cols).max(1) * 2 + WARMUP
+    pub fn grid_page(&self, m: &Model) -> usize {
+        self.view.capacity(self.cols).max(1) * 2 + m.warmup()
     }
 }

@@ -111,7 +111,7 @@ pub fn columns(zoom_slot: u16, bars: usize, cols: u16) -> (u16, u16) {
 /// the mouse; None between or beside the candles.
 pub fn candle_at(m: &Model, chart: &ChartPanel, col: u16) -> Option<i64> {
     let cols = chart.cols;
-    let (shown, _) = m.visible_for(m.key(), &chart.view, cols);
+    let shown = m.visible_candles(m.key(), &chart.view, cols);
     let bars = fold(
         shown,
         chart.view.candles_per_col(),

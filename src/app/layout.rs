@@ -41,6 +41,18 @@ pub struct PaneSet {
 }
 
 impl PaneSet {
+    /// Whether an indicator pane of this kind is shown: RSI, MACD and momentum panes have
+    /// their one-key toggles (v2's); the others are shown while chosen.
+    pub fn shows(self, kind: crate::indicators::spec::Kind) -> bool {
+        use crate::indicators::spec::Kind;
+        match kind {
+            Kind::Rsi => self.rsi,
+            Kind::Macd => self.macd,
+            Kind::Mom => self.momentum,
+            _ => true,
+        }
+    }
+
     /// What is shown under a chart of a perp or (`perp` false) of a spot market.
     pub fn for_market(self, perp: bool) -> PaneSet {
         PaneSet {
@@ -66,14 +78,38 @@ impl Default for PaneSet {
     }
 }
 
-/// Panes inside the chart column's border.
+/// One chosen indicator's pane as the layout sees it: whether it is shown, and its height
+/// (a header row and the plot).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StudyRows {
+    pub shown: bool,
+    pub rows: u16,
+}
+
+/// v2's panes (RSI, MACD with its histogram, momentum), all shown: the default chart.
+pub const V2_STUDIES: [StudyRows; 3] = [
+    StudyRows {
+        shown: true,
+        rows: 4,
+    },
+    StudyRows {
+        shown: true,
+        rows: 5,
+    },
+    StudyRows {
+        shown: true,
+        rows: 4,
+    },
+];
+
+/// Panes inside the chart column's border.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChartAreas {
     pub candles: Rect,
     pub volume: Option<Rect>,
-    pub rsi: Option<Rect>,
-    pub macd: Option<Rect>,
-    pub momentum: Option<Rect>,
+    /// The indicator panes in the chosen order (index into the chosen panes, its rectangle):
+    /// those shown that fit.
+    pub studies: Vec<(usize, Rect)>,
     pub funding: Option<Rect>,
     pub open_interest: Option<Rect>,
     pub basis: Option<Rect>,
@@ -140,8 +176,8 @@ pub fn layout(area: Rect, watch_rows: usize) -> Option<Areas> {
 
 /// Splits the chart column's inner area: candles on top, then volume and the indicator panes
 /// as height allows, the time axis at the bottom.
-pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
-    // Tall enough: headline marks get their own row above the time labels.
+pub fn chart_layout(inner: Rect, shown: PaneSet, studies: &[StudyRows]) -> ChartAreas {
+    // Tall enough: headline marks get their own row above the time axis.
     let axis_h = if inner.height >= 36 { 2 } else { 1 };
     let time_axis = Rect {
         y: inner.bottom().saturating_sub(axis_h),
@@ -161,14 +197,26 @@ pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
         })
     };
     // Bottom-up; each pane needs so many rows in all (`min_avail`), so the ones that go first
-    // when space is short are those asking most. A perp's derivatives sit together under
-    // RSI; funding asks little, since its trader checks it every few minutes.
-    let momentum = take(shown.momentum, 30, 4);
-    let macd = take(shown.macd, 24, 5);
+    // when space is short are those asking most: the later indicator panes (the n-th asks
+    // 18 + 6n rows, which for v2's RSI, MACD and momentum is 18, 24 and 30). A perp's
+    // derivatives sit together under the first indicator pane; funding asks little, since
+    // its trader checks it every few minutes.
+    let min_for = |n: usize| 18u16.saturating_add(6u16.saturating_mul(n.min(1000) as u16));
+    let mut placed = Vec::new();
+    for (n, st) in studies.iter().enumerate().skip(1).rev() {
+        if let Some(r) = take(st.shown, min_for(n), st.rows) {
+            placed.push((n, r));
+        }
+    }
     let basis = take(shown.basis, 38, 3);
     let open_interest = take(shown.open_interest, 32, 3);
     let funding = take(shown.funding, 22, 3);
-    let rsi = take(shown.rsi, 18, 4);
+    if let Some(first) = studies.first()
+        && let Some(r) = take(first.shown, min_for(0), first.rows)
+    {
+        placed.push((0, r));
+    }
+    placed.reverse();
     let volume = take(shown.volume, 12, 3);
     let candles = Rect {
         height: y - inner.y,
@@ -177,9 +225,7 @@ pub fn chart_layout(inner: Rect, shown: PaneSet) -> ChartAreas {
     ChartAreas {
         candles,
         volume,
-        rsi,
-        macd,
-        momentum,
+        studies: placed,
         funding,
         open_interest,
         basis,
@@ -203,7 +249,7 @@ pub fn chart_cols(area: Rect, watch_rows: usize, charts: usize) -> u16 {
     layout(area, watch_rows)
         .map(|a| {
             let first = chart_grid(a.chart, charts)[0];
-            split_axis(chart_layout(inner(first), PaneSet::default()).candles)
+            split_axis(chart_layout(inner(first), PaneSet::default(), &[]).candles)
                 .0
                 .width
         })
@@ -289,7 +335,7 @@ mod tests {
                     assert!(!r.intersects(*s), "{w}x{h}: {r:?} {s:?}");
                 }
             }
-            let c = chart_layout(inner(a.chart), PaneSet::default());
+            let c = chart_layout(inner(a.chart), PaneSet::default(), &V2_STUDIES);
             assert!(c.candles.height >= 5, "{w}x{h}: {c:?}");
         }
         assert!(layout(Rect::new(0, 0, 39, 40), 3).is_none());
@@ -300,19 +346,24 @@ mod tests {
     fn a_perps_panes_stack_without_overlap_and_spot_has_none() {
         for h in [10u16, 20, 22, 30, 36, 48, 80] {
             let inner = Rect::new(1, 1, 100, h);
-            let c = chart_layout(inner, PaneSet::default());
+            let c = chart_layout(inner, PaneSet::default(), &V2_STUDIES);
+            let study = |n: usize| c.studies.iter().find(|s| s.0 == n).map(|s| s.1);
             let panes: Vec<Rect> = [
                 c.volume,
-                c.rsi,
+                study(0),
                 c.funding,
                 c.open_interest,
                 c.basis,
-                c.macd,
-                c.momentum,
+                study(1),
+                study(2),
             ]
             .into_iter()
             .flatten()
             .collect();
+            assert!(
+                c.studies.windows(2).all(|w| w[0].0 < w[1].0),
+                "in the chosen order: {c:?}"
+            );
             let mut y = c.candles.bottom();
             for p in &panes {
                 assert_eq!(p.y, y, "h {h}: panes follow each other: {c:?}");
@@ -328,12 +379,39 @@ mod tests {
             if h >= 23 {
                 assert!(c.funding.is_some(), "h {h}");
             }
-            let spot = chart_layout(inner, PaneSet::default().for_market(false));
+            let spot = chart_layout(inner, PaneSet::default().for_market(false), &V2_STUDIES);
             assert_eq!(
                 (spot.funding, spot.open_interest, spot.basis),
                 (None, None, None)
             );
         }
+    }
+
+    #[test]
+    fn later_indicator_panes_give_way_first_and_hidden_ones_take_no_rows() {
+        let many = [StudyRows {
+            shown: true,
+            rows: 4,
+        }; 8];
+        let inner = Rect::new(1, 1, 100, 40);
+        let c = chart_layout(inner, PaneSet::default().for_market(false), &many);
+        // 38 rows above the axis: panes asking up to 18 + 6n <= 38 fit (n = 0..=3).
+        assert_eq!(
+            c.studies.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        assert!(c.candles.height >= 5, "{c:?}");
+        let mut hidden = many;
+        hidden[1].shown = false;
+        let c = chart_layout(inner, PaneSet::default().for_market(false), &hidden);
+        assert_eq!(c.studies.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 2, 3]);
+        let none = chart_layout(inner, PaneSet::default().for_market(false), &[]);
+        assert!(none.studies.is_empty());
+        assert_eq!(
+            none.candles.height + 3,
+            38,
+            "volume and the candles share the rest"
+        );
     }
 
     #[test]

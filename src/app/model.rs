@@ -22,6 +22,10 @@ use crate::source::StreamStatus;
 /// Candles computed before the window so indicators are settled at its left edge.
 pub const WARMUP: usize = 200;
 
+/// The most candles computed before the window, however long a chosen period: three periods
+/// settle an EMA to well under a pixel, and more would slow every frame.
+pub const MAX_WARMUP: usize = 2_000;
+
 pub struct Model {
     /// What the dashboard was started with: keys, theme, timeframes, freshness, composites,
     /// the config's rules, where it reads from (`symbols` and `added` are taken into the
@@ -322,13 +326,39 @@ impl Model {
         (&candles[warmup..], tail(set, warmup))
     }
 
-    /// The visible candles of `key` with up to [`WARMUP`] before them, and how many those are:
-    /// indicators are computed over all of it and shown for the visible part.
+    /// The visible candles of `key` with up to [`Self::warmup`] before them, and how many those
+    /// are: indicators are computed over all of it and shown for the visible part.
     fn warmed_window(&self, key: SeriesKey, view: &Viewport, cols: u16) -> (&[Candle], usize) {
         let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
         let w = view.window(all, cols);
-        let from = w.start.saturating_sub(WARMUP);
+        let from = w.start.saturating_sub(self.warmup());
         (&all[from..w.end], w.start - from)
+    }
+
+    /// Candles computed before a window: [`WARMUP`], or three of the longest chosen period, at
+    /// most [`MAX_WARMUP`].
+    pub fn warmup(&self) -> usize {
+        let longest = self.settings.chosen.iter().map(|s| s.longest_period());
+        (longest.max().unwrap_or(0) * 3).clamp(WARMUP, MAX_WARMUP)
+    }
+
+    /// The visible candles of `key` and the chosen indicators (overlays, then panes) over them,
+    /// warmed up on the candles before.
+    pub fn studies_for(
+        &self,
+        key: SeriesKey,
+        view: &Viewport,
+        cols: u16,
+    ) -> (&[Candle], Vec<crate::indicators::Study>) {
+        let (candles, warmup) = self.warmed_window(key, view, cols);
+        let studies = crate::indicators::studies_after(&self.settings.chosen, candles, warmup);
+        (&candles[warmup..], studies)
+    }
+
+    /// The visible candles of `key` alone.
+    pub fn visible_candles(&self, key: SeriesKey, view: &Viewport, cols: u16) -> &[Candle] {
+        let all = self.series.get(&key).map(Series::candles).unwrap_or(&[]);
+        &all[view.window(all, cols)]
     }
 
     /// The chosen indicators by name (SPEC §8) over the same window as [`Self::visible_for`],

@@ -3,7 +3,6 @@
 //! its basis pane).
 
 use super::event::Request;
-use super::model::WARMUP;
 use super::state::App;
 use crate::domain::{Candle, Millis, SeriesKey};
 
@@ -48,7 +47,7 @@ impl App {
     /// Asks for what the current view needs: the newest page first, then older pages while
     /// the view is within a screen of the oldest loaded candle.
     pub(super) fn ensure_history(&mut self) {
-        let page = self.chart.grid_page();
+        let page = self.chart.grid_page(&self.model);
         for key in self.chart_keys().into_iter().skip(1) {
             self.request_head(key, page);
         }
@@ -67,7 +66,8 @@ impl App {
         }
         let cols = self.chart.cols;
         let cap = self.chart.view.capacity(cols).max(1);
-        let page = (cap * 2).max(MIN_PAGE) + WARMUP;
+        let warmup = self.model.warmup();
+        let page = (cap * 2).max(MIN_PAGE) + warmup;
         let watch = if self.model.watch_key(key.symbol) == key {
             self.model.watch_limit()
         } else {
@@ -86,7 +86,7 @@ impl App {
         };
         let w = view.window(s.candles(), cols);
         let before_loaded = view.anchor.is_some_and(|t| t < first);
-        if view.pinned_oldest || before_loaded || w.start < cap.max(WARMUP) {
+        if view.pinned_oldest || before_loaded || w.start < cap.max(warmup) {
             self.model.cache.1 += 1;
             s.loading = true;
             self.outbox.push(Request::LoadHistory {

@@ -47,7 +47,7 @@ pub fn sample_settings() -> AppSettings {
         freshness: FreshnessConfig::default(),
         tz: TimeZone::utc(),
         indicators: IndicatorParams::default(),
-        chosen: Vec::new(),
+        chosen: crate::config::indicators::IndicatorsConfig::default().chosen(),
         history_only: Default::default(),
         composites: Vec::new(),
         basis: Vec::new(),

@@ -414,7 +414,7 @@ impl App {
                 self.say(format!("layout: {}", self.chart.layout.describe()));
                 self.relayout();
                 for key in self.chart_keys().into_iter().skip(1) {
-                    self.request_head(key, self.chart.grid_page());
+                    self.request_head(key, self.chart.grid_page(&self.model));
                 }
             }
             Effect::Open(p) => self.popup = Some(p),

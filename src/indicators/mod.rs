@@ -32,7 +32,7 @@ pub use ema::{ema, sma};
 pub use incremental::{Incremental, Latest};
 pub use macd::{Macd, macd};
 pub use momentum::momentum;
-pub use named::{Table, named, named_after};
+pub use named::{Study, Table, named, named_after, studies_after};
 pub use params::{IndicatorError, IndicatorParams, MAX_PERIOD};
 pub use rsi::rsi;
 

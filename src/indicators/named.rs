@@ -45,11 +45,10 @@ impl Table {
     }
 }
 
-fn nullable(values: Vec<f64>, warmup: usize) -> Value {
+fn nullable(values: Vec<f64>) -> Value {
     Value::Array(
         values
             .into_iter()
-            .skip(warmup)
             .map(|v| {
                 serde_json::Number::from_f64(v)
                     .map(Value::Number)
@@ -57,6 +56,34 @@ fn nullable(values: Vec<f64>, warmup: usize) -> Value {
             })
             .collect(),
     )
+}
+
+/// One indicator's outputs (in its definition's order) over a run of candles,
+/// NaN where it has no value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Study {
+    pub spec: Spec,
+    pub outputs: Vec<Vec<f64>>,
+}
+
+/// Every spec over all of `candles` (the first `warmup` only warm the
+/// indicators up), kept for the candles after them.
+pub fn studies_after(specs: &[Spec], candles: &[Candle], warmup: usize) -> Vec<Study> {
+    let table = Table::of(candles);
+    let cols = table.columns();
+    specs
+        .iter()
+        .map(|spec| Study {
+            spec: spec.clone(),
+            outputs: compute(spec, &cols)
+                .into_iter()
+                .map(|mut v| {
+                    v.drain(..warmup.min(v.len()));
+                    v
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Every spec over `candles`, keyed by its canonical name.
@@ -67,25 +94,23 @@ pub fn named(specs: &[Spec], candles: &[Candle]) -> Map<String, Value> {
 /// As [`named`], computed over all of `candles` (the first `warmup` only
 /// warm the indicators up) and reported for the rest.
 pub fn named_after(specs: &[Spec], candles: &[Candle], warmup: usize) -> Map<String, Value> {
-    let table = Table::of(candles);
-    let cols = table.columns();
-    specs
-        .iter()
-        .map(|spec| {
-            let mut outputs = compute(spec, &cols);
-            let names = spec.def().outputs;
+    studies_after(specs, candles, warmup)
+        .into_iter()
+        .map(|study| {
+            let names = study.spec.def().outputs;
+            let mut outputs = study.outputs;
             let value = if names.len() == 1 {
-                nullable(outputs.pop().unwrap_or_default(), warmup)
+                nullable(outputs.pop().unwrap_or_default())
             } else {
                 Value::Object(
                     names
                         .iter()
                         .zip(outputs)
-                        .map(|(n, v)| (n.to_string(), nullable(v, warmup)))
+                        .map(|(n, v)| (n.to_string(), nullable(v)))
                         .collect(),
                 )
             };
-            (spec.name(), value)
+            (study.spec.name(), value)
         })
         .collect()
 }

@@ -415,6 +415,36 @@ impl Spec {
     pub fn name(&self) -> String {
         self.to_string()
     }
+
+    /// How the chart names it: `EMA(20)`, `BB(20,2)`, `MACD(12,26,9)`, `OBV`,
+    /// `VWAP(2024-01-01)`.
+    pub fn label(&self) -> String {
+        let short = match self.kind {
+            Kind::Bbands => "BB".to_string(),
+            _ => self.def().name.to_ascii_uppercase(),
+        };
+        let name = self.name();
+        match name.split_once(':') {
+            Some((_, args)) => {
+                let args = args.strip_prefix("anchor=").unwrap_or(args);
+                format!("{short}({args})")
+            }
+            None => short,
+        }
+    }
+
+    /// The longest of its periods in bars (0 for OBV and VWAP), which bounds
+    /// how many earlier candles settle it.
+    pub fn longest_period(&self) -> usize {
+        self.def()
+            .params
+            .iter()
+            .zip(&self.args)
+            .filter(|(p, _)| p.integer)
+            .map(|(_, v)| *v as usize)
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 impl fmt::Display for Spec {
@@ -469,6 +499,24 @@ fn parse_anchor(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_labels_and_longest_periods() {
+        for (text, label, longest) in [
+            ("bbands:20,2", "BB(20,2)", 20),
+            ("macd:12,26,9", "MACD(12,26,9)", 26),
+            ("obv", "OBV", 0),
+            ("sar", "SAR(0.02,0.2)", 0),
+            ("vwap:anchor=2024-01-01", "VWAP(2024-01-01)", 0),
+            ("stoch:14,3,5", "STOCH(14,3,5)", 14),
+        ] {
+            let spec = Spec::parse(text).unwrap();
+            assert_eq!(
+                (spec.label().as_str(), spec.longest_period()),
+                (label, longest)
+            );
+        }
+    }
 
     #[test]
     fn names_round_trip_with_defaults() {

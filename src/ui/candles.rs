@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+use super::panes::{OVERLAY_GLYPHS, OverlayDots};
 use super::scale::{Scale, nice_ticks};
 use super::text;
 use super::theme::{SeriesColor, Theme};
@@ -16,13 +17,19 @@ pub fn glyph_offset(slot: u16) -> u16 {
     (slot.max(1) - 1) / 2
 }
 
+/// Whether a cell holds an overlay's dot (which labels and the crosshair may cover).
+fn is_overlay_dot(symbol: &str) -> bool {
+    let mut chars = symbol.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if OVERLAY_GLYPHS.contains(&c))
+}
+
 pub struct CandleChart<'a> {
     pub bars: &'a [Bar],
     pub theme: &'a Theme,
     /// Columns per bar (1, or more when zoomed in).
     pub slot: u16,
-    /// Bollinger upper, middle, lower, aligned with `bars`.
-    pub bands: Option<[&'a [Option<f64>]; 3]>,
+    /// The chosen overlays' dots, aligned with `bars`, drawn in this order.
+    pub overlays: &'a [OverlayDots],
     /// Draw the last-price line and label at this price.
     pub last: Option<f64>,
     /// The crosshair's bar (an index into `bars`): a vertical mark through its column and its
@@ -41,7 +48,7 @@ impl<'a> CandleChart<'a> {
             bars,
             theme,
             slot: 1,
-            bands: None,
+            overlays: &[],
             last: bars.last().map(|b| b.close),
             cursor: None,
             levels: &[],
@@ -136,12 +143,12 @@ impl Widget for CandleChart<'_> {
             }
         }
 
-        if let Some(bands) = self.bands {
-            let style = self.theme.series(SeriesColor::Band);
+        // Overlays dot the empty cells only: a candle is never hidden by a line over it.
+        for overlay in self.overlays {
             for (i, _) in bars.iter().enumerate() {
                 let x = plot.x + i as u16 * slot + glyph_offset(slot);
-                for band in bands {
-                    let Some(v) = band.get(skip + i).copied().flatten() else {
+                for line in &overlay.lines {
+                    let Some(v) = line.get(skip + i).copied().flatten() else {
                         continue;
                     };
                     if v < scale.lo || v > scale.hi {
@@ -149,7 +156,7 @@ impl Widget for CandleChart<'_> {
                     }
                     let cell = &mut buf[(x, plot.y + scale.row(v))];
                     if cell.symbol() == " " {
-                        cell.set_char('·').set_style(style);
+                        cell.set_char(overlay.glyph).set_style(overlay.style);
                     }
                 }
             }
@@ -192,7 +199,10 @@ impl Widget for CandleChart<'_> {
             let label: Vec<char> = format!("{arrow}cost {}", text::price(cost))
                 .chars()
                 .collect();
-            let free = |x: u16| matches!(buf[(x, y)].symbol(), " " | "┄" | "·" | "╌" | "┈");
+            let free = |x: u16| {
+                let s = buf[(x, y)].symbol();
+                matches!(s, " " | "┄" | "╌" | "┈") || is_overlay_dot(s)
+            };
             let width = label.len() as u16;
             let start = (plot.left()..plot.right().saturating_sub(width.saturating_sub(1)))
                 .find(|&x0| (x0..x0 + width).all(free));
@@ -233,7 +243,7 @@ impl Widget for CandleChart<'_> {
             let style = self.theme.dim();
             for y in plot.top()..plot.bottom() {
                 let cell = &mut buf[(x, y)];
-                if matches!(cell.symbol(), " " | "┈" | "·") {
+                if matches!(cell.symbol(), " " | "┈") || is_overlay_dot(cell.symbol()) {
                     cell.set_char('┊').set_style(style);
                 }
             }

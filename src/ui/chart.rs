@@ -1,5 +1,6 @@
-//! The chart column: a bordered block titled with symbol, timeframe and data age, holding the
-//! candles (with Bollinger overlay), volume, RSI, MACD, Momentum and the time axis.
+//! The chart column: a bordered block titled with symbol, timeframe, the overlays' legend and
+//! data age, holding the candles (with the chosen overlays), volume, the chosen indicator
+//! panes, a perp's derivatives panes and the time axis.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,9 +10,8 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::candles::{CandleChart, fold, split_axis};
 use super::crosshair::{Cursor, Frame, readout, time_label};
 use super::deriv_panes::DerivPanes;
-use super::layout::{chart_grid, chart_layout, inner};
-use super::panes::Indicators;
-use super::theme::SeriesColor;
+use super::layout::{StudyRows, chart_grid, chart_layout, inner};
+use super::panes::{Indicators, OVERLAY_GLYPHS, overlay_style, rows_of};
 use super::time_axis::TimeAxis;
 use super::{Ctx, Draw};
 use super::{age_span, text, volume};
@@ -19,6 +19,7 @@ use crate::app::Panel;
 use crate::app::chart::{ChartLayout, ChartPanel};
 use crate::app::view::Viewport;
 use crate::domain::{SeriesKey, Timeframe};
+use crate::indicators::spec::Spec;
 
 pub use crate::app::geometry::{candle_at, columns, fit_slot};
 
@@ -77,11 +78,27 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
     if pane.view.anchor.is_some() {
         title.push(Span::styled("◀ history ", t.dim()));
     }
-    let p = &cx.model.settings.indicators;
-    title.push(Span::styled(
-        format!("BB({},{}) ", p.bollinger, p.bollinger_k),
-        t.series(SeriesColor::Band),
-    ));
+    // The overlays' legend: each name in its colour (with its glyph when there are several,
+    // for terminals without colour).
+    let overlays: Vec<_> = cx
+        .model
+        .settings
+        .chosen
+        .iter()
+        .filter(|s| s.def().overlay)
+        .collect();
+    for (n, spec) in overlays.iter().enumerate() {
+        let name = if overlays.len() > 1 {
+            format!(
+                "{}{} ",
+                OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()],
+                spec.label()
+            )
+        } else {
+            format!("{} ", spec.label())
+        };
+        title.push(Span::styled(name, overlay_style(t, n)));
+    }
     title.push(age_span(cx.model.chart_age_for(key), t));
     Block::bordered()
         .border_style(t.border(pane.focused))
@@ -95,9 +112,23 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         body.y += 1;
         body.height -= 1;
     }
-    let areas = chart_layout(body, chart.panes.for_market(key.symbol.is_perp()));
+    let pane_studies: Vec<&Spec> = cx
+        .model
+        .settings
+        .chosen
+        .iter()
+        .filter(|s| !s.def().overlay)
+        .collect();
+    let rows: Vec<StudyRows> = pane_studies
+        .iter()
+        .map(|s| StudyRows {
+            shown: chart.panes.shows(s.kind),
+            rows: rows_of(s),
+        })
+        .collect();
+    let areas = chart_layout(body, chart.panes.for_market(key.symbol.is_perp()), &rows);
     let cols = split_axis(areas.candles).0.width;
-    let (candles, ind) = cx.model.visible_for(key, &pane.view, cols);
+    let (candles, studies) = cx.model.studies_for(key, &pane.view, cols);
     if candles.is_empty() {
         let msg = match cx.model.series.get(&key) {
             Some(s) if s.loading => "loading stored history…",
@@ -125,12 +156,12 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
     };
     let panes = Indicators {
         bars: &bars,
-        ind: &ind,
+        studies: &studies,
         slot,
         pad,
         theme: t,
     };
-    let bands = panes.bands();
+    let overlay_dots = panes.overlays();
     let cursor = pane
         .crosshair
         .and_then(|at| Cursor::find(candles, &bars, at));
@@ -145,11 +176,7 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         bars: &bars,
         theme: t,
         slot,
-        bands: Some([
-            bands[0].as_slice(),
-            bands[1].as_slice(),
-            bands[2].as_slice(),
-        ]),
+        overlays: &overlay_dots,
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
         levels: &alert_levels(cx, key.symbol),
@@ -159,14 +186,12 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
     if let Some(r) = areas.volume {
         volume::render(&bars, slot, t, shift(r), buf);
     }
-    if let Some(r) = areas.rsi {
-        panes.rsi(r, buf);
-    }
-    if let Some(r) = areas.macd {
-        panes.macd(r, buf);
-    }
-    if let Some(r) = areas.momentum {
-        panes.momentum(r, buf);
+    // The studies are overlays then panes, as chosen: the n-th pane is after the overlays.
+    let first_pane = studies.len() - pane_studies.len();
+    for (n, r) in &areas.studies {
+        if let Some(study) = studies.get(first_pane + n) {
+            panes.pane(study, *r, buf);
+        }
     }
     if key.symbol.is_perp() {
         let derivs = DerivPanes {
@@ -220,7 +245,8 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         );
         // The readout over the candles' top rows, where the eye goes first.
         let plot = split_axis(areas.candles).0;
-        for (i, line) in readout(candles, cur, &ind, &frame).iter().enumerate() {
+        let lines = readout(candles, cur, &studies, &frame, plot.width);
+        for (i, line) in lines.iter().enumerate() {
             let y = plot.y + i as u16;
             if y >= plot.bottom() {
                 break;

@@ -4,6 +4,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::candles::{Bar, glyph_offset};
@@ -11,7 +12,7 @@ use super::text;
 use super::theme::{SeriesColor, Theme};
 use crate::app::time::TimeZone;
 use crate::domain::{Candle, Price, Qty, Timeframe};
-use crate::indicators::IndicatorSet;
+use crate::indicators::Study;
 
 /// Where the crosshair is: the bar (chart column) and the candles folded into it.
 pub struct Cursor {
@@ -56,13 +57,14 @@ fn value(v: Option<f64>) -> String {
 }
 
 /// The readout for the candles `first..=last` of `candles` (one bar), in short lines that fit
-/// a narrow chart: when, change and volume; O/H/L/C; oscillators; Bollinger bands.
+/// a narrow chart: when, change and volume; O/H/L/C; the panes' indicators; the overlays.
 pub fn readout<'a>(
     candles: &[Candle],
     cur: &Cursor,
-    ind: &IndicatorSet,
+    studies: &[Study],
     f: &Frame,
-) -> [Line<'a>; 4] {
+    width: u16,
+) -> Vec<Line<'a>> {
     let (tf, tz, t) = (f.tf, f.tz, f.theme);
     let group = &candles[cur.first..=cur.last];
     let open = group[0].open;
@@ -85,8 +87,6 @@ pub fn readout<'a>(
         "%Y-%m-%d %H:%M"
     };
     let i = cur.last;
-    let at = |v: &[Option<f64>]| v.get(i).copied().flatten();
-    let p = &ind.params;
     let field = |k: &str| Span::styled(format!(" {k} "), t.dim());
     let up = close >= open;
     let when = Line::from(vec![
@@ -116,35 +116,63 @@ pub fn readout<'a>(
         field("C"),
         Span::styled(price(close), t.direction(up)),
     ]);
-    let oscillators = Line::from(vec![
-        Span::styled(format!(" RSI({}) ", p.rsi), t.series(SeriesColor::Primary)),
-        Span::raw(value(at(&ind.rsi))),
-        Span::styled(
-            format!(" MOM({}) ", p.momentum),
-            t.series(SeriesColor::Primary),
-        ),
-        Span::raw(value(at(&ind.momentum))),
-        Span::styled(" MACD ", t.series(SeriesColor::Primary)),
-        Span::raw(format!(
-            "{} sig {} hist {}",
-            value(at(&ind.macd.macd)),
-            value(at(&ind.macd.signal)),
-            value(at(&ind.macd.hist))
-        )),
-    ]);
-    let bands = Line::from(vec![
-        Span::styled(
-            format!(" BB({},{}) ", p.bollinger, p.bollinger_k),
-            t.series(SeriesColor::Band),
-        ),
-        Span::raw(format!(
-            "{} / {} / {}",
-            value(at(&ind.bollinger.upper)),
-            value(at(&ind.bollinger.middle)),
-            value(at(&ind.bollinger.lower))
-        )),
-    ]);
-    [when, prices, oscillators, bands]
+    let mut lines = vec![when, prices];
+    // Then each pane's values, then each overlay's in its own colour (the legend at the
+    // crosshair), as many entries a line as fit the plot.
+    let entry = |study: &Study, style: Style, sep: &str| {
+        let def = study.spec.def();
+        let values: Vec<String> = def
+            .outputs
+            .iter()
+            .zip(&study.outputs)
+            .enumerate()
+            .map(|(n, (name, v))| {
+                let v = value(v.get(i).copied().filter(|x| x.is_finite()));
+                if n == 0 || sep != " " {
+                    v
+                } else {
+                    format!("{name} {v}")
+                }
+            })
+            .collect();
+        vec![
+            Span::styled(format!(" {} ", study.spec.label()), style),
+            Span::raw(values.join(sep)),
+        ]
+    };
+    let panes = studies
+        .iter()
+        .filter(|s| !s.spec.def().overlay)
+        .map(|s| entry(s, t.series(SeriesColor::Primary), " "));
+    lines.extend(packed(panes, width));
+    let overlays = studies
+        .iter()
+        .filter(|s| s.spec.def().overlay)
+        .enumerate()
+        .map(|(n, s)| entry(s, super::panes::overlay_style(t, n), " / "));
+    lines.extend(packed(overlays, width));
+    lines
+}
+
+/// Entries (spans each) on as few lines of `width` columns as hold them whole; an entry wider
+/// than the line gets one of its own (and is cut there).
+fn packed<'a>(entries: impl Iterator<Item = Vec<Span<'a>>>, width: u16) -> Vec<Line<'a>> {
+    let mut out: Vec<Vec<Span<'a>>> = Vec::new();
+    let mut used = 0usize;
+    for e in entries {
+        let w: usize = e.iter().map(|s| s.content.chars().count()).sum();
+        match out.last_mut() {
+            Some(line) if used + w <= width as usize => {
+                line.extend(e);
+                used += w;
+            }
+            _ => {
+                out.push(e);
+                used = w;
+            }
+        }
+    }
+    out.into_iter().map(Line::from).collect()
 }
 
 /// How the chart draws: columns per bar, timeframe, time zone, theme.

@@ -1,5 +1,6 @@
-//! Indicator panes under the chart (RSI, MACD, Momentum): a header with the latest values, a
-//! braille line plot aligned column for column with the candles, guides and a histogram.
+//! The chosen indicators on the chart: each pane under it (a header with the latest values, a
+//! braille line plot aligned column for column with the candles, guides and a histogram) and
+//! the overlays' dots on the price chart.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -10,14 +11,8 @@ use super::braille::Braille;
 use super::candles::{Bar, glyph_offset, split_axis};
 use super::scale::Scale;
 use super::theme::{SeriesColor, Theme};
-use crate::indicators::IndicatorSet;
-
-/// Values at each bar: the value of the last candle folded into it.
-fn sample(values: &[Option<f64>], bars: &[Bar]) -> Vec<Option<f64>> {
-    bars.iter()
-        .map(|b| values.get(b.last).copied().flatten())
-        .collect()
-}
+use crate::indicators::Study;
+use crate::indicators::spec::{Kind, Spec};
 
 /// One pane: its header, its lines and histogram (one value per bar), guides, range.
 pub(super) struct Pane<'a> {
@@ -173,9 +168,10 @@ pub(super) fn latest(v: &[Option<f64>]) -> Option<f64> {
     v.last().copied().flatten()
 }
 
-fn value_span<'a>(label: &'a str, v: Option<f64>, style: Style) -> [Span<'a>; 2] {
+fn value_span<'a>(label: &'a str, gap: &'a str, v: Option<f64>, style: Style) -> [Span<'a>; 3] {
     [
         Span::styled(label, style),
+        Span::styled(gap, style),
         Span::styled(
             match v {
                 Some(v) => format!("{} ", short(v)),
@@ -192,10 +188,101 @@ pub(super) fn header<'a>(name: String, theme: &Theme, spans: Vec<Span<'a>>) -> L
     Line::from(all)
 }
 
-/// The indicator panes for one frame; `ind` is aligned with the candles `bars` were folded from.
+/// How an indicator reads in a pane: a fixed range (oscillators), guide lines, and the levels
+/// above and below which the header names the zone.
+struct Look {
+    range: Option<(f64, f64)>,
+    guides: &'static [f64],
+    zones: Option<(f64, f64)>,
+}
+
+fn look(kind: Kind) -> Look {
+    let bounded = |hi: f64, lo: f64, guides: &'static [f64]| Look {
+        range: Some((0.0, 100.0)),
+        guides,
+        zones: Some((hi, lo)),
+    };
+    match kind {
+        Kind::Rsi => bounded(70.0, 30.0, &[70.0, 30.0]),
+        Kind::Stoch | Kind::StochRsi | Kind::Mfi => bounded(80.0, 20.0, &[80.0, 20.0]),
+        Kind::Willr => Look {
+            range: Some((-100.0, 0.0)),
+            guides: &[-20.0, -80.0],
+            zones: Some((-20.0, -80.0)),
+        },
+        Kind::Adx => Look {
+            range: Some((0.0, 100.0)),
+            guides: &[25.0],
+            zones: None,
+        },
+        Kind::Cci => Look {
+            range: None,
+            guides: &[100.0, -100.0],
+            zones: Some((100.0, -100.0)),
+        },
+        Kind::Macd | Kind::Mom | Kind::Roc => Look {
+            range: None,
+            guides: &[0.0],
+            zones: None,
+        },
+        _ => Look {
+            range: None,
+            guides: &[],
+            zones: None,
+        },
+    }
+}
+
+/// A pane's rows: a header and a plot; a histogram gets a row more.
+pub fn rows_of(spec: &Spec) -> u16 {
+    if spec.def().outputs.contains(&HIST) {
+        5
+    } else {
+        4
+    }
+}
+
+/// The output drawn as a histogram rather than a line.
+const HIST: &str = "hist";
+
+/// Line colours of a pane's outputs, in order.
+const LINE_COLOURS: [SeriesColor; 3] = [
+    SeriesColor::Primary,
+    SeriesColor::Secondary,
+    SeriesColor::Band,
+];
+
+/// An overlay's dots on the price chart: each output's values at the bars, one style and one
+/// glyph (so overlays stay apart on a terminal without colour).
+pub struct OverlayDots {
+    pub lines: Vec<Vec<Option<f64>>>,
+    pub style: Style,
+    pub glyph: char,
+}
+
+/// Glyphs of the overlays, in the chosen order; the first is v2's Bollinger dot.
+pub const OVERLAY_GLYPHS: [char; 8] = ['·', '•', '∘', '×', '+', '°', '*', '~'];
+
+/// The style of the `n`-th overlay; the first is v2's Bollinger colour.
+pub fn overlay_style(theme: &Theme, n: usize) -> Style {
+    match n % 4 {
+        0 => theme.series(SeriesColor::Band),
+        1 => theme.series(SeriesColor::Secondary),
+        2 => theme.series(SeriesColor::Primary),
+        _ => theme.accent(),
+    }
+}
+
+/// A value at bar `i`, absent where the indicator has none (NaN in its output).
+fn present(values: &[f64], i: usize) -> Option<f64> {
+    values.get(i).copied().filter(|v| v.is_finite())
+}
+
+/// The chosen indicators for one frame; each study is aligned with the candles `bars` were
+/// folded from.
 pub struct Indicators<'a> {
     pub bars: &'a [Bar],
-    pub ind: &'a IndicatorSet,
+    pub studies: &'a [Study],
     pub slot: u16,
     /// Empty columns left of the first bar (a short series ends at the right edge).
     pub pad: u16,
@@ -203,80 +290,65 @@ pub struct Indicators<'a> {
 }
 
 impl Indicators<'_> {
-    pub fn rsi(&self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
-        let rsi = sample(&self.ind.rsi, self.bars);
-        let last = latest(&rsi);
-        let zone = match last {
-            Some(v) if v >= 70.0 => Span::styled("overbought ", t.direction(false)),
-            Some(v) if v <= 30.0 => Span::styled("oversold ", t.direction(true)),
-            _ => Span::raw(""),
-        };
-        let mut spans = value_span("", last, t.series(SeriesColor::Primary)).to_vec();
-        spans.push(zone);
-        Pane {
-            header: header(format!("RSI({})", self.ind.params.rsi), t, spans),
-            lines: vec![(rsi, t.series(SeriesColor::Primary))],
-            hist: None,
-            guides: vec![70.0, 30.0],
-            range: Some((0.0, 100.0)),
-        }
-        .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
+    fn sample(&self, values: &[f64]) -> Vec<Option<f64>> {
+        self.bars.iter().map(|b| present(values, b.last)).collect()
     }
 
-    pub fn macd(&self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
-        let (m, s, h) = (
-            sample(&self.ind.macd.macd, self.bars),
-            sample(&self.ind.macd.signal, self.bars),
-            sample(&self.ind.macd.hist, self.bars),
-        );
-        let p = &self.ind.params;
-        let mut spans = value_span("", latest(&m), t.series(SeriesColor::Primary)).to_vec();
-        spans.extend(value_span(
-            "signal ",
-            latest(&s),
-            t.series(SeriesColor::Secondary),
-        ));
-        spans.extend(value_span("hist ", latest(&h), t.dim()));
-        Pane {
-            header: header(
-                format!("MACD({},{},{})", p.macd_fast, p.macd_slow, p.macd_signal),
-                t,
-                spans,
-            ),
-            lines: vec![
-                (m, t.series(SeriesColor::Primary)),
-                (s, t.series(SeriesColor::Secondary)),
-            ],
-            hist: Some(h),
-            guides: vec![0.0],
-            range: None,
-        }
-        .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
+    /// The overlays (the studies drawn on the price chart), sampled at the bars.
+    pub fn overlays(&self) -> Vec<OverlayDots> {
+        self.studies
+            .iter()
+            .filter(|s| s.spec.def().overlay)
+            .enumerate()
+            .map(|(n, s)| OverlayDots {
+                lines: s.outputs.iter().map(|v| self.sample(v)).collect(),
+                style: overlay_style(self.theme, n),
+                glyph: OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()],
+            })
+            .collect()
     }
 
-    pub fn momentum(&self, area: Rect, buf: &mut Buffer) {
+    /// One study's pane: a header with its latest values (and zone), its lines, histogram
+    /// and guides.
+    pub fn pane(&self, study: &Study, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let m = sample(&self.ind.momentum, self.bars);
-        let spans = value_span("", latest(&m), t.series(SeriesColor::Primary)).to_vec();
+        let def = study.spec.def();
+        let look = look(study.spec.kind);
+        let mut spans = Vec::new();
+        let mut lines = Vec::new();
+        let mut hist = None;
+        let mut colours = LINE_COLOURS.iter();
+        for (n, (name, values)) in def.outputs.iter().zip(&study.outputs).enumerate() {
+            let sampled = self.sample(values);
+            let last = latest(&sampled);
+            let label = if n == 0 { "" } else { name };
+            let gap = if n == 0 { "" } else { " " };
+            if *name == HIST {
+                spans.extend(value_span(label, gap, last, t.dim()));
+                hist = Some(sampled);
+                continue;
+            }
+            let style = t.series(*colours.next().unwrap_or(&SeriesColor::Primary));
+            spans.extend(value_span(label, gap, last, style));
+            if n == 0
+                && let (Some(v), Some((hi, lo))) = (last, look.zones)
+            {
+                if v >= hi {
+                    spans.push(Span::styled("overbought ", t.direction(false)));
+                } else if v <= lo {
+                    spans.push(Span::styled("oversold ", t.direction(true)));
+                }
+            }
+            lines.push((sampled, style));
+        }
         Pane {
-            header: header(format!("MOM({})", self.ind.params.momentum), t, spans),
-            lines: vec![(m, t.series(SeriesColor::Primary))],
-            hist: None,
-            guides: vec![0.0],
-            range: None,
+            header: header(study.spec.label(), t, spans),
+            lines,
+            hist,
+            guides: look.guides.to_vec(),
+            range: look.range,
         }
         .render(self.bars.len(), (self.slot, self.pad), t, area, buf);
-    }
-
-    /// Bollinger bands sampled at the bars, for the price chart's overlay.
-    pub fn bands(&self) -> [Vec<Option<f64>>; 3] {
-        [
-            sample(&self.ind.bollinger.upper, self.bars),
-            sample(&self.ind.bollinger.middle, self.bars),
-            sample(&self.ind.bollinger.lower, self.bars),
-        ]
     }
 }
 
