@@ -258,3 +258,65 @@ fn bad_key_config_is_a_usage_error_before_the_screen_is_touched() {
         "no escape sequences on a failed start"
     );
 }
+
+/// `i` in the real binary: an indicator added from the menu is drawn, a bad one is refused with
+/// the config's words, and the choice is there again after a restart at 80x24.
+#[test]
+fn the_indicator_menu_adds_refuses_and_keeps_the_choice_across_a_restart() {
+    if Tmux::require("the_indicator_menu_adds_refuses_and_keeps_the_choice_across_a_restart")
+        .is_none()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nfps = 30\n").unwrap();
+    let run = |n: usize| {
+        let exit_file = tmp.path().join(format!("exit{n}"));
+        let command = format!(
+            "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
+            bin = env!("CARGO_BIN_EXE_cryptoviz"),
+            config = config.display(),
+            data = data.display(),
+            exit = exit_file.display(),
+        );
+        (Tmux::start(tmp.path(), 80, 24, &command), exit_file)
+    };
+    let (t, exit_file) = run(1);
+    t.wait_for("the chart", START, |s| {
+        s.contains("BB(20,2)") && s.contains('◀')
+    });
+    t.send_keys(&["i"]);
+    t.wait_for("the menu", STEP, |s| {
+        s.contains("Indicators") && s.contains("add:")
+    });
+    t.send_keys(&["e", "m", "a", ":", "0", "Enter"]);
+    t.wait_for("the refusal", STEP, |s| {
+        s.contains("refused: ema period must be a whole number from 2 to 100000")
+    });
+    t.send_keys(&["BSpace", "5", "0", "Enter"]);
+    t.wait_for("EMA(50) in the menu", STEP, |s| s.contains("ema:50"));
+    // Take the momentum pane off: it is the last; select it and Delete.
+    t.send_keys(&["Down", "Down", "Down", "Down", "DC", "Escape"]);
+    let screen = t.wait_for("EMA(50) in the legend", STEP, |s| {
+        s.contains("·BB(20,2) •EMA(50)") && !s.contains("Indicators ·")
+    });
+    assert!(status(&screen).contains("indicators: "), "{screen}");
+    t.send_keys(&["q"]);
+    assert_eq!(wait_file(&exit_file, STEP).trim(), "EXIT=0");
+    let kept = std::fs::read_to_string(data.join("demo-indicators.toml")).unwrap();
+    assert!(
+        kept.lines()
+            .any(|l| l == r#"chosen = ["bbands:20,2", "ema:50", "rsi:14", "macd:12,26,9"]"#),
+        "{kept}"
+    );
+
+    let (t, exit_file) = run(2);
+    let screen = t.wait_for("the kept choice", START, |s| {
+        s.contains("·BB(20,2) •EMA(50)") && s.contains('◀')
+    });
+    assert!(!screen.contains("MOM(10)"), "{screen}");
+    t.send_keys(&["q"]);
+    assert_eq!(wait_file(&exit_file, STEP).trim(), "EXIT=0");
+}

@@ -1984,3 +1984,41 @@ fn a_series_shorter_than_the_lookback_shows_nothing_and_a_flat_one_no_nan() {
     }
     assert!(all.contains("─ WILLR(14) "), "{all}");
 }
+
+#[test]
+fn the_indicator_menu_lists_the_chart_and_says_why_a_name_was_refused_at_80x24() {
+    use cryptoviz::app::indicator_menu::IndicatorMenu;
+    let mut settings = sample_settings();
+    settings.chosen = chosen(&["bbands:20,2", "ema:50", "rsi:14", "atr:14"]);
+    let mut app = sample_app(settings);
+    app.popup = Some(Popup::Indicators(IndicatorMenu {
+        selected: 1,
+        input: "ema:0".into(),
+        editing: None,
+        refused: Some("ema period must be a whole number from 2 to 100000, got \"0\"".into()),
+    }));
+    let all = text(&screen(&app, 80, 24));
+    for want in [
+        "Indicators",
+        "on the price chart",
+        "BB(20,2)",
+        "EMA(50)",
+        "in panes",
+        "ATR(14)",
+        "add: ema:0",
+        "refused: ema period must be a whole number",
+        "names: sma ema",
+    ] {
+        assert!(all.contains(want), "{want}:\n{all}");
+    }
+    // Changing the selected one names it on the line.
+    app.popup = Some(Popup::Indicators(IndicatorMenu {
+        selected: 2,
+        input: "rsi:2".into(),
+        editing: Some(2),
+        refused: None,
+    }));
+    let all = text(&screen(&app, 80, 24));
+    assert!(all.contains("change rsi:14 to: rsi:2"), "{all}");
+    assert!(!all.contains("refused"), "{all}");
+}

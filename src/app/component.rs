@@ -46,6 +46,8 @@ pub enum Effect {
     Send(Request),
     /// Tell the user (status bar and activity log).
     Say(String),
+    /// The chart's indicators are now these (overlays, then panes).
+    ChooseIndicators(Vec<crate::indicators::spec::Spec>),
 }
 
 pub trait Component {

@@ -114,6 +114,9 @@ pub enum Request {
     /// The market on screen, when it changes (an attached dashboard asks the collectors on
     /// the bus for its book); not answered.
     Shown(crate::domain::Symbol),
+    /// The chart's indicators as chosen in the menu (canonical names, overlays then panes):
+    /// keep them for the next start; not answered.
+    SaveIndicators(Vec<String>),
 }
 
 /// The running system as the health panel and reports show it. Every field is optional: a

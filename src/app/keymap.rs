@@ -50,6 +50,7 @@ pub enum Action {
     ToggleBasis,
     Layout,
     Portfolio,
+    Indicators,
 }
 
 /// One row of the binding table.
@@ -272,6 +273,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         "portfolio",
         "Your portfolio: holdings, P&L, risk (s sorts)",
         &["P"],
+    ),
+    row(
+        Action::Indicators,
+        "indicators",
+        "Indicators: add, change a period, remove",
+        &["i"],
     ),
 ];
 

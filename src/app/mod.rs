@@ -25,6 +25,7 @@ pub mod geometry;
 pub mod health;
 pub mod help;
 pub mod holdings;
+pub mod indicator_menu;
 pub mod keymap;
 pub mod layout;
 pub mod live;

@@ -1,4 +1,5 @@
-//! The popups: help, a news item, the market search, a new price alert, the alert rules.
+//! The popups: help, a news item, the market search, a new price alert, the alert rules, the
+//! portfolio, the indicator menu.
 //! Each takes the keys while it is open; text fields take typed keys before the keymap.
 
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -23,6 +24,8 @@ pub enum Popup {
     Alerts(usize),
     /// The user's portfolio, its positions in this order.
     Portfolio(PortfolioSort),
+    /// The chart's indicators: add, remove, change.
+    Indicators(super::indicator_menu::IndicatorMenu),
 }
 
 /// How the portfolio's positions are ordered (`s` cycles).
@@ -66,6 +69,7 @@ impl Component for Popup {
         }
         match self {
             Popup::Search(search) => search.on_key(key.code, m),
+            Popup::Indicators(menu) => menu.on_key(key.code, m),
             Popup::AlertNew(level) => match key.code {
                 KeyCode::Esc => Outcome::Then(Effect::Close),
                 KeyCode::Enter => Outcome::Then(Effect::PriceAlert(level.clone())),

@@ -435,6 +435,14 @@ impl App {
             }
             Effect::Send(r) => self.outbox.push(r),
             Effect::Say(msg) => self.say(msg),
+            Effect::ChooseIndicators(list) => {
+                let names: Vec<String> = list.iter().map(|s| s.name()).collect();
+                self.say(format!("indicators: {}", names.join(" ")));
+                self.model.settings.chosen = list;
+                self.outbox.push(Request::SaveIndicators(names));
+                // A longer period warms up on more candles: load them.
+                self.ensure_history();
+            }
         }
     }
 
@@ -468,6 +476,7 @@ impl App {
                 self.popup = Some(Popup::AlertNew(level.unwrap_or_default()));
             }
             Action::Alerts => self.popup = Some(Popup::Alerts(0)),
+            Action::Indicators => self.popup = Some(Popup::Indicators(Default::default())),
             Action::Portfolio => {
                 self.popup = Some(Popup::Portfolio(Default::default()));
                 self.model.holdings.asked(self.model.now);

@@ -14,6 +14,7 @@ pub mod crosshair;
 pub mod deriv_panes;
 pub mod derivs;
 pub mod health;
+pub mod indicator_menu;
 pub mod news;
 pub mod overlay;
 pub mod panes;

@@ -25,6 +25,7 @@ impl Draw for Popup {
             Popup::AlertNew(level) => alert_new(cx, level, area, buf),
             Popup::Alerts(selected) => alerts(cx, *selected, area, buf),
             Popup::Portfolio(sort) => super::portfolio::render(cx, *sort, area, buf),
+            Popup::Indicators(menu) => super::indicator_menu::render(cx, menu, area, buf),
         }
     }
 }

@@ -5,6 +5,7 @@
 mod attached;
 mod bus;
 mod bus_feed;
+mod chart_choice;
 mod health;
 mod producers;
 mod requests;
@@ -76,8 +77,17 @@ pub async fn run(
         }
     }
     settings.added = added.clone();
+    // The indicators chosen in an earlier session's menu, unless the config changed since.
+    let choice_file = chart_choice::path(&ctx.data_dir, ctx.demo);
+    let config_chosen = std::mem::take(&mut settings.chosen);
+    let (chosen, choice_note) = chart_choice::load(&choice_file, &config_chosen);
+    settings.chosen = chosen;
 
     let (data_tx, data_rx) = mpsc::channel(DATA_CHANNEL);
+    if let Some(note) = choice_note {
+        tracing::warn!("{note}");
+        let _ = data_tx.try_send(log(tracing::Level::WARN, note));
+    }
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
@@ -91,8 +101,14 @@ pub async fn run(
         data_tx.clone(),
         refresh_tx,
         producer_tx,
-        ctx.config.portfolio.settings(),
-        asking,
+        requests::Served {
+            portfolio: ctx.config.portfolio.settings(),
+            asking,
+            indicators: chart_choice::Keeper {
+                file: choice_file,
+                config: config_chosen,
+            },
+        },
     ));
 
     let mut app = App::new(settings, now_ms());

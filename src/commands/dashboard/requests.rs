@@ -11,6 +11,15 @@ use crate::domain::{Candle, SeriesKey};
 use crate::report::Report;
 use crate::store::Store;
 
+/// What the requests are answered with besides the store and the channels.
+pub(super) struct Served {
+    pub portfolio: crate::portfolio::Settings,
+    /// The collectors asked over the bus (attached).
+    pub asking: super::bus::Asking,
+    /// Where the indicator menu's choice is kept.
+    pub indicators: super::chart_choice::Keeper,
+}
+
 /// Answers the App's requests: history pages from the store, report files, refreshes.
 /// Store errors go to the activity log; the series then stays as it is rather than retrying
 /// in a loop.
@@ -20,8 +29,11 @@ pub(super) async fn serve_requests(
     data: mpsc::Sender<DataEvent>,
     refresh: watch::Sender<u64>,
     producers: mpsc::Sender<Request>,
-    portfolio: crate::portfolio::Settings,
-    asking: super::bus::Asking,
+    Served {
+        portfolio,
+        asking,
+        indicators,
+    }: Served,
 ) {
     while let Some(req) = requests.recv().await {
         let ev = match req {
@@ -86,6 +98,10 @@ pub(super) async fn serve_requests(
                     Err(e) => Err(e.to_string()),
                 })
             }
+            Request::SaveIndicators(names) => match indicators.keep(names).await {
+                Ok(()) => continue,
+                Err(e) => log(tracing::Level::ERROR, format!("indicators not kept: {e}")),
+            },
             Request::Refresh => {
                 refresh.send_modify(|n| *n += 1);
                 log(tracing::Level::INFO, "news refresh requested".into())
