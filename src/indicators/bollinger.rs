@@ -30,6 +30,7 @@ pub struct Bollinger {
 /// the TA-Lib 0.8.2 Python wheel) does neither, and this matches it to about
 /// 1e-13. A window of n values costs O(n), which also bounds the live
 /// engine's per-trade cost.
+#[inline(always)]
 pub fn bollinger(closes: &[f64], period: usize, k: f64) -> Bollinger {
     let len = closes.len();
     let mut out = Bollinger {

@@ -70,11 +70,13 @@ impl RunningTotal {
         (self.total + newest) / n
     }
 
-    /// Folds `newest` in, returns the window mean, then drops `oldest`.
+    /// Folds `newest` in, returns the window mean, then drops `oldest`. TA-Lib adds the
+    /// newest and then subtracts the oldest, two additions on the chain from bar to bar; the
+    /// difference added once is one (the last bit of the total may differ).
+    #[inline(always)]
     pub(crate) fn advance(&mut self, newest: f64, oldest: f64, n: f64) -> f64 {
         let mean = self.mean_with(newest, n);
-        self.total += newest;
-        self.total -= oldest;
+        self.total += newest - oldest;
         mean
     }
 }
@@ -103,6 +105,36 @@ impl EmaState {
         }
     }
 
+    /// [`Self::next`] over every value of `xs`, each EMA (or `NaN` while
+    /// seeding) appended to `out`: once seeded, a loop of the update alone,
+    /// the same float operations in the same order.
+    #[inline(always)]
+    pub(crate) fn extend(&mut self, xs: &[f64], out: &mut Vec<f64>) {
+        let seeding = self.period.saturating_sub(self.seen).min(xs.len());
+        for &x in &xs[..seeding] {
+            let (next, v) = self.next(x);
+            *self = next;
+            out.push(v.unwrap_or(f64::NAN));
+        }
+        let rest = &xs[seeding..];
+        self.acc = steady(rest, self.k, self.acc, out);
+        self.seen += rest.len();
+    }
+
+    /// Whether every value from now on is the update alone.
+    pub(crate) fn seeded(&self) -> bool {
+        self.seen >= self.period
+    }
+
+    /// [`Self::next`] of a seeded EMA, the same operations: for batch loops.
+    #[inline(always)]
+    pub(crate) fn step_seeded(&mut self, x: f64) -> f64 {
+        self.seen += 1;
+        self.acc = update(self.acc, x, self.k);
+        self.acc
+    }
+
+    #[inline(always)]
     pub(crate) fn next(self, x: f64) -> (Self, Option<f64>) {
         let mut s = self;
         s.seen += 1;
@@ -115,12 +147,29 @@ impl EmaState {
             s.acc += x;
             s.acc /= s.period as f64;
         } else {
-            // TA-Lib's update form ((x - prev) * k) + prev, not k*x + (1-k)*prev:
-            // the two round differently.
-            s.acc = (x - s.acc) * s.k + s.acc;
+            s.acc = update(s.acc, x, s.k);
         }
         (s, Some(s.acc))
     }
+}
+
+/// TA-Lib's update form ((x - prev) * k) + prev, not k*x + (1-k)*prev (which
+/// drifts on a flat series), with the product and the sum fused: one rounding,
+/// which is exact and the same bits on every machine (a fused multiply-add
+/// is defined that way), and one instruction where the CPU has it.
+#[inline(always)]
+fn update(prev: f64, x: f64, k: f64) -> f64 {
+    (x - prev).mul_add(k, prev)
+}
+
+/// The seeded EMA over `xs` from `acc`, appended to `out`; the new `acc`.
+#[inline(always)]
+fn steady(xs: &[f64], k: f64, mut acc: f64, out: &mut Vec<f64>) -> f64 {
+    crate::indicators::kernel::append_map(out, xs, |x| {
+        acc = update(acc, x, k);
+        acc
+    });
+    acc
 }
 
 #[cfg(test)]

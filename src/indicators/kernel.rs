@@ -120,6 +120,18 @@ pub trait Kernel {
 
     /// How many bars before the current one `step` reads from [`Past`].
     fn reach(&self) -> usize;
+
+    /// The whole series into `outputs` (each empty, with room for the
+    /// columns' length, which each must reach): [`Kernel::step`] bar by bar unless a kernel has a
+    /// loop of its own for the batch path. Such a loop must give the very
+    /// bits stepping gives (the live engine steps), which the tests check.
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>])
+    where
+        Self: Sized,
+    {
+        steps(self, p, outputs);
+    }
 }
 
 /// TA-Lib's zero test for values that are not differences (0.8's
@@ -255,26 +267,94 @@ pub fn run<K: Kernel>(k: &mut K, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
         close: &p.close[..n],
         volume: &p.volume[..n],
     };
-    let mut s = k.start();
     for o in outputs.iter_mut() {
         o.clear();
-        o.resize(n, f64::NAN);
+        o.reserve(n);
     }
+    super::fused::dispatch!(batch(k, &p, outputs));
+    debug_assert!(outputs.iter().all(|o| o.len() == n));
+}
+
+/// Appends `f(x)` for each of `xs` to `out`, each value written once (no
+/// fill first, no capacity test per value): the batch loops' way out.
+#[inline(always)]
+pub fn append_map(out: &mut Vec<f64>, xs: &[f64], mut f: impl FnMut(f64) -> f64) {
+    out.reserve(xs.len());
+    let start = out.len();
+    for (slot, x) in out.spare_capacity_mut()[..xs.len()].iter_mut().zip(xs) {
+        slot.write(f(*x));
+    }
+    // SAFETY: the loop above initialised the `xs.len()` values after `start`, within the
+    // capacity reserved for them.
+    unsafe { out.set_len(start + xs.len()) };
+}
+
+#[inline(always)]
+fn batch<K: Kernel>(k: &mut K, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+    k.batch(p, outputs);
+}
+
+/// Appends `f(i)` for `i` in `0..count` to `out`, as [`append_map`] does.
+#[inline(always)]
+pub fn append_with(out: &mut Vec<f64>, count: usize, mut f: impl FnMut(usize) -> f64) {
+    out.reserve(count);
+    let start = out.len();
+    for (i, slot) in out.spare_capacity_mut()[..count].iter_mut().enumerate() {
+        slot.write(f(i));
+    }
+    // SAFETY: the loop above initialised the `count` values after `start`, within the
+    // capacity reserved for them.
+    unsafe { out.set_len(start + count) };
+}
+
+/// Steps bars into `out` (a one-output kernel) until `seeded(state)`, for
+/// batch loops that then run the steady update alone; how many were stepped.
+#[inline(always)]
+pub fn seeding<K: Kernel>(
+    k: &mut K,
+    s: &mut K::State,
+    p: &Columns<'_>,
+    out: &mut Vec<f64>,
+    seeded: impl Fn(&K::State) -> bool,
+) -> usize {
+    let mut i = 0;
+    while i < p.close.len() && !seeded(s) {
+        out.push(k.step(s, p, i)[0]);
+        i += 1;
+    }
+    i
+}
+
+/// The batch path by steps: every bar through [`Kernel::step`].
+#[inline(always)]
+pub fn steps<K: Kernel>(k: &mut K, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+    let n = p.len();
+    let mut s = k.start();
     match outputs {
+        // Written once, in order (no NaN fill first).
         [a] => {
-            for (i, x) in a.iter_mut().enumerate() {
-                *x = k.step(&mut s, &p, i)[0];
+            a.reserve(n);
+            for (i, x) in a.spare_capacity_mut()[..n].iter_mut().enumerate() {
+                x.write(k.step(&mut s, p, i)[0]);
             }
+            // SAFETY: the loop above initialised the first `n` values, and `run` reserved
+            // room for them.
+            unsafe { a.set_len(n) };
         }
         [a, b] => {
+            a.resize(n, f64::NAN);
+            b.resize(n, f64::NAN);
             for (i, (x, y)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
-                let out = k.step(&mut s, &p, i);
+                let out = k.step(&mut s, p, i);
                 (*x, *y) = (out[0], out[1]);
             }
         }
         _ => {
+            for o in outputs.iter_mut() {
+                o.resize(n, f64::NAN);
+            }
             for i in 0..n {
-                let out = k.step(&mut s, &p, i);
+                let out = k.step(&mut s, p, i);
                 for (o, v) in outputs.iter_mut().zip(out) {
                     o[i] = v;
                 }

@@ -24,6 +24,7 @@ pub struct Macd {
 /// period longer than the slow one is swapped, as TA-Lib does. Periods
 /// outside TA-Lib's range (fast/slow < 2, signal < 1, any above
 /// [`super::MAX_PERIOD`]) give all `None`.
+#[inline(always)]
 pub fn macd(closes: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
     let len = closes.len();
     let mut out = Macd {
@@ -87,6 +88,28 @@ impl MacdState {
         })
     }
 
+    /// Whether every value from now on is [`Self::step_seeded`] (the signal line is seeded,
+    /// so both averages are).
+    pub(crate) fn seeded(&self) -> bool {
+        self.signal.seeded()
+    }
+
+    /// [`Self::next`] once seeded, the same operations in the same order.
+    #[inline(always)]
+    pub(crate) fn step_seeded(&mut self, x: f64) -> MacdValue {
+        self.seen += 1;
+        let slow = self.slow.step_seeded(x);
+        let fast = self.fast.step_seeded(x);
+        let line = fast - slow;
+        let signal = self.signal.step_seeded(line);
+        MacdValue {
+            macd: line,
+            signal,
+            hist: line - signal,
+        }
+    }
+
+    #[inline(always)]
     pub(crate) fn next(self, x: f64) -> (Self, Option<MacdValue>) {
         let mut s = self;
         s.seen += 1;

@@ -13,6 +13,7 @@
 
 mod bollinger;
 mod ema;
+mod fused;
 mod incremental;
 pub mod kernel;
 mod kernels;
@@ -87,6 +88,11 @@ impl IndicatorSet {
 /// of a panic. Cost is O(len * bollinger period) with no allocation besides
 /// the nine output vectors.
 pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
+    fused::dispatch!(compute_v2(closes, p))
+}
+
+#[inline(always)]
+fn compute_v2(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
     IndicatorSet {
         params: *p,
         rsi: rsi(closes, p.rsi),

@@ -9,6 +9,7 @@ const MIN_PERIOD: usize = 1;
 ///
 /// TA-Lib's MOM is the plain difference (not the ratio some charting
 /// packages call momentum), so the output is in price units.
+#[inline(always)]
 pub fn momentum(closes: &[f64], period: usize) -> Vec<Option<f64>> {
     let mut out = vec![None; closes.len()];
     if !valid_period(period) {

@@ -108,7 +108,7 @@ impl AnyTracked {
                 normalised: spec.kind == Kind::Natr,
             })),
             Kind::Adx => Self::Adx(Tracked::new(Adx { n: n(0) })),
-            Kind::Cci => Self::Cci(Tracked::new(Cci { n: n(0) })),
+            Kind::Cci => Self::Cci(Tracked::new(Cci::new(n(0)))),
             Kind::Willr => Self::Willr(Tracked::new(Willr { n: n(0) })),
             Kind::Mfi => Self::Mfi(Tracked::new(Mfi::new(n(0)))),
             Kind::Obv => Self::Obv(Tracked::new(Obv)),
@@ -126,7 +126,15 @@ impl AnyTracked {
 /// `spec` over whole columns: one vector per output, aligned with the bars,
 /// `NaN` where there is no value.
 pub fn compute(spec: &Spec, p: &Columns<'_>) -> Vec<Vec<f64>> {
-    let mut outputs = vec![Vec::new(); spec.def().outputs.len()];
-    AnyTracked::new(spec).run(p, &mut outputs);
+    let mut outputs = Vec::new();
+    compute_into(spec, p, &mut outputs);
     outputs
+}
+
+/// [`compute`] into `outputs`, reusing their memory: a caller computing
+/// often (a chart every frame, the bench) keeps the buffers, as TA-Lib's C
+/// functions write into arrays their caller provides.
+pub fn compute_into(spec: &Spec, p: &Columns<'_>, outputs: &mut Vec<Vec<f64>>) {
+    outputs.resize_with(spec.def().outputs.len(), Vec::new);
+    AnyTracked::new(spec).run(p, outputs);
 }

@@ -15,6 +15,7 @@ const MIN_PERIOD: usize = 2;
 /// exact: older TA-Lib C releases treated |g + l| < 1e-8 as zero, which would
 /// zero the RSI of low-priced pairs like XRPETH, but the reference build
 /// (C 0.8.1) no longer does.
+#[inline(always)]
 pub fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
     if !valid_period(period) {
         return vec![None; closes.len()];
@@ -59,6 +60,7 @@ impl RsiState {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn next(self, x: f64) -> (Self, Option<f64>) {
         let mut s = self;
         s.seen += 1;
@@ -75,9 +77,18 @@ impl RsiState {
                 return (s, None);
             }
         } else {
-            s.gain *= n - 1.0;
-            s.loss *= n - 1.0;
-            s.accumulate(change);
+            // Wilder's smoothing, TA-Lib's (avg * (n - 1) + x) / n, as one fused multiply-add
+            // on the chain from bar to bar (see `indicators::fused`) rather than a product, a
+            // sum and a division: the last bit or two differ, the time is a third.
+            let (keep, add) = ((n - 1.0) / n, 1.0 / n);
+            let (up, down) = if change < 0.0 {
+                (0.0, -change)
+            } else {
+                (change, 0.0)
+            };
+            s.gain = s.gain.mul_add(keep, up * add);
+            s.loss = s.loss.mul_add(keep, down * add);
+            return (s, Some(s.value()));
         }
         s.gain /= n;
         s.loss /= n;

@@ -3,7 +3,7 @@
 
 use crate::indicators::bollinger::bands_of;
 use crate::indicators::ema::{EmaState, RunningTotal};
-use crate::indicators::kernel::{Kernel, NONE, Out, Past, one};
+use crate::indicators::kernel::{Columns, Kernel, NONE, Out, Past, append_map, one, seeding};
 
 /// SMA: TA-Lib keeps one running total (add the newest, divide, subtract the
 /// oldest); its few ulps of drift over a long series are part of its output.
@@ -57,6 +57,13 @@ impl Kernel for Ema {
     fn reach(&self) -> usize {
         0
     }
+
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+        if let [out] = outputs {
+            self.start().extend(p.close, out);
+        }
+    }
 }
 
 /// WMA with weights 1..n, TA-Lib's O(1) form: a weighted sum and a plain
@@ -89,13 +96,15 @@ impl Kernel for Wma {
             s.sum += x * (i + 1) as f64;
             return NONE;
         }
-        s.sub += x;
-        s.sub -= s.trailing;
-        s.sum += x * n as f64;
+        // TA-Lib's order (sub += x; sub -= trailing; sum += x * n; out; sum -= sub) puts two
+        // additions on each running sum's chain from bar to bar; grouping the newcomers first
+        // leaves one on each (the last bit of a sum may differ).
+        s.sub += x - s.trailing;
+        let weighted = x * n as f64;
         s.trailing = p.close(i + 1 - n);
         let divider = (n * (n + 1) / 2) as f64;
-        let out = s.sum / divider;
-        s.sum -= s.sub;
+        let out = (s.sum + weighted) / divider;
+        s.sum += weighted - s.sub;
         one(out)
     }
 
@@ -131,6 +140,20 @@ impl Kernel for Dema {
     fn reach(&self) -> usize {
         0
     }
+
+    /// Steps until the second EMA is seeded, then the two updates alone (two chains the
+    /// CPU overlaps).
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+        let [out] = outputs else { return };
+        let mut s = self.start();
+        let head = seeding(self, &mut s, p, out, |s| s[1].seeded());
+        append_map(out, &p.close[head..], |x| {
+            let e1 = s[0].step_seeded(x);
+            let e2 = s[1].step_seeded(e1);
+            (2.0 * e1) - e2
+        });
+    }
 }
 
 /// TEMA = 3 EMA - 3 EMA(EMA) + EMA(EMA(EMA)).
@@ -162,6 +185,19 @@ impl Kernel for Tema {
 
     fn reach(&self) -> usize {
         0
+    }
+
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+        let [out] = outputs else { return };
+        let mut s = self.start();
+        let head = seeding(self, &mut s, p, out, |s| s[2].seeded());
+        append_map(out, &p.close[head..], |x| {
+            let e1 = s[0].step_seeded(x);
+            let e2 = s[1].step_seeded(e1);
+            let e3 = s[2].step_seeded(e2);
+            e3 + ((3.0 * e1) - (3.0 * e2))
+        });
     }
 }
 
@@ -207,5 +243,31 @@ impl Kernel for Bbands {
 
     fn reach(&self) -> usize {
         self.n - 1
+    }
+
+    /// Each window a slice of the closes (no per-value index checks, so the four lanes
+    /// vectorise), the same operations as stepping.
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+        let [upper, middle, lower] = outputs else {
+            return;
+        };
+        let (n, k) = (self.n, self.k);
+        let head = (n - 1).min(p.close.len());
+        let mut total = self.start();
+        for &x in &p.close[..head] {
+            total.add(x);
+        }
+        for o in [&mut *upper, &mut *middle, &mut *lower] {
+            o.extend(std::iter::repeat_n(f64::NAN, head));
+        }
+        for window in p.close.windows(n) {
+            let (older, x) = (&window[..n - 1], window[n - 1]);
+            let mean = total.advance(x, window[0], n as f64);
+            let b = bands_of(n - 1, |j| older[j], x, mean, n as f64, k);
+            upper.push(b.upper);
+            middle.push(b.middle);
+            lower.push(b.lower);
+        }
     }
 }

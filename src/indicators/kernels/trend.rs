@@ -1,22 +1,22 @@
 //! Range and trend: true range averages (ATR, NATR), ADX, Parabolic SAR,
 //! and the volume lines OBV and VWAP.
 
-use crate::indicators::kernel::{Kernel, NONE, Out, Past, is_zero, one};
+use crate::indicators::kernel::{Columns, Kernel, NONE, Out, Past, append_with, is_zero, one};
 
 /// True range of bar `i >= 1`, TA-Lib's comparisons in TA-Lib's order.
 #[inline(always)]
 fn true_range<P: Past>(p: &P, i: usize) -> f64 {
-    let (h, l, prev) = (p.high(i), p.low(i), p.close(i - 1));
-    let mut greatest = h - l;
+    range_of(p.high(i), p.low(i), p.close(i - 1))
+}
+
+#[inline(always)]
+fn range_of(h: f64, l: f64, prev: f64) -> f64 {
+    // Selects, not branches: which range is greatest is a coin toss on real data.
+    let range = h - l;
     let up = (prev - h).abs();
-    if up > greatest {
-        greatest = up;
-    }
+    let greatest = if up > range { up } else { range };
     let down = (prev - l).abs();
-    if down > greatest {
-        greatest = down;
-    }
-    greatest
+    if down > greatest { down } else { greatest }
 }
 
 /// Wilder's average of the true range: the plain mean of the first `n`
@@ -50,24 +50,61 @@ impl Kernel for Atr {
             *avg += tr;
             *avg /= n;
         } else {
-            *avg *= n - 1.0;
-            *avg += tr;
-            *avg /= n;
+            *avg = wilder(*avg, tr, n);
         }
-        if !self.normalised {
-            return one(*avg);
-        }
-        let close = p.close(i);
-        one(if !is_zero(close) {
-            (*avg / close) * 100.0
-        } else {
-            0.0
-        })
+        one(self.shown(*avg, p.close(i)))
     }
 
     fn reach(&self) -> usize {
         1
     }
+
+    /// Steps up to the first average, then a loop of the smoothing alone over the columns
+    /// (the same operations, so the same bits as stepping).
+    #[inline(always)]
+    fn batch(&mut self, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
+        let [out] = outputs else { return };
+        let len = p.close.len();
+        let head = (self.n + 1).min(len);
+        let mut avg = self.start();
+        for i in 0..head {
+            out.push(self.step(&mut avg, p, i)[0]);
+        }
+        if head == len {
+            return;
+        }
+        let (n, count) = (self.n as f64, len - head);
+        // Cut to one length so the reads need no bounds checks.
+        let (high, low) = (&p.high[head..][..count], &p.low[head..][..count]);
+        let (prev, close) = (&p.close[head - 1..][..count], &p.close[head..][..count]);
+        // Two passes: the true ranges (no bar depends on another: vectorised), then the
+        // smoothing over them in place, a loop of the chain alone.
+        append_with(out, count, |j| range_of(high[j], low[j], prev[j]));
+        for (x, c) in out[head..].iter_mut().zip(close) {
+            avg = wilder(avg, *x, n);
+            *x = self.shown(avg, *c);
+        }
+    }
+}
+
+impl Atr {
+    /// The average as shown: itself, or NATR's percent of the close (0 at a zero close).
+    #[inline(always)]
+    fn shown(&self, avg: f64, close: f64) -> f64 {
+        if !self.normalised {
+            return avg;
+        }
+        let pct = (avg / close) * 100.0;
+        if !is_zero(close) { pct } else { 0.0 }
+    }
+}
+
+/// Wilder's smoothing as TA-Lib writes it, `(avg * (n - 1) + x) / n`, has a product, a sum
+/// and a division on the chain from bar to bar; one fused multiply-add (see
+/// `indicators::fused`) differs in the last bit or two and takes a fraction of the time.
+#[inline(always)]
+fn wilder(avg: f64, x: f64, n: f64) -> f64 {
+    avg.mul_add((n - 1.0) / n, x * (1.0 / n))
 }
 
 /// Average Directional Index, TA-Lib's bootstrap: DM and TR summed over the
@@ -255,12 +292,11 @@ impl Kernel for Obv {
         if i == 0 {
             *obv = p.volume(0);
         } else {
-            let (x, prev) = (p.close(i), p.close(i - 1));
-            if x > prev {
-                *obv += p.volume(i);
-            } else if x < prev {
-                *obv -= p.volume(i);
-            }
+            // The signed volume chosen, not branched to: up or down is a coin toss on real
+            // data, and adding 0 leaves the total as it was.
+            let (x, prev, v) = (p.close(i), p.close(i - 1), p.volume(i));
+            let down = if x < prev { -v } else { 0.0 };
+            *obv += if x > prev { v } else { down };
         }
         one(*obv)
     }
