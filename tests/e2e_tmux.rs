@@ -48,6 +48,17 @@ fn wait_file(path: &Path, timeout: Duration) -> String {
     }
 }
 
+/// The shell command running the demo dashboard, leaving its exit status in `exit`.
+fn demo_command(config: &Path, data: &Path, exit: &Path) -> String {
+    format!(
+        "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
+        bin = env!("CARGO_BIN_EXE_cryptoviz"),
+        config = config.display(),
+        data = data.display(),
+        exit = exit.display(),
+    )
+}
+
 #[test]
 fn demo_dashboard_end_to_end() {
     if Tmux::require("demo_dashboard_end_to_end").is_none() {
@@ -58,13 +69,7 @@ fn demo_dashboard_end_to_end() {
     let config = tmp.path().join("config.toml");
     std::fs::write(&config, "[ui]\nfps = 30\n").unwrap();
     let exit_file = tmp.path().join("exit");
-    let command = format!(
-        "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        config = config.display(),
-        data = data.display(),
-        exit = exit_file.display(),
-    );
+    let command = demo_command(&config, &data, &exit_file);
     let t = Tmux::start(tmp.path(), 160, 48, &command);
 
     // The panels appear, then the demo market's candles (the last-price marker).
@@ -224,13 +229,7 @@ fn ctrl_c_quits_cleanly_too() {
     let config = tmp.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
     let exit_file = tmp.path().join("exit");
-    let command = format!(
-        "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
-        bin = env!("CARGO_BIN_EXE_cryptoviz"),
-        config = config.display(),
-        data = tmp.path().join("data").display(),
-        exit = exit_file.display(),
-    );
+    let command = demo_command(&config, &tmp.path().join("data"), &exit_file);
     let t = Tmux::start(tmp.path(), 120, 40, &command);
     t.wait_for("the dashboard", START, |s| s.contains("Watchlist"));
     t.send_keys(&["C-c"]);
@@ -274,13 +273,7 @@ fn the_indicator_menu_adds_refuses_and_keeps_the_choice_across_a_restart() {
     std::fs::write(&config, "[ui]\nfps = 30\n").unwrap();
     let run = |n: usize| {
         let exit_file = tmp.path().join(format!("exit{n}"));
-        let command = format!(
-            "'{bin}' --demo --config '{config}' --data-dir '{data}'; echo EXIT=$? > '{exit}'",
-            bin = env!("CARGO_BIN_EXE_cryptoviz"),
-            config = config.display(),
-            data = data.display(),
-            exit = exit_file.display(),
-        );
+        let command = demo_command(&config, &data, &exit_file);
         (Tmux::start(tmp.path(), 80, 24, &command), exit_file)
     };
     let (t, exit_file) = run(1);

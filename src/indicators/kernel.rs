@@ -332,15 +332,7 @@ pub fn steps<K: Kernel>(k: &mut K, p: &Columns<'_>, outputs: &mut [Vec<f64>]) {
     let mut s = k.start();
     match outputs {
         // Written once, in order (no NaN fill first).
-        [a] => {
-            a.reserve(n);
-            for (i, x) in a.spare_capacity_mut()[..n].iter_mut().enumerate() {
-                x.write(k.step(&mut s, p, i)[0]);
-            }
-            // SAFETY: the loop above initialised the first `n` values, and `run` reserved
-            // room for them.
-            unsafe { a.set_len(n) };
-        }
+        [a] => append_with(a, n, |i| k.step(&mut s, p, i)[0]),
         [a, b] => {
             a.resize(n, f64::NAN);
             b.resize(n, f64::NAN);

@@ -11,7 +11,7 @@ use super::candles::{CandleChart, fold, split_axis};
 use super::crosshair::{Cursor, Frame, readout, time_label};
 use super::deriv_panes::DerivPanes;
 use super::layout::{StudyRows, chart_grid, chart_layout, inner};
-use super::panes::{Indicators, OVERLAY_GLYPHS, overlay_style, rows_of};
+use super::panes::{Indicators, overlay_glyph, overlay_style, rows_of};
 use super::time_axis::TimeAxis;
 use super::{Ctx, Draw};
 use super::{age_span, text, volume};
@@ -89,11 +89,7 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         .collect();
     for (n, spec) in overlays.iter().enumerate() {
         let name = if overlays.len() > 1 {
-            format!(
-                "{}{} ",
-                OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()],
-                spec.label()
-            )
+            format!("{}{} ", overlay_glyph(n), spec.label())
         } else {
             format!("{} ", spec.label())
         };

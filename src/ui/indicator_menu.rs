@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::Ctx;
 use super::layout::centered;
-use super::panes::{OVERLAY_GLYPHS, overlay_style};
+use super::panes::{overlay_glyph, overlay_style};
 use crate::app::indicator_menu::IndicatorMenu;
 use crate::indicators::spec::DEFS;
 
@@ -30,10 +30,7 @@ pub fn render(cx: &Ctx, menu: &IndicatorMenu, area: Rect, buf: &mut Buffer) {
         let (mark, style) = if def.overlay {
             let n = overlays;
             overlays += 1;
-            (
-                OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()],
-                overlay_style(t, n),
-            )
+            (overlay_glyph(n), overlay_style(t, n))
         } else {
             (' ', t.text())
         };

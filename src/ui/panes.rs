@@ -263,6 +263,11 @@ pub struct OverlayDots {
 /// Glyphs of the overlays, in the chosen order; the first is v2's Bollinger dot.
 pub const OVERLAY_GLYPHS: [char; 8] = ['·', '•', '∘', '×', '+', '°', '*', '~'];
 
+/// The glyph of the `n`-th overlay.
+pub fn overlay_glyph(n: usize) -> char {
+    OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()]
+}
+
 /// The style of the `n`-th overlay; the first is v2's Bollinger colour.
 pub fn overlay_style(theme: &Theme, n: usize) -> Style {
     match n % 4 {
@@ -303,7 +308,7 @@ impl Indicators<'_> {
             .map(|(n, s)| OverlayDots {
                 lines: s.outputs.iter().map(|v| self.sample(v)).collect(),
                 style: overlay_style(self.theme, n),
-                glyph: OVERLAY_GLYPHS[n % OVERLAY_GLYPHS.len()],
+                glyph: overlay_glyph(n),
             })
             .collect()
     }
