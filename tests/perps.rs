@@ -604,6 +604,137 @@ async fn binance_perp_on_the_wrong_route_is_reported_not_silently_empty() {
     );
 }
 
+/// `basis_spot_bps` through the real collector: a USD-M mark against Binance spot's close
+/// (the perp's `[market] basis`) fires once when it passes 4 bp, with the value the collector
+/// measured, and `alerts test` replays the same firing from the stored minute and candle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basis_against_spot_fires_live_and_again_in_alerts_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let perp = Arc::new(WsServer::start().await);
+    perp.set_route("/market");
+    let spot = Arc::new(WsServer::start().await);
+    let pingers = [keep_alive(&perp), keep_alive(&spot)];
+    let port = free_port();
+    let refused = "http://127.0.0.1:9".to_string();
+    let cfg = write_config(
+        dir.path(),
+        &[
+            ("binance-perp", perp.url(), refused.clone(), None),
+            ("binance", spot.url(), refused, None),
+        ],
+        &["binance-perp:BTCUSDT", "binance:BTCUSDT"],
+        r#"basis = { "binance-perp:BTCUSDT" = "binance:BTCUSDT" }
+
+[[alerts]]
+name = "rich perp"
+symbol = "binance-perp:BTCUSDT"
+when = "basis_spot_bps > 4"
+notify = ["bell"]"#,
+        port,
+    );
+    let collector = Collector::start(&cfg, dir.path(), &SAFETY_NET);
+    perp.wait_accepted(1).await;
+    spot.wait_accepted(1).await;
+    // Spot trades at 90,000 in a minute two minutes ago; the perp's marks come once the
+    // collector has folded them into a candle.
+    let m = (now_ms() - 2 * 60_000) / 60_000 * 60_000;
+    for (id, off) in [(1, 5_000), (2, 9_000)] {
+        spot.push(message(&[T {
+            venue: "binance",
+            symbol: "BTCUSDT",
+            id,
+            ticks: 9_000_000,
+            lots: 100,
+            time_us: (m + off) * 1000,
+            taker_buys: true,
+        }]));
+    }
+    // And a perp trade, so the perp has a series to report.
+    perp.push(message(&[T {
+        venue: "binance-perp",
+        symbol: "BTCUSDT",
+        id: 1,
+        ticks: 9_004_000,
+        lots: 100,
+        time_us: (m + 7_000) * 1000,
+        taker_buys: true,
+    }]));
+    let folded = eventually(Duration::from_secs(10), || {
+        ["binance:BTCUSDT", "binance-perp:BTCUSDT"]
+            .iter()
+            .all(|s| try_export(&cfg, dir.path(), s).is_ok_and(|r| !candles(&r).is_empty()))
+    })
+    .await;
+    assert!(folded, "{}", support::faults::log_tail(dir.path(), 20));
+    // 3.33 bp, then 5.00 bp, then 5.56 bp: one firing, at the second mark.
+    for (e, mark) in [(20_000, "90030"), (30_000, "90045"), (40_000, "90050")] {
+        perp.push(format!(
+            r#"{{"stream":"btcusdt@markPrice@1s","data":{{"e":"markPriceUpdate","E":{},"s":"BTCUSDT","p":"{mark}","i":"90010","P":"90001.2","r":"0.00010000","T":{}}}}}"#,
+            m + e,
+            m + 3_600_000
+        ));
+    }
+    let fired_of = |report: &serde_json::Value| -> Vec<(String, String, i64)> {
+        report["alerts"]["fired"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| {
+                        (
+                            f["alert"].as_str().unwrap_or("").to_string(),
+                            f["value"].as_str().unwrap_or("").to_string(),
+                            f["trigger_time"].as_i64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fired = eventually(Duration::from_secs(10), || {
+        try_export(&cfg, dir.path(), "binance-perp:BTCUSDT").is_ok_and(|r| !fired_of(&r).is_empty())
+    })
+    .await;
+    assert!(fired, "{}", support::faults::log_tail(dir.path(), 20));
+    collector.signal("TERM");
+    let (status, stderr) = collector.wait(Duration::from_secs(15));
+    assert!(status.success(), "{stderr}");
+    assert_no_panic(&stderr, dir.path());
+    drop(pingers);
+    let want = vec![("rich perp".to_string(), "5.00".to_string(), m + 30_000)];
+    let report = export(&cfg, dir.path(), "binance-perp:BTCUSDT");
+    assert_eq!(fired_of(&report), want, "{}", report["alerts"]);
+    // The basis in the report is the minute's last state against the same close.
+    assert_eq!(
+        report["series"][0]["derivatives"]["basis_spot"],
+        serde_json::json!({"market": "binance:BTCUSDT", "close": "90000", "bps": "5.56"})
+    );
+    // Replayed from the store: the minute ended at 5.56 bp, so the replay, which reads each
+    // minute's state as it stood at the minute's end, fires there once with that value.
+    let out = run(&cfg, dir.path(), &["alerts", "test", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let replayed: Vec<(String, String, i64)> = replayed["firings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["alert"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+                f["trigger_time"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        replayed,
+        [("rich perp".to_string(), "5.56".to_string(), m + 40_000)]
+    );
+}
+
 /// USD-M kline rows as `/fapi/v1/klines` answers them, for the open times asked.
 fn usdm_klines(rows: &Mutex<Vec<(i64, String)>>, r: &Request) -> Response {
     assert_eq!(r.path(), "/fapi/v1/klines", "{}", r.target);

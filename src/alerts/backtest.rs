@@ -64,6 +64,11 @@ pub async fn replay(
         .collect();
     perps.sort();
     perps.dedup();
+    let stored = store.call(|b| b.series_keys()).await?;
+    let perps: Vec<_> = perps
+        .into_iter()
+        .map(|p| (p, spot_reference(setup, &rules, p, &stored)))
+        .collect();
     let mut r = Replayer::new(setup, rules, from);
     for key in keys {
         let step = key.timeframe.millis() * CHUNK_CANDLES;
@@ -85,7 +90,7 @@ pub async fn replay(
         }
         r.candles(key, &current);
     }
-    for symbol in perps {
+    for (symbol, reference) in perps {
         let mut state = None;
         let step = CHUNK_MINUTES * 60_000;
         let mut at = from;
@@ -95,7 +100,16 @@ pub async fn replay(
                 .call(move |b| b.deriv_samples(symbol, at, end))
                 .await?;
             let liquidations = store.call(move |b| b.liquidations(symbol, at, end)).await?;
-            r.derivs(&samples, &liquidations, &mut state);
+            let spot = match reference {
+                // From the candle under the chunk's first minute on.
+                Some(key) => {
+                    let first = at.saturating_sub(key.timeframe.millis());
+                    Some((key, store.candles(key, first, end).await?))
+                }
+                None => None,
+            };
+            let spot = spot.as_ref().map(|(k, c)| (*k, c.as_slice()));
+            r.derivs(&samples, &liquidations, spot, &mut state);
             at = match end.checked_add(1) {
                 Some(next) => next,
                 None => break,
@@ -109,6 +123,27 @@ pub async fn replay(
         r.news(&items);
     }
     Ok(r.finish())
+}
+
+/// The stored series a `basis_spot_bps` rule on `perp` reads: its `[market] basis`
+/// reference in the shortest timeframe the store holds (`None`: no such rule, or nothing
+/// stored).
+fn spot_reference(
+    setup: &AlertSetup,
+    rules: &[Rule],
+    perp: crate::domain::Symbol,
+    stored: &[SeriesKey],
+) -> Option<SeriesKey> {
+    rules
+        .iter()
+        .any(|r| r.symbol == Some(perp) && matches!(r.condition, Condition::SpotBasis { .. }))
+        .then_some(())?;
+    let (_, spot) = setup.basis.iter().find(|(p, _)| *p == perp)?;
+    stored
+        .iter()
+        .filter(|k| k.symbol == *spot)
+        .min_by_key(|k| k.timeframe.millis())
+        .copied()
 }
 
 /// The pure part: the engine fed stored candles (ascending, one series at a time) and news.
@@ -137,7 +172,8 @@ impl Replayer {
                 setup.composites.clone(),
                 setup.series.clone(),
                 start,
-            ),
+            )
+            .with_spot_basis(setup.basis.iter().copied()),
             out: Vec::new(),
             replay: Replay {
                 skipped,
@@ -161,13 +197,19 @@ impl Replayer {
     }
 
     /// One perp's stored minute states and liquidations (each ascending), in time order;
-    /// `state` carries its merged state from one call to the next.
+    /// `state` carries its merged state from one call to the next. `spot`: its basis
+    /// reference's candles (ascending), each noted before the states of its own interval.
     pub fn derivs(
         &mut self,
         samples: &[DerivSample],
         liquidations: &[Liquidation],
+        spot: Option<(SeriesKey, &[Candle])>,
         state: &mut Option<DerivState>,
     ) {
+        let (spot_key, mut spot) = match spot {
+            Some((k, c)) => (Some(k), c),
+            None => (None, &[][..]),
+        };
         let mut events: Vec<DerivEvent> = samples
             .iter()
             .map(|s| DerivEvent::Update(s.update))
@@ -180,6 +222,12 @@ impl Replayer {
         for ev in &events {
             let at = match ev {
                 DerivEvent::Update(u) => {
+                    while let (Some(key), Some((c, rest))) = (spot_key, spot.split_first())
+                        && c.open_time <= u.time
+                    {
+                        self.engine.note_reference(key, c);
+                        spot = rest;
+                    }
                     match state {
                         Some(s) => s.apply(u),
                         None => *state = Some(DerivState::new(*u)),
@@ -271,9 +319,9 @@ mod tests {
         };
         let mut state = None;
         let first: Vec<_> = (0..10).map(|m| minute(m, 1000)).collect();
-        r.derivs(&first, &[liq(8, "1")], &mut state);
+        r.derivs(&first, &[liq(8, "1")], None, &mut state);
         let second: Vec<_> = (10..20).map(|m| minute(m, 1000 + (m - 9) * 5)).collect();
-        r.derivs(&second, &[liq(11, "0.5"), liq(12, "0.4")], &mut state);
+        r.derivs(&second, &[liq(11, "0.5"), liq(12, "0.4")], None, &mut state);
         let done = r.finish();
         let fired: Vec<_> = done
             .firings

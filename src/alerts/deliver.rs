@@ -93,7 +93,8 @@ pub async fn engine(setup: &AlertSetup, store: &Store, now: Millis) -> Result<En
         setup.composites.clone(),
         setup.series.clone(),
         now,
-    );
+    )
+    .with_spot_basis(setup.basis.iter().copied());
     for (name, state) in store.call(|b| b.alert_states()).await? {
         engine.restore(&name, state);
     }

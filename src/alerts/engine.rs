@@ -273,6 +273,7 @@ impl Engine {
 
     /// A candle of `key` changed; closed ones are read once each by the closed-candle rules.
     pub fn on_candle(&mut self, key: SeriesKey, c: &Candle, now: Millis, out: &mut Vec<Decision>) {
+        self.note_reference(key, c);
         if !c.closed {
             return;
         }

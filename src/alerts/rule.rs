@@ -92,6 +92,12 @@ pub enum Condition {
         cmp: Cmp,
         bps: f64,
     },
+    /// A perp's mark against its `[market] basis` spot market or composite (that market's
+    /// latest one-minute close), in basis points.
+    SpotBasis {
+        cmp: Cmp,
+        bps: f64,
+    },
     /// A perp's open interest change over `window`, in percent.
     OiChange {
         cmp: Cmp,
@@ -211,6 +217,7 @@ impl Condition {
             self,
             Condition::Funding { .. }
                 | Condition::Basis { .. }
+                | Condition::SpotBasis { .. }
                 | Condition::OiChange { .. }
                 | Condition::Liquidations { .. }
         )
@@ -326,6 +333,10 @@ impl Condition {
                 cmp: cmp(op)?,
                 bps: number(x)?,
             }),
+            ["basis_spot_bps", op, x] => Ok(Condition::SpotBasis {
+                cmp: cmp(op)?,
+                bps: number(x)?,
+            }),
             ["oi_change_pct", op, x, "in", rest @ ..] => Ok(Condition::OiChange {
                 cmp: cmp(op)?,
                 pct: number(x)?,
@@ -395,6 +406,9 @@ impl fmt::Display for Condition {
             }
             Condition::Funding { cmp, pct } => write!(f, "funding {} {pct}", cmp.sign()),
             Condition::Basis { cmp, bps } => write!(f, "basis_bps {} {bps}", cmp.sign()),
+            Condition::SpotBasis { cmp, bps } => {
+                write!(f, "basis_spot_bps {} {bps}", cmp.sign())
+            }
             Condition::OiChange { cmp, pct, window } => write!(
                 f,
                 "oi_change_pct {} {pct} in {} m",
@@ -603,6 +617,28 @@ mod tests {
         assert_eq!(p("stale > 30 s"), Condition::Stale { secs: 30 });
         assert_eq!(p("stale > 30s"), Condition::Stale { secs: 30 });
         assert_eq!(p("spread_bps > 25"), Condition::Spread { bps: 25.0 });
+        // The perp conditions, ours beside SPEC §5's, each shown as written.
+        for (when, want) in [
+            (
+                "basis_bps < -30",
+                Condition::Basis {
+                    cmp: Cmp::Below,
+                    bps: -30.0,
+                },
+            ),
+            (
+                "basis_spot_bps > 20",
+                Condition::SpotBasis {
+                    cmp: Cmp::Above,
+                    bps: 20.0,
+                },
+            ),
+        ] {
+            let c = p(when);
+            assert_eq!(c, want);
+            assert!(c.on_derivatives());
+            assert_eq!(c.to_string(), when);
+        }
     }
 
     #[test]

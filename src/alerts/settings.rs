@@ -39,11 +39,13 @@ impl NotifyConfig {
 }
 
 /// What the engine needs of the configuration, built by it (`Config::alert_setup`): the
-/// `[[alerts]]` rules, the indicators' periods, the composites and every series kept.
+/// `[[alerts]]` rules, the indicators' periods, the composites, every series kept and the
+/// perps' spot references (`[market] basis`, perp first).
 #[derive(Clone, Debug, Default)]
 pub struct AlertSetup {
     pub rules: Vec<super::Rule>,
     pub indicators: IndicatorParams,
     pub composites: Vec<Composite>,
     pub series: Vec<Symbol>,
+    pub basis: Vec<(Symbol, Symbol)>,
 }

@@ -45,6 +45,7 @@ impl Config {
             indicators: self.indicators.params(),
             composites: self.market.composites(),
             series: self.market.series_symbols(),
+            basis: self.market.basis.iter().map(|(p, s)| (*p, *s)).collect(),
         }
     }
 
@@ -93,6 +94,17 @@ impl Config {
                     ),
                 ));
             }
+            if let (Condition::SpotBasis { .. }, Some(perp)) = (&condition, a.symbol)
+                && perp.is_perp()
+                && !self.market.basis.contains_key(&perp)
+            {
+                return Err((
+                    key("symbol"),
+                    format!(
+                        "basis_spot_bps needs a spot market or composite for {perp} in [market] basis"
+                    ),
+                ));
+            }
             in_range(&key("rearm_secs"), a.rearm_secs, 0, 30 * 86_400)?;
             if a.notify.contains(&Channel::Webhook) && self.notify.webhook_url.is_empty() {
                 return Err((key("notify"), "webhook needs [notify] webhook_url".into()));
@@ -115,5 +127,51 @@ impl Config {
             });
         }
         Ok(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn check(text: &str) -> Result<(), String> {
+        Config::parse(text, std::path::Path::new("c.toml"))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// A basis against spot needs the perp's reference; the perp conditions need a perp.
+    #[test]
+    fn perp_rules_name_what_they_lack() {
+        let market = "[market]\nsymbols = [\"binance-perp:BTCUSDT\", \"coinbase:BTC-USD\"]\n";
+        let rule = |symbol: &str, when: &str| {
+            format!("\n[[alerts]]\nname = \"r\"\nsymbol = \"{symbol}\"\nwhen = \"{when}\"\n")
+        };
+        let basis = "basis = { \"binance-perp:BTCUSDT\" = \"coinbase:BTC-USD\" }\n";
+        check(&format!(
+            "{market}{basis}{}",
+            rule("binance-perp:BTCUSDT", "basis_spot_bps > 20")
+        ))
+        .unwrap();
+        let e = check(&format!(
+            "{market}{}",
+            rule("binance-perp:BTCUSDT", "basis_spot_bps > 20")
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("alerts[0].symbol")
+                && e.contains("[market] basis")
+                && e.contains("binance-perp:BTCUSDT"),
+            "{e}"
+        );
+        let e = check(&format!(
+            "{market}{basis}{}",
+            rule("coinbase:BTC-USD", "basis_spot_bps > 20")
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("alerts[0].symbol") && e.contains("needs a perp"),
+            "{e}"
+        );
     }
 }

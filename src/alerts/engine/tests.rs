@@ -431,6 +431,95 @@ fn perp_conditions_fire_from_derivatives() {
     assert_eq!(fired[4].1, "110000");
 }
 
+/// `basis_spot_bps`: the mark against the reference's latest close in its shortest
+/// timeframe (a coarser or older candle arriving later does not replace it), not at all
+/// while the reference's close is over five minutes old, and not for a perp without one.
+#[test]
+fn the_basis_against_spot_reads_the_references_freshest_close() {
+    use crate::domain::{DerivEvent, DerivState, DerivUpdate};
+    let (perp, spot) = (sym("binance-perp:BTCUSDT"), sym("composite:BTC-USD"));
+    let mut e = engine(vec![
+        rule(
+            "spot",
+            "binance-perp:BTCUSDT",
+            "basis_spot_bps > 20",
+            Repeat::Rearm,
+            0,
+        ),
+        rule(
+            "none",
+            "bybit-perp:BTCUSDT",
+            "basis_spot_bps > 20",
+            Repeat::Once,
+            0,
+        ),
+    ])
+    .with_spot_basis([(perp, spot)]);
+    let mut states: HashMap<Symbol, DerivState> = HashMap::new();
+    let fired = std::cell::RefCell::new(Vec::new());
+    let mut mark = |e: &mut Engine, symbol: Symbol, min: i64, price: &str| {
+        let mut u = DerivUpdate::new(symbol, T0 + min * 60_000 + 30_000);
+        u.mark = Some(Price::parse(price).unwrap());
+        let state = states
+            .entry(symbol)
+            .and_modify(|s| s.apply(&u))
+            .or_insert_with(|| DerivState::new(u));
+        let mut out = Vec::new();
+        e.on_deriv(&DerivEvent::Update(u), Some(state), u.time, &mut out);
+        for d in out {
+            if let Decision::Fired(f, _) = d {
+                let minute = (f.trigger_time - T0) / 60_000;
+                fired
+                    .borrow_mut()
+                    .push((f.alert.clone(), f.value.clone(), minute));
+            }
+        }
+    };
+    let reference = |e: &mut Engine, timeframe: Timeframe, min: i64, close: f64, closed: bool| {
+        let mut c = candle(min, close, 1.0);
+        c.open_time = timeframe.bucket(c.open_time);
+        c.closed = closed;
+        let mut out = Vec::new();
+        e.on_candle(
+            SeriesKey {
+                symbol: spot,
+                timeframe,
+            },
+            &c,
+            T0,
+            &mut out,
+        );
+        assert!(out.is_empty());
+    };
+    mark(&mut e, perp, 0, "1003");
+    assert!(fired.borrow().is_empty(), "no reference price yet");
+    reference(&mut e, Timeframe::H1, 0, 1000.0, false);
+    mark(&mut e, perp, 0, "1003");
+    mark(&mut e, perp, 0, "1003");
+    mark(&mut e, perp, 0, "1003");
+    // The minute's candle wins over the hour's, and a late hour or minute-0 candle does not
+    // take its place.
+    reference(&mut e, Timeframe::M1, 1, 1001.0, false);
+    reference(&mut e, Timeframe::H1, 1, 990.0, false);
+    reference(&mut e, Timeframe::M1, 0, 990.0, true);
+    mark(&mut e, perp, 1, "1003");
+    mark(&mut e, perp, 1, "1004");
+    mark(&mut e, perp, 1, "1000");
+    // Five minutes after the reference's candle ended, its close no longer measures.
+    mark(&mut e, perp, 7, "1010");
+    reference(&mut e, Timeframe::M1, 7, 1000.0, false);
+    mark(&mut e, perp, 7, "1010");
+    mark(&mut e, sym("bybit-perp:BTCUSDT"), 7, "2000");
+    assert_eq!(
+        *fired.borrow(),
+        [
+            ("spot".to_string(), "30.00".to_string(), 0),
+            ("spot".to_string(), "29.97".to_string(), 1),
+            ("spot".to_string(), "100.00".to_string(), 7),
+        ]
+    );
+}
+
 #[test]
 fn named_indicators_fire_on_crosses_and_levels_as_the_batch_kernels_say() {
     use crate::indicators::Table;
