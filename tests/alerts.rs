@@ -79,14 +79,7 @@ fn keys_tried(hook: &HttpServer) -> Vec<String> {
 
 /// The real binary with this config and data dir; its stdout, after asserting it succeeded.
 fn cli(config: &Path, data: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = support::cli::run(config, data, args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{args:?}: {err}");
     String::from_utf8(out.stdout).unwrap()

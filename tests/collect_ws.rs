@@ -149,28 +149,7 @@ async fn live_trades_become_exact_candles() {
     );
 
     // The same candles through the user's door.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args([
-            "export",
-            "--symbol",
-            "BTCUSDT",
-            "--timeframe",
-            "1m",
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::cli::report(&cfg, dir.path(), "BTCUSDT", "1m").unwrap();
     let candles = report["series"][0]["candles"].as_array().unwrap();
     assert_eq!(candles.len(), 5);
     assert_eq!(

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cryptoviz::domain::now_ms;
+use support::cli::run;
 use support::collector::Collector;
 use support::faults::{SAFETY_NET, Scrape, assert_no_panic, eventually, free_port, keep_alive};
 use support::http::{HttpServer, Request, Response};
@@ -23,10 +25,6 @@ const PERPS: [(&str, &str, &str); 3] = [
     ("bybit-perp", "BTCUSDT", "bybit-perp:BTCUSDT"),
     ("okx", "BTC-USDT-SWAP", "okx:BTC-USDT-SWAP"),
 ];
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// OKX's swap list as `GET /api/v5/public/instruments?instType=SWAP` answers it (trimmed):
 /// BTC-USDT-SWAP's contract is 0.01 BTC.
@@ -144,37 +142,9 @@ fn export(cfg: &Path, dir: &Path, symbol: &str) -> serde_json::Value {
     try_export(cfg, dir, symbol).unwrap_or_else(|e| panic!("export {symbol}: {e}"))
 }
 
-/// The real binary with this config and data dir.
-fn run(cfg: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// The report of `symbol`, or the export's complaint (nothing stored yet).
+/// The report of `symbol`'s minutes, or the export's complaint (nothing stored yet).
 fn try_export(cfg: &Path, dir: &Path, symbol: &str) -> Result<serde_json::Value, String> {
-    let out = run(
-        cfg,
-        dir,
-        &[
-            "export",
-            "--symbol",
-            symbol,
-            "--timeframe",
-            "1m",
-            "--out",
-            "-",
-        ],
-    );
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    support::cli::report(cfg, dir, symbol, "1m")
 }
 
 fn candles(report: &serde_json::Value) -> Vec<Expected> {
@@ -674,22 +644,7 @@ notify = ["bell"]"#,
             m + 3_600_000
         ));
     }
-    let fired_of = |report: &serde_json::Value| -> Vec<(String, String, i64)> {
-        report["alerts"]["fired"]
-            .as_array()
-            .map(|f| {
-                f.iter()
-                    .map(|f| {
-                        (
-                            f["alert"].as_str().unwrap_or("").to_string(),
-                            f["value"].as_str().unwrap_or("").to_string(),
-                            f["trigger_time"].as_i64().unwrap_or(0),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let fired_of = |report: &serde_json::Value| firings(&report["alerts"]["fired"]);
     let fired = eventually(Duration::from_secs(10), || {
         try_export(&cfg, dir.path(), "binance-perp:BTCUSDT").is_ok_and(|r| !fired_of(&r).is_empty())
     })
@@ -717,22 +672,23 @@ notify = ["bell"]"#,
         String::from_utf8_lossy(&out.stderr)
     );
     let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let replayed: Vec<(String, String, i64)> = replayed["firings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["alert"].as_str().unwrap().to_string(),
-                f["value"].as_str().unwrap().to_string(),
-                f["trigger_time"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        replayed,
+        firings(&replayed["firings"]),
         [("rich perp".to_string(), "5.56".to_string(), m + 40_000)]
     );
+}
+
+/// Each firing's rule, value and trigger time (none where `list` is not a list).
+fn firings(list: &serde_json::Value) -> Vec<(String, String, i64)> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let time = f["trigger_time"].as_i64().unwrap_or_default();
+            (text(&f["alert"]), text(&f["value"]), time)
+        })
+        .collect()
 }
 
 /// USD-M kline rows as `/fapi/v1/klines` answers them, for the open times asked.

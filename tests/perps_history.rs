@@ -9,16 +9,12 @@ mod support;
 use std::path::Path;
 use std::sync::Arc;
 
-use cryptoviz::domain::{Millis, Rate, Symbol};
+use cryptoviz::domain::{Millis, Rate, Symbol, now_ms};
 use cryptoviz::store::{Store, StoreOptions};
 use support::http::{HttpServer, Request, Response};
 
 const HOUR: i64 = 3_600_000;
 const FIVE_MIN: i64 = 300_000;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// What every venue's history holds: a settlement every 8 h with rate `k / 100_000`, and an
 /// open-interest point every 5 minutes of `50_000 + k` coins (quote `x 90_000`), for the last
@@ -164,14 +160,7 @@ fn config(dir: &Path, servers: &[(&str, &HttpServer)]) -> std::path::PathBuf {
 }
 
 fn collect_once(cfg: &Path, dir: &Path) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["collect", "--once"])
-        .output()
-        .unwrap();
+    let out = support::cli::run(cfg, dir, &["collect", "--once"]);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -7,7 +7,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use cryptoviz::domain::{Candle, Price, SeriesKey, Symbol, Timeframe};
 use cryptoviz::store::{CandleSource, Store, StoreOptions};
@@ -26,14 +25,7 @@ fn cryptoviz(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn with_config(dir: &Path, cfg: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--config")
-        .arg(cfg)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = support::cli::run(cfg, dir, args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

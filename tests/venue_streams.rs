@@ -296,25 +296,8 @@ listen = "127.0.0.1:{port}"
     for t in all.iter().filter(|t| t.id != 5) {
         ws.push(message(std::slice::from_ref(t)));
     }
-    let export = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"))
-            .arg("--config")
-            .arg(&cfg)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args([
-                "export",
-                "--symbol",
-                "coinbase:BTC-USD",
-                "--timeframe",
-                "1m",
-                "--out",
-                "-",
-            ])
-            .output()
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
-    };
+    let export =
+        || support::cli::report(&cfg, dir.path(), "coinbase:BTC-USD", "1m").unwrap_or_default();
     let repaired = eventually(Duration::from_secs(20), || {
         let r = export();
         let c = &r["series"][0]["candles"];

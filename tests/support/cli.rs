@@ -45,3 +45,44 @@ pub fn exported(mut cmd: Command, symbol: &str, tf: &str) -> Vec<Value> {
     assert_eq!(report["schema"], "cryptoviz.report/v1");
     report["series"][0]["candles"].as_array().unwrap().clone()
 }
+
+/// `cryptoviz --config <cfg> --data-dir <data>`, with nothing from the test's environment
+/// leaking in.
+pub fn configured(cfg: &Path, data: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cryptoviz"));
+    c.arg("--config")
+        .arg(cfg)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("CRYPTOVIZ_CONFIG")
+        .env_remove("CRYPTOVIZ_DATA_DIR")
+        .env_remove("CRYPTOVIZ_STORE");
+    c
+}
+
+/// Runs `args` with that config and data dir to the end.
+pub fn run(cfg: &Path, data: &Path, args: &[&str]) -> std::process::Output {
+    configured(cfg, data).args(args).output().unwrap()
+}
+
+/// The report `export` prints for `symbol` in `tf` over all it stored, or its complaint
+/// (nothing stored yet, a bad config).
+pub fn report(cfg: &Path, data: &Path, symbol: &str, tf: &str) -> Result<Value, String> {
+    let out = run(
+        cfg,
+        data,
+        &[
+            "export",
+            "--symbol",
+            symbol,
+            "--timeframe",
+            tf,
+            "--out",
+            "-",
+        ],
+    );
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
