@@ -59,6 +59,103 @@ async fn store_prices(dir: &Path, prices: &[(&str, &str, &str)]) {
     store.close().await.unwrap();
 }
 
+/// Perp positions through the real binary: a USD-M long partly closed with funding paid and
+/// an OKX swap short, imported from the plain CSV, marked at their stored closes; realised
+/// P&L, fees and funding settle in USDT, the open P&L is what they add to the value. By hand:
+/// - long 0.2 @ 90,000 (fee 7.2), sell 0.1 @ 92,000 (fee 3.68): +200 realised, 189.12 net;
+///   funding -0.9; the open 0.1 marked at 95,000: +500;
+/// - short 2 ETH @ 3,000 (fee 1.2), marked at 2,900: +200;
+/// - USDT: 10,000 - 7.2 + 200 - 3.68 - 0.9 - 1.2 = 10,187.02; value 10,887.02.
+#[tokio::test(flavor = "multi_thread")]
+async fn perp_positions_from_the_plain_csv_are_marked_at_their_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = d.join("perps.csv");
+    std::fs::write(
+        &csv,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+         2025-01-02T00:00:00Z,binance,USDT,deposit,10000,,,,d1\n\
+         2025-01-02T01:00:00Z,binance-perp,BTCUSDT,buy,0.2,90000,7.2,USDT,p1\n\
+         2025-01-02T02:00:00Z,binance-perp,BTCUSDT,sell,0.1,92000,3.68,USDT,p2\n\
+         2025-01-02T08:00:00Z,binance-perp,BTCUSDT,funding,-0.9,,,,f1\n\
+         2025-01-03T00:00:00Z,okx,ETH-USDT-SWAP,sell,2,3000,1.2,USDT,o1\n",
+    )
+    .unwrap();
+    let (code, out, err) = cryptoviz(d, &["portfolio", "import", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    store_prices(
+        d,
+        &[
+            ("binance-perp:BTCUSDT", "2025-01-20T00:00:00Z", "95000"),
+            ("okx:ETH-USDT-SWAP", "2025-01-20T00:00:00Z", "2900"),
+            // A spot close far from the perp's: the perp is marked at its own.
+            ("binance:BTCUSDT", "2025-01-20T00:00:00Z", "10"),
+        ],
+    )
+    .await;
+    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let rows: Vec<Vec<&str>> = report["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            [
+                "asset", "qty", "avg_cost", "value", "realized", "fees", "funding",
+            ]
+            .iter()
+            .map(|k| p[*k].as_str().unwrap_or("-"))
+            .chain([p["perp"]["side"].as_str().unwrap_or("-")])
+            .chain([p["perp"]["mark"].as_str().unwrap_or("-")])
+            .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["USDT", "10187.02", "1", "10187.02", "0", "0", "0", "-", "-"],
+            vec![
+                "binance-perp:BTCUSDT",
+                "0.1",
+                "90000",
+                "500",
+                "189.12",
+                "10.88",
+                "-0.9",
+                "long",
+                "95000"
+            ],
+            vec![
+                "okx:ETH-USDT-SWAP",
+                "-2",
+                "3000",
+                "200",
+                "-1.2",
+                "1.2",
+                "0",
+                "short",
+                "2900"
+            ],
+        ],
+        "{report:#}"
+    );
+    let t = &report["totals"];
+    for (k, v) in [
+        ("value", "10887.02"),
+        ("cost", "10187.02"),
+        ("unrealized", "700"),
+        ("realized", "187.92"),
+        ("funding", "-0.9"),
+    ] {
+        assert_eq!(t[k], v, "{k}: {t}");
+    }
+    // The table names them too.
+    let (code, out, _) = cryptoviz(d, &["portfolio", "--at", "2025-01-20"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("binance-perp:BTCUSDT"), "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn four_exports_imported_and_valued_by_fifo() {
     let dir = tempfile::tempdir().unwrap();

@@ -1654,6 +1654,7 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
             funding: "0".into(),
             share_pct: value.map(|_| "50".into()),
             price_path: None,
+            perp: None,
         };
     let report = PortfolioReport {
         currency: "USD".into(),
@@ -1663,6 +1664,16 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
             pos("BTC", Some("15995"), "7649.17", Some("8345.83")),
             pos("ETH", Some("1952"), "1000", Some("952")),
             pos("DOGE", None, "100", None),
+            // A short perp: its market without the venue, its P&L % on its entry value.
+            PositionReport {
+                qty: "-0.1".into(),
+                perp: Some(cryptoviz::portfolio::report::PerpReport {
+                    side: "short",
+                    settle: "USDT".into(),
+                    mark: Some("85000".into()),
+                }),
+                ..pos("okx:BTC-USDT-SWAP", Some("500"), "-9000", Some("500"))
+            },
         ],
         totals: Totals {
             cost: "8749.17".into(),
@@ -1713,6 +1724,11 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
             .collect()
     };
     assert_eq!(order(&all), ["BTC", "ETH", "DOGE"], "by value:\n{all}");
+    let perp = all.lines().find(|l| l.contains("│P BTC-USDT ")).unwrap();
+    assert!(
+        perp.contains("-0.1") && perp.contains("+500.00    5.6%"),
+        "{perp}"
+    );
     let doge = all.lines().find(|l| l.contains("│DOGE ")).unwrap();
     assert!(
         doge.contains("             –             –       –"),
@@ -1833,6 +1849,7 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
             funding: "0".into(),
             share_pct: None,
             price_path: None,
+            perp: None,
         }],
         cash: cash.iter().map(|c| c.to_string()).collect(),
         ..PortfolioReport::empty("USD", Method::Fifo, SAMPLE_NOW)

@@ -38,7 +38,8 @@ impl Position {
     /// Unrealised P&L at `price`, in the quote, and in percent of the cost.
     pub fn pnl_at(&self, price: f64) -> (f64, Option<f64>) {
         let pnl = self.qty * (price - self.avg_cost);
-        let cost = self.qty * self.avg_cost;
+        // A short's (a perp's, `qty` below zero) on its entry value too.
+        let cost = (self.qty * self.avg_cost).abs();
         (pnl, (cost > 0.0).then(|| pnl / cost * 100.0))
     }
 }
@@ -77,20 +78,26 @@ impl Holdings {
 
     /// The position in `symbol`'s base asset, when its quote is cash to the portfolio (its
     /// currency, or a stablecoin counted at par): a cost in USD is never drawn on a chart in
-    /// BTC. Spot and composite markets only: a perp's own position is not in the ledger.
+    /// BTC. On a perp, that perp's own position (a short's `qty` below zero) at its entry.
     pub fn position(&self, symbol: Symbol) -> Option<Position> {
-        if symbol.is_perp() {
-            return None;
-        }
         let r = self.report()?;
         let (base, quote) = crate::portfolio::import::split_market(symbol.as_str())?;
         if !r.cash.contains(&quote) {
             return None;
         }
-        let p = r.positions.iter().find(|p| p.asset == base)?;
+        let p = match symbol.is_perp() {
+            true => {
+                let market = symbol.canonical();
+                r.positions
+                    .iter()
+                    .find(|p| p.perp.is_some() && p.asset == market)?
+            }
+            false => r.positions.iter().find(|p| p.asset == base)?,
+        };
         let qty: f64 = p.qty.parse().ok()?;
         let avg_cost: f64 = p.avg_cost.as_deref()?.parse().ok()?;
-        (qty > 0.0).then_some(Position { qty, avg_cost })
+        let held = qty > 0.0 || (qty < 0.0 && symbol.is_perp());
+        held.then_some(Position { qty, avg_cost })
     }
 }
 
@@ -112,6 +119,7 @@ mod tests {
             funding: "0".into(),
             share_pct: None,
             price_path: None,
+            perp: None,
         };
         PortfolioReport {
             positions: vec![
@@ -170,6 +178,42 @@ mod tests {
         };
         assert_eq!(p.pnl_at(30000.0), (5000.0, Some(50.0)));
         assert_eq!(p.pnl_at(15000.0), (-2500.0, Some(-25.0)));
+        let short = Position {
+            qty: -0.5,
+            avg_cost: 20000.0,
+        };
+        assert_eq!(short.pnl_at(15000.0), (2500.0, Some(25.0)));
+    }
+
+    /// On a perp's chart, that perp's position (short too), not the coin's; never another
+    /// venue's perp.
+    #[test]
+    fn a_perp_chart_shows_its_own_position() {
+        let mut r = report(&["USD", "USDT"]);
+        r.positions.push(PositionReport {
+            asset: "bybit-perp:BTCUSDT".into(),
+            qty: "-0.2".into(),
+            avg_cost: Some("90000".into()),
+            perp: Some(crate::portfolio::report::PerpReport {
+                side: "short",
+                settle: "USDT".into(),
+                mark: None,
+            }),
+            ..r.positions[0].clone()
+        });
+        let h = Holdings {
+            valued: Some(Ok(Some(r))),
+            ..Default::default()
+        };
+        assert_eq!(
+            h.position(sym("bybit-perp:BTCUSDT")),
+            Some(Position {
+                qty: -0.2,
+                avg_cost: 90000.0
+            })
+        );
+        assert_eq!(h.position(sym("binance-perp:BTCUSDT")), None);
+        assert_eq!(h.position(sym("binance:BTCUSDT")).map(|p| p.qty), Some(0.5));
     }
 
     #[test]

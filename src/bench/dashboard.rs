@@ -71,6 +71,7 @@ fn sample_portfolio(now: Millis) -> crate::portfolio::report::PortfolioReport {
             funding: "0".into(),
             share_pct: (i % 7 != 6).then(|| "3.3".into()),
             price_path: None,
+            perp: None,
         })
         .collect();
     let snapshots = (0..365)

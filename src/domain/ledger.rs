@@ -68,7 +68,9 @@ pub struct Entry {
     /// The user's account at that venue (`""`: the default one).
     pub account: String,
     pub kind: EntryKind,
-    /// The asset bought, sold or moved (`BTC`; Kraken's `XXBT` already read as `BTC`).
+    /// The asset bought, sold or moved (`BTC`; Kraken's `XXBT` already read as `BTC`), or
+    /// the perp market whose position a fill or funding payment changes, canonical
+    /// (`binance-perp:BTCUSDT`; see [`Entry::perp`]).
     pub asset: String,
     /// A fill's quote asset, spent by a buy and received by a sell.
     pub quote: Option<String>,
@@ -84,6 +86,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The perp market of a perp fill or funding payment: a position in coins (contract size
+    /// applied), settled in the market's quote asset.
+    pub fn perp(&self) -> Option<super::Symbol> {
+        if !self.asset.contains(':') {
+            return None;
+        }
+        super::Symbol::new(&self.asset).ok().filter(|s| s.is_perp())
+    }
+
     /// What makes a row the same row when imported again: venue, account and id where the
     /// export gives an id, else the row's whole content.
     pub fn identity(&self) -> String {

@@ -38,19 +38,13 @@ pub struct Series {
 fn value(book: &Book, prices: &mut dyn Prices, at: Millis) -> (Decimal, Decimal, Vec<String>) {
     let (mut total, mut cost, mut unvalued) = (Decimal::ZERO, Decimal::ZERO, Vec::new());
     for (asset, h) in &book.holdings {
-        let qty = h.qty();
-        if qty.is_zero() {
+        if h.qty().is_zero() {
             continue;
         }
-        let unit = if prices.is_cash(asset) {
-            Some(Decimal::ONE)
-        } else {
-            prices.value(asset, at)
-        };
-        match unit {
-            Some(u) => {
-                total += qty * u;
-                cost += h.cost();
+        match h.worth(asset, prices, at) {
+            Some((v, c)) => {
+                total += v;
+                cost += c;
             }
             None => unvalued.push(asset.clone()),
         }
@@ -79,18 +73,13 @@ pub fn replay(
         if let Some(pt) = prev {
             let (mut then, mut now) = (Decimal::ZERO, Decimal::ZERO);
             for (asset, h) in &book.holdings {
-                let qty = h.qty();
-                if qty.is_zero() {
+                if h.qty().is_zero() {
                     continue;
                 }
-                let (a, b) = if prices.is_cash(asset) {
-                    (Some(Decimal::ONE), Some(Decimal::ONE))
-                } else {
-                    (prices.value(asset, pt), prices.value(asset, t))
-                };
-                if let (Some(a), Some(b)) = (a, b) {
-                    then += qty * a;
-                    now += qty * b;
+                if let (Some(a), Some(b)) = (h.worth(asset, prices, pt), h.worth(asset, prices, t))
+                {
+                    then += a.0;
+                    now += b.0;
                 }
             }
             if then > Decimal::ZERO {
@@ -236,6 +225,9 @@ mod tests {
         }
         fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
             (asset == "BTC").then(|| Decimal::from([100, 110, 99][(at / DAY).min(2) as usize]))
+        }
+        fn mark(&mut self, _market: &str, _at: Millis) -> Option<Decimal> {
+            None
         }
     }
 

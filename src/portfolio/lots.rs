@@ -65,6 +65,8 @@ pub trait Prices {
     /// The value of one `asset` at `at` (the last close at or before it), or why there is
     /// none.
     fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal>;
+    /// A perp market's price at `at` (its last close at or before it), in its quote.
+    fn mark(&mut self, market: &str, at: Millis) -> Option<Decimal>;
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -91,6 +93,10 @@ pub struct Holding {
     pub fees: Decimal,
     /// Funding received (negative: paid), in the currency.
     pub funding: Decimal,
+    /// A perp position: the quote asset it settles in. Then `qty` is signed (a short is
+    /// below zero), `cost` is its entry value in that quote (signed alike) at the average
+    /// entry price, as the venues keep it, and it has no lots.
+    pub settle: Option<String>,
 }
 
 impl Holding {
@@ -100,6 +106,36 @@ impl Holding {
 
     pub fn cost(&self) -> Decimal {
         self.cash.unwrap_or(self.cost)
+    }
+
+    /// Its worth in the currency at `at`, and the cost its unrealised P&L is measured from:
+    /// for a coin its holdings at their price and their cost, for cash its balance twice;
+    /// for a perp position its unrealised P&L (what it adds to equity: the margin is in the
+    /// settle asset's balance) and nothing. `None`: no price then.
+    pub fn worth(
+        &self,
+        asset: &str,
+        prices: &mut dyn Prices,
+        at: Millis,
+    ) -> Option<(Decimal, Decimal)> {
+        let qty = self.qty();
+        if let Some(settle) = &self.settle {
+            let unit = if prices.is_cash(settle) {
+                Decimal::ONE
+            } else {
+                prices.value(settle, at)?
+            };
+            let open = if qty.is_zero() {
+                Decimal::ZERO
+            } else {
+                qty.checked_mul(prices.mark(asset, at)?)? - self.cost
+            };
+            return Some((open.checked_mul(unit)?, Decimal::ZERO));
+        }
+        if qty.is_zero() || prices.is_cash(asset) {
+            return Some((qty, self.cost()));
+        }
+        Some((prices.value(asset, at)?.checked_mul(qty)?, self.cost()))
     }
 
     /// A lot in its place: the average method's single pool, HIFO's place by unit cost
@@ -286,7 +322,45 @@ impl Book {
                 })
         };
         let mul = |a: Decimal, b: Decimal| a.checked_mul(b).ok_or_else(overflow);
+        let perp = e.perp();
         match e.kind {
+            EntryKind::Buy | EntryKind::Sell if perp.is_some() => {
+                let quote = e.quote.as_deref().unwrap_or_default();
+                let qv = value_of(quote, prices)?;
+                let fee = match &e.fee {
+                    Some((fq, fa)) if !fq.is_zero() => {
+                        let unit = if fa == quote {
+                            qv
+                        } else {
+                            value_of(fa, prices)?
+                        };
+                        Some((*fq, fa.as_str(), unit))
+                    }
+                    _ => None,
+                };
+                let signed = if e.kind == EntryKind::Buy {
+                    e.qty
+                } else {
+                    -e.qty
+                };
+                let pnl = self.perp_fill(e, signed, quote).ok_or_else(overflow)?;
+                // Realised P&L settles into the quote's balance, as on the venue.
+                if pnl > Decimal::ZERO {
+                    self.acquire(quote, pnl, mul(pnl, qv)?, e.time, prices);
+                } else if pnl < Decimal::ZERO {
+                    self.dispose(quote, -pnl, qv, e.time, &row, prices)?;
+                }
+                let mut realized = mul(pnl, qv)?;
+                let mut fees = Decimal::ZERO;
+                if let Some((fq, fa, unit)) = fee {
+                    self.dispose(fa, fq, unit, e.time, &row, prices)?;
+                    fees = mul(fq, unit)?;
+                    realized -= fees;
+                }
+                let h = self.holding(&e.asset, prices);
+                h.realized += realized;
+                h.fees += fees;
+            }
             EntryKind::Buy | EntryKind::Sell => {
                 let quote = e.quote.as_deref().unwrap_or_default();
                 let price = e.price.unwrap_or_default();
@@ -377,19 +451,67 @@ impl Book {
                 h.realized -= value;
             }
             EntryKind::Funding => {
-                let unit = value_of(&e.asset, prices)?;
+                // A perp's payment moves its settle asset and counts on its position.
+                let asset = match perp {
+                    Some(m) => super::import::split_market(m.as_str())
+                        .map(|(_, q)| q)
+                        .unwrap_or_default(),
+                    None => e.asset.clone(),
+                };
+                let unit = value_of(&asset, prices)?;
                 let value = mul(e.qty, unit)?;
                 if e.qty >= Decimal::ZERO {
-                    self.acquire(&e.asset, e.qty, value, e.time, prices);
+                    self.acquire(&asset, e.qty, value, e.time, prices);
                 } else {
                     // The coins paid out realise their gain since bought; the payment itself
                     // is funding, not a loss on the coin.
-                    self.dispose(&e.asset, -e.qty, unit, e.time, &row, prices)?;
+                    self.dispose(&asset, -e.qty, unit, e.time, &row, prices)?;
                 }
                 self.holding(&e.asset, prices).funding += value;
             }
         }
         Ok(())
+    }
+
+    /// A perp fill of `signed` coins (a sell below zero) at the row's price: it first closes
+    /// what is open the other way, at the average entry, and opens the rest. Returns the
+    /// realised P&L in the quote (`None`: out of range).
+    fn perp_fill(&mut self, e: &Entry, signed: Decimal, quote: &str) -> Option<Decimal> {
+        let price = e.price.unwrap_or_default();
+        let h = self.holdings.entry(e.asset.clone()).or_default();
+        h.settle.get_or_insert_with(|| quote.to_string());
+        let mut pnl = Decimal::ZERO;
+        let mut left = signed;
+        if !h.qty.is_zero() && h.qty.is_sign_negative() != signed.is_sign_negative() {
+            let closed = signed.abs().min(h.qty.abs());
+            // The entry value of what closes: all of it when the position closes whole (so
+            // entries always add up), else its share, rounded like a split lot.
+            let entry = if closed == h.qty.abs() {
+                h.cost
+            } else {
+                (h.cost.checked_mul(closed)? / h.qty.abs()).round_dp(COST_DP)
+            };
+            let exit = price.checked_mul(closed)?;
+            // A long sells at `exit` what cost `entry`; a short (entry below zero) buys back.
+            pnl = if h.qty > Decimal::ZERO {
+                exit - entry
+            } else {
+                -entry - exit
+            };
+            let direction = if h.qty > Decimal::ZERO {
+                Decimal::ONE
+            } else {
+                Decimal::NEGATIVE_ONE
+            };
+            h.qty -= closed * direction;
+            h.cost -= entry;
+            left += closed * direction;
+        }
+        if !left.is_zero() {
+            h.qty += left;
+            h.cost += price.checked_mul(left)?;
+        }
+        Some(pnl)
     }
 
     fn acquire(&mut self, asset: &str, qty: Decimal, cost: Decimal, time: Millis, p: &dyn Prices) {

@@ -18,8 +18,11 @@ pub struct StorePrices<'a> {
     b: &'a mut dyn Backend,
     currency: String,
     at_par: bool,
-    /// The stored market of each (base, quote), the shortest timeframe's.
+    /// The stored market of each (base, quote), the shortest timeframe's (spot and
+    /// composites: a perp's price is not its coin's).
     markets: HashMap<(String, String), SeriesKey>,
+    /// Each stored perp's series, the shortest timeframe's, by canonical name.
+    perps: HashMap<String, SeriesKey>,
     /// Each asset's ways to a price, best first, worked out once.
     routes: HashMap<String, std::rc::Rc<[Route]>>,
     /// Closes read from the store (outside a preloaded span), by market and time.
@@ -49,9 +52,11 @@ impl<'a> StorePrices<'a> {
         let mut keys = b.series_keys()?;
         // The shortest timeframe first, so each market is read at its finest.
         keys.sort_by_key(|k| (k.timeframe, k.symbol));
-        let mut markets = HashMap::new();
+        let (mut markets, mut perps) = (HashMap::new(), HashMap::new());
         for k in keys {
-            if let Some(pair) = split_market(k.symbol.as_str()) {
+            if k.symbol.is_perp() {
+                perps.entry(k.symbol.canonical()).or_insert(k);
+            } else if let Some(pair) = split_market(k.symbol.as_str()) {
                 markets.entry(pair).or_insert(k);
             }
         }
@@ -60,6 +65,7 @@ impl<'a> StorePrices<'a> {
             currency: currency.to_ascii_uppercase(),
             at_par,
             markets,
+            perps,
             routes: HashMap::new(),
             queried: HashMap::new(),
             span: None,
@@ -201,5 +207,10 @@ impl Prices for StorePrices<'_> {
             self.paths.insert(asset.to_string(), routes[i].path.clone());
         }
         found.map(|f| f.1)
+    }
+
+    fn mark(&mut self, market: &str, at: Millis) -> Option<Decimal> {
+        let key = *self.perps.get(market)?;
+        self.close(key, at)
     }
 }

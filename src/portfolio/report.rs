@@ -33,6 +33,22 @@ pub struct PositionReport {
     pub share_pct: Option<String>,
     /// How the price was found (`ETH -> BTC -> USD`).
     pub price_path: Option<String>,
+    /// A perp position: `qty` is signed (a short below zero), `avg_cost` its average entry
+    /// price and `cost` its entry value (signed alike) in its quote, `value` and `unrealized`
+    /// its open P&L (what it adds to the total), `share_pct` its notional's share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perp: Option<PerpReport>,
+}
+
+/// What a perp position adds to its row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerpReport {
+    /// `long`, `short` or `flat`.
+    pub side: &'static str,
+    /// The quote asset it settles in.
+    pub settle: String,
+    /// Its last stored close at or before `at`, in the quote (`null`: none stored).
+    pub mark: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -71,7 +87,11 @@ impl PortfolioReport {
         struct Row<'a> {
             asset: &'a str,
             h: &'a Holding,
+            /// Its worth and the cost its P&L is measured from ([`Holding::worth`]).
+            worth: Option<(Decimal, Decimal)>,
             value: Option<Decimal>,
+            /// A perp's mark and notional in the currency.
+            mark: Option<(Decimal, Decimal)>,
         }
         let mut rows: Vec<Row<'_>> = book
             .holdings
@@ -83,14 +103,22 @@ impl PortfolioReport {
                     && h.funding.is_zero())
             })
             .map(|(asset, h)| {
-                let value = if h.qty().is_zero() {
-                    Some(Decimal::ZERO)
-                } else if prices.is_cash(asset) {
-                    Some(h.qty())
-                } else {
-                    prices.value(asset, at).map(|p| p * h.qty())
-                };
-                Row { asset, h, value }
+                let worth = h.worth(asset, prices, at);
+                let mark = h.settle.as_ref().and_then(|settle| {
+                    let mark = prices.mark(asset, at)?;
+                    let unit = match prices.is_cash(settle) {
+                        true => Decimal::ONE,
+                        false => prices.value(settle, at)?,
+                    };
+                    Some((mark, (mark * h.qty() * unit).abs()))
+                });
+                Row {
+                    asset,
+                    h,
+                    worth,
+                    value: worth.map(|w| w.0),
+                    mark,
+                }
             })
             .collect();
         let valued: Decimal = rows.iter().filter_map(|r| r.value).sum();
@@ -100,37 +128,50 @@ impl PortfolioReport {
             .iter()
             .map(|r| {
                 let (qty, cost) = (r.h.qty(), r.h.cost());
+                // A perp's share is its notional's: over 100 % with leverage.
+                let exposure = match &r.h.settle {
+                    Some(_) => r.mark.map(|m| m.1),
+                    None => r.value,
+                };
                 PositionReport {
                     asset: r.asset.to_string(),
                     qty: text(qty),
                     avg_cost: (!qty.is_zero()).then(|| text(cost / qty)),
                     cost: text(cost),
                     value: r.value.map(text),
-                    unrealized: r.value.map(|v| text(v - cost)),
+                    unrealized: r.worth.map(|(v, c)| text(v - c)),
                     realized: text(r.h.realized),
                     fees: text(r.h.fees),
                     funding: text(r.h.funding),
-                    share_pct: r
-                        .value
+                    share_pct: exposure
                         .filter(|_| valued > Decimal::ZERO)
                         .map(|v| text((v / valued * Decimal::ONE_HUNDRED).round_dp(2))),
                     price_path: None,
+                    perp: r.h.settle.as_ref().map(|settle| PerpReport {
+                        side: match qty {
+                            q if q > Decimal::ZERO => "long",
+                            q if q < Decimal::ZERO => "short",
+                            _ => "flat",
+                        },
+                        settle: settle.clone(),
+                        mark: r.mark.map(|m| text(m.0)),
+                    }),
                 }
             })
             .collect();
         let sum = |f: fn(&Holding) -> Decimal| text(rows.iter().map(|r| f(r.h)).sum());
-        let valued_cost: Decimal = rows
-            .iter()
-            .filter(|r| r.value.is_some())
-            .map(|r| r.h.cost())
-            .sum();
+        let valued_cost: Decimal = rows.iter().filter_map(|r| r.worth).map(|w| w.1).sum();
         PortfolioReport {
             currency: currency.to_string(),
             method: book.method().as_str(),
             at,
             positions,
             totals: Totals {
-                cost: sum(Holding::cost),
+                // What was paid for what is held: a perp's entry value is not money spent.
+                cost: sum(|h| match h.settle {
+                    Some(_) => Decimal::ZERO,
+                    None => h.cost(),
+                }),
                 value: text(valued),
                 unrealized: text(valued - valued_cost),
                 realized: sum(|h| h.realized),
@@ -183,14 +224,20 @@ impl PortfolioReport {
 
     /// The table `portfolio` prints.
     pub fn table(&self) -> String {
+        // As wide as the longest name (a perp's is its market: `binance-perp:BTCUSDT`).
+        let w = self
+            .positions
+            .iter()
+            .map(|p| p.asset.chars().count())
+            .fold(8, usize::max);
         let mut out = format!(
-            "{:<8} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
+            "{:<w$} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
             "asset", "qty", "avg cost", "cost", "value", "unrealized", "realized", "share"
         );
         let dash = "–".to_string();
         for p in &self.positions {
             out.push_str(&format!(
-                "{:<8} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
+                "{:<w$} {:>18} {:>14} {:>16} {:>16} {:>16} {:>14} {:>7}\n",
                 p.asset,
                 p.qty,
                 p.avg_cost.as_deref().map(short).unwrap_or(dash.clone()),

@@ -23,6 +23,10 @@ impl Prices for Table {
     fn value(&mut self, asset: &str, _at: Millis) -> Option<Decimal> {
         self.0.get(asset).copied()
     }
+    /// A perp's price under its market's name.
+    fn mark(&mut self, market: &str, _at: Millis) -> Option<Decimal> {
+        self.0.get(market).copied()
+    }
 }
 
 fn table(prices: &[(&'static str, &str)]) -> Table {
@@ -299,4 +303,137 @@ fn bybit_spot_trades_fee_in_what_comes_in() {
     assert_eq!(icp.qty(), d("4.63"));
     let part = (d("80.203") * d("5.36") / d("9.99")).round_dp(12);
     assert_eq!(icp.realized, d("49.973424") - part - d("0.049973424"));
+}
+
+/// A perp position by hand: a long built at an average entry of 41,000, closed and flipped
+/// short by one sell, funding paid and received, a partial buy back; realised P&L and fees
+/// settle in USDT, the open short is valued at its mark, and no row is an oversell.
+#[test]
+fn a_perp_position_long_flipped_short_and_partly_closed() {
+    use EntryKind::*;
+    let perp = "binance-perp:BTCUSDT";
+    let funding = |t: Millis, qty: &str| moved(t, Funding, perp, qty, None);
+    let entries = vec![
+        moved(1, Deposit, "USDT", "10000", None),
+        fee(fill(2, Buy, perp, "USDT", "2", "40000"), "32", "USDT"),
+        fill(3, Buy, perp, "USDT", "1", "43000"),
+        // Closes 3 at 42,000 against 123,000 of entry (+3,000), opens 1 short.
+        fee(fill(4, Sell, perp, "USDT", "4", "42000"), "16.8", "USDT"),
+        funding(5, "-5"),
+        funding(6, "2.5"),
+        // Buys back 0.4 of the short: 16,800 of entry for 16,400 (+400).
+        fill(7, Buy, perp, "USDT", "0.4", "41000"),
+    ];
+    let mut prices = table(&[(perp, "41500")]);
+    let book = Book::replay(Method::Fifo, entries, &mut prices).unwrap();
+    let p = &book.holdings[perp];
+    assert_eq!((p.qty(), p.cost()), (d("-0.6"), d("-25200")));
+    assert_eq!(p.realized, d("3000") + d("400") - d("32") - d("16.8"));
+    assert_eq!((p.fees, p.funding), (d("48.8"), d("-2.5")));
+    let usdt = &book.holdings["USDT"];
+    assert_eq!(usdt.qty(), d("13348.7"), "10,000 + P&L - fees + funding");
+    assert_eq!(usdt.funding, d("0"), "the funding is the position's");
+
+    let r = super::report::PortfolioReport::of(&book, "USD", 8, &mut prices);
+    let row = r.positions.iter().find(|x| x.asset == perp).unwrap();
+    // Short 0.6 from 42,000, marked at 41,500: +300 open.
+    assert_eq!(
+        (row.qty.as_str(), row.avg_cost.as_deref(), row.cost.as_str()),
+        ("-0.6", Some("42000"), "-25200")
+    );
+    assert_eq!(
+        (row.value.as_deref(), row.unrealized.as_deref()),
+        (Some("300"), Some("300"))
+    );
+    assert_eq!(row.realized, "3351.2");
+    let pr = row.perp.as_ref().unwrap();
+    assert_eq!(
+        (pr.side, pr.settle.as_str(), pr.mark.as_deref()),
+        ("short", "USDT", Some("41500"))
+    );
+    // Its notional (24,900) against the total: leverage shows as over 100 %.
+    assert_eq!(row.share_pct.as_deref(), Some("182.43"));
+    let t = &r.totals;
+    assert_eq!(
+        (t.value.as_str(), t.cost.as_str(), t.unrealized.as_str()),
+        ("13648.7", "13348.7", "300"),
+        "equity: the balance and the open P&L; a perp's entry is not money spent"
+    );
+    assert_eq!(
+        (t.realized.as_str(), t.funding.as_str()),
+        ("3351.2", "-2.5")
+    );
+    // Without a stored mark the position is unvalued, never 0.
+    let r = super::report::PortfolioReport::of(&book, "USD", 8, &mut table(&[]));
+    assert_eq!(r.totals.unvalued, [perp]);
+}
+
+/// A short opened from nothing is a position; the same sell of a coin is an error.
+#[test]
+fn a_perp_short_from_flat_is_not_an_oversell() {
+    use EntryKind::*;
+    let book = Book::replay(
+        Method::Fifo,
+        vec![
+            fill(1, Sell, "okx:BTC-USDT-SWAP", "USDT", "0.5", "40000"),
+            fill(2, Buy, "okx:BTC-USDT-SWAP", "USDT", "0.5", "39000"),
+        ],
+        &mut table(&[]),
+    )
+    .unwrap();
+    let p = &book.holdings["okx:BTC-USDT-SWAP"];
+    assert_eq!((p.qty(), p.cost(), p.realized), (d("0"), d("0"), d("500")));
+    assert_eq!(book.holdings["USDT"].qty(), d("500"));
+    let spot = Book::replay(
+        Method::Fifo,
+        vec![fill(1, Sell, "BTC", "USDT", "0.5", "40000")],
+        &mut table(&[]),
+    );
+    assert!(matches!(spot, Err(LotError::Oversold { .. })));
+}
+
+/// The plain CSV's perp rows: a fill on `binance-perp`, `bybit-perp` or an OKX `-SWAP` market
+/// names the market and settles in its quote; a funding row on one names the market too;
+/// the same words on a spot venue, or an asset, stay what they were.
+#[test]
+fn plain_csv_perp_rows_name_their_market() {
+    let text = "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+                2025-01-02T00:00:00Z,binance-perp,BTCUSDT,sell,0.5,40000,8,USDT,a\n\
+                2025-01-02T00:00:01Z,okx,BTC-USDT-SWAP,buy,0.01,40000,,,b\n\
+                2025-01-02T00:00:02Z,bybit-perp,ETHUSDT,funding,-1.25,,,,c\n\
+                2025-01-02T00:00:03Z,binance,BTCUSDT,buy,0.5,40000,,,d\n\
+                2025-01-02T00:00:04Z,binance-perp,USDT,deposit,100,,,,e\n\
+                2025-01-02T00:00:05Z,binance-perp,USDT,funding,-1,,,,f\n";
+    let opts = super::import::Options {
+        venue: None,
+        account: None,
+        now: 2_000_000_000_000,
+    };
+    let (_, rows) = super::import::read_text("p.csv", text, &opts).unwrap();
+    let got: Vec<(&str, Option<&str>, Option<String>)> = rows
+        .iter()
+        .map(|(_, e)| {
+            (
+                e.asset.as_str(),
+                e.quote.as_deref(),
+                e.perp().map(|s| s.canonical()),
+            )
+        })
+        .collect();
+    let perp = |s: &str| Some(s.to_string());
+    assert_eq!(
+        got,
+        [
+            (
+                "binance-perp:BTCUSDT",
+                Some("USDT"),
+                perp("binance-perp:BTCUSDT")
+            ),
+            ("okx:BTC-USDT-SWAP", Some("USDT"), perp("okx:BTC-USDT-SWAP")),
+            ("bybit-perp:ETHUSDT", None, perp("bybit-perp:ETHUSDT")),
+            ("BTC", Some("USDT"), None),
+            ("USDT", None, None),
+            ("USDT", None, None),
+        ]
+    );
 }

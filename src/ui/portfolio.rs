@@ -27,8 +27,19 @@ fn pct(v: Option<f64>) -> String {
 }
 
 /// Unrealised P&L in percent of cost.
+/// A coin by its name; a perp position as `P ` and its market without the venue
+/// (`P BTCUSDT`, `P ETH-USDT` for OKX's ETH-USDT-SWAP).
+fn asset_label(p: &PositionReport) -> String {
+    match (&p.perp, p.asset.split_once(':')) {
+        (Some(_), Some((_, market))) => format!("P {}", market.trim_end_matches("-SWAP")),
+        _ => p.asset.clone(),
+    }
+}
+
 fn pnl_pct(p: &PositionReport) -> Option<f64> {
     let (u, c) = (num(p.unrealized.as_deref()?)?, num(&p.cost)?);
+    // A perp's on its entry value, long or short.
+    let c = if p.perp.is_some() { c.abs() } else { c };
     (c > 0.0).then(|| u / c * 100.0)
 }
 
@@ -181,7 +192,7 @@ fn table<'a>(cx: &Ctx, r: &'a PortfolioReport, sort: PortfolioSort) -> Vec<Line<
     });
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "{:<7} {:>14} {:>12} {:>13} {:>13} {:>7} {:>12} {:>6}",
+            "{:<10} {:>11} {:>12} {:>13} {:>13} {:>7} {:>12} {:>6}",
             "asset", "qty", "avg cost", "value", "unrealized", "", "realized", "share"
         ),
         t.dim(),
@@ -195,9 +206,9 @@ fn table<'a>(cx: &Ctx, r: &'a PortfolioReport, sort: PortfolioSort) -> Vec<Line<
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
-                    "{:<7} {:>14} {:>12} {:>13} ",
-                    crate::news::clean::truncate_chars(&p.asset, 7),
-                    crate::news::clean::truncate_chars(&p.qty, 14),
+                    "{:<10} {:>11} {:>12} {:>13} ",
+                    crate::news::clean::truncate_chars(&asset_label(p), 10),
+                    crate::news::clean::truncate_chars(&p.qty, 11),
                     money(p.avg_cost.as_deref().and_then(num)),
                     money(p.value.as_deref().and_then(num)),
                 ),

@@ -67,8 +67,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let (pnl, pct) = pos.pnl_at(price.to_f64());
             left.push(Span::styled(
                 format!(
-                    "  hold {} {}",
-                    text::price(pos.qty),
+                    "  {} {} {}",
+                    if pos.qty < 0.0 { "short" } else { "hold" },
+                    text::price(pos.qty.abs()),
                     crate::app::news::base_asset(&key.symbol)
                 ),
                 t.dim(),

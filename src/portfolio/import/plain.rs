@@ -1,10 +1,13 @@
 //! The plain CSV of SPEC §6: `time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]`.
 //! For fills `symbol` is the market (`BTCUSDT`, `BTC-USD`); for the other sides it is the
 //! asset, and an empty `price` on a deposit or reward means its stored price is its cost.
+//! A fill or funding payment on a perp market (venue `binance-perp` or `bybit-perp`, or
+//! `okx` with a `-SWAP` market) is a position: `qty` in the coin (contracts times their size),
+//! a funding payment's `qty` in the market's quote asset it settles in.
 
 use super::fields::{optional, positive, split_market, time};
 use super::{ImportError, Options, Row};
-use crate::domain::{Entry, EntryKind, asset_name};
+use crate::domain::{Entry, EntryKind, Symbol, asset_name};
 
 pub fn read(row: &Row<'_>, opts: &Options) -> Result<Vec<Entry>, ImportError> {
     let kind = EntryKind::parse(row.get("side")).ok_or_else(|| {
@@ -22,7 +25,15 @@ pub fn read(row: &Row<'_>, opts: &Options) -> Result<Vec<Entry>, ImportError> {
         (v, _) => v.to_ascii_lowercase(),
     };
     let symbol = row.get("symbol");
-    let (asset, quote) = if kind.is_fill() {
+    let perp = Symbol::new(&format!("{venue}:{symbol}"))
+        .ok()
+        .filter(|s| {
+            s.is_perp() && matches!(kind, EntryKind::Buy | EntryKind::Sell | EntryKind::Funding)
+        })
+        .and_then(|s| Some((s, split_market(symbol)?.1)));
+    let (asset, quote) = if let Some((market, settle)) = perp {
+        (market.canonical(), kind.is_fill().then_some(settle))
+    } else if kind.is_fill() {
         let (b, q) = split_market(symbol).ok_or_else(|| {
             row.error(
                 Some("symbol"),
