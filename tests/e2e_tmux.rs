@@ -118,6 +118,15 @@ fn demo_dashboard_end_to_end() {
     t.wait_for("the portfolio popup to close", STEP, |s| {
         !s.contains("Portfolio · USD")
     });
+    // E charts the equity in the chart's place; E again gives the market back.
+    t.send_keys(&["E"]);
+    t.wait_for("the equity chart", STEP, |s| {
+        s.contains("Portfolio equity · USD · fifo") && !s.contains("ETHUSDT 5m")
+    });
+    t.send_keys(&["E"]);
+    t.wait_for("the market's chart again", STEP, |s| {
+        s.contains("ETHUSDT 5m") && !s.contains("Portfolio equity")
+    });
 
     // Help opens with ? and closes with Esc.
     t.send_keys(&["?"]);

@@ -237,7 +237,7 @@ fn help_popup_lists_every_key() {
     let mut app = sample_app(sample_settings());
     app.popup = Some(Popup::Help { scroll: 0 });
     // Tall enough for every row (shorter screens scroll the list).
-    let all = text(&screen(&app, 120, 48));
+    let all = text(&screen(&app, 120, 50));
     for (keys, help) in Keymap::default().help_rows() {
         assert!(all.contains(&keys), "missing {keys:?}");
         assert!(all.contains(help), "missing {help:?}");
@@ -1810,6 +1810,47 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
     app.handle_key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT));
     let small = text(&screen(&app, 80, 24));
     assert!(small.contains("│BTC "), "{small}");
+    app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+
+    // `E`: the chart column charts the equity instead of the market (valued again as it
+    // opens), drawdown shaded; `E` again, or Esc, gives the market back.
+    let market = text(&screen(&app, 120, 40));
+    let title = " Portfolio equity · USD · fifo · E back ";
+    assert!(!market.contains(title), "{market}");
+    app.take_requests();
+    app.handle_key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT));
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::Portfolio))
+    );
+    let all = text(&screen(&app, 120, 40));
+    assert!(all.contains(title), "{all}");
+    assert!(all.contains("equity, daily"), "{all}");
+    let plot: Vec<&str> = all
+        .lines()
+        .skip_while(|l| !l.contains("equity, daily"))
+        .skip(1)
+        .take_while(|l| l.starts_with('│'))
+        .collect();
+    assert!(plot.len() > 20, "the whole column: {all}");
+    assert!(plot.iter().any(|l| l.contains('░')), "{all}");
+    assert!(
+        !all.contains("BTCUSDT 1m"),
+        "the market's chart gives way: {all}"
+    );
+    for back in [
+        KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT),
+        KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+    ] {
+        assert!(text(&screen(&app, 120, 40)).contains(title));
+        app.handle_key(back);
+        assert_eq!(text(&screen(&app, 120, 40)), market, "{back:?}");
+        app.handle_key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT));
+    }
+    // Without a ledger it says how to import one.
+    app.apply(DataEvent::Portfolio(Ok(None)));
+    assert!(text(&screen(&app, 80, 24)).contains("no ledger: cryptoviz portfolio import"));
 }
 
 /// Holding the shown market's coin: its average cost is a labelled line across the chart (an

@@ -21,6 +21,8 @@ pub struct ChartPanel {
     pub layout: ChartLayout,
     /// Width of the (first) candle plot in columns, as last laid out (pan steps, page sizes).
     pub cols: u16,
+    /// The chart shows the portfolio's equity over time instead of the markets.
+    pub equity: bool,
 }
 
 impl Default for ChartPanel {
@@ -31,6 +33,7 @@ impl Default for ChartPanel {
             panes: PaneSet::default(),
             layout: ChartLayout::default(),
             cols: 120,
+            equity: false,
         }
     }
 }
@@ -67,6 +70,7 @@ impl ChartPanel {
         let cols = self.cols;
         match a {
             Action::Close if self.crosshair.is_some() => self.crosshair = None,
+            Action::Close if self.equity => self.equity = false,
             Action::Crosshair => {
                 self.crosshair = match self.crosshair {
                     Some(_) => None,

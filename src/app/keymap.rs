@@ -51,6 +51,7 @@ pub enum Action {
     Layout,
     Portfolio,
     Indicators,
+    Equity,
 }
 
 /// One row of the binding table.
@@ -279,6 +280,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         "indicators",
         "Indicators: add, change a period, remove",
         &["i"],
+    ),
+    row(
+        Action::Equity,
+        "equity",
+        "Chart your portfolio's equity, or the market again",
+        &["E"],
     ),
 ];
 

@@ -482,6 +482,15 @@ impl App {
                 self.model.holdings.asked(self.model.now);
                 self.outbox.push(Request::Portfolio);
             }
+            Action::Close if self.chart.equity => self.chart.equity = false,
+            Action::Equity => {
+                self.chart.equity = !self.chart.equity;
+                if self.chart.equity {
+                    // Valued now, as when the popup opens.
+                    self.model.holdings.asked(self.model.now);
+                    self.outbox.push(Request::Portfolio);
+                }
+            }
             Action::NewsFilter => self.news.toggle_all(),
             Action::Export => self.export(),
             Action::Refresh => {

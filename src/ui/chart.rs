@@ -35,6 +35,9 @@ struct Pane {
 /// (latest candles, the same zoom).
 impl Draw for ChartPanel {
     fn draw(&self, cx: &Ctx, area: Rect, buf: &mut Buffer) {
+        if self.equity {
+            return super::portfolio::render_equity_chart(cx, area, buf);
+        }
         if self.layout == ChartLayout::Overlay {
             return super::overlay::render(cx, area, buf);
         }

@@ -100,6 +100,48 @@ pub fn render(cx: &Ctx, sort: PortfolioSort, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The chart column given to the portfolio's equity (the `equity` key): the daily snapshots
+/// drawn as in the popup, over the whole column, or why there are none.
+pub fn render_equity_chart(cx: &Ctx, area: Rect, buf: &mut Buffer) {
+    let t = &cx.model.settings.theme;
+    let back = cx
+        .model
+        .settings
+        .keymap
+        .label(crate::app::keymap::Action::Equity);
+    let (title, why) = match &cx.model.holdings.valued {
+        None => (String::new(), Some("valuing the ledger…".to_string())),
+        Some(Ok(None)) => (
+            String::new(),
+            Some("no ledger: cryptoviz portfolio import FILE… reads your exports".into()),
+        ),
+        Some(Err(e)) => (
+            String::new(),
+            Some(format!(
+                "cannot value the ledger: {}",
+                crate::news::clean::strip_controls(e)
+            )),
+        ),
+        Some(Ok(Some(r))) => (
+            format!("· {} · {} ", r.currency, r.method),
+            (r.snapshots.len() < 2).then(|| "a day of history is needed to draw it".into()),
+        ),
+    };
+    let block = Block::bordered()
+        .border_style(t.border(cx.focus == crate::app::Panel::Chart))
+        .title(Span::styled(
+            format!(" Portfolio equity {title}· {back} back "),
+            t.title(),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    match (why, &cx.model.holdings.valued) {
+        (Some(why), _) => Paragraph::new(Span::styled(why, t.dim())).render(inner, buf),
+        (None, Some(Ok(Some(r)))) if inner.height >= 3 => equity(cx, &r.snapshots, inner, buf),
+        _ => {}
+    }
+}
+
 /// Rows the equity chart takes at most, its header included.
 const EQUITY_ROWS: u16 = 10;
 
