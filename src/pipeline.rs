@@ -247,7 +247,7 @@ async fn portfolio_valuations(
             }
         };
         said = false;
-        let figures = figures_of(&report);
+        let figures = report.figures();
         if tx
             .send(crate::source::MarketEvent::Portfolio(figures))
             .await
@@ -255,30 +255,6 @@ async fn portfolio_valuations(
         {
             return;
         }
-    }
-}
-
-/// What the portfolio rules read of a valuation: P&L (realised, unrealised and funding), the
-/// current drawdown and the largest position's share.
-fn figures_of(
-    r: &crate::portfolio::report::PortfolioReport,
-) -> crate::alerts::engine::PortfolioFigures {
-    let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-    let t = &r.totals;
-    crate::alerts::engine::PortfolioFigures {
-        time: r.at,
-        pnl: num(&t.realized) + num(&t.unrealized) + num(&t.funding),
-        drawdown_pct: r.risk.as_ref().and_then(|k| k.drawdown_pct),
-        largest: r
-            .positions
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    p.asset.clone(),
-                    p.share_pct.as_deref()?.parse::<f64>().ok()?,
-                ))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1)),
     }
 }
 

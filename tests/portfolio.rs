@@ -156,6 +156,83 @@ async fn perp_positions_from_the_plain_csv_are_marked_at_their_closes() {
     assert!(out.contains("binance-perp:BTCUSDT"), "{out}");
 }
 
+/// The portfolio rules in `alerts test`: the ledger valued every `snapshot_minutes` over
+/// the stored history, each decided as a collector's valuation then would be. 50,000 USD in,
+/// 1 BTC bought at 40,000, then BTC's hourly closes: P&L +300, +600, +100,
+/// +700; `pnl > 500` (rearming) fires at +600 and again at +700, `position_pct > 75` once
+/// (BTC 40,300 of 50,300 at the first step after the buy; the all-cash start is no position).
+#[tokio::test(flavor = "multi_thread")]
+async fn portfolio_rules_are_replayed_over_the_stored_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("rules.toml");
+    std::fs::write(
+        &cfg,
+        "[[alerts]]\nname = \"up 500\"\nwhen = \"pnl > 500\"\nrepeat = \"rearm\"\n\
+         [[alerts]]\nname = \"heavy\"\nwhen = \"position_pct > 75\"\n",
+    )
+    .unwrap();
+    let csv = d.join("ledger.csv");
+    std::fs::write(
+        &csv,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+         2025-03-01T00:00:00Z,x,USD,deposit,50000,,,,d\n\
+         2025-03-01T00:30:00Z,x,BTC-USD,buy,1,40000,,,b\n",
+    )
+    .unwrap();
+    let (code, out, err) = with_config(d, &cfg, &["portfolio", "import", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    store_prices(
+        d,
+        &[
+            ("coinbase:BTC-USD", "2025-03-01T00:30:00Z", "40000"),
+            ("coinbase:BTC-USD", "2025-03-01T01:00:00Z", "40300"),
+            ("coinbase:BTC-USD", "2025-03-01T02:00:00Z", "40600"),
+            ("coinbase:BTC-USD", "2025-03-01T03:00:00Z", "40100"),
+            ("coinbase:BTC-USD", "2025-03-01T04:00:00Z", "40700"),
+        ],
+    )
+    .await;
+    let args = [
+        "alerts",
+        "test",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-01T04:30:00Z",
+        "--json",
+    ];
+    let (code, out, err) = with_config(d, &cfg, &args);
+    assert_eq!(code, 0, "{err}");
+    let replayed: Value = serde_json::from_str(&out).unwrap();
+    let fired: Vec<(&str, &str, &str, i64)> = replayed["firings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["alert"].as_str().unwrap(),
+                f["symbol"].as_str().unwrap(),
+                f["value"].as_str().unwrap(),
+                f["trigger_time"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("heavy", "portfolio:BTC", "80.12", ms("2025-03-01T01:00:00Z")),
+            ("up 500", "portfolio", "600", ms("2025-03-01T02:00:00Z")),
+            ("up 500", "portfolio", "700", ms("2025-03-01T04:00:00Z")),
+        ],
+        "{out}"
+    );
+    // The summary counts the valuations (hourly from the first row: 00:00 to 04:00).
+    let (_, _, err) = with_config(d, &cfg, &args[..6]);
+    assert!(err.contains("5 portfolio valuations"), "{err}");
+    assert!(!err.contains("not replayed"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn four_exports_imported_and_valued_by_fifo() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,9 @@
 //! rules the stored items, all in time order; firings carry the candle's close time (or the
 //! item's publication time). Perp rules read the stored derivatives: each minute's state as it
 //! stood at the minute's end (so a funding or basis excursion that reverted within a minute is
-//! not seen) and every stored liquidation, decided at their own times. Stale and spread rules
+//! not seen) and every stored liquidation, decided at their own times. Portfolio rules read
+//! the ledger valued at every `[portfolio] snapshot_minutes` (a collector values it every
+//! minute), each valuation as the collector's at that time would be. Stale and spread rules
 //! need the trade-by-trade clock of a live stream and are not replayed.
 
 use super::AlertSetup;
@@ -20,6 +22,10 @@ pub struct Replay {
     /// Stored minute states and liquidations of perps read for their rules.
     pub deriv_samples: u64,
     pub liquidations: u64,
+    /// Valuations of the ledger read for the portfolio rules.
+    pub valuations: u64,
+    /// Why the portfolio rules were not replayed (a ledger that cannot be valued).
+    pub portfolio_error: Option<String>,
     /// Rules that cannot be replayed (stale, spread), by name.
     pub skipped: Vec<String>,
 }
@@ -57,6 +63,10 @@ pub async fn replay(
     let news_rules = rules
         .iter()
         .any(|r| matches!(r.condition, Condition::Sentiment { .. }));
+    let portfolio = setup
+        .portfolio
+        .clone()
+        .filter(|_| rules.iter().any(|r| r.condition.on_portfolio()));
     let mut perps: Vec<_> = rules
         .iter()
         .filter(|r| r.condition.on_derivatives())
@@ -116,6 +126,15 @@ pub async fn replay(
             };
         }
     }
+    if let Some((settings, step)) = portfolio {
+        let figures = store
+            .call(move |b| crate::portfolio::figures_over(b, &settings, from, to, step))
+            .await?;
+        match figures {
+            Ok(figures) => r.portfolio(&figures),
+            Err(e) => r.replay.portfolio_error = Some(e.to_string()),
+        }
+    }
     if news_rules {
         let mut items = store.recent_news(usize::MAX >> 1, None).await?;
         items.retain(|n| n.published_at >= from && n.published_at <= to);
@@ -161,7 +180,7 @@ impl Replayer {
                 matches!(
                     r.condition,
                     Condition::Stale { .. } | Condition::Spread { .. }
-                ) || r.condition.on_portfolio()
+                ) || (r.condition.on_portfolio() && setup.portfolio.is_none())
             })
             .map(|r| r.name.clone())
             .collect();
@@ -241,6 +260,15 @@ impl Replayer {
                 }
             };
             self.engine.on_deriv(ev, state.as_ref(), at, &mut self.out);
+        }
+        self.collect();
+    }
+
+    /// The ledger's valuations (ascending), each decided at its own time.
+    pub fn portfolio(&mut self, figures: &[crate::domain::PortfolioFigures]) {
+        for f in figures {
+            self.engine.on_portfolio(f, f.time, &mut self.out);
+            self.replay.valuations += 1;
         }
         self.collect();
     }

@@ -589,6 +589,6 @@ fn decimal(v: f64) -> String {
 
 mod derivs;
 mod portfolio;
-pub use portfolio::PortfolioFigures;
+pub use crate::domain::PortfolioFigures;
 #[cfg(test)]
 mod tests;

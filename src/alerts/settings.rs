@@ -39,8 +39,9 @@ impl NotifyConfig {
 }
 
 /// What the engine needs of the configuration, built by it (`Config::alert_setup`): the
-/// `[[alerts]]` rules, the indicators' periods, the composites, every series kept and the
-/// perps' spot references (`[market] basis`, perp first).
+/// `[[alerts]]` rules, the indicators' periods, the composites, every series kept, the
+/// perps' spot references (`[market] basis`, perp first) and, for `alerts test`, how the
+/// portfolio is valued and the step its rules are replayed at (`[portfolio]`).
 #[derive(Clone, Debug, Default)]
 pub struct AlertSetup {
     pub rules: Vec<super::Rule>,
@@ -48,4 +49,5 @@ pub struct AlertSetup {
     pub composites: Vec<Composite>,
     pub series: Vec<Symbol>,
     pub basis: Vec<(Symbol, Symbol)>,
+    pub portfolio: Option<(crate::portfolio::Settings, crate::domain::Millis)>,
 }

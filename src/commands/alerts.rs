@@ -90,7 +90,7 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                         crate::news::clean::strip_controls(&line(f))
                     ))?;
                 }
-                let derivs = if r.deriv_samples + r.liquidations > 0 {
+                let mut derivs = if r.deriv_samples + r.liquidations > 0 {
                     format!(
                         ", {} perp minutes and {} liquidations",
                         r.deriv_samples, r.liquidations
@@ -98,6 +98,9 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
                 } else {
                     String::new()
                 };
+                if r.valuations > 0 {
+                    derivs.push_str(&format!(", {} portfolio valuations", r.valuations));
+                }
                 stderr!(
                     "alerts test: {} firings from {} candles and {} news items{derivs}",
                     r.firings.len(),
@@ -107,7 +110,13 @@ pub async fn run(ctx: &Context, args: AlertsArgs) -> anyhow::Result<ExitCode> {
             }
             for name in r.skipped {
                 stderr!(
-                    "cryptoviz: note: {name:?} reads the live clock or the portfolio (stale, spread, pnl, drawdown, position_pct) and is not replayed"
+                    "cryptoviz: note: {name:?} reads the live clock (stale, spread) and is not replayed"
+                );
+            }
+            if let Some(why) = r.portfolio_error {
+                stderr!(
+                    "cryptoviz: note: the portfolio rules are not replayed: {}",
+                    crate::news::clean::strip_controls(&why)
                 );
             }
         }

@@ -46,6 +46,10 @@ impl Config {
             composites: self.market.composites(),
             series: self.market.series_symbols(),
             basis: self.market.basis.iter().map(|(p, s)| (*p, *s)).collect(),
+            portfolio: Some((
+                self.portfolio.settings(),
+                self.portfolio.snapshot_minutes as crate::domain::Millis * 60_000,
+            )),
         }
     }
 

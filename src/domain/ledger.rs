@@ -124,6 +124,21 @@ impl Entry {
     }
 }
 
+/// One valuation of the portfolio as its alert rules read it (SPEC §6): a collector's every
+/// minute, `alerts test`'s at each step of the stored history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortfolioFigures {
+    /// When it was valued.
+    pub time: Millis,
+    /// Realised, unrealised and funding P&L of the valued holdings, in the currency.
+    pub pnl: f64,
+    /// The current fall from the peak of the holdings' own daily return index, in percent
+    /// (`None` before a day's return is known).
+    pub drawdown_pct: Option<f64>,
+    /// The largest position and its share of the valued total, in percent.
+    pub largest: Option<(String, f64)>,
+}
+
 /// Kraken's legacy four-letter codes: the X (crypto) or Z (fiat) prefix goes.
 const KRAKEN_LEGACY: [&str; 18] = [
     "XXBT", "XETH", "XLTC", "XXRP", "XXLM", "XXMR", "XZEC", "XETC", "XREP", "XMLN", "XXDG", "ZUSD",

@@ -29,7 +29,7 @@ pub use derivs::{
     PositionSide, Rate, basis_bps,
 };
 pub use firing::{ArmState, Channel, Firing, firing_id};
-pub use ledger::{Entry, EntryKind, asset_name};
+pub use ledger::{Entry, EntryKind, PortfolioFigures, asset_name};
 pub use listing::{Listing, Precision, step_decimals};
 pub use news::{NewsItem, Sentiment};
 pub use retention::Retention;

@@ -69,27 +69,8 @@ pub fn replay(
     let mut prev: Option<Millis> = None;
     let mut t = from;
     loop {
-        // The return of what was held at the last step, over the assets priced at both.
-        if let Some(pt) = prev {
-            let (mut then, mut now) = (Decimal::ZERO, Decimal::ZERO);
-            for (asset, h) in &book.holdings {
-                if h.qty().is_zero() {
-                    continue;
-                }
-                if let (Some(a), Some(b)) = (h.worth(asset, prices, pt), h.worth(asset, prices, t))
-                {
-                    then += a.0;
-                    now += b.0;
-                }
-            }
-            if then > Decimal::ZERO {
-                let r = (now / then - Decimal::ONE).to_f64().unwrap_or(0.0);
-                let btc = match (prices.value("BTC", pt), prices.value("BTC", t)) {
-                    (Some(a), Some(b)) if a > Decimal::ZERO => (b / a - Decimal::ONE).to_f64(),
-                    _ => None,
-                };
-                out.returns.push((r, btc));
-            }
+        if let Some(r) = prev.and_then(|pt| step_return(&book, prices, pt, t)) {
+            out.returns.push(r);
         }
         while let Some(e) = next.next_if(|e| e.time <= t) {
             book.apply(e, prices)?;
@@ -112,6 +93,100 @@ pub fn replay(
         t = (t + step).min(to);
     }
     Ok((out, book))
+}
+
+/// The return from `pt` to `t` of what `book` holds, over the assets priced at both, and
+/// BTC's beside it (`None`: nothing valued at `pt`).
+fn step_return(
+    book: &Book,
+    prices: &mut dyn Prices,
+    pt: Millis,
+    t: Millis,
+) -> Option<(f64, Option<f64>)> {
+    let (mut then, mut now) = (Decimal::ZERO, Decimal::ZERO);
+    for (asset, h) in &book.holdings {
+        if h.qty().is_zero() {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (h.worth(asset, prices, pt), h.worth(asset, prices, t)) {
+            then += a.0;
+            now += b.0;
+        }
+    }
+    if then <= Decimal::ZERO {
+        return None;
+    }
+    let r = (now / then - Decimal::ONE).to_f64().unwrap_or(0.0);
+    let btc = match (prices.value("BTC", pt), prices.value("BTC", t)) {
+        (Some(a), Some(b)) if a > Decimal::ZERO => (b / a - Decimal::ONE).to_f64(),
+        _ => None,
+    };
+    Some((r, btc))
+}
+
+/// What the portfolio rules read at each of `times` (ascending), as a valuation at that
+/// time gives it ([`super::report::PortfolioReport::figures`] of
+/// [`super::value_ledger`]), in one pass: the book valued then, and the drawdown of the
+/// holdings' daily return index from the ledger's first day end to the last before then,
+/// and on to then.
+pub fn figures(
+    method: Method,
+    mut entries: Vec<Entry>,
+    currency: &str,
+    cash: &[String],
+    prices: &mut dyn Prices,
+    times: &[Millis],
+) -> Result<Vec<crate::domain::PortfolioFigures>, LotError> {
+    super::lots::replay_order(&mut entries);
+    let Some(&last) = times.last() else {
+        return Ok(Vec::new());
+    };
+    let Some((first_day, _)) = daily(&entries, last) else {
+        return Ok(Vec::new());
+    };
+    let mut book = Book::new(method);
+    let mut next = entries.iter().peekable();
+    // The index at the last day end, its peak, the returns in it, and the book then.
+    let (mut index, mut peak, mut returns) = (1.0f64, 1.0f64, 0usize);
+    let mut day_end: Option<(Millis, Book)> = None;
+    let mut day = first_day;
+    let mut out = Vec::with_capacity(times.len());
+    for &t in times {
+        // Every day end up to `t`, as a valuation's daily steps see them.
+        while day <= t {
+            if let Some((pd, held)) = &day_end
+                && let Some((r, _)) = step_return(held, prices, *pd, day)
+            {
+                index *= 1.0 + r;
+                peak = peak.max(index);
+                returns += 1;
+            }
+            while let Some(e) = next.next_if(|e| e.time <= day) {
+                book.apply(e, prices)?;
+            }
+            day_end = Some((day, book.clone()));
+            day += DAY;
+        }
+        while let Some(e) = next.next_if(|e| e.time <= t) {
+            book.apply(e, prices)?;
+        }
+        // The part of the day since its last end, unless `t` is one.
+        let (mut i, mut p, mut n) = (index, peak, returns);
+        if let Some((pd, held)) = &day_end
+            && *pd < t
+            && let Some((r, _)) = step_return(held, prices, *pd, t)
+        {
+            i *= 1.0 + r;
+            p = p.max(i);
+            n += 1;
+        }
+        let mut r = super::report::PortfolioReport::of(&book, currency, t, prices);
+        r.cash = cash.to_vec();
+        let mut f = r.figures();
+        f.drawdown_pct = (n > 0).then(|| round((p - i) / p * 100.0, 2));
+        out.push(f);
+    }
+    Ok(out)
 }
 
 /// Risk over the stored history (SPEC §6), from daily steps; a figure needs enough returns
@@ -212,6 +287,7 @@ pub fn daily(entries: &[Entry], at: Millis) -> Option<(Millis, Millis)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::report::PortfolioReport;
     use super::*;
     use crate::domain::EntryKind;
     use std::str::FromStr;
@@ -289,5 +365,119 @@ mod tests {
         // The worst of 20 days (5 % of them) is -10 %: 100 of 1000 at risk.
         assert_eq!(r.var_95_1d, Some(100.0));
         assert!(r.volatility_30d_pct.unwrap() > 0.0);
+    }
+
+    /// BTC moving hour by hour (up, a fall through days 3 and 4, up again), a perp marked
+    /// beside it; USD is cash.
+    struct Hours;
+
+    impl Prices for Hours {
+        fn is_cash(&self, asset: &str) -> bool {
+            asset == "USD"
+        }
+        fn value(&mut self, asset: &str, at: Millis) -> Option<Decimal> {
+            let h = at.div_euclid(3_600_000);
+            let trend = match h / 24 {
+                0 | 1 => h * 3,
+                2 | 3 => 144 - (h - 48) * 4,
+                _ => (h - 96) * 2 - 48,
+            };
+            (asset == "BTC").then(|| Decimal::from(1000 + trend + (h * 7 % 5)))
+        }
+        fn mark(&mut self, market: &str, at: Millis) -> Option<Decimal> {
+            (market == "bybit-perp:BTCUSDT").then(|| self.value("BTC", at).unwrap() + Decimal::TWO)
+        }
+    }
+
+    /// The one-pass figures equal, at every time, what a valuation then gives (the ledger up
+    /// to then replayed by day, valued, its risk read): mid-day, on day ends, before the
+    /// first row, with rows between the times.
+    #[test]
+    fn the_replayed_figures_are_each_times_valuation() {
+        use crate::domain::EntryKind::*;
+        let e =
+            |t: Millis, kind, asset: &str, quote: Option<&str>, qty: &str, price: Option<&str>| {
+                Entry {
+                    time: t,
+                    venue: "x".into(),
+                    account: String::new(),
+                    kind,
+                    asset: asset.into(),
+                    quote: quote.map(Into::into),
+                    qty: Decimal::from_str(qty).unwrap(),
+                    price: price.map(|p| Decimal::from_str(p).unwrap()),
+                    fee: None,
+                    id: None,
+                }
+            };
+        let hour = 3_600_000;
+        let ledger = vec![
+            e(5 * hour, Deposit, "USD", None, "5000", None),
+            e(6 * hour, Buy, "BTC", Some("USD"), "2", Some("1010")),
+            e(
+                30 * hour,
+                Buy,
+                "bybit-perp:BTCUSDT",
+                Some("USD"),
+                "1",
+                Some("1090"),
+            ),
+            e(70 * hour, Sell, "BTC", Some("USD"), "0.5", Some("1040")),
+            e(
+                90 * hour + 1,
+                Sell,
+                "bybit-perp:BTCUSDT",
+                Some("USD"),
+                "1",
+                Some("980"),
+            ),
+        ];
+        let times: Vec<Millis> = (0..130)
+            .map(|i| i * hour + (i % 3) * 1_000)
+            .chain([DAY - 1, 4 * DAY - 1])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let cash = ["USD".to_string()];
+        let fast = figures(
+            Method::Fifo,
+            ledger.clone(),
+            "USD",
+            &cash,
+            &mut Hours,
+            &times,
+        )
+        .unwrap();
+        for (t, got) in times.iter().zip(&fast) {
+            let mut upto = ledger.clone();
+            upto.retain(|x| x.time <= *t);
+            let want = match daily(&upto, *t) {
+                None => PortfolioReport::of(&Book::new(Method::Fifo), "USD", *t, &mut Hours),
+                Some((from, to)) => {
+                    let (days, book) =
+                        replay(Method::Fifo, upto, &mut Hours, from, to, DAY).unwrap();
+                    let mut r = PortfolioReport::of(&book, "USD", *t, &mut Hours);
+                    r.risk = Some(Risk::of(&days, None));
+                    r
+                }
+            };
+            let want = PortfolioReport {
+                cash: cash.to_vec(),
+                ..want
+            }
+            .figures();
+            assert_eq!(*got, want, "at hour {}", t / hour);
+        }
+        // The fall is seen: days 3 and 4 go below the peak.
+        assert!(fast.iter().any(|f| f.drawdown_pct.is_some_and(|d| d > 5.0)));
+        assert!(
+            fast.iter()
+                .all(|f| f.largest.is_some() == (f.time >= 6 * hour))
+        );
+        // The largest position is a coin's or the perp's, never the cash's.
+        assert!(
+            fast.iter()
+                .any(|f| f.largest.as_ref().is_some_and(|l| l.0 == "BTC"))
+        );
     }
 }

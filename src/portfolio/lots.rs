@@ -223,11 +223,13 @@ pub enum LotError {
 }
 
 /// Withdrawn lots waiting for their deposit.
+#[derive(Clone)]
 struct Transit {
     time: Millis,
     lots: Vec<Lot>,
 }
 
+#[derive(Clone)]
 pub struct Book {
     method: Method,
     pub holdings: BTreeMap<String, Holding>,

@@ -72,14 +72,10 @@ pub fn value_ledger(
     };
     let mut r =
         report::PortfolioReport::of(&book, &s.currency, at, &mut prices).with_paths(&prices.paths);
-    let largest = r
-        .positions
-        .iter()
-        .filter_map(|p| p.share_pct.as_deref()?.parse::<f64>().ok())
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    r.cash = s.cash();
+    let largest = r.largest().map(|l| l.1);
     r.risk = Some(history::Risk::of(&days, largest));
     r.snapshots = days.snapshots;
-    r.cash = s.cash();
     Ok(Some(Ok(r)))
 }
 
@@ -107,6 +103,43 @@ pub fn snapshots(
     let mut prices =
         prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(from.min(first), to);
     Ok(history::replay(s.method, entries, &mut prices, from, to, step).map(|h| h.0.snapshots))
+}
+
+/// The portfolio rules' figures over `from..=to` (`alerts test`): at every whole `step` from
+/// the ledger's first row (at most [`MAX_SNAPSHOTS`] of them: a longer range, a longer step,
+/// in whole minutes), each as a valuation at that time would give it.
+pub fn figures_over(
+    b: &mut dyn Backend,
+    s: &Settings,
+    from: Millis,
+    to: Millis,
+    step: Millis,
+) -> Result<Result<Vec<crate::domain::PortfolioFigures>, lots::LotError>, StoreError> {
+    let mut entries = b.ledger()?;
+    entries.retain(|e| e.time <= to);
+    let Some(first) = entries.iter().map(|e| e.time).min() else {
+        return Ok(Ok(Vec::new()));
+    };
+    let from = from.max(first);
+    let step = step
+        .max((to - from) / MAX_SNAPSHOTS as Millis + 1)
+        .max(60_000);
+    let step = (step + 59_999) / 60_000 * 60_000;
+    let start = (from + step - 1).div_euclid(step) * step;
+    let times: Vec<Millis> = (0..)
+        .map(|i| start + i * step)
+        .take_while(|t| *t <= to)
+        .collect();
+    let mut prices =
+        prices::StorePrices::new(b, &s.currency, s.stablecoins_at_par)?.over(first, to);
+    Ok(history::figures(
+        s.method,
+        entries,
+        &s.currency,
+        &s.cash(),
+        &mut prices,
+        &times,
+    ))
 }
 
 /// Most snapshots one `portfolio history` prints.

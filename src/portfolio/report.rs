@@ -212,6 +212,29 @@ impl PortfolioReport {
         }
     }
 
+    /// What the portfolio rules read of it: P&L (realised, unrealised and funding), the
+    /// current drawdown (from its risk figures) and the largest position's share.
+    pub fn figures(&self) -> crate::domain::PortfolioFigures {
+        let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+        let t = &self.totals;
+        crate::domain::PortfolioFigures {
+            time: self.at,
+            pnl: num(&t.realized) + num(&t.unrealized) + num(&t.funding),
+            drawdown_pct: self.risk.as_ref().and_then(|k| k.drawdown_pct),
+            largest: self.largest(),
+        }
+    }
+
+    /// The largest position other than cash, and its share of the valued total in percent
+    /// (a portfolio all in cash has none).
+    pub fn largest(&self) -> Option<(String, f64)> {
+        self.positions
+            .iter()
+            .filter(|p| !self.cash.contains(&p.asset))
+            .filter_map(|p| Some((p.asset.clone(), p.share_pct.as_deref()?.parse().ok()?)))
+            .max_by(|a: &(String, f64), b| a.1.total_cmp(&b.1))
+    }
+
     /// Each valued position's price path, from the prices' record.
     pub fn with_paths(mut self, paths: &std::collections::BTreeMap<String, String>) -> Self {
         for p in &mut self.positions {

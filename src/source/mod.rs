@@ -25,7 +25,7 @@ pub enum MarketEvent {
     /// A rule made, changed, disabled or deleted from the dashboard.
     Rule(RuleChange),
     /// The user's portfolio valued, for the rules that read it (a minute apart).
-    Portfolio(crate::alerts::engine::PortfolioFigures),
+    Portfolio(crate::domain::PortfolioFigures),
     /// A market added while running: its series resume from the store before its first
     /// trade (which would otherwise start them afresh).
     Watch(crate::domain::Symbol),

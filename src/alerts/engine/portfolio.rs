@@ -4,21 +4,7 @@
 
 use super::{Decision, Engine, Val};
 use crate::alerts::rule::{Cmp, Condition};
-use crate::domain::Millis;
-
-/// One valuation of the portfolio, as the collector makes it every minute.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PortfolioFigures {
-    /// When it was valued.
-    pub time: Millis,
-    /// Realised plus unrealised P&L of the valued holdings, in the currency.
-    pub pnl: f64,
-    /// The current fall from the peak of the holdings' own return index, in percent
-    /// (`None` before a day's return is known).
-    pub drawdown_pct: Option<f64>,
-    /// The largest position and its share of the valued total, in percent.
-    pub largest: Option<(String, f64)>,
-}
+use crate::domain::{Millis, PortfolioFigures};
 
 impl Engine {
     pub fn on_portfolio(&mut self, f: &PortfolioFigures, now: Millis, out: &mut Vec<Decision>) {
