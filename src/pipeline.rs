@@ -72,18 +72,19 @@ impl Pipeline {
             crate::alerts::deliver::engine(&config.alert_setup(), &store, now_ms()).await?;
         let (market_tx, market_rx) = mpsc::channel(8192);
         let inputs = market_tx.clone();
-        // The portfolio rules read the user's ledger valued a minute apart.
-        if !demo
-            && config
+        // The portfolio rules read the user's ledger valued a minute apart, and its snapshots
+        // are kept as time passes.
+        if !demo {
+            let rules = config
                 .alert_setup()
                 .rules
                 .iter()
-                .any(|r| r.condition.on_portfolio())
-        {
+                .any(|r| r.condition.on_portfolio());
             tokio::spawn(portfolio_valuations(
                 store.clone(),
                 config.portfolio.settings(),
-                market_tx.clone(),
+                i64::from(config.portfolio.snapshot_minutes) * 60_000,
+                rules.then(|| market_tx.clone()),
                 shutdown.clone(),
             ));
         }
@@ -211,13 +212,19 @@ impl Pipeline {
 /// How often the portfolio rules get a new valuation.
 const PORTFOLIO_EVERY: Duration = Duration::from_secs(60);
 
-/// Values the user's ledger now and every [`PORTFOLIO_EVERY`], for the portfolio rules. A
-/// ledger that cannot be valued (a row selling what is not held) is said once in the log; an
-/// empty one sends nothing.
+/// How far back a running collector keeps missed snapshots (an import rebuilds its rows' past
+/// whole): a long stop does not hold the store's worker for long.
+const SNAPSHOT_CATCH_UP: Millis = 7 * 86_400_000;
+
+/// Keeps the portfolio's snapshots due every `step` (those missed while nothing ran, the last
+/// week of them), and values the ledger now and every [`PORTFOLIO_EVERY`] for the portfolio
+/// rules (with `tx`). A ledger that cannot be valued (a row selling what is not held) is said
+/// once in the log; an empty one sends nothing.
 async fn portfolio_valuations(
     store: Store,
     settings: crate::portfolio::Settings,
-    tx: mpsc::Sender<crate::source::MarketEvent>,
+    step: Millis,
+    tx: Option<mpsc::Sender<crate::source::MarketEvent>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(PORTFOLIO_EVERY);
@@ -229,6 +236,30 @@ async fn portfolio_valuations(
         }
         let s = settings.clone();
         let now = now_ms();
+        let kept = store
+            .call(move |b| {
+                let last = b.last_snapshot(&s.basis())?;
+                if last.is_some_and(|l| l + step > now) {
+                    return Ok(Ok(0));
+                }
+                let from = last
+                    .map_or(Millis::MIN, |l| l + 1)
+                    .max(now - SNAPSHOT_CATCH_UP);
+                crate::portfolio::keep_snapshots(b, &s, from, now, step)
+            })
+            .await;
+        match kept {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                if !std::mem::replace(&mut said, true) {
+                    tracing::warn!("the ledger cannot be valued: {e}");
+                }
+                continue;
+            }
+            Err(e) => tracing::warn!("portfolio snapshot: {e}"),
+        }
+        let Some(tx) = &tx else { continue };
+        let s = settings.clone();
         let valued = store
             .call(move |b| crate::portfolio::value_ledger(b, &s, now))
             .await;

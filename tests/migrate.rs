@@ -69,6 +69,20 @@ fn fill(b: &mut dyn Backend) {
     b.set_watchlist(&added).unwrap();
     // The user's ledger, and a perp with its derivatives.
     b.put_ledger(&[ledger_row()]).unwrap();
+    // Kept snapshots of the default [portfolio] (what `migrate` copies).
+    let snapshot = |t: Millis, equity: &str| cryptoviz::store::ledger::SnapshotRow {
+        time: t,
+        equity: equity.into(),
+        realized: "0".into(),
+        unrealized: "12.5".into(),
+        unvalued: "DOGE".into(),
+    };
+    b.put_snapshots(
+        "USD/fifo/par",
+        0,
+        &[snapshot(3_600_000, "100"), snapshot(7_200_000, "112.5")],
+    )
+    .unwrap();
     let perp = SeriesKey {
         symbol: cryptoviz::domain::Symbol::new("bybit-perp:BTCUSDT").unwrap(),
         timeframe: Timeframe::M1,
@@ -207,6 +221,11 @@ fn contents(b: &mut dyn Backend) -> String {
     out.push(format!("{:?}", b.deliveries().unwrap()));
     out.push(format!("{:?}", b.watchlist().unwrap()));
     out.push(format!("{:?}", b.ledger().unwrap()));
+    out.push(format!(
+        "{:?}",
+        b.stored_snapshots("USD/fifo/par", Millis::MIN, Millis::MAX)
+            .unwrap()
+    ));
     let perp = cryptoviz::domain::Symbol::new("bybit-perp:BTCUSDT").unwrap();
     out.push(format!(
         "{:?}",
@@ -252,7 +271,8 @@ fn a_laptop_store_goes_to_the_server_and_back_exactly() {
             assert!(
                 first.contains("3 series")
                     && first.contains("(2 new)")
-                    && first.contains("1 ledger rows (1 new), 1 perp minutes"),
+                    && first
+                        .contains("1 ledger rows (1 new), 1 perp minutes, 2 portfolio snapshots"),
                 "{first}"
             );
             let again = migrate(dir.path(), None, &db.url);

@@ -221,7 +221,12 @@ async fn portfolio_rules_are_replayed_over_the_stored_history() {
     assert_eq!(
         fired,
         [
-            ("heavy", "portfolio:BTC", "80.12", ms("2025-03-01T01:00:00Z")),
+            (
+                "heavy",
+                "portfolio:BTC",
+                "80.12",
+                ms("2025-03-01T01:00:00Z")
+            ),
             ("up 500", "portfolio", "600", ms("2025-03-01T02:00:00Z")),
             ("up 500", "portfolio", "700", ms("2025-03-01T04:00:00Z")),
         ],
@@ -231,6 +236,90 @@ async fn portfolio_rules_are_replayed_over_the_stored_history() {
     let (_, _, err) = with_config(d, &cfg, &args[..6]);
     assert!(err.contains("5 portfolio valuations"), "{err}");
     assert!(!err.contains("not replayed"), "{err}");
+}
+
+/// Snapshots are kept: an import values its rows' past at every `snapshot_minutes` and keeps
+/// it, and `portfolio history` reads what was kept, even once the candles it was valued from
+/// are gone (where the range goes beyond what is kept, the rest is worked out).
+#[tokio::test(flavor = "multi_thread")]
+async fn kept_snapshots_outlive_their_candles() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    store_prices(
+        d,
+        &[
+            ("coinbase:BTC-USD", "2025-03-01T00:30:00Z", "40000"),
+            ("coinbase:BTC-USD", "2025-03-01T01:00:00Z", "40300"),
+            ("coinbase:BTC-USD", "2025-03-01T02:00:00Z", "40600"),
+        ],
+    )
+    .await;
+    let csv = d.join("ledger.csv");
+    std::fs::write(
+        &csv,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+         2025-03-01T00:00:00Z,x,USD,deposit,50000,,,,d\n\
+         2025-03-01T00:30:00Z,x,BTC-USD,buy,1,40000,,,b\n",
+    )
+    .unwrap();
+    let (code, out, err) = cryptoviz(d, &["portfolio", "import", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("snapshots of the portfolio (every 60 minutes since 2025-03-01T00:00:00"),
+        "{out}"
+    );
+    let history = |from: &str| -> Vec<(i64, String, Vec<String>)> {
+        let (code, out, err) = cryptoviz(
+            d,
+            &[
+                "portfolio",
+                "history",
+                "--from",
+                from,
+                "--to",
+                "2025-03-01T02:00:00Z",
+                "--json",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["snapshots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let unvalued = s["unvalued"].as_array().map_or(Vec::new(), |u| {
+                    u.iter().map(|a| a.as_str().unwrap().to_string()).collect()
+                });
+                (
+                    s["time"].as_i64().unwrap(),
+                    s["equity"].as_str().unwrap().to_string(),
+                    unvalued,
+                )
+            })
+            .collect()
+    };
+    let h = |t: &str, e: &str| (ms(t), e.to_string(), Vec::<String>::new());
+    let want = vec![
+        h("2025-03-01T00:00:00Z", "50000"),
+        h("2025-03-01T01:00:00Z", "50300"),
+        h("2025-03-01T02:00:00Z", "50600"),
+    ];
+    assert_eq!(history("2025-03-01"), want);
+    // The candles go (retention, a new store of candles): the kept ones stand.
+    rusqlite::Connection::open(d.join("cryptoviz.db"))
+        .unwrap()
+        .execute("DELETE FROM candles", [])
+        .unwrap();
+    assert_eq!(history("2025-03-01"), want);
+    // From an hour before the first row: that hour is worked out (nothing held), the rest kept.
+    let mut wider = vec![h("2025-02-28T23:00:00Z", "0")];
+    wider.extend(want.clone());
+    assert_eq!(history("2025-02-28T23:00:00Z"), wider);
+    // Worked out now, BTC would have no price: what was kept is what it was worth then.
+    let (code, out, _) = cryptoviz(d, &["portfolio", "--at", "2025-03-01T02:00:00Z", "--json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"unvalued\": [\n      \"BTC\""), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -456,7 +545,13 @@ fn a_bad_file_is_refused_at_its_line_and_nothing_of_it_kept() {
     );
     assert_eq!(code, 2, "{out}\n{err}");
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 3, "{err}");
+    // Each refused file in a line, then that the good file's ledger (a sale of ETH it never
+    // bought) cannot be valued for snapshots.
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[3].contains("sells 0.1 ETH but holds 0; no snapshots kept"),
+        "{err}"
+    );
     assert!(
         lines[0]
             .ends_with("bad.csv:3: column \"qty\": -1 is not above zero; nothing imported from it"),
@@ -521,11 +616,37 @@ async fn a_pnl_rule_fires_once_through_the_collector() {
         .to_rfc3339();
     store_prices(d, &[("binance:BTCUSDT", &at, "200")]).await;
     // (No venue answers here: the collector says so and exits 1; the rule still runs.)
+    // The import kept its snapshots; a collector keeps the ones due since the last kept
+    // (the last week at most): drop them to see it do so.
+    let db = d.join("cryptoviz.db");
+    let kept = |db: &Path| -> (i64, Option<i64>) {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.query_row(
+            "SELECT COUNT(*), MAX(time) FROM portfolio_snapshots",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert!(
+        kept(&db).0 > 24 * 365,
+        "every hour since the row: {:?}",
+        kept(&db)
+    );
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM portfolio_snapshots", [])
+        .unwrap();
     let (_, _, err) = run(&["collect", "--duration", "3"]);
     assert!(
         err.contains("alert up: pnl > 50 (100) on portfolio"),
         "{err}"
     );
+    let hour = 3_600_000;
+    let (n, last) = kept(&db);
+    let now = chrono::Utc::now().timestamp_millis();
+    assert_eq!(last, Some(now / hour * hour), "up to this hour");
+    assert!((168..=169).contains(&n), "a week of hours: {n}");
     let (_, _, err) = run(&["collect", "--duration", "3"]);
     assert!(!err.contains("alert up"), "once: {err}");
     let (code, out, err) = run(&["alerts", "list", "--json"]);

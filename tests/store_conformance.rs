@@ -675,3 +675,47 @@ fn ledger_rows_once_and_conflicts_write_nothing() {
         assert_eq!(held[0].qty.to_string(), "0.000000000000000001", "{name}");
     });
 }
+
+/// Portfolio snapshots: kept per basis, replaced from a time on (what an import rebuilds),
+/// read back by range, exact; the newest one's time.
+#[test]
+fn portfolio_snapshots_are_replaced_from_a_time_and_read_by_range() {
+    use cryptoviz::store::ledger::SnapshotRow;
+    let row = |t: Millis, equity: &str| SnapshotRow {
+        time: START + t,
+        equity: equity.into(),
+        realized: "1.000000000001".into(),
+        unrealized: "-2".into(),
+        unvalued: if t == 2 {
+            "DOGE,PEPE".into()
+        } else {
+            String::new()
+        },
+    };
+    on_every_backend("snapshots", |name, b| {
+        let basis = "USD/fifo/par";
+        assert_eq!(b.last_snapshot(basis).unwrap(), None, "{name}");
+        let first: Vec<_> = (0..4).map(|t| row(t, &format!("{t}00"))).collect();
+        b.put_snapshots(basis, START, &first).unwrap();
+        b.put_snapshots("EUR/lifo", START, &[row(9, "9")]).unwrap();
+        // Rebuilt from 2 on: 2 changes, 3 goes, 4 comes.
+        b.put_snapshots(basis, START + 2, &[row(2, "222"), row(4, "400")])
+            .unwrap();
+        let got = b.stored_snapshots(basis, START + 1, START + 4).unwrap();
+        assert_eq!(
+            got,
+            vec![row(1, "100"), row(2, "222"), row(4, "400")],
+            "{name}"
+        );
+        assert_eq!(b.last_snapshot(basis).unwrap(), Some(START + 4), "{name}");
+        assert_eq!(
+            b.last_snapshot("EUR/lifo").unwrap(),
+            Some(START + 9),
+            "{name}"
+        );
+        // A live snapshot at a time already held replaces it.
+        b.put_snapshots(basis, START + 4, &[row(4, "401")]).unwrap();
+        let got = b.stored_snapshots(basis, START + 4, START + 4).unwrap();
+        assert_eq!(got, vec![row(4, "401")], "{name}");
+    });
+}

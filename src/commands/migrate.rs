@@ -48,6 +48,7 @@ struct Copied {
     ledger: usize,
     ledger_new: usize,
     deriv_samples: usize,
+    snapshots: usize,
 }
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
@@ -143,6 +144,19 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
             )
         }
     }
+    // The portfolio's kept snapshots, as this config values it (the target's of the same
+    // span are replaced).
+    let basis = ctx.config.portfolio.settings().basis();
+    let kept = {
+        let basis = basis.clone();
+        src.call(move |b| b.stored_snapshots(&basis, Millis::MIN, Millis::MAX))
+            .await?
+    };
+    c.snapshots = kept.len();
+    if let Some(first) = kept.first().map(|s| s.time) {
+        dst.call(move |b| b.put_snapshots(&basis, first, &kept))
+            .await?;
+    }
     // Perps' derivatives: minute samples, funding and liquidations, each once.
     let mut perps: Vec<_> = keys
         .iter()
@@ -186,7 +200,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         "copied into {name}: {} series ({} hot candles, {} cold chunks of which {} new): \
          {} candles added, {} identical, {} conflicting{conflicts}, {} overwritten; \
          {} news items ({} new), {} firings ({} new), {} backfill records, {} alert rules, {} added markets, \
-         {} ledger rows ({} new), {} perp minutes",
+         {} ledger rows ({} new), {} perp minutes, {} portfolio snapshots",
         c.series,
         c.hot_rows,
         c.cold_chunks,
@@ -205,6 +219,7 @@ pub async fn run(ctx: &Context, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         c.ledger,
         c.ledger_new,
         c.deriv_samples,
+        c.snapshots,
     ))?;
     Ok(ExitCode::SUCCESS)
 }

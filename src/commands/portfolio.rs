@@ -37,6 +37,8 @@ async fn import(
         now: now_ms(),
     };
     let mut refused = 0;
+    // The earliest row of the files that added any: kept snapshots from then on are rebuilt.
+    let mut changed_from: Option<i64> = None;
     for path in files {
         let (format, rows) = match read_file(&path, &opts) {
             Ok(read) => read,
@@ -48,8 +50,14 @@ async fn import(
         };
         let entries: Vec<_> = rows.iter().map(|(_, e)| e.clone()).collect();
         let n = entries.len();
+        let earliest = entries.iter().map(|e| e.time).min();
         match store.call(move |b| b.put_ledger(&entries)).await? {
             LedgerWrite::Added(added) => {
+                if added > 0
+                    && let Some(t) = earliest
+                {
+                    changed_from = Some(changed_from.map_or(t, |c| c.min(t)));
+                }
                 super::out(format_args!(
                     "{}: {} ({n} rows, {added} new)",
                     path.display(),
@@ -65,6 +73,23 @@ async fn import(
                 );
                 refused += 1;
             }
+        }
+    }
+    if let Some(from) = changed_from {
+        let settings = ctx.config.portfolio.settings();
+        let step = i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000;
+        let now = now_ms();
+        let kept = store
+            .call(move |b| crate::portfolio::keep_snapshots(b, &settings, from, now, step))
+            .await?;
+        match kept {
+            Ok(0) => {}
+            Ok(n) => super::out(format_args!(
+                "kept {n} snapshots of the portfolio (every {} minutes since {})",
+                step / 60_000,
+                crate::domain::rfc3339(from)
+            ))?,
+            Err(e) => stderr!("cryptoviz: the ledger cannot be valued: {e}; no snapshots kept"),
         }
     }
     store.close().await?;
@@ -119,7 +144,7 @@ async fn history(
     let settings = ctx.config.portfolio.settings();
     let step = i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000;
     let snapshots = store
-        .call(move |b| crate::portfolio::snapshots(b, &settings, from, to, step))
+        .call(move |b| crate::portfolio::history(b, &settings, from, to, step))
         .await?;
     store.close().await?;
     let snapshots = match snapshots {

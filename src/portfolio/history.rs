@@ -25,6 +25,35 @@ pub struct Snapshot {
     pub unvalued: Vec<String>,
 }
 
+impl Snapshot {
+    /// As the store keeps it.
+    pub fn row(&self) -> crate::store::ledger::SnapshotRow {
+        crate::store::ledger::SnapshotRow {
+            time: self.time,
+            equity: self.equity.clone(),
+            realized: self.realized.clone(),
+            unrealized: self.unrealized.clone(),
+            unvalued: self.unvalued.join(","),
+        }
+    }
+
+    /// A kept one.
+    pub fn of_row(r: &crate::store::ledger::SnapshotRow) -> Snapshot {
+        Snapshot {
+            time: r.time,
+            equity: r.equity.clone(),
+            realized: r.realized.clone(),
+            unrealized: r.unrealized.clone(),
+            unvalued: r
+                .unvalued
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
 /// What the risk figures are read from: each step's return and the BTC return beside it.
 #[derive(Clone, Debug, Default)]
 pub struct Series {

@@ -24,6 +24,33 @@ pub trait LedgerStore {
     fn put_ledger(&mut self, entries: &[Entry]) -> Result<LedgerWrite, StoreError>;
     /// Every entry, by time.
     fn ledger(&mut self) -> Result<Vec<Entry>, StoreError>;
+    /// Replaces `basis`'s snapshots from `from` on with `rows`, in one transaction.
+    fn put_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        rows: &[SnapshotRow],
+    ) -> Result<(), StoreError>;
+    /// `basis`'s snapshots with `from <= time <= to`, by time.
+    fn stored_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<SnapshotRow>, StoreError>;
+    /// The time of `basis`'s newest snapshot.
+    fn last_snapshot(&mut self, basis: &str) -> Result<Option<Millis>, StoreError>;
+}
+
+/// One kept valuation of the portfolio: decimals as text, exact as valued; `unvalued` the
+/// assets without a price then, comma-separated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotRow {
+    pub time: Millis,
+    pub equity: String,
+    pub realized: String,
+    pub unrealized: String,
+    pub unvalued: String,
 }
 
 /// An entry's columns as both backends store them.

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0010_derivatives.sql"),
     ),
     ("0011_ledger", include_str!("migrations/0011_ledger.sql")),
+    (
+        "0012_portfolio_snapshots",
+        include_str!("migrations/0012_portfolio_snapshots.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::Entry;
-use crate::store::ledger::{LedgerRow, LedgerStore, LedgerWrite};
+use crate::store::ledger::{LedgerRow, LedgerStore, LedgerWrite, SnapshotRow};
 
 impl LedgerStore for PostgresBackend {
     fn put_ledger(&mut self, entries: &[Entry]) -> Result<LedgerWrite, StoreError> {
@@ -73,5 +73,70 @@ impl LedgerStore for PostgresBackend {
                 .entry()
             })
             .collect()
+    }
+
+    fn put_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        rows: &[SnapshotRow],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.conn()?.transaction()?;
+        tx.execute(
+            "DELETE FROM portfolio_snapshots WHERE basis = $1 AND time >= $2",
+            &[&basis, &from],
+        )?;
+        let put = tx.prepare(
+            "INSERT INTO portfolio_snapshots (basis, time, equity, realized, unrealized, unvalued) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (basis, time) DO UPDATE SET \
+             equity = excluded.equity, realized = excluded.realized, \
+             unrealized = excluded.unrealized, unvalued = excluded.unvalued",
+        )?;
+        for r in rows {
+            tx.execute(
+                &put,
+                &[
+                    &basis,
+                    &r.time,
+                    &r.equity,
+                    &r.realized,
+                    &r.unrealized,
+                    &r.unvalued,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn stored_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<SnapshotRow>, StoreError> {
+        let rows = self.conn()?.query(
+            "SELECT time, equity, realized, unrealized, unvalued FROM portfolio_snapshots \
+             WHERE basis = $1 AND time >= $2 AND time <= $3 ORDER BY time",
+            &[&basis, &from, &to],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| SnapshotRow {
+                time: r.get(0),
+                equity: r.get(1),
+                realized: r.get(2),
+                unrealized: r.get(3),
+                unvalued: r.get(4),
+            })
+            .collect())
+    }
+
+    fn last_snapshot(&mut self, basis: &str) -> Result<Option<Millis>, StoreError> {
+        let row = self.conn()?.query_one(
+            "SELECT MAX(time) FROM portfolio_snapshots WHERE basis = $1",
+            &[&basis],
+        )?;
+        Ok(row.get(0))
     }
 }

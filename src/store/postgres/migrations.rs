@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0005_derivatives.sql"),
     ),
     ("0006_ledger", include_str!("migrations/0006_ledger.sql")),
+    (
+        "0007_portfolio_snapshots",
+        include_str!("migrations/0007_portfolio_snapshots.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::Entry;
-use crate::store::ledger::{LedgerRow, LedgerStore, LedgerWrite};
+use crate::store::ledger::{LedgerRow, LedgerStore, LedgerWrite, SnapshotRow};
 
 impl LedgerStore for SqliteBackend {
     fn put_ledger(&mut self, entries: &[Entry]) -> Result<LedgerWrite, StoreError> {
@@ -73,5 +73,69 @@ impl LedgerStore for SqliteBackend {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(LedgerRow::entry).collect()
+    }
+
+    fn put_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        rows: &[SnapshotRow],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM portfolio_snapshots WHERE basis = ?1 AND time >= ?2",
+            params![basis, from],
+        )?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO portfolio_snapshots \
+                 (basis, time, equity, realized, unrealized, unvalued) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for r in rows {
+                put.execute(params![
+                    basis,
+                    r.time,
+                    r.equity,
+                    r.realized,
+                    r.unrealized,
+                    r.unvalued
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn stored_snapshots(
+        &mut self,
+        basis: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<SnapshotRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT time, equity, realized, unrealized, unvalued FROM portfolio_snapshots \
+             WHERE basis = ?1 AND time >= ?2 AND time <= ?3 ORDER BY time",
+        )?;
+        let rows = stmt
+            .query_map(params![basis, from, to], |r| {
+                Ok(SnapshotRow {
+                    time: r.get(0)?,
+                    equity: r.get(1)?,
+                    realized: r.get(2)?,
+                    unrealized: r.get(3)?,
+                    unvalued: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn last_snapshot(&mut self, basis: &str) -> Result<Option<Millis>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(time) FROM portfolio_snapshots WHERE basis = ?1",
+            params![basis],
+            |r| r.get(0),
+        )?)
     }
 }

@@ -125,7 +125,7 @@ impl Maintenance for SqliteBackend {
              DELETE FROM alert_deliveries; DELETE FROM alert_firings; DELETE FROM alert_state; \
              DELETE FROM alert_rules; DELETE FROM instruments; DELETE FROM instrument_lists; \
              DELETE FROM watchlist; DELETE FROM deriv_samples; DELETE FROM funding; \
-             DELETE FROM liquidations; DELETE FROM ledger;",
+             DELETE FROM liquidations; DELETE FROM ledger; DELETE FROM portfolio_snapshots;",
         )?;
         Ok(())
     }
