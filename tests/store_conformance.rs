@@ -425,6 +425,24 @@ fn tiering_packs_and_deletes_and_reads_span_both_tiers() {
             b.candles(btc(), START + 5 * MIN, START + 5 * MIN).unwrap(),
             vec![late]
         );
+        // The closes alone read the same, across both tiers, the late write's included.
+        let closes: Vec<(Millis, Price)> = b
+            .candles(btc(), START, Millis::MAX)
+            .unwrap()
+            .iter()
+            .map(|c| (c.open_time, c.close))
+            .collect();
+        assert_eq!(
+            b.closes(btc(), START, Millis::MAX).unwrap(),
+            closes,
+            "{name}"
+        );
+        assert_eq!(
+            b.closes(btc(), START + 2878 * MIN, START + 2881 * MIN)
+                .unwrap(),
+            closes[2878..2882].to_vec(),
+            "{name}: a range over the tiers' seam"
+        );
         assert!(b.integrity_check().unwrap().is_empty(), "{name}");
         // Past the cold window: deleted, both tiers.
         let cut = START + 1440 * MIN;

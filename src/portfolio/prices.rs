@@ -92,8 +92,8 @@ impl<'a> StorePrices<'a> {
                 let first = from - 86_400_000 - tf;
                 ((to - first) / tf <= PRELOAD_CANDLES).then(|| {
                     self.b
-                        .candles(key, first, to)
-                        .map(|cs| cs.iter().map(|c| (c.open_time, decimal(c.close))).collect())
+                        .closes(key, first, to)
+                        .map(|cs| cs.into_iter().map(|(t, c)| (t, decimal(c))).collect())
                         .unwrap_or_default()
                 })
             });

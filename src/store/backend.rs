@@ -455,6 +455,17 @@ pub trait CandleStore {
         from: Millis,
         to: Millis,
     ) -> Result<Vec<Candle>, StoreError>;
+    /// The closes of the candles with `from <= open_time <= to`, ascending: what a
+    /// valuation reads, without the rest of each candle where the backend can skip it.
+    fn closes(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(Millis, Price)>, StoreError> {
+        let candles = self.candles(key, from, to)?;
+        Ok(candles.iter().map(|c| (c.open_time, c.close)).collect())
+    }
     /// The newest `n` candles with `open_time <= before`, ascending.
     fn candles_before(
         &mut self,

@@ -22,6 +22,11 @@ pub fn chunk_span(tf: Timeframe) -> Millis {
 
 /// Merges two ascending runs; on equal open times the hot (later-written) candle wins.
 pub fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
+    merge_by(cold, hot, |c| c.open_time)
+}
+
+/// [`merge`] of anything with an open time (`time`).
+pub fn merge_by<T>(cold: Vec<T>, hot: Vec<T>, time: impl Fn(&T) -> Millis) -> Vec<T> {
     if cold.is_empty() {
         return hot;
     }
@@ -32,8 +37,8 @@ pub fn merge(cold: Vec<Candle>, hot: Vec<Candle>) -> Vec<Candle> {
     let (mut c, mut h) = (cold.into_iter().peekable(), hot.into_iter().peekable());
     loop {
         match (c.peek(), h.peek()) {
-            (Some(a), Some(b)) if a.open_time < b.open_time => out.extend(c.next()),
-            (Some(a), Some(b)) if a.open_time == b.open_time => {
+            (Some(a), Some(b)) if time(a) < time(b) => out.extend(c.next()),
+            (Some(a), Some(b)) if time(a) == time(b) => {
                 c.next();
                 out.extend(h.next());
             }

@@ -44,6 +44,32 @@ impl CandleStore for SqliteBackend {
         Ok(cold::merge(cold, hot))
     }
 
+    fn closes(
+        &mut self,
+        key: SeriesKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(Millis, Price)>, StoreError> {
+        let Some(id) = self.existing_series_id(key)? else {
+            return Ok(Vec::new());
+        };
+        let cold: Vec<(Millis, Price)> = self
+            .cold_between(id, key.timeframe, from, to)?
+            .iter()
+            .map(|c| (c.open_time, c.close))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT open_time, close FROM candles WHERE series_id = ?1 \
+             AND open_time BETWEEN ?2 AND ?3 ORDER BY open_time",
+        )?;
+        let hot = stmt
+            .query_map(params![id, from, to], |r| {
+                Ok((r.get(0)?, Price::from_raw(r.get::<_, i64>(1)? as i128)))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::store::cold::merge_by(cold, hot, |c| c.0))
+    }
+
     fn candles_before(
         &mut self,
         key: SeriesKey,
