@@ -592,30 +592,6 @@ async fn a_hanging_server_times_out_and_is_retried() {
     assert_stored_exactly(&store, k, &src).await;
 }
 
-/// `backfill_candles_per_sec` at the scale the bench uses; run with
-/// `cargo test --release --test backfill -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement, not a check"]
-async fn measure_backfill_candles_per_sec() {
-    let server = KlinesServer::start();
-    let n = 200_000;
-    server.add_series("BTCUSDT", "1m", generate(17, M, T0, n));
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir);
-    let k = key("BTCUSDT", Timeframe::M1);
-    let started = Instant::now();
-    let written =
-        cryptoviz::history::bench_backfill(&store, &server.url(), k, T0, T0 + n as i64 * M)
-            .await
-            .unwrap();
-    let secs = started.elapsed().as_secs_f64();
-    assert_eq!(written, n as u64);
-    println!(
-        "backfill_candles_per_sec = {:.0} ({n} candles in {secs:.3} s)",
-        n as f64 / secs
-    );
-}
-
 #[tokio::test]
 async fn a_window_into_the_future_stops_at_the_last_closed_candle() {
     let server = KlinesServer::start();

@@ -6,7 +6,6 @@
 //! the analyzer with assets/crypto_lexicon.txt loaded via `lexicon.update`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use cryptoviz::news::sentiment::{Analyzer, LexiconError, Sentiment};
 
@@ -226,33 +225,4 @@ fn never_panics_on_random_input() {
     }
     let long = "very good but not bad!!! ".repeat(10_000);
     check_ranges("long", analyzer.score(&long));
-}
-
-/// Throughput on real headlines. Run with
-/// `cargo test --release --test sentiment_parity -- --ignored --nocapture`.
-#[test]
-#[ignore = "benchmark; run in release mode"]
-fn throughput() {
-    let analyzer = Analyzer::crypto();
-    let titles: Vec<String> = load("crypto")
-        .into_iter()
-        .map(|v| v.0)
-        .filter(|t| t.len() >= 30)
-        .collect();
-    let mean_len = titles.iter().map(String::len).sum::<usize>() as f64 / titles.len() as f64;
-    let rounds = 40;
-    let start = Instant::now();
-    let mut checksum = 0.0;
-    for _ in 0..rounds {
-        for title in &titles {
-            checksum += std::hint::black_box(analyzer.score(std::hint::black_box(title))).compound;
-        }
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let per_second = (rounds * titles.len()) as f64 / elapsed;
-    println!(
-        "{per_second:.0} titles/s over {} titles (mean {mean_len:.0} bytes), checksum {checksum:.2}",
-        rounds * titles.len()
-    );
-    assert!(per_second >= 100_000.0, "{per_second:.0} titles/s");
 }

@@ -469,7 +469,11 @@ impl Book {
                     // is funding, not a loss on the coin.
                     self.dispose(&asset, -e.qty, unit, e.time, &row, prices)?;
                 }
-                self.holding(&e.asset, prices).funding += value;
+                let h = self.holding(&e.asset, prices);
+                if perp.is_some() {
+                    h.settle.get_or_insert(asset);
+                }
+                h.funding += value;
             }
         }
         Ok(())

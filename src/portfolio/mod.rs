@@ -97,6 +97,20 @@ pub fn value_ledger(
 
 const DAY: Millis = 86_400_000;
 
+/// The stored ledger's rows up to `to`, and the first one's time (`None`: no row by then).
+fn ledger_until(
+    b: &mut dyn Backend,
+    to: Millis,
+) -> Result<Option<(Vec<crate::domain::Entry>, Millis)>, StoreError> {
+    let mut entries = b.ledger()?;
+    entries.retain(|e| e.time <= to);
+    Ok(entries
+        .iter()
+        .map(|e| e.time)
+        .min()
+        .map(|first| (entries, first)))
+}
+
 /// The ledger's snapshots every `step` over `from..=to` (at most [`MAX_SNAPSHOTS`]: a longer
 /// range gets a longer step, in whole minutes).
 pub fn snapshots(
@@ -106,9 +120,7 @@ pub fn snapshots(
     to: Millis,
     step: Millis,
 ) -> Result<Result<Vec<history::Snapshot>, lots::LotError>, StoreError> {
-    let mut entries = b.ledger()?;
-    entries.retain(|e| e.time <= to);
-    let Some(first) = entries.iter().map(|e| e.time).min() else {
+    let Some((entries, first)) = ledger_until(b, to)? else {
         return Ok(Ok(Vec::new()));
     };
     let from = from.unwrap_or(first);
@@ -128,9 +140,7 @@ pub fn figures_over(
     to: Millis,
     step: Millis,
 ) -> Result<Result<Vec<crate::domain::PortfolioFigures>, lots::LotError>, StoreError> {
-    let mut entries = b.ledger()?;
-    entries.retain(|e| e.time <= to);
-    let Some(first) = entries.iter().map(|e| e.time).min() else {
+    let Some((entries, first)) = ledger_until(b, to)? else {
         return Ok(Ok(Vec::new()));
     };
     let from = from.max(first);
@@ -163,9 +173,7 @@ pub fn keep_snapshots(
     to: Millis,
     step: Millis,
 ) -> Result<Result<usize, lots::LotError>, StoreError> {
-    let mut entries = b.ledger()?;
-    entries.retain(|e| e.time <= to);
-    let Some(first) = entries.iter().map(|e| e.time).min() else {
+    let Some((entries, first)) = ledger_until(b, to)? else {
         return Ok(Ok(0));
     };
     let step = step.max(60_000);

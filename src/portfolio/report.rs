@@ -110,7 +110,7 @@ impl PortfolioReport {
                         true => Decimal::ONE,
                         false => prices.value(settle, at)?,
                     };
-                    Some((mark, (mark * h.qty() * unit).abs()))
+                    Some((mark, mark.checked_mul(h.qty())?.checked_mul(unit)?.abs()))
                 });
                 Row {
                     asset,

@@ -24,18 +24,7 @@ pub fn cryptoviz(data: &Path) -> Command {
 /// The candles `export` prints for one series (`cmd` carries the store options), after
 /// checking the command succeeded and the report's schema.
 pub fn exported(mut cmd: Command, symbol: &str, tf: &str) -> Vec<Value> {
-    let out = cmd
-        .args([
-            "export",
-            "--symbol",
-            symbol,
-            "--timeframe",
-            tf,
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
+    let out = cmd.args(export_args(symbol, tf)).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -68,21 +57,22 @@ pub fn run(cfg: &Path, data: &Path, args: &[&str]) -> std::process::Output {
 /// The report `export` prints for `symbol` in `tf` over all it stored, or its complaint
 /// (nothing stored yet, a bad config).
 pub fn report(cfg: &Path, data: &Path, symbol: &str, tf: &str) -> Result<Value, String> {
-    let out = run(
-        cfg,
-        data,
-        &[
-            "export",
-            "--symbol",
-            symbol,
-            "--timeframe",
-            tf,
-            "--out",
-            "-",
-        ],
-    );
+    let out = run(cfg, data, &export_args(symbol, tf));
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
     serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+/// `export` of one series over all it stored, to stdout.
+fn export_args<'a>(symbol: &'a str, tf: &'a str) -> [&'a str; 7] {
+    [
+        "export",
+        "--symbol",
+        symbol,
+        "--timeframe",
+        tf,
+        "--out",
+        "-",
+    ]
 }

@@ -570,41 +570,4 @@ mod tests {
             "only {fast} of {total} mangled frames took the fast path"
         );
     }
-
-    /// `cargo test --release --lib parse_throughput -- --ignored --nocapture`
-    #[test]
-    #[ignore = "throughput measurement; run in release"]
-    fn parse_throughput() {
-        let frames: Vec<String> = (0..1000)
-            .map(|i| {
-                format!(
-                    r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","E":{t},"s":"BTCUSDT","t":{id},"p":"{p}.{f:02}","q":"0.{q:05}","T":{t},"m":{m},"M":true}}}}"#,
-                    t = 1_700_000_000_000i64 + i,
-                    id = 3_000_000_000i64 + i,
-                    p = 90_000 + i % 97,
-                    f = i % 100,
-                    q = 1 + i * 37 % 99_999,
-                    m = i % 2 == 0
-                )
-            })
-            .collect();
-        let rounds = 3_000;
-        let start = std::time::Instant::now();
-        let mut sum = 0i64;
-        for _ in 0..rounds {
-            for f in &frames {
-                if let Ok(Frame::Trade(t)) = parse_frame(f.as_bytes()) {
-                    sum = sum.wrapping_add(t.id);
-                }
-            }
-        }
-        let secs = start.elapsed().as_secs_f64();
-        let n = (rounds * frames.len()) as f64;
-        println!(
-            "parse_only_trades_per_sec = {:.0} ({} frames, {:.1} bytes avg, checksum {sum})",
-            n / secs,
-            n,
-            frames.iter().map(String::len).sum::<usize>() as f64 / frames.len() as f64
-        );
-    }
 }
