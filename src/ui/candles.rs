@@ -37,9 +37,10 @@ pub struct CandleChart<'a> {
     pub cursor: Option<usize>,
     /// Alert levels (price rules on this market): a dashed line each, inside the price range.
     pub levels: &'a [f64],
-    /// The user's average cost in this market: a dotted line labelled `cost`, or the label
-    /// alone with an arrow at the top or bottom when the price range does not reach it.
-    pub cost: Option<f64>,
+    /// The user's average cost in this market and its label (`cost`; a perp's `entry`): a
+    /// dotted line so labelled, or the label alone with an arrow at the top or bottom when the
+    /// price range does not reach it.
+    pub cost: Option<(f64, &'static str)>,
 }
 
 impl<'a> CandleChart<'a> {
@@ -176,7 +177,7 @@ impl Widget for CandleChart<'_> {
             }
         }
 
-        if let Some(cost) = self.cost.filter(|c| c.is_finite()) {
+        if let Some((cost, name)) = self.cost.filter(|c| c.0.is_finite()) {
             let style = self.theme.series(SeriesColor::Secondary);
             let (row, arrow) = if cost > scale.hi {
                 (0, "▲ ")
@@ -196,7 +197,7 @@ impl Widget for CandleChart<'_> {
             }
             // The label whole, in the leftmost stretch of the row no candle crosses (over
             // lines and band dots); none where no stretch is long enough.
-            let label: Vec<char> = format!("{arrow}cost {}", text::price(cost))
+            let label: Vec<char> = format!("{arrow}{name} {}", text::price(cost))
                 .chars()
                 .collect();
             let free = |x: u16| {

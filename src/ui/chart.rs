@@ -179,7 +179,14 @@ fn render_pane(chart: &ChartPanel, cx: &Ctx, pane: &Pane, area: Rect, buf: &mut 
         last: bars.last().map(|b| b.close),
         cursor: cursor.as_ref().map(|c| c.bar),
         levels: &alert_levels(cx, key.symbol),
-        cost: cx.model.holdings.position(key.symbol).map(|p| p.avg_cost),
+        cost: cx.model.holdings.position(key.symbol).map(|p| {
+            let name = if key.symbol.is_perp() {
+                "entry"
+            } else {
+                "cost"
+            };
+            (p.avg_cost, name)
+        }),
     }
     .render(shift(areas.candles), buf);
     if let Some(r) = areas.volume {
