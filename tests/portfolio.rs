@@ -322,6 +322,43 @@ async fn kept_snapshots_outlive_their_candles() {
     assert!(out.contains("\"unvalued\": [\n      \"BTC\""), "{out}");
 }
 
+/// OKX's own export through the real binary: its rows in the preamble's zone, a fill per two
+/// rows, the transfer left out; valued by FIFO at a stored ETH close of 4,000, the 0.2995 ETH
+/// left (cost 989.339339339339, see `okx_trade_history_two_rows_a_fill`) are worth 1,198.
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_trade_history_imported_and_valued() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = fixture("okx-trade-history.csv").display().to_string();
+    let (code, out, err) = cryptoviz(d, &["portfolio", "import", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("OKX trade history (3 rows, 3 new)"), "{out}");
+    store_prices(d, &[("binance:ETHUSDT", "2025-01-20T00:00:00Z", "4000")]).await;
+    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let eth = report["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["asset"] == "ETH")
+        .unwrap();
+    for (k, v) in [
+        ("qty", "0.2995"),
+        ("cost", "989.339339339339"),
+        ("value", "1198"),
+        ("unrealized", "208.660660660661"),
+        ("realized", "39.339339339339"),
+        ("fees", "1.65"),
+    ] {
+        assert_eq!(eth[k], v, "{k}: {eth}");
+    }
+    assert_eq!(
+        report["totals"]["fees"], "2.35",
+        "1.65 of ETH and the sale's 0.7 USDT"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn four_exports_imported_and_valued_by_fifo() {
     let dir = tempfile::tempdir().unwrap();

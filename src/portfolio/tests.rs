@@ -437,3 +437,58 @@ fn plain_csv_perp_rows_name_their_market() {
         ]
     );
 }
+
+/// OKX's trade history: times in the preamble's zone (UTC+8), each fill two rows (one per
+/// asset), the transfer left out. By FIFO: 0.5 ETH at 3,300 less its 0.0005 ETH fee is a lot
+/// of 0.4995 for 1,650; selling 0.2 at 3,500 closes 1,650 x 0.2 / 0.4995 of its cost (to 12
+/// places); the sale's 0.7 USDT fee, on the USDT row, is a fee of its own.
+#[test]
+fn okx_trade_history_two_rows_a_fill() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/portfolio/okx-trade-history.csv");
+    let opts = super::import::Options {
+        venue: None,
+        account: None,
+        now: 2_000_000_000_000,
+    };
+    let (format, rows) = super::import::read_file(&path, &opts).unwrap();
+    assert_eq!(format.name(), "OKX trade history");
+    let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(
+        lines,
+        [4, 6, 7],
+        "the transfer (3) and the buy's USDT row (5) add nothing"
+    );
+    let entries: Vec<Entry> = rows.into_iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        entries[0].time, 1_736_471_730_000,
+        "09:15:30 at UTC+8 is 01:15:30Z"
+    );
+    assert_eq!(entries[0].fee, Some((d("0.0005"), "ETH".into())));
+    assert_eq!(
+        (entries[1].kind, entries[1].qty),
+        (EntryKind::Sell, d("0.2"))
+    );
+    assert_eq!(
+        (entries[2].kind, entries[2].qty),
+        (EntryKind::Fee, d("0.7"))
+    );
+    let book = Book::replay(Method::Fifo, entries, &mut table(&[])).unwrap();
+    let eth = &book.holdings["ETH"];
+    assert_eq!(
+        (eth.qty(), eth.cost()),
+        (d("0.2995"), d("989.339339339339"))
+    );
+    assert_eq!(eth.realized, d("39.339339339339"));
+    assert_eq!(eth.fees, d("1.65"));
+    let usdt = &book.holdings["USDT"];
+    assert_eq!((usdt.qty(), usdt.fees), (d("-950.7"), d("0.7")));
+    // A perpetual row refuses the file, naming its line and why.
+    let text = std::fs::read_to_string(&path).unwrap()
+        + "16,504,2025-01-13 10:00:00,Perpetual,BTC-USDT-SWAP,Buy,1,cont,90000,USDT,0,-0.5,USDT,1,1,cont,-0.5,1048.8,USDT\n";
+    let err = super::import::read_text("o.csv", &text, &opts)
+        .err()
+        .unwrap();
+    assert_eq!((err.line, err.column.as_deref()), (8, Some("Trade Type")));
+    assert!(err.message.contains("spot only"), "{err}");
+}

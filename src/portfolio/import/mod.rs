@@ -1,6 +1,7 @@
 //! Reading the user's trade history: the venues' own exports, recognised by their headers
-//! (Binance's spot trade history in its current and older layouts, Kraken's `trades.csv`,
-//! Coinbase's transaction report with its preamble), and the plain CSV of SPEC §6. A file is
+//! (Binance's spot trade history in its current and older layouts, Bybit's and OKX's spot
+//! trade histories, Kraken's `trades.csv`, Coinbase's transaction report with its preamble),
+//! and the plain CSV of SPEC §6. A file is
 //! read whole or refused with the first bad row's `file:line`, its column and why.
 
 mod binance;
@@ -8,6 +9,7 @@ mod bybit;
 mod coinbase;
 mod fields;
 mod kraken;
+mod okx;
 mod plain;
 
 use std::collections::HashMap;
@@ -36,6 +38,7 @@ pub enum Format {
     KrakenTrades,
     CoinbaseTransactions,
     BybitSpotTrades,
+    OkxTrades,
 }
 
 impl Format {
@@ -47,6 +50,7 @@ impl Format {
             Format::KrakenTrades => "Kraken trades.csv",
             Format::CoinbaseTransactions => "Coinbase transaction report",
             Format::BybitSpotTrades => "Bybit spot trade history",
+            Format::OkxTrades => "OKX trade history",
         }
     }
 
@@ -115,6 +119,18 @@ impl Format {
             "transaction id",
         ]) {
             Some(Format::BybitSpotTrades)
+        } else if starts(&[
+            "id",
+            "order id",
+            "time",
+            "trade type",
+            "symbol",
+            "action",
+            "amount",
+            "trading unit",
+            "filled price",
+        ]) {
+            Some(Format::OkxTrades)
         } else if cols.iter().any(|c| c == "transaction type")
             && cols.iter().any(|c| c == "quantity transacted")
             && cols.iter().any(|c| c == "timestamp")
@@ -225,7 +241,7 @@ pub fn read_text(
             line: 1,
             column: None,
             message: format!(
-                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's and Bybit's spot trade histories, Kraken's trades.csv and Coinbase's transaction report",
+                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's, Bybit's and OKX's spot trade histories, Kraken's trades.csv and Coinbase's transaction report",
                 crate::domain::text::clip_bytes(first, 120)
             ),
         });
@@ -244,6 +260,16 @@ pub fn read_text(
         })?
         .clone();
     let columns = Columns::new(&header);
+    // OKX writes its times in the zone its preamble names.
+    let zone = match format {
+        Format::OkxTrades => okx::zone(&text[..offset]).map_err(|message| ImportError {
+            file: file.into(),
+            line: 1,
+            column: None,
+            message,
+        })?,
+        _ => 0,
+    };
     let mut entries = Vec::new();
     // Each row's identity: the line it was first seen on and its content.
     let mut seen: HashMap<String, (u64, String)> = HashMap::new();
@@ -279,6 +305,7 @@ pub fn read_text(
             Format::KrakenTrades => kraken::read(&row)?,
             Format::CoinbaseTransactions => coinbase::read(&row)?,
             Format::BybitSpotTrades => bybit::read(&row)?,
+            Format::OkxTrades => okx::read(&row, zone)?,
         };
         let mut kept = Vec::with_capacity(got.len());
         for mut e in got {
