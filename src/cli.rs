@@ -121,12 +121,16 @@ pub struct PortfolioArgs {
     /// Print JSON: the report's `portfolio` object, or `{"snapshots": [...]}`.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not fetch the prices the store lacks (hourly klines of the coin against cash on
+    /// Binance's REST); show those holdings unvalued.
+    #[arg(long)]
+    pub no_backfill: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum PortfolioAction {
-    /// Import trade-history exports (Binance, Kraken, Coinbase, the plain CSV), each whole or
-    /// not at all; importing a row twice adds nothing.
+    /// Import trade-history exports (Binance, Bybit, OKX, Kraken, Coinbase, the plain CSV),
+    /// each whole or not at all; importing a row twice adds nothing.
     Import {
         /// The export files, any layout mixed.
         #[arg(required = true, value_name = "FILE")]

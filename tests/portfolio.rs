@@ -18,9 +18,14 @@ fn fixture(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// The real binary on data dir `dir` with an empty config.
+/// The real binary on data dir `dir` with a config of defaults, but for Binance's REST: a
+/// closed local port, so a price fetched on demand never leaves the machine.
 fn cryptoviz(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    std::fs::write(dir.join("none.toml"), "").unwrap();
+    std::fs::write(
+        dir.join("none.toml"),
+        "[venues.binance]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
     with_config(dir, &dir.join("none.toml"), args)
 }
 
@@ -317,7 +322,16 @@ async fn kept_snapshots_outlive_their_candles() {
     wider.extend(want.clone());
     assert_eq!(history("2025-02-28T23:00:00Z"), wider);
     // Worked out now, BTC would have no price: what was kept is what it was worth then.
-    let (code, out, _) = cryptoviz(d, &["portfolio", "--at", "2025-03-01T02:00:00Z", "--json"]);
+    let (code, out, _) = cryptoviz(
+        d,
+        &[
+            "portfolio",
+            "--at",
+            "2025-03-01T02:00:00Z",
+            "--json",
+            "--no-backfill",
+        ],
+    );
     assert_eq!(code, 0);
     assert!(out.contains("\"unvalued\": [\n      \"BTC\""), "{out}");
 }
@@ -357,6 +371,82 @@ async fn okx_trade_history_imported_and_valued() {
         report["totals"]["fees"], "2.35",
         "1.65 of ETH and the sale's 0.7 USDT"
     );
+}
+
+/// A price the store lacks is fetched on demand: ETH has no stored candle, so `portfolio`
+/// reads ETHUSDT's hourly klines from the ledger's first row on (from a local server speaking
+/// Binance's REST), stores them and values ETH at the close before `--at`; `--no-backfill`
+/// leaves it unvalued and asks nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_price_is_fetched_on_demand() {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    use support::klines_server::{KlinesServer, generate};
+    let server = KlinesServer::start();
+    let hour = 3_600_000;
+    let first = ms("2025-02-03T10:00:00Z");
+    let src = server.add_series(
+        "ETHUSDT",
+        "1h",
+        generate(5, hour, first - 2 * hour, 24 * 10),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[venues.binance]\nws_url = \"ws://127.0.0.1:9\"\nrest_url = \"{}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let csv = d.join("ledger.csv");
+    std::fs::write(
+        &csv,
+        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+         2025-02-03T10:00:00Z,x,ETH,deposit,2,3000,,,d\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| with_config(d, &cfg, args);
+    let (code, _, err) = run(&["portfolio", "import", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let at = "2025-02-10T00:00:00Z";
+    let (code, out, err) = run(&["portfolio", "--at", at, "--json", "--no-backfill"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"unvalued\": [\n      \"ETH\""), "{out}");
+    assert!(server.served().is_empty(), "--no-backfill asks nothing");
+    let (code, out, err) = run(&["portfolio", "--at", at, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no stored price for ETH: fetching binance:ETHUSDT hourly since 2025-02-03"),
+        "{err}"
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    // The last hour closed by `at`: the candle opened an hour before it.
+    let close = &src
+        .iter()
+        .find(|c| c.open_time == ms(at) - hour)
+        .unwrap()
+        .close;
+    let want = (Decimal::from_str(close).unwrap() * Decimal::TWO).normalize();
+    let eth = &report["positions"][0];
+    assert_eq!(
+        (eth["asset"].as_str(), eth["value"].as_str()),
+        (Some("ETH"), Some(want.to_string().as_str()))
+    );
+    assert_eq!(eth["price_path"], "ETH -> USDT = USD");
+    assert_eq!(report["totals"]["unvalued"], serde_json::json!([]));
+    // The kept snapshots, valued at import without ETH's price, are valued again with it.
+    let (code, out, err) = run(&["portfolio", "history", "--from", at, "--to", at, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let h: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(h["snapshots"][0]["equity"], want.to_string(), "{h}");
+    // Stored: a second run asks nothing more.
+    let asked = server.served().len();
+    let (code, _, err) = run(&["portfolio", "--at", at]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.served().len(), asked, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -533,7 +623,10 @@ async fn four_exports_imported_and_valued_by_fifo() {
         ],
     )
     .await;
-    let (code, out, err) = cryptoviz(d2.path(), &["portfolio", "--at", "2025-01-20"]);
+    let (code, out, err) = cryptoviz(
+        d2.path(),
+        &["portfolio", "--at", "2025-01-20", "--no-backfill"],
+    );
     assert_eq!(code, 0, "{err}");
     // BNB has its older close (the last at or before the time); ETH has none.
     assert!(
@@ -605,7 +698,16 @@ fn a_bad_file_is_refused_at_its_line_and_nothing_of_it_kept() {
     assert!(out.contains("Kraken trades.csv (2 rows, 2 new)"), "{out}");
     // Of the bad file, not even its good first row: before Kraken's ETH sale, the BTC held
     // is Kraken's 0.01 alone (unvalued: no price stored).
-    let (code, out, err) = cryptoviz(d, &["portfolio", "--json", "--at", "2025-01-10T12:00:00Z"]);
+    let (code, out, err) = cryptoviz(
+        d,
+        &[
+            "portfolio",
+            "--json",
+            "--at",
+            "2025-01-10T12:00:00Z",
+            "--no-backfill",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let btc = &report["positions"][1];

@@ -18,7 +18,7 @@ pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode>
             account,
         }) => import(ctx, files, venue, account).await,
         Some(PortfolioAction::History { from, to }) => history(ctx, from, to, args.json).await,
-        None => report(ctx, args.at, args.json).await,
+        None => report(ctx, args.at, args.json, !args.no_backfill).await,
     }
 }
 
@@ -77,7 +77,7 @@ async fn import(
     }
     if let Some(from) = changed_from {
         let settings = ctx.config.portfolio.settings();
-        let step = i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000;
+        let step = snapshot_step(ctx);
         let now = now_ms();
         let kept = store
             .call(move |b| crate::portfolio::keep_snapshots(b, &settings, from, now, step))
@@ -100,15 +100,47 @@ async fn import(
     })
 }
 
-async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<ExitCode> {
-    let (store, _) = ctx.open_existing()?;
+async fn report(
+    ctx: &Context,
+    at: Option<i64>,
+    json: bool,
+    fetch: bool,
+) -> anyhow::Result<ExitCode> {
     let settings = ctx.config.portfolio.settings();
     let at = at.unwrap_or_else(now_ms);
     let (currency, method) = (settings.currency.clone(), settings.method);
-    let report = store
-        .call(move |b| crate::portfolio::value_ledger(b, &settings, at))
+    let (store, _) = ctx.open_existing()?;
+    let mut report = value(&store, &settings, at).await?;
+    // Prices the store lacks are fetched, then the ledger valued again.
+    let missing = match &report {
+        Some(Ok(r)) => r.totals.unvalued.clone(),
+        Some(Err(crate::portfolio::lots::LotError::NoPrice { asset, .. })) => vec![asset.clone()],
+        _ => Vec::new(),
+    };
+    let first = store
+        .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
         .await?;
-    store.close().await?;
+    if fetch
+        && !missing.is_empty()
+        && let Some(first) = first
+    {
+        store.close().await?;
+        let fetched = backfill_prices(ctx, &settings, &missing, first, at).await?;
+        if fetched {
+            // The kept snapshots were valued without those prices: again, with them.
+            let (s, step) = (settings.clone(), snapshot_step(ctx));
+            let again = ctx.open_writer().await?;
+            let now = now_ms();
+            again
+                .call(move |b| crate::portfolio::keep_snapshots(b, &s, first, now, step))
+                .await?
+                .ok();
+            report = value(&again, &settings, at).await?;
+            again.close().await?;
+        }
+    } else {
+        store.close().await?;
+    }
     let report = match report {
         None => {
             stderr!(
@@ -130,6 +162,84 @@ async fn report(ctx: &Context, at: Option<i64>, json: bool) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+/// `[portfolio] snapshot_minutes` in milliseconds.
+fn snapshot_step(ctx: &Context) -> i64 {
+    i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000
+}
+
+/// The stored ledger valued at `at` ([`crate::portfolio::value_ledger`]).
+async fn value(
+    store: &crate::store::Store,
+    settings: &crate::portfolio::Settings,
+    at: i64,
+) -> Result<
+    Option<Result<PortfolioReport, crate::portfolio::lots::LotError>>,
+    crate::store::StoreError,
+> {
+    let s = settings.clone();
+    store
+        .call(move |b| crate::portfolio::value_ledger(b, &s, at))
+        .await
+}
+
+/// Fetches what valuing `missing` needs: each coin's hourly klines against the portfolio's
+/// cash on Binance (`binance:ETHUSDT`) from the ledger's first row to `at`, through the
+/// `backfill` command's client, limits and checks. Says what it fetched or why it could not;
+/// whether anything was stored.
+async fn backfill_prices(
+    ctx: &Context,
+    settings: &crate::portfolio::Settings,
+    missing: &[String],
+    from: i64,
+    at: i64,
+) -> anyhow::Result<bool> {
+    use crate::domain::{SeriesKey, Symbol, Timeframe, Venue};
+    // Binance quotes in stablecoins and a few currencies, never in plain USD.
+    let Some(cash) = settings.cash().into_iter().find(|c| c != "USD") else {
+        return Ok(false);
+    };
+    let series: Vec<SeriesKey> = missing
+        .iter()
+        .filter(|a| !a.contains(':'))
+        .filter_map(|a| Symbol::on(Venue::Binance, format!("{a}{cash}").as_bytes()))
+        .map(|symbol| SeriesKey {
+            symbol,
+            timeframe: Timeframe::H1,
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(false);
+    }
+    let mut config = ctx.config.clone();
+    for key in &series {
+        if !config.market.symbols.contains(&key.symbol) {
+            config.market.symbols.push(key.symbol);
+        }
+    }
+    let names: Vec<String> = series.iter().map(|k| k.symbol.to_string()).collect();
+    stderr!(
+        "cryptoviz: no stored price for {}: fetching {} hourly since {} (--no-backfill does not)",
+        missing.join(", "),
+        names.join(", "),
+        crate::domain::rfc3339(from)
+    );
+    let clients = crate::history::KlinesClients::from_config(&config, None)?;
+    let plan = crate::history::Plan {
+        series,
+        from: Timeframe::H1.bucket(from) - Timeframe::H1.millis(),
+        to: at,
+        threshold_ms: Timeframe::H1.millis(),
+    };
+    let store = ctx.open_writer().await?;
+    let summary = crate::history::backfill(&store, &clients, plan, |_| {}).await;
+    store.close().await?;
+    let summary = summary?;
+    for f in &summary.failures {
+        stderr!("cryptoviz: backfill {f}");
+    }
+    Ok(summary.candles_written > 0)
+}
+
 async fn history(
     ctx: &Context,
     from: Option<i64>,
@@ -142,7 +252,7 @@ async fn history(
     }
     let (store, _) = ctx.open_existing()?;
     let settings = ctx.config.portfolio.settings();
-    let step = i64::from(ctx.config.portfolio.snapshot_minutes) * 60_000;
+    let step = snapshot_step(ctx);
     let snapshots = store
         .call(move |b| crate::portfolio::history(b, &settings, from, to, step))
         .await?;
