@@ -336,11 +336,13 @@ async fn kept_snapshots_outlive_their_candles() {
     assert!(out.contains("\"unvalued\": [\n      \"BTC\""), "{out}");
 }
 
-/// OKX's own export through the real binary: its rows in the preamble's zone, a fill per two
-/// rows, the transfer left out; valued by FIFO at a stored ETH close of 4,000, the 0.2995 ETH
-/// left (cost 989.339339339339, see `okx_trade_history_two_rows_a_fill`) are worth 1,198.
+/// OKX's and Bybit's own exports through the real binary (the other three are in
+/// `four_exports_imported_and_valued_by_fifo`). OKX: its rows in the preamble's zone, a fill
+/// per two rows, the transfer left out; valued by FIFO at a stored ETH close of 4,000, the
+/// 0.2995 ETH left (cost 989.339339339339, see `okx_trade_history_two_rows_a_fill`) are worth
+/// 1,198.
 #[tokio::test(flavor = "multi_thread")]
-async fn okx_trade_history_imported_and_valued() {
+async fn okx_and_bybit_exports_imported_and_valued() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let file = fixture("okx-trade-history.csv").display().to_string();
@@ -371,6 +373,40 @@ async fn okx_trade_history_imported_and_valued() {
         report["totals"]["fees"], "2.35",
         "1.65 of ETH and the sale's 0.7 USDT"
     );
+
+    // Bybit's own export beside it: 9.99 ICP for 80.203 (its 0.01 fee in ICP), 5.36 sold for
+    // 49.973424 less 0.049973424 USDT; 4.63 left, at a stored close of 10.
+    let file = fixture("bybit-spot-trades.csv").display().to_string();
+    let (code, out, err) = cryptoviz(d, &["portfolio", "import", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Bybit spot trade history (2 rows, 2 new)"),
+        "{out}"
+    );
+    store_prices(d, &[("binance:ICPUSDT", "2025-01-20T00:00:00Z", "10")]).await;
+    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let icp = report["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["asset"] == "ICP")
+        .unwrap();
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let dec = |s: &str| Decimal::from_str(s).unwrap();
+    let part = (dec("80.203") * dec("5.36") / dec("9.99")).round_dp(12);
+    let realized = (dec("49.973424") - part - dec("0.049973424")).normalize();
+    let cost = (dec("80.203") - part).normalize();
+    for (k, v) in [
+        ("qty", "4.63".to_string()),
+        ("value", "46.3".to_string()),
+        ("cost", cost.to_string()),
+        ("realized", realized.to_string()),
+    ] {
+        assert_eq!(icp[k], v, "{k}: {icp}");
+    }
 }
 
 /// A price the store lacks is fetched on demand: ETH has no stored candle, so `portfolio`

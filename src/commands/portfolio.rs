@@ -117,13 +117,15 @@ async fn report(
         Some(Err(crate::portfolio::lots::LotError::NoPrice { asset, .. })) => vec![asset.clone()],
         _ => Vec::new(),
     };
-    let first = store
-        .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
-        .await?;
-    if fetch
-        && !missing.is_empty()
-        && let Some(first) = first
-    {
+    let first = match fetch && !missing.is_empty() {
+        true => {
+            store
+                .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
+                .await?
+        }
+        false => None,
+    };
+    if let Some(first) = first {
         store.close().await?;
         let fetched = backfill_prices(ctx, &settings, &missing, first, at).await?;
         if fetched {
