@@ -417,6 +417,18 @@ async fn the_demo_simulates_three_perps_with_funding_oi_and_liquidations() {
         (Some("0.45"), None),
         "{report:?}"
     );
+    // And a short of 0.3 on Binance's perp, a third bought back, valued at its own close.
+    let perp = report
+        .positions
+        .iter()
+        .find(|p| p.asset == "binance-perp:BTCUSDT")
+        .expect("the demo's perp position");
+    assert_eq!(
+        (perp.qty.as_str(), perp.funding.as_str()),
+        ("-0.2", "-3.5"),
+        "{perp:?}"
+    );
+    assert_eq!(perp.perp.as_ref().map(|p| p.side), Some("short"));
     assert!(report.totals.unvalued.is_empty(), "{report:?}");
     rt.stop(Duration::from_secs(10)).await.unwrap();
     store.close().await.unwrap();

@@ -105,14 +105,17 @@ fn demo_dashboard_end_to_end() {
     });
 
     // The demo's made-up ledger holds ETH: the status bar gives the holding and its P&L at
-    // the live price and the chart its average cost; P opens the portfolio, equity chart and
-    // all, and Esc closes it.
+    // the live price and the chart its average cost; P opens the portfolio (its perp short
+    // too), equity chart and all, and Esc closes it.
     t.wait_for("the ETH holding", STEP, |s| {
         status(s).contains("hold 2.5 ETH") && s.contains("cost ")
     });
     t.send_keys(&["P"]);
     t.wait_for("the portfolio popup", STEP, |s| {
-        s.contains("Portfolio · USD · fifo") && s.contains("│BTC ") && s.contains("equity, daily")
+        s.contains("Portfolio · USD · fifo")
+            && s.contains("│BTC ")
+            && s.contains("│P BTCUSDT ")
+            && s.contains("equity, daily")
     });
     t.send_keys(&["Escape"]);
     t.wait_for("the portfolio popup to close", STEP, |s| {
