@@ -492,3 +492,37 @@ fn okx_trade_history_two_rows_a_fill() {
     assert_eq!((err.line, err.column.as_deref()), (8, Some("Trade Type")));
     assert!(err.message.contains("spot only"), "{err}");
 }
+
+/// A name that is no asset's (a terminal's escape codes, a long text) refuses its file,
+/// naming the line and showing the name escaped.
+#[test]
+fn an_asset_name_must_be_a_name() {
+    let opts = super::import::Options {
+        venue: None,
+        account: None,
+        now: 2_000_000_000_000,
+    };
+    for bad in ["\u{1b}[2JX", "A COIN", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] {
+        let text = format!(
+            "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+             2025-01-02T00:00:00Z,x,USDT,deposit,1,,,,a\n\
+             2025-01-02T00:00:01Z,x,{bad},deposit,1,1,,,b\n"
+        );
+        let err = super::import::read_text("n.csv", &text, &opts)
+            .err()
+            .unwrap();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("is not an asset's name"), "{err}");
+        assert!(!err.to_string().contains('\u{1b}'), "escaped: {err}");
+    }
+    let fine = "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+                2025-01-02T00:00:00Z,x,1000SATS,deposit,1,1,,,a\n\
+                2025-01-02T00:00:01Z,x,USDC.E,deposit,1,1,,,b\n";
+    assert_eq!(
+        super::import::read_text("n.csv", fine, &opts)
+            .unwrap()
+            .1
+            .len(),
+        2
+    );
+}

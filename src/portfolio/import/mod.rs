@@ -309,6 +309,21 @@ pub fn read_text(
         };
         let mut kept = Vec::with_capacity(got.len());
         for mut e in got {
+            // Names go to terminals and into the store: a coin's name, or a perp market.
+            let names = [
+                Some(&e.asset),
+                e.quote.as_ref(),
+                e.fee.as_ref().map(|f| &f.1),
+            ];
+            if let Some(bad) = names.into_iter().flatten().find(|n| !is_asset_name(n)) {
+                return Err(row.error(
+                    None,
+                    format!(
+                        "{:?} is not an asset's name (up to 20 letters, digits, '.', '-' or '_')",
+                        crate::domain::text::clip_bytes(bad, 40)
+                    ),
+                ));
+            }
             if e.account.is_empty()
                 && let Some(a) = &opts.account
             {
@@ -352,6 +367,18 @@ pub fn read_text(
         entries.extend(got);
     }
     Ok((format, entries))
+}
+
+/// A coin's name as exports write it (`BTC`, `1000SATS`, `USDC.E`), or a perp market
+/// (`binance-perp:BTCUSDT`).
+fn is_asset_name(name: &str) -> bool {
+    if name.contains(':') {
+        return crate::domain::Symbol::new(name).is_ok_and(|s| s.is_perp());
+    }
+    (1..=20).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Rows this far past the clock are a typo or a forgery, not a fill.
