@@ -229,6 +229,9 @@ async fn portfolio_valuations(
 ) {
     let mut tick = tokio::time::interval(PORTFOLIO_EVERY);
     let mut said = false;
+    // A ledger that kept nothing (none stored, or one that cannot be valued) is tried again
+    // when the next snapshot falls due, not replayed every minute.
+    let mut keep_after = Millis::MIN;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -236,21 +239,28 @@ async fn portfolio_valuations(
         }
         let s = settings.clone();
         let now = now_ms();
-        let kept = store
-            .call(move |b| {
-                let last = b.last_snapshot(&s.basis())?;
-                if last.is_some_and(|l| l + step > now) {
-                    return Ok(Ok(0));
-                }
-                let from = last
-                    .map_or(Millis::MIN, |l| l + 1)
-                    .max(now - SNAPSHOT_CATCH_UP);
-                crate::portfolio::keep_snapshots(b, &s, from, now, step)
-            })
-            .await;
+        let kept = match now >= keep_after {
+            true => {
+                store
+                    .call(move |b| {
+                        let last = b.last_snapshot(&s.basis())?;
+                        if last.is_some_and(|l| l + step > now) {
+                            return Ok(None);
+                        }
+                        let from = last
+                            .map_or(Millis::MIN, |l| l + 1)
+                            .max(now - SNAPSHOT_CATCH_UP);
+                        crate::portfolio::keep_snapshots(b, &s, from, now, step).map(Some)
+                    })
+                    .await
+            }
+            false => Ok(None),
+        };
         match kept {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
+            Ok(None) | Ok(Some(Ok(1..))) => {}
+            Ok(Some(Ok(0))) => keep_after = (now.div_euclid(step) + 1) * step,
+            Ok(Some(Err(e))) => {
+                keep_after = (now.div_euclid(step) + 1) * step;
                 if !std::mem::replace(&mut said, true) {
                     tracing::warn!("the ledger cannot be valued: {e}");
                 }

@@ -29,6 +29,21 @@ fn cryptoviz(dir: &Path, args: &[&str]) -> (i32, String, String) {
     with_config(dir, &dir.join("none.toml"), args)
 }
 
+/// `portfolio --at AT --json` with the empty config, checked to succeed: the report.
+fn valued_at(dir: &Path, at: &str) -> Value {
+    let (code, out, err) = cryptoviz(dir, &["portfolio", "--at", at, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The report's row of `asset`.
+fn position<'a>(report: &'a Value, asset: &str) -> &'a Value {
+    report["positions"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|p| p["asset"] == asset))
+        .unwrap_or_else(|| panic!("no {asset} row: {report}"))
+}
+
 fn with_config(dir: &Path, cfg: &Path, args: &[&str]) -> (i32, String, String) {
     let out = support::cli::run(cfg, dir, args);
     (
@@ -98,9 +113,7 @@ async fn perp_positions_from_the_plain_csv_are_marked_at_their_closes() {
         ],
     )
     .await;
-    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
-    assert_eq!(code, 0, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
+    let report = valued_at(d, "2025-01-20");
     let rows: Vec<Vec<&str>> = report["positions"]
         .as_array()
         .unwrap()
@@ -350,15 +363,8 @@ async fn okx_and_bybit_exports_imported_and_valued() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("OKX trade history (3 rows, 3 new)"), "{out}");
     store_prices(d, &[("binance:ETHUSDT", "2025-01-20T00:00:00Z", "4000")]).await;
-    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
-    assert_eq!(code, 0, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let eth = report["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["asset"] == "ETH")
-        .unwrap();
+    let report = valued_at(d, "2025-01-20");
+    let eth = position(&report, "ETH");
     for (k, v) in [
         ("qty", "0.2995"),
         ("cost", "989.339339339339"),
@@ -384,15 +390,8 @@ async fn okx_and_bybit_exports_imported_and_valued() {
         "{out}"
     );
     store_prices(d, &[("binance:ICPUSDT", "2025-01-20T00:00:00Z", "10")]).await;
-    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
-    assert_eq!(code, 0, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let icp = report["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["asset"] == "ICP")
-        .unwrap();
+    let report = valued_at(d, "2025-01-20");
+    let icp = position(&report, "ICP");
     use rust_decimal::Decimal;
     use std::str::FromStr;
     let dec = |s: &str| Decimal::from_str(s).unwrap();
@@ -527,9 +526,7 @@ async fn four_exports_imported_and_valued_by_fifo() {
         ],
     )
     .await;
-    let (code, out, err) = cryptoviz(d, &["portfolio", "--at", "2025-01-20", "--json"]);
-    assert_eq!(code, 0, "{err}");
-    let report: Value = serde_json::from_str(&out).unwrap();
+    let report = valued_at(d, "2025-01-20");
 
     // FIFO by hand, row by row (USD and USDT are cash):
     // - plain: +5000 USDT; BNB lot 0.5 @ 300 (cost 150).

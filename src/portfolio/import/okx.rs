@@ -11,7 +11,7 @@
 
 use rust_decimal::Decimal;
 
-use super::fields::{decimal, positive, split_market};
+use super::fields::{decimal, positive, split_market, time};
 use super::{ImportError, Row};
 use crate::domain::{Entry, EntryKind, Millis, asset_name};
 
@@ -62,18 +62,8 @@ pub fn read(row: &Row<'_>, zone: Millis) -> Result<Vec<Entry>, ImportError> {
             format!("cannot tell the base and quote of {symbol:?}"),
         )
     })?;
-    let when = row.get("time");
-    let time = chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M:%S")
-        .map(|t| t.and_utc().timestamp_millis() - zone)
-        .map_err(|_| {
-            row.error(
-                Some("Time"),
-                format!(
-                    "{:?} is not a time (YYYY-MM-DD HH:MM:SS)",
-                    crate::domain::text::clip_bytes(when, 40)
-                ),
-            )
-        })?;
+    // Written without its zone (`2025-01-10 09:15:30`): read as UTC, then shifted.
+    let time = time(row, "time")? - zone;
     let id = row.get("id");
     if id.is_empty() {
         return Err(row.error(Some("id"), "empty"));
