@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::Context;
 use crate::cli::{PortfolioAction, PortfolioArgs};
 use crate::domain::now_ms;
-use crate::portfolio::import::{Options, read_file};
+use crate::portfolio::import::{ContractSizes, ImportError, Options, read_file};
 use crate::portfolio::report::PortfolioReport;
 use crate::store::ledger::LedgerWrite;
 
@@ -31,16 +31,27 @@ async fn import(
     account: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let store = ctx.open_writer().await?;
-    let opts = Options {
+    let mut opts = Options {
         venue: venue.map(|v| v.to_ascii_lowercase()),
         account,
         now: now_ms(),
+        contracts: ContractSizes::Unread,
     };
     let mut refused = 0;
     // The earliest row of the files that added any: kept snapshots from then on are rebuilt.
     let mut changed_from: Option<i64> = None;
     for path in files {
-        let (format, rows) = match read_file(&path, &opts) {
+        let mut read = read_file(&path, &opts);
+        // A file counting contracts: the venue's sizes are read once, and the file again.
+        if let Err(ImportError {
+            needs_contract_sizes: Some(market),
+            ..
+        }) = &read
+        {
+            opts.contracts = contract_sizes(ctx, *market).await;
+            read = read_file(&path, &opts);
+        }
+        let (format, rows) = match read {
             Ok(read) => read,
             Err(e) => {
                 stderr!("cryptoviz: {e}; nothing imported from it");
@@ -98,6 +109,34 @@ async fn import(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The contract sizes of `market`'s venue, from its list at `[venues.<venue>] rest_url`.
+async fn contract_sizes(ctx: &Context, market: crate::domain::Symbol) -> ContractSizes {
+    let rest_url = &ctx.config.venues[market.venue()].rest_url;
+    let limit = std::time::Duration::from_secs(30);
+    stderr!(
+        "cryptoviz: {market} counts contracts: reading their sizes from [venues.{}] rest_url",
+        market.venue()
+    );
+    match crate::exchange::contracts::read_list(&[market], rest_url, limit).await {
+        Ok(Some(list)) => {
+            let decimal = |q: crate::domain::Qty| {
+                q.to_string()
+                    .parse::<rust_decimal::Decimal>()
+                    .map_err(|e| format!("size {q}: {e}"))
+            };
+            ContractSizes::Listed(
+                list.into_iter()
+                    .map(|(s, size)| (s, size.and_then(decimal)))
+                    .collect(),
+            )
+        }
+        Ok(None) => {
+            ContractSizes::Unreadable(format!("{} lists no contract sizes", market.venue()))
+        }
+        Err(e) => ContractSizes::Unreadable(e),
+    }
 }
 
 async fn report(

@@ -4,12 +4,40 @@
 //! is refused, never rounded).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use crate::domain::{BookUpdate, Qty, Symbol, Trade};
 
 /// A venue's list read: each market and what one contract is worth in its base coin, or why
 /// it cannot be used.
 pub type ContractList = Vec<(Symbol, Result<Qty, String>)>;
+
+/// Reads the list of contract sizes that `markets` need from their venue's REST base
+/// (`[venues.<venue>] rest_url`), within `limit`: how `portfolio import` learns the size of an
+/// export written in contracts. `Ok(None)`: their venue counts none of them in contracts.
+pub async fn read_list(
+    markets: &[Symbol],
+    rest_url: &str,
+    limit: Duration,
+) -> Result<Option<ContractList>, String> {
+    let Some(venue) = markets.first().map(Symbol::venue) else {
+        return Ok(None);
+    };
+    let Some(connector) = super::connector(venue) else {
+        return Ok(None);
+    };
+    let Some(path) = connector.contracts_path(markets) else {
+        return Ok(None);
+    };
+    let url = format!("{}{path}", rest_url.trim_end_matches('/'));
+    // reqwest's own errors name the URL already.
+    let named = |e: String| match e.contains(&url) {
+        true => e,
+        false => format!("{url}: {e}"),
+    };
+    let body = super::side_rest::fetch(&url, limit).await.map_err(named)?;
+    connector.decode_contracts(&body).map(Some).map_err(named)
+}
 
 /// Contract sizes as the venue's list gave them, and the markets it could not size.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod http;
 pub mod klines_server;
 pub mod nats;
+pub mod portfolio;
 pub mod postgres;
 pub mod tmux;
 pub mod venues;

@@ -15,7 +15,9 @@ mod plain;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::domain::{Entry, Millis};
+use rust_decimal::Decimal;
+
+use crate::domain::{Entry, Millis, Symbol};
 
 pub use fields::split_market;
 
@@ -27,6 +29,22 @@ pub struct ImportError {
     pub line: u64,
     pub column: Option<String>,
     pub message: String,
+    /// Set when the row counts contracts of this market and [`Options::contracts`] has not
+    /// been read: read the venue's list and read the file again.
+    pub needs_contract_sizes: Option<Symbol>,
+}
+
+impl ImportError {
+    /// An error of the file or one line, no column.
+    fn at(file: &str, line: u64, message: impl Into<String>) -> ImportError {
+        ImportError {
+            file: file.to_string(),
+            line,
+            column: None,
+            message: message.into(),
+            needs_contract_sizes: None,
+        }
+    }
 }
 
 /// The exports read, by the header that names them.
@@ -149,6 +167,23 @@ pub struct Options {
     pub venue: Option<String>,
     pub account: Option<String>,
     pub now: Millis,
+    /// Contract sizes, for rows that count contracts.
+    pub contracts: ContractSizes,
+}
+
+/// What one contract of each swap is worth in its coin, for exports that count contracts
+/// (OKX's perpetual rows in `cont`), from the venue's list, read when a file first needs it.
+/// Today's sizes: a venue that resized a contract since the fill (rare, announced) would need
+/// the export in coins.
+#[derive(Clone, Debug, Default)]
+pub enum ContractSizes {
+    /// Not read: a row that needs a size is refused with
+    /// [`ImportError::needs_contract_sizes`] set.
+    #[default]
+    Unread,
+    Listed(HashMap<Symbol, Result<Decimal, String>>),
+    /// The list could not be read: why.
+    Unreadable(String),
 }
 
 /// One header column's position, by name (case-insensitive).
@@ -192,10 +227,8 @@ impl Row<'_> {
 
     pub fn error(&self, column: Option<&str>, message: impl Into<String>) -> ImportError {
         ImportError {
-            file: self.file.to_string(),
-            line: self.line,
             column: column.map(str::to_string),
-            message: message.into(),
+            ..ImportError::at(self.file, self.line, message)
         }
     }
 }
@@ -204,12 +237,7 @@ impl Row<'_> {
 /// file order).
 pub fn read_file(path: &Path, opts: &Options) -> Result<(Format, Vec<(u64, Entry)>), ImportError> {
     let file = path.display().to_string();
-    let whole = |message: String| ImportError {
-        file: file.clone(),
-        line: 0,
-        column: None,
-        message,
-    };
+    let whole = |message: String| ImportError::at(&file, 0, message);
     let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| whole("not UTF-8 text".into()))?;
     let text = text.trim_start_matches('\u{feff}');
@@ -236,15 +264,14 @@ pub fn read_text(
     }
     let Some((format, header_line, offset)) = found else {
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(ImportError {
-            file: file.into(),
-            line: 1,
-            column: None,
-            message: format!(
-                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's, Bybit's and OKX's spot trade histories, Kraken's trades.csv and Coinbase's transaction report",
+        return Err(ImportError::at(
+            file,
+            1,
+            format!(
+                "not an export cryptoviz reads (header {:?}); it reads the plain CSV (time,venue,symbol,side,qty,price,fee,fee_asset,id[,account]), Binance's and Bybit's spot trade histories, OKX's trade history, Kraken's trades.csv and Coinbase's transaction report",
                 crate::domain::text::clip_bytes(first, 120)
             ),
-        });
+        ));
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -252,22 +279,14 @@ pub fn read_text(
         .from_reader(&text.as_bytes()[offset..]);
     let header = reader
         .headers()
-        .map_err(|e| ImportError {
-            file: file.into(),
-            line: header_line + 1,
-            column: None,
-            message: e.to_string(),
-        })?
+        .map_err(|e| ImportError::at(file, header_line + 1, e.to_string()))?
         .clone();
     let columns = Columns::new(&header);
     // OKX writes its times in the zone its preamble names.
     let zone = match format {
-        Format::OkxTrades => okx::zone(&text[..offset]).map_err(|message| ImportError {
-            file: file.into(),
-            line: 1,
-            column: None,
-            message,
-        })?,
+        Format::OkxTrades => {
+            okx::zone(&text[..offset]).map_err(|message| ImportError::at(file, 1, message))?
+        }
         _ => 0,
     };
     let mut entries = Vec::new();
@@ -281,12 +300,7 @@ pub fn read_text(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                return Err(ImportError {
-                    file: file.into(),
-                    line,
-                    column: None,
-                    message: format!("not CSV: {e}"),
-                });
+                return Err(ImportError::at(file, line, format!("not CSV: {e}")));
             }
         }
         if record.iter().all(|f| f.trim().is_empty()) {
@@ -305,7 +319,7 @@ pub fn read_text(
             Format::KrakenTrades => kraken::read(&row)?,
             Format::CoinbaseTransactions => coinbase::read(&row)?,
             Format::BybitSpotTrades => bybit::read(&row)?,
-            Format::OkxTrades => okx::read(&row, zone)?,
+            Format::OkxTrades => okx::read(&row, zone, &opts.contracts)?,
         };
         let mut kept = Vec::with_capacity(got.len());
         for mut e in got {
