@@ -123,7 +123,7 @@ pub struct PortfolioArgs {
     pub json: bool,
     /// Do not fetch the prices the store lacks (hourly klines of the coin against cash on
     /// Binance's REST); show those holdings unvalued.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_backfill: bool,
 }
 

@@ -245,8 +245,8 @@ async fn okx_and_bybit_exports_imported_and_valued() {
     }
 }
 
-/// A price the store lacks is fetched on demand: ETH has no stored candle, so `portfolio`
-/// reads ETHUSDT's hourly klines from the ledger's first row on (from a local server speaking
+/// A price the store lacks is fetched on demand: ETH has no stored candle, so
+/// `portfolio history` (and `portfolio` alike) reads ETHUSDT's hourly klines from the ledger's first row on (from a local server speaking
 /// Binance's REST), stores them and values ETH at the close before `--at`; `--no-backfill`
 /// leaves it unvalued and asks nothing.
 #[tokio::test(flavor = "multi_thread")]
@@ -288,12 +288,29 @@ async fn a_missing_price_is_fetched_on_demand() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"unvalued\": [\n      \"ETH\""), "{out}");
     assert!(server.served().is_empty(), "--no-backfill asks nothing");
-    let (code, out, err) = run(&["portfolio", "--at", at, "--json"]);
-    assert_eq!(code, 0, "{err}");
+    // `portfolio history` fetches them as `portfolio` does, and values its snapshots with them.
+    let history = |extra: &[&str]| {
+        let mut args = vec!["portfolio", "history", "--from", at, "--to", at, "--json"];
+        args.extend(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        (serde_json::from_str::<Value>(&out).unwrap(), err)
+    };
+    let (h, _) = history(&["--no-backfill"]);
+    assert_eq!(
+        h["snapshots"][0]["unvalued"],
+        serde_json::json!(["ETH"]),
+        "{h}"
+    );
+    assert!(server.served().is_empty(), "--no-backfill asks nothing");
+    let (h, err) = history(&[]);
     assert!(
         err.contains("no stored price for ETH: fetching binance:ETHUSDT hourly since 2025-02-03"),
         "{err}"
     );
+    assert!(h["snapshots"][0]["unvalued"].is_null(), "all valued: {h}");
+    let (code, out, err) = run(&["portfolio", "--at", at, "--json"]);
+    assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     // The last hour closed by `at`: the candle opened an hour before it.
     let close = &src
@@ -309,10 +326,7 @@ async fn a_missing_price_is_fetched_on_demand() {
     );
     assert_eq!(eth["price_path"], "ETH -> USDT = USD");
     assert_eq!(report["totals"]["unvalued"], serde_json::json!([]));
-    // The kept snapshots, valued at import without ETH's price, are valued again with it.
-    let (code, out, err) = run(&["portfolio", "history", "--from", at, "--to", at, "--json"]);
-    assert_eq!(code, 0, "{err}");
-    let h: Value = serde_json::from_str(&out).unwrap();
+    // The kept snapshots, valued at import without ETH's price, were valued again with it.
     assert_eq!(h["snapshots"][0]["equity"], want.to_string(), "{h}");
     // Stored: a second run asks nothing more.
     let asked = server.served().len();

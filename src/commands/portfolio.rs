@@ -17,7 +17,9 @@ pub async fn run(ctx: &Context, args: PortfolioArgs) -> anyhow::Result<ExitCode>
             venue,
             account,
         }) => import(ctx, files, venue, account).await,
-        Some(PortfolioAction::History { from, to }) => history(ctx, from, to, args.json).await,
+        Some(PortfolioAction::History { from, to }) => {
+            history(ctx, from, to, args.json, !args.no_backfill).await
+        }
         None => report(ctx, args.at, args.json, !args.no_backfill).await,
     }
 }
@@ -164,23 +166,13 @@ async fn report(
         }
         false => None,
     };
-    if let Some(first) = first {
-        store.close().await?;
-        let fetched = backfill_prices(ctx, &settings, &missing, first, at).await?;
-        if fetched {
-            // The kept snapshots were valued without those prices: again, with them.
-            let (s, step) = (settings.clone(), snapshot_step(ctx));
-            let again = ctx.open_writer().await?;
-            let now = now_ms();
-            again
-                .call(move |b| crate::portfolio::keep_snapshots(b, &s, first, now, step))
-                .await?
-                .ok();
-            report = value(&again, &settings, at).await?;
-            again.close().await?;
-        }
-    } else {
-        store.close().await?;
+    store.close().await?;
+    if let Some(first) = first
+        && fetch_prices(ctx, &settings, &missing, first, at).await?
+    {
+        let (again, _) = ctx.open_existing()?;
+        report = value(&again, &settings, at).await?;
+        again.close().await?;
     }
     let report = match report {
         None => {
@@ -221,6 +213,29 @@ async fn value(
     store
         .call(move |b| crate::portfolio::value_ledger(b, &s, at))
         .await
+}
+
+/// Fetches the prices of `missing` ([`backfill_prices`]) and, when any came, values the kept
+/// snapshots from `first` on again with them: whether any came.
+async fn fetch_prices(
+    ctx: &Context,
+    settings: &crate::portfolio::Settings,
+    missing: &[String],
+    first: i64,
+    at: i64,
+) -> anyhow::Result<bool> {
+    if !backfill_prices(ctx, settings, missing, first, at).await? {
+        return Ok(false);
+    }
+    let (s, step) = (settings.clone(), snapshot_step(ctx));
+    let store = ctx.open_writer().await?;
+    let now = now_ms();
+    store
+        .call(move |b| crate::portfolio::keep_snapshots(b, &s, first, now, step))
+        .await?
+        .ok();
+    store.close().await?;
+    Ok(true)
 }
 
 /// Fetches what valuing `missing` needs: each coin's hourly klines against the portfolio's
@@ -286,18 +301,42 @@ async fn history(
     from: Option<i64>,
     to: Option<i64>,
     json: bool,
+    fetch: bool,
 ) -> anyhow::Result<ExitCode> {
     let to = to.unwrap_or_else(now_ms);
     if from.is_some_and(|f| f > to) {
         return Err(super::usage("--from is after --to"));
     }
-    let (store, _) = ctx.open_existing()?;
     let settings = ctx.config.portfolio.settings();
     let step = snapshot_step(ctx);
-    let snapshots = store
-        .call(move |b| crate::portfolio::history(b, &settings, from, to, step))
-        .await?;
-    store.close().await?;
+    let read = || async {
+        let (store, _) = ctx.open_existing()?;
+        let s = settings.clone();
+        let snapshots = store
+            .call(move |b| crate::portfolio::history(b, &s, from, to, step))
+            .await?;
+        let first = store
+            .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
+            .await?;
+        store.close().await?;
+        anyhow::Ok((snapshots, first))
+    };
+    let (mut snapshots, first) = read().await?;
+    // Prices the store lacks are fetched as `portfolio` does, then the history read again.
+    let mut missing: Vec<String> = match &snapshots {
+        Ok(s) => s.iter().flat_map(|s| s.unvalued.iter().cloned()).collect(),
+        Err(crate::portfolio::lots::LotError::NoPrice { asset, .. }) => vec![asset.clone()],
+        Err(_) => Vec::new(),
+    };
+    missing.sort_unstable();
+    missing.dedup();
+    if fetch
+        && !missing.is_empty()
+        && let Some(first) = first
+        && fetch_prices(ctx, &settings, &missing, first, to).await?
+    {
+        snapshots = read().await?.0;
+    }
     let snapshots = match snapshots {
         Ok(s) => s,
         Err(e) => {
