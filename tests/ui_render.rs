@@ -1929,6 +1929,79 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     assert!(!all.contains("cost ") && !all.contains("hold "), "{all}");
 }
 
+/// On a perp's chart the position is the perp's own: its entry price a line labelled `entry`,
+/// and a short's P&L in the status bar gaining as the price falls below the entry. The coin's
+/// own holding (none here) is not drawn on the perp.
+#[test]
+fn a_perps_chart_shows_its_entry_and_the_short_positions_pnl() {
+    use cryptoviz::domain::{SeriesKey, Symbol, Timeframe};
+    use cryptoviz::portfolio::lots::Method;
+    use cryptoviz::portfolio::report::{PerpReport, PortfolioReport, PositionReport};
+    let perp = Symbol::new("binance-perp:BTCUSDT").unwrap();
+    let mut settings = sample_settings();
+    settings.symbols.push(perp);
+    settings.symbol = Some(perp);
+    let mut app = sample_app(settings);
+    // The perp's history in every timeframe: the spot's candles.
+    let mut last = 0.0;
+    for timeframe in Timeframe::ALL {
+        let spot = SeriesKey {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            timeframe,
+        };
+        let candles = app.model.series.get(&spot).unwrap().candles().to_vec();
+        if timeframe == Timeframe::M1 {
+            last = candles.last().unwrap().close.to_f64();
+        }
+        app.apply(DataEvent::History {
+            key: SeriesKey {
+                symbol: perp,
+                timeframe,
+            },
+            candles,
+            complete: true,
+        });
+    }
+    assert_eq!(app.model.symbol(), perp);
+    let entry = (last + 50.0).round();
+    app.apply(DataEvent::Portfolio(Ok(Some(PortfolioReport {
+        positions: vec![PositionReport {
+            asset: perp.canonical(),
+            qty: "-0.2".into(),
+            avg_cost: Some(entry.to_string()),
+            cost: (entry * 0.2).to_string(),
+            value: None,
+            unrealized: None,
+            realized: "0".into(),
+            fees: "0".into(),
+            funding: "0".into(),
+            share_pct: None,
+            price_path: None,
+            perp: Some(PerpReport {
+                side: "short",
+                settle: "USDT".into(),
+                mark: None,
+            }),
+        }],
+        cash: vec!["USD".into(), "USDT".into()],
+        ..PortfolioReport::empty("USD", Method::Fifo, SAMPLE_NOW)
+    }))));
+    let all = text(&screen(&app, 120, 40));
+    let line = all
+        .lines()
+        .find(|l| l.contains(&format!("entry {entry}")))
+        .unwrap_or_else(|| panic!("no entry line:\n{all}"));
+    assert!(line.contains("┄┄┄"), "{line}");
+    assert!(!all.contains("cost "), "{all}");
+    let status = all.lines().last().unwrap();
+    let pnl = 0.2 * (entry - last);
+    let pct = pnl / (0.2 * entry) * 100.0;
+    assert!(
+        status.contains(&format!("short 0.2 BTC +{pnl:.2} ({pct:+.1}%)")),
+        "{status}"
+    );
+}
+
 fn chosen(names: &[&str]) -> Vec<cryptoviz::indicators::spec::Spec> {
     names
         .iter()

@@ -177,6 +177,8 @@ impl Widget for CandleChart<'_> {
             }
         }
 
+        // Where the cost's label is: the last price's line, drawn after, leaves it whole.
+        let mut label_at: Option<(u16, std::ops::Range<u16>)> = None;
         if let Some((cost, name)) = self.cost.filter(|c| c.0.is_finite()) {
             let style = self.theme.series(SeriesColor::Secondary);
             let (row, arrow) = if cost > scale.hi {
@@ -211,13 +213,21 @@ impl Widget for CandleChart<'_> {
                 for (x, &ch) in (x0..).zip(&label) {
                     buf[(x, y)].set_char(ch).set_style(style);
                 }
+                label_at = Some((y, x0..x0 + width));
             }
         }
 
         if let Some(row) = line_row {
             let style = self.theme.dim();
+            let y = plot.y + row;
             for x in plot.left()..plot.right() {
-                let cell = &mut buf[(x, plot.y + row)];
+                if label_at
+                    .as_ref()
+                    .is_some_and(|(ly, span)| *ly == y && span.contains(&x))
+                {
+                    continue;
+                }
+                let cell = &mut buf[(x, y)];
                 if cell.symbol() == " " {
                     cell.set_char('┈').set_style(style);
                 }
