@@ -6,6 +6,7 @@ mod bus;
 mod dashboard;
 mod data;
 mod follow;
+mod followers;
 mod klines_server;
 mod measure;
 pub mod orphan;
@@ -64,6 +65,9 @@ impl Plan {
     }
 }
 
+/// Dashboards attached at once in `bus_dashboards`.
+const DASHBOARDS: usize = 10;
+
 /// Runs every benchmark; the result is the JSON object of SPEC §4 (plus a few extra keys).
 /// With a PostgreSQL `store`, the store's measurements run there too, in a scratch database;
 /// with a `bus`, the bus's (in a stream of the bench's own).
@@ -102,10 +106,15 @@ pub async fn run_all(
         // The collector at scale again, publishing: its cost over `market_scale`'s.
         if plan.process_secs > 0 {
             let half = Duration::from_secs(plan.process_secs.div_ceil(2));
-            let with_bus = scale::market_scale(&dir, half, half, Some(cfg))
+            let with_bus = scale::market_scale(&dir, half, half, Some(cfg), 0)
                 .await
                 .unwrap_or_else(|e| json!({ "error": e.to_string() }));
             out.insert("market_scale_bus".into(), with_bus);
+            // Again with ten dashboards attached: do they all keep up?
+            let watched = scale::market_scale(&dir, half, half, Some(cfg), DASHBOARDS)
+                .await
+                .unwrap_or_else(|e| json!({ "error": e.to_string() }));
+            out.insert("bus_dashboards".into(), watched);
         }
     }
     if let Some(s) = scratch {
@@ -299,7 +308,7 @@ async fn measure_all(
             tokio::task::spawn_blocking(move || dashboard_processes(&d, plan.process_secs));
         let half = Duration::from_secs(plan.process_secs.div_ceil(2));
         let scale = async {
-            scale::market_scale(&dir, half, half, None)
+            scale::market_scale(&dir, half, half, None, 0)
                 .await
                 .unwrap_or_else(|e| json!({ "error": e.to_string() }))
         };

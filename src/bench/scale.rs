@@ -28,12 +28,14 @@ fn symbol(i: usize) -> String {
 }
 
 /// Runs the collector for `warmup + secs`, measuring over the last `secs`; publishing on
-/// `bus` too when given.
+/// `bus` too when given, with that many `dashboards` attached to it (`bus_dashboards`; none
+/// for `market_scale_bus`).
 pub async fn market_scale(
     dir: &std::path::Path,
     warmup: Duration,
     secs: Duration,
     bus: Option<&crate::config::BusConfig>,
+    dashboards: usize,
 ) -> anyhow::Result<Value> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
@@ -62,6 +64,11 @@ pub async fn market_scale(
     };
     let cfg = data.join("scale.toml");
     std::fs::write(&cfg, toml::to_string(&config)?)?;
+    // Attached before the collector starts, as dashboards already running would be.
+    let followers = match bus {
+        Some(b) if dashboards > 0 => Some(super::followers::Followers::start(b, dashboards).await?),
+        _ => None,
+    };
     let mut child = super::orphan::child(std::env::current_exe()?)
         .arg("--config")
         .arg(&cfg)
@@ -83,6 +90,8 @@ pub async fn market_scale(
         tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
         let started = Instant::now();
         let mut measured: Option<(u64, Instant, usize)> = None;
+        // Each symbol's last id before the measured span.
+        let mut span_from = Vec::new();
         // Ids of this run's own: JetStream would drop a repeat of an earlier run's (within its
         // two-minute window) as a duplicate.
         let mut ids = vec![now_ms(); SYMBOLS];
@@ -102,6 +111,7 @@ pub async fn market_scale(
             }
             if measured.is_none() && started.elapsed() >= warmup {
                 measured = Some((cpu_ticks(pid).unwrap_or(0), Instant::now(), total));
+                span_from = ids.clone();
             }
             if let Some((cpu0, t0, sent0)) = measured
                 && t0.elapsed() >= secs
@@ -114,11 +124,17 @@ pub async fn market_scale(
                     Some(port) => Some((scrape(port).await?, total)),
                     None => None,
                 };
-                return anyhow::Ok((cpu, rate, hwm_mb(pid), counts));
+                let span: Vec<(i64, i64)> = span_from.iter().copied().zip(ids).collect();
+                return anyhow::Ok((cpu, rate, hwm_mb(pid), counts, span));
             }
         }
     })
     .await;
+    // The dashboards given time to read what the collector published by then.
+    let read = match (followers, &sent) {
+        (Some(f), Ok(Ok((.., span)))) => Some(f.finish(span, Duration::from_secs(15)).await),
+        _ => None,
+    };
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
@@ -128,7 +144,7 @@ pub async fn market_scale(
     }
     let _ = child.kill();
     let _ = child.wait();
-    let (cpu, rate, rss, counts) = sent??;
+    let (cpu, rate, rss, counts, _) = sent??;
     let mut out = json!({
         "symbols": SYMBOLS,
         "trades_per_sec": rate.round(),
@@ -141,6 +157,9 @@ pub async fn market_scale(
         out["published_messages"] = json!(published);
         out["dropped_messages"] = json!(dropped);
         out["stream_trades"] = json!(stream_trades(b).await?);
+    }
+    if let Some(read) = read {
+        out["dashboards"] = read;
     }
     Ok(out)
 }

@@ -4,6 +4,7 @@
 //! one more subscriber of the runtime's events and never the store of record.
 
 pub mod books;
+pub mod follow;
 pub mod gate;
 pub mod inbound;
 pub mod message;

@@ -30,7 +30,8 @@ pub enum IngestEvent {
     /// A venue's connection changed.
     Stream(Venue, StreamStatus),
     /// Accepted live trades since the last flush, at most [`tape::TAPE_PER_FLUSH`] per
-    /// symbol (only with [`Ingest::with_tape`]; all of them with [`Ingest::with_every_trade`]).
+    /// symbol (only with [`Ingest::with_tape`]); with [`Ingest::with_every_trade`], all of
+    /// them since the last batch of arrivals.
     Trades(Vec<Trade>),
     /// The top of a book, as the venue sent it (live only, never stored).
     Book(crate::domain::Book),
@@ -132,6 +133,8 @@ const REJECT_WARN_EVERY: Duration = Duration::from_secs(10);
 /// How often changed candles go to the store and the UI. The store batches further; a crash
 /// loses at most this plus one store batch (well under the promised second).
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How often a collector with a bus hands its accepted trades on, at most.
+const TRADES_EVERY: Duration = Duration::from_millis(5);
 
 impl Ingest {
     /// Builds the aggregators and resumes each series from its newest stored candle.
@@ -193,7 +196,8 @@ impl Ingest {
         self
     }
 
-    /// Reports every accepted trade on every flush (for the bus), a tape's worth included.
+    /// Reports every accepted trade (for the bus) as soon as each batch of arrivals is folded
+    /// in, a tape's worth included.
     pub fn with_every_trade(mut self) -> Self {
         self.tape = Some(tape::Tape::every_trade());
         self
@@ -403,6 +407,12 @@ impl Ingest {
     ) -> Result<(), StoreError> {
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The bus's trades go out as they come, not at the flush (a dashboard on the bus sees
+        // a trade as soon as the collector has it), but at most every TRADES_EVERY: a busy
+        // market's trades go together rather than one wake-up each.
+        let every_trade = self.tape.as_ref().is_some_and(tape::Tape::is_every);
+        let mut trades_sent = tokio::time::Instant::now();
+        let mut trades_due: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 ev = rx.recv() => {
@@ -415,6 +425,14 @@ impl Ingest {
                             Err(_) => break,
                         }
                     }
+                    if every_trade && trades_due.is_none() {
+                        trades_due = Some(trades_sent + TRADES_EVERY);
+                    }
+                }
+                _ = tokio::time::sleep_until(trades_due.unwrap_or_else(tokio::time::Instant::now)), if trades_due.is_some() => {
+                    trades_due = None;
+                    trades_sent = tokio::time::Instant::now();
+                    self.send_trades(&tx).await;
                 }
                 _ = tick.tick() => {
                     self.publish(&tx, Some(now_ms())).await?;
@@ -475,6 +493,16 @@ impl Ingest {
         }
     }
 
+    /// The tape's trades since the last call, as one event.
+    async fn send_trades(&mut self, tx: &mpsc::Sender<IngestEvent>) {
+        if let Some(tape) = &mut self.tape {
+            let trades = tape.take();
+            if !trades.is_empty() {
+                let _ = tx.send(IngestEvent::Trades(trades)).await;
+            }
+        }
+    }
+
     async fn publish(
         &mut self,
         tx: &mpsc::Sender<IngestEvent>,
@@ -488,12 +516,7 @@ impl Ingest {
         if derivs != derivs::DerivChanges::default() {
             let _ = tx.send(IngestEvent::Derivs(derivs)).await;
         }
-        if let Some(tape) = &mut self.tape {
-            let trades = tape.take();
-            if !trades.is_empty() {
-                let _ = tx.send(IngestEvent::Trades(trades)).await;
-            }
-        }
+        self.send_trades(tx).await;
         let decisions = self.take_decisions();
         if !decisions.is_empty() {
             let _ = tx.send(IngestEvent::Alerts(decisions)).await;
@@ -507,5 +530,55 @@ impl Ingest {
             let _ = tx.send(IngestEvent::Gaps(gaps)).await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Price, Qty};
+    use crate::store::StoreOptions;
+
+    /// With a bus, an accepted trade is handed on as it comes: before the flush that
+    /// publishes its candle (at the flush, the candles go out first).
+    #[tokio::test]
+    async fn every_trade_goes_out_before_the_next_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), StoreOptions::default()).unwrap();
+        let symbol = Symbol::new("BTCUSDT").unwrap();
+        let ingest = Ingest::new(store, &[symbol], &[Timeframe::M1], CandleSource::Live)
+            .await
+            .unwrap()
+            .with_every_trade();
+        let (market, rx) = mpsc::channel(16);
+        let (tx, mut events) = mpsc::channel(16);
+        let (stop, shutdown) = watch::channel(false);
+        let run = tokio::spawn(ingest.run(rx, tx, shutdown, None));
+        // Past the flush the interval gives at once.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let trade = Trade {
+            symbol,
+            id: 1,
+            price: Price::from_int(42_000),
+            qty: Qty::from_int(1),
+            time: now_ms(),
+            micros: 0,
+            count: 1,
+            buyer_is_maker: false,
+        };
+        market
+            .send(MarketEvent::Trade(trade, Instant::now()))
+            .await
+            .unwrap();
+        match events.recv().await {
+            Some(IngestEvent::Trades(got)) => assert_eq!(got, [trade]),
+            other => panic!("the trade first, not {other:?}"),
+        }
+        match events.recv().await {
+            Some(IngestEvent::Candles(c)) => assert_eq!(c.len(), 1),
+            other => panic!("then its candle, not {other:?}"),
+        }
+        stop.send(true).unwrap();
+        run.await.unwrap().unwrap();
     }
 }

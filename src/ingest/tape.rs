@@ -1,5 +1,8 @@
 //! The latest accepted trades of each symbol between two flushes, for a dashboard's trade
 //! tape. Bounded per symbol, so a busy market can neither grow it nor crowd a quiet one out.
+//! For the bus, every accepted trade instead, in arrival order, handed on as soon as each
+//! batch of arrivals is folded in (not at the flush: a dashboard on the bus is as live as
+//! the collector).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -8,42 +11,49 @@ use crate::domain::{Symbol, Trade};
 /// Trades kept per symbol per flush: more than a tape panel shows.
 pub const TAPE_PER_FLUSH: usize = 64;
 
-pub struct Tape {
-    recent: HashMap<Symbol, VecDeque<Trade>>,
-    /// Trades kept per symbol per flush.
-    limit: usize,
+pub enum Tape {
+    /// The newest [`TAPE_PER_FLUSH`] of each symbol.
+    Recent(HashMap<Symbol, VecDeque<Trade>>),
+    /// Every trade since the last take, in arrival order.
+    Every(Vec<Trade>),
 }
 
 impl Default for Tape {
     fn default() -> Self {
-        Tape {
-            recent: HashMap::new(),
-            limit: TAPE_PER_FLUSH,
-        }
+        Tape::Recent(HashMap::new())
     }
 }
 
 impl Tape {
-    /// Every accepted trade, for the bus: what arrives between two flushes (a tenth of a
-    /// second of the market) is what it holds.
+    /// Every accepted trade, for the bus.
     pub fn every_trade() -> Tape {
-        Tape {
-            limit: usize::MAX,
-            ..Tape::default()
-        }
+        Tape::Every(Vec::new())
+    }
+
+    /// Whether it holds every trade (to be handed on after each batch of arrivals).
+    pub fn is_every(&self) -> bool {
+        matches!(self, Tape::Every(_))
     }
 
     pub fn push(&mut self, t: &Trade) {
-        let q = self.recent.entry(t.symbol).or_default();
-        if q.len() == self.limit {
-            q.pop_front();
+        match self {
+            Tape::Recent(recent) => {
+                let q = recent.entry(t.symbol).or_default();
+                if q.len() == TAPE_PER_FLUSH {
+                    q.pop_front();
+                }
+                q.push_back(*t);
+            }
+            Tape::Every(all) => all.push(*t),
         }
-        q.push_back(*t);
     }
 
     /// Everything kept since the last call, each symbol's trades in arrival order.
     pub fn take(&mut self) -> Vec<Trade> {
-        self.recent.values_mut().flat_map(|q| q.drain(..)).collect()
+        match self {
+            Tape::Recent(recent) => recent.values_mut().flat_map(|q| q.drain(..)).collect(),
+            Tape::Every(all) => std::mem::take(all),
+        }
     }
 }
 

@@ -11,16 +11,19 @@ use std::time::Duration;
 use async_nats::connection::State;
 use tokio::sync::{mpsc, watch};
 
-use super::bus_feed::Reader;
 use super::{log, send};
 use crate::app::event::DataEvent;
+use crate::bus::follow::Reader;
 use crate::bus::inbound::{self, Inbound, Rejected};
 use crate::bus::message;
 use crate::config::{BusConfig, BusUrl};
 use crate::domain::{Book, DerivState, Symbol, now_ms};
 
-/// Updates are handed to the App at most this often, in one event per kind.
-const BATCH_EVERY: Duration = Duration::from_millis(50);
+/// Updates are handed to the App this soon after the first of them came, in one event per
+/// kind: a trade is on the tape within this of the collector publishing it.
+const BATCH_WITHIN: Duration = Duration::from_millis(10);
+/// How often the connection's state is looked at while nothing comes.
+const STATE_EVERY: Duration = Duration::from_millis(250);
 /// A batch goes out at this size even before its time: memory stays bounded in a flood.
 const BATCH_MAX: usize = 5_000;
 /// Refused messages are said at most this often.
@@ -150,10 +153,13 @@ pub async fn follow(
     let mut said_rejected = 0u64;
     let mut last_said = tokio::time::Instant::now();
     let mut up: Option<bool> = None;
-    let mut tick = tokio::time::interval(BATCH_EVERY);
+    let mut tick = tokio::time::interval(STATE_EVERY);
+    // When what waits is handed on: set by the first update after a hand-over.
+    let mut due: Option<tokio::time::Instant> = None;
     loop {
         let flush = tokio::select! {
             m = sub.next() => {
+                due.get_or_insert_with(|| tokio::time::Instant::now() + BATCH_WITHIN);
                 let Some((subject, payload)) = m else { return };
                 match inbound::parse(subject.as_str(), &payload, now_ms()) {
                     Ok(Inbound::Trade(t)) if watched.contains(&t.symbol) => trades.push(t),
@@ -182,6 +188,7 @@ pub async fn follow(
                 trades.len() + candles.len() + derivs.states.len() + derivs.liquidations.len()
                     >= BATCH_MAX
             }
+            _ = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => true,
             _ = tick.tick() => true,
             // The book of the market on screen, asked for again before the collectors' lease
             // on the ask runs out; a market shown is followed (one just collected, too).
@@ -207,6 +214,7 @@ pub async fn follow(
         if !flush {
             continue;
         }
+        due = None;
         let connected = client.connection_state() == State::Connected;
         if up != Some(connected) {
             // Back after a loss: the server may have forgotten the consumer; read on from

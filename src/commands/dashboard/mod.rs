@@ -4,7 +4,6 @@
 
 mod attached;
 mod bus;
-mod bus_feed;
 mod chart_choice;
 mod health;
 mod producers;

@@ -1,4 +1,4 @@
-//! How an attached dashboard reads the bus, and how it recovers. The stream is read through
+//! How a dashboard attached to the bus reads it, and how it recovers. The stream is read through
 //! an ordered JetStream consumer, and the last stream sequence delivered is remembered: when
 //! the consumer breaks, or the connection comes back after a loss (a restarted server may have
 //! forgotten the consumer), a new one starts right after that sequence, so nothing is missed
@@ -40,7 +40,7 @@ enum Start {
     Time(time::OffsetDateTime),
 }
 
-pub(super) struct Reader {
+pub struct Reader {
     client: async_nats::Client,
     stream: String,
     items: Items,
@@ -52,10 +52,7 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    pub(super) async fn open(
-        client: &async_nats::Client,
-        cfg: &BusConfig,
-    ) -> Result<Reader, String> {
+    pub async fn open(client: &async_nats::Client, cfg: &BusConfig) -> Result<Reader, String> {
         let start = Start::Time(time::OffsetDateTime::now_utc() - REPLAY);
         let (items, replaying) = items(client, &cfg.stream, start).await?;
         Ok(Reader {
@@ -71,7 +68,7 @@ impl Reader {
 
     /// The next message (subject, payload); a broken consumer is remade on the way. `None`
     /// when nothing can be read any more.
-    pub(super) async fn next(&mut self) -> Option<(async_nats::Subject, bytes::Bytes)> {
+    pub async fn next(&mut self) -> Option<(async_nats::Subject, bytes::Bytes)> {
         loop {
             match self.items.next().await {
                 Some(Item::Msg(subject, payload, seq)) => {
@@ -96,7 +93,7 @@ impl Reader {
 
     /// A new consumer after what was delivered (or a plain subscription where none can be
     /// made): after a reconnect, or when the one in use broke.
-    pub(super) async fn reopen(&mut self) -> Result<(), String> {
+    pub async fn reopen(&mut self) -> Result<(), String> {
         self.reopened = Some(Instant::now());
         let start = match (self.last_seq, self.last_at) {
             (Some(seq), _) => Start::After(seq),
