@@ -81,25 +81,62 @@ impl IndicatorSet {
     }
 }
 
-/// Computes all four indicators over `closes` in one call.
+/// Computes all four indicators over `closes` in one call, through the same kernels as the
+/// chart's `rsi:14`, `mom:10`, `macd:12,26,9` and `bbands:20,2` (one implementation of
+/// each).
 ///
 /// `p` is not validated here (call [`IndicatorParams::validate`] when loading
-/// config); an out-of-range period yields `None` for that indicator instead
-/// of a panic. Cost is O(len * bollinger period) with no allocation besides
-/// the nine output vectors.
+/// config); a period the kernels do not take yields `None` for that indicator
+/// instead of a panic.
 pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
-    fused::dispatch!(compute_v2(closes, p))
-}
-
-#[inline(always)]
-fn compute_v2(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
+    // These four read the closes alone: the closes stand in for the other price columns,
+    // and times are zero.
+    let times = vec![0; closes.len()];
+    let columns = kernel::Columns {
+        time: &times,
+        high: closes,
+        low: closes,
+        close: closes,
+        volume: closes,
+    };
+    let mut buffers = Vec::new();
+    let mut run = |text: String, outputs: usize| -> Vec<Vec<Option<f64>>> {
+        match spec::Spec::parse(&text) {
+            Ok(spec) => {
+                registry::compute_into(&spec, &columns, &mut buffers);
+                buffers
+                    .iter()
+                    .map(|o| o.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
+                    .collect()
+            }
+            Err(_) => vec![vec![None; closes.len()]; outputs],
+        }
+    };
+    let [rsi] = take(run(format!("rsi:{}", p.rsi), 1));
+    let [momentum] = take(run(format!("mom:{}", p.momentum), 1));
+    let [macd, signal, hist] = take(run(
+        format!("macd:{},{},{}", p.macd_fast, p.macd_slow, p.macd_signal),
+        3,
+    ));
+    let [upper, middle, lower] = take(run(format!("bbands:{},{}", p.bollinger, p.bollinger_k), 3));
     IndicatorSet {
         params: *p,
-        rsi: rsi(closes, p.rsi),
-        momentum: momentum(closes, p.momentum),
-        macd: macd(closes, p.macd_fast, p.macd_slow, p.macd_signal),
-        bollinger: bollinger(closes, p.bollinger, p.bollinger_k),
+        rsi,
+        momentum,
+        macd: Macd { macd, signal, hist },
+        bollinger: Bollinger {
+            upper,
+            middle,
+            lower,
+        },
     }
+}
+
+/// A kernel's `N` outputs as an array.
+fn take<const N: usize>(outputs: Vec<Vec<Option<f64>>>) -> [Vec<Option<f64>>; N] {
+    outputs
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("each kernel has its table's outputs"))
 }
 
 #[cfg(test)]

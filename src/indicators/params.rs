@@ -55,7 +55,7 @@ pub enum IndicatorError {
     },
     #[error("indicators.macd_fast ({fast}) must be < indicators.macd_slow ({slow})")]
     MacdFastNotBelowSlow { fast: usize, slow: usize },
-    #[error("indicators.bollinger_k must be a finite number > 0 (got {value})")]
+    #[error("indicators.bollinger_k must be a number from 0.01 to 100 (got {value})")]
     BollingerK { value: f64 },
 }
 
@@ -88,7 +88,8 @@ impl IndicatorParams {
                 slow: self.macd_slow,
             });
         }
-        if !(self.bollinger_k.is_finite() && self.bollinger_k > 0.0) {
+        // The range `bbands:N,K` takes on a chart, where the bands are computed.
+        if !(0.01..=100.0).contains(&self.bollinger_k) {
             return Err(IndicatorError::BollingerK {
                 value: self.bollinger_k,
             });
