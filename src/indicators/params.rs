@@ -159,12 +159,27 @@ mod tests {
             "indicators.macd_fast (26) must be < indicators.macd_slow (26)"
         );
 
-        for k in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        // Outside what `bbands:N,K` takes, the bands would be blank: refused at load instead.
+        for k in [0.0, -1.0, f64::NAN, f64::INFINITY, 0.001, 100.5] {
             let bad = IndicatorParams {
                 bollinger_k: k,
                 ..Default::default()
             };
             assert_eq!(bad.validate().unwrap_err().field(), "bollinger_k");
+        }
+    }
+
+    #[test]
+    fn bollinger_k_at_the_ends_of_its_range_has_bands() {
+        let closes: Vec<f64> = (0..40).map(|i| 100.0 + f64::from(i % 7)).collect();
+        for k in [0.01, 100.0] {
+            let p = IndicatorParams {
+                bollinger_k: k,
+                ..Default::default()
+            };
+            assert_eq!(p.validate(), Ok(()));
+            let set = crate::indicators::compute(&closes, &p);
+            assert!(set.bollinger.upper[39].is_some(), "k = {k}");
         }
     }
 
