@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use super::ema::RunningTotal;
 use super::params::period_in_range;
 
 /// TA-Lib rejects BBANDS periods below 2; outside its range every output is `None`.
@@ -14,50 +13,6 @@ pub struct Bollinger {
     pub upper: Vec<Option<f64>>,
     pub middle: Vec<Option<f64>>,
     pub lower: Vec<Option<f64>>,
-}
-
-/// Bollinger Bands over `period` closes, first value at `period - 1`.
-///
-/// The middle band is TA-Lib's SMA (one running total for the whole series,
-/// drift included). The deviation is the population one (divide by n, not
-/// n - 1), as in TA-Lib's BBANDS with the SMA moving average. It is taken
-/// around that middle band by a second pass over the window rather than from
-/// a running sum of squares: E[x^2] - mean^2 cancels catastrophically at
-/// crypto prices (0.0014 ETH squares to 2e-6 while the variance is 1e-12).
-/// Older TA-Lib C releases did use that running sum and clamped variances
-/// below 1e-8 to zero, which flattens the bands of any pair priced under
-/// ~1e-4; the TA-Lib build that produced the reference vectors (C 0.8.1 via
-/// the TA-Lib 0.8.2 Python wheel) does neither, and this matches it to about
-/// 1e-13. A window of n values costs O(n), which also bounds the live
-/// engine's per-trade cost.
-#[inline(always)]
-pub fn bollinger(closes: &[f64], period: usize, k: f64) -> Bollinger {
-    let len = closes.len();
-    let mut out = Bollinger {
-        upper: vec![None; len],
-        middle: vec![None; len],
-        lower: vec![None; len],
-    };
-    if !valid_period(period) || len < period {
-        return out;
-    }
-    let n = period as f64;
-    let mut total = RunningTotal::seed(&closes[..period - 1]);
-    let slots = out.upper[period - 1..]
-        .iter_mut()
-        .zip(&mut out.middle[period - 1..])
-        .zip(&mut out.lower[period - 1..]);
-    for (window, ((upper, middle), lower)) in closes.windows(period).zip(slots) {
-        let Some((&x, older)) = window.split_last() else {
-            continue;
-        };
-        let mean = total.advance(x, older[0], n);
-        let b = bands(older, x, mean, n, k);
-        *upper = Some(b.upper);
-        *middle = Some(b.middle);
-        *lower = Some(b.lower);
-    }
-    out
 }
 
 pub(crate) fn valid_period(period: usize) -> bool {
@@ -117,6 +72,19 @@ pub(crate) fn bands_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Through the kernel: TA-Lib's SMA as the middle band, `k` population standard
+    /// deviations around it, taken by a second pass over the window (`bands_of`).
+    fn bollinger(x: &[f64], n: usize, k: f64) -> Bollinger {
+        let [upper, middle, lower] = crate::indicators::on_closes(&format!("bbands:{n},{k}"), x, 3)
+            .try_into()
+            .unwrap();
+        Bollinger {
+            upper,
+            middle,
+            lower,
+        }
+    }
 
     #[test]
     fn bands_by_hand() {

@@ -1,50 +1,5 @@
 //! Simple and exponential moving averages, in TA-Lib's floating-point order.
 
-use super::params::period_in_range;
-
-/// TA-Lib's SMA/EMA accept periods from 2; outside the range the public
-/// functions return all `None` rather than panic.
-const MIN_PERIOD: usize = 2;
-
-/// Simple moving average, first value at `period - 1`.
-///
-/// TA-Lib keeps one running total over the whole series (add the newest
-/// close, divide, then subtract the oldest) instead of re-summing each
-/// window. The total drifts by a few ulps over thousands of bars, and that
-/// drift is part of TA-Lib's output, so it is reproduced here.
-pub fn sma(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    let mut out = vec![None; closes.len()];
-    if !period_in_range(period, MIN_PERIOD) || closes.len() < period {
-        return out;
-    }
-    let n = period as f64;
-    let mut total = RunningTotal::seed(&closes[..period - 1]);
-    for (i, slot) in out.iter_mut().enumerate().skip(period - 1) {
-        *slot = Some(total.advance(closes[i], closes[i + 1 - period], n));
-    }
-    out
-}
-
-/// Exponential moving average with k = 2 / (period + 1), first value at `period - 1`.
-///
-/// TA-Lib's default (non-Metastock) seed is the SMA of the first `period`
-/// closes, not the first close, so the first output already averages a full
-/// window.
-pub fn ema(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    if !period_in_range(period, MIN_PERIOD) {
-        return vec![None; closes.len()];
-    }
-    let mut state = EmaState::new(period);
-    closes
-        .iter()
-        .map(|&x| {
-            let (next, value) = state.next(x);
-            state = next;
-            value
-        })
-        .collect()
-}
-
 /// TA-Lib's SMA running total: the sum of the last `period - 1` values seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunningTotal {
@@ -52,15 +7,6 @@ pub struct RunningTotal {
 }
 
 impl RunningTotal {
-    /// Sums left to right from 0.0, the order TA-Lib's warm-up loop uses.
-    pub(crate) fn seed(values: &[f64]) -> Self {
-        let mut t = Self::default();
-        for &x in values {
-            t.add(x);
-        }
-        t
-    }
-
     pub(crate) fn add(&mut self, x: f64) {
         self.total += x;
     }
@@ -174,7 +120,16 @@ fn steady(xs: &[f64], k: f64, mut acc: f64, out: &mut Vec<f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// Through the kernels. TA-Lib's SMA keeps one running total for the whole series (its
+    /// few ulps of drift are part of its output); its EMA (k = 2 / (n + 1)) is seeded with the
+    /// SMA of the first `n` closes, not the first close.
+    fn sma(x: &[f64], n: usize) -> Vec<Option<f64>> {
+        crate::indicators::on_closes(&format!("sma:{n}"), x, 1).remove(0)
+    }
+
+    fn ema(x: &[f64], n: usize) -> Vec<Option<f64>> {
+        crate::indicators::on_closes(&format!("ema:{n}"), x, 1).remove(0)
+    }
 
     #[test]
     fn sma_by_hand() {

@@ -1,4 +1,8 @@
-//! RSI, MACD, Bollinger Bands and Momentum that reproduce TA-Lib's output.
+//! The indicators of SPEC §8, each one incremental kernel ([`kernel`], `kernels/`) and one
+//! entry ([`registry`], [`spec`]), reproducing TA-Lib's output; [`compute`] gives v2's four
+//! (RSI, MACD, Bollinger Bands, Momentum) in the report's shape through those kernels, and
+//! [`Incremental`] steps them live for the alert rules on the same value types
+//! (`RsiState`, `MacdState`, `EmaState`, the bands' second pass).
 //!
 //! Traders compare the dashboard with other tools built on TA-Lib, so every
 //! indicator follows TA-Lib's conventions (lookbacks, seeding, population
@@ -7,9 +11,10 @@
 //! checks the output against vectors produced by TA-Lib itself
 //! (`tools/gen_talib_vectors.py`) to 1e-9 relative.
 //!
-//! Everything here is pure and synchronous over `&[f64]` closes; the caller
-//! converts the fixed-point candle closes. Outputs are aligned with the input
-//! (same length) and `None` where TA-Lib outputs nothing (its lookback).
+//! Everything here is pure and synchronous over `f64` columns; the caller
+//! converts the fixed-point candles. Outputs are aligned with the input
+//! (same length), `NaN` in the kernels and `None` in reports where TA-Lib
+//! outputs nothing (its lookback).
 
 mod bollinger;
 mod ema;
@@ -28,14 +33,11 @@ pub mod spec;
 
 use serde::Serialize;
 
-pub use bollinger::{Bollinger, bollinger};
-pub use ema::{ema, sma};
+pub use bollinger::Bollinger;
 pub use incremental::{Incremental, Latest};
-pub use macd::{Macd, macd};
-pub use momentum::momentum;
+pub use macd::Macd;
 pub use named::{Study, Table, named, named_after, studies_after};
 pub use params::{IndicatorError, IndicatorParams, MAX_PERIOD};
-pub use rsi::rsi;
 
 /// All four indicators aligned with the input (same length), `None` where undefined.
 ///
@@ -100,18 +102,7 @@ pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
         volume: closes,
     };
     let mut buffers = Vec::new();
-    let mut run = |text: String, outputs: usize| -> Vec<Vec<Option<f64>>> {
-        match spec::Spec::parse(&text) {
-            Ok(spec) => {
-                registry::compute_into(&spec, &columns, &mut buffers);
-                buffers
-                    .iter()
-                    .map(|o| o.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
-                    .collect()
-            }
-            Err(_) => vec![vec![None; closes.len()]; outputs],
-        }
-    };
+    let mut run = |text: String, outputs: usize| options(&text, &columns, &mut buffers, outputs);
     let [rsi] = take(run(format!("rsi:{}", p.rsi), 1));
     let [momentum] = take(run(format!("mom:{}", p.momentum), 1));
     let [macd, signal, hist] = take(run(
@@ -130,6 +121,41 @@ pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
             lower,
         },
     }
+}
+
+/// `text`'s outputs over `columns` through its kernel, `None` where it has no value; all
+/// `None` when its parameters are not ones the kernel takes.
+fn options(
+    text: &str,
+    columns: &kernel::Columns<'_>,
+    buffers: &mut Vec<Vec<f64>>,
+    outputs: usize,
+) -> Vec<Vec<Option<f64>>> {
+    match spec::Spec::parse(text) {
+        Ok(spec) => {
+            registry::compute_into(&spec, columns, buffers);
+            buffers
+                .iter()
+                .map(|o| o.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
+                .collect()
+        }
+        Err(_) => vec![vec![None; columns.len()]; outputs],
+    }
+}
+
+/// `text`'s `outputs` over `closes` alone, as [`compute`] reads them: the hand-computed
+/// tests of each indicator.
+#[cfg(test)]
+pub(crate) fn on_closes(text: &str, closes: &[f64], outputs: usize) -> Vec<Vec<Option<f64>>> {
+    let times = vec![0; closes.len()];
+    let columns = kernel::Columns {
+        time: &times,
+        high: closes,
+        low: closes,
+        close: closes,
+        volume: closes,
+    };
+    options(text, &columns, &mut Vec::new(), outputs)
 }
 
 /// A kernel's `N` outputs as an array.

@@ -5,29 +5,17 @@ use super::params::period_in_range;
 /// TA-Lib's MOM accepts periods from 1; a period of 0 would always be zero.
 const MIN_PERIOD: usize = 1;
 
-/// Momentum, `close[i] - close[i - period]`, first value at index `period`.
-///
-/// TA-Lib's MOM is the plain difference (not the ratio some charting
-/// packages call momentum), so the output is in price units.
-#[inline(always)]
-pub fn momentum(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    let mut out = vec![None; closes.len()];
-    if !valid_period(period) {
-        return out;
-    }
-    for (i, slot) in out.iter_mut().enumerate().skip(period) {
-        *slot = Some(closes[i] - closes[i - period]);
-    }
-    out
-}
-
 pub(crate) fn valid_period(period: usize) -> bool {
     period_in_range(period, MIN_PERIOD)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// Through the kernel (`close[i] - close[i - period]`, TA-Lib's MOM: a difference in
+    /// price units, not a ratio).
+    fn momentum(x: &[f64], n: usize) -> Vec<Option<f64>> {
+        crate::indicators::on_closes(&format!("mom:{n}"), x, 1).remove(0)
+    }
 
     #[test]
     fn momentum_by_hand() {

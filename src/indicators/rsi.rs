@@ -5,38 +5,15 @@ use super::params::period_in_range;
 /// TA-Lib rejects RSI periods below 2; outside its range every output is `None`.
 const MIN_PERIOD: usize = 2;
 
-/// RSI, first value at index `period`.
-///
-/// TA-Lib (default unstable period 0) seeds the average gain and loss with
-/// the plain mean of the first `period` close-to-close changes and emits
-/// that seed at index `period`; later bars use Wilder smoothing
-/// avg = (avg * (n - 1) + change) / n. When both averages are zero (a flat
-/// window) TA-Lib outputs 0, not 50, and so does this. The zero test is
-/// exact: older TA-Lib C releases treated |g + l| < 1e-8 as zero, which would
-/// zero the RSI of low-priced pairs like XRPETH, but the reference build
-/// (C 0.8.1) no longer does.
-#[inline(always)]
-pub fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
-    if !valid_period(period) {
-        return vec![None; closes.len()];
-    }
-    let mut state = RsiState::new(period);
-    closes
-        .iter()
-        .map(|&x| {
-            let (next, value) = state.next(x);
-            state = next;
-            value
-        })
-        .collect()
-}
-
 pub(crate) fn valid_period(period: usize) -> bool {
     period_in_range(period, MIN_PERIOD)
 }
 
-/// RSI as a value type, shared by the batch function and the live engine so
-/// both perform the same float operations.
+/// Wilder's RSI as TA-Lib computes it, as a value type shared by the kernel and the live
+/// engine so both perform the same float operations: the average gain and loss are seeded
+/// with the plain mean of the first `period` changes (emitted at index `period`), then
+/// Wilder-smoothed; a flat window (both averages exactly zero) gives 0, as TA-Lib 0.8.1
+/// does (older releases zeroed |g + l| < 1e-8, which would zero low-priced pairs).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RsiState {
     period: usize,
@@ -115,7 +92,10 @@ impl RsiState {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// Through the kernel, as `compute` runs it.
+    fn rsi(x: &[f64], n: usize) -> Vec<Option<f64>> {
+        crate::indicators::on_closes(&format!("rsi:{n}"), x, 1).remove(0)
+    }
 
     #[test]
     fn rsi_by_hand() {
