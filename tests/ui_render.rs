@@ -1853,6 +1853,24 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
     assert!(text(&screen(&app, 80, 24)).contains("no ledger: cryptoviz portfolio import"));
 }
 
+/// A holding of `qty` of `asset` at an average cost of `avg`, nothing valued or realised.
+fn held(asset: &str, qty: f64, avg: f64) -> cryptoviz::portfolio::report::PositionReport {
+    cryptoviz::portfolio::report::PositionReport {
+        asset: asset.into(),
+        qty: qty.to_string(),
+        avg_cost: Some(avg.to_string()),
+        cost: (avg * qty.abs()).to_string(),
+        value: None,
+        unrealized: None,
+        realized: "0".into(),
+        fees: "0".into(),
+        funding: "0".into(),
+        share_pct: None,
+        price_path: None,
+        perp: None,
+    }
+}
+
 /// Holding the shown market's coin: its average cost is a labelled line across the chart (an
 /// arrow and the label at the edge when the prices shown do not reach it) and the status bar
 /// gives the holding and its P&L at the live price. Nothing where the quote is not the
@@ -1861,7 +1879,7 @@ fn the_portfolio_popup_sorts_and_never_shows_an_unvalued_zero() {
 fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     use cryptoviz::app::event::Request;
     use cryptoviz::portfolio::lots::Method;
-    use cryptoviz::portfolio::report::{PortfolioReport, PositionReport};
+    use cryptoviz::portfolio::report::PortfolioReport;
     let mut app = sample_app(sample_settings());
     // Valued soon after start, unasked: not before the first frame's history.
     app.tick(SAMPLE_NOW + 1_000);
@@ -1878,20 +1896,7 @@ fn the_shown_markets_cost_and_pnl_follow_the_live_price() {
     );
     let last = app.model.last_price().unwrap().to_f64();
     let report = |avg: f64, cash: &[&str]| PortfolioReport {
-        positions: vec![PositionReport {
-            asset: "BTC".into(),
-            qty: "0.5".into(),
-            avg_cost: Some(avg.to_string()),
-            cost: (avg / 2.0).to_string(),
-            value: None,
-            unrealized: None,
-            realized: "0".into(),
-            fees: "0".into(),
-            funding: "0".into(),
-            share_pct: None,
-            price_path: None,
-            perp: None,
-        }],
+        positions: vec![held("BTC", 0.5, avg)],
         cash: cash.iter().map(|c| c.to_string()).collect(),
         ..PortfolioReport::empty("USD", Method::Fifo, SAMPLE_NOW)
     };
@@ -1966,22 +1971,12 @@ fn a_perps_chart_shows_its_entry_and_the_short_positions_pnl() {
     let entry = (last + 50.0).round();
     app.apply(DataEvent::Portfolio(Ok(Some(PortfolioReport {
         positions: vec![PositionReport {
-            asset: perp.canonical(),
-            qty: "-0.2".into(),
-            avg_cost: Some(entry.to_string()),
-            cost: (entry * 0.2).to_string(),
-            value: None,
-            unrealized: None,
-            realized: "0".into(),
-            fees: "0".into(),
-            funding: "0".into(),
-            share_pct: None,
-            price_path: None,
             perp: Some(PerpReport {
                 side: "short",
                 settle: "USDT".into(),
                 mark: None,
             }),
+            ..held(&perp.canonical(), -0.2, entry)
         }],
         cash: vec!["USD".into(), "USDT".into()],
         ..PortfolioReport::empty("USD", Method::Fifo, SAMPLE_NOW)

@@ -43,14 +43,7 @@ pub async fn measure(
     events: usize,
     latency_samples: usize,
 ) -> anyhow::Result<BusFigures> {
-    let client = crate::bus::connect(url, cfg, "cryptoviz bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("bus {url}: {e}"))?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.connection_state() != async_nats::connection::State::Connected {
-        anyhow::ensure!(Instant::now() < deadline, "bus {url}: not reachable");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let client = connected(url, cfg, "cryptoviz bench").await?;
     let prefix = format!("cryptoviz-bench-{}", std::process::id());
     let js = async_nats::jetstream::new(client.clone());
     let _ = js.delete_stream(&prefix).await;
@@ -67,6 +60,23 @@ pub async fn measure(
     let figures = run(&client, &mut stream, &prefix, events, latency_samples).await;
     let _ = js.delete_stream(&prefix).await;
     figures
+}
+
+/// A client of `url`, connected (within 10 s) before it is returned.
+pub async fn connected(
+    url: &BusUrl,
+    cfg: &BusConfig,
+    name: &str,
+) -> anyhow::Result<async_nats::Client> {
+    let client = crate::bus::connect(url, cfg, name)
+        .await
+        .map_err(|e| anyhow::anyhow!("bus {url}: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.connection_state() != async_nats::connection::State::Connected {
+        anyhow::ensure!(Instant::now() < deadline, "bus {url}: not reachable");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(client)
 }
 
 /// The collector's subject, moved under the bench's prefix.

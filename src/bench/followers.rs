@@ -47,14 +47,7 @@ impl Followers {
             stop,
         };
         for _ in 0..n {
-            let client = crate::bus::connect(&url, cfg, "cryptoviz bench dashboard")
-                .await
-                .map_err(|e| anyhow::anyhow!("bus {url}: {e}"))?;
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while client.connection_state() != async_nats::connection::State::Connected {
-                anyhow::ensure!(Instant::now() < deadline, "bus {url}: not reachable");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            let client = super::bus::connected(&url, cfg, "cryptoviz bench dashboard").await?;
             let reader = Reader::open(&client, cfg)
                 .await
                 .map_err(|e| anyhow::anyhow!("bus {url}: {e}"))?;

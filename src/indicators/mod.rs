@@ -91,16 +91,8 @@ impl IndicatorSet {
 /// config); a period the kernels do not take yields `None` for that indicator
 /// instead of a panic.
 pub fn compute(closes: &[f64], p: &IndicatorParams) -> IndicatorSet {
-    // These four read the closes alone: the closes stand in for the other price columns,
-    // and times are zero.
     let times = vec![0; closes.len()];
-    let columns = kernel::Columns {
-        time: &times,
-        high: closes,
-        low: closes,
-        close: closes,
-        volume: closes,
-    };
+    let columns = closes_only(closes, &times);
     let mut buffers = Vec::new();
     let mut run = |text: String, outputs: usize| options(&text, &columns, &mut buffers, outputs);
     let [rsi] = take(run(format!("rsi:{}", p.rsi), 1));
@@ -148,14 +140,19 @@ fn options(
 #[cfg(test)]
 pub(crate) fn on_closes(text: &str, closes: &[f64], outputs: usize) -> Vec<Vec<Option<f64>>> {
     let times = vec![0; closes.len()];
-    let columns = kernel::Columns {
-        time: &times,
+    options(text, &closes_only(closes, &times), &mut Vec::new(), outputs)
+}
+
+/// Columns of closes alone, for the indicators that read nothing else: the closes stand in
+/// for the other prices, and `times` (zeros) for the times.
+fn closes_only<'a>(closes: &'a [f64], times: &'a [i64]) -> kernel::Columns<'a> {
+    kernel::Columns {
+        time: times,
         high: closes,
         low: closes,
         close: closes,
         volume: closes,
-    };
-    options(text, &columns, &mut Vec::new(), outputs)
+    }
 }
 
 /// A kernel's `N` outputs as an array.
