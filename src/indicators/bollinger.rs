@@ -2,11 +2,6 @@
 
 use serde::Serialize;
 
-use super::params::period_in_range;
-
-/// TA-Lib rejects BBANDS periods below 2; outside its range every output is `None`.
-const MIN_PERIOD: usize = 2;
-
 /// Upper, middle and lower band, each aligned with the input.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bollinger {
@@ -15,22 +10,12 @@ pub struct Bollinger {
     pub lower: Vec<Option<f64>>,
 }
 
-pub(crate) fn valid_period(period: usize) -> bool {
-    period_in_range(period, MIN_PERIOD)
-}
-
 /// One bar of band values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Bands {
     pub(crate) upper: f64,
     pub(crate) middle: f64,
     pub(crate) lower: f64,
-}
-
-/// Bands for the window `older` (oldest first) followed by `newest`, around
-/// its precomputed mean.
-pub(crate) fn bands(older: &[f64], newest: f64, middle: f64, n: f64, k: f64) -> Bands {
-    bands_of(older.len(), |j| older[j], newest, middle, n, k)
 }
 
 /// Bands for a window of `count` older values (`older(j)`, oldest first)

@@ -24,7 +24,6 @@ pub mod kernel;
 mod kernels;
 pub mod live;
 mod macd;
-mod momentum;
 mod named;
 mod params;
 pub mod registry;
@@ -165,6 +164,22 @@ fn take<const N: usize>(outputs: Vec<Vec<Option<f64>>>) -> [Vec<Option<f64>>; N]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Momentum through its kernel: `close[i] - close[i - period]`, TA-Lib's MOM (a
+    /// difference in price units, not a ratio).
+    fn momentum(x: &[f64], n: usize) -> Vec<Option<f64>> {
+        on_closes(&format!("mom:{n}"), x, 1).remove(0)
+    }
+
+    #[test]
+    fn momentum_by_hand() {
+        let x = [1.0, 2.0, 4.0, 7.0];
+        assert_eq!(momentum(&x, 2), vec![None, None, Some(3.0), Some(5.0)]);
+        assert_eq!(momentum(&x, 1), vec![None, Some(1.0), Some(2.0), Some(3.0)]);
+        assert!(momentum(&[], 10).is_empty());
+        assert_eq!(momentum(&[1.0], 10), vec![None]);
+        assert_eq!(momentum(&[1.0, 2.0], 0), vec![None, None]);
+    }
 
     #[test]
     fn serializes_with_contract_keys() {
