@@ -76,7 +76,9 @@ impl Val {
 
 /// What the closed-candle rules of one series need.
 struct Watch {
-    indicators: Incremental,
+    /// v2's four, while a rule of this series reads them (one added later starts cold, as a
+    /// named indicator does): a series watched for prices or changes steps none.
+    indicators: Option<Incremental>,
     /// Indicator values at the previous closed candle (MACD crosses).
     before: Latest,
     /// The SPEC §8 indicators this series' rules name.
@@ -150,7 +152,7 @@ impl Engine {
             if rule.condition.on_closed_candles() {
                 // Indicators start cold for a series no rule watched before.
                 self.series.entry(key).or_insert_with(|| Watch {
-                    indicators: Incremental::new(self.params),
+                    indicators: None,
                     before: Latest::default(),
                     named: Live::new(&[]),
                     closes: VecDeque::new(),
@@ -159,8 +161,14 @@ impl Engine {
                     keep_volumes: 0,
                     last_open: Millis::MIN,
                 });
+                let params = self.params;
                 if let Some(w) = self.series.get_mut(&key) {
                     match rule.condition {
+                        Condition::Rsi { .. }
+                        | Condition::MacdCross { .. }
+                        | Condition::Bollinger { .. } => {
+                            w.indicators.get_or_insert_with(|| Incremental::new(params));
+                        }
                         Condition::Change { window, .. } => {
                             let n = (window / rule.timeframe.millis()).max(1) as usize + 1;
                             w.keep_closes = w.keep_closes.max(n);
@@ -284,7 +292,8 @@ impl Engine {
             return;
         }
         w.fold(c);
-        let (before, now_ind) = (w.before, w.indicators.latest());
+        let now_ind = w.indicators.as_ref().map(Incremental::latest);
+        let (before, now_ind) = (w.before, now_ind.unwrap_or_default());
         let close = c.close.to_f64();
         let trigger = c.close_time(key.timeframe);
         let mut evals = std::mem::take(&mut self.evals);
@@ -526,9 +535,11 @@ impl Watch {
             return;
         }
         self.last_open = c.open_time;
-        self.before = self.indicators.latest();
         let close = c.close.to_f64();
-        self.indicators.push_closed(close);
+        if let Some(indicators) = &mut self.indicators {
+            self.before = indicators.latest();
+            indicators.push_closed(close);
+        }
         if !self.named.specs().is_empty() {
             self.named.push_closed(Bar {
                 time: c.open_time,
