@@ -14,7 +14,7 @@ use super::{ArmState, Firing};
 use crate::domain::Composite;
 use crate::domain::{Candle, Millis, NewsItem, SeriesKey, Symbol, Trade};
 use crate::indicators::live::{Bar, Live};
-use crate::indicators::{Incremental, IndicatorParams, Latest};
+use crate::indicators::{Incremental, IndicatorParams, Latest, Which};
 
 /// FNV-1a: the engine looks a series up per candle, and SipHash's protection against
 /// crafted keys buys nothing for keys from the config.
@@ -164,11 +164,9 @@ impl Engine {
                 let params = self.params;
                 if let Some(w) = self.series.get_mut(&key) {
                     match rule.condition {
-                        Condition::Rsi { .. }
-                        | Condition::MacdCross { .. }
-                        | Condition::Bollinger { .. } => {
-                            w.indicators.get_or_insert_with(|| Incremental::new(params));
-                        }
+                        Condition::Rsi { .. } => w.watch_v2(params, Which::Rsi),
+                        Condition::MacdCross { .. } => w.watch_v2(params, Which::Macd),
+                        Condition::Bollinger { .. } => w.watch_v2(params, Which::Bands),
                         Condition::Change { window, .. } => {
                             let n = (window / rule.timeframe.millis()).max(1) as usize + 1;
                             w.keep_closes = w.keep_closes.max(n);
@@ -499,6 +497,21 @@ impl Engine {
 }
 
 impl Watch {
+    /// Computes `w` of v2's four too (the ones computed so far start again, cold, as the
+    /// named indicators do when one is added).
+    fn watch_v2(&mut self, params: IndicatorParams, w: Which) {
+        if self.indicators.as_ref().is_some_and(|i| i.computes(w)) {
+            return;
+        }
+        let mut wanted = vec![w];
+        for other in [Which::Rsi, Which::Macd, Which::Bands] {
+            if self.indicators.as_ref().is_some_and(|i| i.computes(other)) {
+                wanted.push(other);
+            }
+        }
+        self.indicators = Some(Incremental::of(params, &wanted));
+    }
+
     /// Adds the indicators `operands` name to those computed (before the first candle; one
     /// added later starts cold, as a new series does).
     fn watch_indicators<'a>(&mut self, operands: impl IntoIterator<Item = &'a Operand>) {

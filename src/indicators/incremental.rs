@@ -25,9 +25,9 @@ pub struct Latest {
     pub momentum: Option<f64>,
 }
 
-/// Which of v2's four an indicator of the live engine is.
+/// One of v2's four.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Which {
+pub enum Which {
     Rsi,
     Momentum,
     Macd,
@@ -43,11 +43,19 @@ pub struct Incremental {
     live: Live,
     /// The live engine's indicators, in its order.
     which: Vec<Which>,
+    /// What was asked for.
+    wanted: Vec<Which>,
 }
 
 impl Incremental {
+    /// All four.
     pub fn new(p: IndicatorParams) -> Self {
-        let wanted = [
+        Self::of(p, &[Which::Rsi, Which::Momentum, Which::Macd, Which::Bands])
+    }
+
+    /// Only those `wanted` (what a series' alert rules read): the others stay `None`.
+    pub fn of(p: IndicatorParams, wanted: &[Which]) -> Self {
+        let all = [
             (Which::Rsi, format!("rsi:{}", p.rsi)),
             (Which::Momentum, format!("mom:{}", p.momentum)),
             (
@@ -59,14 +67,16 @@ impl Incremental {
                 format!("bbands:{},{}", p.bollinger, p.bollinger_k),
             ),
         ];
-        let (which, specs): (Vec<Which>, Vec<Spec>) = wanted
+        let (which, specs): (Vec<Which>, Vec<Spec>) = all
             .into_iter()
+            .filter(|(w, _)| wanted.contains(w))
             .filter_map(|(w, text)| Some((w, Spec::parse(&text).ok()?)))
             .unzip();
         Self {
             params: p,
             live: Live::new(&specs),
             which,
+            wanted: wanted.to_vec(),
         }
     }
 
@@ -81,6 +91,11 @@ impl Incremental {
 
     pub fn params(&self) -> &IndicatorParams {
         &self.params
+    }
+
+    /// Whether `w` is among those computed (or refused: its parameters are invalid).
+    pub fn computes(&self, w: Which) -> bool {
+        self.wanted.contains(&w)
     }
 
     /// Number of closed candles folded in so far.
@@ -180,6 +195,26 @@ mod tests {
             );
         }
         assert_eq!(live.closed_len(), closes.len());
+    }
+
+    #[test]
+    fn only_the_wanted_are_computed_and_equal_to_all_four() {
+        let p = small_params();
+        let closes = [10.0, 11.0, 10.5, 12.0, 11.0, 13.0, 12.5];
+        let all = Incremental::from_closes(p, &closes).latest();
+        let mut rsi = Incremental::of(p, &[Which::Rsi]);
+        for &x in &closes {
+            rsi.push_closed(x);
+        }
+        assert!(rsi.computes(Which::Rsi) && !rsi.computes(Which::Bands));
+        assert_eq!(
+            rsi.latest(),
+            Latest {
+                rsi: all.rsi,
+                ..Latest::default()
+            }
+        );
+        assert!(all.rsi.is_some() && all.bb_upper.is_some());
     }
 
     #[test]

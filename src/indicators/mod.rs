@@ -33,7 +33,7 @@ pub mod spec;
 use serde::Serialize;
 
 pub use bollinger::Bollinger;
-pub use incremental::{Incremental, Latest};
+pub use incremental::{Incremental, Latest, Which};
 pub use macd::Macd;
 pub use named::{Study, Table, named, named_after, studies_after};
 pub use params::{IndicatorError, IndicatorParams, MAX_PERIOD};
