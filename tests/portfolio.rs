@@ -11,6 +11,11 @@ use std::path::Path;
 use serde_json::Value;
 use support::portfolio::{cryptoviz, fixture, ms, position, store_prices, valued_at, with_config};
 
+/// 50,000 USD in, 1 BTC bought at 40,000 half an hour later (two tests value it).
+const DEPOSIT_AND_BUY: &str = "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
+     2025-03-01T00:00:00Z,x,USD,deposit,50000,,,,d\n\
+     2025-03-01T00:30:00Z,x,BTC-USD,buy,1,40000,,,b\n";
+
 /// The portfolio rules in `alerts test`: the ledger valued every `snapshot_minutes` over
 /// the stored history, each decided as a collector's valuation then would be. 50,000 USD in,
 /// 1 BTC bought at 40,000, then BTC's hourly closes: P&L +300, +600, +100,
@@ -28,13 +33,7 @@ async fn portfolio_rules_are_replayed_over_the_stored_history() {
     )
     .unwrap();
     let csv = d.join("ledger.csv");
-    std::fs::write(
-        &csv,
-        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
-         2025-03-01T00:00:00Z,x,USD,deposit,50000,,,,d\n\
-         2025-03-01T00:30:00Z,x,BTC-USD,buy,1,40000,,,b\n",
-    )
-    .unwrap();
+    std::fs::write(&csv, DEPOSIT_AND_BUY).unwrap();
     let (code, out, err) = with_config(d, &cfg, &["portfolio", "import", csv.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     store_prices(
@@ -110,13 +109,7 @@ async fn kept_snapshots_outlive_their_candles() {
     )
     .await;
     let csv = d.join("ledger.csv");
-    std::fs::write(
-        &csv,
-        "time,venue,symbol,side,qty,price,fee,fee_asset,id\n\
-         2025-03-01T00:00:00Z,x,USD,deposit,50000,,,,d\n\
-         2025-03-01T00:30:00Z,x,BTC-USD,buy,1,40000,,,b\n",
-    )
-    .unwrap();
+    std::fs::write(&csv, DEPOSIT_AND_BUY).unwrap();
     let (code, out, err) = cryptoviz(d, &["portfolio", "import", csv.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -158,18 +158,8 @@ async fn report(
         Some(Err(crate::portfolio::lots::LotError::NoPrice { asset, .. })) => vec![asset.clone()],
         _ => Vec::new(),
     };
-    let first = match fetch && !missing.is_empty() {
-        true => {
-            store
-                .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
-                .await?
-        }
-        false => None,
-    };
     store.close().await?;
-    if let Some(first) = first
-        && fetch_prices(ctx, &settings, &missing, first, at).await?
-    {
+    if fetch && fetch_prices(ctx, &settings, &missing, at).await? {
         let (again, _) = ctx.open_existing()?;
         report = value(&again, &settings, at).await?;
         again.close().await?;
@@ -215,15 +205,25 @@ async fn value(
         .await
 }
 
-/// Fetches the prices of `missing` ([`backfill_prices`]) and, when any came, values the kept
-/// snapshots from `first` on again with them: whether any came.
+/// Fetches the prices of `missing` ([`backfill_prices`]) from the ledger's first row on and,
+/// when any came, values the kept snapshots from then on again with them: whether any came.
 async fn fetch_prices(
     ctx: &Context,
     settings: &crate::portfolio::Settings,
     missing: &[String],
-    first: i64,
     at: i64,
 ) -> anyhow::Result<bool> {
+    if missing.is_empty() {
+        return Ok(false);
+    }
+    let (store, _) = ctx.open_existing()?;
+    let first = store
+        .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
+        .await?;
+    store.close().await?;
+    let Some(first) = first else {
+        return Ok(false);
+    };
     if !backfill_prices(ctx, settings, missing, first, at).await? {
         return Ok(false);
     }
@@ -315,13 +315,10 @@ async fn history(
         let snapshots = store
             .call(move |b| crate::portfolio::history(b, &s, from, to, step))
             .await?;
-        let first = store
-            .call(|b| Ok(b.ledger()?.first().map(|e| e.time)))
-            .await?;
         store.close().await?;
-        anyhow::Ok((snapshots, first))
+        anyhow::Ok(snapshots)
     };
-    let (mut snapshots, first) = read().await?;
+    let mut snapshots = read().await?;
     // Prices the store lacks are fetched as `portfolio` does, then the history read again.
     let mut missing: Vec<String> = match &snapshots {
         Ok(s) => s.iter().flat_map(|s| s.unvalued.iter().cloned()).collect(),
@@ -330,12 +327,8 @@ async fn history(
     };
     missing.sort_unstable();
     missing.dedup();
-    if fetch
-        && !missing.is_empty()
-        && let Some(first) = first
-        && fetch_prices(ctx, &settings, &missing, first, to).await?
-    {
-        snapshots = read().await?.0;
+    if fetch && fetch_prices(ctx, &settings, &missing, to).await? {
+        snapshots = read().await?;
     }
     let snapshots = match snapshots {
         Ok(s) => s,
